@@ -1,0 +1,108 @@
+// The file-system component API: what every back end (HostFs, DevFs, …) implements and
+// what the fs-task's IPC module will expose. Plain function calls, no IPC inside.
+//
+// Contract:
+//  - Paths are absolute guest paths inside this file system: the kernel-task's VFS has
+//    already stripped the mount prefix, so "/" is this file system's root. A back end
+//    never resolves a path to anything outside its own root.
+//  - Errors are negative Linux errno numbers (-2 = -ENOENT). Successful numeric results
+//    are ≥ 0, so `typeof r === "number"` (or `r < 0`) tells them apart.
+//  - The fs-task knows nothing of processes or fds. open() returns a handle (a small
+//    integer, lowest free first); the caller keeps the file offset and passes it to
+//    pread/pwrite explicitly. O_APPEND is recorded: a pwrite on an append handle writes
+//    at the end whatever the offset (as Linux pwrite(2) does), and the caller reads the
+//    new size with fstat to move its offset.
+//  - Everything on regular files and directories answers synchronously. A Promise comes
+//    back only where the operation can really block: reading or writing a tty, a FIFO or
+//    another stream device, and opening a FIFO (which waits for the other end).
+//  - Flags and modes are Linux's generic values (O_* as on x86-64, S_IF*, DT_*).
+
+/** struct stat, with nanosecond times. `rdev` and `dev` are encoded as Linux's makedev. */
+export interface FsStat {
+  dev: number;
+  ino: number;
+  mode: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+  rdev: number;
+  size: number;
+  blksize: number;
+  blocks: number;
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+/** One getdents64 record. `nextCookie` resumes after this entry (dirent64's d_off). */
+export interface FsDirEntry {
+  name: string;
+  ino: number;
+  /** DT_* */
+  type: number;
+  nextCookie: number;
+}
+
+/**
+ * A page of directory entries. Cookie 0 starts over (and re-reads the directory, as a
+ * rewind does); `nextCookie` continues where this page stopped; an empty page is the end.
+ */
+export interface FsDirPage {
+  entries: FsDirEntry[];
+  nextCookie: number;
+}
+
+/** struct statfs. */
+export interface FsStatFs {
+  type: number;
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+  namelen: number;
+  frsize: number;
+  /** ST_* bits; ST_RDONLY = 1. */
+  flags: number;
+}
+
+/** A utimensat(2) time: nanoseconds since the epoch, or UTIME_NOW / UTIME_OMIT. */
+export type FsTime = bigint | "now" | "omit";
+
+/** The result of a call that yields a T, or a negative errno. */
+export type FsResult<T> = T | number;
+
+export interface FileSystem {
+  /**
+   * Opens (and with O_CREAT creates, applying `mode` as given: the caller applies its
+   * umask) and returns a handle. Honours O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY,
+   * O_NOFOLLOW, O_APPEND, O_NONBLOCK, O_PATH and the access mode.
+   */
+  open(path: string, flags: number, mode: number): number | Promise<number>;
+  close(handle: number): number;
+  /** Bytes read into dst from `offset` (ignored for streams), 0 at end of file. */
+  pread(handle: number, dst: Uint8Array, offset: number): number | Promise<number>;
+  /** Bytes written from src at `offset` (ignored for streams and append handles). */
+  pwrite(handle: number, src: Uint8Array, offset: number): number | Promise<number>;
+  fstat(handle: number): FsResult<FsStat>;
+  stat(path: string, followSymlinks: boolean): FsResult<FsStat>;
+  readlink(path: string): FsResult<string>;
+  /** Up to `max` entries starting at `cookie`, "." and ".." included. */
+  readdir(handle: number, cookie: number, max: number): FsResult<FsDirPage>;
+  ftruncate(handle: number, size: number): number;
+  /** access(2): `mode` is F_OK (0) or an OR of R_OK, W_OK, X_OK. */
+  access(path: string, mode: number): number;
+  mkdir(path: string, mode: number): number;
+  unlink(path: string): number;
+  rmdir(path: string): number;
+  rename(from: string, to: string): number;
+  /** Creates `path` as a symlink holding `target` verbatim. */
+  symlink(target: string, path: string): number;
+  /** Hard link; `existing` is not followed if it is a symlink (linkat without AT_SYMLINK_FOLLOW). */
+  link(existing: string, path: string): number;
+  chmod(path: string, mode: number): number;
+  utimens(path: string, atime: FsTime, mtime: FsTime, followSymlinks: boolean): number;
+  statfs(path: string): FsResult<FsStatFs>;
+  isatty(handle: number): boolean;
+}

@@ -1,0 +1,121 @@
+// Open file descriptions and the per-process descriptor table.
+//
+// Lifecycle (Linux: fs/file.c, fs/file_table.c): open() creates an OpenFile with one
+// reference; dup/dup2/fcntl(F_DUPFD) and fork add descriptor slots that share it, so
+// they share the offset and status flags; close drops a slot, and the last drop releases
+// the backing object (an fs-task handle, a host stream). FD_CLOEXEC belongs to the slot,
+// not the description.
+//
+// Every kind of file implements FileOps; read/write may return a Promise only when the
+// operation really waits (a terminal, a pipe), and the syscall then answers later.
+
+import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
+
+export type IoResult = number | Promise<number>;
+
+export interface FileOps {
+  /** Read at `offset` (-1 for streams) into dst. */
+  read(dst: Uint8Array, offset: number): IoResult;
+  write(src: Uint8Array, offset: number): IoResult;
+  stat(): FsStat | number;
+  /** Directory listing page, or -ENOTDIR. */
+  readdir(cookie: number, max: number): FsDirPage | number;
+  truncate(size: number): number;
+  ioctl(request: number, argp: number, io: IoctlAccess): number;
+  /** Regular files and directories have offsets; streams do not (lseek gives ESPIPE). */
+  readonly seekable: boolean;
+  /** Whether the backing object appends (O_APPEND is in the description's flags). */
+  release(): void;
+  /** Guest path as opened, for /proc/self/fd and strace. */
+  readonly path: string;
+}
+
+/** What an ioctl may do to the caller's memory. */
+export interface IoctlAccess {
+  read(addr: number, len: number): Uint8Array | null;
+  write(addr: number, bytes: Uint8Array): boolean;
+}
+
+export class OpenFile {
+  offset = 0;
+  /** Directory stream position (getdents64 cookie). */
+  dirCookie = 0;
+  #refs = 1;
+
+  constructor(
+    readonly ops: FileOps,
+    /** O_ACCMODE | O_APPEND | O_NONBLOCK … as set by open and F_SETFL. */
+    public flags: number,
+  ) {}
+
+  ref(): this {
+    this.#refs++;
+    return this;
+  }
+
+  unref(): void {
+    if (--this.#refs === 0) this.ops.release();
+  }
+}
+
+interface Slot {
+  file: OpenFile;
+  cloexec: boolean;
+}
+
+export const FD_LIMIT = 1024;
+
+export class FdTable {
+  readonly #slots: (Slot | undefined)[] = [];
+
+  get(fd: number): OpenFile | null {
+    return (fd >= 0 && this.#slots[fd]?.file) || null;
+  }
+
+  cloexec(fd: number): boolean {
+    return this.#slots[fd]?.cloexec ?? false;
+  }
+
+  setCloexec(fd: number, on: boolean): void {
+    const s = this.#slots[fd];
+    if (s) s.cloexec = on;
+  }
+
+  /** Lowest free descriptor ≥ min, or -EMFILE. Takes ownership of one reference. */
+  install(file: OpenFile, cloexec: boolean, min = 0): number {
+    for (let fd = min; fd < FD_LIMIT; fd++) {
+      if (!this.#slots[fd]) {
+        this.#slots[fd] = { file, cloexec };
+        return fd;
+      }
+    }
+    file.unref();
+    return -24; // EMFILE
+  }
+
+  /** dup2/dup3 semantics: replace whatever is at `fd`. */
+  installAt(fd: number, file: OpenFile, cloexec: boolean): void {
+    const old = this.#slots[fd];
+    this.#slots[fd] = { file, cloexec };
+    old?.file.unref();
+  }
+
+  close(fd: number): boolean {
+    const s = this.#slots[fd];
+    if (!s) return false;
+    this.#slots[fd] = undefined;
+    s.file.unref();
+    return true;
+  }
+
+  closeAll(): void {
+    for (let fd = 0; fd < this.#slots.length; fd++) this.close(fd);
+  }
+
+  *entries(): Generator<[number, OpenFile]> {
+    for (let fd = 0; fd < this.#slots.length; fd++) {
+      const s = this.#slots[fd];
+      if (s) yield [fd, s.file];
+    }
+  }
+}

@@ -1,0 +1,37 @@
+// Path arguments: reading them from guest memory and making them absolute against the
+// cwd or a directory descriptor (the *at family's dirfd). Linux: fs/namei.c.
+
+import { EBADF, EFAULT, ENAMETOOLONG, ENOENT, ENOTDIR } from "../../linux-abi/errno.ts";
+import { AT_FDCWD } from "../../linux-abi/fcntl.ts";
+import type { Thread } from "../process.ts";
+import { resolvePath } from "../vfs.ts";
+
+const PATH_MAX = 4096;
+const S_IFMT = 0o170000, S_IFDIR = 0o040000;
+
+export function readPath(t: Thread, addr: number): string | number {
+  if (addr === 0) return -EFAULT;
+  const s = t.process.memory.readCString(addr, PATH_MAX);
+  if (s === null) return t.process.memory.find(addr) ? -ENAMETOOLONG : -EFAULT;
+  return s;
+}
+
+/** Absolute path for (dirfd, path); `allowEmpty` is AT_EMPTY_PATH (the dirfd itself). */
+export function resolveAt(t: Thread, dirfd: number, path: string, allowEmpty = false): string | number {
+  if (path === "" && !allowEmpty) return -ENOENT;
+  if (path.startsWith("/")) return resolvePath("/", path);
+  if (dirfd === AT_FDCWD) return resolvePath(t.process.cwd, path);
+  const dir = t.process.fds.get(dirfd);
+  if (!dir) return -EBADF;
+  if (path === "") return dir.ops.path;
+  const st = dir.ops.stat();
+  if (typeof st === "number") return st;
+  if ((st.mode & S_IFMT) !== S_IFDIR) return -ENOTDIR;
+  return resolvePath(dir.ops.path, path);
+}
+
+/** readPath then resolveAt. */
+export function pathArg(t: Thread, dirfd: number, addr: number, allowEmpty = false): string | number {
+  const p = readPath(t, addr);
+  return typeof p === "number" ? p : resolveAt(t, dirfd, p, allowEmpty);
+}

@@ -1,0 +1,360 @@
+// Opening, closing and duplicating descriptors, directories, and path operations.
+// Linux: fs/open.c, fs/fcntl.c, fs/file.c, fs/readdir.c, fs/namei.c, fs/d_path.c.
+
+import * as E from "../../linux-abi/errno.ts";
+import * as F from "../../linux-abi/fcntl.ts";
+import { OpenFile } from "../file.ts";
+import { PROT_WRITE } from "../memory.ts";
+import type { Thread } from "../process.ts";
+import { FsFile } from "../vfs.ts";
+import type { SyscallArgs } from "./args.ts";
+import type { KernelServices, SyscallResult } from "./context.ts";
+import { pathArg } from "./_path.ts";
+import { procReadlink } from "./_procfs.ts";
+
+const S_IFMT = 0o170000, S_IFDIR = 0o040000;
+const AT_REMOVEDIR = 0x200;
+const AT_SYMLINK_FOLLOW = 0x400;
+
+function openPath(k: KernelServices, t: Thread, path: string, flags: number, mode: number): SyscallResult {
+  const { fs, inner } = k.vfs.route(path);
+  const finish = (handle: number): number => {
+    if (handle < 0) return handle;
+    const st = fs.fstat(handle);
+    if (typeof st === "number") {
+      fs.close(handle);
+      return st;
+    }
+    const file = new OpenFile(new FsFile(fs, handle, path, st.mode), flags & ~(F.O_CREAT | F.O_EXCL | F.O_TRUNC | F.O_CLOEXEC | F.O_NOCTTY));
+    return t.process.fds.install(file, (flags & F.O_CLOEXEC) !== 0);
+  };
+  const h = fs.open(inner, flags, mode & ~t.process.umask & 0o7777);
+  return typeof h === "number" ? finish(h) : h.then(finish);
+}
+
+/** Openat implements Linux syscall openat(2). */
+export function sysOpenat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const path = pathArg(t, a.int(0), a.ptr(1));
+  return typeof path === "number" ? path : openPath(k, t, path, a.int(2), a.uint(3));
+}
+
+/** Open implements Linux syscall open(2). */
+export function sysOpen(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const path = pathArg(t, F.AT_FDCWD, a.ptr(0));
+  return typeof path === "number" ? path : openPath(k, t, path, a.int(1), a.uint(2));
+}
+
+/** Creat implements Linux syscall creat(2). */
+export function sysCreat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const path = pathArg(t, F.AT_FDCWD, a.ptr(0));
+  return typeof path === "number" ? path : openPath(k, t, path, F.O_CREAT | F.O_WRONLY | F.O_TRUNC, a.uint(1));
+}
+
+/** Close implements Linux syscall close(2). */
+export function sysClose(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return t.process.fds.close(a.int(0)) ? 0 : -E.EBADF;
+}
+
+/** Dup implements Linux syscall dup(2). */
+export function sysDup(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const f = t.process.fds.get(a.int(0));
+  return f ? t.process.fds.install(f.ref(), false) : -E.EBADF;
+}
+
+function dupTo(t: Thread, oldfd: number, newfd: number, cloexec: boolean): number {
+  const f = t.process.fds.get(oldfd);
+  if (!f) return -E.EBADF;
+  if (newfd < 0 || newfd >= 1024) return -E.EBADF;
+  t.process.fds.installAt(newfd, f.ref(), cloexec);
+  return newfd;
+}
+
+/** Dup2 implements Linux syscall dup2(2). */
+export function sysDup2(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const oldfd = a.int(0), newfd = a.int(1);
+  if (oldfd === newfd) return t.process.fds.get(oldfd) ? newfd : -E.EBADF;
+  return dupTo(t, oldfd, newfd, false);
+}
+
+/** Dup3 implements Linux syscall dup3(2). */
+export function sysDup3(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const oldfd = a.int(0), newfd = a.int(1), flags = a.int(2);
+  if (oldfd === newfd || (flags & ~F.O_CLOEXEC) !== 0) return -E.EINVAL;
+  return dupTo(t, oldfd, newfd, (flags & F.O_CLOEXEC) !== 0);
+}
+
+/** Fcntl implements Linux syscall fcntl(2). */
+export function sysFcntl(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const fd = a.int(0), cmd = a.int(1);
+  const fds = t.process.fds;
+  const f = fds.get(fd);
+  if (!f) return -E.EBADF;
+  switch (cmd) {
+    case F.F_DUPFD:
+    case F.F_DUPFD_CLOEXEC: {
+      const min = a.int(2);
+      if (min < 0 || min >= 1024) return -E.EINVAL;
+      return fds.install(f.ref(), cmd === F.F_DUPFD_CLOEXEC, min);
+    }
+    case F.F_GETFD:
+      return fds.cloexec(fd) ? F.FD_CLOEXEC : 0;
+    case F.F_SETFD:
+      fds.setCloexec(fd, (a.int(2) & F.FD_CLOEXEC) !== 0);
+      return 0;
+    case F.F_GETFL:
+      return f.flags;
+    case F.F_SETFL: {
+      const settable = F.O_APPEND | F.O_NONBLOCK | F.O_DIRECT | F.O_NOATIME | F.FASYNC;
+      f.flags = (f.flags & ~settable) | (a.int(2) & settable);
+      return 0;
+    }
+    default:
+      return -E.EINVAL;
+  }
+}
+
+const DIRENT_HEADER = 19;
+
+/** Getdents64 implements Linux syscall getdents64(2). */
+export function sysGetdents64(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const f = t.process.fds.get(a.int(0));
+  if (!f) return -E.EBADF;
+  const count = Math.min(a.uint(2), 1 << 20);
+  const out = t.process.memory.view(a.ptr(1), count, PROT_WRITE);
+  if (!out) return -E.EFAULT;
+  const page = f.ops.readdir(f.dirCookie, Math.max(1, Math.floor(count / 24)));
+  if (typeof page === "number") return page;
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const enc = new TextEncoder();
+  let at = 0;
+  for (const e of page.entries) {
+    const name = enc.encode(e.name);
+    const reclen = (DIRENT_HEADER + name.length + 1 + 7) & ~7;
+    if (at + reclen > count) {
+      if (at === 0) return -E.EINVAL;
+      break;
+    }
+    view.setUint32(at, e.ino >>> 0, true);
+    view.setUint32(at + 4, Math.floor(e.ino / 4294967296), true);
+    view.setUint32(at + 8, e.nextCookie >>> 0, true);
+    view.setUint32(at + 12, Math.floor(e.nextCookie / 4294967296), true);
+    view.setUint16(at + 16, reclen, true);
+    out[at + 18] = e.type;
+    out.set(name, at + DIRENT_HEADER);
+    out.fill(0, at + DIRENT_HEADER + name.length, at + reclen);
+    at += reclen;
+    f.dirCookie = e.nextCookie;
+  }
+  return at;
+}
+
+/** Getcwd implements Linux syscall getcwd(2). */
+export function sysGetcwd(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const bytes = new TextEncoder().encode(t.process.cwd + "\0");
+  if (bytes.length > a.size(1)) return -E.ERANGE;
+  return t.process.memory.write(a.ptr(0), bytes) ? bytes.length : -E.EFAULT;
+}
+
+function changeDir(k: KernelServices, t: Thread, path: string): number {
+  const { fs, inner } = k.vfs.route(path);
+  const st = fs.stat(inner, true);
+  if (typeof st === "number") return st;
+  if ((st.mode & S_IFMT) !== S_IFDIR) return -E.ENOTDIR;
+  t.process.cwd = path;
+  return 0;
+}
+
+/** Chdir implements Linux syscall chdir(2). */
+export function sysChdir(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const path = pathArg(t, F.AT_FDCWD, a.ptr(0));
+  return typeof path === "number" ? path : changeDir(k, t, path);
+}
+
+/** Fchdir implements Linux syscall fchdir(2). */
+export function sysFchdir(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const f = t.process.fds.get(a.int(0));
+  return f ? changeDir(k, t, f.ops.path) : -E.EBADF;
+}
+
+function readlinkPath(k: KernelServices, t: Thread, path: string | number, buf: number, size: number): number {
+  if (typeof path === "number") return path;
+  if (size <= 0) return -E.EINVAL;
+  const target = procReadlink(t, path) ?? (() => {
+    const { fs, inner } = k.vfs.route(path);
+    return fs.readlink(inner);
+  })();
+  if (typeof target === "number") return target;
+  const bytes = new TextEncoder().encode(target).subarray(0, size);
+  return t.process.memory.write(buf, bytes) ? bytes.length : -E.EFAULT;
+}
+
+/** Readlink implements Linux syscall readlink(2). */
+export function sysReadlink(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return readlinkPath(k, t, pathArg(t, F.AT_FDCWD, a.ptr(0)), a.ptr(1), a.int(2));
+}
+
+/** Readlinkat implements Linux syscall readlinkat(2). */
+export function sysReadlinkat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return readlinkPath(k, t, pathArg(t, a.int(0), a.ptr(1)), a.ptr(2), a.int(3));
+}
+
+function accessPath(k: KernelServices, path: string | number, mode: number): number {
+  if (typeof path === "number") return path;
+  if (mode & ~7) return -E.EINVAL;
+  const { fs, inner } = k.vfs.route(path);
+  return fs.access(inner, mode);
+}
+
+/** Access implements Linux syscall access(2). */
+export function sysAccess(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return accessPath(k, pathArg(t, F.AT_FDCWD, a.ptr(0)), a.int(1));
+}
+
+/** Faccessat implements Linux syscall faccessat(2) (and faccessat2, which adds flags). */
+export function sysFaccessat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return accessPath(k, pathArg(t, a.int(0), a.ptr(1)), a.int(2));
+}
+
+type PathOp = (k: KernelServices, path: string) => number;
+
+function onPath(op: PathOp, dirfdArg: number, pathArgIndex: number) {
+  return (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => {
+    const path = pathArg(t, dirfdArg < 0 ? F.AT_FDCWD : a.int(dirfdArg), a.ptr(pathArgIndex));
+    return typeof path === "number" ? path : op(k, path);
+  };
+}
+
+function routed<T extends unknown[]>(fn: (fs: import("../../fs-task/file_system.ts").FileSystem, inner: string, ...rest: T) => number) {
+  return (k: KernelServices, path: string, ...rest: T): number => {
+    const { fs, inner } = k.vfs.route(path);
+    return fn(fs, inner, ...rest);
+  };
+}
+
+const unlinkPath = routed((fs, p) => fs.unlink(p));
+const rmdirPath = routed((fs, p) => fs.rmdir(p));
+
+/** Mkdir implements Linux syscall mkdir(2); mkdirat below. */
+export function sysMkdir(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const mode = a.uint(1) & ~t.process.umask & 0o7777;
+  return onPath(routed((fs, p) => fs.mkdir(p, mode)), -1, 0)(k, t, a);
+}
+
+/** Mkdirat implements Linux syscall mkdirat(2). */
+export function sysMkdirat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const mode = a.uint(2) & ~t.process.umask & 0o7777;
+  return onPath(routed((fs, p) => fs.mkdir(p, mode)), 0, 1)(k, t, a);
+}
+
+/** Unlink implements Linux syscall unlink(2). */
+export const sysUnlink = onPath(unlinkPath, -1, 0);
+/** Rmdir implements Linux syscall rmdir(2). */
+export const sysRmdir = onPath(rmdirPath, -1, 0);
+
+/** Unlinkat implements Linux syscall unlinkat(2). */
+export function sysUnlinkat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const flags = a.int(2);
+  if (flags & ~AT_REMOVEDIR) return -E.EINVAL;
+  return onPath(flags & AT_REMOVEDIR ? rmdirPath : unlinkPath, 0, 1)(k, t, a);
+}
+
+function twoPaths(t: Thread, dir1: number, p1: number, dir2: number, p2: number): [string, string] | number {
+  const a = pathArg(t, dir1, p1);
+  if (typeof a === "number") return a;
+  const b = pathArg(t, dir2, p2);
+  return typeof b === "number" ? b : [a, b];
+}
+
+function sameFs(k: KernelServices, from: string, to: string, op: (fs: import("../../fs-task/file_system.ts").FileSystem, a: string, b: string) => number): number {
+  const r1 = k.vfs.route(from), r2 = k.vfs.route(to);
+  if (r1.fs !== r2.fs) return -E.EXDEV;
+  return op(r1.fs, r1.inner, r2.inner);
+}
+
+/** Rename implements Linux syscall rename(2). */
+export function sysRename(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const p = twoPaths(t, F.AT_FDCWD, a.ptr(0), F.AT_FDCWD, a.ptr(1));
+  return typeof p === "number" ? p : sameFs(k, p[0], p[1], (fs, x, y) => fs.rename(x, y));
+}
+
+/** Renameat implements Linux syscall renameat(2) and renameat2(2) without flags. */
+export function sysRenameat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  if (a.uint(4) !== 0) return -E.EINVAL;
+  const p = twoPaths(t, a.int(0), a.ptr(1), a.int(2), a.ptr(3));
+  return typeof p === "number" ? p : sameFs(k, p[0], p[1], (fs, x, y) => fs.rename(x, y));
+}
+
+/** Symlinkat implements Linux syscall symlinkat(2); symlink(2) passes AT_FDCWD. */
+function symlinkAt(k: KernelServices, t: Thread, targetAddr: number, dirfd: number, pathAddr: number): SyscallResult {
+  const target = t.process.memory.readCString(targetAddr, 4096);
+  if (target === null) return -E.EFAULT;
+  const path = pathArg(t, dirfd, pathAddr);
+  if (typeof path === "number") return path;
+  const { fs, inner } = k.vfs.route(path);
+  return fs.symlink(target, inner);
+}
+export const sysSymlink = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => symlinkAt(k, t, a.ptr(0), F.AT_FDCWD, a.ptr(1));
+export const sysSymlinkat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => symlinkAt(k, t, a.ptr(0), a.int(1), a.ptr(2));
+
+/** Link implements Linux syscall link(2); linkat below. */
+export function sysLink(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const p = twoPaths(t, F.AT_FDCWD, a.ptr(0), F.AT_FDCWD, a.ptr(1));
+  return typeof p === "number" ? p : sameFs(k, p[0], p[1], (fs, x, y) => fs.link(x, y));
+}
+
+export function sysLinkat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  if (a.int(4) & ~AT_SYMLINK_FOLLOW) return -E.EINVAL;
+  const p = twoPaths(t, a.int(0), a.ptr(1), a.int(2), a.ptr(3));
+  return typeof p === "number" ? p : sameFs(k, p[0], p[1], (fs, x, y) => fs.link(x, y));
+}
+
+/** Chmod implements Linux syscall chmod(2); fchmodat and fchmod below. */
+export function sysChmod(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const mode = a.uint(1) & 0o7777;
+  return onPath(routed((fs, p) => fs.chmod(p, mode)), -1, 0)(k, t, a);
+}
+
+export function sysFchmodat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const mode = a.uint(2) & 0o7777;
+  return onPath(routed((fs, p) => fs.chmod(p, mode)), 0, 1)(k, t, a);
+}
+
+export function sysFchmod(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const f = t.process.fds.get(a.int(0));
+  if (!f) return -E.EBADF;
+  const { fs, inner } = k.vfs.route(f.ops.path);
+  return fs.chmod(inner, a.uint(1) & 0o7777);
+}
+
+/** Ftruncate implements Linux syscall ftruncate(2). */
+export function sysFtruncate(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const f = t.process.fds.get(a.int(0));
+  if (!f) return -E.EBADF;
+  const len = a.long(1);
+  if (len < 0) return -E.EINVAL;
+  if ((f.flags & F.O_ACCMODE) === F.O_RDONLY) return -E.EINVAL;
+  return f.ops.truncate(len);
+}
+
+/** Truncate implements Linux syscall truncate(2). */
+export function sysTruncate(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const path = pathArg(t, F.AT_FDCWD, a.ptr(0));
+  if (typeof path === "number") return path;
+  const len = a.long(1);
+  if (len < 0) return -E.EINVAL;
+  const { fs, inner } = k.vfs.route(path);
+  const h = fs.open(inner, F.O_WRONLY, 0);
+  if (typeof h !== "number") return -E.EINVAL;
+  if (h < 0) return h;
+  const r = fs.ftruncate(h, len);
+  fs.close(h);
+  return r;
+}
+
+/** Umask implements Linux syscall umask(2). */
+export function sysUmask(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const old = t.process.umask;
+  t.process.umask = a.uint(0) & 0o777;
+  return old;
+}
+

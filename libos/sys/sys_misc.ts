@@ -1,0 +1,50 @@
+// ioctl(2) dispatch to the file, and getrandom(2). Linux: fs/ioctl.c, drivers/char/random.c.
+
+import { randomFillSync } from "node:crypto";
+import * as E from "../../linux-abi/errno.ts";
+import { PROT_READ, PROT_WRITE } from "../memory.ts";
+import type { IoctlAccess } from "../file.ts";
+import type { Thread } from "../process.ts";
+import type { SyscallArgs } from "./args.ts";
+import type { KernelServices, SyscallResult } from "./context.ts";
+
+const FIOCLEX = 0x5451, FIONCLEX = 0x5450, FIONBIO = 0x5421;
+const O_NONBLOCK = 0o4000;
+
+/** Ioctl implements Linux syscall ioctl(2): descriptor-level requests here, the rest to the file. */
+export function sysIoctl(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const fd = a.int(0), request = a.uint(1), argp = a.ptr(2);
+  const p = t.process;
+  const f = p.fds.get(fd);
+  if (!f) return -E.EBADF;
+  switch (request) {
+    case FIOCLEX:
+    case FIONCLEX:
+      p.fds.setCloexec(fd, request === FIOCLEX);
+      return 0;
+    case FIONBIO: {
+      const on = p.memory.u32(argp);
+      if (on === null) return -E.EFAULT;
+      f.flags = on ? f.flags | O_NONBLOCK : f.flags & ~O_NONBLOCK;
+      return 0;
+    }
+  }
+  const io: IoctlAccess = {
+    read: (addr, len) => p.memory.view(addr, len, PROT_READ),
+    write: (addr, bytes) => p.memory.write(addr, bytes),
+  };
+  return f.ops.ioctl(request, argp, io);
+}
+
+/** Getrandom implements Linux syscall getrandom(2); the pool is always ready. */
+export function sysGetrandom(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const len = Math.min(a.size(1), 33554431);
+  if (a.uint(2) & ~7) return -E.EINVAL;
+  const dst = t.process.memory.view(a.ptr(0), len, PROT_WRITE);
+  if (dst) {
+    randomFillSync(dst);
+    return len;
+  }
+  const tmp = randomFillSync(new Uint8Array(len));
+  return t.process.memory.write(a.ptr(0), tmp) ? len : -E.EFAULT;
+}

@@ -1,0 +1,107 @@
+// Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise. Linux: mm/mmap.c,
+// mm/mprotect.c, mm/mremap.c. Private file mappings are filled by reading the file
+// (the pages are the process's own copy, as after a private write fault on Linux).
+
+import * as E from "../../linux-abi/errno.ts";
+import { USER_TOP, PAGE, PROT_READ, PROT_WRITE, PROT_EXEC, pageUp } from "../memory.ts";
+import type { Thread } from "../process.ts";
+import type { SyscallArgs } from "./args.ts";
+import type { KernelServices, SyscallResult } from "./context.ts";
+
+const MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_TYPE = 0x0f;
+const MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000;
+const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
+
+/** Brk implements Linux syscall brk(2). */
+export function sysBrk(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return t.process.memory.setBrk(a.ptr(0));
+}
+
+/** Mmap implements Linux syscall mmap(2). */
+export function sysMmap(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const addr = a.ptr(0), len = a.size(1), prot = a.int(2), flags = a.int(3), fd = a.int(4), off = a.long(5);
+  const mem = t.process.memory;
+  if (len === 0 || len > USER_TOP) return -E.EINVAL;
+  if (addr % PAGE !== 0 && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) return -E.EINVAL;
+  if (off % PAGE !== 0 || off < 0) return -E.EINVAL;
+  const type = flags & MAP_TYPE;
+  if (type !== MAP_PRIVATE && type !== MAP_SHARED && type !== MAP_SHARED_VALIDATE) return -E.EINVAL;
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) return -E.EINVAL;
+  const size = pageUp(len);
+  if (flags & MAP_FIXED_NOREPLACE && !mem.isFree(addr, addr + size)) return -E.EEXIST;
+  const fixed = (flags & MAP_FIXED) !== 0;
+  if (fixed && addr + size > USER_TOP) return -E.ENOMEM;
+
+  if (flags & MAP_ANONYMOUS) {
+    return mem.mmapAnonymous(addr, size, prot, fixed);
+  }
+  const f = t.process.fds.get(fd);
+  if (!f) return -E.EBADF;
+  if (!f.ops.seekable) return -E.ENODEV;
+  // A shared writable mapping would need write-back to the file: not offered.
+  if (type !== MAP_PRIVATE && prot & PROT_WRITE) return -E.ENODEV;
+  const start = mem.mmapAnonymous(addr, size, prot | PROT_WRITE, fixed);
+  if (start < 0) return start;
+  const dst = new Uint8Array(size);
+  const n = f.ops.read(dst, off);
+  if (typeof n !== "number" || n < 0) {
+    mem.unmap(start, size);
+    return typeof n === "number" ? n : -E.ENODEV;
+  }
+  mem.poke(start, dst.subarray(0, n));
+  if ((prot & PROT_WRITE) === 0) mem.protect(start, size, prot);
+  return start;
+}
+
+/** Munmap implements Linux syscall munmap(2). */
+export function sysMunmap(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const addr = a.ptr(0), len = a.size(1);
+  if (addr % PAGE !== 0 || len === 0 || addr + len > USER_TOP) return -E.EINVAL;
+  t.process.memory.unmap(addr, len);
+  return 0;
+}
+
+/** Mprotect implements Linux syscall mprotect(2). */
+export function sysMprotect(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const addr = a.ptr(0), len = a.size(1), prot = a.int(2);
+  if (addr % PAGE !== 0) return -E.EINVAL;
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x01000000 | 0x02000000)) return -E.EINVAL;
+  if (len === 0) return 0;
+  return t.process.memory.protect(addr, len, prot & 7);
+}
+
+/** Mremap implements Linux syscall mremap(2): shrink in place, or move and copy. */
+export function sysMremap(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const old = a.ptr(0), oldLen = pageUp(a.size(1)), newLen = pageUp(a.size(2)), flags = a.int(3);
+  const mem = t.process.memory;
+  if (old % PAGE !== 0 || newLen === 0 || flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) return -E.EINVAL;
+  const v = mem.find(old);
+  if (!v || old + oldLen > v.end) return -E.EFAULT;
+  if (newLen <= oldLen) {
+    if (newLen < oldLen) mem.unmap(old + newLen, oldLen - newLen);
+    return old;
+  }
+  if (mem.isFree(old + oldLen, old + newLen) && mem.mmapAnonymous(old + oldLen, newLen - oldLen, v.prot, true) === old + oldLen) {
+    return old;
+  }
+  if ((flags & MREMAP_MAYMOVE) === 0) return -E.ENOMEM;
+  const copy = mem.view(old, oldLen, 0);
+  if (!copy) return -E.EFAULT;
+  const saved = copy.slice();
+  const dest = mem.mmapAnonymous(0, newLen, v.prot, false);
+  if (dest < 0) return dest;
+  mem.poke(dest, saved);
+  mem.unmap(old, oldLen);
+  return dest;
+}
+
+/** Madvise implements Linux syscall madvise(2): MADV_DONTNEED zeroes private pages. */
+export function sysMadvise(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const addr = a.ptr(0), len = pageUp(a.size(1)), advice = a.int(2);
+  if (addr % PAGE !== 0) return -E.EINVAL;
+  const MADV_DONTNEED = 4;
+  if (advice === MADV_DONTNEED) {
+    if (!t.process.memory.forEachChunk(addr, len, 0, (c) => c.fill(0))) return -E.ENOMEM;
+  }
+  return 0;
+}

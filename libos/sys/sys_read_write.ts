@@ -1,0 +1,185 @@
+// read(2), write(2), their positional and vectored forms, lseek(2), sendfile(2).
+// Linux: fs/read_write.c.
+
+import { EBADF, EFAULT, EINVAL, ESPIPE } from "../../linux-abi/errno.ts";
+import type { OpenFile } from "../file.ts";
+import { PROT_READ, type GuestMemory } from "../memory.ts";
+import type { Thread } from "../process.ts";
+import type { SyscallArgs } from "./args.ts";
+import type { KernelServices, SyscallResult } from "./context.ts";
+import { canRead, canWrite, readToGuest, writeBytes, writeFromGuest } from "./_io.ts";
+
+const IOV_MAX = 1024;
+const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
+
+function fileOf(t: Thread, fd: number): OpenFile | null {
+  return t.process.fds.get(fd);
+}
+
+/** Read implements Linux syscall read(2). */
+export function sysRead(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const f = fileOf(t, a.int(0));
+  return f ? readToGuest(t.process.memory, f, a.ptr(1), a.size(2), -1) : -EBADF;
+}
+
+/** Write implements Linux syscall write(2). */
+export function sysWrite(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const f = fileOf(t, a.int(0));
+  return f ? writeFromGuest(t.process.memory, f, a.ptr(1), a.size(2), -1) : -EBADF;
+}
+
+/** Pread64 implements Linux syscall pread64(2). */
+export function sysPread64(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const f = fileOf(t, a.int(0));
+  if (!f) return -EBADF;
+  const off = a.long(3);
+  if (off < 0) return -EINVAL;
+  if (!f.ops.seekable) return -ESPIPE;
+  return readToGuest(t.process.memory, f, a.ptr(1), a.size(2), off);
+}
+
+/** Pwrite64 implements Linux syscall pwrite64(2). */
+export function sysPwrite64(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const f = fileOf(t, a.int(0));
+  if (!f) return -EBADF;
+  const off = a.long(3);
+  if (off < 0) return -EINVAL;
+  if (!f.ops.seekable) return -ESPIPE;
+  return writeFromGuest(t.process.memory, f, a.ptr(1), a.size(2), off);
+}
+
+interface Iovec {
+  base: number;
+  len: number;
+}
+
+function readIovecs(mem: GuestMemory, addr: number, count: number): Iovec[] | number {
+  if (count < 0 || count > IOV_MAX) return -EINVAL;
+  const raw = mem.view(addr, count * 16, PROT_READ);
+  if (!raw) return -EFAULT;
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const out: Iovec[] = [];
+  for (let i = 0; i < count; i++) {
+    const len = v.getUint32(i * 16 + 8, true) + v.getUint32(i * 16 + 12, true) * 4294967296;
+    if (len > 0x7ffff000) return -EINVAL;
+    out.push({ base: v.getUint32(i * 16, true) + v.getUint32(i * 16 + 4, true) * 4294967296, len });
+  }
+  return out;
+}
+
+/** Vectored reads stop at the first short segment, as a single read would. */
+async function readvAsync(mem: GuestMemory, f: OpenFile, iov: Iovec[], from: number, done: number, offset: number): Promise<number> {
+  for (let i = from; i < iov.length; i++) {
+    const r = await readToGuest(mem, f, iov[i]!.base, iov[i]!.len, offset < 0 ? -1 : offset + done);
+    if (r < 0) return done > 0 ? done : r;
+    done += r;
+    if (r < iov[i]!.len) break;
+  }
+  return done;
+}
+
+function doReadv(t: Thread, a: SyscallArgs, offset: number): SyscallResult {
+  const f = fileOf(t, a.int(0));
+  if (!f) return -EBADF;
+  if (!canRead(f)) return -EBADF;
+  const mem = t.process.memory;
+  const iov = readIovecs(mem, a.ptr(1), a.int(2));
+  if (typeof iov === "number") return iov;
+  let done = 0;
+  for (let i = 0; i < iov.length; i++) {
+    const r = readToGuest(mem, f, iov[i]!.base, iov[i]!.len, offset < 0 ? -1 : offset + done);
+    if (typeof r !== "number") {
+      return r.then((n) => (n < 0 ? (done > 0 ? done : n) : n < iov[i]!.len ? done + n : readvAsync(mem, f, iov, i + 1, done + n, offset)));
+    }
+    if (r < 0) return done > 0 ? done : r;
+    done += r;
+    if (r < iov[i]!.len) break;
+  }
+  return done;
+}
+
+function doWritev(t: Thread, a: SyscallArgs, offset: number): SyscallResult {
+  const f = fileOf(t, a.int(0));
+  if (!f) return -EBADF;
+  if (!canWrite(f)) return -EBADF;
+  const mem = t.process.memory;
+  const iov = readIovecs(mem, a.ptr(1), a.int(2));
+  if (typeof iov === "number") return iov;
+  // Gather into one write so the segments reach the file (or terminal) together.
+  const total = iov.reduce((n, v) => n + v.len, 0);
+  const buf = new Uint8Array(total);
+  let at = 0;
+  for (const v of iov) {
+    const src = mem.view(v.base, v.len, PROT_READ);
+    if (!src) return at > 0 ? writeBytes(f, buf.subarray(0, at), offset) : -EFAULT;
+    buf.set(src, at);
+    at += v.len;
+  }
+  return writeBytes(f, buf, offset);
+}
+
+/** Readv implements Linux syscall readv(2). */
+export const sysReadv = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doReadv(t, a, -1);
+/** Writev implements Linux syscall writev(2). */
+export const sysWritev = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doWritev(t, a, -1);
+/** Preadv implements Linux syscall preadv(2). */
+export const sysPreadv = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doReadv(t, a, Math.max(0, a.long(3)));
+/** Pwritev implements Linux syscall pwritev(2). */
+export const sysPwritev = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doWritev(t, a, Math.max(0, a.long(3)));
+
+/** Lseek implements Linux syscall lseek(2). */
+export function sysLseek(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const f = fileOf(t, a.int(0));
+  if (!f) return -EBADF;
+  if (!f.ops.seekable) return -ESPIPE;
+  const off = a.long(1);
+  const whence = a.int(2);
+  let base: number;
+  if (whence === SEEK_SET) base = 0;
+  else if (whence === SEEK_CUR) base = f.offset;
+  else if (whence === SEEK_END) {
+    const st = f.ops.stat();
+    if (typeof st === "number") return st;
+    base = st.size;
+  } else return -EINVAL;
+  const pos = base + off;
+  if (pos < 0) return -EINVAL;
+  f.offset = pos;
+  if (pos === 0) f.dirCookie = 0;
+  return pos;
+}
+
+/** Sendfile implements Linux syscall sendfile(2): file to file through one buffer. */
+export function sysSendfile(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const out = fileOf(t, a.int(0));
+  const inp = fileOf(t, a.int(1));
+  if (!out || !inp || !canWrite(out) || !canRead(inp)) return -EBADF;
+  const mem = t.process.memory;
+  const offAddr = a.ptr(2);
+  let offset = -1;
+  if (offAddr !== 0) {
+    const o = mem.u64(offAddr);
+    if (o === null) return -EFAULT;
+    offset = o;
+  }
+  const count = Math.min(a.size(3), 0x7ffff000);
+  const buf = new Uint8Array(Math.min(count, 1 << 20));
+  const at = offset >= 0 ? offset : inp.offset;
+  const r = inp.ops.read(buf, inp.ops.seekable ? at : -1);
+  const finish = (n: number): number | Promise<number> => {
+    if (n <= 0) return n;
+    const w = writeBytes(out, buf.subarray(0, n), -1);
+    const done = (m: number): number => {
+      if (m < 0) return m;
+      if (offset >= 0) {
+        const bytes = new Uint8Array(8);
+        new DataView(bytes.buffer).setUint32(0, (offset + m) >>> 0, true);
+        new DataView(bytes.buffer).setUint32(4, Math.floor((offset + m) / 4294967296), true);
+        mem.write(offAddr, bytes);
+      } else if (inp.ops.seekable) inp.offset += m;
+      return m;
+    };
+    return typeof w === "number" ? done(w) : w.then(done);
+  };
+  return typeof r === "number" ? finish(r) : r.then(finish);
+}

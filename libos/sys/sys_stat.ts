@@ -1,0 +1,88 @@
+// The stat family: fstat, stat, lstat, newfstatat, statx. Linux: fs/stat.c.
+
+import * as E from "../../linux-abi/errno.ts";
+import { AT_FDCWD } from "../../linux-abi/fcntl.ts";
+import { STATX_BASIC_STATS, SIZEOF_STATX, SIZEOF_STAT, encodeStat, encodeStatx, major, minor } from "../../linux-abi/stat.ts";
+import type { FsStat } from "../../fs-task/file_system.ts";
+import type { Thread } from "../process.ts";
+import type { SyscallArgs } from "./args.ts";
+import type { KernelServices, SyscallResult } from "./context.ts";
+import { pathArg } from "./_path.ts";
+
+const AT_SYMLINK_NOFOLLOW = 0x100;
+const AT_EMPTY_PATH = 0x1000;
+const NS = 1_000_000_000n;
+
+function secs(ns: bigint): number {
+  return Number(ns / NS);
+}
+function nsecs(ns: bigint): number {
+  return Number(ns % NS);
+}
+
+function putStat(t: Thread, addr: number, st: FsStat): number {
+  const bytes = new Uint8Array(SIZEOF_STAT);
+  encodeStat(new DataView(bytes.buffer), 0, {
+    st_dev: st.dev, st_ino: st.ino, st_nlink: st.nlink, st_mode: st.mode, st_uid: st.uid, st_gid: st.gid,
+    st_rdev: st.rdev, st_size: st.size, st_blksize: st.blksize, st_blocks: st.blocks,
+    st_atime: secs(st.atimeNs), st_atime_nsec: nsecs(st.atimeNs),
+    st_mtime: secs(st.mtimeNs), st_mtime_nsec: nsecs(st.mtimeNs),
+    st_ctime: secs(st.ctimeNs), st_ctime_nsec: nsecs(st.ctimeNs),
+  });
+  return t.process.memory.write(addr, bytes) ? 0 : -E.EFAULT;
+}
+
+function statAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, flags: number): FsStat | number {
+  const emptyOk = (flags & AT_EMPTY_PATH) !== 0;
+  const path = pathArg(t, dirfd, pathAddr, emptyOk);
+  if (typeof path === "number") return path;
+  // AT_EMPTY_PATH on a descriptor stats the open file itself (it may not have a path).
+  if (emptyOk && t.process.memory.readCString(pathAddr, 1) === "") {
+    const f = dirfd === AT_FDCWD ? null : t.process.fds.get(dirfd);
+    if (f) return f.ops.stat();
+  }
+  const { fs, inner } = k.vfs.route(path);
+  return fs.stat(inner, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+}
+
+const withStat = (st: FsStat | number, t: Thread, addr: number): number => (typeof st === "number" ? st : putStat(t, addr, st));
+
+/** Fstat implements Linux syscall fstat(2). */
+export function sysFstat(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const f = t.process.fds.get(a.int(0));
+  return f ? withStat(f.ops.stat(), t, a.ptr(1)) : -E.EBADF;
+}
+
+/** Stat implements Linux syscall stat(2). */
+export function sysStat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return withStat(statAt(k, t, AT_FDCWD, a.ptr(0), 0), t, a.ptr(1));
+}
+
+/** Lstat implements Linux syscall lstat(2). */
+export function sysLstat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return withStat(statAt(k, t, AT_FDCWD, a.ptr(0), AT_SYMLINK_NOFOLLOW), t, a.ptr(1));
+}
+
+/** Newfstatat implements Linux syscall newfstatat(2). */
+export function sysNewfstatat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const flags = a.int(3);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800)) return -E.EINVAL;
+  return withStat(statAt(k, t, a.int(0), a.ptr(1), flags), t, a.ptr(2));
+}
+
+/** Statx implements Linux syscall statx(2). */
+export function sysStatx(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const st = statAt(k, t, a.int(0), a.ptr(1), a.int(2));
+  if (typeof st === "number") return st;
+  const ts = (ns: bigint) => ({ tv_sec: secs(ns), tv_nsec: nsecs(ns) });
+  const bytes = new Uint8Array(SIZEOF_STATX);
+  encodeStatx(new DataView(bytes.buffer), 0, {
+    stx_mask: STATX_BASIC_STATS, stx_blksize: st.blksize, stx_attributes: 0, stx_nlink: st.nlink,
+    stx_uid: st.uid, stx_gid: st.gid, stx_mode: st.mode, stx_ino: st.ino, stx_size: st.size,
+    stx_blocks: st.blocks, stx_attributes_mask: 0,
+    stx_atime: ts(st.atimeNs), stx_btime: { tv_sec: 0, tv_nsec: 0 }, stx_ctime: ts(st.ctimeNs), stx_mtime: ts(st.mtimeNs),
+    stx_rdev_major: major(st.rdev), stx_rdev_minor: minor(st.rdev), stx_dev_major: major(st.dev), stx_dev_minor: minor(st.dev),
+    stx_mnt_id: 0, stx_dio_mem_align: 0, stx_dio_offset_align: 0,
+  });
+  return t.process.memory.write(a.ptr(4), bytes) ? 0 : -E.EFAULT;
+}

@@ -1,0 +1,140 @@
+// The x86-64 syscall table: the one readable list of what this LibOS implements.
+// As gVisor's linux64.go, each entry is the spec: a handler and how complete it is.
+// Numbers not listed answer ENOSYS and are reported once (see kernel_task.ts);
+// `libos syscalls` prints this table.
+
+import { SYS, SYS_MAX, syscallName, type SyscallName } from "../../linux-abi/x86_64/syscalls.ts";
+import type { SyscallHandler } from "./context.ts";
+import * as rw from "./sys_read_write.ts";
+import * as file from "./sys_file.ts";
+import * as stat from "./sys_stat.ts";
+import * as mm from "./sys_mmap.ts";
+import * as proc from "./sys_process.ts";
+import * as sig from "./sys_signal.ts";
+import * as time from "./sys_time.ts";
+import * as misc from "./sys_misc.ts";
+import { ENOSYS } from "../../linux-abi/errno.ts";
+
+const enosys: SyscallHandler = () => -ENOSYS;
+
+export type Support = "full" | "partial" | "enosys";
+
+export interface SyscallEntry {
+  readonly nr: number;
+  readonly name: string;
+  readonly handler: SyscallHandler;
+  readonly support: Support;
+  readonly note: string;
+}
+
+type Row = [SyscallName, SyscallHandler, Support?, string?];
+
+const ROWS: Row[] = [
+  ["read", rw.sysRead],
+  ["write", rw.sysWrite],
+  ["open", file.sysOpen],
+  ["close", file.sysClose],
+  ["stat", stat.sysStat],
+  ["fstat", stat.sysFstat],
+  ["lstat", stat.sysLstat],
+  ["lseek", rw.sysLseek],
+  ["mmap", mm.sysMmap, "partial", "shared file mappings are read-only"],
+  ["mprotect", mm.sysMprotect],
+  ["munmap", mm.sysMunmap],
+  ["brk", mm.sysBrk],
+  ["rt_sigaction", sig.sysRtSigaction, "partial", "dispositions recorded; handlers run with the signals work"],
+  ["rt_sigprocmask", sig.sysRtSigprocmask],
+  ["ioctl", misc.sysIoctl, "partial", "terminal requests pass through to the host terminal"],
+  ["pread64", rw.sysPread64],
+  ["pwrite64", rw.sysPwrite64],
+  ["readv", rw.sysReadv],
+  ["writev", rw.sysWritev],
+  ["access", file.sysAccess],
+  ["sched_yield", proc.sysSchedYield],
+  ["mremap", mm.sysMremap],
+  ["madvise", mm.sysMadvise, "partial", "MADV_DONTNEED zeroes; other advice is accepted and ignored"],
+  ["dup", file.sysDup],
+  ["dup2", file.sysDup2],
+  ["nanosleep", time.sysNanosleep],
+  ["getpid", proc.sysGetpid],
+  ["sendfile", rw.sysSendfile],
+  ["exit", proc.sysExit],
+  ["kill", sig.sysKill, "partial", "to the caller's own process; default actions only"],
+  ["uname", proc.sysUname],
+  ["fcntl", file.sysFcntl, "partial", "no record locks yet"],
+  ["truncate", file.sysTruncate],
+  ["ftruncate", file.sysFtruncate],
+  ["getcwd", file.sysGetcwd],
+  ["chdir", file.sysChdir],
+  ["fchdir", file.sysFchdir],
+  ["rename", file.sysRename],
+  ["mkdir", file.sysMkdir],
+  ["rmdir", file.sysRmdir],
+  ["creat", file.sysCreat],
+  ["link", file.sysLink],
+  ["unlink", file.sysUnlink],
+  ["symlink", file.sysSymlink],
+  ["readlink", file.sysReadlink],
+  ["chmod", file.sysChmod],
+  ["fchmod", file.sysFchmod],
+  ["umask", file.sysUmask],
+  ["gettimeofday", time.sysGettimeofday],
+  ["getrlimit", proc.sysGetrlimit],
+  ["sysinfo", proc.sysSysinfo],
+  ["times", time.sysTimes],
+  ["getuid", proc.sysGetuid],
+  ["getgid", proc.sysGetgid],
+  ["geteuid", proc.sysGetuid],
+  ["getegid", proc.sysGetgid],
+  ["getppid", proc.sysGetppid],
+  ["getpgrp", proc.sysGetpgrp, "partial", "every process leads its own group until sessions exist"],
+  ["getgroups", proc.sysGetgroups],
+  ["sigaltstack", sig.sysSigaltstack],
+  ["arch_prctl", proc.sysArchPrctl, "partial", "ARCH_SET_FS"],
+  ["prctl", proc.sysPrctl, "partial", "PR_SET_NAME, PR_GET_NAME"],
+  ["gettid", proc.sysGettid],
+  ["tkill", sig.sysTkill, "partial", "default actions only"],
+  ["time", time.sysTime],
+  ["sched_getaffinity", proc.sysSchedGetaffinity],
+  ["getdents64", file.sysGetdents64],
+  ["set_tid_address", proc.sysSetTidAddress],
+  ["clock_gettime", time.sysClockGettime],
+  ["clock_getres", time.sysClockGetres],
+  ["clock_nanosleep", time.sysClockNanosleep],
+  ["exit_group", proc.sysExitGroup],
+  ["tgkill", sig.sysTgkill, "partial", "default actions only"],
+  ["openat", file.sysOpenat],
+  ["mkdirat", file.sysMkdirat],
+  ["newfstatat", stat.sysNewfstatat],
+  ["unlinkat", file.sysUnlinkat],
+  ["renameat", file.sysRenameat],
+  ["linkat", file.sysLinkat],
+  ["symlinkat", file.sysSymlinkat],
+  ["readlinkat", file.sysReadlinkat],
+  ["fchmodat", file.sysFchmodat],
+  ["faccessat", file.sysFaccessat],
+  ["set_robust_list", proc.sysSetRobustList],
+  ["dup3", file.sysDup3],
+  ["preadv", rw.sysPreadv],
+  ["pwritev", rw.sysPwritev],
+  ["prlimit64", proc.sysPrlimit64, "partial", "limits are reported; setting them is accepted and not enforced"],
+  ["renameat2", file.sysRenameat, "partial", "no RENAME_NOREPLACE/EXCHANGE yet"],
+  ["getrandom", misc.sysGetrandom],
+  ["statx", stat.sysStatx],
+  ["faccessat2", file.sysFaccessat],
+  ["rseq", enosys, "enosys", "deliberate: glibc and musl run without restartable sequences"],
+];
+
+/** Indexed by syscall number; undefined = not implemented (ENOSYS). */
+export const SYSCALLS: readonly (SyscallEntry | undefined)[] = (() => {
+  const table: (SyscallEntry | undefined)[] = new Array(SYS_MAX + 1);
+  for (const [name, handler, support = "full", note = ""] of ROWS) {
+    const nr = SYS[name];
+    table[nr] = { nr, name, handler, support, note };
+  }
+  return table;
+})();
+
+export function nameOf(nr: number): string {
+  return syscallName(nr) ?? `syscall_${nr}`;
+}

@@ -1,0 +1,59 @@
+// The CPU platform interface: what the microkernel needs from whatever executes guest code.
+//
+//   CpuEngine  one guest address space (a Unicorn instance, later a KVM VM): map host
+//              memory at guest addresses with permissions, run a Vcpu for a time budget.
+//   Vcpu       one thread's register file. Its registers live in native memory laid out
+//              as pairs of uint32 (lo, hi) in the order the syscall shim chose, so the
+//              fault message IS the register block: no copy between them.
+//
+// A run returns a StopReason; the engine never interprets a syscall itself, it hands the
+// trap to `onSyscall`, which answers "resume now" (fast path) or "stop" (the thread blocks).
+
+export const Perm = { None: 0, Read: 1, Write: 2, Exec: 4 } as const;
+
+export type StopKind =
+  | "syscall" // onSyscall asked to stop: the thread blocked or changed state
+  | "preempted" // the time budget ran out
+  | "memory" // access to unmapped or protected memory
+  | "interrupt" // CPU exception or software interrupt (intno)
+  | "invalid" // undecodable instruction
+  | "error"; // the engine failed for another reason
+
+export interface StopReason {
+  kind: StopKind;
+  /** Faulting address for "memory"; interrupt number for "interrupt". */
+  address: number;
+  /** For "memory": Perm bit of the attempted access; whether the page was mapped. */
+  access: number;
+  mapped: boolean;
+  message: string;
+}
+
+export interface Vcpu {
+  /** Register block: two uint32 per register in the shim's order, sized as a whole IPC
+   *  message so it can serve as the thread's message buffer. */
+  readonly regs: Uint32Array;
+  /** Load every listed register from the engine into `regs`. */
+  readAll(): void;
+  /** Store every listed register from `regs` into the engine. */
+  writeAll(): void;
+  /** Store the register at one index of the list (the syscall result). */
+  writeOne(index: number): void;
+  /** Registers outside the list (TLS bases, control registers), by engine id. */
+  readExtra(regId: number): bigint;
+  writeExtra(regId: number, value: bigint): void;
+  dispose(): void;
+}
+
+export interface CpuEngine {
+  readonly name: string;
+  /** Map host memory (a NativeBlock slice) at a page-aligned guest address. */
+  map(guestAddress: number, hostAddress: number, size: number, perms: number): number;
+  unmap(guestAddress: number, size: number): number;
+  protect(guestAddress: number, size: number, perms: number): number;
+  /** A new thread context; `registers` names the block's order (the shim's choice). */
+  createVcpu(registers: readonly string[]): Vcpu;
+  /** Run `vcpu` from its current PC until it stops or `budgetUs` elapses (0 = no limit). */
+  run(vcpu: Vcpu, budgetUs: number, onSyscall: (vcpu: Vcpu) => boolean): StopReason;
+  dispose(): void;
+}

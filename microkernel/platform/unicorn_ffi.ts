@@ -1,0 +1,214 @@
+// Unicorn engine bindings through koffi.
+//
+// Every pointer crosses the FFI as a plain number (uintptr_t): koffi converts a
+// number in ~70 ns but a pointer object in ~250 ns, and the syscall round trip
+// makes three of these calls. Native scratch memory is allocated once and
+// addressed by number from then on.
+//
+// Library resolution order (docs/architecture.md): LIBOS_UNICORN, the pinned
+// official 2.1.4 build in the project's .deps/unicorn, the system's libunicorn.so.2.
+
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+type Koffi = typeof import("koffi");
+const koffi: Koffi = require("koffi");
+
+export const UC = {
+  ARCH_X86: 4,
+  MODE_64: 8,
+  HOOK_INTR: 1,
+  HOOK_INSN: 2,
+  HOOK_MEM_INVALID: 1008,
+  X86_INS_SYSCALL: 699,
+  PROT_NONE: 0,
+  PROT_READ: 1,
+  PROT_WRITE: 2,
+  PROT_EXEC: 4,
+  MEM_READ_UNMAPPED: 19,
+  MEM_WRITE_UNMAPPED: 20,
+  MEM_FETCH_UNMAPPED: 21,
+  MEM_WRITE_PROT: 22,
+  MEM_READ_PROT: 23,
+  MEM_FETCH_PROT: 24,
+  ERR_OK: 0,
+  ERR_INSN_INVALID: 10,
+  ERR_EXCEPTION: 21,
+} as const;
+
+export class EngineNotFoundError extends Error {
+  constructor(tried: string[]) {
+    super(
+      "Cannot find the Unicorn CPU engine (libunicorn.so.2): tried " + tried.join(", ") +
+        ". Run `bash scripts/setup.sh` (installs the pinned unicorn 2.1.4), or `apt-get install libunicorn2`, or set LIBOS_UNICORN",
+    );
+    this.name = "EngineNotFoundError";
+  }
+}
+
+function projectRoot(): string {
+  // This file lives at <root>/microkernel/platform/ (sources) or <root>/dist/microkernel/platform/ (build).
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+export function resolveEnginePath(): string {
+  const tried: string[] = [];
+  const explicit = process.env.LIBOS_UNICORN;
+  if (explicit) {
+    if (existsSync(explicit)) return explicit;
+    tried.push(explicit);
+  }
+  const pinned = join(projectRoot(), ".deps", "unicorn", "libunicorn.so.2");
+  if (existsSync(pinned)) return pinned;
+  tried.push(pinned);
+  for (const dir of ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"]) {
+    const p = join(dir, "libunicorn.so.2");
+    if (existsSync(p)) return p;
+    tried.push(p);
+  }
+  throw new EngineNotFoundError(tried);
+}
+
+export type HookSyscallFn = (uc: number, user: number) => void;
+export type HookIntrFn = (uc: number, intno: number, user: number) => void;
+export type HookMemFn = (uc: number, type: number, address: number, size: number, value: number, user: number) => boolean;
+
+export interface UnicornApi {
+  readonly path: string;
+  readonly version: string;
+  open(): number;
+  close(uc: number): void;
+  strerror(code: number): string;
+  memMapPtr(uc: number, addr: number, size: number, perms: number, host: number): number;
+  memUnmap(uc: number, addr: number, size: number): number;
+  memProtect(uc: number, addr: number, size: number, perms: number): number;
+  regWrite(uc: number, regid: number, valueAddr: number): number;
+  regReadBatch(uc: number, idsAddr: number, valsAddr: number, count: number): number;
+  regWriteBatch(uc: number, idsAddr: number, valsAddr: number, count: number): number;
+  emuStart(uc: number, begin: number, until: number, timeoutUs: number, count: number): number;
+  emuStop(uc: number): number;
+  hookSyscall(uc: number, fn: HookSyscallFn): void;
+  hookIntr(uc: number, fn: HookIntrFn): void;
+  hookMemInvalid(uc: number, fn: HookMemFn): void;
+  contextAlloc(uc: number): number;
+  contextSave(uc: number, ctx: number): number;
+  contextRestore(uc: number, ctx: number): number;
+  contextFree(ctx: number): number;
+}
+
+/** Native memory the process owns, reachable both as bytes and by address. */
+export interface NativeBlock {
+  readonly bytes: Uint8Array;
+  readonly address: number;
+}
+
+let api: UnicornApi | null = null;
+
+// Callbacks must stay registered for the life of the process: koffi trampolines are a
+// limited resource, so each engine registers its hooks once and we keep the handles.
+const keepAlive: unknown[] = [];
+
+export function unicorn(): UnicornApi {
+  if (api) return api;
+  const path = resolveEnginePath();
+  const lib = koffi.load(path);
+  const ucVersion = lib.func("unsigned int uc_version(uintptr_t major, uintptr_t minor)");
+  const v = ucVersion(0, 0) >>> 0;
+  const open = lib.func("int uc_open(int arch, int mode, _Out_ uintptr_t *uc)");
+  const close = lib.func("int uc_close(uintptr_t uc)");
+  const strerror = lib.func("const char *uc_strerror(int code)");
+  const memMapPtr = lib.func("int uc_mem_map_ptr(uintptr_t uc, uint64_t addr, size_t size, uint32_t perms, uintptr_t ptr)");
+  const memUnmap = lib.func("int uc_mem_unmap(uintptr_t uc, uint64_t addr, size_t size)");
+  const memProtect = lib.func("int uc_mem_protect(uintptr_t uc, uint64_t addr, size_t size, uint32_t perms)");
+  const regWrite = lib.func("int uc_reg_write(uintptr_t uc, int regid, uintptr_t value)");
+  const regReadBatch = lib.func("int uc_reg_read_batch(uintptr_t uc, uintptr_t regs, uintptr_t vals, int count)");
+  const regWriteBatch = lib.func("int uc_reg_write_batch(uintptr_t uc, uintptr_t regs, uintptr_t vals, int count)");
+  const emuStart = lib.func("int uc_emu_start(uintptr_t uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)");
+  const emuStop = lib.func("int uc_emu_stop(uintptr_t uc)");
+  const SyscallProto = koffi.proto("void LibosHookSyscall(uintptr_t uc, uintptr_t user)");
+  const IntrProto = koffi.proto("void LibosHookIntr(uintptr_t uc, uint32_t intno, uintptr_t user)");
+  const MemProto = koffi.proto("bool LibosHookMem(uintptr_t uc, int type, uint64_t address, int size, int64_t value, uintptr_t user)");
+  const hookAdd = lib.func("int uc_hook_add(uintptr_t uc, _Out_ size_t *hh, int type, void *cb, uintptr_t user, uint64_t begin, uint64_t end, ...)");
+  const contextAlloc = lib.func("int uc_context_alloc(uintptr_t uc, _Out_ uintptr_t *ctx)");
+  const contextSave = lib.func("int uc_context_save(uintptr_t uc, uintptr_t ctx)");
+  const contextRestore = lib.func("int uc_context_restore(uintptr_t uc, uintptr_t ctx)");
+  const contextFree = lib.func("int uc_context_free(uintptr_t ctx)");
+
+  const check = (what: string, rc: number): void => {
+    if (rc !== UC.ERR_OK) throw new Error(`Cannot ${what}: ${strerror(rc) as string}`);
+  };
+  const addHook = (uc: number, type: number, cb: unknown, extra: unknown[]): void => {
+    keepAlive.push(cb);
+    const hh = [0];
+    check("add engine hook", hookAdd(uc, hh, type, cb, 0, 1, 0, ...extra) as number);
+  };
+
+  api = {
+    path,
+    version: `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}`,
+    open() {
+      const out = [0];
+      check("open the x86-64 engine", open(UC.ARCH_X86, UC.MODE_64, out) as number);
+      return out[0]!;
+    },
+    close: (uc) => void close(uc),
+    strerror: (code) => strerror(code) as string,
+    memMapPtr: (uc, addr, size, perms, host) => memMapPtr(uc, addr, size, perms, host) as number,
+    memUnmap: (uc, addr, size) => memUnmap(uc, addr, size) as number,
+    memProtect: (uc, addr, size, perms) => memProtect(uc, addr, size, perms) as number,
+    regWrite: regWrite as UnicornApi["regWrite"],
+    regReadBatch: regReadBatch as UnicornApi["regReadBatch"],
+    regWriteBatch: regWriteBatch as UnicornApi["regWriteBatch"],
+    emuStart: emuStart as UnicornApi["emuStart"],
+    emuStop: emuStop as UnicornApi["emuStop"],
+    hookSyscall(uc, fn) {
+      const cb = koffi.register(fn, koffi.pointer(SyscallProto));
+      addHook(uc, UC.HOOK_INSN, cb, ["int", UC.X86_INS_SYSCALL]);
+    },
+    hookIntr(uc, fn) {
+      addHook(uc, UC.HOOK_INTR, koffi.register(fn, koffi.pointer(IntrProto)), []);
+    },
+    hookMemInvalid(uc, fn) {
+      addHook(uc, UC.HOOK_MEM_INVALID, koffi.register(fn, koffi.pointer(MemProto)), []);
+    },
+    contextAlloc(uc) {
+      const out = [0];
+      check("allocate a CPU context", contextAlloc(uc, out) as number);
+      return out[0]!;
+    },
+    contextSave: contextSave as UnicornApi["contextSave"],
+    contextRestore: contextRestore as UnicornApi["contextRestore"],
+    contextFree: contextFree as UnicornApi["contextFree"],
+  };
+  return api;
+}
+
+/** Page-aligned, zero-filled host memory from mmap, never moved by the JS heap. */
+let libc: { mmap: (addr: number, len: number, prot: number, flags: number, fd: number, off: number) => unknown; munmap: (addr: number, len: number) => number } | null = null;
+
+export function allocNative(size: number): NativeBlock {
+  if (!libc) {
+    const lib = koffi.load("libc.so.6");
+    libc = {
+      mmap: lib.func("void *mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t off)"),
+      munmap: lib.func("int munmap(uintptr_t addr, size_t len)"),
+    };
+  }
+  const PROT_RW = 3, MAP_PRIVATE_ANON_NORESERVE = 0x22 | 0x4000;
+  const ptr = libc.mmap(0, size, PROT_RW, MAP_PRIVATE_ANON_NORESERVE, -1, 0);
+  const address = Number(koffi.address(ptr));
+  if (address === 0 || address === 2 ** 64 - 1 || address > 2 ** 53) throw new RangeError(`Cannot allocate ${size} bytes of host memory`);
+  return { bytes: new Uint8Array(koffi.view(ptr, size)), address };
+}
+
+export function freeNative(block: NativeBlock): void {
+  libc?.munmap(block.address, block.bytes.byteLength);
+}

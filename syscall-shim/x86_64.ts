@@ -1,0 +1,46 @@
+// x86-64 trap ↔ UnknownSyscall fault message.
+//
+// The Vcpu's register block is laid out in message order, so after the engine's batched
+// read the fault message is already complete: word 0 is the syscall number (RAX), words
+// 1-6 the arguments in Linux's order (RDI RSI RDX R10 R8 R9), then the rest of the user
+// register set so a handler that needs it (signals, fork, exec) has it without asking.
+//
+// Reply convention (ours, seL4-like): a reply of length 1 rewrites RAX only; a reply of
+// length FULL_LENGTH rewrites every register in the message (sigreturn, exec, signal
+// delivery). A syscall interrupted before it did anything restarts by backing RIP over
+// the two-byte `syscall` instruction and restoring RAX to the number.
+
+export const X86_64_MESSAGE_REGISTERS = [
+  "rax", "rdi", "rsi", "rdx", "r10", "r8", "r9",
+  "rip", "rsp", "rflags",
+  "rbx", "rcx", "rbp", "r11", "r12", "r13", "r14", "r15",
+] as const;
+
+export type X86Register = (typeof X86_64_MESSAGE_REGISTERS)[number];
+
+/** Word index of each register in the UnknownSyscall message. */
+export const Msg = Object.freeze(
+  Object.fromEntries(X86_64_MESSAGE_REGISTERS.map((r, i) => [r, i])) as { readonly [K in X86Register]: number },
+);
+
+export const SYSCALL_NR = 0;
+export const RESULT = 0;
+export const FIRST_ARG = 1;
+export const FULL_LENGTH = X86_64_MESSAGE_REGISTERS.length;
+export const SYSCALL_INSN_LENGTH = 2;
+
+/** The argument registers as JS numbers (unsigned 64-bit; exact below 2^53). */
+export function readArg(regs: Uint32Array, index: number): number {
+  const w = FIRST_ARG + index;
+  return regs[w * 2]! + regs[w * 2 + 1]! * 4294967296;
+}
+
+/** Rewind so the `syscall` instruction executes again (restartable syscalls). */
+export function prepareRestart(regs: Uint32Array, nr: number): void {
+  const ip = Msg.rip * 2;
+  const lo = regs[ip]!;
+  regs[ip] = (lo - SYSCALL_INSN_LENGTH) >>> 0;
+  if (lo < SYSCALL_INSN_LENGTH) regs[ip + 1] = (regs[ip + 1]! - 1) >>> 0;
+  regs[RESULT * 2] = nr >>> 0;
+  regs[RESULT * 2 + 1] = 0;
+}
