@@ -1,17 +1,23 @@
 // A user kernel: one kernel-task, its file systems, its memory quota, its processes.
 //
-// Boot: make the VFS (host root through the fs-task's HostFs, /dev through DevFs), the
-// kernel-task, and the first process from an ELF file. Then run: pick a runnable
-// thread, run its vCPU for a time slice; a syscall trap becomes an UnknownSyscall fault
-// delivered to the kernel-task; an immediate answer resumes the thread inside the same
-// CPU run (fast path), a Promise leaves it blocked until the answer comes.
+// Boot, as a root task on the microkernel: carve the user kernel's Untyped quota, an
+// endpoint, and a native TCB for the kernel-task, which serves the endpoint passively.
+// Each guest thread is a guest TCB whose message buffer is its vCPU's register block
+// and whose fault endpoint capability is the endpoint minted with badge = tid. Guest
+// memory is Frames retyped from the quota, so running out of it is ENOMEM, not a crash.
+//
+// Run: the scheduler picks a runnable guest TCB; its vCPU runs for a time slice. A
+// syscall trap becomes deliverFault(UnknownSyscall): the kernel copies the registers to
+// the kernel-task, which answers inside the same CPU run (fast path) or keeps the reply
+// and answers when its Promise settles; meanwhile only that thread is blocked.
 
 import { hostname } from "node:os";
 import { DevFs, HostFs } from "../fs-task/mod.ts";
+import { Kernel, KernelError, Rights, RootSlot, type Frame, type Reply, type Tcb } from "../microkernel/mod.ts";
 import type { CpuEngine, StopReason, Vcpu } from "../microkernel/platform/cpu.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
 import { allocNative, freeNative } from "../microkernel/platform/unicorn_ffi.ts";
-import { Msg, RESULT, X86_64_MESSAGE_REGISTERS } from "../syscall-shim/x86_64.ts";
+import { FULL_LENGTH, Msg, RESULT, X86_64_MESSAGE_REGISTERS } from "../syscall-shim/x86_64.ts";
 import { parseElf } from "./elf.ts";
 import { FdTable, OpenFile } from "./file.ts";
 import { HostStream } from "./host_stream.ts";
@@ -40,26 +46,49 @@ export interface ExitInfo {
   signal: number;
 }
 
-/** Frames for guest memory, counted against the quota. */
-class QuotaVSpace implements VSpace {
-  used = 0;
+/** Where the root task keeps its capabilities: one CNode, slots handed out and returned. */
+class Slots {
+  #next = 16;
+  readonly #free: number[] = [];
+
+  take(): number {
+    return this.#free.pop() ?? this.#next++;
+  }
+
+  give(slot: number): void {
+    this.#free.push(slot);
+  }
+}
+
+/** Guest memory as Frame objects retyped from the user kernel's Untyped. */
+class FrameVSpace implements VSpace {
+  readonly #frames = new Map<number, number>();
 
   constructor(
+    readonly kernel: Kernel,
+    readonly slots: Slots,
+    readonly untypedSlot: number,
     readonly engine: CpuEngine,
-    readonly quota: number,
   ) {}
 
   allocate(size: number): HostMemory | null {
-    const bytes = pageUp(size);
-    if (this.used + bytes > this.quota) return null;
-    this.used += bytes;
-    const block = allocNative(bytes);
-    return { bytes: block.bytes, hostAddress: block.address };
+    const slot = this.slots.take();
+    const r = this.kernel.untypedRetype(this.kernel.rootTcb, this.untypedSlot, "Frame", pageUp(size), 1, RootSlot.CNode, slot);
+    if (r.error !== KernelError.Ok) {
+      this.slots.give(slot);
+      return null;
+    }
+    const frame = r.objects[0] as Frame;
+    this.#frames.set(frame.hostAddress, slot);
+    return frame.memory;
   }
 
   release(mem: HostMemory): void {
-    this.used -= mem.bytes.byteLength;
-    freeNative({ bytes: mem.bytes, address: mem.hostAddress });
+    const slot = this.#frames.get(mem.hostAddress);
+    if (slot === undefined) return;
+    this.#frames.delete(mem.hostAddress);
+    this.kernel.cnodeDelete(this.kernel.rootTcb, RootSlot.CNode, slot);
+    this.slots.give(slot);
   }
 
   map(vaddr: number, hostAddress: number, size: number, prot: number): boolean {
@@ -75,21 +104,41 @@ class QuotaVSpace implements VSpace {
   }
 }
 
+const nativeFrames = {
+  allocate(size: number) {
+    const block = allocNative(size);
+    return { bytes: block.bytes, hostAddress: block.address };
+  },
+  release(mem: HostMemory) {
+    freeNative({ bytes: mem.bytes, address: mem.hostAddress });
+  },
+};
+
+// Room for the microkernel's own objects besides the guest memory quota.
+const KERNEL_OBJECT_BYTES = 16 * 1024 * 1024;
+
 interface GuestThread {
   thread: Thread;
+  tcb: Tcb;
+  tcbSlot: number;
   engine: CpuEngine;
   vcpu: Vcpu;
-  state: "runnable" | "blocked" | "dead";
+  /** A reply arrived while the thread was off the CPU: RAX must be written before it runs. */
+  replyPending: boolean;
+  dead: boolean;
 }
 
 export class UserKernel {
   readonly vfs = new Vfs();
   readonly kernelTask: KernelTask;
   readonly #opts: UserKernelOptions;
+  readonly kernel: Kernel;
+  readonly #slots = new Slots();
+  readonly #untypedSlot: number;
+  readonly #endpointSlot: number;
   readonly #guests = new Map<number, GuestThread>();
-  readonly #runQueue: GuestThread[] = [];
+  readonly #byTcb = new Map<Tcb, GuestThread>();
   #nextPid = 1;
-  #vspace: QuotaVSpace | null = null;
   #wake: (() => void) | null = null;
   #init: Process | null = null;
   #exit: ExitInfo | null = null;
@@ -107,8 +156,53 @@ export class UserKernel {
         exitProcess: (p, status, signal) => this.#exitProcess(p, status, signal),
         exitThread: (t) => this.#exitThread(t),
         setTlsBase: (t, base) => this.#guests.get(t.tid)!.vcpu.writeExtra(X86_REG_ID.fs_base!, BigInt(base)),
-        memoryQuota: () => ({ total: opts.memoryQuota, free: opts.memoryQuota - (this.#vspace?.used ?? 0) }),
+        memoryQuota: () => ({ total: opts.memoryQuota, free: this.#quota().free }),
       },
+    });
+    this.kernel = new Kernel({ untypedBytes: opts.memoryQuota + KERNEL_OBJECT_BYTES, rootCnodeRadix: 16, frameAllocator: nativeFrames });
+    const k = this.kernel, root = k.rootTcb;
+    this.#untypedSlot = this.#retype("Untyped", opts.memoryQuota);
+    this.#endpointSlot = this.#retype("Endpoint", 0);
+    const serverSlot = this.#retype("Tcb", 0);
+    const server = this.#objectAt(serverSlot) as Tcb;
+    k.tcbConfigure(root, serverSlot, { cspaceRootCptr: RootSlot.CNode, priority: 200 });
+    k.tcbResume(root, serverSlot);
+    const served = k.serve(server, this.#endpointSlot, {
+      protected: (tcb, badge, reply) => this.#serveSyscall(tcb, badge, reply),
+    });
+    if (served.error !== KernelError.Ok) throw new Error(`Cannot start the kernel-task: microkernel error ${served.error}`);
+  }
+
+  #retype(kind: "Untyped" | "Endpoint" | "Tcb", size: number, options = {}): number {
+    const slot = this.#slots.take();
+    const r = this.kernel.untypedRetype(this.kernel.rootTcb, RootSlot.Untyped, kind, size, 1, RootSlot.CNode, slot, options);
+    if (r.error !== KernelError.Ok) throw new RangeError(`Cannot create ${kind}: microkernel error ${r.error}`);
+    return slot;
+  }
+
+  #objectAt(slot: number): unknown {
+    return this.kernel.rootCnode.capAt(slot)!.object;
+  }
+
+  #quota(): { free: number } {
+    const u = this.#objectAt(this.#untypedSlot) as { freeBytes?: number; sizeBytes: number; usedBytes?: number };
+    return { free: u.freeBytes ?? u.sizeBytes - (u.usedBytes ?? 0) };
+  }
+
+  /** The kernel-task's protected() entry: answer now, later, or never (the thread is gone). */
+  #serveSyscall(server: Tcb, badge: number, reply: Reply | null): void {
+    const words = server.buffer;
+    const result = this.kernelTask.protected(badge, words);
+    if (result === NO_REPLY || reply === null) return;
+    if (typeof result === "number") {
+      setWord(words, RESULT, result);
+      this.kernel.replyWith(reply, 0, 1);
+      return;
+    }
+    result.then((r) => {
+      setWord(server.buffer, RESULT, r);
+      this.kernel.replyWith(reply, 0, 1);
+      this.#wake?.();
     });
   }
 
@@ -123,9 +217,7 @@ export class UserKernel {
     const elf = parseElf(file);
 
     const engine = new UnicornX86Engine();
-    const vspace = new QuotaVSpace(engine, this.#opts.memoryQuota);
-    this.#vspace = vspace;
-    const memory = new GuestMemory(vspace);
+    const memory = new GuestMemory(new FrameVSpace(this.kernel, this.#slots, this.#untypedSlot, engine));
     const uid = process.getuid?.() ?? 0, gid = process.getgid?.() ?? 0;
     const pid = this.#nextPid++;
     const fds = new FdTable();
@@ -144,11 +236,24 @@ export class UserKernel {
     setWord(vcpu.regs, Msg.rsp, loaded.stackPointer);
     setWord(vcpu.regs, Msg.rflags, 0x202);
     vcpu.writeAll();
-    const g: GuestThread = { thread: t, engine, vcpu, state: "runnable" };
-    this.#guests.set(t.tid, g);
-    this.#runQueue.push(g);
+    this.#startThread(t, engine, vcpu);
     this.#init = p;
     return p;
+  }
+
+  /** A guest TCB over the vCPU, faulting to the kernel-task with badge = tid. */
+  #startThread(t: Thread, engine: CpuEngine, vcpu: Vcpu): void {
+    const k = this.kernel, root = k.rootTcb;
+    const tcbSlot = this.#retype("Tcb", 0, { threadKind: "guest", buffer: vcpu.regs });
+    const faultSlot = this.#slots.take();
+    k.cnodeMint(root, RootSlot.CNode, faultSlot, RootSlot.CNode, this.#endpointSlot, Rights.Write | Rights.GrantReply, t.tid);
+    k.tcbConfigure(root, tcbSlot, { cspaceRootCptr: RootSlot.CNode, faultEndpointCptr: faultSlot, priority: 100 });
+    const tcb = this.#objectAt(tcbSlot) as Tcb;
+    tcb.vcpu = vcpu;
+    const g: GuestThread = { thread: t, tcb, tcbSlot, engine, vcpu, replyPending: false, dead: false };
+    this.#guests.set(t.tid, g);
+    this.#byTcb.set(tcb, g);
+    k.tcbResume(root, tcbSlot);
   }
 
   #readWhole(guestPath: string): Uint8Array {
@@ -173,56 +278,52 @@ export class UserKernel {
 
   /** Run until the first process exits; resolves with its status. */
   async run(): Promise<ExitInfo> {
+    const scheduler = this.kernel.scheduler;
     while (!this.#exit) {
-      const g = this.#runQueue.shift();
-      if (!g) {
-        // Everyone is blocked: wait for a reply to arrive (timer, host I/O).
+      const tcb = scheduler.pickNext();
+      if (!tcb) {
+        // Every thread waits on a reply (timer, host I/O): sleep until one arrives.
         await new Promise<void>((resolve) => (this.#wake = resolve));
         this.#wake = null;
         continue;
       }
-      if (g.state !== "runnable") continue;
-      const others = this.#runQueue.length > 0;
+      const g = this.#byTcb.get(tcb);
+      if (!g || g.dead) continue;
+      if (g.replyPending) {
+        g.replyPending = false;
+        g.vcpu.writeOne(RESULT);
+      }
+      const others = scheduler.pickNext();
+      if (others) scheduler.enqueue(others);
       const stop = g.engine.run(g.vcpu, others ? SLICE_US : SLICE_US * 5, (vcpu) => this.#onSyscall(g, vcpu));
       this.#afterStop(g, stop);
       // Let host I/O completions and timers run between slices.
-      if (this.#runQueue.length > 0 && !this.#exit) await new Promise<void>((r) => setImmediate(r));
+      if (others && !this.#exit) await new Promise<void>((r) => setImmediate(r));
     }
     return this.#exit;
   }
 
+  /** The syscall trap: deliver the fault; resume at once if the answer is already here. */
   #onSyscall(g: GuestThread, vcpu: Vcpu): boolean {
-    const result = this.kernelTask.protected(g.thread.tid, vcpu.regs);
-    if (typeof result === "number") {
-      setWord(vcpu.regs, RESULT, result);
+    const r = this.kernel.deliverFault(g.tcb, "UnknownSyscall", FULL_LENGTH);
+    if (r.status === "completed" && !g.dead) {
       vcpu.writeOne(RESULT);
       return true;
     }
-    if (result === NO_REPLY) return false;
-    g.state = "blocked";
-    result.then((r) => this.#replyLater(g, r));
+    if (r.status === "blocked") g.replyPending = true;
     return false;
   }
 
-  #replyLater(g: GuestThread, result: number): void {
-    if (g.state === "dead") return;
-    setWord(g.vcpu.regs, RESULT, result);
-    g.vcpu.writeOne(RESULT);
-    g.state = "runnable";
-    this.#runQueue.push(g);
-    this.#wake?.();
-  }
-
   #afterStop(g: GuestThread, stop: StopReason): void {
-    if (g.state === "dead" || g.state === "blocked") return;
+    if (g.dead || g.tcb.state !== "Running") return;
     switch (stop.kind) {
       case "preempted":
-        this.#runQueue.push(g);
+        this.kernel.scheduler.enqueue(g.tcb);
         return;
       case "syscall":
         return;
       case "memory":
-        return this.#fatalSignal(g, stop.mapped ? SIGSEGV : SIGSEGV);
+        return this.#fatalSignal(g, SIGSEGV);
       case "interrupt":
         return this.#fatalSignal(g, stop.address === 0 ? SIGFPE : stop.address === 3 ? SIGTRAP : stop.address === 6 ? SIGILL : stop.address === 17 ? SIGBUS : SIGSEGV);
       case "invalid":
@@ -238,22 +339,27 @@ export class UserKernel {
   }
 
   #exitThread(t: Thread): void {
-    const g = this.#guests.get(t.tid);
-    if (g) g.state = "dead";
+    this.#stopThread(t);
     t.process.threads.delete(t.tid);
     this.kernelTask.threads.delete(t.tid);
     if (t.process.threads.size === 0) this.#exitProcess(t.process, 0, 0);
+  }
+
+  /** TCB Suspend: the thread never runs again; its reply, if any, is cancelled. */
+  #stopThread(t: Thread): void {
+    const g = this.#guests.get(t.tid);
+    if (g && !g.dead) {
+      g.dead = true;
+      this.kernel.tcbSuspend(this.kernel.rootTcb, g.tcbSlot);
+    }
+    this.kernelTask.threads.delete(t.tid);
   }
 
   #exitProcess(p: Process, status: number, signal: number): void {
     if (!p.alive) return;
     p.exitStatus = status;
     p.killedBy = signal;
-    for (const t of p.threads.values()) {
-      const g = this.#guests.get(t.tid);
-      if (g) g.state = "dead";
-      this.kernelTask.threads.delete(t.tid);
-    }
+    for (const t of p.threads.values()) this.#stopThread(t);
     p.fds.closeAll();
     if (p === this.#init) {
       this.#exit = { status, signal };

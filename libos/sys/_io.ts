@@ -26,13 +26,15 @@ export function readToGuest(mem: GuestMemory, f: OpenFile, addr: number, len: nu
   if (len === 0) return 0;
   const usePos = offset < 0;
   const at = usePos ? (f.ops.seekable ? f.offset : -1) : offset;
-  const direct = mem.view(addr, len, PROT_WRITE);
-  if (direct) {
-    const r = f.ops.read(direct, at);
-    if (typeof r === "number") return advance(f, usePos, isDirError(f, r));
-    // Started synchronously into guest memory but waiting: not allowed, see above.
+  // Files and directories answer synchronously (fs-task contract): read in place.
+  if (f.ops.seekable) {
+    const direct = mem.view(addr, len, PROT_WRITE);
+    if (direct) {
+      const r = f.ops.read(direct, at);
+      return typeof r === "number" ? advance(f, usePos, isDirError(f, r)) : r.then((n) => advance(f, usePos, n));
+    }
   }
-  if (!direct && !mem.forEachChunk(addr, len, PROT_WRITE, noop)) return -EFAULT;
+  if (!mem.forEachChunk(addr, len, PROT_WRITE, noop)) return -EFAULT;
   const bounce = new Uint8Array(len);
   const r = f.ops.read(bounce, at);
   const finish = (n: number): number => {

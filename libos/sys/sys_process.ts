@@ -2,6 +2,7 @@
 // exit, exit_group, get*id, set_tid_address, set_robust_list, arch_prctl, prlimit64,
 // uname, sysinfo, prctl, sched_*. Linux: kernel/exit.c, kernel/sys.c, arch/x86/kernel/process_64.c.
 
+import { release, version } from "node:os";
 import * as E from "../../linux-abi/errno.ts";
 import { PROT_READ } from "../memory.ts";
 import type { Thread } from "../process.ts";
@@ -110,9 +111,9 @@ export function sysGetrlimit(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
   return putRlimit(t, a.ptr(1), lim) ? 0 : -E.EFAULT;
 }
 
-/** Uname implements Linux syscall uname(2): the release a 2020s Linux would report. */
+/** Uname implements Linux syscall uname(2): the host kernel's release, as qemu-user reports it. */
 export function sysUname(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const fields = ["Linux", k.hostname, "6.1.0-libos", "#1 SMP PREEMPT_DYNAMIC libos", "x86_64", "(none)"];
+  const fields = ["Linux", k.hostname, release(), version(), "x86_64", "(none)"];
   const b = new Uint8Array(65 * 6);
   const enc = new TextEncoder();
   fields.forEach((f, i) => b.set(enc.encode(f).subarray(0, 64), i * 65));

@@ -1,0 +1,148 @@
+// Capabilities and the capability derivation tree (seL4 cte_t + mdb_node_t).
+//
+// A Capability names a KernelObject with some rights and a badge, and sits
+// in exactly one slot (a CNode index). Every copy, mint or transfer makes the
+// new capability a child of its source; Revoke walks those children.
+//
+// Lifecycle: Capability.create() (takes a reference on the object) →
+// place() in a slot → linkUnder() its source → ... → unlink() (children move
+// up to the parent, as seL4's MDB does) → release() (drops the reference and
+// recycles the object). Capabilities are pooled so cap transfer in IPC does
+// not allocate; never keep a reference to one after it was deleted.
+
+import type { KernelObject } from "./object.ts";
+import { KernelError, type KernelErrorCode } from "./errors.ts";
+import type { RightsMask } from "./rights.ts";
+
+/** Whatever holds the slot a capability sits in (a CNode). */
+export interface SlotOwner {
+  clearSlot(index: number): void;
+}
+
+const POOL_LIMIT = 4096;
+
+export class Capability {
+  static #pool: Capability[] = [];
+
+  #object: KernelObject | null = null;
+  #rights: RightsMask = 0;
+  #badge = 0;
+  // Where it lives.
+  #owner: SlotOwner | null = null;
+  #index = -1;
+  // Derivation tree: parent plus a doubly linked list of siblings.
+  #parent: Capability | null = null;
+  #firstChild: Capability | null = null;
+  #prev: Capability | null = null;
+  #next: Capability | null = null;
+  // Bumped on release so walkers can tell a recycled capability.
+  #generation = 0;
+
+  /** A fresh unplaced, unlinked capability holding a reference on `object`. */
+  static create(object: KernelObject, rights: RightsMask, badge: number): Capability {
+    const cap = Capability.#pool.pop() ?? new Capability();
+    cap.#object = object;
+    cap.#rights = rights;
+    cap.#badge = badge;
+    object.addCapRef();
+    return cap;
+  }
+
+  get object(): KernelObject {
+    return this.#object as KernelObject;
+  }
+  get rights(): RightsMask {
+    return this.#rights;
+  }
+  get badge(): number {
+    return this.#badge;
+  }
+  get owner(): SlotOwner | null {
+    return this.#owner;
+  }
+  get index(): number {
+    return this.#index;
+  }
+  get parent(): Capability | null {
+    return this.#parent;
+  }
+  get firstChild(): Capability | null {
+    return this.#firstChild;
+  }
+  get nextSibling(): Capability | null {
+    return this.#next;
+  }
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Mutate: changes rights and badge in place, keeping the tree position. */
+  update(rights: RightsMask, badge: number): void {
+    this.#rights = rights;
+    this.#badge = badge;
+  }
+
+  place(owner: SlotOwner | null, index: number): void {
+    this.#owner = owner;
+    this.#index = index;
+  }
+
+  /** Makes this capability a child of `parent` (no-op for a root). */
+  linkUnder(parent: Capability | null): void {
+    this.#parent = parent;
+    if (parent === null) return;
+    const head = parent.#firstChild;
+    this.#next = head;
+    if (head !== null) head.#prev = this;
+    parent.#firstChild = this;
+  }
+
+  /** Leaves the tree; its children become children of its parent. */
+  unlink(): void {
+    const parent = this.#parent;
+    let child = this.#firstChild;
+    while (child !== null) {
+      const next = child.#next;
+      child.#prev = null;
+      child.#next = null;
+      child.#parent = null;
+      child.linkUnder(parent);
+      child = next;
+    }
+    this.#firstChild = null;
+    if (this.#prev !== null) this.#prev.#next = this.#next;
+    else if (parent !== null) parent.#firstChild = this.#next;
+    if (this.#next !== null) this.#next.#prev = this.#prev;
+    this.#prev = null;
+    this.#next = null;
+    this.#parent = null;
+  }
+
+  /** Drops the object reference and recycles this capability; true if it was the last. */
+  release(): boolean {
+    const last = (this.#object as KernelObject).dropCapRef();
+    this.#object = null;
+    this.#owner = null;
+    this.#index = -1;
+    this.#generation++;
+    if (Capability.#pool.length < POOL_LIMIT) Capability.#pool.push(this);
+    return last;
+  }
+}
+
+/**
+ * seL4 deriveCap: may `cap` be copied? Reply capabilities are one-shot and
+ * an Untyped with objects carved from it cannot be copied.
+ */
+export function deriveError(cap: Capability): KernelErrorCode {
+  const kind = cap.object.kind;
+  if (kind === "Reply") return KernelError.IllegalOperation;
+  if (kind === "Untyped" && cap.firstChild !== null) return KernelError.RevokeFirst;
+  return KernelError.Ok;
+}
+
+/** True for the object kinds whose capabilities carry a badge. */
+export function isBadgeable(cap: Capability): boolean {
+  const kind = cap.object.kind;
+  return kind === "Endpoint" || kind === "Notification";
+}

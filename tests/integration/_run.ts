@@ -1,0 +1,112 @@
+// Shared helpers for the integration and differential suites: run the LibOS CLI
+// (`node dist/libos/cli.js run ...`) and the same static binary natively.
+
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const CLI = join(ROOT, "dist/libos/cli.js");
+export const BUSYBOX = "/bin/busybox";
+export const HELLO_MUSL = join(ROOT, "samples/hello/hello-musl");
+export const HELLO_GLIBC = join(ROOT, "samples/hello/hello-glibc");
+export const GETPPID_LOOP = join(ROOT, "samples/bench/getppid-loop");
+
+/** Per-run time limit; the emulated CPU is slower than native. */
+export const RUN_TIMEOUT_MS = 30_000;
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  /** Exit status; 128+N when killed by signal N (as a shell reports it). */
+  status: number;
+  /** Set when the process was killed by a signal (native) or timed out. */
+  signal: NodeJS.Signals | null;
+  /** Set when spawning itself failed (e.g. ENOENT, ETIMEDOUT). */
+  error?: Error;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  input?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  timeout?: number;
+  /** How stdout/stderr are decoded; "latin1" keeps binary output byte-exact. Default utf8. */
+  encoding?: BufferEncoding;
+}
+
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8,
+  SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15,
+};
+
+function toResult(r: SpawnSyncReturns<string>): RunResult {
+  let status = r.status ?? -1;
+  if (r.status === null && r.signal) status = 128 + (SIGNAL_NUMBERS[r.signal] ?? 0);
+  const res: RunResult = { stdout: r.stdout ?? "", stderr: r.stderr ?? "", status, signal: r.signal };
+  if (r.error) res.error = r.error;
+  return res;
+}
+
+/** Ensure dist/libos/cli.js exists; build it once if not. Call from beforeAll. */
+export function ensureBuilt(): void {
+  if (existsSync(CLI)) return;
+  // Type errors from folders under development may be reported; tsc still emits JS.
+  spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
+  if (!existsSync(CLI)) throw new Error(`build did not produce ${CLI}`);
+}
+
+/** `node dist/libos/cli.js run [libosArgs...] program [args...]`. */
+export function runLibos(libosArgs: string[], program: string, args: string[] = [], opts: RunOptions = {}): RunResult {
+  return toResult(
+    spawnSync(process.execPath, [CLI, "run", ...libosArgs, program, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      input: opts.input ?? "",
+      env: opts.env ?? process.env,
+      encoding: opts.encoding ?? "utf8",
+      timeout: opts.timeout ?? RUN_TIMEOUT_MS,
+      maxBuffer: 64 * 1024 * 1024,
+    }),
+  );
+}
+
+/** Any other `node dist/libos/cli.js ...` command (e.g. `syscalls`). */
+export function runCli(args: string[], opts: RunOptions = {}): RunResult {
+  return toResult(
+    spawnSync(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      input: opts.input ?? "",
+      env: opts.env ?? process.env,
+      encoding: opts.encoding ?? "utf8",
+      timeout: opts.timeout ?? RUN_TIMEOUT_MS,
+      maxBuffer: 64 * 1024 * 1024,
+    }),
+  );
+}
+
+/** Run the program directly on the host. */
+export function runNative(program: string, args: string[] = [], opts: RunOptions = {}): RunResult {
+  return toResult(
+    spawnSync(program, args, {
+      cwd: opts.cwd ?? ROOT,
+      input: opts.input ?? "",
+      env: opts.env ?? process.env,
+      encoding: opts.encoding ?? "utf8",
+      timeout: opts.timeout ?? RUN_TIMEOUT_MS,
+      maxBuffer: 64 * 1024 * 1024,
+    }),
+  );
+}
+
+/** Whether an executable is on PATH. */
+export function haveTool(name: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).status === 0;
+}
+
+/** A fresh temp dir; returns its path and a cleanup function. */
+export function makeTempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
