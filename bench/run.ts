@@ -75,6 +75,18 @@ export const ROWS: readonly RowDef[] = [
     target: { text: "≤ 1000 ns", max: 1000 },
   },
   {
+    // The same calls without libc's syscall() wrapper: the trap, the fault IPC and the
+    // reply alone, without the emulated cost of the wrapper's instructions.
+    name: "syscall getppid, bare insn (ns/call)",
+    measure: {
+      kind: "per-iteration-ns",
+      argv: (n) => [sample("bench/getppid-raw"), String(n)],
+      n: 1_000_000,
+      runs: 5,
+    },
+    target: { text: "≤ 1000 ns", max: 1000 },
+  },
+  {
     name: "start-up hello (ms)",
     measure: { kind: "wall-ms", argv: [sample("hello/hello-musl")], runs: 10 },
     target: { text: "≤ 400 ms", max: 400 },
