@@ -10,7 +10,7 @@
 // Unknown numbers answer ENOSYS and are reported once on the trace.
 
 import { ENOSYS } from "../linux-abi/errno.ts";
-import { SYSCALL_NR } from "../syscall-shim/x86_64.ts";
+import { FSR_MAPPED, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector } from "../syscall-shim/x86_64.ts";
 import type { Process, Thread } from "./process.ts";
 import { SyscallArgs } from "./sys/args.ts";
 import { NO_REPLY, type KernelServices, type SyscallResult } from "./sys/context.ts";
@@ -65,6 +65,23 @@ export class KernelTask implements KernelServices {
     return -ENOSYS;
   }
 
+  /**
+   * A VMFault or UserException from thread `badge`: the signal Linux would raise
+   * (arch/x86/mm/fault.c, arch/x86/kernel/traps.c). Until handlers run (signals work),
+   * every such signal takes its default action: the process dies by it.
+   */
+  faulted(badge: number, kind: "VMFault" | "UserException", words: Uint32Array): void {
+    const t = this.threads.get(badge);
+    if (!t) return;
+    const sig = kind === "VMFault" ? SIGSEGV : signalForVector(words[UserExceptionMsg.NUMBER * 2]!);
+    if (this.#trace) {
+      const addr = kind === "VMFault" ? words[VmFaultMsg.ADDR * 2]! + words[VmFaultMsg.ADDR * 2 + 1]! * 4294967296 : 0;
+      const code = kind === "VMFault" ? ((words[VmFaultMsg.FSR * 2]! & FSR_MAPPED) !== 0 ? "SEGV_ACCERR" : "SEGV_MAPERR") : "";
+      this.#trace(`--- ${SIGNAL_NAMES[sig]} {si_signo=${SIGNAL_NAMES[sig]}${code ? `, si_code=${code}, si_addr=0x${addr.toString(16)}` : ""}} ---`);
+    }
+    this.#hooks.exitProcess(t.process, 0, sig);
+  }
+
   #reportMissing(nr: number): void {
     if (this.#reported.has(nr)) return;
     this.#reported.add(nr);
@@ -116,5 +133,23 @@ export class KernelTask implements KernelServices {
 
   memoryQuota(): { total: number; free: number } {
     return this.#hooks.memoryQuota();
+  }
+}
+
+const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGSEGV = 11;
+const SIGNAL_NAMES: Readonly<Record<number, string>> = { 4: "SIGILL", 5: "SIGTRAP", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV" };
+
+function signalForVector(vector: number): number {
+  switch (vector) {
+    case X86Vector.DivideError:
+      return SIGFPE;
+    case X86Vector.Breakpoint:
+      return SIGTRAP;
+    case X86Vector.InvalidOpcode:
+      return SIGILL;
+    case X86Vector.AlignmentCheck:
+      return SIGBUS;
+    default:
+      return SIGSEGV;
   }
 }

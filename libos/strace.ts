@@ -106,7 +106,7 @@ function xlat(table: Record<string, number>): Xlat {
 /** One value: its name, or hex and a comment. */
 function xval(v: number, table: Xlat, unknown: string): string {
   for (const [name, value] of table) if (value === v) return name;
-  return `${hex(v)} /* ${unknown} */`;
+  return `${hex(v >>> 0)} /* ${unknown} */`;
 }
 
 /** Or-ed flags: names in table order, then leftover bits in hex; a zero-valued name for 0. */
@@ -720,13 +720,8 @@ function isOctalDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x37;
 }
 
-/** The first `n` bytes of `src` (a byte array or a one-char-per-byte string), quoted. */
+/** The first `n` bytes of `src` (bytes, or a string of one char per byte), quoted. */
 function quote(src: Uint8Array | string, n: number): string {
-  if (typeof src === "string") {
-    for (let i = 0; i < src.length; i++) {
-      if (src.charCodeAt(i) > 0xff) return quote(UTF8.encode(src), n);
-    }
-  }
   let out = '"';
   for (let i = 0; i < n; i++) {
     const c = typeof src === "string" ? src.charCodeAt(i) : src[i]!;
@@ -757,7 +752,13 @@ function cstring(mem: GuestMemoryReader, at: number, limit: number): string {
   if (at === 0) return "NULL";
   const s = mem.readCString(at, limit + 1);
   if (s === null) return hex(at);
-  return s.length > limit ? quote(s, limit) + "..." : quote(s, s.length);
+  const src = isLatin1(s) ? s : UTF8.encode(s); // a reader that decoded UTF-8: back to bytes
+  return src.length > limit ? quote(src, limit) + "..." : quote(src, src.length);
+}
+
+function isLatin1(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1300,8 +1301,9 @@ function futexEntry(args: ArrayLike<number>, mem: GuestMemoryReader): string {
       return out + `, ${val}, ${val2}, ${uaddr2}`;
     case FX.FUTEX_CMP_REQUEUE:
     case FX.FUTEX_CMP_REQUEUE_PI:
-    case FX.FUTEX_WAKE_OP:
       return out + `, ${val}, ${val2}, ${uaddr2}, ${String(val3)}`;
+    case FX.FUTEX_WAKE_OP:
+      return out + `, ${val}, ${val2}, ${uaddr2}, ${futexWakeOp(val3)}`;
     case FX.FUTEX_WAIT_REQUEUE_PI:
       return out + `, ${val}, ${timeout()}, ${uaddr2}`;
     case FX.FUTEX_FD:
@@ -1314,6 +1316,35 @@ function futexEntry(args: ArrayLike<number>, mem: GuestMemoryReader): string {
       out += `, ${val}, ${addr(args[3] ?? 0)}, ${uaddr2}, ${hex(val3)}`;
       return out;
   }
+}
+
+const FUTEX_WAKE_OPS = xlat({
+  FUTEX_OP_SET: FX.FUTEX_OP_SET,
+  FUTEX_OP_ADD: FX.FUTEX_OP_ADD,
+  FUTEX_OP_OR: FX.FUTEX_OP_OR,
+  FUTEX_OP_ANDN: FX.FUTEX_OP_ANDN,
+  FUTEX_OP_XOR: FX.FUTEX_OP_XOR,
+});
+const FUTEX_WAKE_CMPS = xlat({
+  FUTEX_OP_CMP_EQ: FX.FUTEX_OP_CMP_EQ,
+  FUTEX_OP_CMP_NE: FX.FUTEX_OP_CMP_NE,
+  FUTEX_OP_CMP_LT: FX.FUTEX_OP_CMP_LT,
+  FUTEX_OP_CMP_LE: FX.FUTEX_OP_CMP_LE,
+  FUTEX_OP_CMP_GT: FX.FUTEX_OP_CMP_GT,
+  FUTEX_OP_CMP_GE: FX.FUTEX_OP_CMP_GE,
+});
+
+/** FUTEX_WAKE_OP's val3, the FUTEX_OP() encoding, as an expression. */
+function futexWakeOp(val3: number): string {
+  const field = (v: number, table: Xlat, shift: number, unknown: string): string => {
+    for (const [name, value] of table) if (value === v) return `${name}<<${shift}`;
+    return `${hex(v)}<<${shift} /* ${unknown} */`;
+  };
+  const shift = (val3 >>> 28) & FX.FUTEX_OP_OPARG_SHIFT ? "FUTEX_OP_OPARG_SHIFT<<28|" : "";
+  return (
+    `${shift}${field((val3 >>> 28) & 7, FUTEX_WAKE_OPS, 28, "FUTEX_OP_???")}|${hex((val3 >>> 12) & 0xfff)}<<12|` +
+    `${field((val3 >>> 24) & 0xf, FUTEX_WAKE_CMPS, 24, "FUTEX_OP_CMP_???")}|${hex(val3 & 0xfff)}`
+  );
 }
 
 /** fcntl(fd, cmd, then the argument typed by the command, if it takes one (strace's fcntl.c). */

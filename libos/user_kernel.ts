@@ -13,11 +13,12 @@
 
 import { hostname } from "node:os";
 import { DevFs, HostFs } from "../fs-task/mod.ts";
-import { Kernel, KernelError, Rights, RootSlot, type Frame, type Reply, type Tcb } from "../microkernel/mod.ts";
+import { FaultLabel, Kernel, KernelError, Rights, RootSlot, type Frame, type Reply, type Tcb } from "../microkernel/mod.ts";
 import type { CpuEngine, StopReason, Vcpu } from "../microkernel/platform/cpu.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
 import { allocNative, freeNative } from "../microkernel/platform/unicorn_ffi.ts";
-import { FULL_LENGTH, Msg, RESULT, X86_64_MESSAGE_REGISTERS } from "../syscall-shim/x86_64.ts";
+import { FSR_MAPPED, FULL_LENGTH, Msg, RESULT, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_MESSAGE_REGISTERS } from "../syscall-shim/x86_64.ts";
+import { Perm } from "../microkernel/platform/cpu.ts";
 import { parseElf } from "./elf.ts";
 import { FdTable, OpenFile } from "./file.ts";
 import { HostStream } from "./host_stream.ts";
@@ -30,7 +31,6 @@ import { Vfs, resolvePath } from "./vfs.ts";
 
 const SLICE_US = 20_000;
 const O_RDONLY = 0, O_WRONLY = 1;
-const SIGSEGV = 11, SIGILL = 4, SIGFPE = 8, SIGTRAP = 5, SIGBUS = 7;
 
 export interface UserKernelOptions {
   /** Bytes of memory the user kernel may use for guest frames. */
@@ -192,6 +192,11 @@ export class UserKernel {
   /** The kernel-task's protected() entry: answer now, later, or never (the thread is gone). */
   #serveSyscall(server: Tcb, badge: number, reply: Reply | null): void {
     const words = server.buffer;
+    const label = server.info.label;
+    if (label === FaultLabel.VMFault || label === FaultLabel.UserException) {
+      this.kernelTask.faulted(badge, label === FaultLabel.VMFault ? "VMFault" : "UserException", words);
+      return;
+    }
     const result = this.kernelTask.protected(badge, words);
     if (result === NO_REPLY || reply === null) return;
     if (typeof result === "number") {
@@ -323,19 +328,35 @@ export class UserKernel {
       case "syscall":
         return;
       case "memory":
-        return this.#fatalSignal(g, SIGSEGV);
       case "interrupt":
-        return this.#fatalSignal(g, stop.address === 0 ? SIGFPE : stop.address === 3 ? SIGTRAP : stop.address === 6 ? SIGILL : stop.address === 17 ? SIGBUS : SIGSEGV);
       case "invalid":
-        return this.#fatalSignal(g, SIGILL);
+        return this.#deliverException(g, stop);
       case "error":
         process.stderr.write(`libos: CPU engine error: ${stop.message}\n`);
-        return this.#fatalSignal(g, SIGSEGV);
+        return this.#deliverException(g, stop);
     }
   }
 
-  #fatalSignal(g: GuestThread, sig: number): void {
-    this.#exitProcess(g.thread.process, 0, sig);
+  /** A CPU fault becomes a VMFault or UserException message to the kernel-task. */
+  #deliverException(g: GuestThread, stop: StopReason): void {
+    const regs = g.vcpu.regs;
+    const ip = getWord(regs, Msg.rip), sp = getWord(regs, Msg.rsp), flags = getWord(regs, Msg.rflags);
+    // The register block doubles as the message buffer; the engine keeps the registers.
+    if (stop.kind === "memory") {
+      setWord(regs, VmFaultMsg.IP, ip);
+      setWord(regs, VmFaultMsg.ADDR, stop.address);
+      setWord(regs, VmFaultMsg.PREFETCH, stop.access === Perm.Exec ? 1 : 0);
+      setWord(regs, VmFaultMsg.FSR, stop.access | (stop.mapped ? FSR_MAPPED : 0));
+      this.kernel.deliverFault(g.tcb, "VMFault", VmFaultMsg.LENGTH);
+      return;
+    }
+    const vector = stop.kind === "interrupt" ? stop.address : stop.kind === "invalid" ? X86Vector.InvalidOpcode : X86Vector.GeneralProtection;
+    setWord(regs, UserExceptionMsg.IP, ip);
+    setWord(regs, UserExceptionMsg.SP, sp);
+    setWord(regs, UserExceptionMsg.FLAGS, flags);
+    setWord(regs, UserExceptionMsg.NUMBER, vector);
+    setWord(regs, UserExceptionMsg.CODE, 0);
+    this.kernel.deliverFault(g.tcb, "UserException", UserExceptionMsg.LENGTH);
   }
 
   #exitThread(t: Thread): void {
@@ -366,6 +387,10 @@ export class UserKernel {
       this.#wake?.();
     }
   }
+}
+
+function getWord(regs: Uint32Array, index: number): number {
+  return regs[index * 2]! + regs[index * 2 + 1]! * 4294967296;
 }
 
 function setWord(regs: Uint32Array, index: number, value: number): void {

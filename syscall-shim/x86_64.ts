@@ -44,3 +44,17 @@ export function prepareRestart(regs: Uint32Array, nr: number): void {
   regs[RESULT * 2] = nr >>> 0;
   regs[RESULT * 2 + 1] = 0;
 }
+
+/**
+ * VMFault message (seL4's x86 layout): faulting IP, fault address, whether it was an
+ * instruction fetch, and the access as a fault status word: bit 0 read, bit 1 write,
+ * bit 2 execute, bit 3 the page was mapped (a protection fault, not a missing page).
+ */
+export const VmFaultMsg = { IP: 0, ADDR: 1, PREFETCH: 2, FSR: 3, LENGTH: 4 } as const;
+export const FSR_MAPPED = 8;
+
+/** UserException message: IP, SP, flags, the x86 exception vector, an error code. */
+export const UserExceptionMsg = { IP: 0, SP: 1, FLAGS: 2, NUMBER: 3, CODE: 4, LENGTH: 5 } as const;
+
+/** x86 exception vectors the CPU platform reports; 6 also stands for an undecodable instruction. */
+export const X86Vector = { DivideError: 0, Breakpoint: 3, InvalidOpcode: 6, GeneralProtection: 13, AlignmentCheck: 17 } as const;
