@@ -14,7 +14,8 @@ import type { FileOps, IoctlAccess, IoResult } from "./file.ts";
 const ENOTTY = 25, EBADF = 9, ENOTDIR = 20, EINVAL = 22, EIO = 5, EPIPE = 32;
 const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404;
 const TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410;
-const TERMIOS_SIZE = 60, WINSIZE_SIZE = 8;
+// The kernel's struct termios (36 bytes; glibc's 60-byte one never crosses the syscall boundary).
+const TERMIOS_SIZE = 36, WINSIZE_SIZE = 8;
 
 type HostIoctl = (fd: number, request: number, arg: Uint8Array) => number;
 let hostIoctl: HostIoctl | null = null;

@@ -91,7 +91,8 @@ export class KernelTask implements KernelServices {
   #traced(t: Thread, nr: number, words: Uint32Array): SyscallResult {
     const trace = this.#trace!;
     const argv = new Array<number>(6);
-    for (let i = 0; i < 6; i++) argv[i] = words[(1 + i) * 2]! + words[(1 + i) * 2 + 1]! * 4294967296;
+    // Signed 64-bit, so AT_FDCWD and -1 stay exact for the printer.
+    for (let i = 0; i < 6; i++) argv[i] = words[(1 + i) * 2]! + (words[(1 + i) * 2 + 1]! | 0) * 4294967296;
     const mem: GuestMemoryReader = {
       readBytes: (addr, len) => t.process.memory.view(addr, len, 0)?.slice() ?? null,
       readCString: (addr, max) => t.process.memory.readCString(addr, max),

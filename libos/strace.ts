@@ -27,8 +27,9 @@ import * as SCH from "../linux-abi/sched.ts";
 import * as SIG from "../linux-abi/signal.ts";
 import * as SK from "../linux-abi/socket.ts";
 import * as ST from "../linux-abi/stat.ts";
-import { SIZEOF_SYSINFO, SYSINFO_FIELDS } from "../linux-abi/sysinfo.ts";
+import { SIZEOF_SYSINFO, decodeSysinfo } from "../linux-abi/sysinfo.ts";
 import * as T from "../linux-abi/time.ts";
+import { SIZEOF_IOVEC, decodeIovec } from "../linux-abi/uio.ts";
 import { NEW_UTSNAME_FIELDS, SIZEOF_NEW_UTSNAME, __NEW_UTS_LEN } from "../linux-abi/utsname.ts";
 import * as W from "../linux-abi/wait.ts";
 import * as AP from "../linux-abi/x86_64/prctl.ts";
@@ -99,9 +100,11 @@ function octal(v: number): string {
 
 type Xlat = readonly (readonly [string, number])[];
 
-function xlat(table: Record<string, number>): Xlat {
-  return Object.entries(table);
+/** The names of `keys` in a linux-abi module, each with its value. */
+function xlat<T extends object>(mod: T, keys: readonly NumericKey<T>[]): Xlat {
+  return keys.map((k) => [k, mod[k] as number] as const);
 }
+type NumericKey<T> = { [K in keyof T]: T[K] extends number ? K & string : never }[keyof T];
 
 /** One value: its name, or hex and a comment. */
 function xval(v: number, table: Xlat, unknown: string): string {
@@ -125,28 +128,12 @@ function flags(v: number, table: Xlat, unknown: string): string {
   return rest === 0 ? out : `${out}|${hex(rest)}`;
 }
 
-const OPEN_ACCESS = xlat({ O_RDONLY: F.O_RDONLY, O_WRONLY: F.O_WRONLY, O_RDWR: F.O_RDWR, O_ACCMODE: F.O_ACCMODE });
-const OPEN_FLAGS = xlat({
-  O_CREAT: F.O_CREAT,
-  O_EXCL: F.O_EXCL,
-  O_NOCTTY: F.O_NOCTTY,
-  O_TRUNC: F.O_TRUNC,
-  O_APPEND: F.O_APPEND,
-  O_NONBLOCK: F.O_NONBLOCK,
-  O_SYNC: F.O_SYNC,
-  __O_SYNC: F.__O_SYNC,
-  O_DSYNC: F.O_DSYNC,
-  O_DIRECT: F.O_DIRECT,
-  O_LARGEFILE: F.O_LARGEFILE,
-  O_NOFOLLOW: F.O_NOFOLLOW,
-  O_NOATIME: F.O_NOATIME,
-  O_CLOEXEC: F.O_CLOEXEC,
-  O_PATH: F.O_PATH,
-  O_TMPFILE: F.O_TMPFILE,
-  __O_TMPFILE: F.__O_TMPFILE,
-  O_DIRECTORY: F.O_DIRECTORY,
-  FASYNC: F.FASYNC,
-});
+const OPEN_ACCESS = xlat(F, ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"]);
+const OPEN_FLAGS = xlat(F, [
+  "O_CREAT", "O_EXCL", "O_NOCTTY", "O_TRUNC", "O_APPEND", "O_NONBLOCK", "O_SYNC", "__O_SYNC", "O_DSYNC", "O_DIRECT",
+  "O_LARGEFILE", "O_NOFOLLOW", "O_NOATIME", "O_CLOEXEC", "O_PATH", "O_TMPFILE", "__O_TMPFILE", "O_DIRECTORY",
+  "FASYNC",
+]);
 
 /** open(2) flags: the access mode, then the other flags (strace's tprint_open_modes). */
 function openFlags(v: number): string {
@@ -155,111 +142,34 @@ function openFlags(v: number): string {
   return rest === 0 ? access : `${access}|${flags(rest, OPEN_FLAGS, "O_???")}`;
 }
 
-const AT_FLAGS = xlat({
-  AT_SYMLINK_NOFOLLOW: F.AT_SYMLINK_NOFOLLOW,
-  AT_REMOVEDIR: F.AT_REMOVEDIR,
-  AT_SYMLINK_FOLLOW: F.AT_SYMLINK_FOLLOW,
-  AT_NO_AUTOMOUNT: F.AT_NO_AUTOMOUNT,
-  AT_EMPTY_PATH: F.AT_EMPTY_PATH,
-  AT_RECURSIVE: F.AT_RECURSIVE,
-});
-const FACCESSAT_FLAGS = xlat({
-  AT_SYMLINK_NOFOLLOW: F.AT_SYMLINK_NOFOLLOW,
-  AT_EACCESS: F.AT_EACCESS,
-  AT_EMPTY_PATH: F.AT_EMPTY_PATH,
-});
-const AT_STATX_SYNC = xlat({
-  AT_STATX_SYNC_AS_STAT: F.AT_STATX_SYNC_AS_STAT,
-  AT_STATX_FORCE_SYNC: F.AT_STATX_FORCE_SYNC,
-  AT_STATX_DONT_SYNC: F.AT_STATX_DONT_SYNC,
-});
-const ACCESS_MODES = xlat({ F_OK: F.F_OK, R_OK: F.R_OK, W_OK: F.W_OK, X_OK: F.X_OK });
-const FD_FLAGS = xlat({ FD_CLOEXEC: F.FD_CLOEXEC });
-const FLOCK_OPS = xlat({ LOCK_SH: F.LOCK_SH, LOCK_EX: F.LOCK_EX, LOCK_NB: F.LOCK_NB, LOCK_UN: F.LOCK_UN });
-const LOCK_TYPES = xlat({ F_RDLCK: F.F_RDLCK, F_WRLCK: F.F_WRLCK, F_UNLCK: F.F_UNLCK });
-const SEALS = xlat({
-  F_SEAL_SEAL: F.F_SEAL_SEAL,
-  F_SEAL_SHRINK: F.F_SEAL_SHRINK,
-  F_SEAL_GROW: F.F_SEAL_GROW,
-  F_SEAL_WRITE: F.F_SEAL_WRITE,
-  F_SEAL_FUTURE_WRITE: F.F_SEAL_FUTURE_WRITE,
-});
-const FCNTL_CMDS = xlat({
-  F_DUPFD: F.F_DUPFD,
-  F_GETFD: F.F_GETFD,
-  F_SETFD: F.F_SETFD,
-  F_GETFL: F.F_GETFL,
-  F_SETFL: F.F_SETFL,
-  F_GETLK: F.F_GETLK,
-  F_SETLK: F.F_SETLK,
-  F_SETLKW: F.F_SETLKW,
-  F_SETOWN: F.F_SETOWN,
-  F_GETOWN: F.F_GETOWN,
-  F_SETSIG: F.F_SETSIG,
-  F_GETSIG: F.F_GETSIG,
-  F_SETOWN_EX: F.F_SETOWN_EX,
-  F_GETOWN_EX: F.F_GETOWN_EX,
-  F_GETOWNER_UIDS: F.F_GETOWNER_UIDS,
-  F_OFD_GETLK: F.F_OFD_GETLK,
-  F_OFD_SETLK: F.F_OFD_SETLK,
-  F_OFD_SETLKW: F.F_OFD_SETLKW,
-  F_SETLEASE: F.F_SETLEASE,
-  F_GETLEASE: F.F_GETLEASE,
-  F_NOTIFY: F.F_NOTIFY,
-  F_CANCELLK: F.F_CANCELLK,
-  F_DUPFD_CLOEXEC: F.F_DUPFD_CLOEXEC,
-  F_SETPIPE_SZ: F.F_SETPIPE_SZ,
-  F_GETPIPE_SZ: F.F_GETPIPE_SZ,
-  F_ADD_SEALS: F.F_ADD_SEALS,
-  F_GET_SEALS: F.F_GET_SEALS,
-});
-const WHENCE = xlat({
-  SEEK_SET: FS.SEEK_SET,
-  SEEK_CUR: FS.SEEK_CUR,
-  SEEK_END: FS.SEEK_END,
-  SEEK_DATA: FS.SEEK_DATA,
-  SEEK_HOLE: FS.SEEK_HOLE,
-});
-const RENAME_FLAGS = xlat({
-  RENAME_NOREPLACE: FS.RENAME_NOREPLACE,
-  RENAME_EXCHANGE: FS.RENAME_EXCHANGE,
-  RENAME_WHITEOUT: FS.RENAME_WHITEOUT,
-});
-const CLOSE_RANGE_FLAGS = xlat({
-  CLOSE_RANGE_UNSHARE: FS.CLOSE_RANGE_UNSHARE,
-  CLOSE_RANGE_CLOEXEC: FS.CLOSE_RANGE_CLOEXEC,
-});
-const PROT = xlat({
-  PROT_NONE: M.PROT_NONE,
-  PROT_READ: M.PROT_READ,
-  PROT_WRITE: M.PROT_WRITE,
-  PROT_EXEC: M.PROT_EXEC,
-  PROT_SEM: M.PROT_SEM,
-  PROT_GROWSDOWN: M.PROT_GROWSDOWN,
-  PROT_GROWSUP: M.PROT_GROWSUP,
-});
-const MAP_TYPES = xlat({
-  MAP_SHARED: M.MAP_SHARED,
-  MAP_PRIVATE: M.MAP_PRIVATE,
-  MAP_SHARED_VALIDATE: M.MAP_SHARED_VALIDATE,
-});
-const MAP_FLAGS = xlat({
-  MAP_FIXED: M.MAP_FIXED,
-  MAP_ANONYMOUS: M.MAP_ANONYMOUS,
-  MAP_32BIT: M.MAP_32BIT,
-  MAP_NORESERVE: M.MAP_NORESERVE,
-  MAP_POPULATE: M.MAP_POPULATE,
-  MAP_NONBLOCK: M.MAP_NONBLOCK,
-  MAP_GROWSDOWN: M.MAP_GROWSDOWN,
-  MAP_DENYWRITE: M.MAP_DENYWRITE,
-  MAP_EXECUTABLE: M.MAP_EXECUTABLE,
-  MAP_LOCKED: M.MAP_LOCKED,
-  MAP_STACK: M.MAP_STACK,
-  MAP_HUGETLB: M.MAP_HUGETLB,
-  MAP_SYNC: M.MAP_SYNC,
-  MAP_UNINITIALIZED: M.MAP_UNINITIALIZED,
-  MAP_FIXED_NOREPLACE: M.MAP_FIXED_NOREPLACE,
-});
+const AT_FLAGS = xlat(F, [
+  "AT_SYMLINK_NOFOLLOW", "AT_REMOVEDIR", "AT_SYMLINK_FOLLOW", "AT_NO_AUTOMOUNT", "AT_EMPTY_PATH", "AT_RECURSIVE",
+]);
+const FACCESSAT_FLAGS = xlat(F, ["AT_SYMLINK_NOFOLLOW", "AT_EACCESS", "AT_EMPTY_PATH"]);
+const AT_STATX_SYNC = xlat(F, ["AT_STATX_SYNC_AS_STAT", "AT_STATX_FORCE_SYNC", "AT_STATX_DONT_SYNC"]);
+const ACCESS_MODES = xlat(F, ["F_OK", "R_OK", "W_OK", "X_OK"]);
+const FD_FLAGS = xlat(F, ["FD_CLOEXEC"]);
+const FLOCK_OPS = xlat(F, ["LOCK_SH", "LOCK_EX", "LOCK_NB", "LOCK_UN"]);
+const LOCK_TYPES = xlat(F, ["F_RDLCK", "F_WRLCK", "F_UNLCK"]);
+const SEALS = xlat(F, ["F_SEAL_SEAL", "F_SEAL_SHRINK", "F_SEAL_GROW", "F_SEAL_WRITE", "F_SEAL_FUTURE_WRITE"]);
+const FCNTL_CMDS = xlat(F, [
+  "F_DUPFD", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL", "F_GETLK", "F_SETLK", "F_SETLKW", "F_SETOWN", "F_GETOWN",
+  "F_SETSIG", "F_GETSIG", "F_SETOWN_EX", "F_GETOWN_EX", "F_GETOWNER_UIDS", "F_OFD_GETLK", "F_OFD_SETLK",
+  "F_OFD_SETLKW", "F_SETLEASE", "F_GETLEASE", "F_NOTIFY", "F_CANCELLK", "F_DUPFD_CLOEXEC", "F_SETPIPE_SZ",
+  "F_GETPIPE_SZ", "F_ADD_SEALS", "F_GET_SEALS",
+]);
+const WHENCE = xlat(FS, ["SEEK_SET", "SEEK_CUR", "SEEK_END", "SEEK_DATA", "SEEK_HOLE"]);
+const RENAME_FLAGS = xlat(FS, ["RENAME_NOREPLACE", "RENAME_EXCHANGE", "RENAME_WHITEOUT"]);
+const CLOSE_RANGE_FLAGS = xlat(FS, ["CLOSE_RANGE_UNSHARE", "CLOSE_RANGE_CLOEXEC"]);
+const PROT = xlat(M, [
+  "PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC", "PROT_SEM", "PROT_GROWSDOWN", "PROT_GROWSUP",
+]);
+const MAP_TYPES = xlat(M, ["MAP_SHARED", "MAP_PRIVATE", "MAP_SHARED_VALIDATE"]);
+const MAP_FLAGS = xlat(M, [
+  "MAP_FIXED", "MAP_ANONYMOUS", "MAP_32BIT", "MAP_NORESERVE", "MAP_POPULATE", "MAP_NONBLOCK", "MAP_GROWSDOWN",
+  "MAP_DENYWRITE", "MAP_EXECUTABLE", "MAP_LOCKED", "MAP_STACK", "MAP_HUGETLB", "MAP_SYNC", "MAP_UNINITIALIZED",
+  "MAP_FIXED_NOREPLACE",
+]);
 
 function mapFlags(v: number): string {
   const type = xval(uint32(v) & M.MAP_TYPE, MAP_TYPES, "MAP_???");
@@ -267,127 +177,37 @@ function mapFlags(v: number): string {
   return rest === 0 ? type : `${type}|${flags(rest, MAP_FLAGS, "MAP_???")}`;
 }
 
-const MREMAP_FLAGS = xlat({
-  MREMAP_MAYMOVE: M.MREMAP_MAYMOVE,
-  MREMAP_FIXED: M.MREMAP_FIXED,
-  MREMAP_DONTUNMAP: M.MREMAP_DONTUNMAP,
-});
-const MADVISE = xlat({
-  MADV_NORMAL: M.MADV_NORMAL,
-  MADV_RANDOM: M.MADV_RANDOM,
-  MADV_SEQUENTIAL: M.MADV_SEQUENTIAL,
-  MADV_WILLNEED: M.MADV_WILLNEED,
-  MADV_DONTNEED: M.MADV_DONTNEED,
-  MADV_FREE: M.MADV_FREE,
-  MADV_REMOVE: M.MADV_REMOVE,
-  MADV_DONTFORK: M.MADV_DONTFORK,
-  MADV_DOFORK: M.MADV_DOFORK,
-  MADV_MERGEABLE: M.MADV_MERGEABLE,
-  MADV_UNMERGEABLE: M.MADV_UNMERGEABLE,
-  MADV_HUGEPAGE: M.MADV_HUGEPAGE,
-  MADV_NOHUGEPAGE: M.MADV_NOHUGEPAGE,
-  MADV_DONTDUMP: M.MADV_DONTDUMP,
-  MADV_DODUMP: M.MADV_DODUMP,
-  MADV_WIPEONFORK: M.MADV_WIPEONFORK,
-  MADV_KEEPONFORK: M.MADV_KEEPONFORK,
-  MADV_COLD: M.MADV_COLD,
-  MADV_PAGEOUT: M.MADV_PAGEOUT,
-  MADV_POPULATE_READ: M.MADV_POPULATE_READ,
-  MADV_POPULATE_WRITE: M.MADV_POPULATE_WRITE,
-  MADV_DONTNEED_LOCKED: M.MADV_DONTNEED_LOCKED,
-  MADV_COLLAPSE: M.MADV_COLLAPSE,
-  MADV_HWPOISON: M.MADV_HWPOISON,
-  MADV_SOFT_OFFLINE: M.MADV_SOFT_OFFLINE,
-});
-const SIGPROCMASK_HOW = xlat({ SIG_BLOCK: SIG.SIG_BLOCK, SIG_UNBLOCK: SIG.SIG_UNBLOCK, SIG_SETMASK: SIG.SIG_SETMASK });
-const SA_HANDLERS = xlat({ SIG_DFL: SIG.SIG_DFL, SIG_IGN: SIG.SIG_IGN });
-const SA_FLAGS = xlat({
-  SA_RESTORER: SIG.SA_RESTORER,
-  SA_ONSTACK: SIG.SA_ONSTACK,
-  SA_RESTART: SIG.SA_RESTART,
-  SA_NODEFER: SIG.SA_NODEFER,
-  SA_RESETHAND: SIG.SA_RESETHAND,
-  SA_SIGINFO: SIG.SA_SIGINFO,
-  SA_NOCLDSTOP: SIG.SA_NOCLDSTOP,
-  SA_NOCLDWAIT: SIG.SA_NOCLDWAIT,
-});
-const SS_FLAGS = xlat({ SS_ONSTACK: SIG.SS_ONSTACK, SS_DISABLE: SIG.SS_DISABLE, SS_AUTODISARM: SIG.SS_AUTODISARM });
-const CLOCKS = xlat({
-  CLOCK_REALTIME: T.CLOCK_REALTIME,
-  CLOCK_MONOTONIC: T.CLOCK_MONOTONIC,
-  CLOCK_PROCESS_CPUTIME_ID: T.CLOCK_PROCESS_CPUTIME_ID,
-  CLOCK_THREAD_CPUTIME_ID: T.CLOCK_THREAD_CPUTIME_ID,
-  CLOCK_MONOTONIC_RAW: T.CLOCK_MONOTONIC_RAW,
-  CLOCK_REALTIME_COARSE: T.CLOCK_REALTIME_COARSE,
-  CLOCK_MONOTONIC_COARSE: T.CLOCK_MONOTONIC_COARSE,
-  CLOCK_BOOTTIME: T.CLOCK_BOOTTIME,
-  CLOCK_REALTIME_ALARM: T.CLOCK_REALTIME_ALARM,
-  CLOCK_BOOTTIME_ALARM: T.CLOCK_BOOTTIME_ALARM,
-  CLOCK_SGI_CYCLE: T.CLOCK_SGI_CYCLE,
-  CLOCK_TAI: T.CLOCK_TAI,
-});
-const TIMER_FLAGS = xlat({ TIMER_ABSTIME: T.TIMER_ABSTIME });
-const ITIMERS = xlat({ ITIMER_REAL: T.ITIMER_REAL, ITIMER_VIRTUAL: T.ITIMER_VIRTUAL, ITIMER_PROF: T.ITIMER_PROF });
-const IOCTLS = xlat({
-  TCGETS: IO.TCGETS,
-  TCSETS: IO.TCSETS,
-  TCSETSW: IO.TCSETSW,
-  TCSETSF: IO.TCSETSF,
-  TCGETA: IO.TCGETA,
-  TCSETA: IO.TCSETA,
-  TCSETAW: IO.TCSETAW,
-  TCSETAF: IO.TCSETAF,
-  TCSBRK: IO.TCSBRK,
-  TCXONC: IO.TCXONC,
-  TCFLSH: IO.TCFLSH,
-  TIOCEXCL: IO.TIOCEXCL,
-  TIOCNXCL: IO.TIOCNXCL,
-  TIOCSCTTY: IO.TIOCSCTTY,
-  TIOCGPGRP: IO.TIOCGPGRP,
-  TIOCSPGRP: IO.TIOCSPGRP,
-  TIOCOUTQ: IO.TIOCOUTQ,
-  TIOCSTI: IO.TIOCSTI,
-  TIOCGWINSZ: IO.TIOCGWINSZ,
-  TIOCSWINSZ: IO.TIOCSWINSZ,
-  TIOCMGET: IO.TIOCMGET,
-  TIOCMBIS: IO.TIOCMBIS,
-  TIOCMBIC: IO.TIOCMBIC,
-  TIOCMSET: IO.TIOCMSET,
-  FIONREAD: IO.FIONREAD,
-  TIOCLINUX: IO.TIOCLINUX,
-  TIOCCONS: IO.TIOCCONS,
-  TIOCPKT: IO.TIOCPKT,
-  FIONBIO: IO.FIONBIO,
-  TIOCNOTTY: IO.TIOCNOTTY,
-  TIOCSETD: IO.TIOCSETD,
-  TIOCGETD: IO.TIOCGETD,
-  TCSBRKP: IO.TCSBRKP,
-  TIOCSBRK: IO.TIOCSBRK,
-  TIOCCBRK: IO.TIOCCBRK,
-  TIOCGSID: IO.TIOCGSID,
-  TCGETS2: IO.TCGETS2,
-  TCSETS2: IO.TCSETS2,
-  TCSETSW2: IO.TCSETSW2,
-  TCSETSF2: IO.TCSETSF2,
-  TIOCGPTN: IO.TIOCGPTN,
-  TIOCSPTLCK: IO.TIOCSPTLCK,
-  TIOCGDEV: IO.TIOCGDEV,
-  TIOCSIG: IO.TIOCSIG,
-  TIOCVHANGUP: IO.TIOCVHANGUP,
-  TIOCGPKT: IO.TIOCGPKT,
-  TIOCGPTLCK: IO.TIOCGPTLCK,
-  TIOCGEXCL: IO.TIOCGEXCL,
-  TIOCGPTPEER: IO.TIOCGPTPEER,
-  FIONCLEX: IO.FIONCLEX,
-  FIOCLEX: IO.FIOCLEX,
-  FIOASYNC: IO.FIOASYNC,
-  FIOQSIZE: IO.FIOQSIZE,
-  FIOSETOWN: IO.FIOSETOWN,
-  SIOCSPGRP: IO.SIOCSPGRP,
-  FIOGETOWN: IO.FIOGETOWN,
-  SIOCGPGRP: IO.SIOCGPGRP,
-  SIOCATMARK: IO.SIOCATMARK,
-});
+const MREMAP_FLAGS = xlat(M, ["MREMAP_MAYMOVE", "MREMAP_FIXED", "MREMAP_DONTUNMAP"]);
+const MADVISE = xlat(M, [
+  "MADV_NORMAL", "MADV_RANDOM", "MADV_SEQUENTIAL", "MADV_WILLNEED", "MADV_DONTNEED", "MADV_FREE", "MADV_REMOVE",
+  "MADV_DONTFORK", "MADV_DOFORK", "MADV_MERGEABLE", "MADV_UNMERGEABLE", "MADV_HUGEPAGE", "MADV_NOHUGEPAGE",
+  "MADV_DONTDUMP", "MADV_DODUMP", "MADV_WIPEONFORK", "MADV_KEEPONFORK", "MADV_COLD", "MADV_PAGEOUT",
+  "MADV_POPULATE_READ", "MADV_POPULATE_WRITE", "MADV_DONTNEED_LOCKED", "MADV_COLLAPSE", "MADV_HWPOISON",
+  "MADV_SOFT_OFFLINE",
+]);
+const SIGPROCMASK_HOW = xlat(SIG, ["SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK"]);
+const SA_HANDLERS = xlat(SIG, ["SIG_DFL", "SIG_IGN"]);
+const SA_FLAGS = xlat(SIG, [
+  "SA_RESTORER", "SA_ONSTACK", "SA_RESTART", "SA_NODEFER", "SA_RESETHAND", "SA_SIGINFO", "SA_NOCLDSTOP",
+  "SA_NOCLDWAIT",
+]);
+const SS_FLAGS = xlat(SIG, ["SS_ONSTACK", "SS_DISABLE", "SS_AUTODISARM"]);
+const CLOCKS = xlat(T, [
+  "CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID", "CLOCK_MONOTONIC_RAW",
+  "CLOCK_REALTIME_COARSE", "CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME", "CLOCK_REALTIME_ALARM",
+  "CLOCK_BOOTTIME_ALARM", "CLOCK_SGI_CYCLE", "CLOCK_TAI",
+]);
+const TIMER_FLAGS = xlat(T, ["TIMER_ABSTIME"]);
+const ITIMERS = xlat(T, ["ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF"]);
+const IOCTLS = xlat(IO, [
+  "TCGETS", "TCSETS", "TCSETSW", "TCSETSF", "TCGETA", "TCSETA", "TCSETAW", "TCSETAF", "TCSBRK", "TCXONC", "TCFLSH",
+  "TIOCEXCL", "TIOCNXCL", "TIOCSCTTY", "TIOCGPGRP", "TIOCSPGRP", "TIOCOUTQ", "TIOCSTI", "TIOCGWINSZ", "TIOCSWINSZ",
+  "TIOCMGET", "TIOCMBIS", "TIOCMBIC", "TIOCMSET", "FIONREAD", "TIOCLINUX", "TIOCCONS", "TIOCPKT", "FIONBIO",
+  "TIOCNOTTY", "TIOCSETD", "TIOCGETD", "TCSBRKP", "TIOCSBRK", "TIOCCBRK", "TIOCGSID", "TCGETS2", "TCSETS2",
+  "TCSETSW2", "TCSETSF2", "TIOCGPTN", "TIOCSPTLCK", "TIOCGDEV", "TIOCSIG", "TIOCVHANGUP", "TIOCGPKT", "TIOCGPTLCK",
+  "TIOCGEXCL", "TIOCGPTPEER", "FIONCLEX", "FIOCLEX", "FIOASYNC", "FIOQSIZE", "FIOSETOWN", "SIOCSPGRP", "FIOGETOWN",
+  "SIOCGPGRP", "SIOCATMARK",
+]);
 const IOC_DIRS = ["_IOC_NONE", "_IOC_WRITE", "_IOC_READ", "_IOC_READ|_IOC_WRITE"] as const;
 
 /** An ioctl request: its name, else its _IOC() fields as strace decodes them. */
@@ -401,268 +221,76 @@ function ioctlCmd(v: number): string {
   return `_IOC(${dir}, ${hex(type)}, ${hex(nr)}, ${hex(size)})`;
 }
 
-const RLIMITS = xlat({
-  RLIMIT_CPU: R.RLIMIT_CPU,
-  RLIMIT_FSIZE: R.RLIMIT_FSIZE,
-  RLIMIT_DATA: R.RLIMIT_DATA,
-  RLIMIT_STACK: R.RLIMIT_STACK,
-  RLIMIT_CORE: R.RLIMIT_CORE,
-  RLIMIT_RSS: R.RLIMIT_RSS,
-  RLIMIT_NPROC: R.RLIMIT_NPROC,
-  RLIMIT_NOFILE: R.RLIMIT_NOFILE,
-  RLIMIT_MEMLOCK: R.RLIMIT_MEMLOCK,
-  RLIMIT_AS: R.RLIMIT_AS,
-  RLIMIT_LOCKS: R.RLIMIT_LOCKS,
-  RLIMIT_SIGPENDING: R.RLIMIT_SIGPENDING,
-  RLIMIT_MSGQUEUE: R.RLIMIT_MSGQUEUE,
-  RLIMIT_NICE: R.RLIMIT_NICE,
-  RLIMIT_RTPRIO: R.RLIMIT_RTPRIO,
-  RLIMIT_RTTIME: R.RLIMIT_RTTIME,
-});
-const RUSAGE_WHO = xlat({
-  RUSAGE_SELF: R.RUSAGE_SELF,
-  RUSAGE_CHILDREN: R.RUSAGE_CHILDREN,
-  RUSAGE_BOTH: R.RUSAGE_BOTH,
-  RUSAGE_THREAD: R.RUSAGE_THREAD,
-});
-const WAIT_OPTIONS = xlat({
-  WNOHANG: W.WNOHANG,
-  WUNTRACED: W.WUNTRACED,
-  WEXITED: W.WEXITED,
-  WCONTINUED: W.WCONTINUED,
-  WNOWAIT: W.WNOWAIT,
-  __WNOTHREAD: W.__WNOTHREAD,
-  __WALL: W.__WALL,
-  __WCLONE: W.__WCLONE,
-});
-const CLONE_FLAGS = xlat({
-  CLONE_VM: SCH.CLONE_VM,
-  CLONE_FS: SCH.CLONE_FS,
-  CLONE_FILES: SCH.CLONE_FILES,
-  CLONE_SIGHAND: SCH.CLONE_SIGHAND,
-  CLONE_PIDFD: SCH.CLONE_PIDFD,
-  CLONE_PTRACE: SCH.CLONE_PTRACE,
-  CLONE_VFORK: SCH.CLONE_VFORK,
-  CLONE_PARENT: SCH.CLONE_PARENT,
-  CLONE_THREAD: SCH.CLONE_THREAD,
-  CLONE_NEWNS: SCH.CLONE_NEWNS,
-  CLONE_SYSVSEM: SCH.CLONE_SYSVSEM,
-  CLONE_SETTLS: SCH.CLONE_SETTLS,
-  CLONE_PARENT_SETTID: SCH.CLONE_PARENT_SETTID,
-  CLONE_CHILD_CLEARTID: SCH.CLONE_CHILD_CLEARTID,
-  CLONE_DETACHED: SCH.CLONE_DETACHED,
-  CLONE_UNTRACED: SCH.CLONE_UNTRACED,
-  CLONE_CHILD_SETTID: SCH.CLONE_CHILD_SETTID,
-  CLONE_NEWCGROUP: SCH.CLONE_NEWCGROUP,
-  CLONE_NEWUTS: SCH.CLONE_NEWUTS,
-  CLONE_NEWIPC: SCH.CLONE_NEWIPC,
-  CLONE_NEWUSER: SCH.CLONE_NEWUSER,
-  CLONE_NEWPID: SCH.CLONE_NEWPID,
-  CLONE_NEWNET: SCH.CLONE_NEWNET,
-  CLONE_IO: SCH.CLONE_IO,
-});
-const AF = xlat({
-  AF_UNSPEC: SK.AF_UNSPEC,
-  AF_UNIX: SK.AF_UNIX,
-  AF_INET: SK.AF_INET,
-  AF_INET6: SK.AF_INET6,
-  AF_NETLINK: SK.AF_NETLINK,
-  AF_PACKET: SK.AF_PACKET,
-});
-const SOCK_TYPES = xlat({
-  SOCK_STREAM: SK.SOCK_STREAM,
-  SOCK_DGRAM: SK.SOCK_DGRAM,
-  SOCK_RAW: SK.SOCK_RAW,
-  SOCK_RDM: SK.SOCK_RDM,
-  SOCK_SEQPACKET: SK.SOCK_SEQPACKET,
-  SOCK_DCCP: SK.SOCK_DCCP,
-  SOCK_PACKET: SK.SOCK_PACKET,
-});
-const SOCK_FLAGS = xlat({ SOCK_CLOEXEC: SK.SOCK_CLOEXEC, SOCK_NONBLOCK: SK.SOCK_NONBLOCK });
-const IPPROTOS = xlat({
-  IPPROTO_IP: SK.IPPROTO_IP,
-  IPPROTO_ICMP: SK.IPPROTO_ICMP,
-  IPPROTO_TCP: SK.IPPROTO_TCP,
-  IPPROTO_UDP: SK.IPPROTO_UDP,
-  IPPROTO_IPV6: SK.IPPROTO_IPV6,
-  IPPROTO_ICMPV6: SK.IPPROTO_ICMPV6,
-  IPPROTO_RAW: SK.IPPROTO_RAW,
-});
-const MSG_FLAGS = xlat({
-  MSG_OOB: SK.MSG_OOB,
-  MSG_PEEK: SK.MSG_PEEK,
-  MSG_DONTROUTE: SK.MSG_DONTROUTE,
-  MSG_CTRUNC: SK.MSG_CTRUNC,
-  MSG_PROBE: SK.MSG_PROBE,
-  MSG_TRUNC: SK.MSG_TRUNC,
-  MSG_DONTWAIT: SK.MSG_DONTWAIT,
-  MSG_EOR: SK.MSG_EOR,
-  MSG_WAITALL: SK.MSG_WAITALL,
-  MSG_FIN: SK.MSG_FIN,
-  MSG_SYN: SK.MSG_SYN,
-  MSG_CONFIRM: SK.MSG_CONFIRM,
-  MSG_RST: SK.MSG_RST,
-  MSG_ERRQUEUE: SK.MSG_ERRQUEUE,
-  MSG_NOSIGNAL: SK.MSG_NOSIGNAL,
-  MSG_MORE: SK.MSG_MORE,
-  MSG_WAITFORONE: SK.MSG_WAITFORONE,
-  MSG_CMSG_CLOEXEC: SK.MSG_CMSG_CLOEXEC,
-});
-const SHUT_HOW = xlat({ SHUT_RD: SK.SHUT_RD, SHUT_WR: SK.SHUT_WR, SHUT_RDWR: SK.SHUT_RDWR });
-const SOL_LEVELS = xlat({
-  SOL_IP: SK.SOL_IP,
-  SOL_SOCKET: SK.SOL_SOCKET,
-  SOL_TCP: SK.SOL_TCP,
-  SOL_UDP: SK.SOL_UDP,
-  SOL_IPV6: SK.SOL_IPV6,
-  SOL_RAW: SK.SOL_RAW,
-});
-const SO_NAMES = xlat({
-  SO_DEBUG: SK.SO_DEBUG,
-  SO_REUSEADDR: SK.SO_REUSEADDR,
-  SO_TYPE: SK.SO_TYPE,
-  SO_ERROR: SK.SO_ERROR,
-  SO_DONTROUTE: SK.SO_DONTROUTE,
-  SO_BROADCAST: SK.SO_BROADCAST,
-  SO_SNDBUF: SK.SO_SNDBUF,
-  SO_RCVBUF: SK.SO_RCVBUF,
-  SO_KEEPALIVE: SK.SO_KEEPALIVE,
-  SO_OOBINLINE: SK.SO_OOBINLINE,
-  SO_PRIORITY: SK.SO_PRIORITY,
-  SO_LINGER: SK.SO_LINGER,
-  SO_REUSEPORT: SK.SO_REUSEPORT,
-  SO_PASSCRED: SK.SO_PASSCRED,
-  SO_PEERCRED: SK.SO_PEERCRED,
-  SO_RCVLOWAT: SK.SO_RCVLOWAT,
-  SO_SNDLOWAT: SK.SO_SNDLOWAT,
-  SO_RCVTIMEO_OLD: SK.SO_RCVTIMEO_OLD,
-  SO_SNDTIMEO_OLD: SK.SO_SNDTIMEO_OLD,
-  SO_ACCEPTCONN: SK.SO_ACCEPTCONN,
-  SO_PROTOCOL: SK.SO_PROTOCOL,
-  SO_DOMAIN: SK.SO_DOMAIN,
-});
-const EPOLL_CTL_OPS = xlat({ EPOLL_CTL_ADD: P.EPOLL_CTL_ADD, EPOLL_CTL_DEL: P.EPOLL_CTL_DEL, EPOLL_CTL_MOD: P.EPOLL_CTL_MOD });
-const EPOLL_FLAGS = xlat({ EPOLL_CLOEXEC: P.EPOLL_CLOEXEC });
-const EPOLL_EVENTS = xlat({
-  EPOLLIN: P.EPOLLIN,
-  EPOLLPRI: P.EPOLLPRI,
-  EPOLLOUT: P.EPOLLOUT,
-  EPOLLERR: P.EPOLLERR,
-  EPOLLHUP: P.EPOLLHUP,
-  EPOLLNVAL: P.EPOLLNVAL,
-  EPOLLRDNORM: P.EPOLLRDNORM,
-  EPOLLRDBAND: P.EPOLLRDBAND,
-  EPOLLWRNORM: P.EPOLLWRNORM,
-  EPOLLWRBAND: P.EPOLLWRBAND,
-  EPOLLMSG: P.EPOLLMSG,
-  EPOLLRDHUP: P.EPOLLRDHUP,
-  EPOLLEXCLUSIVE: P.EPOLLEXCLUSIVE,
-  EPOLLWAKEUP: P.EPOLLWAKEUP,
-  EPOLLONESHOT: P.EPOLLONESHOT,
-  EPOLLET: P.EPOLLET,
-});
-const GRND_FLAGS = xlat({ GRND_NONBLOCK: RND.GRND_NONBLOCK, GRND_RANDOM: RND.GRND_RANDOM, GRND_INSECURE: RND.GRND_INSECURE });
-const ARCH_PRCTL_CODES = xlat({
-  ARCH_SET_GS: AP.ARCH_SET_GS,
-  ARCH_SET_FS: AP.ARCH_SET_FS,
-  ARCH_GET_FS: AP.ARCH_GET_FS,
-  ARCH_GET_GS: AP.ARCH_GET_GS,
-  ARCH_GET_CPUID: AP.ARCH_GET_CPUID,
-  ARCH_SET_CPUID: AP.ARCH_SET_CPUID,
-  ARCH_GET_XCOMP_SUPP: AP.ARCH_GET_XCOMP_SUPP,
-  ARCH_GET_XCOMP_PERM: AP.ARCH_GET_XCOMP_PERM,
-  ARCH_REQ_XCOMP_PERM: AP.ARCH_REQ_XCOMP_PERM,
-  ARCH_GET_XCOMP_GUEST_PERM: AP.ARCH_GET_XCOMP_GUEST_PERM,
-  ARCH_REQ_XCOMP_GUEST_PERM: AP.ARCH_REQ_XCOMP_GUEST_PERM,
-  ARCH_MAP_VDSO_X32: AP.ARCH_MAP_VDSO_X32,
-  ARCH_MAP_VDSO_32: AP.ARCH_MAP_VDSO_32,
-  ARCH_MAP_VDSO_64: AP.ARCH_MAP_VDSO_64,
-});
-const PRCTL_OPTIONS = xlat({
-  PR_SET_PDEATHSIG: PR.PR_SET_PDEATHSIG,
-  PR_GET_PDEATHSIG: PR.PR_GET_PDEATHSIG,
-  PR_GET_DUMPABLE: PR.PR_GET_DUMPABLE,
-  PR_SET_DUMPABLE: PR.PR_SET_DUMPABLE,
-  PR_GET_KEEPCAPS: PR.PR_GET_KEEPCAPS,
-  PR_SET_KEEPCAPS: PR.PR_SET_KEEPCAPS,
-  PR_SET_NAME: PR.PR_SET_NAME,
-  PR_GET_NAME: PR.PR_GET_NAME,
-  PR_GET_SECCOMP: PR.PR_GET_SECCOMP,
-  PR_SET_SECCOMP: PR.PR_SET_SECCOMP,
-  PR_CAPBSET_READ: PR.PR_CAPBSET_READ,
-  PR_CAPBSET_DROP: PR.PR_CAPBSET_DROP,
-  PR_GET_SECUREBITS: PR.PR_GET_SECUREBITS,
-  PR_SET_SECUREBITS: PR.PR_SET_SECUREBITS,
-  PR_SET_TIMERSLACK: PR.PR_SET_TIMERSLACK,
-  PR_GET_TIMERSLACK: PR.PR_GET_TIMERSLACK,
-  PR_SET_MM: PR.PR_SET_MM,
-  PR_SET_CHILD_SUBREAPER: PR.PR_SET_CHILD_SUBREAPER,
-  PR_GET_CHILD_SUBREAPER: PR.PR_GET_CHILD_SUBREAPER,
-  PR_SET_NO_NEW_PRIVS: PR.PR_SET_NO_NEW_PRIVS,
-  PR_GET_NO_NEW_PRIVS: PR.PR_GET_NO_NEW_PRIVS,
-  PR_GET_TID_ADDRESS: PR.PR_GET_TID_ADDRESS,
-  PR_SET_THP_DISABLE: PR.PR_SET_THP_DISABLE,
-  PR_GET_THP_DISABLE: PR.PR_GET_THP_DISABLE,
-  PR_CAP_AMBIENT: PR.PR_CAP_AMBIENT,
-  PR_GET_SPECULATION_CTRL: PR.PR_GET_SPECULATION_CTRL,
-  PR_SET_SPECULATION_CTRL: PR.PR_SET_SPECULATION_CTRL,
-  PR_SET_PTRACER: PR.PR_SET_PTRACER,
-  PR_SET_VMA: PR.PR_SET_VMA,
-});
-const FILE_TYPES = xlat({
-  S_IFREG: ST.S_IFREG,
-  S_IFSOCK: ST.S_IFSOCK,
-  S_IFIFO: ST.S_IFIFO,
-  S_IFLNK: ST.S_IFLNK,
-  S_IFDIR: ST.S_IFDIR,
-  S_IFBLK: ST.S_IFBLK,
-  S_IFCHR: ST.S_IFCHR,
-});
-const STATX_MASKS = xlat({
-  STATX_ALL: ST.STATX_ALL,
-  STATX_BASIC_STATS: ST.STATX_BASIC_STATS,
-  STATX_TYPE: ST.STATX_TYPE,
-  STATX_MODE: ST.STATX_MODE,
-  STATX_NLINK: ST.STATX_NLINK,
-  STATX_UID: ST.STATX_UID,
-  STATX_GID: ST.STATX_GID,
-  STATX_ATIME: ST.STATX_ATIME,
-  STATX_MTIME: ST.STATX_MTIME,
-  STATX_CTIME: ST.STATX_CTIME,
-  STATX_INO: ST.STATX_INO,
-  STATX_SIZE: ST.STATX_SIZE,
-  STATX_BLOCKS: ST.STATX_BLOCKS,
-  STATX_BTIME: ST.STATX_BTIME,
-  STATX_MNT_ID: ST.STATX_MNT_ID,
-  STATX_DIOALIGN: ST.STATX_DIOALIGN,
-});
-const STATX_ATTRS = xlat({
-  STATX_ATTR_COMPRESSED: ST.STATX_ATTR_COMPRESSED,
-  STATX_ATTR_IMMUTABLE: ST.STATX_ATTR_IMMUTABLE,
-  STATX_ATTR_APPEND: ST.STATX_ATTR_APPEND,
-  STATX_ATTR_NODUMP: ST.STATX_ATTR_NODUMP,
-  STATX_ATTR_ENCRYPTED: ST.STATX_ATTR_ENCRYPTED,
-  STATX_ATTR_AUTOMOUNT: ST.STATX_ATTR_AUTOMOUNT,
-  STATX_ATTR_MOUNT_ROOT: ST.STATX_ATTR_MOUNT_ROOT,
-  STATX_ATTR_VERITY: ST.STATX_ATTR_VERITY,
-  STATX_ATTR_DAX: ST.STATX_ATTR_DAX,
-});
-const FUTEX_CMDS = xlat({
-  FUTEX_WAIT: FX.FUTEX_WAIT,
-  FUTEX_WAKE: FX.FUTEX_WAKE,
-  FUTEX_FD: FX.FUTEX_FD,
-  FUTEX_REQUEUE: FX.FUTEX_REQUEUE,
-  FUTEX_CMP_REQUEUE: FX.FUTEX_CMP_REQUEUE,
-  FUTEX_WAKE_OP: FX.FUTEX_WAKE_OP,
-  FUTEX_LOCK_PI: FX.FUTEX_LOCK_PI,
-  FUTEX_UNLOCK_PI: FX.FUTEX_UNLOCK_PI,
-  FUTEX_TRYLOCK_PI: FX.FUTEX_TRYLOCK_PI,
-  FUTEX_WAIT_BITSET: FX.FUTEX_WAIT_BITSET,
-  FUTEX_WAKE_BITSET: FX.FUTEX_WAKE_BITSET,
-  FUTEX_WAIT_REQUEUE_PI: FX.FUTEX_WAIT_REQUEUE_PI,
-  FUTEX_CMP_REQUEUE_PI: FX.FUTEX_CMP_REQUEUE_PI,
-  FUTEX_LOCK_PI2: FX.FUTEX_LOCK_PI2,
-});
+const RLIMITS = xlat(R, [
+  "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS", "RLIMIT_NPROC",
+  "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE",
+  "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
+]);
+const RUSAGE_WHO = xlat(R, ["RUSAGE_SELF", "RUSAGE_CHILDREN", "RUSAGE_BOTH", "RUSAGE_THREAD"]);
+const WAIT_OPTIONS = xlat(W, [
+  "WNOHANG", "WUNTRACED", "WEXITED", "WCONTINUED", "WNOWAIT", "__WNOTHREAD", "__WALL", "__WCLONE",
+]);
+const CLONE_FLAGS = xlat(SCH, [
+  "CLONE_VM", "CLONE_FS", "CLONE_FILES", "CLONE_SIGHAND", "CLONE_PIDFD", "CLONE_PTRACE", "CLONE_VFORK",
+  "CLONE_PARENT", "CLONE_THREAD", "CLONE_NEWNS", "CLONE_SYSVSEM", "CLONE_SETTLS", "CLONE_PARENT_SETTID",
+  "CLONE_CHILD_CLEARTID", "CLONE_DETACHED", "CLONE_UNTRACED", "CLONE_CHILD_SETTID", "CLONE_NEWCGROUP",
+  "CLONE_NEWUTS", "CLONE_NEWIPC", "CLONE_NEWUSER", "CLONE_NEWPID", "CLONE_NEWNET", "CLONE_IO",
+]);
+const AF = xlat(SK, ["AF_UNSPEC", "AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK", "AF_PACKET"]);
+const SOCK_TYPES = xlat(SK, [
+  "SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW", "SOCK_RDM", "SOCK_SEQPACKET", "SOCK_DCCP", "SOCK_PACKET",
+]);
+const SOCK_FLAGS = xlat(SK, ["SOCK_CLOEXEC", "SOCK_NONBLOCK"]);
+const IPPROTOS = xlat(SK, [
+  "IPPROTO_IP", "IPPROTO_ICMP", "IPPROTO_TCP", "IPPROTO_UDP", "IPPROTO_IPV6", "IPPROTO_ICMPV6", "IPPROTO_RAW",
+]);
+const MSG_FLAGS = xlat(SK, [
+  "MSG_OOB", "MSG_PEEK", "MSG_DONTROUTE", "MSG_CTRUNC", "MSG_PROBE", "MSG_TRUNC", "MSG_DONTWAIT", "MSG_EOR",
+  "MSG_WAITALL", "MSG_FIN", "MSG_SYN", "MSG_CONFIRM", "MSG_RST", "MSG_ERRQUEUE", "MSG_NOSIGNAL", "MSG_MORE",
+  "MSG_WAITFORONE", "MSG_CMSG_CLOEXEC",
+]);
+const SHUT_HOW = xlat(SK, ["SHUT_RD", "SHUT_WR", "SHUT_RDWR"]);
+const SOL_LEVELS = xlat(SK, ["SOL_IP", "SOL_SOCKET", "SOL_TCP", "SOL_UDP", "SOL_IPV6", "SOL_RAW"]);
+const SO_NAMES = xlat(SK, [
+  "SO_DEBUG", "SO_REUSEADDR", "SO_TYPE", "SO_ERROR", "SO_DONTROUTE", "SO_BROADCAST", "SO_SNDBUF", "SO_RCVBUF",
+  "SO_KEEPALIVE", "SO_OOBINLINE", "SO_PRIORITY", "SO_LINGER", "SO_REUSEPORT", "SO_PASSCRED", "SO_PEERCRED",
+  "SO_RCVLOWAT", "SO_SNDLOWAT", "SO_RCVTIMEO_OLD", "SO_SNDTIMEO_OLD", "SO_ACCEPTCONN", "SO_PROTOCOL", "SO_DOMAIN",
+]);
+const EPOLL_CTL_OPS = xlat(P, ["EPOLL_CTL_ADD", "EPOLL_CTL_DEL", "EPOLL_CTL_MOD"]);
+const EPOLL_FLAGS = xlat(P, ["EPOLL_CLOEXEC"]);
+const EPOLL_EVENTS = xlat(P, [
+  "EPOLLIN", "EPOLLPRI", "EPOLLOUT", "EPOLLERR", "EPOLLHUP", "EPOLLNVAL", "EPOLLRDNORM", "EPOLLRDBAND",
+  "EPOLLWRNORM", "EPOLLWRBAND", "EPOLLMSG", "EPOLLRDHUP", "EPOLLEXCLUSIVE", "EPOLLWAKEUP", "EPOLLONESHOT", "EPOLLET",
+]);
+const GRND_FLAGS = xlat(RND, ["GRND_NONBLOCK", "GRND_RANDOM", "GRND_INSECURE"]);
+const ARCH_PRCTL_CODES = xlat(AP, [
+  "ARCH_SET_GS", "ARCH_SET_FS", "ARCH_GET_FS", "ARCH_GET_GS", "ARCH_GET_CPUID", "ARCH_SET_CPUID",
+  "ARCH_GET_XCOMP_SUPP", "ARCH_GET_XCOMP_PERM", "ARCH_REQ_XCOMP_PERM", "ARCH_GET_XCOMP_GUEST_PERM",
+  "ARCH_REQ_XCOMP_GUEST_PERM", "ARCH_MAP_VDSO_X32", "ARCH_MAP_VDSO_32", "ARCH_MAP_VDSO_64",
+]);
+const PRCTL_OPTIONS = xlat(PR, [
+  "PR_SET_PDEATHSIG", "PR_GET_PDEATHSIG", "PR_GET_DUMPABLE", "PR_SET_DUMPABLE", "PR_GET_KEEPCAPS", "PR_SET_KEEPCAPS",
+  "PR_SET_NAME", "PR_GET_NAME", "PR_GET_SECCOMP", "PR_SET_SECCOMP", "PR_CAPBSET_READ", "PR_CAPBSET_DROP",
+  "PR_GET_SECUREBITS", "PR_SET_SECUREBITS", "PR_SET_TIMERSLACK", "PR_GET_TIMERSLACK", "PR_SET_MM",
+  "PR_SET_CHILD_SUBREAPER", "PR_GET_CHILD_SUBREAPER", "PR_SET_NO_NEW_PRIVS", "PR_GET_NO_NEW_PRIVS",
+  "PR_GET_TID_ADDRESS", "PR_SET_THP_DISABLE", "PR_GET_THP_DISABLE", "PR_CAP_AMBIENT", "PR_GET_SPECULATION_CTRL",
+  "PR_SET_SPECULATION_CTRL", "PR_SET_PTRACER", "PR_SET_VMA",
+]);
+const FILE_TYPES = xlat(ST, ["S_IFREG", "S_IFSOCK", "S_IFIFO", "S_IFLNK", "S_IFDIR", "S_IFBLK", "S_IFCHR"]);
+const STATX_MASKS = xlat(ST, [
+  "STATX_ALL", "STATX_BASIC_STATS", "STATX_TYPE", "STATX_MODE", "STATX_NLINK", "STATX_UID", "STATX_GID",
+  "STATX_ATIME", "STATX_MTIME", "STATX_CTIME", "STATX_INO", "STATX_SIZE", "STATX_BLOCKS", "STATX_BTIME",
+  "STATX_MNT_ID", "STATX_DIOALIGN",
+]);
+const STATX_ATTRS = xlat(ST, [
+  "STATX_ATTR_COMPRESSED", "STATX_ATTR_IMMUTABLE", "STATX_ATTR_APPEND", "STATX_ATTR_NODUMP", "STATX_ATTR_ENCRYPTED",
+  "STATX_ATTR_AUTOMOUNT", "STATX_ATTR_MOUNT_ROOT", "STATX_ATTR_VERITY", "STATX_ATTR_DAX",
+]);
+const FUTEX_CMDS = xlat(FX, [
+  "FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE", "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP", "FUTEX_LOCK_PI",
+  "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI", "FUTEX_WAIT_BITSET", "FUTEX_WAKE_BITSET", "FUTEX_WAIT_REQUEUE_PI",
+  "FUTEX_CMP_REQUEUE_PI", "FUTEX_LOCK_PI2",
+]);
 
 /** "SIGINT"; SIGRTMIN, SIGRT_n above it; the number when it names no signal. */
 function signalName(sig: number): string {
@@ -683,7 +311,8 @@ function sigset(lo: number, hi: number): string {
   for (let sig = 1; sig <= SIG._NSIG; sig++) {
     const word = sig <= 32 ? lo : hi;
     if (((word >>> ((sig - 1) & 31)) & 1) === 0) continue;
-    out += (first ? "" : " ") + (sig === SIG.SIGRTMIN ? "RTMIN" : sig > SIG.SIGRTMIN ? `RT_${sig - SIG.SIGRTMIN}` : signalName(sig).slice(3));
+    const name = sig === SIG.SIGRTMIN ? "RTMIN" : sig > SIG.SIGRTMIN ? `RT_${sig - SIG.SIGRTMIN}` : signalName(sig).slice(3);
+    out += (first ? "" : " ") + name;
     first = false;
   }
   return out + "]";
@@ -692,7 +321,7 @@ function sigset(lo: number, hi: number): string {
 function popcount(v: number): number {
   v = v - ((v >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -770,14 +399,6 @@ function view(mem: GuestMemoryReader, at: number, len: number): DataView | null 
   return b === null ? null : new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
-function u64(v: DataView, off: number): number {
-  return v.getUint32(off + 4, true) * 2 ** 32 + v.getUint32(off, true);
-}
-
-function i64(v: DataView, off: number): number {
-  return v.getInt32(off + 4, true) * 2 ** 32 + v.getUint32(off, true);
-}
-
 /** Print the `len`-byte structure at `at` with `print`, or NULL, or its address if unreadable. */
 function struct(mem: GuestMemoryReader, at: number, len: number, print: (v: DataView) => string): string {
   if (at === 0) return "NULL";
@@ -785,96 +406,97 @@ function struct(mem: GuestMemoryReader, at: number, len: number, print: (v: Data
   return v === null ? hex(at) : print(v);
 }
 
-function timespecAt(v: DataView, off: number): string {
-  return `{tv_sec=${i64(v, off)}, tv_nsec=${i64(v, off + 8)}}`;
+function timespec(t: T.Timespec): string {
+  return `{tv_sec=${t.tv_sec}, tv_nsec=${t.tv_nsec}}`;
 }
 
-function timevalAt(v: DataView, off: number): string {
-  return `{tv_sec=${i64(v, off)}, tv_usec=${i64(v, off + 8)}}`;
+function timeval(t: T.Timeval): string {
+  return `{tv_sec=${t.tv_sec}, tv_usec=${t.tv_usec}}`;
+}
+
+function itimerval(v: DataView): string {
+  const it = T.decodeItimerval(v, 0);
+  return `{it_interval=${timeval(it.it_interval)}, it_value=${timeval(it.it_value)}}`;
 }
 
 function symbolicMode(mode: number): string {
   const type = mode & ST.S_IFMT;
-  if (type === 0) return octal(mode);
   for (const [name, value] of FILE_TYPES) if (value === type) return `${name}|${octal(mode & ~ST.S_IFMT)}`;
   return octal(mode);
 }
 
-function makedev(dev: number): string {
-  return `makedev(${hex(ST.major(dev))}, ${hex(ST.minor(dev))})`;
-}
-
 function stat(v: DataView): string {
-  const f = ST.STAT_FIELDS;
-  const mode = v.getUint32(f.st_mode, true);
-  const type = mode & ST.S_IFMT;
+  const st = ST.decodeStat(v, 0);
+  const type = st.st_mode & ST.S_IFMT;
   const tail =
     type === ST.S_IFCHR || type === ST.S_IFBLK
-      ? `st_rdev=${makedev(v.getUint32(f.st_rdev, true))}`
-      : `st_size=${i64(v, f.st_size)}`;
-  return `{st_mode=${symbolicMode(mode)}, ${tail}, ...}`;
+      ? `st_rdev=makedev(${hex(ST.major(st.st_rdev))}, ${hex(ST.minor(st.st_rdev))})`
+      : `st_size=${st.st_size}`;
+  return `{st_mode=${symbolicMode(st.st_mode)}, ${tail}, ...}`;
 }
 
 function statx(v: DataView): string {
-  const f = ST.STATX_FIELDS;
+  const stx = ST.decodeStatx(v, 0);
   return (
-    `{stx_mask=${flags(v.getUint32(f.stx_mask, true), STATX_MASKS, "STATX_???")}, ` +
-    `stx_attributes=${flags(v.getUint32(f.stx_attributes, true), STATX_ATTRS, "STATX_ATTR_???")}, ` +
-    `stx_mode=${symbolicMode(v.getUint16(f.stx_mode, true))}, stx_size=${u64(v, f.stx_size)}, ...}`
+    `{stx_mask=${flags(stx.stx_mask, STATX_MASKS, "STATX_???")}, ` +
+    `stx_attributes=${flags(stx.stx_attributes, STATX_ATTRS, "STATX_ATTR_???")}, ` +
+    `stx_mode=${symbolicMode(stx.stx_mode)}, stx_size=${stx.stx_size}, ...}`
   );
 }
 
+function sigsetOf(mask: SIG.Sigset): string {
+  return sigset(Number(mask & 0xffffffffn), Number(mask >> 32n));
+}
+
 function sigaction(v: DataView): string {
-  const f = SIG.SIGACTION_FIELDS;
-  const handler = u64(v, f.sa_handler);
-  const saFlags = v.getUint32(f.sa_flags, true);
-  let out = `{sa_handler=${handler <= SIG.SIG_IGN ? xval(handler, SA_HANDLERS, "") : hex(handler)}`;
-  out += `, sa_mask=${sigset(v.getUint32(f.sa_mask, true), v.getUint32(f.sa_mask + 4, true))}`;
-  out += `, sa_flags=${flags(saFlags, SA_FLAGS, "SA_???")}`;
-  if (saFlags & SIG.SA_RESTORER) out += `, sa_restorer=${addr(u64(v, f.sa_restorer))}`;
-  return out + "}";
+  const sa = SIG.decodeSigaction(v, 0);
+  const handler = sa.sa_handler <= SIG.SIG_IGN ? xval(sa.sa_handler, SA_HANDLERS, "") : hex(sa.sa_handler);
+  const restorer = sa.sa_flags & SIG.SA_RESTORER ? `, sa_restorer=${addr(sa.sa_restorer)}` : "";
+  return `{sa_handler=${handler}, sa_mask=${sigsetOf(sa.sa_mask)}, sa_flags=${flags(sa.sa_flags, SA_FLAGS, "SA_???")}${restorer}}`;
 }
 
 function stackT(v: DataView): string {
-  const f = SIG.STACK_T_FIELDS;
-  return `{ss_sp=${addr(u64(v, f.ss_sp))}, ss_flags=${flags(v.getUint32(f.ss_flags, true), SS_FLAGS, "SS_???")}, ss_size=${u64(v, f.ss_size)}}`;
+  const ss = SIG.decodeStackT(v, 0);
+  return `{ss_sp=${addr(ss.ss_sp)}, ss_flags=${flags(ss.ss_flags, SS_FLAGS, "SS_???")}, ss_size=${ss.ss_size}}`;
 }
 
 /** strace's print_rlim: RLIM_INFINITY, 8192*1024, or the number. */
-function rlim(v: DataView, off: number, infinity: string): string {
-  if (v.getUint32(off, true) === 0xffffffff && v.getUint32(off + 4, true) === 0xffffffff) return infinity;
-  const n = u64(v, off);
+function rlim(n: number, infinity: string): string {
+  if (n === R.RLIM_INFINITY) return infinity;
   return n > 1024 && n % 1024 === 0 ? `${n / 1024}*1024` : String(n);
 }
 
 function rlimit(infinity: string): (v: DataView) => string {
-  return (v) => `{rlim_cur=${rlim(v, 0, infinity)}, rlim_max=${rlim(v, 8, infinity)}}`;
+  return (v) => {
+    const r = R.decodeRlimit(v, 0);
+    return `{rlim_cur=${rlim(r.rlim_cur, infinity)}, rlim_max=${rlim(r.rlim_max, infinity)}}`;
+  };
 }
 const rlimit32 = rlimit("RLIM_INFINITY");
 const rlimit64 = rlimit("RLIM64_INFINITY");
 
 /** A clock_t with strace's seconds comment (100 ticks a second). */
-function clockT(v: DataView, off: number): string {
-  const n = i64(v, off);
+function clockT(n: number): string {
   return n > 0 ? `${n} /* ${Math.floor(n / 100)}.${String(n % 100).padStart(2, "0")} s */` : String(n);
 }
 
 function tms(v: DataView): string {
-  return `{tms_utime=${clockT(v, 0)}, tms_stime=${clockT(v, 8)}, tms_cutime=${clockT(v, 16)}, tms_cstime=${clockT(v, 24)}}`;
+  const t = T.decodeTms(v, 0);
+  return `{tms_utime=${clockT(t.tms_utime)}, tms_stime=${clockT(t.tms_stime)}, tms_cutime=${clockT(t.tms_cutime)}, tms_cstime=${clockT(t.tms_cstime)}}`;
 }
 
 function rusage(v: DataView): string {
-  return `{ru_utime=${timevalAt(v, R.RUSAGE_FIELDS.ru_utime)}, ru_stime=${timevalAt(v, R.RUSAGE_FIELDS.ru_stime)}, ...}`;
+  const utime = T.decodeTimeval(v, R.RUSAGE_FIELDS.ru_utime);
+  const stime = T.decodeTimeval(v, R.RUSAGE_FIELDS.ru_stime);
+  return `{ru_utime=${timeval(utime)}, ru_stime=${timeval(stime)}, ...}`;
 }
 
 function sysinfo(v: DataView): string {
-  const f = SYSINFO_FIELDS;
+  const si = decodeSysinfo(v, 0);
   return (
-    `{uptime=${i64(v, f.uptime)}, loads=[${u64(v, f.loads)}, ${u64(v, f.loads + 8)}, ${u64(v, f.loads + 16)}], ` +
-    `totalram=${u64(v, f.totalram)}, freeram=${u64(v, f.freeram)}, sharedram=${u64(v, f.sharedram)}, ` +
-    `bufferram=${u64(v, f.bufferram)}, totalswap=${u64(v, f.totalswap)}, freeswap=${u64(v, f.freeswap)}, ` +
-    `procs=${v.getUint16(f.procs, true)}, totalhigh=${u64(v, f.totalhigh)}, freehigh=${u64(v, f.freehigh)}, ` +
-    `mem_unit=${v.getUint32(f.mem_unit, true)}}`
+    `{uptime=${si.uptime}, loads=[${si.loads.join(", ")}], totalram=${si.totalram}, freeram=${si.freeram}, ` +
+    `sharedram=${si.sharedram}, bufferram=${si.bufferram}, totalswap=${si.totalswap}, freeswap=${si.freeswap}, ` +
+    `procs=${si.procs}, totalhigh=${si.totalhigh}, freehigh=${si.freehigh}, mem_unit=${si.mem_unit}}`
   );
 }
 
@@ -909,12 +531,19 @@ function waitRest(bits: number): string {
   return bits === 0 ? "" : ` | ${hex(bits >>> 0)}`;
 }
 
-function epollEvent(v: DataView, off: number): string {
-  const data = u64(v, off + 4);
-  return `{events=${flags(v.getUint32(off, true), EPOLL_EVENTS, "EPOLL???")}, data={u32=${v.getUint32(off + 4, true)}, u64=${data}}}`;
+function epollEvent(v: DataView): string {
+  const ev = P.decodeEpollEvent(v, 0);
+  const u32 = Number(ev.data & 0xffffffffn);
+  return `{events=${flags(ev.events, EPOLL_EVENTS, "EPOLL???")}, data={u32=${u32}, u64=${ev.data}}}`;
 }
 
-/** A C array of 64-bit words at `at`, each printed by `item`, up to 32 then "...". */
+/** The 64-bit word at `at`, or null if it is not mapped. */
+function word(mem: GuestMemoryReader, at: number): number | null {
+  const v = view(mem, at, 8);
+  return v === null ? null : v.getUint32(4, true) * 2 ** 32 + v.getUint32(0, true);
+}
+
+/** A C array of `count` elements of `size` bytes at `at`, each printed by `item`, up to 32 then "...". */
 function array(mem: GuestMemoryReader, at: number, count: number, size: number, item: (v: DataView) => string): string {
   let out = "[";
   for (let i = 0; i < count; i++) {
@@ -931,9 +560,8 @@ function argv(mem: GuestMemoryReader, at: number): string {
   if (at === 0) return "NULL";
   let out = "[";
   for (let i = 0; ; i++) {
-    const v = view(mem, at + i * 8, 8);
-    if (v === null) return i === 0 ? hex(at) : out + `, ... /* ${hex(at + i * 8)} */]`;
-    const p = u64(v, 0);
+    const p = word(mem, at + i * 8);
+    if (p === null) return i === 0 ? hex(at) : out + `, ... /* ${hex(at + i * 8)} */]`;
     if (p === 0) return out + "]";
     if (i === MAX_STRLEN) return out + ", ...]";
     out += (i === 0 ? "" : ", ") + cstring(mem, p, MAX_STRLEN);
@@ -944,20 +572,19 @@ function argv(mem: GuestMemoryReader, at: number): string {
 function envp(mem: GuestMemoryReader, at: number): string {
   if (at === 0) return "NULL";
   for (let i = 0; ; i++) {
-    const v = view(mem, at + i * 8, 8);
-    if (v === null) return hex(at);
-    if (u64(v, 0) === 0) return `${hex(at)} /* ${i} var${i === 1 ? "" : "s"} */`;
+    const p = word(mem, at + i * 8);
+    if (p === null) return hex(at);
+    if (p === 0) return `${hex(at)} /* ${i} var${i === 1 ? "" : "s"} */`;
   }
 }
 
 function iovec(mem: GuestMemoryReader, at: number, count: number, dataLen: number): string {
   let left = dataLen;
-  return array(mem, at, count, 16, (v) => {
-    const base = u64(v, 0);
-    const len = u64(v, 8);
-    const shown = Math.min(len, left);
+  return array(mem, at, count, SIZEOF_IOVEC, (v) => {
+    const iov = decodeIovec(v, 0);
+    const shown = Math.min(iov.iov_len, left);
     left -= shown;
-    return `{iov_base=${buffer(mem, base, shown)}, iov_len=${len}}`;
+    return `{iov_base=${buffer(mem, iov.iov_base, shown)}, iov_len=${iov.iov_len}}`;
   });
 }
 
@@ -985,10 +612,6 @@ function isError(result: number): boolean {
 
 function sigsetAt(v: DataView): string {
   return sigset(v.getUint32(0, true), v.getUint32(4, true));
-}
-
-function itimerval(v: DataView): string {
-  return `{it_interval=${timevalAt(v, 0)}, it_value=${timevalAt(v, 16)}}`;
 }
 
 function cloneFlags(v: number): string {
@@ -1139,7 +762,7 @@ function arg(kind: ArgKind, i: number, args: ArrayLike<number>, mem: GuestMemory
     case "prctl_option":
       return xval(int32(v), PRCTL_OPTIONS, "PR_???");
     case "timespec_in":
-      return struct(mem, v, T.SIZEOF_TIMESPEC, (s) => timespecAt(s, 0));
+      return struct(mem, v, T.SIZEOF_TIMESPEC, (s) => timespec(T.decodeTimespec(s, 0)));
     case "itimerval_in":
       return struct(mem, v, T.SIZEOF_ITIMERVAL, itimerval);
     case "sigset_in":
@@ -1153,7 +776,7 @@ function arg(kind: ArgKind, i: number, args: ArrayLike<number>, mem: GuestMemory
     case "rlimit64_in":
       return struct(mem, v, R.SIZEOF_RLIMIT, rlimit64);
     case "epoll_event_in":
-      return struct(mem, v, P.SIZEOF_EPOLL_EVENT, (s) => epollEvent(s, 0));
+      return struct(mem, v, P.SIZEOF_EPOLL_EVENT, epollEvent);
   }
   if (isError(result)) return addr(v);
   switch (kind) {
@@ -1170,9 +793,9 @@ function arg(kind: ArgKind, i: number, args: ArrayLike<number>, mem: GuestMemory
     case "statx_out":
       return struct(mem, v, ST.SIZEOF_STATX, statx);
     case "timespec_out":
-      return struct(mem, v, T.SIZEOF_TIMESPEC, (s) => timespecAt(s, 0));
+      return struct(mem, v, T.SIZEOF_TIMESPEC, (s) => timespec(T.decodeTimespec(s, 0)));
     case "timeval_out":
-      return struct(mem, v, T.SIZEOF_TIMEVAL, (s) => timevalAt(s, 0));
+      return struct(mem, v, T.SIZEOF_TIMEVAL, (s) => timeval(T.decodeTimeval(s, 0)));
     case "itimerval_out":
       return struct(mem, v, T.SIZEOF_ITIMERVAL, itimerval);
     case "tms_out":
@@ -1200,7 +823,7 @@ function arg(kind: ArgKind, i: number, args: ArrayLike<number>, mem: GuestMemory
     case "dirents_out":
       return v === 0 ? "NULL" : dirents(mem, v, result, DIRENT_RECLEN);
     case "epoll_events_out":
-      return v === 0 ? "NULL" : array(mem, v, result, P.SIZEOF_EPOLL_EVENT, (s) => epollEvent(s, 0));
+      return v === 0 ? "NULL" : array(mem, v, result, P.SIZEOF_EPOLL_EVENT, epollEvent);
   }
 }
 
@@ -1286,7 +909,7 @@ function futexEntry(args: ArrayLike<number>, mem: GuestMemoryReader): string {
   const uaddr2 = addr(args[4] ?? 0);
   const val3 = uint32(args[5] ?? 0);
   const bitset = val3 === FX.FUTEX_BITSET_MATCH_ANY ? "FUTEX_BITSET_MATCH_ANY" : hex(val3);
-  let out = `futex(${addr(args[0] ?? 0)}, ${futexOp(op)}`;
+  const out = `futex(${addr(args[0] ?? 0)}, ${futexOp(op)}`;
   switch (op & 127) {
     case FX.FUTEX_WAIT:
       return out + `, ${val}, ${timeout()}`;
@@ -1313,26 +936,14 @@ function futexEntry(args: ArrayLike<number>, mem: GuestMemoryReader): string {
     case FX.FUTEX_TRYLOCK_PI:
       return out;
     default:
-      out += `, ${val}, ${addr(args[3] ?? 0)}, ${uaddr2}, ${hex(val3)}`;
-      return out;
+      return out + `, ${val}, ${addr(args[3] ?? 0)}, ${uaddr2}, ${hex(val3)}`;
   }
 }
 
-const FUTEX_WAKE_OPS = xlat({
-  FUTEX_OP_SET: FX.FUTEX_OP_SET,
-  FUTEX_OP_ADD: FX.FUTEX_OP_ADD,
-  FUTEX_OP_OR: FX.FUTEX_OP_OR,
-  FUTEX_OP_ANDN: FX.FUTEX_OP_ANDN,
-  FUTEX_OP_XOR: FX.FUTEX_OP_XOR,
-});
-const FUTEX_WAKE_CMPS = xlat({
-  FUTEX_OP_CMP_EQ: FX.FUTEX_OP_CMP_EQ,
-  FUTEX_OP_CMP_NE: FX.FUTEX_OP_CMP_NE,
-  FUTEX_OP_CMP_LT: FX.FUTEX_OP_CMP_LT,
-  FUTEX_OP_CMP_LE: FX.FUTEX_OP_CMP_LE,
-  FUTEX_OP_CMP_GT: FX.FUTEX_OP_CMP_GT,
-  FUTEX_OP_CMP_GE: FX.FUTEX_OP_CMP_GE,
-});
+const FUTEX_WAKE_OPS = xlat(FX, ["FUTEX_OP_SET", "FUTEX_OP_ADD", "FUTEX_OP_OR", "FUTEX_OP_ANDN", "FUTEX_OP_XOR"]);
+const FUTEX_WAKE_CMPS = xlat(FX, [
+  "FUTEX_OP_CMP_EQ", "FUTEX_OP_CMP_NE", "FUTEX_OP_CMP_LT", "FUTEX_OP_CMP_LE", "FUTEX_OP_CMP_GT", "FUTEX_OP_CMP_GE",
+]);
 
 /** FUTEX_WAKE_OP's val3, the FUTEX_OP() encoding, as an expression. */
 function futexWakeOp(val3: number): string {

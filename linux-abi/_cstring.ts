@@ -51,13 +51,3 @@ export function writeCString(view: DataView, offset: number, s: string, capacity
   return n;
 }
 
-/** Read the NUL-terminated Latin-1/ASCII text of a `capacity`-byte field. */
-export function readCString(view: DataView, offset: number, capacity: number): string {
-  let s = "";
-  for (let i = 0; i < capacity; i++) {
-    const c = view.getUint8(offset + i);
-    if (c === 0) break;
-    s += String.fromCharCode(c);
-  }
-  return s;
-}

@@ -1,5 +1,5 @@
-// Linux: include/uapi/linux/auxvec.h and arch/x86/include/uapi/asm/auxvec.h (the a_type of
-// the auxiliary vector entries the ELF loader puts on the initial stack).
+// Linux: include/uapi/linux/auxvec.h and arch/x86/include/uapi/asm/auxvec.h: the a_type of the
+// auxiliary vector entries the ELF loader puts on the initial stack (AT_SYSINFO is i386 only).
 
 export const AT_NULL = 0;
 export const AT_IGNORE = 1;
@@ -28,6 +28,5 @@ export const AT_RSEQ_FEATURE_SIZE = 27;
 /** Linux 6.3+. */
 export const AT_RSEQ_ALIGN = 28;
 export const AT_EXECFN = 31;
-export const AT_SYSINFO = 32;
 export const AT_SYSINFO_EHDR = 33;
 export const AT_MINSIGSTKSZ = 51;

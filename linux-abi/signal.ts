@@ -97,6 +97,10 @@ export const SIZEOF_SIGSET = 8;
 /** The struct sigaction that rt_sigaction(2) reads and writes (x86-64). */
 export interface Sigaction {
   sa_handler: number;
+  /**
+   * An unsigned long, but every SA_* flag is in the low 32 bits: the codec keeps those (as the
+   * kernel does with UAPI_SA_FLAGS), so a sign-extended int from C or a JS `|` reads the same.
+   */
   sa_flags: number;
   sa_restorer: number;
   sa_mask: Sigset;
@@ -106,7 +110,8 @@ export const SIGACTION_FIELDS = { sa_handler: 0, sa_flags: 8, sa_restorer: 16, s
 
 export function encodeSigaction(view: DataView, offset: number, sa: Sigaction): void {
   setInt64(view, offset + SIGACTION_FIELDS.sa_handler, sa.sa_handler);
-  setInt64(view, offset + SIGACTION_FIELDS.sa_flags, sa.sa_flags);
+  view.setUint32(offset + SIGACTION_FIELDS.sa_flags, sa.sa_flags >>> 0, true);
+  view.setUint32(offset + SIGACTION_FIELDS.sa_flags + 4, 0, true);
   setInt64(view, offset + SIGACTION_FIELDS.sa_restorer, sa.sa_restorer);
   view.setBigUint64(offset + SIGACTION_FIELDS.sa_mask, sa.sa_mask, true);
 }
@@ -114,7 +119,7 @@ export function encodeSigaction(view: DataView, offset: number, sa: Sigaction): 
 export function decodeSigaction(view: DataView, offset: number): Sigaction {
   return {
     sa_handler: getUint64(view, offset + SIGACTION_FIELDS.sa_handler),
-    sa_flags: getUint64(view, offset + SIGACTION_FIELDS.sa_flags),
+    sa_flags: view.getUint32(offset + SIGACTION_FIELDS.sa_flags, true),
     sa_restorer: getUint64(view, offset + SIGACTION_FIELDS.sa_restorer),
     sa_mask: view.getBigUint64(offset + SIGACTION_FIELDS.sa_mask, true),
   };

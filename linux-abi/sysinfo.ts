@@ -1,6 +1,6 @@
 // Linux: include/uapi/linux/sysinfo.h (struct sysinfo, x86-64: 112 bytes).
 
-import { setInt64 } from "./_int64.ts";
+import { getInt64, getUint64, setInt64 } from "./_int64.ts";
 
 /** Load averages are fixed point with this many fraction bits. */
 export const SI_LOAD_SHIFT = 16;
@@ -56,4 +56,22 @@ export function encodeSysinfo(view: DataView, offset: number, si: Sysinfo): void
   setInt64(view, offset + f.freehigh, si.freehigh);
   view.setUint32(offset + f.mem_unit, si.mem_unit, true);
   view.setUint32(offset + f.mem_unit + 4, 0, true); // _f[0] and tail padding
+}
+
+export function decodeSysinfo(view: DataView, offset: number): Sysinfo {
+  const f = SYSINFO_FIELDS;
+  return {
+    uptime: getInt64(view, offset + f.uptime),
+    loads: [getUint64(view, offset + f.loads), getUint64(view, offset + f.loads + 8), getUint64(view, offset + f.loads + 16)],
+    totalram: getUint64(view, offset + f.totalram),
+    freeram: getUint64(view, offset + f.freeram),
+    sharedram: getUint64(view, offset + f.sharedram),
+    bufferram: getUint64(view, offset + f.bufferram),
+    totalswap: getUint64(view, offset + f.totalswap),
+    freeswap: getUint64(view, offset + f.freeswap),
+    procs: view.getUint16(offset + f.procs, true),
+    totalhigh: getUint64(view, offset + f.totalhigh),
+    freehigh: getUint64(view, offset + f.freehigh),
+    mem_unit: view.getUint32(offset + f.mem_unit, true),
+  };
 }

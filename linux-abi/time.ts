@@ -88,3 +88,12 @@ export function encodeTms(view: DataView, offset: number, t: Tms): void {
   setInt64(view, offset + 16, t.tms_cutime);
   setInt64(view, offset + 24, t.tms_cstime);
 }
+
+export function decodeTms(view: DataView, offset: number): Tms {
+  return {
+    tms_utime: getInt64(view, offset),
+    tms_stime: getInt64(view, offset + 8),
+    tms_cutime: getInt64(view, offset + 16),
+    tms_cstime: getInt64(view, offset + 24),
+  };
+}

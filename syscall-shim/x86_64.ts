@@ -7,8 +7,12 @@
 //
 // Reply convention (ours, seL4-like): a reply of length 1 rewrites RAX only; a reply of
 // length FULL_LENGTH rewrites every register in the message (sigreturn, exec, signal
-// delivery). A syscall interrupted before it did anything restarts by backing RIP over
-// the two-byte `syscall` instruction and restoring RAX to the number.
+// delivery).
+//
+// Engine fact (Unicorn 2.1.4): inside the trap, RIP reads as the address OF the
+// `syscall` instruction; once the run has stopped it reads as the next instruction, and
+// a RIP written inside the trap is ignored. So the message's RIP word is the syscall
+// instruction's address, and a restart (signals work) must stop the run and resume there.
 
 export const X86_64_MESSAGE_REGISTERS = [
   "rax", "rdi", "rsi", "rdx", "r10", "r8", "r9",
@@ -27,23 +31,6 @@ export const SYSCALL_NR = 0;
 export const RESULT = 0;
 export const FIRST_ARG = 1;
 export const FULL_LENGTH = X86_64_MESSAGE_REGISTERS.length;
-export const SYSCALL_INSN_LENGTH = 2;
-
-/** The argument registers as JS numbers (unsigned 64-bit; exact below 2^53). */
-export function readArg(regs: Uint32Array, index: number): number {
-  const w = FIRST_ARG + index;
-  return regs[w * 2]! + regs[w * 2 + 1]! * 4294967296;
-}
-
-/** Rewind so the `syscall` instruction executes again (restartable syscalls). */
-export function prepareRestart(regs: Uint32Array, nr: number): void {
-  const ip = Msg.rip * 2;
-  const lo = regs[ip]!;
-  regs[ip] = (lo - SYSCALL_INSN_LENGTH) >>> 0;
-  if (lo < SYSCALL_INSN_LENGTH) regs[ip + 1] = (regs[ip + 1]! - 1) >>> 0;
-  regs[RESULT * 2] = nr >>> 0;
-  regs[RESULT * 2 + 1] = 0;
-}
 
 /**
  * VMFault message (seL4's x86 layout): faulting IP, fault address, whether it was an

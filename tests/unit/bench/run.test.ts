@@ -27,7 +27,7 @@ describe("bench harness", () => {
 
   it("has the required rows and columns, and their sample programs exist", () => {
     expect(COLUMNS.map((c) => c.title)).toEqual(["native", "qemu-x86_64", "libos"]);
-    expect(ROWS.map((r) => r.name)).toEqual(["syscall getppid (ns/call)", "start-up hello (ms)"]);
+    expect(ROWS.map((r) => r.name)).toEqual(["syscall getppid (ns/call)", "syscall getppid, bare insn (ns/call)", "start-up hello (ms)"]);
     for (const row of ROWS) {
       const argv = row.measure.kind === "wall-ms" ? row.measure.argv : row.measure.argv(0);
       expect(existsSync(argv[0]!), argv[0]).toBe(true);

@@ -117,6 +117,34 @@ describe("passive", () => {
     expect([a.info.label, b.info.label, bWoke]).toEqual([100, 200, 1]);
   });
 
+  it("a handler whose nested call blocks resumes serving when the answer comes", () => {
+    const k = boot();
+    make(k, "Endpoint", 20);
+    make(k, "Endpoint", 21);
+    const front = thread(k, 10);
+    const back = thread(k, 11);
+    const client = thread(k, 12);
+    const other = thread(k, 13);
+    let pending: Reply | null = null;
+    let backReply: Reply | null = null;
+    k.serve(back, 21, { protected: (_s, _b, reply) => void (backReply = reply) });
+    k.serve(front, 20, {
+      protected(s, _badge, reply) {
+        pending = reply;
+        expect(k.call(s, 21, 0, 0).status).toBe("blocked");
+      },
+    });
+    front.onWake = (s) => k.replyWith(pending!, s.info.label + 1, 0);
+    expect(k.call(client, 20, 0, 0).status).toBe("blocked");
+    expect(front.state).toBe("BlockedOnReply");
+    expect(k.call(other, 20, 0, 0).status).toBe("blocked");
+    expect(other.state).toBe("BlockedOnSend");
+    k.replyWith(backReply!, 6, 0);
+    expect([client.state, client.info.label]).toEqual(["Running", 7]);
+    // Serving resumed: the queued caller got in and is now parked in front's nested call.
+    expect([other.state, front.state]).toEqual(["BlockedOnReply", "BlockedOnReply"]);
+  });
+
   it("a bound notification enters notified()", () => {
     const k = boot();
     make(k, "Endpoint", EP);
