@@ -73,7 +73,6 @@ export class GuestMemory {
   #brkStart = 0;
   #brk = 0;
   #brkMapped = 0;
-  #mmapTop = MMAP_TOP;
   readonly #decoder = new TextDecoder();
 
   constructor(vspace: VSpace) {
@@ -226,17 +225,18 @@ export class GuestMemory {
     if (!block) return null;
     for (const p of pieces) {
       if (!this.#mapVma(start + p.at, start + p.at + p.size, p.prot, kind, block, p.at)) {
-        this.unmap(start, size);
-        if (block.users === 0) this.#vspace.release(block.mem);
+        // Undo the pieces already mapped; the last one gone releases the block.
+        if (block.users > 0) this.unmap(start, size);
+        else this.#vspace.release(block.mem);
         return null;
       }
     }
     return block.mem.bytes;
   }
 
-  /** Choose a free range for mmap(NULL, …), top-down like Linux. */
+  /** Choose a free range for mmap(NULL, …): the highest gap below MMAP_TOP, like Linux. */
   findFree(size: number): number {
-    let top = this.#mmapTop;
+    let top = MMAP_TOP;
     for (let i = this.#vmas.length - 1; i >= 0; i--) {
       const v = this.#vmas[i]!;
       if (v.start >= top) continue;
@@ -248,13 +248,12 @@ export class GuestMemory {
 
   mmapAnonymous(addr: number, size: number, prot: number, fixed: boolean): number {
     const len = pageUp(size);
-    const start = fixed ? addr : addr && this.isFree(addr, addr + len) && addr + len <= USER_TOP ? addr : this.findFree(len);
+    const hint = pageUp(addr);
+    const start = fixed ? addr : hint && this.isFree(hint, hint + len) && hint + len <= USER_TOP ? hint : this.findFree(len);
     if (start <= 0 || start + len > USER_TOP) return -12; // ENOMEM
     if (fixed) this.unmap(start, len);
     const bytes = this.mapRegion(start, len, [{ at: 0, size: len, prot }], "anon");
-    if (!bytes) return -12;
-    if (!fixed && start < this.#mmapTop) this.#mmapTop = start;
-    return start;
+    return bytes ? start : -12;
   }
 
   /** Remove [start, start+size) from every Vma it touches, splitting where needed. */

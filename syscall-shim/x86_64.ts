@@ -10,9 +10,9 @@
 // delivery).
 //
 // Engine fact (Unicorn 2.1.4): inside the trap, RIP reads as the address OF the
-// `syscall` instruction; once the run has stopped it reads as the next instruction, and
-// a RIP written inside the trap is ignored. So the message's RIP word is the syscall
-// instruction's address, and a restart (signals work) must stop the run and resume there.
+// `syscall` instruction, and the engine adds the instruction's length after the trap
+// returns, also to a RIP written inside it; once the run has stopped RIP reads as the
+// next instruction. So the message's RIP word is the syscall instruction's address.
 
 export const X86_64_MESSAGE_REGISTERS = [
   "rax", "rdi", "rsi", "rdx", "r10", "r8", "r9",
