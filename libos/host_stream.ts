@@ -9,13 +9,12 @@ import { fstatSync, read, writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { createRequire } from "node:module";
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
+import { EFAULT, EINVAL, EIO, ENOTDIR, ENOTTY, EPIPE } from "../linux-abi/errno.ts";
+import { TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ } from "../linux-abi/ioctl.ts";
+// The kernel's struct termios (36 bytes; glibc's 60-byte one never crosses the syscall boundary).
+import { SIZEOF_TERMIOS as TERMIOS_SIZE, SIZEOF_WINSIZE as WINSIZE_SIZE } from "../linux-abi/termios.ts";
 import type { FileOps, IoctlAccess, IoResult } from "./file.ts";
 
-const ENOTTY = 25, EBADF = 9, ENOTDIR = 20, EINVAL = 22, EIO = 5, EPIPE = 32;
-const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404;
-const TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410;
-// The kernel's struct termios (36 bytes; glibc's 60-byte one never crosses the syscall boundary).
-const TERMIOS_SIZE = 36, WINSIZE_SIZE = 8;
 
 type HostIoctl = (fd: number, request: number, arg: Uint8Array) => number;
 let hostIoctl: HostIoctl | null = null;
@@ -98,25 +97,16 @@ export class HostStream implements FileOps {
     const buf = new Uint8Array(size);
     if (!getter) {
       const src = io.read(argp, size);
-      if (!src) return -14; // EFAULT
+      if (!src) return -EFAULT;
       buf.set(src);
     }
     const rc = ioctlFn()(this.hostFd, request, buf);
     if (rc < 0) return rc;
-    if (getter && !io.write(argp, buf)) return -14;
+    if (getter && !io.write(argp, buf)) return -EFAULT;
     return 0;
   }
 
   release(): void {
     // The host's descriptors outlive the guest's.
-  }
-}
-
-export function checkHostFd(fd: number): number {
-  try {
-    fstatSync(fd);
-    return 0;
-  } catch {
-    return -EBADF;
   }
 }

@@ -6,10 +6,10 @@
 // file system are the fs-task's business (it resolves them confined to its root).
 
 import type { FileSystem, FsDirPage, FsStat } from "../fs-task/file_system.ts";
+import { EINVAL, ENOTTY } from "../linux-abi/errno.ts";
+import { S_IFBLK, S_IFDIR, S_IFMT, S_IFREG } from "../linux-abi/stat.ts";
 import type { FileOps, IoctlAccess, IoResult } from "./file.ts";
 
-const ENOTTY = 25;
-const EINVAL = 22;
 
 export interface Mount {
   /** Guest path where the file system is attached, normalised, "/" for the root. */
@@ -67,8 +67,8 @@ export class FsFile implements FileOps {
     readonly path: string,
     mode: number,
   ) {
-    const type = mode & 0o170000;
-    this.seekable = type === 0o100000 || type === 0o040000 || type === 0o060000;
+    const type = mode & S_IFMT;
+    this.seekable = type === S_IFREG || type === S_IFDIR || type === S_IFBLK;
   }
 
   read(dst: Uint8Array, offset: number): IoResult {

@@ -7,10 +7,10 @@
 
 import { EBADF, EFAULT, EISDIR } from "../../linux-abi/errno.ts";
 import { O_ACCMODE, O_APPEND, O_RDONLY, O_WRONLY } from "../../linux-abi/fcntl.ts";
+import { S_IFDIR, S_IFMT } from "../../linux-abi/stat.ts";
 import type { OpenFile } from "../file.ts";
 import { PROT_READ, PROT_WRITE, type GuestMemory } from "../memory.ts";
 
-const S_IFMT = 0o170000, S_IFDIR = 0o040000;
 
 export function canRead(f: OpenFile): boolean {
   return (f.flags & O_ACCMODE) !== O_WRONLY;

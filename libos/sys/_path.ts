@@ -3,11 +3,11 @@
 
 import { EBADF, EFAULT, ENAMETOOLONG, ENOENT, ENOTDIR } from "../../linux-abi/errno.ts";
 import { AT_FDCWD } from "../../linux-abi/fcntl.ts";
+import { S_IFDIR, S_IFMT } from "../../linux-abi/stat.ts";
 import type { Thread } from "../process.ts";
 import { resolvePath } from "../vfs.ts";
 
 const PATH_MAX = 4096;
-const S_IFMT = 0o170000, S_IFDIR = 0o040000;
 
 export function readPath(t: Thread, addr: number): string | number {
   if (addr === 0) return -EFAULT;

@@ -3,6 +3,8 @@
 
 import * as E from "../../linux-abi/errno.ts";
 import * as F from "../../linux-abi/fcntl.ts";
+import { AT_REMOVEDIR, AT_SYMLINK_FOLLOW } from "../../linux-abi/fcntl.ts";
+import { S_IFDIR, S_IFMT } from "../../linux-abi/stat.ts";
 import { OpenFile } from "../file.ts";
 import { PROT_WRITE } from "../memory.ts";
 import type { Thread } from "../process.ts";
@@ -12,9 +14,6 @@ import type { KernelServices, SyscallResult } from "./context.ts";
 import { pathArg } from "./_path.ts";
 import { procReadlink } from "./_procfs.ts";
 
-const S_IFMT = 0o170000, S_IFDIR = 0o040000;
-const AT_REMOVEDIR = 0x200;
-const AT_SYMLINK_FOLLOW = 0x400;
 
 function openPath(k: KernelServices, t: Thread, path: string, flags: number, mode: number): SyscallResult {
   const { fs, inner } = k.vfs.route(path);

@@ -2,14 +2,14 @@
 
 import { randomFillSync } from "node:crypto";
 import * as E from "../../linux-abi/errno.ts";
+import { O_NONBLOCK } from "../../linux-abi/fcntl.ts";
+import { FIOCLEX, FIONBIO, FIONCLEX } from "../../linux-abi/ioctl.ts";
 import { PROT_READ, PROT_WRITE } from "../memory.ts";
 import type { IoctlAccess } from "../file.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 
-const FIOCLEX = 0x5451, FIONCLEX = 0x5450, FIONBIO = 0x5421;
-const O_NONBLOCK = 0o4000;
 
 /** Ioctl implements Linux syscall ioctl(2): descriptor-level requests here, the rest to the file. */
 export function sysIoctl(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {

@@ -3,14 +3,15 @@
 // (the pages are the process's own copy, as after a private write fault on Linux).
 
 import * as E from "../../linux-abi/errno.ts";
+import {
+  MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE,
+  MREMAP_FIXED, MREMAP_MAYMOVE,
+} from "../../linux-abi/mman.ts";
 import { USER_TOP, PAGE, PROT_READ, PROT_WRITE, PROT_EXEC, pageUp } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 
-const MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_TYPE = 0x0f;
-const MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000;
-const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
 
 /** Brk implements Linux syscall brk(2). */
 export function sysBrk(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
@@ -99,7 +100,6 @@ export function sysMremap(_k: KernelServices, t: Thread, a: SyscallArgs): Syscal
 export function sysMadvise(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const addr = a.ptr(0), len = pageUp(a.size(1)), advice = a.int(2);
   if (addr % PAGE !== 0) return -E.EINVAL;
-  const MADV_DONTNEED = 4;
   if (advice === MADV_DONTNEED) {
     if (!t.process.memory.forEachChunk(addr, len, 0, (c) => c.fill(0))) return -E.ENOMEM;
   }

@@ -1,7 +1,7 @@
 // The stat family: fstat, stat, lstat, newfstatat, statx. Linux: fs/stat.c.
 
 import * as E from "../../linux-abi/errno.ts";
-import { AT_FDCWD } from "../../linux-abi/fcntl.ts";
+import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
 import { STATX_BASIC_STATS, SIZEOF_STATX, SIZEOF_STAT, encodeStat, encodeStatx, major, minor } from "../../linux-abi/stat.ts";
 import type { FsStat } from "../../fs-task/file_system.ts";
 import type { Thread } from "../process.ts";
@@ -9,8 +9,6 @@ import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 import { pathArg } from "./_path.ts";
 
-const AT_SYMLINK_NOFOLLOW = 0x100;
-const AT_EMPTY_PATH = 0x1000;
 const NS = 1_000_000_000n;
 
 function secs(ns: bigint): number {
