@@ -296,7 +296,7 @@ export class UserKernel {
       if (!g || g.dead) continue;
       if (g.replyPending) {
         g.replyPending = false;
-        g.vcpu.writeOne(RESULT);
+        applyReply(g);
       }
       const others = scheduler.pickNext();
       if (others) scheduler.enqueue(others);
@@ -312,7 +312,7 @@ export class UserKernel {
   #onSyscall(g: GuestThread, vcpu: Vcpu): boolean {
     const r = this.kernel.deliverFault(g.tcb, "UnknownSyscall", FULL_LENGTH);
     if (r.status === "completed" && !g.dead) {
-      vcpu.writeOne(RESULT);
+      applyReply(g);
       return true;
     }
     if (r.status === "blocked") g.replyPending = true;
@@ -387,6 +387,12 @@ export class UserKernel {
       this.#wake?.();
     }
   }
+}
+
+/** seL4 UnknownSyscall reply: length 1 rewrites RAX; a full-length reply every register. */
+function applyReply(g: GuestThread): void {
+  if (g.tcb.info.length >= FULL_LENGTH) g.vcpu.writeAll();
+  else g.vcpu.writeOne(RESULT);
 }
 
 function getWord(regs: Uint32Array, index: number): number {
