@@ -13,7 +13,7 @@
 
 import { hostname } from "node:os";
 import { DevFs, HostFs } from "../fs-task/mod.ts";
-import { FaultLabel, Kernel, KernelError, Rights, RootSlot, type Frame, type Reply, type Tcb } from "../microkernel/mod.ts";
+import { FaultLabel, Kernel, KernelError, Rights, RootSlot, getWord, setWord, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
 import type { CpuEngine, StopReason, Vcpu } from "../microkernel/platform/cpu.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
 import { allocNative, freeNative } from "../microkernel/platform/unicorn_ffi.ts";
@@ -185,8 +185,7 @@ export class UserKernel {
   }
 
   #quota(): { free: number } {
-    const u = this.#objectAt(this.#untypedSlot) as { freeBytes?: number; sizeBytes: number; usedBytes?: number };
-    return { free: u.freeBytes ?? u.sizeBytes - (u.usedBytes ?? 0) };
+    return { free: (this.#objectAt(this.#untypedSlot) as Untyped).freeBytes };
   }
 
   /** The kernel-task's protected() entry: answer now, later, or never (the thread is gone). */
@@ -298,8 +297,7 @@ export class UserKernel {
         g.replyPending = false;
         applyReply(g);
       }
-      const others = scheduler.pickNext();
-      if (others) scheduler.enqueue(others);
+      const others = scheduler.size > 0;
       const stop = g.engine.run(g.vcpu, others ? SLICE_US : SLICE_US * 5, (vcpu) => this.#onSyscall(g, vcpu));
       this.#afterStop(g, stop);
       // Let host I/O completions and timers run between slices.
@@ -394,13 +392,3 @@ function applyReply(g: GuestThread): void {
   if (g.tcb.info.length >= FULL_LENGTH) g.vcpu.writeAll();
   else g.vcpu.writeOne(RESULT);
 }
-
-function getWord(regs: Uint32Array, index: number): number {
-  return regs[index * 2]! + regs[index * 2 + 1]! * 4294967296;
-}
-
-function setWord(regs: Uint32Array, index: number, value: number): void {
-  regs[index * 2] = value >>> 0;
-  regs[index * 2 + 1] = Math.floor(value / 4294967296) >>> 0;
-}
-
