@@ -12,21 +12,16 @@ export class ElfError extends Error {
   }
 }
 
-export const ET_EXEC = 2;
-export const ET_DYN = 3;
-export const PT_LOAD = 1;
-export const PT_INTERP = 3;
-export const PT_PHDR = 6;
-export const PT_TLS = 7;
-export const PT_GNU_STACK = 0x6474e551;
-export const PF_X = 1;
-export const PF_W = 2;
-export const PF_R = 4;
+import {
+  ELFCLASS64, ELFDATA2LSB, EM_X86_64, ET_DYN, ET_EXEC, ET_REL, ET_CORE, PF_X, PT_GNU_STACK, PT_INTERP, PT_LOAD,
+  SIZEOF_ELF64_PHDR,
+} from "../linux-abi/elf.ts";
+
+export { EM_X86_64, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR } from "../linux-abi/elf.ts";
 
 const MACHINES: Readonly<Record<number, string>> = {
   3: "i386", 40: "arm", 62: "x86-64", 183: "aarch64", 243: "riscv64", 8: "mips", 20: "powerpc", 21: "powerpc64", 22: "s390",
 };
-export const EM_X86_64 = 62;
 
 export interface ProgramHeader {
   type: number;
@@ -66,8 +61,8 @@ export function parseElf(file: Uint8Array): ElfImage {
     throw new ElfError("Not an ELF executable: bad magic");
   }
   if (file.length < 64) throw new ElfError("Malformed ELF file: truncated header");
-  if (file[4] !== 2) throw new ElfError("Unsupported ELF file: 32-bit (this LibOS runs 64-bit programs)");
-  if (file[5] !== 1) throw new ElfError("Unsupported ELF file: big-endian");
+  if (file[4] !== ELFCLASS64) throw new ElfError("Unsupported ELF file: 32-bit (this LibOS runs 64-bit programs)");
+  if (file[5] !== ELFDATA2LSB) throw new ElfError("Unsupported ELF file: big-endian");
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const type = view.getUint16(16, true);
   const machine = view.getUint16(18, true);
@@ -75,13 +70,13 @@ export function parseElf(file: Uint8Array): ElfImage {
     throw new ElfError(`Wrong architecture: ${machineName(machine)} (this LibOS runs x86-64 programs)`);
   }
   if (type !== ET_EXEC && type !== ET_DYN) {
-    throw new ElfError(`Not an executable: ELF type ${type === 1 ? "relocatable object" : type === 4 ? "core dump" : type}`);
+    throw new ElfError(`Not an executable: ELF type ${type === ET_REL ? "relocatable object" : type === ET_CORE ? "core dump" : type}`);
   }
   const entry = u64(view, 24);
   const phoff = u64(view, 32);
   const phentsize = view.getUint16(54, true);
   const phnum = view.getUint16(56, true);
-  if (phentsize !== 56) throw new ElfError(`Malformed ELF file: program header size ${phentsize}`);
+  if (phentsize !== SIZEOF_ELF64_PHDR) throw new ElfError(`Malformed ELF file: program header size ${phentsize}`);
   if (phnum === 0 || phnum > 128) throw new ElfError(`Malformed ELF file: ${phnum} program headers`);
   if (phoff + phnum * phentsize > file.length) throw new ElfError("Malformed ELF file: program headers past end of file");
 

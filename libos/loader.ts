@@ -11,14 +11,11 @@
 //   padding to 16 · auxv pairs ending AT_NULL · NULL · envp[] · NULL · argv[] · argc
 
 import { randomFillSync } from "node:crypto";
-import { ElfError, ET_DYN, PF_R, PF_W, PF_X, PT_LOAD, PT_PHDR, type ElfImage } from "./elf.ts";
+import * as AT from "../linux-abi/auxv.ts";
+import { ET_DYN, PF_R, PF_W, PF_X, PT_LOAD, PT_PHDR } from "../linux-abi/elf.ts";
+import { ElfError, type ElfImage } from "./elf.ts";
 import { GuestMemory, PAGE, PIE_BASE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageDown, pageUp } from "./memory.ts";
 
-const AT = {
-  NULL: 0, PHDR: 3, PHENT: 4, PHNUM: 5, PAGESZ: 6, BASE: 7, FLAGS: 8, ENTRY: 9,
-  UID: 11, EUID: 12, GID: 13, EGID: 14, PLATFORM: 15, HWCAP: 16, CLKTCK: 17,
-  SECURE: 23, RANDOM: 25, HWCAP2: 26, EXECFN: 31, MINSIGSTKSZ: 51,
-} as const;
 
 // CPUID.1:EDX of the engine's default CPU: fpu … sse sse2 (what Linux reports as AT_HWCAP).
 const HWCAP_X86_64 = 0x178bfbff;
@@ -108,12 +105,12 @@ export function loadElf(
   sp -= sp % 16;
 
   const auxv: [number, number][] = [
-    [AT.PHDR, phdrAddr], [AT.PHENT, elf.phentsize], [AT.PHNUM, elf.phnum], [AT.PAGESZ, PAGE],
-    [AT.BASE, 0], [AT.FLAGS, 0], [AT.ENTRY, elf.entry + bias],
-    [AT.UID, creds.uid], [AT.EUID, creds.uid], [AT.GID, creds.gid], [AT.EGID, creds.gid],
-    [AT.SECURE, 0], [AT.RANDOM, randomAddr], [AT.HWCAP, HWCAP_X86_64], [AT.HWCAP2, 0],
-    [AT.CLKTCK, 100], [AT.PLATFORM, platformAddr], [AT.EXECFN, execfnAddr], [AT.MINSIGSTKSZ, 2048],
-    [AT.NULL, 0],
+    [AT.AT_PHDR, phdrAddr], [AT.AT_PHENT, elf.phentsize], [AT.AT_PHNUM, elf.phnum], [AT.AT_PAGESZ, PAGE],
+    [AT.AT_BASE, 0], [AT.AT_FLAGS, 0], [AT.AT_ENTRY, elf.entry + bias],
+    [AT.AT_UID, creds.uid], [AT.AT_EUID, creds.uid], [AT.AT_GID, creds.gid], [AT.AT_EGID, creds.gid],
+    [AT.AT_SECURE, 0], [AT.AT_RANDOM, randomAddr], [AT.AT_HWCAP, HWCAP_X86_64], [AT.AT_HWCAP2, 0],
+    [AT.AT_CLKTCK, 100], [AT.AT_PLATFORM, platformAddr], [AT.AT_EXECFN, execfnAddr], [AT.AT_MINSIGSTKSZ, 2048],
+    [AT.AT_NULL, 0],
   ];
   const words = [argv.length, ...argAddrs, 0, ...envAddrs, 0, ...auxv.flat()];
   // Keep RSP 16-byte aligned at argc, as the ABI requires at process entry.

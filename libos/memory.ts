@@ -14,10 +14,10 @@
 // right after the image, mmap top-down below 0x7ffff7fff000, the stack below
 // 0x7ffffffff000.
 
+import { PROT_READ, PROT_WRITE } from "../linux-abi/mman.ts";
+
+export { PROT_EXEC, PROT_READ, PROT_WRITE } from "../linux-abi/mman.ts";
 export const PAGE = 4096;
-export const PROT_READ = 1;
-export const PROT_WRITE = 2;
-export const PROT_EXEC = 4;
 
 export const PIE_BASE = 0x555555554000;
 export const MMAP_TOP = 0x7ffff7fff000;

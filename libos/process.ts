@@ -9,6 +9,7 @@
 // capability: badge = tid, so a syscall message names its thread without a lookup table
 // in the microkernel.
 
+import type { Sigaction } from "../linux-abi/signal.ts";
 import type { FdTable } from "./file.ts";
 import type { GuestMemory } from "./memory.ts";
 
@@ -17,20 +18,13 @@ export interface Credentials {
   gid: number;
 }
 
-export interface SignalAction {
-  handler: number;
-  flags: number;
-  restorer: number;
-  mask: bigint;
-}
-
 export class Process {
   exitStatus: number | null = null;
   /** Signal that killed it, if any (wait status and the CLI's 128+N). */
   killedBy = 0;
   umask = 0o022;
   readonly threads = new Map<number, Thread>();
-  readonly sigactions = new Map<number, SignalAction>();
+  readonly sigactions = new Map<number, Sigaction>();
   readonly onExit: Array<(p: Process) => void> = [];
 
   constructor(

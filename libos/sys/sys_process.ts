@@ -4,10 +4,17 @@
 
 import { release, version } from "node:os";
 import * as E from "../../linux-abi/errno.ts";
+import {
+  RLIMIT_AS, RLIMIT_CORE, RLIMIT_CPU, RLIMIT_DATA, RLIMIT_FSIZE, RLIMIT_MEMLOCK, RLIMIT_NOFILE, RLIMIT_NPROC,
+  RLIMIT_RSS, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SIZEOF_RLIMIT, encodeRlimit, type Rlimit,
+} from "../../linux-abi/resource.ts";
+import { SIZEOF_SYSINFO, encodeSysinfo } from "../../linux-abi/sysinfo.ts";
+import { SIZEOF_NEW_UTSNAME, encodeNewUtsname } from "../../linux-abi/utsname.ts";
 import { PROT_READ } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import { NO_REPLY, type KernelServices, type SyscallResult } from "./context.ts";
+import { putStruct } from "./_struct.ts";
 
 /** Exit implements Linux syscall exit(2): ends the calling thread. */
 export function sysExit(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
@@ -69,35 +76,31 @@ export function sysArchPrctl(k: KernelServices, t: Thread, a: SyscallArgs): Sysc
   }
 }
 
-// RLIMIT_* → [soft, hard]; Infinity is RLIM_INFINITY.
-const LIMITS: ReadonlyMap<number, [number, number]> = new Map([
-  [0, [Infinity, Infinity]], // CPU
-  [1, [Infinity, Infinity]], // FSIZE
-  [2, [Infinity, Infinity]], // DATA
-  [3, [8 * 1024 * 1024, Infinity]], // STACK
-  [4, [0, Infinity]], // CORE
-  [5, [Infinity, Infinity]], // RSS
-  [6, [4096, 4096]], // NPROC
-  [7, [1024, 1024]], // NOFILE
-  [8, [8 * 1024 * 1024, 8 * 1024 * 1024]], // MEMLOCK
-  [9, [Infinity, Infinity]], // AS
+// RLIMIT_* → {soft, hard}.
+const INF = RLIM_INFINITY;
+const LIMITS: ReadonlyMap<number, Rlimit> = new Map([
+  [RLIMIT_CPU, { rlim_cur: INF, rlim_max: INF }],
+  [RLIMIT_FSIZE, { rlim_cur: INF, rlim_max: INF }],
+  [RLIMIT_DATA, { rlim_cur: INF, rlim_max: INF }],
+  [RLIMIT_STACK, { rlim_cur: 8 * 1024 * 1024, rlim_max: INF }],
+  [RLIMIT_CORE, { rlim_cur: 0, rlim_max: INF }],
+  [RLIMIT_RSS, { rlim_cur: INF, rlim_max: INF }],
+  [RLIMIT_NPROC, { rlim_cur: 4096, rlim_max: 4096 }],
+  [RLIMIT_NOFILE, { rlim_cur: 1024, rlim_max: 1024 }],
+  [RLIMIT_MEMLOCK, { rlim_cur: 8 * 1024 * 1024, rlim_max: 8 * 1024 * 1024 }],
+  [RLIMIT_AS, { rlim_cur: INF, rlim_max: INF }],
 ]);
+const UNLIMITED: Rlimit = { rlim_cur: INF, rlim_max: INF };
 
-function putRlimit(t: Thread, addr: number, lim: [number, number]): boolean {
-  const b = new Uint8Array(16);
-  const v = new DataView(b.buffer);
-  lim.forEach((x, i) => {
-    if (x === Infinity) v.setBigUint64(i * 8, 0xffffffffffffffffn, true);
-    else v.setBigUint64(i * 8, BigInt(x), true);
-  });
-  return t.process.memory.write(addr, b);
+function putRlimit(t: Thread, addr: number, lim: Rlimit): boolean {
+  return putStruct(t.process.memory, addr, SIZEOF_RLIMIT, encodeRlimit, lim);
 }
 
 /** Prlimit64 implements Linux syscall prlimit64(2); setting is accepted within the hard limit. */
 export function sysPrlimit64(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const pid = a.int(0), res = a.int(1), newp = a.ptr(2), oldp = a.ptr(3);
   if (pid !== 0 && pid !== t.process.pid) return -E.ESRCH;
-  const lim = LIMITS.get(res) ?? (res >= 0 && res < 16 ? ([Infinity, Infinity] as [number, number]) : null);
+  const lim = LIMITS.get(res) ?? (res >= 0 && res < RLIM_NLIMITS ? UNLIMITED : null);
   if (!lim) return -E.EINVAL;
   if (oldp && !putRlimit(t, oldp, lim)) return -E.EFAULT;
   if (newp && !t.process.memory.view(newp, 16, PROT_READ)) return -E.EFAULT;
@@ -113,24 +116,19 @@ export function sysGetrlimit(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
 
 /** Uname implements Linux syscall uname(2): the host kernel's release, as qemu-user reports it. */
 export function sysUname(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const fields = ["Linux", k.hostname, release(), version(), "x86_64", "(none)"];
-  const b = new Uint8Array(65 * 6);
-  const enc = new TextEncoder();
-  fields.forEach((f, i) => b.set(enc.encode(f).subarray(0, 64), i * 65));
-  return t.process.memory.write(a.ptr(0), b) ? 0 : -E.EFAULT;
+  const uts = { sysname: "Linux", nodename: k.hostname, release: release(), version: version(), machine: "x86_64", domainname: "(none)" };
+  return putStruct(t.process.memory, a.ptr(0), SIZEOF_NEW_UTSNAME, encodeNewUtsname, uts) ? 0 : -E.EFAULT;
 }
 
 /** Sysinfo implements Linux syscall sysinfo(2) over the user kernel's memory quota. */
 export function sysSysinfo(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const b = new Uint8Array(112);
-  const v = new DataView(b.buffer);
   const q = k.memoryQuota();
-  v.setBigInt64(0, BigInt(Math.floor((Date.now() - k.bootTimeMs) / 1000)), true);
-  v.setBigUint64(32, BigInt(q.total), true);
-  v.setBigUint64(40, BigInt(q.free), true);
-  v.setUint16(80, 1, true);
-  v.setUint32(104, 1, true);
-  return t.process.memory.write(a.ptr(0), b) ? 0 : -E.EFAULT;
+  const info = {
+    uptime: Math.floor((Date.now() - k.bootTimeMs) / 1000), loads: [0, 0, 0] as const,
+    totalram: q.total, freeram: q.free, sharedram: 0, bufferram: 0, totalswap: 0, freeswap: 0,
+    procs: 1, totalhigh: 0, freehigh: 0, mem_unit: 1,
+  };
+  return putStruct(t.process.memory, a.ptr(0), SIZEOF_SYSINFO, encodeSysinfo, info) ? 0 : -E.EFAULT;
 }
 
 const PR_SET_NAME = 15, PR_GET_NAME = 16;

@@ -4,15 +4,18 @@
 // process with that signal, which is what abort(), raise(SIGTERM) and kill(0, …) need.
 
 import * as E from "../../linux-abi/errno.ts";
+import {
+  SIGCHLD, SIGCONT, SIGKILL, SIGSTOP, SIGURG, SIGWINCH, SIG_BLOCK, SIG_DFL, SIG_IGN, SIG_SETMASK, SIG_UNBLOCK,
+  SIZEOF_SIGACTION, SIZEOF_SIGSET, SIZEOF_STACK_T, SS_DISABLE, _NSIG as NSIG,
+  decodeSigaction, decodeStackT, encodeSigaction, encodeStackT, type Sigaction,
+} from "../../linux-abi/signal.ts";
 import { PROT_READ } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import { NO_REPLY, type KernelServices, type SyscallResult } from "./context.ts";
+import { getStruct, putStruct } from "./_struct.ts";
 
-const NSIG = 64;
-const SIGKILL = 9, SIGSTOP = 19, SIGCHLD = 17, SIGCONT = 18, SIGURG = 23, SIGWINCH = 28;
-const SIG_DFL = 0, SIG_IGN = 1;
-const SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
+const DEFAULT_ACTION: Sigaction = { sa_handler: SIG_DFL, sa_flags: 0, sa_restorer: 0, sa_mask: 0n };
 const UNBLOCKABLE = (1n << BigInt(SIGKILL - 1)) | (1n << BigInt(SIGSTOP - 1));
 const IGNORED_BY_DEFAULT = new Set([SIGCHLD, SIGCONT, SIGURG, SIGWINCH]);
 
@@ -30,38 +33,24 @@ function writeU64(t: Thread, addr: number, v: bigint): boolean {
 /** RtSigaction implements Linux syscall rt_sigaction(2). */
 export function sysRtSigaction(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const sig = a.int(0), act = a.ptr(1), oact = a.ptr(2);
-  if (a.size(3) !== 8) return -E.EINVAL;
+  if (a.size(3) !== SIZEOF_SIGSET) return -E.EINVAL;
   if (sig < 1 || sig > NSIG) return -E.EINVAL;
   const p = t.process;
-  const old = p.sigactions.get(sig) ?? { handler: SIG_DFL, flags: 0, restorer: 0, mask: 0n };
+  const old: Sigaction = p.sigactions.get(sig) ?? DEFAULT_ACTION;
   if (act) {
     if (sig === SIGKILL || sig === SIGSTOP) return -E.EINVAL;
-    const b = p.memory.view(act, 32, PROT_READ);
-    if (!b) return -E.EFAULT;
-    const v = new DataView(b.buffer, b.byteOffset, 32);
-    p.sigactions.set(sig, {
-      handler: Number(v.getBigUint64(0, true)),
-      flags: Number(v.getBigUint64(8, true)),
-      restorer: Number(v.getBigUint64(16, true)),
-      mask: v.getBigUint64(24, true),
-    });
+    const sa = getStruct(p.memory, act, SIZEOF_SIGACTION, decodeSigaction);
+    if (!sa) return -E.EFAULT;
+    p.sigactions.set(sig, sa);
   }
-  if (oact) {
-    const b = new Uint8Array(32);
-    const v = new DataView(b.buffer);
-    v.setBigUint64(0, BigInt(old.handler), true);
-    v.setBigUint64(8, BigInt(old.flags), true);
-    v.setBigUint64(16, BigInt(old.restorer), true);
-    v.setBigUint64(24, old.mask, true);
-    if (!p.memory.write(oact, b)) return -E.EFAULT;
-  }
+  if (oact && !putStruct(p.memory, oact, SIZEOF_SIGACTION, encodeSigaction, old)) return -E.EFAULT;
   return 0;
 }
 
 /** RtSigprocmask implements Linux syscall rt_sigprocmask(2). */
 export function sysRtSigprocmask(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const how = a.int(0), set = a.ptr(1), oset = a.ptr(2);
-  if (a.size(3) !== 8) return -E.EINVAL;
+  if (a.size(3) !== SIZEOF_SIGSET) return -E.EINVAL;
   const old = t.sigmask;
   if (set) {
     const s = readU64(t, set);
@@ -79,21 +68,15 @@ export function sysRtSigprocmask(_k: KernelServices, t: Thread, a: SyscallArgs):
 /** Sigaltstack implements Linux syscall sigaltstack(2): records the stack for later delivery. */
 export function sysSigaltstack(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const ss = a.ptr(0), oss = a.ptr(1);
+  const mem = t.process.memory;
   if (oss) {
-    const b = new Uint8Array(24);
-    const v = new DataView(b.buffer);
-    v.setBigUint64(0, BigInt(t.altStack.sp), true);
-    v.setInt32(8, t.altStack.sp ? 0 : 2, true); // SS_DISABLE when none
-    v.setBigUint64(16, BigInt(t.altStack.size), true);
-    if (!t.process.memory.write(oss, b)) return -E.EFAULT;
+    const cur = { ss_sp: t.altStack.sp, ss_flags: t.altStack.sp ? 0 : SS_DISABLE, ss_size: t.altStack.size };
+    if (!putStruct(mem, oss, SIZEOF_STACK_T, encodeStackT, cur)) return -E.EFAULT;
   }
   if (ss) {
-    const b = t.process.memory.view(ss, 24, PROT_READ);
-    if (!b) return -E.EFAULT;
-    const v = new DataView(b.buffer, b.byteOffset, 24);
-    const flags = v.getInt32(8, true);
-    if (flags === 2) t.altStack = { sp: 0, size: 0 };
-    else t.altStack = { sp: Number(v.getBigUint64(0, true)), size: Number(v.getBigUint64(16, true)) };
+    const next = getStruct(mem, ss, SIZEOF_STACK_T, decodeStackT);
+    if (!next) return -E.EFAULT;
+    t.altStack = next.ss_flags === SS_DISABLE ? { sp: 0, size: 0 } : { sp: next.ss_sp, size: next.ss_size };
   }
   return 0;
 }
@@ -103,7 +86,7 @@ function selfSignal(k: KernelServices, t: Thread, sig: number): SyscallResult {
   if (sig === 0) return 0;
   if (sig < 1 || sig > NSIG) return -E.EINVAL;
   const action = t.process.sigactions.get(sig);
-  const handler = action?.handler ?? SIG_DFL;
+  const handler = action?.sa_handler ?? SIG_DFL;
   if (handler === SIG_IGN || (handler === SIG_DFL && IGNORED_BY_DEFAULT.has(sig))) return 0;
   if (handler !== SIG_DFL) return -E.ENOSYS;
   k.exitProcess(t.process, 0, sig);

@@ -8,6 +8,7 @@ import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 import { pathArg } from "./_path.ts";
+import { putStruct } from "./_struct.ts";
 
 const NS = 1_000_000_000n;
 
@@ -19,15 +20,13 @@ function nsecs(ns: bigint): number {
 }
 
 function putStat(t: Thread, addr: number, st: FsStat): number {
-  const bytes = new Uint8Array(SIZEOF_STAT);
-  encodeStat(new DataView(bytes.buffer), 0, {
+  return putStruct(t.process.memory, addr, SIZEOF_STAT, encodeStat, {
     st_dev: st.dev, st_ino: st.ino, st_nlink: st.nlink, st_mode: st.mode, st_uid: st.uid, st_gid: st.gid,
     st_rdev: st.rdev, st_size: st.size, st_blksize: st.blksize, st_blocks: st.blocks,
     st_atime: secs(st.atimeNs), st_atime_nsec: nsecs(st.atimeNs),
     st_mtime: secs(st.mtimeNs), st_mtime_nsec: nsecs(st.mtimeNs),
     st_ctime: secs(st.ctimeNs), st_ctime_nsec: nsecs(st.ctimeNs),
-  });
-  return t.process.memory.write(addr, bytes) ? 0 : -E.EFAULT;
+  }) ? 0 : -E.EFAULT;
 }
 
 function statAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, flags: number): FsStat | number {
@@ -73,8 +72,7 @@ export function sysStatx(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
   const st = statAt(k, t, a.int(0), a.ptr(1), a.int(2));
   if (typeof st === "number") return st;
   const ts = (ns: bigint) => ({ tv_sec: secs(ns), tv_nsec: nsecs(ns) });
-  const bytes = new Uint8Array(SIZEOF_STATX);
-  encodeStatx(new DataView(bytes.buffer), 0, {
+  const ok = putStruct(t.process.memory, a.ptr(4), SIZEOF_STATX, encodeStatx, {
     stx_mask: STATX_BASIC_STATS, stx_blksize: st.blksize, stx_attributes: 0, stx_nlink: st.nlink,
     stx_uid: st.uid, stx_gid: st.gid, stx_mode: st.mode, stx_ino: st.ino, stx_size: st.size,
     stx_blocks: st.blocks, stx_attributes_mask: 0,
@@ -82,5 +80,5 @@ export function sysStatx(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
     stx_rdev_major: major(st.rdev), stx_rdev_minor: minor(st.rdev), stx_dev_major: major(st.dev), stx_dev_minor: minor(st.dev),
     stx_mnt_id: 0, stx_dio_mem_align: 0, stx_dio_offset_align: 0,
   });
-  return t.process.memory.write(a.ptr(4), bytes) ? 0 : -E.EFAULT;
+  return ok ? 0 : -E.EFAULT;
 }

@@ -3,10 +3,13 @@
 // a host timer; nothing spins.
 
 import * as E from "../../linux-abi/errno.ts";
-import { PROT_READ } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
+import { getStruct, putStruct } from "./_struct.ts";
+import {
+  SIZEOF_TIMESPEC, SIZEOF_TIMEVAL, SIZEOF_TMS, decodeTimespec, encodeTimespec, encodeTimeval, encodeTms,
+} from "../../linux-abi/time.ts";
 
 const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3;
 const CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7;
@@ -33,20 +36,14 @@ function nowNs(clock: number): bigint | null {
 }
 
 function putTimespec(t: Thread, addr: number, ns: bigint): boolean {
-  const b = new Uint8Array(16);
-  const v = new DataView(b.buffer);
-  v.setBigInt64(0, ns / NS, true);
-  v.setBigInt64(8, ns % NS, true);
-  return t.process.memory.write(addr, b);
+  return putStruct(t.process.memory, addr, SIZEOF_TIMESPEC, encodeTimespec, { tv_sec: Number(ns / NS), tv_nsec: Number(ns % NS) });
 }
 
 function getTimespec(t: Thread, addr: number): bigint | number {
-  const b = t.process.memory.view(addr, 16, PROT_READ);
-  if (!b) return -E.EFAULT;
-  const v = new DataView(b.buffer, b.byteOffset, 16);
-  const sec = v.getBigInt64(0, true), nsec = v.getBigInt64(8, true);
-  if (sec < 0n || nsec < 0n || nsec >= NS) return -E.EINVAL;
-  return sec * NS + nsec;
+  const ts = getStruct(t.process.memory, addr, SIZEOF_TIMESPEC, decodeTimespec);
+  if (!ts) return -E.EFAULT;
+  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1e9) return -E.EINVAL;
+  return BigInt(ts.tv_sec) * NS + BigInt(ts.tv_nsec);
 }
 
 /** ClockGettime implements Linux syscall clock_gettime(2). */
@@ -65,12 +62,9 @@ export function sysClockGetres(_k: KernelServices, t: Thread, a: SyscallArgs): S
 /** Gettimeofday implements Linux syscall gettimeofday(2). */
 export function sysGettimeofday(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   if (a.ptr(0)) {
-    const us = BigInt(Date.now()) * 1000n;
-    const b = new Uint8Array(16);
-    const v = new DataView(b.buffer);
-    v.setBigInt64(0, us / 1_000_000n, true);
-    v.setBigInt64(8, us % 1_000_000n, true);
-    if (!t.process.memory.write(a.ptr(0), b)) return -E.EFAULT;
+    const ms = Date.now();
+    const tv = { tv_sec: Math.floor(ms / 1000), tv_usec: (ms % 1000) * 1000 };
+    if (!putStruct(t.process.memory, a.ptr(0), SIZEOF_TIMEVAL, encodeTimeval, tv)) return -E.EFAULT;
   }
   if (a.ptr(1) && !t.process.memory.write(a.ptr(1), new Uint8Array(8))) return -E.EFAULT;
   return 0;
@@ -110,14 +104,11 @@ export function sysClockNanosleep(_k: KernelServices, t: Thread, a: SyscallArgs)
 
 /** Times implements Linux syscall times(2) in clock ticks of 100 Hz. */
 export function sysTimes(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const ticks = BigInt(Math.floor((Date.now() - k.bootTimeMs) / 10));
+  const ticks = Math.floor((Date.now() - k.bootTimeMs) / 10);
   if (a.ptr(0)) {
     const u = process.cpuUsage();
-    const b = new Uint8Array(32);
-    const v = new DataView(b.buffer);
-    v.setBigInt64(0, BigInt(Math.floor(u.user / 10000)), true);
-    v.setBigInt64(8, BigInt(Math.floor(u.system / 10000)), true);
-    if (!t.process.memory.write(a.ptr(0), b)) return -E.EFAULT;
+    const tms = { tms_utime: Math.floor(u.user / 10000), tms_stime: Math.floor(u.system / 10000), tms_cutime: 0, tms_cstime: 0 };
+    if (!putStruct(t.process.memory, a.ptr(0), SIZEOF_TMS, encodeTms, tms)) return -E.EFAULT;
   }
-  return Number(ticks);
+  return ticks;
 }

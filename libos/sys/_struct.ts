@@ -1,0 +1,19 @@
+// Copying a linux-abi struct between a codec and guest memory: encode into a scratch
+// buffer then write (copy_to_user), or view then decode (copy_from_user). null/false
+// means the guest pointer was bad (EFAULT).
+
+import { PROT_READ, type GuestMemory } from "../memory.ts";
+
+export type Encoder<T> = (view: DataView, offset: number, value: T) => void;
+export type Decoder<T> = (view: DataView, offset: number) => T;
+
+export function putStruct<T>(mem: GuestMemory, addr: number, size: number, encode: Encoder<T>, value: T): boolean {
+  const bytes = new Uint8Array(size);
+  encode(new DataView(bytes.buffer), 0, value);
+  return mem.write(addr, bytes);
+}
+
+export function getStruct<T>(mem: GuestMemory, addr: number, size: number, decode: Decoder<T>): T | null {
+  const bytes = mem.view(addr, size, PROT_READ);
+  return bytes ? decode(new DataView(bytes.buffer, bytes.byteOffset, size), 0) : null;
+}
