@@ -8,8 +8,8 @@
 import { fstatSync, read, writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { createRequire } from "node:module";
-import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
-import { EFAULT, EINVAL, EIO, ENOTDIR, ENOTTY, EPIPE } from "../linux-abi/errno.ts";
+import { errnoFromHost, statFromHost, type FsDirPage, type FsStat } from "../fs-task/mod.ts";
+import { EFAULT, EINVAL, ENOTDIR, ENOTTY, EPIPE } from "../linux-abi/errno.ts";
 import { TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ } from "../linux-abi/ioctl.ts";
 // The kernel's struct termios (36 bytes; glibc's 60-byte one never crosses the syscall boundary).
 import { SIZEOF_TERMIOS as TERMIOS_SIZE, SIZEOF_WINSIZE as WINSIZE_SIZE } from "../linux-abi/termios.ts";
@@ -28,11 +28,6 @@ function ioctlFn(): HostIoctl {
   return hostIoctl;
 }
 
-function errnoOf(e: unknown): number {
-  const code = (e as NodeJS.ErrnoException).errno;
-  return typeof code === "number" ? code : -EIO;
-}
-
 export class HostStream implements FileOps {
   readonly seekable = false;
   readonly tty: boolean;
@@ -46,7 +41,7 @@ export class HostStream implements FileOps {
 
   read(dst: Uint8Array, _offset: number): IoResult {
     return new Promise((resolve) => {
-      read(this.hostFd, dst, 0, dst.length, null, (err, n) => resolve(err ? errnoOf(err) : n));
+      read(this.hostFd, dst, 0, dst.length, null, (err, n) => resolve(err ? errnoFromHost(err) : n));
     });
   }
 
@@ -59,7 +54,7 @@ export class HostStream implements FileOps {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === "EAGAIN") continue;
         if (code === "EPIPE") return -EPIPE;
-        return done > 0 ? done : errnoOf(e);
+        return done > 0 ? done : errnoFromHost(e);
       }
     }
     return done;
@@ -67,15 +62,9 @@ export class HostStream implements FileOps {
 
   stat(): FsStat | number {
     try {
-      const s = fstatSync(this.hostFd, { bigint: true });
-      return {
-        dev: Number(s.dev), ino: Number(s.ino), mode: Number(s.mode), nlink: Number(s.nlink),
-        uid: Number(s.uid), gid: Number(s.gid), rdev: Number(s.rdev), size: Number(s.size),
-        blksize: Number(s.blksize), blocks: Number(s.blocks),
-        atimeNs: s.atimeNs, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs,
-      };
+      return statFromHost(fstatSync(this.hostFd, { bigint: true }));
     } catch (e) {
-      return errnoOf(e);
+      return errnoFromHost(e);
     }
   }
 

@@ -1,6 +1,7 @@
 // Opening, closing and duplicating descriptors, directories, and path operations.
 // Linux: fs/open.c, fs/fcntl.c, fs/file.c, fs/readdir.c, fs/namei.c, fs/d_path.c.
 
+import type { FileSystem } from "../../fs-task/file_system.ts";
 import * as E from "../../linux-abi/errno.ts";
 import * as F from "../../linux-abi/fcntl.ts";
 import { AT_REMOVEDIR, AT_SYMLINK_FOLLOW } from "../../linux-abi/fcntl.ts";
@@ -214,47 +215,41 @@ export function sysFaccessat(k: KernelServices, t: Thread, a: SyscallArgs): Sysc
   return accessPath(k, pathArg(t, a.int(0), a.ptr(1)), a.int(2));
 }
 
-type PathOp = (k: KernelServices, path: string) => number;
-
-function onPath(op: PathOp, dirfdArg: number, pathArgIndex: number) {
-  return (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => {
-    const path = pathArg(t, dirfdArg < 0 ? F.AT_FDCWD : a.int(dirfdArg), a.ptr(pathArgIndex));
-    return typeof path === "number" ? path : op(k, path);
-  };
+/** Resolve (dirfd, path) and run `op` on the file system serving it, with the path inside it. */
+function atPath(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, op: (fs: FileSystem, inner: string) => number): number {
+  const path = pathArg(t, dirfd, pathAddr);
+  if (typeof path === "number") return path;
+  const { fs, inner } = k.vfs.route(path);
+  return op(fs, inner);
 }
 
-function routed<T extends unknown[]>(fn: (fs: import("../../fs-task/file_system.ts").FileSystem, inner: string, ...rest: T) => number) {
-  return (k: KernelServices, path: string, ...rest: T): number => {
-    const { fs, inner } = k.vfs.route(path);
-    return fn(fs, inner, ...rest);
-  };
-}
-
-const unlinkPath = routed((fs, p) => fs.unlink(p));
-const rmdirPath = routed((fs, p) => fs.rmdir(p));
-
-/** Mkdir implements Linux syscall mkdir(2); mkdirat below. */
+/** Mkdir implements Linux syscall mkdir(2). */
 export function sysMkdir(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const mode = a.uint(1) & ~t.process.umask & 0o7777;
-  return onPath(routed((fs, p) => fs.mkdir(p, mode)), -1, 0)(k, t, a);
+  return atPath(k, t, F.AT_FDCWD, a.ptr(0), (fs, p) => fs.mkdir(p, mode));
 }
 
 /** Mkdirat implements Linux syscall mkdirat(2). */
 export function sysMkdirat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const mode = a.uint(2) & ~t.process.umask & 0o7777;
-  return onPath(routed((fs, p) => fs.mkdir(p, mode)), 0, 1)(k, t, a);
+  return atPath(k, t, a.int(0), a.ptr(1), (fs, p) => fs.mkdir(p, mode));
 }
 
 /** Unlink implements Linux syscall unlink(2). */
-export const sysUnlink = onPath(unlinkPath, -1, 0);
+export function sysUnlink(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return atPath(k, t, F.AT_FDCWD, a.ptr(0), (fs, p) => fs.unlink(p));
+}
+
 /** Rmdir implements Linux syscall rmdir(2). */
-export const sysRmdir = onPath(rmdirPath, -1, 0);
+export function sysRmdir(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return atPath(k, t, F.AT_FDCWD, a.ptr(0), (fs, p) => fs.rmdir(p));
+}
 
 /** Unlinkat implements Linux syscall unlinkat(2). */
 export function sysUnlinkat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const flags = a.int(2);
   if (flags & ~AT_REMOVEDIR) return -E.EINVAL;
-  return onPath(flags & AT_REMOVEDIR ? rmdirPath : unlinkPath, 0, 1)(k, t, a);
+  return atPath(k, t, a.int(0), a.ptr(1), (fs, p) => (flags & AT_REMOVEDIR ? fs.rmdir(p) : fs.unlink(p)));
 }
 
 function twoPaths(t: Thread, dir1: number, p1: number, dir2: number, p2: number): [string, string] | number {
@@ -264,7 +259,7 @@ function twoPaths(t: Thread, dir1: number, p1: number, dir2: number, p2: number)
   return typeof b === "number" ? b : [a, b];
 }
 
-function sameFs(k: KernelServices, from: string, to: string, op: (fs: import("../../fs-task/file_system.ts").FileSystem, a: string, b: string) => number): number {
+function sameFs(k: KernelServices, from: string, to: string, op: (fs: FileSystem, a: string, b: string) => number): number {
   const r1 = k.vfs.route(from), r2 = k.vfs.route(to);
   if (r1.fs !== r2.fs) return -E.EXDEV;
   return op(r1.fs, r1.inner, r2.inner);
@@ -310,12 +305,12 @@ export function sysLinkat(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
 /** Chmod implements Linux syscall chmod(2); fchmodat and fchmod below. */
 export function sysChmod(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const mode = a.uint(1) & 0o7777;
-  return onPath(routed((fs, p) => fs.chmod(p, mode)), -1, 0)(k, t, a);
+  return atPath(k, t, F.AT_FDCWD, a.ptr(0), (fs, p) => fs.chmod(p, mode));
 }
 
 export function sysFchmodat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const mode = a.uint(2) & 0o7777;
-  return onPath(routed((fs, p) => fs.chmod(p, mode)), 0, 1)(k, t, a);
+  return atPath(k, t, a.int(0), a.ptr(1), (fs, p) => fs.chmod(p, mode));
 }
 
 export function sysFchmod(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
