@@ -275,3 +275,7 @@ export function decodeStatx(view: DataView, offset: number): Statx {
     stx_dio_offset_align: view.getUint32(offset + f.stx_dio_offset_align, true),
   };
 }
+
+/** utimensat(2) special tv_nsec values (include/linux/stat.h). */
+export const UTIME_NOW = (1 << 30) - 1;
+export const UTIME_OMIT = (1 << 30) - 2;

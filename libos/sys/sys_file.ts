@@ -4,8 +4,11 @@
 import type { FileSystem } from "../../fs-task/file_system.ts";
 import * as E from "../../linux-abi/errno.ts";
 import * as F from "../../linux-abi/fcntl.ts";
-import { AT_REMOVEDIR, AT_SYMLINK_FOLLOW } from "../../linux-abi/fcntl.ts";
-import { S_IFDIR, S_IFMT } from "../../linux-abi/stat.ts";
+import { AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
+import { S_IFDIR, S_IFMT, UTIME_NOW, UTIME_OMIT } from "../../linux-abi/stat.ts";
+import { SIZEOF_TIMESPEC, decodeTimespec, type Timespec } from "../../linux-abi/time.ts";
+import type { FsTime } from "../../fs-task/file_system.ts";
+import { getStruct } from "./_struct.ts";
 import { OpenFile } from "../file.ts";
 import { PROT_WRITE } from "../memory.ts";
 import type { Thread } from "../process.ts";
@@ -352,3 +355,35 @@ export function sysUmask(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
   return old;
 }
 
+function fsTime(ts: Timespec): FsTime | number {
+  if (ts.tv_nsec === UTIME_NOW) return "now";
+  if (ts.tv_nsec === UTIME_OMIT) return "omit";
+  if (ts.tv_nsec < 0 || ts.tv_nsec >= 1e9) return -E.EINVAL;
+  return BigInt(ts.tv_sec) * 1_000_000_000n + BigInt(ts.tv_nsec);
+}
+
+/** Utimensat implements Linux syscall utimensat(2); a NULL path means the dirfd itself (futimens). */
+export function sysUtimensat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const dirfd = a.int(0), pathAddr = a.ptr(1), timesAddr = a.ptr(2), flags = a.int(3);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
+  let atime: FsTime = "now", mtime: FsTime = "now";
+  if (timesAddr !== 0) {
+    const mem = t.process.memory;
+    const at = getStruct(mem, timesAddr, SIZEOF_TIMESPEC, decodeTimespec);
+    const mt = getStruct(mem, timesAddr + SIZEOF_TIMESPEC, SIZEOF_TIMESPEC, decodeTimespec);
+    if (!at || !mt) return -E.EFAULT;
+    const x = fsTime(at), y = fsTime(mt);
+    if (typeof x === "number") return x;
+    if (typeof y === "number") return y;
+    atime = x;
+    mtime = y;
+  }
+  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+  if (pathAddr === 0) {
+    const f = t.process.fds.get(dirfd);
+    if (!f) return -E.EBADF;
+    const { fs, inner } = k.vfs.route(f.ops.path);
+    return fs.utimens(inner, atime, mtime, true);
+  }
+  return atPath(k, t, dirfd, pathAddr, (fs, p) => fs.utimens(p, atime, mtime, follow));
+}

@@ -114,6 +114,7 @@ const ROWS: Row[] = [
   ["fchmodat", file.sysFchmodat],
   ["faccessat", file.sysFaccessat],
   ["set_robust_list", proc.sysSetRobustList],
+  ["utimensat", file.sysUtimensat],
   ["dup3", file.sysDup3],
   ["preadv", rw.sysPreadv],
   ["pwritev", rw.sysPwritev],
