@@ -58,10 +58,9 @@ export function ensureBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`build did not produce ${CLI}`);
 }
 
-/** `node dist/libos/cli.js run [libosArgs...] program [args...]`. */
-export function runLibos(libosArgs: string[], program: string, args: string[] = [], opts: RunOptions = {}): RunResult {
+function spawn(command: string, args: string[], opts: RunOptions): RunResult {
   return toResult(
-    spawnSync(process.execPath, [CLI, "run", ...libosArgs, program, ...args], {
+    spawnSync(command, args, {
       cwd: opts.cwd ?? ROOT,
       input: opts.input ?? "",
       env: opts.env ?? process.env,
@@ -70,34 +69,21 @@ export function runLibos(libosArgs: string[], program: string, args: string[] = 
       maxBuffer: 64 * 1024 * 1024,
     }),
   );
+}
+
+/** `node dist/libos/cli.js run [libosArgs...] program [args...]`. */
+export function runLibos(libosArgs: string[], program: string, args: string[] = [], opts: RunOptions = {}): RunResult {
+  return spawn(process.execPath, [CLI, "run", ...libosArgs, program, ...args], opts);
 }
 
 /** Any other `node dist/libos/cli.js ...` command (e.g. `syscalls`). */
 export function runCli(args: string[], opts: RunOptions = {}): RunResult {
-  return toResult(
-    spawnSync(process.execPath, [CLI, ...args], {
-      cwd: opts.cwd ?? ROOT,
-      input: opts.input ?? "",
-      env: opts.env ?? process.env,
-      encoding: opts.encoding ?? "utf8",
-      timeout: opts.timeout ?? RUN_TIMEOUT_MS,
-      maxBuffer: 64 * 1024 * 1024,
-    }),
-  );
+  return spawn(process.execPath, [CLI, ...args], opts);
 }
 
 /** Run the program directly on the host. */
 export function runNative(program: string, args: string[] = [], opts: RunOptions = {}): RunResult {
-  return toResult(
-    spawnSync(program, args, {
-      cwd: opts.cwd ?? ROOT,
-      input: opts.input ?? "",
-      env: opts.env ?? process.env,
-      encoding: opts.encoding ?? "utf8",
-      timeout: opts.timeout ?? RUN_TIMEOUT_MS,
-      maxBuffer: 64 * 1024 * 1024,
-    }),
-  );
+  return spawn(program, args, opts);
 }
 
 /** Whether an executable is on PATH. */
