@@ -9,10 +9,10 @@
 // length FULL_LENGTH rewrites every register in the message (sigreturn, exec, signal
 // delivery).
 //
-// Engine fact (Unicorn 2.1.4): inside the trap, RIP reads as the address OF the
-// `syscall` instruction, and the engine adds the instruction's length after the trap
-// returns, also to a RIP written inside it; once the run has stopped RIP reads as the
-// next instruction. So the message's RIP word is the syscall instruction's address.
+// RIP in the message is the return address (past the 2-byte `syscall`), as in Linux's
+// pt_regs, so a restart rewinds it by SYSCALL_INSN_BYTES. (Engine fact, Unicorn 2.1.4:
+// inside the trap the engine itself reports the instruction's own address and adds its
+// length afterwards, also to a RIP written inside the trap; the CPU platform hides this.)
 
 export const X86_64_MESSAGE_REGISTERS = [
   "rax", "rdi", "rsi", "rdx", "r10", "r8", "r9",
@@ -31,6 +31,7 @@ export const SYSCALL_NR = 0;
 export const RESULT = 0;
 export const FIRST_ARG = 1;
 export const FULL_LENGTH = X86_64_MESSAGE_REGISTERS.length;
+export const SYSCALL_INSN_BYTES = 2;
 
 /**
  * VMFault message (seL4's x86 layout): faulting IP, fault address, whether it was an

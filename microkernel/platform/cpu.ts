@@ -39,6 +39,9 @@ export interface Vcpu {
   writeAll(): void;
   /** Store the register at one index of the list (the syscall result). */
   writeOne(index: number): void;
+  /** The x87/SSE state in fxsave layout (512 bytes), as a signal frame holds it. */
+  readFpState(out: Uint8Array): void;
+  writeFpState(src: Uint8Array): void;
   /** Registers outside the list (TLS bases, control registers), by engine id. */
   readExtra(regId: number): bigint;
   writeExtra(regId: number, value: bigint): void;
@@ -51,9 +54,19 @@ export interface CpuEngine {
   map(guestAddress: number, hostAddress: number, size: number, perms: number): number;
   unmap(guestAddress: number, size: number): number;
   protect(guestAddress: number, size: number, perms: number): number;
-  /** A new thread context; `registers` names the block's order (the shim's choice). */
-  createVcpu(registers: readonly string[]): Vcpu;
-  /** Run `vcpu` from its current PC until it stops or `budgetUs` elapses (0 = no limit). */
+  /**
+   * A new thread context; `registers` names the block's order (the shim's choice).
+   * With `copyOf`, a copy of that Vcpu's whole state (possibly from another engine):
+   * fork and thread creation.
+   */
+  createVcpu(registers: readonly string[], copyOf?: Vcpu): Vcpu;
+  /** The thread is gone: free its context. */
+  releaseVcpu(vcpu: Vcpu): void;
+  /**
+   * Run `vcpu` from the registers in its block until it stops or `budgetUs` elapses
+   * (0 = no limit). Inside `onSyscall` the block holds the registers with RIP past the
+   * syscall; a stop requested by onSyscall leaves the block as it is.
+   */
   run(vcpu: Vcpu, budgetUs: number, onSyscall: (vcpu: Vcpu) => boolean): StopReason;
   dispose(): void;
 }

@@ -112,9 +112,10 @@ export interface NativeBlock {
 
 let api: UnicornApi | null = null;
 
-// Callbacks must stay registered for the life of the process: koffi trampolines are a
-// limited resource, so each engine registers its hooks once and we keep the handles.
-const keepAlive: unknown[] = [];
+// Callbacks stay registered for the life of the process: koffi trampolines are a limited
+// resource, so engines share module-level hook functions (dispatching on the engine
+// handle) and each function is registered once.
+const trampolines = new Map<unknown, unknown>();
 
 export function unicorn(): UnicornApi {
   if (api) return api;
@@ -145,8 +146,16 @@ export function unicorn(): UnicornApi {
   const check = (what: string, rc: number): void => {
     if (rc !== UC.ERR_OK) throw new Error(`Cannot ${what}: ${strerror(rc) as string}`);
   };
+  // One trampoline per callback function, however many engines use it.
+  const trampoline = (fn: (...args: never[]) => unknown, proto: unknown): unknown => {
+    let cb = trampolines.get(fn);
+    if (cb === undefined) {
+      cb = koffi.register(fn, koffi.pointer(proto as never));
+      trampolines.set(fn, cb);
+    }
+    return cb;
+  };
   const addHook = (uc: number, type: number, cb: unknown, extra: unknown[]): void => {
-    keepAlive.push(cb);
     const hh = [0];
     check("add engine hook", hookAdd(uc, hh, type, cb, 0, 1, 0, ...extra) as number);
   };
@@ -170,14 +179,13 @@ export function unicorn(): UnicornApi {
     emuStart: emuStart as UnicornApi["emuStart"],
     emuStop: emuStop as UnicornApi["emuStop"],
     hookSyscall(uc, fn) {
-      const cb = koffi.register(fn, koffi.pointer(SyscallProto));
-      addHook(uc, UC.HOOK_INSN, cb, ["int", UC.X86_INS_SYSCALL]);
+      addHook(uc, UC.HOOK_INSN, trampoline(fn, SyscallProto), ["int", UC.X86_INS_SYSCALL]);
     },
     hookIntr(uc, fn) {
-      addHook(uc, UC.HOOK_INTR, koffi.register(fn, koffi.pointer(IntrProto)), []);
+      addHook(uc, UC.HOOK_INTR, trampoline(fn, IntrProto), []);
     },
     hookMemInvalid(uc, fn) {
-      addHook(uc, UC.HOOK_MEM_INVALID, koffi.register(fn, koffi.pointer(MemProto)), []);
+      addHook(uc, UC.HOOK_MEM_INVALID, trampoline(fn, MemProto), []);
     },
     contextAlloc(uc) {
       const out = [0];

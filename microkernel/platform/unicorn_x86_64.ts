@@ -1,9 +1,15 @@
 // x86-64 CpuEngine on Unicorn.
 //
-// One Unicorn instance per guest address space. Hooks are installed once per instance
-// and dispatch to the run in progress. The syscall hook is the hot path: one batched
-// register read into the Vcpu's block, the handler, one register write; three FFI
-// crossings in all and no allocation.
+// One Unicorn instance per guest address space; threads of that space are Vcpus that
+// take turns owning its register file. The hooks are module-level functions shared by
+// every instance (dispatching on the engine handle), so koffi registers each once.
+//
+// Register ownership: while a thread is off the CPU its Vcpu's register block is the
+// truth; run() writes the block into the engine and starts there. The syscall hook is
+// the hot path: one batched register read into the block, the handler, at most one
+// register write; three FFI crossings and no allocation. Inside the hook the block's RIP
+// is already the return address (the instruction after `syscall`), as in Linux's
+// pt_regs; a run stopped from the hook keeps the block as the hook left it.
 //
 // Linux starts a process with x87 control word 0x037F and MXCSR 0x1F80; the engine
 // starts both at zero (then printf("%f") prints garbage), so every Vcpu is born with
@@ -15,8 +21,17 @@ import { UC, allocNative, freeNative, unicorn, type NativeBlock, type UnicornApi
 export const X86_REG_ID: Readonly<Record<string, number>> = {
   rax: 35, rbx: 37, rcx: 38, rdx: 40, rsi: 43, rdi: 39, rbp: 36, rsp: 44,
   r8: 106, r9: 107, r10: 108, r11: 109, r12: 110, r13: 111, r14: 112, r15: 113,
-  rip: 41, rflags: 25, fs_base: 250, gs_base: 251, fpcw: 246, mxcsr: 249,
+  rip: 41, rflags: 25, fs_base: 250, gs_base: 251, fpcw: 246, fpsw: 31, fptag: 247, mxcsr: 249,
 };
+
+// The fxsave image (Intel SDM vol. 1 §10.5.1) as Linux puts it in a signal frame.
+export const FXSAVE_BYTES = 512;
+const FX = { cwd: 0, swd: 2, ftw: 4, mxcsr: 24, mxcsrMask: 28, st: 32, xmm: 160 } as const;
+const ST0 = 114, XMM0 = 122;
+// fpcw, fpsw, fptag, mxcsr, st0-7, xmm0-15: each read into its own 16-byte cell.
+const FP_REG_IDS = [246, 31, 247, 249, ...Array.from({ length: 8 }, (_, i) => ST0 + i), ...Array.from({ length: 16 }, (_, i) => XMM0 + i)];
+const FP_CELL = 16;
+const SYSCALL_INSN_BYTES = 2;
 
 const MAX_REGS = 32;
 // The register block doubles as the thread's IPC message buffer (microkernel MSG_MAX_WORDS).
@@ -38,8 +53,9 @@ class UnicornVcpu implements Vcpu {
   readonly #extraPtr: number;
   readonly #extraId: number;
   readonly #view: DataView;
+  #fp: NativeBlock | null = null;
 
-  constructor(api: UnicornApi, uc: number, names: readonly string[]) {
+  constructor(api: UnicornApi, uc: number, names: readonly string[], readonly engine: UnicornX86Engine) {
     if (names.length > MAX_REGS) throw new RangeError(`Cannot hold ${names.length} registers: at most ${MAX_REGS}`);
     this.#api = api;
     this.#uc = uc;
@@ -79,6 +95,7 @@ class UnicornVcpu implements Vcpu {
   }
 
   readExtra(regId: number): bigint {
+    this.engine.select(this);
     const base = this.#block.address;
     this.#view.setInt32(this.#extraId - base, regId, true);
     this.#api.regReadBatch(this.#uc, this.#extraId, this.#extraPtr, 1);
@@ -86,6 +103,7 @@ class UnicornVcpu implements Vcpu {
   }
 
   writeExtra(regId: number, value: bigint): void {
+    this.engine.select(this);
     this.#view.setBigUint64(this.#extraVal - this.#block.address, BigInt.asUintN(64, value), true);
     this.#api.regWrite(this.#uc, regId, this.#extraVal);
   }
@@ -94,9 +112,91 @@ class UnicornVcpu implements Vcpu {
     return this.regs[this.pcIndex * 2]! + this.regs[this.pcIndex * 2 + 1]! * 2 ** 32;
   }
 
+  /** Past the `syscall` instruction: what the hook's block shows as RIP. */
+  skipSyscall(): void {
+    const lo = this.pcIndex * 2;
+    const next = this.regs[lo]! + SYSCALL_INSN_BYTES;
+    this.regs[lo] = next >>> 0;
+    if (next > 0xffffffff) this.regs[lo + 1] = this.regs[lo + 1]! + 1;
+  }
+
+  // Native cells for the FPU registers: ids | pointers | 16-byte values.
+  #fpBlock(): NativeBlock {
+    if (this.#fp) return this.#fp;
+    const n = FP_REG_IDS.length;
+    const fp = allocNative(4096);
+    const view = new DataView(fp.bytes.buffer, fp.bytes.byteOffset, 4096);
+    FP_REG_IDS.forEach((id, i) => {
+      view.setInt32(i * 4, id, true);
+      view.setBigUint64(n * 4 + i * 8, BigInt(fp.address + fpValues(n) + i * FP_CELL), true);
+    });
+    return (this.#fp = fp);
+  }
+
+  readFpState(out: Uint8Array): void {
+    this.engine.select(this);
+    const fp = this.#fpBlock(), n = FP_REG_IDS.length, base = fpValues(n);
+    this.#api.regReadBatch(this.#uc, fp.address, fp.address + n * 4, n);
+    const cell = (i: number): Uint8Array => fp.bytes.subarray(base + i * FP_CELL, base + (i + 1) * FP_CELL);
+    const d = new DataView(out.buffer, out.byteOffset, FXSAVE_BYTES);
+    out.fill(0, 0, FXSAVE_BYTES);
+    const word = (i: number): number => cell(i)[0]! | (cell(i)[1]! << 8);
+    d.setUint16(FX.cwd, word(0), true);
+    d.setUint16(FX.swd, word(1), true);
+    // fxsave keeps one "valid" bit per register; the full tag word has 3 for "empty".
+    const tags = word(2);
+    let abridged = 0;
+    for (let r = 0; r < 8; r++) if (((tags >> (r * 2)) & 3) !== 3) abridged |= 1 << r;
+    d.setUint16(FX.ftw, abridged, true);
+    d.setUint32(FX.mxcsr, cell(3)[0]! | (cell(3)[1]! << 8) | (cell(3)[2]! << 16) | (cell(3)[3]! << 24), true);
+    d.setUint32(FX.mxcsrMask, 0xffff, true);
+    for (let r = 0; r < 8; r++) out.set(cell(4 + r).subarray(0, 10), FX.st + r * 16);
+    for (let r = 0; r < 16; r++) out.set(cell(12 + r), FX.xmm + r * 16);
+  }
+
+  writeFpState(src: Uint8Array): void {
+    this.engine.select(this);
+    const fp = this.#fpBlock(), n = FP_REG_IDS.length, base = fpValues(n);
+    const d = new DataView(src.buffer, src.byteOffset, FXSAVE_BYTES);
+    const cells = new DataView(fp.bytes.buffer, fp.bytes.byteOffset + base, n * FP_CELL);
+    cells.setBigUint64(0, BigInt(d.getUint16(FX.cwd, true)), true);
+    cells.setBigUint64(FP_CELL, BigInt(d.getUint16(FX.swd, true)), true);
+    const abridged = d.getUint16(FX.ftw, true);
+    let tags = 0;
+    for (let r = 0; r < 8; r++) if ((abridged & (1 << r)) === 0) tags |= 3 << (r * 2);
+    cells.setBigUint64(2 * FP_CELL, BigInt(tags), true);
+    // Reserved MXCSR bits would make the real CPU fault; keep the defined ones.
+    cells.setBigUint64(3 * FP_CELL, BigInt(d.getUint32(FX.mxcsr, true) & 0xffff), true);
+    for (let r = 0; r < 8; r++) fp.bytes.set(src.subarray(FX.st + r * 16, FX.st + r * 16 + 10), base + (4 + r) * FP_CELL);
+    for (let r = 0; r < 16; r++) fp.bytes.set(src.subarray(FX.xmm + r * 16, FX.xmm + r * 16 + 16), base + (12 + r) * FP_CELL);
+    this.#api.regWriteBatch(this.#uc, fp.address, fp.address + n * 4, n);
+  }
+
   dispose(): void {
     freeNative(this.#block);
+    if (this.#fp) freeNative(this.#fp);
   }
+}
+
+const fpValues = (n: number): number => Math.ceil((n * 12) / FP_CELL) * FP_CELL;
+
+// Engines by Unicorn handle, for the shared hook functions.
+const engines = new Map<number, UnicornX86Engine>();
+
+function onSyscallHook(uc: number): void {
+  engines.get(uc)!.trapSyscall();
+}
+
+function onInterruptHook(uc: number, intno: number): void {
+  engines.get(uc)!.halt("interrupt", intno, 0, true, `interrupt ${intno}`);
+}
+
+function onMemInvalidHook(uc: number, type: number, address: number): boolean {
+  const access = type === UC.MEM_WRITE_UNMAPPED || type === UC.MEM_WRITE_PROT ? Perm.Write
+    : type === UC.MEM_FETCH_UNMAPPED || type === UC.MEM_FETCH_PROT ? Perm.Exec : Perm.Read;
+  const mapped = type >= UC.MEM_WRITE_PROT && type <= UC.MEM_FETCH_PROT;
+  engines.get(uc)!.halt("memory", address, access, mapped, "");
+  return false;
 }
 
 export class UnicornX86Engine implements CpuEngine {
@@ -108,32 +208,27 @@ export class UnicornX86Engine implements CpuEngine {
   #stop: StopReason = { kind: "preempted", address: 0, access: 0, mapped: false, message: "" };
   #stopped = false;
   #resident: UnicornVcpu | null = null;
-  #contexts = new Map<UnicornVcpu, number>();
+  readonly #contexts = new Map<UnicornVcpu, number>();
+  readonly #vcpus = new Set<UnicornVcpu>();
 
   constructor() {
     this.#api = unicorn();
     this.name = `unicorn ${this.#api.version}`;
     this.#uc = this.#api.open();
-    const api = this.#api;
-    const uc = this.#uc;
-    api.hookSyscall(uc, () => {
-      const vcpu = this.#running!;
-      vcpu.readAll();
-      if (!this.#onSyscall!(vcpu)) this.#halt("syscall", 0, 0, false, "");
-    });
-    api.hookIntr(uc, (_uc, intno) => {
-      this.#halt("interrupt", intno, 0, true, `interrupt ${intno}`);
-    });
-    api.hookMemInvalid(uc, (_uc, type, address) => {
-      const access = type === UC.MEM_WRITE_UNMAPPED || type === UC.MEM_WRITE_PROT ? Perm.Write
-        : type === UC.MEM_FETCH_UNMAPPED || type === UC.MEM_FETCH_PROT ? Perm.Exec : Perm.Read;
-      const mapped = type >= UC.MEM_WRITE_PROT && type <= UC.MEM_FETCH_PROT;
-      this.#halt("memory", address, access, mapped, "");
-      return false;
-    });
+    engines.set(this.#uc, this);
+    this.#api.hookSyscall(this.#uc, onSyscallHook);
+    this.#api.hookIntr(this.#uc, onInterruptHook);
+    this.#api.hookMemInvalid(this.#uc, onMemInvalidHook);
   }
 
-  #halt(kind: StopReason["kind"], address: number, access: number, mapped: boolean, message: string): void {
+  trapSyscall(): void {
+    const vcpu = this.#running!;
+    vcpu.readAll();
+    vcpu.skipSyscall();
+    if (!this.#onSyscall!(vcpu)) this.halt("syscall", 0, 0, false, "");
+  }
+
+  halt(kind: StopReason["kind"], address: number, access: number, mapped: boolean, message: string): void {
     if (!this.#stopped) {
       this.#stopped = true;
       const s = this.#stop;
@@ -158,29 +253,59 @@ export class UnicornX86Engine implements CpuEngine {
     return this.#api.memProtect(this.#uc, guestAddress, size, perms);
   }
 
-  createVcpu(names: readonly string[]): Vcpu {
-    const vcpu = new UnicornVcpu(this.#api, this.#uc, names);
-    this.#switchTo(vcpu, true);
-    vcpu.writeExtra(X86_REG_ID.fpcw!, 0x037fn);
-    vcpu.writeExtra(X86_REG_ID.mxcsr!, 0x1f80n);
+  createVcpu(names: readonly string[], copyOf?: Vcpu): Vcpu {
+    const vcpu = new UnicornVcpu(this.#api, this.#uc, names, this);
+    this.#vcpus.add(vcpu);
+    if (!copyOf) {
+      this.#switchTo(vcpu, true);
+      vcpu.writeExtra(X86_REG_ID.fpcw!, 0x037fn);
+      vcpu.writeExtra(X86_REG_ID.mxcsr!, 0x1f80n);
+      return vcpu;
+    }
+    // A fork or a new thread: every register the engine keeps (FPU, SSE, segment bases)
+    // comes from the parent's context, which may live in another engine.
+    const from = copyOf as UnicornVcpu;
+    from.engine.#saveResident();
+    this.#saveResident();
+    this.#api.contextRestore(this.#uc, from.engine.#contexts.get(from)!);
+    this.#resident = vcpu;
+    vcpu.regs.set(from.regs.subarray(0, names.length * 2));
     return vcpu;
+  }
+
+  #saveResident(): void {
+    const r = this.#resident;
+    if (!r) return;
+    let ctx = this.#contexts.get(r);
+    if (ctx === undefined) {
+      ctx = this.#api.contextAlloc(this.#uc);
+      this.#contexts.set(r, ctx);
+    }
+    this.#api.contextSave(this.#uc, ctx);
   }
 
   // Threads sharing this address space take turns owning the engine's register file.
   #switchTo(vcpu: UnicornVcpu, fresh = false): void {
     if (this.#resident === vcpu) return;
-    const api = this.#api;
-    if (this.#resident) {
-      let ctx = this.#contexts.get(this.#resident);
-      if (ctx === undefined) {
-        ctx = api.contextAlloc(this.#uc);
-        this.#contexts.set(this.#resident, ctx);
-      }
-      api.contextSave(this.#uc, ctx);
-    }
+    this.#saveResident();
     const saved = this.#contexts.get(vcpu);
-    if (saved !== undefined && !fresh) api.contextRestore(this.#uc, saved);
+    if (saved !== undefined && !fresh) this.#api.contextRestore(this.#uc, saved);
     this.#resident = vcpu;
+  }
+
+  /** Make `vcpu` the engine's resident register file (its FPU state, TLS base). */
+  select(vcpu: Vcpu): void {
+    this.#switchTo(vcpu as UnicornVcpu);
+  }
+
+  releaseVcpu(vcpu: Vcpu): void {
+    const v = vcpu as UnicornVcpu;
+    const ctx = this.#contexts.get(v);
+    if (ctx !== undefined) this.#api.contextFree(ctx);
+    this.#contexts.delete(v);
+    this.#vcpus.delete(v);
+    if (this.#resident === v) this.#resident = null;
+    v.dispose();
   }
 
   run(vcpu: Vcpu, budgetUs: number, onSyscall: (vcpu: Vcpu) => boolean): StopReason {
@@ -189,21 +314,25 @@ export class UnicornX86Engine implements CpuEngine {
     this.#running = v;
     this.#onSyscall = onSyscall;
     this.#stopped = false;
-    v.readAll();
+    v.writeAll();
     const rc = this.#api.emuStart(this.#uc, v.pc, 0, budgetUs, 0);
     this.#running = null;
     if (!this.#stopped) {
-      if (rc === UC.ERR_OK) this.#halt("preempted", 0, 0, false, "");
-      else if (rc === UC.ERR_INSN_INVALID) this.#halt("invalid", 0, 0, true, this.#api.strerror(rc));
-      else this.#halt("error", 0, 0, false, this.#api.strerror(rc));
+      if (rc === UC.ERR_OK) this.halt("preempted", 0, 0, false, "");
+      else if (rc === UC.ERR_INSN_INVALID) this.halt("invalid", 0, 0, true, this.#api.strerror(rc));
+      else this.halt("error", 0, 0, false, this.#api.strerror(rc));
     }
-    v.readAll();
+    if (this.#stop.kind !== "syscall") v.readAll();
     return this.#stop;
   }
 
   dispose(): void {
     for (const ctx of this.#contexts.values()) this.#api.contextFree(ctx);
+    for (const v of this.#vcpus) v.dispose();
+    this.#contexts.clear();
+    this.#vcpus.clear();
+    this.#resident = null;
+    engines.delete(this.#uc);
     this.#api.close(this.#uc);
   }
 }
-

@@ -60,7 +60,6 @@ function boot(ctx: TestContext, code: readonly number[]): Guest {
   setReg(vcpu, Msg.rsp, DATA + PAGE - 64);
   vcpu.writeAll();
   cleanups.push(() => {
-    vcpu.dispose();
     engine.dispose();
     blocks.forEach(freeNative);
   });
@@ -104,17 +103,28 @@ describe("UnicornX86Engine", () => {
     expect(seen).toEqual([{ rax: 39, rdi: 0x1234, rsiLo: 0x55667788, rsiHi: 0x11223344 }]);
   });
 
-  // syscall-shim/x86_64.ts documents this engine fact: inside the trap the message's RIP
-  // is the address OF the syscall instruction; after the stop it is the next one.
-  it("run() shows onSyscall the syscall instruction's RIP and the next one after the stop", (ctx) => {
+  // The block shows Linux's view inside the trap: RIP is the return address, past the
+  // syscall instruction, and stays so after a stop the handler asked for.
+  it("run() shows onSyscall the RIP past the syscall instruction, kept after the stop", (ctx) => {
     const g = boot(ctx, SYSCALL_PROGRAM);
     let inTrap = -1;
     g.run(0, (vcpu) => {
       inTrap = reg(vcpu, Msg.rip);
       return false;
     });
-    expect(inTrap).toBe(CODE + 0x14);
+    expect(inTrap).toBe(CODE + 0x16);
     expect(reg(g.vcpu, Msg.rip)).toBe(CODE + 0x16);
+  });
+
+  it("run() starts from the registers in the block, which are the truth off the CPU", (ctx) => {
+    const g = boot(ctx, SYSCALL_PROGRAM);
+    expect(g.run(0, () => false).kind).toBe("syscall");
+    // Jump straight to the second syscall with a chosen RAX, without any writeAll.
+    setReg(g.vcpu, Msg.rip, CODE + 0x23);
+    setReg(g.vcpu, Msg.rax, 231);
+    let seen = -1;
+    g.run(0, (vcpu) => ((seen = reg(vcpu, Msg.rax)), false));
+    expect(seen).toBe(231);
   });
 
   // syscall-shim/x86_64.ts documents this engine fact: a RIP written inside the trap is
@@ -160,7 +170,6 @@ describe("UnicornX86Engine", () => {
     const g = boot(ctx, SYSCALL_PROGRAM);
     expect(g.run(0, () => false).kind).toBe("syscall");
     g.vcpu.regs[Msg.rax * 2] = 7;
-    g.vcpu.writeOne(Msg.rax);
     const second = g.run(0, (vcpu) => reg(vcpu, Msg.rax) !== 60);
     expect(second.kind).toBe("syscall");
     expect(g.data[0]).toBe(7);
@@ -258,5 +267,39 @@ describe("UnicornX86Engine", () => {
     g.vcpu.writeExtra(X86_REG_ID.fpcw!, 0x027fn);
     expect(g.run(0, () => false).kind).toBe("syscall");
     expect(g.data[8] | (g.data[9]! << 8)).toBe(0x027f);
+  });
+
+  it("readFpState()/writeFpState() round-trip the SSE registers in fxsave layout", (ctx) => {
+    // movsd xmm2, [0x11000] · movsd [0x11010], xmm3 · mov eax, 60 · syscall
+    const g = boot(ctx, [
+      0xf2, 0x0f, 0x10, 0x14, 0x25, 0x00, 0x10, 0x01, 0x00,
+      0xf2, 0x0f, 0x11, 0x1c, 0x25, 0x10, 0x10, 0x01, 0x00,
+      0xb8, 0x3c, 0x00, 0x00, 0x00, 0x0f, 0x05,
+    ]);
+    g.data.set([1, 2, 3, 4, 5, 6, 7, 8], 0);
+    const fx = new Uint8Array(512);
+    g.vcpu.readFpState(fx);
+    const view = new DataView(fx.buffer);
+    expect(view.getUint16(0, true)).toBe(0x037f);
+    expect(view.getUint32(24, true)).toBe(0x1f80);
+    fx.fill(0x5a, 160 + 3 * 16, 160 + 4 * 16);
+    g.vcpu.writeFpState(fx);
+    expect(g.run(0, () => false).kind).toBe("syscall");
+    expect([...g.data.subarray(16, 24)]).toEqual(new Array(8).fill(0x5a));
+    g.vcpu.readFpState(fx);
+    expect([...fx.subarray(160 + 2 * 16, 160 + 2 * 16 + 8)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it("createVcpu(copyOf) copies a thread's whole state into another engine", (ctx) => {
+    const g = boot(ctx, [0xeb, 0xfe]);
+    g.vcpu.writeExtra(X86_REG_ID.fs_base!, 0x7000_1234n);
+    g.vcpu.writeExtra(X86_REG_ID.mxcsr!, 0x1f80n | 0x6000n);
+    setReg(g.vcpu, Msg.rbx, 0xabcdef);
+    const other = new UnicornX86Engine();
+    cleanups.push(() => other.dispose());
+    const copy = other.createVcpu(X86_64_MESSAGE_REGISTERS, g.vcpu);
+    expect(copy.readExtra(X86_REG_ID.fs_base!)).toBe(0x7000_1234n);
+    expect(copy.readExtra(X86_REG_ID.mxcsr!)).toBe(0x7f80n);
+    expect(reg(copy, Msg.rbx)).toBe(0xabcdef);
   });
 });
