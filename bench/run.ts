@@ -4,6 +4,11 @@
 // in this one run, and prints one table with the ratios. To add a row, add an entry to
 // ROWS: a name, what to measure (the guest command line; per-column overrides are
 // possible) and the target for the libos column.
+//
+// A column whose command fails (non-zero exit status, a signal, a time-out) shows
+// "failed: <reason>" in its cell and the full reason under the table; it never shows a
+// number. The sample programs exit non-zero when any call they make fails or gives a
+// wrong result, so an unimplemented or broken syscall cannot produce a timing.
 
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -39,57 +44,146 @@ export interface ColumnDef {
 }
 export type ColumnId = "native" | "qemu" | "libos";
 
+/** Units of a per-iteration time. */
+export type TimeUnit = "ns" | "µs" | "ms";
+const NS_PER_UNIT: Readonly<Record<TimeUnit, number>> = { ns: 1, "µs": 1e3, ms: 1e6 };
+
 /** What one row measures. All times are wall-clock, median over `runs` runs. */
 export type Measure =
-  /** Wall time of one run of the command, in ms. */
+  /** Wall time of one run of the command, in ms. Lower is better. */
   | { readonly kind: "wall-ms"; readonly argv: readonly string[]; readonly runs: number }
   /**
-   * Cost per iteration in ns: (time of argv(n) - time of argv(0)) / n, which removes
-   * the start-up and exit cost.
+   * Cost per iteration in `unit`: (time of argv(n) - time of argv(0)) / n, which removes
+   * the start-up, set-up and exit cost. Lower is better.
    */
   | {
-      readonly kind: "per-iteration-ns";
+      readonly kind: "per-iteration";
       readonly argv: (n: number) => readonly string[];
       readonly n: number;
       readonly runs: number;
+      readonly unit: TimeUnit;
+    }
+  /**
+   * A throughput: argv(n) does n units of work (n MiB for "MiB/s") more than argv(0);
+   * the value is n / (time of argv(n) - time of argv(0)) in units per second. Higher
+   * is better.
+   */
+  | {
+      readonly kind: "rate";
+      readonly argv: (n: number) => readonly string[];
+      readonly n: number;
+      readonly runs: number;
+      readonly unit: string;
     };
+
+/** Whether a bigger value is better (a throughput) or worse (a time). */
+export function higherIsBetter(m: Measure): boolean {
+  return m.kind === "rate";
+}
+
+/** The goal for the libos column. */
+export type Target =
+  /** Met when the libos value is at most `max` (times). */
+  | { readonly kind: "at-most"; readonly text: string; readonly max: number }
+  /** Met when the libos value is at least `min` (rates). */
+  | { readonly kind: "at-least"; readonly text: string; readonly min: number }
+  /** No goal: the row is there to be measured and compared. */
+  | { readonly kind: "informational"; readonly text: string };
 
 export interface RowDef {
   readonly name: string;
   readonly measure: Measure;
-  /** The goal for the libos column: shown as text, checked against `max`. */
-  readonly target: { readonly text: string; readonly max: number };
+  /** The goal for the libos column: shown as text, checked when it has a bound. */
+  readonly target: Target;
   /** Replaces the guest command line for one column (rarely needed). */
   readonly override?: Partial<Record<ColumnId, Measure>>;
+  /** Printed under the table: what a reader must know to read the row's figures. */
+  readonly note?: string;
 }
+
+const SPAWN_LOOP_N = 100;
 
 export const ROWS: readonly RowDef[] = [
   {
     name: "syscall getppid (ns/call)",
     measure: {
-      kind: "per-iteration-ns",
+      kind: "per-iteration",
       argv: (n) => [sample("bench/getppid-loop"), String(n)],
       n: 1_000_000,
       runs: 5,
+      unit: "ns",
     },
-    target: { text: "≤ 1000 ns", max: 1000 },
+    target: { kind: "at-most", text: "≤ 1000 ns", max: 1000 },
   },
   {
     // The same calls without libc's syscall() wrapper: the trap, the fault IPC and the
     // reply alone, without the emulated cost of the wrapper's instructions.
     name: "syscall getppid, bare insn (ns/call)",
     measure: {
-      kind: "per-iteration-ns",
+      kind: "per-iteration",
       argv: (n) => [sample("bench/getppid-raw"), String(n)],
       n: 1_000_000,
       runs: 5,
+      unit: "ns",
     },
-    target: { text: "≤ 1000 ns", max: 1000 },
+    target: { kind: "at-most", text: "≤ 1000 ns", max: 1000 },
   },
   {
     name: "start-up hello (ms)",
     measure: { kind: "wall-ms", argv: [sample("hello/hello-musl")], runs: 10 },
-    target: { text: "≤ 400 ms", max: 400 },
+    target: { kind: "at-most", text: "≤ 400 ms", max: 400 },
+  },
+  {
+    // One fork, an execve of a do-nothing static program in the child, and the parent's
+    // waitpid, per iteration (spawn-loop checks every child's exit status).
+    name: "fork+exec+wait (µs/iter)",
+    measure: {
+      kind: "per-iteration",
+      argv: (n) => [sample("bench/spawn-loop"), String(n), sample("bench/true-musl")],
+      n: SPAWN_LOOP_N,
+      runs: 5,
+      unit: "µs",
+    },
+    // qemu-user runs an exec'd x86-64 program natively on an x86-64 host (it simply
+    // calls the host's execve), so its column execs the child through qemu-x86_64 too:
+    // like the LibOS, it then emulates both the parent and the exec'd program.
+    override: {
+      qemu: {
+        kind: "per-iteration",
+        argv: (n) => [sample("bench/spawn-loop"), String(n), "qemu-x86_64", sample("bench/true-musl")],
+        n: SPAWN_LOOP_N,
+        runs: 5,
+        unit: "µs",
+      },
+    },
+    note: "fork+exec+wait: the qemu-x86_64 column runs the exec'd child under qemu-x86_64 as well (qemu-user would run it natively)",
+    target: { kind: "informational", text: "measured (no target)" },
+  },
+  {
+    // A forked child write()s n MiB into a pipe in 64 KiB blocks; the parent read()s them
+    // (pipe-pump checks the byte count and the child's exit status).
+    name: "pipe throughput (MiB/s)",
+    measure: {
+      kind: "rate",
+      argv: (n) => [sample("bench/pipe-pump"), String(n)],
+      n: 256,
+      runs: 5,
+      unit: "MiB/s",
+    },
+    target: { kind: "informational", text: "measured (no target)" },
+  },
+  {
+    // fork of a process with 64 MiB of written heap + the child's _exit(0) + waitpid;
+    // the set-up (malloc and writing the 64 MiB) is in both runs and cancels out.
+    name: "fork 64 MiB (ms/iter)",
+    measure: {
+      kind: "per-iteration",
+      argv: (n) => [sample("bench/fork-big"), String(n), "64"],
+      n: 50,
+      runs: 5,
+      unit: "ms",
+    },
+    target: { kind: "at-most", text: "≤ 20 ms", max: 20 },
   },
 ];
 
@@ -113,10 +207,53 @@ export const COLUMNS: readonly ColumnDef[] = [
 
 // ---------------------------------------------------------------- measuring
 
-/** One measured value, or why there is none. */
+/** One measured value, or why there is none (`text` is what the table shows). */
 export type Cell = { ok: true; value: number } | { ok: false; text: string; why: string };
 
 const RUN_TIMEOUT_MS = 300_000;
+/** The longest failure reason shown in a table cell; the full one is listed below it. */
+const CELL_REASON_MAX = 60;
+
+/** Shortens `s` to at most `max` characters, marking a cut with "…". */
+export function shorten(s: string, max: number): string {
+  const one = s.replace(/\s+/g, " ").trim();
+  return one.length <= max ? one : `${one.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** The cell of a column whose command failed: "failed: <reason>", never a number. */
+export function failedCell(why: string): Cell {
+  return { ok: false, text: `failed: ${shorten(why, CELL_REASON_MAX)}`, why };
+}
+
+/** The cell of a column that cannot run here at all (no qemu, no launcher). */
+export function unavailableCell(why: string): Cell {
+  return { ok: false, text: "n/a", why };
+}
+
+/**
+ * Why a finished command counts as failed, or undefined when it succeeded: its exit
+ * status or signal, and the first and last lines of its stderr (the first usually
+ * names the cause, the last is often the program's own message).
+ */
+export function failureReason(r: {
+  readonly status: number | null;
+  readonly signal: string | null;
+  readonly stderr: string;
+  readonly timedOutAfterMs?: number;
+}): string | undefined {
+  if (r.timedOutAfterMs === undefined && r.status === 0) return undefined;
+  const how =
+    r.timedOutAfterMs !== undefined
+      ? `timed out after ${Math.round(r.timedOutAfterMs / 1000)} s`
+      : r.signal
+        ? `killed by ${r.signal}`
+        : `exit status ${r.status}`;
+  const lines = r.stderr.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const first = lines[0];
+  const last = lines[lines.length - 1];
+  if (first === undefined) return how;
+  return first === last ? `${how}: ${first}` : `${how}: ${first} … ${last}`;
+}
 
 /** Runs a command once; returns its wall time in ns or the reason it failed. */
 function timeOnce(argv: readonly string[]): { ns: number } | { error: string } {
@@ -129,14 +266,15 @@ function timeOnce(argv: readonly string[]): { ns: number } | { error: string } {
     maxBuffer: 16 * 1024 * 1024,
   });
   const ns = Number(process.hrtime.bigint() - t0);
-  if (r.error) return { error: r.error.message };
-  if (r.status !== 0) {
-    const stderr = r.stderr?.toString("utf8") ?? "";
-    const first = stderr.split("\n").find((l) => l.trim() !== "") ?? "";
-    const how = r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`;
-    return { error: first ? `${how}: ${first.trim()}` : how };
-  }
-  return { ns };
+  const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT";
+  if (r.error && !timedOut) return { error: r.error.message };
+  const why = failureReason({
+    status: r.status,
+    signal: r.signal,
+    stderr: r.stderr?.toString("utf8") ?? "",
+    ...(timedOut ? { timedOutAfterMs: RUN_TIMEOUT_MS } : {}),
+  });
+  return why === undefined ? { ns } : { error: why };
 }
 
 export function median(values: readonly number[]): number {
@@ -161,17 +299,36 @@ function medianNs(argv: readonly string[], runs: number, warmUp: boolean): { ns:
   return { ns: median(times) };
 }
 
+/**
+ * The value of a per-iteration or rate measure from the median times of argv(0) and
+ * argv(n). When argv(n) was not measurably slower than argv(0) there is no honest
+ * figure, and the cell says so rather than showing 0 or infinity.
+ */
+export function valueFromDifference(
+  m: Extract<Measure, { kind: "per-iteration" | "rate" }>,
+  baseNs: number,
+  fullNs: number,
+): Cell {
+  const diff = fullNs - baseNs;
+  if (!(diff > 0) || !(m.n > 0)) {
+    return failedCell(
+      `the n=${m.n} run (${formatValue(fullNs / 1e6)} ms) was not slower than the n=0 run (${formatValue(baseNs / 1e6)} ms); raise n`,
+    );
+  }
+  if (m.kind === "rate") return { ok: true, value: m.n / (diff / 1e9) };
+  return { ok: true, value: diff / m.n / NS_PER_UNIT[m.unit] };
+}
+
 function measureCell(m: Measure, prefix: readonly string[]): Cell {
-  const fail = (why: string): Cell => ({ ok: false, text: "fail", why });
   if (m.kind === "wall-ms") {
     const r = medianNs([...prefix, ...m.argv], m.runs, true);
-    return "error" in r ? fail(r.error) : { ok: true, value: r.ns / 1e6 };
+    return "error" in r ? failedCell(r.error) : { ok: true, value: r.ns / 1e6 };
   }
   const base = medianNs([...prefix, ...m.argv(0)], m.runs, true);
-  if ("error" in base) return fail(base.error);
+  if ("error" in base) return failedCell(base.error);
   const full = medianNs([...prefix, ...m.argv(m.n)], m.runs, false);
-  if ("error" in full) return fail(full.error);
-  return { ok: true, value: Math.max(0, full.ns - base.ns) / m.n };
+  if ("error" in full) return failedCell(full.error);
+  return valueFromDifference(m, base.ns, full.ns);
 }
 
 // ---------------------------------------------------------------- output
@@ -187,6 +344,27 @@ export function formatRatio(num: Cell | undefined, den: Cell | undefined): strin
   if (!num?.ok || !den?.ok || den.value <= 0) return "n/a";
   const r = num.value / den.value;
   return r >= 10 ? `${r.toFixed(0)}×` : `${r.toFixed(1)}×`;
+}
+
+/**
+ * How many times slower the libos is than another column, whatever the unit: the time
+ * ratio libos/other, or for a rate (higher is better) other/libos. Above 1× the libos
+ * is slower, below 1× faster.
+ */
+export function formatSlowdown(libos: Cell | undefined, other: Cell | undefined, higherBetter: boolean): string {
+  return higherBetter ? formatRatio(other, libos) : formatRatio(libos, other);
+}
+
+/** A table cell: the value, or the failure text ("failed: …", "n/a"). */
+export function formatCell(cell: Cell | undefined): string {
+  return cell === undefined ? "n/a" : cell.ok ? formatValue(cell.value) : cell.text;
+}
+
+/** The target column: its text, with ✓ or ✗ when it has a bound and libos has a value. */
+export function formatTarget(target: Target, libos: Cell | undefined): string {
+  if (target.kind === "informational" || !libos?.ok) return target.text;
+  const met = target.kind === "at-most" ? libos.value <= target.max : libos.value >= target.min;
+  return `${target.text} ${met ? "✓" : "✗"}`;
 }
 
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -226,7 +404,7 @@ function main(argv: readonly string[]): number {
     if (!Array.isArray(p)) console.log(`${c.title}: n/a (${p.unavailable})`);
   }
 
-  const header = ["benchmark", ...COLUMNS.map((c) => c.title), "libos/native", "libos/qemu", "target"];
+  const header = ["benchmark", ...COLUMNS.map((c) => c.title), "slowdown vs native", "slowdown vs qemu", "target"];
   const table: string[][] = [];
   const failures: string[] = [];
   for (const row of rows) {
@@ -235,29 +413,38 @@ function main(argv: readonly string[]): number {
     for (const c of COLUMNS) {
       const p = prefixes.get(c.id);
       if (!p || !Array.isArray(p)) {
-        cells.set(c.id, { ok: false, text: "n/a", why: p ? p.unavailable : "unavailable" });
+        cells.set(c.id, unavailableCell(p ? p.unavailable : "unavailable"));
         continue;
       }
-      const cell = measureCell(row.override?.[c.id] ?? row.measure, p);
+      let cell: Cell;
+      try {
+        cell = measureCell(row.override?.[c.id] ?? row.measure, p);
+      } catch (e) {
+        cell = failedCell(`harness error: ${e instanceof Error ? e.message : String(e)}`);
+      }
       cells.set(c.id, cell);
-      if (!cell.ok && cell.text === "fail") failures.push(`  ${row.name}, ${c.title}: ${cell.why}`);
+      if (!cell.ok && cell.text !== "n/a") failures.push(`  ${row.name}, ${c.title}: ${cell.why}`);
     }
     const libos = cells.get("libos");
-    const met = libos?.ok ? (libos.value <= row.target.max ? " ✓" : " ✗") : "";
+    const better = higherIsBetter(row.measure);
     table.push([
       row.name,
-      ...COLUMNS.map((c) => {
-        const cell = cells.get(c.id);
-        return cell === undefined ? "n/a" : cell.ok ? formatValue(cell.value) : cell.text;
-      }),
-      formatRatio(libos, cells.get("native")),
-      formatRatio(libos, cells.get("qemu")),
-      row.target.text + met,
+      ...COLUMNS.map((c) => formatCell(cells.get(c.id))),
+      formatSlowdown(libos, cells.get("native"), better),
+      formatSlowdown(libos, cells.get("qemu"), better),
+      formatTarget(row.target, libos),
     ]);
   }
 
   console.log("");
   console.log(renderTable(header, table));
+  console.log("");
+  console.log("slowdown: how many times slower the libos is (time: libos/other; rate: other/libos); < 1× is faster");
+  const notes = rows.flatMap((r) => (r.note ? [`  ${r.note}`] : []));
+  if (notes.length > 0) {
+    console.log("notes:");
+    for (const n of notes) console.log(n);
+  }
   if (failures.length > 0) {
     console.log("");
     console.log("failures:");

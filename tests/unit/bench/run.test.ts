@@ -1,7 +1,29 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { COLUMNS, ROOT, ROWS, formatRatio, formatValue, median, renderTable } from "../../../bench/run.ts";
+import {
+  COLUMNS,
+  ROOT,
+  ROWS,
+  failedCell,
+  failureReason,
+  formatCell,
+  formatRatio,
+  formatSlowdown,
+  formatTarget,
+  formatValue,
+  higherIsBetter,
+  median,
+  renderTable,
+  shorten,
+  unavailableCell,
+  valueFromDifference,
+  type Cell,
+  type Measure,
+} from "../../../bench/run.ts";
+
+const ok = (value: number): Cell => ({ ok: true, value });
+const argv = (n: number): string[] => ["prog", String(n)];
 
 describe("bench harness", () => {
   it("takes the median of odd and even counts", () => {
@@ -14,10 +36,31 @@ describe("bench harness", () => {
     expect(formatValue(1234.4)).toBe("1234");
     expect(formatValue(12.34)).toBe("12.3");
     expect(formatValue(0.781)).toBe("0.78");
-    expect(formatRatio({ ok: true, value: 300 }, { ok: true, value: 100 })).toBe("3.0×");
-    expect(formatRatio({ ok: true, value: 3000 }, { ok: true, value: 100 })).toBe("30×");
-    expect(formatRatio({ ok: false, text: "fail", why: "x" }, { ok: true, value: 1 })).toBe("n/a");
-    expect(formatRatio({ ok: true, value: 1 }, { ok: true, value: 0 })).toBe("n/a");
+    expect(formatValue(Infinity)).toBe("n/a");
+    expect(formatRatio(ok(300), ok(100))).toBe("3.0×");
+    expect(formatRatio(ok(3000), ok(100))).toBe("30×");
+    expect(formatRatio(failedCell("x"), ok(1))).toBe("n/a");
+    expect(formatRatio(ok(1), ok(0))).toBe("n/a");
+  });
+
+  it("shows a slowdown factor in the same direction for times and rates", () => {
+    // A time: the libos takes 3× as long.
+    expect(formatSlowdown(ok(300), ok(100), false)).toBe("3.0×");
+    // A rate: the libos moves a third as many MiB/s, also 3× slower.
+    expect(formatSlowdown(ok(100), ok(300), true)).toBe("3.0×");
+    // A faster libos shows below 1× either way.
+    expect(formatSlowdown(ok(50), ok(100), false)).toBe("0.5×");
+    expect(formatSlowdown(ok(200), ok(100), true)).toBe("0.5×");
+    // A failed or zero side gives n/a, never a number.
+    expect(formatSlowdown(failedCell("x"), ok(100), true)).toBe("n/a");
+    expect(formatSlowdown(ok(0), ok(100), true)).toBe("n/a");
+    expect(formatSlowdown(ok(100), failedCell("x"), false)).toBe("n/a");
+  });
+
+  it("knows which measures are better when higher", () => {
+    expect(higherIsBetter({ kind: "rate", argv, n: 1, runs: 1, unit: "MiB/s" })).toBe(true);
+    expect(higherIsBetter({ kind: "per-iteration", argv, n: 1, runs: 1, unit: "µs" })).toBe(false);
+    expect(higherIsBetter({ kind: "wall-ms", argv: ["p"], runs: 1 })).toBe(false);
   });
 
   it("renders an aligned table", () => {
@@ -25,13 +68,114 @@ describe("bench harness", () => {
     expect(out).toEqual(["| a  | bbb |", "|----|-----|", "| xx | y   |"]);
   });
 
+  it("shows a failed column as 'failed: <reason>', shortened, with the full reason kept", () => {
+    const cell = failedCell("exit status 1: libos: unsupported syscall fork (57): returning ENOSYS");
+    expect(cell.ok).toBe(false);
+    expect(formatCell(cell)).toBe("failed: exit status 1: libos: unsupported syscall fork (57): return…");
+    expect(formatCell(cell).length).toBe("failed: ".length + 60);
+    if (!cell.ok) expect(cell.why).toBe("exit status 1: libos: unsupported syscall fork (57): returning ENOSYS");
+    expect(formatCell(failedCell("exit status 1"))).toBe("failed: exit status 1");
+    expect(formatCell(unavailableCell("qemu-x86_64 is not installed"))).toBe("n/a");
+    expect(formatCell(undefined)).toBe("n/a");
+    expect(formatCell(ok(12.34))).toBe("12.3");
+    expect(shorten("a\n  b", 10)).toBe("a b");
+    expect(shorten("abcdef", 4)).toBe("abc…");
+  });
+
+  it("explains why a command failed from its status, signal, time-out and stderr", () => {
+    expect(failureReason({ status: 0, signal: null, stderr: "warning\n" })).toBeUndefined();
+    expect(failureReason({ status: 1, signal: null, stderr: "" })).toBe("exit status 1");
+    expect(failureReason({ status: 1, signal: null, stderr: "\n  only line  \n" })).toBe("exit status 1: only line");
+    expect(
+      failureReason({
+        status: 1,
+        signal: null,
+        stderr: "libos: unsupported syscall fork (57): returning ENOSYS\nspawn-loop: fork: Function not implemented\n",
+      }),
+    ).toBe("exit status 1: libos: unsupported syscall fork (57): returning ENOSYS … spawn-loop: fork: Function not implemented");
+    expect(failureReason({ status: null, signal: "SIGSEGV", stderr: "" })).toBe("killed by SIGSEGV");
+    expect(failureReason({ status: null, signal: "SIGTERM", stderr: "", timedOutAfterMs: 300_000 })).toBe(
+      "timed out after 300 s",
+    );
+  });
+
+  it("turns the n=0 and n=N times into per-iteration values in the row's unit", () => {
+    const per = (unit: "ns" | "µs" | "ms", n: number): Measure & { kind: "per-iteration" } => ({
+      kind: "per-iteration",
+      argv,
+      n,
+      runs: 1,
+      unit,
+    });
+    // 1 ms of start-up, then 1000 iterations in 250 ms more: 250 µs each.
+    expect(valueFromDifference(per("ns", 1000), 1e6, 251e6)).toEqual(ok(250_000));
+    expect(valueFromDifference(per("µs", 1000), 1e6, 251e6)).toEqual(ok(250));
+    expect(valueFromDifference(per("ms", 1000), 1e6, 251e6)).toEqual(ok(0.25));
+  });
+
+  it("turns the n=0 and n=N times into a rate", () => {
+    const rate: Measure & { kind: "rate" } = { kind: "rate", argv, n: 256, runs: 1, unit: "MiB/s" };
+    // 256 MiB in 0.5 s more than the empty run: 512 MiB/s.
+    expect(valueFromDifference(rate, 2e6, 502e6)).toEqual(ok(512));
+  });
+
+  it("gives no number when the n=N run is not slower than the n=0 run", () => {
+    const rate: Measure & { kind: "rate" } = { kind: "rate", argv, n: 256, runs: 1, unit: "MiB/s" };
+    const per: Measure & { kind: "per-iteration" } = { kind: "per-iteration", argv, n: 10, runs: 1, unit: "ms" };
+    for (const cell of [valueFromDifference(rate, 5e6, 5e6), valueFromDifference(per, 5e6, 4e6)]) {
+      expect(cell.ok).toBe(false);
+      expect(formatCell(cell)).toMatch(/^failed: the n=\d+ run .* was not slower than the n=0 run/);
+    }
+  });
+
+  it("checks targets in their direction, and shows informational ones as text only", () => {
+    expect(formatTarget({ kind: "at-most", text: "≤ 20 ms", max: 20 }, ok(12))).toBe("≤ 20 ms ✓");
+    expect(formatTarget({ kind: "at-most", text: "≤ 20 ms", max: 20 }, ok(21))).toBe("≤ 20 ms ✗");
+    expect(formatTarget({ kind: "at-least", text: "≥ 100 MiB/s", min: 100 }, ok(150))).toBe("≥ 100 MiB/s ✓");
+    expect(formatTarget({ kind: "at-least", text: "≥ 100 MiB/s", min: 100 }, ok(50))).toBe("≥ 100 MiB/s ✗");
+    expect(formatTarget({ kind: "at-most", text: "≤ 20 ms", max: 20 }, failedCell("x"))).toBe("≤ 20 ms");
+    expect(formatTarget({ kind: "informational", text: "measured (no target)" }, ok(5))).toBe("measured (no target)");
+  });
+
   it("has the required rows and columns, and their sample programs exist", () => {
     expect(COLUMNS.map((c) => c.title)).toEqual(["native", "qemu-x86_64", "libos"]);
-    expect(ROWS.map((r) => r.name)).toEqual(["syscall getppid (ns/call)", "syscall getppid, bare insn (ns/call)", "start-up hello (ms)"]);
+    expect(ROWS.map((r) => r.name)).toEqual([
+      "syscall getppid (ns/call)",
+      "syscall getppid, bare insn (ns/call)",
+      "start-up hello (ms)",
+      "fork+exec+wait (µs/iter)",
+      "pipe throughput (MiB/s)",
+      "fork 64 MiB (ms/iter)",
+    ]);
     for (const row of ROWS) {
-      const argv = row.measure.kind === "wall-ms" ? row.measure.argv : row.measure.argv(0);
-      expect(existsSync(argv[0]!), argv[0]).toBe(true);
+      for (const m of [row.measure, ...Object.values(row.override ?? {})]) {
+        const args = m.kind === "wall-ms" ? m.argv : m.argv(0);
+        // Every absolute path on the command line (the program, an exec'd program) exists.
+        for (const a of args.filter((x) => path.isAbsolute(x))) expect(existsSync(a), a).toBe(true);
+        expect(path.isAbsolute(args[0]!), args[0]).toBe(true);
+        if (m.kind !== "wall-ms") {
+          // argv(n) differs from argv(0) only in the count.
+          expect(m.argv(m.n).length).toBe(args.length);
+          expect(m.n).toBeGreaterThan(0);
+        }
+      }
     }
     expect(existsSync(path.join(ROOT, "package.json"))).toBe(true);
+  });
+
+  it("gives the new rows their units, directions and targets", () => {
+    const byName = new Map(ROWS.map((r) => [r.name, r]));
+    const spawn = byName.get("fork+exec+wait (µs/iter)")!;
+    expect(spawn.measure).toMatchObject({ kind: "per-iteration", unit: "µs" });
+    expect(spawn.target.kind).toBe("informational");
+    // The qemu column execs the child through qemu-x86_64 so that both are emulated.
+    const q = spawn.override?.qemu;
+    expect(q && q.kind !== "wall-ms" ? q.argv(3).slice(1, 3) : []).toEqual(["3", "qemu-x86_64"]);
+    const pipe = byName.get("pipe throughput (MiB/s)")!;
+    expect(pipe.measure).toMatchObject({ kind: "rate", unit: "MiB/s" });
+    expect(higherIsBetter(pipe.measure)).toBe(true);
+    const big = byName.get("fork 64 MiB (ms/iter)")!;
+    expect(big.measure).toMatchObject({ kind: "per-iteration", unit: "ms" });
+    expect(big.target).toEqual({ kind: "at-most", text: "≤ 20 ms", max: 20 });
   });
 });
