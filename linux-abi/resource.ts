@@ -1,8 +1,8 @@
 // Linux: include/uapi/asm-generic/resource.h (RLIMIT_*, RLIM_INFINITY) and
 // include/uapi/linux/resource.h (struct rusage, struct rlimit, RUSAGE_*, PRIO_*).
 
-import { getUint64, setInt64 } from "./_int64.ts";
-import { encodeTimeval, type Timeval } from "./time.ts";
+import { getInt64, getUint64, setInt64 } from "./_int64.ts";
+import { decodeTimeval, encodeTimeval, type Timeval } from "./time.ts";
 
 export const RLIMIT_CPU = 0;
 export const RLIMIT_FSIZE = 1;
@@ -126,4 +126,26 @@ export function encodeRusage(view: DataView, offset: number, r: Rusage): void {
   setInt64(view, offset + f.ru_nsignals, r.ru_nsignals);
   setInt64(view, offset + f.ru_nvcsw, r.ru_nvcsw);
   setInt64(view, offset + f.ru_nivcsw, r.ru_nivcsw);
+}
+
+export function decodeRusage(view: DataView, offset: number): Rusage {
+  const f = RUSAGE_FIELDS;
+  return {
+    ru_utime: decodeTimeval(view, offset + f.ru_utime),
+    ru_stime: decodeTimeval(view, offset + f.ru_stime),
+    ru_maxrss: getInt64(view, offset + f.ru_maxrss),
+    ru_ixrss: getInt64(view, offset + f.ru_ixrss),
+    ru_idrss: getInt64(view, offset + f.ru_idrss),
+    ru_isrss: getInt64(view, offset + f.ru_isrss),
+    ru_minflt: getInt64(view, offset + f.ru_minflt),
+    ru_majflt: getInt64(view, offset + f.ru_majflt),
+    ru_nswap: getInt64(view, offset + f.ru_nswap),
+    ru_inblock: getInt64(view, offset + f.ru_inblock),
+    ru_oublock: getInt64(view, offset + f.ru_oublock),
+    ru_msgsnd: getInt64(view, offset + f.ru_msgsnd),
+    ru_msgrcv: getInt64(view, offset + f.ru_msgrcv),
+    ru_nsignals: getInt64(view, offset + f.ru_nsignals),
+    ru_nvcsw: getInt64(view, offset + f.ru_nvcsw),
+    ru_nivcsw: getInt64(view, offset + f.ru_nivcsw),
+  };
 }

@@ -148,3 +148,87 @@ export function decodeStackT(view: DataView, offset: number): StackT {
     ss_size: getUint64(view, offset + STACK_T_FIELDS.ss_size),
   };
 }
+
+/** sigmask(sig): the sigset bit of signal `sig` (1.._NSIG), as include/linux/signal.h. */
+export function sigmask(sig: number): Sigset {
+  return 1n << BigInt(sig - 1);
+}
+
+/** Whether `sig` is in `set`. */
+export function sigismember(set: Sigset, sig: number): boolean {
+  return (set & sigmask(sig)) !== 0n;
+}
+
+/** `set` with `sig` added. */
+export function sigaddset(set: Sigset, sig: number): Sigset {
+  return set | sigmask(sig);
+}
+
+/** `set` with `sig` removed. */
+export function sigdelset(set: Sigset, sig: number): Sigset {
+  return set & ~sigmask(sig);
+}
+
+// The kernel's classes of standard signals (include/linux/signal.h). Each mask covers only
+// signals below SIGRTMIN; every real-time signal terminates by default. A Sigset is a
+// non-negative bigint, so `set & ~SIG_KERNEL_ONLY_MASK` is the blockable part of `set`.
+
+/** SIGKILL and SIGSTOP: they cannot be caught, ignored or blocked. */
+export const SIG_KERNEL_ONLY_MASK: Sigset = sigmask(SIGKILL) | sigmask(SIGSTOP);
+/** The signals whose default action stops the process. */
+export const SIG_KERNEL_STOP_MASK: Sigset = sigmask(SIGSTOP) | sigmask(SIGTSTP) | sigmask(SIGTTIN) | sigmask(SIGTTOU);
+/** The signals whose default action dumps core. */
+export const SIG_KERNEL_COREDUMP_MASK: Sigset =
+  sigmask(SIGQUIT) | sigmask(SIGILL) | sigmask(SIGTRAP) | sigmask(SIGABRT) | sigmask(SIGFPE) | sigmask(SIGSEGV) |
+  sigmask(SIGBUS) | sigmask(SIGSYS) | sigmask(SIGXCPU) | sigmask(SIGXFSZ);
+/** The signals whose default action is to do nothing (SIGCONT also continues a stopped process). */
+export const SIG_KERNEL_IGNORE_MASK: Sigset = sigmask(SIGCONT) | sigmask(SIGCHLD) | sigmask(SIGWINCH) | sigmask(SIGURG);
+/** The synchronous (fault) signals, dequeued before any other (kernel/signal.c). */
+export const SYNCHRONOUS_MASK: Sigset =
+  sigmask(SIGSEGV) | sigmask(SIGBUS) | sigmask(SIGILL) | sigmask(SIGTRAP) | sigmask(SIGFPE) | sigmask(SIGSYS);
+
+function siginmask(sig: number, mask: Sigset): boolean {
+  return sig >= 1 && sig < SIGRTMIN && (mask & sigmask(sig)) !== 0n;
+}
+/** sig_kernel_only(): SIGKILL or SIGSTOP. */
+export function sig_kernel_only(sig: number): boolean {
+  return siginmask(sig, SIG_KERNEL_ONLY_MASK);
+}
+/** sig_kernel_stop(): a stop signal. */
+export function sig_kernel_stop(sig: number): boolean {
+  return siginmask(sig, SIG_KERNEL_STOP_MASK);
+}
+/** sig_kernel_coredump(): a signal whose default action dumps core. */
+export function sig_kernel_coredump(sig: number): boolean {
+  return siginmask(sig, SIG_KERNEL_COREDUMP_MASK);
+}
+/** sig_kernel_ignore(): a signal whose default action is to ignore it. */
+export function sig_kernel_ignore(sig: number): boolean {
+  return siginmask(sig, SIG_KERNEL_IGNORE_MASK);
+}
+
+/** A signal's default disposition, as the "Action" column of signal(7). */
+export type SigDefaultAction = "term" | "core" | "stop" | "cont" | "ign";
+
+function defaultActionOf(sig: number): SigDefaultAction {
+  if (sig === SIGCONT) return "cont";
+  if (sig_kernel_ignore(sig)) return "ign";
+  if (sig_kernel_stop(sig)) return "stop";
+  if (sig_kernel_coredump(sig)) return "core";
+  return "term";
+}
+
+/**
+ * The default action of each signal, indexed by signal number: [1] is SIGHUP's, [64] is
+ * SIGRTMAX's; [0] is undefined (0 is not a signal). Frozen.
+ */
+export const SIG_DEFAULT_ACTIONS: readonly (SigDefaultAction | undefined)[] = Object.freeze(
+  Array.from({ length: _NSIG + 1 }, (_, sig) => (sig === 0 ? undefined : defaultActionOf(sig))),
+);
+
+/** The default action of signal `sig`; a RangeError outside 1.._NSIG. */
+export function defaultAction(sig: number): SigDefaultAction {
+  const action = Number.isInteger(sig) ? SIG_DEFAULT_ACTIONS[sig] : undefined;
+  if (action === undefined) throw new RangeError(`not a signal number: ${sig}`);
+  return action;
+}

@@ -97,3 +97,43 @@ export function decodeTms(view: DataView, offset: number): Tms {
     tms_cstime: getInt64(view, offset + 24),
   };
 }
+
+/** struct itimerspec (__kernel_itimerspec), of timer_settime(2) and timerfd_settime(2): 32 bytes. */
+export interface Itimerspec {
+  it_interval: Timespec;
+  it_value: Timespec;
+}
+export const SIZEOF_ITIMERSPEC = 32;
+export const ITIMERSPEC_FIELDS = { it_interval: 0, it_value: 16 } as const;
+
+export function encodeItimerspec(view: DataView, offset: number, it: Itimerspec): void {
+  encodeTimespec(view, offset + ITIMERSPEC_FIELDS.it_interval, it.it_interval);
+  encodeTimespec(view, offset + ITIMERSPEC_FIELDS.it_value, it.it_value);
+}
+
+export function decodeItimerspec(view: DataView, offset: number): Itimerspec {
+  return {
+    it_interval: decodeTimespec(view, offset + ITIMERSPEC_FIELDS.it_interval),
+    it_value: decodeTimespec(view, offset + ITIMERSPEC_FIELDS.it_value),
+  };
+}
+
+/** struct timezone, the second argument of gettimeofday(2) and settimeofday(2): 8 bytes. */
+export interface Timezone {
+  tz_minuteswest: number;
+  tz_dsttime: number;
+}
+export const SIZEOF_TIMEZONE = 8;
+export const TIMEZONE_FIELDS = { tz_minuteswest: 0, tz_dsttime: 4 } as const;
+
+export function encodeTimezone(view: DataView, offset: number, tz: Timezone): void {
+  view.setInt32(offset + TIMEZONE_FIELDS.tz_minuteswest, tz.tz_minuteswest, true);
+  view.setInt32(offset + TIMEZONE_FIELDS.tz_dsttime, tz.tz_dsttime, true);
+}
+
+export function decodeTimezone(view: DataView, offset: number): Timezone {
+  return {
+    tz_minuteswest: view.getInt32(offset + TIMEZONE_FIELDS.tz_minuteswest, true),
+    tz_dsttime: view.getInt32(offset + TIMEZONE_FIELDS.tz_dsttime, true),
+  };
+}

@@ -7,12 +7,15 @@ import { join } from "node:path";
 /** Whether gcc runs on this host; the comparisons with C skip (and say so) without it. */
 export const HAVE_GCC = spawnSync("gcc", ["--version"]).status === 0;
 
-/** Compile and run a C program with the host gcc; returns its standard output. */
-export function runC(source: string): string {
+/** Whether musl-gcc (musl's gcc wrapper) runs on this host. */
+export const HAVE_MUSL_GCC = spawnSync("musl-gcc", ["--version"]).status === 0;
+
+/** Compile and run a C program with the host gcc (or `compiler`); returns its standard output. */
+export function runC(source: string, compiler = "gcc"): string {
   const dir = mkdtempSync(join(tmpdir(), "linux-abi-"));
   try {
     writeFileSync(join(dir, "t.c"), source);
-    execFileSync("gcc", ["-w", "-o", join(dir, "t"), join(dir, "t.c")]);
+    execFileSync(compiler, ["-w", "-o", join(dir, "t"), join(dir, "t.c")]);
     return execFileSync(join(dir, "t"), { encoding: "utf8" });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -60,6 +60,18 @@ describe("time", () => {
     expect(abi.decodeItimerval(v, 0)).toEqual(it);
   });
 
+  it("itimerspec and timezone round-trip", () => {
+    const v = dirty(abi.SIZEOF_ITIMERSPEC);
+    const its: abi.Itimerspec = { it_interval: { tv_sec: 1, tv_nsec: 500_000_000 }, it_value: { tv_sec: 2 ** 33, tv_nsec: 0 } };
+    abi.encodeItimerspec(v, 0, its);
+    expect(abi.decodeItimerspec(v, 0)).toEqual(its);
+    expect(v.getUint32(abi.ITIMERSPEC_FIELDS.it_value + 4, true)).toBe(2);
+    const tz = dirty(abi.SIZEOF_TIMEZONE);
+    abi.encodeTimezone(tz, 0, { tz_minuteswest: -60, tz_dsttime: 0 });
+    expect(abi.decodeTimezone(tz, 0)).toEqual({ tz_minuteswest: -60, tz_dsttime: 0 });
+    expect(tz.getInt32(0, true)).toBe(-60);
+  });
+
   it("tms round-trips as four clock_t", () => {
     const v = dirty(abi.SIZEOF_TMS);
     const t = { tms_utime: 1, tms_stime: 2, tms_cutime: 3, tms_cstime: 2 ** 40 };
@@ -163,6 +175,17 @@ describe("resource and sysinfo", () => {
     expect(v.getUint32(abi.RUSAGE_FIELDS.ru_minflt, true)).toBe(4);
     expect(v.getUint32(abi.RUSAGE_FIELDS.ru_nivcsw, true)).toBe(6);
     expect(bytes(v, 0, abi.SIZEOF_RUSAGE)).not.toContain(0xaa);
+  });
+
+  it("decodeRusage() reads back what encodeRusage() wrote", () => {
+    const v = dirty(abi.SIZEOF_RUSAGE);
+    const ru: abi.Rusage = {
+      ru_utime: { tv_sec: 3, tv_usec: 4 }, ru_stime: { tv_sec: 5, tv_usec: 6 }, ru_maxrss: 2 ** 40, ru_ixrss: 1, ru_idrss: 2,
+      ru_isrss: 3, ru_minflt: 4, ru_majflt: 5, ru_nswap: 6, ru_inblock: 7, ru_oublock: 8, ru_msgsnd: 9, ru_msgrcv: 10,
+      ru_nsignals: 11, ru_nvcsw: 12, ru_nivcsw: -1,
+    };
+    abi.encodeRusage(v, 0, ru);
+    expect(abi.decodeRusage(v, 0)).toEqual(ru);
   });
 
   it("sysinfo writes all 112 bytes and round-trips", () => {

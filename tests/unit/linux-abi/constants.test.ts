@@ -10,8 +10,9 @@ const KERNEL_HEADERS = [
   "linux/auxvec.h", "linux/close_range.h", "linux/elf.h", "linux/eventpoll.h", "linux/fcntl.h", "linux/fs.h",
   "linux/futex.h", "linux/in.h", "linux/in6.h", "linux/prctl.h", "linux/random.h", "linux/resource.h",
   "linux/sched.h", "linux/stat.h", "linux/sysinfo.h", "linux/time.h", "linux/uio.h", "linux/utsname.h", "linux/wait.h",
+  "asm/sigcontext.h", "asm/ucontext.h", "asm/processor-flags.h",
 ];
-const GLIBC_HEADERS = ["dirent.h", "netinet/in.h", "sys/socket.h", "sys/wait.h", "unistd.h"];
+const GLIBC_HEADERS = ["dirent.h", "netinet/in.h", "sys/socket.h", "sys/ucontext.h", "sys/wait.h", "unistd.h"];
 
 /** Held as the nearest double (2^64): checked apart. */
 const ROUNDED = new Set(["RLIM_INFINITY", "RLIM64_INFINITY"]);

@@ -27,6 +27,8 @@ const KERNEL: readonly Layout[] = [
   { type: "struct __kernel_timespec", size: abi.SIZEOF_TIMESPEC, fields: { tv_sec: 0, tv_nsec: 8 } },
   { type: "struct __kernel_old_timeval", size: abi.SIZEOF_TIMEVAL, fields: { tv_sec: 0, tv_usec: 8 } },
   { type: "struct itimerval", size: abi.SIZEOF_ITIMERVAL, fields: { it_interval: 0, it_value: 16 } },
+  { type: "struct __kernel_itimerspec", size: abi.SIZEOF_ITIMERSPEC, fields: abi.ITIMERSPEC_FIELDS },
+  { type: "struct timezone", size: abi.SIZEOF_TIMEZONE, fields: abi.TIMEZONE_FIELDS },
   { type: "struct tms", size: abi.SIZEOF_TMS, fields: { tms_utime: 0, tms_stime: 8, tms_cutime: 16, tms_cstime: 24 } },
   { type: "struct iovec", size: abi.SIZEOF_IOVEC, fields: { iov_base: 0, iov_len: 8 } },
   { type: "struct pollfd", size: abi.SIZEOF_POLLFD, fields: { fd: 0, events: 4, revents: 6 } },
