@@ -119,4 +119,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Exit now: a host read of stdin the guest started may still be pending.
+process.exit(await main(process.argv.slice(2)));

@@ -6,10 +6,14 @@
 // the backing object (an fs-task handle, a host stream). FD_CLOEXEC belongs to the slot,
 // not the description.
 //
-// Every kind of file implements FileOps; read/write may return a Promise only when the
-// operation really waits (a terminal, a pipe), and the syscall then answers later.
+// Every kind of file implements FileOps. Objects the kernel-task owns (pipes, the
+// terminal) never block inside read/write: they answer -EAGAIN and say when to look
+// again through their `readiness` queue, so blocking, O_NONBLOCK, signals and poll are
+// handled once, in the syscall layer (sys/_io.ts, sys/sys_poll.ts). An fs-task file may
+// still answer with a Promise where the fs-task itself waits (a host FIFO).
 
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
+import type { WaitQueue } from "./wait_queue.ts";
 
 export type IoResult = number | Promise<number>;
 
@@ -24,7 +28,11 @@ export interface FileOps {
   ioctl(request: number, argp: number, io: IoctlAccess): number;
   /** Regular files and directories have offsets; streams do not (lseek gives ESPIPE). */
   readonly seekable: boolean;
-  /** Whether the backing object appends (O_APPEND is in the description's flags). */
+  /** Readiness now, as poll(2) bits (POLLIN, POLLOUT, POLLHUP, POLLERR). */
+  poll(): number;
+  /** Notified whenever readiness may change; null for objects that are always ready. */
+  readonly readiness: WaitQueue | null;
+  /** The last open file description is gone. */
   release(): void;
   /** Guest path as opened, for /proc/self/fd and strace. */
   readonly path: string;
@@ -67,6 +75,18 @@ export const FD_LIMIT = 1024;
 
 export class FdTable {
   readonly #slots: (Slot | undefined)[] = [];
+  /** Processes using this table (clone with CLONE_FILES shares it). */
+  #users = 1;
+
+  get shared(): boolean {
+    return this.#users > 1;
+  }
+
+  /** CLONE_FILES: one more process uses this table. */
+  share(): this {
+    this.#users++;
+    return this;
+  }
 
   get(fd: number): OpenFile | null {
     return (fd >= 0 && this.#slots[fd]?.file) || null;
@@ -108,8 +128,38 @@ export class FdTable {
     return true;
   }
 
+  /** A process using the table ends: the last one closes everything. */
   closeAll(): void {
+    if (--this.#users > 0) return;
     for (let fd = 0; fd < this.#slots.length; fd++) this.close(fd);
+  }
+
+  /** execve: descriptors marked close-on-exec go. */
+  closeOnExec(): void {
+    for (let fd = 0; fd < this.#slots.length; fd++) if (this.#slots[fd]?.cloexec) this.close(fd);
+  }
+
+  /** exec of a process sharing its table: it leaves the table to the others with a copy. */
+  unshare(): FdTable {
+    this.#users--;
+    return this.clone();
+  }
+
+  /** fork without CLONE_FILES: the same open file descriptions in a new table. */
+  clone(): FdTable {
+    const copy = new FdTable();
+    this.#slots.forEach((s, fd) => {
+      if (s) copy.#slots[fd] = { file: s.file.ref(), cloexec: s.cloexec };
+    });
+    return copy;
+  }
+
+  /** close_range(2) over [first, last]. */
+  closeRange(first: number, last: number, cloexecOnly: boolean): void {
+    for (let fd = first; fd <= Math.min(last, this.#slots.length - 1); fd++) {
+      if (cloexecOnly) this.setCloexec(fd, true);
+      else this.close(fd);
+    }
   }
 
   *entries(): Generator<[number, OpenFile]> {

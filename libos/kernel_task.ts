@@ -6,24 +6,74 @@
 // handler from the syscall table, and answers:
 //   - a number: replied at once, inside the faulting thread's CPU run (fast path);
 //   - a Promise: the reply is sent when it settles; the thread stays blocked;
+//   - RESUME: the handler rewrote the thread's registers (exec, rt_sigreturn): resume
+//     with them;
 //   - NO_REPLY: the thread is gone (exit, exit_group, killed).
 // Unknown numbers answer ENOSYS and are reported once on the trace.
+//
+// Map of this file:
+//   dispatch        protected(), faulted(), tracing
+//   return to user  returnToUser(): signal delivery, syscall restart, job-control stops
+//   signals         sending (kill, tgkill, faults, SIGCHLD) and job control
+//   processes       the process table, spawn of init, clone, execve, exit, wait
+// The CPU side (address spaces, vCPUs, TCBs) is the user kernel's, reached through
+// `Machine`; signal frames are in signals.ts, the syscalls in sys/.
 
-import { ENOSYS } from "../linux-abi/errno.ts";
-import { FSR_MAPPED, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector } from "../syscall-shim/x86_64.ts";
-import type { Process, Thread } from "./process.ts";
+import { E2BIG, EACCES, EINTR, ELOOP, ENOENT, ENOEXEC, ENOMEM, ENOSYS, EPERM, ESRCH } from "../linux-abi/errno.ts";
+import {
+  BUS_ADRALN, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR,
+  SEGV_MAPERR, SI_KERNEL, TRAP_BRKPT, type Siginfo,
+} from "../linux-abi/siginfo.ts";
+import {
+  SA_NOCLDSTOP, SA_NOCLDWAIT, SA_NODEFER, SA_RESETHAND, SA_RESTART, SIGBUS, SIGCHLD, SIGCONT, SIGFPE, SIGILL, SIGKILL,
+  SIGSEGV, SIGSTOP, SIGTRAP, SIG_DFL, SIG_IGN, SIG_KERNEL_ONLY_MASK, SIG_KERNEL_STOP_MASK, defaultAction, sigmask,
+  signalName, type Sigaction,
+} from "../linux-abi/signal.ts";
+import { CLONE_FILES, CLONE_FS, CLONE_PARENT, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID } from "../linux-abi/sched.ts";
+import { FSR_MAPPED, Msg, SYSCALL_INSN_BYTES, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector } from "../syscall-shim/x86_64.ts";
+import { ElfError, parseElf } from "./elf.ts";
+import { FdTable } from "./file.ts";
+import { HostInput, HostStream, Terminal } from "./host_stream.ts";
+import { OpenFile } from "./file.ts";
+import { loadElf } from "./loader.ts";
+import type { GuestMemory } from "./memory.ts";
+import { FsContext, ITIMER_REAL_ID, Process, SignalHandlers, Thread, type Credentials } from "./process.ts";
+import { dequeue, getReg, getSignedReg, nextSignal, setReg, setupFrame, type UserContext } from "./signals.ts";
 import { SyscallArgs } from "./sys/args.ts";
-import { NO_REPLY, type KernelServices, type SyscallResult } from "./sys/context.ts";
+import { NO_REPLY, RESUME, type KernelServices, type SyscallResult } from "./sys/context.ts";
 import { SYSCALLS, nameOf } from "./sys/table.ts";
-import type { Vfs } from "./vfs.ts";
+import { Futexes } from "./futex.ts";
+import { resolvePath, type Vfs } from "./vfs.ts";
+import { ERESTARTNOHAND, ERESTARTSYS, WaitQueue, sleep, AGAIN } from "./wait_queue.ts";
 import { formatSyscallEntry, formatSyscallExit, type GuestMemoryReader } from "./strace.ts";
 
-export interface KernelTaskHooks {
-  /** Ends a process: the user kernel stops its threads and notes the status. */
-  exitProcess(p: Process, status: number, signal: number): void;
-  exitThread(t: Thread, status: number): void;
+/** What the kernel-task needs from the CPU side of its user kernel. */
+export interface Machine {
+  /** An empty address space (a new engine); null when the quota is exhausted. */
+  newSpace(): GuestMemory | null;
+  /** A copy-on-write copy (fork). */
+  forkSpace(m: GuestMemory): GuestMemory | null;
+  /** One more process uses `m` (vfork, CLONE_VM). */
+  shareSpace(m: GuestMemory): void;
+  /** One process fewer uses `m`; the last one frees it once no CPU run is using it. */
+  releaseSpace(m: GuestMemory): void;
+  /**
+   * A runnable thread in t.process.memory: registers copied from `from` (whole state,
+   * FPU included) or zero, then `edit`ed; `tls` sets the FS base. False: no memory.
+   */
+  startThread(t: Thread, from: Thread | null, tls: number | null, edit: (regs: Uint32Array) => void): boolean;
+  /** exec: the thread moves to t.process.memory (already loaded) with fresh registers. */
+  execThread(t: Thread, entry: number, sp: number): void;
+  /** The thread never runs again. */
+  stopThread(t: Thread): void;
+  /** Job control: keep a runnable thread off the CPU until unpark. */
+  park(t: Thread): void;
+  unpark(t: Thread): void;
+  context(t: Thread): UserContext;
   setTlsBase(t: Thread, base: number): void;
   memoryQuota(): { total: number; free: number };
+  /** The init process exited: the user kernel ends with its status. */
+  initExited(p: Process): void;
 }
 
 export interface KernelTaskOptions {
@@ -31,55 +81,103 @@ export interface KernelTaskOptions {
   hostname: string;
   /** strace-format lines go here when set. */
   trace: ((line: string) => void) | null;
-  hooks: KernelTaskHooks;
+  machine: Machine;
 }
+
+const DEFAULT_ACTION: Sigaction = { sa_handler: SIG_DFL, sa_flags: 0, sa_restorer: 0, sa_mask: 0n };
+const ERESTARTNOINTR = 513;
+const ERESTART_RESTARTBLOCK = 516;
+const BINPRM_MAX_RECURSION = 4;
+const ARG_MAX = 2 * 1024 * 1024;
+const PID_MAX = 32768;
+const ELF_MAGIC = 0x464c457f;
 
 export class KernelTask implements KernelServices {
   readonly vfs: Vfs;
   readonly hostname: string;
   readonly bootTimeMs = Date.now();
   readonly threads = new Map<number, Thread>();
+  readonly processes = new Map<number, Process>();
+  readonly futexes = new Futexes();
+  readonly terminal = new Terminal();
+  readonly machine: Machine;
   readonly #args = new SyscallArgs();
-  readonly #hooks: KernelTaskHooks;
   readonly #trace: ((line: string) => void) | null;
   readonly #reported = new Set<number>();
+  readonly #stdin = new HostInput(0);
+  #nextPid = 1;
+  #init: Process | null = null;
 
   constructor(opts: KernelTaskOptions) {
     this.vfs = opts.vfs;
     this.hostname = opts.hostname;
-    this.#hooks = opts.hooks;
+    this.machine = opts.machine;
     this.#trace = opts.trace;
   }
+
+  // ----- dispatch ---------------------------------------------------------------------
 
   /** The protected() entry: one UnknownSyscall fault from thread `badge`. */
   protected(badge: number, words: Uint32Array): SyscallResult {
     const t = this.threads.get(badge);
-    if (!t) return -ENOSYS;
+    if (!t) return NO_REPLY;
     const nr = words[SYSCALL_NR * 2]!;
     const entry = words[SYSCALL_NR * 2 + 1] === 0 ? SYSCALLS[nr] : undefined;
     const args = this.#args;
     args.words = words;
-    if (this.#trace) return this.#traced(t, nr, words);
-    if (entry) return entry.handler(this, t, args);
-    this.#reportMissing(nr);
-    return -ENOSYS;
+    let result: SyscallResult;
+    if (this.#trace) result = this.#traced(t, nr, words);
+    else if (entry) result = entry.handler(this, t, args);
+    else {
+      this.#reportMissing(nr);
+      result = -ENOSYS;
+    }
+    if (t.dead) return NO_REPLY;
+    if (typeof result === "number") {
+      if (result <= -ERESTARTSYS && result >= -ERESTART_RESTARTBLOCK) this.#noteRestart(t, nr);
+      return result;
+    }
+    if (result === NO_REPLY || result === RESUME) return result;
+    return result.then((r) => {
+      if (r <= -ERESTARTSYS && r >= -ERESTART_RESTARTBLOCK) this.#noteRestart(t, nr);
+      return r;
+    });
+  }
+
+  #noteRestart(t: Thread, nr: number): void {
+    t.syscallNr = nr;
+    t.work = true;
   }
 
   /**
-   * A VMFault or UserException from thread `badge`: the signal Linux would raise
-   * (arch/x86/mm/fault.c, arch/x86/kernel/traps.c). Until handlers run (signals work),
-   * every such signal takes its default action: the process dies by it.
+   * A VMFault or UserException from thread `badge`: a copy-on-write fault is resolved
+   * and the thread resumes; anything else raises the signal Linux would
+   * (arch/x86/mm/fault.c, arch/x86/kernel/traps.c), delivered on the way back to user mode.
    */
-  faulted(badge: number, kind: "VMFault" | "UserException", words: Uint32Array): void {
+  faulted(badge: number, kind: "VMFault" | "UserException", words: Uint32Array): typeof RESUME | typeof NO_REPLY {
     const t = this.threads.get(badge);
-    if (!t) return;
-    const sig = kind === "VMFault" ? SIGSEGV : signalForVector(words[UserExceptionMsg.NUMBER * 2]!);
-    if (this.#trace) {
-      const addr = kind === "VMFault" ? words[VmFaultMsg.ADDR * 2]! + words[VmFaultMsg.ADDR * 2 + 1]! * 4294967296 : 0;
-      const code = kind === "VMFault" ? ((words[VmFaultMsg.FSR * 2]! & FSR_MAPPED) !== 0 ? "SEGV_ACCERR" : "SEGV_MAPERR") : "";
-      this.#trace(`--- ${SIGNAL_NAMES[sig]} {si_signo=${SIGNAL_NAMES[sig]}${code ? `, si_code=${code}, si_addr=0x${addr.toString(16)}` : ""}} ---`);
+    if (!t) return NO_REPLY;
+    const mem = t.process.memory;
+    let info: Siginfo;
+    if (kind === "VMFault") {
+      const addr = words[VmFaultMsg.ADDR * 2]! + words[VmFaultMsg.ADDR * 2 + 1]! * 4294967296;
+      const fsr = words[VmFaultMsg.FSR * 2]!;
+      const write = (fsr & 2) !== 0;
+      if (write && mem.resolveWriteFault(addr)) return RESUME;
+      if (write && mem.isCopyOnWrite(addr)) {
+        process.stderr.write(`libos: out of memory: killing process ${t.process.pid} (copy on write failed)\n`);
+        this.exitProcess(t.process, 0, SIGKILL);
+        return NO_REPLY;
+      }
+      const code = (fsr & FSR_MAPPED) !== 0 ? SEGV_ACCERR : SEGV_MAPERR;
+      info = { layout: "fault", si_signo: SIGSEGV, si_errno: 0, si_code: code, si_addr: BigInt(addr) };
+    } else {
+      const ip = words[UserExceptionMsg.IP * 2]! + words[UserExceptionMsg.IP * 2 + 1]! * 4294967296;
+      info = faultInfo(words[UserExceptionMsg.NUMBER * 2]!, ip);
     }
-    this.#hooks.exitProcess(t.process, 0, sig);
+    if (this.#trace) this.#trace(`--- ${describeSignal(info)} ---`);
+    this.forceSignal(t, info);
+    return RESUME;
   }
 
   #reportMissing(nr: number): void {
@@ -93,11 +191,12 @@ export class KernelTask implements KernelServices {
     const argv = new Array<number>(6);
     // Signed 64-bit, so AT_FDCWD and -1 stay exact for the printer.
     for (let i = 0; i < 6; i++) argv[i] = words[(1 + i) * 2]! + (words[(1 + i) * 2 + 1]! | 0) * 4294967296;
+    const memory = t.process.memory;
     const mem: GuestMemoryReader = {
-      readBytes: (addr, len) => t.process.memory.view(addr, len, 0)?.slice() ?? null,
-      readCString: (addr, max) => t.process.memory.readCString(addr, max),
+      readBytes: (addr, len) => memory.view(addr, len, 0)?.slice() ?? null,
+      readCString: (addr, max) => memory.readCString(addr, max),
     };
-    const prefix = t.process.threads.size > 1 ? `[pid ${t.tid}] ` : "";
+    const prefix = this.processes.size > 1 || t.process.threads.size > 1 ? `[pid ${t.tid}] ` : "";
     const head = prefix + formatSyscallEntry(nr, argv, mem);
     const entry = SYSCALLS[nr];
     let result: SyscallResult;
@@ -106,51 +205,636 @@ export class KernelTask implements KernelServices {
       this.#reportMissing(nr);
       result = -ENOSYS;
     }
-    if (result === NO_REPLY) {
-      trace(head + formatSyscallExit(nr, argv, Number.NaN, mem));
+    if (result === NO_REPLY || result === RESUME) {
+      const shown = result === RESUME && !t.dead ? getSignedReg(this.machine.context(t).regs, Msg.rax) : Number.NaN;
+      trace(head + formatSyscallExit(nr, argv, shown, mem));
       return result;
     }
     if (typeof result === "number") {
       trace(head + formatSyscallExit(nr, argv, result, mem));
       return result;
     }
+    trace(head + " <unfinished ...>");
     return result.then((r) => {
-      trace(head + formatSyscallExit(nr, argv, r, mem));
+      trace(`${prefix}<... ${nameOf(nr)} resumed>` + formatSyscallExit(nr, argv, r, mem));
       return r;
     });
   }
 
-  exitProcess(p: Process, status: number, signal: number): void {
-    this.#hooks.exitProcess(p, status, signal);
+  // ----- return to user mode ----------------------------------------------------------
+
+  /** Whether `t` has work before it may run (the run loop's cheap test). */
+  hasWork(t: Thread): boolean {
+    return t.work || t.dead;
   }
 
+  /**
+   * Linux's exit_to_user_mode: deliver every deliverable signal (stacking handler frames
+   * as Linux does), restart an interrupted syscall, stop for job control. False: the
+   * thread must not run (dead, killed, or stopped).
+   */
+  returnToUser(t: Thread): boolean {
+    const p = t.process;
+    if (t.dead) return false;
+    if (p.stopped) {
+      this.machine.park(t);
+      return false;
+    }
+    t.work = false;
+    const ctx = this.machine.context(t);
+    const regs = ctx.regs;
+    let restartNr = t.syscallNr;
+    t.syscallNr = -1;
+    let handled = false;
+    for (;;) {
+      const sig = nextSignal(t);
+      if (sig === 0) break;
+      const info = dequeue(t, sig);
+      const action = p.sigactions.get(sig) ?? DEFAULT_ACTION;
+      if (action.sa_handler === SIG_IGN && sig !== SIGKILL && sig !== SIGSTOP) continue;
+      if (action.sa_handler === SIG_DFL || sig === SIGKILL || sig === SIGSTOP) {
+        const def = defaultAction(sig);
+        if (def === "ign" || def === "cont") continue;
+        if (def === "stop") {
+          this.#stopProcess(p, sig);
+          t.syscallNr = restartNr;
+          t.work = true;
+          this.machine.park(t);
+          return false;
+        }
+        this.exitProcess(p, 0, sig, def === "core");
+        return false;
+      }
+      if (restartNr >= 0) {
+        applyRestart(regs, restartNr, action.sa_flags);
+        restartNr = -1;
+      }
+      const oldMask = t.savedMask ?? t.sigmask;
+      t.savedMask = null;
+      if (!setupFrame(t, ctx, info, action, oldMask)) {
+        this.exitProcess(p, 0, SIGSEGV);
+        return false;
+      }
+      t.sigmask = (t.sigmask | action.sa_mask | ((action.sa_flags & SA_NODEFER) !== 0 ? 0n : sigmask(sig))) & ~SIG_KERNEL_ONLY_MASK;
+      if (action.sa_flags & SA_RESETHAND) p.sigactions.set(sig, DEFAULT_ACTION);
+      handled = true;
+    }
+    if (restartNr >= 0) applyRestart(regs, restartNr, null);
+    if (!handled && t.savedMask !== null) {
+      t.sigmask = t.savedMask;
+      t.savedMask = null;
+    }
+    return true;
+  }
+
+  // ----- signals ------------------------------------------------------------------------
+
+  /** A signal the kernel raises for `t` itself (SIGPIPE, SIGSYS…). */
+  signalThread(t: Thread, sig: number): void {
+    this.sendSignal(t.process, kernelInfo(sig), t);
+  }
+
+  /** A fault's signal: it cannot stay blocked or ignored (Linux's force_sig_info). */
+  forceSignal(t: Thread, info: Siginfo): void {
+    const sig = info.si_signo;
+    const action = t.process.sigactions.get(sig);
+    if ((t.sigmask & sigmask(sig)) !== 0n || action?.sa_handler === SIG_IGN) {
+      t.sigmask &= ~sigmask(sig);
+      if (action?.sa_handler === SIG_IGN) t.process.sigactions.set(sig, DEFAULT_ACTION);
+    }
+    t.pending.add(info);
+    t.work = true;
+  }
+
+  /** Whether `sig` would be thrown away on arrival (Linux's sig_ignored). */
+  #ignored(p: Process, sig: number, blockedBy: Thread | null): boolean {
+    if (blockedBy && (blockedBy.sigmask & sigmask(sig)) !== 0n) return false;
+    const action = p.sigactions.get(sig) ?? DEFAULT_ACTION;
+    if (action.sa_handler === SIG_IGN) return sig !== SIGKILL && sig !== SIGSTOP;
+    return action.sa_handler === SIG_DFL && defaultAction(sig) === "ign";
+  }
+
+  /**
+   * Send a signal to process `p` (or, with `thread`, to that thread): Linux's
+   * send_signal and complete_signal. SIGKILL kills at once; stop and continue signals
+   * act on the whole process here, at send time, as in Linux.
+   */
+  sendSignal(p: Process, info: Siginfo, thread: Thread | null = null): void {
+    const sig = info.si_signo;
+    if (!p.alive || sig === 0) return;
+    if (sig === SIGKILL) {
+      this.exitProcess(p, 0, SIGKILL);
+      return;
+    }
+    if ((sigmask(sig) & SIG_KERNEL_STOP_MASK) !== 0n) {
+      p.pending.discard(SIGCONT);
+      for (const t of p.threads.values()) t.pending.discard(SIGCONT);
+    } else if (sig === SIGCONT) {
+      for (const s of [SIGSTOP, 20, 21, 22]) {
+        p.pending.discard(s);
+        for (const t of p.threads.values()) t.pending.discard(s);
+      }
+      if (p.stopped) this.#continueProcess(p);
+    }
+    const main = thread ?? p.threads.get(p.pid) ?? p.threads.values().next().value ?? null;
+    if (this.#ignored(p, sig, main)) return;
+    if (thread) thread.pending.add(info);
+    else p.pending.add(info);
+    // Wake one thread that can take it: the target, else the first not blocking it.
+    const candidates = thread ? [thread] : [...p.threads.values()];
+    for (const t of candidates) {
+      if ((t.sigmask & sigmask(sig)) !== 0n) continue;
+      t.work = true;
+      if (t.sleeper && !t.sleeper.killableOnly) t.sleeper.interrupt();
+      break;
+    }
+  }
+
+  #stopProcess(p: Process, sig: number): void {
+    if (p.stopped) return;
+    p.stopped = true;
+    p.stopReport = sig;
+    p.continuedReport = false;
+    for (const t of p.threads.values()) t.work = true;
+    this.#notifyParent(p, CLD_STOPPED, sig);
+  }
+
+  #continueProcess(p: Process): void {
+    p.stopped = false;
+    p.stopReport = 0;
+    p.continuedReport = true;
+    for (const t of p.threads.values()) {
+      t.work = true;
+      this.machine.unpark(t);
+    }
+    this.#notifyParent(p, CLD_CONTINUED, SIGCONT);
+  }
+
+  /** SIGCHLD (or clone's exit signal) and a wake-up for the parent's waiters. */
+  #notifyParent(p: Process, code: number, status: number): void {
+    const parent = p.parent;
+    if (!parent) return;
+    const act = parent.sigactions.get(SIGCHLD);
+    const quiet = (code === CLD_STOPPED || code === CLD_CONTINUED) && act !== undefined && (act.sa_flags & SA_NOCLDSTOP) !== 0;
+    const sig = code === CLD_EXITED || code === CLD_KILLED || code === CLD_DUMPED ? p.exitSignal : SIGCHLD;
+    if (!quiet && sig > 0) {
+      this.sendSignal(parent, {
+        layout: "chld", si_signo: sig, si_errno: 0, si_code: code, si_pid: p.pid, si_uid: p.creds.uid, si_status: status,
+        si_utime: 0, si_stime: 0,
+      });
+    }
+    parent.childEvents.notify();
+  }
+
+  /** kill(2)'s targets: pid > 0 one process, 0 the caller's group, -1 everyone, < -1 a group. */
+  kill(sender: Thread, pid: number, info: Siginfo): number {
+    const targets = pid > 0 ? [this.processes.get(pid)].filter((p): p is Process => p !== undefined && p.alive)
+      : pid === -1 ? [...this.processes.values()].filter((p) => p.alive && p.pid !== 1 && p !== sender.process)
+      : this.processGroup(pid === 0 ? sender.process.pgid : -pid);
+    if (targets.length === 0) return -ESRCH;
+    if (info.si_signo !== 0) for (const p of targets) this.sendSignal(p, info);
+    return 0;
+  }
+
+  processGroup(pgid: number): Process[] {
+    return [...this.processes.values()].filter((p) => p.alive && p.pgid === pgid);
+  }
+
+  /** A signal from the host (Ctrl-C on the terminal, SIGTERM to the launcher). */
+  hostSignal(sig: number, toForeground: boolean): void {
+    const init = this.#init;
+    if (!init) return;
+    const pgid = toForeground && this.terminal.foregroundPgrp ? this.terminal.foregroundPgrp : init.pgid;
+    for (const p of this.processGroup(pgid)) this.sendSignal(p, kernelInfo(sig));
+  }
+
+  // ----- processes ------------------------------------------------------------------------
+
+  #allocPid(): number {
+    for (let i = 0; i < PID_MAX; i++) {
+      const pid = this.#nextPid;
+      this.#nextPid = pid >= PID_MAX ? 2 : pid + 1;
+      if (!this.threads.has(pid) && !this.processes.has(pid)) return pid;
+    }
+    return -1;
+  }
+
+  /** The first process (pid 1): std streams, the host's cwd. Throws on a bad program. */
+  spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials): Process {
+    const guestPath = resolvePath(cwd, path);
+    const image = this.#readProgram(guestPath, 0, argv);
+    if (typeof image === "number") throw new Error(`Cannot run ${path}: ${errnoText(image)}`);
+    if ("error" in image) throw image.error;
+    const memory = this.machine.newSpace();
+    if (!memory) throw new RangeError(`Cannot run ${path}: the memory quota is too small`);
+    const fds = new FdTable();
+    const caller = (): ReturnType<HostStream["caller"]> => this.#ttyCaller();
+    fds.install(new OpenFile(new HostStream(0, "/dev/stdin", this.#stdin, this.terminal, caller), 0), false);
+    fds.install(new OpenFile(new HostStream(1, "/dev/stdout", null, this.terminal, caller), 1), false);
+    fds.install(new OpenFile(new HostStream(2, "/dev/stderr", null, this.terminal, caller), 1), false);
+    const pid = this.#allocPid();
+    const p = new Process(pid, null, memory, fds, new FsContext(cwd), new SignalHandlers(), creds, image.exe, image.argv, SIGCHLD);
+    this.machine.shareSpace(memory);
+    p.envp = envp;
+    this.terminal.sid = p.sid;
+    this.terminal.foregroundPgrp = p.pgid;
+    const loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds });
+    const t = new Thread(pid, p);
+    t.name = baseName(image.exe);
+    this.#register(t);
+    this.processes.set(pid, p);
+    this.#init = p;
+    if (!this.machine.startThread(t, null, null, (regs) => {
+      setReg(regs, Msg.rip, loaded.entry);
+      setReg(regs, Msg.rsp, loaded.stackPointer);
+      setReg(regs, Msg.rflags, 0x202);
+    })) throw new RangeError(`Cannot run ${path}: the memory quota is too small`);
+    return p;
+  }
+
+  #register(t: Thread): void {
+    t.process.threads.set(t.tid, t);
+    this.threads.set(t.tid, t);
+  }
+
+  #ttyCaller(): ReturnType<HostStream["caller"]> {
+    // The ioctl runs inside the calling thread's syscall: the current caller is whoever
+    // is in the kernel-task now, which `current` records.
+    const p = this.current?.process ?? this.#init!;
+    return { sid: p.sid, pgid: p.pgid, pid: p.pid, sessionLeader: p.sid === p.pid, pgrpExists: (g) => this.processGroup(g).some((q) => q.sid === p.sid) };
+  }
+
+  /** The thread whose syscall is being served (for objects that need the caller). */
+  get current(): Thread | null {
+    return this.#current;
+  }
+  #current: Thread | null = null;
+
+  setCurrent(t: Thread | null): void {
+    this.#current = t;
+  }
+
+  /** clone(2)/clone3(2)/fork/vfork. Returns the child's tid, or a Promise for vfork. */
+  clone(t: Thread, flags: number, stack: number, parentTid: number, childTid: number, tls: number, exitSignal: number): SyscallResult {
+    const p = t.process;
+    if (flags & CLONE_THREAD && (flags & (CLONE_SIGHAND | CLONE_VM)) !== (CLONE_SIGHAND | CLONE_VM)) return -22;
+    if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -22;
+    const tid = this.#allocPid();
+    if (tid < 0) return -11;
+    const settls = flags & CLONE_SETTLS ? tls : null;
+    const edit = (regs: Uint32Array): void => {
+      setReg(regs, Msg.rax, 0);
+      if (stack) setReg(regs, Msg.rsp, stack);
+    };
+    if (flags & CLONE_THREAD) {
+      const child = new Thread(tid, p);
+      child.sigmask = t.sigmask;
+      child.name = t.name;
+      if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = childTid;
+      if (flags & CLONE_PARENT_SETTID && !p.memory.write(parentTid, u32(tid))) return -14;
+      if (flags & CLONE_CHILD_SETTID && !p.memory.write(childTid, u32(tid))) return -14;
+      this.#register(child);
+      if (!this.machine.startThread(child, t, settls, edit)) {
+        this.#unregister(child);
+        return -ENOMEM;
+      }
+      return tid;
+    }
+    let memory: GuestMemory | null;
+    if (flags & CLONE_VM) {
+      memory = p.memory;
+    } else {
+      memory = this.machine.forkSpace(p.memory);
+      if (!memory) return -ENOMEM;
+    }
+    this.machine.shareSpace(memory);
+    const parent = flags & CLONE_PARENT ? p.parent : p;
+    const fds = flags & CLONE_FILES ? p.fds.share() : p.fds.clone();
+    const child = new Process(
+      tid, parent, memory, fds, flags & CLONE_FS ? p.fs : p.fs.copy(),
+      flags & CLONE_SIGHAND ? p.handlers : p.handlers.copy(), { ...p.creds }, p.exe, p.argv, exitSignal,
+    );
+    child.pgid = p.pgid;
+    child.sid = p.sid;
+    child.envp = p.envp;
+    const ct = new Thread(tid, child);
+    ct.sigmask = t.sigmask;
+    ct.altStack = { ...t.altStack };
+    ct.name = t.name;
+    if (flags & CLONE_CHILD_CLEARTID) ct.clearChildTid = childTid;
+    if (flags & CLONE_PARENT_SETTID && !p.memory.write(parentTid, u32(tid))) return -14;
+    if (flags & CLONE_CHILD_SETTID) memory.write(childTid, u32(tid));
+    this.processes.set(tid, child);
+    parent?.children.add(child);
+    this.#register(ct);
+    if (!this.machine.startThread(ct, t, settls, edit)) {
+      this.#unregister(ct);
+      this.processes.delete(tid);
+      parent?.children.delete(child);
+      this.machine.releaseSpace(memory);
+      return -ENOMEM;
+    }
+    if (!(flags & CLONE_VFORK)) return tid;
+    child.vforkDone = new WaitQueue();
+    const done = child.vforkDone;
+    return sleep(t, [done], () => (child.vforkDone === null ? tid : AGAIN), { killableOnly: true });
+  }
+
+  #unregister(t: Thread): void {
+    t.process.threads.delete(t.tid);
+    this.threads.delete(t.tid);
+  }
+
+  /** The vfork parent may go on: the child has exec'd or exited. */
+  #releaseVfork(p: Process): void {
+    const q = p.vforkDone;
+    if (!q) return;
+    p.vforkDone = null;
+    q.notify();
+  }
+
+  /**
+   * execve(2): find the program through the guest's file system (following `#!`), load
+   * it into a new address space, then — past the point of no return — replace the
+   * process image: other threads die, close-on-exec descriptors close, handled signals
+   * return to their default action.
+   */
+  execve(t: Thread, path: string, argv: string[], envp: string[]): SyscallResult {
+    const p = t.process;
+    if (argv.reduce((n, a) => n + a.length + 1, 0) + envp.reduce((n, e) => n + e.length + 1, 0) > ARG_MAX) return -E2BIG;
+    const image = this.#readProgram(path, 0, argv);
+    if (typeof image === "number") return image;
+    if ("error" in image) return -ENOEXEC;
+    const memory = this.machine.newSpace();
+    if (!memory) return -ENOMEM;
+    let loaded;
+    try {
+      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds: p.creds });
+    } catch (e) {
+      memory.release();
+      this.machine.shareSpace(memory);
+      this.machine.releaseSpace(memory);
+      return e instanceof ElfError ? -ENOEXEC : -ENOMEM;
+    }
+    // Point of no return.
+    for (const other of [...p.threads.values()]) {
+      if (other === t) continue;
+      this.#killThread(other);
+    }
+    const old = p.memory;
+    p.memory = memory;
+    this.machine.shareSpace(memory);
+    this.machine.execThread(t, loaded.entry, loaded.stackPointer);
+    this.machine.releaseSpace(old);
+    if (p.fds.shared) p.fds = p.fds.unshare();
+    for (const [id, timer] of p.timers) {
+      if (id === ITIMER_REAL_ID) continue;
+      timer.disarm();
+      p.timers.delete(id);
+    }
+    p.fds.closeOnExec();
+    p.handlers = p.handlers.copy();
+    for (const [sig, a] of p.sigactions) if (a.sa_handler !== SIG_IGN) p.sigactions.set(sig, DEFAULT_ACTION);
+    t.altStack = { sp: 0, size: 0, flags: 0 };
+    t.clearChildTid = 0;
+    t.robustList = 0;
+    p.exe = image.exe;
+    p.argv = image.argv;
+    p.envp = envp;
+    t.name = baseName(image.exe);
+    this.#releaseVfork(p);
+    return RESUME;
+  }
+
+  /** The program at `path`: an ELF image, or a `#!` script's interpreter (recursively). */
+  #readProgram(path: string, depth: number, argv: string[]): { elf: ReturnType<typeof parseElf>; file: Uint8Array; exe: string; argv: string[] } | { error: Error } | number {
+    if (depth > BINPRM_MAX_RECURSION) return -ELOOP;
+    const real = this.#procExe(path);
+    const { fs, inner } = this.vfs.route(real);
+    const st = fs.stat(inner, true);
+    if (typeof st === "number") return st;
+    if ((st.mode & 0o170000) !== 0o100000) return -EACCES;
+    const ok = fs.access(inner, 1);
+    if (ok < 0) return ok;
+    const file = readWhole(fs, inner);
+    if (typeof file === "number") return file;
+    if (file[0] === 0x23 && file[1] === 0x21) {
+      const nl = file.indexOf(0x0a);
+      const line = new TextDecoder().decode(file.subarray(2, nl < 0 ? Math.min(file.length, 256) : nl)).trim();
+      if (line === "") return -ENOEXEC;
+      const sp = line.search(/[ \t]/);
+      const interp = sp < 0 ? line : line.slice(0, sp);
+      const arg = sp < 0 ? "" : line.slice(sp).trim();
+      const next = [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)];
+      return this.#readProgram(resolvePath("/", interp), depth + 1, next);
+    }
+    if (file.length < 4 || new DataView(file.buffer, file.byteOffset).getUint32(0, true) !== ELF_MAGIC) return -ENOEXEC;
+    try {
+      return { elf: parseElf(file), file, exe: real, argv };
+    } catch (e) {
+      return { error: e as Error };
+    }
+  }
+
+  /** /proc/self/exe and /proc/PID/exe name the executable (busybox re-executes itself so). */
+  #procExe(path: string): string {
+    const m = /^\/proc\/(self|\d+)\/exe$/.exec(path);
+    if (!m) return path;
+    const p = m[1] === "self" ? this.#current?.process : this.processes.get(Number(m[1]));
+    return p?.exe ?? path;
+  }
+
+  #killThread(t: Thread): void {
+    if (t.dead) return;
+    t.dead = true;
+    t.sleeper?.end(-EINTR);
+    this.futexes.cancel(t);
+    this.machine.stopThread(t);
+    this.#unregister(t);
+  }
+
+  /** exit(2): one thread ends; the last one ends the process. */
   exitThread(t: Thread, status: number): void {
-    this.#hooks.exitThread(t, status);
+    const p = t.process;
+    if (p.threads.size <= 1) return this.exitProcess(p, status, 0);
+    this.#clearChildTid(t);
+    this.#killThread(t);
+  }
+
+  /** CLONE_CHILD_CLEARTID: zero the word and wake one futex waiter (pthread_join). */
+  #clearChildTid(t: Thread): void {
+    if (t.clearChildTid === 0) return;
+    if (t.process.memory.write(t.clearChildTid, u32(0))) this.futexes.wake(t.process.memory, t.clearChildTid, 1, 0xffffffff);
+  }
+
+  /** The process ends: exit_group, a fatal signal, or the quota's OOM kill. */
+  exitProcess(p: Process, status: number, signal: number, core = false): void {
+    if (!p.alive) return;
+    for (const t of [...p.threads.values()]) {
+      this.#clearChildTid(t);
+      this.#killThread(t);
+    }
+    p.fds.closeAll();
+    for (const timer of p.timers.values()) timer.disarm();
+    p.timers.clear();
+    this.machine.releaseSpace(p.memory);
+    p.state = "zombie";
+    p.exitCode = status & 0xff;
+    p.killedBy = signal;
+    p.coreDumped = core;
+    p.stopped = false;
+    this.#releaseVfork(p);
+    const init = this.#init;
+    for (const c of p.children) {
+      c.parent = init;
+      if (init && init !== p) {
+        init.children.add(c);
+        if (c.state === "zombie") init.childEvents.notify();
+      }
+    }
+    p.children.clear();
+    if (p === init) {
+      for (const q of [...this.processes.values()]) if (q !== p) this.exitProcess(q, 0, SIGKILL);
+      this.machine.initExited(p);
+      return;
+    }
+    const parent = p.parent;
+    if (!parent) return;
+    const act = parent.sigactions.get(SIGCHLD);
+    if (p.exitSignal === SIGCHLD && act && (act.sa_handler === SIG_IGN || act.sa_flags & SA_NOCLDWAIT)) {
+      this.reap(p);
+      parent.childEvents.notify();
+      return;
+    }
+    const code = signal ? (core ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
+    this.#notifyParent(p, code, signal || status & 0xff);
+  }
+
+  /** A waited-for zombie leaves the process table. */
+  reap(c: Process): void {
+    c.parent?.children.delete(c);
+    if (c.parent) c.parent.childCpuMs += c.cpuMs + c.childCpuMs;
+    this.processes.delete(c.pid);
   }
 
   setTlsBase(t: Thread, base: number): void {
-    this.#hooks.setTlsBase(t, base);
+    this.machine.setTlsBase(t, base);
   }
 
   memoryQuota(): { total: number; free: number } {
-    return this.#hooks.memoryQuota();
+    return this.machine.memoryQuota();
+  }
+
+  userContext(t: Thread): UserContext {
+    return this.machine.context(t);
+  }
+
+  /** setpgid(2)'s checks need the caller's session; Linux: kernel/sys.c. */
+  setpgid(t: Thread, pid: number, pgid: number): number {
+    const caller = t.process;
+    const p = pid === 0 ? caller : this.processes.get(pid);
+    if (!p || !p.alive) return -ESRCH;
+    if (p !== caller && p.parent !== caller) return -ESRCH;
+    if (pgid < 0) return -22;
+    const target = pgid === 0 ? p.pid : pgid;
+    if (p.sid === p.pid) return -EPERM;
+    if (p.sid !== caller.sid) return -EPERM;
+    if (target !== p.pid && !this.processGroup(target).some((q) => q.sid === caller.sid)) return -EPERM;
+    p.pgid = target;
+    return 0;
+  }
+
+  setsid(t: Thread): number {
+    const p = t.process;
+    if (this.processGroup(p.pid).length > 0 && p.pgid !== p.pid) return -EPERM;
+    if (p.pgid === p.pid) return -EPERM;
+    p.sid = p.pid;
+    p.pgid = p.pid;
+    return p.pid;
   }
 }
 
-const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGSEGV = 11;
-const SIGNAL_NAMES: Readonly<Record<number, string>> = { 4: "SIGILL", 5: "SIGTRAP", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV" };
+/**
+ * A syscall interrupted by a signal: rewind it to run again, or make it fail with EINTR.
+ * `handlerFlags` is the sa_flags of the handler about to run, null when none runs.
+ */
+function applyRestart(regs: Uint32Array, nr: number, handlerFlags: number | null): void {
+  const r = getSignedReg(regs, Msg.rax);
+  if (r > -ERESTARTSYS || r < -ERESTART_RESTARTBLOCK) return;
+  const restart = handlerFlags === null || r === -ERESTARTNOINTR || (r === -ERESTARTSYS && (handlerFlags & SA_RESTART) !== 0);
+  if (restart) {
+    setReg(regs, Msg.rax, nr);
+    setReg(regs, Msg.rip, getReg(regs, Msg.rip) - SYSCALL_INSN_BYTES);
+  } else {
+    setReg(regs, Msg.rax, -EINTR);
+  }
+}
 
-function signalForVector(vector: number): number {
+function kernelInfo(sig: number): Siginfo {
+  return { layout: "kill", si_signo: sig, si_errno: 0, si_code: SI_KERNEL, si_pid: 0, si_uid: 0 };
+}
+
+/** The signal and si_code of a CPU exception (arch/x86/kernel/traps.c). */
+function faultInfo(vector: number, ip: number): Siginfo {
+  const fault = (si_signo: number, si_code: number, addr: number): Siginfo => ({ layout: "fault", si_signo, si_errno: 0, si_code, si_addr: BigInt(addr) });
   switch (vector) {
     case X86Vector.DivideError:
-      return SIGFPE;
+      return fault(SIGFPE, FPE_INTDIV, ip);
     case X86Vector.Breakpoint:
-      return SIGTRAP;
+      return fault(SIGTRAP, TRAP_BRKPT, 0);
     case X86Vector.InvalidOpcode:
-      return SIGILL;
+      return fault(SIGILL, ILL_ILLOPN, ip);
     case X86Vector.AlignmentCheck:
-      return SIGBUS;
+      return fault(SIGBUS, BUS_ADRALN, 0);
     default:
-      return SIGSEGV;
+      return { layout: "kill", si_signo: SIGSEGV, si_errno: 0, si_code: SI_KERNEL, si_pid: 0, si_uid: 0 };
+  }
+}
+
+function describeSignal(info: Siginfo): string {
+  const name = signalName(info.si_signo) ?? `SIG${info.si_signo}`;
+  if (info.layout !== "fault") return `${name} {si_signo=${name}, si_code=${info.si_code === SI_KERNEL ? "SI_KERNEL" : info.si_code}}`;
+  const codes: Record<number, Record<number, string>> = {
+    [SIGSEGV]: { [SEGV_MAPERR]: "SEGV_MAPERR", [SEGV_ACCERR]: "SEGV_ACCERR" },
+    [SIGFPE]: { [FPE_INTDIV]: "FPE_INTDIV" },
+    [SIGILL]: { [ILL_ILLOPN]: "ILL_ILLOPN" },
+    [SIGTRAP]: { [TRAP_BRKPT]: "TRAP_BRKPT" },
+    [SIGBUS]: { [BUS_ADRALN]: "BUS_ADRALN" },
+  };
+  const code = codes[info.si_signo]?.[info.si_code] ?? String(info.si_code);
+  return `${name} {si_signo=${name}, si_code=${code}, si_addr=0x${info.si_addr.toString(16)}}`;
+}
+
+function u32(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v >>> 0, true);
+  return b;
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1).slice(0, 15);
+}
+
+function errnoText(e: number): string {
+  return e === -ENOENT ? "no such file" : e === -EACCES ? "permission denied" : e === -ENOEXEC ? "exec format error" : `error ${-e}`;
+}
+
+function readWhole(fs: import("../fs-task/file_system.ts").FileSystem, inner: string): Uint8Array | number {
+  const h = fs.open(inner, 0, 0);
+  if (typeof h !== "number") return -ENOEXEC;
+  if (h < 0) return h;
+  try {
+    const st = fs.fstat(h);
+    if (typeof st === "number") return st;
+    const buf = new Uint8Array(st.size);
+    let at = 0;
+    while (at < buf.length) {
+      const n = fs.pread(h, buf.subarray(at), at);
+      if (typeof n !== "number" || n <= 0) break;
+      at += n;
+    }
+    return buf.subarray(0, at);
+  } finally {
+    fs.close(h);
   }
 }

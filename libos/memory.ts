@@ -4,7 +4,15 @@
 //              with Linux protections. Sorted, non-overlapping.
 //   HostBlock  memory the microkernel handed out as a Frame (counted against the user
 //              kernel's Untyped quota). Several Vmas may share one (an ELF image, a
-//              mapping split by mprotect); it is released when none uses it.
+//              mapping split by mprotect, a parent and its forked child); it is
+//              released when no address space uses it.
+//
+// fork copies on write: the child maps the parent's blocks, and every private writable
+// Vma of both becomes `cow`, mapped read-only in the engine. The first write (a guest
+// store faulting, or the kernel writing for a syscall) copies the 64 KiB granule
+// around it into a fresh block, unless no other address space still uses the block,
+// in which case the Vmas simply become writable again (Linux's reuse of an unshared
+// page). MAP_SHARED anonymous memory stays one block across fork.
 //
 // The guest's memory is ordinary host memory, so the kernel-task reads and writes it
 // with typed arrays: no FFI call, no copy into message words. `view(addr, len, write)`
@@ -47,9 +55,15 @@ export interface VSpace {
 }
 
 interface HostBlock {
+  readonly id: number;
   mem: HostMemory;
-  users: number;
+  /** Vmas using the block, per address space. */
+  users: Map<GuestMemory, number>;
 }
+
+// How much a copy-on-write fault copies: big enough that a fork-heavy process does not
+// fragment into single pages, small enough that a stack write after fork stays cheap.
+const COW_GRANULE = 64 * 1024;
 
 export type VmaKind = "image" | "brk" | "stack" | "anon";
 
@@ -61,12 +75,23 @@ export interface Vma {
   block: HostBlock;
   /** Byte offset of `start` inside the block. */
   offset: number;
+  /** MAP_SHARED: stays shared across fork. */
+  shared: boolean;
+  /** Shares its block with another address space until the first write. */
+  cow: boolean;
 }
+
+/** The protection the engine enforces: a copy-on-write Vma is read-only until written. */
+const enginePerm = (v: Vma): number => (v.cow ? v.prot & ~PROT_WRITE : v.prot);
 
 export const pageDown = (a: number): number => a - (a % PAGE);
 export const pageUp = (a: number): number => Math.ceil(a / PAGE) * PAGE;
 
+let nextBlockId = 1;
+let nextSpaceId = 1;
+
 export class GuestMemory {
+  readonly id = nextSpaceId++;
   readonly #vspace: VSpace;
   readonly #vmas: Vma[] = [];
   #last: Vma | null = null;
@@ -101,8 +126,12 @@ export class GuestMemory {
   /** Bytes of guest memory in place, or null (EFAULT) if any part is missing or lacks `prot`. */
   view(addr: number, len: number, prot: number): Uint8Array | null {
     if (len === 0) return EMPTY;
-    const v = this.find(addr);
+    let v = this.find(addr);
     if (!v || (v.prot & prot) !== prot) return null;
+    if (v.cow && prot & PROT_WRITE) {
+      if (!this.unshare(addr, len)) return null;
+      v = this.find(addr)!;
+    }
     if (addr + len <= v.end) {
       const at = v.offset + (addr - v.start);
       return v.block.mem.bytes.subarray(at, at + len);
@@ -116,6 +145,7 @@ export class GuestMemory {
 
   /** Visit the guest range as host chunks; false if any part is unmapped or lacks `prot`. */
   forEachChunk(addr: number, len: number, prot: number, fn: (chunk: Uint8Array, done: number) => void): boolean {
+    if (prot & PROT_WRITE && !this.unshare(addr, len)) return false;
     let done = 0;
     while (done < len) {
       const a = addr + done;
@@ -140,7 +170,14 @@ export class GuestMemory {
 
   /** Kernel writes (loader, signal frames) ignore write protection as Linux's do. */
   poke(addr: number, src: Uint8Array): boolean {
+    if (!this.unshare(addr, src.length)) return false;
     return this.forEachChunk(addr, src.length, 0, (chunk, done) => chunk.set(src.subarray(done, done + chunk.length)));
+  }
+
+  /** Zero a range in place (madvise(MADV_DONTNEED), brk shrink); false if unmapped. */
+  zero(addr: number, len: number): boolean {
+    if (!this.unshare(addr, len)) return false;
+    return this.forEachChunk(addr, len, 0, (chunk) => chunk.fill(0));
   }
 
   #writable(addr: number, len: number): boolean {
@@ -198,18 +235,31 @@ export class GuestMemory {
 
   #newBlock(size: number): HostBlock | null {
     const mem = this.#vspace.allocate(size);
-    return mem ? { mem, users: 0 } : null;
+    return mem ? { id: nextBlockId++, mem, users: new Map() } : null;
   }
 
-  #mapVma(start: number, end: number, prot: number, kind: VmaKind, block: HostBlock, offset: number): boolean {
-    if (!this.#vspace.map(start, block.mem.hostAddress + offset, end - start, prot)) return false;
-    block.users++;
-    this.#insert({ start, end, prot, kind, block, offset });
-    return true;
+  #addUser(block: HostBlock): void {
+    block.users.set(this, (block.users.get(this) ?? 0) + 1);
   }
 
   #dropUser(block: HostBlock): void {
-    if (--block.users === 0) this.#vspace.release(block.mem);
+    const n = (block.users.get(this) ?? 1) - 1;
+    if (n > 0) block.users.set(this, n);
+    else block.users.delete(this);
+    if (block.users.size === 0) this.#vspace.release(block.mem);
+  }
+
+  #mapVma(vma: Vma): boolean {
+    if (!this.#vspace.map(vma.start, vma.block.mem.hostAddress + vma.offset, vma.end - vma.start, enginePerm(vma))) return false;
+    this.#addUser(vma.block);
+    this.#insert(vma);
+    return true;
+  }
+
+  /** A piece of `v` as its own Vma, sharing its block. */
+  #slice(v: Vma, start: number, end: number): Vma {
+    this.#addUser(v.block);
+    return { ...v, start, end, offset: v.offset + (start - v.start) };
   }
 
   isFree(start: number, end: number): boolean {
@@ -220,13 +270,14 @@ export class GuestMemory {
    * Map a fresh zeroed region. `pieces` lets one block back several Vmas with different
    * protections (an ELF image's segments). Returns the block's bytes or null (ENOMEM).
    */
-  mapRegion(start: number, size: number, pieces: ReadonlyArray<{ at: number; size: number; prot: number }>, kind: VmaKind): Uint8Array | null {
+  mapRegion(start: number, size: number, pieces: ReadonlyArray<{ at: number; size: number; prot: number }>, kind: VmaKind, shared = false): Uint8Array | null {
     const block = this.#newBlock(size);
     if (!block) return null;
     for (const p of pieces) {
-      if (!this.#mapVma(start + p.at, start + p.at + p.size, p.prot, kind, block, p.at)) {
+      const vma: Vma = { start: start + p.at, end: start + p.at + p.size, prot: p.prot, kind, block, offset: p.at, shared, cow: false };
+      if (!this.#mapVma(vma)) {
         // Undo the pieces already mapped; the last one gone releases the block.
-        if (block.users > 0) this.unmap(start, size);
+        if (block.users.size > 0) this.unmap(start, size);
         else this.#vspace.release(block.mem);
         return null;
       }
@@ -246,13 +297,13 @@ export class GuestMemory {
     return top - size;
   }
 
-  mmapAnonymous(addr: number, size: number, prot: number, fixed: boolean): number {
+  mmapAnonymous(addr: number, size: number, prot: number, fixed: boolean, shared = false): number {
     const len = pageUp(size);
     const hint = pageUp(addr);
     const start = fixed ? addr : hint && this.isFree(hint, hint + len) && hint + len <= USER_TOP ? hint : this.findFree(len);
     if (start <= 0 || start + len > USER_TOP) return -12; // ENOMEM
     if (fixed) this.unmap(start, len);
-    const bytes = this.mapRegion(start, len, [{ at: 0, size: len, prot }], "anon");
+    const bytes = this.mapRegion(start, len, [{ at: 0, size: len, prot }], "anon", shared);
     return bytes ? start : -12;
   }
 
@@ -268,14 +319,8 @@ export class GuestMemory {
       const cutStart = Math.max(v.start, start);
       const cutEnd = Math.min(v.end, end);
       this.#vspace.unmap(cutStart, cutEnd - cutStart);
-      if (v.start < cutStart) {
-        keep.push({ ...v, end: cutStart });
-        v.block.users++;
-      }
-      if (cutEnd < v.end) {
-        keep.push({ ...v, start: cutEnd, offset: v.offset + (cutEnd - v.start) });
-        v.block.users++;
-      }
+      if (v.start < cutStart) keep.push(this.#slice(v, v.start, cutStart));
+      if (cutEnd < v.end) keep.push(this.#slice(v, cutEnd, v.end));
       this.#dropUser(v.block);
     }
     this.#vmas.length = 0;
@@ -299,21 +344,120 @@ export class GuestMemory {
         continue;
       }
       const s = Math.max(v.start, start), e = Math.min(v.end, end);
-      if (v.start < s) {
-        out.push({ ...v, end: s });
-        v.block.users++;
-      }
-      out.push({ ...v, start: s, end: e, prot, offset: v.offset + (s - v.start) });
-      if (e < v.end) {
-        out.push({ ...v, start: e, offset: v.offset + (e - v.start) });
-        v.block.users++;
-      }
-      this.#vspace.protect(s, e - s, prot);
+      if (v.start < s) out.push(this.#slice(v, v.start, s));
+      const changed = this.#slice(v, s, e);
+      changed.prot = prot;
+      out.push(changed);
+      if (e < v.end) out.push(this.#slice(v, e, v.end));
+      this.#dropUser(v.block);
+      this.#vspace.protect(s, e - s, enginePerm(changed));
     }
     this.#vmas.length = 0;
     this.#vmas.push(...out);
     this.#last = null;
     return 0;
+  }
+
+  /**
+   * What a futex on `addr` is keyed by: the address in this space, or for MAP_SHARED
+   * memory the block and offset, so processes sharing it meet on the same word.
+   */
+  futexKey(addr: number): string | null {
+    const v = this.find(addr);
+    if (!v) return null;
+    return v.shared ? `b${v.block.id}:${v.offset + (addr - v.start)}` : `m${this.id}:${addr}`;
+  }
+
+  // ----- fork and copy on write ---------------------------------------------------
+
+  /** A copy-on-write copy of this address space over `vspace` (fork). Null: ENOMEM. */
+  fork(vspace: VSpace): GuestMemory | null {
+    const child = new GuestMemory(vspace);
+    for (const v of this.#vmas) {
+      // Every private Vma: a later mprotect(PROT_WRITE) must not write the shared block.
+      if (!v.shared && !v.cow) {
+        v.cow = true;
+        if (v.prot & PROT_WRITE) this.#vspace.protect(v.start, v.end - v.start, enginePerm(v));
+      }
+      if (!child.#mapVma({ ...v })) {
+        child.release();
+        return null;
+      }
+    }
+    child.#brkStart = this.#brkStart;
+    child.#brk = this.#brk;
+    child.#brkMapped = this.#brkMapped;
+    return child;
+  }
+
+  /**
+   * A guest store hit a read-only page: if the Vma is copy-on-write, make [addr] writable
+   * (copying its granule if another address space still shares the block). False: a real
+   * protection fault, or no memory left for the copy (the caller tells them apart with
+   * `isCopyOnWrite`).
+   */
+  resolveWriteFault(addr: number): boolean {
+    const v = this.find(addr);
+    if (!v || !v.cow || (v.prot & PROT_WRITE) === 0) return false;
+    return this.#breakCow(v, addr);
+  }
+
+  isCopyOnWrite(addr: number): boolean {
+    const v = this.find(addr);
+    return v !== null && v.cow && (v.prot & PROT_WRITE) !== 0;
+  }
+
+  /** Make every copy-on-write page of [addr, addr+len) private before the kernel writes it. */
+  unshare(addr: number, len: number): boolean {
+    let a = addr;
+    const end = addr + len;
+    while (a < end) {
+      const v = this.find(a);
+      if (!v) return true; // the write itself reports the hole
+      if (v.cow && !this.#breakCow(v, a)) return false;
+      const now = this.find(a)!;
+      a = now.end;
+    }
+    return true;
+  }
+
+  #breakCow(v: Vma, addr: number): boolean {
+    const block = v.block;
+    if (block.users.size === 1) {
+      // Nobody else uses the block any more: every Vma of ours on it becomes writable.
+      for (const w of this.#vmas) {
+        if (w.block !== block || !w.cow) continue;
+        w.cow = false;
+        this.#vspace.protect(w.start, w.end - w.start, enginePerm(w));
+      }
+      return true;
+    }
+    const g0 = Math.max(v.start, addr - (addr % COW_GRANULE));
+    const g1 = Math.min(v.end, g0 - (g0 % COW_GRANULE) + COW_GRANULE);
+    const copy = this.#newBlock(g1 - g0);
+    if (!copy) return false;
+    const at = v.offset + (g0 - v.start);
+    copy.mem.bytes.set(block.mem.bytes.subarray(at, at + (g1 - g0)));
+    const i = this.#vmas.indexOf(v);
+    const pieces: Vma[] = [];
+    if (v.start < g0) pieces.push(this.#slice(v, v.start, g0));
+    const fresh: Vma = { ...v, start: g0, end: g1, block: copy, offset: 0, cow: false };
+    this.#addUser(copy);
+    pieces.push(fresh);
+    if (g1 < v.end) pieces.push(this.#slice(v, g1, v.end));
+    this.#vmas.splice(i, 1, ...pieces);
+    this.#last = null;
+    this.#vspace.unmap(g0, g1 - g0);
+    this.#vspace.map(g0, copy.mem.hostAddress, g1 - g0, enginePerm(fresh));
+    this.#dropUser(block);
+    return true;
+  }
+
+  /** Give back every block (exit, exec): the engine goes with the address space. */
+  release(): void {
+    for (const v of this.#vmas) this.#dropUser(v.block);
+    this.#vmas.length = 0;
+    this.#last = null;
   }
 
   // ----- brk ---------------------------------------------------------------------
@@ -340,7 +484,7 @@ export class GuestMemory {
       this.#brkMapped = mapEnd;
     } else if (request < this.#brk) {
       // Shrinking: zero what the program gave back so a later grow sees fresh pages.
-      this.forEachChunk(request, this.#brk - request, 0, (chunk) => chunk.fill(0));
+      this.zero(request, this.#brk - request);
     }
     this.#brk = request;
     return request;

@@ -1,58 +1,209 @@
 // Processes and threads as the kernel-task keeps them.
 //
-//   Process  pid, parent, address space (GuestMemory), descriptor table, cwd, umask,
-//            credentials, signal dispositions, exit status. Owned by the kernel-task.
-//   Thread   tid, its process, the microkernel TCB that runs it, and the per-thread
-//            Linux state (clear_child_tid, signal mask, robust list head).
+//   Process      a thread group: pid, parent and children, process group and session,
+//                address space (GuestMemory), and the parts clone() may share with
+//                another process: descriptor table (CLONE_FILES), cwd and umask
+//                (FsContext, CLONE_FS), signal dispositions (SignalHandlers,
+//                CLONE_SIGHAND). Lives on as a zombie until its parent reaps it.
+//   Thread       tid, its process, the per-thread Linux state (signal mask, pending
+//                signals, alternate stack, clear_child_tid, robust list) and the one
+//                sleep it may be in.
+//   SigPending   pending signals: a bit per signal and the queued siginfo records
+//                (a standard signal is pending once; real-time signals queue).
 //
 // A thread's identity reaches the kernel-task as the badge on its fault endpoint
 // capability: badge = tid, so a syscall message names its thread without a lookup table
 // in the microkernel.
 
-import type { Sigaction } from "../linux-abi/signal.ts";
+import type { Siginfo } from "../linux-abi/siginfo.ts";
+import { SIGRTMIN, type Sigaction, type Sigset } from "../linux-abi/signal.ts";
 import type { FdTable } from "./file.ts";
 import type { GuestMemory } from "./memory.ts";
+import type { IntervalTimer } from "./timers.ts";
+import type { Sleeper } from "./wait_queue.ts";
+import { WaitQueue } from "./wait_queue.ts";
 
 export interface Credentials {
   uid: number;
   gid: number;
 }
 
+const bit = (sig: number): bigint => 1n << BigInt(sig - 1);
+// Real-time signals queue up to this many, as RLIMIT_SIGPENDING bounds them in Linux.
+const RT_QUEUE_LIMIT = 1024;
+
+export class SigPending {
+  set: Sigset = 0n;
+  readonly #queue: Siginfo[] = [];
+
+  /** Queue a signal; a standard signal already pending is merged (false). */
+  add(info: Siginfo): boolean {
+    const b = bit(info.si_signo);
+    if (info.si_signo < SIGRTMIN && (this.set & b) !== 0n) return false;
+    if (this.#queue.length >= RT_QUEUE_LIMIT && info.si_signo >= SIGRTMIN) return false;
+    this.set |= b;
+    this.#queue.push(info);
+    return true;
+  }
+
+  /** Remove and return the oldest record of `sig`. */
+  take(sig: number): Siginfo | null {
+    const i = this.#queue.findIndex((q) => q.si_signo === sig);
+    if (i < 0) return null;
+    const [info] = this.#queue.splice(i, 1);
+    if (!this.#queue.some((q) => q.si_signo === sig)) this.set &= ~bit(sig);
+    return info!;
+  }
+
+  /** Drop every record of `sig` (the disposition became "ignore", SIGCONT flushes stops). */
+  discard(sig: number): void {
+    for (let i = this.#queue.length - 1; i >= 0; i--) if (this.#queue[i]!.si_signo === sig) this.#queue.splice(i, 1);
+    this.set &= ~bit(sig);
+  }
+}
+
+export class SignalHandlers {
+  readonly actions = new Map<number, Sigaction>();
+
+  copy(): SignalHandlers {
+    const c = new SignalHandlers();
+    for (const [sig, a] of this.actions) c.actions.set(sig, { ...a });
+    return c;
+  }
+}
+
+export class FsContext {
+  constructor(
+    public cwd: string,
+    public umask = 0o022,
+  ) {}
+
+  copy(): FsContext {
+    return new FsContext(this.cwd, this.umask);
+  }
+}
+
+export type ProcessState = "running" | "zombie";
+
+/** The key of the ITIMER_REAL timer among a process's timers (POSIX timer ids are ≥ 0). */
+export const ITIMER_REAL_ID = -1;
+
 export class Process {
-  exitStatus: number | null = null;
-  /** Signal that killed it, if any (wait status and the CLI's 128+N). */
+  state: ProcessState = "running";
+  /** Exit code (0-255) or the signal that killed it (killedBy > 0). */
+  exitCode = 0;
   killedBy = 0;
-  umask = 0o022;
+  coreDumped = false;
+  parent: Process | null;
+  readonly children = new Set<Process>();
   readonly threads = new Map<number, Thread>();
-  readonly sigactions = new Map<number, Sigaction>();
-  readonly onExit: Array<(p: Process) => void> = [];
+  /** Process-directed pending signals (kill), shared by its threads. */
+  readonly pending = new SigPending();
+  /** A parent waits here for its children's state changes (wait4, waitid). */
+  readonly childEvents = new WaitQueue();
+  /** Stopped by a stop signal (job control); `stopReport` is set until a waiter sees it. */
+  stopped = false;
+  stopReport = 0;
+  continuedReport = false;
+  /** exit_group in progress: threads die as they next reach the kernel-task. */
+  exiting = false;
+  /** vfork: the parent waits here until this process execs or exits. */
+  vforkDone: WaitQueue | null = null;
+  /** Signal the parent gets when this process exits (SIGCHLD, or clone's CSIGNAL). */
+  exitSignal: number;
+  pgid: number;
+  sid: number;
+  readonly startTimeMs = performance.now();
+  /** CPU time of reaped children (times, getrusage RUSAGE_CHILDREN). */
+  childCpuMs = 0;
+  cpuMs = 0;
+  /** Environment as exec gave it (/proc/PID/environ). */
+  envp: string[] = [];
+  /** alarm/setitimer(ITIMER_REAL) and timer_create timers, by id (ITIMER_REAL_ID for the first). */
+  readonly timers = new Map<number, IntervalTimer>();
 
   constructor(
     readonly pid: number,
-    public ppid: number,
-    readonly memory: GuestMemory,
-    readonly fds: FdTable,
-    public cwd: string,
+    parent: Process | null,
+    public memory: GuestMemory,
+    public fds: FdTable,
+    public fs: FsContext,
+    public handlers: SignalHandlers,
     readonly creds: Credentials,
     /** Guest path of the executable (readlink /proc/self/exe). */
     public exe: string,
     public argv: string[],
-  ) {}
+    exitSignal: number,
+  ) {
+    this.parent = parent;
+    this.pgid = parent?.pgid ?? pid;
+    this.sid = parent?.sid ?? pid;
+    this.exitSignal = exitSignal;
+  }
 
   get alive(): boolean {
-    return this.exitStatus === null;
+    return this.state === "running";
+  }
+
+  get ppid(): number {
+    return this.parent?.pid ?? 0;
+  }
+
+  /** The exit status as wait(2) encodes it. */
+  get waitStatus(): number {
+    return this.killedBy ? this.killedBy | (this.coreDumped ? 0x80 : 0) : (this.exitCode & 0xff) << 8;
+  }
+
+  get cwd(): string {
+    return this.fs.cwd;
+  }
+
+  set cwd(path: string) {
+    this.fs.cwd = path;
+  }
+
+  get umask(): number {
+    return this.fs.umask;
+  }
+
+  set umask(mask: number) {
+    this.fs.umask = mask;
+  }
+
+  get sigactions(): Map<number, Sigaction> {
+    return this.handlers.actions;
   }
 }
 
 export class Thread {
   clearChildTid = 0;
   robustList = 0;
-  sigmask = 0n;
+  sigmask: Sigset = 0n;
+  readonly pending = new SigPending();
   name = "";
-  altStack = { sp: 0, size: 0 };
+  altStack = { sp: 0, size: 0, flags: 0 };
+  /** The blocking sleep the thread is in, if any (signals interrupt it). */
+  sleeper: Sleeper | null = null;
+  /** The mask to restore after a handler that sigsuspend/pselect ran with a temporary one. */
+  savedMask: Sigset | null = null;
+  /** Number of the syscall in progress (for restarts). */
+  syscallNr = -1;
+  /** Work for the return to user mode: a signal may be deliverable or a restart due. */
+  work = false;
+  /** The thread runs no more (exit, exec of another thread, kill). */
+  dead = false;
 
   constructor(
     readonly tid: number,
     readonly process: Process,
   ) {}
+
+  /** Signals pending for this thread that its mask lets through. */
+  deliverable(): Sigset {
+    return (this.pending.set | this.process.pending.set) & ~this.sigmask;
+  }
+
+  signalPending(): boolean {
+    return this.deliverable() !== 0n || this.process.exiting;
+  }
 }

@@ -4,33 +4,40 @@
 // endpoint, and a native TCB for the kernel-task, which serves the endpoint passively.
 // Each guest thread is a guest TCB whose message buffer is its vCPU's register block
 // and whose fault endpoint capability is the endpoint minted with badge = tid. Guest
-// memory is Frames retyped from the quota, so running out of it is ENOMEM, not a crash.
+// memory is Frames retyped from the quota, so running out of it is ENOMEM, not a crash;
+// each address space is one CPU engine, also charged to the quota.
 //
-// Run: the scheduler picks a runnable guest TCB; its vCPU runs for a time slice. A
-// syscall trap becomes deliverFault(UnknownSyscall): the kernel copies the registers to
-// the kernel-task, which answers inside the same CPU run (fast path) or keeps the reply
-// and answers when its Promise settles; meanwhile only that thread is blocked.
+// Run: the scheduler picks a runnable guest TCB; the kernel-task does its return-to-user
+// work (signals, restarts, stops); the vCPU runs for a time slice. A syscall trap
+// becomes deliverFault(UnknownSyscall): the kernel-task answers inside the same CPU run
+// (fast path), or keeps the reply and answers when its Promise settles; meanwhile only
+// that thread is blocked. Address spaces, vCPUs and TCBs that die during a run are
+// freed after it (the engine may still be inside its own call).
+//
+// This file is the kernel-task's Machine: everything it needs from the CPU side.
 
 import { hostname } from "node:os";
 import { DevFs, HostFs } from "../fs-task/mod.ts";
-import { FaultLabel, Kernel, KernelError, Rights, RootSlot, getWord, setWord, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
-import type { CpuEngine, StopReason, Vcpu } from "../microkernel/platform/cpu.ts";
+import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGWINCH } from "../linux-abi/signal.ts";
+import { EIO } from "../linux-abi/errno.ts";
+import { FaultLabel, Kernel, KernelError, Rights, RootSlot, setWord, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
+import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
 import { allocNative, freeNative } from "../microkernel/platform/unicorn_ffi.ts";
 import { FSR_MAPPED, FULL_LENGTH, Msg, RESULT, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_MESSAGE_REGISTERS } from "../syscall-shim/x86_64.ts";
-import { Perm } from "../microkernel/platform/cpu.ts";
-import { parseElf } from "./elf.ts";
-import { FdTable, OpenFile } from "./file.ts";
-import { HostStream } from "./host_stream.ts";
-import { KernelTask } from "./kernel_task.ts";
-import { loadElf } from "./loader.ts";
+import { KernelTask, type Machine } from "./kernel_task.ts";
 import { GuestMemory, pageUp, type HostMemory, type VSpace } from "./memory.ts";
-import { Process, Thread } from "./process.ts";
-import { NO_REPLY } from "./sys/context.ts";
-import { Vfs, resolvePath } from "./vfs.ts";
+import type { Process, Thread } from "./process.ts";
+import { getReg, setReg, type UserContext } from "./signals.ts";
+import { NO_REPLY, RESUME } from "./sys/context.ts";
+import { Vfs } from "./vfs.ts";
 
 const SLICE_US = 20_000;
-const O_RDONLY = 0, O_WRONLY = 1;
+// Let timers and host I/O run at least this often while guests compute.
+const YIELD_EVERY_MS = 10;
+// What an address space costs besides its pages: the engine's own memory (translation
+// cache, page tables), charged to the quota so a fork bomb runs out of quota, not host.
+const ENGINE_BYTES = 4 * 1024 * 1024;
 
 export interface UserKernelOptions {
   /** Bytes of memory the user kernel may use for guest frames. */
@@ -117,18 +124,30 @@ const nativeFrames = {
 // Room for the microkernel's own objects besides the guest memory quota.
 const KERNEL_OBJECT_BYTES = 16 * 1024 * 1024;
 
+/** One address space: its engine, the quota charge for it, and how many processes use it. */
+interface Space {
+  engine: UnicornX86Engine;
+  vspace: FrameVSpace;
+  charge: HostMemory;
+  users: number;
+}
+
 interface GuestThread {
   thread: Thread;
   tcb: Tcb;
   tcbSlot: number;
+  faultSlot: number;
   engine: CpuEngine;
   vcpu: Vcpu;
-  /** A reply arrived while the thread was off the CPU: RAX must be written before it runs. */
-  replyPending: boolean;
+  /** The kernel-task rewrote the registers: the next run must load the whole block. */
+  regsEdited: boolean;
+  /** CLONE_SETTLS for a thread not yet run (its engine may be busy with another). */
+  pendingTls: number | null;
+  parked: boolean;
   dead: boolean;
 }
 
-export class UserKernel {
+export class UserKernel implements Machine {
   readonly vfs = new Vfs();
   readonly kernelTask: KernelTask;
   readonly #opts: UserKernelOptions;
@@ -138,9 +157,10 @@ export class UserKernel {
   readonly #endpointSlot: number;
   readonly #guests = new Map<number, GuestThread>();
   readonly #byTcb = new Map<Tcb, GuestThread>();
-  #nextPid = 1;
+  readonly #spaces = new Map<GuestMemory, Space>();
+  /** Frees that wait until no engine call is in progress. */
+  readonly #deferred: (() => void)[] = [];
   #wake: (() => void) | null = null;
-  #init: Process | null = null;
   #exit: ExitInfo | null = null;
 
   constructor(opts: UserKernelOptions) {
@@ -148,17 +168,7 @@ export class UserKernel {
     this.vfs.mount("/", new HostFs({ root: "/" }));
     this.vfs.mount("/dev", new DevFs());
     const sink = opts.traceSink ?? ((line: string) => process.stderr.write(line + "\n"));
-    this.kernelTask = new KernelTask({
-      vfs: this.vfs,
-      hostname: hostname(),
-      trace: opts.strace ? sink : null,
-      hooks: {
-        exitProcess: (p, status, signal) => this.#exitProcess(p, status, signal),
-        exitThread: (t) => this.#exitThread(t),
-        setTlsBase: (t, base) => this.#guests.get(t.tid)!.vcpu.writeExtra(X86_REG_ID.fs_base!, BigInt(base)),
-        memoryQuota: () => ({ total: opts.memoryQuota, free: this.#quota().free }),
-      },
-    });
+    this.kernelTask = new KernelTask({ vfs: this.vfs, hostname: hostname(), trace: opts.strace ? sink : null, machine: this });
     this.kernel = new Kernel({ untypedBytes: opts.memoryQuota + KERNEL_OBJECT_BYTES, rootCnodeRadix: 16, frameAllocator: nativeFrames });
     const k = this.kernel, root = k.rootTcb;
     this.#untypedSlot = this.#retype("Untyped", opts.memoryQuota);
@@ -176,7 +186,10 @@ export class UserKernel {
   #retype(kind: "Untyped" | "Endpoint" | "Tcb", size: number, options = {}): number {
     const slot = this.#slots.take();
     const r = this.kernel.untypedRetype(this.kernel.rootTcb, RootSlot.Untyped, kind, size, 1, RootSlot.CNode, slot, options);
-    if (r.error !== KernelError.Ok) throw new RangeError(`Cannot create ${kind}: microkernel error ${r.error}`);
+    if (r.error !== KernelError.Ok) {
+      this.#slots.give(slot);
+      throw new RangeError(`Cannot create ${kind}: microkernel error ${r.error}`);
+    }
     return slot;
   }
 
@@ -184,146 +197,300 @@ export class UserKernel {
     return this.kernel.rootCnode.capAt(slot)!.object;
   }
 
-  #quota(): { free: number } {
-    return { free: (this.#objectAt(this.#untypedSlot) as Untyped).freeBytes };
+  #delete(slot: number): void {
+    this.kernel.cnodeDelete(this.kernel.rootTcb, RootSlot.CNode, slot);
+    this.#slots.give(slot);
   }
+
+  // ----- the kernel-task's entry ------------------------------------------------------
 
   /** The kernel-task's protected() entry: answer now, later, or never (the thread is gone). */
   #serveSyscall(server: Tcb, badge: number, reply: Reply | null): void {
     const words = server.buffer;
     const label = server.info.label;
     if (label === FaultLabel.VMFault || label === FaultLabel.UserException) {
-      this.kernelTask.faulted(badge, label === FaultLabel.VMFault ? "VMFault" : "UserException", words);
+      const r = this.kernelTask.faulted(badge, label === FaultLabel.VMFault ? "VMFault" : "UserException", words);
+      if (r === RESUME && reply) this.kernel.replyWith(reply, 0, 0);
       return;
     }
     const result = this.kernelTask.protected(badge, words);
     if (result === NO_REPLY || reply === null) return;
+    if (result === RESUME) {
+      const g = this.#guests.get(badge);
+      if (g) g.regsEdited = true;
+      this.kernel.replyWith(reply, 0, 0);
+      return;
+    }
     if (typeof result === "number") {
       setWord(words, RESULT, result);
       this.kernel.replyWith(reply, 0, 1);
       return;
     }
-    result.then((r) => {
-      setWord(server.buffer, RESULT, r);
-      this.kernel.replyWith(reply, 0, 1);
-      this.#wake?.();
+    result.then(
+      (r) => this.#answerLater(server, reply, r),
+      (e: unknown) => {
+        process.stderr.write(`libos: kernel-task error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        this.#answerLater(server, reply, -EIO);
+      },
+    );
+  }
+
+  #answerLater(server: Tcb, reply: Reply, r: number): void {
+    setWord(server.buffer, RESULT, r);
+    this.kernel.replyWith(reply, 0, 1);
+    this.#wake?.();
+  }
+
+  // ----- Machine: address spaces ------------------------------------------------------
+
+  #newVSpace(): { engine: UnicornX86Engine; vspace: FrameVSpace; charge: HostMemory } | null {
+    const engine = new UnicornX86Engine();
+    const vspace = new FrameVSpace(this.kernel, this.#slots, this.#untypedSlot, engine);
+    const charge = vspace.allocate(ENGINE_BYTES);
+    if (!charge) {
+      engine.dispose();
+      return null;
+    }
+    return { engine, vspace, charge };
+  }
+
+  newSpace(): GuestMemory | null {
+    const s = this.#newVSpace();
+    if (!s) return null;
+    const memory = new GuestMemory(s.vspace);
+    this.#spaces.set(memory, { ...s, users: 0 });
+    return memory;
+  }
+
+  forkSpace(parent: GuestMemory): GuestMemory | null {
+    const s = this.#newVSpace();
+    if (!s) return null;
+    const memory = parent.fork(s.vspace);
+    if (!memory) {
+      s.vspace.release(s.charge);
+      s.engine.dispose();
+      return null;
+    }
+    this.#spaces.set(memory, { ...s, users: 0 });
+    return memory;
+  }
+
+  shareSpace(m: GuestMemory): void {
+    this.#spaces.get(m)!.users++;
+  }
+
+  releaseSpace(m: GuestMemory): void {
+    const s = this.#spaces.get(m);
+    if (!s || --s.users > 0) return;
+    this.#spaces.delete(m);
+    this.#later(() => {
+      m.release();
+      s.vspace.release(s.charge);
+      s.engine.dispose();
     });
   }
 
-  /** Load `path` (a guest path) as the first process. Throws ElfError/RangeError on bad input. */
-  spawn(path: string, argv: string[], envp: string[]): Process {
-    const guestPath = resolvePath(this.#opts.cwd, path);
-    const { fs, inner } = this.vfs.route(guestPath);
-    const st = fs.stat(inner, true);
-    if (typeof st === "number") throw new Error(`Cannot run ${path}: ${st === -2 ? "no such file" : `error ${-st}`}`);
-    if ((st.mode & 0o170000) !== 0o100000) throw new Error(`Cannot run ${path}: not a regular file`);
-    const file = this.#readWhole(guestPath);
-    const elf = parseElf(file);
+  #later(fn: () => void): void {
+    this.#deferred.push(fn);
+  }
 
-    const engine = new UnicornX86Engine();
-    const memory = new GuestMemory(new FrameVSpace(this.kernel, this.#slots, this.#untypedSlot, engine));
-    const uid = process.getuid?.() ?? 0, gid = process.getgid?.() ?? 0;
-    const pid = this.#nextPid++;
-    const fds = new FdTable();
-    fds.install(new OpenFile(new HostStream(0, "/dev/stdin"), O_RDONLY), false);
-    fds.install(new OpenFile(new HostStream(1, "/dev/stdout"), O_WRONLY), false);
-    fds.install(new OpenFile(new HostStream(2, "/dev/stderr"), O_WRONLY), false);
-    const p = new Process(pid, 0, memory, fds, this.#opts.cwd, { uid, gid }, guestPath, argv);
-    const loaded = loadElf(memory, elf, file, { argv, envp, execfn: path, creds: { uid, gid } });
+  #flushDeferred(): void {
+    while (this.#deferred.length > 0) this.#deferred.shift()!();
+  }
 
-    const t = new Thread(pid, p);
-    t.name = guestPath.slice(guestPath.lastIndexOf("/") + 1).slice(0, 15);
-    p.threads.set(t.tid, t);
-    this.kernelTask.threads.set(t.tid, t);
-    const vcpu = engine.createVcpu(X86_64_MESSAGE_REGISTERS);
-    setWord(vcpu.regs, Msg.rip, loaded.entry);
-    setWord(vcpu.regs, Msg.rsp, loaded.stackPointer);
-    setWord(vcpu.regs, Msg.rflags, 0x202);
-    vcpu.writeAll();
-    this.#startThread(t, engine, vcpu);
-    this.#init = p;
-    return p;
+  // ----- Machine: threads ---------------------------------------------------------------
+
+  startThread(t: Thread, from: Thread | null, tls: number | null, edit: (regs: Uint32Array) => void): boolean {
+    const space = this.#spaces.get(t.process.memory)!;
+    const parent = from ? this.#guests.get(from.tid) : undefined;
+    const vcpu = space.engine.createVcpu(X86_64_MESSAGE_REGISTERS, parent?.vcpu);
+    edit(vcpu.regs);
+    const g = this.#startTcb(t, space.engine, vcpu);
+    if (!g) {
+      space.engine.releaseVcpu(vcpu);
+      return false;
+    }
+    g.pendingTls = tls;
+    return true;
   }
 
   /** A guest TCB over the vCPU, faulting to the kernel-task with badge = tid. */
-  #startThread(t: Thread, engine: CpuEngine, vcpu: Vcpu): void {
+  #startTcb(t: Thread, engine: CpuEngine, vcpu: Vcpu): GuestThread | null {
     const k = this.kernel, root = k.rootTcb;
-    const tcbSlot = this.#retype("Tcb", 0, { threadKind: "guest", buffer: vcpu.regs });
+    let tcbSlot: number;
+    try {
+      tcbSlot = this.#retype("Tcb", 0, { threadKind: "guest", buffer: vcpu.regs });
+    } catch {
+      return null;
+    }
     const faultSlot = this.#slots.take();
     k.cnodeMint(root, RootSlot.CNode, faultSlot, RootSlot.CNode, this.#endpointSlot, Rights.Write | Rights.GrantReply, t.tid);
     k.tcbConfigure(root, tcbSlot, { cspaceRootCptr: RootSlot.CNode, faultEndpointCptr: faultSlot, priority: 100 });
     const tcb = this.#objectAt(tcbSlot) as Tcb;
     tcb.vcpu = vcpu;
-    const g: GuestThread = { thread: t, tcb, tcbSlot, engine, vcpu, replyPending: false, dead: false };
+    const g: GuestThread = { thread: t, tcb, tcbSlot, faultSlot, engine, vcpu, regsEdited: true, pendingTls: null, parked: false, dead: false };
     this.#guests.set(t.tid, g);
     this.#byTcb.set(tcb, g);
     k.tcbResume(root, tcbSlot);
+    return g;
   }
 
-  #readWhole(guestPath: string): Uint8Array {
-    const { fs, inner } = this.vfs.route(guestPath);
-    const h = fs.open(inner, O_RDONLY, 0);
-    if (typeof h !== "number" || h < 0) throw new Error(`Cannot run ${guestPath}: cannot open (${typeof h === "number" ? -h : "busy"})`);
-    try {
-      const st = fs.fstat(h);
-      if (typeof st === "number") throw new Error(`Cannot run ${guestPath}: cannot stat`);
-      const buf = new Uint8Array(st.size);
-      let at = 0;
-      while (at < buf.length) {
-        const n = fs.pread(h, buf.subarray(at), at);
-        if (typeof n !== "number" || n <= 0) break;
-        at += n;
-      }
-      return buf.subarray(0, at);
-    } finally {
-      fs.close(h);
+  /** The thread's TCB and vCPU go; deleting the TCB cancels any reply it waits for. */
+  #retire(g: GuestThread): void {
+    this.kernel.tcbSuspend(this.kernel.rootTcb, g.tcbSlot);
+    this.#byTcb.delete(g.tcb);
+    const { tcbSlot, faultSlot, engine, vcpu } = g;
+    this.#later(() => {
+      this.#delete(tcbSlot);
+      this.#delete(faultSlot);
+      engine.releaseVcpu(vcpu);
+    });
+  }
+
+  execThread(t: Thread, entry: number, sp: number): void {
+    const old = this.#guests.get(t.tid)!;
+    this.#retire(old);
+    const space = this.#spaces.get(t.process.memory)!;
+    const vcpu = space.engine.createVcpu(X86_64_MESSAGE_REGISTERS);
+    setReg(vcpu.regs, Msg.rip, entry);
+    setReg(vcpu.regs, Msg.rsp, sp);
+    setReg(vcpu.regs, Msg.rflags, 0x202);
+    if (!this.#startTcb(t, space.engine, vcpu)) {
+      // The quota cannot hold one TCB: the process cannot go on.
+      this.kernelTask.exitProcess(t.process, 0, 9);
     }
+  }
+
+  stopThread(t: Thread): void {
+    const g = this.#guests.get(t.tid);
+    if (!g || g.dead) return;
+    g.dead = true;
+    this.#guests.delete(t.tid);
+    this.#retire(g);
+  }
+
+  park(t: Thread): void {
+    const g = this.#guests.get(t.tid);
+    if (!g || g.parked) return;
+    g.parked = true;
+    this.kernel.tcbSuspend(this.kernel.rootTcb, g.tcbSlot);
+  }
+
+  unpark(t: Thread): void {
+    const g = this.#guests.get(t.tid);
+    if (!g || !g.parked) return;
+    g.parked = false;
+    this.kernel.tcbResume(this.kernel.rootTcb, g.tcbSlot);
+  }
+
+  context(t: Thread): UserContext {
+    const g = this.#guests.get(t.tid)!;
+    return {
+      regs: g.vcpu.regs,
+      readFp: (out) => g.vcpu.readFpState(out),
+      writeFp: (src) => g.vcpu.writeFpState(src),
+    };
+  }
+
+  setTlsBase(t: Thread, base: number): void {
+    this.#guests.get(t.tid)!.vcpu.writeExtra(X86_REG_ID.fs_base!, BigInt(base));
+  }
+
+  memoryQuota(): { total: number; free: number } {
+    return { total: this.#opts.memoryQuota, free: (this.#objectAt(this.#untypedSlot) as Untyped).freeBytes };
+  }
+
+  initExited(p: Process): void {
+    this.#exit = { status: p.exitCode, signal: p.killedBy };
+    this.#wake?.();
+  }
+
+  // ----- running --------------------------------------------------------------------------
+
+  /** Load `path` (a guest path) as the first process. Throws ElfError/Error on bad input. */
+  spawn(path: string, argv: string[], envp: string[]): Process {
+    const uid = process.getuid?.() ?? 0, gid = process.getgid?.() ?? 0;
+    return this.kernelTask.spawnInit(path, argv, envp, this.#opts.cwd, { uid, gid });
   }
 
   /** Run until the first process exits; resolves with its status. */
   async run(): Promise<ExitInfo> {
     const scheduler = this.kernel.scheduler;
-    while (!this.#exit) {
-      const tcb = scheduler.pickNext();
-      if (!tcb) {
-        // Every thread waits on a reply (timer, host I/O): sleep until one arrives.
-        await new Promise<void>((resolve) => (this.#wake = resolve));
-        this.#wake = null;
-        continue;
+    const host = this.#forwardHostSignals();
+    // A guest waiting forever waits as on Linux: the host process stays up.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    let lastYield = performance.now();
+    try {
+      while (!this.#exit) {
+        this.#flushDeferred();
+        const tcb = scheduler.pickNext();
+        if (!tcb) {
+          // Every thread waits (a timer, host I/O, a child): sleep until a reply arrives.
+          await new Promise<void>((resolve) => (this.#wake = resolve));
+          this.#wake = null;
+          lastYield = performance.now();
+          continue;
+        }
+        const g = this.#byTcb.get(tcb);
+        if (!g || g.dead) continue;
+        const t = g.thread;
+        if (this.kernelTask.hasWork(t) && !this.kernelTask.returnToUser(t)) continue;
+        if (g.dead || g.parked || this.#exit) continue;
+        if (g.pendingTls !== null) {
+          g.vcpu.writeExtra(X86_REG_ID.fs_base!, BigInt(g.pendingTls));
+          g.pendingTls = null;
+        }
+        g.regsEdited = false;
+        const budget = scheduler.size > 0 ? SLICE_US : SLICE_US * 5;
+        const stop = g.engine.run(g.vcpu, budget, () => this.#onSyscall(g, tcb));
+        this.#afterStop(g, tcb, stop);
+        if (stop.kind === "preempted" || performance.now() - lastYield > YIELD_EVERY_MS) {
+          await new Promise<void>((r) => setImmediate(r));
+          lastYield = performance.now();
+        }
       }
-      const g = this.#byTcb.get(tcb);
-      if (!g || g.dead) continue;
-      if (g.replyPending) {
-        g.replyPending = false;
-        applyReply(g);
-      }
-      const others = scheduler.size > 0;
-      const stop = g.engine.run(g.vcpu, others ? SLICE_US : SLICE_US * 5, (vcpu) => this.#onSyscall(g, vcpu));
-      this.#afterStop(g, stop);
-      // Let host I/O completions and timers run between slices.
-      if (others && !this.#exit) await new Promise<void>((r) => setImmediate(r));
+      this.#flushDeferred();
+      return this.#exit;
+    } finally {
+      clearInterval(keepAlive);
+      host();
     }
-    return this.#exit;
+  }
+
+  /** Ctrl-C, Ctrl-\ and window changes go to the terminal's foreground group; SIGTERM and SIGHUP to init. */
+  #forwardHostSignals(): () => void {
+    const handlers: [NodeJS.Signals, number, boolean][] = [
+      ["SIGINT", SIGINT, true], ["SIGQUIT", SIGQUIT, true], ["SIGWINCH", SIGWINCH, true],
+      ["SIGTERM", SIGTERM, false], ["SIGHUP", SIGHUP, false],
+    ];
+    const installed = handlers.map(([name, sig, fg]) => {
+      const fn = (): void => {
+        this.kernelTask.hostSignal(sig, fg);
+        this.#wake?.();
+      };
+      process.on(name, fn);
+      return () => process.off(name, fn);
+    });
+    return () => installed.forEach((off) => off());
   }
 
   /** The syscall trap: deliver the fault; resume at once if the answer is already here. */
-  #onSyscall(g: GuestThread, vcpu: Vcpu): boolean {
-    const r = this.kernel.deliverFault(g.tcb, "UnknownSyscall", FULL_LENGTH);
-    if (r.status === "completed" && !g.dead) {
-      applyReply(g);
-      return true;
-    }
-    if (r.status === "blocked") g.replyPending = true;
-    return false;
+  #onSyscall(g: GuestThread, tcb: Tcb): boolean {
+    const r = this.kernel.deliverFault(tcb, "UnknownSyscall", FULL_LENGTH);
+    if (g.dead || g.tcb !== tcb || r.status !== "completed") return false;
+    // Registers rewritten, or signals to deliver: stop, and let the next run load the block.
+    if (g.regsEdited || this.kernelTask.hasWork(g.thread)) return false;
+    g.vcpu.writeOne(RESULT);
+    return true;
   }
 
-  #afterStop(g: GuestThread, stop: StopReason): void {
-    if (g.dead || g.tcb.state !== "Running") return;
+  #afterStop(g: GuestThread, tcb: Tcb, stop: StopReason): void {
+    if (g.dead || g.tcb !== tcb || tcb.state !== "Running") return;
     switch (stop.kind) {
       case "preempted":
-        this.kernel.scheduler.enqueue(g.tcb);
-        return;
       case "syscall":
+        // A syscall answered inside the run leaves the thread Running but off the queue.
+        if (!tcb.inRunQueue) this.kernel.scheduler.enqueue(tcb);
         return;
       case "memory":
       case "interrupt":
@@ -335,60 +502,38 @@ export class UserKernel {
     }
   }
 
-  /** A CPU fault becomes a VMFault or UserException message to the kernel-task. */
+  /**
+   * A CPU fault becomes a VMFault or UserException message to the kernel-task. The
+   * register block doubles as the message buffer, so the words the message overwrites
+   * are put back once the (synchronous) delivery is done.
+   */
   #deliverException(g: GuestThread, stop: StopReason): void {
     const regs = g.vcpu.regs;
-    const ip = getWord(regs, Msg.rip), sp = getWord(regs, Msg.rsp), flags = getWord(regs, Msg.rflags);
-    // The register block doubles as the message buffer; the engine keeps the registers.
+    const saved = regs.slice(0, UserExceptionMsg.LENGTH * 2);
+    const ip = getReg(regs, Msg.rip), sp = getReg(regs, Msg.rsp), flags = getReg(regs, Msg.rflags);
+    let kind: "VMFault" | "UserException";
+    let length: number;
     if (stop.kind === "memory") {
-      setWord(regs, VmFaultMsg.IP, ip);
-      setWord(regs, VmFaultMsg.ADDR, stop.address);
-      setWord(regs, VmFaultMsg.PREFETCH, stop.access === Perm.Exec ? 1 : 0);
-      setWord(regs, VmFaultMsg.FSR, stop.access | (stop.mapped ? FSR_MAPPED : 0));
-      this.kernel.deliverFault(g.tcb, "VMFault", VmFaultMsg.LENGTH);
-      return;
+      setReg(regs, VmFaultMsg.IP, ip);
+      setReg(regs, VmFaultMsg.ADDR, stop.address);
+      setReg(regs, VmFaultMsg.PREFETCH, stop.access === Perm.Exec ? 1 : 0);
+      setReg(regs, VmFaultMsg.FSR, stop.access | (stop.mapped ? FSR_MAPPED : 0));
+      kind = "VMFault";
+      length = VmFaultMsg.LENGTH;
+    } else {
+      const vector = stop.kind === "interrupt" ? stop.address : stop.kind === "invalid" ? X86Vector.InvalidOpcode : X86Vector.GeneralProtection;
+      setReg(regs, UserExceptionMsg.IP, ip);
+      setReg(regs, UserExceptionMsg.SP, sp);
+      setReg(regs, UserExceptionMsg.FLAGS, flags);
+      setReg(regs, UserExceptionMsg.NUMBER, vector);
+      setReg(regs, UserExceptionMsg.CODE, 0);
+      kind = "UserException";
+      length = UserExceptionMsg.LENGTH;
     }
-    const vector = stop.kind === "interrupt" ? stop.address : stop.kind === "invalid" ? X86Vector.InvalidOpcode : X86Vector.GeneralProtection;
-    setWord(regs, UserExceptionMsg.IP, ip);
-    setWord(regs, UserExceptionMsg.SP, sp);
-    setWord(regs, UserExceptionMsg.FLAGS, flags);
-    setWord(regs, UserExceptionMsg.NUMBER, vector);
-    setWord(regs, UserExceptionMsg.CODE, 0);
-    this.kernel.deliverFault(g.tcb, "UserException", UserExceptionMsg.LENGTH);
+    const tcb = g.tcb;
+    this.kernel.deliverFault(tcb, kind, length);
+    if (g.dead) return;
+    regs.set(saved);
+    if (tcb.state === "Running" && !tcb.inRunQueue) this.kernel.scheduler.enqueue(tcb);
   }
-
-  #exitThread(t: Thread): void {
-    this.#stopThread(t);
-    t.process.threads.delete(t.tid);
-    this.kernelTask.threads.delete(t.tid);
-    if (t.process.threads.size === 0) this.#exitProcess(t.process, 0, 0);
-  }
-
-  /** TCB Suspend: the thread never runs again; its reply, if any, is cancelled. */
-  #stopThread(t: Thread): void {
-    const g = this.#guests.get(t.tid);
-    if (g && !g.dead) {
-      g.dead = true;
-      this.kernel.tcbSuspend(this.kernel.rootTcb, g.tcbSlot);
-    }
-    this.kernelTask.threads.delete(t.tid);
-  }
-
-  #exitProcess(p: Process, status: number, signal: number): void {
-    if (!p.alive) return;
-    p.exitStatus = status;
-    p.killedBy = signal;
-    for (const t of p.threads.values()) this.#stopThread(t);
-    p.fds.closeAll();
-    if (p === this.#init) {
-      this.#exit = { status, signal };
-      this.#wake?.();
-    }
-  }
-}
-
-/** seL4 UnknownSyscall reply: length 1 rewrites RAX; a full-length reply every register. */
-function applyReply(g: GuestThread): void {
-  if (g.tcb.info.length >= FULL_LENGTH) g.vcpu.writeAll();
-  else g.vcpu.writeOne(RESULT);
 }

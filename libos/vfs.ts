@@ -7,6 +7,7 @@
 
 import type { FileSystem, FsDirPage, FsStat } from "../fs-task/file_system.ts";
 import { EINVAL, ENOTTY } from "../linux-abi/errno.ts";
+import { POLLIN, POLLOUT } from "../linux-abi/poll.ts";
 import { S_IFBLK, S_IFDIR, S_IFMT, S_IFREG } from "../linux-abi/stat.ts";
 import type { FileOps, IoctlAccess, IoResult } from "./file.ts";
 
@@ -60,6 +61,7 @@ export class Vfs {
 /** A file, directory or device opened through an fs-task. */
 export class FsFile implements FileOps {
   readonly seekable: boolean;
+  readonly readiness = null;
 
   constructor(
     readonly fs: FileSystem,
@@ -93,6 +95,10 @@ export class FsFile implements FileOps {
 
   ioctl(_request: number, _argp: number, _io: IoctlAccess): number {
     return this.fs.isatty(this.handle) ? -EINVAL : -ENOTTY;
+  }
+
+  poll(): number {
+    return POLLIN | POLLOUT;
   }
 
   release(): void {

@@ -1,16 +1,26 @@
 // Moving bytes between guest memory and files: the part read, pread64, readv, preadv,
-// sendfile and write share (Linux: fs/read_write.c, vfs_read/vfs_write).
+// sendfile and write share (Linux: fs/read_write.c, vfs_read/vfs_write), and where a
+// read or write on a stream blocks.
 //
-// A synchronous read goes straight into guest memory. A read that may wait lands in a
-// bounce buffer first: the guest could unmap its buffer while the thread is blocked,
-// and nothing may write into host memory the address space already gave back.
+// Files and directories answer at once (fs-task contract) and are read in place. A
+// stream (pipe, terminal) answers -EAGAIN when it would block: unless the description
+// is O_NONBLOCK, the thread then sleeps on the stream's readiness queue and tries again,
+// interruptibly, so a signal ends the wait without losing data. A blocking write goes
+// on until everything is written; interrupted part-way, it reports what it wrote.
+// Writing to a pipe with no reader raises SIGPIPE and fails with EPIPE.
 
-import { EBADF, EFAULT, EISDIR } from "../../linux-abi/errno.ts";
-import { O_ACCMODE, O_APPEND, O_RDONLY, O_WRONLY } from "../../linux-abi/fcntl.ts";
+import { EAGAIN, EBADF, EFAULT, EISDIR, EPIPE } from "../../linux-abi/errno.ts";
+import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY } from "../../linux-abi/fcntl.ts";
+import { SIGPIPE } from "../../linux-abi/signal.ts";
 import { S_IFDIR, S_IFMT } from "../../linux-abi/stat.ts";
-import type { OpenFile } from "../file.ts";
-import { PROT_READ, PROT_WRITE, type GuestMemory } from "../memory.ts";
+import type { IoResult, OpenFile } from "../file.ts";
+import { PROT_READ, PROT_WRITE } from "../memory.ts";
+import type { Thread } from "../process.ts";
+import { AGAIN, sleep } from "../wait_queue.ts";
+import type { KernelServices } from "./context.ts";
 
+// A stream read moves at most this much per call, as a pipe holds no more.
+const STREAM_CHUNK = 1 << 20;
 
 export function canRead(f: OpenFile): boolean {
   return (f.flags & O_ACCMODE) !== O_WRONLY;
@@ -20,44 +30,58 @@ export function canWrite(f: OpenFile): boolean {
   return (f.flags & O_ACCMODE) !== O_RDONLY;
 }
 
+/** `r` then `fn`, staying synchronous when `r` is a number. */
+export function then(r: IoResult, fn: (n: number) => number): IoResult {
+  return typeof r === "number" ? fn(r) : r.then(fn);
+}
+
 /** Read up to `len` bytes into guest memory. `offset` < 0 means the file position. */
-export function readToGuest(mem: GuestMemory, f: OpenFile, addr: number, len: number, offset: number): number | Promise<number> {
+export function readToGuest(t: Thread, f: OpenFile, addr: number, len: number, offset: number): IoResult {
   if (!canRead(f)) return -EBADF;
   if (len === 0) return 0;
+  const mem = t.process.memory;
+  if (!f.ops.seekable) return readStream(t, f, len, (bytes) => mem.write(addr, bytes));
   const usePos = offset < 0;
-  const at = usePos ? (f.ops.seekable ? f.offset : -1) : offset;
-  // Files and directories answer synchronously (fs-task contract): read in place.
-  if (f.ops.seekable) {
-    const direct = mem.view(addr, len, PROT_WRITE);
-    if (direct) {
-      const r = f.ops.read(direct, at);
-      return typeof r === "number" ? advance(f, usePos, isDirError(f, r)) : r.then((n) => advance(f, usePos, n));
-    }
-  }
+  const at = usePos ? f.offset : offset;
+  const direct = mem.view(addr, len, PROT_WRITE);
+  if (direct) return then(f.ops.read(direct, at), (n) => advance(f, usePos, isDirError(f, n)));
   if (!mem.forEachChunk(addr, len, PROT_WRITE, noop)) return -EFAULT;
   const bounce = new Uint8Array(len);
-  const r = f.ops.read(bounce, at);
-  const finish = (n: number): number => {
+  return then(f.ops.read(bounce, at), (n) => {
     if (n > 0 && !mem.write(addr, bounce.subarray(0, n))) return -EFAULT;
-    return advance(f, usePos, n);
-  };
-  return typeof r === "number" ? finish(isDirError(f, r)) : r.then(finish);
+    return advance(f, usePos, isDirError(f, n));
+  });
 }
 
-export function writeFromGuest(mem: GuestMemory, f: OpenFile, addr: number, len: number, offset: number): number | Promise<number> {
+/** A read from a stream, blocking unless O_NONBLOCK; `deliver` puts the bytes in place. */
+export function readStream(t: Thread, f: OpenFile, len: number, deliver: (bytes: Uint8Array) => boolean): IoResult {
+  const bounce = new Uint8Array(Math.min(len, STREAM_CHUNK));
+  const finish = (n: number): number => (n > 0 && !deliver(bounce.subarray(0, n)) ? -EFAULT : n);
+  const first = f.ops.read(bounce, -1);
+  if (typeof first !== "number") return first.then(finish);
+  if (first !== AGAIN || f.flags & O_NONBLOCK || !f.ops.readiness) return finish(first);
+  const attempt = (): number => {
+    const r = f.ops.read(bounce, -1);
+    return typeof r === "number" ? r : -EAGAIN;
+  };
+  return then(sleep(t, [f.ops.readiness], attempt), finish);
+}
+
+export function writeFromGuest(k: KernelServices, t: Thread, f: OpenFile, addr: number, len: number, offset: number): IoResult {
   if (!canWrite(f)) return -EBADF;
   if (len === 0) return 0;
-  const src = mem.view(addr, len, PROT_READ);
+  const src = t.process.memory.view(addr, len, PROT_READ);
   if (!src) return -EFAULT;
-  return writeBytes(f, src, offset);
+  // A stream may take the bytes later: keep a copy the guest cannot change meanwhile.
+  return writeBytes(k, t, f, f.ops.seekable ? src : src.slice(), offset);
 }
 
-export function writeBytes(f: OpenFile, src: Uint8Array, offset: number): number | Promise<number> {
+export function writeBytes(k: KernelServices, t: Thread, f: OpenFile, src: Uint8Array, offset: number): IoResult {
+  if (!f.ops.seekable) return then(writeStream(t, f, src), (n) => sigpipe(k, t, n));
   const usePos = offset < 0;
-  const at = usePos ? (f.ops.seekable ? f.offset : -1) : offset;
-  const r = f.ops.write(src, at);
-  const finish = (n: number): number => {
-    if (n < 0 || !usePos || !f.ops.seekable) return n;
+  const at = usePos ? f.offset : offset;
+  return then(f.ops.write(src, at), (n) => {
+    if (n < 0 || !usePos) return n;
     if (f.flags & O_APPEND) {
       const st = f.ops.stat();
       if (typeof st !== "number") f.offset = st.size;
@@ -65,12 +89,37 @@ export function writeBytes(f: OpenFile, src: Uint8Array, offset: number): number
       f.offset += n;
     }
     return n;
+  });
+}
+
+function writeStream(t: Thread, f: OpenFile, src: Uint8Array): IoResult {
+  let done = 0;
+  const attempt = (): number => {
+    while (done < src.length) {
+      const r = f.ops.write(src.subarray(done), -1);
+      if (typeof r !== "number" || r === AGAIN) return done > 0 && f.flags & O_NONBLOCK ? done : AGAIN;
+      if (r < 0) return done > 0 ? done : r;
+      done += r;
+    }
+    return done;
   };
-  return typeof r === "number" ? finish(r) : r.then(finish);
+  const first = f.ops.write(src, -1);
+  if (typeof first !== "number") return first;
+  if (first !== AGAIN && (first < 0 || first === src.length)) return first;
+  if (first > 0) done = first;
+  if (f.flags & O_NONBLOCK || !f.ops.readiness) return done > 0 ? done : first;
+  const r = sleep(t, [f.ops.readiness], attempt);
+  // Interrupted after some bytes went through: the write reports them.
+  return then(r, (n) => (n < 0 && done > 0 ? done : n));
+}
+
+function sigpipe(k: KernelServices, t: Thread, n: number): number {
+  if (n === -EPIPE) k.signalThread(t, SIGPIPE);
+  return n;
 }
 
 function advance(f: OpenFile, usePos: boolean, n: number): number {
-  if (n > 0 && usePos && f.ops.seekable) f.offset += n;
+  if (n > 0 && usePos) f.offset += n;
   return n;
 }
 

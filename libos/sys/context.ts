@@ -1,13 +1,19 @@
 // What a syscall handler may use besides its thread: the kernel-task's services.
 // Handlers return a result (≥ 0 or -errno), a Promise of one when the call has to wait
-// (the thread stays blocked; nothing else does), or NO_REPLY when the thread is gone.
+// (the thread stays blocked; nothing else does), RESUME when they rewrote the thread's
+// registers (exec, rt_sigreturn), or NO_REPLY when the thread is gone.
 
+import type { Siginfo } from "../../linux-abi/siginfo.ts";
+import type { Futexes } from "../futex.ts";
+import type { Terminal } from "../host_stream.ts";
 import type { Process, Thread } from "../process.ts";
+import type { UserContext } from "../signals.ts";
 import type { Vfs } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 
 export const NO_REPLY = Symbol("no reply");
-export type SyscallResult = number | Promise<number> | typeof NO_REPLY;
+export const RESUME = Symbol("resume with the rewritten registers");
+export type SyscallResult = number | Promise<number> | typeof NO_REPLY | typeof RESUME;
 export type SyscallHandler = (k: KernelServices, t: Thread, a: SyscallArgs) => SyscallResult;
 
 export interface KernelServices {
@@ -15,6 +21,10 @@ export interface KernelServices {
   readonly hostname: string;
   /** Milliseconds since the user kernel booted (uptime, times, sysinfo). */
   readonly bootTimeMs: number;
+  readonly processes: ReadonlyMap<number, Process>;
+  readonly threads: ReadonlyMap<number, Thread>;
+  readonly futexes: Futexes;
+  readonly terminal: Terminal;
   /** Ends the whole process: status is the exit code, or `signal` when killed. */
   exitProcess(p: Process, status: number, signal: number): void;
   exitThread(t: Thread, status: number): void;
@@ -22,4 +32,18 @@ export interface KernelServices {
   setTlsBase(t: Thread, base: number): void;
   /** Total and free bytes of the user kernel's memory quota. */
   memoryQuota(): { total: number; free: number };
+  /** The registers and FPU state of a thread blocked in the kernel-task. */
+  userContext(t: Thread): UserContext;
+  clone(t: Thread, flags: number, stack: number, parentTid: number, childTid: number, tls: number, exitSignal: number): SyscallResult;
+  execve(t: Thread, path: string, argv: string[], envp: string[]): SyscallResult;
+  reap(child: Process): void;
+  /** A signal to a process (or one of its threads). */
+  sendSignal(p: Process, info: Siginfo, thread?: Thread | null): void;
+  /** A signal the kernel raises for the thread itself (SIGPIPE). */
+  signalThread(t: Thread, sig: number): void;
+  forceSignal(t: Thread, info: Siginfo): void;
+  kill(sender: Thread, pid: number, info: Siginfo): number;
+  processGroup(pgid: number): Process[];
+  setpgid(t: Thread, pid: number, pgid: number): number;
+  setsid(t: Thread): number;
 }

@@ -123,8 +123,10 @@ export function sysGetdents64(_k: KernelServices, t: Thread, a: SyscallArgs): Sy
   const f = t.process.fds.get(a.int(0));
   if (!f) return -E.EBADF;
   const count = Math.min(a.uint(2), 1 << 20);
-  const out = t.process.memory.view(a.ptr(1), count, PROT_WRITE);
-  if (!out) return -E.EFAULT;
+  const mem = t.process.memory;
+  // The buffer may span several mappings: fill a copy, after checking it is writable.
+  if (!mem.forEachChunk(a.ptr(1), count, PROT_WRITE, () => {})) return -E.EFAULT;
+  const out = new Uint8Array(count);
   const page = f.ops.readdir(f.dirCookie, Math.max(1, Math.floor(count / 24)));
   if (typeof page === "number") return page;
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
@@ -148,7 +150,7 @@ export function sysGetdents64(_k: KernelServices, t: Thread, a: SyscallArgs): Sy
     at += reclen;
     f.dirCookie = e.nextCookie;
   }
-  return at;
+  return mem.write(a.ptr(1), out.subarray(0, at)) ? at : -E.EFAULT;
 }
 
 /** Getcwd implements Linux syscall getcwd(2). */

@@ -101,7 +101,7 @@ export function sysMadvise(_k: KernelServices, t: Thread, a: SyscallArgs): Sysca
   const addr = a.ptr(0), len = pageUp(a.size(1)), advice = a.int(2);
   if (addr % PAGE !== 0) return -E.EINVAL;
   if (advice === MADV_DONTNEED) {
-    if (!t.process.memory.forEachChunk(addr, len, 0, (c) => c.fill(0))) return -E.ENOMEM;
+    if (!t.process.memory.zero(addr, len)) return -E.ENOMEM;
   }
   return 0;
 }

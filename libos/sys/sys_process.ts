@@ -11,30 +11,38 @@ import {
 import { SIZEOF_SYSINFO, encodeSysinfo } from "../../linux-abi/sysinfo.ts";
 import { SIZEOF_NEW_UTSNAME, encodeNewUtsname } from "../../linux-abi/utsname.ts";
 import { PROT_READ } from "../memory.ts";
-import type { Thread } from "../process.ts";
+import type { Process, Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
-import { NO_REPLY, type KernelServices, type SyscallResult } from "./context.ts";
+import type { KernelServices, SyscallResult } from "./context.ts";
 import { putStruct } from "./_struct.ts";
-
-/** Exit implements Linux syscall exit(2): ends the calling thread. */
-export function sysExit(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  k.exitThread(t, a.int(0) & 0xff);
-  return NO_REPLY;
-}
-
-/** ExitGroup implements Linux syscall exit_group(2). */
-export function sysExitGroup(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  k.exitProcess(t.process, a.int(0) & 0xff, 0);
-  return NO_REPLY;
-}
 
 export const sysGetpid = (_k: KernelServices, t: Thread): SyscallResult => t.process.pid;
 export const sysGetppid = (_k: KernelServices, t: Thread): SyscallResult => t.process.ppid;
 export const sysGettid = (_k: KernelServices, t: Thread): SyscallResult => t.tid;
 export const sysGetuid = (_k: KernelServices, t: Thread): SyscallResult => t.process.creds.uid;
 export const sysGetgid = (_k: KernelServices, t: Thread): SyscallResult => t.process.creds.gid;
-/** Until sessions exist (process issue), a process leads its own group and session. */
-export const sysGetpgrp = (_k: KernelServices, t: Thread): SyscallResult => t.process.pid;
+export const sysGetpgrp = (_k: KernelServices, t: Thread): SyscallResult => t.process.pgid;
+
+function target(k: KernelServices, t: Thread, pid: number): Process | null {
+  const p = pid === 0 ? t.process : k.processes.get(pid);
+  return p && p.alive ? p : null;
+}
+
+/** Getpgid implements Linux syscall getpgid(2). */
+export function sysGetpgid(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return target(k, t, a.int(0))?.pgid ?? -E.ESRCH;
+}
+
+/** Getsid implements Linux syscall getsid(2). */
+export function sysGetsid(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return target(k, t, a.int(0))?.sid ?? -E.ESRCH;
+}
+
+/** Setpgid implements Linux syscall setpgid(2). */
+export const sysSetpgid = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => k.setpgid(t, a.int(0), a.int(1));
+
+/** Setsid implements Linux syscall setsid(2). */
+export const sysSetsid = (k: KernelServices, t: Thread): SyscallResult => k.setsid(t);
 
 /** Getgroups implements Linux syscall getgroups(2): the primary group only. */
 export function sysGetgroups(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
@@ -126,7 +134,7 @@ export function sysSysinfo(k: KernelServices, t: Thread, a: SyscallArgs): Syscal
   const info = {
     uptime: Math.floor((Date.now() - k.bootTimeMs) / 1000), loads: [0, 0, 0] as const,
     totalram: q.total, freeram: q.free, sharedram: 0, bufferram: 0, totalswap: 0, freeswap: 0,
-    procs: 1, totalhigh: 0, freehigh: 0, mem_unit: 1,
+    procs: k.processes.size, totalhigh: 0, freehigh: 0, mem_unit: 1,
   };
   return putStruct(t.process.memory, a.ptr(0), SIZEOF_SYSINFO, encodeSysinfo, info) ? 0 : -E.EFAULT;
 }
@@ -163,3 +171,19 @@ export function sysSchedGetaffinity(_k: KernelServices, t: Thread, a: SyscallArg
 }
 
 export const sysSchedYield = (): SyscallResult => 0;
+
+/** SchedSetaffinity implements Linux syscall sched_setaffinity(2): CPU 0 must be in the set. */
+export function sysSchedSetaffinity(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  if (a.int(0) !== 0 && !k.threads.has(a.int(0))) return -E.ESRCH;
+  const set = t.process.memory.view(a.ptr(2), Math.min(a.size(1), 128), PROT_READ);
+  if (!set) return -E.EFAULT;
+  return set.length > 0 && (set[0]! & 1) !== 0 ? 0 : -E.EINVAL;
+}
+
+/** Getcpu implements Linux syscall getcpu(2): CPU 0, node 0. */
+export function sysGetcpu(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const zero = new Uint8Array(4);
+  if (a.ptr(0) && !t.process.memory.write(a.ptr(0), zero)) return -E.EFAULT;
+  if (a.ptr(1) && !t.process.memory.write(a.ptr(1), zero)) return -E.EFAULT;
+  return 0;
+}

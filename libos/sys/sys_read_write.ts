@@ -7,7 +7,7 @@ import { PROT_READ, type GuestMemory } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
-import { canRead, canWrite, readToGuest, writeBytes, writeFromGuest } from "./_io.ts";
+import { canRead, canWrite, readStream, readToGuest, writeBytes, writeFromGuest } from "./_io.ts";
 
 const IOV_MAX = 1024;
 const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
@@ -19,13 +19,13 @@ function fileOf(t: Thread, fd: number): OpenFile | null {
 /** Read implements Linux syscall read(2). */
 export function sysRead(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const f = fileOf(t, a.int(0));
-  return f ? readToGuest(t.process.memory, f, a.ptr(1), a.size(2), -1) : -EBADF;
+  return f ? readToGuest(t, f, a.ptr(1), a.size(2), -1) : -EBADF;
 }
 
 /** Write implements Linux syscall write(2). */
-export function sysWrite(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+export function sysWrite(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const f = fileOf(t, a.int(0));
-  return f ? writeFromGuest(t.process.memory, f, a.ptr(1), a.size(2), -1) : -EBADF;
+  return f ? writeFromGuest(k, t, f, a.ptr(1), a.size(2), -1) : -EBADF;
 }
 
 /** Pread64 implements Linux syscall pread64(2). */
@@ -35,17 +35,17 @@ export function sysPread64(_k: KernelServices, t: Thread, a: SyscallArgs): Sysca
   const off = a.long(3);
   if (off < 0) return -EINVAL;
   if (!f.ops.seekable) return -ESPIPE;
-  return readToGuest(t.process.memory, f, a.ptr(1), a.size(2), off);
+  return readToGuest(t, f, a.ptr(1), a.size(2), off);
 }
 
 /** Pwrite64 implements Linux syscall pwrite64(2). */
-export function sysPwrite64(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+export function sysPwrite64(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const f = fileOf(t, a.int(0));
   if (!f) return -EBADF;
   const off = a.long(3);
   if (off < 0) return -EINVAL;
   if (!f.ops.seekable) return -ESPIPE;
-  return writeFromGuest(t.process.memory, f, a.ptr(1), a.size(2), off);
+  return writeFromGuest(k, t, f, a.ptr(1), a.size(2), off);
 }
 
 interface Iovec {
@@ -67,17 +67,6 @@ function readIovecs(mem: GuestMemory, addr: number, count: number): Iovec[] | nu
   return out;
 }
 
-/** Vectored reads stop at the first short segment, as a single read would. */
-async function readvAsync(mem: GuestMemory, f: OpenFile, iov: Iovec[], from: number, done: number, offset: number): Promise<number> {
-  for (let i = from; i < iov.length; i++) {
-    const r = await readToGuest(mem, f, iov[i]!.base, iov[i]!.len, offset < 0 ? -1 : offset + done);
-    if (r < 0) return done > 0 ? done : r;
-    done += r;
-    if (r < iov[i]!.len) break;
-  }
-  return done;
-}
-
 function doReadv(t: Thread, a: SyscallArgs, offset: number): SyscallResult {
   const f = fileOf(t, a.int(0));
   if (!f) return -EBADF;
@@ -85,20 +74,32 @@ function doReadv(t: Thread, a: SyscallArgs, offset: number): SyscallResult {
   const mem = t.process.memory;
   const iov = readIovecs(mem, a.ptr(1), a.int(2));
   if (typeof iov === "number") return iov;
+  if (!f.ops.seekable) {
+    // One stream read, scattered over the segments.
+    const total = iov.reduce((n, v) => n + v.len, 0);
+    return readStream(t, f, total, (bytes) => {
+      let at = 0;
+      for (const v of iov) {
+        if (at >= bytes.length) break;
+        const n = Math.min(v.len, bytes.length - at);
+        if (!mem.write(v.base, bytes.subarray(at, at + n))) return false;
+        at += n;
+      }
+      return true;
+    });
+  }
+  // Files answer at once: segment by segment, stopping at the first short one.
   let done = 0;
-  for (let i = 0; i < iov.length; i++) {
-    const r = readToGuest(mem, f, iov[i]!.base, iov[i]!.len, offset < 0 ? -1 : offset + done);
-    if (typeof r !== "number") {
-      return r.then((n) => (n < 0 ? (done > 0 ? done : n) : n < iov[i]!.len ? done + n : readvAsync(mem, f, iov, i + 1, done + n, offset)));
-    }
-    if (r < 0) return done > 0 ? done : r;
+  for (const v of iov) {
+    const r = readToGuest(t, f, v.base, v.len, offset < 0 ? -1 : offset + done);
+    if (typeof r !== "number" || r < 0) return done > 0 ? done : r;
     done += r;
-    if (r < iov[i]!.len) break;
+    if (r < v.len) break;
   }
   return done;
 }
 
-function doWritev(t: Thread, a: SyscallArgs, offset: number): SyscallResult {
+function doWritev(k: KernelServices, t: Thread, a: SyscallArgs, offset: number): SyscallResult {
   const f = fileOf(t, a.int(0));
   if (!f) return -EBADF;
   if (!canWrite(f)) return -EBADF;
@@ -111,21 +112,21 @@ function doWritev(t: Thread, a: SyscallArgs, offset: number): SyscallResult {
   let at = 0;
   for (const v of iov) {
     const src = mem.view(v.base, v.len, PROT_READ);
-    if (!src) return at > 0 ? writeBytes(f, buf.subarray(0, at), offset) : -EFAULT;
+    if (!src) return at > 0 ? writeBytes(k, t, f, buf.subarray(0, at), offset) : -EFAULT;
     buf.set(src, at);
     at += v.len;
   }
-  return writeBytes(f, buf, offset);
+  return writeBytes(k, t, f, buf, offset);
 }
 
 /** Readv implements Linux syscall readv(2). */
 export const sysReadv = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doReadv(t, a, -1);
 /** Writev implements Linux syscall writev(2). */
-export const sysWritev = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doWritev(t, a, -1);
+export const sysWritev = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doWritev(k, t, a, -1);
 /** Preadv implements Linux syscall preadv(2). */
 export const sysPreadv = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doReadv(t, a, Math.max(0, a.long(3)));
 /** Pwritev implements Linux syscall pwritev(2). */
-export const sysPwritev = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doWritev(t, a, Math.max(0, a.long(3)));
+export const sysPwritev = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doWritev(k, t, a, Math.max(0, a.long(3)));
 
 /** Lseek implements Linux syscall lseek(2). */
 export function sysLseek(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
@@ -150,7 +151,7 @@ export function sysLseek(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
 }
 
 /** Sendfile implements Linux syscall sendfile(2): file to file through one buffer. */
-export function sysSendfile(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+export function sysSendfile(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const out = fileOf(t, a.int(0));
   const inp = fileOf(t, a.int(1));
   if (!out || !inp || !canWrite(out) || !canRead(inp)) return -EBADF;
@@ -168,7 +169,7 @@ export function sysSendfile(_k: KernelServices, t: Thread, a: SyscallArgs): Sysc
   const r = inp.ops.read(buf, inp.ops.seekable ? at : -1);
   const finish = (n: number): number | Promise<number> => {
     if (n <= 0) return n;
-    const w = writeBytes(out, buf.subarray(0, n), -1);
+    const w = writeBytes(k, t, out, buf.subarray(0, n), -1);
     const done = (m: number): number => {
       if (m < 0) return m;
       if (offset >= 0) {

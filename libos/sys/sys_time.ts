@@ -1,6 +1,7 @@
-// Clocks and sleeping: clock_gettime, clock_getres, gettimeofday, time, nanosleep,
-// clock_nanosleep, times. Linux: kernel/time/. A sleeping thread's syscall answers from
-// a host timer; nothing spins.
+// Clocks, sleeping and timers: clock_gettime, clock_getres, gettimeofday, time,
+// nanosleep, clock_nanosleep, alarm, getitimer/setitimer, timer_create and friends,
+// times. Linux: kernel/time/. A sleeping thread's syscall answers from a host timer
+// (nothing spins), and a signal interrupts it.
 
 import * as E from "../../linux-abi/errno.ts";
 import type { Thread } from "../process.ts";
@@ -11,9 +12,17 @@ import {
   SIZEOF_TIMESPEC, SIZEOF_TIMEVAL, SIZEOF_TMS, decodeTimespec, encodeTimespec, encodeTimeval, encodeTms,
 } from "../../linux-abi/time.ts";
 
-const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3;
-const CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7;
-const TIMER_ABSTIME = 1;
+import {
+  CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME,
+  CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID, ITIMER_PROF, ITIMER_REAL, SIZEOF_ITIMERSPEC, SIZEOF_ITIMERVAL,
+  TIMER_ABSTIME, decodeItimerspec, decodeItimerval, encodeItimerspec, encodeItimerval,
+} from "../../linux-abi/time.ts";
+import { SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD_ID, SIZEOF_SIGEVENT, SI_KERNEL, SI_TIMER, decodeSigevent, type Sigevent } from "../../linux-abi/siginfo.ts";
+import { SIGALRM } from "../../linux-abi/signal.ts";
+import { PROT_READ } from "../memory.ts";
+import { ITIMER_REAL_ID, type Process } from "../process.ts";
+import { IntervalTimer } from "../timers.ts";
+import { ERESTARTNOHAND, sleepUntilSignal } from "../wait_queue.ts";
 const NS = 1_000_000_000n;
 
 // Real time is the host's; monotonic time is the host's monotonic clock.
@@ -81,15 +90,31 @@ export function sysTime(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
   return s;
 }
 
-function sleepNs(ns: bigint): Promise<number> | number {
+/**
+ * Sleep `ns` on the monotonic clock, interruptibly. Interrupted, it writes what is left
+ * to `remAddr` (if any) and fails with EINTR when a handler runs; with no handler it
+ * sleeps on (Linux restarts it through restart_block; here, for the time left).
+ */
+function sleepFor(t: Thread, ns: bigint, remAddr: number): SyscallResult {
   if (ns <= 0n) return 0;
-  return new Promise((resolve) => setTimeout(() => resolve(0), Number(ns / 1_000_000n) || 1));
+  const deadline = performance.now() + Number(ns) / 1e6;
+  const attempt = (): SyscallResult => then(sleepUntilSignal(t, deadline, -ERESTARTNOHAND), (r) => {
+    if (r !== -ERESTARTNOHAND) return r;
+    const left = BigInt(Math.max(0, Math.round((deadline - performance.now()) * 1e6)));
+    if (remAddr && !putTimespec(t, remAddr, left)) return -E.EFAULT;
+    return r;
+  });
+  return attempt();
+}
+
+function then(r: number | Promise<number>, fn: (n: number) => number): number | Promise<number> {
+  return typeof r === "number" ? fn(r) : r.then(fn);
 }
 
 /** Nanosleep implements Linux syscall nanosleep(2). */
 export function sysNanosleep(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const ns = getTimespec(t, a.ptr(0));
-  return typeof ns === "number" ? ns : sleepNs(ns);
+  return typeof ns === "number" ? ns : sleepFor(t, ns, a.ptr(1));
 }
 
 /** ClockNanosleep implements Linux syscall clock_nanosleep(2), relative and absolute. */
@@ -99,7 +124,140 @@ export function sysClockNanosleep(_k: KernelServices, t: Thread, a: SyscallArgs)
   if (now === null || clock === CLOCK_THREAD_CPUTIME_ID) return -E.EINVAL;
   const ns = getTimespec(t, a.ptr(2));
   if (typeof ns === "number") return ns;
-  return sleepNs(a.int(1) & TIMER_ABSTIME ? ns - now : ns);
+  const absolute = (a.int(1) & TIMER_ABSTIME) !== 0;
+  const r = sleepFor(t, absolute ? ns - now : ns, absolute ? 0 : a.ptr(3));
+  // clock_nanosleep returns the error instead of setting errno.
+  return r;
+}
+
+// ----- interval timers -----------------------------------------------------------------
+
+const msOf = (sec: number, sub: number, perSec: number): number => sec * 1000 + (sub * 1000) / perSec;
+
+function realTimer(k: KernelServices, p: Process): IntervalTimer {
+  let timer = p.timers.get(ITIMER_REAL_ID);
+  if (!timer) {
+    timer = new IntervalTimer(() => k.sendSignal(p, { layout: "kill", si_signo: SIGALRM, si_errno: 0, si_code: SI_KERNEL, si_pid: 0, si_uid: 0 }));
+    p.timers.set(ITIMER_REAL_ID, timer);
+  }
+  return timer;
+}
+
+function timevalOf(ms: number): { tv_sec: number; tv_usec: number } {
+  const us = Math.round(ms * 1000);
+  return { tv_sec: Math.floor(us / 1e6), tv_usec: us % 1e6 };
+}
+
+/** Alarm implements Linux syscall alarm(2): returns the seconds left of the previous alarm. */
+export function sysAlarm(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const timer = realTimer(k, t.process);
+  const left = timer.remainingMs();
+  timer.arm(a.uint(0) * 1000, 0);
+  return left > 0 ? Math.max(1, Math.round(left / 1000)) : 0;
+}
+
+function putItimer(t: Thread, addr: number, timer: IntervalTimer | undefined): boolean {
+  const it = { it_interval: timevalOf(timer?.intervalMs ?? 0), it_value: timevalOf(timer?.remainingMs() ?? 0) };
+  return putStruct(t.process.memory, addr, SIZEOF_ITIMERVAL, encodeItimerval, it);
+}
+
+/** Getitimer implements Linux syscall getitimer(2) for ITIMER_REAL; the CPU-time timers read as disarmed. */
+export function sysGetitimer(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const which = a.int(0);
+  if (which < ITIMER_REAL || which > ITIMER_PROF) return -E.EINVAL;
+  const timer = which === ITIMER_REAL ? t.process.timers.get(ITIMER_REAL_ID) : undefined;
+  return putItimer(t, a.ptr(1), timer) ? 0 : -E.EFAULT;
+}
+
+/** Setitimer implements Linux syscall setitimer(2) for ITIMER_REAL (ITIMER_VIRTUAL/PROF: EINVAL, no CPU-time accounting yet). */
+export function sysSetitimer(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  if (a.int(0) !== ITIMER_REAL) return -E.EINVAL;
+  const timer = realTimer(k, t.process);
+  if (a.ptr(2) && !putItimer(t, a.ptr(2), timer)) return -E.EFAULT;
+  if (a.ptr(1)) {
+    const it = getStruct(t.process.memory, a.ptr(1), SIZEOF_ITIMERVAL, decodeItimerval);
+    if (!it) return -E.EFAULT;
+    if (it.it_value.tv_usec < 0 || it.it_value.tv_usec >= 1e6 || it.it_interval.tv_usec < 0 || it.it_interval.tv_usec >= 1e6) return -E.EINVAL;
+    timer.arm(msOf(it.it_value.tv_sec, it.it_value.tv_usec, 1e6), msOf(it.it_interval.tv_sec, it.it_interval.tv_usec, 1e6));
+  }
+  return 0;
+}
+
+/** TimerCreate implements Linux syscall timer_create(2) for the real-time and monotonic clocks. */
+export function sysTimerCreate(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const clock = a.int(0), evAddr = a.ptr(1), idAddr = a.ptr(2);
+  if (![CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME].includes(clock)) return -E.EINVAL;
+  const p = t.process;
+  let ev: Sigevent = { sigev_value: 0n, sigev_signo: SIGALRM, sigev_notify: SIGEV_SIGNAL, sigev_notify_thread_id: 0 };
+  if (evAddr) {
+    const raw = p.memory.view(evAddr, SIZEOF_SIGEVENT, PROT_READ);
+    if (!raw) return -E.EFAULT;
+    ev = decodeSigevent(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), 0);
+  }
+  if (ev.sigev_notify !== SIGEV_NONE && (ev.sigev_signo < 1 || ev.sigev_signo > 64)) return -E.EINVAL;
+  let id = 0;
+  while (p.timers.has(id)) id++;
+  if (!evAddr) ev.sigev_value = BigInt(id);
+  const target = ev.sigev_notify === SIGEV_THREAD_ID ? k.threads.get(ev.sigev_notify_thread_id) ?? null : null;
+  if (ev.sigev_notify === SIGEV_THREAD_ID && (!target || target.process !== p)) return -E.EINVAL;
+  const timer = new IntervalTimer((self) => {
+    if (ev.sigev_notify === SIGEV_NONE) return;
+    const overrun = self.overrun;
+    self.overrun = 0;
+    k.sendSignal(p, { layout: "timer", si_signo: ev.sigev_signo, si_errno: 0, si_code: SI_TIMER, si_tid: id, si_overrun: overrun, si_value: ev.sigev_value }, target);
+  });
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, id, true);
+  if (!p.memory.write(idAddr, b)) return -E.EFAULT;
+  p.timers.set(id, timer);
+  return 0;
+}
+
+function posixTimer(t: Thread, id: number): IntervalTimer | null {
+  return id >= 0 ? t.process.timers.get(id) ?? null : null;
+}
+
+function putItimerspec(t: Thread, addr: number, timer: IntervalTimer): boolean {
+  const ts = (ms: number): { tv_sec: number; tv_nsec: number } => {
+    const ns = Math.round(ms * 1e6);
+    return { tv_sec: Math.floor(ns / 1e9), tv_nsec: ns % 1e9 };
+  };
+  return putStruct(t.process.memory, addr, SIZEOF_ITIMERSPEC, encodeItimerspec, { it_interval: ts(timer.intervalMs), it_value: ts(timer.remainingMs()) });
+}
+
+/** TimerSettime implements Linux syscall timer_settime(2), relative and TIMER_ABSTIME. */
+export function sysTimerSettime(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const timer = posixTimer(t, a.int(0));
+  if (!timer) return -E.EINVAL;
+  const spec = getStruct(t.process.memory, a.ptr(2), SIZEOF_ITIMERSPEC, decodeItimerspec);
+  if (!spec) return -E.EFAULT;
+  if (a.ptr(3) && !putItimerspec(t, a.ptr(3), timer)) return -E.EFAULT;
+  let value = msOf(spec.it_value.tv_sec, spec.it_value.tv_nsec, 1e9);
+  if (a.int(1) & TIMER_ABSTIME && value > 0) value = Math.max(1e-6, value - Date.now());
+  timer.arm(value, msOf(spec.it_interval.tv_sec, spec.it_interval.tv_nsec, 1e9));
+  return 0;
+}
+
+/** TimerGettime implements Linux syscall timer_gettime(2). */
+export function sysTimerGettime(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const timer = posixTimer(t, a.int(0));
+  if (!timer) return -E.EINVAL;
+  return putItimerspec(t, a.ptr(1), timer) ? 0 : -E.EFAULT;
+}
+
+/** TimerGetoverrun implements Linux syscall timer_getoverrun(2). */
+export function sysTimerGetoverrun(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const timer = posixTimer(t, a.int(0));
+  return timer ? timer.overrun : -E.EINVAL;
+}
+
+/** TimerDelete implements Linux syscall timer_delete(2). */
+export function sysTimerDelete(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const timer = posixTimer(t, a.int(0));
+  if (!timer) return -E.EINVAL;
+  timer.disarm();
+  t.process.timers.delete(a.int(0));
+  return 0;
 }
 
 /** Times implements Linux syscall times(2) in clock ticks of 100 Hz. */

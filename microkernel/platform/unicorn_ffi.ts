@@ -102,6 +102,9 @@ export interface UnicornApi {
   contextSave(uc: number, ctx: number): number;
   contextRestore(uc: number, ctx: number): number;
   contextFree(ctx: number): number;
+  /** Bytes of a context (header and CPU state), for copying one. */
+  contextSize(uc: number): number;
+  copyMemory(dst: number, src: number, size: number): void;
 }
 
 /** Native memory the process owns, reachable both as bytes and by address. */
@@ -142,6 +145,8 @@ export function unicorn(): UnicornApi {
   const contextSave = lib.func("int uc_context_save(uintptr_t uc, uintptr_t ctx)");
   const contextRestore = lib.func("int uc_context_restore(uintptr_t uc, uintptr_t ctx)");
   const contextFree = lib.func("int uc_context_free(uintptr_t ctx)");
+  const contextSize = lib.func("size_t uc_context_size(uintptr_t uc)");
+  const memcpy = koffi.load("libc.so.6").func("void *memcpy(uintptr_t dst, uintptr_t src, size_t n)");
 
   const check = (what: string, rc: number): void => {
     if (rc !== UC.ERR_OK) throw new Error(`Cannot ${what}: ${strerror(rc) as string}`);
@@ -195,6 +200,8 @@ export function unicorn(): UnicornApi {
     contextSave: contextSave as UnicornApi["contextSave"],
     contextRestore: contextRestore as UnicornApi["contextRestore"],
     contextFree: contextFree as UnicornApi["contextFree"],
+    contextSize: (uc) => Number(contextSize(uc)),
+    copyMemory: (dst, src, size) => void memcpy(dst, src, size),
   };
   return api;
 }

@@ -263,12 +263,13 @@ export class UnicornX86Engine implements CpuEngine {
       return vcpu;
     }
     // A fork or a new thread: every register the engine keeps (FPU, SSE, segment bases)
-    // comes from the parent's context, which may live in another engine.
+    // comes from the parent's saved context, copied, so no register file changes hands
+    // (the parent may be in the middle of its run, inside the syscall hook).
     const from = copyOf as UnicornVcpu;
     from.engine.#saveResident();
-    this.#saveResident();
-    this.#api.contextRestore(this.#uc, from.engine.#contexts.get(from)!);
-    this.#resident = vcpu;
+    const ctx = this.#api.contextAlloc(this.#uc);
+    this.#api.copyMemory(ctx, from.engine.#contexts.get(from)!, this.#api.contextSize(this.#uc));
+    this.#contexts.set(vcpu, ctx);
     vcpu.regs.set(from.regs.subarray(0, names.length * 2));
     return vcpu;
   }
@@ -295,6 +296,9 @@ export class UnicornX86Engine implements CpuEngine {
 
   /** Make `vcpu` the engine's resident register file (its FPU state, TLS base). */
   select(vcpu: Vcpu): void {
+    if (this.#running !== null && vcpu !== this.#running) {
+      throw new Error("Cannot switch register files while another thread of the engine runs");
+    }
     this.#switchTo(vcpu as UnicornVcpu);
   }
 

@@ -1,0 +1,131 @@
+// Pipes (Linux: fs/pipe.c): a ring of PIPE_CAPACITY bytes between a read end and a
+// write end, each an open file description.
+//
+// Neither end ever blocks here: an empty pipe reads -EAGAIN while a writer exists and
+// 0 (end of file) after the last one is gone; a full pipe writes -EAGAIN; a write of at
+// most PIPE_BUF bytes goes in whole or not at all; writing with no reader left is
+// -EPIPE (the syscall layer adds SIGPIPE). Every change notifies `readiness`, which
+// blocked readers and writers, poll and select wait on.
+
+import { EAGAIN, EFAULT, EINVAL, ENOTDIR, ENOTTY, EPIPE } from "../linux-abi/errno.ts";
+import { FIONREAD } from "../linux-abi/ioctl.ts";
+import { POLLERR, POLLHUP, POLLIN, POLLOUT } from "../linux-abi/poll.ts";
+import { S_IFIFO } from "../linux-abi/stat.ts";
+import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
+import type { FileOps, IoctlAccess } from "./file.ts";
+import { WaitQueue } from "./wait_queue.ts";
+
+export const PIPE_CAPACITY = 65536;
+export const PIPE_BUF = 4096;
+
+let nextPipeIno = 1;
+
+export class Pipe {
+  readonly #ring = new Uint8Array(PIPE_CAPACITY);
+  #head = 0;
+  #length = 0;
+  readers = 0;
+  writers = 0;
+  readonly readiness = new WaitQueue();
+  readonly ino = nextPipeIno++;
+  readonly #createdNs = BigInt(Date.now()) * 1_000_000n;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  read(dst: Uint8Array): number {
+    if (dst.length === 0) return 0;
+    if (this.#length === 0) return this.writers > 0 ? -EAGAIN : 0;
+    const n = Math.min(dst.length, this.#length);
+    const first = Math.min(n, PIPE_CAPACITY - this.#head);
+    dst.set(this.#ring.subarray(this.#head, this.#head + first));
+    if (n > first) dst.set(this.#ring.subarray(0, n - first), first);
+    this.#head = (this.#head + n) % PIPE_CAPACITY;
+    this.#length -= n;
+    if (this.#length === 0) this.#head = 0;
+    this.readiness.notify();
+    return n;
+  }
+
+  write(src: Uint8Array): number {
+    if (this.readers === 0) return -EPIPE;
+    if (src.length === 0) return 0;
+    const space = PIPE_CAPACITY - this.#length;
+    if (space === 0 || (src.length <= PIPE_BUF && space < src.length)) return -EAGAIN;
+    const n = Math.min(space, src.length);
+    const tail = (this.#head + this.#length) % PIPE_CAPACITY;
+    const first = Math.min(n, PIPE_CAPACITY - tail);
+    this.#ring.set(src.subarray(0, first), tail);
+    if (n > first) this.#ring.set(src.subarray(first, n), 0);
+    this.#length += n;
+    this.readiness.notify();
+    return n;
+  }
+
+  stat(): FsStat {
+    const t = this.#createdNs;
+    return {
+      dev: 0xc, ino: this.ino, mode: S_IFIFO | 0o600, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 0,
+      blksize: 4096, blocks: 0, atimeNs: t, mtimeNs: t, ctimeNs: t,
+    };
+  }
+}
+
+/** One end of a pipe, as an open file description sees it. */
+export class PipeEnd implements FileOps {
+  readonly seekable = false;
+  readonly path: string;
+
+  constructor(
+    readonly pipe: Pipe,
+    readonly writer: boolean,
+  ) {
+    if (writer) pipe.writers++;
+    else pipe.readers++;
+    this.path = `pipe:[${pipe.ino}]`;
+  }
+
+  get readiness(): WaitQueue {
+    return this.pipe.readiness;
+  }
+
+  read(dst: Uint8Array): number {
+    return this.writer ? -EINVAL : this.pipe.read(dst);
+  }
+
+  write(src: Uint8Array): number {
+    return this.writer ? this.pipe.write(src) : -EINVAL;
+  }
+
+  poll(): number {
+    const p = this.pipe;
+    if (this.writer) return (p.length < PIPE_CAPACITY ? POLLOUT : 0) | (p.readers === 0 ? POLLERR : 0);
+    return (p.length > 0 ? POLLIN : 0) | (p.writers === 0 ? POLLHUP : 0);
+  }
+
+  stat(): FsStat {
+    return this.pipe.stat();
+  }
+
+  readdir(): FsDirPage | number {
+    return -ENOTDIR;
+  }
+
+  truncate(): number {
+    return -EINVAL;
+  }
+
+  ioctl(request: number, argp: number, io: IoctlAccess): number {
+    if (request !== FIONREAD) return -ENOTTY;
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setInt32(0, this.pipe.length, true);
+    return io.write(argp, b) ? 0 : -EFAULT;
+  }
+
+  release(): void {
+    if (this.writer) this.pipe.writers--;
+    else this.pipe.readers--;
+    this.pipe.readiness.notify();
+  }
+}

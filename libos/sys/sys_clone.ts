@@ -1,0 +1,198 @@
+// Process lifetime: clone, clone3, fork, vfork, execve, execveat, wait4, waitid.
+// Linux: kernel/fork.c, fs/exec.c, kernel/exit.c. The work is the kernel-task's
+// (clone, execve, exitProcess, reap); these handlers decode arguments and encode results.
+
+import * as E from "../../linux-abi/errno.ts";
+import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
+import { CLONE_ARGS_SIZE_VER0, CLONE_VFORK, CLONE_VM, CSIGNAL, decodeCloneArgs } from "../../linux-abi/sched.ts";
+import { CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIZEOF_SIGINFO, encodeSiginfo } from "../../linux-abi/siginfo.ts";
+import { SIGCHLD, _NSIG as NSIG } from "../../linux-abi/signal.ts";
+import { P_ALL, P_PGID, P_PID, WCONTINUED, WEXITED, WNOHANG, WNOWAIT, WSTOPPED, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD } from "../../linux-abi/wait.ts";
+import { SIZEOF_RUSAGE, encodeRusage } from "../../linux-abi/resource.ts";
+import { PROT_READ } from "../memory.ts";
+import type { Process, Thread } from "../process.ts";
+import { AGAIN, sleep } from "../wait_queue.ts";
+import type { SyscallArgs } from "./args.ts";
+import { NO_REPLY, type KernelServices, type SyscallResult } from "./context.ts";
+import { readPath, resolveAt } from "./_path.ts";
+import { putStruct } from "./_struct.ts";
+
+const ARGV_MAX = 0x7fffffff;
+
+/** Clone implements Linux syscall clone(2) (x86-64 order: flags, stack, ptid, ctid, tls). */
+export function sysClone(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const flags = a.ptr(0);
+  return k.clone(t, flags, a.ptr(1), a.ptr(2), a.ptr(3), a.ptr(4), flags & CSIGNAL);
+}
+
+/** Clone3 implements Linux syscall clone3(2). */
+export function sysClone3(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const addr = a.ptr(0), size = a.size(1);
+  if (size < CLONE_ARGS_SIZE_VER0 || size > 4096) return -E.EINVAL;
+  const raw = t.process.memory.view(addr, size, PROT_READ);
+  if (!raw) return -E.EFAULT;
+  const args = decodeCloneArgs(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), 0, size);
+  if (args.exit_signal > NSIG || (args.stack === 0 && args.stack_size !== 0)) return -E.EINVAL;
+  if (args.set_tid !== 0 || args.cgroup !== 0) return -E.EINVAL;
+  const stackTop = args.stack ? args.stack + args.stack_size : 0;
+  return k.clone(t, args.flags, stackTop, args.parent_tid, args.child_tid, args.tls, args.exit_signal);
+}
+
+/** Fork implements Linux syscall fork(2). */
+export const sysFork = (k: KernelServices, t: Thread): SyscallResult => k.clone(t, 0, 0, 0, 0, 0, SIGCHLD);
+
+/** Vfork implements Linux syscall vfork(2): the parent waits until the child execs or exits. */
+export const sysVfork = (k: KernelServices, t: Thread): SyscallResult => k.clone(t, CLONE_VM | CLONE_VFORK, 0, 0, 0, 0, SIGCHLD);
+
+/** A NULL-terminated array of string pointers (argv, envp). */
+function readStrings(t: Thread, addr: number): string[] | number {
+  const out: string[] = [];
+  if (addr === 0) return out;
+  const mem = t.process.memory;
+  for (let i = 0; i < ARGV_MAX; i++) {
+    const p = mem.u64(addr + i * 8);
+    if (p === null) return -E.EFAULT;
+    if (p === 0) return out;
+    const s = mem.readCString(p, 128 * 1024);
+    if (s === null) return -E.EFAULT;
+    out.push(s);
+  }
+  return -E.E2BIG;
+}
+
+function doExecve(k: KernelServices, t: Thread, path: string | number, argvAddr: number, envpAddr: number): SyscallResult {
+  if (typeof path === "number") return path;
+  const argv = readStrings(t, argvAddr);
+  if (typeof argv === "number") return argv;
+  const envp = readStrings(t, envpAddr);
+  if (typeof envp === "number") return envp;
+  return k.execve(t, path, argv, envp);
+}
+
+/** Execve implements Linux syscall execve(2). */
+export function sysExecve(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const p = readPath(t, a.ptr(0));
+  return doExecve(k, t, typeof p === "number" ? p : resolveAt(t, -100, p), a.ptr(1), a.ptr(2));
+}
+
+/** Execveat implements Linux syscall execveat(2). */
+export function sysExecveat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const flags = a.int(4);
+  if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return -E.EINVAL;
+  const p = readPath(t, a.ptr(1));
+  return doExecve(k, t, typeof p === "number" ? p : resolveAt(t, a.int(0), p, (flags & AT_EMPTY_PATH) !== 0), a.ptr(2), a.ptr(3));
+}
+
+/** Exit implements Linux syscall exit(2): ends the calling thread. */
+export function sysExit(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  k.exitThread(t, a.int(0) & 0xff);
+  return NO_REPLY;
+}
+
+/** ExitGroup implements Linux syscall exit_group(2). */
+export function sysExitGroup(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  k.exitProcess(t.process, a.int(0) & 0xff, 0);
+  return NO_REPLY;
+}
+
+type Which = { kind: "any" } | { kind: "pid"; id: number } | { kind: "pgid"; id: number };
+
+interface ChildEvent {
+  child: Process;
+  code: number;
+  /** Exit code or signal, as waitid's si_status. */
+  status: number;
+  /** wait4's status word. */
+  wstatus: number;
+}
+
+/**
+ * The first child matching `which` with something to report, under `options`; consumes
+ * the report unless WNOWAIT. AGAIN: matching children exist but none has news; ECHILD: none.
+ */
+function findChildEvent(k: KernelServices, parent: Process, which: Which, options: number): ChildEvent | number {
+  let any = false;
+  for (const c of parent.children) {
+    if (which.kind === "pid" && c.pid !== which.id) continue;
+    if (which.kind === "pgid" && c.pgid !== which.id) continue;
+    // __WCLONE selects children that report with a signal other than SIGCHLD.
+    if (!(options & __WALL) && (c.exitSignal !== SIGCHLD) !== ((options & __WCLONE) !== 0)) continue;
+    any = true;
+    if (c.state === "zombie" && options & WEXITED) {
+      const code = c.killedBy ? (c.coreDumped ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
+      const ev = { child: c, code, status: c.killedBy || c.exitCode, wstatus: c.waitStatus };
+      if (!(options & WNOWAIT)) k.reap(c);
+      return ev;
+    }
+    if (c.stopReport && options & WSTOPPED) {
+      const ev = { child: c, code: CLD_STOPPED, status: c.stopReport, wstatus: (c.stopReport << 8) | 0x7f };
+      if (!(options & WNOWAIT)) c.stopReport = 0;
+      return ev;
+    }
+    if (c.continuedReport && options & WCONTINUED) {
+      if (!(options & WNOWAIT)) c.continuedReport = false;
+      return { child: c, code: CLD_CONTINUED, status: SIGCHLD, wstatus: 0xffff };
+    }
+  }
+  return any ? AGAIN : -E.ECHILD;
+}
+
+function waitFor(k: KernelServices, t: Thread, which: Which, options: number, report: (ev: ChildEvent) => number): SyscallResult {
+  const p = t.process;
+  const attempt = (): number => {
+    const ev = findChildEvent(k, p, which, options);
+    if (typeof ev !== "number") return report(ev);
+    return ev === AGAIN && options & WNOHANG ? 0 : ev;
+  };
+  return sleep(t, [p.childEvents], attempt);
+}
+
+/** Wait4 implements Linux syscall wait4(2). */
+export function sysWait4(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const pid = a.int(0), statusAddr = a.ptr(1), options = a.int(2), rusageAddr = a.ptr(3);
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) return -E.EINVAL;
+  const which: Which = pid === -1 ? { kind: "any" } : pid > 0 ? { kind: "pid", id: pid } : { kind: "pgid", id: pid === 0 ? t.process.pgid : -pid };
+  return waitFor(k, t, which, options | WEXITED, (ev) => {
+    const mem = t.process.memory;
+    if (statusAddr) {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setInt32(0, ev.wstatus, true);
+      if (!mem.write(statusAddr, b)) return -E.EFAULT;
+    }
+    if (rusageAddr && !putStruct(mem, rusageAddr, SIZEOF_RUSAGE, encodeRusage, zeroRusage())) return -E.EFAULT;
+    return ev.child.pid;
+  });
+}
+
+/** Waitid implements Linux syscall waitid(2). */
+export function sysWaitid(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const idtype = a.int(0), id = a.int(1), infoAddr = a.ptr(2), options = a.int(3);
+  if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) return -E.EINVAL;
+  if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -E.EINVAL;
+  const which: Which | null = idtype === P_ALL ? { kind: "any" } : idtype === P_PID ? { kind: "pid", id }
+    : idtype === P_PGID ? { kind: "pgid", id: id === 0 ? t.process.pgid : id } : null;
+  if (!which) return -E.EINVAL;
+  const mem = t.process.memory;
+  const r = waitFor(k, t, which, options, (ev) => {
+    if (infoAddr) {
+      const b = new Uint8Array(SIZEOF_SIGINFO);
+      encodeSiginfo(new DataView(b.buffer), 0, {
+        layout: "chld", si_signo: SIGCHLD, si_errno: 0, si_code: ev.code, si_pid: ev.child.pid, si_uid: ev.child.creds.uid,
+        si_status: ev.status, si_utime: 0, si_stime: 0,
+      });
+      if (!mem.write(infoAddr, b)) return -E.EFAULT;
+    }
+    return 0;
+  });
+  // WNOHANG with nothing to report: the siginfo's si_pid reads 0.
+  if (r === 0 && infoAddr && options & WNOHANG) mem.write(infoAddr, new Uint8Array(SIZEOF_SIGINFO));
+  return r;
+}
+
+function zeroRusage(): Parameters<typeof encodeRusage>[2] {
+  const tv = { tv_sec: 0, tv_usec: 0 };
+  return {
+    ru_utime: tv, ru_stime: tv, ru_maxrss: 0, ru_ixrss: 0, ru_idrss: 0, ru_isrss: 0, ru_minflt: 0, ru_majflt: 0,
+    ru_nswap: 0, ru_inblock: 0, ru_oublock: 0, ru_msgsnd: 0, ru_msgrcv: 0, ru_nsignals: 0, ru_nvcsw: 0, ru_nivcsw: 0,
+  };
+}

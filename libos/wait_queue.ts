@@ -1,0 +1,99 @@
+// Sleeping inside the kernel-task: wait queues and a thread's one blocking sleep.
+//
+//   WaitQueue  owned by whatever threads wait for (a pipe's data, a child's exit, a
+//              futex word, a tty's input); notify() asks every sleeper to look again.
+//   sleep()    a blocking syscall: `retry` runs now and after each notification; the
+//              first result other than AGAIN answers the syscall. A signal interrupts
+//              the sleep, a deadline ends it, and a thread that dies cancels it. A
+//              sleep that ends for any of those reasons has left every queue, so a
+//              later wake-up never consumes data for a thread that stopped waiting.
+//
+// As in Linux (wait_event_interruptible), the retry is the whole truth: a wake-up is
+// only a hint to look again.
+
+import { EAGAIN, ETIMEDOUT } from "../linux-abi/errno.ts";
+import type { Thread } from "./process.ts";
+
+/** What `retry` returns while the thread must keep waiting. */
+export const AGAIN = -EAGAIN;
+
+/** Internal result: interrupted by a signal; restart the syscall unless a handler without SA_RESTART runs (Linux's ERESTARTSYS). */
+export const ERESTARTSYS = 512;
+/** Internal result: interrupted; restart only when no handler runs (pause, sigsuspend, nanosleep). */
+export const ERESTARTNOHAND = 514;
+
+export type Waker = () => void;
+
+export class WaitQueue {
+  readonly #wakers = new Set<Waker>();
+
+  add(w: Waker): void {
+    this.#wakers.add(w);
+  }
+
+  delete(w: Waker): void {
+    this.#wakers.delete(w);
+  }
+
+  get size(): number {
+    return this.#wakers.size;
+  }
+
+  notify(): void {
+    for (const w of this.#wakers) w();
+  }
+}
+
+export interface SleepOptions {
+  /** performance.now() time at which the sleep ends with `onTimeout`. */
+  deadline?: number;
+  onTimeout?: number;
+  /** Result when a signal interrupts (default -ERESTARTSYS). */
+  interrupted?: number;
+  /** Only SIGKILL ends the sleep (vfork's wait for the child). */
+  killableOnly?: boolean;
+}
+
+/** How a signal or a death reaches a sleeping thread. */
+export interface Sleeper {
+  readonly killableOnly: boolean;
+  /** End the sleep with the interrupted result. */
+  interrupt(): void;
+  /** End the sleep with `result` (a dying thread: nobody reads it). */
+  end(result: number): void;
+}
+
+export function sleep(t: Thread, queues: readonly WaitQueue[], retry: () => number, opts: SleepOptions = {}): number | Promise<number> {
+  const first = retry();
+  if (first !== AGAIN) return first;
+  const interrupted = opts.interrupted ?? -ERESTARTSYS;
+  if (!opts.killableOnly && t.signalPending()) return interrupted;
+  if (opts.deadline !== undefined && opts.deadline <= performance.now()) return opts.onTimeout ?? -ETIMEDOUT;
+  return new Promise<number>((resolve) => {
+    let timer: NodeJS.Timeout | null = null;
+    let done = false;
+    const finish = (r: number): void => {
+      if (done) return;
+      done = true;
+      for (const q of queues) q.delete(wake);
+      if (timer) clearTimeout(timer);
+      if (t.sleeper === sleeper) t.sleeper = null;
+      resolve(r);
+    };
+    const wake = (): void => {
+      const r = retry();
+      if (r !== AGAIN) finish(r);
+    };
+    const sleeper: Sleeper = { killableOnly: opts.killableOnly ?? false, interrupt: () => finish(interrupted), end: finish };
+    for (const q of queues) q.add(wake);
+    if (opts.deadline !== undefined) {
+      timer = setTimeout(() => finish(opts.onTimeout ?? -ETIMEDOUT), Math.max(0, opts.deadline - performance.now()));
+    }
+    t.sleeper = sleeper;
+  });
+}
+
+/** A sleep that only a signal or the deadline ends (pause, nanosleep, sigsuspend). */
+export function sleepUntilSignal(t: Thread, deadline: number | undefined, interrupted: number, onTimeout = 0): number | Promise<number> {
+  return sleep(t, [], () => AGAIN, { deadline, onTimeout, interrupted });
+}
