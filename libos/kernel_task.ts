@@ -422,7 +422,7 @@ export class KernelTask implements KernelServices {
   /** The first process (pid 1): std streams, the host's cwd. Throws on a bad program. */
   spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials): Process {
     const guestPath = resolvePath(cwd, path);
-    const image = this.#readProgram(guestPath, 0, argv);
+    const image = this.#readProgram(guestPath, path, 0, argv);
     if (typeof image === "number") throw new Error(`Cannot run ${path}: ${errnoText(image)}`);
     if ("error" in image) throw image.error;
     const memory = this.machine.newSpace();
@@ -517,6 +517,7 @@ export class KernelTask implements KernelServices {
     child.pgid = p.pgid;
     child.sid = p.sid;
     child.envp = p.envp;
+    child.rlimits = new Map(p.rlimits);
     const ct = new Thread(tid, child);
     ct.sigmask = t.sigmask;
     ct.altStack = { ...t.altStack };
@@ -559,17 +560,17 @@ export class KernelTask implements KernelServices {
    * process image: other threads die, close-on-exec descriptors close, handled signals
    * return to their default action.
    */
-  execve(t: Thread, path: string, argv: string[], envp: string[]): SyscallResult {
+  execve(t: Thread, path: string, given: string, argv: string[], envp: string[]): SyscallResult {
     const p = t.process;
     if (argv.reduce((n, a) => n + a.length + 1, 0) + envp.reduce((n, e) => n + e.length + 1, 0) > ARG_MAX) return -E2BIG;
-    const image = this.#readProgram(path, 0, argv);
+    const image = this.#readProgram(path, given, 0, argv);
     if (typeof image === "number") return image;
     if ("error" in image) return -ENOEXEC;
     const memory = this.machine.newSpace();
     if (!memory) return -ENOMEM;
     let loaded;
     try {
-      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds: p.creds });
+      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds: p.creds });
     } catch (e) {
       memory.release();
       this.machine.shareSpace(memory);
@@ -607,7 +608,7 @@ export class KernelTask implements KernelServices {
   }
 
   /** The program at `path`: an ELF image, or a `#!` script's interpreter (recursively). */
-  #readProgram(path: string, depth: number, argv: string[]): { elf: ReturnType<typeof parseElf>; file: Uint8Array; exe: string; argv: string[] } | { error: Error } | number {
+  #readProgram(path: string, given: string, depth: number, argv: string[]): { elf: ReturnType<typeof parseElf>; file: Uint8Array; exe: string; argv: string[] } | { error: Error } | number {
     if (depth > BINPRM_MAX_RECURSION) return -ELOOP;
     const real = this.#procExe(path);
     const { fs, inner } = this.vfs.route(real);
@@ -625,8 +626,8 @@ export class KernelTask implements KernelServices {
       const sp = line.search(/[ \t]/);
       const interp = sp < 0 ? line : line.slice(0, sp);
       const arg = sp < 0 ? "" : line.slice(sp).trim();
-      const next = [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)];
-      return this.#readProgram(resolvePath("/", interp), depth + 1, next);
+      const next = [interp, ...(arg ? [arg] : []), given, ...argv.slice(1)];
+      return this.#readProgram(resolvePath("/", interp), interp, depth + 1, next);
     }
     if (file.length < 4 || new DataView(file.buffer, file.byteOffset).getUint32(0, true) !== ELF_MAGIC) return -ENOEXEC;
     try {

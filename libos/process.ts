@@ -15,6 +15,7 @@
 // capability: badge = tid, so a syscall message names its thread without a lookup table
 // in the microkernel.
 
+import type { Rlimit } from "../linux-abi/resource.ts";
 import type { Siginfo } from "../linux-abi/siginfo.ts";
 import { SIGRTMIN, type Sigaction, type Sigset } from "../linux-abi/signal.ts";
 import type { FdTable } from "./file.ts";
@@ -119,6 +120,8 @@ export class Process {
   cpuMs = 0;
   /** Environment as exec gave it (/proc/PID/environ). */
   envp: string[] = [];
+  /** Resource limits set with setrlimit/prlimit (the others are the defaults). */
+  rlimits = new Map<number, Rlimit>();
   /** alarm/setitimer(ITIMER_REAL) and timer_create timers, by id (ITIMER_REAL_ID for the first). */
   readonly timers = new Map<number, IntervalTimer>();
 

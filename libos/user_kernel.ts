@@ -33,8 +33,6 @@ import { NO_REPLY, RESUME } from "./sys/context.ts";
 import { Vfs } from "./vfs.ts";
 
 const SLICE_US = 20_000;
-// Let timers and host I/O run at least this often while guests compute.
-const YIELD_EVERY_MS = 10;
 // What an address space costs besides its pages: the engine's own memory (translation
 // cache, page tables), charged to the quota so a fork bomb runs out of quota, not host.
 const ENGINE_BYTES = 4 * 1024 * 1024;
@@ -381,6 +379,7 @@ export class UserKernel implements Machine {
     if (!g || !g.parked) return;
     g.parked = false;
     this.kernel.tcbResume(this.kernel.rootTcb, g.tcbSlot);
+    this.#wake?.();
   }
 
   context(t: Thread): UserContext {
@@ -419,7 +418,6 @@ export class UserKernel implements Machine {
     const host = this.#forwardHostSignals();
     // A guest waiting forever waits as on Linux: the host process stays up.
     const keepAlive = setInterval(() => {}, 1 << 30);
-    let lastYield = performance.now();
     try {
       while (!this.#exit) {
         this.#flushDeferred();
@@ -428,7 +426,6 @@ export class UserKernel implements Machine {
           // Every thread waits (a timer, host I/O, a child): sleep until a reply arrives.
           await new Promise<void>((resolve) => (this.#wake = resolve));
           this.#wake = null;
-          lastYield = performance.now();
           continue;
         }
         const g = this.#byTcb.get(tcb);
@@ -444,10 +441,9 @@ export class UserKernel implements Machine {
         const budget = scheduler.size > 0 ? SLICE_US : SLICE_US * 5;
         const stop = g.engine.run(g.vcpu, budget, () => this.#onSyscall(g, tcb));
         this.#afterStop(g, tcb, stop);
-        if (stop.kind === "preempted" || performance.now() - lastYield > YIELD_EVERY_MS) {
-          await new Promise<void>((r) => setImmediate(r));
-          lastYield = performance.now();
-        }
+        // Wake-ups, replies that settled and host events run before the next pick (a run
+        // ends only when a thread blocks, is preempted, faults or changes state).
+        await new Promise<void>((r) => setImmediate(r));
       }
       this.#flushDeferred();
       return this.#exit;

@@ -24,6 +24,20 @@ export const ERESTARTNOHAND = 514;
 
 export type Waker = () => void;
 
+// Queues notified since the last wake-up pass. Wake-ups run after the code that caused
+// them (as a Linux wake-up only makes a sleeper runnable): a reader's read notifying
+// a writer whose retry notifies the reader again must not re-enter the reader's retry.
+const notified = new Set<WaitQueue>();
+let passScheduled = false;
+
+function wakeUpPass(): void {
+  passScheduled = false;
+  for (const q of notified) {
+    notified.delete(q);
+    q.wakeAll();
+  }
+}
+
 export class WaitQueue {
   readonly #wakers = new Set<Waker>();
 
@@ -39,7 +53,17 @@ export class WaitQueue {
     return this.#wakers.size;
   }
 
+  /** Ask every sleeper to look again, once the current work is done. */
   notify(): void {
+    if (this.#wakers.size === 0) return;
+    notified.add(this);
+    if (!passScheduled) {
+      passScheduled = true;
+      queueMicrotask(wakeUpPass);
+    }
+  }
+
+  wakeAll(): void {
     for (const w of this.#wakers) w();
   }
 }

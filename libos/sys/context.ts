@@ -35,7 +35,8 @@ export interface KernelServices {
   /** The registers and FPU state of a thread blocked in the kernel-task. */
   userContext(t: Thread): UserContext;
   clone(t: Thread, flags: number, stack: number, parentTid: number, childTid: number, tls: number, exitSignal: number): SyscallResult;
-  execve(t: Thread, path: string, argv: string[], envp: string[]): SyscallResult;
+  /** `path` resolved; `given` as the caller wrote it (a #! script's argument). */
+  execve(t: Thread, path: string, given: string, argv: string[], envp: string[]): SyscallResult;
   reap(child: Process): void;
   /** A signal to a process (or one of its threads). */
   sendSignal(p: Process, info: Siginfo, thread?: Thread | null): void;

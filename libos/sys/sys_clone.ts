@@ -3,7 +3,7 @@
 // (clone, execve, exitProcess, reap); these handlers decode arguments and encode results.
 
 import * as E from "../../linux-abi/errno.ts";
-import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
+import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
 import { CLONE_ARGS_SIZE_VER0, CLONE_VFORK, CLONE_VM, CSIGNAL, decodeCloneArgs } from "../../linux-abi/sched.ts";
 import { CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIZEOF_SIGINFO, encodeSiginfo } from "../../linux-abi/siginfo.ts";
 import { SIGCHLD, _NSIG as NSIG } from "../../linux-abi/signal.ts";
@@ -60,19 +60,20 @@ function readStrings(t: Thread, addr: number): string[] | number {
   return -E.E2BIG;
 }
 
-function doExecve(k: KernelServices, t: Thread, path: string | number, argvAddr: number, envpAddr: number): SyscallResult {
+function doExecve(k: KernelServices, t: Thread, given: string, path: string | number, argvAddr: number, envpAddr: number): SyscallResult {
   if (typeof path === "number") return path;
   const argv = readStrings(t, argvAddr);
   if (typeof argv === "number") return argv;
   const envp = readStrings(t, envpAddr);
   if (typeof envp === "number") return envp;
-  return k.execve(t, path, argv, envp);
+  return k.execve(t, path, given, argv, envp);
 }
 
 /** Execve implements Linux syscall execve(2). */
 export function sysExecve(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const p = readPath(t, a.ptr(0));
-  return doExecve(k, t, typeof p === "number" ? p : resolveAt(t, -100, p), a.ptr(1), a.ptr(2));
+  if (typeof p === "number") return p;
+  return doExecve(k, t, p, resolveAt(t, AT_FDCWD, p), a.ptr(1), a.ptr(2));
 }
 
 /** Execveat implements Linux syscall execveat(2). */
@@ -80,7 +81,8 @@ export function sysExecveat(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
   const flags = a.int(4);
   if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return -E.EINVAL;
   const p = readPath(t, a.ptr(1));
-  return doExecve(k, t, typeof p === "number" ? p : resolveAt(t, a.int(0), p, (flags & AT_EMPTY_PATH) !== 0), a.ptr(2), a.ptr(3));
+  if (typeof p === "number") return p;
+  return doExecve(k, t, p, resolveAt(t, a.int(0), p, (flags & AT_EMPTY_PATH) !== 0), a.ptr(2), a.ptr(3));
 }
 
 /** Exit implements Linux syscall exit(2): ends the calling thread. */

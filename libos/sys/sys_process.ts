@@ -6,7 +6,7 @@ import { release, version } from "node:os";
 import * as E from "../../linux-abi/errno.ts";
 import {
   RLIMIT_AS, RLIMIT_CORE, RLIMIT_CPU, RLIMIT_DATA, RLIMIT_FSIZE, RLIMIT_MEMLOCK, RLIMIT_NOFILE, RLIMIT_NPROC,
-  RLIMIT_RSS, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SIZEOF_RLIMIT, encodeRlimit, type Rlimit,
+  RLIMIT_RSS, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SIZEOF_RLIMIT, decodeRlimit, encodeRlimit, type Rlimit,
 } from "../../linux-abi/resource.ts";
 import { SIZEOF_SYSINFO, encodeSysinfo } from "../../linux-abi/sysinfo.ts";
 import { SIZEOF_NEW_UTSNAME, encodeNewUtsname } from "../../linux-abi/utsname.ts";
@@ -14,7 +14,8 @@ import { PROT_READ } from "../memory.ts";
 import type { Process, Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
-import { putStruct } from "./_struct.ts";
+import { getStruct, putStruct } from "./_struct.ts";
+import { FD_LIMIT } from "../file.ts";
 
 export const sysGetpid = (_k: KernelServices, t: Thread): SyscallResult => t.process.pid;
 export const sysGetppid = (_k: KernelServices, t: Thread): SyscallResult => t.process.ppid;
@@ -104,22 +105,49 @@ function putRlimit(t: Thread, addr: number, lim: Rlimit): boolean {
   return putStruct(t.process.memory, addr, SIZEOF_RLIMIT, encodeRlimit, lim);
 }
 
-/** Prlimit64 implements Linux syscall prlimit64(2); setting is accepted within the hard limit. */
-export function sysPrlimit64(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const pid = a.int(0), res = a.int(1), newp = a.ptr(2), oldp = a.ptr(3);
-  if (pid !== 0 && pid !== t.process.pid) return -E.ESRCH;
-  const lim = LIMITS.get(res) ?? (res >= 0 && res < RLIM_NLIMITS ? UNLIMITED : null);
-  if (!lim) return -E.EINVAL;
-  if (oldp && !putRlimit(t, oldp, lim)) return -E.EFAULT;
-  if (newp && !t.process.memory.view(newp, 16, PROT_READ)) return -E.EFAULT;
+function limitOf(p: Process, res: number): Rlimit | null {
+  return p.rlimits.get(res) ?? LIMITS.get(res) ?? (res >= 0 && res < RLIM_NLIMITS ? UNLIMITED : null);
+}
+
+/** Set a limit as Linux's do_prlimit checks it: soft ≤ hard; raising the hard limit needs root. */
+function setLimit(p: Process, res: number, next: Rlimit): number {
+  const cur = limitOf(p, res)!;
+  const big = (v: number | bigint): bigint => BigInt(v);
+  if (big(next.rlim_cur) > big(next.rlim_max)) return -E.EINVAL;
+  if (big(next.rlim_max) > big(cur.rlim_max) && p.creds.uid !== 0) return -E.EPERM;
+  if (res === RLIMIT_NOFILE && big(next.rlim_max) > big(FD_LIMIT)) return -E.EPERM;
+  p.rlimits.set(res, next);
   return 0;
+}
+
+/** Prlimit64 implements Linux syscall prlimit64(2). Limits are kept per process and inherited; NOFILE is capped at the descriptor table's size. */
+export function sysPrlimit64(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const pid = a.int(0), res = a.int(1), newp = a.ptr(2), oldp = a.ptr(3);
+  const p = pid === 0 ? t.process : k.processes.get(pid);
+  if (!p || !p.alive) return -E.ESRCH;
+  const lim = limitOf(p, res);
+  if (!lim) return -E.EINVAL;
+  let next: Rlimit | null = null;
+  if (newp) {
+    next = getStruct(t.process.memory, newp, SIZEOF_RLIMIT, decodeRlimit);
+    if (!next) return -E.EFAULT;
+  }
+  if (oldp && !putRlimit(t, oldp, lim)) return -E.EFAULT;
+  return next ? setLimit(p, res, next) : 0;
 }
 
 /** Getrlimit implements Linux syscall getrlimit(2). */
 export function sysGetrlimit(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const lim = LIMITS.get(a.int(0));
+  const lim = limitOf(t.process, a.int(0));
   if (!lim) return -E.EINVAL;
   return putRlimit(t, a.ptr(1), lim) ? 0 : -E.EFAULT;
+}
+
+/** Setrlimit implements Linux syscall setrlimit(2). */
+export function sysSetrlimit(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  if (!limitOf(t.process, a.int(0))) return -E.EINVAL;
+  const next = getStruct(t.process.memory, a.ptr(1), SIZEOF_RLIMIT, decodeRlimit);
+  return next ? setLimit(t.process, a.int(0), next) : -E.EFAULT;
 }
 
 /** Uname implements Linux syscall uname(2): the host kernel's release, as qemu-user reports it. */

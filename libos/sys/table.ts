@@ -97,6 +97,7 @@ const ROWS: Row[] = [
   ["umask", file.sysUmask],
   ["gettimeofday", time.sysGettimeofday],
   ["getrlimit", proc.sysGetrlimit],
+  ["setrlimit", proc.sysSetrlimit],
   ["sysinfo", proc.sysSysinfo],
   ["times", time.sysTimes],
   ["getuid", proc.sysGetuid],
