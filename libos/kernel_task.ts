@@ -36,7 +36,7 @@ import { FdTable } from "./file.ts";
 import { HostInput, HostStream, Terminal } from "./host_stream.ts";
 import { OpenFile } from "./file.ts";
 import { loadElf } from "./loader.ts";
-import type { GuestMemory } from "./memory.ts";
+import { GuestMemory, type VSpace } from "./memory.ts";
 import { FsContext, ITIMER_REAL_ID, Process, SignalHandlers, Thread, type Credentials } from "./process.ts";
 import { dequeue, getReg, getSignedReg, nextSignal, setReg, setupFrame, type UserContext } from "./signals.ts";
 import { SyscallArgs } from "./sys/args.ts";
@@ -91,6 +91,8 @@ const BINPRM_MAX_RECURSION = 4;
 const ARG_MAX = 2 * 1024 * 1024;
 const PID_MAX = 32768;
 const ELF_MAGIC = 0x464c457f;
+// init's address space: it runs no code, so it has no memory to map.
+const NO_MEMORY: VSpace = { allocate: () => null, release() {}, map: () => false, unmap() {}, protect() {} };
 
 export class KernelTask implements KernelServices {
   readonly vfs: Vfs;
@@ -106,7 +108,11 @@ export class KernelTask implements KernelServices {
   readonly #reported = new Set<number>();
   readonly #stdin = new HostInput(0);
   #nextPid = 1;
+  #current: Thread | null = null;
+  /** pid 1: the user kernel's own init, which adopts orphans and reaps them (as docker --init). */
   #init: Process | null = null;
+  /** The program the user kernel was started with; its exit ends the user kernel. */
+  #main: Process | null = null;
 
   constructor(opts: KernelTaskOptions) {
     this.vfs = opts.vfs;
@@ -121,6 +127,7 @@ export class KernelTask implements KernelServices {
   protected(badge: number, words: Uint32Array): SyscallResult {
     const t = this.threads.get(badge);
     if (!t) return NO_REPLY;
+    this.#current = t;
     const nr = words[SYSCALL_NR * 2]!;
     const entry = words[SYSCALL_NR * 2 + 1] === 0 ? SYSCALLS[nr] : undefined;
     const args = this.#args;
@@ -196,7 +203,7 @@ export class KernelTask implements KernelServices {
       readBytes: (addr, len) => memory.view(addr, len, 0)?.slice() ?? null,
       readCString: (addr, max) => memory.readCString(addr, max),
     };
-    const prefix = this.processes.size > 1 || t.process.threads.size > 1 ? `[pid ${t.tid}] ` : "";
+    const prefix = this.threads.size > 1 ? `[pid ${t.tid}] ` : "";
     const head = prefix + formatSyscallEntry(nr, argv, mem);
     const entry = SYSCALLS[nr];
     let result: SyscallResult;
@@ -321,7 +328,8 @@ export class KernelTask implements KernelServices {
    */
   sendSignal(p: Process, info: Siginfo, thread: Thread | null = null): void {
     const sig = info.si_signo;
-    if (!p.alive || sig === 0) return;
+    // init has no threads and no handlers: like Linux's init, it takes no signals.
+    if (!p.alive || sig === 0 || p === this.#init) return;
     if (sig === SIGKILL) {
       this.exitProcess(p, 0, SIGKILL);
       return;
@@ -389,7 +397,7 @@ export class KernelTask implements KernelServices {
   /** kill(2)'s targets: pid > 0 one process, 0 the caller's group, -1 everyone, < -1 a group. */
   kill(sender: Thread, pid: number, info: Siginfo): number {
     const targets = pid > 0 ? [this.processes.get(pid)].filter((p): p is Process => p !== undefined && p.alive)
-      : pid === -1 ? [...this.processes.values()].filter((p) => p.alive && p.pid !== 1 && p !== sender.process)
+      : pid === -1 ? [...this.processes.values()].filter((p) => p.alive && p !== this.#init && p !== sender.process)
       : this.processGroup(pid === 0 ? sender.process.pgid : -pid);
     if (targets.length === 0) return -ESRCH;
     if (info.si_signo !== 0) for (const p of targets) this.sendSignal(p, info);
@@ -402,9 +410,10 @@ export class KernelTask implements KernelServices {
 
   /** A signal from the host (Ctrl-C on the terminal, SIGTERM to the launcher). */
   hostSignal(sig: number, toForeground: boolean): void {
-    const init = this.#init;
-    if (!init) return;
-    const pgid = toForeground && this.terminal.foregroundPgrp ? this.terminal.foregroundPgrp : init.pgid;
+    const main = this.#main;
+    if (!main) return;
+    if (!toForeground) return this.sendSignal(main, kernelInfo(sig));
+    const pgid = this.terminal.foregroundPgrp || main.pgid;
     for (const p of this.processGroup(pgid)) this.sendSignal(p, kernelInfo(sig));
   }
 
@@ -419,12 +428,19 @@ export class KernelTask implements KernelServices {
     return -1;
   }
 
-  /** The first process (pid 1): std streams, the host's cwd. Throws on a bad program. */
+  /**
+   * Boot the process tree: pid 1, the user kernel's init (a process of the kernel-task
+   * with no threads: it adopts orphans and reaps them), and the program as pid 2 with
+   * the host's standard streams and cwd. Throws on a program that cannot run.
+   */
   spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials): Process {
     const guestPath = resolvePath(cwd, path);
     const image = this.#readProgram(guestPath, path, 0, argv);
     if (typeof image === "number") throw new Error(`Cannot run ${path}: ${errnoText(image)}`);
     if ("error" in image) throw image.error;
+    const init = new Process(this.#allocPid(), null, new GuestMemory(NO_MEMORY), new FdTable(), new FsContext("/"), new SignalHandlers(), creds, "/sbin/init", ["init"], 0);
+    this.processes.set(init.pid, init);
+    this.#init = init;
     const memory = this.machine.newSpace();
     if (!memory) throw new RangeError(`Cannot run ${path}: the memory quota is too small`);
     const fds = new FdTable();
@@ -433,7 +449,8 @@ export class KernelTask implements KernelServices {
     fds.install(new OpenFile(new HostStream(1, "/dev/stdout", null, this.terminal, caller), 1), false);
     fds.install(new OpenFile(new HostStream(2, "/dev/stderr", null, this.terminal, caller), 1), false);
     const pid = this.#allocPid();
-    const p = new Process(pid, null, memory, fds, new FsContext(cwd), new SignalHandlers(), creds, image.exe, image.argv, SIGCHLD);
+    const p = new Process(pid, init, memory, fds, new FsContext(cwd), new SignalHandlers(), creds, image.exe, image.argv, SIGCHLD);
+    init.children.add(p);
     this.machine.shareSpace(memory);
     p.envp = envp;
     this.terminal.sid = p.sid;
@@ -443,7 +460,7 @@ export class KernelTask implements KernelServices {
     t.name = baseName(image.exe);
     this.#register(t);
     this.processes.set(pid, p);
-    this.#init = p;
+    this.#main = p;
     if (!this.machine.startThread(t, null, null, (regs) => {
       setReg(regs, Msg.rip, loaded.entry);
       setReg(regs, Msg.rsp, loaded.stackPointer);
@@ -460,18 +477,13 @@ export class KernelTask implements KernelServices {
   #ttyCaller(): ReturnType<HostStream["caller"]> {
     // The ioctl runs inside the calling thread's syscall: the current caller is whoever
     // is in the kernel-task now, which `current` records.
-    const p = this.current?.process ?? this.#init!;
+    const p = this.current?.process ?? this.#main!;
     return { sid: p.sid, pgid: p.pgid, pid: p.pid, sessionLeader: p.sid === p.pid, pgrpExists: (g) => this.processGroup(g).some((q) => q.sid === p.sid) };
   }
 
   /** The thread whose syscall is being served (for objects that need the caller). */
   get current(): Thread | null {
     return this.#current;
-  }
-  #current: Thread | null = null;
-
-  setCurrent(t: Thread | null): void {
-    this.#current = t;
   }
 
   /** clone(2)/clone3(2)/fork/vfork. Returns the child's tid, or a Promise for vfork. */
@@ -631,10 +643,22 @@ export class KernelTask implements KernelServices {
     }
     if (file.length < 4 || new DataView(file.buffer, file.byteOffset).getUint32(0, true) !== ELF_MAGIC) return -ENOEXEC;
     try {
-      return { elf: parseElf(file), file, exe: real, argv };
+      return { elf: parseElf(file), file, exe: this.#followLinks(real), argv };
     } catch (e) {
       return { error: e as Error };
     }
+  }
+
+  /** The file a path's final symlinks lead to (/proc/self/exe names it, as Linux's does). */
+  #followLinks(path: string): string {
+    let p = path;
+    for (let i = 0; i < 40; i++) {
+      const { fs, inner } = this.vfs.route(p);
+      const target = fs.readlink(inner);
+      if (typeof target !== "string") return p;
+      p = resolvePath(p.slice(0, p.lastIndexOf("/")) || "/", target);
+    }
+    return p;
   }
 
   /** /proc/self/exe and /proc/PID/exe name the executable (busybox re-executes itself so). */
@@ -685,22 +709,26 @@ export class KernelTask implements KernelServices {
     p.coreDumped = core;
     p.stopped = false;
     this.#releaseVfork(p);
-    const init = this.#init;
-    for (const c of p.children) {
-      c.parent = init;
-      if (init && init !== p) {
-        init.children.add(c);
-        if (c.state === "zombie") init.childEvents.notify();
-      }
+    const heir = this.#reaperFor(p);
+    for (const c of [...p.children]) {
+      c.parent = heir;
+      heir.children.add(c);
+      if (c.state !== "zombie") continue;
+      if (heir === this.#init) this.reap(c);
+      else heir.childEvents.notify();
     }
     p.children.clear();
-    if (p === init) {
+    if (p === this.#main) {
       for (const q of [...this.processes.values()]) if (q !== p) this.exitProcess(q, 0, SIGKILL);
       this.machine.initExited(p);
       return;
     }
     const parent = p.parent;
     if (!parent) return;
+    if (parent === this.#init) {
+      this.reap(p);
+      return;
+    }
     const act = parent.sigactions.get(SIGCHLD);
     if (p.exitSignal === SIGCHLD && act && (act.sa_handler === SIG_IGN || act.sa_flags & SA_NOCLDWAIT)) {
       this.reap(p);
@@ -709,6 +737,12 @@ export class KernelTask implements KernelServices {
     }
     const code = signal ? (core ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
     this.#notifyParent(p, code, signal || status & 0xff);
+  }
+
+  /** Who adopts the children of `p`: the nearest living subreaper above it, else init. */
+  #reaperFor(p: Process): Process {
+    for (let a = p.parent; a; a = a.parent) if (a.alive && a.childSubreaper) return a;
+    return this.#init!;
   }
 
   /** A waited-for zombie leaves the process table. */

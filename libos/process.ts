@@ -108,6 +108,8 @@ export class Process {
   continuedReport = false;
   /** exit_group in progress: threads die as they next reach the kernel-task. */
   exiting = false;
+  /** PR_SET_CHILD_SUBREAPER: orphaned descendants are re-parented here, not to init. */
+  childSubreaper = false;
   /** vfork: the parent waits here until this process execs or exits. */
   vforkDone: WaitQueue | null = null;
   /** Signal the parent gets when this process exits (SIGCHLD, or clone's CSIGNAL). */
@@ -139,8 +141,10 @@ export class Process {
     exitSignal: number,
   ) {
     this.parent = parent;
-    this.pgid = parent?.pgid ?? pid;
-    this.sid = parent?.sid ?? pid;
+    // The first process's group and session are outside the user kernel, as for init
+    // in a Linux pid namespace: both read as 0.
+    this.pgid = parent?.pgid ?? 0;
+    this.sid = parent?.sid ?? 0;
     this.exitSignal = exitSignal;
   }
 

@@ -167,9 +167,9 @@ export function sysSysinfo(k: KernelServices, t: Thread, a: SyscallArgs): Syscal
   return putStruct(t.process.memory, a.ptr(0), SIZEOF_SYSINFO, encodeSysinfo, info) ? 0 : -E.EFAULT;
 }
 
-const PR_SET_NAME = 15, PR_GET_NAME = 16;
+const PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
 
-/** Prctl implements Linux syscall prctl(2) for the thread name; other options are EINVAL. */
+/** Prctl implements Linux syscall prctl(2) for the thread name and the child subreaper; other options are EINVAL. */
 export function sysPrctl(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const p = t.process;
   switch (a.int(0)) {
@@ -182,6 +182,14 @@ export function sysPrctl(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
     case PR_GET_NAME: {
       const b = new Uint8Array(16);
       b.set(new TextEncoder().encode(t.name).subarray(0, 15));
+      return p.memory.write(a.ptr(1), b) ? 0 : -E.EFAULT;
+    }
+    case PR_SET_CHILD_SUBREAPER:
+      p.childSubreaper = a.ptr(1) !== 0;
+      return 0;
+    case PR_GET_CHILD_SUBREAPER: {
+      const b = new Uint8Array(4);
+      b[0] = p.childSubreaper ? 1 : 0;
       return p.memory.write(a.ptr(1), b) ? 0 : -E.EFAULT;
     }
     default:

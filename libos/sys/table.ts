@@ -117,7 +117,7 @@ const ROWS: Row[] = [
   ["rt_sigsuspend", sig.sysRtSigsuspend],
   ["sigaltstack", sig.sysSigaltstack],
   ["arch_prctl", proc.sysArchPrctl, "partial", "ARCH_SET_FS"],
-  ["prctl", proc.sysPrctl, "partial", "PR_SET_NAME, PR_GET_NAME"],
+  ["prctl", proc.sysPrctl, "partial", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER"],
   ["gettid", proc.sysGettid],
   ["tkill", sig.sysTkill],
   ["time", time.sysTime],
