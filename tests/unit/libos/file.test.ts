@@ -13,6 +13,8 @@ function tracked(path = "/f"): { file: OpenFile; releases: () => number } {
     readdir: () => -20,
     truncate: () => 0,
     ioctl: () => -25,
+    poll: () => 5,
+    readiness: null,
     release: () => void released++,
   };
   return { file: new OpenFile(ops, 2), releases: () => released };
