@@ -19,7 +19,8 @@
 // The CPU side (address spaces, vCPUs, TCBs) is the user kernel's, reached through
 // `Machine`; signal frames are in signals.ts, the syscalls in sys/.
 
-import { E2BIG, EACCES, EINTR, ELOOP, ENOENT, ENOEXEC, ENOMEM, ENOSYS, EPERM, ESRCH } from "../linux-abi/errno.ts";
+import { isatty } from "node:tty";
+import { E2BIG, EACCES, EINTR, ELOOP, ENOENT, ENOEXEC, ENOMEM, ENOSYS, ENXIO, EPERM, ESRCH } from "../linux-abi/errno.ts";
 import {
   BUS_ADRALN, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR,
   SEGV_MAPERR, SI_KERNEL, TRAP_BRKPT, type Siginfo,
@@ -32,7 +33,7 @@ import {
 import { CLONE_FILES, CLONE_FS, CLONE_PARENT, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID } from "../linux-abi/sched.ts";
 import { FSR_MAPPED, Msg, SYSCALL_INSN_BYTES, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector } from "../syscall-shim/x86_64.ts";
 import { ElfError, parseElf } from "./elf.ts";
-import { FdTable } from "./file.ts";
+import { FdTable, type FileOps } from "./file.ts";
 import { HostInput, HostStream, Terminal } from "./host_stream.ts";
 import { OpenFile } from "./file.ts";
 import { loadElf } from "./loader.ts";
@@ -404,8 +405,9 @@ export class KernelTask implements KernelServices {
     return 0;
   }
 
+  /** Members of a process group; zombies count, as their pids keep the group alive. */
   processGroup(pgid: number): Process[] {
-    return [...this.processes.values()].filter((p) => p.alive && p.pgid === pgid);
+    return [...this.processes.values()].filter((p) => p.pgid === pgid && p !== this.#init);
   }
 
   /** A signal from the host (Ctrl-C on the terminal, SIGTERM to the launcher). */
@@ -479,6 +481,18 @@ export class KernelTask implements KernelServices {
     // is in the kernel-task now, which `current` records.
     const p = this.current?.process ?? this.#main!;
     return { sid: p.sid, pgid: p.pgid, pid: p.pid, sessionLeader: p.sid === p.pid, pgrpExists: (g) => this.processGroup(g).some((q) => q.sid === p.sid) };
+  }
+
+  /**
+   * Devices the kernel-task itself backs: /dev/tty is the controlling terminal of the
+   * caller's session (the host terminal), ENXIO for a process without one.
+   * Null: an ordinary path for the file systems.
+   */
+  kernelDevice(t: Thread, path: string): FileOps | number | null {
+    if (path !== "/dev/tty") return null;
+    const hostFd = [0, 1, 2].find((fd) => isatty(fd));
+    if (hostFd === undefined || this.terminal.sid !== t.process.sid) return -ENXIO;
+    return new HostStream(hostFd, "/dev/tty", hostFd === 0 ? this.#stdin : null, this.terminal, () => this.#ttyCaller());
   }
 
   /** The thread whose syscall is being served (for objects that need the caller). */

@@ -18,7 +18,7 @@
 
 import { hostname } from "node:os";
 import { DevFs, HostFs } from "../fs-task/mod.ts";
-import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGWINCH } from "../linux-abi/signal.ts";
+import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
 import { EIO } from "../linux-abi/errno.ts";
 import { FaultLabel, Kernel, KernelError, Rights, RootSlot, setWord, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
 import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
@@ -453,10 +453,10 @@ export class UserKernel implements Machine {
     }
   }
 
-  /** Ctrl-C, Ctrl-\ and window changes go to the terminal's foreground group; SIGTERM and SIGHUP to init. */
+  /** Ctrl-C, Ctrl-\, Ctrl-Z and window changes go to the terminal's foreground group; SIGTERM and SIGHUP to the program. */
   #forwardHostSignals(): () => void {
     const handlers: [NodeJS.Signals, number, boolean][] = [
-      ["SIGINT", SIGINT, true], ["SIGQUIT", SIGQUIT, true], ["SIGWINCH", SIGWINCH, true],
+      ["SIGINT", SIGINT, true], ["SIGQUIT", SIGQUIT, true], ["SIGTSTP", SIGTSTP, true], ["SIGWINCH", SIGWINCH, true],
       ["SIGTERM", SIGTERM, false], ["SIGHUP", SIGHUP, false],
     ];
     const installed = handlers.map(([name, sig, fg]) => {

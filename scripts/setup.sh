@@ -11,7 +11,7 @@
 #   2. the CPU engine: Unicorn 2.1.4 (the official release's libunicorn.so.2, taken
 #      from its PyPI wheel) into .deps/unicorn/; fallback: Debian's libunicorn2.
 #      LIBOS_UNICORN=/path/to/libunicorn.so.2 skips this part.
-#   3. guest programs and tools for the tests: busybox-static, musl-tools
+#   3. guest programs and tools for the tests: busybox-static, musl-tools, tmux
 #      (and qemu-user with --bench); installed with apt-get when root, else a hint.
 #   4. the TypeScript build into dist/ when any source is newer than dist/.build-stamp.
 #
@@ -121,6 +121,7 @@ missing_pkgs() {
   local out=()
   has_pkg busybox-static busybox || out+=(busybox-static)
   has_pkg musl-tools musl-gcc || out+=(musl-tools)
+  has_pkg tmux tmux || out+=(tmux)
   if [ "$BENCH" = 1 ]; then has_pkg qemu-user qemu-x86_64 || out+=(qemu-user); fi
   echo "${out[*]:-}"
 }

@@ -4,6 +4,7 @@
 // registers (exec, rt_sigreturn), or NO_REPLY when the thread is gone.
 
 import type { Siginfo } from "../../linux-abi/siginfo.ts";
+import type { FileOps } from "../file.ts";
 import type { Futexes } from "../futex.ts";
 import type { Terminal } from "../host_stream.ts";
 import type { Process, Thread } from "../process.ts";
@@ -47,4 +48,6 @@ export interface KernelServices {
   processGroup(pgid: number): Process[];
   setpgid(t: Thread, pid: number, pgid: number): number;
   setsid(t: Thread): number;
+  /** A device the kernel-task backs itself (/dev/tty), or null for the file systems. */
+  kernelDevice(t: Thread, path: string): FileOps | number | null;
 }

@@ -19,7 +19,12 @@ import { pathArg } from "./_path.ts";
 import { procReadlink } from "./_procfs.ts";
 
 
+const DESCRIPTION_FLAGS = ~(F.O_CREAT | F.O_EXCL | F.O_TRUNC | F.O_CLOEXEC | F.O_NOCTTY);
+
 function openPath(k: KernelServices, t: Thread, path: string, flags: number, mode: number): SyscallResult {
+  const device = k.kernelDevice(t, path);
+  if (typeof device === "number") return device;
+  if (device) return t.process.fds.install(new OpenFile(device, flags & DESCRIPTION_FLAGS), (flags & F.O_CLOEXEC) !== 0);
   const { fs, inner } = k.vfs.route(path);
   const finish = (handle: number): number => {
     if (handle < 0) return handle;
@@ -28,7 +33,7 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
       fs.close(handle);
       return st;
     }
-    const file = new OpenFile(new FsFile(fs, handle, path, st.mode), flags & ~(F.O_CREAT | F.O_EXCL | F.O_TRUNC | F.O_CLOEXEC | F.O_NOCTTY));
+    const file = new OpenFile(new FsFile(fs, handle, path, st.mode), flags & DESCRIPTION_FLAGS);
     return t.process.fds.install(file, (flags & F.O_CLOEXEC) !== 0);
   };
   const h = fs.open(inner, flags, mode & ~t.process.umask & 0o7777);
