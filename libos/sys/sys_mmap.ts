@@ -1,6 +1,7 @@
 // Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise. Linux: mm/mmap.c,
 // mm/mprotect.c, mm/mremap.c. Private file mappings are filled by reading the file
 // (the pages are the process's own copy, as after a private write fault on Linux).
+// Private memory is copied on write after fork; MAP_SHARED anonymous memory is shared.
 
 import * as E from "../../linux-abi/errno.ts";
 import {
@@ -34,7 +35,9 @@ export function sysMmap(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
   if (fixed && addr + size > USER_TOP) return -E.ENOMEM;
 
   if (flags & MAP_ANONYMOUS) {
-    return mem.mmapAnonymous(addr, size, prot, fixed);
+    // MAP_SHARED anonymous memory stays one object across fork; MAP_GROWSDOWN and
+    // MAP_NORESERVE need nothing more (pages cost quota only when the block is made).
+    return mem.mmapAnonymous(addr, size, prot, fixed, type !== MAP_PRIVATE);
   }
   const f = t.process.fds.get(fd);
   if (!f) return -E.EBADF;

@@ -19,6 +19,7 @@ import {
 } from "../../linux-abi/time.ts";
 import { SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD_ID, SIZEOF_SIGEVENT, SI_KERNEL, SI_TIMER, decodeSigevent, type Sigevent } from "../../linux-abi/siginfo.ts";
 import { SIGALRM } from "../../linux-abi/signal.ts";
+import { RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD, SIZEOF_RUSAGE, encodeRusage } from "../../linux-abi/resource.ts";
 import { PROT_READ } from "../memory.ts";
 import { ITIMER_REAL_ID, type Process } from "../process.ts";
 import { IntervalTimer } from "../timers.ts";
@@ -269,4 +270,18 @@ export function sysTimes(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
     if (!putStruct(t.process.memory, a.ptr(0), SIZEOF_TMS, encodeTms, tms)) return -E.EFAULT;
   }
   return ticks;
+}
+
+/** Getrusage implements Linux syscall getrusage(2): CPU time is the host's for the user kernel; counters are zero. */
+export function sysGetrusage(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const who = a.int(0);
+  if (who !== RUSAGE_SELF && who !== RUSAGE_CHILDREN && who !== RUSAGE_THREAD) return -E.EINVAL;
+  const tv = (us: number): { tv_sec: number; tv_usec: number } => ({ tv_sec: Math.floor(us / 1e6), tv_usec: Math.floor(us % 1e6) });
+  const cpu = who === RUSAGE_CHILDREN ? { user: t.process.childCpuMs * 1000, system: 0 } : process.cpuUsage();
+  const usage = {
+    ru_utime: tv(cpu.user), ru_stime: tv(cpu.system), ru_maxrss: Math.floor(process.memoryUsage().rss / 1024), ru_ixrss: 0,
+    ru_idrss: 0, ru_isrss: 0, ru_minflt: 0, ru_majflt: 0, ru_nswap: 0, ru_inblock: 0, ru_oublock: 0, ru_msgsnd: 0,
+    ru_msgrcv: 0, ru_nsignals: 0, ru_nvcsw: 0, ru_nivcsw: 0,
+  };
+  return putStruct(t.process.memory, a.ptr(1), SIZEOF_RUSAGE, encodeRusage, usage) ? 0 : -E.EFAULT;
 }

@@ -98,6 +98,7 @@ const ROWS: Row[] = [
   ["gettimeofday", time.sysGettimeofday],
   ["getrlimit", proc.sysGetrlimit],
   ["setrlimit", proc.sysSetrlimit],
+  ["getrusage", time.sysGetrusage, "partial", "CPU time is the user kernel's; the counters are zero"],
   ["sysinfo", proc.sysSysinfo],
   ["times", time.sysTimes],
   ["getuid", proc.sysGetuid],
