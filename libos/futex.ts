@@ -34,8 +34,11 @@ export class Futexes {
     this.#add(w);
     const opts: SleepOptions = { deadline, onTimeout: -ETIMEDOUT };
     const r = sleep(t, [w.queue], () => (w.woken ? 0 : AGAIN), opts);
+    // A waiter that was woken reports the wake-up even if a signal or the timeout also
+    // ended its sleep: the wake was counted for it and must not be lost.
     const leave = (n: number): number => {
-      if (!w.woken) this.#remove(w);
+      if (w.woken) return 0;
+      this.#remove(w);
       return n;
     };
     return typeof r === "number" ? leave(r) : r.then(leave);

@@ -57,6 +57,8 @@ export interface VSpace {
 interface HostBlock {
   readonly id: number;
   mem: HostMemory;
+  /** The VSpace that allocated it, which alone can give it back (fork shares blocks). */
+  readonly owner: VSpace;
   /** Vmas using the block, per address space. */
   users: Map<GuestMemory, number>;
 }
@@ -235,7 +237,7 @@ export class GuestMemory {
 
   #newBlock(size: number): HostBlock | null {
     const mem = this.#vspace.allocate(size);
-    return mem ? { id: nextBlockId++, mem, users: new Map() } : null;
+    return mem ? { id: nextBlockId++, mem, owner: this.#vspace, users: new Map() } : null;
   }
 
   #addUser(block: HostBlock): void {
@@ -246,7 +248,7 @@ export class GuestMemory {
     const n = (block.users.get(this) ?? 1) - 1;
     if (n > 0) block.users.set(this, n);
     else block.users.delete(this);
-    if (block.users.size === 0) this.#vspace.release(block.mem);
+    if (block.users.size === 0) block.owner.release(block.mem);
   }
 
   #mapVma(vma: Vma): boolean {

@@ -49,8 +49,8 @@ export class Pipe {
   }
 
   write(src: Uint8Array): number {
-    if (this.readers === 0) return -EPIPE;
     if (src.length === 0) return 0;
+    if (this.readers === 0) return -EPIPE;
     const space = PIPE_CAPACITY - this.#length;
     if (space === 0 || (src.length <= PIPE_BUF && space < src.length)) return -EAGAIN;
     const n = Math.min(space, src.length);
@@ -100,7 +100,8 @@ export class PipeEnd implements FileOps {
 
   poll(): number {
     const p = this.pipe;
-    if (this.writer) return (p.length < PIPE_CAPACITY ? POLLOUT : 0) | (p.readers === 0 ? POLLERR : 0);
+    // Writable means a PIPE_BUF write would go in whole, as Linux's pipe_poll reports it.
+    if (this.writer) return (PIPE_CAPACITY - p.length >= PIPE_BUF ? POLLOUT : 0) | (p.readers === 0 ? POLLERR : 0);
     return (p.length > 0 ? POLLIN : 0) | (p.writers === 0 ? POLLHUP : 0);
   }
 

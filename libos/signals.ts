@@ -101,13 +101,15 @@ export function setupFrame(t: Thread, ctx: UserContext, info: Siginfo, action: S
   const mem = t.process.memory;
   const sp = getReg(regs, Msg.rsp);
   const altState = altStackState(t, sp);
-  let top = sp - SIGFRAME_REDZONE;
-  if (action.sa_flags & SA_ONSTACK && t.altStack.size > 0 && !onAltStack(t, sp)) {
-    top = t.altStack.sp + t.altStack.size;
-    if (t.altStack.flags & SS_AUTODISARM) t.altStack = { sp: 0, size: 0, flags: 0 };
-  }
+  const alt = t.altStack;
+  const entering = (action.sa_flags & SA_ONSTACK) !== 0 && alt.size > 0 && !onAltStack(t, sp);
+  const top = entering ? alt.sp + alt.size : sp - SIGFRAME_REDZONE;
   const fpAddr = allocMathframe(top, SIZEOF_FPSTATE);
   const frameAddr = rtSigframeAddress(fpAddr);
+  // A frame that does not fit on the alternate stack is refused (Linux ≥ 5.14), not
+  // written over whatever lies below it.
+  if ((entering || onAltStack(t, sp)) && frameAddr < alt.sp) return false;
+  if (entering && alt.flags & SS_AUTODISARM) t.altStack = { sp: 0, size: 0, flags: 0 };
   const fx = new Uint8Array(SIZEOF_FPSTATE);
   ctx.readFp(fx);
   const mc = {} as Record<string, bigint>;

@@ -42,6 +42,8 @@ export class IntervalTimer {
   #schedule(at: number): void {
     this.#expires = at;
     this.#handle = setTimeout(() => {
+      // Host timers may fire a little early: never expire before the time.
+      if (performance.now() < this.#expires) return this.#schedule(this.#expires);
       this.#handle = null;
       if (this.#intervalMs > 0) {
         // Expiries missed while the host was busy count as overruns.

@@ -111,7 +111,14 @@ export function sleep(t: Thread, queues: readonly WaitQueue[], retry: () => numb
     const sleeper: Sleeper = { killableOnly: opts.killableOnly ?? false, interrupt: () => finish(interrupted), end: finish };
     for (const q of queues) q.add(wake);
     if (opts.deadline !== undefined) {
-      timer = setTimeout(() => finish(opts.onTimeout ?? -ETIMEDOUT), Math.max(0, opts.deadline - performance.now()));
+      const deadline = opts.deadline;
+      // Host timers may fire a little early; a sleep never ends before its deadline.
+      const expire = (): void => {
+        const left = deadline - performance.now();
+        if (left > 0) timer = setTimeout(expire, Math.max(1, left));
+        else finish(opts.onTimeout ?? -ETIMEDOUT);
+      };
+      timer = setTimeout(expire, Math.max(0, deadline - performance.now()));
     }
     t.sleeper = sleeper;
   });

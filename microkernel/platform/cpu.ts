@@ -64,7 +64,7 @@ export interface CpuEngine {
   releaseVcpu(vcpu: Vcpu): void;
   /**
    * Run `vcpu` from the registers in its block until it stops or `budgetUs` elapses
-   * (0 = no limit). Inside `onSyscall` the block holds the registers with RIP past the
+   * (0 = no limit); a slice ends at the first syscall past the budget. Inside `onSyscall` the block holds the registers with RIP past the
    * syscall; a stop requested by onSyscall leaves the block as it is.
    */
   run(vcpu: Vcpu, budgetUs: number, onSyscall: (vcpu: Vcpu) => boolean): StopReason;

@@ -32,6 +32,12 @@ const ST0 = 114, XMM0 = 122;
 const FP_REG_IDS = [246, 31, 247, 249, ...Array.from({ length: 8 }, (_, i) => ST0 + i), ...Array.from({ length: 16 }, (_, i) => XMM0 + i)];
 const FP_CELL = 16;
 const SYSCALL_INSN_BYTES = 2;
+// Engine fact (Unicorn 2.1.4, also reported upstream as unicorn#1565): a run stopped by
+// uc_emu_start's own timeout can re-execute the last instruction, e.g. count a byte
+// twice in a loop; a stop asked for inside the syscall hook is exact. So a slice ends at
+// the first syscall past its budget, and the engine timeout is only a backstop, this many
+// times longer, for code that makes no syscalls.
+const BACKSTOP_FACTOR = 10;
 
 const MAX_REGS = 32;
 // The register block doubles as the thread's IPC message buffer (microkernel MSG_MAX_WORDS).
@@ -207,6 +213,8 @@ export class UnicornX86Engine implements CpuEngine {
   #onSyscall: ((vcpu: Vcpu) => boolean) | null = null;
   #stop: StopReason = { kind: "preempted", address: 0, access: 0, mapped: false, message: "" };
   #stopped = false;
+  /** performance.now() after which the next syscall ends the slice. */
+  #deadline = Infinity;
   #resident: UnicornVcpu | null = null;
   readonly #contexts = new Map<UnicornVcpu, number>();
   readonly #vcpus = new Set<UnicornVcpu>();
@@ -226,6 +234,7 @@ export class UnicornX86Engine implements CpuEngine {
     vcpu.readAll();
     vcpu.skipSyscall();
     if (!this.#onSyscall!(vcpu)) this.halt("syscall", 0, 0, false, "");
+    else if (performance.now() >= this.#deadline) this.halt("preempted", 0, 0, false, "");
   }
 
   halt(kind: StopReason["kind"], address: number, access: number, mapped: boolean, message: string): void {
@@ -318,8 +327,9 @@ export class UnicornX86Engine implements CpuEngine {
     this.#running = v;
     this.#onSyscall = onSyscall;
     this.#stopped = false;
+    this.#deadline = budgetUs > 0 ? performance.now() + budgetUs / 1000 : Infinity;
     v.writeAll();
-    const rc = this.#api.emuStart(this.#uc, v.pc, 0, budgetUs, 0);
+    const rc = this.#api.emuStart(this.#uc, v.pc, 0, budgetUs * BACKSTOP_FACTOR, 0);
     this.#running = null;
     if (!this.#stopped) {
       if (rc === UC.ERR_OK) this.halt("preempted", 0, 0, false, "");
