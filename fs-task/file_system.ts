@@ -102,6 +102,17 @@ export interface FileSystem {
   /** Hard link; `existing` is not followed if it is a symlink (linkat without AT_SYMLINK_FOLLOW). */
   link(existing: string, path: string): number;
   chmod(path: string, mode: number): number;
+  /**
+   * Optional. chown(2)/lchown(2): -1 leaves an id unchanged. Clears set-user-ID and
+   * set-group-ID (the latter only with group execute) on anything but a directory.
+   */
+  chown?(path: string, uid: number, gid: number, followSymlinks: boolean): number;
+  /**
+   * Optional. mknod(2): `mode` carries the type (S_IFREG or 0, S_IFCHR, S_IFBLK, S_IFIFO,
+   * S_IFSOCK; S_IFDIR is EPERM) and the permission bits; `rdev` is a makedev number for
+   * devices. The node is only stored: opening a device or FIFO is the caller's business.
+   */
+  mknod?(path: string, mode: number, rdev: number): number;
   utimens(path: string, atime: FsTime, mtime: FsTime, followSymlinks: boolean): number;
   statfs(path: string): FsResult<FsStatFs>;
   isatty(handle: number): boolean;

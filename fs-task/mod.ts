@@ -1,10 +1,6 @@
 // The fs-task's public face: the FileSystem API, its back ends, and createFsTask(), which
-// builds a back end from a mount description (as the system description's JSON gives it).
-
-import type { FileSystem } from "./file_system.ts";
-import { DevFs } from "./devfs.ts";
-import type { DevTty } from "./devfs.ts";
-import { HostFs } from "./hostfs.ts";
+// builds a back end from a mount description (as the system description's JSON gives it)
+// and reaches it in the mode chosen at launch (fs_task.ts).
 
 export type { FileSystem, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
 export { DevFs } from "./devfs.ts";
@@ -14,16 +10,23 @@ export { HostFs } from "./hostfs.ts";
 export { errnoFromHost, statFromHost } from "./_host.ts";
 export type { HostFsOptions } from "./hostfs.ts";
 
-export type FsTaskOptions =
-  | { type: "hostfs"; root: string; readOnly?: boolean }
-  | { type: "devfs"; tty?: DevTty | null };
-
-/** A file system for one mount. Throws TypeError if a hostfs root is not a directory. */
-export function createFsTask(options: FsTaskOptions): FileSystem {
-  switch (options.type) {
-    case "hostfs":
-      return new HostFs({ root: options.root, readOnly: options.readOnly ?? false });
-    case "devfs":
-      return new DevFs(options.tty === undefined ? {} : { tty: options.tty });
-  }
-}
+/** The fs-task for a mount in a chosen mode (inproc, ipc, worker), and its IPC module. */
+export { createFsTask, stopFsTask } from "./fs_task.ts";
+export type { FsBackendSource, FsTaskLaunch } from "./fs_task.ts";
+export { buildBackend, loadBackend } from "./backend.ts";
+export type { FsTaskOptions } from "./backend.ts";
+export { FrameDirectory } from "./frame_directory.ts";
+export type { FrameHit, KnownFrame } from "./frame_directory.ts";
+export type { FsTaskClient, FsTaskMode, FsTaskStats } from "./ipc_client.ts";
+export { FsIpcServer } from "./ipc_server.ts";
+export type { IpcHost, SlotAllocator } from "./_ipc_host.ts";
+export { TMPFS_MAGIC, TmpFs } from "./tmpfs.ts";
+export type { MemoryQuota, TmpFsOptions } from "./tmpfs.ts";
+export { INITFS_MAGIC, InitFs } from "./initfs.ts";
+export {
+  addPath, defaultRootTree, emptyDir, encodeInitFs, overlayTree, treeFromHostDir, writeInitFsImage,
+} from "./initfs_builder.ts";
+export type {
+  DefaultRootOptions, InitFsDir, InitFsFile, InitFsNode, InitFsSpecial, InitFsSymlink,
+} from "./initfs_builder.ts";
+export { realtimeNs } from "./_clock.ts";

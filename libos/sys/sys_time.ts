@@ -23,6 +23,7 @@ import { RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD, SIZEOF_RUSAGE, encodeRusag
 import { PROT_READ } from "../memory.ts";
 import { ITIMER_REAL_ID, type Process } from "../process.ts";
 import { IntervalTimer } from "../timers.ts";
+import { realtimeNs } from "../../fs-task/mod.ts";
 import { ERESTARTNOHAND, sleepUntilSignal } from "../wait_queue.ts";
 const NS = 1_000_000_000n;
 
@@ -31,7 +32,7 @@ function nowNs(clock: number): bigint | null {
   switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
-      return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+      return realtimeNs();
     case CLOCK_MONOTONIC:
     case CLOCK_MONOTONIC_RAW:
     case CLOCK_MONOTONIC_COARSE:

@@ -1,12 +1,12 @@
 // DevFs: the behaviour of each device node, stat numbers, the /dev listing and the
-// fixed node set.
+// fixed node set, in each fs-task mode (inproc, ipc, worker).
 
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DevFs } from "../../../fs-task/devfs.ts";
-import type { FsStat } from "../../../fs-task/file_system.ts";
+import type { FileSystem, FsStat } from "../../../fs-task/file_system.ts";
+import { FS_MODES, fsModes } from "./_modes.ts";
 import {
   EACCES, EBADF, EEXIST, EINVAL, EISDIR, ENOENT, ENOSPC, ENOTDIR, ENXIO, EPERM,
 } from "../../../fs-task/_errno.ts";
@@ -15,181 +15,185 @@ import {
   S_IFDIR, X_OK,
 } from "../../../fs-task/_flags.ts";
 
-const dev = new DevFs({ tty: null });
-
-function open(fsys: DevFs, p: string, flags: number): number {
+function open(fsys: FileSystem, p: string, flags: number): number {
   const h = fsys.open(p, flags, 0);
+  if (typeof h !== "number") throw new TypeError("Cannot test: open returned a Promise");
   expect(h).toBeGreaterThanOrEqual(0);
   return h;
 }
 
-function readSync(fsys: DevFs, h: number, buf: Uint8Array): number {
+function readSync(fsys: FileSystem, h: number, buf: Uint8Array): number {
   const n = fsys.pread(h, buf, 0);
   if (typeof n !== "number") throw new TypeError("Cannot test: pread returned a Promise");
   return n;
 }
 
-describe("DevFs devices", () => {
-  it("/dev/null reads end of file and swallows writes", () => {
-    const h = open(dev, "/null", O_RDWR);
-    expect(readSync(dev, h, new Uint8Array(16))).toBe(0);
-    expect(dev.pwrite(h, new Uint8Array(100), 0)).toBe(100);
-  });
+describe.each(FS_MODES)("DevFs in %s mode", (mode) => {
+  const { mount, mountShared } = fsModes(mode);
+  const dev = mountShared({ type: "devfs", tty: null });
 
-  it("/dev/null opens with O_WRONLY|O_CREAT|O_TRUNC, as a shell redirection does", () => {
-    expect(dev.open("/null", O_WRONLY | O_CREAT | O_TRUNC, 0o666)).toBeGreaterThanOrEqual(0);
-  });
+  describe("DevFs devices", () => {
+    it("/dev/null reads end of file and swallows writes", () => {
+      const h = open(dev, "/null", O_RDWR);
+      expect(readSync(dev, h, new Uint8Array(16))).toBe(0);
+      expect(dev.pwrite(h, new Uint8Array(100), 0)).toBe(100);
+    });
 
-  it("/dev/zero reads zeros", () => {
-    const h = open(dev, "/zero", O_RDONLY);
-    const buf = new Uint8Array(64).fill(0xaa);
-    expect(readSync(dev, h, buf)).toBe(64);
-    expect(buf.every((b) => b === 0)).toBe(true);
-  });
+    it("/dev/null opens with O_WRONLY|O_CREAT|O_TRUNC, as a shell redirection does", () => {
+      expect(dev.open("/null", O_WRONLY | O_CREAT | O_TRUNC, 0o666)).toBeGreaterThanOrEqual(0);
+    });
 
-  it("/dev/full reads zeros and refuses writes with ENOSPC", () => {
-    const h = open(dev, "/full", O_RDWR);
-    const buf = new Uint8Array(8).fill(1);
-    expect(readSync(dev, h, buf)).toBe(8);
-    expect(buf.every((b) => b === 0)).toBe(true);
-    expect(dev.pwrite(h, new Uint8Array(1), 0)).toBe(-ENOSPC);
-  });
+    it("/dev/zero reads zeros", () => {
+      const h = open(dev, "/zero", O_RDONLY);
+      const buf = new Uint8Array(64).fill(0xaa);
+      expect(readSync(dev, h, buf)).toBe(64);
+      expect(buf.every((b) => b === 0)).toBe(true);
+    });
 
-  it("/dev/urandom and /dev/random give bytes that differ between reads", () => {
-    for (const name of ["/urandom", "/random"]) {
-      const h = open(dev, name, O_RDONLY);
-      const a = new Uint8Array(32);
-      const b = new Uint8Array(32);
-      expect(readSync(dev, h, a)).toBe(32);
-      expect(readSync(dev, h, b)).toBe(32);
-      expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
-    }
-  });
+    it("/dev/full reads zeros and refuses writes with ENOSPC", () => {
+      const h = open(dev, "/full", O_RDWR);
+      const buf = new Uint8Array(8).fill(1);
+      expect(readSync(dev, h, buf)).toBe(8);
+      expect(buf.every((b) => b === 0)).toBe(true);
+      expect(dev.pwrite(h, new Uint8Array(1), 0)).toBe(-ENOSPC);
+    });
 
-  it("refuses a read on a write-only handle with EBADF", () => {
-    expect(dev.pread(open(dev, "/zero", O_WRONLY), new Uint8Array(1), 0)).toBe(-EBADF);
-    expect(dev.pwrite(open(dev, "/zero", O_RDONLY), new Uint8Array(1), 0)).toBe(-EBADF);
-  });
-});
-
-describe("DevFs /dev/tty", () => {
-  it("DevFs.open() refuses /dev/tty with ENXIO when the host has no terminal", () => {
-    expect(dev.open("/tty", O_RDWR, 0)).toBe(-ENXIO);
-  });
-
-  it("reads asynchronously from the input fd and writes to the output fd", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "devfs-tty-"));
-    try {
-      fs.writeFileSync(path.join(dir, "in"), "typed\n");
-      const inputFd = fs.openSync(path.join(dir, "in"), "r");
-      const outputFd = fs.openSync(path.join(dir, "out"), "w");
-      const ttyDev = new DevFs({ tty: { inputFd, outputFd } });
-      const h = open(ttyDev, "/tty", O_RDWR);
-      expect(ttyDev.isatty(h)).toBe(true);
-      const buf = new Uint8Array(16);
-      const pending = ttyDev.pread(h, buf, 0);
-      expect(pending).toBeInstanceOf(Promise);
-      expect(await pending).toBe(6);
-      expect(new TextDecoder().decode(buf.subarray(0, 6))).toBe("typed\n");
-      expect(ttyDev.pwrite(h, new TextEncoder().encode("shown"), 0)).toBe(5);
-      fs.closeSync(inputFd);
-      fs.closeSync(outputFd);
-      expect(fs.readFileSync(path.join(dir, "out"), "utf8")).toBe("shown");
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe("DevFs.stat()", () => {
-  it("reports Linux's device numbers and S_IFCHR|0666", () => {
-    const expected: [string, number, number][] = [
-      ["/null", 1, 3], ["/zero", 1, 5], ["/full", 1, 7], ["/random", 1, 8], ["/urandom", 1, 9], ["/tty", 5, 0],
-    ];
-    for (const [name, major, minor] of expected) {
-      const st = dev.stat(name, true) as FsStat;
-      expect(st.rdev, name).toBe(major * 256 + minor);
-      expect(st.mode, name).toBe(S_IFCHR | 0o666);
-    }
-  });
-
-  it("fstat() on a handle matches stat()", () => {
-    expect(dev.fstat(open(dev, "/zero", O_RDONLY))).toEqual(dev.stat("/zero", true));
-  });
-
-  it("stats the root as a directory and refuses unknown names with ENOENT", () => {
-    expect((dev.stat("/", true) as FsStat).mode).toBe(S_IFDIR | 0o755);
-    expect(dev.stat("/sda", true)).toBe(-ENOENT);
-    expect(dev.stat("/null/x", true)).toBe(-ENOTDIR);
-    expect(dev.stat("/../null", true)).toMatchObject({ rdev: 259 });
-  });
-});
-
-describe("DevFs.readdir()", () => {
-  it("lists ., .. and every device exactly once across pages", () => {
-    const h = open(dev, "/", O_RDONLY | O_DIRECTORY);
-    const names: string[] = [];
-    let cookie = 0;
-    for (;;) {
-      const page = dev.readdir(h, cookie, 3);
-      if (typeof page === "number") throw new TypeError(`Cannot list: ${page}`);
-      if (page.entries.length === 0) break;
-      for (const e of page.entries) {
-        names.push(e.name);
-        expect(e.type).toBe(e.name.startsWith(".") ? DT_DIR : DT_CHR);
+    it("/dev/urandom and /dev/random give bytes that differ between reads", () => {
+      for (const name of ["/urandom", "/random"]) {
+        const h = open(dev, name, O_RDONLY);
+        const a = new Uint8Array(32);
+        const b = new Uint8Array(32);
+        expect(readSync(dev, h, a)).toBe(32);
+        expect(readSync(dev, h, b)).toBe(32);
+        expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
       }
-      cookie = page.nextCookie;
-    }
-    expect(names.sort()).toEqual([".", "..", "full", "null", "random", "tty", "urandom", "zero"]);
+    });
+
+    it("refuses a read on a write-only handle with EBADF", () => {
+      expect(dev.pread(open(dev, "/zero", O_WRONLY), new Uint8Array(1), 0)).toBe(-EBADF);
+      expect(dev.pwrite(open(dev, "/zero", O_RDONLY), new Uint8Array(1), 0)).toBe(-EBADF);
+    });
   });
 
-  it("refuses a device handle with ENOTDIR", () => {
-    expect(dev.readdir(open(dev, "/null", O_RDONLY), 0, 10)).toBe(-ENOTDIR);
-  });
-});
+  describe("DevFs /dev/tty", () => {
+    it("DevFs.open() refuses /dev/tty with ENXIO when the host has no terminal", () => {
+      expect(dev.open("/tty", O_RDWR, 0)).toBe(-ENXIO);
+    });
 
-describe("DevFs open() and path operations", () => {
-  it("checks flags against the node kind", () => {
-    expect(dev.open("/null", O_RDONLY | O_DIRECTORY, 0)).toBe(-ENOTDIR);
-    expect(dev.open("/", O_WRONLY, 0)).toBe(-EISDIR);
-    expect(dev.open("/null", O_WRONLY | O_CREAT | O_EXCL, 0o666)).toBe(-EEXIST);
-    expect(dev.open("/sda", O_RDONLY, 0)).toBe(-ENOENT);
-    expect(dev.open("/newfile", O_WRONLY | O_CREAT, 0o666)).toBe(-EPERM);
-    expect(dev.open("/null", 3, 0)).toBe(-EINVAL);
-  });
-
-  it("keeps its node set fixed", () => {
-    expect(dev.mkdir("/shm", 0o755)).toBe(-EPERM);
-    expect(dev.mkdir("/null", 0o755)).toBe(-EEXIST);
-    expect(dev.unlink("/null")).toBe(-EPERM);
-    expect(dev.unlink("/sda")).toBe(-ENOENT);
-    expect(dev.rename("/null", "/nothing")).toBe(-EPERM);
-    expect(dev.symlink("/proc/self/fd/0", "/stdin")).toBe(-EPERM);
-    expect(dev.rmdir("/null")).toBe(-ENOTDIR);
-  });
-
-  it("readlink() and ftruncate() refuse with EINVAL", () => {
-    expect(dev.readlink("/null")).toBe(-EINVAL);
-    expect(dev.ftruncate(open(dev, "/null", O_WRONLY), 0)).toBe(-EINVAL);
-  });
-
-  it("access() grants read and write but not execute", () => {
-    expect(dev.access("/null", 6)).toBe(0);
-    expect(dev.access("/null", X_OK)).toBe(-EACCES);
-    expect(dev.access("/", X_OK)).toBe(0);
+    it("reads asynchronously from the input fd and writes to the output fd", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "devfs-tty-"));
+      try {
+        fs.writeFileSync(path.join(dir, "in"), "typed\n");
+        const inputFd = fs.openSync(path.join(dir, "in"), "r");
+        const outputFd = fs.openSync(path.join(dir, "out"), "w");
+        const ttyDev = mount({ type: "devfs", tty: { inputFd, outputFd } });
+        const h = open(ttyDev, "/tty", O_RDWR);
+        expect(ttyDev.isatty(h)).toBe(true);
+        const buf = new Uint8Array(16);
+        const pending = ttyDev.pread(h, buf, 0);
+        expect(pending).toBeInstanceOf(Promise);
+        expect(await pending).toBe(6);
+        expect(new TextDecoder().decode(buf.subarray(0, 6))).toBe("typed\n");
+        expect(ttyDev.pwrite(h, new TextEncoder().encode("shown"), 0)).toBe(5);
+        fs.closeSync(inputFd);
+        fs.closeSync(outputFd);
+        expect(fs.readFileSync(path.join(dir, "out"), "utf8")).toBe("shown");
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
-  it("chmod() and utimens() change the node in memory", () => {
-    const fresh = new DevFs({ tty: null });
-    expect(fresh.chmod("/null", 0o600)).toBe(0);
-    expect(fresh.utimens("/null", 5n, "omit", true)).toBe(0);
-    expect(fresh.stat("/null", true)).toMatchObject({ mode: S_IFCHR | 0o600, atimeNs: 5n });
+  describe("DevFs.stat()", () => {
+    it("reports Linux's device numbers and S_IFCHR|0666", () => {
+      const expected: [string, number, number][] = [
+        ["/null", 1, 3], ["/zero", 1, 5], ["/full", 1, 7], ["/random", 1, 8], ["/urandom", 1, 9], ["/tty", 5, 0],
+      ];
+      for (const [name, major, minor] of expected) {
+        const st = dev.stat(name, true) as FsStat;
+        expect(st.rdev, name).toBe(major * 256 + minor);
+        expect(st.mode, name).toBe(S_IFCHR | 0o666);
+      }
+    });
+
+    it("fstat() on a handle matches stat()", () => {
+      expect(dev.fstat(open(dev, "/zero", O_RDONLY))).toEqual(dev.stat("/zero", true));
+    });
+
+    it("stats the root as a directory and refuses unknown names with ENOENT", () => {
+      expect((dev.stat("/", true) as FsStat).mode).toBe(S_IFDIR | 0o755);
+      expect(dev.stat("/sda", true)).toBe(-ENOENT);
+      expect(dev.stat("/null/x", true)).toBe(-ENOTDIR);
+      expect(dev.stat("/../null", true)).toMatchObject({ rdev: 259 });
+    });
   });
 
-  it("isatty() is false for /dev/null and close() frees the handle", () => {
-    const h = open(dev, "/null", O_RDONLY);
-    expect(dev.isatty(h)).toBe(false);
-    expect(dev.close(h)).toBe(0);
-    expect(dev.close(h)).toBe(-EBADF);
+  describe("DevFs.readdir()", () => {
+    it("lists ., .. and every device exactly once across pages", () => {
+      const h = open(dev, "/", O_RDONLY | O_DIRECTORY);
+      const names: string[] = [];
+      let cookie = 0;
+      for (;;) {
+        const page = dev.readdir(h, cookie, 3);
+        if (typeof page === "number") throw new TypeError(`Cannot list: ${page}`);
+        if (page.entries.length === 0) break;
+        for (const e of page.entries) {
+          names.push(e.name);
+          expect(e.type).toBe(e.name.startsWith(".") ? DT_DIR : DT_CHR);
+        }
+        cookie = page.nextCookie;
+      }
+      expect(names.sort()).toEqual([".", "..", "full", "null", "random", "tty", "urandom", "zero"]);
+    });
+
+    it("refuses a device handle with ENOTDIR", () => {
+      expect(dev.readdir(open(dev, "/null", O_RDONLY), 0, 10)).toBe(-ENOTDIR);
+    });
+  });
+
+  describe("DevFs open() and path operations", () => {
+    it("checks flags against the node kind", () => {
+      expect(dev.open("/null", O_RDONLY | O_DIRECTORY, 0)).toBe(-ENOTDIR);
+      expect(dev.open("/", O_WRONLY, 0)).toBe(-EISDIR);
+      expect(dev.open("/null", O_WRONLY | O_CREAT | O_EXCL, 0o666)).toBe(-EEXIST);
+      expect(dev.open("/sda", O_RDONLY, 0)).toBe(-ENOENT);
+      expect(dev.open("/newfile", O_WRONLY | O_CREAT, 0o666)).toBe(-EPERM);
+      expect(dev.open("/null", 3, 0)).toBe(-EINVAL);
+    });
+
+    it("keeps its node set fixed", () => {
+      expect(dev.mkdir("/shm", 0o755)).toBe(-EPERM);
+      expect(dev.mkdir("/null", 0o755)).toBe(-EEXIST);
+      expect(dev.unlink("/null")).toBe(-EPERM);
+      expect(dev.unlink("/sda")).toBe(-ENOENT);
+      expect(dev.rename("/null", "/nothing")).toBe(-EPERM);
+      expect(dev.symlink("/proc/self/fd/0", "/stdin")).toBe(-EPERM);
+      expect(dev.rmdir("/null")).toBe(-ENOTDIR);
+    });
+
+    it("readlink() and ftruncate() refuse with EINVAL", () => {
+      expect(dev.readlink("/null")).toBe(-EINVAL);
+      expect(dev.ftruncate(open(dev, "/null", O_WRONLY), 0)).toBe(-EINVAL);
+    });
+
+    it("access() grants read and write but not execute", () => {
+      expect(dev.access("/null", 6)).toBe(0);
+      expect(dev.access("/null", X_OK)).toBe(-EACCES);
+      expect(dev.access("/", X_OK)).toBe(0);
+    });
+
+    it("chmod() and utimens() change the node in memory", () => {
+      const fresh = mount({ type: "devfs", tty: null });
+      expect(fresh.chmod("/null", 0o600)).toBe(0);
+      expect(fresh.utimens("/null", 5n, "omit", true)).toBe(0);
+      expect(fresh.stat("/null", true)).toMatchObject({ mode: S_IFCHR | 0o600, atimeNs: 5n });
+    });
+
+    it("isatty() is false for /dev/null and close() frees the handle", () => {
+      const h = open(dev, "/null", O_RDONLY);
+      expect(dev.isatty(h)).toBe(false);
+      expect(dev.close(h)).toBe(0);
+      expect(dev.close(h)).toBe(-EBADF);
+    });
   });
 });

@@ -6,8 +6,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { HostFs } from "../../../fs-task/hostfs.ts";
-import type { FsDirEntry, FsStat } from "../../../fs-task/file_system.ts";
+import type { FileSystem, FsDirEntry, FsStat } from "../../../fs-task/file_system.ts";
+import { FS_MODES, fsModes } from "./_modes.ts";
 import {
   EBADF, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, EROFS,
 } from "../../../fs-task/_errno.ts";
@@ -23,18 +23,7 @@ const DT_LNK = 10;
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 let root: string;
-let hfs: HostFs;
-
-beforeEach(() => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), "hostfs-"));
-  fs.writeFileSync(path.join(root, "hello.txt"), "hello, world");
-  fs.mkdirSync(path.join(root, "dir"));
-  hfs = new HostFs({ root });
-});
-
-afterEach(() => {
-  fs.rmSync(root, { recursive: true, force: true });
-});
+let hfs: FileSystem;
 
 /** open() as a number: these tests never open FIFOs. */
 function open(p: string, flags: number, mode = 0o644): number {
@@ -68,347 +57,362 @@ function listAll(h: number, pageSize: number): FsDirEntry[] {
   }
 }
 
-describe("HostFs.open()", () => {
-  it("opens a file and reads it at explicit offsets", () => {
-    const h = open("/hello.txt", O_RDONLY);
-    expect(h).toBeGreaterThanOrEqual(0);
-    expect(read(h, 5, 0)).toBe("hello");
-    expect(read(h, 5, 7)).toBe("world");
-    expect(read(h, 100, 7)).toBe("world");
-    expect(read(h, 10, 12)).toBe("");
-    expect(read(h, 10, 1000)).toBe("");
-    expect(hfs.close(h)).toBe(0);
-  });
+describe.each(FS_MODES)("HostFs in %s mode", (mode) => {
+  const { mount } = fsModes(mode);
 
-  it("hands out the lowest free handle", () => {
-    const a = open("/hello.txt", O_RDONLY);
-    const b = open("/hello.txt", O_RDONLY);
-    expect(b).toBe(a + 1);
-    hfs.close(a);
-    expect(open("/hello.txt", O_RDONLY)).toBe(a);
-  });
-
-  it("returns ENOENT for a missing file or a missing directory on the way", () => {
-    expect(hfs.open("/nope.txt", O_RDONLY, 0)).toBe(-ENOENT);
-    expect(hfs.open("/nope/x.txt", O_RDWR | O_CREAT, 0o644)).toBe(-ENOENT);
-  });
-
-  it("creates with O_CREAT and applies the mode exactly", () => {
-    const h = open("/new.txt", O_WRONLY | O_CREAT, 0o664);
-    expect(hfs.pwrite(h, text("abc"), 0)).toBe(3);
-    expect(fs.readFileSync(path.join(root, "new.txt"), "utf8")).toBe("abc");
-    expect(stat("/new.txt").mode).toBe(S_IFREG | 0o664);
-  });
-
-  it("refuses O_CREAT|O_EXCL on an existing file with EEXIST", () => {
-    expect(hfs.open("/hello.txt", O_WRONLY | O_CREAT | O_EXCL, 0o644)).toBe(-EEXIST);
-  });
-
-  it("refuses O_CREAT|O_EXCL on a dangling symlink with EEXIST", () => {
-    fs.symlinkSync("missing", path.join(root, "dangling"));
-    expect(hfs.open("/dangling", O_WRONLY | O_CREAT | O_EXCL, 0o644)).toBe(-EEXIST);
-  });
-
-  it("creates the target of a dangling symlink with O_CREAT", () => {
-    fs.symlinkSync("made.txt", path.join(root, "dangling"));
-    const h = open("/dangling", O_WRONLY | O_CREAT, 0o644);
-    hfs.pwrite(h, text("x"), 0);
-    expect(fs.readFileSync(path.join(root, "made.txt"), "utf8")).toBe("x");
-  });
-
-  it("truncates with O_TRUNC", () => {
-    const h = open("/hello.txt", O_RDWR | O_TRUNC);
-    expect(hfs.fstat(h)).toMatchObject({ size: 0 });
-    expect(read(h, 10, 0)).toBe("");
-  });
-
-  it("refuses O_DIRECTORY on a file with ENOTDIR", () => {
-    expect(hfs.open("/hello.txt", O_RDONLY | O_DIRECTORY, 0)).toBe(-ENOTDIR);
-  });
-
-  it("refuses a file used as a directory with ENOTDIR", () => {
-    expect(hfs.open("/hello.txt/x", O_RDONLY, 0)).toBe(-ENOTDIR);
-    expect(hfs.open("/hello.txt/", O_RDONLY, 0)).toBe(-ENOTDIR);
-  });
-
-  it("refuses to open a directory for writing with EISDIR", () => {
-    expect(hfs.open("/dir", O_WRONLY, 0)).toBe(-EISDIR);
-    expect(hfs.open("/dir", O_RDWR, 0)).toBe(-EISDIR);
-  });
-
-  it("refuses a final symlink with O_NOFOLLOW with ELOOP", () => {
-    fs.symlinkSync("hello.txt", path.join(root, "link"));
-    expect(hfs.open("/link", O_RDONLY | O_NOFOLLOW, 0)).toBe(-ELOOP);
-    expect(read(open("/link", O_RDONLY), 5, 0)).toBe("hello");
-  });
-
-  it("opens a symlink itself with O_PATH|O_NOFOLLOW", () => {
-    fs.symlinkSync("hello.txt", path.join(root, "link"));
-    const h = open("/link", O_PATH | O_NOFOLLOW);
-    expect(((hfs.fstat(h) as FsStat).mode & S_IFMT)).toBe(S_IFLNK);
-    expect(hfs.pread(h, new Uint8Array(1), 0)).toBe(-EBADF);
-  });
-
-  it("rejects an invalid access mode with EINVAL", () => {
-    expect(hfs.open("/hello.txt", 3, 0)).toBe(-EINVAL);
-  });
-
-  it("resolves . and .. inside the path", () => {
-    expect(read(open("/dir/../dir/./../hello.txt", O_RDONLY), 5, 0)).toBe("hello");
-  });
-});
-
-describe("HostFs.pread() and pwrite()", () => {
-  it("writes at explicit offsets, leaving the rest", () => {
-    const h = open("/hello.txt", O_RDWR);
-    expect(hfs.pwrite(h, text("HELLO"), 0)).toBe(5);
-    expect(hfs.pwrite(h, text("!"), 12)).toBe(1);
-    expect(read(h, 100, 0)).toBe("HELLO, world!");
-  });
-
-  it("extends a file with a hole when writing past the end", () => {
-    const h = open("/hello.txt", O_RDWR);
-    hfs.pwrite(h, text("x"), 20);
-    expect(hfs.fstat(h)).toMatchObject({ size: 21 });
-    expect(read(h, 1, 15)).toBe("\0");
-  });
-
-  it("appends on an O_APPEND handle whatever the offset", () => {
-    const h = open("/hello.txt", O_WRONLY | O_APPEND);
-    expect(hfs.pwrite(h, text("!"), 0)).toBe(1);
-    expect(fs.readFileSync(path.join(root, "hello.txt"), "utf8")).toBe("hello, world!");
-  });
-
-  it("refuses reads on a write-only handle and writes on a read-only one with EBADF", () => {
-    expect(hfs.pread(open("/hello.txt", O_WRONLY), new Uint8Array(4), 0)).toBe(-EBADF);
-    expect(hfs.pwrite(open("/hello.txt", O_RDONLY), text("x"), 0)).toBe(-EBADF);
-  });
-
-  it("refuses reads on a directory with EISDIR", () => {
-    expect(hfs.pread(open("/dir", O_RDONLY), new Uint8Array(4), 0)).toBe(-EISDIR);
-  });
-
-  it("refuses a negative offset with EINVAL and a closed handle with EBADF", () => {
-    const h = open("/hello.txt", O_RDONLY);
-    expect(hfs.pread(h, new Uint8Array(4), -1)).toBe(-EINVAL);
-    hfs.close(h);
-    expect(hfs.pread(h, new Uint8Array(4), 0)).toBe(-EBADF);
-    expect(hfs.close(h)).toBe(-EBADF);
-  });
-});
-
-describe("HostFs.ftruncate()", () => {
-  it("shrinks and grows a file", () => {
-    const h = open("/hello.txt", O_RDWR);
-    expect(hfs.ftruncate(h, 5)).toBe(0);
-    expect(read(h, 100, 0)).toBe("hello");
-    expect(hfs.ftruncate(h, 8)).toBe(0);
-    expect(hfs.fstat(h)).toMatchObject({ size: 8 });
-  });
-
-  it("refuses a read-only handle with EINVAL", () => {
-    expect(hfs.ftruncate(open("/hello.txt", O_RDONLY), 0)).toBe(-EINVAL);
-  });
-});
-
-describe("HostFs.readdir()", () => {
-  it("returns every entry exactly once across pages, with . and ..", () => {
-    for (let i = 0; i < 25; i++) fs.writeFileSync(path.join(root, "dir", `f${i}`), "");
-    fs.mkdirSync(path.join(root, "dir", "sub"));
-    fs.symlinkSync("f0", path.join(root, "dir", "ln"));
-    const h = open("/dir", O_RDONLY | O_DIRECTORY);
-    const entries = listAll(h, 4);
-    const names = entries.map((e) => e.name).sort();
-    const expected = [".", "..", "ln", "sub", ...Array.from({ length: 25 }, (_, i) => `f${i}`)].sort();
-    expect(names).toEqual(expected);
-    expect(entries.find((e) => e.name === "sub")?.type).toBe(DT_DIR);
-    expect(entries.find((e) => e.name === "f3")?.type).toBe(DT_REG);
-    expect(entries.find((e) => e.name === "ln")?.type).toBe(DT_LNK);
-    expect(entries.find((e) => e.name === "f3")?.ino).toBe(fs.statSync(path.join(root, "dir", "f3")).ino);
-    expect(entries.find((e) => e.name === ".")?.ino).toBe(fs.statSync(path.join(root, "dir")).ino);
-    expect(entries.find((e) => e.name === "..")?.ino).toBe(fs.statSync(root).ino);
-  });
-
-  it("gives each entry the cookie that resumes after it", () => {
-    const h = open("/dir", O_RDONLY);
-    fs.writeFileSync(path.join(root, "dir", "a"), "");
-    fs.writeFileSync(path.join(root, "dir", "b"), "");
-    const first = hfs.readdir(h, 0, 10);
-    if (typeof first === "number") throw new TypeError("Cannot list");
-    const second = first.entries[1];
-    const rest = hfs.readdir(h, second.nextCookie, 10);
-    if (typeof rest === "number") throw new TypeError("Cannot list");
-    expect(rest.entries.map((e) => e.name)).toEqual(first.entries.slice(2).map((e) => e.name));
-  });
-
-  it("lists the root with .. pointing at itself", () => {
-    const entries = listAll(open("/", O_RDONLY | O_DIRECTORY), 100);
-    expect(entries.find((e) => e.name === "..")?.ino).toBe(entries.find((e) => e.name === ".")?.ino);
-    expect(entries.map((e) => e.name)).toContain("hello.txt");
-  });
-
-  it("rereads the directory when the cookie goes back to 0", () => {
-    const h = open("/dir", O_RDONLY);
-    expect(listAll(h, 10).map((e) => e.name)).not.toContain("late");
-    fs.writeFileSync(path.join(root, "dir", "late"), "");
-    expect(listAll(h, 10).map((e) => e.name)).toContain("late");
-  });
-
-  it("refuses a file handle with ENOTDIR", () => {
-    expect(hfs.readdir(open("/hello.txt", O_RDONLY), 0, 10)).toBe(-ENOTDIR);
-  });
-});
-
-describe("HostFs.stat() and readlink()", () => {
   beforeEach(() => {
-    fs.symlinkSync("hello.txt", path.join(root, "link"));
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "hostfs-"));
+    fs.writeFileSync(path.join(root, "hello.txt"), "hello, world");
+    fs.mkdirSync(path.join(root, "dir"));
+    hfs = mount({ type: "hostfs", root });
   });
 
-  it("stats the target when following and the link itself when not", () => {
-    const followed = stat("/link", true);
-    expect(followed.mode & S_IFMT).toBe(S_IFREG);
-    expect(followed.size).toBe(12);
-    expect(followed.ino).toBe(fs.statSync(path.join(root, "hello.txt")).ino);
-    const link = stat("/link", false);
-    expect(link.mode & S_IFMT).toBe(S_IFLNK);
-    expect(link.size).toBe("hello.txt".length);
+  afterEach(() => {
+    fs.rmSync(root, { recursive: true, force: true });
   });
 
-  it("reports host numbers with nanosecond times", () => {
-    const host = fs.statSync(path.join(root, "hello.txt"), { bigint: true });
-    const st = stat("/hello.txt");
-    expect(st).toMatchObject({ dev: Number(host.dev), ino: Number(host.ino), nlink: 1, uid: Number(host.uid) });
-    expect(st.mtimeNs).toBe(host.mtimeNs);
+  describe("HostFs.open()", () => {
+    it("opens a file and reads it at explicit offsets", () => {
+      const h = open("/hello.txt", O_RDONLY);
+      expect(h).toBeGreaterThanOrEqual(0);
+      expect(read(h, 5, 0)).toBe("hello");
+      expect(read(h, 5, 7)).toBe("world");
+      expect(read(h, 100, 7)).toBe("world");
+      expect(read(h, 10, 12)).toBe("");
+      expect(read(h, 10, 1000)).toBe("");
+      expect(hfs.close(h)).toBe(0);
+    });
+
+    it("hands out the lowest free handle", () => {
+      const a = open("/hello.txt", O_RDONLY);
+      const b = open("/hello.txt", O_RDONLY);
+      expect(b).toBe(a + 1);
+      hfs.close(a);
+      expect(open("/hello.txt", O_RDONLY)).toBe(a);
+    });
+
+    it("returns ENOENT for a missing file or a missing directory on the way", () => {
+      expect(hfs.open("/nope.txt", O_RDONLY, 0)).toBe(-ENOENT);
+      expect(hfs.open("/nope/x.txt", O_RDWR | O_CREAT, 0o644)).toBe(-ENOENT);
+    });
+
+    it("creates with O_CREAT and applies the mode exactly", () => {
+      const h = open("/new.txt", O_WRONLY | O_CREAT, 0o664);
+      expect(hfs.pwrite(h, text("abc"), 0)).toBe(3);
+      expect(fs.readFileSync(path.join(root, "new.txt"), "utf8")).toBe("abc");
+      expect(stat("/new.txt").mode).toBe(S_IFREG | 0o664);
+    });
+
+    it("refuses O_CREAT|O_EXCL on an existing file with EEXIST", () => {
+      expect(hfs.open("/hello.txt", O_WRONLY | O_CREAT | O_EXCL, 0o644)).toBe(-EEXIST);
+    });
+
+    it("refuses O_CREAT|O_EXCL on a dangling symlink with EEXIST", () => {
+      fs.symlinkSync("missing", path.join(root, "dangling"));
+      expect(hfs.open("/dangling", O_WRONLY | O_CREAT | O_EXCL, 0o644)).toBe(-EEXIST);
+    });
+
+    it("creates the target of a dangling symlink with O_CREAT", () => {
+      fs.symlinkSync("made.txt", path.join(root, "dangling"));
+      const h = open("/dangling", O_WRONLY | O_CREAT, 0o644);
+      hfs.pwrite(h, text("x"), 0);
+      expect(fs.readFileSync(path.join(root, "made.txt"), "utf8")).toBe("x");
+    });
+
+    it("truncates with O_TRUNC", () => {
+      const h = open("/hello.txt", O_RDWR | O_TRUNC);
+      expect(hfs.fstat(h)).toMatchObject({ size: 0 });
+      expect(read(h, 10, 0)).toBe("");
+    });
+
+    it("refuses O_DIRECTORY on a file with ENOTDIR", () => {
+      expect(hfs.open("/hello.txt", O_RDONLY | O_DIRECTORY, 0)).toBe(-ENOTDIR);
+    });
+
+    it("refuses a file used as a directory with ENOTDIR", () => {
+      expect(hfs.open("/hello.txt/x", O_RDONLY, 0)).toBe(-ENOTDIR);
+      expect(hfs.open("/hello.txt/", O_RDONLY, 0)).toBe(-ENOTDIR);
+    });
+
+    it("refuses to open a directory for writing with EISDIR", () => {
+      expect(hfs.open("/dir", O_WRONLY, 0)).toBe(-EISDIR);
+      expect(hfs.open("/dir", O_RDWR, 0)).toBe(-EISDIR);
+    });
+
+    it("refuses a final symlink with O_NOFOLLOW with ELOOP", () => {
+      fs.symlinkSync("hello.txt", path.join(root, "link"));
+      expect(hfs.open("/link", O_RDONLY | O_NOFOLLOW, 0)).toBe(-ELOOP);
+      expect(read(open("/link", O_RDONLY), 5, 0)).toBe("hello");
+    });
+
+    it("opens a symlink itself with O_PATH|O_NOFOLLOW", () => {
+      fs.symlinkSync("hello.txt", path.join(root, "link"));
+      const h = open("/link", O_PATH | O_NOFOLLOW);
+      expect(((hfs.fstat(h) as FsStat).mode & S_IFMT)).toBe(S_IFLNK);
+      expect(hfs.pread(h, new Uint8Array(1), 0)).toBe(-EBADF);
+    });
+
+    it("rejects an invalid access mode with EINVAL", () => {
+      expect(hfs.open("/hello.txt", 3, 0)).toBe(-EINVAL);
+    });
+
+    it("resolves . and .. inside the path", () => {
+      expect(read(open("/dir/../dir/./../hello.txt", O_RDONLY), 5, 0)).toBe("hello");
+    });
   });
 
-  it("stats the root as a directory", () => {
-    expect(stat("/").mode & S_IFMT).toBe(S_IFDIR);
+  describe("HostFs.pread() and pwrite()", () => {
+    it("writes at explicit offsets, leaving the rest", () => {
+      const h = open("/hello.txt", O_RDWR);
+      expect(hfs.pwrite(h, text("HELLO"), 0)).toBe(5);
+      expect(hfs.pwrite(h, text("!"), 12)).toBe(1);
+      expect(read(h, 100, 0)).toBe("HELLO, world!");
+    });
+
+    it("extends a file with a hole when writing past the end", () => {
+      const h = open("/hello.txt", O_RDWR);
+      hfs.pwrite(h, text("x"), 20);
+      expect(hfs.fstat(h)).toMatchObject({ size: 21 });
+      expect(read(h, 1, 15)).toBe("\0");
+    });
+
+    it("appends on an O_APPEND handle whatever the offset", () => {
+      const h = open("/hello.txt", O_WRONLY | O_APPEND);
+      expect(hfs.pwrite(h, text("!"), 0)).toBe(1);
+      expect(fs.readFileSync(path.join(root, "hello.txt"), "utf8")).toBe("hello, world!");
+    });
+
+    it("refuses reads on a write-only handle and writes on a read-only one with EBADF", () => {
+      expect(hfs.pread(open("/hello.txt", O_WRONLY), new Uint8Array(4), 0)).toBe(-EBADF);
+      expect(hfs.pwrite(open("/hello.txt", O_RDONLY), text("x"), 0)).toBe(-EBADF);
+    });
+
+    it("refuses reads on a directory with EISDIR", () => {
+      expect(hfs.pread(open("/dir", O_RDONLY), new Uint8Array(4), 0)).toBe(-EISDIR);
+    });
+
+    it("refuses a negative offset with EINVAL and a closed handle with EBADF", () => {
+      const h = open("/hello.txt", O_RDONLY);
+      expect(hfs.pread(h, new Uint8Array(4), -1)).toBe(-EINVAL);
+      hfs.close(h);
+      expect(hfs.pread(h, new Uint8Array(4), 0)).toBe(-EBADF);
+      expect(hfs.close(h)).toBe(-EBADF);
+    });
   });
 
-  it("returns ENOENT for a dangling symlink only when following", () => {
-    fs.symlinkSync("gone", path.join(root, "dangling"));
-    expect(hfs.stat("/dangling", true)).toBe(-ENOENT);
-    expect(stat("/dangling", false).mode & S_IFMT).toBe(S_IFLNK);
+  describe("HostFs.ftruncate()", () => {
+    it("shrinks and grows a file", () => {
+      const h = open("/hello.txt", O_RDWR);
+      expect(hfs.ftruncate(h, 5)).toBe(0);
+      expect(read(h, 100, 0)).toBe("hello");
+      expect(hfs.ftruncate(h, 8)).toBe(0);
+      expect(hfs.fstat(h)).toMatchObject({ size: 8 });
+    });
+
+    it("refuses a read-only handle with EINVAL", () => {
+      expect(hfs.ftruncate(open("/hello.txt", O_RDONLY), 0)).toBe(-EINVAL);
+    });
   });
 
-  it("readlink() returns the target verbatim and EINVAL for a non-link", () => {
-    fs.symlinkSync("/abs/target", path.join(root, "abs"));
-    expect(hfs.readlink("/link")).toBe("hello.txt");
-    expect(hfs.readlink("/abs")).toBe("/abs/target");
-    expect(hfs.readlink("/hello.txt")).toBe(-EINVAL);
-    expect(hfs.readlink("/missing")).toBe(-ENOENT);
-  });
-});
+  describe("HostFs.readdir()", () => {
+    it("returns every entry exactly once across pages, with . and ..", () => {
+      for (let i = 0; i < 25; i++) fs.writeFileSync(path.join(root, "dir", `f${i}`), "");
+      fs.mkdirSync(path.join(root, "dir", "sub"));
+      fs.symlinkSync("f0", path.join(root, "dir", "ln"));
+      const h = open("/dir", O_RDONLY | O_DIRECTORY);
+      const entries = listAll(h, 4);
+      const names = entries.map((e) => e.name).sort();
+      const expected = [".", "..", "ln", "sub", ...Array.from({ length: 25 }, (_, i) => `f${i}`)].sort();
+      expect(names).toEqual(expected);
+      expect(entries.find((e) => e.name === "sub")?.type).toBe(DT_DIR);
+      expect(entries.find((e) => e.name === "f3")?.type).toBe(DT_REG);
+      expect(entries.find((e) => e.name === "ln")?.type).toBe(DT_LNK);
+      expect(entries.find((e) => e.name === "f3")?.ino).toBe(fs.statSync(path.join(root, "dir", "f3")).ino);
+      expect(entries.find((e) => e.name === ".")?.ino).toBe(fs.statSync(path.join(root, "dir")).ino);
+      expect(entries.find((e) => e.name === "..")?.ino).toBe(fs.statSync(root).ino);
+    });
 
-describe("HostFs path operations", () => {
-  it("mkdir() creates a directory with its mode and refuses an existing name", () => {
-    expect(hfs.mkdir("/dir/new", 0o750)).toBe(0);
-    expect(stat("/dir/new").mode).toBe(S_IFDIR | 0o750);
-    expect(hfs.mkdir("/dir/new", 0o750)).toBe(-EEXIST);
-    expect(hfs.mkdir("/missing/new", 0o755)).toBe(-ENOENT);
-  });
+    it("gives each entry the cookie that resumes after it", () => {
+      const h = open("/dir", O_RDONLY);
+      fs.writeFileSync(path.join(root, "dir", "a"), "");
+      fs.writeFileSync(path.join(root, "dir", "b"), "");
+      const first = hfs.readdir(h, 0, 10);
+      if (typeof first === "number") throw new TypeError("Cannot list");
+      const second = first.entries[1];
+      const rest = hfs.readdir(h, second.nextCookie, 10);
+      if (typeof rest === "number") throw new TypeError("Cannot list");
+      expect(rest.entries.map((e) => e.name)).toEqual(first.entries.slice(2).map((e) => e.name));
+    });
 
-  it("unlink() removes a file and refuses a directory with EISDIR", () => {
-    expect(hfs.unlink("/hello.txt")).toBe(0);
-    expect(fs.existsSync(path.join(root, "hello.txt"))).toBe(false);
-    expect(hfs.unlink("/hello.txt")).toBe(-ENOENT);
-    expect(hfs.unlink("/dir")).toBe(-EISDIR);
-  });
+    it("lists the root with .. pointing at itself", () => {
+      const entries = listAll(open("/", O_RDONLY | O_DIRECTORY), 100);
+      expect(entries.find((e) => e.name === "..")?.ino).toBe(entries.find((e) => e.name === ".")?.ino);
+      expect(entries.map((e) => e.name)).toContain("hello.txt");
+    });
 
-  it("unlink() removes a symlink, not its target", () => {
-    fs.symlinkSync("hello.txt", path.join(root, "link"));
-    expect(hfs.unlink("/link")).toBe(0);
-    expect(fs.existsSync(path.join(root, "hello.txt"))).toBe(true);
-  });
+    it("rereads the directory when the cookie goes back to 0", () => {
+      const h = open("/dir", O_RDONLY);
+      expect(listAll(h, 10).map((e) => e.name)).not.toContain("late");
+      fs.writeFileSync(path.join(root, "dir", "late"), "");
+      expect(listAll(h, 10).map((e) => e.name)).toContain("late");
+    });
 
-  it("rmdir() removes an empty directory only", () => {
-    fs.writeFileSync(path.join(root, "dir", "f"), "");
-    expect(hfs.rmdir("/dir")).toBe(-ENOTEMPTY);
-    expect(hfs.rmdir("/hello.txt")).toBe(-ENOTDIR);
-    expect(hfs.rmdir("/dir/.")).toBe(-EINVAL);
-    fs.unlinkSync(path.join(root, "dir", "f"));
-    expect(hfs.rmdir("/dir")).toBe(0);
-    expect(fs.existsSync(path.join(root, "dir"))).toBe(false);
-  });
-
-  it("rename() moves a file over another", () => {
-    fs.writeFileSync(path.join(root, "dir", "old"), "old");
-    expect(hfs.rename("/hello.txt", "/dir/old")).toBe(0);
-    expect(fs.readFileSync(path.join(root, "dir", "old"), "utf8")).toBe("hello, world");
-    expect(hfs.rename("/hello.txt", "/x")).toBe(-ENOENT);
-  });
-
-  it("symlink() and link() create links", () => {
-    expect(hfs.symlink("hello.txt", "/sl")).toBe(0);
-    expect(fs.readlinkSync(path.join(root, "sl"))).toBe("hello.txt");
-    expect(hfs.symlink("x", "/sl")).toBe(-EEXIST);
-    expect(hfs.link("/hello.txt", "/hard")).toBe(0);
-    expect(stat("/hard").ino).toBe(stat("/hello.txt").ino);
-    expect(stat("/hello.txt").nlink).toBe(2);
+    it("refuses a file handle with ENOTDIR", () => {
+      expect(hfs.readdir(open("/hello.txt", O_RDONLY), 0, 10)).toBe(-ENOTDIR);
+    });
   });
 
-  it("chmod() and utimens() change metadata", () => {
-    expect(hfs.chmod("/hello.txt", 0o600)).toBe(0);
-    expect(stat("/hello.txt").mode).toBe(S_IFREG | 0o600);
-    const t = 1_600_000_000_000_000_000n;
-    expect(hfs.utimens("/hello.txt", "omit", t, true)).toBe(0);
-    expect(stat("/hello.txt").mtimeNs / 1000n).toBe(t / 1000n);
+  describe("HostFs.stat() and readlink()", () => {
+    beforeEach(() => {
+      fs.symlinkSync("hello.txt", path.join(root, "link"));
+    });
+
+    it("stats the target when following and the link itself when not", () => {
+      const followed = stat("/link", true);
+      expect(followed.mode & S_IFMT).toBe(S_IFREG);
+      expect(followed.size).toBe(12);
+      expect(followed.ino).toBe(fs.statSync(path.join(root, "hello.txt")).ino);
+      const link = stat("/link", false);
+      expect(link.mode & S_IFMT).toBe(S_IFLNK);
+      expect(link.size).toBe("hello.txt".length);
+    });
+
+    it("reports host numbers with nanosecond times", () => {
+      const host = fs.statSync(path.join(root, "hello.txt"), { bigint: true });
+      const st = stat("/hello.txt");
+      expect(st).toMatchObject({ dev: Number(host.dev), ino: Number(host.ino), nlink: 1, uid: Number(host.uid) });
+      expect(st.mtimeNs).toBe(host.mtimeNs);
+    });
+
+    it("stats the root as a directory", () => {
+      expect(stat("/").mode & S_IFMT).toBe(S_IFDIR);
+    });
+
+    it("returns ENOENT for a dangling symlink only when following", () => {
+      fs.symlinkSync("gone", path.join(root, "dangling"));
+      expect(hfs.stat("/dangling", true)).toBe(-ENOENT);
+      expect(stat("/dangling", false).mode & S_IFMT).toBe(S_IFLNK);
+    });
+
+    it("readlink() returns the target verbatim and EINVAL for a non-link", () => {
+      fs.symlinkSync("/abs/target", path.join(root, "abs"));
+      expect(hfs.readlink("/link")).toBe("hello.txt");
+      expect(hfs.readlink("/abs")).toBe("/abs/target");
+      expect(hfs.readlink("/hello.txt")).toBe(-EINVAL);
+      expect(hfs.readlink("/missing")).toBe(-ENOENT);
+    });
   });
 
-  it("access() checks existence", () => {
-    expect(hfs.access("/hello.txt", 0)).toBe(0);
-    expect(hfs.access("/nope", 0)).toBe(-ENOENT);
-    expect(hfs.access("/hello.txt", 8)).toBe(-EINVAL);
+  describe("HostFs path operations", () => {
+    it("mkdir() creates a directory with its mode and refuses an existing name", () => {
+      expect(hfs.mkdir("/dir/new", 0o750)).toBe(0);
+      expect(stat("/dir/new").mode).toBe(S_IFDIR | 0o750);
+      expect(hfs.mkdir("/dir/new", 0o750)).toBe(-EEXIST);
+      expect(hfs.mkdir("/missing/new", 0o755)).toBe(-ENOENT);
+    });
+
+    it("unlink() removes a file and refuses a directory with EISDIR", () => {
+      expect(hfs.unlink("/hello.txt")).toBe(0);
+      expect(fs.existsSync(path.join(root, "hello.txt"))).toBe(false);
+      expect(hfs.unlink("/hello.txt")).toBe(-ENOENT);
+      expect(hfs.unlink("/dir")).toBe(-EISDIR);
+    });
+
+    it("unlink() removes a symlink, not its target", () => {
+      fs.symlinkSync("hello.txt", path.join(root, "link"));
+      expect(hfs.unlink("/link")).toBe(0);
+      expect(fs.existsSync(path.join(root, "hello.txt"))).toBe(true);
+    });
+
+    it("rmdir() removes an empty directory only", () => {
+      fs.writeFileSync(path.join(root, "dir", "f"), "");
+      expect(hfs.rmdir("/dir")).toBe(-ENOTEMPTY);
+      expect(hfs.rmdir("/hello.txt")).toBe(-ENOTDIR);
+      expect(hfs.rmdir("/dir/.")).toBe(-EINVAL);
+      fs.unlinkSync(path.join(root, "dir", "f"));
+      expect(hfs.rmdir("/dir")).toBe(0);
+      expect(fs.existsSync(path.join(root, "dir"))).toBe(false);
+    });
+
+    it("rename() moves a file over another", () => {
+      fs.writeFileSync(path.join(root, "dir", "old"), "old");
+      expect(hfs.rename("/hello.txt", "/dir/old")).toBe(0);
+      expect(fs.readFileSync(path.join(root, "dir", "old"), "utf8")).toBe("hello, world");
+      expect(hfs.rename("/hello.txt", "/x")).toBe(-ENOENT);
+    });
+
+    it("symlink() and link() create links", () => {
+      expect(hfs.symlink("hello.txt", "/sl")).toBe(0);
+      expect(fs.readlinkSync(path.join(root, "sl"))).toBe("hello.txt");
+      expect(hfs.symlink("x", "/sl")).toBe(-EEXIST);
+      expect(hfs.link("/hello.txt", "/hard")).toBe(0);
+      expect(stat("/hard").ino).toBe(stat("/hello.txt").ino);
+      expect(stat("/hello.txt").nlink).toBe(2);
+    });
+
+    it("chmod() and utimens() change metadata", () => {
+      expect(hfs.chmod("/hello.txt", 0o600)).toBe(0);
+      expect(stat("/hello.txt").mode).toBe(S_IFREG | 0o600);
+      const t = 1_600_000_000_000_000_000n;
+      expect(hfs.utimens("/hello.txt", "omit", t, true)).toBe(0);
+      expect(stat("/hello.txt").mtimeNs / 1000n).toBe(t / 1000n);
+    });
+
+    it("access() checks existence", () => {
+      expect(hfs.access("/hello.txt", 0)).toBe(0);
+      expect(hfs.access("/nope", 0)).toBe(-ENOENT);
+      expect(hfs.access("/hello.txt", 8)).toBe(-EINVAL);
+    });
+
+    it("statfs() reports the host file system", () => {
+      expect(hfs.statfs("/")).toMatchObject({ namelen: 255, flags: 0, bsize: expect.any(Number) });
+    });
+
+    it("isatty() is false for a regular file", () => {
+      expect(hfs.isatty(open("/hello.txt", O_RDONLY))).toBe(false);
+    });
   });
 
-  it("statfs() reports the host file system", () => {
-    expect(hfs.statfs("/")).toMatchObject({ namelen: 255, flags: 0, bsize: expect.any(Number) });
+  describe("HostFs with readOnly", () => {
+    let ro: FileSystem;
+    beforeEach(() => {
+      ro = mount({ type: "hostfs", root, readOnly: true });
+    });
+
+    it("still reads", () => {
+      const h = ro.open("/hello.txt", O_RDONLY, 0);
+      expect(h).toBeGreaterThanOrEqual(0);
+      expect(ro.stat("/hello.txt", true)).toMatchObject({ size: 12 });
+    });
+
+    it("refuses every change with EROFS", () => {
+      expect(ro.open("/hello.txt", O_WRONLY, 0)).toBe(-EROFS);
+      expect(ro.open("/hello.txt", O_RDONLY | O_TRUNC, 0)).toBe(-EROFS);
+      expect(ro.open("/new", O_RDWR | O_CREAT, 0o644)).toBe(-EROFS);
+      expect(ro.mkdir("/newdir", 0o755)).toBe(-EROFS);
+      expect(ro.unlink("/hello.txt")).toBe(-EROFS);
+      expect(ro.rmdir("/dir")).toBe(-EROFS);
+      expect(ro.rename("/hello.txt", "/x")).toBe(-EROFS);
+      expect(ro.symlink("x", "/sl")).toBe(-EROFS);
+      expect(ro.link("/hello.txt", "/hard")).toBe(-EROFS);
+      expect(ro.chmod("/hello.txt", 0o777)).toBe(-EROFS);
+      expect(ro.utimens("/hello.txt", "now", "now", true)).toBe(-EROFS);
+      expect(ro.access("/hello.txt", W_OK)).toBe(-EROFS);
+      expect(ro.statfs("/")).toMatchObject({ flags: 1 });
+      expect(fs.readFileSync(path.join(root, "hello.txt"), "utf8")).toBe("hello, world");
+      expect(fs.readdirSync(root).sort()).toEqual(["dir", "hello.txt"]);
+    });
+
+    it("reports EEXIST before EROFS for an existing name", () => {
+      expect(ro.mkdir("/dir", 0o755)).toBe(-EEXIST);
+      expect(ro.open("/hello.txt", O_RDONLY | O_CREAT | O_EXCL, 0o644)).toBe(-EEXIST);
+    });
   });
 
-  it("isatty() is false for a regular file", () => {
-    expect(hfs.isatty(open("/hello.txt", O_RDONLY))).toBe(false);
-  });
-});
-
-describe("HostFs with readOnly", () => {
-  let ro: HostFs;
-  beforeEach(() => {
-    ro = new HostFs({ root, readOnly: true });
-  });
-
-  it("still reads", () => {
-    const h = ro.open("/hello.txt", O_RDONLY, 0);
-    expect(h).toBeGreaterThanOrEqual(0);
-    expect(ro.stat("/hello.txt", true)).toMatchObject({ size: 12 });
-  });
-
-  it("refuses every change with EROFS", () => {
-    expect(ro.open("/hello.txt", O_WRONLY, 0)).toBe(-EROFS);
-    expect(ro.open("/hello.txt", O_RDONLY | O_TRUNC, 0)).toBe(-EROFS);
-    expect(ro.open("/new", O_RDWR | O_CREAT, 0o644)).toBe(-EROFS);
-    expect(ro.mkdir("/newdir", 0o755)).toBe(-EROFS);
-    expect(ro.unlink("/hello.txt")).toBe(-EROFS);
-    expect(ro.rmdir("/dir")).toBe(-EROFS);
-    expect(ro.rename("/hello.txt", "/x")).toBe(-EROFS);
-    expect(ro.symlink("x", "/sl")).toBe(-EROFS);
-    expect(ro.link("/hello.txt", "/hard")).toBe(-EROFS);
-    expect(ro.chmod("/hello.txt", 0o777)).toBe(-EROFS);
-    expect(ro.utimens("/hello.txt", "now", "now", true)).toBe(-EROFS);
-    expect(ro.access("/hello.txt", W_OK)).toBe(-EROFS);
-    expect(ro.statfs("/")).toMatchObject({ flags: 1 });
-    expect(fs.readFileSync(path.join(root, "hello.txt"), "utf8")).toBe("hello, world");
-    expect(fs.readdirSync(root).sort()).toEqual(["dir", "hello.txt"]);
-  });
-
-  it("reports EEXIST before EROFS for an existing name", () => {
-    expect(ro.mkdir("/dir", 0o755)).toBe(-EEXIST);
-    expect(ro.open("/hello.txt", O_RDONLY | O_CREAT | O_EXCL, 0o644)).toBe(-EEXIST);
-  });
-});
-
-describe("new HostFs()", () => {
-  it("throws a TypeError for a missing root or a file", () => {
-    expect(() => new HostFs({ root: path.join(root, "missing") })).toThrow(TypeError);
-    expect(() => new HostFs({ root: path.join(root, "hello.txt") })).toThrow(TypeError);
+  describe("new HostFs()", () => {
+    it("throws a TypeError for a missing root or a file", () => {
+      expect(() => mount({ type: "hostfs", root: path.join(root, "missing") })).toThrow(TypeError);
+      expect(() => mount({ type: "hostfs", root: path.join(root, "hello.txt") })).toThrow(TypeError);
+    });
   });
 });

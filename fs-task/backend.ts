@@ -1,0 +1,41 @@
+// Back ends from a serialisable description: the mount entries of the system description,
+// and what the fs-task worker receives (a worker cannot be handed an object, only data).
+//
+// To add a back end (tmpfs.ts, initfs.ts): add its description to FsTaskOptions and one
+// case to buildBackend(); every mode then has it. A back end that lives outside this
+// folder can be named by module URL ({ type: "module" }) and is built where it runs.
+
+import type { FileSystem } from "./file_system.ts";
+import { DevFs, type DevTty } from "./devfs.ts";
+import { HostFs } from "./hostfs.ts";
+
+export type FsTaskOptions =
+  | { type: "hostfs"; root: string; readOnly?: boolean }
+  | { type: "devfs"; tty?: DevTty | null }
+  /**
+   * `export` (default "default") of the ES module at `url`, called with `options`, returns
+   * the FileSystem. Built asynchronously, so only worker mode takes it; inproc and ipc take
+   * a factory function instead.
+   */
+  | { type: "module"; url: string; export?: string; options?: unknown };
+
+/** The back end for a description. Throws TypeError for a bad hostfs root or a module. */
+export function buildBackend(options: FsTaskOptions): FileSystem {
+  switch (options.type) {
+    case "hostfs":
+      return new HostFs({ root: options.root, readOnly: options.readOnly ?? false });
+    case "devfs":
+      return new DevFs(options.tty === undefined ? {} : { tty: options.tty });
+    case "module":
+      throw new TypeError(`Cannot build back end from ${options.url}: module back ends run in worker mode only`);
+  }
+}
+
+/** buildBackend() plus module back ends (the worker's way). */
+export async function loadBackend(options: FsTaskOptions): Promise<FileSystem> {
+  if (options.type !== "module") return buildBackend(options);
+  const mod = (await import(options.url)) as Record<string, unknown>;
+  const factory = mod[options.export ?? "default"];
+  if (typeof factory !== "function") throw new TypeError(`Cannot build back end: ${options.url} has no function ${options.export ?? "default"}`);
+  return (await factory(options.options)) as FileSystem;
+}

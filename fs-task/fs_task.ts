@@ -1,0 +1,71 @@
+// createFsTask(): the fs-task for one mount, reached in the mode chosen at launch.
+//
+//   inproc   the back end object itself (direct calls, one heap)
+//   ipc      the back end behind a passive server TCB on a microkernel endpoint of the
+//            caller's kernel (ipc_server.ts); the caller gets a proxy (ipc_client.ts)
+//   worker   the back end in a worker_threads Worker, built there from its description;
+//            the caller gets a proxy over the shared ring (worker_client.ts)
+//
+// Every mode gives the same results; the proxies add stop() and stats().
+
+import type { FileSystem } from "./file_system.ts";
+import { buildBackend, type FsTaskOptions } from "./backend.ts";
+import type { FrameDirectory } from "./frame_directory.ts";
+import { IpcTransport, createFsProxy, type FsTaskClient, type FsTransport } from "./ipc_client.ts";
+import { FsIpcServer } from "./ipc_server.ts";
+import type { IpcHost } from "./_ipc_host.ts";
+import { WorkerTransport, type WorkerClientOptions } from "./worker_client.ts";
+
+export type FsTaskLaunch =
+  | { mode: "inproc" }
+  | ({ mode: "ipc"; frames?: FrameDirectory; bounceBytes?: number } & IpcHost)
+  | ({ mode: "worker" } & WorkerClientOptions);
+
+/** A back end description, or (inproc and ipc) a function that builds the back end. */
+export type FsBackendSource = FsTaskOptions | (() => FileSystem);
+
+/**
+ * The file system for one mount. Throws TypeError when the back end cannot be built (a
+ * hostfs root that is not a directory), in every mode; RangeError when ipc mode finds no
+ * memory for its objects.
+ */
+export function createFsTask(backend: FsBackendSource, launch?: { mode: "inproc" }): FileSystem;
+export function createFsTask(backend: FsBackendSource, launch: FsTaskLaunch): FileSystem | FsTaskClient;
+export function createFsTask(backend: FsBackendSource, launch: FsTaskLaunch = { mode: "inproc" }): FileSystem | FsTaskClient {
+  const build = (): FileSystem => (typeof backend === "function" ? backend() : buildBackend(backend));
+  switch (launch.mode) {
+    case "inproc":
+      return build();
+    case "ipc": {
+      const server = new FsIpcServer(build(), launch);
+      let transport: IpcTransport;
+      try {
+        transport = new IpcTransport({ ...launch, endpointCptr: server.mintClientCap(), requests: () => server.requests });
+      } catch (err) {
+        server.stop();
+        throw err;
+      }
+      const both: FsTransport = {
+        mode: "ipc",
+        invoke: (entry, args) => transport.invoke(entry, args),
+        stats: () => transport.stats(),
+        async stop() {
+          await transport.stop();
+          server.stop();
+        },
+      };
+      return createFsProxy(both, transport.mask);
+    }
+    case "worker": {
+      if (typeof backend === "function") throw new TypeError("Cannot start a worker fs-task from a function: pass a back end description");
+      const transport = new WorkerTransport(backend, launch);
+      return createFsProxy(transport, transport.mask);
+    }
+  }
+}
+
+/** Stops an fs-task made by createFsTask() (a no-op for inproc). */
+export async function stopFsTask(fs: FileSystem): Promise<void> {
+  const stop = (fs as Partial<FsTaskClient>).stop;
+  if (typeof stop === "function") await stop.call(fs);
+}

@@ -1,0 +1,259 @@
+// The fs-task's server side.
+//
+//   FsDispatcher   transport-free: one request (method id + WireReader) → the back end
+//                  call → the result in a WireWriter, or a Promise for a blocking call.
+//                  Driven by FS_PROTOCOL; no per-method code. Used by both the ipc server
+//                  below and the worker (worker.ts).
+//   FsIpcServer    the fs-task as a passive server TCB on a microkernel endpoint.
+//
+// FsIpcServer's objects, retyped from the host's Untyped:
+//
+//   host CNode:  endpoint (all rights, kept by the launcher), the server TCB, the server's
+//                CNode; one badged endpoint capability per client (Write|Grant|GrantReply,
+//                badge = client id), minted by mintClientCap().
+//   server CNode (the server TCB's CSpace, 256 slots):
+//     1  the endpoint, Read only (what the server receives on)
+//     2  the server CNode itself (names the receive slot)
+//     3  the receive slot: a Frame capability granted with the current call lands here
+//     4… held frames: each client's byte-area frame (granted once, at connect) and the
+//        data frame of every call still pending
+//
+// A call's life: the client's Call carries label = method id, the argument words, and for
+// pread/pwrite one Frame capability (the caller's buffer or the client's bounce frame).
+// protected() decodes, checks that the granted capability is a Frame with the right
+// (Write to fill it, Read to take from it) and that offset+length lies inside it, calls
+// the back end on a view of the frame, and replies at once; the granted capability is
+// deleted before the next receive. A back end that answers with a Promise (FIFO, tty)
+// keeps the reply handle: the frame capability moves to a held slot, which keeps the
+// frame alive however the client's own capability fares, and the reply goes out when the
+// Promise settles. Slot housekeeping uses the launcher's authority over the server CNode
+// (the server TCB is parked in Recv when a Promise settles, and a parked thread cannot
+// invoke anything).
+//
+// Failures: anything the back end throws is -EIO for that call (bool results: false);
+// a malformed request, an unknown method or a client that never connected gets the
+// reply label BadRequest, which the client also turns into -EIO.
+
+import type { FileSystem } from "./file_system.ts";
+import { HostCSpace, type IpcHost } from "./_ipc_host.ts";
+import {
+  CONNECT_LABEL, ReplyStatus, WireReader, WireWriter, decodeArgs, errnoOf, methodById, methodMask,
+  type DataDirection, type MethodEntry, type MethodSpec,
+} from "./protocol.ts";
+import { EIO, ENOSYS } from "./_errno.ts";
+import { CNode, KernelError, Rights, hasRights, type Endpoint, type Frame, type Reply, type Tcb } from "../microkernel/mod.ts";
+
+/** A blocking call still running: its method and its eventual result. */
+export interface PendingCall {
+  readonly entry: MethodEntry;
+  readonly result: Promise<unknown>;
+}
+
+export class FsDispatcher {
+  readonly backend: FileSystem;
+  /** Requests served so far (each Call, each ring request). */
+  requests = 0;
+
+  constructor(backend: FileSystem) {
+    this.backend = backend;
+  }
+
+  /** Bit mask of the methods the back end implements (see protocol.ts methodMask). */
+  get mask(): number {
+    return methodMask(this.backend);
+  }
+
+  /**
+   * Runs request `label`. Returns a ReplyStatus with the result already in `w`, or a
+   * PendingCall whose result goes out later through encode().
+   */
+  dispatch(label: number, r: WireReader, w: WireWriter): number | PendingCall {
+    this.requests++;
+    const entry = methodById(label);
+    if (entry === undefined) return ReplyStatus.BadRequest;
+    const spec = entry.spec;
+    let value: unknown;
+    try {
+      const args = decodeArgs(spec, r);
+      const method = (this.backend as unknown as Record<string, unknown>)[entry.name];
+      value = typeof method === "function" ? method.apply(this.backend, args) : spec.result.error(ENOSYS);
+    } catch (err) {
+      value = spec.result.error(errnoOf(err));
+    }
+    if (value instanceof Promise) {
+      return { entry, result: value.then((v) => v, () => spec.result.error(EIO)) };
+    }
+    this.encode(spec, value, w);
+    return ReplyStatus.Ok;
+  }
+
+  /** Writes a result; one that cannot be encoded (a bad value from the back end) is -EIO. */
+  encode(spec: MethodSpec, value: unknown, w: WireWriter): void {
+    try {
+      spec.result.put(w, value as never);
+    } catch (err) {
+      w.nWords = 0;
+      w.nBytes = 0;
+      spec.result.put(w, spec.result.error(errnoOf(err)) as never);
+    }
+  }
+}
+
+const SERVER_RADIX = 8;
+const EP = 1, SELF = 2, RECEIVE = 3, FIRST_HELD = 4;
+
+interface ClientState {
+  bytes: Uint8Array;
+  view: DataView;
+  slot: number;
+}
+
+export class FsIpcServer {
+  readonly dispatcher: FsDispatcher;
+  /** The endpoint capability (all rights) in the host CNode. */
+  readonly endpointCptr: number;
+  readonly #host: HostCSpace;
+  readonly #tcb: Tcb;
+  readonly #tcbSlot: number;
+  readonly #cnode: CNode;
+  readonly #cnodeSlot: number;
+  readonly #clients = new Map<number, ClientState>();
+  readonly #freeHeld: number[] = [];
+  readonly #clientCaps: number[] = [];
+  readonly #reader = new WireReader();
+  readonly #writer = new WireWriter();
+  #nextBadge = 1;
+  #stopped = false;
+
+  /** Creates the server's objects from `host` and starts serving. Throws RangeError without memory. */
+  constructor(backend: FileSystem, host: IpcHost) {
+    this.dispatcher = new FsDispatcher(backend);
+    const h = (this.#host = new HostCSpace(host));
+    const k = h.kernel;
+    const ep = h.retype<Endpoint>("Endpoint", 0);
+    const cnode = h.retype<CNode>("CNode", SERVER_RADIX);
+    const tcb = h.thread();
+    if (ep === null || cnode === null || tcb === null) throw new RangeError("Cannot start the fs-task: not enough memory");
+    this.endpointCptr = ep.slot;
+    this.#cnode = cnode.object;
+    this.#cnodeSlot = cnode.slot;
+    this.#tcb = tcb.tcb;
+    this.#tcbSlot = tcb.slot;
+    for (let i = cnode.object.slotCount - 1; i >= FIRST_HELD; i--) this.#freeHeld.push(i);
+    k.cnodeMint(h.authority, cnode.slot, EP, h.cnodeCptr, ep.slot, Rights.Read, 0);
+    k.cnodeCopy(h.authority, cnode.slot, SELF, h.cnodeCptr, cnode.slot, Rights.Read | Rights.Write);
+    k.tcbConfigure(h.authority, tcb.slot, { cspaceRootCptr: cnode.slot, priority: 200 });
+    this.#tcb.receiveCnodeCptr = SELF;
+    this.#tcb.receiveIndex = RECEIVE;
+    const served = k.serve(this.#tcb, EP, { protected: (server, badge, reply) => this.#protected(server, badge, reply) });
+    if (served.error !== KernelError.Ok) throw new Error(`Cannot start the fs-task: microkernel error ${served.error}`);
+  }
+
+  get requests(): number {
+    return this.dispatcher.requests;
+  }
+
+  /** A new client's capability: the endpoint badged with a fresh id, Write|Grant|GrantReply. */
+  mintClientCap(): number {
+    const slot = this.#host.mint(this.endpointCptr, Rights.Write | Rights.Grant | Rights.GrantReply, this.#nextBadge++);
+    this.#clientCaps.push(slot);
+    return slot;
+  }
+
+  /** Stops serving and destroys the server's objects; pending calls are never answered. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const slot of this.#clientCaps) this.#host.free(slot);
+    this.#host.free(this.#tcbSlot);
+    this.#host.free(this.#cnodeSlot);
+    this.#host.free(this.endpointCptr);
+    this.#clients.clear();
+  }
+
+  #protected(server: Tcb, badge: number, reply: Reply | null): void {
+    const info = server.info;
+    const granted = info.extraCaps > 0 && (info.capsUnwrapped & 1) === 0;
+    try {
+      if (info.label === CONNECT_LABEL) {
+        this.#connect(server, badge, reply, granted);
+        return;
+      }
+      const client = this.#clients.get(badge);
+      if (client === undefined || reply === null) {
+        this.#answer(reply, ReplyStatus.BadRequest, 0);
+        return;
+      }
+      const r = this.#reader.reset(server.buffer, info.length, client.bytes, client.view, granted ? this.#resolveGrant : null);
+      const w = this.#writer.reset(server.buffer, client.bytes, client.view);
+      const out = this.dispatcher.dispatch(info.label, r, w);
+      if (typeof out === "number") {
+        this.#answer(reply, out, w.nWords);
+        return;
+      }
+      const held = granted ? this.#hold(RECEIVE) : -1;
+      out.result.then((value) => {
+        if (held >= 0) this.#release(held);
+        if (this.#stopped) return;
+        const late = this.#writer.reset(this.#tcb.buffer, client.bytes, client.view);
+        this.dispatcher.encode(out.entry.spec, value, late);
+        this.#host.kernel.replyWith(reply, ReplyStatus.Ok, late.nWords);
+      });
+    } catch {
+      // Only a bug in this file gets here: the dispatcher catches the back end's throws.
+      this.#answer(reply, ReplyStatus.BadRequest, 0);
+    } finally {
+      this.#host.kernel.cnodeDelete(this.#host.authority, this.#cnodeSlot, RECEIVE);
+    }
+  }
+
+  /** The granted Frame, checked: right kind, right rights, region inside it. */
+  #resolveGrant = (ref: number, _extent: number, offset: number, length: number, dir: DataDirection): Uint8Array | null => {
+    const cap = ref === 0 ? this.#cnode.capAt(RECEIVE) : null;
+    if (cap === null || cap.object.kind !== "Frame") return null;
+    if (!hasRights(cap.rights, dir === "out" ? Rights.Write : Rights.Read)) return null;
+    const bytes = (cap.object as Frame).bytes;
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > bytes.length) return null;
+    return bytes.subarray(offset, offset + length);
+  };
+
+  /** CONNECT: keeps the client's byte-area frame and answers with the method mask. */
+  #connect(server: Tcb, badge: number, reply: Reply | null, granted: boolean): void {
+    const old = this.#clients.get(badge);
+    if (old !== undefined) {
+      this.#release(old.slot);
+      this.#clients.delete(badge);
+    }
+    const cap = granted ? this.#cnode.capAt(RECEIVE) : null;
+    if (cap === null || cap.object.kind !== "Frame" || !hasRights(cap.rights, Rights.Read | Rights.Write)) {
+      // No frame: a disconnect (or a bad connect).
+      this.#answer(reply, granted ? ReplyStatus.BadRequest : ReplyStatus.Ok, 0);
+      return;
+    }
+    const bytes = (cap.object as Frame).bytes;
+    const slot = this.#hold(RECEIVE);
+    this.#clients.set(badge, { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), slot });
+    const w = this.#writer.reset(server.buffer, bytes, this.#clients.get(badge)!.view);
+    w.word(this.dispatcher.mask);
+    this.#answer(reply, ReplyStatus.Ok, w.nWords);
+  }
+
+  #answer(reply: Reply | null, status: number, length: number): void {
+    if (reply !== null) this.#host.kernel.replyWith(reply, status, length);
+  }
+
+  /** Moves the capability in `slot` to a free held slot; -1 if none is free. */
+  #hold(slot: number): number {
+    const held = this.#freeHeld.pop();
+    if (held === undefined) return -1;
+    const k = this.#host.kernel;
+    k.cnodeMove(this.#host.authority, this.#cnodeSlot, held, this.#cnodeSlot, slot);
+    return held;
+  }
+
+  #release(held: number): void {
+    if (held < 0 || this.#stopped) return;
+    this.#host.kernel.cnodeDelete(this.#host.authority, this.#cnodeSlot, held);
+    this.#freeHeld.push(held);
+  }
+}

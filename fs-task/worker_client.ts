@@ -1,0 +1,330 @@
+// Worker mode, the kernel-task's side: the fs-task runs in a worker_threads Worker (its
+// own isolate and heap) and calls cross the shared ring (_ring.ts). The FileSystem API
+// stays synchronous: the caller's thread waits for the answer with Atomics.wait (allowed
+// on Node's main thread), after a short spin that catches fast answers without a futex
+// round trip (its budget adapts to how busy the host is: _ring.ts Waiter).
+//
+// A call: take a slot from the free queue, encode label, words and strings into it
+// (protocol.ts), push it on the request queue, ring the worker, wait until the slot comes
+// back on the response queue, decode, return the slot to the free queue.
+//
+// File data never enters the ring. If the Uint8Array lies in a frame the FrameDirectory
+// knows with a host address (guest memory: native mmap blocks), the request names that
+// address and the worker reads or writes the same memory through koffi: zero copy, and a
+// 1 MiB pread is one request. Otherwise the slot's bounce block (native memory from
+// allocNative, 1 MiB, grown as needed) carries it: one copy.
+//
+// Blocking calls (FIFO opens, tty and FIFO reads) work too: the worker answers Pending at
+// once and the call returns a Promise; the slot stays taken until the worker answers
+// again and postMessage()s, which wakes this thread's event loop. A synchronous wait
+// that meets such a late answer completes it on the way. With every slot taken by
+// pending calls, a new call fails with -EAGAIN.
+//
+// A dead worker gives -EIO, never a hang. While waiting, Atomics.wait times out every
+// SLICE_MS to check: the worker's own "dead" mark (its process 'exit' handler: a
+// process.exit() or a crash in the worker), the Worker 'exit' event (seen only when this
+// thread's event loop has turned), and on Linux whether the worker's OS thread still
+// exists (/proc/self/task/<tid>, with its start time against tid reuse), which catches
+// worker.terminate() and anything else that stops the thread without running its
+// handlers. A worker that is alive but never answers (a wedged back end) is given up
+// after requestTimeoutMs, terminated and treated as dead. After death every call, and
+// every pending Promise, gives -EIO.
+
+import fs from "node:fs";
+import { Worker } from "node:worker_threads";
+import type { FsTaskOptions } from "./backend.ts";
+import type { FrameDirectory } from "./frame_directory.ts";
+import type { FsTaskStats, FsTransport } from "./ipc_client.ts";
+import {
+  ReplyStatus, WireError, WireReader, WireWriter, encodeArgs, errnoOf, type MethodEntry,
+} from "./protocol.ts";
+import {
+  Ctl, ERROR_AT, Hdr, RING_BYTES, RING_SLOTS, WorkerState, controlView, ring, ringQueues, slotViews, Waiter,
+  type RingQueues, type RingSlot,
+} from "./_ring.ts";
+import { workerBoot } from "./_worker_boot.ts";
+import type { FsWorkerData } from "./worker.ts";
+import { EAGAIN, EIO, ENOMEM } from "./_errno.ts";
+import { allocNative, freeNative, type NativeBlock } from "../microkernel/platform/unicorn_ffi.ts";
+
+export interface WorkerClientOptions {
+  /** Frames whose views travel by host address (the kernel-task's guest memory). */
+  frames?: FrameDirectory;
+  /** A request not answered by a live worker after this is given up (default 30 s). */
+  requestTimeoutMs?: number;
+  /** How long the worker may take to start (default 30 s). */
+  startTimeoutMs?: number;
+  /** µs to poll for an answer (and, in the worker, for the next request) before sleeping (default 100). */
+  spinMicros?: number;
+  /** First bounce block size per slot (default 1 MiB). */
+  bounceBytes?: number;
+}
+
+/** Liveness checks while waiting. */
+const SLICE_MS = 50;
+/** How long stop() waits for the worker to finish terminating. */
+const STOP_GRACE_MS = 1000;
+const PAGE = 4096;
+
+interface BounceOut {
+  dst: Uint8Array;
+  src: Uint8Array;
+}
+
+interface Pending {
+  entry: MethodEntry;
+  out: BounceOut | null;
+  resolve: (value: unknown) => void;
+}
+
+export class WorkerTransport implements FsTransport {
+  readonly mode = "worker";
+  /** The fs-task's thread (for supervision; terminating it makes every call -EIO). */
+  readonly worker: Worker;
+  /** Bit mask of the back end's methods. */
+  readonly mask: number;
+  readonly #ctl: Int32Array;
+  readonly #queues: RingQueues;
+  readonly #slots: RingSlot[];
+  readonly #bounces: (NativeBlock | null)[] = new Array<NativeBlock | null>(RING_SLOTS).fill(null);
+  readonly #pending = new Map<number, Pending>();
+  readonly #frames: FrameDirectory | null;
+  readonly #timeoutMs: number;
+  readonly #spinMicros: number;
+  readonly #waiter: Waiter;
+  readonly #bounceBytes: number;
+  readonly #writer = new WireWriter();
+  readonly #reader = new WireReader();
+  #tid = 0;
+  #tidStart = "";
+  #dead = false;
+  #exited = false;
+  #bounced = 0;
+
+  /** Starts the worker and waits until its back end is built. Throws what building threw. */
+  constructor(backend: FsTaskOptions, options: WorkerClientOptions = {}) {
+    this.#frames = options.frames ?? null;
+    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#spinMicros = options.spinMicros ?? 100;
+    this.#waiter = new Waiter(this.#spinMicros);
+    this.#bounceBytes = options.bounceBytes ?? 1 << 20;
+    const sab = new SharedArrayBuffer(RING_BYTES);
+    this.#ctl = controlView(sab);
+    this.#queues = ringQueues(this.#ctl);
+    this.#slots = slotViews(sab);
+    for (let i = 0; i < RING_SLOTS; i++) this.#queues.free.push(i);
+    const { url, boot } = workerBoot();
+    const workerData: FsWorkerData & { boot: unknown } = { sab, backend, spinMicros: this.#spinMicros, boot };
+    this.worker = new Worker(url, { workerData });
+    this.worker.on("error", () => {}); // reported through the ring or the exit below
+    this.worker.on("exit", () => {
+      this.#exited = true;
+      this.#die();
+      this.#freeBounces();
+    });
+    this.worker.on("message", () => this.#drain(-1));
+    this.worker.unref();
+    this.mask = this.#start(sab, options.startTimeoutMs ?? 30_000);
+  }
+
+  invoke(entry: MethodEntry, args: readonly unknown[]): unknown {
+    const spec = entry.spec;
+    if (this.#dead) return spec.result.error(EIO);
+    const slot = this.#queues.free.pop();
+    if (slot < 0) return spec.result.error(EAGAIN);
+    const s = this.#slots[slot]!;
+    const w = this.#writer.reset(s.words, s.bytes, s.view);
+    let out: BounceOut | null = null;
+    try {
+      encodeArgs(spec, args, w);
+      if (w.data !== null) {
+        const data = w.data;
+        const hit = this.#frames?.find(data) ?? null;
+        if (hit !== null && hit.frame.hostAddress > 0) {
+          w.setRegion(hit.frame.hostAddress, hit.frame.bytes.length, hit.offset, data.length);
+        } else {
+          const bounce = this.#bounce(slot, data.length);
+          const len = Math.min(data.length, bounce.bytes.length);
+          if (w.dataDir === "in") bounce.bytes.set(data.subarray(0, len));
+          else out = { dst: data, src: bounce.bytes };
+          w.setRegion(bounce.address, bounce.bytes.length, 0, len);
+          this.#bounced++;
+        }
+      }
+    } catch (err) {
+      this.#queues.free.push(slot);
+      return spec.result.error(errnoOf(err));
+    }
+    s.header[Hdr.Label] = spec.id;
+    s.header[Hdr.Words] = w.nWords;
+    this.#queues.request.push(slot);
+    ring(this.#ctl, Ctl.ServerBell);
+    if (!this.#waitFor(slot)) return spec.result.error(EIO);
+    if (s.header[Hdr.Status] === ReplyStatus.Pending) {
+      this.worker.ref();
+      return new Promise((resolve) => this.#pending.set(slot, { entry, out, resolve }));
+    }
+    const value = this.#finish(slot, entry, out);
+    this.#queues.free.push(slot);
+    return value;
+  }
+
+  stats(): FsTaskStats {
+    return { requests: Atomics.load(this.#ctl, Ctl.Requests), bounced: this.#bounced };
+  }
+
+  /**
+   * Terminates the worker; pending calls resolve to -EIO. Node finishes a termination only
+   * when the worker's in-flight host I/O ends (a FIFO open blocked in the thread pool
+   * never does until the other end opens), so stop() waits at most STOP_GRACE_MS; the
+   * bounce blocks are freed on the 'exit' event, not before, since a blocked read may
+   * still land in one.
+   */
+  async stop(): Promise<void> {
+    this.#die();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, STOP_GRACE_MS);
+    });
+    await Promise.race([this.worker.terminate(), grace]);
+    clearTimeout(timer);
+  }
+
+  /** Waits for the worker to be ready; its method mask, or throws why it is not. */
+  #start(sab: SharedArrayBuffer, timeoutMs: number): number {
+    const deadline = Date.now() + timeoutMs;
+    let state: number;
+    while ((state = Atomics.load(this.#ctl, Ctl.State)) === WorkerState.Starting) {
+      if (Date.now() > deadline) {
+        void this.worker.terminate();
+        this.#dead = true;
+        throw new Error(`Cannot start the fs-task worker: not ready after ${timeoutMs} ms`);
+      }
+      Atomics.wait(this.#ctl, Ctl.ClientBell, Atomics.load(this.#ctl, Ctl.ClientBell), SLICE_MS);
+    }
+    if (state !== WorkerState.Ready) {
+      this.#dead = true;
+      void this.worker.terminate();
+      const n = Atomics.load(this.#ctl, Ctl.ErrorLength);
+      const text = new TextDecoder().decode(new Uint8Array(sab, ERROR_AT, n).slice());
+      if (text.startsWith("TypeError: ")) throw new TypeError(text.slice(11));
+      throw new Error(`Cannot start the fs-task worker: ${text}`);
+    }
+    const tid = Atomics.load(this.#ctl, Ctl.Tid);
+    const start = threadStart(tid);
+    // No /proc (or no gettid): liveness rests on the exit mark, the event and the timeout.
+    if (start !== null) [this.#tid, this.#tidStart] = [tid, start];
+    return Atomics.load(this.#ctl, Ctl.MaskHi) * 2 ** 32 + (Atomics.load(this.#ctl, Ctl.MaskLo) >>> 0);
+  }
+
+  /** Waits until `target` is answered: true, or false once the worker is found dead. */
+  #waitFor(target: number): boolean {
+    const since = Date.now();
+    const response = this.#queues.response;
+    for (;;) {
+      if (this.#drain(target)) return true;
+      if (this.#dead) return false;
+      if (!this.#waiter.wait(response, this.#ctl, Ctl.ClientBell, SLICE_MS) && !this.#alive(since)) {
+        this.#die();
+        return false;
+      }
+    }
+  }
+
+  /** Takes answered slots off the response queue; true when `target` is among them. */
+  #drain(target: number): boolean {
+    let slot: number;
+    while ((slot = this.#queues.response.pop()) >= 0) {
+      // Stop at the target: a later entry may be the same slot's final answer, which
+      // must wait until its Pending is registered.
+      if (slot === target) return true;
+      this.#complete(slot);
+    }
+    if (Atomics.load(this.#ctl, Ctl.State) === WorkerState.Dead) this.#die();
+    return false;
+  }
+
+  /** A pending call's final answer. */
+  #complete(slot: number): void {
+    const p = this.#pending.get(slot);
+    if (p === undefined || this.#slots[slot]!.header[Hdr.Status] === ReplyStatus.Pending) return;
+    this.#pending.delete(slot);
+    const value = this.#finish(slot, p.entry, p.out);
+    this.#queues.free.push(slot);
+    if (this.#pending.size === 0) this.worker.unref();
+    p.resolve(value);
+  }
+
+  #finish(slot: number, entry: MethodEntry, out: BounceOut | null): unknown {
+    const s = this.#slots[slot]!;
+    const spec = entry.spec;
+    if (s.header[Hdr.Status] !== ReplyStatus.Ok) return spec.result.error(EIO);
+    let value: unknown;
+    try {
+      value = spec.result.get(this.#reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view));
+    } catch (err) {
+      return spec.result.error(errnoOf(err));
+    }
+    if (out !== null && typeof value === "number" && value > 0) out.dst.set(out.src.subarray(0, Math.min(value, out.dst.length)));
+    return value;
+  }
+
+  /** Is the worker still there? (See the file comment.) */
+  #alive(since: number): boolean {
+    if (this.#exited || Atomics.load(this.#ctl, Ctl.State) === WorkerState.Dead) return false;
+    if (this.#tid > 0 && threadStart(this.#tid) !== this.#tidStart) return false;
+    if (Date.now() - since > this.#timeoutMs) {
+      void this.worker.terminate();
+      return false;
+    }
+    return true;
+  }
+
+  #die(): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    Atomics.store(this.#ctl, Ctl.State, WorkerState.Dead);
+    for (const [slot, p] of this.#pending) {
+      this.#pending.delete(slot);
+      p.resolve(p.entry.spec.result.error(EIO));
+    }
+    this.worker.unref();
+  }
+
+  /** The slot's bounce block, grown to `len` when possible. */
+  #bounce(slot: number, len: number): NativeBlock {
+    const old = this.#bounces[slot] ?? null;
+    if (old !== null && old.bytes.length >= len) return old;
+    let block: NativeBlock;
+    try {
+      block = allocNative(Math.max(this.#bounceBytes, Math.ceil(len / PAGE) * PAGE));
+    } catch {
+      if (old !== null) return old;
+      throw new WireError("Cannot bounce data: no host memory", ENOMEM);
+    }
+    if (old !== null) freeNative(old);
+    this.#bounces[slot] = block;
+    return block;
+  }
+
+  /** Only once the worker thread is gone: it may still be writing into them. */
+  #freeBounces(): void {
+    for (let i = 0; i < RING_SLOTS; i++) {
+      const b = this.#bounces[i];
+      if (b !== null && b !== undefined) freeNative(b);
+      this.#bounces[i] = null;
+    }
+  }
+}
+
+/** A thread's start time from /proc (field 22 of stat), or null if it is gone (or no /proc). */
+function threadStart(tid: number): string | null {
+  if (tid <= 0) return "";
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  return text.slice(text.lastIndexOf(")") + 2).split(" ")[19] ?? "";
+}

@@ -1,0 +1,34 @@
+// FrameDirectory: which frame (and offset) a Uint8Array view lies in.
+
+import { describe, expect, it } from "vitest";
+import { FrameDirectory } from "../../../fs-task/frame_directory.ts";
+
+describe("FrameDirectory", () => {
+  it("find() locates a view inside a known frame, with its offset", () => {
+    const dir = new FrameDirectory();
+    const bytes = new Uint8Array(8192);
+    dir.add({ bytes, hostAddress: 0x10000, cptr: 7 });
+    expect(dir.find(bytes.subarray(100, 200))).toMatchObject({ frame: { cptr: 7 }, offset: 100 });
+    expect(dir.find(bytes)).toMatchObject({ offset: 0 });
+    expect(dir.find(new Uint8Array(10))).toBeNull();
+  });
+
+  it("find() refuses a view that runs past the frame", () => {
+    const dir = new FrameDirectory();
+    const whole = new Uint8Array(8192);
+    dir.add({ bytes: whole.subarray(0, 4096), hostAddress: 0, cptr: 1 });
+    expect(dir.find(whole.subarray(4000, 4100))).toBeNull();
+    expect(dir.find(whole.subarray(4000, 4096))).toMatchObject({ offset: 4000 });
+  });
+
+  it("tells frames sharing one buffer apart, and delete() forgets one", () => {
+    const dir = new FrameDirectory();
+    const whole = new Uint8Array(8192);
+    dir.add({ bytes: whole.subarray(0, 4096), hostAddress: 0, cptr: 1 });
+    dir.add({ bytes: whole.subarray(4096), hostAddress: 0, cptr: 2 });
+    expect(dir.find(whole.subarray(5000, 5001))).toMatchObject({ frame: { cptr: 2 }, offset: 904 });
+    expect(dir.delete(whole.subarray(4096))).toBe(true);
+    expect(dir.find(whole.subarray(5000, 5001))).toBeNull();
+    expect(dir.delete(whole.subarray(4096))).toBe(false);
+  });
+});
