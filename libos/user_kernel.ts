@@ -33,6 +33,7 @@ import { NO_REPLY, RESUME } from "./sys/context.ts";
 import { Vfs } from "./vfs.ts";
 
 const SLICE_US = 20_000;
+const TIMER_BACKSTOP_US = 20_000;
 // What an address space costs besides its pages: the engine's own memory (translation
 // cache, page tables), charged to the quota so a fork bomb runs out of quota, not host.
 const ENGINE_BYTES = 4 * 1024 * 1024;
@@ -121,6 +122,11 @@ const nativeFrames = {
 
 // Room for the microkernel's own objects besides the guest memory quota.
 const KERNEL_OBJECT_BYTES = 16 * 1024 * 1024;
+
+function hasArmedTimer(t: Thread): boolean {
+  for (const timer of t.process.timers.values()) if (timer.armed) return true;
+  return false;
+}
 
 /** One address space: its engine, the quota charge for it, and how many processes use it. */
 interface Space {
@@ -439,7 +445,11 @@ export class UserKernel implements Machine {
         }
         g.regsEdited = false;
         const budget = scheduler.size > 0 ? SLICE_US : SLICE_US * 5;
-        const stop = g.engine.run(g.vcpu, budget, () => this.#onSyscall(g, tcb));
+        // Code that makes no syscalls is stopped by the engine's timer, which is not exact
+        // (the engine may replay an instruction): only as often as fairness needs, and
+        // soon after the budget when an interval timer waits to signal the process.
+        const backstop = budget + (hasArmedTimer(t) ? TIMER_BACKSTOP_US : budget * 9);
+        const stop = g.engine.run(g.vcpu, budget, () => this.#onSyscall(g, tcb), backstop);
         this.#afterStop(g, tcb, stop);
         // Wake-ups, replies that settled and host events run before the next pick (a run
         // ends only when a thread blocks, is preempted, faults or changes state).

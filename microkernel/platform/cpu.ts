@@ -64,9 +64,11 @@ export interface CpuEngine {
   releaseVcpu(vcpu: Vcpu): void;
   /**
    * Run `vcpu` from the registers in its block until it stops or `budgetUs` elapses
-   * (0 = no limit); a slice ends at the first syscall past the budget. Inside `onSyscall` the block holds the registers with RIP past the
+   * (0 = no limit); a slice ends at the first syscall past the budget. `backstopUs`
+   * (default: the budget) bounds a run that makes no syscalls; an engine may stop such
+   * a run less exactly (see unicorn_x86_64.ts). Inside `onSyscall` the block holds the registers with RIP past the
    * syscall; a stop requested by onSyscall leaves the block as it is.
    */
-  run(vcpu: Vcpu, budgetUs: number, onSyscall: (vcpu: Vcpu) => boolean): StopReason;
+  run(vcpu: Vcpu, budgetUs: number, onSyscall: (vcpu: Vcpu) => boolean, backstopUs?: number): StopReason;
   dispose(): void;
 }

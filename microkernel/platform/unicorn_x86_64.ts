@@ -35,9 +35,8 @@ const SYSCALL_INSN_BYTES = 2;
 // Engine fact (Unicorn 2.1.4, also reported upstream as unicorn#1565): a run stopped by
 // uc_emu_start's own timeout can re-execute the last instruction, e.g. count a byte
 // twice in a loop; a stop asked for inside the syscall hook is exact. So a slice ends at
-// the first syscall past its budget, and the engine timeout is only a backstop, this many
-// times longer, for code that makes no syscalls.
-const BACKSTOP_FACTOR = 10;
+// the first syscall past its budget, and the engine timeout is only the caller's
+// backstop for code that makes no syscalls.
 
 const MAX_REGS = 32;
 // The register block doubles as the thread's IPC message buffer (microkernel MSG_MAX_WORDS).
@@ -321,7 +320,7 @@ export class UnicornX86Engine implements CpuEngine {
     v.dispose();
   }
 
-  run(vcpu: Vcpu, budgetUs: number, onSyscall: (vcpu: Vcpu) => boolean): StopReason {
+  run(vcpu: Vcpu, budgetUs: number, onSyscall: (vcpu: Vcpu) => boolean, backstopUs = budgetUs): StopReason {
     const v = vcpu as UnicornVcpu;
     this.#switchTo(v);
     this.#running = v;
@@ -329,7 +328,7 @@ export class UnicornX86Engine implements CpuEngine {
     this.#stopped = false;
     this.#deadline = budgetUs > 0 ? performance.now() + budgetUs / 1000 : Infinity;
     v.writeAll();
-    const rc = this.#api.emuStart(this.#uc, v.pc, 0, budgetUs * BACKSTOP_FACTOR, 0);
+    const rc = this.#api.emuStart(this.#uc, v.pc, 0, backstopUs, 0);
     this.#running = null;
     if (!this.#stopped) {
       if (rc === UC.ERR_OK) this.halt("preempted", 0, 0, false, "");
