@@ -39,7 +39,8 @@ import { OpenFile } from "./file.ts";
 import { loadElf } from "./loader.ts";
 import { GuestMemory, type VSpace } from "./memory.ts";
 import { FsContext, ITIMER_REAL_ID, Process, SignalHandlers, Thread, type Credentials } from "./process.ts";
-import { dequeue, getReg, getSignedReg, nextSignal, setReg, setupFrame, type UserContext } from "./signals.ts";
+import { getWord, setWord } from "../microkernel/mod.ts";
+import { dequeue, getSignedReg, nextSignal, setupFrame, type UserContext } from "./signals.ts";
 import { SyscallArgs } from "./sys/args.ts";
 import { NO_REPLY, RESUME, type KernelServices, type SyscallResult } from "./sys/context.ts";
 import { SYSCALLS, nameOf } from "./sys/table.ts";
@@ -86,6 +87,7 @@ export interface KernelTaskOptions {
 }
 
 const DEFAULT_ACTION: Sigaction = { sa_handler: SIG_DFL, sa_flags: 0, sa_restorer: 0, sa_mask: 0n };
+const STOP_SIGNALS = Array.from({ length: 31 }, (_, i) => i + 1).filter((sig) => (sigmask(sig) & SIG_KERNEL_STOP_MASK) !== 0n);
 const ERESTARTNOINTR = 513;
 const ERESTART_RESTARTBLOCK = 516;
 const BINPRM_MAX_RECURSION = 4;
@@ -339,7 +341,7 @@ export class KernelTask implements KernelServices {
       p.pending.discard(SIGCONT);
       for (const t of p.threads.values()) t.pending.discard(SIGCONT);
     } else if (sig === SIGCONT) {
-      for (const s of [SIGSTOP, 20, 21, 22]) {
+      for (const s of STOP_SIGNALS) {
         p.pending.discard(s);
         for (const t of p.threads.values()) t.pending.discard(s);
       }
@@ -464,9 +466,9 @@ export class KernelTask implements KernelServices {
     this.processes.set(pid, p);
     this.#main = p;
     if (!this.machine.startThread(t, null, null, (regs) => {
-      setReg(regs, Msg.rip, loaded.entry);
-      setReg(regs, Msg.rsp, loaded.stackPointer);
-      setReg(regs, Msg.rflags, 0x202);
+      setWord(regs, Msg.rip, loaded.entry);
+      setWord(regs, Msg.rsp, loaded.stackPointer);
+      setWord(regs, Msg.rflags, 0x202);
     })) throw new RangeError(`Cannot run ${path}: the memory quota is too small`);
     return p;
   }
@@ -509,8 +511,8 @@ export class KernelTask implements KernelServices {
     if (tid < 0) return -11;
     const settls = flags & CLONE_SETTLS ? tls : null;
     const edit = (regs: Uint32Array): void => {
-      setReg(regs, Msg.rax, 0);
-      if (stack) setReg(regs, Msg.rsp, stack);
+      setWord(regs, Msg.rax, 0);
+      if (stack) setWord(regs, Msg.rsp, stack);
     };
     if (flags & CLONE_THREAD) {
       const child = new Thread(tid, p);
@@ -762,7 +764,6 @@ export class KernelTask implements KernelServices {
   /** A waited-for zombie leaves the process table. */
   reap(c: Process): void {
     c.parent?.children.delete(c);
-    if (c.parent) c.parent.childCpuMs += c.cpuMs + c.childCpuMs;
     this.processes.delete(c.pid);
   }
 
@@ -812,10 +813,10 @@ function applyRestart(regs: Uint32Array, nr: number, handlerFlags: number | null
   if (r > -ERESTARTSYS || r < -ERESTART_RESTARTBLOCK) return;
   const restart = handlerFlags === null || r === -ERESTARTNOINTR || (r === -ERESTARTSYS && (handlerFlags & SA_RESTART) !== 0);
   if (restart) {
-    setReg(regs, Msg.rax, nr);
-    setReg(regs, Msg.rip, getReg(regs, Msg.rip) - SYSCALL_INSN_BYTES);
+    setWord(regs, Msg.rax, nr);
+    setWord(regs, Msg.rip, getWord(regs, Msg.rip) - SYSCALL_INSN_BYTES);
   } else {
-    setReg(regs, Msg.rax, -EINTR);
+    setWord(regs, Msg.rax, -EINTR);
   }
 }
 

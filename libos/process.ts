@@ -106,10 +106,10 @@ export class Process {
   stopped = false;
   stopReport = 0;
   continuedReport = false;
-  /** exit_group in progress: threads die as they next reach the kernel-task. */
-  exiting = false;
   /** PR_SET_CHILD_SUBREAPER: orphaned descendants are re-parented here, not to init. */
   childSubreaper = false;
+  /** exit_group in progress: threads die as they next reach the kernel-task. */
+  exiting = false;
   /** vfork: the parent waits here until this process execs or exits. */
   vforkDone: WaitQueue | null = null;
   /** Signal the parent gets when this process exits (SIGCHLD, or clone's CSIGNAL). */
@@ -117,9 +117,6 @@ export class Process {
   pgid: number;
   sid: number;
   readonly startTimeMs = performance.now();
-  /** CPU time of reaped children (times, getrusage RUSAGE_CHILDREN). */
-  childCpuMs = 0;
-  cpuMs = 0;
   /** Environment as exec gave it (/proc/PID/environ). */
   envp: string[] = [];
   /** Resource limits set with setrlimit/prlimit (the others are the defaults). */

@@ -21,6 +21,7 @@ import {
   decodeUcontext, encodeRtSigframe, rtSigframeAddress, FIX_EFLAGS, type Sigcontext,
 } from "../linux-abi/signal_frame.ts";
 import { SA_ONSTACK, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, SYNCHRONOUS_MASK, type Sigaction, type Sigset } from "../linux-abi/signal.ts";
+import { getWord as getReg, setWord as setReg } from "../microkernel/mod.ts";
 import { Msg } from "../syscall-shim/x86_64.ts";
 import type { Thread } from "./process.ts";
 
@@ -29,15 +30,6 @@ export interface UserContext {
   readonly regs: Uint32Array;
   readFp(out: Uint8Array): void;
   writeFp(src: Uint8Array): void;
-}
-
-export function getReg(regs: Uint32Array, i: number): number {
-  return regs[i * 2]! + regs[i * 2 + 1]! * 4294967296;
-}
-
-export function setReg(regs: Uint32Array, i: number, v: number): void {
-  regs[i * 2] = v >>> 0;
-  regs[i * 2 + 1] = Math.floor(v / 4294967296) >>> 0;
 }
 
 function getBig(regs: Uint32Array, i: number): bigint {

@@ -20,7 +20,7 @@ import { hostname } from "node:os";
 import { DevFs, HostFs } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
 import { EIO } from "../linux-abi/errno.ts";
-import { FaultLabel, Kernel, KernelError, Rights, RootSlot, setWord, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
+import { FaultLabel, Kernel, KernelError, Rights, RootSlot, getWord, setWord, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
 import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
 import { allocNative, freeNative } from "../microkernel/platform/unicorn_ffi.ts";
@@ -28,7 +28,7 @@ import { FSR_MAPPED, FULL_LENGTH, Msg, RESULT, UserExceptionMsg, VmFaultMsg, X86
 import { KernelTask, type Machine } from "./kernel_task.ts";
 import { GuestMemory, pageUp, type HostMemory, type VSpace } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
-import { getReg, setReg, type UserContext } from "./signals.ts";
+import type { UserContext } from "./signals.ts";
 import { NO_REPLY, RESUME } from "./sys/context.ts";
 import { Vfs } from "./vfs.ts";
 
@@ -356,9 +356,9 @@ export class UserKernel implements Machine {
     this.#retire(old);
     const space = this.#spaces.get(t.process.memory)!;
     const vcpu = space.engine.createVcpu(X86_64_MESSAGE_REGISTERS);
-    setReg(vcpu.regs, Msg.rip, entry);
-    setReg(vcpu.regs, Msg.rsp, sp);
-    setReg(vcpu.regs, Msg.rflags, 0x202);
+    setWord(vcpu.regs, Msg.rip, entry);
+    setWord(vcpu.regs, Msg.rsp, sp);
+    setWord(vcpu.regs, Msg.rflags, 0x202);
     if (!this.#startTcb(t, space.engine, vcpu)) {
       // The quota cannot hold one TCB: the process cannot go on.
       this.kernelTask.exitProcess(t.process, 0, 9);
@@ -516,23 +516,23 @@ export class UserKernel implements Machine {
   #deliverException(g: GuestThread, stop: StopReason): void {
     const regs = g.vcpu.regs;
     const saved = regs.slice(0, UserExceptionMsg.LENGTH * 2);
-    const ip = getReg(regs, Msg.rip), sp = getReg(regs, Msg.rsp), flags = getReg(regs, Msg.rflags);
+    const ip = getWord(regs, Msg.rip), sp = getWord(regs, Msg.rsp), flags = getWord(regs, Msg.rflags);
     let kind: "VMFault" | "UserException";
     let length: number;
     if (stop.kind === "memory") {
-      setReg(regs, VmFaultMsg.IP, ip);
-      setReg(regs, VmFaultMsg.ADDR, stop.address);
-      setReg(regs, VmFaultMsg.PREFETCH, stop.access === Perm.Exec ? 1 : 0);
-      setReg(regs, VmFaultMsg.FSR, stop.access | (stop.mapped ? FSR_MAPPED : 0));
+      setWord(regs, VmFaultMsg.IP, ip);
+      setWord(regs, VmFaultMsg.ADDR, stop.address);
+      setWord(regs, VmFaultMsg.PREFETCH, stop.access === Perm.Exec ? 1 : 0);
+      setWord(regs, VmFaultMsg.FSR, stop.access | (stop.mapped ? FSR_MAPPED : 0));
       kind = "VMFault";
       length = VmFaultMsg.LENGTH;
     } else {
       const vector = stop.kind === "interrupt" ? stop.address : stop.kind === "invalid" ? X86Vector.InvalidOpcode : X86Vector.GeneralProtection;
-      setReg(regs, UserExceptionMsg.IP, ip);
-      setReg(regs, UserExceptionMsg.SP, sp);
-      setReg(regs, UserExceptionMsg.FLAGS, flags);
-      setReg(regs, UserExceptionMsg.NUMBER, vector);
-      setReg(regs, UserExceptionMsg.CODE, 0);
+      setWord(regs, UserExceptionMsg.IP, ip);
+      setWord(regs, UserExceptionMsg.SP, sp);
+      setWord(regs, UserExceptionMsg.FLAGS, flags);
+      setWord(regs, UserExceptionMsg.NUMBER, vector);
+      setWord(regs, UserExceptionMsg.CODE, 0);
       kind = "UserException";
       length = UserExceptionMsg.LENGTH;
     }

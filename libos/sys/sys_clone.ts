@@ -16,6 +16,7 @@ import type { SyscallArgs } from "./args.ts";
 import { NO_REPLY, type KernelServices, type SyscallResult } from "./context.ts";
 import { readPath, resolveAt } from "./_path.ts";
 import { putStruct } from "./_struct.ts";
+import { rusage } from "./sys_time.ts";
 
 const ARGV_MAX = 0x7fffffff;
 
@@ -161,7 +162,7 @@ export function sysWait4(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
       new DataView(b.buffer).setInt32(0, ev.wstatus, true);
       if (!mem.write(statusAddr, b)) return -E.EFAULT;
     }
-    if (rusageAddr && !putStruct(mem, rusageAddr, SIZEOF_RUSAGE, encodeRusage, zeroRusage())) return -E.EFAULT;
+    if (rusageAddr && !putStruct(mem, rusageAddr, SIZEOF_RUSAGE, encodeRusage, rusage(0, 0, 0))) return -E.EFAULT;
     return ev.child.pid;
   });
 }
@@ -189,12 +190,4 @@ export function sysWaitid(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
   // WNOHANG with nothing to report: the siginfo's si_pid reads 0.
   if (r === 0 && infoAddr && options & WNOHANG) mem.write(infoAddr, new Uint8Array(SIZEOF_SIGINFO));
   return r;
-}
-
-function zeroRusage(): Parameters<typeof encodeRusage>[2] {
-  const tv = { tv_sec: 0, tv_usec: 0 };
-  return {
-    ru_utime: tv, ru_stime: tv, ru_maxrss: 0, ru_ixrss: 0, ru_idrss: 0, ru_isrss: 0, ru_minflt: 0, ru_majflt: 0,
-    ru_nswap: 0, ru_inblock: 0, ru_oublock: 0, ru_msgsnd: 0, ru_msgrcv: 0, ru_nsignals: 0, ru_nvcsw: 0, ru_nivcsw: 0,
-  };
 }

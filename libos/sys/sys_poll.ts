@@ -16,7 +16,7 @@ import type { Thread } from "../process.ts";
 import { AGAIN, ERESTARTNOHAND, sleep, type WaitQueue } from "../wait_queue.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
-import { withTemporaryMask } from "./sys_signal.ts";
+import { readSigset, withTemporaryMask } from "./sys_signal.ts";
 import { getStruct } from "./_struct.ts";
 
 const FD_SETSIZE = 1024;
@@ -95,9 +95,9 @@ function timespecDeadline(t: Thread, addr: number): number | undefined | number[
 function applySigmask(t: Thread, addr: number, size: number): number {
   if (addr === 0) return 0;
   if (size !== SIZEOF_SIGSET) return -E.EINVAL;
-  const b = t.process.memory.view(addr, 8, PROT_READ);
-  if (!b) return -E.EFAULT;
-  withTemporaryMask(t, new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true));
+  const mask = readSigset(t, addr);
+  if (mask === null) return -E.EFAULT;
+  withTemporaryMask(t, mask);
   return 0;
 }
 

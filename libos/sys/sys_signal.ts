@@ -14,7 +14,8 @@ import { SIZEOF_TIMESPEC, decodeTimespec } from "../../linux-abi/time.ts";
 import { Msg } from "../../syscall-shim/x86_64.ts";
 import { PROT_READ } from "../memory.ts";
 import type { Thread } from "../process.ts";
-import { altStackState, dequeue, getReg, restoreFrame } from "../signals.ts";
+import { getWord } from "../../microkernel/mod.ts";
+import { altStackState, dequeue, restoreFrame } from "../signals.ts";
 import { AGAIN, ERESTARTNOHAND, sleep, sleepUntilSignal } from "../wait_queue.ts";
 import type { SyscallArgs } from "./args.ts";
 import { RESUME, type KernelServices, type SyscallResult } from "./context.ts";
@@ -22,7 +23,7 @@ import { getStruct, putStruct } from "./_struct.ts";
 
 const DEFAULT_ACTION: Sigaction = { sa_handler: SIG_DFL, sa_flags: 0, sa_restorer: 0, sa_mask: 0n };
 
-function readSigset(t: Thread, addr: number): Sigset | null {
+export function readSigset(t: Thread, addr: number): Sigset | null {
   const b = t.process.memory.view(addr, 8, PROT_READ);
   return b ? new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true) : null;
 }
@@ -83,7 +84,7 @@ export function sysRtSigprocmask(_k: KernelServices, t: Thread, a: SyscallArgs):
 export function sysRtSigreturn(k: KernelServices, t: Thread): SyscallResult {
   const restored = restoreFrame(t, k.userContext(t));
   if (!restored) {
-    const sp = getReg(k.userContext(t).regs, Msg.rsp);
+    const sp = getWord(k.userContext(t).regs, Msg.rsp);
     k.forceSignal(t, { layout: "fault", si_signo: 11, si_errno: 0, si_code: 0x80, si_addr: BigInt(sp) });
     return RESUME;
   }
@@ -95,7 +96,7 @@ export function sysRtSigreturn(k: KernelServices, t: Thread): SyscallResult {
 export function sysSigaltstack(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const ss = a.ptr(0), oss = a.ptr(1);
   const mem = t.process.memory;
-  const sp = getReg(k.userContext(t).regs, Msg.rsp);
+  const sp = getWord(k.userContext(t).regs, Msg.rsp);
   const cur = altStackState(t, sp);
   if (ss) {
     const next = getStruct(mem, ss, SIZEOF_STACK_T, decodeStackT);

@@ -19,7 +19,8 @@ import {
 } from "../../linux-abi/time.ts";
 import { SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD_ID, SIZEOF_SIGEVENT, SI_KERNEL, SI_TIMER, decodeSigevent, type Sigevent } from "../../linux-abi/siginfo.ts";
 import { SIGALRM } from "../../linux-abi/signal.ts";
-import { RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD, SIZEOF_RUSAGE, encodeRusage } from "../../linux-abi/resource.ts";
+import { RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD, SIZEOF_RUSAGE, encodeRusage, type Rusage } from "../../linux-abi/resource.ts";
+import { then } from "./_io.ts";
 import { PROT_READ } from "../memory.ts";
 import { ITIMER_REAL_ID, type Process } from "../process.ts";
 import { IntervalTimer } from "../timers.ts";
@@ -100,17 +101,12 @@ export function sysTime(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
 function sleepFor(t: Thread, ns: bigint, remAddr: number): SyscallResult {
   if (ns <= 0n) return 0;
   const deadline = performance.now() + Number(ns) / 1e6;
-  const attempt = (): SyscallResult => then(sleepUntilSignal(t, deadline, -ERESTARTNOHAND), (r) => {
+  return then(sleepUntilSignal(t, deadline, -ERESTARTNOHAND), (r) => {
     if (r !== -ERESTARTNOHAND) return r;
     const left = BigInt(Math.max(0, Math.round((deadline - performance.now()) * 1e6)));
     if (remAddr && !putTimespec(t, remAddr, left)) return -E.EFAULT;
     return r;
   });
-  return attempt();
-}
-
-function then(r: number | Promise<number>, fn: (n: number) => number): number | Promise<number> {
-  return typeof r === "number" ? fn(r) : r.then(fn);
 }
 
 /** Nanosleep implements Linux syscall nanosleep(2). */
@@ -277,12 +273,16 @@ export function sysTimes(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
 export function sysGetrusage(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const who = a.int(0);
   if (who !== RUSAGE_SELF && who !== RUSAGE_CHILDREN && who !== RUSAGE_THREAD) return -E.EINVAL;
-  const tv = (us: number): { tv_sec: number; tv_usec: number } => ({ tv_sec: Math.floor(us / 1e6), tv_usec: Math.floor(us % 1e6) });
-  const cpu = who === RUSAGE_CHILDREN ? { user: t.process.childCpuMs * 1000, system: 0 } : process.cpuUsage();
-  const usage = {
-    ru_utime: tv(cpu.user), ru_stime: tv(cpu.system), ru_maxrss: Math.floor(process.memoryUsage().rss / 1024), ru_ixrss: 0,
-    ru_idrss: 0, ru_isrss: 0, ru_minflt: 0, ru_majflt: 0, ru_nswap: 0, ru_inblock: 0, ru_oublock: 0, ru_msgsnd: 0,
-    ru_msgrcv: 0, ru_nsignals: 0, ru_nvcsw: 0, ru_nivcsw: 0,
-  };
+  const usage = who === RUSAGE_CHILDREN ? rusage(0, 0, 0) : rusage(process.cpuUsage().user, process.cpuUsage().system, Math.floor(process.memoryUsage().rss / 1024));
   return putStruct(t.process.memory, a.ptr(1), SIZEOF_RUSAGE, encodeRusage, usage) ? 0 : -E.EFAULT;
+}
+
+/** A struct rusage with these CPU times (µs) and maximum resident size (KiB); counters zero. */
+export function rusage(userUs: number, systemUs: number, maxrssKiB: number): Rusage {
+  const tv = (us: number): { tv_sec: number; tv_usec: number } => ({ tv_sec: Math.floor(us / 1e6), tv_usec: Math.floor(us % 1e6) });
+  return {
+    ru_utime: tv(userUs), ru_stime: tv(systemUs), ru_maxrss: maxrssKiB, ru_ixrss: 0, ru_idrss: 0, ru_isrss: 0,
+    ru_minflt: 0, ru_majflt: 0, ru_nswap: 0, ru_inblock: 0, ru_oublock: 0, ru_msgsnd: 0, ru_msgrcv: 0,
+    ru_nsignals: 0, ru_nvcsw: 0, ru_nivcsw: 0,
+  };
 }

@@ -12,7 +12,8 @@ import {
 import { Msg, X86_64_MESSAGE_REGISTERS } from "../../../syscall-shim/x86_64.ts";
 import { GuestMemory, PROT_READ, PROT_WRITE } from "../../../libos/memory.ts";
 import { SigPending, type Thread } from "../../../libos/process.ts";
-import { dequeue, getReg, nextSignal, restoreFrame, setReg, setupFrame, type UserContext } from "../../../libos/signals.ts";
+import { getWord as getReg, setWord as setReg } from "../../../microkernel/mod.ts";
+import { dequeue, nextSignal, restoreFrame, setupFrame, type UserContext } from "../../../libos/signals.ts";
 import { FakeVSpace } from "./_fake_vspace.ts";
 import { killInfo, makeProcess, makeThread } from "./_fake_process.ts";
 
