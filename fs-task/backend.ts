@@ -8,10 +8,16 @@
 import type { FileSystem } from "./file_system.ts";
 import { DevFs, type DevTty } from "./devfs.ts";
 import { HostFs } from "./hostfs.ts";
+import { InitFs } from "./initfs.ts";
+import { TmpFs, type MemoryQuota } from "./tmpfs.ts";
 
 export type FsTaskOptions =
   | { type: "hostfs"; root: string; readOnly?: boolean }
   | { type: "devfs"; tty?: DevTty | null }
+  /** Its pages are limited to `sizeBytes` (tmpfs's size=); pass a factory to charge a quota instead. */
+  | { type: "tmpfs"; sizeBytes: number }
+  /** The read-only image file at `image` (scripts/build-initfs.mjs makes it). */
+  | { type: "initfs"; image: string }
   /**
    * `export` (default "default") of the ES module at `url`, called with `options`, returns
    * the FileSystem. Built asynchronously, so only worker mode takes it; inproc and ipc take
@@ -26,6 +32,10 @@ export function buildBackend(options: FsTaskOptions): FileSystem {
       return new HostFs({ root: options.root, readOnly: options.readOnly ?? false });
     case "devfs":
       return new DevFs(options.tty === undefined ? {} : { tty: options.tty });
+    case "tmpfs":
+      return new TmpFs({ quota: byteBudget(options.sizeBytes) });
+    case "initfs":
+      return InitFs.fromFile(options.image);
     case "module":
       throw new TypeError(`Cannot build back end from ${options.url}: module back ends run in worker mode only`);
   }
@@ -38,4 +48,20 @@ export async function loadBackend(options: FsTaskOptions): Promise<FileSystem> {
   const factory = mod[options.export ?? "default"];
   if (typeof factory !== "function") throw new TypeError(`Cannot build back end: ${options.url} has no function ${options.export ?? "default"}`);
   return (await factory(options.options)) as FileSystem;
+}
+
+/** A MemoryQuota of its own: `size` bytes, counted here. */
+export function byteBudget(size: number): MemoryQuota {
+  let used = 0;
+  return {
+    charge(bytes) {
+      if (used + bytes > size) return false;
+      used += bytes;
+      return true;
+    },
+    release(bytes) {
+      used -= bytes;
+    },
+    available: () => size - used,
+  };
 }

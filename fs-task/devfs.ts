@@ -7,6 +7,9 @@
 //   random 1,8 / urandom 1,9   reads random bytes (node:crypto), writes are accepted
 //   tty   5,0    the host's controlling terminal: open fails with ENXIO without one;
 //                reads are async (they wait for input), writes go straight out
+//   console 5,1  the same terminal
+//   fd, stdin, stdout, stderr   symlinks into /proc/self/fd (the walk leaves for /proc)
+//   shm/, pts/   empty directories (a tmpfs is mounted on /dev/shm)
 //
 // Linux: drivers/char/mem.c (mem_fops for null/zero/full/random) and drivers/tty/tty_io.c.
 // The set of nodes is fixed: creating, removing or renaming anything fails with EPERM;
@@ -15,15 +18,16 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import tty from "node:tty";
-import type { FileSystem, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
+import type { FileSystem, FsCrossing, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
 import { HandleTable } from "./_handle_table.ts";
+import { MountView, walkTree, type Tree } from "./_tree_walk.ts";
 import { errnoFromHost } from "./_host.ts";
 import {
-  EACCES, EAGAIN, EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOSPC, ENOTDIR, ENXIO, EPERM,
+  EACCES, EAGAIN, EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOSPC, ENOTDIR, ENXIO, EPERM,
 } from "./_errno.ts";
 import {
-  DT_CHR, DT_DIR, O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_PATH, O_RDONLY, O_RDWR, O_WRONLY,
-  S_IFCHR, S_IFDIR, S_IFMT, X_OK,
+  DT_CHR, DT_DIR, DT_LNK, O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR,
+  O_WRONLY, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, X_OK,
 } from "./_flags.ts";
 
 /** Host fds behind /dev/tty. */
@@ -37,10 +41,12 @@ export interface DevFsOptions {
   tty?: DevTty | null;
 }
 
-type DevKind = "dir" | "null" | "zero" | "full" | "random" | "urandom" | "tty";
+type DevKind = "dir" | "link" | "null" | "zero" | "full" | "random" | "urandom" | "tty" | "console";
 
 interface DevNode {
   kind: DevKind;
+  /** A symlink's target, else null. */
+  target: string | null;
   ino: number;
   rdev: number;
   mode: number;
@@ -61,28 +67,42 @@ const TMPFS_MAGIC = 0x01021994;
 const TTY_RETRY_MS = 10;
 
 const devices: [name: DevKind, major: number, minor: number][] = [
-  ["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0],
+  ["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0], ["console", 5, 1],
 ];
+const links: [name: string, target: string][] = [
+  ["fd", "/proc/self/fd"], ["stdin", "/proc/self/fd/0"], ["stdout", "/proc/self/fd/1"], ["stderr", "/proc/self/fd/2"],
+];
+const dirs: [name: string, mode: number][] = [["shm", 0o1777], ["pts", 0o755]];
 
 export class DevFs implements FileSystem {
   #tty: DevTty | null;
   #root: DevNode;
   #nodes = new Map<string, DevNode>();
   #handles = new HandleTable<DevHandle>();
+  #view = new MountView();
+  #tree: Tree<DevNode>;
 
   constructor(options: DevFsOptions = {}) {
     this.#tty = options.tty !== undefined ? options.tty : tty.isatty(0) ? { inputFd: 0, outputFd: 1 } : null;
     const now = nowNs();
-    const node = (kind: DevKind, ino: number, rdev: number, mode: number): DevNode =>
-      ({ kind, ino, rdev, mode, atimeNs: now, mtimeNs: now, ctimeNs: now });
-    this.#root = node("dir", 1, 0, S_IFDIR | 0o755);
-    devices.forEach(([name, major, minor], i) => {
-      this.#nodes.set(name, node(name, i + 2, makedev(major, minor), S_IFCHR | 0o666));
-    });
+    let ino = 1;
+    const node = (kind: DevKind, rdev: number, mode: number, target: string | null = null): DevNode =>
+      ({ kind, target, ino: ino++, rdev, mode, atimeNs: now, mtimeNs: now, ctimeNs: now });
+    this.#root = node("dir", 0, S_IFDIR | 0o755);
+    for (const [name, major, minor] of devices) this.#nodes.set(name, node(name, makedev(major, minor), S_IFCHR | 0o666));
+    for (const [name, target] of links) this.#nodes.set(name, node("link", 0, S_IFLNK | 0o777, target));
+    for (const [name, mode] of dirs) this.#nodes.set(name, node("dir", 0, S_IFDIR | mode));
+    const root = this.#root;
+    this.#tree = {
+      root,
+      isDir: (n) => n.kind === "dir",
+      child: (dir, name) => (dir === root ? this.#nodes.get(name) : undefined),
+      linkTarget: (n) => n.target,
+    };
   }
 
   open(path: string, flags: number, _mode: number): number {
-    const node = this.#lookup(path);
+    const node = this.#lookup(path, !(flags & O_NOFOLLOW));
     if (typeof node === "number") return node === -ENOENT && flags & O_CREAT && !(flags & O_PATH) ? -EPERM : node;
     const access = flags & O_ACCMODE;
     if (flags & O_PATH) return node.kind !== "dir" && flags & O_DIRECTORY ? -ENOTDIR : this.#handles.add({ node, flags });
@@ -93,7 +113,8 @@ export class DevFs implements FileSystem {
     } else if (flags & O_DIRECTORY) {
       return -ENOTDIR;
     }
-    if (node.kind === "tty" && this.#tty === null) return -ENXIO;
+    if (node.kind === "link") return -ELOOP;
+    if ((node.kind === "tty" || node.kind === "console") && this.#tty === null) return -ENXIO;
     return this.#handles.add({ node, flags });
   }
 
@@ -107,6 +128,8 @@ export class DevFs implements FileSystem {
     switch (h.node.kind) {
       case "dir":
         return -EISDIR;
+      case "link":
+        return -EBADF;
       case "null":
         return 0;
       case "zero":
@@ -118,6 +141,7 @@ export class DevFs implements FileSystem {
         crypto.randomFillSync(dst);
         return dst.length;
       case "tty":
+      case "console":
         return this.#tty === null ? -ENXIO : readTty(this.#tty.inputFd, dst);
     }
   }
@@ -130,6 +154,7 @@ export class DevFs implements FileSystem {
       case "full":
         return -ENOSPC;
       case "tty":
+      case "console":
         if (this.#tty === null) return -ENXIO;
         try {
           return fs.writeSync(this.#tty.outputFd, src);
@@ -146,14 +171,14 @@ export class DevFs implements FileSystem {
     return h === undefined ? -EBADF : statOf(h.node);
   }
 
-  stat(path: string, _followSymlinks: boolean): FsResult<FsStat> {
-    const node = this.#lookup(path);
+  stat(path: string, followSymlinks: boolean): FsResult<FsStat> {
+    const node = this.#lookup(path, followSymlinks);
     return typeof node === "number" ? node : statOf(node);
   }
 
   readlink(path: string): FsResult<string> {
-    const node = this.#lookup(path);
-    return typeof node === "number" ? node : -EINVAL;
+    const node = this.#lookup(path, false);
+    return typeof node === "number" ? node : node.target ?? -EINVAL;
   }
 
   readdir(handle: number, cookie: number, max: number): FsResult<FsDirPage> {
@@ -162,11 +187,14 @@ export class DevFs implements FileSystem {
     if (h.node.kind !== "dir") return -ENOTDIR;
     if (!Number.isSafeInteger(cookie) || cookie < 0 || !Number.isSafeInteger(max) || max <= 0) return -EINVAL;
     const listing: FsDirEntry[] = [
-      { name: ".", ino: this.#root.ino, type: DT_DIR, nextCookie: 1 },
+      { name: ".", ino: h.node.ino, type: DT_DIR, nextCookie: 1 },
       { name: "..", ino: this.#root.ino, type: DT_DIR, nextCookie: 2 },
     ];
-    for (const [name, node] of this.#nodes) {
-      listing.push({ name, ino: node.ino, type: DT_CHR, nextCookie: listing.length + 1 });
+    if (h.node === this.#root) {
+      for (const [name, node] of this.#nodes) {
+        const type = node.kind === "dir" ? DT_DIR : node.kind === "link" ? DT_LNK : DT_CHR;
+        listing.push({ name, ino: node.ino, type, nextCookie: listing.length + 1 });
+      }
     }
     const entries = listing.slice(cookie, cookie + max);
     return { entries, nextCookie: cookie + entries.length };
@@ -179,7 +207,7 @@ export class DevFs implements FileSystem {
 
   access(path: string, mode: number): number {
     if (mode & ~7) return -EINVAL;
-    const node = this.#lookup(path);
+    const node = this.#lookup(path, true);
     if (typeof node === "number") return node;
     return mode & X_OK && !(node.mode & 0o111) ? -EACCES : 0;
   }
@@ -189,21 +217,21 @@ export class DevFs implements FileSystem {
   }
 
   unlink(path: string): number {
-    const node = this.#lookup(path);
+    const node = this.#lookup(path, false);
     if (typeof node === "number") return node;
     return node.kind === "dir" ? -EISDIR : -EPERM;
   }
 
   rmdir(path: string): number {
-    const node = this.#lookup(path);
+    const node = this.#lookup(path, false);
     if (typeof node === "number") return node;
     return node.kind === "dir" ? -EBUSY : -ENOTDIR;
   }
 
   rename(from: string, to: string): number {
-    const node = this.#lookup(from);
+    const node = this.#lookup(from, false);
     if (typeof node === "number") return node;
-    const dest = this.#lookup(to);
+    const dest = this.#lookup(to, false, 1);
     return typeof dest === "number" && dest !== -ENOENT ? dest : -EPERM;
   }
 
@@ -212,20 +240,20 @@ export class DevFs implements FileSystem {
   }
 
   link(existing: string, path: string): number {
-    const node = this.#lookup(existing);
-    return typeof node === "number" ? node : this.#create(path);
+    const node = this.#lookup(existing, false);
+    return typeof node === "number" ? node : this.#create(path, 1);
   }
 
   chmod(path: string, mode: number): number {
-    const node = this.#lookup(path);
+    const node = this.#lookup(path, true);
     if (typeof node === "number") return node;
     node.mode = (node.mode & S_IFMT) | (mode & 0o7777);
     node.ctimeNs = nowNs();
     return 0;
   }
 
-  utimens(path: string, atime: FsTime, mtime: FsTime, _followSymlinks: boolean): number {
-    const node = this.#lookup(path);
+  utimens(path: string, atime: FsTime, mtime: FsTime, followSymlinks: boolean): number {
+    const node = this.#lookup(path, followSymlinks);
     if (typeof node === "number") return node;
     const now = nowNs();
     if (atime !== "omit") node.atimeNs = atime === "now" ? now : atime;
@@ -235,34 +263,34 @@ export class DevFs implements FileSystem {
   }
 
   statfs(path: string): FsResult<FsStatFs> {
-    const node = this.#lookup(path);
+    const node = this.#lookup(path, true);
     if (typeof node === "number") return node;
     return { type: TMPFS_MAGIC, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: this.#nodes.size + 1, ffree: 0, namelen: 255, frsize: 4096, flags: 0 };
   }
 
   isatty(handle: number): boolean {
-    return this.#handles.get(handle)?.node.kind === "tty";
+    const kind = this.#handles.get(handle)?.node.kind;
+    return kind === "tty" || kind === "console";
   }
 
-  /** The node a path names. The tree is one level deep; ".." at the root stays there. */
-  #lookup(path: string): DevNode | number {
-    if (path === "") return -ENOENT;
-    let node = this.#root;
-    for (const name of path.split("/")) {
-      if (name === "" || name === ".") continue;
-      if (node.kind !== "dir") return -ENOTDIR;
-      if (name === "..") continue;
-      const child = this.#nodes.get(name);
-      if (child === undefined) return -ENOENT;
-      node = child;
-    }
-    if (path.endsWith("/") && node.kind !== "dir") return -ENOTDIR;
-    return node;
+  setMountPoint(atRoot: boolean, covered: string): number {
+    return this.#view.set(atRoot, covered);
+  }
+
+  crossing(): FsResult<FsCrossing> {
+    return this.#view.crossing();
+  }
+
+  /** The node a path names (the walk of _tree_walk.ts: the symlinks lead out to /proc). */
+  #lookup(path: string, follow: boolean, arg = 0): DevNode | number {
+    const walked = walkTree(this.#tree, path, follow, this.#view, arg);
+    if (typeof walked === "number") return walked;
+    return walked.node ?? -ENOENT;
   }
 
   /** mkdir, symlink and link: EEXIST if taken, else EPERM (the node set is fixed). */
-  #create(path: string): number {
-    const node = this.#lookup(path);
+  #create(path: string, arg = 0): number {
+    const node = this.#lookup(path, false, arg);
     if (typeof node !== "number") return -EEXIST;
     return node === -ENOENT ? -EPERM : node;
   }

@@ -16,6 +16,12 @@
 //    back only where the operation can really block: reading or writing a tty, a FIFO or
 //    another stream device, and opening a FIFO (which waits for the other end).
 //  - Flags and modes are Linux's generic values (O_* as on x86-64, S_IF*, DT_*).
+//  - Mounts: the kernel-task tells a back end where it is mounted (setMountPoint). A walk
+//    that leaves the back end (".." above its root when it is not the guest's root, an
+//    absolute symlink when it is not the guest's root, or a directory another mount
+//    covers) stops and answers CROSS_MOUNT; crossing() then says where the walk goes on,
+//    and the kernel-task routes that path to the right mount. A back end that is never
+//    mounted anywhere but "/" with nothing over it may leave both methods out.
 
 /** struct stat, with nanosecond times. `rdev` and `dev` are encoded as Linux's makedev. */
 export interface FsStat {
@@ -70,6 +76,24 @@ export interface FsStatFs {
 /** A utimensat(2) time: nanoseconds since the epoch, or UTIME_NOW / UTIME_OMIT. */
 export type FsTime = bigint | "now" | "omit";
 
+/**
+ * A path operation's answer when its walk left this file system (not an errno: Linux's
+ * errno values stop at 4095). Call crossing() for where the walk goes on.
+ */
+export const CROSS_MOUNT = -4096;
+
+/**
+ * Where a walk that answered CROSS_MOUNT goes on. `arg` is the path argument that left
+ * (0, or 1 for the second path of rename/link). `path` is a guest path: absolute ("/…",
+ * from an absolute symlink), "../rest" (".." above this file system's root: rest is
+ * relative to the mount point's parent), or "dir/rest" (relative to the mount point: the
+ * walk reached a directory another mount covers). A trailing "/" is kept.
+ */
+export interface FsCrossing {
+  arg: number;
+  path: string;
+}
+
 /** The result of a call that yields a T, or a negative errno. */
 export type FsResult<T> = T | number;
 
@@ -116,4 +140,17 @@ export interface FileSystem {
   utimens(path: string, atime: FsTime, mtime: FsTime, followSymlinks: boolean): number;
   statfs(path: string): FsResult<FsStatFs>;
   isatty(handle: number): boolean;
+  /**
+   * Optional. Where this file system is mounted: `atRoot` if at the guest's "/" (then ".."
+   * at the root stays there and absolute symlinks restart at its root), and the inner paths
+   * of directories other mounts cover, joined by "\0" ("" for none). Called again whenever
+   * the mount table changes.
+   */
+  setMountPoint?(atRoot: boolean, covered: string): number;
+  /** Optional (required with setMountPoint). The crossing of the last call that answered CROSS_MOUNT. */
+  crossing?(): FsResult<FsCrossing>;
+  /** Optional. The canonical path (no symlink, ".", ".." or "//") of an existing file. */
+  realpath?(path: string): FsResult<string>;
+  /** Optional (nothing to flush without it). fsync(2), or fdatasync(2) when `dataOnly`. */
+  fsync?(handle: number, dataOnly: boolean): number;
 }

@@ -21,8 +21,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import tty from "node:tty";
-import type { FileSystem, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
+import type { FileSystem, FsCrossing, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
 import { resolveInRoot } from "./_confined_path.ts";
+import { MountView } from "./_tree_walk.ts";
 import type { Resolved } from "./_confined_path.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { direntType, errnoFromHost, hostOpenFlags, statFromHost } from "./_host.ts";
@@ -64,6 +65,7 @@ export class HostFs implements FileSystem {
   #root: string;
   #readOnly: boolean;
   #handles = new HandleTable<HostHandle>();
+  #view = new MountView();
 
   constructor(options: HostFsOptions) {
     this.#root = realDirectory(options.root);
@@ -79,7 +81,7 @@ export class HostFs implements FileSystem {
     if (create && (flags & O_DIRECTORY)) return -EINVAL;
     const exclusive = create && (flags & O_EXCL) !== 0;
     try {
-      const r = resolveInRoot(this.#root, guestPath, !(flags & O_NOFOLLOW) && !exclusive);
+      const r = resolveInRoot(this.#root, guestPath, !(flags & O_NOFOLLOW) && !exclusive, this.#view);
       if (typeof r === "number") return r;
       const st = r.stat;
       if (st === null) {
@@ -249,7 +251,7 @@ export class HostFs implements FileSystem {
 
   rename(from: string, to: string): number {
     return this.#withPath(from, false, (source) => {
-      const dest = resolveInRoot(this.#root, to, false);
+      const dest = resolveInRoot(this.#root, to, false, this.#view, 1);
       if (typeof dest === "number") return dest;
       if (source.isRoot || dest.isRoot) return -EBUSY;
       if (this.#readOnly) return -EROFS;
@@ -274,7 +276,7 @@ export class HostFs implements FileSystem {
       return this.#withNewPath(guestPath, (hostPath) => {
         fs.linkSync(source.hostPath, hostPath);
         return 0;
-      });
+      }, 1);
     });
   }
 
@@ -315,10 +317,33 @@ export class HostFs implements FileSystem {
     return h !== undefined && h.kind === "stream" && tty.isatty(h.fd);
   }
 
+  fsync(handle: number, dataOnly: boolean): number {
+    const h = this.#handles.get(handle);
+    if (h === undefined || h.kind === "path") return -EBADF;
+    try {
+      (dataOnly ? fs.fdatasyncSync : fs.fsyncSync)(h.fd);
+      return 0;
+    } catch (err) {
+      return errnoFromHost(err);
+    }
+  }
+
+  setMountPoint(atRoot: boolean, covered: string): number {
+    return this.#view.set(atRoot, covered);
+  }
+
+  crossing(): FsResult<FsCrossing> {
+    return this.#view.crossing();
+  }
+
+  realpath(guestPath: string): FsResult<string> {
+    return this.#withPath(guestPath, true, (r) => r.guestPath);
+  }
+
   /** Resolves an existing path and runs `op` on it; host errors become -errno. */
   #withPath<T>(guestPath: string, follow: boolean, op: (r: Resolved, st: fs.Stats) => FsResult<T>): FsResult<T> {
     try {
-      const r = resolveInRoot(this.#root, guestPath, follow);
+      const r = resolveInRoot(this.#root, guestPath, follow, this.#view);
       if (typeof r === "number") return r;
       if (r.stat === null) return -ENOENT;
       return op(r, r.stat);
@@ -328,9 +353,9 @@ export class HostFs implements FileSystem {
   }
 
   /** Resolves a path that must not exist yet (a dangling symlink counts as existing). */
-  #withNewPath(guestPath: string, op: (hostPath: string) => number): number {
+  #withNewPath(guestPath: string, op: (hostPath: string) => number, arg = 0): number {
     try {
-      const r = resolveInRoot(this.#root, guestPath, false);
+      const r = resolveInRoot(this.#root, guestPath, false, this.#view, arg);
       if (typeof r === "number") return r;
       if (r.stat !== null) return -EEXIST;
       if (this.#readOnly) return -EROFS;

@@ -41,13 +41,13 @@
 // says ENXIO to pread and pwrite, connecting them is the caller's business.
 
 import fs from "node:fs";
-import type { FileSystem, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
+import type { FileSystem, FsCrossing, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
 import { anonymousDev } from "./_anon_dev.ts";
 import { HandleTable } from "./_handle_table.ts";
 import {
   DIRENT_SIZE, HEADER_SIZE, INODE_SIZE, MAGIC, ROOT_INO, VERSION, dirent, header, inode,
 } from "./_initfs_format.ts";
-import { NAME_MAX, walkToParent, walkTree } from "./_tree_walk.ts";
+import { MountView, NAME_MAX, canonicalPath, walkToParent, walkTree } from "./_tree_walk.ts";
 import type { Tree } from "./_tree_walk.ts";
 import {
   EACCES, EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO, EPERM, EROFS,
@@ -99,6 +99,7 @@ export class InitFs implements FileSystem {
   #dev = anonymousDev();
   #inodes: InitInode[];
   #tree: Tree<InitInode>;
+  #view = new MountView();
   #handles = new HandleTable<InitHandle>();
 
   /** Serves `image`, which must not change afterwards. Throws SyntaxError for a bad image. */
@@ -129,7 +130,7 @@ export class InitFs implements FileSystem {
     const create = !isPath && (flags & O_CREAT) !== 0;
     if (create && flags & O_DIRECTORY) return -EINVAL;
     const exclusive = create && (flags & O_EXCL) !== 0;
-    const walked = walkTree(this.#tree, path, !(flags & O_NOFOLLOW) && !exclusive);
+    const walked = walkTree(this.#tree, path, !(flags & O_NOFOLLOW) && !exclusive, this.#view);
     if (typeof walked === "number") return walked;
     const node = walked.node;
     if (node === null) {
@@ -238,7 +239,7 @@ export class InitFs implements FileSystem {
 
   rename(from: string, to: string): number {
     const r = this.#remove(from, () => -EBUSY);
-    return r === -EROFS ? this.#remove(to, () => -EBUSY) : r;
+    return r === -EROFS ? this.#remove(to, () => -EBUSY, 1) : r;
   }
 
   symlink(_target: string, path: string): number {
@@ -248,7 +249,7 @@ export class InitFs implements FileSystem {
   link(existing: string, path: string): number {
     const node = this.#lookup(existing, false);
     if (typeof node === "number") return node;
-    return node.entries !== null ? -EPERM : this.#create(path, false);
+    return node.entries !== null ? -EPERM : this.#create(path, false, 1);
   }
 
   chmod(path: string, _mode: number): number {
@@ -276,15 +277,29 @@ export class InitFs implements FileSystem {
     return false;
   }
 
-  #lookup(path: string, follow: boolean): InitInode | number {
-    const walked = walkTree(this.#tree, path, follow);
+  setMountPoint(atRoot: boolean, covered: string): number {
+    return this.#view.set(atRoot, covered);
+  }
+
+  crossing(): FsResult<FsCrossing> {
+    return this.#view.crossing();
+  }
+
+  realpath(path: string): FsResult<string> {
+    const walked = walkTree(this.#tree, path, true, this.#view);
+    if (typeof walked === "number") return walked;
+    return walked.node === null ? -ENOENT : canonicalPath(walked);
+  }
+
+  #lookup(path: string, follow: boolean, arg = 0): InitInode | number {
+    const walked = walkTree(this.#tree, path, follow, this.#view, arg);
     if (typeof walked === "number") return walked;
     return walked.node ?? -ENOENT;
   }
 
   /** mkdir, mknod, symlink, link: EEXIST if the name is taken, else EROFS (Linux: filename_create). */
-  #create(path: string, isMkdir: boolean): number {
-    const p = walkToParent(this.#tree, path);
+  #create(path: string, isMkdir: boolean, arg = 0): number {
+    const p = walkToParent(this.#tree, path, this.#view, arg);
     if (typeof p === "number") return p;
     if (p.name === "" || p.name === "." || p.name === ".." || p.dir.entries?.byName.has(p.name)) return -EEXIST;
     return p.trailingSlash && !isMkdir ? -ENOENT : -EROFS;
@@ -294,8 +309,8 @@ export class InitFs implements FileSystem {
    * unlink, rmdir, rename: EROFS once the parent is found (Linux asks for write access
    * before it looks the last component up), unless that is the root, "." or "..".
    */
-  #remove(path: string, selfNameError: (name: string) => number): number {
-    const p = walkToParent(this.#tree, path);
+  #remove(path: string, selfNameError: (name: string) => number, arg = 0): number {
+    const p = walkToParent(this.#tree, path, this.#view, arg);
     if (typeof p === "number") return p;
     return p.name === "" || p.name === "." || p.name === ".." ? selfNameError(p.name) : -EROFS;
   }

@@ -24,7 +24,7 @@
 // TextEncoder.encodeInto. Strings are UTF-8 (a kernel-task that decodes guest bytes as
 // latin1 gets them back unchanged; lone surrogates would become U+FFFD).
 
-import type { FileSystem, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
+import type { FileSystem, FsCrossing, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
 import { EFAULT, EIO, ENAMETOOLONG } from "./_errno.ts";
 
 /** Words per message: the microkernel's MSG_MAX_WORDS. */
@@ -381,6 +381,14 @@ const dirPage: Codec<FsDirPage> = {
   },
 };
 
+const crossing: Codec<FsCrossing> = {
+  put(w, v) {
+    w.word(v.arg);
+    str.put(w, v.path);
+  },
+  get: (r) => ({ arg: r.word(), path: str.get(r) }),
+};
+
 /** FsResult<T>: a status word (a negative errno, or 0 followed by the value). */
 export function orErrno<T extends object | string>(codec: Codec<T>): ResultCodec<FsResult<T>> {
   return {
@@ -445,6 +453,10 @@ export const FS_PROTOCOL: FsProtocol = {
   // Optional in FileSystem: the proxy offers them only if the back end has them.
   chown: { id: 21, args: [str, int, int, bool], result: int, mayBlock: false },
   mknod: { id: 22, args: [str, int, int], result: int, mayBlock: false },
+  setMountPoint: { id: 23, args: [bool, str], result: int, mayBlock: false },
+  crossing: { id: 24, args: [], result: orErrno(crossing), mayBlock: false },
+  realpath: { id: 25, args: [str], result: orErrno(str), mayBlock: false },
+  fsync: { id: 26, args: [int, bool], result: int, mayBlock: false },
 };
 
 /**

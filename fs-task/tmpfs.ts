@@ -24,14 +24,14 @@
 // There are no permission checks: the fs-task knows no credentials, so it acts as root
 // (access() with X_OK still wants an execute bit on anything but a directory).
 
-import type { FileSystem, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
+import type { FileSystem, FsCrossing, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
 import { anonymousDev } from "./_anon_dev.ts";
 import { realtimeNs } from "./_clock.ts";
 import { DirIndex, FIRST_ENTRY_COOKIE } from "./_dir_index.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { PAGE_SIZE, PagedBytes } from "./_paged_bytes.ts";
 import type { MemoryQuota } from "./_paged_bytes.ts";
-import { NAME_MAX, PATH_MAX, walkToParent, walkTree } from "./_tree_walk.ts";
+import { MountView, NAME_MAX, PATH_MAX, canonicalPath, walkToParent, walkTree } from "./_tree_walk.ts";
 import type { ParentWalked, Tree } from "./_tree_walk.ts";
 import {
   EACCES, EBADF, EBUSY, EEXIST, EFBIG, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOSPC,
@@ -120,6 +120,7 @@ interface ParentDir extends ParentWalked<TmpNode> {
 export class TmpFs implements FileSystem {
   #dev = anonymousDev();
   #tree: Tree<TmpNode>;
+  #view = new MountView();
   #handles = new HandleTable<TmpHandle>();
   #nextIno = 1;
   #maxInodes: number;
@@ -167,7 +168,7 @@ export class TmpFs implements FileSystem {
     const create = !isPath && (flags & O_CREAT) !== 0;
     if (create && flags & O_DIRECTORY) return -EINVAL;
     const exclusive = create && (flags & O_EXCL) !== 0;
-    const walked = walkTree(this.#tree, path, !(flags & O_NOFOLLOW) && !exclusive);
+    const walked = walkTree(this.#tree, path, !(flags & O_NOFOLLOW) && !exclusive, this.#view);
     if (typeof walked === "number") return walked;
     const node = walked.node;
     if (node === null) {
@@ -335,7 +336,7 @@ export class TmpFs implements FileSystem {
   rename(from: string, to: string): number {
     const src = this.#parentDir(from);
     if (typeof src === "number") return src;
-    const dst = this.#parentDir(to);
+    const dst = this.#parentDir(to, 1);
     if (typeof dst === "number") return dst;
     if (isSelfName(src.name) || isSelfName(dst.name)) return -EBUSY;
     const node = src.dir.entries.get(src.name);
@@ -382,7 +383,7 @@ export class TmpFs implements FileSystem {
     const node = this.#lookup(existing, false);
     if (typeof node === "number") return node;
     if (node.kind === "dir") return -EPERM;
-    const p = this.#newName(path);
+    const p = this.#newName(path, 1);
     if (typeof p === "number") return p;
     if (this.#inodesUsed >= this.#maxInodes) return -ENOSPC;
     this.#inodesUsed++;
@@ -441,22 +442,36 @@ export class TmpFs implements FileSystem {
     return false;
   }
 
+  setMountPoint(atRoot: boolean, covered: string): number {
+    return this.#view.set(atRoot, covered);
+  }
+
+  crossing(): FsResult<FsCrossing> {
+    return this.#view.crossing();
+  }
+
+  realpath(path: string): FsResult<string> {
+    const walked = walkTree(this.#tree, path, true, this.#view);
+    if (typeof walked === "number") return walked;
+    return walked.node === null ? -ENOENT : canonicalPath(walked);
+  }
+
   /** The node an existing path names. */
-  #lookup(path: string, follow: boolean): TmpNode | number {
-    const walked = walkTree(this.#tree, path, follow);
+  #lookup(path: string, follow: boolean, arg = 0): TmpNode | number {
+    const walked = walkTree(this.#tree, path, follow, this.#view, arg);
     if (typeof walked === "number") return walked;
     return walked.node ?? -ENOENT;
   }
 
-  #parentDir(path: string): ParentDir | number {
-    const p = walkToParent(this.#tree, path);
+  #parentDir(path: string, arg = 0): ParentDir | number {
+    const p = walkToParent(this.#tree, path, this.#view, arg);
     if (typeof p === "number") return p;
     return p.dir.kind === "dir" ? { ...p, dir: p.dir } : -ENOTDIR;
   }
 
   /** The parent of a name that link, symlink or mknod will create (Linux: filename_create). */
-  #newName(path: string): ParentDir | number {
-    const p = this.#parentDir(path);
+  #newName(path: string, arg = 0): ParentDir | number {
+    const p = this.#parentDir(path, arg);
     if (typeof p === "number") return p;
     if (isSelfName(p.name) || p.dir.entries.get(p.name) !== undefined) return -EEXIST;
     return p.trailingSlash ? -ENOENT : p;

@@ -3,12 +3,16 @@
 //   libos run [options] PROGRAM [ARGS...]   run a static Linux program in a user kernel
 //   libos syscalls                          print the syscall table (what is implemented)
 //
-// PROGRAM is a path in the guest's file system; until the file-system work brings the
-// default root image the guest sees the host's file system (as qemu-x86_64 does) and
-// starts in the host's current directory. The exit status is the guest's, or 128+N
-// when a signal N killed it.
+// PROGRAM is a path in the guest's file system. By default the guest boots on the
+// project's root image (busybox, /etc, the samples) with the host's current directory
+// mounted at the same path as its working directory, so `libos run ./prog file` works as
+// with qemu-x86_64; mounts.ts has the whole layout. The exit status is the guest's, or
+// 128+N when a signal N killed it.
 
+import { existsSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { ElfError } from "./elf.ts";
+import { FS_MODES, guestLayout, type FsMode, type Volume } from "./mounts.ts";
 import { EngineNotFoundError } from "../microkernel/platform/unicorn_ffi.ts";
 import { SYSCALLS } from "./sys/table.ts";
 import { UserKernel } from "./user_kernel.ts";
@@ -21,14 +25,50 @@ Options for run:
       --clear-env      start from an empty environment instead of the host's
       --strace         print each syscall, strace-style, to stderr
   -m, --memory SIZE    memory quota of the user kernel (e.g. 512M, 2G; default 2G)
+      --root DIR       a host directory as the guest's root, instead of the root image
+  -v, --volume HOST:GUEST[:ro]
+                       mount a host directory in the guest (repeatable)
+      --tmpfs PATH     mount an empty tmpfs at PATH (repeatable)
+  -w, --workdir DIR    the guest's working directory
+      --isolate        mount nothing of the host (not even the current directory)
+      --fs-mode MODE   how the file-system tasks run: inproc (default), ipc, worker
+      --image FILE     the root image (default: the one setup builds)
   -h, --help           show this help`;
 
 interface RunOptions {
   env: Map<string, string>;
   strace: boolean;
   memory: number;
+  root: string | null;
+  volumes: Volume[];
+  tmpfs: string[];
+  workdir: string | null;
+  isolate: boolean;
+  fsMode: FsMode;
+  image: string;
   program: string;
   args: string[];
+}
+
+const DEFAULT_IMAGE = fileURLToPath(new URL("../../.deps/initfs.img", import.meta.url));
+
+function hostDir(path: string, what: string): string {
+  if (!existsSync(path) || !statSync(path).isDirectory()) throw new UsageError(`${what}: ${path} is not a directory`);
+  return path.startsWith("/") ? path : `${process.cwd()}/${path}`;
+}
+
+function guestPath(path: string, what: string): string {
+  if (!path.startsWith("/")) throw new UsageError(`${what}: ${path} is not an absolute guest path`);
+  return path;
+}
+
+function parseVolume(spec: string): Volume {
+  const parts = spec.split(":");
+  const ro = parts.length === 3 && parts[2] === "ro";
+  if (parts.length < 2 || parts.length > 3 || (parts.length === 3 && !ro && parts[2] !== "rw")) {
+    throw new UsageError(`Cannot parse volume ${spec}: use HOST:GUEST or HOST:GUEST:ro`);
+  }
+  return { host: hostDir(parts[0]!, "Volume"), guest: guestPath(parts[1]!, "Volume"), readOnly: ro };
 }
 
 class UsageError extends Error {}
@@ -42,7 +82,10 @@ function parseSize(s: string): number {
 
 function parseRun(argv: string[]): RunOptions {
   const env = new Map(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-  const opts: RunOptions = { env, strace: false, memory: 2 * 1024 ** 3, program: "", args: [] };
+  const opts: RunOptions = {
+    env, strace: false, memory: 2 * 1024 ** 3, root: null, volumes: [], tmpfs: [], workdir: null,
+    isolate: false, fsMode: "inproc", image: DEFAULT_IMAGE, program: "", args: [],
+  };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i]!;
@@ -64,6 +107,17 @@ function parseRun(argv: string[]): RunOptions {
     } else if (a === "--clear-env") env.clear();
     else if (a === "--strace") opts.strace = true;
     else if (a === "-m" || a === "--memory") opts.memory = parseSize(value());
+    else if (a === "--root") opts.root = hostDir(value(), "Root");
+    else if (a === "-v" || a === "--volume") opts.volumes.push(parseVolume(value()));
+    else if (a === "--tmpfs") opts.tmpfs.push(guestPath(value(), "tmpfs"));
+    else if (a === "-w" || a === "--workdir") opts.workdir = guestPath(value(), "Working directory");
+    else if (a === "--isolate") opts.isolate = true;
+    else if (a === "--image") opts.image = value();
+    else if (a === "--fs-mode") {
+      const mode = value();
+      if (!(FS_MODES as readonly string[]).includes(mode)) throw new UsageError(`Unknown fs mode: ${mode} (use ${FS_MODES.join(", ")})`);
+      opts.fsMode = mode as FsMode;
+    }
     else if (a === "-h" || a === "--help") {
       process.stdout.write(USAGE + "\n");
       process.exit(0);
@@ -77,10 +131,22 @@ function parseRun(argv: string[]): RunOptions {
 
 async function run(argv: string[]): Promise<number> {
   const opts = parseRun(argv);
-  const uk = new UserKernel({ memoryQuota: opts.memory, cwd: process.cwd(), strace: opts.strace });
+  if (opts.root === null && !existsSync(opts.image)) {
+    throw new Error(`no root image at ${opts.image}: run \`npm run setup\`, or pass --root DIR`);
+  }
+  const layout = guestLayout({
+    root: opts.root, image: opts.image, volumes: opts.volumes, tmpfs: opts.tmpfs, workdir: opts.workdir,
+    isolate: opts.isolate, hostCwd: process.cwd(),
+  });
+  const uk = new UserKernel({ memoryQuota: opts.memory, layout, fsMode: opts.fsMode, strace: opts.strace });
   const envp = [...opts.env].map(([k, v]) => `${k}=${v}`);
-  uk.spawn(opts.program, [opts.program, ...opts.args], envp);
-  const exit = await uk.run();
+  let exit;
+  try {
+    uk.spawn(opts.program, [opts.program, ...opts.args], envp);
+    exit = await uk.run();
+  } finally {
+    await uk.shutdown();
+  }
   if (exit.signal) {
     if (opts.strace) process.stderr.write(`+++ killed by signal ${exit.signal} +++\n`);
     return 128 + exit.signal;

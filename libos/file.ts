@@ -34,6 +34,8 @@ export interface FileOps {
   readonly readiness: WaitQueue | null;
   /** The last open file description is gone. */
   release(): void;
+  /** fsync(2)/fdatasync(2); absent for objects that cannot be synced (EINVAL). */
+  sync?(dataOnly: boolean): number;
   /** Guest path as opened, for /proc/self/fd and strace. */
   readonly path: string;
 }
@@ -48,6 +50,8 @@ export class OpenFile {
   offset = 0;
   /** Directory stream position (getdents64 cookie). */
   dirCookie = 0;
+  /** Run when the last reference goes (set by whoever holds state on the description: OFD and flock locks). */
+  onLastClose: ((f: OpenFile) => void) | null = null;
   #refs = 1;
 
   constructor(
@@ -62,7 +66,9 @@ export class OpenFile {
   }
 
   unref(): void {
-    if (--this.#refs === 0) this.ops.release();
+    if (--this.#refs > 0) return;
+    this.onLastClose?.(this);
+    this.ops.release();
   }
 }
 
@@ -77,6 +83,12 @@ export class FdTable {
   readonly #slots: (Slot | undefined)[] = [];
   /** Processes using this table (clone with CLONE_FILES shares it). */
   #users = 1;
+  /**
+   * Run for each descriptor the table drops (close, dup2 over it, close-on-exec); set
+   * once its process holds POSIX record locks, which any such close releases. A fork's
+   * copy starts without it: locks are not inherited.
+   */
+  onDrop: ((f: OpenFile) => void) | null = null;
 
   get shared(): boolean {
     return this.#users > 1;
@@ -117,15 +129,20 @@ export class FdTable {
   installAt(fd: number, file: OpenFile, cloexec: boolean): void {
     const old = this.#slots[fd];
     this.#slots[fd] = { file, cloexec };
-    old?.file.unref();
+    if (old) this.#drop(old.file);
   }
 
   close(fd: number): boolean {
     const s = this.#slots[fd];
     if (!s) return false;
     this.#slots[fd] = undefined;
-    s.file.unref();
+    this.#drop(s.file);
     return true;
+  }
+
+  #drop(file: OpenFile): void {
+    this.onDrop?.(file);
+    file.unref();
   }
 
   /** A process using the table ends: the last one closes everything. */

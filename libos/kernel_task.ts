@@ -45,7 +45,10 @@ import { SyscallArgs } from "./sys/args.ts";
 import { NO_REPLY, RESUME, type KernelServices, type SyscallResult } from "./sys/context.ts";
 import { SYSCALLS, nameOf } from "./sys/table.ts";
 import { Futexes } from "./futex.ts";
-import { resolvePath, type Vfs } from "./vfs.ts";
+import { joinPath, type Vfs } from "./vfs.ts";
+import { FileLocks } from "./file_lock.ts";
+import { ProcFs } from "./procfs.ts";
+import type { FileSystem } from "../fs-task/file_system.ts";
 import { ERESTARTNOHAND, ERESTARTSYS, WaitQueue, sleep, AGAIN } from "./wait_queue.ts";
 import { formatSyscallEntry, formatSyscallExit, type GuestMemoryReader } from "./strace.ts";
 
@@ -100,10 +103,13 @@ const NO_MEMORY: VSpace = { allocate: () => null, release() {}, map: () => false
 export class KernelTask implements KernelServices {
   readonly vfs: Vfs;
   readonly hostname: string;
-  readonly bootTimeMs = Date.now();
+  readonly bootTimeMs = performance.now();
   readonly threads = new Map<number, Thread>();
   readonly processes = new Map<number, Process>();
   readonly futexes = new Futexes();
+  readonly locks = new FileLocks();
+  /** /proc: the facts are the kernel-task's. */
+  readonly procfs: ProcFs;
   readonly terminal = new Terminal();
   readonly machine: Machine;
   readonly #args = new SyscallArgs();
@@ -122,6 +128,14 @@ export class KernelTask implements KernelServices {
     this.hostname = opts.hostname;
     this.machine = opts.machine;
     this.#trace = opts.trace;
+    this.procfs = new ProcFs({
+      current: () => this.#current,
+      processes: this.processes,
+      bootTimeMs: this.bootTimeMs,
+      hostname: this.hostname,
+      memoryQuota: () => this.machine.memoryQuota(),
+      mounts: () => [...this.vfs.mounts].reverse().map((m) => ({ source: m.source, at: m.at, type: m.type, options: m.readOnly ? "ro" : "rw" })),
+    });
   }
 
   // ----- dispatch ---------------------------------------------------------------------
@@ -438,7 +452,7 @@ export class KernelTask implements KernelServices {
    * the host's standard streams and cwd. Throws on a program that cannot run.
    */
   spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials): Process {
-    const guestPath = resolvePath(cwd, path);
+    const guestPath = joinPath(cwd, path);
     const image = this.#readProgram(guestPath, path, 0, argv);
     if (typeof image === "number") throw new Error(`Cannot run ${path}: ${errnoText(image)}`);
     if ("error" in image) throw image.error;
@@ -638,14 +652,7 @@ export class KernelTask implements KernelServices {
   /** The program at `path`: an ELF image, or a `#!` script's interpreter (recursively). */
   #readProgram(path: string, given: string, depth: number, argv: string[]): { elf: ReturnType<typeof parseElf>; file: Uint8Array; exe: string; argv: string[] } | { error: Error } | number {
     if (depth > BINPRM_MAX_RECURSION) return -ELOOP;
-    const real = this.#procExe(path);
-    const { fs, inner } = this.vfs.route(real);
-    const st = fs.stat(inner, true);
-    if (typeof st === "number") return st;
-    if ((st.mode & 0o170000) !== 0o100000) return -EACCES;
-    const ok = fs.access(inner, 1);
-    if (ok < 0) return ok;
-    const file = readWhole(fs, inner);
+    const file = this.vfs.call(path, readExecutable);
     if (typeof file === "number") return file;
     if (file[0] === 0x23 && file[1] === 0x21) {
       const nl = file.indexOf(0x0a);
@@ -655,34 +662,15 @@ export class KernelTask implements KernelServices {
       const interp = sp < 0 ? line : line.slice(0, sp);
       const arg = sp < 0 ? "" : line.slice(sp).trim();
       const next = [interp, ...(arg ? [arg] : []), given, ...argv.slice(1)];
-      return this.#readProgram(resolvePath("/", interp), interp, depth + 1, next);
+      return this.#readProgram(joinPath("/", interp), interp, depth + 1, next);
     }
     if (file.length < 4 || new DataView(file.buffer, file.byteOffset).getUint32(0, true) !== ELF_MAGIC) return -ENOEXEC;
     try {
-      return { elf: parseElf(file), file, exe: this.#followLinks(real), argv };
+      const exe = this.vfs.realpath(path);
+      return { elf: parseElf(file), file, exe: typeof exe === "string" ? exe : path, argv };
     } catch (e) {
       return { error: e as Error };
     }
-  }
-
-  /** The file a path's final symlinks lead to (/proc/self/exe names it, as Linux's does). */
-  #followLinks(path: string): string {
-    let p = path;
-    for (let i = 0; i < 40; i++) {
-      const { fs, inner } = this.vfs.route(p);
-      const target = fs.readlink(inner);
-      if (typeof target !== "string") return p;
-      p = resolvePath(p.slice(0, p.lastIndexOf("/")) || "/", target);
-    }
-    return p;
-  }
-
-  /** /proc/self/exe and /proc/PID/exe name the executable (busybox re-executes itself so). */
-  #procExe(path: string): string {
-    const m = /^\/proc\/(self|\d+)\/exe$/.exec(path);
-    if (!m) return path;
-    const p = m[1] === "self" ? this.#current?.process : this.processes.get(Number(m[1]));
-    return p?.exe ?? path;
   }
 
   #killThread(t: Thread): void {
@@ -716,6 +704,7 @@ export class KernelTask implements KernelServices {
       this.#killThread(t);
     }
     p.fds.closeAll();
+    this.locks.processExited(p.pid);
     for (const timer of p.timers.values()) timer.disarm();
     p.timers.clear();
     this.machine.releaseSpace(p.memory);
@@ -869,7 +858,13 @@ function errnoText(e: number): string {
   return e === -ENOENT ? "no such file" : e === -EACCES ? "permission denied" : e === -ENOEXEC ? "exec format error" : `error ${-e}`;
 }
 
-function readWhole(fs: import("../fs-task/file_system.ts").FileSystem, inner: string): Uint8Array | number {
+/** The whole of an executable regular file (the walk follows symlinks; X_OK is checked). */
+function readExecutable(fs: FileSystem, inner: string): Uint8Array | number {
+  const st = fs.stat(inner, true);
+  if (typeof st === "number") return st;
+  if ((st.mode & 0o170000) !== 0o100000) return -EACCES;
+  const ok = fs.access(inner, 1);
+  if (ok < 0) return ok;
   const h = fs.open(inner, 0, 0);
   if (typeof h !== "number") return -ENOEXEC;
   if (h < 0) return h;

@@ -17,7 +17,7 @@
 // This file is the kernel-task's Machine: everything it needs from the CPU side.
 
 import { hostname } from "node:os";
-import { DevFs, HostFs } from "../fs-task/mod.ts";
+import { FrameDirectory, stopFsTask, type FileSystem } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
 import { EIO } from "../linux-abi/errno.ts";
 import { FaultLabel, Kernel, KernelError, Rights, RootSlot, getWord, setWord, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
@@ -30,6 +30,7 @@ import { GuestMemory, pageUp, type HostMemory, type VSpace } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
 import type { UserContext } from "./signals.ts";
 import { NO_REPLY, RESUME } from "./sys/context.ts";
+import { mountAll, type FsMode, type Layout } from "./mounts.ts";
 import { Vfs } from "./vfs.ts";
 
 const SLICE_US = 20_000;
@@ -41,7 +42,10 @@ const ENGINE_BYTES = 4 * 1024 * 1024;
 export interface UserKernelOptions {
   /** Bytes of memory the user kernel may use for guest frames. */
   memoryQuota: number;
-  cwd: string;
+  /** The mounts and the working directory (mounts.ts guestLayout). */
+  layout: Layout;
+  /** How the fs-tasks run. */
+  fsMode: FsMode;
   strace: boolean;
   /** Where strace lines go (default: stderr). */
   traceSink?: (line: string) => void;
@@ -75,6 +79,7 @@ class FrameVSpace implements VSpace {
     readonly slots: Slots,
     readonly untypedSlot: number,
     readonly engine: CpuEngine,
+    readonly directory: FrameDirectory,
   ) {}
 
   allocate(size: number): HostMemory | null {
@@ -86,6 +91,7 @@ class FrameVSpace implements VSpace {
     }
     const frame = r.objects[0] as Frame;
     this.#frames.set(frame.hostAddress, slot);
+    this.directory.add({ bytes: frame.memory.bytes, hostAddress: frame.hostAddress, cptr: slot });
     return frame.memory;
   }
 
@@ -93,6 +99,7 @@ class FrameVSpace implements VSpace {
     const slot = this.#frames.get(mem.hostAddress);
     if (slot === undefined) return;
     this.#frames.delete(mem.hostAddress);
+    this.directory.delete(mem.bytes);
     this.kernel.cnodeDelete(this.kernel.rootTcb, RootSlot.CNode, slot);
     this.slots.give(slot);
   }
@@ -153,6 +160,9 @@ interface GuestThread {
 
 export class UserKernel implements Machine {
   readonly vfs = new Vfs();
+  /** Guest frames by host memory, so fs-task reads and writes grant them (ipc, worker). */
+  readonly frames = new FrameDirectory();
+  #fileSystems: FileSystem[] = [];
   readonly kernelTask: KernelTask;
   readonly #opts: UserKernelOptions;
   readonly kernel: Kernel;
@@ -169,13 +179,12 @@ export class UserKernel implements Machine {
 
   constructor(opts: UserKernelOptions) {
     this.#opts = opts;
-    this.vfs.mount("/", new HostFs({ root: "/" }));
-    this.vfs.mount("/dev", new DevFs());
     const sink = opts.traceSink ?? ((line: string) => process.stderr.write(line + "\n"));
     this.kernelTask = new KernelTask({ vfs: this.vfs, hostname: hostname(), trace: opts.strace ? sink : null, machine: this });
     this.kernel = new Kernel({ untypedBytes: opts.memoryQuota + KERNEL_OBJECT_BYTES, rootCnodeRadix: 16, frameAllocator: nativeFrames });
     const k = this.kernel, root = k.rootTcb;
     this.#untypedSlot = this.#retype("Untyped", opts.memoryQuota);
+    this.#mountFileSystems(opts);
     this.#endpointSlot = this.#retype("Endpoint", 0);
     const serverSlot = this.#retype("Tcb", 0);
     const server = this.#objectAt(serverSlot) as Tcb;
@@ -249,7 +258,7 @@ export class UserKernel implements Machine {
 
   #newVSpace(): { engine: UnicornX86Engine; vspace: FrameVSpace; charge: HostMemory } | null {
     const engine = new UnicornX86Engine();
-    const vspace = new FrameVSpace(this.kernel, this.#slots, this.#untypedSlot, engine);
+    const vspace = new FrameVSpace(this.kernel, this.#slots, this.#untypedSlot, engine, this.frames);
     const charge = vspace.allocate(ENGINE_BYTES);
     if (!charge) {
       engine.dispose();
@@ -405,6 +414,28 @@ export class UserKernel implements Machine {
     return { total: this.#opts.memoryQuota, free: (this.#objectAt(this.#untypedSlot) as Untyped).freeBytes };
   }
 
+  /** Starts the fs-tasks (in the mode asked for) and mounts them. */
+  #mountFileSystems(opts: UserKernelOptions): void {
+    const untyped = this.#objectAt(this.#untypedSlot) as Untyped;
+    const quota = {
+      charge: (bytes: number) => untyped.reserve(bytes),
+      release: (bytes: number) => untyped.release(bytes),
+      available: () => untyped.freeBytes,
+    };
+    const launch = opts.fsMode === "ipc"
+      ? { mode: "ipc" as const, kernel: this.kernel, slots: this.#slots, untypedCptr: this.#untypedSlot, frames: this.frames }
+      : { mode: opts.fsMode };
+    this.#fileSystems = mountAll(this.vfs, opts.layout, {
+      mode: opts.fsMode, launch, quota, tmpfsBytes: Math.floor(opts.memoryQuota / 2),
+      proc: () => this.kernelTask.procfs,
+    });
+  }
+
+  /** Stops the fs-tasks (worker threads, IPC servers). */
+  async shutdown(): Promise<void> {
+    await Promise.all(this.#fileSystems.splice(0).map(stopFsTask));
+  }
+
   initExited(p: Process): void {
     this.#exit = { status: p.exitCode, signal: p.killedBy };
     this.#wake?.();
@@ -415,7 +446,7 @@ export class UserKernel implements Machine {
   /** Load `path` (a guest path) as the first process. Throws ElfError/Error on bad input. */
   spawn(path: string, argv: string[], envp: string[]): Process {
     const uid = process.getuid?.() ?? 0, gid = process.getgid?.() ?? 0;
-    return this.kernelTask.spawnInit(path, argv, envp, this.#opts.cwd, { uid, gid });
+    return this.kernelTask.spawnInit(path, argv, envp, this.#opts.layout.cwd, { uid, gid });
   }
 
   /** Run until the first process exits; resolves with its status. */

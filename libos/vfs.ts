@@ -1,23 +1,42 @@
-// The VFS: which file system serves a guest path, and files backed by an fs-task handle.
+// The VFS: the mount table, path routing across mounts, and files backed by an fs-task.
 //
-// A path is made absolute against the caller's cwd (or a directory fd), normalised
-// ("." and ".." folded lexically), and routed to the mount with the longest matching
-// prefix; the mount prefix is stripped before the fs-task sees it. Symlinks inside one
-// file system are the fs-task's business (it resolves them confined to its root).
+//   route("/tmp/../etc/x")   the mount with the longest prefix of whole components, and the
+//                            path inside it ("/tmp" → tmpfs, "/../etc/x"); ".." is not
+//                            folded here: it is the file system's walk that applies it to
+//                            the real directory (a symlink's parent is not its text's parent)
+//   call(path, op)           op on the serving file system; when its walk leaves that file
+//                            system (CROSS_MOUNT: ".." above a mount, an absolute symlink, a
+//                            covered directory) the walk goes on in the mount it reached.
+//                            One fs-task call per walk; one more per mount crossed.
+//
+// Each file system is told where it is mounted and which of its directories other mounts
+// cover (FileSystem.setMountPoint), so its own walk stops at those edges.
 
-import type { FileSystem, FsDirPage, FsStat } from "../fs-task/file_system.ts";
-import { EINVAL, ENOTTY } from "../linux-abi/errno.ts";
+import { CROSS_MOUNT, type FileSystem, type FsDirPage, type FsStat } from "../fs-task/file_system.ts";
+import { EBUSY, EINVAL, ELOOP, ENOTTY, EXDEV } from "../linux-abi/errno.ts";
 import { POLLIN, POLLOUT } from "../linux-abi/poll.ts";
 import { S_IFBLK, S_IFDIR, S_IFMT, S_IFREG } from "../linux-abi/stat.ts";
 import type { FileOps, IoctlAccess, IoResult } from "./file.ts";
 
+/** What /proc/mounts says of a mount. */
+export interface MountInfo {
+  /** The device or host directory ("tmpfs", "/home/me/data"). */
+  source: string;
+  /** File system type ("tmpfs", "hostfs", "initfs", "devtmpfs", "proc"). */
+  type: string;
+  readOnly: boolean;
+}
 
-export interface Mount {
-  /** Guest path where the file system is attached, normalised, "/" for the root. */
+export interface Mount extends MountInfo {
+  /** Guest path where the file system is attached: canonical, "/" for the root. */
   at: string;
   fs: FileSystem;
 }
 
+/** How many mount crossings one path walk may make (Linux's symlink limit). */
+const MAX_CROSSINGS = 40;
+
+/** Folds "." and ".." and extra slashes lexically (for paths known to hold no symlink). */
 export function normalize(path: string): string {
   const out: string[] = [];
   for (const part of path.split("/")) {
@@ -28,34 +47,154 @@ export function normalize(path: string): string {
   return "/" + out.join("/");
 }
 
-export function resolvePath(base: string, path: string): string {
-  return normalize(path.startsWith("/") ? path : `${base}/${path}`);
+/** `path` made absolute against `base`, without folding anything (the walk does that). */
+export function joinPath(base: string, path: string): string {
+  if (path.startsWith("/")) return path;
+  return base.endsWith("/") ? base + path : `${base}/${path}`;
+}
+
+function parentOf(at: string): string {
+  return at.slice(0, at.lastIndexOf("/")) || "/";
 }
 
 export class Vfs {
+  /** Longest mount point first. */
   readonly #mounts: Mount[] = [];
-
-  mount(at: string, fs: FileSystem): void {
-    const m = { at: normalize(at), fs };
-    this.#mounts.push(m);
-    // Longest prefix first.
-    this.#mounts.sort((a, b) => b.at.length - a.at.length);
-  }
 
   get mounts(): readonly Mount[] {
     return this.#mounts;
   }
 
-  /** The file system serving an absolute normalised path, and the path inside it. */
-  route(path: string): { fs: FileSystem; inner: string } {
+  /** Attaches `fs` at `at` (a canonical path whose directory exists, or "/"). */
+  mount(at: string, fs: FileSystem, info: MountInfo): void {
+    const m: Mount = { at: normalize(at), fs, ...info };
+    const same = this.#mounts.findIndex((x) => x.at === m.at);
+    if (same >= 0) this.#mounts.splice(same, 1, m);
+    else this.#mounts.push(m);
+    this.#mounts.sort((a, b) => b.at.length - a.at.length);
+    this.#tellMountPoints();
+  }
+
+  /** Detaches the mount at `at`; the file system itself is the caller's to stop. */
+  umount(at: string): Mount | number {
+    const i = this.#mounts.findIndex((m) => m.at === at);
+    if (i < 0 || at === "/") return -EINVAL;
+    if (this.#mounts.some((m) => m.at.startsWith(at + "/"))) return -EBUSY;
+    const [gone] = this.#mounts.splice(i, 1);
+    this.#tellMountPoints();
+    return gone!;
+  }
+
+  /** The mount serving an absolute path, and the path inside it. */
+  route(path: string): { mount: Mount; inner: string } {
     for (const m of this.#mounts) {
-      if (m.at === "/") return { fs: m.fs, inner: path };
-      if (path === m.at || path.startsWith(m.at + "/")) {
-        return { fs: m.fs, inner: path.slice(m.at.length) || "/" };
-      }
+      const inner = innerPath(m.at, path);
+      if (inner !== null) return { mount: m, inner };
     }
     throw new Error("Cannot route path: no root file system mounted");
   }
+
+  /**
+   * `op` on the file system serving `path` (absolute; "." and ".." unfolded), following
+   * the walk across mounts. A Promise comes back only if `op` gives one.
+   */
+  call<T>(path: string, op: (fs: FileSystem, inner: string, mount: Mount) => T | number): T | number {
+    let p = path;
+    for (let hops = 0; ; hops++) {
+      const { mount, inner } = this.route(p);
+      const r = op(mount.fs, inner, mount);
+      if (r !== CROSS_MOUNT) return r;
+      const next = this.#crossed(mount, hops);
+      if (typeof next === "number") return next;
+      p = next.path;
+    }
+  }
+
+  /**
+   * `op` with two paths on the one file system serving both (rename, link); EXDEV when
+   * they are on different mounts.
+   */
+  call2(from: string, to: string, op: (fs: FileSystem, a: string, b: string) => number): number {
+    const paths = [from, to];
+    for (let hops = 0; ; hops++) {
+      const a = this.route(paths[0]!), b = this.route(paths[1]!);
+      if (a.mount !== b.mount) return -EXDEV;
+      const r = op(a.mount.fs, a.inner, b.inner);
+      if (r !== CROSS_MOUNT) return r;
+      const next = this.#crossed(a.mount, hops);
+      if (typeof next === "number") return next;
+      paths[next.arg === 1 ? 1 : 0] = next.path;
+    }
+  }
+
+  /** The canonical guest path of an existing file (chdir, /proc/PID/cwd). */
+  realpath(path: string): string | number {
+    return this.call(path, (fs, inner, mount) => {
+      const real = fs.realpath ? fs.realpath(inner) : normalize(inner);
+      return typeof real === "string" ? joinMount(mount.at, real) : real;
+    });
+  }
+
+  #crossed(mount: Mount, hops: number): { arg: number; path: string } | number {
+    if (hops >= MAX_CROSSINGS) return -ELOOP;
+    const c = mount.fs.crossing?.();
+    if (c === undefined || typeof c === "number") return -ELOOP;
+    if (c.path.startsWith("/")) return c;
+    if (c.path === ".." || c.path.startsWith("../")) return { arg: c.arg, path: joinPath(parentOf(mount.at), c.path.slice(3)) };
+    return { arg: c.arg, path: joinPath(mount.at, c.path) };
+  }
+
+  #tellMountPoints(): void {
+    for (const m of this.#mounts) {
+      const covered = this.#mounts
+        .filter((n) => n !== m && this.#parentMount(n) === m)
+        .map((n) => (m.at === "/" ? n.at : n.at.slice(m.at.length)));
+      m.fs.setMountPoint?.(m.at === "/", covered.join("\0"));
+    }
+  }
+
+  /** The mount that `n`'s mount point lies in. */
+  #parentMount(n: Mount): Mount | undefined {
+    return this.#mounts.find((m) => m !== n && m.at !== n.at && innerPath(m.at, n.at) !== null);
+  }
+}
+
+/** `path` inside the mount at `at`, or null if the mount does not hold it. */
+function innerPath(at: string, path: string): string | null {
+  // Compare whole components, skipping empty and "." ones; ".." ends the prefix.
+  let i = 0;
+  const n = path.length;
+  if (at !== "/") {
+    for (const name of at.slice(1).split("/")) {
+      const c = nextComponent(path, i);
+      if (c === null || path.slice(c.start, c.end) !== name) return null;
+      i = c.end;
+    }
+  }
+  const rest = path.slice(i);
+  if (rest === "" || i === n) return "/";
+  return rest.startsWith("/") ? rest : "/" + rest;
+}
+
+/** The next component of `path` at or after `from` that is not "" or ".". */
+function nextComponent(path: string, from: number): { start: number; end: number } | null {
+  let i = from;
+  for (;;) {
+    while (i < path.length && path[i] === "/") i++;
+    if (i >= path.length) return null;
+    let end = path.indexOf("/", i);
+    if (end < 0) end = path.length;
+    if (end - i === 1 && path[i] === ".") {
+      i = end;
+      continue;
+    }
+    return { start: i, end };
+  }
+}
+
+function joinMount(at: string, inner: string): string {
+  if (at === "/") return inner;
+  return inner === "/" ? at : at + inner;
 }
 
 /** A file, directory or device opened through an fs-task. */
@@ -99,6 +238,10 @@ export class FsFile implements FileOps {
 
   poll(): number {
     return POLLIN | POLLOUT;
+  }
+
+  sync(dataOnly: boolean): number {
+    return this.fs.fsync?.(this.handle, dataOnly) ?? 0;
   }
 
   release(): void {

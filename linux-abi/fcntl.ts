@@ -1,6 +1,8 @@
 // Linux: include/uapi/asm-generic/fcntl.h and include/uapi/linux/fcntl.h (x86-64 uses the
 // generic values), plus the access(2) modes of include/linux/fs.h (MAY_*) that <unistd.h> names.
 
+import { getInt64, setInt64 } from "./_int64.ts";
+
 // open(2) flags, octal as in the header.
 export const O_ACCMODE = 0o3;
 export const O_RDONLY = 0o0;
@@ -70,6 +72,45 @@ export const LOCK_SH = 1;
 export const LOCK_EX = 2;
 export const LOCK_NB = 4;
 export const LOCK_UN = 8;
+// Obsolete "mandatory" flock modes: Linux accepts and ignores them.
+export const LOCK_MAND = 32;
+export const LOCK_READ = 64;
+export const LOCK_WRITE = 128;
+export const LOCK_RW = 192;
+
+/** struct flock (on x86-64 the same as struct flock64): 32 bytes. l_len 0 means "to the end of the file". */
+export interface Flock {
+  l_type: number;
+  l_whence: number;
+  l_start: number;
+  l_len: number;
+  l_pid: number;
+}
+export const SIZEOF_FLOCK = 32;
+export const FLOCK_FIELDS = { l_type: 0, l_whence: 2, l_start: 8, l_len: 16, l_pid: 24 } as const;
+
+/** Write all 32 bytes of a struct flock, padding included. */
+export function encodeFlock(view: DataView, offset: number, fl: Flock): void {
+  const f = FLOCK_FIELDS;
+  view.setInt16(offset + f.l_type, fl.l_type, true);
+  view.setInt16(offset + f.l_whence, fl.l_whence, true);
+  view.setUint32(offset + f.l_whence + 2, 0, true);
+  setInt64(view, offset + f.l_start, fl.l_start);
+  setInt64(view, offset + f.l_len, fl.l_len);
+  view.setInt32(offset + f.l_pid, fl.l_pid, true);
+  view.setUint32(offset + f.l_pid + 4, 0, true);
+}
+
+export function decodeFlock(view: DataView, offset: number): Flock {
+  const f = FLOCK_FIELDS;
+  return {
+    l_type: view.getInt16(offset + f.l_type, true),
+    l_whence: view.getInt16(offset + f.l_whence, true),
+    l_start: getInt64(view, offset + f.l_start),
+    l_len: getInt64(view, offset + f.l_len),
+    l_pid: view.getInt32(offset + f.l_pid, true),
+  };
+}
 
 // File seals (F_ADD_SEALS).
 export const F_SEAL_SEAL = 0x0001;

@@ -71,6 +71,16 @@ export class Untyped extends KernelObject implements MemorySource {
     this.#used -= bytes;
   }
 
+  /**
+   * Takes `bytes` for memory its holder keeps outside any object (a tmpfs's file pages),
+   * counted like objects; release() gives them back. False, taking nothing, if fewer are free.
+   */
+  reserve(bytes: number): boolean {
+    if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > this.freeBytes) return false;
+    this.#used += bytes;
+    return true;
+  }
+
   /** Decodes a retype request; Ok or the reason it cannot happen. */
   decodeRetype(kind: ObjectKind, size: number, count: number, options: RetypeOptions = {}): KernelErrorCode {
     if (!Number.isInteger(count) || count < 1 || count > MAX_RETYPE_COUNT) {

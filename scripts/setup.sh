@@ -14,6 +14,8 @@
 #   3. guest programs and tools for the tests: busybox-static, musl-tools, tmux
 #      (and qemu-user with --bench); installed with apt-get when root, else a hint.
 #   4. the TypeScript build into dist/ when any source is newer than dist/.build-stamp.
+#   5. the guest's root image .deps/initfs.img (busybox, /etc, the samples) when missing
+#      or older than its builder, busybox or a sample.
 #
 # All messages go to stderr so that `./libos run PROGRAM` keeps the program's stdout clean.
 set -euo pipefail
@@ -135,6 +137,16 @@ build_needed() {
   [ -n "$(find "${dirs[@]}" -name '*.ts' -newer "$BUILD_STAMP" -print -quit 2>/dev/null)" ]
 }
 
+INITFS_IMAGE="$DEPS_DIR/initfs.img"
+INITFS_BUILDER=dist/fs-task/initfs_builder.js
+
+initfs_needed() {
+  [ -x /bin/busybox ] || return 1
+  [ -f "$INITFS_IMAGE" ] || return 0
+  [ "$INITFS_BUILDER" -nt "$INITFS_IMAGE" ] || [ /bin/busybox -nt "$INITFS_IMAGE" ] && return 0
+  [ -n "$(find samples -type f -newer "$INITFS_IMAGE" -print -quit 2>/dev/null)" ]
+}
+
 # Optional packages that could not be installed (not root, or apt-get failed) are
 # reported once per list in quiet mode; this file holds the list already reported.
 PKG_STAMP="$DEPS_DIR/.packages-reported"
@@ -145,7 +157,7 @@ pkgs_settled() {
 }
 
 # Everything in place? Then leave at once (the launcher calls this on every run).
-if ! npm_needed && ! engine_needed && ! build_needed; then
+if ! npm_needed && ! engine_needed && ! build_needed && ! initfs_needed; then
   if pkgs_settled; then
     info "everything is in place"
     exit 0
@@ -263,6 +275,16 @@ if build_needed; then
     exit 1
   fi
   mv -f "$BUILD_STAMP.new" "$BUILD_STAMP"
+fi
+
+# ---------------------------------------------------------------- 5. root image
+
+if initfs_needed; then
+  info "building the guest's root image (.deps/initfs.img)"
+  if ! run node scripts/build-initfs.mjs --default; then
+    say "the root image could not be built"
+    exit 1
+  fi
 fi
 
 if [ -n "$MISSING" ]; then info "ready, without $MISSING"; else info "everything is in place"; fi

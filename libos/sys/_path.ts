@@ -5,7 +5,7 @@ import { EBADF, EFAULT, ENAMETOOLONG, ENOENT, ENOTDIR } from "../../linux-abi/er
 import { AT_FDCWD } from "../../linux-abi/fcntl.ts";
 import { S_IFDIR, S_IFMT } from "../../linux-abi/stat.ts";
 import type { Thread } from "../process.ts";
-import { resolvePath } from "../vfs.ts";
+import { joinPath } from "../vfs.ts";
 
 const PATH_MAX = 4096;
 
@@ -16,18 +16,21 @@ export function readPath(t: Thread, addr: number): string | number {
   return s;
 }
 
-/** Absolute path for (dirfd, path); `allowEmpty` is AT_EMPTY_PATH (the dirfd itself). */
+/**
+ * Absolute path for (dirfd, path); `allowEmpty` is AT_EMPTY_PATH (the dirfd itself).
+ * Nothing is folded: ".." belongs to the walk (see vfs.ts).
+ */
 export function resolveAt(t: Thread, dirfd: number, path: string, allowEmpty = false): string | number {
   if (path === "" && !allowEmpty) return -ENOENT;
-  if (path.startsWith("/")) return resolvePath("/", path);
-  if (dirfd === AT_FDCWD) return resolvePath(t.process.cwd, path);
+  if (path.startsWith("/")) return path;
+  if (dirfd === AT_FDCWD) return joinPath(t.process.cwd, path);
   const dir = t.process.fds.get(dirfd);
   if (!dir) return -EBADF;
   if (path === "") return dir.ops.path;
   const st = dir.ops.stat();
   if (typeof st === "number") return st;
   if ((st.mode & S_IFMT) !== S_IFDIR) return -ENOTDIR;
-  return resolvePath(dir.ops.path, path);
+  return joinPath(dir.ops.path, path);
 }
 
 /** readPath then resolveAt. */

@@ -5,6 +5,8 @@
 
 import type { Siginfo } from "../../linux-abi/siginfo.ts";
 import type { FileOps } from "../file.ts";
+import type { FileLocks } from "../file_lock.ts";
+import type { ProcFs } from "../procfs.ts";
 import type { Futexes } from "../futex.ts";
 import type { Terminal } from "../host_stream.ts";
 import type { Process, Thread } from "../process.ts";
@@ -20,11 +22,15 @@ export type SyscallHandler = (k: KernelServices, t: Thread, a: SyscallArgs) => S
 export interface KernelServices {
   readonly vfs: Vfs;
   readonly hostname: string;
-  /** Milliseconds since the user kernel booted (uptime, times, sysinfo). */
+  /** performance.now() when the user kernel booted (uptime, times, sysinfo, /proc). */
   readonly bootTimeMs: number;
+  /** /proc, for reopening /proc/PID/fd/N. */
+  readonly procfs: ProcFs;
   readonly processes: ReadonlyMap<number, Process>;
   readonly threads: ReadonlyMap<number, Thread>;
   readonly futexes: Futexes;
+  /** Advisory record, OFD and flock locks (sys_lock.ts). */
+  readonly locks: FileLocks;
   readonly terminal: Terminal;
   /** Ends the whole process: status is the exit code, or `signal` when killed. */
   exitProcess(p: Process, status: number, signal: number): void;

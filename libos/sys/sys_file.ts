@@ -16,7 +16,8 @@ import { FsFile } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 import { pathArg } from "./_path.ts";
-import { procReadlink } from "./_procfs.ts";
+import { fcntlLock } from "./sys_lock.ts";
+import { REOPEN_FILE } from "../procfs.ts";
 
 
 const DESCRIPTION_FLAGS = ~(F.O_CREAT | F.O_EXCL | F.O_TRUNC | F.O_CLOEXEC | F.O_NOCTTY);
@@ -25,8 +26,7 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
   const device = k.kernelDevice(t, path);
   if (typeof device === "number") return device;
   if (device) return t.process.fds.install(new OpenFile(device, flags & DESCRIPTION_FLAGS), (flags & F.O_CLOEXEC) !== 0);
-  const { fs, inner } = k.vfs.route(path);
-  const finish = (handle: number): number => {
+  const finish = (fs: FileSystem, handle: number): number => {
     if (handle < 0) return handle;
     const st = fs.fstat(handle);
     if (typeof st === "number") {
@@ -36,8 +36,20 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
     const file = new OpenFile(new FsFile(fs, handle, path, st.mode), flags & DESCRIPTION_FLAGS);
     return t.process.fds.install(file, (flags & F.O_CLOEXEC) !== 0);
   };
-  const h = fs.open(inner, flags, mode & ~t.process.umask & 0o7777);
-  return typeof h === "number" ? finish(h) : h.then(finish);
+  const r = k.vfs.call(path, (fs, inner): number | Promise<number> => {
+    const h = fs.open(inner, flags, mode & ~t.process.umask & 0o7777);
+    return typeof h === "number" ? finish(fs, h) : h.then((x) => finish(fs, x));
+  });
+  return r === REOPEN_FILE ? reopen(k, t, flags, mode) : r;
+}
+
+/** open() of /proc/PID/fd/N: the file that descriptor has open, opened again. */
+function reopen(k: KernelServices, t: Thread, flags: number, mode: number): SyscallResult {
+  const f = k.procfs.reopenTarget();
+  if (!f) return -E.ENOENT;
+  if (f.ops instanceof FsFile) return openPath(k, t, f.ops.path, flags & ~(F.O_CREAT | F.O_EXCL), mode);
+  // A pipe or terminal: the same open file description (Linux makes a new one of the same object).
+  return t.process.fds.install(f.ref(), (flags & F.O_CLOEXEC) !== 0);
 }
 
 /** Openat implements Linux syscall openat(2). */
@@ -92,7 +104,7 @@ export function sysDup3(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
 }
 
 /** Fcntl implements Linux syscall fcntl(2). */
-export function sysFcntl(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+export function sysFcntl(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const fd = a.int(0), cmd = a.int(1);
   const fds = t.process.fds;
   const f = fds.get(fd);
@@ -116,6 +128,13 @@ export function sysFcntl(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
       f.flags = (f.flags & ~settable) | (a.int(2) & settable);
       return 0;
     }
+    case F.F_GETLK:
+    case F.F_SETLK:
+    case F.F_SETLKW:
+    case F.F_OFD_GETLK:
+    case F.F_OFD_SETLK:
+    case F.F_OFD_SETLKW:
+      return fcntlLock(k, t, fd, cmd, a.ptr(2));
     default:
       return -E.EINVAL;
   }
@@ -166,11 +185,12 @@ export function sysGetcwd(_k: KernelServices, t: Thread, a: SyscallArgs): Syscal
 }
 
 function changeDir(k: KernelServices, t: Thread, path: string): number {
-  const { fs, inner } = k.vfs.route(path);
-  const st = fs.stat(inner, true);
+  const st = k.vfs.call(path, (fs, inner) => fs.stat(inner, true));
   if (typeof st === "number") return st;
   if ((st.mode & S_IFMT) !== S_IFDIR) return -E.ENOTDIR;
-  t.process.cwd = path;
+  const real = k.vfs.realpath(path);
+  if (typeof real === "number") return real;
+  t.process.cwd = real;
   return 0;
 }
 
@@ -189,10 +209,7 @@ export function sysFchdir(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
 function readlinkPath(k: KernelServices, t: Thread, path: string | number, buf: number, size: number): number {
   if (typeof path === "number") return path;
   if (size <= 0) return -E.EINVAL;
-  const target = procReadlink(t, path) ?? (() => {
-    const { fs, inner } = k.vfs.route(path);
-    return fs.readlink(inner);
-  })();
+  const target = k.vfs.call(path, (fs, inner) => fs.readlink(inner));
   if (typeof target === "number") return target;
   const bytes = new TextEncoder().encode(target).subarray(0, size);
   return t.process.memory.write(buf, bytes) ? bytes.length : -E.EFAULT;
@@ -211,8 +228,7 @@ export function sysReadlinkat(k: KernelServices, t: Thread, a: SyscallArgs): Sys
 function accessPath(k: KernelServices, path: string | number, mode: number): number {
   if (typeof path === "number") return path;
   if (mode & ~7) return -E.EINVAL;
-  const { fs, inner } = k.vfs.route(path);
-  return fs.access(inner, mode);
+  return k.vfs.call(path, (fs, inner) => fs.access(inner, mode));
 }
 
 /** Access implements Linux syscall access(2). */
@@ -229,8 +245,7 @@ export function sysFaccessat(k: KernelServices, t: Thread, a: SyscallArgs): Sysc
 function atPath(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, op: (fs: FileSystem, inner: string) => number): number {
   const path = pathArg(t, dirfd, pathAddr);
   if (typeof path === "number") return path;
-  const { fs, inner } = k.vfs.route(path);
-  return op(fs, inner);
+  return k.vfs.call(path, op);
 }
 
 /** Mkdir implements Linux syscall mkdir(2). */
@@ -270,9 +285,7 @@ function twoPaths(t: Thread, dir1: number, p1: number, dir2: number, p2: number)
 }
 
 function sameFs(k: KernelServices, from: string, to: string, op: (fs: FileSystem, a: string, b: string) => number): number {
-  const r1 = k.vfs.route(from), r2 = k.vfs.route(to);
-  if (r1.fs !== r2.fs) return -E.EXDEV;
-  return op(r1.fs, r1.inner, r2.inner);
+  return k.vfs.call2(from, to, op);
 }
 
 /** Rename implements Linux syscall rename(2). */
@@ -294,8 +307,7 @@ function symlinkAt(k: KernelServices, t: Thread, targetAddr: number, dirfd: numb
   if (target === null) return -E.EFAULT;
   const path = pathArg(t, dirfd, pathAddr);
   if (typeof path === "number") return path;
-  const { fs, inner } = k.vfs.route(path);
-  return fs.symlink(target, inner);
+  return k.vfs.call(path, (fs, inner) => fs.symlink(target, inner));
 }
 export const sysSymlink = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => symlinkAt(k, t, a.ptr(0), F.AT_FDCWD, a.ptr(1));
 export const sysSymlinkat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => symlinkAt(k, t, a.ptr(0), a.int(1), a.ptr(2));
@@ -326,8 +338,8 @@ export function sysFchmodat(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
 export function sysFchmod(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const f = t.process.fds.get(a.int(0));
   if (!f) return -E.EBADF;
-  const { fs, inner } = k.vfs.route(f.ops.path);
-  return fs.chmod(inner, a.uint(1) & 0o7777);
+  const mode = a.uint(1) & 0o7777;
+  return k.vfs.call(f.ops.path, (fs, inner) => fs.chmod(inner, mode));
 }
 
 /** Ftruncate implements Linux syscall ftruncate(2). */
@@ -346,13 +358,14 @@ export function sysTruncate(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
   if (typeof path === "number") return path;
   const len = a.long(1);
   if (len < 0) return -E.EINVAL;
-  const { fs, inner } = k.vfs.route(path);
-  const h = fs.open(inner, F.O_WRONLY, 0);
-  if (typeof h !== "number") return -E.EINVAL;
-  if (h < 0) return h;
-  const r = fs.ftruncate(h, len);
-  fs.close(h);
-  return r;
+  return k.vfs.call(path, (fs, inner) => {
+    const h = fs.open(inner, F.O_WRONLY, 0);
+    if (typeof h !== "number") return -E.EINVAL;
+    if (h < 0) return h;
+    const r = fs.ftruncate(h, len);
+    fs.close(h);
+    return r;
+  });
 }
 
 /** Umask implements Linux syscall umask(2). */
@@ -389,8 +402,7 @@ export function sysUtimensat(k: KernelServices, t: Thread, a: SyscallArgs): Sysc
   if (pathAddr === 0) {
     const f = t.process.fds.get(dirfd);
     if (!f) return -E.EBADF;
-    const { fs, inner } = k.vfs.route(f.ops.path);
-    return fs.utimens(inner, atime, mtime, true);
+    return k.vfs.call(f.ops.path, (fs, inner) => fs.utimens(inner, atime, mtime, true));
   }
   return atPath(k, t, dirfd, pathAddr, (fs, p) => fs.utimens(p, atime, mtime, follow));
 }

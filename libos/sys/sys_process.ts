@@ -160,7 +160,7 @@ export function sysUname(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
 export function sysSysinfo(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const q = k.memoryQuota();
   const info = {
-    uptime: Math.floor((Date.now() - k.bootTimeMs) / 1000), loads: [0, 0, 0] as const,
+    uptime: Math.floor((performance.now() - k.bootTimeMs) / 1000), loads: [0, 0, 0] as const,
     totalram: q.total, freeram: q.free, sharedram: 0, bufferram: 0, totalswap: 0, freeswap: 0,
     procs: k.processes.size, totalhigh: 0, freehigh: 0, mem_unit: 1,
   };

@@ -38,8 +38,8 @@ function statAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, f
     const f = dirfd === AT_FDCWD ? null : t.process.fds.get(dirfd);
     if (f) return f.ops.stat();
   }
-  const { fs, inner } = k.vfs.route(path);
-  return fs.stat(inner, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+  return k.vfs.call(path, (fs, inner) => fs.stat(inner, follow));
 }
 
 const withStat = (st: FsStat | number, t: Thread, addr: number): number => (typeof st === "number" ? st : putStat(t, addr, st));

@@ -260,7 +260,7 @@ export function sysTimerDelete(_k: KernelServices, t: Thread, a: SyscallArgs): S
 
 /** Times implements Linux syscall times(2) in clock ticks of 100 Hz. */
 export function sysTimes(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const ticks = Math.floor((Date.now() - k.bootTimeMs) / 10);
+  const ticks = Math.floor((performance.now() - k.bootTimeMs) / 10);
   if (a.ptr(0)) {
     const u = process.cpuUsage();
     const tms = { tms_utime: Math.floor(u.user / 10000), tms_stime: Math.floor(u.system / 10000), tms_cutime: 0, tms_cstime: 0 };

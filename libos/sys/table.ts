@@ -17,6 +17,8 @@ import * as clone from "./sys_clone.ts";
 import * as pipe from "./sys_pipe.ts";
 import * as poll from "./sys_poll.ts";
 import * as futex from "./sys_futex.ts";
+import * as lock from "./sys_lock.ts";
+import * as sync from "./sys_sync.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -78,7 +80,10 @@ const ROWS: Row[] = [
   ["wait4", clone.sysWait4],
   ["kill", sig.sysKill],
   ["uname", proc.sysUname],
-  ["fcntl", file.sysFcntl, "partial", "no record locks yet"],
+  ["fcntl", file.sysFcntl],
+  ["flock", lock.sysFlock],
+  ["fsync", sync.sysFsync],
+  ["fdatasync", sync.sysFdatasync],
   ["truncate", file.sysTruncate],
   ["ftruncate", file.sysFtruncate],
   ["getcwd", file.sysGetcwd],
@@ -98,6 +103,7 @@ const ROWS: Row[] = [
   ["gettimeofday", time.sysGettimeofday],
   ["getrlimit", proc.sysGetrlimit],
   ["setrlimit", proc.sysSetrlimit],
+  ["sync", sync.sysSync],
   ["getrusage", time.sysGetrusage, "partial", "CPU time is the user kernel's; the counters are zero"],
   ["sysinfo", proc.sysSysinfo],
   ["times", time.sysTimes],
@@ -127,6 +133,7 @@ const ROWS: Row[] = [
   ["sched_getaffinity", proc.sysSchedGetaffinity],
   ["getdents64", file.sysGetdents64],
   ["set_tid_address", proc.sysSetTidAddress],
+  ["fadvise64", sync.sysFadvise64],
   ["timer_create", time.sysTimerCreate, "partial", "CLOCK_REALTIME/MONOTONIC/BOOTTIME; SIGEV_SIGNAL, SIGEV_THREAD_ID, SIGEV_NONE"],
   ["timer_settime", time.sysTimerSettime],
   ["timer_gettime", time.sysTimerGettime],
@@ -151,6 +158,7 @@ const ROWS: Row[] = [
   ["pselect6", poll.sysPselect6],
   ["ppoll", poll.sysPpoll],
   ["set_robust_list", proc.sysSetRobustList],
+  ["sync_file_range", sync.sysSyncFileRange],
   ["utimensat", file.sysUtimensat],
   ["dup3", file.sysDup3],
   ["pipe2", pipe.sysPipe2],
@@ -158,6 +166,7 @@ const ROWS: Row[] = [
   ["pwritev", rw.sysPwritev],
   ["rt_tgsigqueueinfo", sig.sysRtTgsigqueueinfo],
   ["prlimit64", proc.sysPrlimit64, "partial", "limits are reported; setting them is accepted and not enforced"],
+  ["syncfs", sync.sysSyncfs],
   ["getcpu", proc.sysGetcpu],
   ["renameat2", file.sysRenameat, "partial", "no RENAME_NOREPLACE/EXCHANGE yet"],
   ["getrandom", misc.sysGetrandom],

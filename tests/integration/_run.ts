@@ -71,9 +71,15 @@ function spawn(command: string, args: string[], opts: RunOptions): RunResult {
   );
 }
 
-/** `node dist/libos/cli.js run [libosArgs...] program [args...]`. */
+/**
+ * `node dist/libos/cli.js run [libosArgs...] program [args...]`. The guest boots on the
+ * root image with its cwd mounted; the project directory is mounted at its own path too
+ * (read-only), so samples and fixtures keep their host paths.
+ */
 export function runLibos(libosArgs: string[], program: string, args: string[] = [], opts: RunOptions = {}): RunResult {
-  return spawn(process.execPath, [CLI, "run", ...libosArgs, program, ...args], opts);
+  const cwd = opts.cwd ?? ROOT;
+  const project = cwd === ROOT || cwd.startsWith(ROOT + "/") ? [] : ["-v", `${ROOT}:${ROOT}:ro`];
+  return spawn(process.execPath, [CLI, "run", ...project, ...libosArgs, program, ...args], opts);
 }
 
 /** Any other `node dist/libos/cli.js ...` command (e.g. `syscalls`). */

@@ -11,7 +11,7 @@ import {
   EACCES, EBADF, EEXIST, EINVAL, EISDIR, ENOENT, ENOSPC, ENOTDIR, ENXIO, EPERM,
 } from "../../../fs-task/_errno.ts";
 import {
-  DT_CHR, DT_DIR, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFCHR,
+  DT_CHR, DT_DIR, DT_LNK, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFCHR,
   S_IFDIR, X_OK,
 } from "../../../fs-task/_flags.ts";
 
@@ -129,7 +129,7 @@ describe.each(FS_MODES)("DevFs in %s mode", (mode) => {
   });
 
   describe("DevFs.readdir()", () => {
-    it("lists ., .. and every device exactly once across pages", () => {
+    it("lists ., .., every device, link and directory exactly once across pages", () => {
       const h = open(dev, "/", O_RDONLY | O_DIRECTORY);
       const names: string[] = [];
       let cookie = 0;
@@ -139,11 +139,11 @@ describe.each(FS_MODES)("DevFs in %s mode", (mode) => {
         if (page.entries.length === 0) break;
         for (const e of page.entries) {
           names.push(e.name);
-          expect(e.type).toBe(e.name.startsWith(".") ? DT_DIR : DT_CHR);
+          expect(e.type).toBe(e.name.startsWith(".") || e.name === "shm" || e.name === "pts" ? DT_DIR : ["fd", "stdin", "stdout", "stderr"].includes(e.name) ? DT_LNK : DT_CHR);
         }
         cookie = page.nextCookie;
       }
-      expect(names.sort()).toEqual([".", "..", "full", "null", "random", "tty", "urandom", "zero"]);
+      expect(names.sort()).toEqual([".", "..", "console", "fd", "full", "null", "pts", "random", "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero"]);
     });
 
     it("refuses a device handle with ENOTDIR", () => {
@@ -162,12 +162,14 @@ describe.each(FS_MODES)("DevFs in %s mode", (mode) => {
     });
 
     it("keeps its node set fixed", () => {
-      expect(dev.mkdir("/shm", 0o755)).toBe(-EPERM);
+      expect(dev.mkdir("/mqueue", 0o755)).toBe(-EPERM);
+      expect(dev.mkdir("/shm", 0o755)).toBe(-EEXIST);
       expect(dev.mkdir("/null", 0o755)).toBe(-EEXIST);
       expect(dev.unlink("/null")).toBe(-EPERM);
       expect(dev.unlink("/sda")).toBe(-ENOENT);
       expect(dev.rename("/null", "/nothing")).toBe(-EPERM);
-      expect(dev.symlink("/proc/self/fd/0", "/stdin")).toBe(-EPERM);
+      expect(dev.symlink("/proc/self/fd/0", "/stdin")).toBe(-EEXIST);
+      expect(dev.symlink("/proc/self/fd/0", "/input")).toBe(-EPERM);
       expect(dev.rmdir("/null")).toBe(-ENOTDIR);
     });
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { FileSystem } from "../../../fs-task/file_system.ts";
-import { FsFile, Vfs, normalize, resolvePath } from "../../../libos/vfs.ts";
+import { TmpFs } from "../../../fs-task/tmpfs.ts";
+import { ELOOP, EXDEV } from "../../../linux-abi/errno.ts";
+import { O_CREAT, O_WRONLY } from "../../../linux-abi/fcntl.ts";
+import { FsFile, Vfs, joinPath, normalize } from "../../../libos/vfs.ts";
 
 /** Only identity matters for routing; no method is called. */
 function fakeFs(name: string): FileSystem {
@@ -26,59 +29,111 @@ describe("normalize()", () => {
   });
 });
 
-describe("resolvePath()", () => {
-  it("resolvePath() joins a relative path to the cwd", () => {
-    expect(resolvePath("/home/user", "docs/a.txt")).toBe("/home/user/docs/a.txt");
-    expect(resolvePath("/home/user", "../other/./f")).toBe("/home/other/f");
-    expect(resolvePath("/", "a")).toBe("/a");
-    expect(resolvePath("/home/user", ".")).toBe("/home/user");
-    expect(resolvePath("/home", "../../..")).toBe("/");
-  });
-
-  it("resolvePath() ignores the cwd for an absolute path", () => {
-    expect(resolvePath("/home/user", "/etc//passwd")).toBe("/etc/passwd");
+describe("joinPath()", () => {
+  it("joins a relative path to the base and folds nothing (the walk applies ..)", () => {
+    expect(joinPath("/home/user", "docs/a.txt")).toBe("/home/user/docs/a.txt");
+    expect(joinPath("/home/user", "../other/./f")).toBe("/home/user/../other/./f");
+    expect(joinPath("/", "a")).toBe("/a");
+    expect(joinPath("/home/user", "/etc//passwd")).toBe("/etc//passwd");
   });
 });
 
-describe("Vfs", () => {
-  it("route() picks the longest mount prefix and strips it", () => {
-    const root = fakeFs("root"), dev = fakeFs("dev"), devices = fakeFs("devices");
+const INFO = { source: "test", type: "tmpfs", readOnly: false };
+
+/** Routing and mount points only: a TmpFs per mount, with its quota unlimited. */
+function tmpfs(): TmpFs {
+  return new TmpFs({ quota: { charge: () => true, release() {} } });
+}
+
+describe("Vfs.route()", () => {
+  it("picks the longest mount prefix of whole components and strips it", () => {
+    const root = tmpfs(), dev = tmpfs(), devices = tmpfs();
     const vfs = new Vfs();
-    vfs.mount("/", root);
-    vfs.mount("/dev", dev);
-    vfs.mount("/devices", devices);
-    expect(vfs.route("/dev/null")).toEqual({ fs: dev, inner: "/null" });
-    expect(vfs.route("/devices/x")).toEqual({ fs: devices, inner: "/x" });
-    expect(vfs.route("/dev")).toEqual({ fs: dev, inner: "/" });
-    expect(vfs.route("/devnull")).toEqual({ fs: root, inner: "/devnull" });
-    expect(vfs.route("/etc/passwd")).toEqual({ fs: root, inner: "/etc/passwd" });
-    expect(vfs.route("/")).toEqual({ fs: root, inner: "/" });
+    vfs.mount("/", root, INFO);
+    vfs.mount("/dev", dev, INFO);
+    vfs.mount("/devices", devices, INFO);
+    const r = (p: string): [TmpFs, string] => {
+      const x = vfs.route(p);
+      return [x.mount.fs as TmpFs, x.inner];
+    };
+    expect(r("/dev/null")).toEqual([dev, "/null"]);
+    expect(r("/devices/x")).toEqual([devices, "/x"]);
+    expect(r("/dev")).toEqual([dev, "/"]);
+    expect(r("//dev/./null")).toEqual([dev, "/./null"]);
+    expect(r("/devnull")).toEqual([root, "/devnull"]);
+    expect(r("/")).toEqual([root, "/"]);
+    // ".." is the walk's: /dev/.. is routed to /dev, whose walk leaves for "/".
+    expect(r("/dev/../etc")).toEqual([dev, "/../etc"]);
   });
 
-  it("route() does not let a shorter mount match a sibling with the same prefix", () => {
-    const root = fakeFs("root"), dev = fakeFs("dev");
+  it("normalises mount points and sorts nested mounts first", () => {
     const vfs = new Vfs();
-    vfs.mount("/dev", dev);
-    vfs.mount("/", root);
-    expect(vfs.route("/devices/x")).toEqual({ fs: root, inner: "/devices/x" });
-  });
-
-  it("mount() normalises the mount point and route() prefers nested mounts", () => {
-    const root = fakeFs("root"), a = fakeFs("a"), ab = fakeFs("ab");
-    const vfs = new Vfs();
-    vfs.mount("/mnt/a/b/", ab);
-    vfs.mount("/", root);
-    vfs.mount("//mnt/./a", a);
+    vfs.mount("/mnt/a/b/", tmpfs(), INFO);
+    vfs.mount("/", tmpfs(), INFO);
+    vfs.mount("//mnt/./a", tmpfs(), INFO);
     expect(vfs.mounts.map((m) => m.at)).toEqual(["/mnt/a/b", "/mnt/a", "/"]);
-    expect(vfs.route("/mnt/a/b/c")).toEqual({ fs: ab, inner: "/c" });
-    expect(vfs.route("/mnt/a/bc")).toEqual({ fs: a, inner: "/bc" });
-    expect(vfs.route("/mnt")).toEqual({ fs: root, inner: "/mnt" });
+    expect(vfs.route("/mnt/a/bc").inner).toBe("/bc");
   });
 
-  it("route() throws when no root is mounted", () => {
+  it("throws when no root is mounted", () => {
     const vfs = new Vfs();
-    vfs.mount("/dev", fakeFs("dev"));
+    vfs.mount("/dev", tmpfs(), INFO);
     expect(() => vfs.route("/etc")).toThrow("Cannot route path: no root file system mounted");
+  });
+});
+
+describe("Vfs.call() across mounts", () => {
+  /** / with /etc/passwd, /mnt (a mount of its own with file f) and some symlinks. */
+  function layout(): { vfs: Vfs; root: TmpFs; mnt: TmpFs } {
+    const root = tmpfs(), mnt = tmpfs();
+    root.mkdir("/etc", 0o755);
+    root.close(root.open("/etc/passwd", O_CREAT | O_WRONLY, 0o644) as number);
+    root.mkdir("/mnt", 0o755);
+    root.symlink("/mnt/f", "/abs-to-mnt");
+    root.symlink("mnt", "/rel-to-mnt-dir");
+    mnt.close(mnt.open("/f", O_CREAT | O_WRONLY, 0o644) as number);
+    mnt.symlink("/etc/passwd", "/abs-out");
+    mnt.symlink("../etc", "/rel-out");
+    const vfs = new Vfs();
+    vfs.mount("/", root, INFO);
+    vfs.mount("/mnt", mnt, INFO);
+    return { vfs, root, mnt };
+  }
+  const where = (vfs: Vfs, path: string): string | number =>
+    vfs.call(path, (fs, inner, m) => {
+      const st = fs.stat(inner, true);
+      return typeof st === "number" ? st : `${m.at}:${st.ino}`;
+    });
+
+  it("follows a symlink from the root into a mount, and ../ out of a mount", () => {
+    const { vfs, mnt } = layout();
+    const f = `/mnt:${(mnt.stat("/f", true) as { ino: number }).ino}`;
+    expect(where(vfs, "/abs-to-mnt")).toBe(f);
+    expect(where(vfs, "/rel-to-mnt-dir/f")).toBe(f);
+    expect(where(vfs, "/mnt/../mnt/f")).toBe(f);
+    expect(where(vfs, "/mnt/../etc/passwd")).toEqual(where(vfs, "/etc/passwd"));
+  });
+
+  it("resolves absolute symlinks inside a mount against the guest root", () => {
+    const { vfs } = layout();
+    expect(where(vfs, "/mnt/abs-out")).toEqual(where(vfs, "/etc/passwd"));
+    expect(where(vfs, "/mnt/rel-out/passwd")).toEqual(where(vfs, "/etc/passwd"));
+  });
+
+  it("gives the canonical path with realpath(), and EXDEV for a rename across mounts", () => {
+    const { vfs } = layout();
+    expect(vfs.realpath("/rel-to-mnt-dir/./f")).toBe("/mnt/f");
+    expect(vfs.realpath("/mnt/rel-out/..")).toBe("/");
+    expect(vfs.call2("/rel-to-mnt-dir/f", "/etc/x", (fs, a, b) => fs.rename(a, b))).toBe(-EXDEV);
+    // A symlink itself is renamed, wherever it points.
+    expect(vfs.call2("/abs-to-mnt", "/etc/x", (fs, a, b) => fs.rename(a, b))).toBe(0);
+    expect(vfs.call2("/mnt/f", "/mnt/g", (fs, a, b) => fs.rename(a, b))).toBe(0);
+  });
+
+  it("stops a crossing loop with ELOOP", () => {
+    const { vfs, mnt } = layout();
+    mnt.symlink("/mnt/loop", "/loop");
+    expect(where(vfs, "/mnt/loop")).toBe(-ELOOP);
   });
 });
 

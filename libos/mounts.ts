@@ -1,0 +1,161 @@
+// The guest's file-system layout, and bringing it up.
+//
+//   guestLayout(options)      the mount list and working directory the CLI's options ask for
+//   mountAll(vfs, layout, …)  each mount's fs-task started in the chosen mode, then mounted
+//
+// Default layout (no --root), as a container runtime sets one up:
+//   /          initfs   the read-only image: busybox and its applets, /etc, the samples
+//   /dev       devfs    with a tmpfs on /dev/shm
+//   /proc      proc     served by the kernel-task itself
+//   /tmp       tmpfs
+//   $PWD       hostfs   the host's current directory, at the same path, and the working
+//                       directory (unless --isolate); then each -v and --tmpfs
+// With --root DIR the root is that host directory and /tmp is whatever it holds.
+//
+// A mount point that does not exist is made: by mkdir where the file system below is
+// writable, else (on the read-only image) by a small tmpfs mounted at the first missing
+// directory, holding the rest of the path.
+
+import { createFsTask, type FsBackendSource, type FsTaskLaunch } from "../fs-task/fs_task.ts";
+import type { FileSystem } from "../fs-task/file_system.ts";
+import { TmpFs, type MemoryQuota } from "../fs-task/tmpfs.ts";
+import { ENOENT } from "../linux-abi/errno.ts";
+import { S_IFDIR, S_IFMT } from "../linux-abi/stat.ts";
+import { normalize, type MountInfo, type Vfs } from "./vfs.ts";
+
+export const FS_MODES = ["inproc", "ipc", "worker"] as const;
+export type FsMode = (typeof FS_MODES)[number];
+
+export type MountSpec = { at: string } & (
+  | { type: "hostfs"; source: string; readOnly: boolean }
+  | { type: "tmpfs" }
+  | { type: "initfs"; image: string }
+  | { type: "devfs" }
+  | { type: "proc" }
+);
+
+export interface Volume {
+  host: string;
+  guest: string;
+  readOnly: boolean;
+}
+
+export interface LayoutOptions {
+  /** --root: a host directory as the guest's root instead of the image. */
+  root: string | null;
+  /** The initfs image (the default root). */
+  image: string;
+  volumes: readonly Volume[];
+  tmpfs: readonly string[];
+  /** -w: the working directory; default the host's cwd (or "/" with --isolate). */
+  workdir: string | null;
+  isolate: boolean;
+  hostCwd: string;
+}
+
+export interface Layout {
+  mounts: MountSpec[];
+  cwd: string;
+}
+
+export function guestLayout(o: LayoutOptions): Layout {
+  const mounts: MountSpec[] = [];
+  let cwd = o.workdir;
+  if (o.root !== null) {
+    mounts.push({ at: "/", type: "hostfs", source: o.root, readOnly: false });
+    const inside = o.hostCwd === o.root || o.hostCwd.startsWith(o.root.endsWith("/") ? o.root : o.root + "/");
+    cwd ??= inside && !o.isolate ? normalize(o.hostCwd.slice(o.root.length)) : "/";
+  } else {
+    mounts.push({ at: "/", type: "initfs", image: o.image }, { at: "/tmp", type: "tmpfs" });
+    if (!o.isolate) mounts.push({ at: o.hostCwd, type: "hostfs", source: o.hostCwd, readOnly: false });
+    cwd ??= o.isolate ? "/" : o.hostCwd;
+  }
+  mounts.push({ at: "/dev", type: "devfs" }, { at: "/dev/shm", type: "tmpfs" }, { at: "/proc", type: "proc" });
+  for (const v of o.volumes) mounts.push({ at: v.guest, type: "hostfs", source: v.host, readOnly: v.readOnly });
+  for (const at of o.tmpfs) mounts.push({ at, type: "tmpfs" });
+  return { mounts, cwd: normalize(cwd) };
+}
+
+export interface MountEnv {
+  mode: FsMode;
+  /** How ipc mode reaches the user kernel's microkernel. */
+  launch: FsTaskLaunch;
+  /** Where tmpfs pages are charged (inproc and ipc modes). */
+  quota: MemoryQuota;
+  /** tmpfs size limit in worker mode, where the quota cannot be reached. */
+  tmpfsBytes: number;
+  /** The kernel-task's procfs. */
+  proc: () => FileSystem;
+}
+
+/** Starts and mounts every file system of `layout`, parents first. Throws TypeError on a bad source. */
+export function mountAll(vfs: Vfs, layout: Layout, env: MountEnv): FileSystem[] {
+  const started: FileSystem[] = [];
+  const depth = (s: MountSpec): number => (s.at === "/" ? 0 : normalize(s.at).split("/").length);
+  const ordered = layout.mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m) - depth(b.m) || a.i - b.i);
+  for (const { m } of ordered) {
+    const at = normalize(m.at);
+    const fs = m.type === "proc" ? env.proc() : createFsTask(backendOf(m, env), env.launch);
+    started.push(fs);
+    if (at !== "/") started.push(...makeMountPoint(vfs, at, env.quota));
+    vfs.mount(at, fs, infoOf(m));
+  }
+  return started;
+}
+
+function backendOf(m: MountSpec, env: MountEnv): FsBackendSource {
+  switch (m.type) {
+    case "hostfs":
+      return { type: "hostfs", root: m.source, readOnly: m.readOnly };
+    case "initfs":
+      return { type: "initfs", image: m.image };
+    case "devfs":
+      return { type: "devfs" };
+    case "tmpfs":
+      return env.mode === "worker" ? { type: "tmpfs", sizeBytes: env.tmpfsBytes } : () => new TmpFs({ quota: env.quota });
+    case "proc":
+      throw new TypeError("procfs is the kernel-task's");
+  }
+}
+
+function infoOf(m: MountSpec): MountInfo {
+  switch (m.type) {
+    case "hostfs":
+      return { source: m.source, type: "hostfs", readOnly: m.readOnly };
+    case "initfs":
+      return { source: "initfs", type: "initfs", readOnly: true };
+    case "devfs":
+      return { source: "devtmpfs", type: "devtmpfs", readOnly: false };
+    case "tmpfs":
+      return { source: "tmpfs", type: "tmpfs", readOnly: false };
+    case "proc":
+      return { source: "proc", type: "proc", readOnly: false };
+  }
+}
+
+/**
+ * Makes directory `at` exist: mkdir -p where it can, else a tmpfs at the first missing
+ * directory. Returns the file systems it mounted for that.
+ */
+function makeMountPoint(vfs: Vfs, at: string, quota: MemoryQuota): FileSystem[] {
+  const names = at.split("/").slice(1);
+  for (let i = 1; i <= names.length; i++) {
+    const dir = "/" + names.slice(0, i).join("/");
+    const st = vfs.call(dir, (fs, inner) => fs.stat(inner, true));
+    if (typeof st !== "number") {
+      if ((st.mode & S_IFMT) !== S_IFDIR) throw new TypeError(`Cannot mount on ${at}: ${dir} is not a directory`);
+      continue;
+    }
+    if (st !== -ENOENT) throw new TypeError(`Cannot mount on ${at}: ${dir} cannot be looked up (errno ${-st})`);
+    if (vfs.call(dir, (fs, inner) => fs.mkdir(inner, 0o755)) === 0) continue;
+    const skeleton = new TmpFs({ quota, rootMode: 0o755 });
+    let inner = "";
+    for (const name of names.slice(i)) {
+      inner += "/" + name;
+      skeleton.mkdir(inner, 0o755);
+    }
+    vfs.mount(dir, skeleton, { source: "tmpfs", type: "tmpfs", readOnly: false });
+    return [skeleton];
+  }
+  return [];
+}
