@@ -18,6 +18,7 @@
 // host fd. A stream handle closed while an async read or write is still in flight keeps
 // its host fd until that operation settles, so the fd number is never reused under it.
 
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import tty from "node:tty";
@@ -33,7 +34,8 @@ import {
 } from "./_errno.ts";
 import {
   O_ACCMODE, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_PATH,
-  O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, ST_RDONLY, W_OK,
+  O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT,
+  S_IFREG, S_IFSOCK, ST_RDONLY, W_OK,
 } from "./_flags.ts";
 
 export interface HostFsOptions {
@@ -60,6 +62,9 @@ interface HostHandle {
   inFlight: number;
   closed: boolean;
 }
+
+/** The types mknod(2) knows (S_IFDIR among them: EPERM, as Linux says). */
+const NODE_TYPES = [S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, S_IFDIR];
 
 export class HostFs implements FileSystem {
   #root: string;
@@ -284,6 +289,33 @@ export class HostFs implements FileSystem {
     return this.#withPath(guestPath, true, (r) => {
       if (this.#readOnly) return -EROFS;
       fs.chmodSync(r.hostPath, mode & 0o7777);
+      return 0;
+    });
+  }
+
+  chown(guestPath: string, uid: number, gid: number, followSymlinks: boolean): number {
+    return this.#withPath(guestPath, followSymlinks, (r, st) => {
+      if (this.#readOnly) return -EROFS;
+      const keep = (id: number, current: number): number => (id === -1 ? current : id >>> 0);
+      fs.lchownSync(r.hostPath, keep(uid, st.uid), keep(gid, st.gid));
+      return 0;
+    });
+  }
+
+  /**
+   * FIFOs (made by the host's mkfifo(1): Node has no mkfifo) and regular files; device
+   * and socket nodes are not made on the host (EPERM).
+   */
+  mknod(guestPath: string, mode: number, _rdev: number): number {
+    const type = mode & S_IFMT;
+    if (type !== 0 && type !== S_IFREG && type !== S_IFIFO) return NODE_TYPES.includes(type) ? -EPERM : -EINVAL;
+    return this.#withNewPath(guestPath, (hostPath) => {
+      if (type === S_IFIFO) {
+        execFileSync("mkfifo", ["-m", (mode & 0o7777).toString(8), "--", hostPath], { stdio: "ignore" });
+      } else {
+        fs.closeSync(fs.openSync(hostPath, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW, mode & 0o7777));
+        fs.chmodSync(hostPath, mode & 0o7777);
+      }
       return 0;
     });
   }

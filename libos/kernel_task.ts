@@ -47,6 +47,7 @@ import { SYSCALLS, nameOf } from "./sys/table.ts";
 import { Futexes } from "./futex.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
+import type { MountSpec } from "./mounts.ts";
 import { ProcFs } from "./procfs.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
 import { ERESTARTNOHAND, ERESTARTSYS, WaitQueue, sleep, AGAIN } from "./wait_queue.ts";
@@ -79,6 +80,10 @@ export interface Machine {
   memoryQuota(): { total: number; free: number };
   /** The init process exited: the user kernel ends with its status. */
   initExited(p: Process): void;
+  /** A file system for mount(2), started as the user kernel starts its own (mode, quota). Throws TypeError. */
+  startFileSystem(spec: MountSpec): FileSystem;
+  /** A memory file system for files without a name (memfd_create), charged to the quota. */
+  readonly anonFiles: FileSystem;
 }
 
 export interface KernelTaskOptions {
@@ -509,6 +514,14 @@ export class KernelTask implements KernelServices {
     const hostFd = [0, 1, 2].find((fd) => isatty(fd));
     if (hostFd === undefined || this.terminal.sid !== t.process.sid) return -ENXIO;
     return new HostStream(hostFd, "/dev/tty", hostFd === 0 ? this.#stdin : null, this.terminal, () => this.#ttyCaller());
+  }
+
+  get anonFiles(): FileSystem {
+    return this.machine.anonFiles;
+  }
+
+  startFileSystem(spec: MountSpec): FileSystem {
+    return this.machine.startFileSystem(spec);
   }
 
   /** The thread whose syscall is being served (for objects that need the caller). */

@@ -226,6 +226,15 @@ export class GuestMemory {
     return lo === null || hi === null ? null : hi * 4294967296 + lo;
   }
 
+  /** Stores a non-negative safe integer as a little-endian u64; false if not writable. */
+  setU64(addr: number, value: number): boolean {
+    const bytes = new Uint8Array(8);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(0, value >>> 0, true);
+    view.setUint32(4, Math.floor(value / 4294967296), true);
+    return this.write(addr, bytes);
+  }
+
   // ----- mapping -----------------------------------------------------------------
 
   #insert(vma: Vma): void {

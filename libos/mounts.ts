@@ -95,12 +95,33 @@ export function mountAll(vfs: Vfs, layout: Layout, env: MountEnv): FileSystem[] 
   const ordered = layout.mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m) - depth(b.m) || a.i - b.i);
   for (const { m } of ordered) {
     const at = normalize(m.at);
-    const fs = m.type === "proc" ? env.proc() : createFsTask(backendOf(m, env), env.launch);
+    const fs = startFileSystem(m, env);
     started.push(fs);
     if (at !== "/") started.push(...makeMountPoint(vfs, at, env.quota));
     vfs.mount(at, fs, infoOf(m));
   }
   return started;
+}
+
+/** The file system of one mount, in the mode `env` says. Throws TypeError on a bad source. */
+export function startFileSystem(m: MountSpec, env: MountEnv): FileSystem {
+  return m.type === "proc" ? env.proc() : createFsTask(backendOf(m, env), env.launch);
+}
+
+/** What /proc/mounts says of a mount made from `m`. */
+export function infoOf(m: MountSpec): MountInfo {
+  switch (m.type) {
+    case "hostfs":
+      return { source: m.source, type: "hostfs", readOnly: m.readOnly };
+    case "initfs":
+      return { source: "initfs", type: "initfs", readOnly: true };
+    case "devfs":
+      return { source: "devtmpfs", type: "devtmpfs", readOnly: false };
+    case "tmpfs":
+      return { source: "tmpfs", type: "tmpfs", readOnly: false };
+    case "proc":
+      return { source: "proc", type: "proc", readOnly: false };
+  }
 }
 
 function backendOf(m: MountSpec, env: MountEnv): FsBackendSource {
@@ -115,21 +136,6 @@ function backendOf(m: MountSpec, env: MountEnv): FsBackendSource {
       return env.mode === "worker" ? { type: "tmpfs", sizeBytes: env.tmpfsBytes } : () => new TmpFs({ quota: env.quota });
     case "proc":
       throw new TypeError("procfs is the kernel-task's");
-  }
-}
-
-function infoOf(m: MountSpec): MountInfo {
-  switch (m.type) {
-    case "hostfs":
-      return { source: m.source, type: "hostfs", readOnly: m.readOnly };
-    case "initfs":
-      return { source: "initfs", type: "initfs", readOnly: true };
-    case "devfs":
-      return { source: "devtmpfs", type: "devtmpfs", readOnly: false };
-    case "tmpfs":
-      return { source: "tmpfs", type: "tmpfs", readOnly: false };
-    case "proc":
-      return { source: "proc", type: "proc", readOnly: false };
   }
 }
 

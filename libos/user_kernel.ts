@@ -17,7 +17,7 @@
 // This file is the kernel-task's Machine: everything it needs from the CPU side.
 
 import { hostname } from "node:os";
-import { FrameDirectory, stopFsTask, type FileSystem } from "../fs-task/mod.ts";
+import { FrameDirectory, TmpFs, stopFsTask, type FileSystem } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
 import { EIO } from "../linux-abi/errno.ts";
 import { FaultLabel, Kernel, KernelError, Rights, RootSlot, getWord, setWord, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
@@ -30,7 +30,7 @@ import { GuestMemory, pageUp, type HostMemory, type VSpace } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
 import type { UserContext } from "./signals.ts";
 import { NO_REPLY, RESUME } from "./sys/context.ts";
-import { mountAll, type FsMode, type Layout } from "./mounts.ts";
+import { mountAll, startFileSystem, type FsMode, type Layout, type MountEnv, type MountSpec } from "./mounts.ts";
 import { Vfs } from "./vfs.ts";
 
 const SLICE_US = 20_000;
@@ -162,6 +162,7 @@ export class UserKernel implements Machine {
   readonly vfs = new Vfs();
   /** Guest frames by host memory, so fs-task reads and writes grant them (ipc, worker). */
   readonly frames = new FrameDirectory();
+  readonly anonFiles: FileSystem;
   #fileSystems: FileSystem[] = [];
   readonly kernelTask: KernelTask;
   readonly #opts: UserKernelOptions;
@@ -184,7 +185,9 @@ export class UserKernel implements Machine {
     this.kernel = new Kernel({ untypedBytes: opts.memoryQuota + KERNEL_OBJECT_BYTES, rootCnodeRadix: 16, frameAllocator: nativeFrames });
     const k = this.kernel, root = k.rootTcb;
     this.#untypedSlot = this.#retype("Untyped", opts.memoryQuota);
-    this.#mountFileSystems(opts);
+    const env = this.#mountEnv();
+    this.anonFiles = new TmpFs({ quota: env.quota });
+    this.#fileSystems = mountAll(this.vfs, opts.layout, env);
     this.#endpointSlot = this.#retype("Endpoint", 0);
     const serverSlot = this.#retype("Tcb", 0);
     const server = this.#objectAt(serverSlot) as Tcb;
@@ -414,21 +417,25 @@ export class UserKernel implements Machine {
     return { total: this.#opts.memoryQuota, free: (this.#objectAt(this.#untypedSlot) as Untyped).freeBytes };
   }
 
-  /** Starts the fs-tasks (in the mode asked for) and mounts them. */
-  #mountFileSystems(opts: UserKernelOptions): void {
+  /** How fs-tasks start in this user kernel: the mode, and the quota tmpfs pages are charged to. */
+  #mountEnv(): MountEnv {
     const untyped = this.#objectAt(this.#untypedSlot) as Untyped;
     const quota = {
       charge: (bytes: number) => untyped.reserve(bytes),
       release: (bytes: number) => untyped.release(bytes),
       available: () => untyped.freeBytes,
     };
-    const launch = opts.fsMode === "ipc"
-      ? { mode: "ipc" as const, kernel: this.kernel, slots: this.#slots, untypedCptr: this.#untypedSlot, frames: this.frames }
-      : { mode: opts.fsMode };
-    this.#fileSystems = mountAll(this.vfs, opts.layout, {
-      mode: opts.fsMode, launch, quota, tmpfsBytes: Math.floor(opts.memoryQuota / 2),
-      proc: () => this.kernelTask.procfs,
-    });
+    const mode = this.#opts.fsMode;
+    const launch = mode === "ipc"
+      ? { mode, kernel: this.kernel, slots: this.#slots, untypedCptr: this.#untypedSlot, frames: this.frames }
+      : { mode };
+    return { mode, launch, quota, tmpfsBytes: Math.floor(this.#opts.memoryQuota / 2), proc: () => this.kernelTask.procfs };
+  }
+
+  startFileSystem(spec: MountSpec): FileSystem {
+    const fs = startFileSystem(spec, this.#mountEnv());
+    this.#fileSystems.push(fs);
+    return fs;
   }
 
   /** Stops the fs-tasks (worker threads, IPC servers). */

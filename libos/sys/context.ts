@@ -7,6 +7,8 @@ import type { Siginfo } from "../../linux-abi/siginfo.ts";
 import type { FileOps } from "../file.ts";
 import type { FileLocks } from "../file_lock.ts";
 import type { ProcFs } from "../procfs.ts";
+import type { MountSpec } from "../mounts.ts";
+import type { FileSystem } from "../../fs-task/file_system.ts";
 import type { Futexes } from "../futex.ts";
 import type { Terminal } from "../host_stream.ts";
 import type { Process, Thread } from "../process.ts";
@@ -26,6 +28,10 @@ export interface KernelServices {
   readonly bootTimeMs: number;
   /** /proc, for reopening /proc/PID/fd/N. */
   readonly procfs: ProcFs;
+  /** Where memfd_create's files live: a tmpfs no path reaches. */
+  readonly anonFiles: FileSystem;
+  /** A file system for mount(2), started in the user kernel's fs mode. Throws TypeError. */
+  startFileSystem(spec: MountSpec): FileSystem;
   readonly processes: ReadonlyMap<number, Process>;
   readonly threads: ReadonlyMap<number, Thread>;
   readonly futexes: Futexes;

@@ -15,7 +15,11 @@ import type { Thread } from "../process.ts";
 import { FsFile } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
-import { pathArg } from "./_path.ts";
+import { pathArg, readPath, resolveAt } from "./_path.ts";
+import {
+  CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT, RESOLVE_BENEATH,
+  RESOLVE_CACHED, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV, SIZEOF_OPEN_HOW,
+} from "../../linux-abi/fs.ts";
 import { fcntlLock } from "./sys_lock.ts";
 import { REOPEN_FILE } from "../procfs.ts";
 
@@ -294,11 +298,101 @@ export function sysRename(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
   return typeof p === "number" ? p : sameFs(k, p[0], p[1], (fs, x, y) => fs.rename(x, y));
 }
 
-/** Renameat implements Linux syscall renameat(2) and renameat2(2) without flags. */
+/**
+ * Renameat implements Linux syscall renameat(2) and renameat2(2). RENAME_NOREPLACE looks
+ * before it renames; RENAME_EXCHANGE is three renames through a temporary name, so
+ * another process could see the moment between them.
+ */
 export function sysRenameat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  if (a.uint(4) !== 0) return -E.EINVAL;
+  const flags = a.uint(4);
+  if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -E.EINVAL;
+  if (flags & RENAME_WHITEOUT || (flags & RENAME_NOREPLACE && flags & RENAME_EXCHANGE)) return -E.EINVAL;
   const p = twoPaths(t, a.int(0), a.ptr(1), a.int(2), a.ptr(3));
-  return typeof p === "number" ? p : sameFs(k, p[0], p[1], (fs, x, y) => fs.rename(x, y));
+  if (typeof p === "number") return p;
+  return sameFs(k, p[0], p[1], (fs, x, y) => {
+    if (flags === 0) return fs.rename(x, y);
+    const there = (path: string): number => {
+      const st = fs.stat(path, false);
+      return typeof st === "number" ? st : 0;
+    };
+    const src = there(x);
+    if (src < 0) return src;
+    const dst = there(y);
+    if (flags & RENAME_NOREPLACE) return dst === 0 ? -E.EEXIST : dst !== -E.ENOENT ? dst : fs.rename(x, y);
+    if (dst < 0) return dst;
+    const tmp = `${y.replace(/\/+$/, "")}.exchange-${process.pid}-${Date.now()}`;
+    const r = fs.rename(y, tmp);
+    if (r < 0) return r;
+    const moved = fs.rename(x, y);
+    if (moved < 0) {
+      fs.rename(tmp, y);
+      return moved;
+    }
+    return fs.rename(tmp, x);
+  });
+}
+
+/** Mknodat implements Linux syscall mknodat(2); mknod(2) passes AT_FDCWD. */
+function mknodAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, mode: number, dev: number): SyscallResult {
+  const m = (mode & S_IFMT) | (mode & ~t.process.umask & 0o7777);
+  return atPath(k, t, dirfd, pathAddr, (fs, p) => (fs.mknod ? fs.mknod(p, m, dev) : -E.EPERM));
+}
+export const sysMknod = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => mknodAt(k, t, F.AT_FDCWD, a.ptr(0), a.uint(1), a.uint(2));
+export const sysMknodat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => mknodAt(k, t, a.int(0), a.ptr(1), a.uint(2), a.uint(3));
+
+/** CloseRange implements Linux syscall close_range(2). */
+export function sysCloseRange(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const first = a.uint(0), last = a.uint(1), flags = a.uint(2);
+  if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) || first > last) return -E.EINVAL;
+  const p = t.process;
+  if (flags & CLOSE_RANGE_UNSHARE && p.fds.shared) p.fds = p.fds.unshare();
+  p.fds.closeRange(first, last, (flags & CLOSE_RANGE_CLOEXEC) !== 0);
+  return 0;
+}
+
+const OPEN_HOW_FLAGS = 0xffffffff;
+const RESOLVE_KNOWN = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED;
+
+/**
+ * Openat2 implements Linux syscall openat2(2). The resolve flags are checked on the path
+ * as written (an absolute path or a ".." above the directory leaves it: EXDEV; a magic
+ * /proc link: ELOOP), not on the symlinks the walk meets; RESOLVE_NO_SYMLINKS refuses a
+ * symlink as the last component only.
+ */
+export function sysOpenat2(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const size = a.size(3), how = a.ptr(2);
+  if (size < SIZEOF_OPEN_HOW) return -E.EINVAL;
+  const mem = t.process.memory;
+  const flags = mem.u64(how), mode = mem.u64(how + 8), resolve = mem.u64(how + 16);
+  if (flags === null || mode === null || resolve === null) return -E.EFAULT;
+  if (size > SIZEOF_OPEN_HOW) {
+    const extra = new Uint8Array(Math.min(size - SIZEOF_OPEN_HOW, 4096));
+    if (!mem.read(how + SIZEOF_OPEN_HOW, extra)) return -E.EFAULT;
+    if (extra.some((b) => b !== 0)) return -E.E2BIG;
+  }
+  if (flags > OPEN_HOW_FLAGS || resolve & ~RESOLVE_KNOWN || mode & ~0o7777) return -E.EINVAL;
+  if (mode !== 0 && !(flags & F.O_CREAT) && (flags & F.O_TMPFILE) !== F.O_TMPFILE) return -E.EINVAL;
+  if (resolve & RESOLVE_BENEATH && resolve & RESOLVE_IN_ROOT) return -E.EINVAL;
+  if (resolve & RESOLVE_CACHED) return -E.EAGAIN;
+  const written = readPath(t, a.ptr(1));
+  if (typeof written === "number") return written;
+  if (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) && leavesDirectory(written)) return -E.EXDEV;
+  if (resolve & RESOLVE_NO_MAGICLINKS && /^\/proc\/(self|thread-self|\d+)\/(fd\/|exe$|cwd$|root$)/.test(written)) return -E.ELOOP;
+  const path = resolveAt(t, a.int(0), written);
+  if (typeof path === "number") return path;
+  return openPath(k, t, path, resolve & RESOLVE_NO_SYMLINKS ? flags | F.O_NOFOLLOW : flags, mode);
+}
+
+/** An absolute path, or one whose ".." climbs above where it starts (as written). */
+function leavesDirectory(path: string): boolean {
+  if (path.startsWith("/")) return true;
+  let depth = 0;
+  for (const name of path.split("/")) {
+    if (name === "..") depth--;
+    else if (name !== "" && name !== ".") depth++;
+    if (depth < 0) return true;
+  }
+  return false;
 }
 
 /** Symlinkat implements Linux syscall symlinkat(2); symlink(2) passes AT_FDCWD. */

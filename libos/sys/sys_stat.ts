@@ -1,9 +1,12 @@
-// The stat family: fstat, stat, lstat, newfstatat, statx. Linux: fs/stat.c.
+// The stat family: fstat, stat, lstat, newfstatat, statx; statfs and fstatfs.
+// Linux: fs/stat.c, fs/statfs.c.
 
 import * as E from "../../linux-abi/errno.ts";
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
 import { STATX_BASIC_STATS, SIZEOF_STATX, SIZEOF_STAT, encodeStat, encodeStatx, major, minor } from "../../linux-abi/stat.ts";
-import type { FsStat } from "../../fs-task/file_system.ts";
+import type { FsStat, FsStatFs } from "../../fs-task/file_system.ts";
+import { SIZEOF_STATFS, encodeStatfs } from "../../linux-abi/statfs.ts";
+import { FsFile } from "../vfs.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
@@ -81,4 +84,35 @@ export function sysStatx(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
     stx_mnt_id: 0, stx_dio_mem_align: 0, stx_dio_offset_align: 0,
   });
   return ok ? 0 : -E.EFAULT;
+}
+
+/** statfs f_flags: the fields are valid (ST_VALID), plus the file system's own flags. */
+const ST_VALID = 0x20;
+/** What fstatfs says of a pipe, a socket or a terminal (pipefs). */
+const PIPEFS_MAGIC = 0x50495045;
+
+function putStatfs(t: Thread, addr: number, s: FsStatFs | number): number {
+  if (typeof s === "number") return s;
+  return putStruct(t.process.memory, addr, SIZEOF_STATFS, encodeStatfs, {
+    f_type: s.type, f_bsize: s.bsize, f_blocks: s.blocks, f_bfree: s.bfree, f_bavail: s.bavail,
+    f_files: s.files, f_ffree: s.ffree, f_fsid: [0, 0], f_namelen: s.namelen, f_frsize: s.frsize,
+    f_flags: s.flags | ST_VALID,
+  }) ? 0 : -E.EFAULT;
+}
+
+/** Statfs implements Linux syscall statfs(2). */
+export function sysStatfs(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const path = pathArg(t, AT_FDCWD, a.ptr(0));
+  if (typeof path === "number") return path;
+  return putStatfs(t, a.ptr(1), k.vfs.call(path, (fs, inner) => fs.statfs(inner)));
+}
+
+/** Fstatfs implements Linux syscall fstatfs(2). */
+export function sysFstatfs(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const f = t.process.fds.get(a.int(0));
+  if (!f) return -E.EBADF;
+  const s: FsStatFs | number = f.ops instanceof FsFile
+    ? k.vfs.call(f.ops.path, (fs, inner) => fs.statfs(inner))
+    : { type: PIPEFS_MAGIC, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, namelen: 255, frsize: 4096, flags: 0 };
+  return putStatfs(t, a.ptr(1), s);
 }

@@ -19,6 +19,9 @@ import * as poll from "./sys_poll.ts";
 import * as futex from "./sys_futex.ts";
 import * as lock from "./sys_lock.ts";
 import * as sync from "./sys_sync.ts";
+import * as setstat from "./sys_setstat.ts";
+import * as mnt from "./sys_mount.ts";
+import * as memfd from "./sys_memfd.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -99,11 +102,16 @@ const ROWS: Row[] = [
   ["readlink", file.sysReadlink],
   ["chmod", file.sysChmod],
   ["fchmod", file.sysFchmod],
+  ["chown", setstat.sysChown],
+  ["fchown", setstat.sysFchown],
+  ["lchown", setstat.sysLchown],
   ["umask", file.sysUmask],
   ["gettimeofday", time.sysGettimeofday],
   ["getrlimit", proc.sysGetrlimit],
   ["setrlimit", proc.sysSetrlimit],
   ["sync", sync.sysSync],
+  ["mount", mnt.sysMount, "partial", "tmpfs, proc and binds of host directories; no remount"],
+  ["umount2", mnt.sysUmount2],
   ["getrusage", time.sysGetrusage, "partial", "CPU time is the user kernel's; the counters are zero"],
   ["sysinfo", proc.sysSysinfo],
   ["times", time.sysTimes],
@@ -123,6 +131,9 @@ const ROWS: Row[] = [
   ["rt_sigqueueinfo", sig.sysRtSigqueueinfo],
   ["rt_sigsuspend", sig.sysRtSigsuspend],
   ["sigaltstack", sig.sysSigaltstack],
+  ["mknod", file.sysMknod],
+  ["statfs", stat.sysStatfs],
+  ["fstatfs", stat.sysFstatfs],
   ["arch_prctl", proc.sysArchPrctl, "partial", "ARCH_SET_FS"],
   ["prctl", proc.sysPrctl, "partial", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER"],
   ["gettid", proc.sysGettid],
@@ -147,6 +158,8 @@ const ROWS: Row[] = [
   ["waitid", clone.sysWaitid],
   ["openat", file.sysOpenat],
   ["mkdirat", file.sysMkdirat],
+  ["mknodat", file.sysMknodat],
+  ["fchownat", setstat.sysFchownat],
   ["newfstatat", stat.sysNewfstatat],
   ["unlinkat", file.sysUnlinkat],
   ["renameat", file.sysRenameat],
@@ -160,6 +173,7 @@ const ROWS: Row[] = [
   ["set_robust_list", proc.sysSetRobustList],
   ["sync_file_range", sync.sysSyncFileRange],
   ["utimensat", file.sysUtimensat],
+  ["fallocate", setstat.sysFallocate, "partial", "space is not reserved ahead: growing is ftruncate, punching writes zeros"],
   ["dup3", file.sysDup3],
   ["pipe2", pipe.sysPipe2],
   ["preadv", rw.sysPreadv],
@@ -168,12 +182,16 @@ const ROWS: Row[] = [
   ["prlimit64", proc.sysPrlimit64, "partial", "limits are reported; setting them is accepted and not enforced"],
   ["syncfs", sync.sysSyncfs],
   ["getcpu", proc.sysGetcpu],
-  ["renameat2", file.sysRenameat, "partial", "no RENAME_NOREPLACE/EXCHANGE yet"],
+  ["renameat2", file.sysRenameat, "partial", "RENAME_EXCHANGE is three renames, not atomic; no RENAME_WHITEOUT"],
   ["getrandom", misc.sysGetrandom],
+  ["memfd_create", memfd.sysMemfdCreate, "partial", "no seals"],
   ["execveat", clone.sysExecveat],
+  ["copy_file_range", rw.sysCopyFileRange],
   ["statx", stat.sysStatx],
   ["rseq", enosys, "enosys", "deliberate: glibc and musl run without restartable sequences"],
   ["clone3", clone.sysClone3],
+  ["close_range", file.sysCloseRange],
+  ["openat2", file.sysOpenat2, "partial", "resolve flags are checked on the path as written, not on the symlinks the walk meets"],
   ["faccessat2", file.sysFaccessat],
 ];
 
