@@ -140,7 +140,10 @@ export class Vfs {
     const c = mount.fs.crossing?.();
     if (c === undefined || typeof c === "number") return -ELOOP;
     if (c.path.startsWith("/")) return c;
-    if (c.path === ".." || c.path.startsWith("../")) return { arg: c.arg, path: joinPath(parentOf(mount.at), c.path.slice(3)) };
+    if (c.path === ".." || c.path.startsWith("../")) {
+      const rest = c.path.slice(3).replace(/^\/+/, "");
+      return { arg: c.arg, path: rest === "" ? parentOf(mount.at) : joinPath(parentOf(mount.at), rest) };
+    }
     return { arg: c.arg, path: joinPath(mount.at, c.path) };
   }
 

@@ -299,12 +299,20 @@ export function sysRename(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
 }
 
 /**
- * Renameat implements Linux syscall renameat(2) and renameat2(2). RENAME_NOREPLACE looks
+ * Renameat2 implements Linux syscall renameat2(2). RENAME_NOREPLACE looks
  * before it renames; RENAME_EXCHANGE is three renames through a temporary name, so
  * another process could see the moment between them.
  */
+export function sysRenameat2(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return renameAt(k, t, a, a.uint(4));
+}
+
+/** Renameat implements Linux syscall renameat(2): renameat2 without flags (r8 is not an argument). */
 export function sysRenameat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const flags = a.uint(4);
+  return renameAt(k, t, a, 0);
+}
+
+function renameAt(k: KernelServices, t: Thread, a: SyscallArgs, flags: number): SyscallResult {
   if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -E.EINVAL;
   if (flags & RENAME_WHITEOUT || (flags & RENAME_NOREPLACE && flags & RENAME_EXCHANGE)) return -E.EINVAL;
   const p = twoPaths(t, a.int(0), a.ptr(1), a.int(2), a.ptr(3));
@@ -412,10 +420,15 @@ export function sysLink(k: KernelServices, t: Thread, a: SyscallArgs): SyscallRe
   return typeof p === "number" ? p : sameFs(k, p[0], p[1], (fs, x, y) => fs.link(x, y));
 }
 
+/** Linkat implements Linux syscall linkat(2); AT_SYMLINK_FOLLOW links what a final symlink names. */
 export function sysLinkat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  if (a.int(4) & ~AT_SYMLINK_FOLLOW) return -E.EINVAL;
+  const flags = a.int(4);
+  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
   const p = twoPaths(t, a.int(0), a.ptr(1), a.int(2), a.ptr(3));
-  return typeof p === "number" ? p : sameFs(k, p[0], p[1], (fs, x, y) => fs.link(x, y));
+  if (typeof p === "number") return p;
+  const existing = flags & AT_SYMLINK_FOLLOW ? k.vfs.realpath(p[0]) : p[0];
+  if (typeof existing === "number") return existing;
+  return sameFs(k, existing, p[1], (fs, x, y) => fs.link(x, y));
 }
 
 /** Chmod implements Linux syscall chmod(2); fchmodat and fchmod below. */

@@ -182,7 +182,7 @@ const ROWS: Row[] = [
   ["prlimit64", proc.sysPrlimit64, "partial", "limits are reported; setting them is accepted and not enforced"],
   ["syncfs", sync.sysSyncfs],
   ["getcpu", proc.sysGetcpu],
-  ["renameat2", file.sysRenameat, "partial", "RENAME_EXCHANGE is three renames, not atomic; no RENAME_WHITEOUT"],
+  ["renameat2", file.sysRenameat2, "partial", "RENAME_EXCHANGE is three renames, not atomic; no RENAME_WHITEOUT"],
   ["getrandom", misc.sysGetrandom],
   ["memfd_create", memfd.sysMemfdCreate, "partial", "no seals"],
   ["execveat", clone.sysExecveat],

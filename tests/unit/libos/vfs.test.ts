@@ -130,6 +130,16 @@ describe("Vfs.call() across mounts", () => {
     expect(vfs.call2("/mnt/f", "/mnt/g", (fs, a, b) => fs.rename(a, b))).toBe(0);
   });
 
+  it("takes a final .. above a nested mount to the mount point's parent", () => {
+    const { vfs, root } = layout();
+    root.mkdir("/a", 0o755);
+    root.mkdir("/a/b", 0o755);
+    vfs.mount("/a/b", tmpfs(), INFO);
+    expect(vfs.realpath("/a/b/..")).toBe("/a");
+    expect(vfs.realpath("/a/b/../")).toBe("/a");
+    expect(vfs.realpath("/mnt/..")).toBe("/");
+  });
+
   it("stops a crossing loop with ELOOP", () => {
     const { vfs, mnt } = layout();
     mnt.symlink("/mnt/loop", "/loop");
