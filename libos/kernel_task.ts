@@ -101,6 +101,8 @@ const ERESTART_RESTARTBLOCK = 516;
 const BINPRM_MAX_RECURSION = 4;
 const ARG_MAX = 2 * 1024 * 1024;
 const PID_MAX = 32768;
+/** PATH when the environment has none (Linux's execvp default, as busybox has it). */
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const ELF_MAGIC = 0x464c457f;
 // init's address space: it runs no code, so it has no memory to map.
 const NO_MEMORY: VSpace = { allocate: () => null, release() {}, map: () => false, unmap() {}, protect() {} };
@@ -457,7 +459,7 @@ export class KernelTask implements KernelServices {
    * the host's standard streams and cwd. Throws on a program that cannot run.
    */
   spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials): Process {
-    const guestPath = joinPath(cwd, path);
+    const guestPath = path.includes("/") ? joinPath(cwd, path) : this.#searchPath(path, envp);
     const image = this.#readProgram(guestPath, path, 0, argv);
     if (typeof image === "number") throw new Error(`Cannot run ${path}: ${errnoText(image)}`);
     if ("error" in image) throw image.error;
@@ -660,6 +662,17 @@ export class KernelTask implements KernelServices {
     t.name = baseName(image.exe);
     this.#releaseVfork(p);
     return RESUME;
+  }
+
+  /** A command name found on the guest's PATH (as execvp and `docker run` look it up). */
+  #searchPath(name: string, envp: string[]): string {
+    const path = envp.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
+    for (const dir of path.split(":")) {
+      const candidate = joinPath(dir === "" ? "." : dir, name);
+      const st = this.vfs.call(candidate, (fs, inner) => fs.stat(inner, true));
+      if (typeof st !== "number" && (st.mode & 0o170000) === 0o100000 && st.mode & 0o111) return candidate;
+    }
+    return name;
   }
 
   /** The program at `path`: an ELF image, or a `#!` script's interpreter (recursively). */
