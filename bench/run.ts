@@ -5,13 +5,18 @@
 // ROWS: a name, what to measure (the guest command line; per-column overrides are
 // possible) and the target for the libos column.
 //
+// The file-system rows read host files the harness makes in a temporary folder
+// (SCRATCH, deleted at the end), once per fs mode of the LibOS; their targets compare
+// a mode with native or with another row's libos cell.
+//
 // A column whose command fails (non-zero exit status, a signal, a time-out) shows
 // "failed: <reason>" in its cell and the full reason under the table; it never shows a
 // number. The sample programs exit non-zero when any call they make fails or gives a
 // wrong result, so an unimplemented or broken syscall cannot produce a timing.
 
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +37,14 @@ function findRoot(): string {
 export const ROOT = findRoot();
 const LAUNCHER = path.join(ROOT, "bin", "libos");
 const sample = (rel: string): string => path.join(ROOT, "samples", rel);
+/** The host's busybox; setup copies the same binary into the LibOS root image. */
+const BUSYBOX = "/bin/busybox";
+
+/**
+ * Where the file-system rows' data lives on the host. The libos column mounts it at
+ * the same path (-v), so that all columns run the same command line.
+ */
+export const SCRATCH = path.join(os.tmpdir(), `libos-bench-${process.pid}`);
 
 // ---------------------------------------------------------------- definitions
 
@@ -81,14 +94,29 @@ export function higherIsBetter(m: Measure): boolean {
   return m.kind === "rate";
 }
 
+/** What a relative target compares with: a column of the same row, or another row's libos cell. */
+export type TargetRef = { readonly column: ColumnId } | { readonly row: string };
+
 /** The goal for the libos column. */
 export type Target =
   /** Met when the libos value is at most `max` (times). */
   | { readonly kind: "at-most"; readonly text: string; readonly max: number }
   /** Met when the libos value is at least `min` (rates). */
   | { readonly kind: "at-least"; readonly text: string; readonly min: number }
+  /**
+   * Met when the libos is at most `max` times slower than `vs`, in the sense of the
+   * slowdown columns (time: libos/vs; rate: vs/libos): `max: 2` on a rate asks for at
+   * least half of the reference's throughput.
+   */
+  | { readonly kind: "slowdown-at-most"; readonly text: string; readonly vs: TargetRef; readonly max: number }
   /** No goal: the row is there to be measured and compared. */
   | { readonly kind: "informational"; readonly text: string };
+
+/** Host files that rows read: `make` creates them at `path`, a folder under SCRATCH. */
+export interface Fixture {
+  readonly path: string;
+  readonly make: (dir: string) => void;
+}
 
 export interface RowDef {
   readonly name: string;
@@ -97,11 +125,79 @@ export interface RowDef {
   readonly target: Target;
   /** Replaces the guest command line for one column (rarely needed). */
   readonly override?: Partial<Record<ColumnId, Measure>>;
+  /** Launcher options for the libos column, put before the program (e.g. --fs-mode). */
+  readonly libosOptions?: readonly string[];
+  /** Host files the row's commands read, made before the row runs. */
+  readonly fixtures?: readonly Fixture[];
   /** Printed under the table: what a reader must know to read the row's figures. */
   readonly note?: string;
 }
 
 const SPAWN_LOOP_N = 100;
+
+// ---------------------------------------------------------------- file-system rows
+
+const READ_MIB = 256;
+/**
+ * How many times each read run reads its file: a single pass takes the LibOS a few
+ * hundred ms, no more than its start-up varies by on a busy host.
+ */
+const READ_PASSES = 4;
+
+/** Files named `<n>MiB` for the read rows: an empty one (the n = 0 run) and READ_MIB MiB. */
+const readFiles: Fixture = {
+  path: path.join(SCRATCH, "read"),
+  make: (dir) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "0MiB"), "");
+    const block = randomBytes(1 << 20);
+    const fd = openSync(path.join(dir, `${READ_MIB}MiB`), "w");
+    try {
+      for (let i = 0; i < READ_MIB; i++) {
+        for (let done = 0; done < block.length; ) done += writeSync(fd, block, done);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  },
+};
+
+/** 10 folders of 10 folders of 100 empty files each: 10,000 files in 110 folders. */
+const fileTree: Fixture = {
+  path: path.join(SCRATCH, "tree"),
+  make: (dir) => {
+    for (let a = 0; a < 10; a++) {
+      for (let b = 0; b < 10; b++) {
+        const sub = path.join(dir, `d${a}`, `d${b}`);
+        mkdirSync(sub, { recursive: true });
+        for (let f = 0; f < 100; f++) writeFileSync(path.join(sub, `f${f}`), "");
+      }
+    }
+  },
+};
+
+export const FS_MODES = ["inproc", "ipc", "worker"] as const;
+export type FsMode = (typeof FS_MODES)[number];
+
+/**
+ * One row per fs mode of the LibOS: the same commands in every column, the libos
+ * column with `--fs-mode MODE` and SCRATCH mounted read-only at its own path.
+ */
+function fsModeRows(
+  def: Omit<RowDef, "name" | "target" | "libosOptions"> & { readonly name: (mode: FsMode) => string },
+  targets: Readonly<Record<FsMode, Target>>,
+): RowDef[] {
+  const { name, ...row } = def;
+  return FS_MODES.map((mode) => ({
+    ...row,
+    name: name(mode),
+    target: targets[mode],
+    libosOptions: ["--fs-mode", mode, "-v", `${SCRATCH}:${SCRATCH}:ro`],
+  }));
+}
+
+const readRow = (mode: FsMode): string => `read 256 MiB ×${READ_PASSES}, fs ${mode} (MiB/s)`;
+const findRow = (mode: FsMode): string => `find 10,000 files, fs ${mode} (ms)`;
 
 export const ROWS: readonly RowDef[] = [
   {
@@ -185,7 +281,62 @@ export const ROWS: readonly RowDef[] = [
     },
     target: { kind: "at-most", text: "≤ 20 ms", max: 20 },
   },
+  // `busybox cat FILE FILE FILE FILE` to /dev/null, minus the same with an empty file.
+  // busybox cat copies with sendfile(2): natively the data never reaches user space, and
+  // in the LibOS it never enters guest memory. Native and qemu are measured once for the
+  // three modes.
+  ...fsModeRows(
+    {
+      name: readRow,
+      measure: {
+        kind: "rate",
+        argv: (n) => [BUSYBOX, "cat", ...Array<string>(READ_PASSES).fill(path.join(readFiles.path, `${n / READ_PASSES}MiB`))],
+        n: READ_MIB * READ_PASSES,
+        runs: 5,
+        unit: "MiB/s",
+      },
+      fixtures: [readFiles],
+      note: `read 256 MiB: \`busybox cat FILE ×${READ_PASSES} >/dev/null\` (sendfile(2)) minus the same with an empty file; FILE is on the host, the libos mounts it with -v; ≤ 2× is ≥ 50 % of the MiB/s`,
+    },
+    {
+      inproc: { kind: "slowdown-at-most", text: "≤ 2× native", vs: { column: "native" }, max: 2 },
+      ipc: { kind: "slowdown-at-most", text: "≤ 1.2× inproc", vs: { row: readRow("inproc") }, max: 1.2 },
+      worker: { kind: "slowdown-at-most", text: "≤ 2× inproc", vs: { row: readRow("inproc") }, max: 2 },
+    },
+  ),
+  // The whole run of `busybox find DIR` to /dev/null, start-up included.
+  ...fsModeRows(
+    {
+      name: findRow,
+      measure: { kind: "wall-ms", argv: [BUSYBOX, "find", fileTree.path], runs: 5 },
+      fixtures: [fileTree],
+      note: "find 10,000 files: `busybox find DIR >/dev/null` over 10 × 10 folders of 100 empty host files, a whole run with start-up",
+    },
+    {
+      inproc: { kind: "informational", text: "measured (no target)" },
+      ipc: { kind: "slowdown-at-most", text: "≤ 1.2× inproc", vs: { row: findRow("inproc") }, max: 1.2 },
+      worker: { kind: "slowdown-at-most", text: "≤ 2× inproc", vs: { row: findRow("inproc") }, max: 2 },
+    },
+  ),
 ];
+
+/**
+ * The rows whose name contains one of `filters` (every row when there is none), plus
+ * the rows their targets compare with, in ROWS order.
+ */
+export function selectRows(rows: readonly RowDef[], filters: readonly string[]): RowDef[] {
+  const lower = filters.map((f) => f.toLowerCase());
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  const todo = rows.filter((r) => lower.length === 0 || lower.some((f) => r.name.toLowerCase().includes(f)));
+  const wanted = new Set<RowDef>();
+  for (let r = todo.pop(); r !== undefined; r = todo.pop()) {
+    if (wanted.has(r)) continue;
+    wanted.add(r);
+    const ref = r.target.kind === "slowdown-at-most" && "row" in r.target.vs ? byName.get(r.target.vs.row) : undefined;
+    if (ref) todo.push(ref);
+  }
+  return rows.filter((r) => wanted.has(r));
+}
 
 export const COLUMNS: readonly ColumnDef[] = [
   { id: "native", title: "native", prefix: () => [] },
@@ -319,6 +470,12 @@ export function valueFromDifference(
   return { ok: true, value: diff / m.n / NS_PER_UNIT[m.unit] };
 }
 
+/** What identifies a measurement: two with the same key run the same commands. */
+function measureKey(m: Measure, prefix: readonly string[]): string {
+  const argvs = m.kind === "wall-ms" ? [m.argv] : [m.argv(0), m.argv(m.n)];
+  return JSON.stringify({ ...m, argv: argvs, prefix });
+}
+
 function measureCell(m: Measure, prefix: readonly string[]): Cell {
   if (m.kind === "wall-ms") {
     const r = medianNs([...prefix, ...m.argv], m.runs, true);
@@ -355,16 +512,43 @@ export function formatSlowdown(libos: Cell | undefined, other: Cell | undefined,
   return higherBetter ? formatRatio(other, libos) : formatRatio(libos, other);
 }
 
+/** The slowdown as a number, or undefined when a side is missing or zero. */
+export function slowdown(libos: Cell | undefined, other: Cell | undefined, higherBetter: boolean): number | undefined {
+  const [num, den] = higherBetter ? [other, libos] : [libos, other];
+  return num?.ok && den?.ok && den.value > 0 ? num.value / den.value : undefined;
+}
+
 /** A table cell: the value, or the failure text ("failed: …", "n/a"). */
 export function formatCell(cell: Cell | undefined): string {
   return cell === undefined ? "n/a" : cell.ok ? formatValue(cell.value) : cell.text;
 }
 
-/** The target column: its text, with ✓ or ✗ when it has a bound and libos has a value. */
-export function formatTarget(target: Target, libos: Cell | undefined): string {
-  if (target.kind === "informational" || !libos?.ok) return target.text;
-  const met = target.kind === "at-most" ? libos.value <= target.max : libos.value >= target.min;
-  return `${target.text} ${met ? "✓" : "✗"}`;
+/**
+ * The target column: its text, with ✓ or ✗ when it has a bound and libos has a value.
+ * A relative target needs `relative`, the reference cell it names and the measure's
+ * direction, and shows the slowdown it checked ("≤ 1.2× inproc: 1.1× ✓").
+ */
+export function formatTarget(
+  target: Target,
+  libos: Cell | undefined,
+  relative?: { readonly reference: Cell | undefined; readonly higherBetter: boolean },
+): string {
+  if (!libos?.ok) return target.text;
+  switch (target.kind) {
+    case "informational":
+      return target.text;
+    case "at-most":
+      return `${target.text} ${libos.value <= target.max ? "✓" : "✗"}`;
+    case "at-least":
+      return `${target.text} ${libos.value >= target.min ? "✓" : "✗"}`;
+    case "slowdown-at-most": {
+      if (!relative) return target.text;
+      const s = slowdown(libos, relative.reference, relative.higherBetter);
+      if (s === undefined) return target.text;
+      const shown = formatSlowdown(libos, relative.reference, relative.higherBetter);
+      return `${target.text}: ${shown} ${s <= target.max ? "✓" : "✗"}`;
+    }
+  }
 }
 
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -385,9 +569,91 @@ function engineNote(): string {
 
 // ---------------------------------------------------------------- main
 
+/** The cells of each row (by name), and the failure lines to list under the table. */
+interface Results {
+  readonly cells: Map<string, Map<ColumnId, Cell>>;
+  readonly failures: string[];
+}
+
+/**
+ * Measures every column of `rows`, making their fixtures first. A column whose command
+ * lines an earlier row already measured (native and qemu in the fs-mode rows) reuses
+ * that cell instead of running them again.
+ */
+function measureRows(rows: readonly RowDef[], prefixes: ReadonlyMap<ColumnId, string[] | { unavailable: string }>): Results {
+  const results: Results = { cells: new Map(), failures: [] };
+  const made = new Set<Fixture>();
+  const measured = new Map<string, Cell>();
+  for (const row of rows) {
+    process.stderr.write(`bench: ${row.name} ...\n`);
+    let fixtureError: string | undefined;
+    try {
+      for (const f of row.fixtures ?? []) {
+        if (!made.has(f)) f.make(f.path);
+        made.add(f);
+      }
+    } catch (e) {
+      fixtureError = `cannot make the row's files: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    const cells = new Map<ColumnId, Cell>();
+    for (const c of COLUMNS) {
+      const p = prefixes.get(c.id);
+      if (!p || !Array.isArray(p)) {
+        cells.set(c.id, unavailableCell(p ? p.unavailable : "unavailable"));
+        continue;
+      }
+      const m = row.override?.[c.id] ?? row.measure;
+      const prefix = c.id === "libos" ? [...p, ...(row.libosOptions ?? [])] : p;
+      const key = measureKey(m, prefix);
+      let cell = fixtureError === undefined ? measured.get(key) : failedCell(fixtureError);
+      if (cell === undefined) {
+        try {
+          cell = measureCell(m, prefix);
+        } catch (e) {
+          cell = failedCell(`harness error: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        measured.set(key, cell);
+      }
+      cells.set(c.id, cell);
+      if (!cell.ok && cell.text !== "n/a") results.failures.push(`  ${row.name}, ${c.title}: ${cell.why}`);
+    }
+    results.cells.set(row.name, cells);
+  }
+  return results;
+}
+
+/** The cell a relative target compares with, if the row has one and it was measured. */
+function referenceCell(row: RowDef, cells: Results["cells"]): Cell | undefined {
+  const t = row.target;
+  if (t.kind !== "slowdown-at-most") return undefined;
+  return "column" in t.vs ? cells.get(row.name)?.get(t.vs.column) : cells.get(t.vs.row)?.get("libos");
+}
+
+/**
+ * Deletes the scratch folders of earlier runs that were killed before they could
+ * (libos-bench-PID where no process PID is left).
+ */
+function removeStaleScratch(): void {
+  const dir = path.dirname(SCRATCH);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /^libos-bench-(\d+)$/.exec(name)?.[1];
+    if (pid === undefined) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(path.join(dir, name), { recursive: true, force: true });
+    }
+  }
+}
+
 function main(argv: readonly string[]): number {
-  const filters = argv.map((a) => a.toLowerCase());
-  const rows = ROWS.filter((r) => filters.length === 0 || filters.some((f) => r.name.toLowerCase().includes(f)));
+  const rows = selectRows(ROWS, argv);
   if (rows.length === 0) {
     console.error(`bench: no row matches ${argv.join(" ")}; rows: ${ROWS.map((r) => r.name).join(", ")}`);
     return 2;
@@ -404,51 +670,42 @@ function main(argv: readonly string[]): number {
     if (!Array.isArray(p)) console.log(`${c.title}: n/a (${p.unavailable})`);
   }
 
-  const header = ["benchmark", ...COLUMNS.map((c) => c.title), "slowdown vs native", "slowdown vs qemu", "target"];
-  const table: string[][] = [];
-  const failures: string[] = [];
-  for (const row of rows) {
-    process.stderr.write(`bench: ${row.name} ...\n`);
-    const cells = new Map<ColumnId, Cell>();
-    for (const c of COLUMNS) {
-      const p = prefixes.get(c.id);
-      if (!p || !Array.isArray(p)) {
-        cells.set(c.id, unavailableCell(p ? p.unavailable : "unavailable"));
-        continue;
-      }
-      let cell: Cell;
-      try {
-        cell = measureCell(row.override?.[c.id] ?? row.measure, p);
-      } catch (e) {
-        cell = failedCell(`harness error: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      cells.set(c.id, cell);
-      if (!cell.ok && cell.text !== "n/a") failures.push(`  ${row.name}, ${c.title}: ${cell.why}`);
-    }
-    const libos = cells.get("libos");
-    const better = higherIsBetter(row.measure);
-    table.push([
-      row.name,
-      ...COLUMNS.map((c) => formatCell(cells.get(c.id))),
-      formatSlowdown(libos, cells.get("native"), better),
-      formatSlowdown(libos, cells.get("qemu"), better),
-      formatTarget(row.target, libos),
-    ]);
+  let results: Results;
+  removeStaleScratch();
+  try {
+    results = measureRows(rows, prefixes);
+  } finally {
+    rmSync(SCRATCH, { recursive: true, force: true });
   }
+
+  const header = ["benchmark", ...COLUMNS.map((c) => c.title), "slowdown vs native", "slowdown vs qemu", "target"];
+  const table = rows.map((row) => {
+    const cells = results.cells.get(row.name);
+    const libos = cells?.get("libos");
+    const higherBetter = higherIsBetter(row.measure);
+    return [
+      row.name,
+      ...COLUMNS.map((c) => formatCell(cells?.get(c.id))),
+      formatSlowdown(libos, cells?.get("native"), higherBetter),
+      formatSlowdown(libos, cells?.get("qemu"), higherBetter),
+      formatTarget(row.target, libos, { reference: referenceCell(row, results.cells), higherBetter }),
+    ];
+  });
 
   console.log("");
   console.log(renderTable(header, table));
   console.log("");
   console.log("slowdown: how many times slower the libos is (time: libos/other; rate: other/libos); < 1× is faster");
-  const notes = rows.flatMap((r) => (r.note ? [`  ${r.note}`] : []));
+  // The fs-mode rows of one benchmark share their note.
+  const notes = [...new Set(rows.flatMap((r) => (r.note ? [`  ${r.note}`] : [])))];
   if (notes.length > 0) {
     console.log("notes:");
     for (const n of notes) console.log(n);
   }
-  if (failures.length > 0) {
+  if (results.failures.length > 0) {
     console.log("");
     console.log("failures:");
-    for (const f of failures) console.log(f);
+    for (const f of results.failures) console.log(f);
   }
   return 0;
 }

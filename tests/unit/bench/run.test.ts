@@ -1,10 +1,13 @@
 import { existsSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   COLUMNS,
+  FS_MODES,
   ROOT,
   ROWS,
+  SCRATCH,
   failedCell,
   failureReason,
   formatCell,
@@ -15,11 +18,14 @@ import {
   higherIsBetter,
   median,
   renderTable,
+  selectRows,
   shorten,
+  slowdown,
   unavailableCell,
   valueFromDifference,
   type Cell,
   type Measure,
+  type RowDef,
 } from "../../../bench/run.ts";
 
 const ok = (value: number): Cell => ({ ok: true, value });
@@ -137,6 +143,41 @@ describe("bench harness", () => {
     expect(formatTarget({ kind: "informational", text: "measured (no target)" }, ok(5))).toBe("measured (no target)");
   });
 
+  it("checks a relative target as a slowdown against its reference cell", () => {
+    const twice = { kind: "slowdown-at-most", text: "≤ 2× native", vs: { column: "native" }, max: 2 } as const;
+    // A rate: at least half the reference's MiB/s.
+    expect(formatTarget(twice, ok(600), { reference: ok(1000), higherBetter: true })).toBe("≤ 2× native: 1.7× ✓");
+    expect(formatTarget(twice, ok(400), { reference: ok(1000), higherBetter: true })).toBe("≤ 2× native: 2.5× ✗");
+    // A time: at most twice the reference's ms.
+    expect(formatTarget(twice, ok(150), { reference: ok(100), higherBetter: false })).toBe("≤ 2× native: 1.5× ✓");
+    expect(formatTarget(twice, ok(250), { reference: ok(100), higherBetter: false })).toBe("≤ 2× native: 2.5× ✗");
+    // No verdict without both cells.
+    expect(formatTarget(twice, ok(150), { reference: failedCell("x"), higherBetter: false })).toBe("≤ 2× native");
+    expect(formatTarget(twice, ok(150), { reference: undefined, higherBetter: false })).toBe("≤ 2× native");
+    expect(formatTarget(twice, ok(150))).toBe("≤ 2× native");
+    expect(formatTarget(twice, failedCell("x"), { reference: ok(100), higherBetter: false })).toBe("≤ 2× native");
+    expect(slowdown(ok(100), ok(300), true)).toBe(3);
+    expect(slowdown(ok(300), ok(100), false)).toBe(3);
+    expect(slowdown(ok(0), ok(100), true)).toBeUndefined();
+  });
+
+  it("selectRows() adds the rows that the chosen rows' targets compare with", () => {
+    const row = (name: string, vs?: string): RowDef => ({
+      name,
+      measure: { kind: "wall-ms", argv: ["p"], runs: 1 },
+      target: vs
+        ? { kind: "slowdown-at-most", text: "t", vs: { row: vs }, max: 1 }
+        : { kind: "informational", text: "t" },
+    });
+    const rows = [row("a"), row("b x", "a"), row("c x", "b x"), row("d")];
+    const names = (f: string[]): string[] => selectRows(rows, f).map((r) => r.name);
+    expect(names([])).toEqual(["a", "b x", "c x", "d"]);
+    expect(names(["c"])).toEqual(["a", "b x", "c x"]);
+    expect(names(["X"])).toEqual(["a", "b x", "c x"]);
+    expect(names(["d"])).toEqual(["d"]);
+    expect(names(["nothing"])).toEqual([]);
+  });
+
   it("has the required rows and columns, and their sample programs exist", () => {
     expect(COLUMNS.map((c) => c.title)).toEqual(["native", "qemu-x86_64", "libos"]);
     expect(ROWS.map((r) => r.name)).toEqual([
@@ -146,12 +187,20 @@ describe("bench harness", () => {
       "fork+exec+wait (µs/iter)",
       "pipe throughput (MiB/s)",
       "fork 64 MiB (ms/iter)",
+      "read 256 MiB ×4, fs inproc (MiB/s)",
+      "read 256 MiB ×4, fs ipc (MiB/s)",
+      "read 256 MiB ×4, fs worker (MiB/s)",
+      "find 10,000 files, fs inproc (ms)",
+      "find 10,000 files, fs ipc (ms)",
+      "find 10,000 files, fs worker (ms)",
     ]);
+    // Files under SCRATCH are made by the row's fixtures when the bench runs.
+    const made = (a: string): boolean => a.startsWith(`${SCRATCH}${path.sep}`);
     for (const row of ROWS) {
       for (const m of [row.measure, ...Object.values(row.override ?? {})]) {
         const args = m.kind === "wall-ms" ? m.argv : m.argv(0);
         // Every absolute path on the command line (the program, an exec'd program) exists.
-        for (const a of args.filter((x) => path.isAbsolute(x))) expect(existsSync(a), a).toBe(true);
+        for (const a of args.filter((x) => path.isAbsolute(x) && !made(x))) expect(existsSync(a), a).toBe(true);
         expect(path.isAbsolute(args[0]!), args[0]).toBe(true);
         if (m.kind !== "wall-ms") {
           // argv(n) differs from argv(0) only in the count.
@@ -177,5 +226,39 @@ describe("bench harness", () => {
     const big = byName.get("fork 64 MiB (ms/iter)")!;
     expect(big.measure).toMatchObject({ kind: "per-iteration", unit: "ms" });
     expect(big.target).toEqual({ kind: "at-most", text: "≤ 20 ms", max: 20 });
+  });
+
+  it("runs the file-system rows once per fs mode, on files under SCRATCH mounted in the libos", () => {
+    const fsRows = ROWS.filter((r) => r.fixtures !== undefined);
+    expect(fsRows.length).toBe(2 * FS_MODES.length);
+    for (const row of fsRows) {
+      const mode = FS_MODES.find((m) => row.name.includes(`fs ${m}`));
+      expect(mode, row.name).toBeDefined();
+      expect(row.libosOptions).toEqual(["--fs-mode", mode, "-v", `${SCRATCH}:${SCRATCH}:ro`]);
+      for (const f of row.fixtures ?? []) expect(path.dirname(f.path)).toBe(SCRATCH);
+      const args = row.measure.kind === "wall-ms" ? row.measure.argv : row.measure.argv(row.measure.n);
+      expect(args.some((a) => (row.fixtures ?? []).some((f) => a.startsWith(f.path))), row.name).toBe(true);
+    }
+    expect(SCRATCH.startsWith(os.tmpdir())).toBe(true);
+    const read = ROWS.find((r) => r.name === "read 256 MiB ×4, fs inproc (MiB/s)")!;
+    // The 256 MiB file, read 4 times per run; the n = 0 run reads an empty file as often.
+    expect(read.measure).toMatchObject({ kind: "rate", unit: "MiB/s", n: 1024 });
+    const cat = (n: number): string[] => (read.measure.kind === "rate" ? read.measure.argv(n).slice(1) : []);
+    expect(cat(1024)).toEqual(["cat", ...Array<string>(4).fill(path.join(SCRATCH, "read", "256MiB"))]);
+    expect(cat(0)).toEqual(["cat", ...Array<string>(4).fill(path.join(SCRATCH, "read", "0MiB"))]);
+    expect(read.target).toMatchObject({ kind: "slowdown-at-most", vs: { column: "native" }, max: 2 });
+  });
+
+  it("compares each relative target with a row that exists", () => {
+    const names = new Set(ROWS.map((r) => r.name));
+    for (const row of ROWS) {
+      if (row.target.kind !== "slowdown-at-most" || !("row" in row.target.vs)) continue;
+      expect(names.has(row.target.vs.row), row.target.vs.row).toBe(true);
+      expect(row.target.vs.row).not.toBe(row.name);
+    }
+    const ipc = ROWS.find((r) => r.name === "find 10,000 files, fs ipc (ms)")!;
+    expect(ipc.target).toMatchObject({ vs: { row: "find 10,000 files, fs inproc (ms)" }, max: 1.2 });
+    const worker = ROWS.find((r) => r.name === "read 256 MiB ×4, fs worker (MiB/s)")!;
+    expect(worker.target).toMatchObject({ vs: { row: "read 256 MiB ×4, fs inproc (MiB/s)" }, max: 2 });
   });
 });
