@@ -1,9 +1,9 @@
 // Changing a file's owner and its space: chown, fchown, lchown, fchownat, fallocate.
 // Linux: fs/open.c (chown_common, vfs_fallocate).
 //
-// fallocate is done with the calls every file has: growing is an ftruncate (the space is
-// not reserved ahead, so a later write may still meet ENOSPC), and punching or zeroing a
-// range writes zeros over it.
+// fallocate is done with the calls every file has: the space beyond the end of the file
+// is allocated by writing zeros there (holes inside the file stay holes), and punching
+// or zeroing a range writes zeros over it.
 
 import * as E from "../../linux-abi/errno.ts";
 import * as F from "../../linux-abi/fcntl.ts";
@@ -72,11 +72,8 @@ export function sysFallocate(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
   const end = offset + len;
   if (!Number.isSafeInteger(end)) return -E.EFBIG;
   const keepSize = (mode & FALLOC_FL_KEEP_SIZE) !== 0;
-  if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
-    const r = writeZeros(f, offset, keepSize ? Math.min(end, st.size) : end);
-    if (r < 0) return r;
-  }
-  return !keepSize && end > st.size ? f.ops.truncate(end) : 0;
+  if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) return writeZeros(f, offset, keepSize ? Math.min(end, st.size) : end);
+  return keepSize ? 0 : writeZeros(f, Math.max(offset, st.size), end);
 }
 
 function writeZeros(f: OpenFile, from: number, to: number): number {
