@@ -1,57 +1,186 @@
 // Confined path resolution for HostFs: the walk of _tree_walk.ts over a host directory,
-// so that no path can name a host file outside the root.
+// made through directory fds, so that no path can name a host file outside the root.
 //
-//   resolveInRoot(root, "/a/../b/link", followLast, view) → { hostPath, stat, isRoot } or -errno
+//   const root = new ConfinedRoot("/srv/vol");                  // an fd on the root, for good
+//   const r = root.resolve("/a/../b/link", followLast, view);   // → Resolved or -errno
+//   try { fs.unlinkSync(r.at); } finally { r.release(); }
 //
-// Each component is looked up with lstat and each symlink read from the host, then pushed
-// back into the walk (absolute targets restart at root, ".." stops at root: the rules are
-// _tree_walk.ts's). The last component may be missing: then stat is null and hostPath is
-// where it would be created, under a parent that exists. Callers open the result with
-// O_NOFOLLOW so that a host process swapping a symlink in after the walk cannot redirect
-// the open.
+// Node has no openat(2), but on Linux "/proc/<pid>/fd/<fd>/<name>" looks `name` up in the
+// directory open as `fd`: the magic link is that directory itself, wherever it is now, not
+// a path to walk again. So the walk opens each directory on the way relative to its
+// parent's fd (O_PATH | O_NOFOLLOW, then fstat: the stat the walk acts on is the fd's, and
+// a symlink swapped in is opened as itself, never followed), reads symlinks relative to the
+// directory holding them, and goes back up ".." to the parent's fd (".." is never opened).
+// Symlink targets go back into the walk; the rules are _tree_walk.ts's. The last component
+// is only lstat'ed, and a directory's fd is closed when the walk goes back up (Tree.drop).
+//
+// The result names its last component by `at` = "/proc/<pid>/fd/<dirFd>/<name>", under a
+// directory fd the walk holds until release(). A host call on `at` looks up nothing but
+// `name`: swapping an earlier component for a symlink out of root changes nothing. The
+// name itself can still be swapped: callers open it with O_NOFOLLOW, use calls that do not
+// follow a last symlink, or pin() it.
+//
+// Linux only (procfs). Syscalls for a path of n components: n - 1 opens, fstats and
+// closes for the directories on the way, and one lstat.
 
 import fs from "node:fs";
-import path from "node:path";
 import { walkTree, type MountView, type Tree } from "./_tree_walk.ts";
 
+/** The host's O_PATH (Linux on x86 and Arm; Node has no constant): an fd that only names a file. */
+export const HOST_O_PATH = 0o10000000;
+
+/** An fd on whatever the name holds, a symlink itself included, and that opens nothing (no FIFO wait). */
+const ENTRY_FLAGS = HOST_O_PATH | fs.constants.O_NOFOLLOW;
+
 export interface Resolved {
-  hostPath: string;
-  /** lstat of hostPath, or null if the last component does not exist. */
-  stat: fs.Stats | null;
-  /** hostPath is the root itself. */
+  /** The directory holding the last component: an fd of the walk's, or the root's. */
+  dirFd: number;
+  /** The last component's name in dirFd; "." for the root itself. */
+  name: string;
+  /** "/proc/<pid>/fd/<dirFd>/<name>": good until release(). */
+  at: string;
+  /** The last component's own stat (a symlink's, not its target's), or null if it does not exist. */
+  stat: fs.BigIntStats | null;
+  /** The result is the root itself. */
   isRoot: boolean;
   /** The canonical guest path below the root ("/" for the root). */
   guestPath: string;
+  /** Closes the directory fds the walk opened. */
+  release(): void;
+}
+
+/** "/proc/<pid>/fd": /proc/self's target, read once, spares the kernel that symlink on every call. */
+let procFd: string | undefined;
+
+/** The path through which the kernel reaches open file `fd` (a directory: with `/name`). */
+export function fdPath(fd: number, name?: string): string {
+  procFd ??= `/proc/${fs.readlinkSync("/proc/self")}/fd`;
+  return name === undefined ? `${procFd}/${fd}` : `${procFd}/${fd}/${name}`;
+}
+
+/**
+ * Runs `op` on an O_PATH fd's path for r's last component, for host calls that would
+ * follow a last symlink (chmod, utimes, access, statfs): they then act on the entry the
+ * name holds, and a symlink swapped in since the walk is acted on itself, not followed.
+ */
+export function pin<T>(r: Resolved, op: (hostPath: string) => T): T {
+  const fd = fs.openSync(r.at, ENTRY_FLAGS);
+  try {
+    return op(fdPath(fd));
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 interface HostNode {
-  hostPath: string;
-  stat: fs.Stats;
+  /** The directory holding this entry; null for the root. */
+  parent: HostNode | null;
+  name: string;
+  /** The entry's stat (the fd's, if it has one); null for the root. */
+  stat: fs.BigIntStats | null;
+  /** An O_PATH fd on a directory on the way (one the walk will look in), else -1. */
+  fd: number;
 }
 
-function hostTree(root: string): Tree<HostNode> {
-  return {
-    root: { hostPath: root, stat: fs.lstatSync(root) },
-    isDir: (n) => n.stat.isDirectory(),
-    child(dir, name) {
-      const hostPath = path.join(dir.hostPath, name);
-      const stat = fs.lstatSync(hostPath, { throwIfNoEntry: false });
-      return stat === undefined ? undefined : { hostPath, stat };
-    },
-    linkTarget: (n) => (n.stat.isSymbolicLink() ? fs.readlinkSync(n.hostPath) : null),
-  };
+/** A walk's tree: holds the directories on the way open and keeps track of them. */
+class HostWalk implements Tree<HostNode> {
+  readonly root: HostNode;
+  /** The fds this walk opened and still holds. */
+  readonly opened: number[] = [];
+
+  constructor(root: HostNode) {
+    this.root = root;
+  }
+
+  isDir(n: HostNode): boolean {
+    return n.stat === null || n.stat.isDirectory();
+  }
+
+  /**
+   * The last component is only lstat'ed. One on the way is opened, then fstat'ed: so the
+   * directory the walk goes on in is the very one it saw, and costs no second lookup.
+   */
+  child(dir: HostNode, name: string, _dirNames: readonly string[], last: boolean): HostNode | undefined {
+    const at = fdPath(dir.fd, name);
+    if (last) {
+      const stat = fs.lstatSync(at, { bigint: true, throwIfNoEntry: false });
+      return stat === undefined ? undefined : { parent: dir, name, stat, fd: -1 };
+    }
+    let fd: number;
+    try {
+      fd = fs.openSync(at, ENTRY_FLAGS);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+    let stat: fs.BigIntStats;
+    try {
+      stat = fs.fstatSync(fd, { bigint: true });
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+    if (!stat.isDirectory()) {
+      fs.closeSync(fd);
+      return { parent: dir, name, stat, fd: -1 };
+    }
+    this.opened.push(fd);
+    return { parent: dir, name, stat, fd };
+  }
+
+  linkTarget(n: HostNode): string | null {
+    return n.stat?.isSymbolicLink() ? fs.readlinkSync(fdPath(n.parent!.fd, n.name)) : null;
+  }
+
+  drop(dir: HostNode): void {
+    if (dir.fd < 0) return;
+    this.opened.splice(this.opened.lastIndexOf(dir.fd), 1); // the last one: drops come from the top
+    fs.closeSync(dir.fd);
+  }
+
+  release(): void {
+    for (let fd = this.opened.pop(); fd !== undefined; fd = this.opened.pop()) fs.closeSync(fd);
+  }
 }
 
-/** Resolves `guestPath` inside `root`, an absolute host path without symlinks (see realpath). */
-export function resolveInRoot(root: string, guestPath: string, followLast: boolean, view?: MountView, arg = 0): Resolved | number {
-  const w = walkTree(hostTree(root), guestPath, followLast, view, arg);
-  if (typeof w === "number") return w;
-  const names = w.name === "." ? w.dirNames : [...w.dirNames, w.name];
-  const rel = names.join("/");
-  return {
-    hostPath: rel === "" ? root : path.join(root, rel),
-    stat: w.node === null ? null : w.node.stat,
-    isRoot: rel === "",
-    guestPath: "/" + rel,
-  };
+/** Closes a root fd whose ConfinedRoot was collected (HostFs has no unmount call). */
+const rootFds = new FinalizationRegistry<number>((fd) => fs.close(fd, () => {}));
+
+/** A host directory, held open, to resolve guest paths in. */
+export class ConfinedRoot {
+  #root: HostNode;
+
+  /** `root` must be an absolute host path without symlinks (see realpath). */
+  constructor(root: string) {
+    const fd = fs.openSync(root, ENTRY_FLAGS | fs.constants.O_DIRECTORY);
+    this.#root = { parent: null, name: ".", stat: null, fd };
+    rootFds.register(this, fd);
+  }
+
+  /** Resolves `guestPath`; `arg` is which path argument of the call it is (for a crossing). */
+  resolve(guestPath: string, followLast: boolean, view?: MountView, arg = 0): Resolved | number {
+    const walk = new HostWalk(this.#root);
+    try {
+      const w = walkTree(walk, guestPath, followLast, view, arg);
+      if (typeof w === "number") {
+        walk.release();
+        return w;
+      }
+      // A directory is named by its parent and its name (the root: by itself and ".").
+      const last = w.node !== null && w.name === "." ? w.node : null;
+      const holder = last === null ? w.dir : last.parent ?? last;
+      const name = last === null ? w.name : last.name;
+      const isRoot = last !== null && last.parent === null;
+      const stat = isRoot ? fs.fstatSync(holder.fd, { bigint: true }) : w.node === null ? null : w.node.stat;
+      const names = w.name === "." ? w.dirNames : [...w.dirNames, w.name];
+      return {
+        dirFd: holder.fd, name, at: fdPath(holder.fd, name), stat, isRoot,
+        guestPath: "/" + names.join("/"),
+        release: () => walk.release(),
+      };
+    } catch (err) {
+      walk.release();
+      throw err;
+    }
+  }
 }

@@ -30,10 +30,15 @@ const MAX_SYMLINKS = 40;
 export interface Tree<N> {
   readonly root: N;
   isDir(node: N): boolean;
-  /** The entry `name` of directory `dir` (whose path below the root is `dirNames`), if any. */
-  child(dir: N, name: string, dirNames: readonly string[]): N | undefined;
+  /**
+   * The entry `name` of directory `dir` (whose path below the root is `dirNames`), if any.
+   * `last`: nothing follows `name` in the path as it stands, so the walk will not look in it.
+   */
+  child(dir: N, name: string, dirNames: readonly string[], last: boolean): N | undefined;
   /** The target if `node` is a symlink, else null. */
   linkTarget(node: N): string | null;
+  /** Optional: the walk is done with directory `dir` (gone back up by "..", or restarted at the root). */
+  drop?(dir: N): void;
 }
 
 /**
@@ -106,7 +111,8 @@ export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, vi
   for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
     if (name === "..") {
       if (dirs.length > 1) {
-        dirs.pop();
+        const left = dirs.pop()!;
+        tree.drop?.(left);
         dirNames.pop();
       } else if (!view.atRoot) {
         return view.leave(arg, "../" + rest());
@@ -116,7 +122,7 @@ export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, vi
     if (isTooLong(name)) return -ENAMETOOLONG;
     const dir = dirs[dirs.length - 1]!;
     const isLast = pending.length === 0;
-    const node = tree.child(dir, name, dirNames);
+    const node = tree.child(dir, name, dirNames, isLast);
     if (node === undefined) return isLast && !endsInDot ? { node: null, dir, name, dirNames } : -ENOENT;
     const target = tree.linkTarget(node);
     if (target !== null && (!isLast || follow)) {
@@ -124,7 +130,10 @@ export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, vi
       if (target === "") return -ENOENT;
       if (target.startsWith("/")) {
         if (!view.atRoot) return view.leave(arg, joinRest(target, rest()));
-        dirs.length = 1;
+        while (dirs.length > 1) {
+          const left = dirs.pop()!;
+          tree.drop?.(left);
+        }
         dirNames.length = 0;
       }
       pending.push(...target.split("/").filter(isStep).reverse());

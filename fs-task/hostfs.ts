@@ -1,31 +1,33 @@
 // HostFs: a host directory passed through to the guest, confined to that directory.
 //
-//   path op ──► resolveInRoot (_confined_path.ts) ──► node:fs sync call on the host path
+//   path op ──► ConfinedRoot.resolve (_confined_path.ts) ──► node:fs sync call on r.at
 //   handle op ──► HostHandle ──► node:fs on the host fd (async only for FIFOs/char devices)
 //
-// Every guest path is walked component by component inside `root` (symlinks are expanded
-// by the walk, absolute targets restart at root, ".." stops at root), then the host call
-// is made on the resulting path with O_NOFOLLOW, and an opened fd is kept only if it is
-// the file the walk found; so nothing outside root is opened, listed, changed or created.
-// (A host process racing the walk on intermediate directories could still misdirect a
-// path call other than open; the guest cannot, its path calls are synchronous.)
+// Every guest path is walked component by component inside the root (symlinks are
+// expanded by the walk, absolute targets restart at root, ".." stops at root) through
+// directory fds the walk opens, and the host call names only the last component, relative
+// to the last directory's fd ("/proc/<pid>/fd/<fd>/<name>"). So a host process or another
+// guest that swaps a directory on the way for a symlink out of root, before or after the
+// walk, cannot redirect the call. The last component is opened with O_NOFOLLOW (an opened
+// fd is kept only if it is the file the walk found), changed with calls that do not
+// follow a symlink, or pinned by an O_PATH fd (pin()); so nothing outside root is opened,
+// listed, changed or created. Handles hold a host fd each, and later calls on a handle use
+// that fd, never a path. Linux only: the fd-relative paths are procfs's.
 //
 // Regular files and directories use synchronous node:fs calls: no thread hop on the hot
 // path. FIFOs and character devices found in the tree are read and written with async
 // calls unless opened O_NONBLOCK, and a blocking FIFO open is async too.
 //
-// Handle lifecycle: open → HostHandle{kind, fd} → close. A "path" handle (O_PATH) holds no
-// host fd. A stream handle closed while an async read or write is still in flight keeps
+// Handle lifecycle: open → HostHandle{kind, fd} → close. A "path" handle (O_PATH) holds a
+// host O_PATH fd. A stream handle closed while an async read or write is still in flight keeps
 // its host fd until that operation settles, so the fd number is never reused under it.
 
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
 import tty from "node:tty";
 import type { FileSystem, FsCrossing, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
-import { resolveInRoot } from "./_confined_path.ts";
+import { ConfinedRoot, fdPath, HOST_O_PATH, pin, type Resolved } from "./_confined_path.ts";
 import { MountView } from "./_tree_walk.ts";
-import type { Resolved } from "./_confined_path.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { direntType, errnoFromHost, hostOpenFlags, statFromHost } from "./_host.ts";
 import {
@@ -49,10 +51,9 @@ type HostKind = "file" | "dir" | "stream" | "path";
 
 interface HostHandle {
   kind: HostKind;
-  /** Host fd; -1 for a "path" handle. */
+  /** Host fd; an O_PATH one for a "path" handle. */
   fd: number;
-  /** Host path at open time (directory listings read it). */
-  hostPath: string;
+  /** The handle is on the root (whose ".." entry is itself). */
   isRoot: boolean;
   /** The guest's open flags. */
   flags: number;
@@ -67,13 +68,13 @@ interface HostHandle {
 const NODE_TYPES = [S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, S_IFDIR];
 
 export class HostFs implements FileSystem {
-  #root: string;
+  #root: ConfinedRoot;
   #readOnly: boolean;
   #handles = new HandleTable<HostHandle>();
   #view = new MountView();
 
   constructor(options: HostFsOptions) {
-    this.#root = realDirectory(options.root);
+    this.#root = new ConfinedRoot(realDirectory(options.root));
     this.#readOnly = options.readOnly ?? false;
   }
 
@@ -85,9 +86,7 @@ export class HostFs implements FileSystem {
     const create = !isPath && (flags & O_CREAT) !== 0;
     if (create && (flags & O_DIRECTORY)) return -EINVAL;
     const exclusive = create && (flags & O_EXCL) !== 0;
-    try {
-      const r = resolveInRoot(this.#root, guestPath, !(flags & O_NOFOLLOW) && !exclusive, this.#view);
-      if (typeof r === "number") return r;
+    return this.#walk(guestPath, !(flags & O_NOFOLLOW) && !exclusive, (r) => {
       const st = r.stat;
       if (st === null) {
         if (!create) return -ENOENT;
@@ -97,7 +96,7 @@ export class HostFs implements FileSystem {
       }
       if (exclusive) return -EEXIST;
       if ((flags & O_DIRECTORY) && !st.isDirectory()) return -ENOTDIR;
-      if (isPath) return this.#add("path", -1, r, flags);
+      if (isPath) return this.#adopt("path", fs.openSync(r.at, HOST_O_PATH | fs.constants.O_NOFOLLOW), r, flags);
       if (st.isSymbolicLink()) return -ELOOP;
       if (st.isSocket()) return -ENXIO;
       if (st.isDirectory() && (access !== O_RDONLY || create)) return -EISDIR;
@@ -106,25 +105,23 @@ export class HostFs implements FileSystem {
       const kind: HostKind = st.isDirectory() ? "dir" : st.isFile() ? "file" : "stream";
       const hostFlags = hostOpenFlags(flags & ~(O_CREAT | O_EXCL)) | fs.constants.O_NOFOLLOW;
       if (st.isFIFO() && access !== O_RDWR && !(flags & O_NONBLOCK)) {
-        // Opening one end of a FIFO waits for the other end, off-thread. Until a thread
-        // takes the open, the guest may rearrange the path; so only the access mode goes
-        // along (no O_TRUNC to land on a file elsewhere), and #adopt checks the result.
-        return new Promise((resolve) => {
-          fs.open(r.hostPath, access | fs.constants.O_NOFOLLOW, (err, fd) => {
+        // Opening one end of a FIFO waits for the other end, off-thread (holding the walk's
+        // fds: #walk releases them when this settles). Meanwhile the guest may put another
+        // file under the name; so only the access mode goes along (no O_TRUNC to land on
+        // that file), and #adopt checks the result.
+        return new Promise<number>((resolve) => {
+          fs.open(r.at, access | fs.constants.O_NOFOLLOW, (err, fd) => {
             resolve(err ? errnoFromHost(err) : this.#adopt(kind, fd, r, flags));
           });
         });
       }
-      return this.#adopt(kind, fs.openSync(r.hostPath, hostFlags), r, flags);
-    } catch (err) {
-      return errnoFromHost(err);
-    }
+      return this.#adopt(kind, fs.openSync(r.at, hostFlags), r, flags);
+    });
   }
 
   close(handle: number): number {
     const h = this.#handles.delete(handle);
     if (h === undefined) return -EBADF;
-    if (h.fd < 0) return 0;
     if (h.inFlight > 0) {
       h.closed = true;
       return 0;
@@ -168,18 +165,18 @@ export class HostFs implements FileSystem {
     const h = this.#handles.get(handle);
     if (h === undefined) return -EBADF;
     try {
-      return statFromHost(h.fd < 0 ? fs.lstatSync(h.hostPath, { bigint: true }) : fs.fstatSync(h.fd, { bigint: true }));
+      return statFromHost(fs.fstatSync(h.fd, { bigint: true }));
     } catch (err) {
       return errnoFromHost(err);
     }
   }
 
   stat(guestPath: string, followSymlinks: boolean): FsResult<FsStat> {
-    return this.#withPath(guestPath, followSymlinks, (r) => statFromHost(fs.lstatSync(r.hostPath, { bigint: true })));
+    return this.#withPath(guestPath, followSymlinks, (_r, st) => statFromHost(st));
   }
 
   readlink(guestPath: string): FsResult<string> {
-    return this.#withPath(guestPath, false, (r, st) => (st.isSymbolicLink() ? fs.readlinkSync(r.hostPath) : -EINVAL));
+    return this.#withPath(guestPath, false, (r, st) => (st.isSymbolicLink() ? fs.readlinkSync(r.at) : -EINVAL));
   }
 
   readdir(handle: number, cookie: number, max: number): FsResult<FsDirPage> {
@@ -188,14 +185,11 @@ export class HostFs implements FileSystem {
     if (h.kind !== "dir") return -ENOTDIR;
     if (!Number.isSafeInteger(cookie) || cookie < 0 || !Number.isSafeInteger(max) || max <= 0) return -EINVAL;
     if (cookie === 0 || h.listing === null) {
-      let listing: FsDirEntry[] | number;
       try {
-        listing = listDirectory(h);
+        h.listing = listDirectory(h);
       } catch (err) {
-        listing = errnoFromHost(err);
+        return errnoFromHost(err);
       }
-      if (typeof listing === "number") return listing;
-      h.listing = listing;
     }
     const entries = h.listing.slice(cookie, cookie + max);
     return { entries, nextCookie: cookie + entries.length };
@@ -219,15 +213,15 @@ export class HostFs implements FileSystem {
     if (mode & ~7) return -EINVAL;
     return this.#withPath(guestPath, true, (r, st) => {
       if (this.#readOnly && (mode & W_OK) && (st.isFile() || st.isDirectory())) return -EROFS;
-      fs.accessSync(r.hostPath, mode);
+      pin(r, (p) => fs.accessSync(p, mode));
       return 0;
     });
   }
 
   mkdir(guestPath: string, mode: number): number {
-    return this.#withNewPath(guestPath, (hostPath) => {
-      fs.mkdirSync(hostPath, mode & 0o7777);
-      fs.chmodSync(hostPath, mode & 0o7777); // the host's umask must not apply twice
+    return this.#withNewPath(guestPath, (r) => {
+      fs.mkdirSync(r.at, mode & 0o7777);
+      pin(r, (p) => fs.chmodSync(p, mode & 0o7777)); // the host's umask must not apply twice
       return 0;
     });
   }
@@ -236,7 +230,7 @@ export class HostFs implements FileSystem {
     return this.#withPath(guestPath, false, (r, st) => {
       if (st.isDirectory()) return -EISDIR;
       if (this.#readOnly) return -EROFS;
-      fs.unlinkSync(r.hostPath);
+      fs.unlinkSync(r.at);
       return 0;
     });
   }
@@ -249,26 +243,25 @@ export class HostFs implements FileSystem {
       if (!st.isDirectory()) return -ENOTDIR;
       if (r.isRoot) return -EBUSY;
       if (this.#readOnly) return -EROFS;
-      fs.rmdirSync(r.hostPath);
+      fs.rmdirSync(r.at);
       return 0;
     });
   }
 
   rename(from: string, to: string): number {
-    return this.#withPath(from, false, (source) => {
-      const dest = resolveInRoot(this.#root, to, false, this.#view, 1);
-      if (typeof dest === "number") return dest;
-      if (source.isRoot || dest.isRoot) return -EBUSY;
-      if (this.#readOnly) return -EROFS;
-      fs.renameSync(source.hostPath, dest.hostPath);
-      return 0;
-    });
+    return this.#withPath(from, false, (source) =>
+      this.#walk(to, false, (dest) => {
+        if (source.isRoot || dest.isRoot) return -EBUSY;
+        if (this.#readOnly) return -EROFS;
+        fs.renameSync(source.at, dest.at);
+        return 0;
+      }, 1));
   }
 
   symlink(target: string, guestPath: string): number {
     if (target === "") return -ENOENT;
-    return this.#withNewPath(guestPath, (hostPath) => {
-      fs.symlinkSync(target, hostPath);
+    return this.#withNewPath(guestPath, (r) => {
+      fs.symlinkSync(target, r.at);
       return 0;
     });
   }
@@ -276,10 +269,9 @@ export class HostFs implements FileSystem {
   link(existing: string, guestPath: string): number {
     return this.#withPath(existing, false, (source, st) => {
       if (st.isDirectory()) return -EPERM;
-      // Linux link(2) links a symlink itself; other hosts follow it, perhaps out of root.
-      if (st.isSymbolicLink() && process.platform !== "linux") return -EPERM;
-      return this.#withNewPath(guestPath, (hostPath) => {
-        fs.linkSync(source.hostPath, hostPath);
+      // link(2) on Linux links a symlink itself, never its target.
+      return this.#withNewPath(guestPath, (r) => {
+        fs.linkSync(source.at, r.at);
         return 0;
       }, 1);
     });
@@ -288,7 +280,7 @@ export class HostFs implements FileSystem {
   chmod(guestPath: string, mode: number): number {
     return this.#withPath(guestPath, true, (r) => {
       if (this.#readOnly) return -EROFS;
-      fs.chmodSync(r.hostPath, mode & 0o7777);
+      pin(r, (p) => fs.chmodSync(p, mode & 0o7777));
       return 0;
     });
   }
@@ -296,8 +288,8 @@ export class HostFs implements FileSystem {
   chown(guestPath: string, uid: number, gid: number, followSymlinks: boolean): number {
     return this.#withPath(guestPath, followSymlinks, (r, st) => {
       if (this.#readOnly) return -EROFS;
-      const keep = (id: number, current: number): number => (id === -1 ? current : id >>> 0);
-      fs.lchownSync(r.hostPath, keep(uid, st.uid), keep(gid, st.gid));
+      const keep = (id: number, current: bigint): number => (id === -1 ? Number(current) : id >>> 0);
+      fs.lchownSync(r.at, keep(uid, st.uid), keep(gid, st.gid));
       return 0;
     });
   }
@@ -309,12 +301,18 @@ export class HostFs implements FileSystem {
   mknod(guestPath: string, mode: number, _rdev: number): number {
     const type = mode & S_IFMT;
     if (type !== 0 && type !== S_IFREG && type !== S_IFIFO) return NODE_TYPES.includes(type) ? -EPERM : -EINVAL;
-    return this.#withNewPath(guestPath, (hostPath) => {
+    return this.#withNewPath(guestPath, (r) => {
       if (type === S_IFIFO) {
-        execFileSync("mkfifo", ["-m", (mode & 0o7777).toString(8), "--", hostPath], { stdio: "ignore" });
-      } else {
-        fs.closeSync(fs.openSync(hostPath, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW, mode & 0o7777));
-        fs.chmodSync(hostPath, mode & 0o7777);
+        // mkfifo(1) gets the directory as its fd 3: its /proc/self is its own.
+        const at = `/proc/self/fd/3/${r.name}`;
+        execFileSync("mkfifo", ["-m", (mode & 0o7777).toString(8), "--", at], { stdio: ["ignore", "ignore", "ignore", r.dirFd] });
+        return 0;
+      }
+      const fd = fs.openSync(r.at, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW, mode & 0o7777);
+      try {
+        fs.fchmodSync(fd, mode & 0o7777);
+      } finally {
+        fs.closeSync(fd);
       }
       return 0;
     });
@@ -324,18 +322,19 @@ export class HostFs implements FileSystem {
     return this.#withPath(guestPath, followSymlinks, (r, st) => {
       if (this.#readOnly) return -EROFS;
       if (atime === "omit" && mtime === "omit") return 0;
-      const old = fs.lstatSync(r.hostPath, { bigint: true });
       const seconds = (t: FsTime, current: bigint): number =>
         t === "now" ? Date.now() / 1000 : Number(t === "omit" ? current : t) / 1e9;
-      const set = st.isSymbolicLink() ? fs.lutimesSync : fs.utimesSync;
-      set(r.hostPath, seconds(atime, old.atimeNs), seconds(mtime, old.mtimeNs));
+      const a = seconds(atime, st.atimeNs);
+      const m = seconds(mtime, st.mtimeNs);
+      if (st.isSymbolicLink()) fs.lutimesSync(r.at, a, m);
+      else pin(r, (p) => fs.utimesSync(p, a, m));
       return 0;
     });
   }
 
   statfs(guestPath: string): FsResult<FsStatFs> {
     return this.#withPath(guestPath, true, (r) => {
-      const s = fs.statfsSync(r.hostPath);
+      const s = pin(r, (p) => fs.statfsSync(p));
       return {
         type: s.type, bsize: s.bsize, blocks: s.blocks, bfree: s.bfree, bavail: s.bavail,
         files: s.files, ffree: s.ffree, namelen: 255, frsize: s.bsize,
@@ -372,48 +371,62 @@ export class HostFs implements FileSystem {
     return this.#withPath(guestPath, true, (r) => r.guestPath);
   }
 
-  /** Resolves an existing path and runs `op` on it; host errors become -errno. */
-  #withPath<T>(guestPath: string, follow: boolean, op: (r: Resolved, st: fs.Stats) => FsResult<T>): FsResult<T> {
+  /**
+   * Resolves a path, runs `op` on it and closes the walk's fds, when `op` returns or, if it
+   * answers with a Promise, when that settles. Host errors become -errno.
+   */
+  #walk<T>(guestPath: string, follow: boolean, op: (r: Resolved) => T, arg = 0): T | number {
+    let r: Resolved | number;
     try {
-      const r = resolveInRoot(this.#root, guestPath, follow, this.#view);
-      if (typeof r === "number") return r;
-      if (r.stat === null) return -ENOENT;
-      return op(r, r.stat);
+      r = this.#root.resolve(guestPath, follow, this.#view, arg);
     } catch (err) {
       return errnoFromHost(err);
     }
+    if (typeof r === "number") return r;
+    const resolved = r;
+    let out: T;
+    try {
+      out = op(resolved);
+    } catch (err) {
+      resolved.release();
+      return errnoFromHost(err);
+    }
+    if (out instanceof Promise) return out.finally(() => resolved.release()) as T;
+    resolved.release();
+    return out;
+  }
+
+  /** Resolves an existing path and runs `op` on it. */
+  #withPath<T>(guestPath: string, follow: boolean, op: (r: Resolved, st: fs.BigIntStats) => FsResult<T>): FsResult<T> {
+    return this.#walk(guestPath, follow, (r) => (r.stat === null ? -ENOENT : op(r, r.stat)));
   }
 
   /** Resolves a path that must not exist yet (a dangling symlink counts as existing). */
-  #withNewPath(guestPath: string, op: (hostPath: string) => number, arg = 0): number {
-    try {
-      const r = resolveInRoot(this.#root, guestPath, false, this.#view, arg);
-      if (typeof r === "number") return r;
+  #withNewPath(guestPath: string, op: (r: Resolved) => number, arg = 0): number {
+    return this.#walk(guestPath, false, (r) => {
       if (r.stat !== null) return -EEXIST;
       if (this.#readOnly) return -EROFS;
-      return op(r.hostPath);
-    } catch (err) {
-      return errnoFromHost(err);
-    }
+      return op(r);
+    }, arg);
   }
 
   #create(r: Resolved, flags: number, mode: number): number {
     // Host O_EXCL even without the guest's: the walk saw nothing there, so nothing a host
     // process planted since (a symlink out of root, say) may be opened instead.
     const hostFlags = hostOpenFlags(flags) | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
-    const fd = fs.openSync(r.hostPath, hostFlags, mode & 0o7777);
+    const fd = fs.openSync(r.at, hostFlags, mode & 0o7777);
     fs.fchmodSync(fd, mode & 0o7777); // the host's umask must not apply twice
     return this.#add("file", fd, r, flags);
   }
 
   /**
-   * Keeps a host fd opened on an existing file only if it is the file the walk found: a
-   * component swapped for a symlink meanwhile (by a host process, or by the guest while
-   * an async FIFO open waited for a thread) must not hand out a file outside root.
+   * Keeps a host fd opened on an existing file only if it is the file the walk found, not
+   * another one put under its name meanwhile (by a host process, or by the guest while an
+   * async FIFO open waited for a thread).
    */
   #adopt(kind: HostKind, fd: number, r: Resolved, flags: number): number {
     try {
-      const opened = fs.fstatSync(fd);
+      const opened = fs.fstatSync(fd, { bigint: true });
       if (r.stat === null || opened.ino !== r.stat.ino || opened.dev !== r.stat.dev) {
         fs.closeSync(fd);
         return -ENOENT;
@@ -426,9 +439,7 @@ export class HostFs implements FileSystem {
   }
 
   #add(kind: HostKind, fd: number, r: Resolved, flags: number): number {
-    return this.#handles.add({
-      kind, fd, hostPath: r.hostPath, isRoot: r.isRoot, flags, listing: null, inFlight: 0, closed: false,
-    });
+    return this.#handles.add({ kind, fd, isRoot: r.isRoot, flags, listing: null, inFlight: 0, closed: false });
   }
 
   /** Reads or writes a FIFO or character device: at once if O_NONBLOCK, else off-thread. */
@@ -455,8 +466,9 @@ export class HostFs implements FileSystem {
   }
 }
 
-/** The host directory's path without symlinks; a TypeError if it is not a directory. */
+/** The host directory's path without symlinks; a TypeError if it is not a directory or the host not Linux. */
 function realDirectory(root: string): string {
+  if (process.platform !== "linux") throw new TypeError(`Cannot mount host directory: ${root}: HostFs needs Linux's /proc/self/fd`);
   let real: string;
   try {
     real = fs.realpathSync(root);
@@ -469,21 +481,18 @@ function realDirectory(root: string): string {
 
 /**
  * ".", ".." and the directory's entries, each with its inode and DT_* type. Node cannot
- * list an fd, so the listing goes by the path the directory was opened at, and only if
- * that path still names the same directory (not, say, a symlink the guest put there after
- * renaming the directory away): otherwise ENOENT.
+ * list an fd, so the listing goes through the fd's procfs path: the directory that was
+ * opened, wherever it has moved since.
  */
-function listDirectory(h: HostHandle): FsDirEntry[] | number {
+function listDirectory(h: HostHandle): FsDirEntry[] {
   const self = fs.fstatSync(h.fd);
-  const there = fs.lstatSync(h.hostPath, { throwIfNoEntry: false });
-  if (there === undefined || !there.isDirectory() || there.ino !== self.ino || there.dev !== self.dev) return -ENOENT;
-  const parent = h.isRoot ? self : fs.lstatSync(path.dirname(h.hostPath));
+  const parent = h.isRoot ? self : fs.lstatSync(fdPath(h.fd, ".."));
   const listing: FsDirEntry[] = [
     { name: ".", ino: self.ino, type: direntType(self.mode), nextCookie: 1 },
     { name: "..", ino: parent.ino, type: direntType(parent.mode), nextCookie: 2 },
   ];
-  for (const name of fs.readdirSync(h.hostPath)) {
-    const st = fs.lstatSync(path.join(h.hostPath, name), { throwIfNoEntry: false });
+  for (const name of fs.readdirSync(fdPath(h.fd))) {
+    const st = fs.lstatSync(fdPath(h.fd, name), { throwIfNoEntry: false });
     if (st !== undefined) listing.push({ name, ino: st.ino, type: direntType(st.mode), nextCookie: listing.length + 1 });
   }
   return listing;

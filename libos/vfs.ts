@@ -118,7 +118,11 @@ export class Vfs {
     const paths = [from, to];
     for (let hops = 0; ; hops++) {
       const a = this.route(paths[0]!), b = this.route(paths[1]!);
-      if (a.mount !== b.mount) return -EXDEV;
+      if (a.mount !== b.mount) {
+        // Linux looks the source up first: a missing one is ENOENT, not EXDEV.
+        const st = this.call(paths[0]!, (fs, inner) => fs.stat(inner, false));
+        return typeof st === "number" ? st : -EXDEV;
+      }
       const r = op(a.mount.fs, a.inner, b.inner);
       if (r !== CROSS_MOUNT) return r;
       const next = this.#crossed(a.mount, hops);

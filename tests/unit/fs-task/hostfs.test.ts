@@ -1,19 +1,22 @@
 // HostFs behaviour on a temporary host directory: open flags, I/O at explicit offsets,
 // directory listing with cookies, symlinks, namespace operations and read-only mounts.
-// Confinement (escapes out of the root) is in hostfs_confinement.test.ts.
+// Confinement (escapes out of the root) is in hostfs_confinement.test.ts, races against
+// a host process in hostfs_race.test.ts.
 
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FileSystem, FsDirEntry, FsStat } from "../../../fs-task/file_system.ts";
+import { HostFs } from "../../../fs-task/hostfs.ts";
 import { FS_MODES, fsModes } from "./_modes.ts";
 import {
   EBADF, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, EROFS,
 } from "../../../fs-task/_errno.ts";
 import {
   DT_DIR, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR,
-  O_TRUNC, O_WRONLY, S_IFDIR, S_IFMT, W_OK,
+  O_TRUNC, O_WRONLY, S_IFDIR, S_IFIFO, S_IFMT, W_OK,
 } from "../../../fs-task/_flags.ts";
 
 const S_IFREG = 0o100000;
@@ -150,6 +153,17 @@ describe.each(FS_MODES)("HostFs in %s mode", (mode) => {
       const h = open("/link", O_PATH | O_NOFOLLOW);
       expect(((hfs.fstat(h) as FsStat).mode & S_IFMT)).toBe(S_IFLNK);
       expect(hfs.pread(h, new Uint8Array(1), 0)).toBe(-EBADF);
+    });
+
+    it("keeps an O_PATH handle on the file it opened, wherever that goes", () => {
+      const h = open("/hello.txt", O_PATH);
+      const { ino } = fs.statSync(path.join(root, "hello.txt"));
+      fs.renameSync(path.join(root, "hello.txt"), path.join(root, "dir", "moved"));
+      fs.symlinkSync("dir", path.join(root, "hello.txt"));
+      const st = hfs.fstat(h) as FsStat;
+      expect(st.ino).toBe(ino);
+      expect(st.mode & S_IFMT).toBe(S_IFREG);
+      expect(hfs.close(h)).toBe(0);
     });
 
     it("rejects an invalid access mode with EINVAL", () => {
@@ -414,5 +428,48 @@ describe.each(FS_MODES)("HostFs in %s mode", (mode) => {
       expect(() => mount({ type: "hostfs", root: path.join(root, "missing") })).toThrow(TypeError);
       expect(() => mount({ type: "hostfs", root: path.join(root, "hello.txt") })).toThrow(TypeError);
     });
+  });
+});
+
+describe("HostFs host fds", () => {
+  // By number: a collected HostFs of another test may close its root fd meanwhile.
+  const openFds = (): Set<string> => new Set(fs.readdirSync("/proc/self/fd"));
+  const added = (before: Set<string>): string[] => [...openFds()].filter((fd) => !before.has(fd));
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "hostfs-fds-"));
+    fs.mkdirSync(path.join(root, "a", "b"), { recursive: true });
+    fs.writeFileSync(path.join(root, "a", "b", "f"), "f");
+    fs.symlinkSync("/a/b", path.join(root, "abs"));
+    execFileSync("mkfifo", [path.join(root, "a", "pipe")]);
+  });
+
+  afterEach(() => {
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it("closes every fd a call opens, on success and on error, and a handle's on close", async () => {
+    const h = new HostFs({ root });
+    const before = openFds();
+    expect(h.stat("/", true)).toMatchObject({ mode: expect.any(Number) });
+    expect(h.stat("/abs/../b/f", true)).toMatchObject({ size: 1 });
+    expect([h.stat("/a/b/f/x", true), h.stat("/a/nope/x", true)]).toEqual([-ENOTDIR, -ENOENT]);
+    expect([h.mkdir("/a/b/d", 0o755), h.rename("/a/b/d", "/abs/e"), h.link("/a/b/f", "/abs/../b/g")]).toEqual([0, 0, 0]);
+    expect(h.rename("/a/b/g", "/a/nope/g")).toBe(-ENOENT);
+    expect([h.chmod("/abs/f", 0o600), h.utimens("/abs/f", "now", "now", true), h.access("/abs/f", 4)]).toEqual([0, 0, 0]);
+    expect(h.statfs("/abs")).toMatchObject({ namelen: 255 });
+    expect([h.mknod("/a/b/p", S_IFIFO | 0o600, 0), h.unlink("/a/b/p")]).toEqual([0, 0]);
+    expect(added(before)).toEqual([]);
+    const handles = [
+      h.open("/abs/f", O_RDONLY, 0) as number,
+      h.open("/abs", O_RDONLY | O_DIRECTORY, 0) as number,
+      h.open("/abs/f", O_PATH, 0) as number,
+    ];
+    expect(h.readdir(handles[1]!, 0, 10)).toMatchObject({ nextCookie: 5 });
+    const reader = h.open("/a/pipe", O_RDONLY, 0);
+    const writer = h.open("/a/pipe", O_WRONLY, 0);
+    handles.push(await reader, await writer);
+    for (const handle of handles) expect(h.close(handle)).toBe(0);
+    expect(added(before)).toEqual([]);
   });
 });
