@@ -106,7 +106,6 @@ export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, vi
   const dirs: N[] = [tree.root];
   const dirNames: string[] = [];
   let symlinks = 0;
-  const rest = (): string => pending.slice().reverse().join("/") + (mustBeDir ? "/" : "");
 
   for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
     if (name === "..") {
@@ -115,7 +114,7 @@ export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, vi
         tree.drop?.(left);
         dirNames.pop();
       } else if (!view.atRoot) {
-        return view.leave(arg, "../" + rest());
+        return view.leave(arg, "../" + restOf(pending, mustBeDir));
       }
       continue;
     }
@@ -129,7 +128,7 @@ export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, vi
       if (++symlinks > MAX_SYMLINKS) return -ELOOP;
       if (target === "") return -ENOENT;
       if (target.startsWith("/")) {
-        if (!view.atRoot) return view.leave(arg, joinRest(target, rest()));
+        if (!view.atRoot) return view.leave(arg, joinRest(target, restOf(pending, mustBeDir)));
         while (dirs.length > 1) {
           const left = dirs.pop()!;
           tree.drop?.(left);
@@ -142,7 +141,7 @@ export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, vi
     if (tree.isDir(node)) {
       dirs.push(node);
       dirNames.push(name);
-      if (view.covers(dirNames)) return view.leave(arg, joinRest(dirNames.join("/"), rest()));
+      if (view.covers(dirNames)) return view.leave(arg, joinRest(dirNames.join("/"), restOf(pending, mustBeDir)));
       continue;
     }
     if (!isLast) return -ENOTDIR;
@@ -167,10 +166,44 @@ export function walkToParent<N>(tree: Tree<N>, path: string, view: MountView = G
   return { dir: walked.node, name, trailingSlash: end < path.length };
 }
 
+/** A tree and the mount view its walks honour: the path side of a tree back end. */
+export class TreeWalker<N> {
+  readonly view = new MountView();
+
+  constructor(readonly tree: Tree<N>) {}
+
+  walk(path: string, followLast: boolean, arg = 0): Walked<N> | number {
+    return walkTree(this.tree, path, followLast, this.view, arg);
+  }
+
+  toParent(path: string, arg = 0): ParentWalked<N> | number {
+    return walkToParent(this.tree, path, this.view, arg);
+  }
+
+  /** The node an existing path names. */
+  lookup(path: string, follow: boolean, arg = 0): N | number {
+    const walked = this.walk(path, follow, arg);
+    if (typeof walked === "number") return walked;
+    return walked.node ?? -ENOENT;
+  }
+
+  /** FileSystem.realpath for this tree. */
+  realpath(path: string): string | number {
+    const walked = this.walk(path, true);
+    if (typeof walked === "number") return walked;
+    return walked.node === null ? -ENOENT : canonicalPath(walked);
+  }
+}
+
 /** "/" + the canonical path of what a walk found. */
 export function canonicalPath(w: Walked<unknown>): string {
   const names = w.name === "." ? w.dirNames : [...w.dirNames, w.name];
   return "/" + names.join("/");
+}
+
+/** The components a walk has not taken yet (`pending` holds them last first), as a path. */
+function restOf(pending: readonly string[], mustBeDir: boolean): string {
+  return pending.slice().reverse().join("/") + (mustBeDir ? "/" : "");
 }
 
 function joinRest(head: string, rest: string): string {

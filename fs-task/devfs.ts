@@ -20,7 +20,7 @@ import fs from "node:fs";
 import tty from "node:tty";
 import type { FileSystem, FsCrossing, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
 import { HandleTable } from "./_handle_table.ts";
-import { MountView, walkTree, type Tree } from "./_tree_walk.ts";
+import { TreeWalker } from "./_tree_walk.ts";
 import { errnoFromHost } from "./_host.ts";
 import {
   EACCES, EAGAIN, EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOSPC, ENOTDIR, ENXIO, EPERM,
@@ -79,8 +79,7 @@ export class DevFs implements FileSystem {
   #root: DevNode;
   #nodes = new Map<string, DevNode>();
   #handles = new HandleTable<DevHandle>();
-  #view = new MountView();
-  #tree: Tree<DevNode>;
+  #paths: TreeWalker<DevNode>;
 
   constructor(options: DevFsOptions = {}) {
     this.#tty = options.tty !== undefined ? options.tty : tty.isatty(0) ? { inputFd: 0, outputFd: 1 } : null;
@@ -93,16 +92,16 @@ export class DevFs implements FileSystem {
     for (const [name, target] of links) this.#nodes.set(name, node("link", 0, S_IFLNK | 0o777, target));
     for (const [name, mode] of dirs) this.#nodes.set(name, node("dir", 0, S_IFDIR | mode));
     const root = this.#root;
-    this.#tree = {
+    this.#paths = new TreeWalker({
       root,
       isDir: (n) => n.kind === "dir",
       child: (dir, name) => (dir === root ? this.#nodes.get(name) : undefined),
       linkTarget: (n) => n.target,
-    };
+    });
   }
 
   open(path: string, flags: number, _mode: number): number {
-    const node = this.#lookup(path, !(flags & O_NOFOLLOW));
+    const node = this.#paths.lookup(path, !(flags & O_NOFOLLOW));
     if (typeof node === "number") return node === -ENOENT && flags & O_CREAT && !(flags & O_PATH) ? -EPERM : node;
     const access = flags & O_ACCMODE;
     if (flags & O_PATH) return node.kind !== "dir" && flags & O_DIRECTORY ? -ENOTDIR : this.#handles.add({ node, flags });
@@ -172,12 +171,12 @@ export class DevFs implements FileSystem {
   }
 
   stat(path: string, followSymlinks: boolean): FsResult<FsStat> {
-    const node = this.#lookup(path, followSymlinks);
+    const node = this.#paths.lookup(path, followSymlinks);
     return typeof node === "number" ? node : statOf(node);
   }
 
   readlink(path: string): FsResult<string> {
-    const node = this.#lookup(path, false);
+    const node = this.#paths.lookup(path, false);
     return typeof node === "number" ? node : node.target ?? -EINVAL;
   }
 
@@ -207,7 +206,7 @@ export class DevFs implements FileSystem {
 
   access(path: string, mode: number): number {
     if (mode & ~7) return -EINVAL;
-    const node = this.#lookup(path, true);
+    const node = this.#paths.lookup(path, true);
     if (typeof node === "number") return node;
     return mode & X_OK && !(node.mode & 0o111) ? -EACCES : 0;
   }
@@ -217,21 +216,21 @@ export class DevFs implements FileSystem {
   }
 
   unlink(path: string): number {
-    const node = this.#lookup(path, false);
+    const node = this.#paths.lookup(path, false);
     if (typeof node === "number") return node;
     return node.kind === "dir" ? -EISDIR : -EPERM;
   }
 
   rmdir(path: string): number {
-    const node = this.#lookup(path, false);
+    const node = this.#paths.lookup(path, false);
     if (typeof node === "number") return node;
     return node.kind === "dir" ? -EBUSY : -ENOTDIR;
   }
 
   rename(from: string, to: string): number {
-    const node = this.#lookup(from, false);
+    const node = this.#paths.lookup(from, false);
     if (typeof node === "number") return node;
-    const dest = this.#lookup(to, false, 1);
+    const dest = this.#paths.lookup(to, false, 1);
     return typeof dest === "number" && dest !== -ENOENT ? dest : -EPERM;
   }
 
@@ -240,12 +239,12 @@ export class DevFs implements FileSystem {
   }
 
   link(existing: string, path: string): number {
-    const node = this.#lookup(existing, false);
+    const node = this.#paths.lookup(existing, false);
     return typeof node === "number" ? node : this.#create(path, 1);
   }
 
   chmod(path: string, mode: number): number {
-    const node = this.#lookup(path, true);
+    const node = this.#paths.lookup(path, true);
     if (typeof node === "number") return node;
     node.mode = (node.mode & S_IFMT) | (mode & 0o7777);
     node.ctimeNs = nowNs();
@@ -253,7 +252,7 @@ export class DevFs implements FileSystem {
   }
 
   utimens(path: string, atime: FsTime, mtime: FsTime, followSymlinks: boolean): number {
-    const node = this.#lookup(path, followSymlinks);
+    const node = this.#paths.lookup(path, followSymlinks);
     if (typeof node === "number") return node;
     const now = nowNs();
     if (atime !== "omit") node.atimeNs = atime === "now" ? now : atime;
@@ -263,7 +262,7 @@ export class DevFs implements FileSystem {
   }
 
   statfs(path: string): FsResult<FsStatFs> {
-    const node = this.#lookup(path, true);
+    const node = this.#paths.lookup(path, true);
     if (typeof node === "number") return node;
     return { type: TMPFS_MAGIC, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: this.#nodes.size + 1, ffree: 0, namelen: 255, frsize: 4096, flags: 0 };
   }
@@ -274,23 +273,17 @@ export class DevFs implements FileSystem {
   }
 
   setMountPoint(atRoot: boolean, covered: string): number {
-    return this.#view.set(atRoot, covered);
+    return this.#paths.view.set(atRoot, covered);
   }
 
   crossing(): FsResult<FsCrossing> {
-    return this.#view.crossing();
+    return this.#paths.view.crossing();
   }
 
-  /** The node a path names (the walk of _tree_walk.ts: the symlinks lead out to /proc). */
-  #lookup(path: string, follow: boolean, arg = 0): DevNode | number {
-    const walked = walkTree(this.#tree, path, follow, this.#view, arg);
-    if (typeof walked === "number") return walked;
-    return walked.node ?? -ENOENT;
-  }
 
   /** mkdir, symlink and link: EEXIST if taken, else EPERM (the node set is fixed). */
   #create(path: string, arg = 0): number {
-    const node = this.#lookup(path, false, arg);
+    const node = this.#paths.lookup(path, false, arg);
     if (typeof node !== "number") return -EEXIST;
     return node === -ENOENT ? -EPERM : node;
   }

@@ -2,7 +2,7 @@
 // built by initfs_builder.ts (`node scripts/build-initfs.mjs`).
 //
 //   new InitFs(bytes) / InitFs.fromFile(path) ──► parseImage: validate, decode metadata
-//   path op ──► walkTree (_tree_walk.ts) over InitInode records
+//   path op ──► TreeWalker (_tree_walk.ts) over InitInode records
 //   pread ──► a copy out of the image's data area
 //
 // Image format "LIBOSIFS", version 1. Little-endian; offsets count from the image start.
@@ -47,8 +47,7 @@ import { HandleTable } from "./_handle_table.ts";
 import {
   DIRENT_SIZE, HEADER_SIZE, INODE_SIZE, MAGIC, ROOT_INO, VERSION, dirent, header, inode,
 } from "./_initfs_format.ts";
-import { MountView, NAME_MAX, canonicalPath, walkToParent, walkTree } from "./_tree_walk.ts";
-import type { Tree } from "./_tree_walk.ts";
+import { NAME_MAX, TreeWalker } from "./_tree_walk.ts";
 import {
   EACCES, EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO, EPERM, EROFS,
 } from "./_errno.ts";
@@ -98,20 +97,19 @@ export class InitFs implements FileSystem {
   #image: Uint8Array;
   #dev = anonymousDev();
   #inodes: InitInode[];
-  #tree: Tree<InitInode>;
-  #view = new MountView();
+  #paths: TreeWalker<InitInode>;
   #handles = new HandleTable<InitHandle>();
 
   /** Serves `image`, which must not change afterwards. Throws SyntaxError for a bad image. */
   constructor(image: Uint8Array) {
     this.#image = image;
     this.#inodes = parseImage(image);
-    this.#tree = {
+    this.#paths = new TreeWalker({
       root: this.#inodes[0],
       isDir: (node) => node.entries !== null,
       child: (dir, name) => dir.entries?.byName.get(name),
       linkTarget: (node) => node.target,
-    };
+    });
   }
 
   /** Reads a whole image file; data is then served from memory. */
@@ -124,13 +122,13 @@ export class InitFs implements FileSystem {
     const access = flags & O_ACCMODE;
     if (!isPath && access === O_ACCMODE) return -EINVAL;
     if ((flags & O_TMPFILE) === O_TMPFILE) {
-      const dir = this.#lookup(path, true);
+      const dir = this.#paths.lookup(path, true);
       return typeof dir === "number" ? dir : dir.entries === null ? -ENOTDIR : -EROFS;
     }
     const create = !isPath && (flags & O_CREAT) !== 0;
     if (create && flags & O_DIRECTORY) return -EINVAL;
     const exclusive = create && (flags & O_EXCL) !== 0;
-    const walked = walkTree(this.#tree, path, !(flags & O_NOFOLLOW) && !exclusive, this.#view);
+    const walked = this.#paths.walk(path, !(flags & O_NOFOLLOW) && !exclusive);
     if (typeof walked === "number") return walked;
     const node = walked.node;
     if (node === null) {
@@ -180,12 +178,12 @@ export class InitFs implements FileSystem {
   }
 
   stat(path: string, followSymlinks: boolean): FsResult<FsStat> {
-    const node = this.#lookup(path, followSymlinks);
+    const node = this.#paths.lookup(path, followSymlinks);
     return typeof node === "number" ? node : this.#statOf(node);
   }
 
   readlink(path: string): FsResult<string> {
-    const node = this.#lookup(path, false);
+    const node = this.#paths.lookup(path, false);
     if (typeof node === "number") return node;
     return node.target ?? -EINVAL;
   }
@@ -214,7 +212,7 @@ export class InitFs implements FileSystem {
 
   access(path: string, mode: number): number {
     if (mode & ~7) return -EINVAL;
-    const node = this.#lookup(path, true);
+    const node = this.#paths.lookup(path, true);
     if (typeof node === "number") return node;
     const type = node.mode & S_IFMT;
     if (mode & W_OK && (type === S_IFREG || type === S_IFDIR)) return -EROFS;
@@ -247,7 +245,7 @@ export class InitFs implements FileSystem {
   }
 
   link(existing: string, path: string): number {
-    const node = this.#lookup(existing, false);
+    const node = this.#paths.lookup(existing, false);
     if (typeof node === "number") return node;
     return node.entries !== null ? -EPERM : this.#create(path, false, 1);
   }
@@ -265,7 +263,7 @@ export class InitFs implements FileSystem {
   }
 
   statfs(path: string): FsResult<FsStatFs> {
-    const node = this.#lookup(path, true);
+    const node = this.#paths.lookup(path, true);
     if (typeof node === "number") return node;
     return {
       type: INITFS_MAGIC, bsize: BLOCK_SIZE, blocks: Math.ceil(this.#image.length / BLOCK_SIZE), bfree: 0,
@@ -278,28 +276,21 @@ export class InitFs implements FileSystem {
   }
 
   setMountPoint(atRoot: boolean, covered: string): number {
-    return this.#view.set(atRoot, covered);
+    return this.#paths.view.set(atRoot, covered);
   }
 
   crossing(): FsResult<FsCrossing> {
-    return this.#view.crossing();
+    return this.#paths.view.crossing();
   }
 
   realpath(path: string): FsResult<string> {
-    const walked = walkTree(this.#tree, path, true, this.#view);
-    if (typeof walked === "number") return walked;
-    return walked.node === null ? -ENOENT : canonicalPath(walked);
+    return this.#paths.realpath(path);
   }
 
-  #lookup(path: string, follow: boolean, arg = 0): InitInode | number {
-    const walked = walkTree(this.#tree, path, follow, this.#view, arg);
-    if (typeof walked === "number") return walked;
-    return walked.node ?? -ENOENT;
-  }
 
   /** mkdir, mknod, symlink, link: EEXIST if the name is taken, else EROFS (Linux: filename_create). */
   #create(path: string, isMkdir: boolean, arg = 0): number {
-    const p = walkToParent(this.#tree, path, this.#view, arg);
+    const p = this.#paths.toParent(path, arg);
     if (typeof p === "number") return p;
     if (p.name === "" || p.name === "." || p.name === ".." || p.dir.entries?.byName.has(p.name)) return -EEXIST;
     return p.trailingSlash && !isMkdir ? -ENOENT : -EROFS;
@@ -310,14 +301,14 @@ export class InitFs implements FileSystem {
    * before it looks the last component up), unless that is the root, "." or "..".
    */
   #remove(path: string, selfNameError: (name: string) => number, arg = 0): number {
-    const p = walkToParent(this.#tree, path, this.#view, arg);
+    const p = this.#paths.toParent(path, arg);
     if (typeof p === "number") return p;
     return p.name === "" || p.name === "." || p.name === ".." ? selfNameError(p.name) : -EROFS;
   }
 
   /** chmod, chown, utimens: EROFS for anything that exists. */
   #change(path: string, follow: boolean): number {
-    const node = this.#lookup(path, follow);
+    const node = this.#paths.lookup(path, follow);
     return typeof node === "number" ? node : -EROFS;
   }
 

@@ -1,6 +1,6 @@
 // TmpFs: a file system held in memory, with Linux tmpfs's behaviour (mm/shmem.c).
 //
-//   path op ──► walkTree / walkToParent (_tree_walk.ts) ──► TmpNode
+//   path op ──► TreeWalker walk / toParent (_tree_walk.ts) ──► TmpNode
 //   handle op ──► TmpHandle{node, flags} ──► PagedBytes (_paged_bytes.ts) for file data
 //
 // Nodes: regular files (sparse 4 KiB pages charged to a MemoryQuota; a page that cannot
@@ -31,8 +31,8 @@ import { DirIndex, FIRST_ENTRY_COOKIE } from "./_dir_index.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { PAGE_SIZE, PagedBytes } from "./_paged_bytes.ts";
 import type { MemoryQuota } from "./_paged_bytes.ts";
-import { MountView, NAME_MAX, PATH_MAX, canonicalPath, walkToParent, walkTree } from "./_tree_walk.ts";
-import type { ParentWalked, Tree } from "./_tree_walk.ts";
+import { NAME_MAX, PATH_MAX, TreeWalker } from "./_tree_walk.ts";
+import type { ParentWalked } from "./_tree_walk.ts";
 import {
   EACCES, EBADF, EBUSY, EEXIST, EFBIG, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOSPC,
   ENOTDIR, ENOTEMPTY, ENXIO, EPERM,
@@ -119,8 +119,7 @@ interface ParentDir extends ParentWalked<TmpNode> {
 
 export class TmpFs implements FileSystem {
   #dev = anonymousDev();
-  #tree: Tree<TmpNode>;
-  #view = new MountView();
+  #paths: TreeWalker<TmpNode>;
   #handles = new HandleTable<TmpHandle>();
   #nextIno = 1;
   #maxInodes: number;
@@ -152,12 +151,12 @@ export class TmpFs implements FileSystem {
       uid: 0, gid: 0, atimeNs: now, mtimeNs: now, ctimeNs: now, opens: 0, entries: new DirIndex<TmpNode>(),
     } as DirNode;
     root.parent = root;
-    this.#tree = {
+    this.#paths = new TreeWalker<TmpNode>({
       root,
       isDir: (node) => node.kind === "dir",
       child: (dir, name) => (dir.kind === "dir" ? dir.entries.get(name) : undefined),
       linkTarget: (node) => (node.kind === "symlink" ? node.target : null),
-    };
+    });
   }
 
   open(path: string, flags: number, mode: number): number {
@@ -168,13 +167,13 @@ export class TmpFs implements FileSystem {
     const create = !isPath && (flags & O_CREAT) !== 0;
     if (create && flags & O_DIRECTORY) return -EINVAL;
     const exclusive = create && (flags & O_EXCL) !== 0;
-    const walked = walkTree(this.#tree, path, !(flags & O_NOFOLLOW) && !exclusive, this.#view);
+    const walked = this.#paths.walk(path, !(flags & O_NOFOLLOW) && !exclusive);
     if (typeof walked === "number") return walked;
     const node = walked.node;
     if (node === null) {
       if (!create) return -ENOENT;
       if (path.endsWith("/")) return -EISDIR;
-      const dir = walked.dir as DirNode; // walkTree only looks names up in directories
+      const dir = walked.dir as DirNode; // the walk only looks names up in directories
       const created = this.#newNode(S_IFREG | (mode & 0o7777), dir, 0);
       if (typeof created === "number") return created;
       this.#attach(dir, walked.name, created, created.ctimeNs);
@@ -233,12 +232,12 @@ export class TmpFs implements FileSystem {
   }
 
   stat(path: string, followSymlinks: boolean): FsResult<FsStat> {
-    const node = this.#lookup(path, followSymlinks);
+    const node = this.#paths.lookup(path, followSymlinks);
     return typeof node === "number" ? node : this.#statOf(node);
   }
 
   readlink(path: string): FsResult<string> {
-    const node = this.#lookup(path, false);
+    const node = this.#paths.lookup(path, false);
     if (typeof node === "number") return node;
     if (node.kind !== "symlink") return -EINVAL;
     touchAtime(node);
@@ -274,7 +273,7 @@ export class TmpFs implements FileSystem {
 
   access(path: string, mode: number): number {
     if (mode & ~7) return -EINVAL;
-    const node = this.#lookup(path, true);
+    const node = this.#paths.lookup(path, true);
     if (typeof node === "number") return node;
     return mode & X_OK && node.kind !== "dir" && !(node.mode & 0o111) ? -EACCES : 0;
   }
@@ -380,7 +379,7 @@ export class TmpFs implements FileSystem {
   }
 
   link(existing: string, path: string): number {
-    const node = this.#lookup(existing, false);
+    const node = this.#paths.lookup(existing, false);
     if (typeof node === "number") return node;
     if (node.kind === "dir") return -EPERM;
     const p = this.#newName(path, 1);
@@ -394,7 +393,7 @@ export class TmpFs implements FileSystem {
   }
 
   chmod(path: string, mode: number): number {
-    const node = this.#lookup(path, true);
+    const node = this.#paths.lookup(path, true);
     if (typeof node === "number") return node;
     node.mode = (node.mode & S_IFMT) | (mode & 0o7777);
     node.ctimeNs = realtimeNs();
@@ -402,7 +401,7 @@ export class TmpFs implements FileSystem {
   }
 
   chown(path: string, uid: number, gid: number, followSymlinks: boolean): number {
-    const node = this.#lookup(path, followSymlinks);
+    const node = this.#paths.lookup(path, followSymlinks);
     if (typeof node === "number") return node;
     if (uid !== -1) node.uid = uid;
     if (gid !== -1) node.gid = gid;
@@ -415,7 +414,7 @@ export class TmpFs implements FileSystem {
   }
 
   utimens(path: string, atime: FsTime, mtime: FsTime, followSymlinks: boolean): number {
-    const node = this.#lookup(path, followSymlinks);
+    const node = this.#paths.lookup(path, followSymlinks);
     if (typeof node === "number") return node;
     if (atime === "omit" && mtime === "omit") return 0;
     const now = realtimeNs();
@@ -426,7 +425,7 @@ export class TmpFs implements FileSystem {
   }
 
   statfs(path: string): FsResult<FsStatFs> {
-    const node = this.#lookup(path, true);
+    const node = this.#paths.lookup(path, true);
     if (typeof node === "number") return node;
     const available = this.#quotaAvailable?.();
     const bfree = available === undefined ? 0 : Math.floor(available / PAGE_SIZE);
@@ -443,28 +442,20 @@ export class TmpFs implements FileSystem {
   }
 
   setMountPoint(atRoot: boolean, covered: string): number {
-    return this.#view.set(atRoot, covered);
+    return this.#paths.view.set(atRoot, covered);
   }
 
   crossing(): FsResult<FsCrossing> {
-    return this.#view.crossing();
+    return this.#paths.view.crossing();
   }
 
   realpath(path: string): FsResult<string> {
-    const walked = walkTree(this.#tree, path, true, this.#view);
-    if (typeof walked === "number") return walked;
-    return walked.node === null ? -ENOENT : canonicalPath(walked);
+    return this.#paths.realpath(path);
   }
 
-  /** The node an existing path names. */
-  #lookup(path: string, follow: boolean, arg = 0): TmpNode | number {
-    const walked = walkTree(this.#tree, path, follow, this.#view, arg);
-    if (typeof walked === "number") return walked;
-    return walked.node ?? -ENOENT;
-  }
 
   #parentDir(path: string, arg = 0): ParentDir | number {
-    const p = walkToParent(this.#tree, path, this.#view, arg);
+    const p = this.#paths.toParent(path, arg);
     if (typeof p === "number") return p;
     return p.dir.kind === "dir" ? { ...p, dir: p.dir } : -ENOTDIR;
   }
@@ -481,7 +472,7 @@ export class TmpFs implements FileSystem {
   #openUnnamed(path: string, flags: number, mode: number): number {
     const access = flags & O_ACCMODE;
     if (access !== O_WRONLY && access !== O_RDWR) return -EINVAL;
-    const dir = this.#lookup(path, true);
+    const dir = this.#paths.lookup(path, true);
     if (typeof dir === "number") return dir;
     if (dir.kind !== "dir") return -ENOTDIR;
     const node = this.#newNode(S_IFREG | (mode & 0o7777), dir, 0);

@@ -30,6 +30,8 @@ export interface MountInfo {
 export interface Mount extends MountInfo {
   /** Guest path where the file system is attached: canonical, "/" for the root. */
   at: string;
+  /** `at`'s components ([] for the root), kept so routing splits nothing. */
+  names: readonly string[];
   fs: FileSystem;
 }
 
@@ -67,7 +69,8 @@ export class Vfs {
 
   /** Attaches `fs` at `at` (a canonical path whose directory exists, or "/"). */
   mount(at: string, fs: FileSystem, info: MountInfo): void {
-    const m: Mount = { at: normalize(at), fs, ...info };
+    const canonical = normalize(at);
+    const m: Mount = { at: canonical, names: canonical === "/" ? [] : canonical.slice(1).split("/"), fs, ...info };
     const same = this.#mounts.findIndex((x) => x.at === m.at);
     if (same >= 0) this.#mounts.splice(same, 1, m);
     else this.#mounts.push(m);
@@ -88,7 +91,7 @@ export class Vfs {
   /** The mount serving an absolute path, and the path inside it. */
   route(path: string): { mount: Mount; inner: string } {
     for (const m of this.#mounts) {
-      const inner = innerPath(m.at, path);
+      const inner = innerPath(m.names, path);
       if (inner !== null) return { mount: m, inner };
     }
     throw new Error("Cannot route path: no root file system mounted");
@@ -162,42 +165,37 @@ export class Vfs {
 
   /** The mount that `n`'s mount point lies in. */
   #parentMount(n: Mount): Mount | undefined {
-    return this.#mounts.find((m) => m !== n && m.at !== n.at && innerPath(m.at, n.at) !== null);
+    return this.#mounts.find((m) => m !== n && m.at !== n.at && innerPath(m.names, n.at) !== null);
   }
 }
 
-/** `path` inside the mount at `at`, or null if the mount does not hold it. */
-function innerPath(at: string, path: string): string | null {
+/** `path` inside the mount whose point has components `names`, or null if it does not hold it. */
+function innerPath(names: readonly string[], path: string): string | null {
   // Compare whole components, skipping empty and "." ones; ".." ends the prefix.
-  let i = 0;
   const n = path.length;
-  if (at !== "/") {
-    for (const name of at.slice(1).split("/")) {
-      const c = nextComponent(path, i);
-      if (c === null || path.slice(c.start, c.end) !== name) return null;
-      i = c.end;
+  let i = 0;
+  for (const name of names) {
+    for (;;) {
+      while (i < n && path.charCodeAt(i) === SLASH) i++;
+      if (i >= n) return null;
+      let end = path.indexOf("/", i);
+      if (end < 0) end = n;
+      if (end - i === 1 && path.charCodeAt(i) === DOT) {
+        i = end;
+        continue;
+      }
+      if (end - i !== name.length || !path.startsWith(name, i)) return null;
+      i = end;
+      break;
     }
   }
   const rest = path.slice(i);
-  if (rest === "" || i === n) return "/";
+  if (rest === "") return "/";
   return rest.startsWith("/") ? rest : "/" + rest;
 }
 
-/** The next component of `path` at or after `from` that is not "" or ".". */
-function nextComponent(path: string, from: number): { start: number; end: number } | null {
-  let i = from;
-  for (;;) {
-    while (i < path.length && path[i] === "/") i++;
-    if (i >= path.length) return null;
-    let end = path.indexOf("/", i);
-    if (end < 0) end = path.length;
-    if (end - i === 1 && path[i] === ".") {
-      i = end;
-      continue;
-    }
-    return { start: i, end };
-  }
-}
+const SLASH = 0x2f;
+const DOT = 0x2e;
 
 function joinMount(at: string, inner: string): string {
   if (at === "/") return inner;

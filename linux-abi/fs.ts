@@ -1,5 +1,5 @@
-// Linux: include/uapi/linux/fs.h (lseek whence, renameat2 flags) and
-// include/uapi/linux/close_range.h.
+// Linux: include/uapi/linux/fs.h (lseek whence, renameat2 flags), close_range.h,
+// falloc.h, openat2.h, memfd.h and mount.h.
 
 // lseek(2) whence.
 export const SEEK_SET = 0;

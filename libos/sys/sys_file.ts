@@ -288,14 +288,10 @@ function twoPaths(t: Thread, dir1: number, p1: number, dir2: number, p2: number)
   return typeof b === "number" ? b : [a, b];
 }
 
-function sameFs(k: KernelServices, from: string, to: string, op: (fs: FileSystem, a: string, b: string) => number): number {
-  return k.vfs.call2(from, to, op);
-}
-
 /** Rename implements Linux syscall rename(2). */
 export function sysRename(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const p = twoPaths(t, F.AT_FDCWD, a.ptr(0), F.AT_FDCWD, a.ptr(1));
-  return typeof p === "number" ? p : sameFs(k, p[0], p[1], (fs, x, y) => fs.rename(x, y));
+  return typeof p === "number" ? p : k.vfs.call2(p[0], p[1], (fs, x, y) => fs.rename(x, y));
 }
 
 /**
@@ -317,7 +313,7 @@ function renameAt(k: KernelServices, t: Thread, a: SyscallArgs, flags: number): 
   if (flags & RENAME_WHITEOUT || (flags & RENAME_NOREPLACE && flags & RENAME_EXCHANGE)) return -E.EINVAL;
   const p = twoPaths(t, a.int(0), a.ptr(1), a.int(2), a.ptr(3));
   if (typeof p === "number") return p;
-  return sameFs(k, p[0], p[1], (fs, x, y) => {
+  return k.vfs.call2(p[0], p[1], (fs, x, y) => {
     if (flags === 0) return fs.rename(x, y);
     const there = (path: string): number => {
       const st = fs.stat(path, false);
@@ -417,7 +413,7 @@ export const sysSymlinkat = (k: KernelServices, t: Thread, a: SyscallArgs): Sysc
 /** Link implements Linux syscall link(2); linkat below. */
 export function sysLink(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const p = twoPaths(t, F.AT_FDCWD, a.ptr(0), F.AT_FDCWD, a.ptr(1));
-  return typeof p === "number" ? p : sameFs(k, p[0], p[1], (fs, x, y) => fs.link(x, y));
+  return typeof p === "number" ? p : k.vfs.call2(p[0], p[1], (fs, x, y) => fs.link(x, y));
 }
 
 /** Linkat implements Linux syscall linkat(2); AT_SYMLINK_FOLLOW links what a final symlink names. */
@@ -428,7 +424,7 @@ export function sysLinkat(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
   if (typeof p === "number") return p;
   const existing = flags & AT_SYMLINK_FOLLOW ? k.vfs.realpath(p[0]) : p[0];
   if (typeof existing === "number") return existing;
-  return sameFs(k, existing, p[1], (fs, x, y) => fs.link(x, y));
+  return k.vfs.call2(existing, p[1], (fs, x, y) => fs.link(x, y));
 }
 
 /** Chmod implements Linux syscall chmod(2); fchmodat and fchmod below. */
