@@ -135,11 +135,10 @@ function hasArmedTimer(t: Thread): boolean {
   return false;
 }
 
-/** One address space: its engine, the quota charge for it, and how many processes use it. */
+/** One address space: its engine (ENGINE_BYTES of the quota), and how many processes use it. */
 interface Space {
   engine: UnicornX86Engine;
   vspace: FrameVSpace;
-  charge: HostMemory;
   users: number;
 }
 
@@ -259,15 +258,20 @@ export class UserKernel implements Machine {
 
   // ----- Machine: address spaces ------------------------------------------------------
 
-  #newVSpace(): { engine: UnicornX86Engine; vspace: FrameVSpace; charge: HostMemory } | null {
+  /** The engine's own memory is held outside any object: reserved, not retyped into a Frame. */
+  #newVSpace(): { engine: UnicornX86Engine; vspace: FrameVSpace } | null {
+    if (!this.#untyped().reserve(ENGINE_BYTES)) return null;
     const engine = new UnicornX86Engine();
-    const vspace = new FrameVSpace(this.kernel, this.#slots, this.#untypedSlot, engine, this.frames);
-    const charge = vspace.allocate(ENGINE_BYTES);
-    if (!charge) {
-      engine.dispose();
-      return null;
-    }
-    return { engine, vspace, charge };
+    return { engine, vspace: new FrameVSpace(this.kernel, this.#slots, this.#untypedSlot, engine, this.frames) };
+  }
+
+  #disposeVSpace(s: { engine: UnicornX86Engine }): void {
+    s.engine.dispose();
+    this.#untyped().release(ENGINE_BYTES);
+  }
+
+  #untyped(): Untyped {
+    return this.#objectAt(this.#untypedSlot) as Untyped;
   }
 
   newSpace(): GuestMemory | null {
@@ -283,8 +287,7 @@ export class UserKernel implements Machine {
     if (!s) return null;
     const memory = parent.fork(s.vspace);
     if (!memory) {
-      s.vspace.release(s.charge);
-      s.engine.dispose();
+      this.#disposeVSpace(s);
       return null;
     }
     this.#spaces.set(memory, { ...s, users: 0 });
@@ -301,8 +304,7 @@ export class UserKernel implements Machine {
     this.#spaces.delete(m);
     this.#later(() => {
       m.release();
-      s.vspace.release(s.charge);
-      s.engine.dispose();
+      this.#disposeVSpace(s);
     });
   }
 
@@ -414,12 +416,12 @@ export class UserKernel implements Machine {
   }
 
   memoryQuota(): { total: number; free: number } {
-    return { total: this.#opts.memoryQuota, free: (this.#objectAt(this.#untypedSlot) as Untyped).freeBytes };
+    return { total: this.#opts.memoryQuota, free: this.#untyped().freeBytes };
   }
 
   /** How fs-tasks start in this user kernel: the mode, and the quota tmpfs pages are charged to. */
   #mountEnv(): MountEnv {
-    const untyped = this.#objectAt(this.#untypedSlot) as Untyped;
+    const untyped = this.#untyped();
     const quota = {
       charge: (bytes: number) => untyped.reserve(bytes),
       release: (bytes: number) => untyped.release(bytes),
