@@ -153,4 +153,10 @@ export interface FileSystem {
   realpath?(path: string): FsResult<string>;
   /** Optional (nothing to flush without it). fsync(2), or fdatasync(2) when `dataOnly`. */
   fsync?(handle: number, dataOnly: boolean): number;
+  /**
+   * Optional. sendfile(2) of up to `count` bytes from `offset` of an open regular file into
+   * `hostFd`, a descriptor of the same host process (worker threads share it): bytes sent,
+   * 0 at end of file, or -errno. Callers copy through pread instead on any error.
+   */
+  sendToHost?(handle: number, offset: number, count: number, hostFd: number): number;
 }

@@ -30,6 +30,7 @@ import { ConfinedRoot, fdPath, HOST_O_PATH, pin, type Resolved } from "./_confin
 import { MountView } from "./_tree_walk.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { direntType, errnoFromHost, hostOpenFlags, statFromHost } from "./_host.ts";
+import { hostSendfile } from "./_host_sendfile.ts";
 import {
   EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO,
   EOPNOTSUPP, EPERM, EROFS,
@@ -346,6 +347,13 @@ export class HostFs implements FileSystem {
   isatty(handle: number): boolean {
     const h = this.#handles.get(handle);
     return h !== undefined && h.kind === "stream" && tty.isatty(h.fd);
+  }
+
+  sendToHost(handle: number, offset: number, count: number, hostFd: number): number {
+    const h = this.#handles.get(handle);
+    if (h === undefined || h.kind !== "file" || (h.flags & O_ACCMODE) === O_WRONLY) return -EBADF;
+    if (!Number.isSafeInteger(offset) || offset < 0) return -EINVAL;
+    return hostSendfile(hostFd, h.fd, offset, count);
   }
 
   fsync(handle: number, dataOnly: boolean): number {

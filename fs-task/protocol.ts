@@ -457,6 +457,7 @@ export const FS_PROTOCOL: FsProtocol = {
   crossing: { id: 24, args: [], result: orErrno(crossing), mayBlock: false },
   realpath: { id: 25, args: [str], result: orErrno(str), mayBlock: false },
   fsync: { id: 26, args: [int, bool], result: int, mayBlock: false },
+  sendToHost: { id: 27, args: [int, int, int, int], result: int, mayBlock: false },
 };
 
 /**

@@ -38,6 +38,14 @@ export interface FileOps {
   sync?(dataOnly: boolean): number;
   /** Guest path as opened, for /proc/self/fd and strace. */
   readonly path: string;
+  /** The host descriptor writes go straight to, if any: sendfile(2) may splice into it. */
+  readonly hostFd?: number;
+  /**
+   * Optional. Up to `count` bytes from `offset` sent straight into host descriptor `hostFd`
+   * (sendfile(2) without passing through the kernel-task): bytes sent, 0 at end of file, or
+   * -errno, after which the caller copies instead.
+   */
+  sendToHost?(offset: number, count: number, hostFd: number): IoResult;
 }
 
 /** What an ioctl may do to the caller's memory. */

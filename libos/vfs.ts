@@ -13,7 +13,7 @@
 // cover (FileSystem.setMountPoint), so its own walk stops at those edges.
 
 import { CROSS_MOUNT, type FileSystem, type FsDirPage, type FsStat } from "../fs-task/file_system.ts";
-import { EBUSY, EINVAL, ELOOP, ENOTTY, EXDEV } from "../linux-abi/errno.ts";
+import { EBUSY, EINVAL, ELOOP, ENOTTY, EOPNOTSUPP, EXDEV } from "../linux-abi/errno.ts";
 import { POLLIN, POLLOUT } from "../linux-abi/poll.ts";
 import { S_IFBLK, S_IFDIR, S_IFMT, S_IFREG } from "../linux-abi/stat.ts";
 import type { FileOps, IoctlAccess, IoResult } from "./file.ts";
@@ -247,6 +247,10 @@ export class FsFile implements FileOps {
 
   sync(dataOnly: boolean): number {
     return this.fs.fsync?.(this.handle, dataOnly) ?? 0;
+  }
+
+  sendToHost(offset: number, count: number, hostFd: number): number {
+    return this.fs.sendToHost?.(this.handle, offset, count, hostFd) ?? -EOPNOTSUPP;
   }
 
   release(): void {

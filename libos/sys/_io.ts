@@ -31,7 +31,7 @@ export function canWrite(f: OpenFile): boolean {
 }
 
 /** `r` then `fn`, staying synchronous when `r` is a number. */
-export function then(r: IoResult, fn: (n: number) => number): IoResult {
+export function then(r: IoResult, fn: (n: number) => IoResult): IoResult {
   return typeof r === "number" ? fn(r) : r.then(fn);
 }
 

@@ -1,15 +1,15 @@
 // read(2), write(2), their positional and vectored forms, lseek(2), sendfile(2).
 // Linux: fs/read_write.c.
 
-import { EBADF, EFAULT, EINVAL, EIO, EISDIR, ESPIPE } from "../../linux-abi/errno.ts";
+import { EBADF, EFAULT, EINVAL, EIO, EISDIR, EOVERFLOW, ESPIPE } from "../../linux-abi/errno.ts";
 import { O_APPEND } from "../../linux-abi/fcntl.ts";
 import { S_IFDIR, S_IFMT, S_IFREG } from "../../linux-abi/stat.ts";
-import type { OpenFile } from "../file.ts";
+import type { IoResult, OpenFile } from "../file.ts";
 import { PROT_READ, type GuestMemory } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
-import { canRead, canWrite, readStream, readToGuest, writeBytes, writeFromGuest } from "./_io.ts";
+import { canRead, canWrite, readStream, readToGuest, then, writeBytes, writeFromGuest } from "./_io.ts";
 
 const IOV_MAX = 1024;
 const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
@@ -163,24 +163,27 @@ export function sysSendfile(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
   if (offAddr !== 0) {
     const o = mem.u64(offAddr);
     if (o === null) return -EFAULT;
+    // A negative loff_t reads as a u64 beyond 2^53.
+    if (!Number.isSafeInteger(o)) return -EINVAL;
     offset = o;
   }
   const count = Math.min(a.size(3), 0x7ffff000);
-  const buf = new Uint8Array(Math.min(count, 1 << 20));
   const at = offset >= 0 ? offset : inp.offset;
-  const r = inp.ops.read(buf, inp.ops.seekable ? at : -1);
-  const finish = (n: number): number | Promise<number> => {
-    if (n <= 0) return n;
-    const w = writeBytes(k, t, out, buf.subarray(0, n), -1);
-    const done = (m: number): number => {
-      if (m < 0) return m;
-      if (offset >= 0) mem.setU64(offAddr, offset + m);
-      else if (inp.ops.seekable) inp.offset += m;
-      return m;
-    };
-    return typeof w === "number" ? done(w) : w.then(done);
+  const done = (m: number): number => {
+    if (m < 0) return m;
+    if (offset >= 0) mem.setU64(offAddr, offset + m);
+    else if (inp.ops.seekable) inp.offset += m;
+    return m;
   };
-  return typeof r === "number" ? finish(r) : r.then(finish);
+  const copy = (): IoResult => {
+    const buf = new Uint8Array(Math.min(count, 1 << 20));
+    return then(inp.ops.read(buf, inp.ops.seekable ? at : -1), (n) => (n <= 0 ? n : then(writeBytes(k, t, out, buf.subarray(0, n), -1), done)));
+  };
+  // A host file to a host descriptor: the host kernel moves the bytes (Linux's splice).
+  if (out.ops.hostFd !== undefined && inp.ops.sendToHost && inp.ops.seekable && count > 0) {
+    return then(inp.ops.sendToHost(at, count, out.ops.hostFd), (n) => (n >= 0 ? done(n) : copy()));
+  }
+  return copy();
 }
 
 /** Most copy_file_range moves in one call (Linux also returns short counts). */
@@ -204,6 +207,7 @@ export function sysCopyFileRange(_k: KernelServices, t: Thread, a: SyscallArgs):
   const inOff = inAddr === 0 ? inp.offset : mem.u64(inAddr);
   const outOff = outAddr === 0 ? out.offset : mem.u64(outAddr);
   if (inOff === null || outOff === null) return -EFAULT;
+  if (!Number.isSafeInteger(inOff) || !Number.isSafeInteger(outOff)) return -EOVERFLOW;
   const n = Math.min(len, COPY_CHUNK);
   if (si.dev === so.dev && si.ino === so.ino && inOff < outOff + n && outOff < inOff + n) return -EINVAL;
   const buf = new Uint8Array(n);
