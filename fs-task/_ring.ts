@@ -4,7 +4,12 @@
 //
 //   control  Int32 words (Ctl): state, two doorbells, counters, the three queues
 //   error    UTF-8 text of a start-up failure (the worker writes it, the client throws it)
-//   slots    RING_SLOTS of: header (label, status, words used) | 120 message words | byte area
+//   slots    RING_SLOTS of: header (label, status, words used, back end) | 120 message
+//            words | byte area
+//
+// One worker serves every back end of a user kernel: a request names its back end by the
+// index Attach gave it. Attach and Detach are control requests (negative labels, below the
+// protocol's method ids).
 //
 // Queues (each an SPSC ring of slot numbers):
 //   free      client → client: slots the client may fill (sDDF's free queue; here the side
@@ -35,11 +40,8 @@ export const Ctl = {
   Tid: 3,
   /** Requests served. */
   Requests: 4,
-  /** The back end's method mask (protocol.ts methodMask), low and high 32 bits. */
-  MaskLo: 5,
-  MaskHi: 6,
   /** Length of the error text. */
-  ErrorLength: 7,
+  ErrorLength: 5,
   FreeHead: 8,
   FreeTail: 9,
   RequestHead: 10,
@@ -54,7 +56,14 @@ export const Ctl = {
 export const WorkerState = { Starting: 0, Ready: 1, Failed: 2, Dead: 3 } as const;
 
 /** Slot header words. */
-export const Hdr = { Label: 0, Status: 1, Words: 2 } as const;
+export const Hdr = { Label: 0, Status: 1, Words: 2, Backend: 3 } as const;
+
+/**
+ * Control labels. Attach: the byte area holds a back end description (FsTaskOptions as
+ * JSON); the answer's words are [index, mask low, mask high], or status BadRequest with
+ * the error text in the byte area. Detach: drops back end Hdr.Backend.
+ */
+export const Control = { Attach: -1, Detach: -2 } as const;
 
 const CONTROL_BYTES = 1024;
 export const ERROR_AT = CONTROL_BYTES;

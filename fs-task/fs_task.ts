@@ -3,8 +3,9 @@
 //   inproc   the back end object itself (direct calls, one heap)
 //   ipc      the back end behind a passive server TCB on a microkernel endpoint of the
 //            caller's kernel (ipc_server.ts); the caller gets a proxy (ipc_client.ts)
-//   worker   the back end in a worker_threads Worker, built there from its description;
-//            the caller gets a proxy over the shared ring (worker_client.ts)
+//   worker   the back end in a worker_threads Worker, built there from its description
+//            (one worker can hold several back ends); the caller gets a proxy over the
+//            shared ring (worker_client.ts)
 //
 // Every mode gives the same results; the proxies add stop() and stats().
 
@@ -14,12 +15,13 @@ import type { FrameDirectory } from "./frame_directory.ts";
 import { IpcTransport, createFsProxy, type FsTaskClient, type FsTransport } from "./ipc_client.ts";
 import { FsIpcServer } from "./ipc_server.ts";
 import type { IpcHost } from "./_ipc_host.ts";
-import { WorkerTransport, type WorkerClientOptions } from "./worker_client.ts";
+import { WorkerTransport, type FsWorker, type WorkerClientOptions } from "./worker_client.ts";
 
 export type FsTaskLaunch =
   | { mode: "inproc" }
   | ({ mode: "ipc"; frames?: FrameDirectory; bounceBytes?: number } & IpcHost)
-  | ({ mode: "worker" } & WorkerClientOptions);
+  /** `host`: the worker to attach to (a user kernel's one); without it each mount starts its own. */
+  | ({ mode: "worker"; host?: FsWorker } & WorkerClientOptions);
 
 /** A back end description, or (inproc and ipc) a function that builds the back end. */
 export type FsBackendSource = FsTaskOptions | (() => FileSystem);

@@ -13,6 +13,7 @@ export type { HostFsOptions } from "./hostfs.ts";
 /** The fs-task for a mount in a chosen mode (inproc, ipc, worker), and its IPC module. */
 export { createFsTask, stopFsTask } from "./fs_task.ts";
 export type { FsBackendSource, FsTaskLaunch } from "./fs_task.ts";
+export { FsWorker } from "./worker_client.ts";
 export { buildBackend, loadBackend } from "./backend.ts";
 export type { FsTaskOptions } from "./backend.ts";
 export { FrameDirectory } from "./frame_directory.ts";

@@ -1,5 +1,7 @@
-// The fs-task worker's entry point: builds the back end from its description, then serves
-// the ring (_ring.ts) until the thread is terminated.
+// The fs-task worker's entry point: serves the ring (_ring.ts) until the thread is
+// terminated. It starts with no back end; each Attach request builds one from its
+// description (one worker holds every back end of a user kernel, so mounting /, /tmp,
+// /dev and a volume starts one thread, not four).
 //
 // Serving loop: take every queued request, dispatch it (FsDispatcher, as the ipc server
 // does), answer into the same slot and ring the client's doorbell. When the queue is
@@ -23,13 +25,12 @@ import { parentPort, workerData } from "node:worker_threads";
 import { loadBackend, type FsTaskOptions } from "./backend.ts";
 import { FsDispatcher } from "./ipc_server.ts";
 import { ReplyStatus, WireReader, WireWriter, type DataDirection } from "./protocol.ts";
-import { Ctl, ERROR_AT, ERROR_BYTES, Hdr, WorkerState, controlView, ring, ringQueues, slotViews, Waiter, type RingSlot } from "./_ring.ts";
+import { Control, Ctl, Hdr, WorkerState, controlView, ring, ringQueues, slotViews, Waiter, type RingSlot } from "./_ring.ts";
 import { nativeView, osThreadId } from "./_native_view.ts";
 
 /** What the client hands the worker. */
 export interface FsWorkerData {
   sab: SharedArrayBuffer;
-  backend: FsTaskOptions;
   /** µs to poll the request queue before sleeping. */
   spinMicros: number;
 }
@@ -48,7 +49,8 @@ const slots = slotViews(data.sab);
 const reader = new WireReader();
 const writer = new WireWriter();
 const waiter = new Waiter(data.spinMicros);
-let dispatcher: FsDispatcher;
+/** Back ends by index; a detached one leaves a null (indices are never reused). */
+const dispatchers: (FsDispatcher | null)[] = [];
 let pending = 0;
 
 function resolveRegion(ref: number, extent: number, offset: number, length: number, _dir: DataDirection): Uint8Array | null {
@@ -66,22 +68,63 @@ function answer(slot: number, status: number, words: number): void {
 
 function handle(slot: number): void {
   const s: RingSlot = slots[slot]!;
+  const label = s.header[Hdr.Label]!;
+  if (label === Control.Attach) return attach(slot);
+  const dispatcher = dispatchers[s.header[Hdr.Backend]!] ?? null;
+  if (label === Control.Detach || dispatcher === null) {
+    if (dispatcher !== null) dispatchers[s.header[Hdr.Backend]!] = null;
+    return answer(slot, label === Control.Detach ? ReplyStatus.Ok : ReplyStatus.BadRequest, 0);
+  }
   const r = reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view, resolveRegion);
   const w = writer.reset(s.words, s.bytes, s.view);
-  const out = dispatcher.dispatch(s.header[Hdr.Label]!, r, w);
+  const out = dispatcher.dispatch(label, r, w);
   Atomics.add(ctl, Ctl.Requests, 1);
   if (typeof out === "number") {
     answer(slot, out, w.nWords);
     return;
   }
+  later(slot, out.result, (value, late) => {
+    dispatcher.encode(out.entry.spec, value, late);
+    return ReplyStatus.Ok;
+  });
+}
+
+/** Answers Pending now and `encode`s the settled value into the slot later. */
+function later<T>(slot: number, result: Promise<T>, encode: (value: T, w: WireWriter) => number): void {
+  const s = slots[slot]!;
   pending++;
   answer(slot, ReplyStatus.Pending, 0);
-  void out.result.then((value) => {
+  void result.then((value) => {
     const late = new WireWriter().reset(s.words, s.bytes, s.view);
-    dispatcher.encode(out.entry.spec, value, late);
+    const status = encode(value, late);
     pending--;
-    answer(slot, ReplyStatus.Ok, late.nWords);
+    answer(slot, status, late.nWords);
     parentPort?.postMessage(slot);
+  });
+}
+
+/** Builds a back end from the description (JSON, one string) in the request. */
+function attach(slot: number): void {
+  const s = slots[slot]!;
+  const built = (async (): Promise<FsDispatcher | Error> => {
+    try {
+      const text = reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view).str();
+      return new FsDispatcher(await loadBackend(JSON.parse(text) as FsTaskOptions));
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  })();
+  later(slot, built, (d, w) => {
+    if (d instanceof Error) {
+      w.str(`${d.name}: ${d.message}`);
+      return ReplyStatus.BadRequest;
+    }
+    const mask = d.mask;
+    w.word(dispatchers.length);
+    w.word(mask % 2 ** 32);
+    w.word(Math.floor(mask / 2 ** 32));
+    dispatchers.push(d);
+    return ReplyStatus.Ok;
   });
 }
 
@@ -104,26 +147,8 @@ function serve(): void {
   }
 }
 
-function fail(err: unknown): void {
-  const text = new TextEncoder().encode(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
-  const n = Math.min(text.length, ERROR_BYTES);
-  new Uint8Array(data.sab, ERROR_AT, ERROR_BYTES).set(text.subarray(0, n));
-  Atomics.store(ctl, Ctl.ErrorLength, n);
-  Atomics.store(ctl, Ctl.State, WorkerState.Failed);
-  ring(ctl, Ctl.ClientBell);
-}
-
-async function main(): Promise<void> {
+function main(): void {
   Atomics.store(ctl, Ctl.Tid, osThreadId());
-  try {
-    dispatcher = new FsDispatcher(await loadBackend(data.backend));
-  } catch (err) {
-    fail(err);
-    return;
-  }
-  const mask = dispatcher.mask;
-  Atomics.store(ctl, Ctl.MaskLo, mask % 2 ** 32);
-  Atomics.store(ctl, Ctl.MaskHi, Math.floor(mask / 2 ** 32));
   process.on("exit", () => {
     Atomics.store(ctl, Ctl.State, WorkerState.Dead);
     ring(ctl, Ctl.ClientBell);
@@ -135,4 +160,4 @@ async function main(): Promise<void> {
   serve();
 }
 
-await main();
+main();

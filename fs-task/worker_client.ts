@@ -1,5 +1,9 @@
 // Worker mode, the kernel-task's side: the fs-task runs in a worker_threads Worker (its
-// own isolate and heap) and calls cross the shared ring (_ring.ts). The FileSystem API
+// own isolate and heap) and calls cross the shared ring (_ring.ts).
+//
+//   FsWorker         the thread and its ring; back ends are attached to it by description
+//                    (a user kernel starts one and attaches every mount's back end)
+//   WorkerTransport  one attached back end: the FsTransport a proxy calls through The FileSystem API
 // stays synchronous: the caller's thread waits for the answer with Atomics.wait (allowed
 // on Node's main thread), after a short spin that catches fast answers without a futex
 // round trip (its budget adapts to how busy the host is: _ring.ts Waiter).
@@ -39,7 +43,7 @@ import {
   ReplyStatus, WireError, WireReader, WireWriter, encodeArgs, errnoOf, type MethodEntry,
 } from "./protocol.ts";
 import {
-  Ctl, ERROR_AT, Hdr, RING_BYTES, RING_SLOTS, WorkerState, controlView, ring, ringQueues, slotViews, Waiter,
+  Control, Ctl, ERROR_AT, Hdr, RING_BYTES, RING_SLOTS, WorkerState, controlView, ring, ringQueues, slotViews, Waiter,
   type RingQueues, type RingSlot,
 } from "./_ring.ts";
 import { workerBoot } from "./_worker_boot.ts";
@@ -77,12 +81,10 @@ interface Pending {
   resolve: (value: unknown) => void;
 }
 
-export class WorkerTransport implements FsTransport {
-  readonly mode = "worker";
+/** One fs-task worker thread and its ring, serving any number of back ends. */
+export class FsWorker {
   /** The fs-task's thread (for supervision; terminating it makes every call -EIO). */
   readonly worker: Worker;
-  /** Bit mask of the back end's methods. */
-  readonly mask: number;
   readonly #ctl: Int32Array;
   readonly #queues: RingQueues;
   readonly #slots: RingSlot[];
@@ -101,8 +103,8 @@ export class WorkerTransport implements FsTransport {
   #exited = false;
   #bounced = 0;
 
-  /** Starts the worker and waits until its back end is built. Throws what building threw. */
-  constructor(backend: FsTaskOptions, options: WorkerClientOptions = {}) {
+  /** Starts the worker and waits until it is ready to serve. */
+  constructor(options: WorkerClientOptions = {}) {
     this.#frames = options.frames ?? null;
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#spinMicros = options.spinMicros ?? 100;
@@ -114,7 +116,7 @@ export class WorkerTransport implements FsTransport {
     this.#slots = slotViews(sab);
     for (let i = 0; i < RING_SLOTS; i++) this.#queues.free.push(i);
     const { url, boot } = workerBoot();
-    const workerData: FsWorkerData & { boot: unknown } = { sab, backend, spinMicros: this.#spinMicros, boot };
+    const workerData: FsWorkerData & { boot: unknown } = { sab, spinMicros: this.#spinMicros, boot };
     this.worker = new Worker(url, { workerData });
     this.worker.on("error", () => {}); // reported through the ring or the exit below
     this.worker.on("exit", () => {
@@ -124,10 +126,57 @@ export class WorkerTransport implements FsTransport {
     });
     this.worker.on("message", () => this.#drain(-1));
     this.worker.unref();
-    this.mask = this.#start(sab, options.startTimeoutMs ?? 30_000);
+    this.#start(sab, options.startTimeoutMs ?? 30_000);
   }
 
-  invoke(entry: MethodEntry, args: readonly unknown[]): unknown {
+  /**
+   * Builds a back end in the worker: its index and method mask. Throws what building threw
+   * (TypeError for a bad description), or Error when the worker is gone.
+   */
+  attach(backend: FsTaskOptions): { index: number; mask: number } {
+    const slot = this.#control(Control.Attach, -1, (w) => w.str(JSON.stringify(backend)));
+    const s = this.#slots[slot]!;
+    const r = this.#reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view);
+    const status = s.header[Hdr.Status];
+    if (status !== ReplyStatus.Ok) {
+      const text = status === ReplyStatus.BadRequest ? r.str() : "no answer";
+      this.#queues.free.push(slot);
+      if (text.startsWith("TypeError: ")) throw new TypeError(text.slice(11));
+      throw new Error(`Cannot start the fs-task back end: ${text}`);
+    }
+    const index = r.word();
+    const mask = r.word() + r.word() * 2 ** 32;
+    this.#queues.free.push(slot);
+    return { index, mask };
+  }
+
+  /** Drops back end `index`; its later calls fail with -EIO. */
+  detach(index: number): void {
+    if (this.#dead) return;
+    this.#queues.free.push(this.#control(Control.Detach, index, () => {}));
+  }
+
+  /** Sends a control request and waits through Pending for the final answer (its slot). */
+  #control(label: number, index: number, put: (w: WireWriter) => void): number {
+    const slot = this.#dead ? -1 : this.#queues.free.pop();
+    if (slot < 0) throw new Error(this.#dead ? "Cannot reach the fs-task worker: it is gone" : "Cannot reach the fs-task worker: every slot is taken");
+    const s = this.#slots[slot]!;
+    const w = this.#writer.reset(s.words, s.bytes, s.view);
+    put(w);
+    s.header[Hdr.Label] = label;
+    s.header[Hdr.Words] = w.nWords;
+    s.header[Hdr.Backend] = index;
+    s.header[Hdr.Status] = ReplyStatus.Pending;
+    this.#queues.request.push(slot);
+    ring(this.#ctl, Ctl.ServerBell);
+    while (s.header[Hdr.Status] === ReplyStatus.Pending) {
+      if (!this.#waitFor(slot)) throw new Error("Cannot reach the fs-task worker: it is gone");
+    }
+    return slot;
+  }
+
+  /** Runs `entry` on back end `index` (WorkerTransport.invoke). */
+  call(index: number, entry: MethodEntry, args: readonly unknown[]): unknown {
     const spec = entry.spec;
     if (this.#dead) return spec.result.error(EIO);
     const slot = this.#queues.free.pop();
@@ -157,6 +206,7 @@ export class WorkerTransport implements FsTransport {
     }
     s.header[Hdr.Label] = spec.id;
     s.header[Hdr.Words] = w.nWords;
+    s.header[Hdr.Backend] = index;
     this.#queues.request.push(slot);
     ring(this.#ctl, Ctl.ServerBell);
     if (!this.#waitFor(slot)) return spec.result.error(EIO);
@@ -190,8 +240,8 @@ export class WorkerTransport implements FsTransport {
     clearTimeout(timer);
   }
 
-  /** Waits for the worker to be ready; its method mask, or throws why it is not. */
-  #start(sab: SharedArrayBuffer, timeoutMs: number): number {
+  /** Waits for the worker to be ready, or throws why it is not. */
+  #start(sab: SharedArrayBuffer, timeoutMs: number): void {
     const deadline = Date.now() + timeoutMs;
     let state: number;
     while ((state = Atomics.load(this.#ctl, Ctl.State)) === WorkerState.Starting) {
@@ -214,7 +264,6 @@ export class WorkerTransport implements FsTransport {
     const start = threadStart(tid);
     // No /proc (or no gettid): liveness rests on the exit mark, the event and the timeout.
     if (start !== null) [this.#tid, this.#tidStart] = [tid, start];
-    return Atomics.load(this.#ctl, Ctl.MaskHi) * 2 ** 32 + (Atomics.load(this.#ctl, Ctl.MaskLo) >>> 0);
   }
 
   /** Waits until `target` is answered: true, or false once the worker is found dead. */
@@ -314,6 +363,49 @@ export class WorkerTransport implements FsTransport {
       if (b !== null && b !== undefined) freeNative(b);
       this.#bounces[i] = null;
     }
+  }
+}
+
+/** One back end in an FsWorker: its own worker unless `options.host` names a shared one. */
+export class WorkerTransport implements FsTransport {
+  readonly mode = "worker";
+  /** Bit mask of the back end's methods. */
+  readonly mask: number;
+  readonly host: FsWorker;
+  readonly #index: number;
+  readonly #ownsHost: boolean;
+  #detached = false;
+
+  /** Throws what building the back end threw. */
+  constructor(backend: FsTaskOptions, options: WorkerClientOptions & { host?: FsWorker } = {}) {
+    this.#ownsHost = options.host === undefined;
+    this.host = options.host ?? new FsWorker(options);
+    try {
+      ({ index: this.#index, mask: this.mask } = this.host.attach(backend));
+    } catch (err) {
+      if (this.#ownsHost) void this.host.stop();
+      throw err;
+    }
+  }
+
+  get worker(): Worker {
+    return this.host.worker;
+  }
+
+  invoke(entry: MethodEntry, args: readonly unknown[]): unknown {
+    return this.#detached ? entry.spec.result.error(EIO) : this.host.call(this.#index, entry, args);
+  }
+
+  stats(): FsTaskStats {
+    return this.host.stats();
+  }
+
+  /** Detaches the back end; stops the worker too when it is this transport's own. */
+  async stop(): Promise<void> {
+    if (this.#detached) return;
+    this.#detached = true;
+    if (this.#ownsHost) await this.host.stop();
+    else this.host.detach(this.#index);
   }
 }
 

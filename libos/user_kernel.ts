@@ -17,7 +17,7 @@
 // This file is the kernel-task's Machine: everything it needs from the CPU side.
 
 import { hostname } from "node:os";
-import { FrameDirectory, TmpFs, stopFsTask, type FileSystem } from "../fs-task/mod.ts";
+import { FrameDirectory, FsWorker, TmpFs, stopFsTask, type FileSystem, type FsTaskLaunch } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
 import { EIO } from "../linux-abi/errno.ts";
 import { FaultLabel, Kernel, KernelError, Rights, RootSlot, getWord, setWord, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
@@ -161,6 +161,8 @@ export class UserKernel implements Machine {
   readonly vfs = new Vfs();
   /** Guest frames by host memory, so fs-task reads and writes grant them (ipc, worker). */
   readonly frames = new FrameDirectory();
+  /** Worker mode: the thread every mount's back end runs in, started with the first mount. */
+  #fsWorker: FsWorker | null = null;
   readonly anonFiles: FileSystem;
   #fileSystems: FileSystem[] = [];
   readonly kernelTask: KernelTask;
@@ -428,9 +430,11 @@ export class UserKernel implements Machine {
       available: () => untyped.freeBytes,
     };
     const mode = this.#opts.fsMode;
-    const launch = mode === "ipc"
+    const launch: FsTaskLaunch = mode === "ipc"
       ? { mode, kernel: this.kernel, slots: this.#slots, untypedCptr: this.#untypedSlot, frames: this.frames }
-      : { mode };
+      : mode === "worker"
+        ? { mode, host: (this.#fsWorker ??= new FsWorker({ frames: this.frames })), frames: this.frames }
+        : { mode };
     return { mode, launch, quota, tmpfsBytes: Math.floor(this.#opts.memoryQuota / 2), proc: () => this.kernelTask.procfs };
   }
 
@@ -443,6 +447,8 @@ export class UserKernel implements Machine {
   /** Stops the fs-tasks (worker threads, IPC servers). */
   async shutdown(): Promise<void> {
     await Promise.all(this.#fileSystems.splice(0).map(stopFsTask));
+    await this.#fsWorker?.stop();
+    this.#fsWorker = null;
   }
 
   initExited(p: Process): void {

@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FrameDirectory } from "../../../fs-task/frame_directory.ts";
 import { createFsProxy, type FsTaskClient } from "../../../fs-task/ipc_client.ts";
-import { WorkerTransport, type WorkerClientOptions } from "../../../fs-task/worker_client.ts";
+import { FsWorker, WorkerTransport, type WorkerClientOptions } from "../../../fs-task/worker_client.ts";
 import type { FsTaskOptions } from "../../../fs-task/backend.ts";
 import { EAGAIN, EIO } from "../../../fs-task/_errno.ts";
 import { O_CREAT, O_RDONLY, O_RDWR } from "../../../fs-task/_flags.ts";
@@ -148,6 +148,29 @@ describe("WorkerTransport failures", () => {
 
   it("a back end that cannot be built throws in the caller, with the worker's reason", () => {
     expect(() => start({ type: "hostfs", root: path.join(root, "missing") })).toThrow(TypeError);
-    expect(() => start({ type: "module", url: new URL("./_no_such_module.ts", import.meta.url).href })).toThrow(/Cannot start the fs-task worker/);
+    expect(() => start({ type: "module", url: new URL("./_no_such_module.ts", import.meta.url).href })).toThrow(/Cannot start the fs-task back end: .*_no_such_module/);
+  });
+});
+
+describe("FsWorker with several back ends", () => {
+  it("serves each attached back end by its index in one thread; a detached one is -EIO", async () => {
+    const host = new FsWorker({ frames: new FrameDirectory() });
+    try {
+      const fs1 = new WorkerTransport({ type: "hostfs", root }, { host });
+      const fs2 = new WorkerTransport({ type: "tmpfs", sizeBytes: MiB }, { host });
+      expect(fs2.worker).toBe(fs1.worker);
+      const [a, b] = [createFsProxy(fs1, fs1.mask), createFsProxy(fs2, fs2.mask)];
+      expect(b.mkdir("/only-in-tmpfs", 0o755)).toBe(0);
+      expect(a.stat("/big", true)).toMatchObject({ size: 4 * MiB });
+      expect(a.stat("/only-in-tmpfs", true)).toBe(-2);
+      expect(b.stat("/big", true)).toBe(-2);
+      // A failed attach leaves the worker serving the others.
+      expect(() => new WorkerTransport({ type: "hostfs", root: path.join(root, "missing") }, { host })).toThrow(TypeError);
+      await fs2.stop();
+      expect(b.stat("/only-in-tmpfs", true)).toBe(-EIO);
+      expect(a.stat("/big", true)).toMatchObject({ size: 4 * MiB });
+    } finally {
+      await host.stop();
+    }
   });
 });
