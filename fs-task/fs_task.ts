@@ -2,7 +2,8 @@
 //
 //   inproc   the back end object itself (direct calls, one heap)
 //   ipc      the back end behind a passive server TCB on a microkernel endpoint of the
-//            caller's kernel (ipc_server.ts); the caller gets a proxy (ipc_client.ts)
+//            caller's kernel (ipc_server.ts; one server can hold several back ends); the
+//            caller gets a proxy (ipc_client.ts)
 //   worker   the back end in a worker_threads Worker, built there from its description
 //            (one worker can hold several back ends); the caller gets a proxy over the
 //            shared ring (worker_client.ts)
@@ -19,7 +20,8 @@ import { WorkerTransport, type FsWorker, type WorkerClientOptions } from "./work
 
 export type FsTaskLaunch =
   | { mode: "inproc" }
-  | ({ mode: "ipc"; frames?: FrameDirectory; bounceBytes?: number } & IpcHost)
+  /** `server`: the server to attach to (a user kernel's one); without it each mount starts its own. */
+  | ({ mode: "ipc"; server?: FsIpcServer; frames?: FrameDirectory; bounceBytes?: number } & IpcHost)
   /** `host`: the worker to attach to (a user kernel's one); without it each mount starts its own. */
   | ({ mode: "worker"; host?: FsWorker } & WorkerClientOptions);
 
@@ -39,12 +41,15 @@ export function createFsTask(backend: FsBackendSource, launch: FsTaskLaunch = { 
     case "inproc":
       return build();
     case "ipc": {
-      const server = new FsIpcServer(build(), launch);
+      const owned = launch.server === undefined;
+      const server = launch.server ?? new FsIpcServer(launch);
+      const index = server.attach(build());
       let transport: IpcTransport;
       try {
-        transport = new IpcTransport({ ...launch, endpointCptr: server.mintClientCap(), requests: () => server.requests });
+        transport = new IpcTransport({ ...launch, endpointCptr: server.mintClientCap(index), requests: () => server.requests });
       } catch (err) {
-        server.stop();
+        if (owned) server.stop();
+        else server.detach(index);
         throw err;
       }
       const both: FsTransport = {
@@ -53,7 +58,8 @@ export function createFsTask(backend: FsBackendSource, launch: FsTaskLaunch = { 
         stats: () => transport.stats(),
         async stop() {
           await transport.stop();
-          server.stop();
+          if (owned) server.stop();
+          else server.detach(index);
         },
       };
       return createFsProxy(both, transport.mask);

@@ -4,13 +4,15 @@
 //                  call → the result in a WireWriter, or a Promise for a blocking call.
 //                  Driven by FS_PROTOCOL; no per-method code. Used by both the ipc server
 //                  below and the worker (worker.ts).
-//   FsIpcServer    the fs-task as a passive server TCB on a microkernel endpoint.
+//   FsIpcServer    the fs-task as a passive server TCB on a microkernel endpoint. One
+//                  server holds every back end of a user kernel (attach()); a client
+//                  capability's badge names the back end it reaches.
 //
 // FsIpcServer's objects, retyped from the host's Untyped:
 //
 //   host CNode:  endpoint (all rights, kept by the launcher), the server TCB, the server's
 //                CNode; one badged endpoint capability per client (Write|Grant|GrantReply,
-//                badge = client id), minted by mintClientCap().
+//                badge = client id, bound to one back end), minted by mintClientCap().
 //   server CNode (the server TCB's CSpace, 256 slots):
 //     1  the endpoint, Read only (what the server receives on)
 //     2  the server CNode itself (names the receive slot)
@@ -108,8 +110,13 @@ interface ClientState {
   slot: number;
 }
 
+/** A minted client capability: the back end its badge reaches, and its host slot. */
+interface Badge {
+  backend: number;
+  cap: number;
+}
+
 export class FsIpcServer {
-  readonly dispatcher: FsDispatcher;
   /** The endpoint capability (all rights) in the host CNode. */
   readonly endpointCptr: number;
   readonly #host: HostCSpace;
@@ -119,15 +126,16 @@ export class FsIpcServer {
   readonly #cnodeSlot: number;
   readonly #clients = new Map<number, ClientState>();
   readonly #freeHeld: number[] = [];
-  readonly #clientCaps: number[] = [];
+  /** Back ends by index; a detached one leaves a null. */
+  readonly #dispatchers: (FsDispatcher | null)[] = [];
+  readonly #badges = new Map<number, Badge>();
   readonly #reader = new WireReader();
   readonly #writer = new WireWriter();
   #nextBadge = 1;
   #stopped = false;
 
   /** Creates the server's objects from `host` and starts serving. Throws RangeError without memory. */
-  constructor(backend: FileSystem, host: IpcHost) {
-    this.dispatcher = new FsDispatcher(backend);
+  constructor(host: IpcHost) {
     const h = (this.#host = new HostCSpace(host));
     const k = h.kernel;
     const ep = h.retype<Endpoint>("Endpoint", 0);
@@ -149,22 +157,46 @@ export class FsIpcServer {
     if (served.error !== KernelError.Ok) throw new Error(`Cannot start the fs-task: microkernel error ${served.error}`);
   }
 
+  /** Requests served, over every back end. */
   get requests(): number {
-    return this.dispatcher.requests;
+    let n = 0;
+    for (const d of this.#dispatchers) n += d?.requests ?? 0;
+    return n;
   }
 
-  /** A new client's capability: the endpoint badged with a fresh id, Write|Grant|GrantReply. */
-  mintClientCap(): number {
-    const slot = this.#host.mint(this.endpointCptr, Rights.Write | Rights.Grant | Rights.GrantReply, this.#nextBadge++);
-    this.#clientCaps.push(slot);
-    return slot;
+  /** Serves `backend` too: its index, for mintClientCap(). */
+  attach(backend: FileSystem): number {
+    this.#dispatchers.push(new FsDispatcher(backend));
+    return this.#dispatchers.length - 1;
+  }
+
+  /** Stops serving back end `index`: its clients' capabilities are deleted. */
+  detach(index: number): void {
+    this.#dispatchers[index] = null;
+    for (const [badge, b] of this.#badges) {
+      if (b.backend !== index) continue;
+      this.#disconnect(badge);
+      this.#host.free(b.cap);
+      this.#badges.delete(badge);
+    }
+  }
+
+  /**
+   * A new client's capability for back end `index`: the endpoint badged with a fresh id,
+   * Write|Grant|GrantReply.
+   */
+  mintClientCap(index: number): number {
+    const badge = this.#nextBadge++;
+    const cap = this.#host.mint(this.endpointCptr, Rights.Write | Rights.Grant | Rights.GrantReply, badge);
+    this.#badges.set(badge, { backend: index, cap });
+    return cap;
   }
 
   /** Stops serving and destroys the server's objects; pending calls are never answered. */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    for (const slot of this.#clientCaps) this.#host.free(slot);
+    for (const b of this.#badges.values()) this.#host.free(b.cap);
     this.#host.free(this.#tcbSlot);
     this.#host.free(this.#cnodeSlot);
     this.#host.free(this.endpointCptr);
@@ -180,13 +212,14 @@ export class FsIpcServer {
         return;
       }
       const client = this.#clients.get(badge);
-      if (client === undefined || reply === null) {
+      const dispatcher = this.#dispatcherOf(badge);
+      if (client === undefined || dispatcher === null || reply === null) {
         this.#answer(reply, ReplyStatus.BadRequest, 0);
         return;
       }
       const r = this.#reader.reset(server.buffer, info.length, client.bytes, client.view, granted ? this.#resolveGrant : null);
       const w = this.#writer.reset(server.buffer, client.bytes, client.view);
-      const out = this.dispatcher.dispatch(info.label, r, w);
+      const out = dispatcher.dispatch(info.label, r, w);
       if (typeof out === "number") {
         this.#answer(reply, out, w.nWords);
         return;
@@ -196,7 +229,7 @@ export class FsIpcServer {
         if (held >= 0) this.#release(held);
         if (this.#stopped) return;
         const late = this.#writer.reset(this.#tcb.buffer, client.bytes, client.view);
-        this.dispatcher.encode(out.entry.spec, value, late);
+        dispatcher.encode(out.entry.spec, value, late);
         this.#host.kernel.replyWith(reply, ReplyStatus.Ok, late.nWords);
       });
     } catch {
@@ -217,14 +250,27 @@ export class FsIpcServer {
     return bytes.subarray(offset, offset + length);
   };
 
+  #dispatcherOf(badge: number): FsDispatcher | null {
+    const b = this.#badges.get(badge);
+    return b === undefined ? null : this.#dispatchers[b.backend] ?? null;
+  }
+
+  #disconnect(badge: number): void {
+    const old = this.#clients.get(badge);
+    if (old === undefined) return;
+    this.#release(old.slot);
+    this.#clients.delete(badge);
+  }
+
   /** CONNECT: keeps the client's byte-area frame and answers with the method mask. */
   #connect(server: Tcb, badge: number, reply: Reply | null, granted: boolean): void {
-    const old = this.#clients.get(badge);
-    if (old !== undefined) {
-      this.#release(old.slot);
-      this.#clients.delete(badge);
-    }
+    this.#disconnect(badge);
+    const dispatcher = this.#dispatcherOf(badge);
     const cap = granted ? this.#cnode.capAt(RECEIVE) : null;
+    if (dispatcher === null) {
+      this.#answer(reply, ReplyStatus.BadRequest, 0);
+      return;
+    }
     if (cap === null || cap.object.kind !== "Frame" || !hasRights(cap.rights, Rights.Read | Rights.Write)) {
       // No frame: a disconnect (or a bad connect).
       this.#answer(reply, granted ? ReplyStatus.BadRequest : ReplyStatus.Ok, 0);
@@ -234,7 +280,7 @@ export class FsIpcServer {
     const slot = this.#hold(RECEIVE);
     this.#clients.set(badge, { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), slot });
     const w = this.#writer.reset(server.buffer, bytes, this.#clients.get(badge)!.view);
-    w.word(this.dispatcher.mask);
+    w.word(dispatcher.mask);
     this.#answer(reply, ReplyStatus.Ok, w.nWords);
   }
 

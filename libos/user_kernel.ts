@@ -17,7 +17,7 @@
 // This file is the kernel-task's Machine: everything it needs from the CPU side.
 
 import { hostname } from "node:os";
-import { FrameDirectory, FsWorker, TmpFs, stopFsTask, type FileSystem, type FsTaskLaunch } from "../fs-task/mod.ts";
+import { FrameDirectory, FsIpcServer, FsWorker, TmpFs, stopFsTask, type FileSystem, type FsTaskLaunch } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
 import { EIO } from "../linux-abi/errno.ts";
 import { FaultLabel, Kernel, KernelError, Rights, RootSlot, getWord, setWord, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
@@ -161,7 +161,8 @@ export class UserKernel implements Machine {
   readonly vfs = new Vfs();
   /** Guest frames by host memory, so fs-task reads and writes grant them (ipc, worker). */
   readonly frames = new FrameDirectory();
-  /** Worker mode: the thread every mount's back end runs in, started with the first mount. */
+  /** The fs-task every mount's back end runs in, started with the first mount: ipc mode's server, worker mode's thread. */
+  #fsIpcServer: FsIpcServer | null = null;
   #fsWorker: FsWorker | null = null;
   readonly anonFiles: FileSystem;
   #fileSystems: FileSystem[] = [];
@@ -431,7 +432,7 @@ export class UserKernel implements Machine {
     };
     const mode = this.#opts.fsMode;
     const launch: FsTaskLaunch = mode === "ipc"
-      ? { mode, kernel: this.kernel, slots: this.#slots, untypedCptr: this.#untypedSlot, frames: this.frames }
+      ? { mode, kernel: this.kernel, slots: this.#slots, untypedCptr: this.#untypedSlot, frames: this.frames, server: this.#fsServer() }
       : mode === "worker"
         ? { mode, host: (this.#fsWorker ??= new FsWorker({ frames: this.frames })), frames: this.frames }
         : { mode };
@@ -449,6 +450,12 @@ export class UserKernel implements Machine {
     await Promise.all(this.#fileSystems.splice(0).map(stopFsTask));
     await this.#fsWorker?.stop();
     this.#fsWorker = null;
+    this.#fsIpcServer?.stop();
+    this.#fsIpcServer = null;
+  }
+
+  #fsServer(): FsIpcServer {
+    return (this.#fsIpcServer ??= new FsIpcServer({ kernel: this.kernel, slots: this.#slots, untypedCptr: this.#untypedSlot }));
   }
 
   initExited(p: Process): void {

@@ -10,6 +10,8 @@ import { FrameDirectory } from "../../../fs-task/frame_directory.ts";
 import { IpcTransport, createFsProxy, type FsTaskClient } from "../../../fs-task/ipc_client.ts";
 import { FsIpcServer } from "../../../fs-task/ipc_server.ts";
 import { HostFs } from "../../../fs-task/hostfs.ts";
+import { TmpFs } from "../../../fs-task/tmpfs.ts";
+import { byteBudget } from "../../../fs-task/backend.ts";
 import { HostCSpace } from "../../../fs-task/_ipc_host.ts";
 import { ReplyStatus } from "../../../fs-task/protocol.ts";
 import type { FileSystem } from "../../../fs-task/file_system.ts";
@@ -29,9 +31,9 @@ interface Setup {
 
 function connect(backend: FileSystem, untypedBytes = 64 * MiB): Setup {
   const kernel = new Kernel({ untypedBytes, rootCnodeRadix: 12 });
-  const server = new FsIpcServer(backend, { kernel });
+  const server = new FsIpcServer({ kernel });
   const frames = new FrameDirectory();
-  const transport = new IpcTransport({ kernel, endpointCptr: server.mintClientCap(), frames, requests: () => server.requests });
+  const transport = new IpcTransport({ kernel, endpointCptr: server.mintClientCap(server.attach(backend)), frames, requests: () => server.requests });
   return { kernel, server, frames, fsys: createFsProxy(transport, transport.mask) };
 }
 
@@ -134,11 +136,25 @@ describe("IpcTransport failures", () => {
   it("a client that never connected is refused with BadRequest", () => {
     const s = connect(new HostFs({ root }));
     const host = new HostCSpace({ kernel: s.kernel });
-    const cap = s.server.mintClientCap();
+    const cap = s.server.mintClientCap(0);
     const t = host.thread()!;
     const r = s.kernel.call(t.tcb, cap, 5, 1, 0);
     expect(r.status).toBe("completed");
     expect(t.tcb.info.label).toBe(ReplyStatus.BadRequest);
+  });
+
+  it("serves several back ends, each client reaching its own by badge; a detached one is -EIO", () => {
+    const s = connect(new HostFs({ root }));
+    const tmp = s.server.attach(new TmpFs({ quota: byteBudget(MiB) }));
+    const transport = new IpcTransport({ kernel: s.kernel, endpointCptr: s.server.mintClientCap(tmp), frames: s.frames, requests: () => s.server.requests });
+    const other = createFsProxy(transport, transport.mask);
+    expect(other.mkdir("/only-in-tmpfs", 0o755)).toBe(0);
+    expect(other.stat("/big", true)).toBe(-2);
+    expect(s.fsys.stat("/only-in-tmpfs", true)).toBe(-2);
+    expect(s.fsys.stat("/big", true)).toMatchObject({ size: 4 * MiB });
+    s.server.detach(tmp);
+    expect(other.stat("/only-in-tmpfs", true)).toBe(-EIO);
+    expect(s.fsys.stat("/big", true)).toMatchObject({ size: 4 * MiB });
   });
 
   it("a stopped server gives -EIO at once, without hanging", async () => {
