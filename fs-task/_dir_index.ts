@@ -41,6 +41,18 @@ export class DirIndex<N> {
     this.#ordered.push(slot);
   }
 
+  /** Points `name`, which must be present, at `node`; its cookie stays, so a listing sees it once. */
+  replace(name: string, node: N): void {
+    const slot = this.#byName.get(name);
+    if (slot !== undefined) slot.node = node;
+  }
+
+  /** A name `node` has here (linear: for the rare path-of-a-directory question). */
+  nameOf(node: N): string | undefined {
+    for (const [name, slot] of this.#byName) if (slot.node === node) return name;
+    return undefined;
+  }
+
   remove(name: string): void {
     const slot = this.#byName.get(name);
     if (slot === undefined) return;

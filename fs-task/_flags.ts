@@ -8,6 +8,7 @@ export {
 } from "../linux-abi/fcntl.ts";
 export { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from "../linux-abi/stat.ts";
 export { DT_CHR, DT_DIR, DT_LNK } from "../linux-abi/dirent.ts";
+export { RENAME_EXCHANGE, RENAME_NOREPLACE } from "../linux-abi/fs.ts";
 
 /** statfs f_flags (include/linux/statfs.h). */
 export const ST_RDONLY = 1;

@@ -1,5 +1,7 @@
 // Back ends from a serialisable description: the mount entries of the system description,
 // and what the fs-task worker receives (a worker cannot be handed an object, only data).
+// A `dev` in a description is the st_dev the kernel-task chose: a worker's own anonymous
+// device numbers would repeat the kernel-task thread's.
 //
 // To add a back end (tmpfs.ts, initfs.ts): add its description to FsTaskOptions and one
 // case to buildBackend(); every mode then has it. A back end that lives outside this
@@ -15,9 +17,9 @@ export type FsTaskOptions =
   | { type: "hostfs"; root: string; readOnly?: boolean }
   | { type: "devfs"; tty?: DevTty | null }
   /** Its pages are limited to `sizeBytes` (tmpfs's size=); pass a factory to charge a quota instead. */
-  | { type: "tmpfs"; sizeBytes: number }
+  | { type: "tmpfs"; sizeBytes: number; dev?: number }
   /** The read-only image file at `image` (scripts/build-initfs.mjs makes it). */
-  | { type: "initfs"; image: string }
+  | { type: "initfs"; image: string; dev?: number }
   /**
    * `export` (default "default") of the ES module at `url`, called with `options`, returns
    * the FileSystem. Built asynchronously, so only worker mode takes it; inproc and ipc take
@@ -33,9 +35,9 @@ export function buildBackend(options: FsTaskOptions): FileSystem {
     case "devfs":
       return new DevFs(options.tty === undefined ? {} : { tty: options.tty });
     case "tmpfs":
-      return new TmpFs({ quota: byteBudget(options.sizeBytes) });
+      return new TmpFs({ quota: byteBudget(options.sizeBytes), ...(options.dev === undefined ? {} : { dev: options.dev }) });
     case "initfs":
-      return InitFs.fromFile(options.image);
+      return InitFs.fromFile(options.image, options.dev);
     case "module":
       throw new TypeError(`Cannot build back end from ${options.url}: module back ends run in worker mode only`);
   }

@@ -18,7 +18,10 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import tty from "node:tty";
-import type { FileSystem, FsCrossing, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
+import {
+  isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
+  type FsStatFs, type FsTime,
+} from "./file_system.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { TreeWalker } from "./_tree_walk.ts";
 import { errnoFromHost } from "./_host.ts";
@@ -27,7 +30,7 @@ import {
 } from "./_errno.ts";
 import {
   DT_CHR, DT_DIR, DT_LNK, O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR,
-  O_WRONLY, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, X_OK,
+  O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, X_OK,
 } from "./_flags.ts";
 
 /** Host fds behind /dev/tty. */
@@ -227,11 +230,16 @@ export class DevFs implements FileSystem {
     return node.kind === "dir" ? -EBUSY : -ENOTDIR;
   }
 
-  rename(from: string, to: string): number {
+  /** Linux looks both names up (EEXIST, ENOENT for the flags) before the file system refuses. */
+  rename(from: string, to: string, flags: number): number {
+    if (!isRenameFlags(flags)) return -EINVAL;
     const node = this.#paths.lookup(from, false);
     if (typeof node === "number") return node;
     const dest = this.#paths.lookup(to, false, 1);
-    return typeof dest === "number" && dest !== -ENOENT ? dest : -EPERM;
+    if (typeof dest === "number" && dest !== -ENOENT) return dest;
+    if (flags & RENAME_NOREPLACE && dest !== -ENOENT) return -EEXIST;
+    if (flags & RENAME_EXCHANGE && dest === -ENOENT) return -ENOENT;
+    return -EPERM;
   }
 
   symlink(_target: string, path: string): number {

@@ -23,6 +23,8 @@
 //    and the kernel-task routes that path to the right mount. A back end that is never
 //    mounted anywhere but "/" with nothing over it may leave both methods out.
 
+import { RENAME_EXCHANGE, RENAME_NOREPLACE } from "./_flags.ts";
+
 /** struct stat, with nanosecond times. `rdev` and `dev` are encoded as Linux's makedev. */
 export interface FsStat {
   dev: number;
@@ -94,6 +96,11 @@ export interface FsCrossing {
   path: string;
 }
 
+/** Whether FileSystem.rename takes `flags`: 0, RENAME_NOREPLACE or RENAME_EXCHANGE, one at most. */
+export function isRenameFlags(flags: number): boolean {
+  return flags === 0 || flags === RENAME_NOREPLACE || flags === RENAME_EXCHANGE;
+}
+
 /** The result of a call that yields a T, or a negative errno. */
 export type FsResult<T> = T | number;
 
@@ -120,7 +127,20 @@ export interface FileSystem {
   mkdir(path: string, mode: number): number;
   unlink(path: string): number;
   rmdir(path: string): number;
-  rename(from: string, to: string): number;
+  /**
+   * renameat2(2) within this file system, done in one step: any other caller sees both
+   * names as they were before or as they are after, never in between. `flags` (isRenameFlags):
+   *  - 0: an existing `to` is replaced (a directory only by a directory, and only if empty:
+   *    EISDIR, ENOTDIR, ENOTEMPTY); two names of one file are both left in place.
+   *  - RENAME_NOREPLACE: EEXIST if `to` exists (a dangling symlink too), else as 0.
+   *  - RENAME_EXCHANGE: the two names trade what they hold; ENOENT if either is missing. A
+   *    directory may trade with a non-directory (as on Linux; the parents' link counts
+   *    follow); with something inside its own subtree, either way round, it is EINVAL.
+   *  - anything else (RENAME_WHITEOUT, both bits): EINVAL, before any lookup.
+   * The root, "." and ".." never move: EBUSY (for `to` under RENAME_NOREPLACE, EEXIST).
+   * A directory moved into its own subtree is EINVAL.
+   */
+  rename(from: string, to: string, flags: number): number;
   /** Creates `path` as a symlink holding `target` verbatim. */
   symlink(target: string, path: string): number;
   /** Hard link; `existing` is not followed if it is a symlink (linkat without AT_SYMLINK_FOLLOW). */
@@ -159,4 +179,11 @@ export interface FileSystem {
    * 0 at end of file, or -errno. Callers copy through pread instead on any error.
    */
   sendToHost?(handle: number, offset: number, count: number, hostFd: number): number;
+  /**
+   * Optional. Where the directory open as `handle` is now, from this file system's root
+   * (renames followed): ENOENT once it has no name (removed, or moved out of reach),
+   * EINVAL for a handle that is not a directory. Without it (a tree that never moves
+   * directories), a handle is where it was opened.
+   */
+  pathOf?(handle: number): FsResult<string>;
 }

@@ -25,11 +25,15 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import tty from "node:tty";
-import type { FileSystem, FsCrossing, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
+import {
+  isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
+  type FsStatFs, type FsTime,
+} from "./file_system.ts";
 import { ConfinedRoot, fdPath, HOST_O_PATH, pin, type Resolved } from "./_confined_path.ts";
 import { MountView } from "./_tree_walk.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { direntType, errnoFromHost, hostOpenFlags, statFromHost } from "./_host.ts";
+import { hostRenameat2 } from "./_host_rename.ts";
 import { hostSendfile } from "./_host_sendfile.ts";
 import {
   EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO,
@@ -37,7 +41,7 @@ import {
 } from "./_errno.ts";
 import {
   O_ACCMODE, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_PATH,
-  O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT,
+  O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, RENAME_NOREPLACE, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT,
   S_IFREG, S_IFSOCK, ST_RDONLY, W_OK,
 } from "./_flags.ts";
 
@@ -70,12 +74,15 @@ const NODE_TYPES = [S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, S_IFDIR];
 
 export class HostFs implements FileSystem {
   #root: ConfinedRoot;
+  /** The root's host path, to tell where a directory handle is now (pathOf). */
+  #rootPath: string;
   #readOnly: boolean;
   #handles = new HandleTable<HostHandle>();
   #view = new MountView();
 
   constructor(options: HostFsOptions) {
-    this.#root = new ConfinedRoot(realDirectory(options.root));
+    this.#rootPath = realDirectory(options.root);
+    this.#root = new ConfinedRoot(this.#rootPath);
     this.#readOnly = options.readOnly ?? false;
   }
 
@@ -249,11 +256,19 @@ export class HostFs implements FileSystem {
     });
   }
 
-  rename(from: string, to: string): number {
+  /**
+   * Both names are resolved to (directory fd, name) and the host renames between those
+   * two directories; the flags go to the host's renameat2, which does them atomically.
+   */
+  rename(from: string, to: string, flags: number): number {
+    if (!isRenameFlags(flags)) return -EINVAL;
     return this.#withPath(from, false, (source) =>
       this.#walk(to, false, (dest) => {
-        if (source.isRoot || dest.isRoot) return -EBUSY;
+        // The walk names a directory reached by "." or ".." by its own parent and name.
+        if (source.isRoot || endsInDots(from)) return -EBUSY;
+        if (dest.isRoot || endsInDots(to)) return flags & RENAME_NOREPLACE ? -EEXIST : -EBUSY;
         if (this.#readOnly) return -EROFS;
+        if (flags !== 0) return hostRenameat2(source.dirFd, source.name, dest.dirFd, dest.name, flags);
         fs.renameSync(source.at, dest.at);
         return 0;
       }, 1));
@@ -354,6 +369,22 @@ export class HostFs implements FileSystem {
     if (h === undefined || h.kind !== "file" || (h.flags & O_ACCMODE) === O_WRONLY) return -EBADF;
     if (!Number.isSafeInteger(offset) || offset < 0) return -EINVAL;
     return hostSendfile(hostFd, h.fd, offset, count);
+  }
+
+  pathOf(handle: number): FsResult<string> {
+    const h = this.#handles.get(handle);
+    if (h === undefined) return -EBADF;
+    let host: string;
+    try {
+      if (h.kind !== "dir" && !(h.kind === "path" && fs.fstatSync(h.fd).isDirectory())) return -EINVAL;
+      host = fs.readlinkSync(fdPath(h.fd));
+    } catch (err) {
+      return errnoFromHost(err);
+    }
+    if (host === this.#rootPath) return "/";
+    // Removed ("… (deleted)") or moved out of the volume by the host: no name here.
+    if (!host.startsWith(this.#rootPath + "/") || host.endsWith(" (deleted)")) return -ENOENT;
+    return host.slice(this.#rootPath.length);
   }
 
   fsync(handle: number, dataOnly: boolean): number {
@@ -504,4 +535,10 @@ function listDirectory(h: HostHandle): FsDirEntry[] {
     if (st !== undefined) listing.push({ name, ino: st.ino, type: direntType(st.mode), nextCookie: listing.length + 1 });
   }
   return listing;
+}
+
+/** The last component (trailing slashes aside) is "." or "..": Linux never renames through one. */
+function endsInDots(guestPath: string): boolean {
+  const last = guestPath.split("/").filter((name) => name !== "").pop();
+  return last === "." || last === "..";
 }

@@ -41,7 +41,10 @@
 // says ENXIO to pread and pwrite, connecting them is the caller's business.
 
 import fs from "node:fs";
-import type { FileSystem, FsCrossing, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
+import {
+  isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
+  type FsStatFs, type FsTime,
+} from "./file_system.ts";
 import { anonymousDev } from "./_anon_dev.ts";
 import { HandleTable } from "./_handle_table.ts";
 import {
@@ -53,7 +56,7 @@ import {
 } from "./_errno.ts";
 import {
   DT_DIR, O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TMPFILE,
-  O_TRUNC, O_WRONLY, S_IFDIR, S_IFMT, ST_RDONLY, W_OK, X_OK,
+  O_TRUNC, O_WRONLY, RENAME_NOREPLACE, S_IFDIR, S_IFMT, ST_RDONLY, W_OK, X_OK,
 } from "./_flags.ts";
 import { IFTODT } from "../linux-abi/dirent.ts";
 import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK } from "../linux-abi/stat.ts";
@@ -95,13 +98,15 @@ interface InitHandle {
 
 export class InitFs implements FileSystem {
   #image: Uint8Array;
-  #dev = anonymousDev();
+  #dev: number;
   #inodes: InitInode[];
   #paths: TreeWalker<InitInode>;
   #handles = new HandleTable<InitHandle>();
 
   /** Serves `image`, which must not change afterwards. Throws SyntaxError for a bad image. */
-  constructor(image: Uint8Array) {
+  /** `dev`: st_dev; default a fresh anonymous one of this thread. */
+  constructor(image: Uint8Array, dev = anonymousDev()) {
+    this.#dev = dev;
     this.#image = image;
     this.#inodes = parseImage(image);
     this.#paths = new TreeWalker({
@@ -113,8 +118,8 @@ export class InitFs implements FileSystem {
   }
 
   /** Reads a whole image file; data is then served from memory. */
-  static fromFile(path: string): InitFs {
-    return new InitFs(fs.readFileSync(path));
+  static fromFile(path: string, dev?: number): InitFs {
+    return new InitFs(fs.readFileSync(path), dev);
   }
 
   open(path: string, flags: number, _mode: number): number {
@@ -235,9 +240,11 @@ export class InitFs implements FileSystem {
     return this.#remove(path, (name) => (name === "" ? -EBUSY : name === "." ? -EINVAL : -ENOTEMPTY));
   }
 
-  rename(from: string, to: string): number {
+  /** EROFS comes before Linux looks either name up: no EEXIST or ENOENT for what the names hold. */
+  rename(from: string, to: string, flags: number): number {
+    if (!isRenameFlags(flags)) return -EINVAL;
     const r = this.#remove(from, () => -EBUSY);
-    return r === -EROFS ? this.#remove(to, () => -EBUSY, 1) : r;
+    return r === -EROFS ? this.#remove(to, () => (flags & RENAME_NOREPLACE ? -EEXIST : -EBUSY), 1) : r;
   }
 
   symlink(_target: string, path: string): number {

@@ -443,7 +443,7 @@ export const FS_PROTOCOL: FsProtocol = {
   mkdir: { id: 11, args: [str, int], result: int, mayBlock: false },
   unlink: { id: 12, args: [str], result: int, mayBlock: false },
   rmdir: { id: 13, args: [str], result: int, mayBlock: false },
-  rename: { id: 14, args: [str, str], result: int, mayBlock: false },
+  rename: { id: 14, args: [str, str, int], result: int, mayBlock: false },
   symlink: { id: 15, args: [str, str], result: int, mayBlock: false },
   link: { id: 16, args: [str, str], result: int, mayBlock: false },
   chmod: { id: 17, args: [str, int], result: int, mayBlock: false },
@@ -458,6 +458,7 @@ export const FS_PROTOCOL: FsProtocol = {
   realpath: { id: 25, args: [str], result: orErrno(str), mayBlock: false },
   fsync: { id: 26, args: [int, bool], result: int, mayBlock: false },
   sendToHost: { id: 27, args: [int, int, int, int], result: int, mayBlock: false },
+  pathOf: { id: 28, args: [int], result: orErrno(str), mayBlock: false },
 };
 
 /**

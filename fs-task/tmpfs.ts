@@ -24,7 +24,10 @@
 // There are no permission checks: the fs-task knows no credentials, so it acts as root
 // (access() with X_OK still wants an execute bit on anything but a directory).
 
-import type { FileSystem, FsCrossing, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
+import {
+  isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
+  type FsStatFs, type FsTime,
+} from "./file_system.ts";
 import { anonymousDev } from "./_anon_dev.ts";
 import { realtimeNs } from "./_clock.ts";
 import { DirIndex, FIRST_ENTRY_COOKIE } from "./_dir_index.ts";
@@ -39,7 +42,7 @@ import {
 } from "./_errno.ts";
 import {
   DT_DIR, O_ACCMODE, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOATIME, O_NOFOLLOW, O_PATH,
-  O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, S_IFDIR, S_IFMT, X_OK,
+  O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFDIR, S_IFMT, X_OK,
 } from "./_flags.ts";
 import { IFTODT } from "../linux-abi/dirent.ts";
 import {
@@ -55,6 +58,8 @@ export interface TmpFsOptions {
   maxInodes?: number;
   /** Permission bits of the root directory; default 0o1777, as tmpfs's mode= default. */
   rootMode?: number;
+  /** st_dev; default a fresh anonymous one of this thread (a worker's are not the kernel-task's). */
+  dev?: number;
 }
 
 /** statfs f_type of tmpfs (include/uapi/linux/magic.h). */
@@ -118,7 +123,7 @@ interface ParentDir extends ParentWalked<TmpNode> {
 }
 
 export class TmpFs implements FileSystem {
-  #dev = anonymousDev();
+  #dev: number;
   #paths: TreeWalker<TmpNode>;
   #handles = new HandleTable<TmpHandle>();
   #nextIno = 1;
@@ -131,6 +136,7 @@ export class TmpFs implements FileSystem {
   #quotaAvailable: (() => number) | undefined;
 
   constructor(options: TmpFsOptions) {
+    this.#dev = options.dev ?? anonymousDev();
     const outer = options.quota;
     this.#quota = {
       charge: (bytes) => {
@@ -332,16 +338,20 @@ export class TmpFs implements FileSystem {
     return 0;
   }
 
-  rename(from: string, to: string): number {
+  rename(from: string, to: string, flags: number): number {
+    if (!isRenameFlags(flags)) return -EINVAL;
     const src = this.#parentDir(from);
     if (typeof src === "number") return src;
     const dst = this.#parentDir(to, 1);
     if (typeof dst === "number") return dst;
-    if (isSelfName(src.name) || isSelfName(dst.name)) return -EBUSY;
+    if (isSelfName(src.name)) return -EBUSY;
+    if (isSelfName(dst.name)) return flags & RENAME_NOREPLACE ? -EEXIST : -EBUSY;
     const node = src.dir.entries.get(src.name);
     if (node === undefined) return -ENOENT;
-    if (node.kind !== "dir" && (src.trailingSlash || dst.trailingSlash)) return -ENOTDIR;
     const victim = dst.dir.entries.get(dst.name);
+    if (flags & RENAME_NOREPLACE && victim !== undefined) return -EEXIST;
+    if (flags & RENAME_EXCHANGE) return victim === undefined ? -ENOENT : this.#exchange(src, node, dst, victim);
+    if (node.kind !== "dir" && (src.trailingSlash || dst.trailingSlash)) return -ENOTDIR;
     if (victim === node) return 0; // the same name, or two hard links to one file
     if (node.kind === "dir") {
       if (isWithin(dst.dir, node)) return -EINVAL;
@@ -453,6 +463,19 @@ export class TmpFs implements FileSystem {
     return this.#paths.realpath(path);
   }
 
+  pathOf(handle: number): FsResult<string> {
+    const h = this.#handles.get(handle);
+    if (h === undefined) return -EBADF;
+    if (h.node.kind !== "dir") return -EINVAL;
+    let path = "";
+    for (let d: DirNode = h.node; d.parent !== d; d = d.parent) {
+      const name = d.parent.entries.nameOf(d);
+      if (name === undefined) return -ENOENT;
+      path = "/" + name + path;
+    }
+    return path === "" ? "/" : path;
+  }
+
 
   #parentDir(path: string, arg = 0): ParentDir | number {
     const p = this.#paths.toParent(path, arg);
@@ -506,6 +529,29 @@ export class TmpFs implements FileSystem {
       default:
         return { ...meta, kind: "special", rdev };
     }
+  }
+
+  /**
+   * RENAME_EXCHANGE of two existing entries (Linux: simple_rename_exchange). Each name
+   * keeps its place in its directory and takes the other's node at once.
+   */
+  #exchange(src: ParentDir, node: TmpNode, dst: ParentDir, other: TmpNode): number {
+    if ((other.kind !== "dir" && dst.trailingSlash) || (node.kind !== "dir" && src.trailingSlash)) return -ENOTDIR;
+    if ((node.kind === "dir" && isWithin(dst.dir, node)) || (other.kind === "dir" && isWithin(src.dir, other))) return -EINVAL;
+    if (other === node) return 0;
+    src.dir.entries.replace(src.name, other);
+    dst.dir.entries.replace(dst.name, node);
+    // A directory that changes parent moves its ".." link along (a no-op within one directory).
+    for (const [moved, from, to] of [[node, src.dir, dst.dir], [other, dst.dir, src.dir]] as const) {
+      if (moved.kind !== "dir") continue;
+      from.nlink--;
+      to.nlink++;
+      moved.parent = to;
+    }
+    const now = realtimeNs();
+    src.dir.mtimeNs = src.dir.ctimeNs = dst.dir.mtimeNs = dst.dir.ctimeNs = now;
+    node.ctimeNs = other.ctimeNs = now;
+    return 0;
   }
 
   /** Puts `node` in `dir` as `name` (its link count is the caller's business). */

@@ -38,6 +38,11 @@ export interface FileOps {
   sync?(dataOnly: boolean): number;
   /** Guest path as opened, for /proc/self/fd and strace. */
   readonly path: string;
+  /**
+   * Optional: where a directory is now, renames followed (-ENOENT once removed). The
+   * *at() calls and fchdir start from it; without it, `path` is where it is.
+   */
+  currentPath?(): string | number;
   /** The host descriptor writes go straight to, if any: sendfile(2) may splice into it. */
   readonly hostFd?: number;
   /**

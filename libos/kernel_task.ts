@@ -47,6 +47,7 @@ import { SYSCALLS, nameOf } from "./sys/table.ts";
 import { Futexes } from "./futex.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
+import { NamedPipes } from "./named_pipe.ts";
 import type { MountSpec } from "./mounts.ts";
 import { ProcFs } from "./procfs.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
@@ -115,6 +116,7 @@ export class KernelTask implements KernelServices {
   readonly processes = new Map<number, Process>();
   readonly futexes = new Futexes();
   readonly locks = new FileLocks();
+  readonly namedPipes = new NamedPipes();
   /** /proc: the facts are the kernel-task's. */
   readonly procfs: ProcFs;
   readonly terminal = new Terminal();

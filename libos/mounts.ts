@@ -19,6 +19,7 @@
 import { createFsTask, type FsBackendSource, type FsTaskLaunch } from "../fs-task/fs_task.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
 import { TmpFs, type MemoryQuota } from "../fs-task/tmpfs.ts";
+import { anonymousDev } from "../fs-task/_anon_dev.ts";
 import { ENOENT } from "../linux-abi/errno.ts";
 import { S_IFDIR, S_IFMT } from "../linux-abi/stat.ts";
 import { normalize, type MountInfo, type Vfs } from "./vfs.ts";
@@ -129,11 +130,11 @@ function backendOf(m: MountSpec, env: MountEnv): FsBackendSource {
     case "hostfs":
       return { type: "hostfs", root: m.source, readOnly: m.readOnly };
     case "initfs":
-      return { type: "initfs", image: m.image };
+      return { type: "initfs", image: m.image, dev: anonymousDev() };
     case "devfs":
       return { type: "devfs" };
     case "tmpfs":
-      return env.mode === "worker" ? { type: "tmpfs", sizeBytes: env.tmpfsBytes } : () => new TmpFs({ quota: env.quota });
+      return env.mode === "worker" ? { type: "tmpfs", sizeBytes: env.tmpfsBytes, dev: anonymousDev() } : () => new TmpFs({ quota: env.quota });
     case "proc":
       throw new TypeError("procfs is the kernel-task's");
   }

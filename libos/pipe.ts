@@ -1,5 +1,6 @@
 // Pipes (Linux: fs/pipe.c): a ring of PIPE_CAPACITY bytes between a read end and a
-// write end, each an open file description.
+// write end, each an open file description. pipe(2) makes both ends at once; a FIFO's
+// ends are opened one by one through its name (named_pipe.ts), and may be read-write.
 //
 // Neither end ever blocks here: an empty pipe reads -EAGAIN while a writer exists and
 // 0 (end of file) after the last one is gone; a full pipe writes -EAGAIN; a write of at
@@ -8,6 +9,7 @@
 // blocked readers and writers, poll and select wait on.
 
 import { EAGAIN, EFAULT, EINVAL, ENOTDIR, ENOTTY, EPIPE } from "../linux-abi/errno.ts";
+import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
 import { FIONREAD } from "../linux-abi/ioctl.ts";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT } from "../linux-abi/poll.ts";
 import { S_IFIFO } from "../linux-abi/stat.ts";
@@ -26,6 +28,9 @@ export class Pipe {
   #length = 0;
   readers = 0;
   writers = 0;
+  /** Ends ever opened for reading / writing: a FIFO open waits for the other count to move (Linux's r_counter, w_counter). */
+  readerOpens = 0;
+  writerOpens = 0;
   readonly readiness = new WaitQueue();
   readonly ino = nextPipeIno++;
   readonly #createdNs = BigInt(Date.now()) * 1_000_000n;
@@ -75,37 +80,65 @@ export class Pipe {
 /** One end of a pipe, as an open file description sees it. */
 export class PipeEnd implements FileOps {
   readonly seekable = false;
-  readonly path: string;
+  readonly reads: boolean;
+  readonly writes: boolean;
+  /**
+   * Writer opens counted when this reader opened with no writer and O_NONBLOCK: POLLHUP
+   * waits until a writer has come since (Linux's f_pipe); -1 when no such wait.
+   */
+  #hangupAfterWriterOpens = -1;
 
   constructor(
     readonly pipe: Pipe,
-    readonly writer: boolean,
+    /** O_RDONLY, O_WRONLY or O_RDWR (a FIFO only). */
+    access: number,
+    /** What /proc/PID/fd shows: a FIFO's path, else pipe:[ino]. */
+    readonly path = `pipe:[${pipe.ino}]`,
   ) {
-    if (writer) pipe.writers++;
-    else pipe.readers++;
-    this.path = `pipe:[${pipe.ino}]`;
+    this.reads = access !== O_WRONLY;
+    this.writes = access !== O_RDONLY;
+    if (this.reads) {
+      pipe.readers++;
+      pipe.readerOpens++;
+    }
+    if (this.writes) {
+      pipe.writers++;
+      pipe.writerOpens++;
+    }
+    // A FIFO open waiting for this end looks again.
+    pipe.readiness.notify();
   }
 
   get readiness(): WaitQueue {
     return this.pipe.readiness;
   }
 
+  /** A FIFO reader opened O_NONBLOCK before any writer: no POLLHUP until one comes. */
+  hangUpOnlyAfterNextWriter(): void {
+    this.#hangupAfterWriterOpens = this.pipe.writerOpens;
+  }
+
   read(dst: Uint8Array): number {
-    return this.writer ? -EINVAL : this.pipe.read(dst);
+    return this.reads ? this.pipe.read(dst) : -EINVAL;
   }
 
   write(src: Uint8Array): number {
-    return this.writer ? this.pipe.write(src) : -EINVAL;
+    return this.writes ? this.pipe.write(src) : -EINVAL;
   }
 
   poll(): number {
     const p = this.pipe;
+    let bits = 0;
+    if (this.reads) {
+      if (p.length > 0) bits |= POLLIN;
+      if (p.writers === 0 && p.writerOpens !== this.#hangupAfterWriterOpens) bits |= POLLHUP;
+    }
     // Writable means a PIPE_BUF write would go in whole, as Linux's pipe_poll reports it.
-    if (this.writer) return (PIPE_CAPACITY - p.length >= PIPE_BUF ? POLLOUT : 0) | (p.readers === 0 ? POLLERR : 0);
-    return (p.length > 0 ? POLLIN : 0) | (p.writers === 0 ? POLLHUP : 0);
+    if (this.writes) bits |= (PIPE_CAPACITY - p.length >= PIPE_BUF ? POLLOUT : 0) | (p.readers === 0 ? POLLERR : 0);
+    return bits;
   }
 
-  stat(): FsStat {
+  stat(): FsStat | number {
     return this.pipe.stat();
   }
 
@@ -125,8 +158,8 @@ export class PipeEnd implements FileOps {
   }
 
   release(): void {
-    if (this.writer) this.pipe.writers--;
-    else this.pipe.readers--;
+    if (this.reads) this.pipe.readers--;
+    if (this.writes) this.pipe.writers--;
     this.pipe.readiness.notify();
   }
 }

@@ -30,10 +30,11 @@
 
 import { readFileSync } from "node:fs";
 import { release, version } from "node:os";
-import { CROSS_MOUNT, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat, type FsStatFs, type FsTime } from "../fs-task/file_system.ts";
+import { CROSS_MOUNT, isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat, type FsStatFs, type FsTime } from "../fs-task/file_system.ts";
 import { DT_DIR, DT_LNK, DT_REG } from "../linux-abi/dirent.ts";
 import { EACCES, EBADF, EBUSY, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTEMPTY, EPERM } from "../linux-abi/errno.ts";
 import { O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_WRONLY, X_OK } from "../linux-abi/fcntl.ts";
+import { RENAME_NOREPLACE } from "../linux-abi/fs.ts";
 import { RLIMIT_RSS, RLIMIT_SIGPENDING, RLIM_INFINITY } from "../linux-abi/resource.ts";
 import { SIG_DFL, SIG_IGN, type Sigset } from "../linux-abi/signal.ts";
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../linux-abi/stat.ts";
@@ -303,11 +304,14 @@ export class ProcFs implements FileSystem {
     return !("file" in found) && found.type === "dir" ? -EPERM : -ENOTDIR;
   }
 
-  rename(from: string, to: string): number {
+  /** Linux looks both names up (EEXIST for RENAME_NOREPLACE) before procfs refuses. */
+  rename(from: string, to: string, flags: number): number {
+    if (!isRenameFlags(flags)) return -EINVAL;
     const source = this.#walk(from, false, 0);
     if (typeof source === "number") return source;
     const dest = this.#walk(to, false, 1);
-    return typeof dest === "number" ? dest : -EPERM;
+    if (typeof dest === "number") return dest;
+    return flags & RENAME_NOREPLACE ? -EEXIST : -EPERM;
   }
 
   chmod(path: string, _mode: number): number {

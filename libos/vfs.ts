@@ -13,7 +13,7 @@
 // cover (FileSystem.setMountPoint), so its own walk stops at those edges.
 
 import { CROSS_MOUNT, type FileSystem, type FsDirPage, type FsStat } from "../fs-task/file_system.ts";
-import { EBUSY, EINVAL, ELOOP, ENOTTY, EOPNOTSUPP, EXDEV } from "../linux-abi/errno.ts";
+import { EBUSY, EINVAL, ELOOP, ENOENT, ENOTTY, EOPNOTSUPP, EXDEV } from "../linux-abi/errno.ts";
 import { POLLIN, POLLOUT } from "../linux-abi/poll.ts";
 import { S_IFBLK, S_IFDIR, S_IFMT, S_IFREG } from "../linux-abi/stat.ts";
 import type { FileOps, IoctlAccess, IoResult } from "./file.ts";
@@ -212,6 +212,8 @@ export class FsFile implements FileOps {
     readonly handle: number,
     readonly path: string,
     mode: number,
+    /** Where `fs` is mounted; null for a file with no place in the tree (memfd). */
+    readonly mountAt: string | null = null,
   ) {
     const type = mode & S_IFMT;
     this.seekable = type === S_IFREG || type === S_IFDIR || type === S_IFBLK;
@@ -247,6 +249,13 @@ export class FsFile implements FileOps {
 
   sync(dataOnly: boolean): number {
     return this.fs.fsync?.(this.handle, dataOnly) ?? 0;
+  }
+
+  currentPath(): string | number {
+    if (this.mountAt === null || !this.fs.pathOf) return this.path;
+    const inner = this.fs.pathOf(this.handle);
+    if (typeof inner === "string") return joinMount(this.mountAt, inner);
+    return inner === -ENOENT ? inner : this.path;
   }
 
   sendToHost(offset: number, count: number, hostFd: number): number {

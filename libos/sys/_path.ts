@@ -30,7 +30,8 @@ export function resolveAt(t: Thread, dirfd: number, path: string, allowEmpty = f
   const st = dir.ops.stat();
   if (typeof st === "number") return st;
   if ((st.mode & S_IFMT) !== S_IFDIR) return -ENOTDIR;
-  return joinPath(dir.ops.path, path);
+  const base = dir.ops.currentPath?.() ?? dir.ops.path;
+  return typeof base === "number" ? base : joinPath(base, path);
 }
 
 /** readPath then resolveAt. */

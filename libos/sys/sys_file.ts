@@ -5,14 +5,16 @@ import type { FileSystem } from "../../fs-task/file_system.ts";
 import * as E from "../../linux-abi/errno.ts";
 import * as F from "../../linux-abi/fcntl.ts";
 import { AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
-import { S_IFDIR, S_IFMT, UTIME_NOW, UTIME_OMIT } from "../../linux-abi/stat.ts";
+import { S_IFDIR, S_IFIFO, S_IFMT, UTIME_NOW, UTIME_OMIT } from "../../linux-abi/stat.ts";
 import { SIZEOF_TIMESPEC, decodeTimespec, type Timespec } from "../../linux-abi/time.ts";
 import type { FsTime } from "../../fs-task/file_system.ts";
 import { getStruct } from "./_struct.ts";
-import { OpenFile } from "../file.ts";
+import { OpenFile, type FileOps } from "../file.ts";
 import { PROT_WRITE } from "../memory.ts";
 import type { Thread } from "../process.ts";
-import { FsFile } from "../vfs.ts";
+import { kernelServesFifos, NamedPipeEnd } from "../named_pipe.ts";
+import { scopedLookup } from "../scoped_lookup.ts";
+import { FsFile, type Mount } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 import { pathArg, readPath, resolveAt } from "./_path.ts";
@@ -27,22 +29,28 @@ import { REOPEN_FILE } from "../procfs.ts";
 const DESCRIPTION_FLAGS = ~(F.O_CREAT | F.O_EXCL | F.O_TRUNC | F.O_CLOEXEC | F.O_NOCTTY);
 
 function openPath(k: KernelServices, t: Thread, path: string, flags: number, mode: number): SyscallResult {
+  const cloexec = (flags & F.O_CLOEXEC) !== 0;
+  const install = (ops: FileOps | number): number =>
+    typeof ops === "number" ? ops : t.process.fds.install(new OpenFile(ops, flags & DESCRIPTION_FLAGS), cloexec);
   const device = k.kernelDevice(t, path);
   if (typeof device === "number") return device;
-  if (device) return t.process.fds.install(new OpenFile(device, flags & DESCRIPTION_FLAGS), (flags & F.O_CLOEXEC) !== 0);
-  const finish = (fs: FileSystem, handle: number): number => {
+  if (device) return install(device);
+  const finish = (fs: FileSystem, handle: number, mount: Mount): number | Promise<number> => {
     if (handle < 0) return handle;
     const st = fs.fstat(handle);
     if (typeof st === "number") {
       fs.close(handle);
       return st;
     }
-    const file = new OpenFile(new FsFile(fs, handle, path, st.mode), flags & DESCRIPTION_FLAGS);
-    return t.process.fds.install(file, (flags & F.O_CLOEXEC) !== 0);
+    if ((st.mode & S_IFMT) === S_IFIFO && !(flags & F.O_PATH) && kernelServesFifos(mount)) {
+      const end = k.namedPipes.open(t, fs, handle, st.ino, path, flags);
+      return end instanceof Promise ? end.then(install) : install(end);
+    }
+    return install(new FsFile(fs, handle, path, st.mode, mount.at));
   };
-  const r = k.vfs.call(path, (fs, inner): number | Promise<number> => {
+  const r = k.vfs.call(path, (fs, inner, mount): number | Promise<number> => {
     const h = fs.open(inner, flags, mode & ~t.process.umask & 0o7777);
-    return typeof h === "number" ? finish(fs, h) : h.then((x) => finish(fs, x));
+    return typeof h === "number" ? finish(fs, h, mount) : h.then((x) => finish(fs, x, mount));
   });
   return r === REOPEN_FILE ? reopen(k, t, flags, mode) : r;
 }
@@ -51,7 +59,8 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
 function reopen(k: KernelServices, t: Thread, flags: number, mode: number): SyscallResult {
   const f = k.procfs.reopenTarget();
   if (!f) return -E.ENOENT;
-  if (f.ops instanceof FsFile) return openPath(k, t, f.ops.path, flags & ~(F.O_CREAT | F.O_EXCL), mode);
+  // A file or FIFO is opened again by its path (a FIFO open: a new end that may wait).
+  if (f.ops instanceof FsFile || f.ops instanceof NamedPipeEnd) return openPath(k, t, f.ops.path, flags & ~(F.O_CREAT | F.O_EXCL), mode);
   // A pipe or terminal: the same open file description (Linux makes a new one of the same object).
   return t.process.fds.install(f.ref(), (flags & F.O_CLOEXEC) !== 0);
 }
@@ -207,7 +216,9 @@ export function sysChdir(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
 /** Fchdir implements Linux syscall fchdir(2). */
 export function sysFchdir(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const f = t.process.fds.get(a.int(0));
-  return f ? changeDir(k, t, f.ops.path) : -E.EBADF;
+  if (!f) return -E.EBADF;
+  const dir = f.ops.currentPath?.() ?? f.ops.path;
+  return typeof dir === "number" ? dir : changeDir(k, t, dir);
 }
 
 function readlinkPath(k: KernelServices, t: Thread, path: string | number, buf: number, size: number): number {
@@ -291,13 +302,12 @@ function twoPaths(t: Thread, dir1: number, p1: number, dir2: number, p2: number)
 /** Rename implements Linux syscall rename(2). */
 export function sysRename(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const p = twoPaths(t, F.AT_FDCWD, a.ptr(0), F.AT_FDCWD, a.ptr(1));
-  return typeof p === "number" ? p : k.vfs.call2(p[0], p[1], (fs, x, y) => fs.rename(x, y));
+  return typeof p === "number" ? p : k.vfs.call2(p[0], p[1], (fs, x, y) => fs.rename(x, y, 0));
 }
 
 /**
- * Renameat2 implements Linux syscall renameat2(2). RENAME_NOREPLACE looks
- * before it renames; RENAME_EXCHANGE is three renames through a temporary name, so
- * another process could see the moment between them.
+ * Renameat2 implements Linux syscall renameat2(2). The file system does RENAME_NOREPLACE
+ * and RENAME_EXCHANGE itself, atomically (FileSystem.rename); RENAME_WHITEOUT is EINVAL.
  */
 export function sysRenameat2(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   return renameAt(k, t, a, a.uint(4));
@@ -309,31 +319,12 @@ export function sysRenameat(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
 }
 
 function renameAt(k: KernelServices, t: Thread, a: SyscallArgs, flags: number): SyscallResult {
+  // Linux refuses bad flags before it looks a path up (so before any EXDEV or ENOENT).
   if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -E.EINVAL;
   if (flags & RENAME_WHITEOUT || (flags & RENAME_NOREPLACE && flags & RENAME_EXCHANGE)) return -E.EINVAL;
   const p = twoPaths(t, a.int(0), a.ptr(1), a.int(2), a.ptr(3));
   if (typeof p === "number") return p;
-  return k.vfs.call2(p[0], p[1], (fs, x, y) => {
-    if (flags === 0) return fs.rename(x, y);
-    const there = (path: string): number => {
-      const st = fs.stat(path, false);
-      return typeof st === "number" ? st : 0;
-    };
-    const src = there(x);
-    if (src < 0) return src;
-    const dst = there(y);
-    if (flags & RENAME_NOREPLACE) return dst === 0 ? -E.EEXIST : dst !== -E.ENOENT ? dst : fs.rename(x, y);
-    if (dst < 0) return dst;
-    const tmp = `${y.replace(/\/+$/, "")}.exchange-${process.pid}-${Date.now()}`;
-    const r = fs.rename(y, tmp);
-    if (r < 0) return r;
-    const moved = fs.rename(x, y);
-    if (moved < 0) {
-      fs.rename(tmp, y);
-      return moved;
-    }
-    return fs.rename(tmp, x);
-  });
+  return k.vfs.call2(p[0], p[1], (fs, x, y) => fs.rename(x, y, flags));
 }
 
 /** Mknodat implements Linux syscall mknodat(2); mknod(2) passes AT_FDCWD. */
@@ -358,10 +349,8 @@ const OPEN_HOW_FLAGS = 0xffffffff;
 const RESOLVE_KNOWN = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED;
 
 /**
- * Openat2 implements Linux syscall openat2(2). The resolve flags are checked on the path
- * as written (an absolute path or a ".." above the directory leaves it: EXDEV; a magic
- * /proc link: ELOOP), not on the symlinks the walk meets; RESOLVE_NO_SYMLINKS refuses a
- * symlink as the last component only.
+ * Openat2 implements Linux syscall openat2(2). With resolve flags the path is looked up
+ * component by component under their rules (scoped_lookup.ts), then opened.
  */
 export function sysOpenat2(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const size = a.size(3), how = a.ptr(2);
@@ -380,23 +369,19 @@ export function sysOpenat2(k: KernelServices, t: Thread, a: SyscallArgs): Syscal
   if (resolve & RESOLVE_CACHED) return -E.EAGAIN;
   const written = readPath(t, a.ptr(1));
   if (typeof written === "number") return written;
-  if (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) && leavesDirectory(written)) return -E.EXDEV;
-  if (resolve & RESOLVE_NO_MAGICLINKS && /^\/proc\/(self|thread-self|\d+)\/(fd\/|exe$|cwd$|root$)/.test(written)) return -E.ELOOP;
-  const path = resolveAt(t, a.int(0), written);
+  if (resolve === 0) {
+    const path = resolveAt(t, a.int(0), written);
+    return typeof path === "number" ? path : openPath(k, t, path, flags, mode);
+  }
+  const start = resolveAt(t, a.int(0), "", true);
+  if (typeof start === "number") return start;
+  const base = k.vfs.realpath(start);
+  if (typeof base === "number") return base;
+  // O_CREAT|O_EXCL never follows a trailing symlink (EEXIST), as O_NOFOLLOW does not.
+  const followLast = !(flags & F.O_NOFOLLOW) && (flags & (F.O_CREAT | F.O_EXCL)) !== (F.O_CREAT | F.O_EXCL);
+  const path = scopedLookup(k.vfs, base, written, resolve, followLast);
   if (typeof path === "number") return path;
   return openPath(k, t, path, resolve & RESOLVE_NO_SYMLINKS ? flags | F.O_NOFOLLOW : flags, mode);
-}
-
-/** An absolute path, or one whose ".." climbs above where it starts (as written). */
-function leavesDirectory(path: string): boolean {
-  if (path.startsWith("/")) return true;
-  let depth = 0;
-  for (const name of path.split("/")) {
-    if (name === "..") depth--;
-    else if (name !== "" && name !== ".") depth++;
-    if (depth < 0) return true;
-  }
-  return false;
 }
 
 /** Symlinkat implements Linux syscall symlinkat(2); symlink(2) passes AT_FDCWD. */

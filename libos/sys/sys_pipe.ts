@@ -14,9 +14,9 @@ function makePipe(t: Thread, addr: number, flags: number): SyscallResult {
   const pipe = new Pipe();
   const status = flags & O_NONBLOCK;
   const cloexec = (flags & O_CLOEXEC) !== 0;
-  const rfd = fds.install(new OpenFile(new PipeEnd(pipe, false), O_RDONLY | status), cloexec);
+  const rfd = fds.install(new OpenFile(new PipeEnd(pipe, O_RDONLY), O_RDONLY | status), cloexec);
   if (rfd < 0) return rfd;
-  const wfd = fds.install(new OpenFile(new PipeEnd(pipe, true), O_WRONLY | status), cloexec);
+  const wfd = fds.install(new OpenFile(new PipeEnd(pipe, O_WRONLY), O_WRONLY | status), cloexec);
   if (wfd < 0) {
     fds.close(rfd);
     return wfd;

@@ -3,14 +3,15 @@
 
 import * as E from "../../linux-abi/errno.ts";
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
-import { STATX_BASIC_STATS, SIZEOF_STATX, SIZEOF_STAT, encodeStat, encodeStatx, major, minor } from "../../linux-abi/stat.ts";
+import { S_IFDIR, S_IFMT, STATX_BASIC_STATS, SIZEOF_STATX, SIZEOF_STAT, encodeStat, encodeStatx, major, minor } from "../../linux-abi/stat.ts";
 import type { FsStat, FsStatFs } from "../../fs-task/file_system.ts";
 import { SIZEOF_STATFS, encodeStatfs } from "../../linux-abi/statfs.ts";
+import { NamedPipeEnd } from "../named_pipe.ts";
 import { FsFile } from "../vfs.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
-import { pathArg } from "./_path.ts";
+import { pathArg, readPath, resolveAt } from "./_path.ts";
 import { putStruct } from "./_struct.ts";
 
 const NS = 1_000_000_000n;
@@ -34,13 +35,19 @@ function putStat(t: Thread, addr: number, st: FsStat): number {
 
 function statAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, flags: number): FsStat | number {
   const emptyOk = (flags & AT_EMPTY_PATH) !== 0;
-  const path = pathArg(t, dirfd, pathAddr, emptyOk);
-  if (typeof path === "number") return path;
-  // AT_EMPTY_PATH on a descriptor stats the open file itself (it may not have a path).
-  if (emptyOk && t.process.memory.readCString(pathAddr, 1) === "") {
-    const f = dirfd === AT_FDCWD ? null : t.process.fds.get(dirfd);
-    if (f) return f.ops.stat();
+  const written = readPath(t, pathAddr);
+  if (typeof written === "number") return written;
+  // AT_EMPTY_PATH, or ".", on a descriptor stats the open file itself: it may have no
+  // path (a removed directory, a memfd).
+  if (dirfd !== AT_FDCWD && ((emptyOk && written === "") || written === ".")) {
+    const f = t.process.fds.get(dirfd);
+    if (!f) return -E.EBADF;
+    const st = f.ops.stat();
+    if (written === "" || typeof st === "number" || (st.mode & S_IFMT) === S_IFDIR) return st;
+    return -E.ENOTDIR;
   }
+  const path = resolveAt(t, dirfd, written, emptyOk);
+  if (typeof path === "number") return path;
   const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
   return k.vfs.call(path, (fs, inner) => fs.stat(inner, follow));
 }
@@ -111,7 +118,8 @@ export function sysStatfs(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
 export function sysFstatfs(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const f = t.process.fds.get(a.int(0));
   if (!f) return -E.EBADF;
-  const s: FsStatFs | number = f.ops instanceof FsFile
+  // A file or FIFO reports its file system; an anonymous pipe, pipefs.
+  const s: FsStatFs | number = f.ops instanceof FsFile || f.ops instanceof NamedPipeEnd
     ? k.vfs.call(f.ops.path, (fs, inner) => fs.statfs(inner))
     : { type: PIPEFS_MAGIC, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, namelen: 255, frsize: 4096, flags: 0 };
   return putStatfs(t, a.ptr(1), s);

@@ -182,7 +182,7 @@ const ROWS: Row[] = [
   ["prlimit64", proc.sysPrlimit64, "partial", "limits are reported; setting them is accepted and not enforced"],
   ["syncfs", sync.sysSyncfs],
   ["getcpu", proc.sysGetcpu],
-  ["renameat2", file.sysRenameat2, "partial", "RENAME_EXCHANGE is three renames, not atomic; no RENAME_WHITEOUT"],
+  ["renameat2", file.sysRenameat2, "partial", "no RENAME_WHITEOUT"],
   ["getrandom", misc.sysGetrandom],
   ["memfd_create", memfd.sysMemfdCreate, "partial", "no seals"],
   ["execveat", clone.sysExecveat],
@@ -191,7 +191,7 @@ const ROWS: Row[] = [
   ["rseq", enosys, "enosys", "deliberate: glibc and musl run without restartable sequences"],
   ["clone3", clone.sysClone3],
   ["close_range", file.sysCloseRange],
-  ["openat2", file.sysOpenat2, "partial", "resolve flags are checked on the path as written, not on the symlinks the walk meets"],
+  ["openat2", file.sysOpenat2, "partial", "RESOLVE_CACHED always gives EAGAIN"],
   ["faccessat2", file.sysFaccessat],
 ];
 

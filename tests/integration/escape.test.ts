@@ -547,9 +547,7 @@ describe.skipIf(missingFixture)("path escapes (fixtures/escape, prebuilt or buil
         expect(Object.fromEntries(Object.keys(expected).map((k) => [k, probe.get(k)]))).toEqual(expected);
       });
 
-      // Known gap: a descriptor remembers the guest path it was opened by, so an *at() call
-      // through a directory fd misses the directory once it is renamed (Linux follows it).
-      it.fails("an *at() call through a directory fd follows the directory after a rename", () => {
+      it("an *at() call through a directory fd follows the directory after a rename", () => {
         expect(probe.get("swap-dirfd-legit")).toBe("read SUB-LEGIT");
       });
 

@@ -1,6 +1,7 @@
-// sendfile(2) and copy_file_range(2) compared with native, in each fs mode: offsets, short
-// counts, host-directory and /tmp files, a host pipe, a guest pipe and a file as targets,
-// and the errors. The guest's stdout is a host pipe here, so sendfile to fd 1 takes the
+// File I/O fixtures (tests/integration/fixtures/io) compared with native, in each fs mode:
+// sendfile(2) and copy_file_range(2) (offsets, short counts, host and /tmp files, host
+// pipe, guest pipe and file targets), openat2(2) resolve flags, *at() through a renamed
+// or removed directory, renameat2(2) flags, and named pipes. The guest's stdout is a host pipe here, so sendfile to fd 1 takes the
 // host-to-host path (the host's own sendfile) for files on a host volume.
 
 import { readFileSync, writeFileSync } from "node:fs";
@@ -39,5 +40,55 @@ describe("sendfile and copy_file_range", () => {
     expect(got.status).toBe(0);
     expect(Buffer.from(got.stdout, "latin1").equals(Buffer.concat([data, data]))).toBe(true);
     expect(readFileSync(file).equals(data)).toBe(true);
+  });
+});
+
+// Each fixture takes an empty directory, works in it and prints one line per check, the
+// same wherever it runs: natively in a host temp dir, and in the LibOS on a host volume
+// (hostfs) and in the guest's /tmp (tmpfs). FIFOs on a host volume are the host's own, so
+// the FIFO fixture runs on /tmp only.
+describe.each([
+  { name: "openat2", what: "openat2 resolve flags", sample: /BENEATH +\.\.\/outside += -1 EXDEV/, onHost: true },
+  { name: "dirfd", what: "directory descriptors after rename and rmdir", sample: /getcwd = \/other\/moved/, onHost: true },
+  { name: "rename2", what: "renameat2 NOREPLACE and EXCHANGE", sample: /exchange file with file\(a, b\) = 0/, onHost: true },
+  { name: "fifo", what: "named pipes: opens that wait, data, EPIPE, poll, a signal in open", sample: /open\(O_RDONLY\), waits for a writer = 0/, onHost: false },
+])("$what", ({ name, sample, onHost }) => {
+  const program = join(ROOT, "tests/integration/fixtures/io", name);
+  const cleanups: Array<() => void> = [];
+  afterAll(() => cleanups.forEach((c) => c()));
+  const fresh = (): string => {
+    const t = makeTempDir(`libos-${name}-`);
+    cleanups.push(t.cleanup);
+    return t.dir;
+  };
+
+  const native = (() => {
+    const dir = fresh();
+    return runNative(program, [dir], { cwd: dir });
+  })();
+
+  it("runs natively", () => {
+    expect(native.stderr).toBe("");
+    expect(native.status).toBe(0);
+    expect(native.stdout).toMatch(sample);
+  });
+
+  it.each(FS_MODES)("--fs-mode %s prints what native prints", (mode) => {
+    const dir = fresh();
+    for (const where of onHost ? [dir, "/tmp"] : ["/tmp"]) {
+      const got = runLibos(["--fs-mode", mode], program, [where], { cwd: dir });
+      expect(got.stderr).toBe("");
+      expect(got.stdout).toBe(native.stdout);
+      expect(got.status).toBe(0);
+    }
+  });
+});
+
+describe.each(FS_MODES)("busybox with a FIFO in /tmp (--fs-mode %s)", (mode) => {
+  it("mkfifo, a background writer and cat", () => {
+    const got = runLibos(["--fs-mode", mode], BUSYBOX, ["sh", "-c", "mkfifo /tmp/p; (echo hi > /tmp/p &); cat /tmp/p"]);
+    expect(got.stderr).toBe("");
+    expect(got.stdout).toBe("hi\n");
+    expect(got.status).toBe(0);
   });
 });

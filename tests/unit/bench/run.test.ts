@@ -187,9 +187,9 @@ describe("bench harness", () => {
       "fork+exec+wait (µs/iter)",
       "pipe throughput (MiB/s)",
       "fork 64 MiB (ms/iter)",
-      "read 256 MiB ×4, fs inproc (MiB/s)",
-      "read 256 MiB ×4, fs ipc (MiB/s)",
-      "read 256 MiB ×4, fs worker (MiB/s)",
+      "read 256 MiB ×32, fs inproc (MiB/s)",
+      "read 256 MiB ×32, fs ipc (MiB/s)",
+      "read 256 MiB ×32, fs worker (MiB/s)",
       "find 10,000 files, fs inproc (ms)",
       "find 10,000 files, fs ipc (ms)",
       "find 10,000 files, fs worker (ms)",
@@ -240,12 +240,12 @@ describe("bench harness", () => {
       expect(args.some((a) => (row.fixtures ?? []).some((f) => a.startsWith(f.path))), row.name).toBe(true);
     }
     expect(SCRATCH.startsWith(os.tmpdir())).toBe(true);
-    const read = ROWS.find((r) => r.name === "read 256 MiB ×4, fs inproc (MiB/s)")!;
-    // The 256 MiB file, read 4 times per run; the n = 0 run reads an empty file as often.
-    expect(read.measure).toMatchObject({ kind: "rate", unit: "MiB/s", n: 1024 });
+    const read = ROWS.find((r) => r.name === "read 256 MiB ×32, fs inproc (MiB/s)")!;
+    // The 256 MiB file, read 32 times per run; the n = 0 run reads an empty file as often.
+    expect(read.measure).toMatchObject({ kind: "rate", unit: "MiB/s", n: 8192 });
     const cat = (n: number): string[] => (read.measure.kind === "rate" ? read.measure.argv(n).slice(1) : []);
-    expect(cat(1024)).toEqual(["cat", ...Array<string>(4).fill(path.join(SCRATCH, "read", "256MiB"))]);
-    expect(cat(0)).toEqual(["cat", ...Array<string>(4).fill(path.join(SCRATCH, "read", "0MiB"))]);
+    expect(cat(8192)).toEqual(["cat", ...Array<string>(32).fill(path.join(SCRATCH, "read", "256MiB"))]);
+    expect(cat(0)).toEqual(["cat", ...Array<string>(32).fill(path.join(SCRATCH, "read", "0MiB"))]);
     expect(read.target).toMatchObject({ kind: "slowdown-at-most", vs: { column: "native" }, max: 2 });
   });
 
@@ -258,7 +258,7 @@ describe("bench harness", () => {
     }
     const ipc = ROWS.find((r) => r.name === "find 10,000 files, fs ipc (ms)")!;
     expect(ipc.target).toMatchObject({ vs: { row: "find 10,000 files, fs inproc (ms)" }, max: 1.2 });
-    const worker = ROWS.find((r) => r.name === "read 256 MiB ×4, fs worker (MiB/s)")!;
-    expect(worker.target).toMatchObject({ vs: { row: "read 256 MiB ×4, fs inproc (MiB/s)" }, max: 2 });
+    const worker = ROWS.find((r) => r.name === "read 256 MiB ×32, fs worker (MiB/s)")!;
+    expect(worker.target).toMatchObject({ vs: { row: "read 256 MiB ×32, fs inproc (MiB/s)" }, max: 2 });
   });
 });

@@ -11,9 +11,10 @@ import {
   EACCES, EBADF, EEXIST, EINVAL, EISDIR, ENOENT, ENOSPC, ENOTDIR, ENXIO, EPERM,
 } from "../../../fs-task/_errno.ts";
 import {
-  DT_CHR, DT_DIR, DT_LNK, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFCHR,
-  S_IFDIR, X_OK,
+  DT_CHR, DT_DIR, DT_LNK, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, RENAME_EXCHANGE,
+  RENAME_NOREPLACE, S_IFCHR, S_IFDIR, X_OK,
 } from "../../../fs-task/_flags.ts";
+import { RENAME_WHITEOUT } from "../../../linux-abi/fs.ts";
 
 function open(fsys: FileSystem, p: string, flags: number): number {
   const h = fsys.open(p, flags, 0);
@@ -167,7 +168,11 @@ describe.each(FS_MODES)("DevFs in %s mode", (mode) => {
       expect(dev.mkdir("/null", 0o755)).toBe(-EEXIST);
       expect(dev.unlink("/null")).toBe(-EPERM);
       expect(dev.unlink("/sda")).toBe(-ENOENT);
-      expect(dev.rename("/null", "/nothing")).toBe(-EPERM);
+      expect(dev.rename("/null", "/nothing", 0)).toBe(-EPERM);
+      expect(dev.rename("/null", "/zero", RENAME_EXCHANGE)).toBe(-EPERM);
+      expect(dev.rename("/null", "/zero", RENAME_NOREPLACE)).toBe(-EEXIST);
+      expect(dev.rename("/null", "/nothing", RENAME_EXCHANGE)).toBe(-ENOENT);
+      expect(dev.rename("/null", "/nothing", RENAME_WHITEOUT)).toBe(-EINVAL);
       expect(dev.symlink("/proc/self/fd/0", "/stdin")).toBe(-EEXIST);
       expect(dev.symlink("/proc/self/fd/0", "/input")).toBe(-EPERM);
       expect(dev.rmdir("/null")).toBe(-ENOTDIR);

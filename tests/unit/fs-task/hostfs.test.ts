@@ -12,8 +12,9 @@ import type { FileSystem, FsDirEntry, FsStat } from "../../../fs-task/file_syste
 import { HostFs } from "../../../fs-task/hostfs.ts";
 import { FS_MODES, fsModes } from "./_modes.ts";
 import {
-  EBADF, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, EROFS,
+  EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, EROFS,
 } from "../../../fs-task/_errno.ts";
+import { RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from "../../../linux-abi/fs.ts";
 import {
   DT_DIR, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR,
   O_TRUNC, O_WRONLY, S_IFDIR, S_IFIFO, S_IFMT, W_OK,
@@ -350,9 +351,9 @@ describe.each(FS_MODES)("HostFs in %s mode", (mode) => {
 
     it("rename() moves a file over another", () => {
       fs.writeFileSync(path.join(root, "dir", "old"), "old");
-      expect(hfs.rename("/hello.txt", "/dir/old")).toBe(0);
+      expect(hfs.rename("/hello.txt", "/dir/old", 0)).toBe(0);
       expect(fs.readFileSync(path.join(root, "dir", "old"), "utf8")).toBe("hello, world");
-      expect(hfs.rename("/hello.txt", "/x")).toBe(-ENOENT);
+      expect(hfs.rename("/hello.txt", "/x", 0)).toBe(-ENOENT);
     });
 
     it("symlink() and link() create links", () => {
@@ -387,6 +388,88 @@ describe.each(FS_MODES)("HostFs in %s mode", (mode) => {
     });
   });
 
+  describe("HostFs.rename() with renameat2 flags", () => {
+    const host = (p: string): string => path.join(root, p);
+
+    it("RENAME_NOREPLACE refuses an existing target with EEXIST and renames onto a free name", () => {
+      fs.writeFileSync(host("dir/taken"), "taken");
+      fs.symlinkSync("/nowhere", host("dangling"));
+      expect(hfs.rename("/hello.txt", "/dir/taken", RENAME_NOREPLACE)).toBe(-EEXIST);
+      expect(hfs.rename("/hello.txt", "/dangling", RENAME_NOREPLACE)).toBe(-EEXIST);
+      expect(hfs.rename("/hello.txt", "/dir/..", RENAME_NOREPLACE)).toBe(-EEXIST);
+      expect(fs.readFileSync(host("dir/taken"), "utf8")).toBe("taken");
+      expect(hfs.rename("/hello.txt", "/dir/free", RENAME_NOREPLACE)).toBe(0);
+      expect(fs.readFileSync(host("dir/free"), "utf8")).toBe("hello, world");
+      expect(fs.existsSync(host("hello.txt"))).toBe(false);
+      expect(hfs.rename("/dir", "/dir2", RENAME_NOREPLACE)).toBe(0);
+      expect(fs.readdirSync(host("dir2"))).toEqual(["free", "taken"]);
+    });
+
+    it("RENAME_EXCHANGE swaps two files: contents and inodes trade names", () => {
+      fs.writeFileSync(host("dir/other"), "other");
+      const [a, b] = [stat("/hello.txt").ino, stat("/dir/other").ino];
+      expect(hfs.rename("/hello.txt", "/dir/other", RENAME_EXCHANGE)).toBe(0);
+      expect(fs.readFileSync(host("hello.txt"), "utf8")).toBe("other");
+      expect(fs.readFileSync(host("dir/other"), "utf8")).toBe("hello, world");
+      expect([stat("/hello.txt").ino, stat("/dir/other").ino]).toEqual([b, a]);
+    });
+
+    it("RENAME_EXCHANGE swaps a directory with a file", () => {
+      fs.writeFileSync(host("dir/inside"), "in");
+      expect(hfs.rename("/dir", "/hello.txt", RENAME_EXCHANGE)).toBe(0);
+      expect(fs.readFileSync(host("dir"), "utf8")).toBe("hello, world");
+      expect(fs.readdirSync(host("hello.txt"))).toEqual(["inside"]);
+      expect(stat("/hello.txt/inside").size).toBe(2);
+    });
+
+    it("RENAME_EXCHANGE answers ENOENT for a missing side, EINVAL within a directory's own subtree", () => {
+      fs.mkdirSync(host("dir/sub"));
+      expect(hfs.rename("/hello.txt", "/missing", RENAME_EXCHANGE)).toBe(-ENOENT);
+      expect(hfs.rename("/missing", "/hello.txt", RENAME_EXCHANGE)).toBe(-ENOENT);
+      expect(hfs.rename("/dir", "/dir/sub", RENAME_EXCHANGE)).toBe(-EINVAL);
+      expect(hfs.rename("/dir/sub", "/dir", RENAME_EXCHANGE)).toBe(-EINVAL);
+      expect(fs.readdirSync(root).sort()).toEqual(["dir", "hello.txt"]);
+      expect(fs.readdirSync(host("dir"))).toEqual(["sub"]);
+    });
+
+    it("refuses '.' and '..' (EBUSY), which the walk would name by the directory itself", () => {
+      expect(hfs.rename("/hello.txt", "/dir/.", RENAME_EXCHANGE)).toBe(-EBUSY);
+      expect(hfs.rename("/dir/.", "/hello.txt", RENAME_EXCHANGE)).toBe(-EBUSY);
+      expect(hfs.rename("/dir/.", "/x", 0)).toBe(-EBUSY);
+      expect(fs.statSync(host("dir")).isDirectory()).toBe(true);
+    });
+
+    it("refuses RENAME_WHITEOUT, both bits and unknown bits with EINVAL, touching nothing", () => {
+      for (const flags of [RENAME_WHITEOUT, RENAME_NOREPLACE | RENAME_EXCHANGE, 8]) {
+        expect(hfs.rename("/hello.txt", "/x", flags)).toBe(-EINVAL);
+      }
+      expect(fs.readdirSync(root).sort()).toEqual(["dir", "hello.txt"]);
+    });
+  });
+
+  describe("HostFs.pathOf()", () => {
+    it("follows a directory the host renames, and says ENOENT once it is removed or moved out", () => {
+      fs.mkdirSync(path.join(root, "dir", "sub"));
+      const sub = open("/dir/sub", O_RDONLY | O_DIRECTORY);
+      const byPath = open("/dir", O_PATH);
+      expect(hfs.pathOf!(sub)).toBe("/dir/sub");
+      fs.renameSync(path.join(root, "dir"), path.join(root, "renamed"));
+      expect(hfs.pathOf!(sub)).toBe("/renamed/sub");
+      expect(hfs.pathOf!(byPath)).toBe("/renamed");
+      const outside = fs.mkdtempSync(path.join(os.tmpdir(), "hostfs-out-"));
+      try {
+        fs.renameSync(path.join(root, "renamed", "sub"), path.join(outside, "sub"));
+        expect(hfs.pathOf!(sub)).toBe(-ENOENT);
+      } finally {
+        fs.rmSync(outside, { recursive: true, force: true });
+      }
+      fs.rmdirSync(path.join(root, "renamed"));
+      expect(hfs.pathOf!(byPath)).toBe(-ENOENT);
+      expect(hfs.pathOf!(open("/hello.txt", O_RDONLY))).toBe(-EINVAL);
+      expect(hfs.pathOf!(open("/", O_RDONLY | O_DIRECTORY))).toBe("/");
+    });
+  });
+
   describe("HostFs with readOnly", () => {
     let ro: FileSystem;
     beforeEach(() => {
@@ -406,7 +489,9 @@ describe.each(FS_MODES)("HostFs in %s mode", (mode) => {
       expect(ro.mkdir("/newdir", 0o755)).toBe(-EROFS);
       expect(ro.unlink("/hello.txt")).toBe(-EROFS);
       expect(ro.rmdir("/dir")).toBe(-EROFS);
-      expect(ro.rename("/hello.txt", "/x")).toBe(-EROFS);
+      expect(ro.rename("/hello.txt", "/x", 0)).toBe(-EROFS);
+      expect(ro.rename("/hello.txt", "/dir", RENAME_EXCHANGE)).toBe(-EROFS);
+      expect(ro.rename("/hello.txt", "/x", RENAME_NOREPLACE)).toBe(-EROFS);
       expect(ro.symlink("x", "/sl")).toBe(-EROFS);
       expect(ro.link("/hello.txt", "/hard")).toBe(-EROFS);
       expect(ro.chmod("/hello.txt", 0o777)).toBe(-EROFS);
@@ -454,8 +539,8 @@ describe("HostFs host fds", () => {
     expect(h.stat("/", true)).toMatchObject({ mode: expect.any(Number) });
     expect(h.stat("/abs/../b/f", true)).toMatchObject({ size: 1 });
     expect([h.stat("/a/b/f/x", true), h.stat("/a/nope/x", true)]).toEqual([-ENOTDIR, -ENOENT]);
-    expect([h.mkdir("/a/b/d", 0o755), h.rename("/a/b/d", "/abs/e"), h.link("/a/b/f", "/abs/../b/g")]).toEqual([0, 0, 0]);
-    expect(h.rename("/a/b/g", "/a/nope/g")).toBe(-ENOENT);
+    expect([h.mkdir("/a/b/d", 0o755), h.rename("/a/b/d", "/abs/e", 0), h.link("/a/b/f", "/abs/../b/g")]).toEqual([0, 0, 0]);
+    expect(h.rename("/a/b/g", "/a/nope/g", 0)).toBe(-ENOENT);
     expect([h.chmod("/abs/f", 0o600), h.utimens("/abs/f", "now", "now", true), h.access("/abs/f", 4)]).toEqual([0, 0, 0]);
     expect(h.statfs("/abs")).toMatchObject({ namelen: 255 });
     expect([h.mknod("/a/b/p", S_IFIFO | 0o600, 0), h.unlink("/a/b/p")]).toEqual([0, 0]);

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FileSystem } from "../../../fs-task/file_system.ts";
 import { FS_MODES, fsModes } from "./_modes.ts";
 import { ELOOP, ENOENT } from "../../../fs-task/_errno.ts";
-import { O_CREAT, O_DIRECTORY, O_RDONLY, O_WRONLY } from "../../../fs-task/_flags.ts";
+import { O_CREAT, O_DIRECTORY, O_RDONLY, O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE } from "../../../fs-task/_flags.ts";
 
 const SECRET = "TOP-SECRET-OUTSIDE-ROOT";
 
@@ -144,7 +144,7 @@ describe.each(FS_MODES)("HostFs confinement in %s mode", (mode) => {
       fs.writeFileSync(path.join(base, "outside-only"), "");
       const h = hfs.open("/a", O_RDONLY | O_DIRECTORY, 0);
       if (typeof h !== "number" || h < 0) throw new TypeError(`Cannot open: ${String(h)}`);
-      expect(hfs.rename("/a", "/moved")).toBe(0);
+      expect(hfs.rename("/a", "/moved", 0)).toBe(0);
       fs.symlinkSync(base, path.join(root, "a")); // a host-path target: data to the guest, a way out to the host
       const page = hfs.readdir(h, 0, 100);
       if (typeof page === "number") throw new TypeError(`Cannot list: ${page}`);
@@ -173,7 +173,7 @@ describe.each(FS_MODES)("HostFs confinement in %s mode", (mode) => {
       expect(hfs.mkdir("/../pwned-dir", 0o755)).toBe(0);
       expect(hfs.symlink("/", "/../pwned-link")).toBe(0);
       fs.writeFileSync(path.join(root, "f"), "f");
-      expect(hfs.rename("/f", "/../../pwned-renamed")).toBe(0);
+      expect(hfs.rename("/f", "/../../pwned-renamed", 0)).toBe(0);
       expect(hfs.link("/pwned-renamed", "/../pwned-hard")).toBe(0);
       expect(fs.readdirSync(base).sort()).toEqual(["root", "secret.txt"]);
       expect(fs.readdirSync(root).sort()).toEqual([
@@ -188,12 +188,29 @@ describe.each(FS_MODES)("HostFs confinement in %s mode", (mode) => {
       expect(hfs.chmod("/direct", 0o777)).toBe(-ENOENT);
       expect(hfs.unlink("/../secret.txt")).toBe(-ENOENT);
       expect(hfs.utimens("/a/b/up", 0n, 0n, true)).toBe(-ENOENT);
-      expect(hfs.rename("/../secret.txt", "/stolen")).toBe(-ENOENT);
+      expect(hfs.rename("/../secret.txt", "/stolen", 0)).toBe(-ENOENT);
       expect(hfs.link("/../secret.txt", "/stolen")).toBe(-ENOENT);
       const h = hfs.open("/a/b/up", O_WRONLY | O_CREAT, 0o644);
       if (typeof h === "number" && h >= 0) hfs.close(h);
       expect(fs.readFileSync(secretPath, "utf8")).toBe(SECRET);
       expect(fs.statSync(secretPath).mtimeMs).toBeGreaterThan(0);
+    });
+
+    it("RENAME_EXCHANGE and RENAME_NOREPLACE through escapes stay inside the root", () => {
+      fs.writeFileSync(path.join(root, "f"), "f");
+      link(secretPath, "direct");
+      link("../../../secret.txt", "a/b/up");
+      expect(hfs.rename("/f", "/../secret.txt", RENAME_EXCHANGE)).toBe(-ENOENT);
+      expect(hfs.rename("/../../secret.txt", "/f", RENAME_EXCHANGE)).toBe(-ENOENT);
+      // A symlink is swapped as itself, never followed.
+      expect(hfs.rename("/f", "/direct", RENAME_EXCHANGE)).toBe(0);
+      expect(fs.readlinkSync(path.join(root, "f"))).toBe(secretPath);
+      expect(hfs.rename("/a/b/up", "/direct", RENAME_EXCHANGE)).toBe(0);
+      expect(fs.readFileSync(path.join(root, "a", "b", "up"), "utf8")).toBe("f");
+      expect(hfs.rename("/a/b/up", "/../../landed", RENAME_NOREPLACE)).toBe(0);
+      expect(fs.readFileSync(path.join(root, "landed"), "utf8")).toBe("f");
+      expect(fs.readdirSync(base).sort()).toEqual(["root", "secret.txt"]);
+      expect(fs.readFileSync(secretPath, "utf8")).toBe(SECRET);
     });
 
     it("a symlink planted with a host path is only ever read as data", () => {

@@ -17,7 +17,7 @@ import {
 } from "../../../fs-task/_errno.ts";
 import {
   O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC,
-  O_WRONLY, ST_RDONLY, W_OK, X_OK,
+  O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE, ST_RDONLY, W_OK, X_OK,
 } from "../../../fs-task/_flags.ts";
 import { DT_DIR, DT_FIFO, DT_LNK, DT_REG } from "../../../linux-abi/dirent.ts";
 import { S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from "../../../linux-abi/stat.ts";
@@ -193,9 +193,15 @@ describe("InitFs is read-only", () => {
     expect(ifs.rmdir("/usr/lib")).toBe(-EROFS);
     expect(ifs.rmdir("/")).toBe(-EBUSY);
     expect(ifs.rmdir("/usr/..")).toBe(-ENOTEMPTY);
-    expect(ifs.rename("/etc/motd", "/motd")).toBe(-EROFS);
-    expect(ifs.rename("/etc/motd", "/nope/motd")).toBe(-ENOENT);
-    expect(ifs.rename("/", "/x")).toBe(-EBUSY);
+    expect(ifs.rename("/etc/motd", "/motd", 0)).toBe(-EROFS);
+    expect(ifs.rename("/etc/motd", "/nope/motd", 0)).toBe(-ENOENT);
+    expect(ifs.rename("/", "/x", 0)).toBe(-EBUSY);
+    // EROFS comes before Linux looks at what either name holds.
+    expect(ifs.rename("/etc/motd", "/usr", RENAME_NOREPLACE)).toBe(-EROFS);
+    expect(ifs.rename("/etc/motd", "/nothing", RENAME_EXCHANGE)).toBe(-EROFS);
+    expect(ifs.rename("/etc/motd", "/etc/..", RENAME_NOREPLACE)).toBe(-EEXIST);
+    expect(ifs.rename("/etc/motd", "/etc/..", RENAME_EXCHANGE)).toBe(-EBUSY);
+    expect(ifs.rename("/etc/motd", "/x", RENAME_NOREPLACE | RENAME_EXCHANGE)).toBe(-EINVAL);
     expect(ifs.chmod("/etc/motd", 0o777)).toBe(-EROFS);
     expect(ifs.chown("/etc/motd", 1, 1, true)).toBe(-EROFS);
     expect(ifs.utimens("/etc/motd", "now", "now", true)).toBe(-EROFS);

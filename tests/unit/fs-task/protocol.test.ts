@@ -52,7 +52,7 @@ describe("FS_PROTOCOL", () => {
     expect(names).toEqual([
       "access", "chmod", "chown", "close", "fstat", "link", "mkdir", "mknod", "open", "pread", "pwrite", "readdir",
       "readlink", "rename", "rmdir", "stat", "statfs", "symlink", "unlink", "utimens", "isatty", "ftruncate",
-      "setMountPoint", "crossing", "realpath", "fsync",
+      "setMountPoint", "crossing", "realpath", "fsync", "sendToHost", "pathOf",
     ].sort());
     const ids = methodEntries().map((e) => e.spec.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -73,7 +73,7 @@ describe("FS_PROTOCOL", () => {
 describe("argument round trips", () => {
   it("paths, integers and booleans", () => {
     expect(roundTripArgs("open", ["/a/b c/ü€😀", 0o101102, 0o644])).toEqual(["/a/b c/ü€😀", 0o101102, 0o644]);
-    expect(roundTripArgs("rename", ["/from", "/to/x"])).toEqual(["/from", "/to/x"]);
+    expect(roundTripArgs("rename", ["/from", "/to/x", 2])).toEqual(["/from", "/to/x", 2]);
     expect(roundTripArgs("stat", ["/x", false])).toEqual(["/x", false]);
     expect(roundTripArgs("readdir", [3, 2 ** 40, 128])).toEqual([3, 2 ** 40, 128]);
     expect(roundTripArgs("chown", ["/x", -1, 2 ** 32 - 2, true])).toEqual(["/x", -1, 2 ** 32 - 2, true]);

@@ -14,6 +14,7 @@ import {
   O_TMPFILE, O_TRUNC, O_WRONLY, X_OK,
 } from "../../../fs-task/_flags.ts";
 import { DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG } from "../../../linux-abi/dirent.ts";
+import { RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from "../../../linux-abi/fs.ts";
 import {
   S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_ISGID, S_ISUID,
 } from "../../../linux-abi/stat.ts";
@@ -309,7 +310,7 @@ describe("TmpFs memory quota", () => {
   it("releases a replaced file's pages on rename, and a long symlink's page on unlink", () => {
     write("/a", "a");
     write("/b", "b");
-    expect(tfs.rename("/a", "/b")).toBe(0);
+    expect(tfs.rename("/a", "/b", 0)).toBe(0);
     expect(quota.used).toBe(PAGE);
     expect(tfs.symlink("x".repeat(200), "/long")).toBe(0);
     expect(tfs.symlink("short", "/short")).toBe(0);
@@ -614,7 +615,7 @@ describe("TmpFs.rename()", () => {
     write("/a", "new");
     write("/b", "old");
     const oldHandle = open("/b", O_RDONLY);
-    expect(tfs.rename("/a", "/b")).toBe(0);
+    expect(tfs.rename("/a", "/b", 0)).toBe(0);
     expect(tfs.stat("/a", true)).toBe(-ENOENT);
     expect(read(open("/b", O_RDONLY), 10, 0)).toBe("new");
     expect(read(oldHandle, 10, 0)).toBe("old");
@@ -624,19 +625,19 @@ describe("TmpFs.rename()", () => {
   it("refuses a file over a directory (EISDIR), a directory over a file (ENOTDIR)", () => {
     write("/f", "x");
     tfs.mkdir("/d", 0o755);
-    expect(tfs.rename("/f", "/d")).toBe(-EISDIR);
-    expect(tfs.rename("/d", "/f")).toBe(-ENOTDIR);
-    expect(tfs.rename("/f", "/g/")).toBe(-ENOTDIR);
-    expect(tfs.rename("/f/", "/g")).toBe(-ENOTDIR);
+    expect(tfs.rename("/f", "/d", 0)).toBe(-EISDIR);
+    expect(tfs.rename("/d", "/f", 0)).toBe(-ENOTDIR);
+    expect(tfs.rename("/f", "/g/", 0)).toBe(-ENOTDIR);
+    expect(tfs.rename("/f/", "/g", 0)).toBe(-ENOTDIR);
   });
 
   it("replaces an empty directory only (ENOTEMPTY)", () => {
     tfs.mkdir("/a", 0o755);
     tfs.mkdir("/b", 0o755);
     write("/b/f", "x");
-    expect(tfs.rename("/a", "/b")).toBe(-ENOTEMPTY);
+    expect(tfs.rename("/a", "/b", 0)).toBe(-ENOTEMPTY);
     tfs.unlink("/b/f");
-    expect(tfs.rename("/a", "/b")).toBe(0);
+    expect(tfs.rename("/a", "/b", 0)).toBe(0);
     expect(names("/")).toEqual([".", "..", "b"]);
     expect(stat("/").nlink).toBe(3);
   });
@@ -644,9 +645,9 @@ describe("TmpFs.rename()", () => {
   it("refuses to move a directory into itself (EINVAL)", () => {
     tfs.mkdir("/a", 0o755);
     tfs.mkdir("/a/b", 0o755);
-    expect(tfs.rename("/a", "/a/b/c")).toBe(-EINVAL);
-    expect(tfs.rename("/a", "/a/c")).toBe(-EINVAL);
-    expect(tfs.rename("/a/b", "/a")).toBe(-ENOTEMPTY);
+    expect(tfs.rename("/a", "/a/b/c", 0)).toBe(-EINVAL);
+    expect(tfs.rename("/a", "/a/c", 0)).toBe(-EINVAL);
+    expect(tfs.rename("/a/b", "/a", 0)).toBe(-ENOTEMPTY);
   });
 
   it("moves a directory with its contents and fixes '..' and link counts", () => {
@@ -655,7 +656,7 @@ describe("TmpFs.rename()", () => {
     tfs.mkdir("/a/sub", 0o755);
     write("/a/sub/f", "inside");
     const before = age("/a/sub");
-    expect(tfs.rename("/a/sub", "/b/moved")).toBe(0);
+    expect(tfs.rename("/a/sub", "/b/moved", 0)).toBe(0);
     expect(read(open("/b/moved/f", O_RDONLY), 10, 0)).toBe("inside");
     expect(stat("/a").nlink).toBe(2);
     expect(stat("/b").nlink).toBe(3);
@@ -667,26 +668,161 @@ describe("TmpFs.rename()", () => {
   it("does nothing for two names of one file", () => {
     write("/a", "x");
     tfs.link("/a", "/b");
-    expect(tfs.rename("/a", "/b")).toBe(0);
+    expect(tfs.rename("/a", "/b", 0)).toBe(0);
     expect(names("/")).toEqual([".", "..", "a", "b"]);
-    expect(tfs.rename("/a", "/a")).toBe(0);
+    expect(tfs.rename("/a", "/a", 0)).toBe(0);
   });
 
   it("refuses the root, '.' and '..' (EBUSY) and a missing source (ENOENT)", () => {
     tfs.mkdir("/d", 0o755);
-    expect(tfs.rename("/", "/x")).toBe(-EBUSY);
-    expect(tfs.rename("/d/.", "/x")).toBe(-EBUSY);
-    expect(tfs.rename("/d", "/d/..")).toBe(-EBUSY);
-    expect(tfs.rename("/missing", "/x")).toBe(-ENOENT);
-    expect(tfs.rename("/d", "/missing/x")).toBe(-ENOENT);
+    expect(tfs.rename("/", "/x", 0)).toBe(-EBUSY);
+    expect(tfs.rename("/d/.", "/x", 0)).toBe(-EBUSY);
+    expect(tfs.rename("/d", "/d/..", 0)).toBe(-EBUSY);
+    expect(tfs.rename("/missing", "/x", 0)).toBe(-ENOENT);
+    expect(tfs.rename("/d", "/missing/x", 0)).toBe(-ENOENT);
   });
 
   it("renames a symlink itself", () => {
     tfs.mkdir("/d", 0o755);
     tfs.symlink("d", "/l");
-    expect(tfs.rename("/l", "/m")).toBe(0);
+    expect(tfs.rename("/l", "/m", 0)).toBe(0);
     expect(tfs.readlink("/m")).toBe("d");
     expect(stat("/d").mode & S_IFMT).toBe(S_IFDIR);
+  });
+});
+
+describe("TmpFs.rename() with RENAME_NOREPLACE", () => {
+  it("refuses an existing target with EEXIST, a dangling symlink and the file itself included", () => {
+    write("/a", "a");
+    write("/b", "b");
+    tfs.symlink("/nowhere", "/dangling");
+    expect(tfs.rename("/a", "/b", RENAME_NOREPLACE)).toBe(-EEXIST);
+    expect(tfs.rename("/a", "/dangling", RENAME_NOREPLACE)).toBe(-EEXIST);
+    expect(tfs.rename("/a", "/a", RENAME_NOREPLACE)).toBe(-EEXIST);
+    expect(read(open("/a", O_RDONLY), 10, 0)).toBe("a");
+    expect(read(open("/b", O_RDONLY), 10, 0)).toBe("b");
+  });
+
+  it("renames onto a free name, a directory too", () => {
+    write("/a", "a");
+    tfs.mkdir("/d", 0o755);
+    tfs.mkdir("/e", 0o755);
+    expect(tfs.rename("/a", "/d/moved", RENAME_NOREPLACE)).toBe(0);
+    expect(read(open("/d/moved", O_RDONLY), 10, 0)).toBe("a");
+    expect(tfs.rename("/d", "/e/d", RENAME_NOREPLACE)).toBe(0);
+    expect(names("/e/d")).toEqual([".", "..", "moved"]);
+    expect(stat("/e").nlink).toBe(3);
+  });
+
+  it("answers EEXIST for a '.' or '..' target, EBUSY still for such a source", () => {
+    tfs.mkdir("/d", 0o755);
+    write("/f", "x");
+    expect(tfs.rename("/f", "/d/..", RENAME_NOREPLACE)).toBe(-EEXIST);
+    expect(tfs.rename("/f", "/", RENAME_NOREPLACE)).toBe(-EEXIST);
+    expect(tfs.rename("/d/.", "/x", RENAME_NOREPLACE)).toBe(-EBUSY);
+    expect(tfs.rename("/missing", "/x", RENAME_NOREPLACE)).toBe(-ENOENT);
+  });
+});
+
+describe("TmpFs.rename() with RENAME_EXCHANGE", () => {
+  it("swaps two files: names keep their place, each takes the other's inode, ctimes move", () => {
+    tfs.mkdir("/d", 0o755);
+    write("/d/a", "first");
+    write("/d/b", "second");
+    write("/d/c", "third");
+    const [a, b, d] = [age("/d/a"), age("/d/b"), age("/d")];
+    const listed = listAll(open("/d", O_RDONLY)).map((e) => [e.name, e.ino]);
+    const held = open("/d/a", O_RDONLY);
+    expect(tfs.rename("/d/a", "/d/b", RENAME_EXCHANGE)).toBe(0);
+    expect(read(open("/d/a", O_RDONLY), 10, 0)).toBe("second");
+    expect(read(open("/d/b", O_RDONLY), 10, 0)).toBe("first");
+    expect(read(held, 10, 0)).toBe("first");
+    const swapped = new Map([[a.ino, b.ino], [b.ino, a.ino]]);
+    expect(listAll(open("/d", O_RDONLY)).map((e) => [e.name, e.ino])).toEqual(
+      listed.map(([name, ino]) => [name, name === "a" || name === "b" ? swapped.get(ino as number) : ino]),
+    );
+    expect(stat("/d/a")).toMatchObject({ ino: b.ino, nlink: 1 });
+    expect(stat("/d/a").ctimeNs).toBeGreaterThan(b.ctimeNs);
+    expect(stat("/d/b").ctimeNs).toBeGreaterThan(a.ctimeNs);
+    expect(stat("/d").mtimeNs).toBeGreaterThan(d.mtimeNs);
+    expect(stat("/d").nlink).toBe(2);
+  });
+
+  it("swaps a directory with a file across parents, moving '..' and the parents' link counts", () => {
+    tfs.mkdir("/p", 0o755);
+    tfs.mkdir("/q", 0o755);
+    tfs.mkdir("/p/dir", 0o755);
+    write("/p/dir/inside", "x");
+    write("/q/file", "f");
+    const [p, q] = [age("/p"), age("/q")];
+    expect([stat("/p").nlink, stat("/q").nlink]).toEqual([3, 2]);
+    expect(tfs.rename("/p/dir", "/q/file", RENAME_EXCHANGE)).toBe(0);
+    expect(stat("/p/dir").mode & S_IFMT).toBe(S_IFREG);
+    expect(read(open("/p/dir", O_RDONLY), 10, 0)).toBe("f");
+    expect(names("/q/file")).toEqual([".", "..", "inside"]);
+    expect(listAll(open("/q/file", O_RDONLY))[1].ino).toBe(q.ino);
+    expect([stat("/p").nlink, stat("/q").nlink]).toEqual([2, 3]);
+    expect(stat("/p").mtimeNs).toBeGreaterThan(p.mtimeNs);
+    expect(stat("/q").ctimeNs).toBeGreaterThan(q.ctimeNs);
+    expect(tfs.rmdir("/q/file")).toBe(-ENOTEMPTY);
+  });
+
+  it("swaps two directories across parents, their contents with them, link counts unchanged", () => {
+    tfs.mkdir("/p", 0o755);
+    tfs.mkdir("/q", 0o755);
+    tfs.mkdir("/p/x", 0o755);
+    tfs.mkdir("/q/y", 0o755);
+    write("/p/x/fx", "x");
+    write("/q/y/fy", "y");
+    expect(tfs.rename("/p/x", "/q/y", RENAME_EXCHANGE)).toBe(0);
+    expect(names("/p/x")).toEqual([".", "..", "fy"]);
+    expect(names("/q/y")).toEqual([".", "..", "fx"]);
+    expect(listAll(open("/p/x", O_RDONLY))[1].ino).toBe(stat("/p").ino);
+    expect(listAll(open("/q/y", O_RDONLY))[1].ino).toBe(stat("/q").ino);
+    expect([stat("/p").nlink, stat("/q").nlink]).toEqual([3, 3]);
+    expect(tfs.rmdir("/p")).toBe(-ENOTEMPTY);
+  });
+
+  it("answers ENOENT when either side is missing, and changes nothing", () => {
+    write("/a", "a");
+    expect(tfs.rename("/a", "/missing", RENAME_EXCHANGE)).toBe(-ENOENT);
+    expect(tfs.rename("/missing", "/a", RENAME_EXCHANGE)).toBe(-ENOENT);
+    expect(names("/")).toEqual([".", "..", "a"]);
+  });
+
+  it("refuses a directory with something in its own subtree, either way round (EINVAL)", () => {
+    tfs.mkdir("/a", 0o755);
+    tfs.mkdir("/a/b", 0o755);
+    write("/a/b/f", "x");
+    expect(tfs.rename("/a", "/a/b/f", RENAME_EXCHANGE)).toBe(-EINVAL);
+    expect(tfs.rename("/a/b/f", "/a", RENAME_EXCHANGE)).toBe(-EINVAL);
+    expect(tfs.rename("/a", "/a/b", RENAME_EXCHANGE)).toBe(-EINVAL);
+    expect(tfs.rename("/a/b", "/a", RENAME_EXCHANGE)).toBe(-EINVAL);
+    expect(names("/a/b")).toEqual([".", "..", "f"]);
+  });
+
+  it("leaves two names of one file alone; '..' is EBUSY; a trailing slash is ENOTDIR only on a file", () => {
+    write("/a", "x");
+    tfs.link("/a", "/b");
+    tfs.mkdir("/d", 0o755);
+    expect(tfs.rename("/a", "/b", RENAME_EXCHANGE)).toBe(0);
+    expect(tfs.rename("/a", "/a", RENAME_EXCHANGE)).toBe(0);
+    expect(stat("/a").nlink).toBe(2);
+    expect(tfs.rename("/a", "/d/..", RENAME_EXCHANGE)).toBe(-EBUSY);
+    expect(tfs.rename("/a", "/d/", RENAME_EXCHANGE)).toBe(0);
+    expect(tfs.rename("/a/", "/d", RENAME_EXCHANGE)).toBe(0);
+    expect(tfs.rename("/a/", "/d", RENAME_EXCHANGE)).toBe(-ENOTDIR);
+  });
+});
+
+describe("TmpFs.rename() flags", () => {
+  it("refuses RENAME_WHITEOUT, both bits and unknown bits with EINVAL before any lookup", () => {
+    write("/a", "a");
+    for (const flags of [RENAME_WHITEOUT, RENAME_NOREPLACE | RENAME_EXCHANGE, 8, -1]) {
+      expect(tfs.rename("/a", "/b", flags)).toBe(-EINVAL);
+      expect(tfs.rename("/missing/x", "/b", flags)).toBe(-EINVAL);
+    }
+    expect(names("/")).toEqual([".", "..", "a"]);
   });
 });
 
@@ -762,5 +898,30 @@ describe("TmpFs attributes", () => {
   it("is never a tty", () => {
     write("/f", "x");
     expect(tfs.isatty(open("/f", O_RDONLY))).toBe(false);
+  });
+});
+
+describe("TmpFs.pathOf()", () => {
+  it("follows a directory through renames and moves, and says ENOENT once it is removed", () => {
+    tfs.mkdir("/a", 0o755);
+    tfs.mkdir("/a/b", 0o755);
+    tfs.mkdir("/other", 0o755);
+    const b = open("/a/b", O_RDONLY | O_DIRECTORY);
+    expect(tfs.pathOf(b)).toBe("/a/b");
+    expect(tfs.rename("/a", "/z", 0)).toBe(0);
+    expect(tfs.pathOf(b)).toBe("/z/b");
+    expect(tfs.rename("/z/b", "/other/moved", 0)).toBe(0);
+    expect(tfs.pathOf(b)).toBe("/other/moved");
+    expect(tfs.rmdir("/other/moved")).toBe(0);
+    expect(tfs.pathOf(b)).toBe(-ENOENT);
+    expect(tfs.pathOf(open("/", O_RDONLY | O_DIRECTORY))).toBe("/");
+  });
+
+  it("is EINVAL for a file and EBADF for a closed handle", () => {
+    write("/f", "x");
+    const f = open("/f", O_RDONLY);
+    expect(tfs.pathOf(f)).toBe(-EINVAL);
+    tfs.close(f);
+    expect(tfs.pathOf(f)).toBe(-EBADF);
   });
 });

@@ -1,15 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { EAGAIN, EFAULT, EINVAL, ENOTDIR, ENOTTY, EPIPE } from "../../../linux-abi/errno.ts";
+import { O_RDONLY, O_WRONLY } from "../../../linux-abi/fcntl.ts";
 import { FIONREAD } from "../../../linux-abi/ioctl.ts";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT } from "../../../linux-abi/poll.ts";
 import { S_IFIFO, S_IFMT } from "../../../linux-abi/stat.ts";
+import type { FsStat } from "../../../fs-task/file_system.ts";
 import type { IoctlAccess } from "../../../libos/file.ts";
 import { PIPE_BUF, PIPE_CAPACITY, Pipe, PipeEnd } from "../../../libos/pipe.ts";
 import { flushMicrotasks } from "./_fake_process.ts";
 
 function ends(): { pipe: Pipe; r: PipeEnd; w: PipeEnd } {
   const pipe = new Pipe();
-  return { pipe, r: new PipeEnd(pipe, false), w: new PipeEnd(pipe, true) };
+  return { pipe, r: new PipeEnd(pipe, O_RDONLY), w: new PipeEnd(pipe, O_WRONLY) };
 }
 
 /** A small deterministic PRNG (xorshift32). */
@@ -137,7 +139,7 @@ describe("Pipe", () => {
 
   it("an empty pipe reads -EAGAIN while a writer exists, then end of file after the last writer goes", () => {
     const { pipe, r, w } = ends();
-    const w2 = new PipeEnd(pipe, true);
+    const w2 = new PipeEnd(pipe, O_WRONLY);
     expect(pipe.writers).toBe(2);
     expect(r.read(new Uint8Array(4))).toBe(-EAGAIN);
     w.write(new Uint8Array([9, 8]));
@@ -154,7 +156,7 @@ describe("Pipe", () => {
 
   it("writing with no reader left is -EPIPE", () => {
     const { pipe, r, w } = ends();
-    const r2 = new PipeEnd(pipe, false);
+    const r2 = new PipeEnd(pipe, O_RDONLY);
     r.release();
     expect(w.write(filled(1))).toBe(1);
     r2.release();
@@ -201,7 +203,7 @@ describe("Pipe", () => {
     const { pipe, r, w } = ends();
     expect(r.path).toBe(`pipe:[${pipe.ino}]`);
     expect(w.path).toBe(r.path);
-    const st = r.stat();
+    const st = r.stat() as FsStat;
     expect(st.mode & S_IFMT).toBe(S_IFIFO);
     expect(st.ino).toBe(pipe.ino);
     expect(new Pipe().ino).not.toBe(pipe.ino);

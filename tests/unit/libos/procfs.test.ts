@@ -3,6 +3,7 @@ import { CROSS_MOUNT, type FsStat } from "../../../fs-task/file_system.ts";
 import { DT_DIR, DT_LNK, DT_REG } from "../../../linux-abi/dirent.ts";
 import { EACCES, EBADF, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENOENT, ENOTDIR, EPERM } from "../../../linux-abi/errno.ts";
 import { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, W_OK, X_OK } from "../../../linux-abi/fcntl.ts";
+import { RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from "../../../linux-abi/fs.ts";
 import { SIGINT, SIGTERM, SIGUSR1, SIG_IGN } from "../../../linux-abi/signal.ts";
 import { S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from "../../../linux-abi/stat.ts";
 import { OpenFile, type FileOps } from "../../../libos/file.ts";
@@ -63,8 +64,8 @@ function world(): World {
   m.mapRegion(STACK_TOP - 0x21000, 0x21000, [{ at: 0, size: 0x21000, prot: RW }], "stack");
   m.mmapAnonymous(0, 0x2000, RW, false);
   const pipe = new Pipe();
-  p.fds.install(new OpenFile(new PipeEnd(pipe, false), O_RDONLY), false);
-  p.fds.install(new OpenFile(new PipeEnd(pipe, true), O_WRONLY), false);
+  p.fds.install(new OpenFile(new PipeEnd(pipe, O_RDONLY), O_RDONLY), false);
+  p.fds.install(new OpenFile(new PipeEnd(pipe, O_WRONLY), O_WRONLY), false);
   p.fds.installAt(3, namedFile("/tmp/data", O_RDWR), false);
   let current: Thread | null = t;
   const mounts: ProcMount[] = [
@@ -239,7 +240,7 @@ describe("ProcFs links and crossings", () => {
     expect(crossed(w.fs, w.fs.stat("/self/root/etc", true))).toEqual({ arg: 0, path: "/etc" });
     expect(crossed(w.fs, w.fs.open("/self/exe", O_RDONLY, 0))).toEqual({ arg: 0, path: "/bin/test" });
     expect(crossed(w.fs, w.fs.mkdir("/self/cwd/new", 0o755))).toEqual({ arg: 0, path: "/work/new" });
-    expect(crossed(w.fs, w.fs.rename("/uptime", "/self/cwd/x"))).toEqual({ arg: 1, path: "/work/x" });
+    expect(crossed(w.fs, w.fs.rename("/uptime", "/self/cwd/x", 0))).toEqual({ arg: 1, path: "/work/x" });
     expect(crossed(w.fs, w.fs.realpath("/self/cwd"))).toEqual({ arg: 0, path: "/work" });
   });
 
@@ -556,9 +557,13 @@ describe("ProcFs errors", () => {
     expect(w.fs.rmdir("/self/")).toBe(-ENOTDIR);
     expect(w.fs.rmdir("/uptime")).toBe(-ENOTDIR);
     expect(w.fs.rmdir("/x")).toBe(-ENOENT);
-    expect(w.fs.rename("/uptime", "/x")).toBe(-ENOENT);
-    expect(w.fs.rename("/x", "/y")).toBe(-ENOENT);
-    expect(w.fs.rename("/uptime", "/loadavg")).toBe(-EPERM);
+    expect(w.fs.rename("/uptime", "/x", 0)).toBe(-ENOENT);
+    expect(w.fs.rename("/x", "/y", 0)).toBe(-ENOENT);
+    expect(w.fs.rename("/uptime", "/loadavg", 0)).toBe(-EPERM);
+    expect(w.fs.rename("/uptime", "/loadavg", RENAME_EXCHANGE)).toBe(-EPERM);
+    expect(w.fs.rename("/uptime", "/loadavg", RENAME_NOREPLACE)).toBe(-EEXIST);
+    expect(w.fs.rename("/uptime", "/x", RENAME_EXCHANGE)).toBe(-ENOENT);
+    expect(w.fs.rename("/uptime", "/loadavg", RENAME_WHITEOUT)).toBe(-EINVAL);
     expect(w.fs.chmod("/self/stat", 0o644)).toBe(-EPERM);
     expect(w.fs.chown("/self/stat", 0, 0, true)).toBe(-EPERM);
     expect(w.fs.utimens("/self/stat", "now", "now", true)).toBe(0);

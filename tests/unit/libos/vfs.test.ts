@@ -124,10 +124,10 @@ describe("Vfs.call() across mounts", () => {
     const { vfs } = layout();
     expect(vfs.realpath("/rel-to-mnt-dir/./f")).toBe("/mnt/f");
     expect(vfs.realpath("/mnt/rel-out/..")).toBe("/");
-    expect(vfs.call2("/rel-to-mnt-dir/f", "/etc/x", (fs, a, b) => fs.rename(a, b))).toBe(-EXDEV);
+    expect(vfs.call2("/rel-to-mnt-dir/f", "/etc/x", (fs, a, b) => fs.rename(a, b, 0))).toBe(-EXDEV);
     // A symlink itself is renamed, wherever it points.
-    expect(vfs.call2("/abs-to-mnt", "/etc/x", (fs, a, b) => fs.rename(a, b))).toBe(0);
-    expect(vfs.call2("/mnt/f", "/mnt/g", (fs, a, b) => fs.rename(a, b))).toBe(0);
+    expect(vfs.call2("/abs-to-mnt", "/etc/x", (fs, a, b) => fs.rename(a, b, 0))).toBe(0);
+    expect(vfs.call2("/mnt/f", "/mnt/g", (fs, a, b) => fs.rename(a, b, 0))).toBe(0);
   });
 
   it("takes a final .. above a nested mount to the mount point's parent", () => {
