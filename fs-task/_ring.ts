@@ -61,9 +61,10 @@ export const Hdr = { Label: 0, Status: 1, Words: 2, Backend: 3 } as const;
 /**
  * Control labels. Attach: the byte area holds a back end description (FsTaskOptions as
  * JSON); the answer's words are [index, mask low, mask high], or status BadRequest with
- * the error text in the byte area. Detach: drops back end Hdr.Backend.
+ * the error text in the byte area. Detach: drops back end Hdr.Backend. Release: every
+ * back end's waiting calls end (FileSystem.releaseBlocked), before the worker stops.
  */
-export const Control = { Attach: -1, Detach: -2 } as const;
+export const Control = { Attach: -1, Detach: -2, Release: -3 } as const;
 
 const CONTROL_BYTES = 1024;
 export const ERROR_AT = CONTROL_BYTES;

@@ -24,6 +24,10 @@
 //    mounted anywhere but "/" with nothing over it may leave both methods out.
 
 import { RENAME_EXCHANGE, RENAME_NOREPLACE } from "./_flags.ts";
+import {
+  FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_UNSHARE_RANGE,
+  FALLOC_FL_ZERO_RANGE,
+} from "../linux-abi/fs.ts";
 
 /** struct stat, with nanosecond times. `rdev` and `dev` are encoded as Linux's makedev. */
 export interface FsStat {
@@ -186,4 +190,52 @@ export interface FileSystem {
    * directories), a handle is where it was opened.
    */
   pathOf?(handle: number): FsResult<string>;
+  /**
+   * Optional, not a message: run where the back end lives when its fs-task stops. Ends
+   * every call still waiting for another party (a host FIFO open): each fails with EINTR.
+   * A host call left waiting in the host's thread pool would keep the process from exiting.
+   */
+  releaseBlocked?(): void;
+  /**
+   * Optional (EOPNOTSUPP without it). fallocate(2) on an open regular file, `mode` one that
+   * isFallocateMode accepts: 0 reserves the space of [offset, offset+length) so later
+   * writes there cannot fail for want of it, growing the size to offset+length;
+   * FALLOC_FL_KEEP_SIZE reserves without growing; PUNCH_HOLE|KEEP_SIZE frees the range
+   * (it reads as zeros); ZERO_RANGE (KEEP_SIZE optional) makes it read as zeros, reserved.
+   * A back end may refuse any mode with EOPNOTSUPP (COLLAPSE_RANGE, INSERT_RANGE…). Errors
+   * as Linux, in its order: EINVAL for offset < 0 or length <= 0, EOPNOTSUPP for a mode
+   * Linux refuses, EBADF unless open for writing, ESPIPE on a FIFO, ENODEV on anything else
+   * but a regular file, EFBIG past the largest size, ENOSPC when there is no room.
+   */
+  fallocate?(handle: number, mode: number, offset: number, length: number): number;
+}
+
+/** FALLOC_FL_WRITE_ZEROES (Linux 6.17): a mode that writes zeros to the range. */
+const FALLOC_FL_WRITE_ZEROES = 0x80;
+/** The bits that choose fallocate's operation; FALLOC_FL_KEEP_SIZE is the one other bit. */
+const FALLOC_OPERATIONS = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE |
+  FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_WRITE_ZEROES;
+
+/**
+ * Whether Linux's vfs_fallocate accepts `mode` (else EOPNOTSUPP): one operation at most,
+ * plus FALLOC_FL_KEEP_SIZE, which PUNCH_HOLE needs and COLLAPSE_RANGE, INSERT_RANGE and
+ * WRITE_ZEROES refuse. Whether the file system does that operation is its own answer.
+ */
+export function isFallocateMode(mode: number): boolean {
+  if (mode & ~(FALLOC_OPERATIONS | FALLOC_FL_KEEP_SIZE)) return false;
+  const keepSize = (mode & FALLOC_FL_KEEP_SIZE) !== 0;
+  switch (mode & FALLOC_OPERATIONS) {
+    case 0:
+    case FALLOC_FL_UNSHARE_RANGE:
+    case FALLOC_FL_ZERO_RANGE:
+      return true;
+    case FALLOC_FL_PUNCH_HOLE:
+      return keepSize;
+    case FALLOC_FL_COLLAPSE_RANGE:
+    case FALLOC_FL_INSERT_RANGE:
+    case FALLOC_FL_WRITE_ZEROES:
+      return !keepSize;
+    default:
+      return false;
+  }
 }

@@ -72,8 +72,9 @@ export function createFsTask(backend: FsBackendSource, launch: FsTaskLaunch = { 
   }
 }
 
-/** Stops an fs-task made by createFsTask() (a no-op for inproc). */
+/** Stops an fs-task made by createFsTask(): its waiting calls end (releaseBlocked). */
 export async function stopFsTask(fs: FileSystem): Promise<void> {
+  fs.releaseBlocked?.();
   const stop = (fs as Partial<FsTaskClient>).stop;
   if (typeof stop === "function") await stop.call(fs);
 }

@@ -33,10 +33,11 @@ import { ConfinedRoot, fdPath, HOST_O_PATH, pin, type Resolved } from "./_confin
 import { MountView } from "./_tree_walk.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { direntType, errnoFromHost, hostOpenFlags, statFromHost } from "./_host.ts";
+import { hostFallocate } from "./_host_fallocate.ts";
 import { hostRenameat2 } from "./_host_rename.ts";
 import { hostSendfile } from "./_host_sendfile.ts";
 import {
-  EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO,
+  EBADF, EBUSY, EEXIST, EINTR, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO,
   EOPNOTSUPP, EPERM, EROFS,
 } from "./_errno.ts";
 import {
@@ -79,6 +80,8 @@ export class HostFs implements FileSystem {
   #readOnly: boolean;
   #handles = new HandleTable<HostHandle>();
   #view = new MountView();
+  /** FIFO opens waiting in the host's thread pool for their other end (releaseBlocked). */
+  #waitingOpens = new Set<() => void>();
 
   constructor(options: HostFsOptions) {
     this.#rootPath = realDirectory(options.root);
@@ -118,13 +121,31 @@ export class HostFs implements FileSystem {
         // file under the name; so only the access mode goes along (no O_TRUNC to land on
         // that file), and #adopt checks the result.
         return new Promise<number>((resolve) => {
+          let released = false;
+          // Opening the other end for a moment completes the waiting open, which is then undone.
+          const release = (): void => {
+            released = true;
+            const other = (access === O_RDONLY ? fs.constants.O_WRONLY : fs.constants.O_RDONLY) | fs.constants.O_NONBLOCK;
+            try {
+              fs.closeSync(fs.openSync(r.at, other | fs.constants.O_NOFOLLOW));
+            } catch {
+              // The open finished meanwhile, or the name is gone: nothing waits.
+            }
+          };
+          this.#waitingOpens.add(release);
           fs.open(r.at, access | fs.constants.O_NOFOLLOW, (err, fd) => {
-            resolve(err ? errnoFromHost(err) : this.#adopt(kind, fd, r, flags));
+            this.#waitingOpens.delete(release);
+            if (released && !err) fs.closeSync(fd);
+            resolve(released ? -EINTR : err ? errnoFromHost(err) : this.#adopt(kind, fd, r, flags));
           });
         });
       }
       return this.#adopt(kind, fs.openSync(r.at, hostFlags), r, flags);
     });
+  }
+
+  releaseBlocked(): void {
+    for (const release of this.#waitingOpens) release();
   }
 
   close(handle: number): number {
@@ -369,6 +390,18 @@ export class HostFs implements FileSystem {
     if (h === undefined || h.kind !== "file" || (h.flags & O_ACCMODE) === O_WRONLY) return -EBADF;
     if (!Number.isSafeInteger(offset) || offset < 0) return -EINVAL;
     return hostSendfile(hostFd, h.fd, offset, count);
+  }
+
+  /**
+   * The host's fallocate on the handle's host fd, which has the guest's access mode: the
+   * host answers every error as Linux does (EBADF for a read-only fd; none is writable on a
+   * read-only mount), holes and reservations are its file system's.
+   */
+  fallocate(handle: number, mode: number, offset: number, length: number): number {
+    const h = this.#handles.get(handle);
+    if (h === undefined || h.kind === "path") return -EBADF;
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length)) return -EINVAL;
+    return hostFallocate(h.fd, mode, offset, length);
   }
 
   pathOf(handle: number): FsResult<string> {

@@ -172,6 +172,7 @@ export class FsIpcServer {
 
   /** Stops serving back end `index`: its clients' capabilities are deleted. */
   detach(index: number): void {
+    this.#dispatchers[index]?.backend.releaseBlocked?.();
     this.#dispatchers[index] = null;
     for (const [badge, b] of this.#badges) {
       if (b.backend !== index) continue;
@@ -196,6 +197,7 @@ export class FsIpcServer {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    for (const d of this.#dispatchers) d?.backend.releaseBlocked?.();
     for (const b of this.#badges.values()) this.#host.free(b.cap);
     this.#host.free(this.#tcbSlot);
     this.#host.free(this.#cnodeSlot);

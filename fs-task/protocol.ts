@@ -422,7 +422,10 @@ export interface MethodSpec<F extends Method = Method> {
   readonly mayBlock: boolean;
 }
 
-export type FsMethodName = keyof FileSystem;
+/** Methods run where the back end lives, never sent (lifecycle hooks). */
+type LocalMethodName = "releaseBlocked";
+
+export type FsMethodName = Exclude<keyof FileSystem, LocalMethodName>;
 
 export type FsProtocol = { readonly [K in FsMethodName]-?: MethodSpec<NonNullable<FileSystem[K]>> };
 
@@ -459,6 +462,7 @@ export const FS_PROTOCOL: FsProtocol = {
   fsync: { id: 26, args: [int, bool], result: int, mayBlock: false },
   sendToHost: { id: 27, args: [int, int, int, int], result: int, mayBlock: false },
   pathOf: { id: 28, args: [int], result: orErrno(str), mayBlock: false },
+  fallocate: { id: 29, args: [int, int, int, int], result: int, mayBlock: false },
 };
 
 /**

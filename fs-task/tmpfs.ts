@@ -8,7 +8,9 @@
 // cookies), symlinks, and FIFO, socket and device nodes, which are only stored. Opening a
 // FIFO or a device node gives a handle whose pread/pwrite say ENXIO: connecting it to a
 // pipe or a driver is the caller's business (the kernel-task owns pipes); a socket node
-// cannot be opened at all (ENXIO, as on Linux).
+// cannot be opened at all (ENXIO, as on Linux). fallocate reserves pages ahead of the
+// writes (all charged at once or none: ENOSPC), punches holes back and zeroes ranges;
+// COLLAPSE_RANGE, INSERT_RANGE and UNSHARE_RANGE are EOPNOTSUPP, as on Linux's tmpfs.
 //
 // Node lifecycle: created with nlink 1 (a directory: 2, plus one per subdirectory) →
 // linked and unlinked by name → freed, its pages released to the quota, once nlink is 0
@@ -25,7 +27,7 @@
 // (access() with X_OK still wants an execute bit on anything but a directory).
 
 import {
-  isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
+  isFallocateMode, isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
   type FsStatFs, type FsTime,
 } from "./file_system.ts";
 import { anonymousDev } from "./_anon_dev.ts";
@@ -37,14 +39,15 @@ import type { MemoryQuota } from "./_paged_bytes.ts";
 import { NAME_MAX, PATH_MAX, TreeWalker } from "./_tree_walk.ts";
 import type { ParentWalked } from "./_tree_walk.ts";
 import {
-  EACCES, EBADF, EBUSY, EEXIST, EFBIG, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOSPC,
-  ENOTDIR, ENOTEMPTY, ENXIO, EPERM,
+  EACCES, EBADF, EBUSY, EEXIST, EFBIG, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENODEV, ENOENT, ENOSPC,
+  ENOTDIR, ENOTEMPTY, ENXIO, EOPNOTSUPP, EPERM, ESPIPE,
 } from "./_errno.ts";
 import {
   DT_DIR, O_ACCMODE, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOATIME, O_NOFOLLOW, O_PATH,
   O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFDIR, S_IFMT, X_OK,
 } from "./_flags.ts";
 import { IFTODT } from "../linux-abi/dirent.ts";
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE } from "../linux-abi/fs.ts";
 import {
   S_IFBLK, S_IFCHR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK, S_ISGID, S_ISUID, S_IXGRP,
 } from "../linux-abi/stat.ts";
@@ -474,6 +477,37 @@ export class TmpFs implements FileSystem {
       path = "/" + name + path;
     }
     return path === "" ? "/" : path;
+  }
+
+  fallocate(handle: number, mode: number, offset: number, length: number): number {
+    const h = this.#handles.get(handle);
+    if (h === undefined || h.flags & O_PATH) return -EBADF;
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length <= 0) return -EINVAL;
+    if (!isFallocateMode(mode)) return -EOPNOTSUPP;
+    const access = h.flags & O_ACCMODE;
+    if (access !== O_WRONLY && access !== O_RDWR) return -EBADF;
+    const node = h.node;
+    if (node.kind !== "file") return (node.mode & S_IFMT) === S_IFIFO ? -ESPIPE : node.kind === "dir" ? -EISDIR : -ENODEV;
+    const end = offset + length;
+    if (end > MAX_FILE_SIZE) return -EFBIG;
+    const data = node.data;
+    switch (mode & ~FALLOC_FL_KEEP_SIZE) {
+      case 0:
+        if (!data.allocate(offset, end, this.#quota)) return -ENOSPC;
+        break;
+      case FALLOC_FL_ZERO_RANGE:
+        if (!data.allocate(offset, end, this.#quota)) return -ENOSPC;
+        data.zero(offset, end);
+        break;
+      case FALLOC_FL_PUNCH_HOLE:
+        data.punch(offset, end, this.#quota);
+        break;
+      default:
+        return -EOPNOTSUPP; // COLLAPSE_RANGE, INSERT_RANGE, UNSHARE_RANGE, WRITE_ZEROES: none on tmpfs
+    }
+    if (!(mode & FALLOC_FL_KEEP_SIZE) && end > data.size) data.truncate(end, this.#quota); // grows: drops nothing
+    node.mtimeNs = node.ctimeNs = realtimeNs();
+    return 0;
   }
 
 

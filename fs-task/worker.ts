@@ -70,9 +70,16 @@ function handle(slot: number): void {
   const s: RingSlot = slots[slot]!;
   const label = s.header[Hdr.Label]!;
   if (label === Control.Attach) return attach(slot);
+  if (label === Control.Release) {
+    for (const d of dispatchers) d?.backend.releaseBlocked?.();
+    return answer(slot, ReplyStatus.Ok, 0);
+  }
   const dispatcher = dispatchers[s.header[Hdr.Backend]!] ?? null;
   if (label === Control.Detach || dispatcher === null) {
-    if (dispatcher !== null) dispatchers[s.header[Hdr.Backend]!] = null;
+    if (dispatcher !== null) {
+      dispatcher.backend.releaseBlocked?.();
+      dispatchers[s.header[Hdr.Backend]!] = null;
+    }
     return answer(slot, label === Control.Detach ? ReplyStatus.Ok : ReplyStatus.BadRequest, 0);
   }
   const r = reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view, resolveRegion);

@@ -224,13 +224,21 @@ export class FsWorker {
   }
 
   /**
-   * Terminates the worker; pending calls resolve to -EIO. Node finishes a termination only
-   * when the worker's in-flight host I/O ends (a FIFO open blocked in the thread pool
-   * never does until the other end opens), so stop() waits at most STOP_GRACE_MS; the
+   * Ends the back ends' waiting calls (Control.Release: a FIFO open blocked in the thread
+   * pool would keep the process from exiting), then terminates the worker; pending calls
+   * resolve to -EIO. Node finishes a termination only when the worker's in-flight host
+   * I/O ends, so stop() waits at most STOP_GRACE_MS; the
    * bounce blocks are freed on the 'exit' event, not before, since a blocked read may
    * still land in one.
    */
   async stop(): Promise<void> {
+    if (!this.#dead) {
+      try {
+        this.#queues.free.push(this.#control(Control.Release, -1, () => {}));
+      } catch {
+        // Gone or every slot taken: terminate regardless.
+      }
+    }
     this.#die();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {

@@ -51,6 +51,11 @@ export interface FileOps {
    * -errno, after which the caller copies instead.
    */
   sendToHost?(offset: number, count: number, hostFd: number): IoResult;
+  /**
+   * Optional (EOPNOTSUPP without it). fallocate(2) on a regular file, after the syscall
+   * layer's checks (mode, access, file type): FileSystem.fallocate's contract.
+   */
+  fallocate?(mode: number, offset: number, length: number): number;
 }
 
 /** What an ioctl may do to the caller's memory. */

@@ -262,6 +262,10 @@ export class FsFile implements FileOps {
     return this.fs.sendToHost?.(this.handle, offset, count, hostFd) ?? -EOPNOTSUPP;
   }
 
+  fallocate(mode: number, offset: number, length: number): number {
+    return this.fs.fallocate?.(this.handle, mode, offset, length) ?? -EOPNOTSUPP;
+  }
+
   release(): void {
     this.fs.close(this.handle);
   }

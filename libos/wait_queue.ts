@@ -124,6 +124,31 @@ export function sleep(t: Thread, queues: readonly WaitQueue[], retry: () => numb
   });
 }
 
+/**
+ * Waits for `pending`, a call another task answers when a third party acts (an fs-task's
+ * FIFO open waiting for the other end), as an interruptible sleep: a signal ends the wait
+ * with ERESTARTSYS, and a result that comes after that goes to `undo` (the call was done
+ * for nobody: close what it opened).
+ */
+export function sleepOnCall(t: Thread, pending: Promise<number>, undo: (late: number) => void): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let done = false;
+    const finish = (r: number): boolean => {
+      if (done) return false;
+      done = true;
+      if (t.sleeper === sleeper) t.sleeper = null;
+      resolve(r);
+      return true;
+    };
+    const sleeper: Sleeper = { killableOnly: false, interrupt: () => finish(-ERESTARTSYS), end: finish };
+    t.sleeper = sleeper;
+    void pending.then((r) => {
+      if (!finish(r)) undo(r);
+    });
+    if (t.signalPending()) sleeper.interrupt();
+  });
+}
+
 /** A sleep that only a signal or the deadline ends (pause, nanosleep, sigsuspend). */
 export function sleepUntilSignal(t: Thread, deadline: number | undefined, interrupted: number, onTimeout = 0): number | Promise<number> {
   return sleep(t, [], () => AGAIN, { deadline, onTimeout, interrupted });

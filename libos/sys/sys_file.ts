@@ -14,6 +14,7 @@ import { PROT_WRITE } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import { kernelServesFifos, NamedPipeEnd } from "../named_pipe.ts";
 import { scopedLookup } from "../scoped_lookup.ts";
+import { sleepOnCall } from "../wait_queue.ts";
 import { FsFile, type Mount } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
@@ -50,7 +51,10 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
   };
   const r = k.vfs.call(path, (fs, inner, mount): number | Promise<number> => {
     const h = fs.open(inner, flags, mode & ~t.process.umask & 0o7777);
-    return typeof h === "number" ? finish(fs, h, mount) : h.then((x) => finish(fs, x, mount));
+    if (typeof h === "number") return finish(fs, h, mount);
+    // A host FIFO's open waits for the other end: a signal ends the wait, as on Linux.
+    const undo = (late: number): void => void (late >= 0 && fs.close(late));
+    return sleepOnCall(t, h, undo).then((x) => finish(fs, x, mount));
   });
   return r === REOPEN_FILE ? reopen(k, t, flags, mode) : r;
 }

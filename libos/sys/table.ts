@@ -173,7 +173,7 @@ const ROWS: Row[] = [
   ["set_robust_list", proc.sysSetRobustList],
   ["sync_file_range", sync.sysSyncFileRange],
   ["utimensat", file.sysUtimensat],
-  ["fallocate", setstat.sysFallocate, "partial", "allocates by writing zeros; KEEP_SIZE reserves nothing; holes stay"],
+  ["fallocate", setstat.sysFallocate],
   ["dup3", file.sysDup3],
   ["pipe2", pipe.sysPipe2],
   ["preadv", rw.sysPreadv],

@@ -1,9 +1,11 @@
 // File I/O fixtures (tests/integration/fixtures/io) compared with native, in each fs mode:
 // sendfile(2) and copy_file_range(2) (offsets, short counts, host and /tmp files, host
 // pipe, guest pipe and file targets), openat2(2) resolve flags, *at() through a renamed
-// or removed directory, renameat2(2) flags, and named pipes. The guest's stdout is a host pipe here, so sendfile to fd 1 takes the
-// host-to-host path (the host's own sendfile) for files on a host volume.
+// or removed directory, renameat2(2) flags, named pipes, and fallocate(2). The guest's
+// stdout is a host pipe here, so sendfile to fd 1 takes the host-to-host path (the host's
+// own sendfile) for files on a host volume.
 
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -52,6 +54,7 @@ describe.each([
   { name: "dirfd", what: "directory descriptors after rename and rmdir", sample: /getcwd = \/other\/moved/, onHost: true },
   { name: "rename2", what: "renameat2 NOREPLACE and EXCHANGE", sample: /exchange file with file\(a, b\) = 0/, onHost: true },
   { name: "fifo", what: "named pipes: opens that wait, data, EPIPE, poll, a signal in open", sample: /open\(O_RDONLY\), waits for a writer = 0/, onHost: false },
+  { name: "fallocate", what: "fallocate: reservations, KEEP_SIZE, holes, ZERO_RANGE and errors", sample: /blocks dropped: yes, hole reads zeros: yes/, onHost: true },
 ])("$what", ({ name, sample, onHost }) => {
   const program = join(ROOT, "tests/integration/fixtures/io", name);
   const cleanups: Array<() => void> = [];
@@ -90,5 +93,24 @@ describe.each(FS_MODES)("busybox with a FIFO in /tmp (--fs-mode %s)", (mode) => 
     expect(got.stderr).toBe("");
     expect(got.stdout).toBe("hi\n");
     expect(got.status).toBe(0);
+  });
+});
+
+describe.each(FS_MODES)("a host FIFO on a volume (--fs-mode %s)", (mode) => {
+  it("a signal ends an open waiting for the other end, and the LibOS exits", () => {
+    const { dir, cleanup } = makeTempDir("libos-hostfifo-");
+    try {
+      execFileSync("mkfifo", [join(dir, "p")]);
+      const script = "cat p & pid=$!; sleep 0.3; kill $pid; wait $pid; echo status $?";
+      const got = runLibos(["--fs-mode", mode], BUSYBOX, ["sh", "-c", script], { cwd: dir });
+      expect(got.stdout).toBe("status 143\n");
+      expect(got.status).toBe(0);
+      // Left waiting when the guest exits: the LibOS ends the host's open and exits too.
+      const orphan = runLibos(["--fs-mode", mode], BUSYBOX, ["sh", "-c", "cat p & echo started"], { cwd: dir });
+      expect(orphan.stdout).toBe("started\n");
+      expect(orphan.status).toBe(0);
+    } finally {
+      cleanup();
+    }
   });
 });

@@ -1,5 +1,6 @@
 // HostFs behaviour on a temporary host directory: open flags, I/O at explicit offsets,
-// directory listing with cookies, symlinks, namespace operations and read-only mounts.
+// directory listing with cookies, symlinks, namespace operations, fallocate and read-only
+// mounts.
 // Confinement (escapes out of the root) is in hostfs_confinement.test.ts, races against
 // a host process in hostfs_race.test.ts.
 
@@ -12,9 +13,11 @@ import type { FileSystem, FsDirEntry, FsStat } from "../../../fs-task/file_syste
 import { HostFs } from "../../../fs-task/hostfs.ts";
 import { FS_MODES, fsModes } from "./_modes.ts";
 import {
-  EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, EROFS,
+  EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, EOPNOTSUPP, EROFS,
 } from "../../../fs-task/_errno.ts";
-import { RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from "../../../linux-abi/fs.ts";
+import {
+  FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT,
+} from "../../../linux-abi/fs.ts";
 import {
   DT_DIR, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR,
   O_TRUNC, O_WRONLY, S_IFDIR, S_IFIFO, S_IFMT, W_OK,
@@ -470,6 +473,46 @@ describe.each(FS_MODES)("HostFs in %s mode", (mode) => {
     });
   });
 
+  describe("HostFs.fallocate()", () => {
+    const MIB = 1 << 20;
+    const blocksOf = (h: number): number => (hfs.fstat(h) as FsStat).blocks;
+
+    it("allocates host blocks and grows the size; with KEEP_SIZE only allocates", () => {
+      const h = open("/f", O_RDWR | O_CREAT);
+      expect(hfs.fallocate!(h, 0, 0, MIB)).toBe(0);
+      expect(fs.statSync(path.join(root, "f")).size).toBe(MIB);
+      expect(blocksOf(h)).toBeGreaterThanOrEqual(MIB / 512);
+      expect(hfs.fallocate!(h, FALLOC_FL_KEEP_SIZE, MIB, MIB)).toBe(0);
+      expect(hfs.fstat(h)).toMatchObject({ size: MIB });
+      expect(blocksOf(h)).toBeGreaterThanOrEqual((2 * MIB) / 512);
+      expect(read(h, 16, MIB - 16)).toBe("\0".repeat(16));
+    });
+
+    it("punches a hole that reads as zeros and gives its blocks back, keeping the data around it", () => {
+      const h = open("/f", O_RDWR | O_CREAT);
+      expect(hfs.pwrite(h, new Uint8Array(MIB).fill(0x61), 0)).toBe(MIB);
+      expect(hfs.fsync!(h, true)).toBe(0); // so the blocks are allocated, not just dirty pages
+      const before = blocksOf(h);
+      expect(hfs.fallocate!(h, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, MIB / 4, MIB / 2)).toBe(0);
+      expect(hfs.fstat(h)).toMatchObject({ size: MIB });
+      expect(blocksOf(h)).toBeLessThan(before);
+      const back = fs.readFileSync(path.join(root, "f"));
+      expect(back.subarray(0, MIB / 4).every((b) => b === 0x61)).toBe(true);
+      expect(back.subarray(MIB / 4, (3 * MIB) / 4).every((b) => b === 0)).toBe(true);
+      expect(back.subarray((3 * MIB) / 4).every((b) => b === 0x61)).toBe(true);
+    });
+
+    it("answers the host's errors: EBADF, EINVAL, EOPNOTSUPP", () => {
+      expect(hfs.fallocate!(open("/hello.txt", O_RDONLY), 0, 0, 4096)).toBe(-EBADF);
+      expect(hfs.fallocate!(open("/hello.txt", O_PATH), 0, 0, 4096)).toBe(-EBADF);
+      const h = open("/hello.txt", O_WRONLY);
+      expect(hfs.fallocate!(h, 0, 0, 0)).toBe(-EINVAL);
+      expect(hfs.fallocate!(h, 0, -1, 4096)).toBe(-EINVAL);
+      expect(hfs.fallocate!(h, FALLOC_FL_PUNCH_HOLE, 0, 4096)).toBe(-EOPNOTSUPP);
+      expect(stat("/hello.txt").size).toBe(12);
+    });
+  });
+
   describe("HostFs with readOnly", () => {
     let ro: FileSystem;
     beforeEach(() => {
@@ -500,6 +543,12 @@ describe.each(FS_MODES)("HostFs in %s mode", (mode) => {
       expect(ro.statfs("/")).toMatchObject({ flags: 1 });
       expect(fs.readFileSync(path.join(root, "hello.txt"), "utf8")).toBe("hello, world");
       expect(fs.readdirSync(root).sort()).toEqual(["dir", "hello.txt"]);
+    });
+
+    it("refuses fallocate with EBADF: no handle is open for writing", () => {
+      const h = ro.open("/hello.txt", O_RDONLY, 0) as number;
+      expect(ro.fallocate!(h, 0, 0, 4096)).toBe(-EBADF);
+      expect(ro.stat("/hello.txt", true)).toMatchObject({ size: 12 });
     });
 
     it("reports EEXIST before EROFS for an existing name", () => {

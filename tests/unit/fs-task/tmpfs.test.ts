@@ -1,20 +1,23 @@
 // TmpFs: open flags, sparse file data and the memory quota, times, links, symlink walks,
-// directories with stable readdir cookies, rename rules, special nodes, statfs.
+// directories with stable readdir cookies, rename rules, special nodes, statfs, fallocate.
 
 import { beforeEach, describe, expect, it } from "vitest";
 import { TMPFS_MAGIC, TmpFs } from "../../../fs-task/tmpfs.ts";
 import type { MemoryQuota } from "../../../fs-task/tmpfs.ts";
 import type { FsDirEntry, FsStat } from "../../../fs-task/file_system.ts";
 import {
-  EACCES, EBADF, EBUSY, EEXIST, EFBIG, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOSPC,
-  ENOTDIR, ENOTEMPTY, ENXIO, EPERM,
+  EACCES, EBADF, EBUSY, EEXIST, EFBIG, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENODEV, ENOENT, ENOSPC,
+  ENOTDIR, ENOTEMPTY, ENXIO, EOPNOTSUPP, EPERM, ESPIPE,
 } from "../../../fs-task/_errno.ts";
 import {
   O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOATIME, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR,
   O_TMPFILE, O_TRUNC, O_WRONLY, X_OK,
 } from "../../../fs-task/_flags.ts";
 import { DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG } from "../../../linux-abi/dirent.ts";
-import { RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from "../../../linux-abi/fs.ts";
+import {
+  FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_NO_HIDE_STALE, FALLOC_FL_PUNCH_HOLE,
+  FALLOC_FL_UNSHARE_RANGE, FALLOC_FL_ZERO_RANGE, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT,
+} from "../../../linux-abi/fs.ts";
 import {
   S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_ISGID, S_ISUID,
 } from "../../../linux-abi/stat.ts";
@@ -923,5 +926,152 @@ describe("TmpFs.pathOf()", () => {
     expect(tfs.pathOf(f)).toBe(-EINVAL);
     tfs.close(f);
     expect(tfs.pathOf(f)).toBe(-EBADF);
+  });
+});
+
+describe("TmpFs.fallocate()", () => {
+  const KEEP_SIZE = FALLOC_FL_KEEP_SIZE;
+  const PUNCH = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+
+  /** A file of `pages` pages, each filled with its own number plus one. */
+  function filled(p: string, pages: number): number {
+    const h = open(p, O_RDWR | O_CREAT);
+    for (let i = 0; i < pages; i++) expect(tfs.pwrite(h, new Uint8Array(PAGE).fill(i + 1), i * PAGE)).toBe(PAGE);
+    return h;
+  }
+
+  function bytes(h: number, len: number, offset: number): Uint8Array {
+    const buf = new Uint8Array(len);
+    expect(tfs.pread(h, buf, offset)).toBe(len);
+    return buf;
+  }
+
+  it("allocates the range's pages: charged to the quota and counted in st_blocks, growing the size", () => {
+    const h = open("/f", O_RDWR | O_CREAT);
+    expect(tfs.fallocate(h, 0, 100, 3 * PAGE)).toBe(0); // touches pages 0..3
+    expect(tfs.fstat(h)).toMatchObject({ size: 100 + 3 * PAGE, blocks: 4 * (PAGE / 512) });
+    expect(quota.used).toBe(4 * PAGE);
+    expect(bytes(h, 100 + 3 * PAGE, 0).every((b) => b === 0)).toBe(true);
+    // Pages already there are neither charged again nor changed.
+    expect(tfs.pwrite(h, text("data"), 0)).toBe(4);
+    expect(tfs.fallocate(h, 0, 0, 2 * PAGE)).toBe(0);
+    expect(quota.used).toBe(4 * PAGE);
+    expect(read(h, 4, 0)).toBe("data");
+    expect(tfs.fstat(h)).toMatchObject({ size: 100 + 3 * PAGE });
+  });
+
+  it("lets writes into the allocated range succeed when the quota is otherwise spent", () => {
+    quota = quotaOf(4 * PAGE);
+    tfs = new TmpFs({ quota });
+    const h = open("/f", O_RDWR | O_CREAT);
+    expect(tfs.fallocate(h, 0, 0, 3 * PAGE)).toBe(0);
+    const other = open("/g", O_RDWR | O_CREAT);
+    expect(tfs.pwrite(other, new Uint8Array(2 * PAGE), 0)).toBe(PAGE);
+    expect(tfs.pwrite(h, new Uint8Array(3 * PAGE).fill(9), 0)).toBe(3 * PAGE);
+  });
+
+  it("with KEEP_SIZE allocates past the end without changing the size", () => {
+    const h = open("/f", O_RDWR | O_CREAT);
+    expect(tfs.pwrite(h, text("abc"), 0)).toBe(3);
+    expect(tfs.fallocate(h, KEEP_SIZE, 0, 4 * PAGE)).toBe(0);
+    expect(tfs.fstat(h)).toMatchObject({ size: 3, blocks: 4 * (PAGE / 512) });
+    expect(quota.used).toBe(4 * PAGE);
+    expect(read(h, 10, 0)).toBe("abc");
+    // Writing into the reserved pages past the end charges nothing more and reads back zeros between.
+    expect(tfs.pwrite(h, text("z"), 3 * PAGE)).toBe(1);
+    expect(quota.used).toBe(4 * PAGE);
+    expect(bytes(h, 3 * PAGE - 3, 3).every((b) => b === 0)).toBe(true);
+    // Shrinking drops the reserved pages too.
+    expect(tfs.ftruncate(h, 3)).toBe(0);
+    expect(quota.used).toBe(PAGE);
+  });
+
+  it("PUNCH_HOLE|KEEP_SIZE frees whole pages, zeroes the partial edges and keeps the size", () => {
+    const h = filled("/f", 4);
+    expect(tfs.fallocate(h, PUNCH, PAGE / 2, 2 * PAGE)).toBe(0); // half of page 0, page 1, half of page 2
+    expect(tfs.fstat(h)).toMatchObject({ size: 4 * PAGE, blocks: 3 * (PAGE / 512) });
+    expect(quota.used).toBe(3 * PAGE);
+    const all = bytes(h, 4 * PAGE, 0);
+    expect(all.subarray(0, PAGE / 2).every((b) => b === 1)).toBe(true);
+    expect(all.subarray(PAGE / 2, PAGE / 2 + 2 * PAGE).every((b) => b === 0)).toBe(true);
+    expect(all.subarray(PAGE / 2 + 2 * PAGE, 3 * PAGE).every((b) => b === 3)).toBe(true);
+    expect(all.subarray(3 * PAGE).every((b) => b === 4)).toBe(true);
+    // A hole past the end, or over holes, changes nothing.
+    expect(tfs.fallocate(h, PUNCH, 10 * PAGE, PAGE)).toBe(0);
+    expect(tfs.fstat(h)).toMatchObject({ size: 4 * PAGE, blocks: 3 * (PAGE / 512) });
+  });
+
+  it("PUNCH_HOLE over the whole file releases every page to the quota", () => {
+    const h = filled("/f", 3);
+    expect(tfs.fallocate(h, PUNCH, 0, 2 ** 40)).toBe(0);
+    expect(quota.used).toBe(0);
+    expect(tfs.fstat(h)).toMatchObject({ size: 3 * PAGE, blocks: 0 });
+    expect(bytes(h, 3 * PAGE, 0).every((b) => b === 0)).toBe(true);
+  });
+
+  it("ZERO_RANGE zeroes the range, allocating its holes, and grows the size unless KEEP_SIZE", () => {
+    const h = filled("/f", 2);
+    expect(tfs.fallocate(h, FALLOC_FL_ZERO_RANGE, 100, PAGE)).toBe(0);
+    const all = bytes(h, 2 * PAGE, 0);
+    expect(all.subarray(0, 100).every((b) => b === 1)).toBe(true);
+    expect(all.subarray(100, 100 + PAGE).every((b) => b === 0)).toBe(true);
+    expect(all.subarray(100 + PAGE).every((b) => b === 2)).toBe(true);
+    expect(tfs.fstat(h)).toMatchObject({ size: 2 * PAGE, blocks: 2 * (PAGE / 512) });
+    expect(tfs.fallocate(h, FALLOC_FL_ZERO_RANGE | KEEP_SIZE, 2 * PAGE, PAGE)).toBe(0);
+    expect(tfs.fstat(h)).toMatchObject({ size: 2 * PAGE, blocks: 3 * (PAGE / 512) });
+    expect(tfs.fallocate(h, FALLOC_FL_ZERO_RANGE, 3 * PAGE, 10)).toBe(0);
+    expect(tfs.fstat(h)).toMatchObject({ size: 3 * PAGE + 10, blocks: 4 * (PAGE / 512) });
+    expect(quota.used).toBe(4 * PAGE);
+  });
+
+  it("answers ENOSPC when the quota cannot hold the whole range, leaving nothing charged", () => {
+    quota = quotaOf(4 * PAGE);
+    tfs = new TmpFs({ quota });
+    const h = filled("/f", 1);
+    expect(tfs.fallocate(h, 0, 0, 6 * PAGE)).toBe(-ENOSPC);
+    expect(tfs.fallocate(h, FALLOC_FL_ZERO_RANGE, 0, 6 * PAGE)).toBe(-ENOSPC);
+    expect(tfs.fallocate(h, 0, 0, 2 ** 50)).toBe(-ENOSPC);
+    expect(quota.used).toBe(PAGE);
+    expect(tfs.fstat(h)).toMatchObject({ size: PAGE, blocks: PAGE / 512 });
+    expect(bytes(h, PAGE, 0).every((b) => b === 1)).toBe(true);
+    expect(tfs.fallocate(h, 0, 0, 4 * PAGE)).toBe(0);
+    expect(quota.used).toBe(4 * PAGE);
+  });
+
+  it("sets mtime and ctime", () => {
+    const h = open("/f", O_RDWR | O_CREAT);
+    const before = age("/f");
+    expect(tfs.fallocate(h, KEEP_SIZE, 0, PAGE)).toBe(0);
+    expect(stat("/f").mtimeNs).toBeGreaterThan(before.mtimeNs);
+    expect(stat("/f").ctimeNs).toBeGreaterThanOrEqual(before.ctimeNs);
+  });
+
+  it("refuses bad ranges with EINVAL and modes Linux refuses or tmpfs lacks with EOPNOTSUPP", () => {
+    const h = open("/f", O_RDWR | O_CREAT);
+    expect(tfs.fallocate(h, 0, -1, PAGE)).toBe(-EINVAL);
+    expect(tfs.fallocate(h, 0, 0, 0)).toBe(-EINVAL);
+    expect(tfs.fallocate(h, 0, 0, -PAGE)).toBe(-EINVAL);
+    for (const mode of [
+      FALLOC_FL_PUNCH_HOLE, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE | KEEP_SIZE, FALLOC_FL_NO_HIDE_STALE,
+      FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_COLLAPSE_RANGE | KEEP_SIZE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_UNSHARE_RANGE, 0x100,
+    ]) {
+      expect(tfs.fallocate(h, mode, 0, PAGE)).toBe(-EOPNOTSUPP);
+    }
+    expect(tfs.fallocate(h, 0, 2 ** 53 - PAGE, 2 * PAGE)).toBe(-EFBIG);
+    expect(tfs.fstat(h)).toMatchObject({ size: 0, blocks: 0 });
+    expect(quota.used).toBe(0);
+  });
+
+  it("refuses handles not open for writing with EBADF, FIFOs with ESPIPE and devices with ENODEV", () => {
+    write("/f", "x");
+    expect(tfs.fallocate(open("/f", O_RDONLY), 0, 0, PAGE)).toBe(-EBADF);
+    expect(tfs.fallocate(open("/f", O_PATH), 0, 0, PAGE)).toBe(-EBADF);
+    expect(tfs.fallocate(99, 0, 0, PAGE)).toBe(-EBADF);
+    // As Linux: the range is checked before the access mode.
+    expect(tfs.fallocate(open("/f", O_RDONLY), 0, 0, 0)).toBe(-EINVAL);
+    expect(tfs.mknod("/fifo", S_IFIFO | 0o644, 0)).toBe(0);
+    expect(tfs.fallocate(open("/fifo", O_WRONLY), 0, 0, PAGE)).toBe(-ESPIPE);
+    expect(tfs.mknod("/null", S_IFCHR | 0o666, 0x0103)).toBe(0);
+    expect(tfs.fallocate(open("/null", O_WRONLY), 0, 0, PAGE)).toBe(-ENODEV);
   });
 });
