@@ -12,14 +12,24 @@
 //  - A symlink target is pushed back into the walk; an absolute target starts again at the
 //    root, or leaves when mounted below the guest's root (CROSS_MOUNT, "/target/rest").
 //    At most 40 symlinks per lookup, then ELOOP.
-//  - Entering a directory another mount covers leaves too (CROSS_MOUNT, "dir/rest").
+//  - Entering a directory another mount covers leaves too (CROSS_MOUNT, "dir/rest"), and
+//    so does ending on a file another mount covers (a file bind mount).
 //  - Every component but the last must be an existing directory (ENOENT, ENOTDIR).
 //  - A component longer than 255 bytes is ENAMETOOLONG, as is a path of 4096 bytes or more.
 //  - A trailing "/", "/." or "/.." demands a directory and follows a final symlink.
 // walkTree serves calls on an existing file (and open's O_CREAT); walkToParent serves the
 // calls that add or remove a name, which look the last component up themselves, unfollowed.
+//
+// Mount views. One back end can be mounted in several places (bind mounts): each mount is
+// a view (FileSystem.setMountView) with its own root, a directory below the back end's root
+// (or, for a file bind mount, a file), and its own edges. A path "\0N/rest" is walked in
+// view N, any other path in view 0. The walk first goes down to the view's root (by name,
+// following no symlink), and that directory is the root for everything after: ".." and an
+// absolute symlink never go above it, and the path the walk answers with (dirNames, a
+// crossing) is below it. So ".." at a bind's root leaves to the bind's parent mount, not to
+// the source directory's parent, and the directories other mounts cover are the view's own.
 
-import { ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR } from "./_errno.ts";
+import { EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR } from "./_errno.ts";
 import { CROSS_MOUNT, type FsCrossing } from "./file_system.ts";
 
 export const NAME_MAX = 255;
@@ -41,24 +51,65 @@ export interface Tree<N> {
   drop?(dir: N): void;
 }
 
+/** One mount of a back end: the directory it shows and the edges of its tree. */
+class View {
+  /** The names of the mount's root below the back end's root ([] for the back end's root). */
+  readonly root: readonly string[];
+  /** Mounted at the guest's "/": ".." at the root stays there, absolute symlinks restart there. */
+  readonly atRoot: boolean;
+  /** Paths below `root` ("/a/b") of directories, or files, other mounts cover. */
+  readonly #covered: ReadonlySet<string>;
+  /** Their last names: most lookups are answered by this alone, without building a path. */
+  readonly #coveredNames: ReadonlySet<string>;
+
+  constructor(root: string, atRoot: boolean, covered: string) {
+    this.root = root.split("/").filter(isStep);
+    this.atRoot = atRoot;
+    const paths = covered === "" ? [] : covered.split("\0");
+    this.#covered = new Set(paths);
+    this.#coveredNames = new Set(paths.map((p) => p.slice(p.lastIndexOf("/") + 1)));
+  }
+
+  /** Whether another mount covers `names` from index `from` on, plus `name` if given. */
+  covers(names: readonly string[], from: number, name?: string): boolean {
+    if (!this.#coveredNames.has(name ?? names[names.length - 1]!)) return false;
+    let path = "";
+    for (let i = from; i < names.length; i++) path += "/" + names[i];
+    if (name !== undefined) path += "/" + name;
+    return this.#covered.has(path);
+  }
+}
+
+/** Most views one back end keeps: more mounts of one file system than anyone makes. */
+const MAX_VIEWS = 4096;
+
 /**
- * Where a back end is mounted (FileSystem.setMountPoint) and the crossing its last walk
- * made. One per back end; an unmounted back end keeps the default: the guest's root.
+ * Where a back end is mounted (FileSystem.setMountPoint, setMountView) and the crossing its
+ * last walk made. One per back end; an unmounted back end keeps the default: view 0, the
+ * guest's root.
  */
 export class MountView {
-  atRoot = true;
-  #covered = new Set<string>();
+  #views: View[] = [new View("/", true, "")];
   /** The crossing of the last walk that answered CROSS_MOUNT. */
   crossed: FsCrossing | null = null;
 
   set(atRoot: boolean, covered: string): number {
-    this.atRoot = atRoot;
-    this.#covered = new Set(covered === "" ? [] : covered.split("\0"));
+    return this.setView(0, "/", atRoot, covered);
+  }
+
+  /** Views are numbered from 0 up: `view` is at most the number set so far. */
+  setView(view: number, root: string, atRoot: boolean, covered: string): number {
+    if (!Number.isSafeInteger(view) || view < 0 || view > this.#views.length || view >= MAX_VIEWS || !root.startsWith("/")) return -EINVAL;
+    this.#views[view] = new View(root, atRoot, covered);
     return 0;
   }
 
-  covers(dirNames: readonly string[]): boolean {
-    return this.#covered.size > 0 && this.#covered.has("/" + dirNames.join("/"));
+  /** The view `path` is walked in: "\0N/…" names view N, anything else view 0; undefined for a bad or unknown N. */
+  select(path: string): View | undefined {
+    if (path.charCodeAt(0) !== 0) return this.#views[0];
+    let n = 0, i = 1;
+    for (let c = path.charCodeAt(i); c >= 0x30 && c <= 0x39; c = path.charCodeAt(++i)) n = n * 10 + c - 0x30;
+    return i > 1 && path.charCodeAt(i) === SLASH ? this.#views[n] : undefined;
   }
 
   /** Records a crossing and gives CROSS_MOUNT, for the walk to return. */
@@ -73,6 +124,12 @@ export class MountView {
 }
 
 const GUEST_ROOT = new MountView();
+const SLASH = 0x2f;
+
+/** `path` without its view selector (MountView.select). */
+function selectedPath(path: string): string {
+  return path.charCodeAt(0) === 0 ? path.slice(path.indexOf("/")) : path;
+}
 
 export interface Walked<N> {
   /** The node found; null if only the last component is missing. */
@@ -80,7 +137,7 @@ export interface Walked<N> {
   /** When node is null: the directory where `name` would be created. */
   dir: N;
   name: string;
-  /** The path of `dir` below the root, one name per component (the canonical path). */
+  /** The path of `dir` below the view's root, one name per component (the canonical path). */
   dirNames: readonly string[];
 }
 
@@ -93,6 +150,11 @@ export interface ParentWalked<N> {
 
 /** `arg` is which path argument of the call this is (for the crossing record). */
 export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, view: MountView = GUEST_ROOT, arg = 0): Walked<N> | number {
+  const v = view.select(path);
+  return v === undefined ? -ENOENT : walkIn(tree, selectedPath(path), followLast, view, v, arg);
+}
+
+function walkIn<N>(tree: Tree<N>, path: string, followLast: boolean, view: MountView, v: View, arg: number): Walked<N> | number {
   if (path === "") return -ENOENT;
   if (path.length >= PATH_MAX && Buffer.byteLength(path) >= PATH_MAX) return -ENAMETOOLONG;
   const names = path.split("/");
@@ -102,18 +164,32 @@ export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, vi
   const follow = followLast || mustBeDir;
   /** Components still to walk, next one at the end. */
   const pending = names.filter(isStep).reverse();
-  /** Directories walked so far, the root first, and their names below the root. */
+  /** Directories walked so far, the back end's root first, and their names below that root. */
   const dirs: N[] = [tree.root];
   const dirNames: string[] = [];
+  // Down to the view's root; the source of a bind is a name, and only a directory (or, last, a file) will do.
+  for (let i = 0; i < v.root.length; i++) {
+    const node = tree.child(dirs[dirs.length - 1]!, v.root[i]!, dirNames, false);
+    if (node === undefined || tree.linkTarget(node) !== null) return -ENOENT;
+    if (!tree.isDir(node)) {
+      if (i < v.root.length - 1) return -ENOENT;
+      // A file bind mount: the mount is the file, and nothing lies below it.
+      return pending.length > 0 || endsInDot ? -ENOTDIR : { node, dir: node, name: ".", dirNames: [] };
+    }
+    dirs.push(node);
+    dirNames.push(v.root[i]!);
+  }
+  /** How many of `dirs` lead to the view's root: ".." and absolute symlinks stop there. */
+  const floor = dirs.length;
   let symlinks = 0;
 
   for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
     if (name === "..") {
-      if (dirs.length > 1) {
+      if (dirs.length > floor) {
         const left = dirs.pop()!;
         tree.drop?.(left);
         dirNames.pop();
-      } else if (!view.atRoot) {
+      } else if (!v.atRoot) {
         return view.leave(arg, "../" + restOf(pending, mustBeDir));
       }
       continue;
@@ -122,18 +198,18 @@ export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, vi
     const dir = dirs[dirs.length - 1]!;
     const isLast = pending.length === 0;
     const node = tree.child(dir, name, dirNames, isLast);
-    if (node === undefined) return isLast && !endsInDot ? { node: null, dir, name, dirNames } : -ENOENT;
+    if (node === undefined) return isLast && !endsInDot ? { node: null, dir, name, dirNames: below(dirNames, floor) } : -ENOENT;
     const target = tree.linkTarget(node);
     if (target !== null && (!isLast || follow)) {
       if (++symlinks > MAX_SYMLINKS) return -ELOOP;
       if (target === "") return -ENOENT;
       if (target.startsWith("/")) {
-        if (!view.atRoot) return view.leave(arg, joinRest(target, restOf(pending, mustBeDir)));
-        while (dirs.length > 1) {
+        if (!v.atRoot) return view.leave(arg, joinRest(target, restOf(pending, mustBeDir)));
+        while (dirs.length > floor) {
           const left = dirs.pop()!;
           tree.drop?.(left);
         }
-        dirNames.length = 0;
+        dirNames.length = floor - 1;
       }
       pending.push(...target.split("/").filter(isStep).reverse());
       continue;
@@ -141,29 +217,44 @@ export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, vi
     if (tree.isDir(node)) {
       dirs.push(node);
       dirNames.push(name);
-      if (view.covers(dirNames)) return view.leave(arg, joinRest(dirNames.join("/"), restOf(pending, mustBeDir)));
+      if (v.covers(dirNames, floor - 1)) return view.leave(arg, joinRest(pathBelow(dirNames, floor), restOf(pending, mustBeDir)));
       continue;
     }
     if (!isLast) return -ENOTDIR;
-    return mustBeDir ? -ENOTDIR : { node, dir, name, dirNames };
+    if (mustBeDir) return -ENOTDIR;
+    if (target === null && v.covers(dirNames, floor - 1, name)) return view.leave(arg, [...below(dirNames, floor), name].join("/"));
+    return { node, dir, name, dirNames: below(dirNames, floor) };
   }
   const node = dirs[dirs.length - 1]!;
-  return { node, dir: node, name: ".", dirNames };
+  return { node, dir: node, name: ".", dirNames: below(dirNames, floor) };
+}
+
+/** `dirNames` from the view's root on (`floor` directories lead to it, the back end's root included). */
+function below(dirNames: string[], floor: number): readonly string[] {
+  return floor === 1 ? dirNames : dirNames.slice(floor - 1);
+}
+
+/** The path below the view's root of the directory `dirNames` names, without a leading "/". */
+function pathBelow(dirNames: string[], floor: number): string {
+  return below(dirNames, floor).join("/");
 }
 
 /** Resolves all but the last component, which must name a directory; the last is left to the caller. */
 export function walkToParent<N>(tree: Tree<N>, path: string, view: MountView = GUEST_ROOT, arg = 0): ParentWalked<N> | number {
-  if (path === "") return -ENOENT;
-  let end = path.length;
-  while (end > 0 && path[end - 1] === "/") end--;
-  const slash = path.lastIndexOf("/", end - 1);
-  const name = path.slice(slash + 1, end);
+  const v = view.select(path);
+  if (v === undefined) return -ENOENT;
+  const p = selectedPath(path);
+  if (p === "") return -ENOENT;
+  let end = p.length;
+  while (end > 0 && p[end - 1] === "/") end--;
+  const slash = p.lastIndexOf("/", end - 1);
+  const name = p.slice(slash + 1, end);
   if (isTooLong(name)) return -ENAMETOOLONG;
-  const walked = walkTree(tree, slash < 0 ? "/" : path.slice(0, slash + 1), true, view, arg);
-  if (walked === CROSS_MOUNT) return view.leave(arg, joinRest(view.crossed!.path, path.slice(slash + 1)));
+  const walked = walkIn(tree, slash < 0 ? "/" : p.slice(0, slash + 1), true, view, v, arg);
+  if (walked === CROSS_MOUNT) return view.leave(arg, joinRest(view.crossed!.path, p.slice(slash + 1)));
   if (typeof walked === "number") return walked;
   if (walked.node === null) return -ENOENT;
-  return { dir: walked.node, name, trailingSlash: end < path.length };
+  return { dir: walked.node, name, trailingSlash: end < p.length };
 }
 
 /** A tree and the mount view its walks honour: the path side of a tree back end. */

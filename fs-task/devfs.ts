@@ -284,8 +284,16 @@ export class DevFs implements FileSystem {
     return this.#paths.view.set(atRoot, covered);
   }
 
+  setMountView(view: number, root: string, atRoot: boolean, covered: string): number {
+    return this.#paths.view.setView(view, root, atRoot, covered);
+  }
+
   crossing(): FsResult<FsCrossing> {
     return this.#paths.view.crossing();
+  }
+
+  realpath(path: string): FsResult<string> {
+    return this.#paths.realpath(path);
   }
 
 

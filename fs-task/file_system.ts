@@ -208,6 +208,17 @@ export interface FileSystem {
    * but a regular file, EFBIG past the largest size, ENOSPC when there is no room.
    */
   fallocate?(handle: number, mode: number, offset: number, length: number): number;
+  /**
+   * Optional (a back end without it is mounted once, at its root: setMountPoint). View
+   * `view` of this file system, for one of its mounts (a bind mount shows a directory, or a
+   * file, of it in a second place): the mount shows `root` (an inner path, canonical; "/"
+   * for the file system's root), `atRoot` and `covered` as setMountPoint says but below
+   * `root`. A path "\0N/rest" (NUL, N in decimal) names `/rest` in view N, any other path
+   * is in view 0; in a view, ".." at `root` and absolute symlinks leave as they do at the
+   * root of a mount below "/", and realpath and crossings give paths below `root`. Views
+   * are set from 0 up; EINVAL for a number past the last one set.
+   */
+  setMountView?(view: number, root: string, atRoot: boolean, covered: string): number;
 }
 
 /** FALLOC_FL_WRITE_ZEROES (Linux 6.17): a mode that writes zeros to the range. */

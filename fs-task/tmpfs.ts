@@ -458,6 +458,10 @@ export class TmpFs implements FileSystem {
     return this.#paths.view.set(atRoot, covered);
   }
 
+  setMountView(view: number, root: string, atRoot: boolean, covered: string): number {
+    return this.#paths.view.setView(view, root, atRoot, covered);
+  }
+
   crossing(): FsResult<FsCrossing> {
     return this.#paths.view.crossing();
   }

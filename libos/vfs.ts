@@ -11,12 +11,34 @@
 //
 // Each file system is told where it is mounted and which of its directories other mounts
 // cover (FileSystem.setMountPoint), so its own walk stops at those edges.
+//
+// Bind mounts (bind). A bind is one more mount of the source's file system, the same back
+// end (so the same files, st_dev and st_ino), showing the source directory (Mount.root) at
+// another place. The back end walks each of its mounts as a view of its own (setMountView,
+// fs-task/_tree_walk.ts): the VFS numbers a file system's mounts and puts "\0N" before the
+// path of a call through its mount N > 0 (Mount.selector). That walk starts at the mount's
+// root, and ".." there leaves for the bind's parent mount (not the source directory's
+// parent), an absolute symlink leaves for the guest's root, and only the directories
+// covered in that mount are crossings. A call through a bind still costs one fs-task call,
+// and no FileSystem method takes an extra argument. A bind of a host directory is a new
+// hostfs at its host path instead (hostfs has no views), sharing the source's SuperBlock.
+// A bind names its source by path inside the back end: renaming the source directory
+// afterwards leaves the bind showing ENOENT, where Linux's follows the directory.
+//
+// Read-only. A mount refuses changes when it is read-only itself (remount,bind,ro) or its
+// file system is, for all its mounts (remount,ro; the image; a read-only volume): see
+// SuperBlock. Calls through such a mount reach its guard (libos/read_only.ts), which answers
+// EROFS once it has looked up where the change would land, so a walk that crosses out of
+// the mount is still followed. Going read-only is EBUSY while a file is open for writing
+// through the mount (or, for the file system, through any of its mounts), as on Linux, so
+// no descriptor writes past a remount.
 
 import { CROSS_MOUNT, type FileSystem, type FsDirPage, type FsStat } from "../fs-task/file_system.ts";
-import { EBUSY, EINVAL, ELOOP, ENOENT, ENOTTY, EOPNOTSUPP, EXDEV } from "../linux-abi/errno.ts";
+import { EBUSY, EINVAL, ELOOP, ENOENT, ENOTTY, EOPNOTSUPP, EROFS, EXDEV } from "../linux-abi/errno.ts";
 import { POLLIN, POLLOUT } from "../linux-abi/poll.ts";
 import { S_IFBLK, S_IFDIR, S_IFMT, S_IFREG } from "../linux-abi/stat.ts";
 import type { FileOps, IoctlAccess, IoResult } from "./file.ts";
+import { ReadOnlyFs } from "./read_only.ts";
 
 /** What /proc/mounts says of a mount. */
 export interface MountInfo {
@@ -27,12 +49,53 @@ export interface MountInfo {
   readOnly: boolean;
 }
 
-export interface Mount extends MountInfo {
+/** What every mount of one file system shares (Linux's super_block). */
+export interface SuperBlock {
+  /** Changes are refused through every mount of it (mount -o remount,ro). */
+  readOnly: boolean;
+  /** The back end itself writes nothing (the image, a read-only volume): it stays read-only. */
+  readonly writeProtected: boolean;
+  /** Files open for writing through any of its mounts. */
+  writers: number;
+}
+
+export class Mount implements MountInfo {
   /** Guest path where the file system is attached: canonical, "/" for the root. */
-  at: string;
+  at = "/";
   /** `at`'s components ([] for the root), kept so routing splits nothing. */
-  names: readonly string[];
-  fs: FileSystem;
+  names: readonly string[] = [];
+  /** Put before an inner path to walk it in this mount's view of `fs` (setMountView); "" for view 0. */
+  selector = "";
+  /** Files open for writing through this mount. */
+  writers = 0;
+  /** `fs` as calls through this mount see it while the mount is read-only. */
+  readonly guard: FileSystem;
+
+  constructor(
+    at: string,
+    readonly fs: FileSystem,
+    readonly source: string,
+    readonly type: string,
+    /** What all mounts of `fs` share. */
+    readonly sb: SuperBlock,
+    /** What of `fs` the mount shows: "/", or a bind's source directory (or file) inside `fs`. */
+    readonly root: string,
+    /** This mount alone refuses changes (MS_RDONLY of the mount: remount,bind,ro). */
+    public ownReadOnly: boolean,
+  ) {
+    this.place(at);
+    this.guard = new ReadOnlyFs(fs);
+  }
+
+  get readOnly(): boolean {
+    return this.ownReadOnly || this.sb.readOnly;
+  }
+
+  /** Attaches the mount at `at` (canonical). */
+  place(at: string): void {
+    this.at = at;
+    this.names = at === "/" ? [] : at.slice(1).split("/");
+  }
 }
 
 /** How many mount crossings one path walk may make (Linux's symlink limit). */
@@ -67,15 +130,59 @@ export class Vfs {
     return this.#mounts;
   }
 
-  /** Attaches `fs` at `at` (a canonical path whose directory exists, or "/"). */
-  mount(at: string, fs: FileSystem, info: MountInfo): void {
-    const canonical = normalize(at);
-    const m: Mount = { at: canonical, names: canonical === "/" ? [] : canonical.slice(1).split("/"), fs, ...info };
-    const same = this.#mounts.findIndex((x) => x.at === m.at);
-    if (same >= 0) this.#mounts.splice(same, 1, m);
-    else this.#mounts.push(m);
-    this.#mounts.sort((a, b) => b.at.length - a.at.length);
-    this.#tellMountPoints();
+  /** Attaches `fs` at `at` (a canonical path whose directory exists, or "/"): a file system of its own. */
+  mount(at: string, fs: FileSystem, info: MountInfo): Mount {
+    const sb: SuperBlock = { readOnly: info.readOnly, writeProtected: info.readOnly, writers: 0 };
+    return this.#attach(new Mount(normalize(at), fs, info.source, info.type, sb, "/", false));
+  }
+
+  /**
+   * A bind mount: `root` of `source`'s file system (an inner path below its own root,
+   * canonical) shown at `at` too, read-only if `source` is. `own`: a back end of its own that
+   * serves `root` as its "/" (a hostfs at the host directory) and what /proc/mounts calls it.
+   * EINVAL when the file system cannot show a part of itself in a second place (no views).
+   */
+  bind(at: string, source: Mount, root: string, own?: { fs: FileSystem; source: string }): Mount | number {
+    if (own === undefined && root !== "/" && !source.fs.setMountView) return -EINVAL;
+    const m = own === undefined
+      ? new Mount(normalize(at), source.fs, source.source, source.type, source.sb, root, source.ownReadOnly)
+      : new Mount(normalize(at), own.fs, own.source, source.type, source.sb, "/", source.ownReadOnly);
+    return this.#attach(m);
+  }
+
+  /**
+   * MS_REMOUNT of the mount at `at`: read-only or not, for that mount alone (`mountOnly`:
+   * MS_BIND) or for its file system (every mount of it, and this mount's own flag). EINVAL
+   * if no mount is at `at`, EBUSY going read-only with files open for writing there, EROFS
+   * making a write-protected file system writable.
+   */
+  remount(at: string, readOnly: boolean, mountOnly: boolean): number {
+    const m = this.#mounts.find((x) => x.at === at);
+    if (m === undefined) return -EINVAL;
+    if (!mountOnly) {
+      if (!readOnly && m.sb.writeProtected) return -EROFS;
+      if (readOnly && !m.sb.readOnly && m.sb.writers > 0) return -EBUSY;
+      m.sb.readOnly = readOnly;
+    } else if (readOnly && !m.ownReadOnly && m.writers > 0) {
+      return -EBUSY;
+    }
+    m.ownReadOnly = readOnly;
+    return 0;
+  }
+
+  /**
+   * MS_MOVE: the mount at `from`, and those below it, attached at `to` instead. EINVAL if
+   * `from` is not a mount point or is "/", ELOOP for a place below itself, EBUSY onto
+   * another mount point.
+   */
+  move(from: string, to: string): number {
+    const m = this.#mounts.find((x) => x.at === from);
+    if (m === undefined || from === "/") return -EINVAL;
+    if (to === from || to.startsWith(from + "/")) return -ELOOP;
+    if (this.#mounts.some((x) => x.at === to)) return -EBUSY;
+    for (const x of this.#mounts) if (x === m || x.at.startsWith(from + "/")) x.place(to + x.at.slice(from.length));
+    this.#changed();
+    return 0;
   }
 
   /** Detaches the mount at `at`; the file system itself is the caller's to stop. */
@@ -84,28 +191,29 @@ export class Vfs {
     if (i < 0 || at === "/") return -EINVAL;
     if (this.#mounts.some((m) => m.at.startsWith(at + "/"))) return -EBUSY;
     const [gone] = this.#mounts.splice(i, 1);
-    this.#tellMountPoints();
+    this.#changed();
     return gone!;
   }
 
-  /** The mount serving an absolute path, and the path inside it. */
+  /** The mount serving an absolute path, and the path its file system is given (selector included). */
   route(path: string): { mount: Mount; inner: string } {
     for (const m of this.#mounts) {
       const inner = innerPath(m.names, path);
-      if (inner !== null) return { mount: m, inner };
+      if (inner !== null) return { mount: m, inner: m.selector === "" ? inner : m.selector + inner };
     }
     throw new Error("Cannot route path: no root file system mounted");
   }
 
   /**
    * `op` on the file system serving `path` (absolute; "." and ".." unfolded), following
-   * the walk across mounts. A Promise comes back only if `op` gives one.
+   * the walk across mounts; on a read-only mount `op` gets its guard. A Promise comes back
+   * only if `op` gives one.
    */
   call<T>(path: string, op: (fs: FileSystem, inner: string, mount: Mount) => T | number): T | number {
     let p = path;
     for (let hops = 0; ; hops++) {
       const { mount, inner } = this.route(p);
-      const r = op(mount.fs, inner, mount);
+      const r = op(mount.readOnly ? mount.guard : mount.fs, inner, mount);
       if (r !== CROSS_MOUNT) return r;
       const next = this.#crossed(mount, hops);
       if (typeof next === "number") return next;
@@ -114,8 +222,8 @@ export class Vfs {
   }
 
   /**
-   * `op` with two paths on the one file system serving both (rename, link); EXDEV when
-   * they are on different mounts.
+   * `op` with two paths on the one mount serving both (rename, link); EXDEV when they are
+   * on different mounts, binds of one file system included (as on Linux).
    */
   call2(from: string, to: string, op: (fs: FileSystem, a: string, b: string) => number): number {
     const paths = [from, to];
@@ -126,7 +234,7 @@ export class Vfs {
         const st = this.call(paths[0]!, (fs, inner) => fs.stat(inner, false));
         return typeof st === "number" ? st : -EXDEV;
       }
-      const r = op(a.mount.fs, a.inner, b.inner);
+      const r = op(a.mount.readOnly ? a.mount.guard : a.mount.fs, a.inner, b.inner);
       if (r !== CROSS_MOUNT) return r;
       const next = this.#crossed(a.mount, hops);
       if (typeof next === "number") return next;
@@ -137,7 +245,7 @@ export class Vfs {
   /** The canonical guest path of an existing file (chdir, /proc/PID/cwd). */
   realpath(path: string): string | number {
     return this.call(path, (fs, inner, mount) => {
-      const real = fs.realpath ? fs.realpath(inner) : normalize(inner);
+      const real = fs.realpath ? fs.realpath(inner) : normalize(inner.slice(mount.selector.length));
       return typeof real === "string" ? joinMount(mount.at, real) : real;
     });
   }
@@ -154,12 +262,39 @@ export class Vfs {
     return { arg: c.arg, path: joinPath(mount.at, c.path) };
   }
 
-  #tellMountPoints(): void {
-    for (const m of this.#mounts) {
-      const covered = this.#mounts
-        .filter((n) => n !== m && this.#parentMount(n) === m)
-        .map((n) => (m.at === "/" ? n.at : n.at.slice(m.at.length)));
-      m.fs.setMountPoint?.(m.at === "/", covered.join("\0"));
+  #attach(m: Mount): Mount {
+    const same = this.#mounts.findIndex((x) => x.at === m.at);
+    if (same >= 0) this.#mounts.splice(same, 1, m);
+    else this.#mounts.push(m);
+    this.#changed();
+    return m;
+  }
+
+  /**
+   * After any change to the table: longest mount point first again, and every back end told
+   * its views. A file system's mount of its whole root is numbered first, so the paths of
+   * calls through it carry no selector.
+   */
+  #changed(): void {
+    this.#mounts.sort((a, b) => b.at.length - a.at.length);
+    /** How many views of each file system are numbered so far. */
+    const views = new Map<FileSystem, number>();
+    for (const wholeRoot of [true, false]) {
+      for (const m of this.#mounts) {
+        if ((m.root === "/") !== wholeRoot) continue;
+        const covered = this.#mounts
+          .filter((n) => n !== m && this.#parentMount(n) === m)
+          .map((n) => (m.at === "/" ? n.at : n.at.slice(m.at.length)))
+          .join("\0");
+        if (m.fs.setMountView) {
+          const view = views.get(m.fs) ?? 0;
+          views.set(m.fs, view + 1);
+          m.selector = view === 0 ? "" : `\0${view}`;
+          m.fs.setMountView(view, m.root, m.at === "/", covered);
+        } else {
+          m.fs.setMountPoint?.(m.at === "/", covered);
+        }
+      }
     }
   }
 
@@ -202,21 +337,37 @@ function joinMount(at: string, inner: string): string {
   return inner === "/" ? at : at + inner;
 }
 
+/** What of `inner` (a path inside a file system) lies below `root`, as a path from `root`; null if nothing. */
+function belowRoot(root: string, inner: string): string | null {
+  if (root === "/") return inner;
+  if (inner === root) return "/";
+  return inner.startsWith(root) && inner.charCodeAt(root.length) === SLASH ? inner.slice(root.length) : null;
+}
+
 /** A file, directory or device opened through an fs-task. */
 export class FsFile implements FileOps {
   readonly seekable: boolean;
   readonly readiness = null;
+  /** Counted in the mount's writers until released. */
+  readonly #writer: boolean;
 
   constructor(
     readonly fs: FileSystem,
     readonly handle: number,
     readonly path: string,
     mode: number,
-    /** Where `fs` is mounted; null for a file with no place in the tree (memfd). */
-    readonly mountAt: string | null = null,
+    /** The mount it was opened through; null for a file with no place in the tree (memfd). */
+    readonly mount: Mount | null = null,
+    /** Open for writing, and not a device, FIFO or socket: a remount to read-only waits for it (EBUSY). */
+    writer = false,
   ) {
     const type = mode & S_IFMT;
     this.seekable = type === S_IFREG || type === S_IFDIR || type === S_IFBLK;
+    this.#writer = writer && mount !== null;
+    if (this.#writer) {
+      mount!.writers++;
+      mount!.sb.writers++;
+    }
   }
 
   read(dst: Uint8Array, offset: number): IoResult {
@@ -252,10 +403,12 @@ export class FsFile implements FileOps {
   }
 
   currentPath(): string | number {
-    if (this.mountAt === null || !this.fs.pathOf) return this.path;
+    if (this.mount === null || !this.fs.pathOf) return this.path;
     const inner = this.fs.pathOf(this.handle);
-    if (typeof inner === "string") return joinMount(this.mountAt, inner);
-    return inner === -ENOENT ? inner : this.path;
+    if (typeof inner !== "string") return inner === -ENOENT ? inner : this.path;
+    // Moved out of what a bind shows: no path through this mount reaches it.
+    const shown = belowRoot(this.mount.root, inner);
+    return shown === null ? -ENOENT : joinMount(this.mount.at, shown);
   }
 
   sendToHost(offset: number, count: number, hostFd: number): number {
@@ -267,6 +420,10 @@ export class FsFile implements FileOps {
   }
 
   release(): void {
+    if (this.#writer) {
+      this.mount!.writers--;
+      this.mount!.sb.writers--;
+    }
     this.fs.close(this.handle);
   }
 }

@@ -46,8 +46,18 @@ export const MFD_EXEC = 0x0010;
 export const MS_RDONLY = 1;
 export const MS_REMOUNT = 32;
 export const MS_BIND = 4096;
+export const MS_MOVE = 8192;
 export const MS_REC = 16384;
+export const MS_UNBINDABLE = 1 << 17;
+export const MS_PRIVATE = 1 << 18;
+export const MS_SLAVE = 1 << 19;
+export const MS_SHARED = 1 << 20;
+/** The magic number old programs put in mount(2)'s flags' high half, and its mask. */
+export const MS_MGC_VAL = 0xc0ed0000;
+export const MS_MGC_MSK = 0xffff0000;
 export const MNT_FORCE = 1;
 export const MNT_DETACH = 2;
 export const MNT_EXPIRE = 4;
 export const UMOUNT_NOFOLLOW = 8;
+/** statfs(2) f_flags: mounted read-only (include/linux/statfs.h). */
+export const ST_RDONLY = 1;

@@ -5,7 +5,7 @@ import type { FileSystem } from "../../fs-task/file_system.ts";
 import * as E from "../../linux-abi/errno.ts";
 import * as F from "../../linux-abi/fcntl.ts";
 import { AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
-import { S_IFDIR, S_IFIFO, S_IFMT, UTIME_NOW, UTIME_OMIT } from "../../linux-abi/stat.ts";
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFSOCK, UTIME_NOW, UTIME_OMIT } from "../../linux-abi/stat.ts";
 import { SIZEOF_TIMESPEC, decodeTimespec, type Timespec } from "../../linux-abi/time.ts";
 import type { FsTime } from "../../fs-task/file_system.ts";
 import { getStruct } from "./_struct.ts";
@@ -36,25 +36,30 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
   const device = k.kernelDevice(t, path);
   if (typeof device === "number") return device;
   if (device) return install(device);
-  const finish = (fs: FileSystem, handle: number, mount: Mount): number | Promise<number> => {
+  // The handle is the back end's, whether the open went through a read-only mount's guard or not.
+  const finish = (handle: number, mount: Mount): number | Promise<number> => {
     if (handle < 0) return handle;
+    const fs = mount.fs;
     const st = fs.fstat(handle);
     if (typeof st === "number") {
       fs.close(handle);
       return st;
     }
-    if ((st.mode & S_IFMT) === S_IFIFO && !(flags & F.O_PATH) && kernelServesFifos(mount)) {
+    const type = st.mode & S_IFMT;
+    if (type === S_IFIFO && !(flags & F.O_PATH) && kernelServesFifos(mount)) {
       const end = k.namedPipes.open(t, fs, handle, st.ino, path, flags);
       return end instanceof Promise ? end.then(install) : install(end);
     }
-    return install(new FsFile(fs, handle, path, st.mode, mount.at));
+    const special = type === S_IFCHR || type === S_IFBLK || type === S_IFIFO || type === S_IFSOCK;
+    const writer = !special && !(flags & F.O_PATH) && (flags & F.O_ACCMODE) !== F.O_RDONLY;
+    return install(new FsFile(fs, handle, path, st.mode, mount, writer));
   };
   const r = k.vfs.call(path, (fs, inner, mount): number | Promise<number> => {
     const h = fs.open(inner, flags, mode & ~t.process.umask & 0o7777);
-    if (typeof h === "number") return finish(fs, h, mount);
+    if (typeof h === "number") return finish(h, mount);
     // A host FIFO's open waits for the other end: a signal ends the wait, as on Linux.
     const undo = (late: number): void => void (late >= 0 && fs.close(late));
-    return sleepOnCall(t, h, undo).then((x) => finish(fs, x, mount));
+    return sleepOnCall(t, h, undo).then((x) => finish(x, mount));
   });
   return r === REOPEN_FILE ? reopen(k, t, flags, mode) : r;
 }

@@ -1,13 +1,25 @@
-// mount(2) and umount2(2) inside the guest: a tmpfs, a procfs, or a bind mount of a
-// host-backed directory, attached to the user kernel's mount table (libos/vfs.ts).
-// Linux: fs/namespace.c. Only uid 0 may mount, as with CAP_SYS_ADMIN.
+// mount(2) and umount2(2) inside the guest, on the user kernel's mount table (libos/vfs.ts).
+// Linux: fs/namespace.c (path_mount). Only uid 0 may mount, as with CAP_SYS_ADMIN.
 //
-// A bind mount needs a back end that can start at the source directory: a hostfs
-// directory becomes a new hostfs rooted at its host path. Binding a directory of a
-// memory file system (tmpfs, the image) gives EINVAL; so do remounts.
+// What mount(2) does, by its flags, in Linux's order:
+//   MS_REMOUNT|MS_BIND   the target mount's own flag: MS_RDONLY on or off
+//   MS_REMOUNT           the target's file system: read-only or not for every mount of it
+//                        (this mount's own flag follows); EINVAL unless the target is a mount
+//   MS_BIND [|MS_REC]    the source directory, or file, shown at the target too (Vfs.bind):
+//                        the same files; MS_REC binds the mounts below the source as well.
+//                        MS_RDONLY is ignored, as on Linux: a read-only bind is a bind, then
+//                        a remount
+//   MS_SHARED, MS_PRIVATE, MS_SLAVE, MS_UNBINDABLE   accepted on a mount point and ignored:
+//                        there is one mount table, so nothing ever propagates
+//   MS_MOVE              the source mount, with those below it, moved to the target
+//   none of these        a new tmpfs or proc
+// nosuid, nodev, noexec, the atime flags and the data string are accepted and have no effect.
 
 import * as E from "../../linux-abi/errno.ts";
-import { MNT_DETACH, MNT_EXPIRE, MNT_FORCE, MS_BIND, MS_RDONLY, MS_REMOUNT, UMOUNT_NOFOLLOW } from "../../linux-abi/fs.ts";
+import {
+  MNT_DETACH, MNT_EXPIRE, MNT_FORCE, MS_BIND, MS_MGC_MSK, MS_MGC_VAL, MS_MOVE, MS_PRIVATE, MS_RDONLY, MS_REC,
+  MS_REMOUNT, MS_SHARED, MS_SLAVE, MS_UNBINDABLE, UMOUNT_NOFOLLOW,
+} from "../../linux-abi/fs.ts";
 import { S_IFDIR, S_IFMT } from "../../linux-abi/stat.ts";
 import { stopFsTask } from "../../fs-task/fs_task.ts";
 import { infoOf, type MountSpec } from "../mounts.ts";
@@ -17,44 +29,26 @@ import type { KernelServices, SyscallResult } from "./context.ts";
 import { pathArg, readPath } from "./_path.ts";
 import { AT_FDCWD } from "../../linux-abi/fcntl.ts";
 
-/** The canonical path of an existing directory, or -errno. */
-function directoryAt(k: KernelServices, path: string): string | number {
+/** Whether `path` names a directory (following symlinks), or -errno. */
+function isDirectory(k: KernelServices, path: string): boolean | number {
   const st = k.vfs.call(path, (fs, inner) => fs.stat(inner, true));
-  if (typeof st === "number") return st;
-  if ((st.mode & S_IFMT) !== S_IFDIR) return -E.ENOTDIR;
-  return k.vfs.realpath(path);
+  return typeof st === "number" ? st : (st.mode & S_IFMT) === S_IFDIR;
 }
 
-/** What mount(2)'s arguments ask for, as a mount description, or -errno. */
-function decodeMount(k: KernelServices, t: Thread, a: SyscallArgs, at: string): MountSpec | number {
-  const flags = a.uint(3);
-  if (flags & MS_REMOUNT) return -E.EINVAL;
-  if (flags & MS_BIND) {
-    const source = pathArg(t, AT_FDCWD, a.ptr(0));
-    if (typeof source === "number") return source;
-    const dir = directoryAt(k, source);
-    if (typeof dir === "number") return dir;
-    const { mount, inner } = k.vfs.route(dir);
-    if (mount.type !== "hostfs") return -E.EINVAL;
-    const host = inner === "/" ? mount.source : mount.source.replace(/\/$/, "") + inner;
-    return { at, type: "hostfs", source: host, readOnly: mount.readOnly || (flags & MS_RDONLY) !== 0 };
-  }
+/** The canonical path of the existing file a path argument names, or -errno. */
+function existingAt(k: KernelServices, t: Thread, addr: number): string | number {
+  const path = pathArg(t, AT_FDCWD, addr);
+  return typeof path === "number" ? path : k.vfs.realpath(path);
+}
+
+/** A new tmpfs or proc at directory `at`. */
+function newMount(k: KernelServices, t: Thread, a: SyscallArgs, at: string): number {
+  const dir = isDirectory(k, at);
+  if (dir !== true) return dir === false ? -E.ENOTDIR : dir;
   const fstype = readPath(t, a.ptr(2));
   if (typeof fstype === "number") return fstype;
-  if (fstype === "tmpfs") return { at, type: "tmpfs" };
-  if (fstype === "proc") return { at, type: "proc" };
-  return -E.ENODEV;
-}
-
-/** Mount implements Linux syscall mount(2). */
-export function sysMount(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  if (t.process.creds.uid !== 0) return -E.EPERM;
-  const target = pathArg(t, AT_FDCWD, a.ptr(1));
-  if (typeof target === "number") return target;
-  const at = directoryAt(k, target);
-  if (typeof at === "number") return at;
-  const spec = decodeMount(k, t, a, at);
-  if (typeof spec === "number") return spec;
+  if (fstype !== "tmpfs" && fstype !== "proc") return -E.ENODEV;
+  const spec: MountSpec = { at, type: fstype };
   try {
     k.vfs.mount(at, k.startFileSystem(spec), infoOf(spec));
   } catch {
@@ -63,17 +57,80 @@ export function sysMount(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
   return 0;
 }
 
-/** Umount2 implements Linux syscall umount2(2); the fs-task stops when no call waits on it. */
+/** MS_BIND: what `from` (canonical) shows, shown at `at` too; with `recursive`, the mounts below it too. */
+function bindMount(k: KernelServices, from: string, at: string, recursive: boolean): number {
+  const fromDir = isDirectory(k, from), atDir = isDirectory(k, at);
+  if (typeof fromDir === "number") return fromDir;
+  if (typeof atDir === "number") return atDir;
+  if (fromDir !== atDir) return -E.ENOTDIR;
+  // The mounts below the source, parents first, as they are before this bind adds any.
+  const below = recursive ? k.vfs.mounts.filter((m) => m.at !== from && isBelow(m.at, from)).reverse() : [];
+  const r = bindOne(k, from, at);
+  if (r < 0) return r;
+  // Linux copies the whole tree or nothing; a mount below that cannot be bound is left out here.
+  for (const m of below) {
+    const rest = from === "/" ? m.at : m.at.slice(from.length);
+    bindOne(k, m.at, at === "/" ? rest : at + rest);
+  }
+  return 0;
+}
+
+/** One bind mount of `from` (canonical) at `at`. */
+function bindOne(k: KernelServices, from: string, at: string): number {
+  const { mount, inner } = k.vfs.route(from);
+  const rel = inner.slice(mount.selector.length);
+  if (mount.type === "hostfs") {
+    // hostfs shows one host directory: the bind is another hostfs, at the source's host path.
+    const host = rel === "/" ? mount.source : mount.source.replace(/\/$/, "") + rel;
+    const spec: MountSpec = { at, type: "hostfs", source: host, readOnly: mount.sb.writeProtected };
+    try {
+      const r = k.vfs.bind(at, mount, "/", { fs: k.startFileSystem(spec), source: host });
+      return typeof r === "number" ? r : 0;
+    } catch {
+      return -E.EINVAL;
+    }
+  }
+  const r = k.vfs.bind(at, mount, mount.root === "/" ? rel : rel === "/" ? mount.root : mount.root + rel);
+  return typeof r === "number" ? r : 0;
+}
+
+/** `path` lies below directory `dir` (both canonical). */
+function isBelow(path: string, dir: string): boolean {
+  return dir === "/" ? path !== "/" : path.startsWith(dir + "/");
+}
+
+/** Mount implements Linux syscall mount(2). */
+export function sysMount(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  if (t.process.creds.uid !== 0) return -E.EPERM;
+  let flags = a.uint(3);
+  if ((flags & MS_MGC_MSK) >>> 0 === MS_MGC_VAL) flags &= ~MS_MGC_MSK;
+  const at = existingAt(k, t, a.ptr(1));
+  if (typeof at === "number") return at;
+  if (flags & MS_REMOUNT) return k.vfs.remount(at, (flags & MS_RDONLY) !== 0, (flags & MS_BIND) !== 0);
+  if (flags & MS_BIND) {
+    const from = existingAt(k, t, a.ptr(0));
+    return typeof from === "number" ? from : bindMount(k, from, at, (flags & MS_REC) !== 0);
+  }
+  if (flags & (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)) return k.vfs.mounts.some((m) => m.at === at) ? 0 : -E.EINVAL;
+  if (flags & MS_MOVE) {
+    const from = existingAt(k, t, a.ptr(0));
+    return typeof from === "number" ? from : k.vfs.move(from, at);
+  }
+  return newMount(k, t, a, at);
+}
+
+/**
+ * Umount2 implements Linux syscall umount2(2). The file system's fs-task stops (when no
+ * call waits on it) once no other mount shows it: a bind, or the source of one, keeps it.
+ */
 export function sysUmount2(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const flags = a.int(1);
   if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) return -E.EINVAL;
   if (t.process.creds.uid !== 0) return -E.EPERM;
-  const target = pathArg(t, AT_FDCWD, a.ptr(0));
-  if (typeof target === "number") return target;
-  const at = k.vfs.realpath(target);
+  const at = existingAt(k, t, a.ptr(0));
   if (typeof at === "number") return at;
   const gone = k.vfs.umount(at);
   if (typeof gone === "number") return gone;
-  if (gone.fs !== k.procfs) void stopFsTask(gone.fs);
+  if (gone.fs !== k.procfs && !k.vfs.mounts.some((m) => m.fs === gone.fs)) void stopFsTask(gone.fs);
   return 0;
 }

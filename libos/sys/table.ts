@@ -110,7 +110,7 @@ const ROWS: Row[] = [
   ["getrlimit", proc.sysGetrlimit],
   ["setrlimit", proc.sysSetrlimit],
   ["sync", sync.sysSync],
-  ["mount", mnt.sysMount, "partial", "tmpfs, proc and binds of host directories; no remount"],
+  ["mount", mnt.sysMount, "partial", "tmpfs, proc, binds (MS_REC), remount ro/rw, MS_MOVE; propagation flags accepted and ignored; nosuid/nodev/noexec/atime flags and data options ignored; binds of procfs only whole, of host volumes only of directories"],
   ["umount2", mnt.sysUmount2],
   ["getrusage", time.sysGetrusage, "partial", "CPU time is the user kernel's; the counters are zero"],
   ["sysinfo", proc.sysSysinfo],
