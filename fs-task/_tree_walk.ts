@@ -286,6 +286,30 @@ export class TreeWalker<N> {
   }
 }
 
+/**
+ * The FileSystem methods about where a tree back end is mounted, the same for each
+ * (TmpFs, InitFs, DevFs): they all answer from the back end's TreeWalker.
+ */
+export abstract class TreeFileSystem<N> {
+  protected abstract readonly paths: TreeWalker<N>;
+
+  setMountPoint(atRoot: boolean, covered: string): number {
+    return this.paths.view.set(atRoot, covered);
+  }
+
+  setMountView(view: number, root: string, atRoot: boolean, covered: string): number {
+    return this.paths.view.setView(view, root, atRoot, covered);
+  }
+
+  crossing(): FsCrossing | number {
+    return this.paths.view.crossing();
+  }
+
+  realpath(path: string): string | number {
+    return this.paths.realpath(path);
+  }
+}
+
 /** "/" + the canonical path of what a walk found. */
 export function canonicalPath(w: Walked<unknown>): string {
   const names = w.name === "." ? w.dirNames : [...w.dirNames, w.name];

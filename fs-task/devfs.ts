@@ -19,11 +19,11 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import tty from "node:tty";
 import {
-  isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
+  isRenameFlags, type FileSystem, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
   type FsStatFs, type FsTime,
 } from "./file_system.ts";
 import { HandleTable } from "./_handle_table.ts";
-import { TreeWalker } from "./_tree_walk.ts";
+import { TreeFileSystem, TreeWalker } from "./_tree_walk.ts";
 import { errnoFromHost } from "./_host.ts";
 import {
   EACCES, EAGAIN, EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOSPC, ENOTDIR, ENXIO, EPERM,
@@ -77,14 +77,15 @@ const links: [name: string, target: string][] = [
 ];
 const dirs: [name: string, mode: number][] = [["shm", 0o1777], ["pts", 0o755]];
 
-export class DevFs implements FileSystem {
+export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
   #tty: DevTty | null;
   #root: DevNode;
   #nodes = new Map<string, DevNode>();
   #handles = new HandleTable<DevHandle>();
-  #paths: TreeWalker<DevNode>;
+  protected readonly paths: TreeWalker<DevNode>;
 
   constructor(options: DevFsOptions = {}) {
+    super();
     this.#tty = options.tty !== undefined ? options.tty : tty.isatty(0) ? { inputFd: 0, outputFd: 1 } : null;
     const now = nowNs();
     let ino = 1;
@@ -95,7 +96,7 @@ export class DevFs implements FileSystem {
     for (const [name, target] of links) this.#nodes.set(name, node("link", 0, S_IFLNK | 0o777, target));
     for (const [name, mode] of dirs) this.#nodes.set(name, node("dir", 0, S_IFDIR | mode));
     const root = this.#root;
-    this.#paths = new TreeWalker({
+    this.paths = new TreeWalker({
       root,
       isDir: (n) => n.kind === "dir",
       child: (dir, name) => (dir === root ? this.#nodes.get(name) : undefined),
@@ -104,7 +105,7 @@ export class DevFs implements FileSystem {
   }
 
   open(path: string, flags: number, _mode: number): number {
-    const node = this.#paths.lookup(path, !(flags & O_NOFOLLOW));
+    const node = this.paths.lookup(path, !(flags & O_NOFOLLOW));
     if (typeof node === "number") return node === -ENOENT && flags & O_CREAT && !(flags & O_PATH) ? -EPERM : node;
     const access = flags & O_ACCMODE;
     if (flags & O_PATH) return node.kind !== "dir" && flags & O_DIRECTORY ? -ENOTDIR : this.#handles.add({ node, flags });
@@ -174,12 +175,12 @@ export class DevFs implements FileSystem {
   }
 
   stat(path: string, followSymlinks: boolean): FsResult<FsStat> {
-    const node = this.#paths.lookup(path, followSymlinks);
+    const node = this.paths.lookup(path, followSymlinks);
     return typeof node === "number" ? node : statOf(node);
   }
 
   readlink(path: string): FsResult<string> {
-    const node = this.#paths.lookup(path, false);
+    const node = this.paths.lookup(path, false);
     return typeof node === "number" ? node : node.target ?? -EINVAL;
   }
 
@@ -209,7 +210,7 @@ export class DevFs implements FileSystem {
 
   access(path: string, mode: number): number {
     if (mode & ~7) return -EINVAL;
-    const node = this.#paths.lookup(path, true);
+    const node = this.paths.lookup(path, true);
     if (typeof node === "number") return node;
     return mode & X_OK && !(node.mode & 0o111) ? -EACCES : 0;
   }
@@ -219,13 +220,13 @@ export class DevFs implements FileSystem {
   }
 
   unlink(path: string): number {
-    const node = this.#paths.lookup(path, false);
+    const node = this.paths.lookup(path, false);
     if (typeof node === "number") return node;
     return node.kind === "dir" ? -EISDIR : -EPERM;
   }
 
   rmdir(path: string): number {
-    const node = this.#paths.lookup(path, false);
+    const node = this.paths.lookup(path, false);
     if (typeof node === "number") return node;
     return node.kind === "dir" ? -EBUSY : -ENOTDIR;
   }
@@ -233,9 +234,9 @@ export class DevFs implements FileSystem {
   /** Linux looks both names up (EEXIST, ENOENT for the flags) before the file system refuses. */
   rename(from: string, to: string, flags: number): number {
     if (!isRenameFlags(flags)) return -EINVAL;
-    const node = this.#paths.lookup(from, false);
+    const node = this.paths.lookup(from, false);
     if (typeof node === "number") return node;
-    const dest = this.#paths.lookup(to, false, 1);
+    const dest = this.paths.lookup(to, false, 1);
     if (typeof dest === "number" && dest !== -ENOENT) return dest;
     if (flags & RENAME_NOREPLACE && dest !== -ENOENT) return -EEXIST;
     if (flags & RENAME_EXCHANGE && dest === -ENOENT) return -ENOENT;
@@ -247,12 +248,12 @@ export class DevFs implements FileSystem {
   }
 
   link(existing: string, path: string): number {
-    const node = this.#paths.lookup(existing, false);
+    const node = this.paths.lookup(existing, false);
     return typeof node === "number" ? node : this.#create(path, 1);
   }
 
   chmod(path: string, mode: number): number {
-    const node = this.#paths.lookup(path, true);
+    const node = this.paths.lookup(path, true);
     if (typeof node === "number") return node;
     node.mode = (node.mode & S_IFMT) | (mode & 0o7777);
     node.ctimeNs = nowNs();
@@ -260,7 +261,7 @@ export class DevFs implements FileSystem {
   }
 
   utimens(path: string, atime: FsTime, mtime: FsTime, followSymlinks: boolean): number {
-    const node = this.#paths.lookup(path, followSymlinks);
+    const node = this.paths.lookup(path, followSymlinks);
     if (typeof node === "number") return node;
     const now = nowNs();
     if (atime !== "omit") node.atimeNs = atime === "now" ? now : atime;
@@ -270,7 +271,7 @@ export class DevFs implements FileSystem {
   }
 
   statfs(path: string): FsResult<FsStatFs> {
-    const node = this.#paths.lookup(path, true);
+    const node = this.paths.lookup(path, true);
     if (typeof node === "number") return node;
     return { type: TMPFS_MAGIC, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: this.#nodes.size + 1, ffree: 0, namelen: 255, frsize: 4096, flags: 0 };
   }
@@ -280,26 +281,10 @@ export class DevFs implements FileSystem {
     return kind === "tty" || kind === "console";
   }
 
-  setMountPoint(atRoot: boolean, covered: string): number {
-    return this.#paths.view.set(atRoot, covered);
-  }
-
-  setMountView(view: number, root: string, atRoot: boolean, covered: string): number {
-    return this.#paths.view.setView(view, root, atRoot, covered);
-  }
-
-  crossing(): FsResult<FsCrossing> {
-    return this.#paths.view.crossing();
-  }
-
-  realpath(path: string): FsResult<string> {
-    return this.#paths.realpath(path);
-  }
-
 
   /** mkdir, symlink and link: EEXIST if taken, else EPERM (the node set is fixed). */
   #create(path: string, arg = 0): number {
-    const node = this.#paths.lookup(path, false, arg);
+    const node = this.paths.lookup(path, false, arg);
     if (typeof node !== "number") return -EEXIST;
     return node === -ENOENT ? -EPERM : node;
   }

@@ -33,9 +33,7 @@ import { ConfinedRoot, fdPath, HOST_O_PATH, pin, type Resolved } from "./_confin
 import { MountView } from "./_tree_walk.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { direntType, errnoFromHost, hostOpenFlags, statFromHost } from "./_host.ts";
-import { hostFallocate } from "./_host_fallocate.ts";
-import { hostRenameat2 } from "./_host_rename.ts";
-import { hostSendfile } from "./_host_sendfile.ts";
+import { hostFallocate, hostRenameat2, hostSendfile } from "./_host_calls.ts";
 import {
   EBADF, EBUSY, EEXIST, EINTR, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO,
   EOPNOTSUPP, EPERM, EROFS,

@@ -42,7 +42,7 @@
 
 import fs from "node:fs";
 import {
-  isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
+  isRenameFlags, type FileSystem, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
   type FsStatFs, type FsTime,
 } from "./file_system.ts";
 import { anonymousDev } from "./_anon_dev.ts";
@@ -50,7 +50,7 @@ import { HandleTable } from "./_handle_table.ts";
 import {
   DIRENT_SIZE, HEADER_SIZE, INODE_SIZE, MAGIC, ROOT_INO, VERSION, dirent, header, inode,
 } from "./_initfs_format.ts";
-import { NAME_MAX, TreeWalker } from "./_tree_walk.ts";
+import { NAME_MAX, TreeFileSystem, TreeWalker } from "./_tree_walk.ts";
 import {
   EACCES, EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO, EPERM, EROFS,
 } from "./_errno.ts";
@@ -96,20 +96,23 @@ interface InitHandle {
   flags: number;
 }
 
-export class InitFs implements FileSystem {
+export class InitFs extends TreeFileSystem<InitInode> implements FileSystem {
   #image: Uint8Array;
   #dev: number;
   #inodes: InitInode[];
-  #paths: TreeWalker<InitInode>;
+  protected readonly paths: TreeWalker<InitInode>;
   #handles = new HandleTable<InitHandle>();
 
-  /** Serves `image`, which must not change afterwards. Throws SyntaxError for a bad image. */
-  /** `dev`: st_dev; default a fresh anonymous one of this thread. */
+  /**
+   * Serves `image`, which must not change afterwards, with st_dev `dev` (default a fresh
+   * anonymous one of this thread). Throws SyntaxError for a bad image.
+   */
   constructor(image: Uint8Array, dev = anonymousDev()) {
+    super();
     this.#dev = dev;
     this.#image = image;
     this.#inodes = parseImage(image);
-    this.#paths = new TreeWalker({
+    this.paths = new TreeWalker({
       root: this.#inodes[0],
       isDir: (node) => node.entries !== null,
       child: (dir, name) => dir.entries?.byName.get(name),
@@ -127,13 +130,13 @@ export class InitFs implements FileSystem {
     const access = flags & O_ACCMODE;
     if (!isPath && access === O_ACCMODE) return -EINVAL;
     if ((flags & O_TMPFILE) === O_TMPFILE) {
-      const dir = this.#paths.lookup(path, true);
+      const dir = this.paths.lookup(path, true);
       return typeof dir === "number" ? dir : dir.entries === null ? -ENOTDIR : -EROFS;
     }
     const create = !isPath && (flags & O_CREAT) !== 0;
     if (create && flags & O_DIRECTORY) return -EINVAL;
     const exclusive = create && (flags & O_EXCL) !== 0;
-    const walked = this.#paths.walk(path, !(flags & O_NOFOLLOW) && !exclusive);
+    const walked = this.paths.walk(path, !(flags & O_NOFOLLOW) && !exclusive);
     if (typeof walked === "number") return walked;
     const node = walked.node;
     if (node === null) {
@@ -183,12 +186,12 @@ export class InitFs implements FileSystem {
   }
 
   stat(path: string, followSymlinks: boolean): FsResult<FsStat> {
-    const node = this.#paths.lookup(path, followSymlinks);
+    const node = this.paths.lookup(path, followSymlinks);
     return typeof node === "number" ? node : this.#statOf(node);
   }
 
   readlink(path: string): FsResult<string> {
-    const node = this.#paths.lookup(path, false);
+    const node = this.paths.lookup(path, false);
     if (typeof node === "number") return node;
     return node.target ?? -EINVAL;
   }
@@ -217,7 +220,7 @@ export class InitFs implements FileSystem {
 
   access(path: string, mode: number): number {
     if (mode & ~7) return -EINVAL;
-    const node = this.#paths.lookup(path, true);
+    const node = this.paths.lookup(path, true);
     if (typeof node === "number") return node;
     const type = node.mode & S_IFMT;
     if (mode & W_OK && (type === S_IFREG || type === S_IFDIR)) return -EROFS;
@@ -252,7 +255,7 @@ export class InitFs implements FileSystem {
   }
 
   link(existing: string, path: string): number {
-    const node = this.#paths.lookup(existing, false);
+    const node = this.paths.lookup(existing, false);
     if (typeof node === "number") return node;
     return node.entries !== null ? -EPERM : this.#create(path, false, 1);
   }
@@ -270,7 +273,7 @@ export class InitFs implements FileSystem {
   }
 
   statfs(path: string): FsResult<FsStatFs> {
-    const node = this.#paths.lookup(path, true);
+    const node = this.paths.lookup(path, true);
     if (typeof node === "number") return node;
     return {
       type: INITFS_MAGIC, bsize: BLOCK_SIZE, blocks: Math.ceil(this.#image.length / BLOCK_SIZE), bfree: 0,
@@ -282,26 +285,10 @@ export class InitFs implements FileSystem {
     return false;
   }
 
-  setMountPoint(atRoot: boolean, covered: string): number {
-    return this.#paths.view.set(atRoot, covered);
-  }
-
-  setMountView(view: number, root: string, atRoot: boolean, covered: string): number {
-    return this.#paths.view.setView(view, root, atRoot, covered);
-  }
-
-  crossing(): FsResult<FsCrossing> {
-    return this.#paths.view.crossing();
-  }
-
-  realpath(path: string): FsResult<string> {
-    return this.#paths.realpath(path);
-  }
-
 
   /** mkdir, mknod, symlink, link: EEXIST if the name is taken, else EROFS (Linux: filename_create). */
   #create(path: string, isMkdir: boolean, arg = 0): number {
-    const p = this.#paths.toParent(path, arg);
+    const p = this.paths.toParent(path, arg);
     if (typeof p === "number") return p;
     if (p.name === "" || p.name === "." || p.name === ".." || p.dir.entries?.byName.has(p.name)) return -EEXIST;
     return p.trailingSlash && !isMkdir ? -ENOENT : -EROFS;
@@ -312,14 +299,14 @@ export class InitFs implements FileSystem {
    * before it looks the last component up), unless that is the root, "." or "..".
    */
   #remove(path: string, selfNameError: (name: string) => number, arg = 0): number {
-    const p = this.#paths.toParent(path, arg);
+    const p = this.paths.toParent(path, arg);
     if (typeof p === "number") return p;
     return p.name === "" || p.name === "." || p.name === ".." ? selfNameError(p.name) : -EROFS;
   }
 
   /** chmod, chown, utimens: EROFS for anything that exists. */
   #change(path: string, follow: boolean): number {
-    const node = this.#paths.lookup(path, follow);
+    const node = this.paths.lookup(path, follow);
     return typeof node === "number" ? node : -EROFS;
   }
 

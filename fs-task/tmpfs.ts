@@ -27,7 +27,7 @@
 // (access() with X_OK still wants an execute bit on anything but a directory).
 
 import {
-  isFallocateMode, isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
+  isFallocateMode, isRenameFlags, type FileSystem, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
   type FsStatFs, type FsTime,
 } from "./file_system.ts";
 import { anonymousDev } from "./_anon_dev.ts";
@@ -36,7 +36,7 @@ import { DirIndex, FIRST_ENTRY_COOKIE } from "./_dir_index.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { PAGE_SIZE, PagedBytes } from "./_paged_bytes.ts";
 import type { MemoryQuota } from "./_paged_bytes.ts";
-import { NAME_MAX, PATH_MAX, TreeWalker } from "./_tree_walk.ts";
+import { NAME_MAX, PATH_MAX, TreeFileSystem, TreeWalker } from "./_tree_walk.ts";
 import type { ParentWalked } from "./_tree_walk.ts";
 import {
   EACCES, EBADF, EBUSY, EEXIST, EFBIG, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENODEV, ENOENT, ENOSPC,
@@ -125,9 +125,9 @@ interface ParentDir extends ParentWalked<TmpNode> {
   dir: DirNode;
 }
 
-export class TmpFs implements FileSystem {
+export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
   #dev: number;
-  #paths: TreeWalker<TmpNode>;
+  protected readonly paths: TreeWalker<TmpNode>;
   #handles = new HandleTable<TmpHandle>();
   #nextIno = 1;
   #maxInodes: number;
@@ -139,6 +139,7 @@ export class TmpFs implements FileSystem {
   #quotaAvailable: (() => number) | undefined;
 
   constructor(options: TmpFsOptions) {
+    super();
     this.#dev = options.dev ?? anonymousDev();
     const outer = options.quota;
     this.#quota = {
@@ -160,7 +161,7 @@ export class TmpFs implements FileSystem {
       uid: 0, gid: 0, atimeNs: now, mtimeNs: now, ctimeNs: now, opens: 0, entries: new DirIndex<TmpNode>(),
     } as DirNode;
     root.parent = root;
-    this.#paths = new TreeWalker<TmpNode>({
+    this.paths = new TreeWalker<TmpNode>({
       root,
       isDir: (node) => node.kind === "dir",
       child: (dir, name) => (dir.kind === "dir" ? dir.entries.get(name) : undefined),
@@ -176,7 +177,7 @@ export class TmpFs implements FileSystem {
     const create = !isPath && (flags & O_CREAT) !== 0;
     if (create && flags & O_DIRECTORY) return -EINVAL;
     const exclusive = create && (flags & O_EXCL) !== 0;
-    const walked = this.#paths.walk(path, !(flags & O_NOFOLLOW) && !exclusive);
+    const walked = this.paths.walk(path, !(flags & O_NOFOLLOW) && !exclusive);
     if (typeof walked === "number") return walked;
     const node = walked.node;
     if (node === null) {
@@ -241,12 +242,12 @@ export class TmpFs implements FileSystem {
   }
 
   stat(path: string, followSymlinks: boolean): FsResult<FsStat> {
-    const node = this.#paths.lookup(path, followSymlinks);
+    const node = this.paths.lookup(path, followSymlinks);
     return typeof node === "number" ? node : this.#statOf(node);
   }
 
   readlink(path: string): FsResult<string> {
-    const node = this.#paths.lookup(path, false);
+    const node = this.paths.lookup(path, false);
     if (typeof node === "number") return node;
     if (node.kind !== "symlink") return -EINVAL;
     touchAtime(node);
@@ -282,7 +283,7 @@ export class TmpFs implements FileSystem {
 
   access(path: string, mode: number): number {
     if (mode & ~7) return -EINVAL;
-    const node = this.#paths.lookup(path, true);
+    const node = this.paths.lookup(path, true);
     if (typeof node === "number") return node;
     return mode & X_OK && node.kind !== "dir" && !(node.mode & 0o111) ? -EACCES : 0;
   }
@@ -392,7 +393,7 @@ export class TmpFs implements FileSystem {
   }
 
   link(existing: string, path: string): number {
-    const node = this.#paths.lookup(existing, false);
+    const node = this.paths.lookup(existing, false);
     if (typeof node === "number") return node;
     if (node.kind === "dir") return -EPERM;
     const p = this.#newName(path, 1);
@@ -406,7 +407,7 @@ export class TmpFs implements FileSystem {
   }
 
   chmod(path: string, mode: number): number {
-    const node = this.#paths.lookup(path, true);
+    const node = this.paths.lookup(path, true);
     if (typeof node === "number") return node;
     node.mode = (node.mode & S_IFMT) | (mode & 0o7777);
     node.ctimeNs = realtimeNs();
@@ -414,7 +415,7 @@ export class TmpFs implements FileSystem {
   }
 
   chown(path: string, uid: number, gid: number, followSymlinks: boolean): number {
-    const node = this.#paths.lookup(path, followSymlinks);
+    const node = this.paths.lookup(path, followSymlinks);
     if (typeof node === "number") return node;
     if (uid !== -1) node.uid = uid;
     if (gid !== -1) node.gid = gid;
@@ -427,7 +428,7 @@ export class TmpFs implements FileSystem {
   }
 
   utimens(path: string, atime: FsTime, mtime: FsTime, followSymlinks: boolean): number {
-    const node = this.#paths.lookup(path, followSymlinks);
+    const node = this.paths.lookup(path, followSymlinks);
     if (typeof node === "number") return node;
     if (atime === "omit" && mtime === "omit") return 0;
     const now = realtimeNs();
@@ -438,7 +439,7 @@ export class TmpFs implements FileSystem {
   }
 
   statfs(path: string): FsResult<FsStatFs> {
-    const node = this.#paths.lookup(path, true);
+    const node = this.paths.lookup(path, true);
     if (typeof node === "number") return node;
     const available = this.#quotaAvailable?.();
     const bfree = available === undefined ? 0 : Math.floor(available / PAGE_SIZE);
@@ -452,22 +453,6 @@ export class TmpFs implements FileSystem {
 
   isatty(_handle: number): boolean {
     return false;
-  }
-
-  setMountPoint(atRoot: boolean, covered: string): number {
-    return this.#paths.view.set(atRoot, covered);
-  }
-
-  setMountView(view: number, root: string, atRoot: boolean, covered: string): number {
-    return this.#paths.view.setView(view, root, atRoot, covered);
-  }
-
-  crossing(): FsResult<FsCrossing> {
-    return this.#paths.view.crossing();
-  }
-
-  realpath(path: string): FsResult<string> {
-    return this.#paths.realpath(path);
   }
 
   pathOf(handle: number): FsResult<string> {
@@ -516,7 +501,7 @@ export class TmpFs implements FileSystem {
 
 
   #parentDir(path: string, arg = 0): ParentDir | number {
-    const p = this.#paths.toParent(path, arg);
+    const p = this.paths.toParent(path, arg);
     if (typeof p === "number") return p;
     return p.dir.kind === "dir" ? { ...p, dir: p.dir } : -ENOTDIR;
   }
@@ -533,7 +518,7 @@ export class TmpFs implements FileSystem {
   #openUnnamed(path: string, flags: number, mode: number): number {
     const access = flags & O_ACCMODE;
     if (access !== O_WRONLY && access !== O_RDWR) return -EINVAL;
-    const dir = this.#paths.lookup(path, true);
+    const dir = this.paths.lookup(path, true);
     if (typeof dir === "number") return dir;
     if (dir.kind !== "dir") return -ENOTDIR;
     const node = this.#newNode(S_IFREG | (mode & 0o7777), dir, 0);

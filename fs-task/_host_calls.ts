@@ -1,0 +1,71 @@
+// Host system calls HostFs needs and Node has no binding for, bound from the host's libc
+// through koffi on first use:
+//   hostSendfile   sendfile(2) between two host descriptors: file data never passes
+//                  through this process (sendToHost)
+//   hostRenameat2  renameat2(2) on the confined walk's directory fds: RENAME_NOREPLACE and
+//                  RENAME_EXCHANGE done atomically by the host, no path walked again
+//   hostFallocate  fallocate(2): reservations, holes and zeroed ranges are the host file
+//                  system's
+// Each answers a negative host errno on failure (Linux hosts share Linux's numbers), and
+// its own fallback errno where libc or the call is missing (non-Linux hosts, old glibc).
+
+import { createRequire } from "node:module";
+import { EINVAL, ENOSYS } from "./_errno.ts";
+
+type Koffi = typeof import("koffi");
+type Bound<F> = { call: F; errno: () => number } | null;
+
+let koffi: Koffi | null | undefined;
+
+/** A libc function by its C declaration, or null where it cannot be bound. */
+function bind<F>(declaration: string): Bound<F> {
+  try {
+    koffi ??= createRequire(import.meta.url)("koffi") as Koffi;
+    const k = koffi;
+    return { call: k.load("libc.so.6").func(declaration) as F, errno: () => k.errno() as number };
+  } catch {
+    return null;
+  }
+}
+
+/** `declaration`'s function, bound on the first call; null when it cannot be. */
+function lazily<F>(declaration: string): () => Bound<F> {
+  let bound: Bound<F> | undefined;
+  return () => (bound === undefined ? (bound = bind<F>(declaration)) : bound);
+}
+
+const sendfile = lazily<(outFd: number, inFd: number, offset: BigInt64Array, count: number) => number>(
+  "long sendfile(int, int, _Inout_ int64_t *, unsigned long)",
+);
+const renameat2 = lazily<(oldDirFd: number, oldName: string, newDirFd: number, newName: string, flags: number) => number>(
+  "int renameat2(int, const char *, int, const char *, unsigned int)",
+);
+const fallocate = lazily<(fd: number, mode: number, offset: number, length: number) => number>(
+  "int fallocate(int, int, int64_t, int64_t)",
+);
+
+// sendfile's in/out offset: calls run synchronously, so one cell serves them all.
+const offsetCell = new BigInt64Array(1);
+
+/** Up to `count` bytes of `inFd` from `offset` into `outFd`: bytes sent, or -errno (-ENOSYS: no sendfile). */
+export function hostSendfile(outFd: number, inFd: number, offset: number, count: number): number {
+  const b = sendfile();
+  if (b === null) return -ENOSYS;
+  offsetCell[0] = BigInt(offset);
+  const n = b.call(outFd, inFd, offsetCell, count);
+  return n < 0 ? -b.errno() : n;
+}
+
+/** renameat2 on the host: 0 or -errno (-EINVAL: no renameat2, as an old kernel says). */
+export function hostRenameat2(oldDirFd: number, oldName: string, newDirFd: number, newName: string, flags: number): number {
+  const b = renameat2();
+  if (b === null) return -EINVAL;
+  return b.call(oldDirFd, oldName, newDirFd, newName, flags) < 0 ? -b.errno() : 0;
+}
+
+/** fallocate on the host: 0 or -errno (-ENOSYS: no fallocate). */
+export function hostFallocate(fd: number, mode: number, offset: number, length: number): number {
+  const b = fallocate();
+  if (b === null) return -ENOSYS;
+  return b.call(fd, mode, offset, length) < 0 ? -b.errno() : 0;
+}
