@@ -24,7 +24,7 @@ import { FaultLabel, Kernel, KernelError, Rights, RootSlot, getWord, setWord, ty
 import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
 import { allocNative, freeNative } from "../microkernel/platform/unicorn_ffi.ts";
-import { FSR_MAPPED, FULL_LENGTH, Msg, RESULT, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_MESSAGE_REGISTERS } from "../syscall-shim/x86_64.ts";
+import { FSR_MAPPED, Msg, RESULT, SYSCALL_MESSAGE_LENGTH, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_REGISTER_LAYOUT } from "../syscall-shim/x86_64.ts";
 import { KernelTask, type Machine } from "./kernel_task.ts";
 import { GuestMemory, pageUp, type HostMemory, type VSpace } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
@@ -324,7 +324,7 @@ export class UserKernel implements Machine {
   startThread(t: Thread, from: Thread | null, tls: number | null, edit: (regs: Uint32Array) => void): boolean {
     const space = this.#spaces.get(t.process.memory)!;
     const parent = from ? this.#guests.get(from.tid) : undefined;
-    const vcpu = space.engine.createVcpu(X86_64_MESSAGE_REGISTERS, parent?.vcpu);
+    const vcpu = space.engine.createVcpu(X86_64_REGISTER_LAYOUT, parent?.vcpu);
     edit(vcpu.regs);
     const g = this.#startTcb(t, space.engine, vcpu);
     if (!g) {
@@ -372,7 +372,7 @@ export class UserKernel implements Machine {
     const old = this.#guests.get(t.tid)!;
     this.#retire(old);
     const space = this.#spaces.get(t.process.memory)!;
-    const vcpu = space.engine.createVcpu(X86_64_MESSAGE_REGISTERS);
+    const vcpu = space.engine.createVcpu(X86_64_REGISTER_LAYOUT);
     setWord(vcpu.regs, Msg.rip, entry);
     setWord(vcpu.regs, Msg.rsp, sp);
     setWord(vcpu.regs, Msg.rflags, 0x202);
@@ -407,6 +407,7 @@ export class UserKernel implements Machine {
 
   context(t: Thread): UserContext {
     const g = this.#guests.get(t.tid)!;
+    g.vcpu.readRest();
     return {
       regs: g.vcpu.regs,
       readFp: (out) => g.vcpu.readFpState(out),
@@ -535,7 +536,7 @@ export class UserKernel implements Machine {
 
   /** The syscall trap: deliver the fault; resume at once if the answer is already here. */
   #onSyscall(g: GuestThread, tcb: Tcb): boolean {
-    const r = this.kernel.deliverFault(tcb, "UnknownSyscall", FULL_LENGTH);
+    const r = this.kernel.deliverFault(tcb, "UnknownSyscall", SYSCALL_MESSAGE_LENGTH);
     if (g.dead || g.tcb !== tcb || r.status !== "completed") return false;
     // Registers rewritten, or signals to deliver: stop, and let the next run load the block.
     if (g.regsEdited || this.kernelTask.hasWork(g.thread)) return false;

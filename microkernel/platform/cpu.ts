@@ -29,12 +29,24 @@ export interface StopReason {
   message: string;
 }
 
+/**
+ * The register block's layout, the syscall shim's choice: `names` in block order, of which
+ * the first `trapped` are all a syscall needs (number, arguments, return address) and are
+ * the only ones a trap loads.
+ */
+export interface RegisterLayout {
+  readonly names: readonly string[];
+  readonly trapped: number;
+}
+
 export interface Vcpu {
   /** Register block: two uint32 per register in the shim's order, sized as a whole IPC
    *  message so it can serve as the thread's message buffer. */
   readonly regs: Uint32Array;
   /** Load every listed register from the engine into `regs`. */
   readAll(): void;
+  /** Inside onSyscall the block holds only the trapped registers: load the others (once). */
+  readRest(): void;
   /** Store every listed register from `regs` into the engine. */
   writeAll(): void;
   /** Store the register at one index of the list (the syscall result). */
@@ -55,19 +67,19 @@ export interface CpuEngine {
   unmap(guestAddress: number, size: number): number;
   protect(guestAddress: number, size: number, perms: number): number;
   /**
-   * A new thread context; `registers` names the block's order (the shim's choice).
-   * With `copyOf`, a copy of that Vcpu's whole state (possibly from another engine):
-   * fork and thread creation.
+   * A new thread context with the shim's register layout. With `copyOf`, a copy of that
+   * Vcpu's whole state (possibly from another engine): fork and thread creation.
    */
-  createVcpu(registers: readonly string[], copyOf?: Vcpu): Vcpu;
+  createVcpu(layout: RegisterLayout, copyOf?: Vcpu): Vcpu;
   /** The thread is gone: free its context. */
   releaseVcpu(vcpu: Vcpu): void;
   /**
    * Run `vcpu` from the registers in its block until it stops or `budgetUs` elapses
    * (0 = no limit); a slice ends at the first syscall past the budget. `backstopUs`
    * (default: the budget) bounds a run that makes no syscalls; an engine may stop such
-   * a run less exactly (see unicorn_x86_64.ts). Inside `onSyscall` the block holds the registers with RIP past the
-   * syscall; a stop requested by onSyscall leaves the block as it is.
+   * a run less exactly (see unicorn_x86_64.ts). Inside `onSyscall` the block holds the
+   * trapped registers with RIP past the syscall (readRest loads the others); a stop
+   * requested by onSyscall leaves the block as it is, with every register loaded.
    */
   run(vcpu: Vcpu, budgetUs: number, onSyscall: (vcpu: Vcpu) => boolean, backstopUs?: number): StopReason;
   dispose(): void;

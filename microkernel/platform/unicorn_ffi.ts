@@ -23,11 +23,16 @@ export const UC = {
   HOOK_INTR: 1,
   HOOK_INSN: 2,
   HOOK_MEM_INVALID: 1008,
+  HOOK_TLB_FILL: 1 << 17,
   X86_INS_SYSCALL: 699,
   PROT_NONE: 0,
   PROT_READ: 1,
   PROT_WRITE: 2,
   PROT_EXEC: 4,
+  PROT_ALL: 7,
+  MEM_READ: 16,
+  MEM_WRITE: 17,
+  MEM_FETCH: 18,
   MEM_READ_UNMAPPED: 19,
   MEM_WRITE_UNMAPPED: 20,
   MEM_FETCH_UNMAPPED: 21,
@@ -35,8 +40,14 @@ export const UC = {
   MEM_READ_PROT: 23,
   MEM_FETCH_PROT: 24,
   ERR_OK: 0,
+  ERR_NOMEM: 1,
   ERR_INSN_INVALID: 10,
   ERR_EXCEPTION: 21,
+  TLB_VIRTUAL: 1,
+  // uc_ctl requests: UC_CTL_WRITE(type, argument count) = type | count << 26 | 1 << 30.
+  CTL_TB_REMOVE_CACHE: 9 | (2 << 26) | (1 << 30),
+  CTL_TLB_FLUSH: 11 | (1 << 30),
+  CTL_TLB_TYPE: 12 | (1 << 26) | (1 << 30),
 } as const;
 
 export class EngineNotFoundError extends Error {
@@ -80,6 +91,8 @@ export function resolveEnginePath(): string {
 export type HookSyscallFn = (uc: number, user: number) => void;
 export type HookIntrFn = (uc: number, intno: number, user: number) => void;
 export type HookMemFn = (uc: number, type: number, address: number, size: number, value: number, user: number) => boolean;
+/** `entry` is the address of the engine's `uc_tlb_entry` to fill (see tlbEntryCells). */
+export type HookTlbFillFn = (uc: number, vaddr: number | bigint, type: number, entry: number, user: number) => boolean;
 
 export interface UnicornApi {
   readonly path: string;
@@ -97,7 +110,21 @@ export interface UnicornApi {
   emuStop(uc: number): number;
   hookSyscall(uc: number, fn: HookSyscallFn): void;
   hookIntr(uc: number, fn: HookIntrFn): void;
-  hookMemInvalid(uc: number, fn: HookMemFn): void;
+  /** Memory-fault hook for accesses whose physical address is in [begin, end]. */
+  hookMemInvalid(uc: number, fn: HookMemFn, begin: number, end: number): void;
+  /** Virtual TLB: `fn` translates every TLB miss (UC_TLB_VIRTUAL must be set). */
+  hookTlbFill(uc: number, fn: HookTlbFillFn): void;
+  /** Translate guest addresses through the TLB-fill hook instead of identity. */
+  useVirtualTlb(uc: number): void;
+  flushTlb(uc: number): void;
+  /** Drop translated code of guest addresses [begin, end). */
+  removeCodeCache(uc: number, begin: number, end: number): void;
+  /**
+   * The engine's `uc_tlb_entry` at `address` as uint32 cells: paddr low, paddr high,
+   * perms. The entry lives on the engine's stack, at one of a few addresses, so the views
+   * are made once per address.
+   */
+  tlbEntryCells(address: number): Uint32Array;
   contextAlloc(uc: number): number;
   contextSave(uc: number, ctx: number): number;
   contextRestore(uc: number, ctx: number): number;
@@ -140,13 +167,20 @@ export function unicorn(): UnicornApi {
   const SyscallProto = koffi.proto("void LibosHookSyscall(uintptr_t uc, uintptr_t user)");
   const IntrProto = koffi.proto("void LibosHookIntr(uintptr_t uc, uint32_t intno, uintptr_t user)");
   const MemProto = koffi.proto("bool LibosHookMem(uintptr_t uc, int type, uint64_t address, int size, int64_t value, uintptr_t user)");
+  const TlbFillProto = koffi.proto("bool LibosHookTlbFill(uintptr_t uc, uint64_t vaddr, int type, uintptr_t entry, uintptr_t user)");
+  const ctl = lib.func("int uc_ctl(uintptr_t uc, int control, ...)");
   const hookAdd = lib.func("int uc_hook_add(uintptr_t uc, _Out_ size_t *hh, int type, void *cb, uintptr_t user, uint64_t begin, uint64_t end, ...)");
   const contextAlloc = lib.func("int uc_context_alloc(uintptr_t uc, _Out_ uintptr_t *ctx)");
   const contextSave = lib.func("int uc_context_save(uintptr_t uc, uintptr_t ctx)");
   const contextRestore = lib.func("int uc_context_restore(uintptr_t uc, uintptr_t ctx)");
   const contextFree = lib.func("int uc_context_free(uintptr_t ctx)");
   const contextSize = lib.func("size_t uc_context_size(uintptr_t uc)");
-  const memcpy = koffi.load("libc.so.6").func("void *memcpy(uintptr_t dst, uintptr_t src, size_t n)");
+  const libcLib = koffi.load("libc.so.6");
+  const memcpy = libcLib.func("void *memcpy(uintptr_t dst, uintptr_t src, size_t n)");
+  // memmove(p, p, 0) returns p as a pointer object, which koffi.view needs.
+  const asPointer = libcLib.func("void *memmove(uintptr_t dst, uintptr_t src, size_t n)");
+  const TLB_ENTRY_BYTES = 16;
+  const entryViews = new Map<number, Uint32Array>();
 
   const check = (what: string, rc: number): void => {
     if (rc !== UC.ERR_OK) throw new Error(`Cannot ${what}: ${strerror(rc) as string}`);
@@ -160,9 +194,9 @@ export function unicorn(): UnicornApi {
     }
     return cb;
   };
-  const addHook = (uc: number, type: number, cb: unknown, extra: unknown[]): void => {
+  const addHook = (uc: number, type: number, cb: unknown, extra: unknown[], begin = 1, end = 0): void => {
     const hh = [0];
-    check("add engine hook", hookAdd(uc, hh, type, cb, 0, 1, 0, ...extra) as number);
+    check("add engine hook", hookAdd(uc, hh, type, cb, 0, begin, end, ...extra) as number);
   };
 
   api = {
@@ -189,8 +223,25 @@ export function unicorn(): UnicornApi {
     hookIntr(uc, fn) {
       addHook(uc, UC.HOOK_INTR, trampoline(fn, IntrProto), []);
     },
-    hookMemInvalid(uc, fn) {
-      addHook(uc, UC.HOOK_MEM_INVALID, trampoline(fn, MemProto), []);
+    hookMemInvalid(uc, fn, begin, end) {
+      addHook(uc, UC.HOOK_MEM_INVALID, trampoline(fn, MemProto), [], begin, end);
+    },
+    hookTlbFill(uc, fn) {
+      addHook(uc, UC.HOOK_TLB_FILL, trampoline(fn, TlbFillProto), []);
+    },
+    useVirtualTlb(uc) {
+      check("switch the engine to a virtual TLB", ctl(uc, UC.CTL_TLB_TYPE, "int", UC.TLB_VIRTUAL) as number);
+    },
+    flushTlb: (uc) => void ctl(uc, UC.CTL_TLB_FLUSH),
+    removeCodeCache: (uc, begin, end) => void ctl(uc, UC.CTL_TB_REMOVE_CACHE, "uint64_t", begin, "uint64_t", end),
+    tlbEntryCells(address) {
+      let cells = entryViews.get(address);
+      if (cells === undefined) {
+        if (entryViews.size >= 64) entryViews.clear();
+        cells = new Uint32Array(koffi.view(asPointer(address, address, 0), TLB_ENTRY_BYTES));
+        entryViews.set(address, cells);
+      }
+      return cells;
     },
     contextAlloc(uc) {
       const out = [0];

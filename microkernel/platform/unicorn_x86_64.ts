@@ -6,16 +6,30 @@
 //
 // Register ownership: while a thread is off the CPU its Vcpu's register block is the
 // truth; run() writes the block into the engine and starts there. The syscall hook is
-// the hot path: one batched register read into the block, the handler, at most one
-// register write; three FFI crossings and no allocation. Inside the hook the block's RIP
-// is already the return address (the instruction after `syscall`), as in Linux's
+// the hot path: one batched read of the trapped registers (the layout's first ones: the
+// number, the arguments, RIP), the handler, at most one register write; three FFI
+// crossings and no allocation. A handler that needs the others asks (readRest), and a
+// run stopped from the hook loads them before it returns. Inside the hook the block's
+// RIP is already the return address (the instruction after `syscall`), as in Linux's
 // pt_regs; a run stopped from the hook keeps the block as the hook left it.
 //
 // Linux starts a process with x87 control word 0x037F and MXCSR 0x1F80; the engine
 // starts both at zero (then printf("%f") prints garbage), so every Vcpu is born with
 // Linux's values.
+//
+// Address translation is ours, not the engine's: with a virtual TLB the engine asks
+// `fillTlb` on every TLB miss, which answers from the address space's PermissionRanges.
+// Memory is mapped into the engine with every permission; the TLB entry carries the real
+// ones. Why (Unicorn 2.1.4, measured): a store through an executable TLB entry, or to a
+// page any memory hook covers, always takes the engine's slow path (~25 ns instead of
+// ~1), and with identity translation every page is executable and the fault hook covered
+// everything. Now only code pages are executable, and a refused access is translated to
+// a trap address, TRAP_BASE + the guest address, where nothing is mapped: the only fault
+// hook covers that range alone and learns the exact faulting address from it. The trap
+// entry carries only the refused access, so other accesses to the page still refill.
 
-import { Perm, type CpuEngine, type StopReason, type Vcpu } from "./cpu.ts";
+import { Perm, type CpuEngine, type RegisterLayout, type StopReason, type Vcpu } from "./cpu.ts";
+import { PermissionRanges } from "./permission_ranges.ts";
 import { UC, allocNative, freeNative, unicorn, type NativeBlock, type UnicornApi } from "./unicorn_ffi.ts";
 
 export const X86_REG_ID: Readonly<Record<string, number>> = {
@@ -38,6 +52,16 @@ const SYSCALL_INSN_BYTES = 2;
 // the first syscall past its budget, and the engine timeout is only the caller's
 // backstop for code that makes no syscalls.
 
+// Guest addresses below 2^47 (user space) and the canonical upper half fold into
+// [TRAP_BASE, TRAP_BASE + 2^48), beyond any guest mapping.
+const USER_END = 2 ** 47;
+const TRAP_BASE = 2 ** 48;
+const TRAP_END = TRAP_BASE + 2 * USER_END;
+const UPPER_HALF = 2 ** 64 - USER_END;
+
+/** What a TLB entry allows for each Perm combination: on x86 write and execute imply read. */
+const ENTRY_PERMS = Array.from({ length: 8 }, (_, p) => (p & (Perm.Write | Perm.Exec) ? p | Perm.Read : p));
+
 const MAX_REGS = 32;
 // The register block doubles as the thread's IPC message buffer (microkernel MSG_MAX_WORDS).
 const MESSAGE_WORDS = 120;
@@ -49,6 +73,9 @@ class UnicornVcpu implements Vcpu {
   readonly #api: UnicornApi;
   readonly #block: NativeBlock;
   readonly #regIds: Int32Array;
+  readonly #trapped: number;
+  /** Only the trapped registers are loaded (inside the syscall hook). */
+  #partial = false;
   // Native layout: values[MESSAGE_WORDS] u64 | value pointers[MAX_REGS] u64 |
   // ids[MAX_REGS] i32 | one extra cell for registers outside the list: value, pointer, id.
   readonly #vals: number;
@@ -60,7 +87,8 @@ class UnicornVcpu implements Vcpu {
   readonly #view: DataView;
   #fp: NativeBlock | null = null;
 
-  constructor(api: UnicornApi, uc: number, names: readonly string[], readonly engine: UnicornX86Engine) {
+  constructor(api: UnicornApi, uc: number, layout: RegisterLayout, readonly engine: UnicornX86Engine) {
+    const names = layout.names;
     if (names.length > MAX_REGS) throw new RangeError(`Cannot hold ${names.length} registers: at most ${MAX_REGS}`);
     this.#api = api;
     this.#uc = uc;
@@ -75,6 +103,7 @@ class UnicornVcpu implements Vcpu {
     const view = new DataView(this.#block.bytes.buffer, this.#block.bytes.byteOffset, 4096);
     this.#view = view;
     this.#regIds = new Int32Array(names.length);
+    this.#trapped = Math.min(layout.trapped, names.length);
     names.forEach((name, i) => {
       const id = X86_REG_ID[name];
       if (id === undefined) throw new RangeError(`Cannot map register: unknown name ${name}`);
@@ -89,6 +118,20 @@ class UnicornVcpu implements Vcpu {
 
   readAll(): void {
     this.#api.regReadBatch(this.#uc, this.#ids, this.#ptrs, this.#regIds.length);
+    this.#partial = false;
+  }
+
+  /** The syscall trap's read: the registers a syscall needs, the rest on demand. */
+  readTrapped(): void {
+    this.#api.regReadBatch(this.#uc, this.#ids, this.#ptrs, this.#trapped);
+    this.#partial = this.#trapped < this.#regIds.length;
+  }
+
+  readRest(): void {
+    if (!this.#partial) return;
+    const from = this.#trapped;
+    this.#api.regReadBatch(this.#uc, this.#ids + from * 4, this.#ptrs + from * 8, this.#regIds.length - from);
+    this.#partial = false;
   }
 
   writeAll(): void {
@@ -196,11 +239,13 @@ function onInterruptHook(uc: number, intno: number): void {
   engines.get(uc)!.halt("interrupt", intno, 0, true, `interrupt ${intno}`);
 }
 
-function onMemInvalidHook(uc: number, type: number, address: number): boolean {
-  const access = type === UC.MEM_WRITE_UNMAPPED || type === UC.MEM_WRITE_PROT ? Perm.Write
-    : type === UC.MEM_FETCH_UNMAPPED || type === UC.MEM_FETCH_PROT ? Perm.Exec : Perm.Read;
-  const mapped = type >= UC.MEM_WRITE_PROT && type <= UC.MEM_FETCH_PROT;
-  engines.get(uc)!.halt("memory", address, access, mapped, "");
+function onTlbFillHook(uc: number, vaddr: number | bigint, type: number, entry: number): boolean {
+  return engines.get(uc)!.fillTlb(vaddr, type, entry);
+}
+
+function onTrapHook(uc: number, type: number, trapAddress: number): boolean {
+  const access = type === UC.MEM_WRITE_UNMAPPED ? Perm.Write : type === UC.MEM_FETCH_UNMAPPED ? Perm.Exec : Perm.Read;
+  engines.get(uc)!.trapped(trapAddress - TRAP_BASE, access);
   return false;
 }
 
@@ -217,20 +262,53 @@ export class UnicornX86Engine implements CpuEngine {
   #resident: UnicornVcpu | null = null;
   readonly #contexts = new Map<UnicornVcpu, number>();
   readonly #vcpus = new Set<UnicornVcpu>();
+  readonly #ranges = new PermissionRanges();
 
   constructor() {
     this.#api = unicorn();
     this.name = `unicorn ${this.#api.version}`;
     this.#uc = this.#api.open();
     engines.set(this.#uc, this);
+    this.#api.useVirtualTlb(this.#uc);
+    this.#api.hookTlbFill(this.#uc, onTlbFillHook);
     this.#api.hookSyscall(this.#uc, onSyscallHook);
     this.#api.hookIntr(this.#uc, onInterruptHook);
-    this.#api.hookMemInvalid(this.#uc, onMemInvalidHook);
+    this.#api.hookMemInvalid(this.#uc, onTrapHook, TRAP_BASE, TRAP_END - 1);
+  }
+
+  /** A TLB miss at page `vaddr`: the page itself when its permissions allow the access, else its trap address. */
+  fillTlb(vaddr: number | bigint, type: number, entry: number): boolean {
+    const cells = this.#api.tlbEntryCells(entry);
+    const access = type === UC.MEM_WRITE ? Perm.Write : type === UC.MEM_FETCH ? Perm.Exec : Perm.Read;
+    let target: number;
+    if (typeof vaddr === "number" && vaddr < USER_END) {
+      const perms = this.#ranges.permsAt(vaddr);
+      if (perms >= 0 && (ENTRY_PERMS[perms]! & access) !== 0) {
+        cells[0] = vaddr >>> 0;
+        cells[1] = vaddr / 2 ** 32;
+        cells[2] = ENTRY_PERMS[perms]!;
+        return true;
+      }
+      target = TRAP_BASE + vaddr;
+    } else {
+      target = TRAP_BASE + USER_END + Number(BigInt.asUintN(47, BigInt(vaddr)));
+    }
+    cells[0] = target >>> 0;
+    cells[1] = target / 2 ** 32;
+    cells[2] = access;
+    return true;
+  }
+
+  /** A refused access reached its trap address; `offset` is the guest address folded as in fillTlb. */
+  trapped(offset: number, access: number): void {
+    const address = offset < USER_END ? offset : UPPER_HALF + (offset - USER_END);
+    const mapped = offset < USER_END && this.#ranges.permsAt(offset) >= 0;
+    this.halt("memory", address, access, mapped, "");
   }
 
   trapSyscall(): void {
     const vcpu = this.#running!;
-    vcpu.readAll();
+    vcpu.readTrapped();
     vcpu.skipSyscall();
     if (!this.#onSyscall!(vcpu)) this.halt("syscall", 0, 0, false, "");
     else if (performance.now() >= this.#deadline) this.halt("preempted", 0, 0, false, "");
@@ -250,19 +328,33 @@ export class UnicornX86Engine implements CpuEngine {
   }
 
   map(guestAddress: number, hostAddress: number, size: number, perms: number): number {
-    return this.#api.memMapPtr(this.#uc, guestAddress, size, perms, hostAddress);
+    const rc = this.#api.memMapPtr(this.#uc, guestAddress, size, UC.PROT_ALL, hostAddress);
+    if (rc === UC.ERR_OK) this.#setPerms(guestAddress, size, perms);
+    return rc;
   }
 
   unmap(guestAddress: number, size: number): number {
-    return this.#api.memUnmap(this.#uc, guestAddress, size);
+    const rc = this.#api.memUnmap(this.#uc, guestAddress, size);
+    if (rc === UC.ERR_OK) this.#ranges.assign(guestAddress, guestAddress + size, -1);
+    return rc;
   }
 
   protect(guestAddress: number, size: number, perms: number): number {
-    return this.#api.memProtect(this.#uc, guestAddress, size, perms);
+    if (!this.#ranges.covers(guestAddress, guestAddress + size)) return UC.ERR_NOMEM;
+    this.#setPerms(guestAddress, size, perms);
+    this.#api.flushTlb(this.#uc);
+    return UC.ERR_OK;
   }
 
-  createVcpu(names: readonly string[], copyOf?: Vcpu): Vcpu {
-    const vcpu = new UnicornVcpu(this.#api, this.#uc, names, this);
+  // Stores to a page without execute permission do not invalidate code translated from
+  // it while it was executable, so code becoming executable again is translated afresh.
+  #setPerms(guestAddress: number, size: number, perms: number): void {
+    this.#ranges.assign(guestAddress, guestAddress + size, perms);
+    if ((perms & Perm.Exec) !== 0) this.#api.removeCodeCache(this.#uc, guestAddress, guestAddress + size);
+  }
+
+  createVcpu(layout: RegisterLayout, copyOf?: Vcpu): Vcpu {
+    const vcpu = new UnicornVcpu(this.#api, this.#uc, layout, this);
     this.#vcpus.add(vcpu);
     if (!copyOf) {
       this.#switchTo(vcpu, true);
@@ -274,11 +366,12 @@ export class UnicornX86Engine implements CpuEngine {
     // comes from the parent's saved context, copied, so no register file changes hands
     // (the parent may be in the middle of its run, inside the syscall hook).
     const from = copyOf as UnicornVcpu;
+    from.readRest();
     from.engine.#saveResident();
     const ctx = this.#api.contextAlloc(this.#uc);
     this.#api.copyMemory(ctx, from.engine.#contexts.get(from)!, this.#api.contextSize(this.#uc));
     this.#contexts.set(vcpu, ctx);
-    vcpu.regs.set(from.regs.subarray(0, names.length * 2));
+    vcpu.regs.set(from.regs.subarray(0, layout.names.length * 2));
     return vcpu;
   }
 
@@ -336,6 +429,7 @@ export class UnicornX86Engine implements CpuEngine {
       else this.halt("error", 0, 0, false, this.#api.strerror(rc));
     }
     if (this.#stop.kind !== "syscall") v.readAll();
+    else v.readRest();
     return this.#stop;
   }
 
@@ -344,6 +438,7 @@ export class UnicornX86Engine implements CpuEngine {
     for (const v of this.#vcpus) v.dispose();
     this.#contexts.clear();
     this.#vcpus.clear();
+    this.#ranges.clear();
     this.#resident = null;
     engines.delete(this.#uc);
     this.#api.close(this.#uc);

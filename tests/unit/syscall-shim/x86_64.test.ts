@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  FIRST_ARG, FSR_MAPPED, FULL_LENGTH, Msg, RESULT, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_MESSAGE_REGISTERS,
+  FIRST_ARG, FSR_MAPPED, Msg, RESULT, SYSCALL_MESSAGE_LENGTH, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector,
+  X86_64_MESSAGE_REGISTERS, X86_64_REGISTER_LAYOUT,
 } from "../../../syscall-shim/x86_64.ts";
 
 describe("UnknownSyscall message", () => {
@@ -15,12 +16,17 @@ describe("UnknownSyscall message", () => {
     expect(FIRST_ARG).toBe(Msg.rdi);
   });
 
-  it("Msg indexes every register once and FULL_LENGTH covers them all", () => {
-    expect(FULL_LENGTH).toBe(18);
-    expect(FULL_LENGTH).toBe(X86_64_MESSAGE_REGISTERS.length);
-    expect(new Set(X86_64_MESSAGE_REGISTERS).size).toBe(FULL_LENGTH);
+  it("Msg indexes every register once", () => {
+    expect(X86_64_MESSAGE_REGISTERS.length).toBe(18);
+    expect(new Set(X86_64_MESSAGE_REGISTERS).size).toBe(18);
     X86_64_MESSAGE_REGISTERS.forEach((r, i) => expect(Msg[r]).toBe(i));
     expect(Object.isFrozen(Msg)).toBe(true);
+  });
+
+  it("the message is the number, the six arguments and RIP; a trap loads only those", () => {
+    expect(SYSCALL_MESSAGE_LENGTH).toBe(8);
+    expect(X86_64_REGISTER_LAYOUT.names).toBe(X86_64_MESSAGE_REGISTERS);
+    expect(X86_64_REGISTER_LAYOUT.trapped).toBe(SYSCALL_MESSAGE_LENGTH);
   });
 
   it("Msg holds the registers Linux's syscall clobbers and the callee-saved ones", () => {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, type TestContext } from "vitest";
 import { Perm, type StopReason, type Vcpu } from "../../../../microkernel/platform/cpu.ts";
 import { EngineNotFoundError, allocNative, freeNative, unicorn, type NativeBlock } from "../../../../microkernel/platform/unicorn_ffi.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../../../../microkernel/platform/unicorn_x86_64.ts";
-import { Msg, X86_64_MESSAGE_REGISTERS } from "../../../../syscall-shim/x86_64.ts";
+import { Msg, X86_64_REGISTER_LAYOUT } from "../../../../syscall-shim/x86_64.ts";
 
 let engineMissing: string | null = null;
 try {
@@ -24,6 +24,7 @@ const PAGE = 4096;
 interface Guest {
   engine: UnicornX86Engine;
   vcpu: Vcpu;
+  text: Uint8Array;
   data: Uint8Array;
   rodata: Uint8Array;
   run(budgetUs: number, onSyscall?: (vcpu: Vcpu) => boolean): StopReason;
@@ -54,7 +55,7 @@ function boot(ctx: TestContext, code: readonly number[]): Guest {
   expect(engine.map(CODE, text.address, PAGE, Perm.Read | Perm.Exec)).toBe(0);
   expect(engine.map(DATA, data.address, PAGE, Perm.Read | Perm.Write)).toBe(0);
   expect(engine.map(RODATA, rodata.address, PAGE, Perm.Read)).toBe(0);
-  const vcpu = engine.createVcpu(X86_64_MESSAGE_REGISTERS);
+  const vcpu = engine.createVcpu(X86_64_REGISTER_LAYOUT);
   vcpu.readAll();
   setReg(vcpu, Msg.rip, CODE);
   setReg(vcpu, Msg.rsp, DATA + PAGE - 64);
@@ -66,6 +67,7 @@ function boot(ctx: TestContext, code: readonly number[]): Guest {
   return {
     engine,
     vcpu,
+    text: text.bytes,
     data: data.bytes,
     rodata: rodata.bytes,
     run: (budgetUs, onSyscall = () => false) => ({ ...engine.run(vcpu, budgetUs, onSyscall) }),
@@ -209,6 +211,91 @@ describe("UnicornX86Engine", () => {
     expect(stop).toMatchObject({ kind: "memory", address: 0x900010, access: Perm.Read, mapped: false });
   });
 
+  it("run() reports the exact address of a refused access inside a mapped page", (ctx) => {
+    // mov dword ptr [0x12345], eax
+    const g = boot(ctx, [0x89, 0x04, 0x25, 0x45, 0x23, 0x01, 0x00]);
+    expect(g.run(100_000, () => true)).toMatchObject({ kind: "memory", address: 0x12345, access: Perm.Write, mapped: true });
+    expect(reg(g.vcpu, Msg.rip)).toBe(CODE);
+  });
+
+  it("run() reports a jump into a page without execute permission as an Exec fault", (ctx) => {
+    // mov eax, 0x11008 · jmp rax
+    const g = boot(ctx, [0xb8, 0x08, 0x10, 0x01, 0x00, 0xff, 0xe0]);
+    expect(g.run(100_000, () => true)).toMatchObject({ kind: "memory", address: DATA + 8, access: Perm.Exec, mapped: true });
+    expect(reg(g.vcpu, Msg.rip)).toBe(DATA + 8);
+  });
+
+  it("run() lets a read through a page whose stores fault, and faults a store to a page mapped with no access", (ctx) => {
+    // mov al, byte ptr [0x12000] · syscall · mov byte ptr [0x12000], al
+    const g = boot(ctx, [0x8a, 0x04, 0x25, 0x00, 0x20, 0x01, 0x00, 0x0f, 0x05, 0x88, 0x04, 0x25, 0x00, 0x20, 0x01, 0x00]);
+    g.rodata[0] = 0x77;
+    expect(g.run(0, () => false).kind).toBe("syscall");
+    expect(reg(g.vcpu, Msg.rax) & 0xff).toBe(0x77);
+    expect(g.run(100_000, () => true)).toMatchObject({ kind: "memory", address: RODATA, access: Perm.Write, mapped: true });
+    expect(g.engine.protect(RODATA, PAGE, Perm.None)).toBe(0);
+    setReg(g.vcpu, Msg.rip, CODE);
+    expect(g.run(100_000, () => true)).toMatchObject({ kind: "memory", address: RODATA, access: Perm.Read, mapped: true });
+  });
+
+  // mov byte ptr [0x11000], 1 · syscall · jmp to the start
+  const STORE_LOOP = [0xc6, 0x04, 0x25, 0x00, 0x10, 0x01, 0x00, 0x01, 0x0f, 0x05, 0xeb, 0xf4];
+
+  it("protect() takes effect on the next access, also for a page the engine has already used", (ctx) => {
+    const g = boot(ctx, STORE_LOOP);
+    expect(g.run(0, () => false).kind).toBe("syscall");
+    expect(g.data[0]).toBe(1);
+    g.data[0] = 0;
+    expect(g.engine.protect(DATA, PAGE, Perm.Read)).toBe(0);
+    expect(g.run(100_000, () => true)).toMatchObject({ kind: "memory", address: DATA, access: Perm.Write, mapped: true });
+    expect(g.data[0]).toBe(0);
+    expect(g.engine.protect(DATA, PAGE, Perm.Read | Perm.Write)).toBe(0);
+    expect(g.run(0, () => false).kind).toBe("syscall");
+    expect(g.data[0]).toBe(1);
+    expect(g.engine.protect(0x900000, PAGE, Perm.Read)).not.toBe(0);
+  });
+
+  it("unmap() takes effect on the next access", (ctx) => {
+    const g = boot(ctx, STORE_LOOP);
+    expect(g.run(0, () => false).kind).toBe("syscall");
+    expect(g.engine.unmap(DATA, PAGE)).toBe(0);
+    expect(g.run(100_000, () => true)).toMatchObject({ kind: "memory", address: DATA, access: Perm.Write, mapped: false });
+  });
+
+  it("code changed while its page was not executable runs as changed once it is again", (ctx) => {
+    // mov eax, 1 · syscall · jmp to the start
+    const g = boot(ctx, [0xb8, 0x01, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xeb, 0xf7]);
+    const seen: number[] = [];
+    const record = (vcpu: Vcpu): boolean => {
+      seen.push(reg(vcpu, Msg.rax));
+      return false;
+    };
+    g.run(0, record);
+    expect(g.engine.protect(CODE, PAGE, Perm.Read | Perm.Write)).toBe(0);
+    g.text[1] = 2;
+    expect(g.engine.protect(CODE, PAGE, Perm.Read | Perm.Exec)).toBe(0);
+    g.run(0, record);
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it("onSyscall sees the trapped registers; readRest() loads the others, and a stop loads them too", (ctx) => {
+    // mov ebx, 0x55 · mov eax, 39 · syscall
+    const g = boot(ctx, [0xbb, 0x55, 0x00, 0x00, 0x00, 0xb8, 0x27, 0x00, 0x00, 0x00, 0x0f, 0x05]);
+    setReg(g.vcpu, Msg.rbx, 0x11);
+    let before = -1, after = -1;
+    const stop = g.run(0, (vcpu) => {
+      before = reg(vcpu, Msg.rbx);
+      vcpu.readRest();
+      after = reg(vcpu, Msg.rbx);
+      return false;
+    });
+    expect(stop.kind).toBe("syscall");
+    expect(X86_64_REGISTER_LAYOUT.trapped).toBeLessThanOrEqual(Msg.rbx);
+    expect([before, after]).toEqual([0x11, 0x55]);
+    const again = boot(ctx, [0xbb, 0x55, 0x00, 0x00, 0x00, 0xb8, 0x27, 0x00, 0x00, 0x00, 0x0f, 0x05]);
+    expect(again.run(0, () => false).kind).toBe("syscall");
+    expect(reg(again.vcpu, Msg.rbx)).toBe(0x55);
+  });
+
   it("run() reports ud2 as an invalid instruction or interrupt 6", (ctx) => {
     // ud2
     const g = boot(ctx, [0x0f, 0x0b]);
@@ -297,7 +384,7 @@ describe("UnicornX86Engine", () => {
     setReg(g.vcpu, Msg.rbx, 0xabcdef);
     const other = new UnicornX86Engine();
     cleanups.push(() => other.dispose());
-    const copy = other.createVcpu(X86_64_MESSAGE_REGISTERS, g.vcpu);
+    const copy = other.createVcpu(X86_64_REGISTER_LAYOUT, g.vcpu);
     expect(copy.readExtra(X86_REG_ID.fs_base!)).toBe(0x7000_1234n);
     expect(copy.readExtra(X86_REG_ID.mxcsr!)).toBe(0x7f80n);
     expect(reg(copy, Msg.rbx)).toBe(0xabcdef);

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { PermissionRanges } from "../../../../microkernel/platform/permission_ranges.ts";
+
+const P = 0x1000;
+
+describe("PermissionRanges", () => {
+  it("answers -1 outside every range and the range's perms inside", () => {
+    const r = new PermissionRanges();
+    r.assign(4 * P, 8 * P, 3);
+    r.assign(10 * P, 11 * P, 5);
+    expect([r.permsAt(0), r.permsAt(4 * P - 1), r.permsAt(4 * P), r.permsAt(8 * P - 1), r.permsAt(8 * P)]).toEqual([-1, -1, 3, 3, -1]);
+    expect([r.permsAt(10 * P + 5), r.permsAt(11 * P)]).toEqual([5, -1]);
+  });
+
+  it("splits a range when the middle changes or goes, keeping both ends", () => {
+    const r = new PermissionRanges();
+    r.assign(0, 10 * P, 3);
+    r.assign(3 * P, 5 * P, 1);
+    expect([r.permsAt(2 * P), r.permsAt(3 * P), r.permsAt(4 * P), r.permsAt(5 * P)]).toEqual([3, 1, 1, 3]);
+    r.assign(4 * P, 6 * P, -1);
+    expect([r.permsAt(3 * P), r.permsAt(4 * P), r.permsAt(5 * P), r.permsAt(6 * P)]).toEqual([1, -1, -1, 3]);
+    expect(r.covers(0, 4 * P)).toBe(true);
+    expect(r.covers(0, 5 * P)).toBe(false);
+    expect(r.covers(6 * P, 10 * P)).toBe(true);
+  });
+
+  it("replaces every range a new one overlaps, and covers() follows adjacent ranges", () => {
+    const r = new PermissionRanges();
+    r.assign(0, P, 1);
+    r.assign(2 * P, 3 * P, 1);
+    r.assign(4 * P, 5 * P, 1);
+    r.assign(P / 2, 4 * P + P / 2, 7);
+    expect([r.permsAt(0), r.permsAt(P), r.permsAt(3 * P), r.permsAt(4 * P + P / 2)]).toEqual([1, 7, 7, 1]);
+    expect(r.covers(0, 5 * P)).toBe(true);
+    expect(r.covers(0, 5 * P + 1)).toBe(false);
+    r.clear();
+    expect(r.permsAt(0)).toBe(-1);
+  });
+});
