@@ -132,6 +132,24 @@ export interface UnicornApi {
   /** Bytes of a context (header and CPU state), for copying one. */
   contextSize(uc: number): number;
   copyMemory(dst: number, src: number, size: number): void;
+  /** A backstop for runs of `uc`, or null when the host cannot make one (see StopTimer). */
+  stopTimer(uc: number): StopTimer | null;
+}
+
+/**
+ * A POSIX timer whose expiry makes a host thread call uc_emu_stop(uc) directly (the C
+ * function is the timer's SIGEV_THREAD notification, its argument the engine handle): a
+ * deadline for a run with no JavaScript and no thread of ours. Arming and disarming are
+ * one timer_settime each (~0.5 µs); uc_emu_start's own timeout instead creates and joins
+ * a timer thread in every run, ~100-350 µs for each run that ends early. glibc starts a
+ * thread per expiry: when the host's thread limit is reached that stop is lost (the
+ * engine's timeout aborted the process then).
+ */
+export interface StopTimer {
+  /** Stop the engine's run `us` microseconds from now. */
+  arm(us: number): void;
+  disarm(): void;
+  dispose(): void;
 }
 
 /** Native memory the process owns, reachable both as bytes and by address. */
@@ -141,6 +159,12 @@ export interface NativeBlock {
 }
 
 let api: UnicornApi | null = null;
+
+const CLOCK_MONOTONIC = 1;
+const SIGEV_THREAD = 2;
+const RTLD_NOW_NOLOAD = 2 | 4;
+// One native block per timer: struct sigevent | timer_t | struct itimerspec.
+const SIGEVENT = 0, TIMER_ID = 64, ITIMERSPEC = 96, TIMER_BLOCK = 128;
 
 // Callbacks stay registered for the life of the process: koffi trampolines are a limited
 // resource, so engines share module-level hook functions (dispatching on the engine
@@ -181,6 +205,16 @@ export function unicorn(): UnicornApi {
   const asPointer = libcLib.func("void *memmove(uintptr_t dst, uintptr_t src, size_t n)");
   const TLB_ENTRY_BYTES = 16;
   const entryViews = new Map<number, Uint32Array>();
+  const timerCreate = libcLib.func("int timer_create(int clock, uintptr_t sevp, uintptr_t timerid)");
+  // timer_t is an opaque 64-bit word (glibc sets its top bit): kept as a bigint, never rounded.
+  const timerSettime = libcLib.func("int timer_settime(uint64_t timer, int flags, uintptr_t newValue, uintptr_t oldValue)");
+  const timerDelete = libcLib.func("int timer_delete(uint64_t timer)");
+  const dlopen = libcLib.func("uintptr_t dlopen(const char *file, int mode)");
+  const dlsym = libcLib.func("uintptr_t dlsym(uintptr_t handle, const char *name)");
+  const ucEmuStop = ((): number => {
+    const handle = dlopen(path, RTLD_NOW_NOLOAD) as number;
+    return handle === 0 ? 0 : (dlsym(handle, "uc_emu_stop") as number);
+  })();
 
   const check = (what: string, rc: number): void => {
     if (rc !== UC.ERR_OK) throw new Error(`Cannot ${what}: ${strerror(rc) as string}`);
@@ -234,6 +268,32 @@ export function unicorn(): UnicornApi {
     },
     flushTlb: (uc) => void ctl(uc, UC.CTL_TLB_FLUSH),
     removeCodeCache: (uc, begin, end) => void ctl(uc, UC.CTL_TB_REMOVE_CACHE, "uint64_t", begin, "uint64_t", end),
+    stopTimer(uc) {
+      if (ucEmuStop === 0) return null;
+      const block = allocNative(TIMER_BLOCK);
+      const view = new DataView(block.bytes.buffer, block.bytes.byteOffset, TIMER_BLOCK);
+      view.setBigUint64(SIGEVENT, BigInt(uc), true);
+      view.setInt32(SIGEVENT + 12, SIGEV_THREAD, true);
+      view.setBigUint64(SIGEVENT + 16, BigInt(ucEmuStop), true);
+      if ((timerCreate(CLOCK_MONOTONIC, block.address + SIGEVENT, block.address + TIMER_ID) as number) !== 0) {
+        freeNative(block);
+        return null;
+      }
+      const timer = view.getBigUint64(TIMER_ID, true);
+      const set = (us: number): void => {
+        view.setUint32(ITIMERSPEC + 16, us / 1e6, true);
+        view.setUint32(ITIMERSPEC + 24, (us % 1e6) * 1000, true);
+        timerSettime(timer, 0, block.address + ITIMERSPEC, 0);
+      };
+      return {
+        arm: set,
+        disarm: () => set(0),
+        dispose() {
+          timerDelete(timer);
+          freeNative(block);
+        },
+      };
+    },
     tlbEntryCells(address) {
       let cells = entryViews.get(address);
       if (cells === undefined) {

@@ -30,7 +30,7 @@
 
 import { Perm, type CpuEngine, type RegisterLayout, type StopReason, type Vcpu } from "./cpu.ts";
 import { PermissionRanges } from "./permission_ranges.ts";
-import { UC, allocNative, freeNative, unicorn, type NativeBlock, type UnicornApi } from "./unicorn_ffi.ts";
+import { UC, allocNative, freeNative, unicorn, type NativeBlock, type StopTimer, type UnicornApi } from "./unicorn_ffi.ts";
 
 export const X86_REG_ID: Readonly<Record<string, number>> = {
   rax: 35, rbx: 37, rcx: 38, rdx: 40, rsi: 43, rdi: 39, rbp: 36, rsp: 44,
@@ -46,11 +46,13 @@ const ST0 = 114, XMM0 = 122;
 const FP_REG_IDS = [246, 31, 247, 249, ...Array.from({ length: 8 }, (_, i) => ST0 + i), ...Array.from({ length: 16 }, (_, i) => XMM0 + i)];
 const FP_CELL = 16;
 const SYSCALL_INSN_BYTES = 2;
-// Engine fact (Unicorn 2.1.4, also reported upstream as unicorn#1565): a run stopped by
-// uc_emu_start's own timeout can re-execute the last instruction, e.g. count a byte
-// twice in a loop; a stop asked for inside the syscall hook is exact. So a slice ends at
-// the first syscall past its budget, and the engine timeout is only the caller's
-// backstop for code that makes no syscalls.
+// Engine fact (Unicorn 2.1.4, also reported upstream as unicorn#1565): a run stopped
+// from another thread (uc_emu_start's own timeout) can re-execute the last instruction,
+// e.g. count a byte twice in a loop; a stop asked for inside the syscall hook is exact.
+// So a slice ends at the first syscall past its budget, and a stop from another thread
+// is only the caller's backstop for code that makes no syscalls. That stop comes from a
+// StopTimer (unicorn_ffi.ts), the same uc_emu_stop call the engine's timeout makes
+// without its cost per run.
 
 // Guest addresses below 2^47 (user space) and the canonical upper half fold into
 // [TRAP_BASE, TRAP_BASE + 2^48), beyond any guest mapping.
@@ -61,6 +63,9 @@ const UPPER_HALF = 2 ** 64 - USER_END;
 
 /** What a TLB entry allows for each Perm combination: on x86 write and execute imply read. */
 const ENTRY_PERMS = Array.from({ length: 8 }, (_, p) => (p & (Perm.Write | Perm.Exec) ? p | Perm.Read : p));
+
+/** How long a disposed engine stays open for a stop already on its way. */
+const CLOSE_AFTER_STOP_MS = 50;
 
 const MAX_REGS = 32;
 // The register block doubles as the thread's IPC message buffer (microkernel MSG_MAX_WORDS).
@@ -263,6 +268,7 @@ export class UnicornX86Engine implements CpuEngine {
   readonly #contexts = new Map<UnicornVcpu, number>();
   readonly #vcpus = new Set<UnicornVcpu>();
   readonly #ranges = new PermissionRanges();
+  readonly #stopTimer: StopTimer | null;
 
   constructor() {
     this.#api = unicorn();
@@ -274,6 +280,7 @@ export class UnicornX86Engine implements CpuEngine {
     this.#api.hookSyscall(this.#uc, onSyscallHook);
     this.#api.hookIntr(this.#uc, onInterruptHook);
     this.#api.hookMemInvalid(this.#uc, onTrapHook, TRAP_BASE, TRAP_END - 1);
+    this.#stopTimer = this.#api.stopTimer(this.#uc);
   }
 
   /** A TLB miss at page `vaddr`: the page itself when its permissions allow the access, else its trap address. */
@@ -421,7 +428,10 @@ export class UnicornX86Engine implements CpuEngine {
     this.#stopped = false;
     this.#deadline = budgetUs > 0 ? performance.now() + budgetUs / 1000 : Infinity;
     v.writeAll();
-    const rc = this.#api.emuStart(this.#uc, v.pc, 0, backstopUs, 0);
+    const timer = backstopUs > 0 ? this.#stopTimer : null;
+    timer?.arm(backstopUs);
+    const rc = this.#api.emuStart(this.#uc, v.pc, 0, timer ? 0 : backstopUs, 0);
+    timer?.disarm();
     this.#running = null;
     if (!this.#stopped) {
       if (rc === UC.ERR_OK) this.halt("preempted", 0, 0, false, "");
@@ -441,6 +451,11 @@ export class UnicornX86Engine implements CpuEngine {
     this.#ranges.clear();
     this.#resident = null;
     engines.delete(this.#uc);
-    this.#api.close(this.#uc);
+    if (!this.#stopTimer) return this.#api.close(this.#uc);
+    // The timer's host thread may still be on its way to uc_emu_stop for a run that has
+    // just ended: close once it has surely arrived.
+    this.#stopTimer.dispose();
+    const api = this.#api, uc = this.#uc;
+    setTimeout(() => api.close(uc), CLOSE_AFTER_STOP_MS).unref();
   }
 }

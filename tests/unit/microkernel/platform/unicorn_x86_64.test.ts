@@ -27,7 +27,7 @@ interface Guest {
   text: Uint8Array;
   data: Uint8Array;
   rodata: Uint8Array;
-  run(budgetUs: number, onSyscall?: (vcpu: Vcpu) => boolean): StopReason;
+  run(budgetUs: number, onSyscall?: (vcpu: Vcpu) => boolean, backstopUs?: number): StopReason;
 }
 
 const cleanups: (() => void)[] = [];
@@ -70,7 +70,7 @@ function boot(ctx: TestContext, code: readonly number[]): Guest {
     text: text.bytes,
     data: data.bytes,
     rodata: rodata.bytes,
-    run: (budgetUs, onSyscall = () => false) => ({ ...engine.run(vcpu, budgetUs, onSyscall) }),
+    run: (budgetUs, onSyscall = () => false, backstopUs = budgetUs) => ({ ...engine.run(vcpu, budgetUs, onSyscall, backstopUs) }),
   };
 }
 
@@ -388,5 +388,41 @@ describe("UnicornX86Engine", () => {
     expect(copy.readExtra(X86_REG_ID.fs_base!)).toBe(0x7000_1234n);
     expect(copy.readExtra(X86_REG_ID.mxcsr!)).toBe(0x7f80n);
     expect(reg(copy, Msg.rbx)).toBe(0xabcdef);
+  });
+});
+
+// mov eax, 39 · syscall (at +0x05) · mov rcx, 50_000_000 (at +0x07)
+// dec rcx (at +0x0e) · jnz -5 · mov eax, 60 · syscall (at +0x18) · jmp $ (at +0x1a)
+const LOOP_AT = 0x07;
+const JMP_SELF_AT = 0x1a;
+const EARLY_THEN_LOOP = [
+  0xb8, 0x27, 0x00, 0x00, 0x00,
+  0x0f, 0x05,
+  0x48, 0xc7, 0xc1, 0x80, 0xf0, 0xfa, 0x02,
+  0x48, 0xff, 0xc9,
+  0x75, 0xfb,
+  0xb8, 0x3c, 0x00, 0x00, 0x00,
+  0x0f, 0x05,
+  0xeb, 0xfe,
+];
+
+describe("UnicornX86Engine backstop", () => {
+  // The first run's backstop passes while the second computes: its stop must not land there.
+  it("a run after one that ended early does all its work: its backstop does not reach the next run", (ctx) => {
+    const g = boot(ctx, EARLY_THEN_LOOP);
+    expect(g.run(0, () => false, 1_000).kind).toBe("syscall");
+    setReg(g.vcpu, Msg.rip, CODE + LOOP_AT);
+    const stop = g.run(0, () => false, 60_000_000);
+    expect(stop.kind).toBe("syscall");
+    expect(reg(g.vcpu, Msg.rcx)).toBe(0);
+    expect(reg(g.vcpu, Msg.rax)).toBe(60);
+  });
+
+  it("a short backstop after a long one preempts a loop without syscalls, RIP on the loop", (ctx) => {
+    const g = boot(ctx, EARLY_THEN_LOOP);
+    expect(g.run(0, () => false, 60_000_000).kind).toBe("syscall");
+    setReg(g.vcpu, Msg.rip, CODE + JMP_SELF_AT);
+    expect(g.run(10_000, () => true, 30_000).kind).toBe("preempted");
+    expect(reg(g.vcpu, Msg.rip)).toBe(CODE + JMP_SELF_AT);
   });
 });
