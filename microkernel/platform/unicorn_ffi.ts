@@ -25,24 +25,16 @@ export const UC = {
   HOOK_MEM_INVALID: 1008,
   HOOK_TLB_FILL: 1 << 17,
   X86_INS_SYSCALL: 699,
-  PROT_NONE: 0,
-  PROT_READ: 1,
-  PROT_WRITE: 2,
-  PROT_EXEC: 4,
   PROT_ALL: 7,
-  MEM_READ: 16,
   MEM_WRITE: 17,
   MEM_FETCH: 18,
-  MEM_READ_UNMAPPED: 19,
   MEM_WRITE_UNMAPPED: 20,
   MEM_FETCH_UNMAPPED: 21,
   MEM_WRITE_PROT: 22,
-  MEM_READ_PROT: 23,
   MEM_FETCH_PROT: 24,
   ERR_OK: 0,
   ERR_NOMEM: 1,
   ERR_INSN_INVALID: 10,
-  ERR_EXCEPTION: 21,
   TLB_VIRTUAL: 1,
   // uc_ctl requests: UC_CTL_WRITE(type, argument count) = type | count << 26 | 1 << 30.
   CTL_TB_REMOVE_CACHE: 9 | (2 << 26) | (1 << 30),
@@ -114,8 +106,8 @@ export interface UnicornApi {
   hookMemInvalid(uc: number, fn: HookMemFn, begin: number, end: number): void;
   /** Virtual TLB: `fn` translates every TLB miss (UC_TLB_VIRTUAL must be set). */
   hookTlbFill(uc: number, fn: HookTlbFillFn): void;
-  /** Translate guest addresses through the TLB-fill hook instead of identity. */
-  useVirtualTlb(uc: number): void;
+  /** Translate guest addresses through the TLB-fill hook instead of identity; false before Unicorn 2.1. */
+  useVirtualTlb(uc: number): boolean;
   flushTlb(uc: number): void;
   /** Drop translated code of guest addresses [begin, end). */
   removeCodeCache(uc: number, begin: number, end: number): void;
@@ -263,9 +255,7 @@ export function unicorn(): UnicornApi {
     hookTlbFill(uc, fn) {
       addHook(uc, UC.HOOK_TLB_FILL, trampoline(fn, TlbFillProto), []);
     },
-    useVirtualTlb(uc) {
-      check("switch the engine to a virtual TLB", ctl(uc, UC.CTL_TLB_TYPE, "int", UC.TLB_VIRTUAL) as number);
-    },
+    useVirtualTlb: (uc) => ctl(uc, UC.CTL_TLB_TYPE, "int", UC.TLB_VIRTUAL) === UC.ERR_OK,
     flushTlb: (uc) => void ctl(uc, UC.CTL_TLB_FLUSH),
     removeCodeCache: (uc, begin, end) => void ctl(uc, UC.CTL_TB_REMOVE_CACHE, "uint64_t", begin, "uint64_t", end),
     stopTimer(uc) {

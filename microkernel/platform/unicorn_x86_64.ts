@@ -27,6 +27,8 @@
 // a trap address, TRAP_BASE + the guest address, where nothing is mapped: the only fault
 // hook covers that range alone and learns the exact faulting address from it. The trap
 // entry carries only the refused access, so other accesses to the page still refill.
+// Unicorn 2.0 (Debian's fallback build) has no virtual TLB: there the engine translates
+// by identity with the permissions of its own mappings, and every store is slow.
 
 import { Perm, type CpuEngine, type RegisterLayout, type StopReason, type Vcpu } from "./cpu.ts";
 import { PermissionRanges } from "./permission_ranges.ts";
@@ -248,6 +250,14 @@ function onTlbFillHook(uc: number, vaddr: number | bigint, type: number, entry: 
   return engines.get(uc)!.fillTlb(vaddr, type, entry);
 }
 
+/** The fault hook under identity translation (Unicorn 2.0): the engine's own report. */
+function onMemFaultHook(uc: number, type: number, address: number): boolean {
+  const access = type === UC.MEM_WRITE_UNMAPPED || type === UC.MEM_WRITE_PROT ? Perm.Write
+    : type === UC.MEM_FETCH_UNMAPPED || type === UC.MEM_FETCH_PROT ? Perm.Exec : Perm.Read;
+  engines.get(uc)!.halt("memory", address, access, type >= UC.MEM_WRITE_PROT, "");
+  return false;
+}
+
 function onTrapHook(uc: number, type: number, trapAddress: number): boolean {
   const access = type === UC.MEM_WRITE_UNMAPPED ? Perm.Write : type === UC.MEM_FETCH_UNMAPPED ? Perm.Exec : Perm.Read;
   engines.get(uc)!.trapped(trapAddress - TRAP_BASE, access);
@@ -269,17 +279,22 @@ export class UnicornX86Engine implements CpuEngine {
   readonly #vcpus = new Set<UnicornVcpu>();
   readonly #ranges = new PermissionRanges();
   readonly #stopTimer: StopTimer | null;
+  readonly #virtualTlb: boolean;
 
   constructor() {
     this.#api = unicorn();
     this.name = `unicorn ${this.#api.version}`;
     this.#uc = this.#api.open();
     engines.set(this.#uc, this);
-    this.#api.useVirtualTlb(this.#uc);
-    this.#api.hookTlbFill(this.#uc, onTlbFillHook);
+    this.#virtualTlb = this.#api.useVirtualTlb(this.#uc);
+    if (this.#virtualTlb) {
+      this.#api.hookTlbFill(this.#uc, onTlbFillHook);
+      this.#api.hookMemInvalid(this.#uc, onTrapHook, TRAP_BASE, TRAP_END - 1);
+    } else {
+      this.#api.hookMemInvalid(this.#uc, onMemFaultHook, 1, 0);
+    }
     this.#api.hookSyscall(this.#uc, onSyscallHook);
     this.#api.hookIntr(this.#uc, onInterruptHook);
-    this.#api.hookMemInvalid(this.#uc, onTrapHook, TRAP_BASE, TRAP_END - 1);
     this.#stopTimer = this.#api.stopTimer(this.#uc);
   }
 
@@ -335,7 +350,7 @@ export class UnicornX86Engine implements CpuEngine {
   }
 
   map(guestAddress: number, hostAddress: number, size: number, perms: number): number {
-    const rc = this.#api.memMapPtr(this.#uc, guestAddress, size, UC.PROT_ALL, hostAddress);
+    const rc = this.#api.memMapPtr(this.#uc, guestAddress, size, this.#virtualTlb ? UC.PROT_ALL : perms, hostAddress);
     if (rc === UC.ERR_OK) this.#setPerms(guestAddress, size, perms);
     return rc;
   }
@@ -348,13 +363,18 @@ export class UnicornX86Engine implements CpuEngine {
 
   protect(guestAddress: number, size: number, perms: number): number {
     if (!this.#ranges.covers(guestAddress, guestAddress + size)) return UC.ERR_NOMEM;
+    if (!this.#virtualTlb) {
+      const rc = this.#api.memProtect(this.#uc, guestAddress, size, perms);
+      if (rc !== UC.ERR_OK) return rc;
+    }
     this.#setPerms(guestAddress, size, perms);
-    this.#api.flushTlb(this.#uc);
+    if (this.#virtualTlb) this.#api.flushTlb(this.#uc);
     return UC.ERR_OK;
   }
 
-  // Stores to a page without execute permission do not invalidate code translated from
-  // it while it was executable, so code becoming executable again is translated afresh.
+  // Code translated from a page is not invalidated by the kernel-task's writes to it, nor
+  // (virtual TLB) by guest stores while the page is not executable: code that becomes
+  // executable is translated afresh.
   #setPerms(guestAddress: number, size: number, perms: number): void {
     this.#ranges.assign(guestAddress, guestAddress + size, perms);
     if ((perms & Perm.Exec) !== 0) this.#api.removeCodeCache(this.#uc, guestAddress, guestAddress + size);
