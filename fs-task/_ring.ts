@@ -164,8 +164,13 @@ export function spinFor(queue: SlotQueue, micros: number): boolean {
   }
 }
 
-/** An answer this soon after going to sleep means the other side could not run while we spun. */
-const YIELDED_TOO_LATE_MS = 0.05;
+/**
+ * An answer this soon after going to sleep means the other side could not run while we
+ * spun. Not much more: waking a side that sleeps in Atomics.wait takes ~30-50 µs on a
+ * virtual machine, and counting those answers made both sides' budgets collapse to 0
+ * together (every call then paid two wake-ups; find in worker mode took ~1.3× longer).
+ */
+const YIELDED_TOO_LATE_MS = 0.02;
 /** With spinning off, probe again every this many waits. */
 const REPROBE_EVERY = 256;
 
@@ -177,7 +182,8 @@ const REPROBE_EVERY = 256;
  * the other side runs only once this one stops polling, so every wait costs the whole
  * budget. The sign of that is an answer that arrives just after going to sleep; each
  * one halves the budget, each answer caught while polling doubles it (up to the maximum),
- * and with the budget at 0 a short probe runs every REPROBE_EVERY waits.
+ * and with the budget at 0 the whole budget is tried again every REPROBE_EVERY waits
+ * (a short probe never caught an answer that needs the other side to wake up first).
  */
 export class Waiter {
   readonly #max: number;
@@ -197,7 +203,7 @@ export class Waiter {
   wait(queue: SlotQueue, ctl: Int32Array, bell: number, timeoutMs: number): boolean {
     const seen = Atomics.load(ctl, bell);
     if (!queue.empty) return true;
-    if (this.#budget === 0 && this.#max > 0 && ++this.#waits % REPROBE_EVERY === 0) this.#budget = Math.min(10, this.#max);
+    if (this.#budget === 0 && this.#max > 0 && ++this.#waits % REPROBE_EVERY === 0) this.#budget = this.#max;
     if (spinFor(queue, this.#budget)) {
       this.#budget = Math.min(this.#max, Math.max(2 * this.#budget, 1));
       return true;
