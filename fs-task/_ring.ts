@@ -15,8 +15,10 @@
 //   free      client → client: slots the client may fill (sDDF's free queue; here the side
 //             that fills a slot is also the side that gets it back)
 //   request   client → worker: active requests
-//   response  worker → client: answered slots (a slot answered Pending comes back once
-//             more when its Promise settles)
+//   response  worker → client: answered slots. A slot answered Pending comes first as
+//             slot | PENDING_NOTICE, then as the plain slot number when its Promise
+//             settles: the entry itself says which answer it is, so the client never
+//             reads a status the worker may be writing at that moment
 //
 // Ordering: a producer writes the slot, then Atomics.store()s the queue tail; a consumer
 // Atomics.load()s the tail before reading the slot. Doorbells are counters: the waiter
@@ -26,6 +28,8 @@
 import { MSG_WORDS } from "./protocol.ts";
 
 export const RING_SLOTS = 16;
+/** Marks a response entry as a Pending answer; the final answer is the slot number alone. */
+export const PENDING_NOTICE = 1 << 8;
 /** Byte area per slot: paths, readlink targets, directory pages. */
 export const SLOT_BYTE_AREA = 64 * 1024;
 

@@ -25,7 +25,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { loadBackend, type FsTaskOptions } from "./backend.ts";
 import { FsDispatcher } from "./ipc_server.ts";
 import { ReplyStatus, WireReader, WireWriter, type DataDirection } from "./protocol.ts";
-import { Control, Ctl, Hdr, WorkerState, controlView, ring, ringQueues, slotViews, Waiter, type RingSlot } from "./_ring.ts";
+import { Control, Ctl, Hdr, PENDING_NOTICE, WorkerState, controlView, ring, ringQueues, slotViews, Waiter, type RingSlot } from "./_ring.ts";
 import { nativeView, osThreadId } from "./_native_view.ts";
 
 /** What the client hands the worker. */
@@ -62,7 +62,7 @@ function answer(slot: number, status: number, words: number): void {
   const h = slots[slot]!.header;
   h[Hdr.Status] = status;
   h[Hdr.Words] = words;
-  queues.response.push(slot);
+  queues.response.push(status === ReplyStatus.Pending ? slot | PENDING_NOTICE : slot);
   ring(ctl, Ctl.ClientBell);
 }
 

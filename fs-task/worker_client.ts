@@ -43,7 +43,7 @@ import {
   ReplyStatus, WireError, WireReader, WireWriter, encodeArgs, errnoOf, type MethodEntry,
 } from "./protocol.ts";
 import {
-  Control, Ctl, ERROR_AT, Hdr, RING_BYTES, RING_SLOTS, WorkerState, controlView, ring, ringQueues, slotViews, Waiter,
+  Control, Ctl, ERROR_AT, Hdr, PENDING_NOTICE, RING_BYTES, RING_SLOTS, WorkerState, controlView, ring, ringQueues, slotViews, Waiter,
   type RingQueues, type RingSlot,
 } from "./_ring.ts";
 import { workerBoot } from "./_worker_boot.ts";
@@ -166,12 +166,13 @@ export class FsWorker {
     s.header[Hdr.Label] = label;
     s.header[Hdr.Words] = w.nWords;
     s.header[Hdr.Backend] = index;
-    s.header[Hdr.Status] = ReplyStatus.Pending;
     this.#queues.request.push(slot);
     ring(this.#ctl, Ctl.ServerBell);
-    while (s.header[Hdr.Status] === ReplyStatus.Pending) {
-      if (!this.#waitFor(slot)) throw new Error("Cannot reach the fs-task worker: it is gone");
-    }
+    let entry: number;
+    do {
+      entry = this.#waitFor(slot);
+      if (entry < 0) throw new Error("Cannot reach the fs-task worker: it is gone");
+    } while ((entry & PENDING_NOTICE) !== 0);
     return slot;
   }
 
@@ -209,8 +210,9 @@ export class FsWorker {
     s.header[Hdr.Backend] = index;
     this.#queues.request.push(slot);
     ring(this.#ctl, Ctl.ServerBell);
-    if (!this.#waitFor(slot)) return spec.result.error(EIO);
-    if (s.header[Hdr.Status] === ReplyStatus.Pending) {
+    const answer = this.#waitFor(slot);
+    if (answer < 0) return spec.result.error(EIO);
+    if ((answer & PENDING_NOTICE) !== 0) {
       this.worker.ref();
       return new Promise((resolve) => this.#pending.set(slot, { entry, out, resolve }));
     }
@@ -274,37 +276,42 @@ export class FsWorker {
     if (start !== null) [this.#tid, this.#tidStart] = [tid, start];
   }
 
-  /** Waits until `target` is answered: true, or false once the worker is found dead. */
-  #waitFor(target: number): boolean {
+  /** Waits for `target`'s next answer: its response entry, or -1 once the worker is found dead. */
+  #waitFor(target: number): number {
     const since = Date.now();
     const response = this.#queues.response;
     for (;;) {
-      if (this.#drain(target)) return true;
-      if (this.#dead) return false;
+      const entry = this.#drain(target);
+      if (entry >= 0) return entry;
+      if (this.#dead) return -1;
       if (!this.#waiter.wait(response, this.#ctl, Ctl.ClientBell, SLICE_MS) && !this.#alive(since)) {
         this.#die();
-        return false;
+        return -1;
       }
     }
   }
 
-  /** Takes answered slots off the response queue; true when `target` is among them. */
-  #drain(target: number): boolean {
-    let slot: number;
-    while ((slot = this.#queues.response.pop()) >= 0) {
+  /**
+   * Takes answers off the response queue up to `target`'s: its entry, or -1. Final answers
+   * of other slots complete their pending calls; no other slot can have a Pending notice
+   * queued, since a call takes its own notice before it returns.
+   */
+  #drain(target: number): number {
+    let entry: number;
+    while ((entry = this.#queues.response.pop()) >= 0) {
       // Stop at the target: a later entry may be the same slot's final answer, which
       // must wait until its Pending is registered.
-      if (slot === target) return true;
-      this.#complete(slot);
+      if ((entry & ~PENDING_NOTICE) === target) return entry;
+      if ((entry & PENDING_NOTICE) === 0) this.#complete(entry);
     }
     if (Atomics.load(this.#ctl, Ctl.State) === WorkerState.Dead) this.#die();
-    return false;
+    return -1;
   }
 
   /** A pending call's final answer. */
   #complete(slot: number): void {
     const p = this.#pending.get(slot);
-    if (p === undefined || this.#slots[slot]!.header[Hdr.Status] === ReplyStatus.Pending) return;
+    if (p === undefined) return;
     this.#pending.delete(slot);
     const value = this.#finish(slot, p.entry, p.out);
     this.#queues.free.push(slot);

@@ -260,7 +260,7 @@ function onMemFaultHook(uc: number, type: number, address: number): boolean {
 
 function onTrapHook(uc: number, type: number, trapAddress: number): boolean {
   const access = type === UC.MEM_WRITE_UNMAPPED ? Perm.Write : type === UC.MEM_FETCH_UNMAPPED ? Perm.Exec : Perm.Read;
-  engines.get(uc)!.trapped(trapAddress - TRAP_BASE, access);
+  engines.get(uc)!.refusedAccess(trapAddress - TRAP_BASE, access);
   return false;
 }
 
@@ -300,29 +300,26 @@ export class UnicornX86Engine implements CpuEngine {
 
   /** A TLB miss at page `vaddr`: the page itself when its permissions allow the access, else its trap address. */
   fillTlb(vaddr: number | bigint, type: number, entry: number): boolean {
-    const cells = this.#api.tlbEntryCells(entry);
     const access = type === UC.MEM_WRITE ? Perm.Write : type === UC.MEM_FETCH ? Perm.Exec : Perm.Read;
-    let target: number;
+    let target: number, allowed: number = access;
     if (typeof vaddr === "number" && vaddr < USER_END) {
       const perms = this.#ranges.permsAt(vaddr);
-      if (perms >= 0 && (ENTRY_PERMS[perms]! & access) !== 0) {
-        cells[0] = vaddr >>> 0;
-        cells[1] = vaddr / 2 ** 32;
-        cells[2] = ENTRY_PERMS[perms]!;
-        return true;
-      }
-      target = TRAP_BASE + vaddr;
+      const entryPerms = perms >= 0 ? ENTRY_PERMS[perms]! : 0;
+      const permitted = (entryPerms & access) !== 0;
+      if (permitted) allowed = entryPerms;
+      target = permitted ? vaddr : TRAP_BASE + vaddr;
     } else {
       target = TRAP_BASE + USER_END + Number(BigInt.asUintN(47, BigInt(vaddr)));
     }
+    const cells = this.#api.tlbEntryCells(entry);
     cells[0] = target >>> 0;
     cells[1] = target / 2 ** 32;
-    cells[2] = access;
+    cells[2] = allowed;
     return true;
   }
 
   /** A refused access reached its trap address; `offset` is the guest address folded as in fillTlb. */
-  trapped(offset: number, access: number): void {
+  refusedAccess(offset: number, access: number): void {
     const address = offset < USER_END ? offset : UPPER_HALF + (offset - USER_END);
     const mapped = offset < USER_END && this.#ranges.permsAt(offset) >= 0;
     this.halt("memory", address, access, mapped, "");
