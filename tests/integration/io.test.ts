@@ -39,7 +39,7 @@ describe("sendfile and copy_file_range", () => {
     const file = join(dir, "big");
     writeFileSync(file, data);
     const got = runLibos(["--fs-mode", mode], BUSYBOX, ["cat", "big", "big"], { cwd: dir, encoding: "latin1" });
-    expect(got.status).toBe(0);
+    expect(got.status, `LibOS stderr: ${got.stderr}`).toBe(0);
     expect(Buffer.from(got.stdout, "latin1").equals(Buffer.concat([data, data]))).toBe(true);
     expect(readFileSync(file).equals(data)).toBe(true);
   });
