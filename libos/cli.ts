@@ -21,16 +21,20 @@ const USAGE = `Usage: libos run [options] PROGRAM [ARGS...]
        libos syscalls
 
 Options for run:
-  -e, --env K=V        set an environment variable for the guest (repeatable)
-      --clear-env      start from an empty environment instead of the host's
+  -e, --env K=V        set an environment variable for the guest (repeatable);
+                       -e K passes the host's value of K
+      --clear-env      start from an empty environment
+      --host-env       start from the host's environment (the default unless --isolate)
       --strace         print each syscall, strace-style, to stderr
+      --debug          print the stack of a LibOS internal error
   -m, --memory SIZE    memory quota of the user kernel (e.g. 512M, 2G; default 2G)
       --root DIR       a host directory as the guest's root, instead of the root image
   -v, --volume HOST:GUEST[:ro]
                        mount a host directory in the guest (repeatable)
       --tmpfs PATH     mount an empty tmpfs at PATH (repeatable)
   -w, --workdir DIR    the guest's working directory
-      --isolate        mount nothing of the host (not even the current directory)
+      --isolate        mount nothing of the host (not even the current directory) and
+                       start from a guest environment of its own (PATH, HOME, TERM)
       --fs-mode MODE   how the file-system tasks run: inproc (default), ipc, worker
       --image FILE     the root image (default: the one setup builds)
   -h, --help           show this help`;
@@ -38,6 +42,7 @@ Options for run:
 interface RunOptions {
   env: Map<string, string>;
   strace: boolean;
+  debug: boolean;
   memory: number;
   root: string | null;
   volumes: Volume[];
@@ -80,10 +85,24 @@ function parseSize(s: string): number {
   return Number(m[1]) * mult;
 }
 
+/** The host's environment, as the guest's (qemu-x86_64 passes it the same way). */
+function hostEnv(): Map<string, string> {
+  return new Map(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** An isolated guest's own environment, as a container runtime gives one: nothing of the host but the terminal type. */
+function guestEnv(): Map<string, string> {
+  const env = new Map([["PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], ["HOME", "/root"]]);
+  if (process.env.TERM !== undefined) env.set("TERM", process.env.TERM);
+  return env;
+}
+
 function parseRun(argv: string[]): RunOptions {
-  const env = new Map(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  // The environment is decided once the options are read: --isolate changes its start.
+  const edits: ((env: Map<string, string>) => void)[] = [];
+  let base: "host" | "guest" | null = null;
   const opts: RunOptions = {
-    env, strace: false, memory: 2 * 1024 ** 3, root: null, volumes: [], tmpfs: [], workdir: null,
+    env: new Map(), strace: false, debug: false, memory: 2 * 1024 ** 3, root: null, volumes: [], tmpfs: [], workdir: null,
     isolate: false, fsMode: "inproc", image: DEFAULT_IMAGE, program: "", args: [],
   };
   let i = 0;
@@ -102,10 +121,13 @@ function parseRun(argv: string[]): RunOptions {
     if (a === "-e" || a === "--env") {
       const kv = value();
       const eq = kv.indexOf("=");
-      if (eq > 0) env.set(kv.slice(0, eq), kv.slice(eq + 1));
-      else if (process.env[kv] !== undefined) env.set(kv, process.env[kv]!);
-    } else if (a === "--clear-env") env.clear();
+      const host = process.env[kv];
+      if (eq > 0) edits.push((env) => env.set(kv.slice(0, eq), kv.slice(eq + 1)));
+      else if (host !== undefined) edits.push((env) => env.set(kv, host));
+    } else if (a === "--clear-env") edits.push((env) => env.clear());
+    else if (a === "--host-env") base = "host";
     else if (a === "--strace") opts.strace = true;
+    else if (a === "--debug") opts.debug = true;
     else if (a === "-m" || a === "--memory") opts.memory = parseSize(value());
     else if (a === "--root") opts.root = hostDir(value(), "Root");
     else if (a === "-v" || a === "--volume") opts.volumes.push(parseVolume(value()));
@@ -124,6 +146,8 @@ function parseRun(argv: string[]): RunOptions {
     } else throw new UsageError(`Unknown option: ${a}`);
   }
   if (i >= argv.length) throw new UsageError("Missing PROGRAM");
+  opts.env = (base ?? (opts.isolate ? "guest" : "host")) === "host" ? hostEnv() : guestEnv();
+  for (const edit of edits) edit(opts.env);
   opts.program = argv[i]!;
   opts.args = argv.slice(i + 1);
   return opts;
@@ -138,7 +162,7 @@ async function run(argv: string[]): Promise<number> {
     root: opts.root, image: opts.image, volumes: opts.volumes, tmpfs: opts.tmpfs, workdir: opts.workdir,
     isolate: opts.isolate, hostCwd: process.cwd(),
   });
-  const uk = new UserKernel({ memoryQuota: opts.memory, layout, fsMode: opts.fsMode, strace: opts.strace });
+  const uk = new UserKernel({ memoryQuota: opts.memory, layout, fsMode: opts.fsMode, strace: opts.strace, debug: opts.debug });
   const envp = [...opts.env].map(([k, v]) => `${k}=${v}`);
   let exit;
   try {

@@ -20,7 +20,7 @@
 // `Machine`; signal frames are in signals.ts, the syscalls in sys/.
 
 import { isatty } from "node:tty";
-import { E2BIG, EACCES, EINTR, ELOOP, ENOENT, ENOEXEC, ENOMEM, ENOSYS, ENXIO, EPERM, ESRCH } from "../linux-abi/errno.ts";
+import { E2BIG, EACCES, EINTR, EIO, ELOOP, ENOENT, ENOEXEC, ENOMEM, ENOSYS, ENXIO, EPERM, ESRCH } from "../linux-abi/errno.ts";
 import {
   BUS_ADRALN, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR,
   SEGV_MAPERR, SI_KERNEL, TRAP_BRKPT, type Siginfo,
@@ -93,6 +93,8 @@ export interface KernelTaskOptions {
   /** strace-format lines go here when set. */
   trace: ((line: string) => void) | null;
   machine: Machine;
+  /** Internal errors print their stack. */
+  debug?: boolean;
 }
 
 const DEFAULT_ACTION: Sigaction = { sa_handler: SIG_DFL, sa_flags: 0, sa_restorer: 0, sa_mask: 0n };
@@ -123,6 +125,7 @@ export class KernelTask implements KernelServices {
   readonly machine: Machine;
   readonly #args = new SyscallArgs();
   readonly #trace: ((line: string) => void) | null;
+  readonly #debug: boolean;
   readonly #reported = new Set<number>();
   readonly #stdin = new HostInput(0);
   #nextPid = 1;
@@ -137,6 +140,7 @@ export class KernelTask implements KernelServices {
     this.hostname = opts.hostname;
     this.machine = opts.machine;
     this.#trace = opts.trace;
+    this.#debug = opts.debug ?? false;
     this.procfs = new ProcFs({
       current: () => this.#current,
       processes: this.processes,
@@ -159,11 +163,15 @@ export class KernelTask implements KernelServices {
     const args = this.#args;
     args.words = words;
     let result: SyscallResult;
-    if (this.#trace) result = this.#traced(t, nr, words);
-    else if (entry) result = entry.handler(this, t, args);
-    else {
-      this.#reportMissing(nr);
-      result = -ENOSYS;
+    try {
+      if (this.#trace) result = this.#traced(t, nr, words);
+      else if (entry) result = entry.handler(this, t, args);
+      else {
+        this.#reportMissing(nr);
+        result = -ENOSYS;
+      }
+    } catch (err) {
+      return this.#internalError(t, nameOf(nr), err);
     }
     if (t.dead) return NO_REPLY;
     if (typeof result === "number") {
@@ -171,10 +179,35 @@ export class KernelTask implements KernelServices {
       return result;
     }
     if (result === NO_REPLY || result === RESUME) return result;
-    return result.then((r) => {
-      if (r <= -ERESTARTSYS && r >= -ERESTART_RESTARTBLOCK) this.#noteRestart(t, nr);
-      return r;
-    });
+    return result.then(
+      (r) => {
+        if (r <= -ERESTARTSYS && r >= -ERESTART_RESTARTBLOCK) this.#noteRestart(t, nr);
+        return r;
+      },
+      (err: unknown) => {
+        this.#internalError(t, nameOf(nr), err);
+        return -EIO;
+      },
+    );
+  }
+
+  /**
+   * A handler threw: a bug in the LibOS, not the guest's doing. Only the process that
+   * made the call ends (SIGKILL, as Linux kills a task after an oops); the host process,
+   * the other processes and the other user kernels go on. One line, the stack with --debug.
+   */
+  #internalError(t: Thread, what: string, err: unknown): typeof NO_REPLY {
+    const p = t.process;
+    const detail = err instanceof Error ? (this.#debug ? (err.stack ?? err.message) : err.message) : String(err);
+    process.stderr.write(`libos: internal error in ${what}: ${detail} (process ${p.pid} killed)\n`);
+    try {
+      this.exitProcess(p, 0, SIGKILL);
+    } catch (again) {
+      // Tearing the process down failed too: it is gone from the scheduler either way.
+      process.stderr.write(`libos: internal error while killing process ${p.pid}: ${again instanceof Error ? again.message : String(again)}\n`);
+      for (const th of p.threads.values()) th.dead = true;
+    }
+    return NO_REPLY;
   }
 
   #noteRestart(t: Thread, nr: number): void {
@@ -190,6 +223,14 @@ export class KernelTask implements KernelServices {
   faulted(badge: number, kind: "VMFault" | "UserException", words: Uint32Array): typeof RESUME | typeof NO_REPLY {
     const t = this.threads.get(badge);
     if (!t) return NO_REPLY;
+    try {
+      return this.#faulted(t, kind, words);
+    } catch (err) {
+      return this.#internalError(t, kind, err);
+    }
+  }
+
+  #faulted(t: Thread, kind: "VMFault" | "UserException", words: Uint32Array): typeof RESUME | typeof NO_REPLY {
     const mem = t.process.memory;
     let info: Siginfo;
     if (kind === "VMFault") {
@@ -267,6 +308,15 @@ export class KernelTask implements KernelServices {
    * thread must not run (dead, killed, or stopped).
    */
   returnToUser(t: Thread): boolean {
+    try {
+      return this.#returnToUser(t);
+    } catch (err) {
+      this.#internalError(t, "signal delivery", err);
+      return false;
+    }
+  }
+
+  #returnToUser(t: Thread): boolean {
     const p = t.process;
     if (t.dead) return false;
     if (p.stopped) {

@@ -22,16 +22,28 @@
 // right after the image, mmap top-down below 0x7ffff7fff000, the stack below
 // 0x7ffffffff000.
 
-import { PROT_READ, PROT_WRITE } from "../linux-abi/mman.ts";
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../linux-abi/mman.ts";
 
 export { PROT_EXEC, PROT_READ, PROT_WRITE } from "../linux-abi/mman.ts";
 export const PAGE = 4096;
+const PROT_ALL = PROT_READ | PROT_WRITE | PROT_EXEC;
 
 export const PIE_BASE = 0x555555554000;
 export const MMAP_TOP = 0x7ffff7fff000;
 export const STACK_TOP = 0x7ffffffff000;
 export const STACK_SIZE = 8 * 1024 * 1024;
 export const USER_TOP = 0x800000000000;
+/** Linux's TASK_SIZE on x86-64: the end of the user address space (one guard page below 2^47). */
+export const TASK_SIZE = 0x7ffffffff000;
+
+/**
+ * Linux's access_ok: [addr, addr+len) lies in the user address space. Checked before any
+ * walk or allocation sized by a guest length, so a length near 2^64 is an EFAULT, not a
+ * host RangeError (both values are exact below 2^53 and TASK_SIZE is far below that).
+ */
+export function accessOk(addr: number, len: number): boolean {
+  return len <= TASK_SIZE && addr <= TASK_SIZE - len;
+}
 
 // brk grows in chunks that double (each its own frame) so a malloc that moves brk by a
 // few KiB does not create an engine mapping each time; the program-visible break stays
@@ -81,6 +93,8 @@ export interface Vma {
   shared: boolean;
   /** Shares its block with another address space until the first write. */
   cow: boolean;
+  /** What mprotect may grant (Linux's VM_MAY*): a shared mapping of a read-only file may not become writable. */
+  mayProt: number;
 }
 
 /** The protection the engine enforces: a copy-on-write Vma is read-only until written. */
@@ -128,6 +142,7 @@ export class GuestMemory {
   /** Bytes of guest memory in place, or null (EFAULT) if any part is missing or lacks `prot`. */
   view(addr: number, len: number, prot: number): Uint8Array | null {
     if (len === 0) return EMPTY;
+    if (!accessOk(addr, len)) return null;
     let v = this.find(addr);
     if (!v || (v.prot & prot) !== prot) return null;
     if (v.cow && prot & PROT_WRITE) {
@@ -140,13 +155,14 @@ export class GuestMemory {
     }
     // Spans Vmas: contiguous in the guest, possibly not on the host; gather a copy for
     // reads, refuse writes (callers use forEachChunk for those).
-    if (prot & PROT_WRITE) return null;
+    if (prot & PROT_WRITE || !this.covers(addr, len, prot)) return null;
     const out = new Uint8Array(len);
     return this.forEachChunk(addr, len, prot, (chunk, done) => out.set(chunk, done)) ? out : null;
   }
 
   /** Visit the guest range as host chunks; false if any part is unmapped or lacks `prot`. */
   forEachChunk(addr: number, len: number, prot: number, fn: (chunk: Uint8Array, done: number) => void): boolean {
+    if (!accessOk(addr, len)) return false;
     if (prot & PROT_WRITE && !this.unshare(addr, len)) return false;
     let done = 0;
     while (done < len) {
@@ -166,7 +182,7 @@ export class GuestMemory {
   }
 
   write(addr: number, src: Uint8Array): boolean {
-    if (!this.#writable(addr, src.length)) return false;
+    if (!this.covers(addr, src.length, PROT_WRITE)) return false;
     return this.forEachChunk(addr, src.length, PROT_WRITE, (chunk, done) => chunk.set(src.subarray(done, done + chunk.length)));
   }
 
@@ -182,12 +198,26 @@ export class GuestMemory {
     return this.forEachChunk(addr, len, 0, (chunk) => chunk.fill(0));
   }
 
-  #writable(addr: number, len: number): boolean {
+  /** How many bytes from `addr` (at most `len`) are mapped with `prot`: where a copy_to/from_user would fault. */
+  extent(addr: number, len: number, prot: number): number {
     let a = addr;
     const end = addr + len;
     while (a < end) {
       const v = this.find(a);
-      if (!v || (v.prot & PROT_WRITE) === 0) return false;
+      if (!v || (v.prot & prot) !== prot) break;
+      a = v.end;
+    }
+    return Math.min(a, end) - addr;
+  }
+
+  /** Whether every byte of the range is mapped with `prot` (no copy, no allocation). */
+  covers(addr: number, len: number, prot: number): boolean {
+    if (!accessOk(addr, len)) return false;
+    let a = addr;
+    const end = addr + len;
+    while (a < end) {
+      const v = this.find(a);
+      if (!v || (v.prot & prot) !== prot) return false;
       a = v.end;
     }
     return true;
@@ -285,7 +315,7 @@ export class GuestMemory {
     const block = this.#newBlock(size);
     if (!block) return null;
     for (const p of pieces) {
-      const vma: Vma = { start: start + p.at, end: start + p.at + p.size, prot: p.prot, kind, block, offset: p.at, shared, cow: false };
+      const vma: Vma = { start: start + p.at, end: start + p.at + p.size, prot: p.prot, kind, block, offset: p.at, shared, cow: false, mayProt: PROT_ALL };
       if (!this.#mapVma(vma)) {
         // Undo the pieces already mapped; the last one gone releases the block.
         if (block.users.size > 0) this.unmap(start, size);
@@ -345,7 +375,8 @@ export class GuestMemory {
     let a = start;
     while (a < end) {
       const v = this.find(a);
-      if (!v) return -12;
+      if (!v) return -12; // ENOMEM
+      if (prot & ~v.mayProt) return -13; // EACCES
       a = v.end;
     }
     const out: Vma[] = [];
@@ -367,6 +398,12 @@ export class GuestMemory {
     this.#vmas.push(...out);
     this.#last = null;
     return 0;
+  }
+
+  /** Narrows what mprotect may later grant on [start, start+size) (a file mapping's VM_MAY*). */
+  limitProt(start: number, size: number, mayProt: number): void {
+    const end = start + pageUp(size);
+    for (const v of this.#vmas) if (v.start >= start && v.end <= end) v.mayProt &= mayProt;
   }
 
   /**
@@ -420,6 +457,7 @@ export class GuestMemory {
 
   /** Make every copy-on-write page of [addr, addr+len) private before the kernel writes it. */
   unshare(addr: number, len: number): boolean {
+    if (!accessOk(addr, len)) return false;
     let a = addr;
     const end = addr + len;
     while (a < end) {

@@ -47,6 +47,8 @@ export interface UserKernelOptions {
   /** How the fs-tasks run. */
   fsMode: FsMode;
   strace: boolean;
+  /** Internal errors print their stack. */
+  debug?: boolean;
   /** Where strace lines go (default: stderr). */
   traceSink?: (line: string) => void;
 }
@@ -183,7 +185,7 @@ export class UserKernel implements Machine {
   constructor(opts: UserKernelOptions) {
     this.#opts = opts;
     const sink = opts.traceSink ?? ((line: string) => process.stderr.write(line + "\n"));
-    this.kernelTask = new KernelTask({ vfs: this.vfs, hostname: hostname(), trace: opts.strace ? sink : null, machine: this });
+    this.kernelTask = new KernelTask({ vfs: this.vfs, hostname: hostname(), trace: opts.strace ? sink : null, machine: this, debug: opts.debug ?? false });
     this.kernel = new Kernel({ untypedBytes: opts.memoryQuota + KERNEL_OBJECT_BYTES, rootCnodeRadix: 16, frameAllocator: nativeFrames });
     const k = this.kernel, root = k.rootTcb;
     this.#untypedSlot = this.#retype("Untyped", opts.memoryQuota);

@@ -93,19 +93,28 @@ export function sleep(t: Thread, queues: readonly WaitQueue[], retry: () => numb
   const interrupted = opts.interrupted ?? -ERESTARTSYS;
   if (!opts.killableOnly && t.signalPending()) return interrupted;
   if (opts.deadline !== undefined && opts.deadline <= performance.now()) return opts.onTimeout ?? -ETIMEDOUT;
-  return new Promise<number>((resolve) => {
+  return new Promise<number>((resolve, reject) => {
     let timer: NodeJS.Timeout | null = null;
     let done = false;
-    const finish = (r: number): void => {
+    const finish = (r: number, err?: unknown): void => {
       if (done) return;
       done = true;
       for (const q of queues) q.delete(wake);
       if (timer) clearTimeout(timer);
       if (t.sleeper === sleeper) t.sleeper = null;
-      resolve(r);
+      if (err === undefined) resolve(r);
+      else reject(err);
     };
+    // A retry that throws (a kernel-task bug) rejects the sleep: the syscall's caller
+    // reports it and ends the process; it must not escape into the wake-up pass.
     const wake = (): void => {
-      const r = retry();
+      let r: number;
+      try {
+        r = retry();
+      } catch (err) {
+        finish(0, err ?? new Error("retry threw"));
+        return;
+      }
       if (r !== AGAIN) finish(r);
     };
     const sleeper: Sleeper = { killableOnly: opts.killableOnly ?? false, interrupt: () => finish(interrupted), end: finish };
@@ -131,7 +140,7 @@ export function sleep(t: Thread, queues: readonly WaitQueue[], retry: () => numb
  * for nobody: close what it opened).
  */
 export function sleepOnCall(t: Thread, pending: Promise<number>, undo: (late: number) => void): Promise<number> {
-  return new Promise<number>((resolve) => {
+  return new Promise<number>((resolve, reject) => {
     let done = false;
     const finish = (r: number): boolean => {
       if (done) return false;
@@ -142,9 +151,17 @@ export function sleepOnCall(t: Thread, pending: Promise<number>, undo: (late: nu
     };
     const sleeper: Sleeper = { killableOnly: false, interrupt: () => finish(-ERESTARTSYS), end: finish };
     t.sleeper = sleeper;
-    void pending.then((r) => {
-      if (!finish(r)) undo(r);
-    });
+    pending.then(
+      (r) => {
+        if (!finish(r)) undo(r);
+      },
+      (err: unknown) => {
+        if (done) return;
+        done = true;
+        if (t.sleeper === sleeper) t.sleeper = null;
+        reject(err);
+      },
+    );
     if (t.signalPending()) sleeper.interrupt();
   });
 }

@@ -4,6 +4,8 @@ import { getUint64, setInt64 } from "./_int64.ts";
 
 export const UIO_FASTIOV = 8;
 export const UIO_MAXIOV = 1024;
+/** Linux: include/linux/fs.h. The most one read or write moves: INT_MAX rounded down to a page. */
+export const MAX_RW_COUNT = 0x7ffff000;
 
 export interface Iovec {
   iov_base: number;

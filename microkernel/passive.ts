@@ -74,10 +74,12 @@ function enter(tcb: Tcb, server: PassiveServer, what: number): void {
     else if (tcb.fromNotification) server.handler.notified?.(tcb, tcb.badge);
     else server.handler.protected(tcb, tcb.badge, tcb.callerReply);
   } catch (err) {
-    // A handler bug must not leave the kernel half-way; surface it loudly.
-    queueMicrotask(() => {
-      throw err;
-    });
+    // A server is a protection domain: its bug must not take down the host process (and
+    // every other server in it). The message is dropped, its caller stays blocked as on a
+    // faulted seL4 server, and the server goes on serving. Servers catch their own errors;
+    // this is the last line.
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`microkernel: passive server handler threw (message dropped): ${detail}\n`);
   } finally {
     tcb.inSyscall = false;
   }

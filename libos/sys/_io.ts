@@ -14,7 +14,8 @@ import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY } from "../../linux
 import { SIGPIPE } from "../../linux-abi/signal.ts";
 import { S_IFDIR, S_IFMT } from "../../linux-abi/stat.ts";
 import type { IoResult, OpenFile } from "../file.ts";
-import { PROT_READ, PROT_WRITE } from "../memory.ts";
+import { PROT_READ, PROT_WRITE, accessOk, type GuestMemory } from "../memory.ts";
+import { MAX_RW_COUNT } from "../../linux-abi/uio.ts";
 import type { Thread } from "../process.ts";
 import { AGAIN, sleep } from "../wait_queue.ts";
 import type { KernelServices } from "./context.ts";
@@ -30,16 +31,30 @@ export function canWrite(f: OpenFile): boolean {
   return (f.flags & O_ACCMODE) !== O_RDONLY;
 }
 
+/**
+ * How many bytes a read or write of `count` at `addr` moves, as Linux decides it: a range
+ * outside the user address space is EFAULT (access_ok), a count above MAX_RW_COUNT is
+ * clamped (rw_verify_area), and the copy stops where the buffer stops being mapped with
+ * `prot` (copy_to/from_user: a short count, or EFAULT when not one byte can move).
+ */
+export function rwCount(mem: GuestMemory, addr: number, count: number, prot: number): number {
+  if (!accessOk(addr, count)) return -EFAULT;
+  if (count === 0) return 0;
+  const n = mem.extent(addr, count > MAX_RW_COUNT ? MAX_RW_COUNT : count, prot);
+  return n > 0 ? n : -EFAULT;
+}
+
 /** `r` then `fn`, staying synchronous when `r` is a number. */
 export function then(r: IoResult, fn: (n: number) => IoResult): IoResult {
   return typeof r === "number" ? fn(r) : r.then(fn);
 }
 
 /** Read up to `len` bytes into guest memory. `offset` < 0 means the file position. */
-export function readToGuest(t: Thread, f: OpenFile, addr: number, len: number, offset: number): IoResult {
+export function readToGuest(t: Thread, f: OpenFile, addr: number, count: number, offset: number): IoResult {
   if (!canRead(f)) return -EBADF;
-  if (len === 0) return 0;
   const mem = t.process.memory;
+  const len = rwCount(mem, addr, count, PROT_WRITE);
+  if (len <= 0) return len;
   if (!f.ops.seekable) return readStream(t, f, len, (bytes) => mem.write(addr, bytes));
   const usePos = offset < 0;
   const at = usePos ? f.offset : offset;
@@ -67,9 +82,10 @@ export function readStream(t: Thread, f: OpenFile, len: number, deliver: (bytes:
   return then(sleep(t, [f.ops.readiness], attempt), finish);
 }
 
-export function writeFromGuest(k: KernelServices, t: Thread, f: OpenFile, addr: number, len: number, offset: number): IoResult {
+export function writeFromGuest(k: KernelServices, t: Thread, f: OpenFile, addr: number, count: number, offset: number): IoResult {
   if (!canWrite(f)) return -EBADF;
-  if (len === 0) return 0;
+  const len = rwCount(t.process.memory, addr, count, PROT_READ);
+  if (len <= 0) return len;
   const src = t.process.memory.view(addr, len, PROT_READ);
   if (!src) return -EFAULT;
   // A stream may take the bytes later: keep a copy the guest cannot change meanwhile.

@@ -9,6 +9,7 @@ import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFSOCK, UTIME_NOW, UTIME_
 import { SIZEOF_TIMESPEC, decodeTimespec, type Timespec } from "../../linux-abi/time.ts";
 import type { FsTime } from "../../fs-task/file_system.ts";
 import { getStruct } from "./_struct.ts";
+import { rwCount } from "./_io.ts";
 import { OpenFile, type FileOps } from "../file.ts";
 import { PROT_WRITE } from "../memory.ts";
 import type { Thread } from "../process.ts";
@@ -168,10 +169,12 @@ const DIRENT_HEADER = 19;
 export function sysGetdents64(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const f = t.process.fds.get(a.int(0));
   if (!f) return -E.EBADF;
-  const count = Math.min(a.uint(2), 1 << 20);
+  if (a.uint(2) > 0x7fffffff) return -E.EINVAL;
   const mem = t.process.memory;
-  // The buffer may span several mappings: fill a copy, after checking it is writable.
-  if (!mem.forEachChunk(a.ptr(1), count, PROT_WRITE, () => {})) return -E.EFAULT;
+  // The buffer may span several mappings: fill a copy as large as its writable part (an
+  // entry Linux would write past that part faults there; here it is left for the next call).
+  const count = rwCount(mem, a.ptr(1), Math.min(a.uint(2), 1 << 20), PROT_WRITE);
+  if (count < 0) return count;
   const out = new Uint8Array(count);
   const page = f.ops.readdir(f.dirCookie, Math.max(1, Math.floor(count / 24)));
   if (typeof page === "number") return page;

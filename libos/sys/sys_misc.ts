@@ -5,6 +5,7 @@ import * as E from "../../linux-abi/errno.ts";
 import { O_NONBLOCK } from "../../linux-abi/fcntl.ts";
 import { FIOCLEX, FIONBIO, FIONCLEX } from "../../linux-abi/ioctl.ts";
 import { PROT_READ, PROT_WRITE } from "../memory.ts";
+import { rwCount } from "./_io.ts";
 import type { IoctlAccess } from "../file.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
@@ -40,11 +41,9 @@ export function sysIoctl(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
 export function sysGetrandom(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const len = Math.min(a.size(1), 33554431);
   if (a.uint(2) & ~7) return -E.EINVAL;
-  const dst = t.process.memory.view(a.ptr(0), len, PROT_WRITE);
-  if (dst) {
-    randomFillSync(dst);
-    return len;
-  }
-  const tmp = randomFillSync(new Uint8Array(len));
-  return t.process.memory.write(a.ptr(0), tmp) ? len : -E.EFAULT;
+  const mem = t.process.memory;
+  const n = rwCount(mem, a.ptr(0), len, PROT_WRITE);
+  if (n <= 0) return n;
+  mem.forEachChunk(a.ptr(0), n, PROT_WRITE, (chunk) => randomFillSync(chunk));
+  return n;
 }

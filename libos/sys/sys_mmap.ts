@@ -9,6 +9,7 @@ import {
   MREMAP_FIXED, MREMAP_MAYMOVE,
 } from "../../linux-abi/mman.ts";
 import { USER_TOP, PAGE, PROT_READ, PROT_WRITE, PROT_EXEC, pageUp } from "../memory.ts";
+import { O_ACCMODE, O_RDWR, O_WRONLY } from "../../linux-abi/fcntl.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
@@ -41,19 +42,25 @@ export function sysMmap(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
   }
   const f = t.process.fds.get(fd);
   if (!f) return -E.EBADF;
+  if ((f.flags & O_ACCMODE) === O_WRONLY) return -E.EACCES;
+  const shared = type !== MAP_PRIVATE;
+  // Linux: a shared mapping of a file not open for writing may never be writable.
+  const mayWrite = !shared || (f.flags & O_ACCMODE) === O_RDWR;
+  if (prot & PROT_WRITE && !mayWrite) return -E.EACCES;
   if (!f.ops.seekable) return -E.ENODEV;
   // A shared writable mapping would need write-back to the file: not offered.
-  if (type !== MAP_PRIVATE && prot & PROT_WRITE) return -E.ENODEV;
+  if (shared && prot & PROT_WRITE) return -E.ENODEV;
   const start = mem.mmapAnonymous(addr, size, prot | PROT_WRITE, fixed);
   if (start < 0) return start;
-  const dst = new Uint8Array(size);
-  const n = f.ops.read(dst, off);
+  // Read straight into the new mapping: its size is the guest's, not a host buffer's.
+  const dst = mem.view(start, size, PROT_WRITE);
+  const n = dst ? f.ops.read(dst, off) : -E.ENOMEM;
   if (typeof n !== "number" || n < 0) {
     mem.unmap(start, size);
     return typeof n === "number" ? n : -E.ENODEV;
   }
-  mem.poke(start, dst.subarray(0, n));
   if ((prot & PROT_WRITE) === 0) mem.protect(start, size, prot);
+  if (!mayWrite) mem.limitProt(start, size, ~PROT_WRITE);
   return start;
 }
 

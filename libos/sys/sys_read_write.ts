@@ -5,13 +5,13 @@ import { EBADF, EFAULT, EINVAL, EIO, EISDIR, EOVERFLOW, ESPIPE } from "../../lin
 import { O_APPEND } from "../../linux-abi/fcntl.ts";
 import { S_IFDIR, S_IFMT, S_IFREG } from "../../linux-abi/stat.ts";
 import type { IoResult, OpenFile } from "../file.ts";
-import { PROT_READ, type GuestMemory } from "../memory.ts";
+import { PROT_READ, accessOk, type GuestMemory } from "../memory.ts";
+import { MAX_RW_COUNT, SIZEOF_IOVEC, UIO_MAXIOV, decodeIovec } from "../../linux-abi/uio.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 import { canRead, canWrite, readStream, readToGuest, then, writeBytes, writeFromGuest } from "./_io.ts";
 
-const IOV_MAX = 1024;
 const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
 
 function fileOf(t: Thread, fd: number): OpenFile | null {
@@ -50,21 +50,31 @@ export function sysPwrite64(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
   return writeFromGuest(k, t, f, a.ptr(1), a.size(2), off);
 }
 
-interface Iovec {
+interface Segment {
   base: number;
   len: number;
 }
 
-function readIovecs(mem: GuestMemory, addr: number, count: number): Iovec[] | number {
-  if (count < 0 || count > IOV_MAX) return -EINVAL;
-  const raw = mem.view(addr, count * 16, PROT_READ);
+/**
+ * The iovec array, as Linux's import_iovec reads it: a count outside 0..UIO_MAXIOV or a
+ * segment length with the sign bit set is EINVAL, a segment outside the user address
+ * space EFAULT, and the lengths are clamped so that their sum is at most MAX_RW_COUNT.
+ * A single segment is clamped before its range is checked (import_ubuf), several after.
+ */
+function readIovecs(mem: GuestMemory, addr: number, count: number): Segment[] | number {
+  if (count < 0 || count > UIO_MAXIOV) return -EINVAL;
+  const raw = mem.view(addr, count * SIZEOF_IOVEC, PROT_READ);
   if (!raw) return -EFAULT;
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const out: Iovec[] = [];
+  const out: Segment[] = [];
+  let total = 0;
   for (let i = 0; i < count; i++) {
-    const len = v.getUint32(i * 16 + 8, true) + v.getUint32(i * 16 + 12, true) * 4294967296;
-    if (len > 0x7ffff000) return -EINVAL;
-    out.push({ base: v.getUint32(i * 16, true) + v.getUint32(i * 16 + 4, true) * 4294967296, len });
+    const { iov_base: base, iov_len: len } = decodeIovec(v, i * SIZEOF_IOVEC);
+    if (len >= 2 ** 63) return -EINVAL;
+    const take = Math.min(len, MAX_RW_COUNT - total);
+    if (!accessOk(base, count === 1 ? take : len)) return -EFAULT;
+    out.push({ base, len: take });
+    total += take;
   }
   return out;
 }
@@ -108,15 +118,24 @@ function doWritev(k: KernelServices, t: Thread, a: SyscallArgs, offset: number):
   const mem = t.process.memory;
   const iov = readIovecs(mem, a.ptr(1), a.int(2));
   if (typeof iov === "number") return iov;
-  // Gather into one write so the segments reach the file (or terminal) together.
-  const total = iov.reduce((n, v) => n + v.len, 0);
-  const buf = new Uint8Array(total);
-  let at = 0;
+  // Gather into one write so the segments reach the file (or terminal) together; the
+  // segments are checked before the buffer is sized, and a bad one ends the gather there.
+  const parts: Uint8Array[] = [];
+  let total = 0;
   for (const v of iov) {
-    const src = mem.view(v.base, v.len, PROT_READ);
-    if (!src) return at > 0 ? writeBytes(k, t, f, buf.subarray(0, at), offset) : -EFAULT;
-    buf.set(src, at);
-    at += v.len;
+    const n = mem.extent(v.base, v.len, PROT_READ);
+    if (n > 0) parts.push(mem.view(v.base, n, PROT_READ)!);
+    total += n;
+    if (n < v.len) break;
+  }
+  if (total === 0 && iov.some((v) => v.len > 0)) return -EFAULT;
+  const buf = parts.length === 1 && f.ops.seekable ? parts[0]! : new Uint8Array(total);
+  if (buf !== parts[0]) {
+    let at = 0;
+    for (const p of parts) {
+      buf.set(p, at);
+      at += p.length;
+    }
   }
   return writeBytes(k, t, f, buf, offset);
 }
@@ -167,7 +186,8 @@ export function sysSendfile(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
     if (!Number.isSafeInteger(o)) return -EINVAL;
     offset = o;
   }
-  const count = Math.min(a.size(3), 0x7ffff000);
+  if (a.size(3) >= 2 ** 63) return -EINVAL;
+  const count = Math.min(a.size(3), MAX_RW_COUNT);
   const at = offset >= 0 ? offset : inp.offset;
   const done = (m: number): number => {
     if (m < 0) return m;

@@ -57,3 +57,23 @@ describe.each(samples)("hello-$libc", ({ libc, path }) => {
     expect(libos.stdout).toContain("env: LIBOS_TEST_VAR=added\n");
   });
 });
+
+describe("the environment of an isolated guest", () => {
+  const env = { ...process.env, LIBOS_TEST_SECRET: "host-only" };
+  const run = (args: string[]): string[] => {
+    const got = runLibos(["--isolate", ...args], "/bin/busybox", ["env"], { env, cwd: "/" });
+    expect(got.status, got.stderr).toBe(0);
+    return got.stdout.split("\n").filter((l) => l !== "");
+  };
+
+  it("is its own: PATH, HOME and the terminal type, nothing else of the host", () => {
+    const names = run([]).map((l) => l.slice(0, l.indexOf("=")));
+    expect(names.filter((n) => n !== "TERM")).toEqual(["PATH", "HOME"]);
+  });
+
+  it("-e NAME passes one host variable, --host-env all of them", () => {
+    expect(run(["-e", "LIBOS_TEST_SECRET"])).toContain("LIBOS_TEST_SECRET=host-only");
+    expect(run(["--host-env"])).toContain("LIBOS_TEST_SECRET=host-only");
+    expect(run(["--host-env", "--clear-env", "-e", "A=1"])).toEqual(["A=1"]);
+  });
+});

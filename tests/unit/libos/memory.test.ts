@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { GuestMemory, MMAP_TOP, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, pageDown, pageUp } from "../../../libos/memory.ts";
+import { GuestMemory, MMAP_TOP, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, accessOk, pageDown, pageUp } from "../../../libos/memory.ts";
 import { FakeVSpace } from "./_fake_vspace.ts";
 
 const R = PROT_READ;
@@ -438,5 +438,42 @@ describe("GuestMemory", () => {
       expect(mem.setBrk(BASE + 1)).toBe(BASE);
       expect(mem.vmas).toHaveLength(0);
     });
+  });
+});
+
+describe("GuestMemory with lengths a guest chooses", () => {
+  it("view(), forEachChunk() and covers() refuse a range beyond the user address space without allocating", () => {
+    twoVmas();
+    for (const len of [2 ** 62, 2 ** 64, TASK_SIZE, Number.MAX_SAFE_INTEGER]) {
+      expect(mem.view(0x10000, len, R)).toBeNull();
+      expect(mem.forEachChunk(0x10000, len, R, () => {})).toBe(false);
+      expect(mem.covers(0x10000, len, R)).toBe(false);
+      expect(mem.unshare(0x10000, len)).toBe(false);
+    }
+    expect(accessOk(TASK_SIZE - 1, 1)).toBe(true);
+    expect(accessOk(TASK_SIZE - 1, 2)).toBe(false);
+  });
+
+  it("a read view spanning a hole is null, checked before a copy is sized", () => {
+    twoVmas();
+    mem.unmap(0x11000, PAGE);
+    expect(mem.view(0x10000, 2 * PAGE, R)).toBeNull();
+  });
+
+  it("extent() says how far a copy goes before it would fault", () => {
+    twoVmas(R);
+    expect(mem.extent(0x10000, 3 * PAGE, R)).toBe(2 * PAGE);
+    expect(mem.extent(0x10000, 3 * PAGE, RW)).toBe(PAGE);
+    expect(mem.extent(0x10800, 10, RW)).toBe(10);
+    expect(mem.extent(0x20000, 10, R)).toBe(0);
+  });
+
+  it("limitProt() makes mprotect refuse what the mapping may never have (EACCES)", () => {
+    expect(mem.mmapAnonymous(0x10000, 2 * PAGE, R, true)).toBe(0x10000);
+    mem.limitProt(0x10000, 2 * PAGE, ~PROT_WRITE);
+    expect(mem.protect(0x10000, PAGE, RW)).toBe(-13);
+    expect(mem.protect(0x10000, PAGE, R | PROT_EXEC)).toBe(0);
+    expect(mem.vmas[0]!.mayProt & PROT_WRITE).toBe(0);
+    expect(mem.vmas[1]!.mayProt & PROT_WRITE).toBe(0);
   });
 });
