@@ -451,6 +451,10 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
     };
   }
 
+  protected nodeOfHandle(handle: number): TmpNode | undefined {
+    return this.#handles.get(handle)?.node;
+  }
+
   isatty(_handle: number): boolean {
     return false;
   }

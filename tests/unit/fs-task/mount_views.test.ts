@@ -2,10 +2,10 @@
 // several mounts, each from its own root, with its own edges. Over a TmpFs.
 
 import { describe, expect, it } from "vitest";
-import { CROSS_MOUNT } from "../../../fs-task/file_system.ts";
+import { CROSS_MOUNT, NO_HANDLE } from "../../../fs-task/file_system.ts";
 import { TmpFs } from "../../../fs-task/tmpfs.ts";
 import { EINVAL, ENOENT, ENOTDIR } from "../../../linux-abi/errno.ts";
-import { O_CREAT, O_WRONLY } from "../../../linux-abi/fcntl.ts";
+import { O_CREAT, O_PATH, O_WRONLY } from "../../../linux-abi/fcntl.ts";
 
 /** /a/b/f, /a/abs → /x, /a/up → ../.., /a/c/ and /file; view 1 shows /a (covering /c), view 2 shows /file. */
 function viewed(): TmpFs {
@@ -17,9 +17,9 @@ function viewed(): TmpFs {
   fs.close(fs.open("/file", O_CREAT | O_WRONLY, 0o644) as number);
   fs.symlink("/x", "/a/abs");
   fs.symlink("../..", "/a/up");
-  expect(fs.setMountView(0, "/", false, "")).toBe(0);
-  expect(fs.setMountView(1, "/a", false, "/c")).toBe(0);
-  expect(fs.setMountView(2, "/file", false, "")).toBe(0);
+  expect(fs.setMountView(0, NO_HANDLE, false, "")).toBe(0);
+  expect(fs.setMountView(1, fs.open("/a", O_PATH, 0) as number, false, "/c")).toBe(0);
+  expect(fs.setMountView(2, fs.open("/file", O_PATH, 0) as number, false, "")).toBe(0);
   return fs;
 }
 
@@ -54,12 +54,26 @@ describe("mount views", () => {
     expect(fs.stat("\u00002/x", true)).toBe(-ENOTDIR);
   });
 
-  it("say ENOENT for an unknown view or a missing root, and EINVAL for a view set out of order", () => {
+  it("say ENOENT for an unknown view, and EINVAL for a view set out of order or a handle not open", () => {
     const fs = viewed();
     expect(fs.stat("\u00009/b", true)).toBe(-ENOENT);
     expect(fs.stat("\u0000x/b", true)).toBe(-ENOENT);
-    expect(fs.setMountView(5, "/a", false, "")).toBe(-EINVAL);
+    expect(fs.setMountView(5, 0, false, "")).toBe(-EINVAL);
+    expect(fs.setMountView(3, 99, false, "")).toBe(-EINVAL);
+  });
+
+  it("follow a view's root when it is renamed, and never look its old name up again", () => {
+    const fs = viewed();
     expect(fs.rename("/a", "/moved", 0)).toBe(0);
+    expect(fs.mkdir("/a", 0o755)).toBe(0);
+    expect(fs.realpath("\u00001/b/f")).toBe("/b/f");
+    expect(fs.stat("\u00001/b/f", true)).toMatchObject({ ino: (fs.stat("/moved/b/f", true) as { ino: number }).ino });
+  });
+
+  it("forget views above 0 when view 0 is set again", () => {
+    const fs = viewed();
+    expect(fs.setMountView(0, NO_HANDLE, false, "")).toBe(0);
     expect(fs.stat("\u00001/b", true)).toBe(-ENOENT);
+    expect(fs.setMountView(2, NO_HANDLE, false, "")).toBe(-EINVAL);
   });
 });
