@@ -23,7 +23,7 @@ const FS_MODES = ["inproc", "ipc", "worker"] as const;
 const FIXTURE = join(ROOT, "tests/integration/fixtures/escape/escape");
 const MARKER = `SECRET-${randomUUID()}`;
 /** Binds per racing directory. */
-const BINDS = 150;
+const BINDS = 300;
 /** What a bind of a race directory may list: its own entries. */
 const RACE_ENTRIES = [".", "..", "legit.txt", "secret.txt", "lnk"];
 
