@@ -43,7 +43,7 @@ export interface Tree<N> {
   readonly root: N;
   isDir(node: N): boolean;
   /**
-   * The entry `name` of directory `dir` (whose path below the root is `dirNames`), if any.
+   * The entry `name` of directory `dir` (whose path below the view's root is `dirNames`), if any.
    * `last`: nothing follows `name` in the path as it stands, so the walk will not look in it.
    */
   child(dir: N, name: string, dirNames: readonly string[], last: boolean): N | undefined;

@@ -25,8 +25,9 @@
 //
 // Handle lifecycle: open → HostHandle{kind, fd} → close. A "path" handle (O_PATH) holds a
 // host O_PATH fd, and on a file that is not a directory also an fd on the directory it was
-// found in (for a file bind mount's view). A stream handle closed while an async read or write is still in flight keeps
-// its host fd until that operation settles, so the fd number is never reused under it.
+// found in (for a file bind mount's view). A stream handle closed while an async read or
+// write is still in flight keeps its host fd until that operation settles, so the fd
+// number is never reused under it.
 
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
