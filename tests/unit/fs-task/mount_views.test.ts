@@ -70,6 +70,18 @@ describe("mount views", () => {
     expect(fs.stat("\u00001/b/f", true)).toMatchObject({ ino: (fs.stat("/moved/b/f", true) as { ino: number }).ino });
   });
 
+  it("keep a removed view root as an empty directory nothing can be created in", () => {
+    const fs = viewed();
+    fs.mkdir("/e", 0o755);
+    expect(fs.setMountView(3, fs.open("/e", O_PATH, 0) as number, false, "")).toBe(0);
+    expect(fs.rmdir("/e")).toBe(0);
+    expect(fs.stat("\u00003/", true)).toMatchObject({ nlink: 0 });
+    expect(fs.mkdir("\u00003/d", 0o755)).toBe(-ENOENT);
+    expect(fs.open("\u00003/f", O_CREAT | O_WRONLY, 0o644)).toBe(-ENOENT);
+    expect(fs.symlink("x", "\u00003/l")).toBe(-ENOENT);
+    expect(fs.rename("/a/b/f", "\u00003/f", 0)).toBe(-ENOENT);
+  });
+
   it("forget views above 0 when view 0 is set again", () => {
     const fs = viewed();
     expect(fs.setMountView(0, NO_HANDLE, false, "")).toBe(0);
