@@ -7,7 +7,8 @@
 //  - the sequence: bind DIR at /tmp/m, rename DIR away, put a symlink to "/" (or to a
 //    directory outside the volume) in its place, bind /tmp/m at /tmp/n;
 //  - the race: swap DIR and such a symlink with renameat2(RENAME_EXCHANGE) in a loop (a
-//    host process, and another guest process) while a guest binds DIR again and again.
+//    host process, and a guest process in a second LibOS on the same volume) while a
+//    guest binds DIR again and again.
 // Outside the volume a "secret" directory holds a random marker; it must never show, the
 // binds must only ever list the directory's own entries, and writes through a bind must
 // land in the volume.
@@ -17,11 +18,13 @@ import { randomUUID } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, ensureBuilt, makeTempDir, runLibos, type RunResult } from "./_run.ts";
+import { CLI, ROOT, ensureBuilt, makeTempDir, runLibos, type RunResult } from "./_run.ts";
 
 const FS_MODES = ["inproc", "ipc", "worker"] as const;
 const FIXTURE = join(ROOT, "tests/integration/fixtures/escape/escape");
 const MARKER = `SECRET-${randomUUID()}`;
+/** A file the sequence writes through the bind: in the volume, never in the host's "/". */
+const WRITTEN = `w-${randomUUID()}.txt`;
 /** Binds per racing directory. */
 const BINDS = 300;
 /** What a bind of a race directory may list: its own entries. */
@@ -59,11 +62,12 @@ function sections(stdout: string): Map<string, string> {
   return out;
 }
 
-/** The host side of the race: exchanges hx/dir and hx/evil until the guest creates hx.stop. */
-function startHostExchange(vol: string): { child: ChildProcess; output: Promise<string> } {
-  const child = spawn(FIXTURE, ["exchange", join(vol, "hx/dir"), join(vol, "hx/evil"), join(vol, "hx.stop")], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/**
+ * One side of a race: `command` exchanges a directory and a symlink until the guest that
+ * binds creates the stop file. Resolves with its output when it exits.
+ */
+function startExchange(command: string, args: string[]): { child: ChildProcess; output: Promise<string> } {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   child.stdout!.on("data", (b: Buffer) => (text += b.toString()));
   child.stderr!.on("data", (b: Buffer) => (text += b.toString()));
@@ -90,6 +94,7 @@ describe.skipIf(!existsSync(FIXTURE))("bind mounts of a host volume (fixtures/es
     let raced: RunResult;
     let races = new Map<string, string>();
     let hostExchanges = "";
+    let guestExchanges = "";
 
     beforeAll(async () => {
       const v = makeTempDir(`libos-bind-vol-${mode}-`);
@@ -101,7 +106,7 @@ describe.skipIf(!existsSync(FIXTURE))("bind mounts of a host volume (fixtures/es
         ["sequence", lines(
           "mkdir -p /tmp/m /tmp/n; mount --bind /data/a /tmp/m && mv /data/a /data/a.moved && ln -s / /data/a",
           "mount --bind /tmp/m /tmp/n && echo bound",
-          "ls /tmp/n; cat /tmp/n/legit.txt; echo written > /tmp/n/w.txt",
+          `ls /tmp/n; cat /tmp/n/legit.txt; echo written > /tmp/n/${WRITTEN}`,
           `ls ${secretInGuest} 2>&1; ls /tmp/n/etc 2>&1`,
           "ls /tmp/n/.. | grep -c -x -e n -e m",
         )],
@@ -115,6 +120,10 @@ describe.skipIf(!existsSync(FIXTURE))("bind mounts of a host volume (fixtures/es
           "cat /tmp/c/legit.txt; ls /data/c | wc -l; echo through > /tmp/c/t.txt; cat /data/c.moved/t.txt",
           "cd /tmp/c && pwd && cd /; umount /tmp/c && ls /tmp/c | wc -l",
         )],
+        ["removed-source", lines(
+          "mkdir -p /data/r /tmp/r; mount --bind /data/r /tmp/r && rmdir /data/r && ls -A /tmp/r | wc -l",
+          "touch /tmp/r/x 2>&1; umount /tmp/r; ls /data",
+        )],
         ["file-bind", lines(
           "touch /tmp/f; mount --bind /data/file.txt /tmp/f && cat /tmp/f; echo more >> /tmp/f; cat /data/file.txt",
           "umount /tmp/f; cat /tmp/f | wc -c",
@@ -123,20 +132,22 @@ describe.skipIf(!existsSync(FIXTURE))("bind mounts of a host volume (fixtures/es
       seq = runLibos(["--isolate", "--fs-mode", mode, "-v", `${vol}:/data`], "/bin/busybox", ["sh", "-c", script], { cwd: vol });
       out = sections(seq.stdout);
 
-      const host = startHostExchange(vol);
+      const volume = ["--isolate", "--fs-mode", mode, "-v", `${vol}:/data`];
+      const host = startExchange(FIXTURE, ["exchange", ...["hx/dir", "hx/evil", "hx.stop"].map((p) => join(vol, p))]);
+      const guest = startExchange(process.execPath, [CLI, "run", ...volume, "/data/bin/escape", "exchange", "/data/gx/dir", "/data/gx/evil", "/data/gx.stop"]);
       try {
-        raced = runLibos(["--isolate", "--fs-mode", mode, "-v", `${vol}:/data`], "/bin/busybox", ["sh", "-c", lines(
+        raced = runLibos(volume, "/bin/busybox", ["sh", "-c", lines(
           "mkdir -p /tmp/h /tmp/g",
-          "/data/bin/escape exchange /data/gx/dir /data/gx/evil /data/gx.stop > /tmp/gx-exchange 2>&1 &",
           `echo '== hx'; /data/bin/escape bindrace ${BINDS} /data/hx/dir /tmp/h /data/hx.stop`,
           `echo '== gx'; /data/bin/escape bindrace ${BINDS} /data/gx/dir /tmp/g /data/gx.stop`,
-          "wait; echo '== gx-exchange'; cat /tmp/gx-exchange",
         )], { cwd: vol, timeout: 120_000 });
       } finally {
-        // The guest creates hx.stop when its binds are done; if it never ran that far, stop here.
+        // The guest creates the stop files when its binds are done; if it never ran that far, stop here.
         if (!existsSync(join(vol, "hx.stop"))) host.child.kill("SIGKILL");
+        if (!existsSync(join(vol, "gx.stop"))) guest.child.kill("SIGKILL");
       }
       hostExchanges = await host.output;
+      guestExchanges = await guest.output;
       races = sections(raced.stdout);
     }, 180_000);
 
@@ -147,8 +158,8 @@ describe.skipIf(!existsSync(FIXTURE))("bind mounts of a host volume (fixtures/es
         `ls: ${`/tmp/n${secretDir}`}: No such file or directory`, "ls: /tmp/n/etc: No such file or directory", "2",
       ));
       // The write landed in the directory the bind holds, inside the volume, not in the host's /.
-      expect(readFileSync(join(vol, "a.moved/w.txt"), "utf8")).toBe("written\n");
-      expect(existsSync("/w.txt")).toBe(false);
+      expect(readFileSync(join(vol, "a.moved", WRITTEN), "utf8")).toBe("written\n");
+      expect(existsSync(join("/", WRITTEN))).toBe(false);
     });
 
     it("a bind of a bind whose source became a symlink out of the volume shows the directory; binding the symlink itself finds nothing", () => {
@@ -161,11 +172,17 @@ describe.skipIf(!existsSync(FIXTURE))("bind mounts of a host volume (fixtures/es
       expect(out.get("follows-rename")).toBe(lines("C-LEGIT", "0", "through", "/tmp/c", "0"));
     });
 
+    it("a bind of a directory that is then removed shows it empty, and nothing can be created in it", () => {
+      expect(out.get("removed-source")).toBe(lines(
+        "0", "touch: /tmp/r/x: No such file or directory", "a", "a.moved", "b", "b.moved", "bin", "c", "c.moved", "file.txt", "gx", "hx",
+      ));
+    });
+
     it("binds a single file of the volume, for reading and writing", () => {
       expect(out.get("file-bind")).toBe(lines("FILE-LEGIT", "FILE-LEGIT", "more", "0"));
     });
 
-    it("races: binding a directory that a host process and a guest process keep exchanging with a symlink out never shows anything outside the volume", () => {
+    it("races: binding a directory that a host process, or a guest in another LibOS, keeps exchanging with a symlink out never shows anything outside the volume", () => {
       expect(raced.error).toBeUndefined();
       const all = raced.stdout + raced.stderr;
       expect(all).not.toContain(MARKER);
@@ -179,7 +196,7 @@ describe.skipIf(!existsSync(FIXTURE))("bind mounts of a host volume (fixtures/es
         expect(text.split("\n").filter((l) => l.startsWith("read ") && l !== `read ${race.toUpperCase()}-NOT-SECRET` && l !== "read ENOENT")).toEqual([]);
       }
       expect(hostExchanges).toMatch(/^exchanges [1-9]/m);
-      expect(races.get("gx-exchange")).toMatch(/^exchanges [1-9]/m);
+      expect(guestExchanges).toMatch(/^exchanges [1-9]/m);
     });
   });
 });
