@@ -1,9 +1,15 @@
 // Confined path resolution for HostFs: the walk of _tree_walk.ts over a host directory,
 // made through directory fds, so that no path can name a host file outside the root.
 //
-//   const root = new ConfinedRoot("/srv/vol");                  // an fd on the root, for good
-//   const r = root.resolve("/a/../b/link", followLast, view);   // → Resolved or -errno
+//   const root = new ConfinedRoot(openHostDirectory("/srv/vol"));  // an fd on the root, for good
+//   const r = root.resolve("/a/../b/link", followLast, view);      // → Resolved or -errno
 //   try { fs.unlinkSync(r.at); } finally { r.release(); }
+//
+// Mount views (bind mounts) start their walks at a root of their own, held open too: a
+// directory by an fd of a handle (viewRoot), a file by an fd on its directory and its name,
+// checked against the file's identity on every walk (enterView). Those fds were opened by
+// a walk like this one, so a view's root is inside the root, and no host path is looked up
+// again to find it.
 //
 // Node has no openat(2), but on Linux "/proc/<pid>/fd/<fd>/<name>" looks `name` up in the
 // directory open as `fd`: the magic link is that directory itself, wherever it is now, not
@@ -72,14 +78,64 @@ export function pin<T>(r: Resolved, op: (hostPath: string) => T): T {
   }
 }
 
-interface HostNode {
-  /** The directory holding this entry; null for the root. */
+export interface HostNode {
+  /** The directory holding this entry; null for the root (or a directory view's root). */
   parent: HostNode | null;
   name: string;
   /** The entry's stat (the fd's, if it has one); null for the root. */
   stat: fs.BigIntStats | null;
   /** An O_PATH fd on a directory on the way (one the walk will look in), else -1. */
   fd: number;
+  /** A view's root: the open handle whose fds it uses; the view is gone once that is closed. */
+  owner?: ViewOwner;
+}
+
+/** What a view's root is taken from: an open handle's fd, and for a file, its directory's fd and its name. */
+export interface ViewOwner {
+  readonly fd: number;
+  readonly entry: HostEntry | null;
+  readonly closed: boolean;
+}
+
+/** A file that is not a directory, named by its directory (an fd the holder keeps open) and its name there. */
+export interface HostEntry {
+  dirFd: number;
+  name: string;
+}
+
+/**
+ * The root node of a mount view showing what `owner` holds: its directory, or (with an
+ * entry) its file; undefined when the handle names a file without an entry.
+ */
+export function viewRoot(owner: ViewOwner): HostNode | undefined {
+  const stat = fs.fstatSync(owner.fd, { bigint: true });
+  if (stat.isDirectory()) return { parent: null, name: ".", stat: null, fd: owner.fd, owner };
+  if (owner.entry === null) return undefined;
+  const dir: HostNode = { parent: null, name: ".", stat: null, fd: owner.entry.dirFd };
+  return { parent: dir, name: owner.entry.name, stat, fd: -1, owner };
+}
+
+/**
+ * An fd of its own on directory `dirFd` (which a walk will close): through its /proc magic
+ * link, which is the open directory itself, not a path looked up again.
+ */
+export function holdDirectory(dirFd: number): number {
+  return fs.openSync(fdPath(dirFd), HOST_O_PATH | fs.constants.O_DIRECTORY);
+}
+
+/**
+ * The host directory `path` held open (following symlinks: the path is the launcher's,
+ * given by the user, never the guest's), and where it is; a TypeError if it is not one.
+ */
+export function openHostDirectory(path: string): { fd: number; real: string } {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, HOST_O_PATH | fs.constants.O_DIRECTORY);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new TypeError(code === "ENOTDIR" ? `Cannot mount host directory: ${path} is not a directory` : `Cannot mount host directory: ${path}: ${(err as Error).message}`);
+  }
+  return { fd, real: fs.readlinkSync(fdPath(fd)) };
 }
 
 /** A walk's tree: holds the directories on the way open and keeps track of them. */
@@ -128,6 +184,15 @@ class HostWalk implements Tree<HostNode> {
     return { parent: dir, name, stat, fd };
   }
 
+  /** A directory view's root is its handle's fd; a file view's root must still be the file it was. */
+  enterView(root: HostNode): HostNode | undefined {
+    if (root.owner?.closed) return undefined;
+    if (root.fd >= 0) return root;
+    const stat = fs.lstatSync(fdPath(root.parent!.fd, root.name), { bigint: true, throwIfNoEntry: false });
+    if (stat === undefined || stat.ino !== root.stat!.ino || stat.dev !== root.stat!.dev) return undefined;
+    return { ...root, stat };
+  }
+
   linkTarget(n: HostNode): string | null {
     return n.stat?.isSymbolicLink() ? fs.readlinkSync(fdPath(n.parent!.fd, n.name)) : null;
   }
@@ -150,15 +215,14 @@ const rootFds = new FinalizationRegistry<number>((fd) => fs.close(fd, () => {}))
 export class ConfinedRoot {
   #root: HostNode;
 
-  /** `root` must be an absolute host path without symlinks (see realpath). */
-  constructor(root: string) {
-    const fd = fs.openSync(root, ENTRY_FLAGS | fs.constants.O_DIRECTORY);
+  /** `fd`: the directory (openHostDirectory), which this root now owns. */
+  constructor(fd: number) {
     this.#root = { parent: null, name: ".", stat: null, fd };
     rootFds.register(this, fd);
   }
 
   /** Resolves `guestPath`; `arg` is which path argument of the call it is (for a crossing). */
-  resolve(guestPath: string, followLast: boolean, view?: MountView, arg = 0): Resolved | number {
+  resolve(guestPath: string, followLast: boolean, view?: MountView<HostNode>, arg = 0): Resolved | number {
     const walk = new HostWalk(this.#root);
     try {
       const w = walkTree(walk, guestPath, followLast, view, arg);

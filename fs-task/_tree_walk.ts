@@ -21,16 +21,18 @@
 // calls that add or remove a name, which look the last component up themselves, unfollowed.
 //
 // Mount views. One back end can be mounted in several places (bind mounts): each mount is
-// a view (FileSystem.setMountView) with its own root, a directory below the back end's root
-// (or, for a file bind mount, a file), and its own edges. A path "\0N/rest" is walked in
-// view N, any other path in view 0. The walk first goes down to the view's root (by name,
-// following no symlink), and that directory is the root for everything after: ".." and an
-// absolute symlink never go above it, and the path the walk answers with (dirNames, a
-// crossing) is below it. So ".." at a bind's root leaves to the bind's parent mount, not to
-// the source directory's parent, and the directories other mounts cover are the view's own.
+// a view (FileSystem.setMountView) with its own root, a directory of the back end (or, for
+// a file bind mount, a file), and its own edges. A path "\0N/rest" is walked in view N, any
+// other path in view 0. The view holds its root as a node (the one an open handle names),
+// not as a path: the walk starts there, so a view follows its directory when it is renamed,
+// and no name is looked up again to find it. That node is the root for everything after:
+// ".." and an absolute symlink never go above it, and the path the walk answers with
+// (dirNames, a crossing) is below it. So ".." at a bind's root leaves to the bind's parent
+// mount, not to the source directory's parent, and the directories other mounts cover are
+// the view's own.
 
 import { EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR } from "./_errno.ts";
-import { CROSS_MOUNT, type FsCrossing } from "./file_system.ts";
+import { CROSS_MOUNT, NO_HANDLE, type FsCrossing } from "./file_system.ts";
 
 export const NAME_MAX = 255;
 export const PATH_MAX = 4096;
@@ -41,7 +43,7 @@ export interface Tree<N> {
   readonly root: N;
   isDir(node: N): boolean;
   /**
-   * The entry `name` of directory `dir` (whose path below the root is `dirNames`), if any.
+   * The entry `name` of directory `dir` (whose path below the view's root is `dirNames`), if any.
    * `last`: nothing follows `name` in the path as it stands, so the walk will not look in it.
    */
   child(dir: N, name: string, dirNames: readonly string[], last: boolean): N | undefined;
@@ -49,12 +51,14 @@ export interface Tree<N> {
   linkTarget(node: N): string | null;
   /** Optional: the walk is done with directory `dir` (gone back up by "..", or restarted at the root). */
   drop?(dir: N): void;
+  /** Optional: view root `root` as this walk may start from it, or undefined if it is gone (ENOENT). */
+  enterView?(root: N): N | undefined;
 }
 
 /** One mount of a back end: the directory it shows and the edges of its tree. */
-class View {
-  /** The names of the mount's root below the back end's root ([] for the back end's root). */
-  readonly root: readonly string[];
+class View<N> {
+  /** The mount's root (a directory, or a file: a file bind mount); null for the back end's root. */
+  readonly root: N | null;
   /** Mounted at the guest's "/": ".." at the root stays there, absolute symlinks restart there. */
   readonly atRoot: boolean;
   /** Paths below `root` ("/a/b") of directories, or files, other mounts cover. */
@@ -62,19 +66,19 @@ class View {
   /** Their last names: most lookups are answered by this alone, without building a path. */
   readonly #coveredNames: ReadonlySet<string>;
 
-  constructor(root: string, atRoot: boolean, covered: string) {
-    this.root = root.split("/").filter(isStep);
+  constructor(root: N | null, atRoot: boolean, covered: string) {
+    this.root = root;
     this.atRoot = atRoot;
     const paths = covered === "" ? [] : covered.split("\0");
     this.#covered = new Set(paths);
     this.#coveredNames = new Set(paths.map((p) => p.slice(p.lastIndexOf("/") + 1)));
   }
 
-  /** Whether another mount covers `names` from index `from` on, plus `name` if given. */
-  covers(names: readonly string[], from: number, name?: string): boolean {
+  /** Whether another mount covers the directory `names` leads to, or its entry `name` if given. */
+  covers(names: readonly string[], name?: string): boolean {
     if (!this.#coveredNames.has(name ?? names[names.length - 1]!)) return false;
     let path = "";
-    for (let i = from; i < names.length; i++) path += "/" + names[i];
+    for (const n of names) path += "/" + n;
     if (name !== undefined) path += "/" + name;
     return this.#covered.has(path);
   }
@@ -88,24 +92,29 @@ const MAX_VIEWS = 4096;
  * last walk made. One per back end; an unmounted back end keeps the default: view 0, the
  * guest's root.
  */
-export class MountView {
-  #views: View[] = [new View("/", true, "")];
+export class MountView<N> {
+  #views: View<N>[] = [new View<N>(null, true, "")];
   /** The crossing of the last walk that answered CROSS_MOUNT. */
   crossed: FsCrossing | null = null;
 
   set(atRoot: boolean, covered: string): number {
-    return this.setView(0, "/", atRoot, covered);
+    return this.setView(0, null, atRoot, covered);
   }
 
-  /** Views are numbered from 0 up: `view` is at most the number set so far. */
-  setView(view: number, root: string, atRoot: boolean, covered: string): number {
-    if (!Number.isSafeInteger(view) || view < 0 || view > this.#views.length || view >= MAX_VIEWS || !root.startsWith("/")) return -EINVAL;
+  /**
+   * Views are numbered from 0 up: `view` is at most the number set so far. Setting view 0
+   * forgets the others (the mount table sets them all again after every change), so no view
+   * outlives the mount, and the root handle, it was set for.
+   */
+  setView(view: number, root: N | null, atRoot: boolean, covered: string): number {
+    if (!Number.isSafeInteger(view) || view < 0 || view > this.#views.length || view >= MAX_VIEWS) return -EINVAL;
+    if (view === 0) this.#views.length = 0;
     this.#views[view] = new View(root, atRoot, covered);
     return 0;
   }
 
   /** The view `path` is walked in: "\0N/…" names view N, anything else view 0; undefined for a bad or unknown N. */
-  select(path: string): View | undefined {
+  select(path: string): View<N> | undefined {
     if (path.charCodeAt(0) !== 0) return this.#views[0];
     let n = 0, i = 1;
     for (let c = path.charCodeAt(i); c >= 0x30 && c <= 0x39; c = path.charCodeAt(++i)) n = n * 10 + c - 0x30;
@@ -123,7 +132,7 @@ export class MountView {
   }
 }
 
-const GUEST_ROOT = new MountView();
+const GUEST_ROOT = new MountView<never>();
 const SLASH = 0x2f;
 
 /** `path` without its view selector (MountView.select). */
@@ -149,12 +158,12 @@ export interface ParentWalked<N> {
 }
 
 /** `arg` is which path argument of the call this is (for the crossing record). */
-export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, view: MountView = GUEST_ROOT, arg = 0): Walked<N> | number {
+export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, view: MountView<N> = GUEST_ROOT, arg = 0): Walked<N> | number {
   const v = view.select(path);
   return v === undefined ? -ENOENT : walkIn(tree, selectedPath(path), followLast, view, v, arg);
 }
 
-function walkIn<N>(tree: Tree<N>, path: string, followLast: boolean, view: MountView, v: View, arg: number): Walked<N> | number {
+function walkIn<N>(tree: Tree<N>, path: string, followLast: boolean, view: MountView<N>, v: View<N>, arg: number): Walked<N> | number {
   if (path === "") return -ENOENT;
   if (path.length >= PATH_MAX && Buffer.byteLength(path) >= PATH_MAX) return -ENAMETOOLONG;
   const names = path.split("/");
@@ -164,28 +173,18 @@ function walkIn<N>(tree: Tree<N>, path: string, followLast: boolean, view: Mount
   const follow = followLast || mustBeDir;
   /** Components still to walk, next one at the end. */
   const pending = names.filter(isStep).reverse();
-  /** Directories walked so far, the back end's root first, and their names below that root. */
-  const dirs: N[] = [tree.root];
+  const root = v.root === null ? tree.root : tree.enterView ? tree.enterView(v.root) : v.root;
+  if (root === undefined) return -ENOENT;
+  // A file bind mount: the mount is the file, and nothing lies below it.
+  if (!tree.isDir(root)) return pending.length > 0 || endsInDot ? -ENOTDIR : { node: root, dir: root, name: ".", dirNames: [] };
+  /** Directories walked so far, the view's root first (".." and absolute symlinks stop there), and their names below it. */
+  const dirs: N[] = [root];
   const dirNames: string[] = [];
-  // Down to the view's root; the source of a bind is a name, and only a directory (or, last, a file) will do.
-  for (let i = 0; i < v.root.length; i++) {
-    const node = tree.child(dirs[dirs.length - 1]!, v.root[i]!, dirNames, false);
-    if (node === undefined || tree.linkTarget(node) !== null) return -ENOENT;
-    if (!tree.isDir(node)) {
-      if (i < v.root.length - 1) return -ENOENT;
-      // A file bind mount: the mount is the file, and nothing lies below it.
-      return pending.length > 0 || endsInDot ? -ENOTDIR : { node, dir: node, name: ".", dirNames: [] };
-    }
-    dirs.push(node);
-    dirNames.push(v.root[i]!);
-  }
-  /** How many of `dirs` lead to the view's root: ".." and absolute symlinks stop there. */
-  const floor = dirs.length;
   let symlinks = 0;
 
   for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
     if (name === "..") {
-      if (dirs.length > floor) {
+      if (dirs.length > 1) {
         const left = dirs.pop()!;
         tree.drop?.(left);
         dirNames.pop();
@@ -198,18 +197,18 @@ function walkIn<N>(tree: Tree<N>, path: string, followLast: boolean, view: Mount
     const dir = dirs[dirs.length - 1]!;
     const isLast = pending.length === 0;
     const node = tree.child(dir, name, dirNames, isLast);
-    if (node === undefined) return isLast && !endsInDot ? { node: null, dir, name, dirNames: below(dirNames, floor) } : -ENOENT;
+    if (node === undefined) return isLast && !endsInDot ? { node: null, dir, name, dirNames } : -ENOENT;
     const target = tree.linkTarget(node);
     if (target !== null && (!isLast || follow)) {
       if (++symlinks > MAX_SYMLINKS) return -ELOOP;
       if (target === "") return -ENOENT;
       if (target.startsWith("/")) {
         if (!v.atRoot) return view.leave(arg, joinRest(target, restOf(pending, mustBeDir)));
-        while (dirs.length > floor) {
+        while (dirs.length > 1) {
           const left = dirs.pop()!;
           tree.drop?.(left);
         }
-        dirNames.length = floor - 1;
+        dirNames.length = 0;
       }
       pending.push(...target.split("/").filter(isStep).reverse());
       continue;
@@ -217,30 +216,20 @@ function walkIn<N>(tree: Tree<N>, path: string, followLast: boolean, view: Mount
     if (tree.isDir(node)) {
       dirs.push(node);
       dirNames.push(name);
-      if (v.covers(dirNames, floor - 1)) return view.leave(arg, joinRest(pathBelow(dirNames, floor), restOf(pending, mustBeDir)));
+      if (v.covers(dirNames)) return view.leave(arg, joinRest(dirNames.join("/"), restOf(pending, mustBeDir)));
       continue;
     }
     if (!isLast) return -ENOTDIR;
     if (mustBeDir) return -ENOTDIR;
-    if (target === null && v.covers(dirNames, floor - 1, name)) return view.leave(arg, [...below(dirNames, floor), name].join("/"));
-    return { node, dir, name, dirNames: below(dirNames, floor) };
+    if (target === null && v.covers(dirNames, name)) return view.leave(arg, [...dirNames, name].join("/"));
+    return { node, dir, name, dirNames };
   }
   const node = dirs[dirs.length - 1]!;
-  return { node, dir: node, name: ".", dirNames: below(dirNames, floor) };
-}
-
-/** `dirNames` from the view's root on (`floor` directories lead to it, the back end's root included). */
-function below(dirNames: string[], floor: number): readonly string[] {
-  return floor === 1 ? dirNames : dirNames.slice(floor - 1);
-}
-
-/** The path below the view's root of the directory `dirNames` names, without a leading "/". */
-function pathBelow(dirNames: string[], floor: number): string {
-  return below(dirNames, floor).join("/");
+  return { node, dir: node, name: ".", dirNames };
 }
 
 /** Resolves all but the last component, which must name a directory; the last is left to the caller. */
-export function walkToParent<N>(tree: Tree<N>, path: string, view: MountView = GUEST_ROOT, arg = 0): ParentWalked<N> | number {
+export function walkToParent<N>(tree: Tree<N>, path: string, view: MountView<N> = GUEST_ROOT, arg = 0): ParentWalked<N> | number {
   const v = view.select(path);
   if (v === undefined) return -ENOENT;
   const p = selectedPath(path);
@@ -259,7 +248,7 @@ export function walkToParent<N>(tree: Tree<N>, path: string, view: MountView = G
 
 /** A tree and the mount view its walks honour: the path side of a tree back end. */
 export class TreeWalker<N> {
-  readonly view = new MountView();
+  readonly view = new MountView<N>();
 
   constructor(readonly tree: Tree<N>) {}
 
@@ -293,12 +282,16 @@ export class TreeWalker<N> {
 export abstract class TreeFileSystem<N> {
   protected abstract readonly paths: TreeWalker<N>;
 
+  /** The node open handle `handle` holds, if it is open. */
+  protected abstract nodeOfHandle(handle: number): N | undefined;
+
   setMountPoint(atRoot: boolean, covered: string): number {
     return this.paths.view.set(atRoot, covered);
   }
 
-  setMountView(view: number, root: string, atRoot: boolean, covered: string): number {
-    return this.paths.view.setView(view, root, atRoot, covered);
+  setMountView(view: number, rootHandle: number, atRoot: boolean, covered: string): number {
+    const root = rootHandle === NO_HANDLE ? null : this.nodeOfHandle(rootHandle);
+    return root === undefined ? -EINVAL : this.paths.view.setView(view, root, atRoot, covered);
   }
 
   crossing(): FsCrossing | number {

@@ -276,6 +276,10 @@ export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
     return { type: TMPFS_MAGIC, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: this.#nodes.size + 1, ffree: 0, namelen: 255, frsize: 4096, flags: 0 };
   }
 
+  protected nodeOfHandle(handle: number): DevNode | undefined {
+    return this.#handles.get(handle)?.node;
+  }
+
   isatty(handle: number): boolean {
     const kind = this.#handles.get(handle)?.node.kind;
     return kind === "tty" || kind === "console";

@@ -211,15 +211,23 @@ export interface FileSystem {
   /**
    * Optional (a back end without it is mounted once, at its root: setMountPoint). View
    * `view` of this file system, for one of its mounts (a bind mount shows a directory, or a
-   * file, of it in a second place): the mount shows `root` (an inner path, canonical; "/"
-   * for the file system's root), `atRoot` and `covered` as setMountPoint says but below
-   * `root`. A path "\0N/rest" (NUL, N in decimal) names `/rest` in view N, any other path
-   * is in view 0; in a view, ".." at `root` and absolute symlinks leave as they do at the
-   * root of a mount below "/", and realpath and crossings give paths below `root`. Views
-   * are set from 0 up; EINVAL for a number past the last one set.
+   * file, of it in a second place): the mount shows what `rootHandle` names (an open
+   * handle, O_PATH will do, which the caller keeps open while the view is set; NO_HANDLE
+   * for the file system's root), with `atRoot` and `covered` as setMountPoint says but
+   * below that root. The view holds its root by that handle, never by a name: it follows
+   * the directory when it is renamed, and a name swapped for a symlink meanwhile changes
+   * nothing. A path "\0N/rest" (NUL, N in decimal) names `/rest` in view N, any other path
+   * is in view 0; in a view, ".." at its root and absolute symlinks leave as they do at the
+   * root of a mount below "/", and realpath and crossings give paths below its root. Views
+   * are set from 0 up, and setting view 0 forgets the others; EINVAL for a number past the
+   * last one set, or a handle that is not open. A view whose root is gone (its handle
+   * closed, a host file replaced) answers ENOENT.
    */
-  setMountView?(view: number, root: string, atRoot: boolean, covered: string): number;
+  setMountView?(view: number, rootHandle: number, atRoot: boolean, covered: string): number;
 }
+
+/** setMountView's root for the file system's own root: no handle. */
+export const NO_HANDLE = -1;
 
 /** FALLOC_FL_WRITE_ZEROES (Linux 6.17): a mode that writes zeros to the range. */
 const FALLOC_FL_WRITE_ZEROES = 0x80;

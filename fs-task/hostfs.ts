@@ -18,18 +18,28 @@
 // path. FIFOs and character devices found in the tree are read and written with async
 // calls unless opened O_NONBLOCK, and a blocking FIFO open is async too.
 //
+// Mount views (bind mounts, setMountView): a view's root is an open handle's, so the view
+// holds its directory by that host fd (a file: its directory's fd and its name) and every
+// walk in it starts there (_confined_path.ts viewRoot). The VFS opens that handle with
+// O_PATH through the source mount, by a confined walk; no host path is built for a bind.
+//
 // Handle lifecycle: open → HostHandle{kind, fd} → close. A "path" handle (O_PATH) holds a
-// host O_PATH fd. A stream handle closed while an async read or write is still in flight keeps
-// its host fd until that operation settles, so the fd number is never reused under it.
+// host O_PATH fd, and on a file that is not a directory also an fd on the directory it was
+// found in (for a file bind mount's view). A stream handle closed while an async read or
+// write is still in flight keeps its host fd until that operation settles, so the fd
+// number is never reused under it.
 
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import tty from "node:tty";
 import {
-  isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
+  isRenameFlags, NO_HANDLE, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
   type FsStatFs, type FsTime,
 } from "./file_system.ts";
-import { ConfinedRoot, fdPath, HOST_O_PATH, pin, type Resolved } from "./_confined_path.ts";
+import {
+  ConfinedRoot, fdPath, holdDirectory, HOST_O_PATH, openHostDirectory, pin, viewRoot, type HostEntry, type HostNode,
+  type Resolved,
+} from "./_confined_path.ts";
 import { MountView } from "./_tree_walk.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { direntType, errnoFromHost, hostOpenFlags, statFromHost } from "./_host.ts";
@@ -57,13 +67,15 @@ interface HostHandle {
   kind: HostKind;
   /** Host fd; an O_PATH one for a "path" handle. */
   fd: number;
+  /** A "path" handle on a file that is not a directory: where it was found (an fd this handle owns). */
+  entry: HostEntry | null;
   /** The handle is on the root (whose ".." entry is itself). */
   isRoot: boolean;
   /** The guest's open flags. */
   flags: number;
   /** Directory listing taken when a readdir starts at cookie 0. */
   listing: FsDirEntry[] | null;
-  /** Async reads/writes not yet settled, and whether close() was called meanwhile. */
+  /** Async reads/writes not yet settled, and whether close() was called (views check it too). */
   inFlight: number;
   closed: boolean;
 }
@@ -77,13 +89,15 @@ export class HostFs implements FileSystem {
   #rootPath: string;
   #readOnly: boolean;
   #handles = new HandleTable<HostHandle>();
-  #view = new MountView();
+  #view = new MountView<HostNode>();
   /** FIFO opens waiting in the host's thread pool for their other end (releaseBlocked). */
   #waitingOpens = new Set<() => void>();
 
   constructor(options: HostFsOptions) {
-    this.#rootPath = realDirectory(options.root);
-    this.#root = new ConfinedRoot(this.#rootPath);
+    if (process.platform !== "linux") throw new TypeError(`Cannot mount host directory: ${options.root}: HostFs needs Linux's /proc/self/fd`);
+    const root = openHostDirectory(options.root);
+    this.#rootPath = root.real;
+    this.#root = new ConfinedRoot(root.fd);
     this.#readOnly = options.readOnly ?? false;
   }
 
@@ -105,7 +119,7 @@ export class HostFs implements FileSystem {
       }
       if (exclusive) return -EEXIST;
       if ((flags & O_DIRECTORY) && !st.isDirectory()) return -ENOTDIR;
-      if (isPath) return this.#adopt("path", fs.openSync(r.at, HOST_O_PATH | fs.constants.O_NOFOLLOW), r, flags);
+      if (isPath) return this.#adopt("path", fs.openSync(r.at, HOST_O_PATH | fs.constants.O_NOFOLLOW), r, flags, !st.isDirectory());
       if (st.isSymbolicLink()) return -ELOOP;
       if (st.isSocket()) return -ENXIO;
       if (st.isDirectory() && (access !== O_RDONLY || create)) return -EISDIR;
@@ -149,10 +163,9 @@ export class HostFs implements FileSystem {
   close(handle: number): number {
     const h = this.#handles.delete(handle);
     if (h === undefined) return -EBADF;
-    if (h.inFlight > 0) {
-      h.closed = true;
-      return 0;
-    }
+    h.closed = true;
+    if (h.entry !== null) fs.closeSync(h.entry.dirFd);
+    if (h.inFlight > 0) return 0;
     try {
       fs.closeSync(h.fd);
       return 0;
@@ -433,6 +446,18 @@ export class HostFs implements FileSystem {
     return this.#view.set(atRoot, covered);
   }
 
+  setMountView(view: number, rootHandle: number, atRoot: boolean, covered: string): number {
+    if (rootHandle === NO_HANDLE) return this.#view.setView(view, null, atRoot, covered);
+    const h = this.#handles.get(rootHandle);
+    let root: HostNode | undefined;
+    try {
+      root = h === undefined ? undefined : viewRoot(h);
+    } catch (err) {
+      return errnoFromHost(err);
+    }
+    return root === undefined ? -EINVAL : this.#view.setView(view, root, atRoot, covered);
+  }
+
   crossing(): FsResult<FsCrossing> {
     return this.#view.crossing();
   }
@@ -494,22 +519,23 @@ export class HostFs implements FileSystem {
    * another one put under its name meanwhile (by a host process, or by the guest while an
    * async FIFO open waited for a thread).
    */
-  #adopt(kind: HostKind, fd: number, r: Resolved, flags: number): number {
+  #adopt(kind: HostKind, fd: number, r: Resolved, flags: number, withEntry = false): number {
     try {
       const opened = fs.fstatSync(fd, { bigint: true });
       if (r.stat === null || opened.ino !== r.stat.ino || opened.dev !== r.stat.dev) {
         fs.closeSync(fd);
         return -ENOENT;
       }
-      return this.#add(kind, fd, r, flags);
+      const entry = withEntry ? { dirFd: holdDirectory(r.dirFd), name: r.name } : null;
+      return this.#add(kind, fd, r, flags, entry);
     } catch (err) {
       fs.close(fd, () => {});
       return errnoFromHost(err);
     }
   }
 
-  #add(kind: HostKind, fd: number, r: Resolved, flags: number): number {
-    return this.#handles.add({ kind, fd, isRoot: r.isRoot, flags, listing: null, inFlight: 0, closed: false });
+  #add(kind: HostKind, fd: number, r: Resolved, flags: number, entry: HostEntry | null = null): number {
+    return this.#handles.add({ kind, fd, entry, isRoot: r.isRoot, flags, listing: null, inFlight: 0, closed: false });
   }
 
   /** Reads or writes a FIFO or character device: at once if O_NONBLOCK, else off-thread. */
@@ -534,19 +560,6 @@ export class HostFs implements FileSystem {
       });
     });
   }
-}
-
-/** The host directory's path without symlinks; a TypeError if it is not a directory or the host not Linux. */
-function realDirectory(root: string): string {
-  if (process.platform !== "linux") throw new TypeError(`Cannot mount host directory: ${root}: HostFs needs Linux's /proc/self/fd`);
-  let real: string;
-  try {
-    real = fs.realpathSync(root);
-  } catch (err) {
-    throw new TypeError(`Cannot mount host directory: ${root}: ${(err as Error).message}`);
-  }
-  if (!fs.statSync(real).isDirectory()) throw new TypeError(`Cannot mount host directory: ${root} is not a directory`);
-  return real;
 }
 
 /**

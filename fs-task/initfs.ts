@@ -281,6 +281,10 @@ export class InitFs extends TreeFileSystem<InitInode> implements FileSystem {
     };
   }
 
+  protected nodeOfHandle(handle: number): InitInode | undefined {
+    return this.#handles.get(handle)?.node;
+  }
+
   isatty(_handle: number): boolean {
     return false;
   }

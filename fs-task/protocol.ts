@@ -463,7 +463,7 @@ export const FS_PROTOCOL: FsProtocol = {
   sendToHost: { id: 27, args: [int, int, int, int], result: int, mayBlock: false },
   pathOf: { id: 28, args: [int], result: orErrno(str), mayBlock: false },
   fallocate: { id: 29, args: [int, int, int, int], result: int, mayBlock: false },
-  setMountView: { id: 30, args: [int, str, bool, str], result: int, mayBlock: false },
+  setMountView: { id: 30, args: [int, int, bool, str], result: int, mayBlock: false },
 };
 
 /**

@@ -451,6 +451,10 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
     };
   }
 
+  protected nodeOfHandle(handle: number): TmpNode | undefined {
+    return this.#handles.get(handle)?.node;
+  }
+
   isatty(_handle: number): boolean {
     return false;
   }
@@ -503,7 +507,9 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
   #parentDir(path: string, arg = 0): ParentDir | number {
     const p = this.paths.toParent(path, arg);
     if (typeof p === "number") return p;
-    return p.dir.kind === "dir" ? { ...p, dir: p.dir } : -ENOTDIR;
+    if (p.dir.kind !== "dir") return -ENOTDIR;
+    // Removed, yet a bind mount's view still starts there: nothing is in it, nothing goes in (IS_DEADDIR).
+    return p.dir.nlink === 0 ? -ENOENT : { ...p, dir: p.dir };
   }
 
   /** The parent of a name that link, symlink or mknod will create (Linux: filename_create). */
@@ -533,6 +539,7 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
    * the set-group-ID bit) on.
    */
   #newNode(mode: number, parent: DirNode, rdev: number, target = ""): TmpNode | number {
+    if (parent.nlink === 0) return -ENOENT; // a removed directory (IS_DEADDIR)
     if (this.#inodesUsed >= this.#maxInodes) return -ENOSPC;
     this.#inodesUsed++;
     const now = realtimeNs();

@@ -13,17 +13,18 @@
 // cover (FileSystem.setMountPoint), so its own walk stops at those edges.
 //
 // Bind mounts (bind). A bind is one more mount of the source's file system, the same back
-// end (so the same files, st_dev and st_ino), showing the source directory (Mount.root) at
-// another place. The back end walks each of its mounts as a view of its own (setMountView,
-// fs-task/_tree_walk.ts): the VFS numbers a file system's mounts and puts "\0N" before the
-// path of a call through its mount N > 0 (Mount.selector). That walk starts at the mount's
-// root, and ".." there leaves for the bind's parent mount (not the source directory's
-// parent), an absolute symlink leaves for the guest's root, and only the directories
-// covered in that mount are crossings. A call through a bind still costs one fs-task call,
-// and no FileSystem method takes an extra argument. A bind of a host directory is a new
-// hostfs at its host path instead (hostfs has no views), sharing the source's SuperBlock.
-// A bind names its source by path inside the back end: renaming the source directory
-// afterwards leaves the bind showing ENOENT, where Linux's follows the directory.
+// end (so the same files, st_dev and st_ino), showing the source directory (or file) at
+// another place. The mount holds what it shows as an open handle of that back end
+// (Mount.rootHandle: an O_PATH open through the source mount, so the back end's own
+// confined walk found it), and the back end walks each of its mounts as a view of its own
+// rooted at that handle (setMountView, fs-task/_tree_walk.ts): no path, host or guest, is
+// looked up again to find a bind's root, and a bind follows its directory when it is
+// renamed, as Linux's does. The VFS numbers a file system's mounts and puts "\0N" before
+// the path of a call through its mount N > 0 (Mount.selector). That walk starts at the
+// mount's root, and ".." there leaves for the bind's parent mount (not the source
+// directory's parent), an absolute symlink leaves for the guest's root, and only the
+// directories covered in that mount are crossings. A call through a bind still costs one
+// fs-task call, and no FileSystem method takes an extra argument.
 //
 // Read-only. A mount refuses changes when it is read-only itself (remount,bind,ro) or its
 // file system is, for all its mounts (remount,ro; the image; a read-only volume): see
@@ -33,7 +34,8 @@
 // through the mount (or, for the file system, through any of its mounts), as on Linux, so
 // no descriptor writes past a remount.
 
-import { CROSS_MOUNT, type FileSystem, type FsDirPage, type FsStat } from "../fs-task/file_system.ts";
+import { CROSS_MOUNT, NO_HANDLE, type FileSystem, type FsDirPage, type FsStat } from "../fs-task/file_system.ts";
+import { O_PATH } from "../linux-abi/fcntl.ts";
 import { EBUSY, EINVAL, ELOOP, ENOENT, ENOTTY, EOPNOTSUPP, EROFS, EXDEV } from "../linux-abi/errno.ts";
 import { POLLIN, POLLOUT } from "../linux-abi/poll.ts";
 import { S_IFBLK, S_IFDIR, S_IFMT, S_IFREG } from "../linux-abi/stat.ts";
@@ -78,8 +80,11 @@ export class Mount implements MountInfo {
     readonly type: string,
     /** What all mounts of `fs` share. */
     readonly sb: SuperBlock,
-    /** What of `fs` the mount shows: "/", or a bind's source directory (or file) inside `fs`. */
-    readonly root: string,
+    /**
+     * What of `fs` the mount shows: NO_HANDLE for its root, or a bind's open (O_PATH) handle
+     * on the source directory (or file), which the mount owns and closes when it goes.
+     */
+    readonly rootHandle: number,
     /** This mount alone refuses changes (MS_RDONLY of the mount: remount,bind,ro). */
     public ownReadOnly: boolean,
   ) {
@@ -133,21 +138,28 @@ export class Vfs {
   /** Attaches `fs` at `at` (a canonical path whose directory exists, or "/"): a file system of its own. */
   mount(at: string, fs: FileSystem, info: MountInfo): Mount {
     const sb: SuperBlock = { readOnly: info.readOnly, writeProtected: info.readOnly, writers: 0 };
-    return this.#attach(new Mount(normalize(at), fs, info.source, info.type, sb, "/", false));
+    return this.#attach(new Mount(normalize(at), fs, info.source, info.type, sb, NO_HANDLE, false));
   }
 
   /**
-   * A bind mount: `root` of `source`'s file system (an inner path below its own root,
-   * canonical) shown at `at` too, read-only if `source` is. `own`: a back end of its own that
-   * serves `root` as its "/" (a hostfs at the host directory) and what /proc/mounts calls it.
-   * EINVAL when the file system cannot show a part of itself in a second place (no views).
+   * A bind mount: what `inner` names in `source` (a path as `route` gives it, selector
+   * included: canonical, a directory or a file) shown at `at` too, read-only if `source` is.
+   * The new mount's root is a handle the back end opens by its own walk in `source`'s view.
+   * EINVAL when the file system cannot show a part of itself in a second place (no views);
+   * ENOENT when the walk leaves `source` (the name changed meanwhile).
    */
-  bind(at: string, source: Mount, root: string, own?: { fs: FileSystem; source: string }): Mount | number {
-    if (own === undefined && root !== "/" && !source.fs.setMountView) return -EINVAL;
-    const m = own === undefined
-      ? new Mount(normalize(at), source.fs, source.source, source.type, source.sb, root, source.ownReadOnly)
-      : new Mount(normalize(at), own.fs, own.source, source.type, source.sb, "/", source.ownReadOnly);
-    return this.#attach(m);
+  bind(at: string, source: Mount, inner: string): Mount | number {
+    const wholeRoot = source.rootHandle === NO_HANDLE && inner.slice(source.selector.length) === "/";
+    if (wholeRoot) return this.#attach(bindOf(at, source, NO_HANDLE));
+    if (!source.fs.setMountView) return -EINVAL;
+    const handle = source.fs.open(inner, O_PATH, 0);
+    if (typeof handle !== "number") {
+      // O_PATH opens nothing and never waits; a back end that answers later gets its handle back.
+      void handle.then((h) => h >= 0 && source.fs.close(h));
+      return -EINVAL;
+    }
+    if (handle < 0) return handle === CROSS_MOUNT ? -ENOENT : handle;
+    return this.#attach(bindOf(at, source, handle));
   }
 
   /**
@@ -192,6 +204,7 @@ export class Vfs {
     if (this.#mounts.some((m) => m.at.startsWith(at + "/"))) return -EBUSY;
     const [gone] = this.#mounts.splice(i, 1);
     this.#changed();
+    releaseRoot(gone!);
     return gone!;
   }
 
@@ -264,9 +277,11 @@ export class Vfs {
 
   #attach(m: Mount): Mount {
     const same = this.#mounts.findIndex((x) => x.at === m.at);
-    if (same >= 0) this.#mounts.splice(same, 1, m);
+    let replaced: Mount | undefined;
+    if (same >= 0) [replaced] = this.#mounts.splice(same, 1, m);
     else this.#mounts.push(m);
     this.#changed();
+    if (replaced !== undefined) releaseRoot(replaced);
     return m;
   }
 
@@ -281,7 +296,7 @@ export class Vfs {
     const views = new Map<FileSystem, number>();
     for (const wholeRoot of [true, false]) {
       for (const m of this.#mounts) {
-        if ((m.root === "/") !== wholeRoot) continue;
+        if ((m.rootHandle === NO_HANDLE) !== wholeRoot) continue;
         const covered = this.#mounts
           .filter((n) => n !== m && this.#parentMount(n) === m)
           .map((n) => (m.at === "/" ? n.at : n.at.slice(m.at.length)))
@@ -290,7 +305,7 @@ export class Vfs {
           const view = views.get(m.fs) ?? 0;
           views.set(m.fs, view + 1);
           m.selector = view === 0 ? "" : `\0${view}`;
-          m.fs.setMountView(view, m.root, m.at === "/", covered);
+          m.fs.setMountView(view, m.rootHandle, m.at === "/", covered);
         } else {
           m.fs.setMountPoint?.(m.at === "/", covered);
         }
@@ -302,6 +317,16 @@ export class Vfs {
   #parentMount(n: Mount): Mount | undefined {
     return this.#mounts.find((m) => m !== n && m.at !== n.at && innerPath(m.names, n.at) !== null);
   }
+}
+
+/** A bind of `source`'s file system at `at` whose root is `rootHandle`. */
+function bindOf(at: string, source: Mount, rootHandle: number): Mount {
+  return new Mount(normalize(at), source.fs, source.source, source.type, source.sb, rootHandle, source.ownReadOnly);
+}
+
+/** Closes a mount's root handle once it is out of the table (its view is no longer set). */
+function releaseRoot(m: Mount): void {
+  if (m.rootHandle !== NO_HANDLE) m.fs.close(m.rootHandle);
 }
 
 /** `path` inside the mount whose point has components `names`, or null if it does not hold it. */
@@ -406,8 +431,10 @@ export class FsFile implements FileOps {
     if (this.mount === null || !this.fs.pathOf) return this.path;
     const inner = this.fs.pathOf(this.handle);
     if (typeof inner !== "string") return inner === -ENOENT ? inner : this.path;
+    const root = this.mount.rootHandle === NO_HANDLE ? "/" : this.fs.pathOf(this.mount.rootHandle);
+    if (typeof root !== "string") return root === -ENOENT ? root : this.path;
     // Moved out of what a bind shows: no path through this mount reaches it.
-    const shown = belowRoot(this.mount.root, inner);
+    const shown = belowRoot(root, inner);
     return shown === null ? -ENOENT : joinMount(this.mount.at, shown);
   }
 

@@ -75,22 +75,13 @@ function bindMount(k: KernelServices, from: string, at: string, recursive: boole
   return 0;
 }
 
-/** One bind mount of `from` (canonical) at `at`. */
+/**
+ * One bind mount of `from` (canonical) at `at`: the VFS opens what `from` names in its
+ * mount's back end, by that back end's own walk, and the new mount holds it open.
+ */
 function bindOne(k: KernelServices, from: string, at: string): number {
   const { mount, inner } = k.vfs.route(from);
-  const rel = inner.slice(mount.selector.length);
-  if (mount.type === "hostfs") {
-    // hostfs shows one host directory: the bind is another hostfs, at the source's host path.
-    const host = rel === "/" ? mount.source : mount.source.replace(/\/$/, "") + rel;
-    const spec: MountSpec = { at, type: "hostfs", source: host, readOnly: mount.sb.writeProtected };
-    try {
-      const r = k.vfs.bind(at, mount, "/", { fs: k.startFileSystem(spec), source: host });
-      return typeof r === "number" ? r : 0;
-    } catch {
-      return -E.EINVAL;
-    }
-  }
-  const r = k.vfs.bind(at, mount, mount.root === "/" ? rel : rel === "/" ? mount.root : mount.root + rel);
+  const r = k.vfs.bind(at, mount, inner);
   return typeof r === "number" ? r : 0;
 }
 

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConfinedRoot, fdPath, HOST_O_PATH, pin, type Resolved } from "../../../fs-task/_confined_path.ts";
+import { ConfinedRoot, fdPath, HOST_O_PATH, openHostDirectory, pin, type Resolved } from "../../../fs-task/_confined_path.ts";
 import { ELOOP, ENOENT, ENOTDIR } from "../../../fs-task/_errno.ts";
 
 let base: string;
@@ -34,7 +34,7 @@ beforeAll(() => {
   fs.symlinkSync("/d", path.join(root, "abs"));
   fs.symlinkSync("d/f", path.join(root, "tofile"));
   fs.symlinkSync("loop", path.join(root, "loop"));
-  confined = new ConfinedRoot(root);
+  confined = new ConfinedRoot(openHostDirectory(root).fd);
 });
 
 afterEach(() => {

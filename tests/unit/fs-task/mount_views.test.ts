@@ -2,10 +2,10 @@
 // several mounts, each from its own root, with its own edges. Over a TmpFs.
 
 import { describe, expect, it } from "vitest";
-import { CROSS_MOUNT } from "../../../fs-task/file_system.ts";
+import { CROSS_MOUNT, NO_HANDLE } from "../../../fs-task/file_system.ts";
 import { TmpFs } from "../../../fs-task/tmpfs.ts";
 import { EINVAL, ENOENT, ENOTDIR } from "../../../linux-abi/errno.ts";
-import { O_CREAT, O_WRONLY } from "../../../linux-abi/fcntl.ts";
+import { O_CREAT, O_PATH, O_WRONLY } from "../../../linux-abi/fcntl.ts";
 
 /** /a/b/f, /a/abs → /x, /a/up → ../.., /a/c/ and /file; view 1 shows /a (covering /c), view 2 shows /file. */
 function viewed(): TmpFs {
@@ -17,9 +17,9 @@ function viewed(): TmpFs {
   fs.close(fs.open("/file", O_CREAT | O_WRONLY, 0o644) as number);
   fs.symlink("/x", "/a/abs");
   fs.symlink("../..", "/a/up");
-  expect(fs.setMountView(0, "/", false, "")).toBe(0);
-  expect(fs.setMountView(1, "/a", false, "/c")).toBe(0);
-  expect(fs.setMountView(2, "/file", false, "")).toBe(0);
+  expect(fs.setMountView(0, NO_HANDLE, false, "")).toBe(0);
+  expect(fs.setMountView(1, fs.open("/a", O_PATH, 0) as number, false, "/c")).toBe(0);
+  expect(fs.setMountView(2, fs.open("/file", O_PATH, 0) as number, false, "")).toBe(0);
   return fs;
 }
 
@@ -54,12 +54,38 @@ describe("mount views", () => {
     expect(fs.stat("\u00002/x", true)).toBe(-ENOTDIR);
   });
 
-  it("say ENOENT for an unknown view or a missing root, and EINVAL for a view set out of order", () => {
+  it("say ENOENT for an unknown view, and EINVAL for a view set out of order or a handle not open", () => {
     const fs = viewed();
     expect(fs.stat("\u00009/b", true)).toBe(-ENOENT);
     expect(fs.stat("\u0000x/b", true)).toBe(-ENOENT);
-    expect(fs.setMountView(5, "/a", false, "")).toBe(-EINVAL);
+    expect(fs.setMountView(5, 0, false, "")).toBe(-EINVAL);
+    expect(fs.setMountView(3, 99, false, "")).toBe(-EINVAL);
+  });
+
+  it("follow a view's root when it is renamed, and never look its old name up again", () => {
+    const fs = viewed();
     expect(fs.rename("/a", "/moved", 0)).toBe(0);
+    expect(fs.mkdir("/a", 0o755)).toBe(0);
+    expect(fs.realpath("\u00001/b/f")).toBe("/b/f");
+    expect(fs.stat("\u00001/b/f", true)).toMatchObject({ ino: (fs.stat("/moved/b/f", true) as { ino: number }).ino });
+  });
+
+  it("keep a removed view root as an empty directory nothing can be created in", () => {
+    const fs = viewed();
+    fs.mkdir("/e", 0o755);
+    expect(fs.setMountView(3, fs.open("/e", O_PATH, 0) as number, false, "")).toBe(0);
+    expect(fs.rmdir("/e")).toBe(0);
+    expect(fs.stat("\u00003/", true)).toMatchObject({ nlink: 0 });
+    expect(fs.mkdir("\u00003/d", 0o755)).toBe(-ENOENT);
+    expect(fs.open("\u00003/f", O_CREAT | O_WRONLY, 0o644)).toBe(-ENOENT);
+    expect(fs.symlink("x", "\u00003/l")).toBe(-ENOENT);
+    expect(fs.rename("/a/b/f", "\u00003/f", 0)).toBe(-ENOENT);
+  });
+
+  it("forget views above 0 when view 0 is set again", () => {
+    const fs = viewed();
+    expect(fs.setMountView(0, NO_HANDLE, false, "")).toBe(0);
     expect(fs.stat("\u00001/b", true)).toBe(-ENOENT);
+    expect(fs.setMountView(2, NO_HANDLE, false, "")).toBe(-EINVAL);
   });
 });

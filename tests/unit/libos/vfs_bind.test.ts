@@ -157,6 +157,29 @@ describe("bind mounts", () => {
     expect(bind.fs.rename("/a/moved", "/outside", 0)).toBe(0);
     expect(file.currentPath()).toBe(-ENOENT);
   });
+
+  it("hold their source open: renamed, it is still what they show, and a bind of the bind shows it too", () => {
+    const { vfs, tmp, bind } = layout();
+    expect(tmp.rename("/a", "/a.moved", 0)).toBe(0);
+    tmp.symlink("/etc", "/a");
+    expect(ino(vfs, "/mnt/f")).toBe(ino(vfs, "/tmp/a.moved/f"));
+    const h = vfs.call("/mnt/sub", (fs, inner) => fs.open(inner, O_RDONLY | O_DIRECTORY, 0) as number);
+    expect(new FsFile(bind.fs, h, "/mnt/sub", 0o040755, bind).currentPath()).toBe("/mnt/sub");
+    const { mount, inner } = vfs.route("/mnt/sub");
+    expect(vfs.bind("/data", mount, inner)).toMatchObject({ at: "/data" });
+    expect(ino(vfs, "/data")).toBe(ino(vfs, "/tmp/a.moved/sub"));
+    expect(vfs.realpath("/data/..")).toBe("/");
+  });
+
+  it("close their root handle when unmounted, and refuse a source that is gone", () => {
+    const { vfs, tmp } = layout();
+    const before = tmp.open("/a/f", O_RDONLY, 0) as number;
+    tmp.close(before);
+    expect(vfs.umount("/mnt")).toMatchObject({ at: "/mnt" });
+    // The bind's handle was the lowest free one below the probe's; it is free again.
+    expect(tmp.open("/a/f", O_RDONLY, 0)).toBe(before - 1);
+    expect(vfs.bind("/mnt", vfs.route("/tmp").mount, "/gone")).toBe(-ENOENT);
+  });
 });
 
 /** `fs`'s methods as an object of its own (for a back end without some of them). */
