@@ -22,8 +22,12 @@
 //
 // Linux only (procfs). Syscalls for a path of n components: n - 1 opens, fstats and
 // closes for the directories on the way, and one lstat.
+//
+// Names are byte strings (linux-abi/_byte_string.ts); every host call gets its path as the
+// bytes themselves (a Buffer), and what the host answers in names comes back as bytes.
 
 import fs from "node:fs";
+import { stringToBytes } from "../linux-abi/_byte_string.ts";
 import { walkTree, type MountView, type Tree } from "./_tree_walk.ts";
 
 /** The host's O_PATH (Linux on x86 and Arm; Node has no constant): an fd that only names a file. */
@@ -37,8 +41,8 @@ export interface Resolved {
   dirFd: number;
   /** The last component's name in dirFd; "." for the root itself. */
   name: string;
-  /** "/proc/<pid>/fd/<dirFd>/<name>": good until release(). */
-  at: string;
+  /** "/proc/<pid>/fd/<dirFd>/<name>", as host path bytes: good until release(). */
+  at: Buffer;
   /** The last component's own stat (a symlink's, not its target's), or null if it does not exist. */
   stat: fs.BigIntStats | null;
   /** The result is the root itself. */
@@ -52,10 +56,15 @@ export interface Resolved {
 /** "/proc/<pid>/fd": /proc/self's target, read once, spares the kernel that symlink on every call. */
 let procFd: string | undefined;
 
-/** The path through which the kernel reaches open file `fd` (a directory: with `/name`). */
-export function fdPath(fd: number, name?: string): string {
+/** The path through which the kernel reaches open file `fd` (a directory: with `/name`, a byte string). */
+export function fdPath(fd: number, name?: string): Buffer {
   procFd ??= `/proc/${fs.readlinkSync("/proc/self")}/fd`;
-  return name === undefined ? `${procFd}/${fd}` : `${procFd}/${fd}/${name}`;
+  return stringToBytes(name === undefined ? `${procFd}/${fd}` : `${procFd}/${fd}/${name}`);
+}
+
+/** The target of the symlink at host path `at`, as a byte string. */
+export function readHostLink(at: Buffer): string {
+  return fs.readlinkSync(at, { encoding: "buffer" }).toString("latin1");
 }
 
 /**
@@ -63,7 +72,7 @@ export function fdPath(fd: number, name?: string): string {
  * follow a last symlink (chmod, utimes, access, statfs): they then act on the entry the
  * name holds, and a symlink swapped in since the walk is acted on itself, not followed.
  */
-export function pin<T>(r: Resolved, op: (hostPath: string) => T): T {
+export function pin<T>(r: Resolved, op: (hostPath: Buffer) => T): T {
   const fd = fs.openSync(r.at, ENTRY_FLAGS);
   try {
     return op(fdPath(fd));
@@ -129,7 +138,7 @@ class HostWalk implements Tree<HostNode> {
   }
 
   linkTarget(n: HostNode): string | null {
-    return n.stat?.isSymbolicLink() ? fs.readlinkSync(fdPath(n.parent!.fd, n.name)) : null;
+    return n.stat?.isSymbolicLink() ? readHostLink(fdPath(n.parent!.fd, n.name)) : null;
   }
 
   drop(dir: HostNode): void {
@@ -150,9 +159,9 @@ const rootFds = new FinalizationRegistry<number>((fd) => fs.close(fd, () => {}))
 export class ConfinedRoot {
   #root: HostNode;
 
-  /** `root` must be an absolute host path without symlinks (see realpath). */
+  /** `root` must be an absolute host path without symlinks (see realpath), as a byte string. */
   constructor(root: string) {
-    const fd = fs.openSync(root, ENTRY_FLAGS | fs.constants.O_DIRECTORY);
+    const fd = fs.openSync(stringToBytes(root), ENTRY_FLAGS | fs.constants.O_DIRECTORY);
     this.#root = { parent: null, name: ".", stat: null, fd };
     rootFds.register(this, fd);
   }

@@ -18,22 +18,26 @@
 // path. FIFOs and character devices found in the tree are read and written with async
 // calls unless opened O_NONBLOCK, and a blocking FIFO open is async too.
 //
+// Paths and names are byte strings (linux-abi/_byte_string.ts) up to the host call, which
+// gets them as a Buffer of those bytes; names the host gives back are read as bytes too. So a
+// name that is not UTF-8 reaches the host disk as it is.
+//
 // Handle lifecycle: open → HostHandle{kind, fd} → close. A "path" handle (O_PATH) holds a
 // host O_PATH fd. A stream handle closed while an async read or write is still in flight keeps
 // its host fd until that operation settles, so the fd number is never reused under it.
 
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import tty from "node:tty";
+import { displayOf, stringToBytes } from "../linux-abi/_byte_string.ts";
 import {
   isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
   type FsStatFs, type FsTime,
 } from "./file_system.ts";
-import { ConfinedRoot, fdPath, HOST_O_PATH, pin, type Resolved } from "./_confined_path.ts";
+import { ConfinedRoot, fdPath, HOST_O_PATH, pin, readHostLink, type Resolved } from "./_confined_path.ts";
 import { MountView } from "./_tree_walk.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { direntType, errnoFromHost, hostOpenFlags, statFromHost } from "./_host.ts";
-import { hostFallocate, hostRenameat2, hostSendfile } from "./_host_calls.ts";
+import { hostFallocate, hostMknodat, hostRenameat2, hostSendfile } from "./_host_calls.ts";
 import {
   EBADF, EBUSY, EEXIST, EINTR, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO,
   EOPNOTSUPP, EPERM, EROFS,
@@ -45,7 +49,7 @@ import {
 } from "./_flags.ts";
 
 export interface HostFsOptions {
-  /** Host directory that becomes this file system's "/". */
+  /** Host directory that becomes this file system's "/", as a byte string. */
   root: string;
   /** Refuse every change with EROFS. */
   readOnly?: boolean;
@@ -73,7 +77,7 @@ const NODE_TYPES = [S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, S_IFDIR];
 
 export class HostFs implements FileSystem {
   #root: ConfinedRoot;
-  /** The root's host path, to tell where a directory handle is now (pathOf). */
+  /** The root's host path (a byte string), to tell where a directory handle is now (pathOf). */
   #rootPath: string;
   #readOnly: boolean;
   #handles = new HandleTable<HostHandle>();
@@ -203,7 +207,7 @@ export class HostFs implements FileSystem {
   }
 
   readlink(guestPath: string): FsResult<string> {
-    return this.#withPath(guestPath, false, (r, st) => (st.isSymbolicLink() ? fs.readlinkSync(r.at) : -EINVAL));
+    return this.#withPath(guestPath, false, (r, st) => (st.isSymbolicLink() ? readHostLink(r.at) : -EINVAL));
   }
 
   readdir(handle: number, cookie: number, max: number): FsResult<FsDirPage> {
@@ -296,7 +300,7 @@ export class HostFs implements FileSystem {
   symlink(target: string, guestPath: string): number {
     if (target === "") return -ENOENT;
     return this.#withNewPath(guestPath, (r) => {
-      fs.symlinkSync(target, r.at);
+      fs.symlinkSync(stringToBytes(target), r.at);
       return 0;
     });
   }
@@ -330,17 +334,17 @@ export class HostFs implements FileSystem {
   }
 
   /**
-   * FIFOs (made by the host's mkfifo(1): Node has no mkfifo) and regular files; device
-   * and socket nodes are not made on the host (EPERM).
+   * FIFOs (the host's mknodat on the walk's directory fd: Node has no mkfifo) and regular
+   * files; device and socket nodes are not made on the host (EPERM).
    */
   mknod(guestPath: string, mode: number, _rdev: number): number {
     const type = mode & S_IFMT;
     if (type !== 0 && type !== S_IFREG && type !== S_IFIFO) return NODE_TYPES.includes(type) ? -EPERM : -EINVAL;
     return this.#withNewPath(guestPath, (r) => {
       if (type === S_IFIFO) {
-        // mkfifo(1) gets the directory as its fd 3: its /proc/self is its own.
-        const at = `/proc/self/fd/3/${r.name}`;
-        execFileSync("mkfifo", ["-m", (mode & 0o7777).toString(8), "--", at], { stdio: ["ignore", "ignore", "ignore", r.dirFd] });
+        const made = hostMknodat(r.dirFd, r.name, S_IFIFO | (mode & 0o7777));
+        if (made < 0) return made;
+        pin(r, (p) => fs.chmodSync(p, mode & 0o7777)); // the host's umask must not apply
         return 0;
       }
       const fd = fs.openSync(r.at, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW, mode & 0o7777);
@@ -408,7 +412,7 @@ export class HostFs implements FileSystem {
     let host: string;
     try {
       if (h.kind !== "dir" && !(h.kind === "path" && fs.fstatSync(h.fd).isDirectory())) return -EINVAL;
-      host = fs.readlinkSync(fdPath(h.fd));
+      host = readHostLink(fdPath(h.fd));
     } catch (err) {
       return errnoFromHost(err);
     }
@@ -539,14 +543,14 @@ export class HostFs implements FileSystem {
 /** The host directory's path without symlinks; a TypeError if it is not a directory or the host not Linux. */
 function realDirectory(root: string): string {
   if (process.platform !== "linux") throw new TypeError(`Cannot mount host directory: ${root}: HostFs needs Linux's /proc/self/fd`);
-  let real: string;
+  let real: Buffer;
   try {
-    real = fs.realpathSync(root);
+    real = fs.realpathSync(stringToBytes(root), { encoding: "buffer" });
   } catch (err) {
-    throw new TypeError(`Cannot mount host directory: ${root}: ${(err as Error).message}`);
+    throw new TypeError(`Cannot mount host directory: ${displayOf(root)}: ${(err as Error).message}`);
   }
-  if (!fs.statSync(real).isDirectory()) throw new TypeError(`Cannot mount host directory: ${root} is not a directory`);
-  return real;
+  if (!fs.statSync(real).isDirectory()) throw new TypeError(`Cannot mount host directory: ${displayOf(root)} is not a directory`);
+  return real.toString("latin1");
 }
 
 /**
@@ -561,7 +565,8 @@ function listDirectory(h: HostHandle): FsDirEntry[] {
     { name: ".", ino: self.ino, type: direntType(self.mode), nextCookie: 1 },
     { name: "..", ino: parent.ino, type: direntType(parent.mode), nextCookie: 2 },
   ];
-  for (const name of fs.readdirSync(fdPath(h.fd))) {
+  for (const bytes of fs.readdirSync(fdPath(h.fd), { encoding: "buffer" })) {
+    const name = bytes.toString("latin1");
     const st = fs.lstatSync(fdPath(h.fd, name), { throwIfNoEntry: false });
     if (st !== undefined) listing.push({ name, ino: st.ino, type: direntType(st.mode), nextCookie: listing.length + 1 });
   }

@@ -103,8 +103,8 @@ interface DirNode extends NodeMeta {
 
 interface LinkNode extends NodeMeta {
   kind: "symlink";
+  /** A byte string: its length is its size in bytes. */
   target: string;
-  targetBytes: number;
 }
 
 /** A FIFO, socket or device node: stored, never served. */
@@ -377,11 +377,10 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
 
   symlink(target: string, path: string): number {
     if (target === "") return -ENOENT;
-    const targetBytes = Buffer.byteLength(target);
-    if (targetBytes >= PATH_MAX) return -ENAMETOOLONG;
+    if (target.length >= PATH_MAX) return -ENAMETOOLONG;
     const p = this.#newName(path);
     if (typeof p === "number") return p;
-    const long = targetBytes + 1 > SHORT_SYMLINK_LEN;
+    const long = target.length + 1 > SHORT_SYMLINK_LEN;
     if (long && !this.#quota.charge(PAGE_SIZE)) return -ENOSPC;
     const node = this.#newNode(S_IFLNK | 0o777, p.dir, 0, target);
     if (typeof node === "number") {
@@ -548,7 +547,7 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
       case S_IFDIR:
         return { ...meta, kind: "dir", nlink: 2, entries: new DirIndex<TmpNode>(), parent };
       case S_IFLNK:
-        return { ...meta, kind: "symlink", target, targetBytes: Buffer.byteLength(target) };
+        return { ...meta, kind: "symlink", target };
       default:
         return { ...meta, kind: "special", rdev };
     }
@@ -609,7 +608,7 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
     if (node.nlink > 0 || node.opens > 0) return;
     this.#inodesUsed--;
     if (node.kind === "file") node.data.truncate(0, this.#quota);
-    else if (node.kind === "symlink" && node.targetBytes + 1 > SHORT_SYMLINK_LEN) this.#quota.release(PAGE_SIZE);
+    else if (node.kind === "symlink" && node.target.length + 1 > SHORT_SYMLINK_LEN) this.#quota.release(PAGE_SIZE);
   }
 
   #truncate(node: FileNode, size: number): void {
@@ -634,8 +633,8 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
         size = (node.entries.size + 2) * BOGO_DIRENT_SIZE;
         break;
       case "symlink":
-        size = node.targetBytes;
-        if (node.targetBytes + 1 > SHORT_SYMLINK_LEN) blocks = PAGE_SIZE / 512;
+        size = node.target.length;
+        if (node.target.length + 1 > SHORT_SYMLINK_LEN) blocks = PAGE_SIZE / 512;
         break;
     }
     return {

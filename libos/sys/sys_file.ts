@@ -1,6 +1,7 @@
 // Opening, closing and duplicating descriptors, directories, and path operations.
 // Linux: fs/open.c, fs/fcntl.c, fs/file.c, fs/readdir.c, fs/namei.c, fs/d_path.c.
 
+import { stringToBytes, writeByteString } from "../../linux-abi/_byte_string.ts";
 import type { FileSystem } from "../../fs-task/file_system.ts";
 import * as E from "../../linux-abi/errno.ts";
 import * as F from "../../linux-abi/fcntl.ts";
@@ -176,11 +177,9 @@ export function sysGetdents64(_k: KernelServices, t: Thread, a: SyscallArgs): Sy
   const page = f.ops.readdir(f.dirCookie, Math.max(1, Math.floor(count / 24)));
   if (typeof page === "number") return page;
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  const enc = new TextEncoder();
   let at = 0;
   for (const e of page.entries) {
-    const name = enc.encode(e.name);
-    const reclen = (DIRENT_HEADER + name.length + 1 + 7) & ~7;
+    const reclen = (DIRENT_HEADER + e.name.length + 1 + 7) & ~7;
     if (at + reclen > count) {
       if (at === 0) return -E.EINVAL;
       break;
@@ -191,8 +190,8 @@ export function sysGetdents64(_k: KernelServices, t: Thread, a: SyscallArgs): Sy
     view.setUint32(at + 12, Math.floor(e.nextCookie / 4294967296), true);
     view.setUint16(at + 16, reclen, true);
     out[at + 18] = e.type;
-    out.set(name, at + DIRENT_HEADER);
-    out.fill(0, at + DIRENT_HEADER + name.length, at + reclen);
+    const end = at + DIRENT_HEADER + writeByteString(out, at + DIRENT_HEADER, e.name);
+    out.fill(0, end, at + reclen);
     at += reclen;
     f.dirCookie = e.nextCookie;
   }
@@ -201,7 +200,7 @@ export function sysGetdents64(_k: KernelServices, t: Thread, a: SyscallArgs): Sy
 
 /** Getcwd implements Linux syscall getcwd(2). */
 export function sysGetcwd(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const bytes = new TextEncoder().encode(t.process.cwd + "\0");
+  const bytes = stringToBytes(t.process.cwd + "\0");
   if (bytes.length > a.size(1)) return -E.ERANGE;
   return t.process.memory.write(a.ptr(0), bytes) ? bytes.length : -E.EFAULT;
 }
@@ -235,7 +234,7 @@ function readlinkPath(k: KernelServices, t: Thread, path: string | number, buf: 
   if (size <= 0) return -E.EINVAL;
   const target = k.vfs.call(path, (fs, inner) => fs.readlink(inner));
   if (typeof target === "number") return target;
-  const bytes = new TextEncoder().encode(target).subarray(0, size);
+  const bytes = stringToBytes(target).subarray(0, size);
   return t.process.memory.write(buf, bytes) ? bytes.length : -E.EFAULT;
 }
 
