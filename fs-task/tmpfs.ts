@@ -27,7 +27,7 @@
 // (access() with X_OK still wants an execute bit on anything but a directory).
 
 import {
-  isFallocateMode, isRenameFlags, type FileSystem, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
+  isFallocateMode, isRenameFlags, MAX_FILE_BYTES, type FileSystem, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
   type FsStatFs, type FsTime,
 } from "./file_system.ts";
 import { anonymousDev } from "./_anon_dev.ts";
@@ -72,7 +72,6 @@ const DEFAULT_MAX_INODES = 262_144;
 const BOGO_DIRENT_SIZE = 20;
 /** A symlink target up to this long (with its NUL) lives in the inode; longer ones take a page. */
 const SHORT_SYMLINK_LEN = 128;
-const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;
 const DAY_MS = 86_400_000;
 
 interface NodeMeta {
@@ -229,9 +228,10 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
     if (node.kind !== "file") return -ENXIO;
     if (!Number.isSafeInteger(offset) || offset < 0) return -EINVAL;
     const at = h.flags & O_APPEND ? node.data.size : offset;
-    if (at + src.length > MAX_FILE_SIZE) return -EFBIG;
     if (src.length === 0) return 0;
-    const n = node.data.write(src, at, this.#quota);
+    // generic_write_check_limits: nothing at or past the limit, and no further.
+    if (at >= MAX_FILE_BYTES) return -EFBIG;
+    const n = node.data.write(src.subarray(0, MAX_FILE_BYTES - at), at, this.#quota);
     if (n > 0) node.mtimeNs = node.ctimeNs = realtimeNs();
     return n;
   }
@@ -277,6 +277,7 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
     const access = h.flags & O_ACCMODE;
     if (h.node.kind !== "file" || (access !== O_WRONLY && access !== O_RDWR)) return -EINVAL;
     if (!Number.isSafeInteger(size) || size < 0) return -EINVAL;
+    if (size > MAX_FILE_BYTES) return -EFBIG;
     this.#truncate(h.node, size);
     return 0;
   }
@@ -477,7 +478,7 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
     const node = h.node;
     if (node.kind !== "file") return (node.mode & S_IFMT) === S_IFIFO ? -ESPIPE : node.kind === "dir" ? -EISDIR : -ENODEV;
     const end = offset + length;
-    if (end > MAX_FILE_SIZE) return -EFBIG;
+    if (end > MAX_FILE_BYTES) return -EFBIG;
     const data = node.data;
     switch (mode & ~FALLOC_FL_KEEP_SIZE) {
       case 0:

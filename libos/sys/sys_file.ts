@@ -6,7 +6,7 @@ import type { FileSystem } from "../../fs-task/file_system.ts";
 import * as E from "../../linux-abi/errno.ts";
 import * as F from "../../linux-abi/fcntl.ts";
 import { AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
-import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFSOCK, UTIME_NOW, UTIME_OMIT } from "../../linux-abi/stat.ts";
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, UTIME_NOW, UTIME_OMIT } from "../../linux-abi/stat.ts";
 import { SIZEOF_TIMESPEC, decodeTimespec, type Timespec } from "../../linux-abi/time.ts";
 import type { FsTime } from "../../fs-task/file_system.ts";
 import { getStruct } from "./_struct.ts";
@@ -19,6 +19,7 @@ import { sleepOnCall } from "../wait_queue.ts";
 import { FsFile, type Mount } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
+import { sizeAllowed } from "./_offsets.ts";
 import { pathArg, readPath, resolveAt } from "./_path.ts";
 import {
   CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT, RESOLVE_BENEATH,
@@ -445,6 +446,11 @@ export function sysFtruncate(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
   const len = a.long(1);
   if (len < 0) return -E.EINVAL;
   if ((f.flags & F.O_ACCMODE) === F.O_RDONLY) return -E.EINVAL;
+  if (sizeAllowed(len) < 0) {
+    const st = f.ops.stat();
+    if (typeof st === "number") return st;
+    return (st.mode & S_IFMT) === S_IFREG ? -E.EFBIG : -E.EINVAL;
+  }
   return f.ops.truncate(len);
 }
 
@@ -458,7 +464,7 @@ export function sysTruncate(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
     const h = fs.open(inner, F.O_WRONLY, 0);
     if (typeof h !== "number") return -E.EINVAL;
     if (h < 0) return h;
-    const r = fs.ftruncate(h, len);
+    const r = sizeAllowed(len) || fs.ftruncate(h, len);
     fs.close(h);
     return r;
   });
