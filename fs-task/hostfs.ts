@@ -36,7 +36,7 @@ import {
 import { ConfinedRoot, fdPath, HOST_O_PATH, pin, readHostLink, type Resolved } from "./_confined_path.ts";
 import { MountView } from "./_tree_walk.ts";
 import { HandleTable } from "./_handle_table.ts";
-import { direntType, errnoFromHost, hostOpenFlags, statFromHost } from "./_host.ts";
+import { direntType, errnoFromHost, hostOpenFlags, inoFromHost, statFromHost } from "./_host.ts";
 import { hostFallocate, hostMknodat, hostRenameat2, hostSendfile } from "./_host_calls.ts";
 import {
   EBADF, EBUSY, EEXIST, EINTR, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO,
@@ -559,16 +559,17 @@ function realDirectory(root: string): string {
  * opened, wherever it has moved since.
  */
 function listDirectory(h: HostHandle): FsDirEntry[] {
-  const self = fs.fstatSync(h.fd);
-  const parent = h.isRoot ? self : fs.lstatSync(fdPath(h.fd, ".."));
-  const listing: FsDirEntry[] = [
-    { name: ".", ino: self.ino, type: direntType(self.mode), nextCookie: 1 },
-    { name: "..", ino: parent.ino, type: direntType(parent.mode), nextCookie: 2 },
-  ];
+  const self = fs.fstatSync(h.fd, { bigint: true });
+  const parent = h.isRoot ? self : fs.lstatSync(fdPath(h.fd, ".."), { bigint: true });
+  const entry = (name: string, st: fs.BigIntStats): FsDirEntry =>
+    ({ name, ino: inoFromHost(st.ino), type: direntType(Number(st.mode)), nextCookie: listing.length + 1 });
+  const listing: FsDirEntry[] = [];
+  listing.push(entry(".", self));
+  listing.push(entry("..", parent));
   for (const bytes of fs.readdirSync(fdPath(h.fd), { encoding: "buffer" })) {
     const name = bytes.toString("latin1");
-    const st = fs.lstatSync(fdPath(h.fd, name), { throwIfNoEntry: false });
-    if (st !== undefined) listing.push({ name, ino: st.ino, type: direntType(st.mode), nextCookie: listing.length + 1 });
+    const st = fs.lstatSync(fdPath(h.fd, name), { bigint: true, throwIfNoEntry: false });
+    if (st !== undefined) listing.push(entry(name, st));
   }
   return listing;
 }

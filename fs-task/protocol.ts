@@ -26,7 +26,7 @@
 // and a PATH_MAX path takes PATH_MAX bytes. A code unit above 0xff cannot travel (EINVAL).
 
 import type { FileSystem, FsCrossing, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
-import { EFAULT, EINVAL, EIO, ENAMETOOLONG } from "./_errno.ts";
+import { EFAULT, EINVAL, EIO, ENAMETOOLONG, EOVERFLOW } from "./_errno.ts";
 import { bytesToString } from "../linux-abi/_byte_string.ts";
 
 /** Words per message: the microkernel's MSG_MAX_WORDS. */
@@ -111,7 +111,9 @@ export class WireWriter {
   /** A safe integer (negative values as 64-bit two's complement). */
   word(value: number): void {
     if (this.nWords >= MSG_WORDS) throw new WireError("Cannot encode message: more than 120 words", EIO);
-    if (!Number.isSafeInteger(value)) throw new WireError(`Cannot encode word: ${String(value)} is not a safe integer`, EIO);
+    // Callers keep every number a safe integer (offsets and sizes are checked at syscall
+    // entry); one that is not cannot be represented: EOVERFLOW, as Linux says of such values.
+    if (!Number.isSafeInteger(value)) throw new WireError(`Cannot encode word: ${String(value)} is not a safe integer`, EOVERFLOW);
     const i = 2 * this.nWords++;
     this.words[i] = value;
     this.words[i + 1] = Math.floor(value / TWO_32);
