@@ -1,6 +1,6 @@
 // Lossless values, in each fs mode: file names that are not UTF-8 reach the host disk and
 // tmpfs as their own bytes (fixtures/bytes/names), and 64-bit offsets and lengths at and
-// beyond 2^53 give what Linux gives (fixtures/bytes/offsets), compared with native runs.
+// beyond 2^53 give what Linux gives (fixtures/bytes/offsets, mmap's too), compared with native runs.
 
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -95,6 +95,8 @@ describe("64-bit offsets and lengths", () => {
       "sendfile offset(2^62) = -1 EOVERFLOW  [size 10, offset 3]",
       "copy_file_range in offset(2^62) = 0  [size 10, offset 3]",
       "copy_file_range length(-1) = -1 EOVERFLOW  [size 10, offset 3]",
+      "mmap offset(2^62) = 0  [size 10, offset 3]",
+      "mmap offset(2^63-4096) = -1 EOVERFLOW  [size 10, offset 3]",
     ]) expect(volume).toContain(line);
   });
 
