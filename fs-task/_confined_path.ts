@@ -28,8 +28,12 @@
 //
 // Linux only (procfs). Syscalls for a path of n components: n - 1 opens, fstats and
 // closes for the directories on the way, and one lstat.
+//
+// Names are byte strings (linux-abi/_byte_string.ts); every host call gets its path as the
+// bytes themselves (a Buffer), and what the host answers in names comes back as bytes.
 
 import fs from "node:fs";
+import { displayOf, stringToBytes } from "../linux-abi/_byte_string.ts";
 import { walkTree, type MountView, type Tree } from "./_tree_walk.ts";
 
 /** The host's O_PATH (Linux on x86 and Arm; Node has no constant): an fd that only names a file. */
@@ -43,8 +47,8 @@ export interface Resolved {
   dirFd: number;
   /** The last component's name in dirFd; "." for the root itself. */
   name: string;
-  /** "/proc/<pid>/fd/<dirFd>/<name>": good until release(). */
-  at: string;
+  /** "/proc/<pid>/fd/<dirFd>/<name>", as host path bytes: good until release(). */
+  at: Buffer;
   /** The last component's own stat (a symlink's, not its target's), or null if it does not exist. */
   stat: fs.BigIntStats | null;
   /** The result is the root itself. */
@@ -58,10 +62,15 @@ export interface Resolved {
 /** "/proc/<pid>/fd": /proc/self's target, read once, spares the kernel that symlink on every call. */
 let procFd: string | undefined;
 
-/** The path through which the kernel reaches open file `fd` (a directory: with `/name`). */
-export function fdPath(fd: number, name?: string): string {
+/** The path through which the kernel reaches open file `fd` (a directory: with `/name`, a byte string). */
+export function fdPath(fd: number, name?: string): Buffer {
   procFd ??= `/proc/${fs.readlinkSync("/proc/self")}/fd`;
-  return name === undefined ? `${procFd}/${fd}` : `${procFd}/${fd}/${name}`;
+  return stringToBytes(name === undefined ? `${procFd}/${fd}` : `${procFd}/${fd}/${name}`);
+}
+
+/** The target of the symlink at host path `at`, as a byte string. */
+export function readHostLink(at: Buffer): string {
+  return fs.readlinkSync(at, { encoding: "buffer" }).toString("latin1");
 }
 
 /**
@@ -69,7 +78,7 @@ export function fdPath(fd: number, name?: string): string {
  * follow a last symlink (chmod, utimes, access, statfs): they then act on the entry the
  * name holds, and a symlink swapped in since the walk is acted on itself, not followed.
  */
-export function pin<T>(r: Resolved, op: (hostPath: string) => T): T {
+export function pin<T>(r: Resolved, op: (hostPath: Buffer) => T): T {
   const fd = fs.openSync(r.at, ENTRY_FLAGS);
   try {
     return op(fdPath(fd));
@@ -130,12 +139,13 @@ export function holdDirectory(dirFd: number): number {
 export function openHostDirectory(path: string): { fd: number; real: string } {
   let fd: number;
   try {
-    fd = fs.openSync(path, HOST_O_PATH | fs.constants.O_DIRECTORY);
+    fd = fs.openSync(stringToBytes(path), HOST_O_PATH | fs.constants.O_DIRECTORY);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new TypeError(code === "ENOTDIR" ? `Cannot mount host directory: ${path} is not a directory` : `Cannot mount host directory: ${path}: ${(err as Error).message}`);
+    const shown = displayOf(path);
+    throw new TypeError(code === "ENOTDIR" ? `Cannot mount host directory: ${shown} is not a directory` : `Cannot mount host directory: ${shown}: ${(err as Error).message}`);
   }
-  return { fd, real: fs.readlinkSync(fdPath(fd)) };
+  return { fd, real: readHostLink(fdPath(fd)) };
 }
 
 /** A walk's tree: holds the directories on the way open and keeps track of them. */
@@ -194,7 +204,7 @@ class HostWalk implements Tree<HostNode> {
   }
 
   linkTarget(n: HostNode): string | null {
-    return n.stat?.isSymbolicLink() ? fs.readlinkSync(fdPath(n.parent!.fd, n.name)) : null;
+    return n.stat?.isSymbolicLink() ? readHostLink(fdPath(n.parent!.fd, n.name)) : null;
   }
 
   drop(dir: HostNode): void {

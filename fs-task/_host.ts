@@ -2,11 +2,12 @@
 //   errnoFromHost  — a thrown Node error → negative Linux errno (by err.code, so a macOS
 //                    host, whose errno numbers differ, maps correctly too)
 //   hostOpenFlags  — Linux O_* bits → the host's fs.constants bits
-//   statFromHost   — BigIntStats → FsStat
+//   statFromHost   — BigIntStats → FsStat, every number exact (EOVERFLOW where one cannot be)
+//   inoFromHost    — a host inode number as a safe integer
 //   direntType     — a host mode → DT_*
 
 import fs from "node:fs";
-import type { FsStat } from "./file_system.ts";
+import type { FsResult, FsStat } from "./file_system.ts";
 import * as E from "./_errno.ts";
 import {
   O_ACCMODE, O_APPEND, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOATIME, O_NOFOLLOW,
@@ -54,10 +55,18 @@ export function hostOpenFlags(flags: number): number {
   return host;
 }
 
-export function statFromHost(s: fs.BigIntStats): FsStat {
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The guest's stat of a host file. Numbers travel exactly (a protocol word holds a safe
+ * integer): a file too large for one is EOVERFLOW, as stat(2) says of a size its caller
+ * cannot represent, in every fs mode alike.
+ */
+export function statFromHost(s: fs.BigIntStats): FsResult<FsStat> {
+  if (s.size > MAX_SAFE || s.blocks > MAX_SAFE) return -E.EOVERFLOW;
   return {
     dev: Number(s.dev),
-    ino: Number(s.ino),
+    ino: inoFromHost(s.ino),
     mode: Number(s.mode),
     nlink: Number(s.nlink),
     uid: Number(s.uid),
@@ -70,6 +79,15 @@ export function statFromHost(s: fs.BigIntStats): FsStat {
     mtimeNs: s.mtimeNs,
     ctimeNs: s.ctimeNs,
   };
+}
+
+/**
+ * A host inode number as a safe integer: itself below 2^53, else its bits above 53 folded
+ * into the rest (overlayfs's xino puts a layer number in the top bits), so numbers stay
+ * distinct in practice and the same in stat and getdents.
+ */
+export function inoFromHost(ino: bigint): number {
+  return Number(ino <= MAX_SAFE ? ino : BigInt.asUintN(53, ino ^ (ino >> 53n)));
 }
 
 /** DT_* is the S_IFMT field shifted down (DT_REG = 8 = S_IFREG >> 12); the bits agree on every Unix. */

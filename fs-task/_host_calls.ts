@@ -6,11 +6,14 @@
 //                  RENAME_EXCHANGE done atomically by the host, no path walked again
 //   hostFallocate  fallocate(2): reservations, holes and zeroed ranges are the host file
 //                  system's
+//   hostMknodat    mknodat(2) on the confined walk's directory fd: FIFOs (Node has no mkfifo)
+// Names are byte strings (linux-abi/_byte_string.ts) and reach libc as those bytes.
 // Each answers a negative host errno on failure (Linux hosts share Linux's numbers), and
 // its own fallback errno where libc or the call is missing (non-Linux hosts, old glibc).
 
 import { createRequire } from "node:module";
-import { EINVAL, ENOSYS } from "./_errno.ts";
+import { EINVAL, ENOSYS, EPERM } from "./_errno.ts";
+import { stringToBytes } from "../linux-abi/_byte_string.ts";
 
 type Koffi = typeof import("koffi");
 type Bound<F> = { call: F; errno: () => number } | null;
@@ -37,8 +40,11 @@ function lazily<F>(declaration: string): () => Bound<F> {
 const sendfile = lazily<(outFd: number, inFd: number, offset: BigInt64Array, count: number) => number>(
   "long sendfile(int, int, _Inout_ int64_t *, unsigned long)",
 );
-const renameat2 = lazily<(oldDirFd: number, oldName: string, newDirFd: number, newName: string, flags: number) => number>(
+const renameat2 = lazily<(oldDirFd: number, oldName: Buffer, newDirFd: number, newName: Buffer, flags: number) => number>(
   "int renameat2(int, const char *, int, const char *, unsigned int)",
+);
+const mknodat = lazily<(dirFd: number, name: Buffer, mode: number, dev: number) => number>(
+  "int mknodat(int, const char *, unsigned int, unsigned long)",
 );
 const fallocate = lazily<(fd: number, mode: number, offset: number, length: number) => number>(
   "int fallocate(int, int, int64_t, int64_t)",
@@ -60,7 +66,19 @@ export function hostSendfile(outFd: number, inFd: number, offset: number, count:
 export function hostRenameat2(oldDirFd: number, oldName: string, newDirFd: number, newName: string, flags: number): number {
   const b = renameat2();
   if (b === null) return -EINVAL;
-  return b.call(oldDirFd, oldName, newDirFd, newName, flags) < 0 ? -b.errno() : 0;
+  return b.call(oldDirFd, cString(oldName), newDirFd, cString(newName), flags) < 0 ? -b.errno() : 0;
+}
+
+/** mknodat on the host (device 0): 0 or -errno (-EPERM: no mknodat, as an unprivileged caller hears). */
+export function hostMknodat(dirFd: number, name: string, mode: number): number {
+  const b = mknodat();
+  if (b === null) return -EPERM;
+  return b.call(dirFd, cString(name), mode, 0) < 0 ? -b.errno() : 0;
+}
+
+/** Byte string `s` as a NUL-terminated C string. */
+function cString(s: string): Buffer {
+  return stringToBytes(s + "\0");
 }
 
 /** fallocate on the host: 0 or -errno (-ENOSYS: no fallocate). */

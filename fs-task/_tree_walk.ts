@@ -15,7 +15,8 @@
 //  - Entering a directory another mount covers leaves too (CROSS_MOUNT, "dir/rest"), and
 //    so does ending on a file another mount covers (a file bind mount).
 //  - Every component but the last must be an existing directory (ENOENT, ENOTDIR).
-//  - A component longer than 255 bytes is ENAMETOOLONG, as is a path of 4096 bytes or more.
+//  - A component longer than 255 bytes is ENAMETOOLONG, as is a path of 4096 bytes or more
+//    (paths are byte strings, linux-abi/_byte_string.ts: a code unit is a byte).
 //  - A trailing "/", "/." or "/.." demands a directory and follows a final symlink.
 // walkTree serves calls on an existing file (and open's O_CREAT); walkToParent serves the
 // calls that add or remove a name, which look the last component up themselves, unfollowed.
@@ -165,7 +166,7 @@ export function walkTree<N>(tree: Tree<N>, path: string, followLast: boolean, vi
 
 function walkIn<N>(tree: Tree<N>, path: string, followLast: boolean, view: MountView<N>, v: View<N>, arg: number): Walked<N> | number {
   if (path === "") return -ENOENT;
-  if (path.length >= PATH_MAX && Buffer.byteLength(path) >= PATH_MAX) return -ENAMETOOLONG;
+  if (path.length >= PATH_MAX) return -ENAMETOOLONG;
   const names = path.split("/");
   const last = names[names.length - 1];
   const endsInDot = last === "." || last === "..";
@@ -323,7 +324,7 @@ function isStep(name: string): boolean {
   return name !== "" && name !== ".";
 }
 
-/** Over NAME_MAX bytes in UTF-8 (a UTF-16 unit is at most 3 bytes, so short names skip the count). */
+/** Over NAME_MAX bytes (names are byte strings: a code unit is a byte). */
 function isTooLong(name: string): boolean {
-  return name.length * 3 > NAME_MAX && Buffer.byteLength(name) > NAME_MAX;
+  return name.length > NAME_MAX;
 }

@@ -16,6 +16,11 @@
 //    back only where the operation can really block: reading or writing a tty, a FIFO or
 //    another stream device, and opening a FIFO (which waits for the other end).
 //  - Flags and modes are Linux's generic values (O_* as on x86-64, S_IF*, DT_*).
+//  - Paths, names and symlink targets are byte strings (linux-abi/_byte_string.ts: one code
+//    unit per byte), never decoded text.
+//  - Offsets, sizes and lengths are integers from 0 to MAX_FILE_BYTES (an offset plus a
+//    length too): the kernel-task decides Linux's errno for anything beyond at syscall
+//    entry (libos/sys/_offsets.ts), so no back end and no protocol word sees more.
 //  - Mounts: the kernel-task tells a back end where it is mounted (setMountPoint). A walk
 //    that leaves the back end (".." above its root when it is not the guest's root, an
 //    absolute symlink when it is not the guest's root, or a directory another mount
@@ -78,6 +83,13 @@ export interface FsStatFs {
   /** ST_* bits; ST_RDONLY = 1. */
   flags: number;
 }
+
+/**
+ * The largest file size and offset of every file system the LibOS serves (Linux's
+ * s_maxbytes): a page short of 2^53, so that a size, an offset and the page around it are
+ * all safe integers. Linux's own tmpfs allows 2^63 - 1, ext4 16 TiB.
+ */
+export const MAX_FILE_BYTES = 2 ** 53 - 4096;
 
 /** A utimensat(2) time: nanoseconds since the epoch, or UTIME_NOW / UTIME_OMIT. */
 export type FsTime = bigint | "now" | "omit";

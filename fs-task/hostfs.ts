@@ -23,27 +23,31 @@
 // walk in it starts there (_confined_path.ts viewRoot). The VFS opens that handle with
 // O_PATH through the source mount, by a confined walk; no host path is built for a bind.
 //
+// Paths and names are byte strings (linux-abi/_byte_string.ts) up to the host call, which
+// gets them as a Buffer of those bytes; names the host gives back are read as bytes too. So a
+// name that is not UTF-8 reaches the host disk as it is.
+//
 // Handle lifecycle: open → HostHandle{kind, fd} → close. A "path" handle (O_PATH) holds a
 // host O_PATH fd, and on a file that is not a directory also an fd on the directory it was
 // found in (for a file bind mount's view). A stream handle closed while an async read or
 // write is still in flight keeps its host fd until that operation settles, so the fd
 // number is never reused under it.
 
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import tty from "node:tty";
+import { displayOf, stringToBytes } from "../linux-abi/_byte_string.ts";
 import {
   isRenameFlags, NO_HANDLE, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
   type FsStatFs, type FsTime,
 } from "./file_system.ts";
 import {
-  ConfinedRoot, fdPath, holdDirectory, HOST_O_PATH, openHostDirectory, pin, viewRoot, type HostEntry, type HostNode,
-  type Resolved,
+  ConfinedRoot, fdPath, holdDirectory, HOST_O_PATH, openHostDirectory, pin, readHostLink, viewRoot, type HostEntry,
+  type HostNode, type Resolved,
 } from "./_confined_path.ts";
 import { MountView } from "./_tree_walk.ts";
 import { HandleTable } from "./_handle_table.ts";
-import { direntType, errnoFromHost, hostOpenFlags, statFromHost } from "./_host.ts";
-import { hostFallocate, hostRenameat2, hostSendfile } from "./_host_calls.ts";
+import { direntType, errnoFromHost, hostOpenFlags, inoFromHost, statFromHost } from "./_host.ts";
+import { hostFallocate, hostMknodat, hostRenameat2, hostSendfile } from "./_host_calls.ts";
 import {
   EBADF, EBUSY, EEXIST, EINTR, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO,
   EOPNOTSUPP, EPERM, EROFS,
@@ -55,7 +59,7 @@ import {
 } from "./_flags.ts";
 
 export interface HostFsOptions {
-  /** Host directory that becomes this file system's "/". */
+  /** Host directory that becomes this file system's "/", as a byte string. */
   root: string;
   /** Refuse every change with EROFS. */
   readOnly?: boolean;
@@ -85,7 +89,7 @@ const NODE_TYPES = [S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, S_IFDIR];
 
 export class HostFs implements FileSystem {
   #root: ConfinedRoot;
-  /** The root's host path, to tell where a directory handle is now (pathOf). */
+  /** The root's host path (a byte string), to tell where a directory handle is now (pathOf). */
   #rootPath: string;
   #readOnly: boolean;
   #handles = new HandleTable<HostHandle>();
@@ -216,7 +220,7 @@ export class HostFs implements FileSystem {
   }
 
   readlink(guestPath: string): FsResult<string> {
-    return this.#withPath(guestPath, false, (r, st) => (st.isSymbolicLink() ? fs.readlinkSync(r.at) : -EINVAL));
+    return this.#withPath(guestPath, false, (r, st) => (st.isSymbolicLink() ? readHostLink(r.at) : -EINVAL));
   }
 
   readdir(handle: number, cookie: number, max: number): FsResult<FsDirPage> {
@@ -309,7 +313,7 @@ export class HostFs implements FileSystem {
   symlink(target: string, guestPath: string): number {
     if (target === "") return -ENOENT;
     return this.#withNewPath(guestPath, (r) => {
-      fs.symlinkSync(target, r.at);
+      fs.symlinkSync(stringToBytes(target), r.at);
       return 0;
     });
   }
@@ -343,17 +347,17 @@ export class HostFs implements FileSystem {
   }
 
   /**
-   * FIFOs (made by the host's mkfifo(1): Node has no mkfifo) and regular files; device
-   * and socket nodes are not made on the host (EPERM).
+   * FIFOs (the host's mknodat on the walk's directory fd: Node has no mkfifo) and regular
+   * files; device and socket nodes are not made on the host (EPERM).
    */
   mknod(guestPath: string, mode: number, _rdev: number): number {
     const type = mode & S_IFMT;
     if (type !== 0 && type !== S_IFREG && type !== S_IFIFO) return NODE_TYPES.includes(type) ? -EPERM : -EINVAL;
     return this.#withNewPath(guestPath, (r) => {
       if (type === S_IFIFO) {
-        // mkfifo(1) gets the directory as its fd 3: its /proc/self is its own.
-        const at = `/proc/self/fd/3/${r.name}`;
-        execFileSync("mkfifo", ["-m", (mode & 0o7777).toString(8), "--", at], { stdio: ["ignore", "ignore", "ignore", r.dirFd] });
+        const made = hostMknodat(r.dirFd, r.name, S_IFIFO | (mode & 0o7777));
+        if (made < 0) return made;
+        pin(r, (p) => fs.chmodSync(p, mode & 0o7777)); // the host's umask must not apply
         return 0;
       }
       const fd = fs.openSync(r.at, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW, mode & 0o7777);
@@ -421,7 +425,7 @@ export class HostFs implements FileSystem {
     let host: string;
     try {
       if (h.kind !== "dir" && !(h.kind === "path" && fs.fstatSync(h.fd).isDirectory())) return -EINVAL;
-      host = fs.readlinkSync(fdPath(h.fd));
+      host = readHostLink(fdPath(h.fd));
     } catch (err) {
       return errnoFromHost(err);
     }
@@ -568,15 +572,17 @@ export class HostFs implements FileSystem {
  * opened, wherever it has moved since.
  */
 function listDirectory(h: HostHandle): FsDirEntry[] {
-  const self = fs.fstatSync(h.fd);
-  const parent = h.isRoot ? self : fs.lstatSync(fdPath(h.fd, ".."));
-  const listing: FsDirEntry[] = [
-    { name: ".", ino: self.ino, type: direntType(self.mode), nextCookie: 1 },
-    { name: "..", ino: parent.ino, type: direntType(parent.mode), nextCookie: 2 },
-  ];
-  for (const name of fs.readdirSync(fdPath(h.fd))) {
-    const st = fs.lstatSync(fdPath(h.fd, name), { throwIfNoEntry: false });
-    if (st !== undefined) listing.push({ name, ino: st.ino, type: direntType(st.mode), nextCookie: listing.length + 1 });
+  const self = fs.fstatSync(h.fd, { bigint: true });
+  const parent = h.isRoot ? self : fs.lstatSync(fdPath(h.fd, ".."), { bigint: true });
+  const entry = (name: string, st: fs.BigIntStats): FsDirEntry =>
+    ({ name, ino: inoFromHost(st.ino), type: direntType(Number(st.mode)), nextCookie: listing.length + 1 });
+  const listing: FsDirEntry[] = [];
+  listing.push(entry(".", self));
+  listing.push(entry("..", parent));
+  for (const bytes of fs.readdirSync(fdPath(h.fd), { encoding: "buffer" })) {
+    const name = bytes.toString("latin1");
+    const st = fs.lstatSync(fdPath(h.fd, name), { bigint: true, throwIfNoEntry: false });
+    if (st !== undefined) listing.push(entry(name, st));
   }
   return listing;
 }

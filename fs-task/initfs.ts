@@ -41,6 +41,7 @@
 // says ENXIO to pread and pwrite, connecting them is the caller's business.
 
 import fs from "node:fs";
+import { bytesToString } from "../linux-abi/_byte_string.ts";
 import {
   isRenameFlags, type FileSystem, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
   type FsStatFs, type FsTime,
@@ -359,10 +360,10 @@ function parseImage(image: Uint8Array): InitInode[] {
   within("directory table", direntTable, direntCount * DIRENT_SIZE);
   within("string table", strings, stringsSize);
   within("data area", data, dataSize);
-  const utf8 = new TextDecoder();
+  // Names and symlink targets are bytes (the builder writes host names as UTF-8): byte strings.
   const text = (start: number, length: number, what: string): string => {
     if (start + length > stringsSize) fail(`${what} lies outside the string table`);
-    return utf8.decode(image.subarray(strings + start, strings + start + length));
+    return bytesToString(image.subarray(strings + start, strings + start + length));
   };
 
   const inodes: InitInode[] = [];

@@ -20,12 +20,14 @@
 //
 // Why paths go in the byte area, not in words: 120 words hold 960 bytes, PATH_MAX is
 // 4096 and rename() carries two paths; one code path for every length beats a fast path
-// plus a fallback, and encoding into memory both ends already map costs one
-// TextEncoder.encodeInto. Strings are UTF-8 (a kernel-task that decodes guest bytes as
-// latin1 gets them back unchanged; lone surrogates would become U+FFFD).
+// plus a fallback, and encoding into memory both ends already map costs one copy.
+// Strings are byte strings (linux-abi/_byte_string.ts: one code unit per byte, as paths and
+// names are held on both ends), so they travel as their bytes, one per code unit: exact,
+// and a PATH_MAX path takes PATH_MAX bytes. A code unit above 0xff cannot travel (EINVAL).
 
 import type { FileSystem, FsCrossing, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
-import { EFAULT, EIO, ENAMETOOLONG } from "./_errno.ts";
+import { EFAULT, EINVAL, EIO, ENAMETOOLONG, EOVERFLOW } from "./_errno.ts";
+import { bytesToString } from "../linux-abi/_byte_string.ts";
 
 /** Words per message: the microkernel's MSG_MAX_WORDS. */
 export const MSG_WORDS = 120;
@@ -60,10 +62,6 @@ export type DataDirection = "in" | "out";
 export type DataResolver = (ref: number, extent: number, offset: number, length: number, dir: DataDirection) => Uint8Array | null;
 
 const TWO_32 = 4294967296;
-const encoder = new TextEncoder();
-/** Strings up to this length that are ASCII skip TextEncoder/TextDecoder. */
-const SHORT_STRING = 256;
-const decoder = new TextDecoder();
 
 /**
  * A BigInt64Array over the same words (a word is little-endian lo, hi: exactly an int64),
@@ -113,7 +111,9 @@ export class WireWriter {
   /** A safe integer (negative values as 64-bit two's complement). */
   word(value: number): void {
     if (this.nWords >= MSG_WORDS) throw new WireError("Cannot encode message: more than 120 words", EIO);
-    if (!Number.isSafeInteger(value)) throw new WireError(`Cannot encode word: ${String(value)} is not a safe integer`, EIO);
+    // Callers keep every number a safe integer (offsets and sizes are checked at syscall
+    // entry); one that is not cannot be represented: EOVERFLOW, as Linux says of such values.
+    if (!Number.isSafeInteger(value)) throw new WireError(`Cannot encode word: ${String(value)} is not a safe integer`, EOVERFLOW);
     const i = 2 * this.nWords++;
     this.words[i] = value;
     this.words[i + 1] = Math.floor(value / TWO_32);
@@ -140,28 +140,19 @@ export class WireWriter {
     this.nBytes += 8;
   }
 
-  /** A string: its UTF-8 length in the byte area, then its bytes. */
+  /** A byte string: its length in the byte area, then its bytes. */
   str(s: string): void {
     if (typeof s !== "string") throw new WireError("Cannot encode string: not a string", EIO);
     const at = this.nBytes + 4;
     const bytes = this.bytes;
-    if (at > bytes.length) throw new WireError("Cannot encode string: byte area is full", ENAMETOOLONG);
-    let written = 0;
-    // ASCII by hand (most paths): encodeInto costs more than the copy for short strings.
-    if (s.length <= SHORT_STRING && at + s.length <= bytes.length) {
-      for (; written < s.length; written++) {
-        const c = s.charCodeAt(written);
-        if (c >= 0x80) break;
-        bytes[at + written] = c;
-      }
+    if (at + s.length > bytes.length) throw new WireError(`Cannot encode string: ${s.length} bytes do not fit`, ENAMETOOLONG);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0xff) throw new WireError(`Cannot encode string: code unit 0x${c.toString(16)} is not a byte`, EINVAL);
+      bytes[at + i] = c;
     }
-    if (written < s.length) {
-      const { read, written: n } = encoder.encodeInto(s, bytes.subarray(at));
-      if (read !== s.length) throw new WireError(`Cannot encode string: ${s.length} characters do not fit`, ENAMETOOLONG);
-      written = n;
-    }
-    this.#view.setUint32(this.nBytes, written, true);
-    this.nBytes = at + written;
+    this.#view.setUint32(this.nBytes, s.length, true);
+    this.nBytes = at + s.length;
   }
 
   /** Records the message's data region; the transport fills in its four words. */
@@ -234,13 +225,7 @@ export class WireReader {
     const at = this.#byte + 4;
     if (at + len > this.bytes.length) throw new WireError(`Cannot decode string: ${len} bytes overrun the area`, EIO);
     this.#byte = at + len;
-    const bytes = this.bytes;
-    if (len <= SHORT_STRING) {
-      let ascii = true;
-      for (let i = at; i < at + len; i++) if (bytes[i]! >= 0x80) ascii = false;
-      if (ascii) return String.fromCharCode.apply(null, bytes.subarray(at, at + len) as unknown as number[]);
-    }
-    return decoder.decode(bytes.subarray(at, at + len));
+    return bytesToString(this.bytes.subarray(at, at + len));
   }
 
   region(dir: DataDirection): Uint8Array {
@@ -354,8 +339,8 @@ const dirPage: Codec<FsDirPage> = {
     w.word(page.nextCookie);
     let sent = 0;
     for (const e of page.entries) {
-      // 3 numbers, a length and the name (at most 3 UTF-8 bytes per UTF-16 unit).
-      if (!w.room(0, 28 + 3 * e.name.length)) break;
+      // 3 numbers, a length and the name.
+      if (!w.room(0, 28 + e.name.length)) break;
       w.num(e.ino);
       w.num(e.type);
       w.num(e.nextCookie);

@@ -27,7 +27,7 @@
 // (access() with X_OK still wants an execute bit on anything but a directory).
 
 import {
-  isFallocateMode, isRenameFlags, type FileSystem, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
+  isFallocateMode, isRenameFlags, MAX_FILE_BYTES, type FileSystem, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
   type FsStatFs, type FsTime,
 } from "./file_system.ts";
 import { anonymousDev } from "./_anon_dev.ts";
@@ -72,7 +72,6 @@ const DEFAULT_MAX_INODES = 262_144;
 const BOGO_DIRENT_SIZE = 20;
 /** A symlink target up to this long (with its NUL) lives in the inode; longer ones take a page. */
 const SHORT_SYMLINK_LEN = 128;
-const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;
 const DAY_MS = 86_400_000;
 
 interface NodeMeta {
@@ -103,8 +102,8 @@ interface DirNode extends NodeMeta {
 
 interface LinkNode extends NodeMeta {
   kind: "symlink";
+  /** A byte string: its length is its size in bytes. */
   target: string;
-  targetBytes: number;
 }
 
 /** A FIFO, socket or device node: stored, never served. */
@@ -229,9 +228,10 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
     if (node.kind !== "file") return -ENXIO;
     if (!Number.isSafeInteger(offset) || offset < 0) return -EINVAL;
     const at = h.flags & O_APPEND ? node.data.size : offset;
-    if (at + src.length > MAX_FILE_SIZE) return -EFBIG;
     if (src.length === 0) return 0;
-    const n = node.data.write(src, at, this.#quota);
+    // generic_write_check_limits: nothing at or past the limit, and no further.
+    if (at >= MAX_FILE_BYTES) return -EFBIG;
+    const n = node.data.write(src.subarray(0, MAX_FILE_BYTES - at), at, this.#quota);
     if (n > 0) node.mtimeNs = node.ctimeNs = realtimeNs();
     return n;
   }
@@ -277,6 +277,7 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
     const access = h.flags & O_ACCMODE;
     if (h.node.kind !== "file" || (access !== O_WRONLY && access !== O_RDWR)) return -EINVAL;
     if (!Number.isSafeInteger(size) || size < 0) return -EINVAL;
+    if (size > MAX_FILE_BYTES) return -EFBIG;
     this.#truncate(h.node, size);
     return 0;
   }
@@ -377,11 +378,10 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
 
   symlink(target: string, path: string): number {
     if (target === "") return -ENOENT;
-    const targetBytes = Buffer.byteLength(target);
-    if (targetBytes >= PATH_MAX) return -ENAMETOOLONG;
+    if (target.length >= PATH_MAX) return -ENAMETOOLONG;
     const p = this.#newName(path);
     if (typeof p === "number") return p;
-    const long = targetBytes + 1 > SHORT_SYMLINK_LEN;
+    const long = target.length + 1 > SHORT_SYMLINK_LEN;
     if (long && !this.#quota.charge(PAGE_SIZE)) return -ENOSPC;
     const node = this.#newNode(S_IFLNK | 0o777, p.dir, 0, target);
     if (typeof node === "number") {
@@ -482,7 +482,7 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
     const node = h.node;
     if (node.kind !== "file") return (node.mode & S_IFMT) === S_IFIFO ? -ESPIPE : node.kind === "dir" ? -EISDIR : -ENODEV;
     const end = offset + length;
-    if (end > MAX_FILE_SIZE) return -EFBIG;
+    if (end > MAX_FILE_BYTES) return -EFBIG;
     const data = node.data;
     switch (mode & ~FALLOC_FL_KEEP_SIZE) {
       case 0:
@@ -555,7 +555,7 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
       case S_IFDIR:
         return { ...meta, kind: "dir", nlink: 2, entries: new DirIndex<TmpNode>(), parent };
       case S_IFLNK:
-        return { ...meta, kind: "symlink", target, targetBytes: Buffer.byteLength(target) };
+        return { ...meta, kind: "symlink", target };
       default:
         return { ...meta, kind: "special", rdev };
     }
@@ -616,7 +616,7 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
     if (node.nlink > 0 || node.opens > 0) return;
     this.#inodesUsed--;
     if (node.kind === "file") node.data.truncate(0, this.#quota);
-    else if (node.kind === "symlink" && node.targetBytes + 1 > SHORT_SYMLINK_LEN) this.#quota.release(PAGE_SIZE);
+    else if (node.kind === "symlink" && node.target.length + 1 > SHORT_SYMLINK_LEN) this.#quota.release(PAGE_SIZE);
   }
 
   #truncate(node: FileNode, size: number): void {
@@ -641,8 +641,8 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
         size = (node.entries.size + 2) * BOGO_DIRENT_SIZE;
         break;
       case "symlink":
-        size = node.targetBytes;
-        if (node.targetBytes + 1 > SHORT_SYMLINK_LEN) blocks = PAGE_SIZE / 512;
+        size = node.target.length;
+        if (node.target.length + 1 > SHORT_SYMLINK_LEN) blocks = PAGE_SIZE / 512;
         break;
     }
     return {

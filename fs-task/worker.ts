@@ -22,6 +22,7 @@
 // length]); the worker views it through koffi (_native_view.ts): zero copy.
 
 import { parentPort, workerData } from "node:worker_threads";
+import { byteStringOfHost, hostTextOf } from "../linux-abi/_byte_string.ts";
 import { loadBackend, type FsTaskOptions } from "./backend.ts";
 import { FsDispatcher } from "./ipc_server.ts";
 import { ReplyStatus, WireReader, WireWriter, type DataDirection } from "./protocol.ts";
@@ -116,14 +117,14 @@ function attach(slot: number): void {
   const built = (async (): Promise<FsDispatcher | Error> => {
     try {
       const text = reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view).str();
-      return new FsDispatcher(await loadBackend(JSON.parse(text) as FsTaskOptions));
+      return new FsDispatcher(await loadBackend(JSON.parse(hostTextOf(text)) as FsTaskOptions));
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }
   })();
   later(slot, built, (d, w) => {
     if (d instanceof Error) {
-      w.str(`${d.name}: ${d.message}`);
+      w.str(byteStringOfHost(`${d.name}: ${d.message}`));
       return ReplyStatus.BadRequest;
     }
     const mask = d.mask;

@@ -36,6 +36,7 @@
 
 import fs from "node:fs";
 import { Worker } from "node:worker_threads";
+import { byteStringOfHost, hostTextOf } from "../linux-abi/_byte_string.ts";
 import type { FsTaskOptions } from "./backend.ts";
 import type { FrameDirectory } from "./frame_directory.ts";
 import type { FsTaskStats, FsTransport } from "./ipc_client.ts";
@@ -134,12 +135,12 @@ export class FsWorker {
    * (TypeError for a bad description), or Error when the worker is gone.
    */
   attach(backend: FsTaskOptions): { index: number; mask: number } {
-    const slot = this.#control(Control.Attach, -1, (w) => w.str(JSON.stringify(backend)));
+    const slot = this.#control(Control.Attach, -1, (w) => w.str(byteStringOfHost(JSON.stringify(backend))));
     const s = this.#slots[slot]!;
     const r = this.#reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view);
     const status = s.header[Hdr.Status];
     if (status !== ReplyStatus.Ok) {
-      const text = status === ReplyStatus.BadRequest ? r.str() : "no answer";
+      const text = status === ReplyStatus.BadRequest ? hostTextOf(r.str()) : "no answer";
       this.#queues.free.push(slot);
       if (text.startsWith("TypeError: ")) throw new TypeError(text.slice(11));
       throw new Error(`Cannot start the fs-task back end: ${text}`);

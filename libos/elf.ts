@@ -12,6 +12,7 @@ export class ElfError extends Error {
   }
 }
 
+import { bytesToString } from "../linux-abi/_byte_string.ts";
 import {
   ELFCLASS64, ELFDATA2LSB, EM_X86_64, ET_DYN, ET_EXEC, ET_REL, ET_CORE, PF_X, PT_GNU_STACK, PT_INTERP, PT_LOAD,
   SIZEOF_ELF64_PHDR,
@@ -103,7 +104,7 @@ export function parseElf(file: Uint8Array): ElfImage {
       if (ph.offset + ph.filesz > file.length) throw new ElfError("Malformed ELF file: interpreter path past end of file");
       const raw = file.subarray(ph.offset, ph.offset + ph.filesz);
       const nul = raw.indexOf(0);
-      interpreter = new TextDecoder().decode(nul >= 0 ? raw.subarray(0, nul) : raw);
+      interpreter = bytesToString(nul >= 0 ? raw.subarray(0, nul) : raw);
     }
     if (ph.type === PT_GNU_STACK) executableStack = (ph.flags & PF_X) !== 0;
     headers.push(ph);

@@ -20,6 +20,7 @@
 // `Machine`; signal frames are in signals.ts, the syscalls in sys/.
 
 import { isatty } from "node:tty";
+import { bytesToString, displayOf } from "../linux-abi/_byte_string.ts";
 import { E2BIG, EACCES, EINTR, EIO, ELOOP, ENOENT, ENOEXEC, ENOMEM, ENOSYS, ENXIO, EPERM, ESRCH } from "../linux-abi/errno.ts";
 import {
   BUS_ADRALN, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR,
@@ -513,13 +514,13 @@ export class KernelTask implements KernelServices {
   spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials): Process {
     const guestPath = path.includes("/") ? joinPath(cwd, path) : this.#searchPath(path, envp);
     const image = this.#readProgram(guestPath, path, 0, argv);
-    if (typeof image === "number") throw new Error(`Cannot run ${path}: ${errnoText(image)}`);
+    if (typeof image === "number") throw new Error(`Cannot run ${displayOf(path)}: ${errnoText(image)}`);
     if ("error" in image) throw image.error;
     const init = new Process(this.#allocPid(), null, new GuestMemory(NO_MEMORY), new FdTable(), new FsContext("/"), new SignalHandlers(), creds, "/sbin/init", ["init"], 0);
     this.processes.set(init.pid, init);
     this.#init = init;
     const memory = this.machine.newSpace();
-    if (!memory) throw new RangeError(`Cannot run ${path}: the memory quota is too small`);
+    if (!memory) throw new RangeError(`Cannot run ${displayOf(path)}: the memory quota is too small`);
     const fds = new FdTable();
     const caller = (): ReturnType<HostStream["caller"]> => this.#ttyCaller();
     fds.install(new OpenFile(new HostStream(0, "/dev/stdin", this.#stdin, this.terminal, caller), 0), false);
@@ -542,7 +543,7 @@ export class KernelTask implements KernelServices {
       setWord(regs, Msg.rip, loaded.entry);
       setWord(regs, Msg.rsp, loaded.stackPointer);
       setWord(regs, Msg.rflags, 0x202);
-    })) throw new RangeError(`Cannot run ${path}: the memory quota is too small`);
+    })) throw new RangeError(`Cannot run ${displayOf(path)}: the memory quota is too small`);
     return p;
   }
 
@@ -734,11 +735,12 @@ export class KernelTask implements KernelServices {
     if (typeof file === "number") return file;
     if (file[0] === 0x23 && file[1] === 0x21) {
       const nl = file.indexOf(0x0a);
-      const line = new TextDecoder().decode(file.subarray(2, nl < 0 ? Math.min(file.length, 256) : nl)).trim();
+      // Linux (fs/binfmt_script.c) splits on spaces and tabs only; the path is bytes.
+      const line = bytesToString(file.subarray(2, nl < 0 ? Math.min(file.length, 256) : nl)).replace(/^[ \t]+|[ \t]+$/g, "");
       if (line === "") return -ENOEXEC;
       const sp = line.search(/[ \t]/);
       const interp = sp < 0 ? line : line.slice(0, sp);
-      const arg = sp < 0 ? "" : line.slice(sp).trim();
+      const arg = sp < 0 ? "" : line.slice(sp).replace(/^[ \t]+/, "");
       const next = [interp, ...(arg ? [arg] : []), given, ...argv.slice(1)];
       return this.#readProgram(joinPath("/", interp), interp, depth + 1, next);
     }

@@ -10,6 +10,7 @@
 //   strings (argv, envp, AT_EXECFN, AT_PLATFORM) · 16 random bytes (AT_RANDOM) ·
 //   padding to 16 · auxv pairs ending AT_NULL · NULL · envp[] · NULL · argv[] · argc
 
+import { stringToBytes } from "../linux-abi/_byte_string.ts";
 import { randomFillSync } from "node:crypto";
 import * as AT from "../linux-abi/auxv.ts";
 import { ET_DYN, PF_R, PF_W, PF_X, PT_LOAD, PT_PHDR } from "../linux-abi/elf.ts";
@@ -86,10 +87,9 @@ export function loadElf(
   }
 
   const { argv, envp, execfn, creds } = args;
-  const enc = new TextEncoder();
   let sp = STACK_TOP;
   const pushString = (s: string): number => {
-    const b = enc.encode(s);
+    const b = stringToBytes(s);
     sp -= b.length + 1;
     memory.poke(sp, b);
     memory.poke(sp + b.length, ZERO);

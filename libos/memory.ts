@@ -22,6 +22,7 @@
 // right after the image, mmap top-down below 0x7ffff7fff000, the stack below
 // 0x7ffffffff000.
 
+import { bytesToString } from "../linux-abi/_byte_string.ts";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../linux-abi/mman.ts";
 
 export { PROT_EXEC, PROT_READ, PROT_WRITE } from "../linux-abi/mman.ts";
@@ -114,7 +115,6 @@ export class GuestMemory {
   #brkStart = 0;
   #brk = 0;
   #brkMapped = 0;
-  readonly #decoder = new TextDecoder();
 
   constructor(vspace: VSpace) {
     this.#vspace = vspace;
@@ -223,6 +223,7 @@ export class GuestMemory {
     return true;
   }
 
+  /** The C string at `addr` as a byte string (see linux-abi/_byte_string.ts); null if no NUL within `max` bytes. */
   readCString(addr: number, max: number): string | null {
     let a = addr;
     const parts: Uint8Array[] = [];
@@ -236,7 +237,7 @@ export class GuestMemory {
       const nul = bytes.indexOf(0);
       if (nul >= 0) {
         parts.push(bytes.subarray(0, nul));
-        return this.#decoder.decode(parts.length === 1 ? parts[0] : concat(parts));
+        return bytesToString(parts.length === 1 ? parts[0]! : concat(parts));
       }
       parts.push(bytes);
       total += avail;

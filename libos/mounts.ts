@@ -20,6 +20,7 @@ import { createFsTask, type FsBackendSource, type FsTaskLaunch } from "../fs-tas
 import type { FileSystem } from "../fs-task/file_system.ts";
 import { TmpFs, type MemoryQuota } from "../fs-task/tmpfs.ts";
 import { anonymousDev } from "../fs-task/_anon_dev.ts";
+import { byteStringOfHost, displayOf } from "../linux-abi/_byte_string.ts";
 import { ENOENT } from "../linux-abi/errno.ts";
 import { S_IFDIR, S_IFMT } from "../linux-abi/stat.ts";
 import { normalize, type MountInfo, type Vfs } from "./vfs.ts";
@@ -59,7 +60,9 @@ export interface Layout {
   cwd: string;
 }
 
-export function guestLayout(o: LayoutOptions): Layout {
+/** The mounts and cwd for `options` (host text); paths in the Layout are byte strings. */
+export function guestLayout(options: LayoutOptions): Layout {
+  const o = byteStrings(options);
   const mounts: MountSpec[] = [];
   let cwd = o.workdir;
   if (o.root !== null) {
@@ -75,6 +78,19 @@ export function guestLayout(o: LayoutOptions): Layout {
   for (const v of o.volumes) mounts.push({ at: v.guest, type: "hostfs", source: v.host, readOnly: v.readOnly });
   for (const at of o.tmpfs) mounts.push({ at, type: "tmpfs" });
   return { mounts, cwd: normalize(cwd) };
+}
+
+/** The host's paths, once, as the byte strings the guest sees (linux-abi/_byte_string.ts). */
+function byteStrings(o: LayoutOptions): LayoutOptions {
+  const b = byteStringOfHost;
+  return {
+    ...o,
+    root: o.root === null ? null : b(o.root),
+    volumes: o.volumes.map((v) => ({ host: b(v.host), guest: b(v.guest), readOnly: v.readOnly })),
+    tmpfs: o.tmpfs.map(b),
+    workdir: o.workdir === null ? null : b(o.workdir),
+    hostCwd: b(o.hostCwd),
+  };
 }
 
 export interface MountEnv {
@@ -150,10 +166,10 @@ function makeMountPoint(vfs: Vfs, at: string, quota: MemoryQuota): FileSystem[] 
     const dir = "/" + names.slice(0, i).join("/");
     const st = vfs.call(dir, (fs, inner) => fs.stat(inner, true));
     if (typeof st !== "number") {
-      if ((st.mode & S_IFMT) !== S_IFDIR) throw new TypeError(`Cannot mount on ${at}: ${dir} is not a directory`);
+      if ((st.mode & S_IFMT) !== S_IFDIR) throw new TypeError(`Cannot mount on ${displayOf(at)}: ${displayOf(dir)} is not a directory`);
       continue;
     }
-    if (st !== -ENOENT) throw new TypeError(`Cannot mount on ${at}: ${dir} cannot be looked up (errno ${-st})`);
+    if (st !== -ENOENT) throw new TypeError(`Cannot mount on ${displayOf(at)}: ${displayOf(dir)} cannot be looked up (errno ${-st})`);
     if (vfs.call(dir, (fs, inner) => fs.mkdir(inner, 0o755)) === 0) continue;
     const skeleton = new TmpFs({ quota, rootMode: 0o755 });
     let inner = "";

@@ -30,6 +30,7 @@
 
 import { readFileSync } from "node:fs";
 import { release, version } from "node:os";
+import { bytesToString, stringToBytes } from "../linux-abi/_byte_string.ts";
 import { CROSS_MOUNT, isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat, type FsStatFs, type FsTime } from "../fs-task/file_system.ts";
 import { DT_DIR, DT_LNK, DT_REG } from "../linux-abi/dirent.ts";
 import { EACCES, EBADF, EBUSY, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTEMPTY, EPERM } from "../linux-abi/errno.ts";
@@ -148,7 +149,6 @@ interface Handle {
 const PID_ENTRIES = ["task", "fd", "environ", "status", "comm", "cmdline", "stat", "statm", "maps", "cwd", "root", "exe", "mounts"];
 const THREAD_ENTRIES = PID_ENTRIES.filter((n) => n !== "task");
 const ROOT_ENTRIES = ["cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "self", "stat", "sys", "thread-self", "uptime", "version"];
-const encoder = new TextEncoder();
 
 export class ProcFs implements FileSystem {
   readonly #facts: ProcFacts;
@@ -187,7 +187,7 @@ export class ProcFs implements FileSystem {
     if (node.type === "link" && !(flags & O_PATH)) return -ELOOP;
     if (node.type === "dir" && !(flags & O_PATH) && ((flags & O_ACCMODE) !== O_RDONLY || flags & O_CREAT)) return -EISDIR;
     if (node.type !== "dir" && flags & O_DIRECTORY) return -ENOTDIR;
-    const snapshot = node.type === "file" && !(flags & O_PATH) ? encoder.encode(node.text()) : null;
+    const snapshot = node.type === "file" && !(flags & O_PATH) ? stringToBytes(node.text()) : null;
     let handle = 0;
     while (this.#handles.has(handle)) handle++;
     this.#handles.set(handle, { node, flags, snapshot, listing: null });
@@ -536,7 +536,7 @@ export class ProcFs implements FileSystem {
     if (!t || caller?.process !== view.p) return -EINVAL;
     const bytes = src.subarray(0, 15);
     const nul = bytes.indexOf(0);
-    t.name = new TextDecoder().decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+    t.name = bytesToString(nul < 0 ? bytes : bytes.subarray(0, nul));
     return src.length;
   }
 

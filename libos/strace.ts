@@ -343,8 +343,6 @@ for (const [c, e] of [[0x09, "\\t"], [0x0a, "\\n"], [0x0b, "\\v"], [0x0c, "\\f"]
   LONG_ESCAPE[c] = e;
 }
 
-const UTF8 = new TextEncoder();
-
 function isOctalDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x37;
 }
@@ -381,13 +379,7 @@ function cstring(mem: GuestMemoryReader, at: number, limit: number): string {
   if (at === 0) return "NULL";
   const s = mem.readCString(at, limit + 1);
   if (s === null) return hex(at);
-  const src = isLatin1(s) ? s : UTF8.encode(s); // a reader that decoded UTF-8: back to bytes
-  return src.length > limit ? quote(src, limit) + "..." : quote(src, src.length);
-}
-
-function isLatin1(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
-  return true;
+  return s.length > limit ? quote(s, limit) + "..." : quote(s, s.length);
 }
 
 // ---------------------------------------------------------------------------------------------

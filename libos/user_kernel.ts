@@ -17,6 +17,7 @@
 // This file is the kernel-task's Machine: everything it needs from the CPU side.
 
 import { hostname } from "node:os";
+import { byteStringOfHost } from "../linux-abi/_byte_string.ts";
 import { FrameDirectory, FsIpcServer, FsWorker, TmpFs, stopFsTask, type FileSystem, type FsTaskLaunch } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
 import { EIO } from "../linux-abi/errno.ts";
@@ -185,7 +186,9 @@ export class UserKernel implements Machine {
   constructor(opts: UserKernelOptions) {
     this.#opts = opts;
     const sink = opts.traceSink ?? ((line: string) => process.stderr.write(line + "\n"));
-    this.kernelTask = new KernelTask({ vfs: this.vfs, hostname: hostname(), trace: opts.strace ? sink : null, machine: this, debug: opts.debug ?? false });
+    this.kernelTask = new KernelTask({
+      vfs: this.vfs, hostname: byteStringOfHost(hostname()), trace: opts.strace ? sink : null, machine: this, debug: opts.debug ?? false,
+    });
     this.kernel = new Kernel({ untypedBytes: opts.memoryQuota + KERNEL_OBJECT_BYTES, rootCnodeRadix: 16, frameAllocator: nativeFrames });
     const k = this.kernel, root = k.rootTcb;
     this.#untypedSlot = this.#retype("Untyped", opts.memoryQuota);
@@ -468,10 +471,14 @@ export class UserKernel implements Machine {
 
   // ----- running --------------------------------------------------------------------------
 
-  /** Load `path` (a guest path) as the first process. Throws ElfError/Error on bad input. */
+  /**
+   * Load `path` (a guest path) as the first process. The arguments are host text, given to
+   * the guest as their UTF-8 bytes. Throws ElfError/Error on bad input.
+   */
   spawn(path: string, argv: string[], envp: string[]): Process {
     const uid = process.getuid?.() ?? 0, gid = process.getgid?.() ?? 0;
-    return this.kernelTask.spawnInit(path, argv, envp, this.#opts.layout.cwd, { uid, gid });
+    const bytes = (list: string[]): string[] => list.map(byteStringOfHost);
+    return this.kernelTask.spawnInit(byteStringOfHost(path), bytes(argv), bytes(envp), this.#opts.layout.cwd, { uid, gid });
   }
 
   /** Run until the first process exits; resolves with its status. */

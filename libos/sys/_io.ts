@@ -19,6 +19,7 @@ import { MAX_RW_COUNT } from "../../linux-abi/uio.ts";
 import type { Thread } from "../process.ts";
 import { AGAIN, sleep } from "../wait_queue.ts";
 import type { KernelServices } from "./context.ts";
+import { writableCount } from "./_offsets.ts";
 
 // A stream read moves at most this much per call, as a pipe holds no more.
 const STREAM_CHUNK = 1 << 20;
@@ -96,7 +97,9 @@ export function writeBytes(k: KernelServices, t: Thread, f: OpenFile, src: Uint8
   if (!f.ops.seekable) return then(writeStream(t, f, src), (n) => sigpipe(k, t, n));
   const usePos = offset < 0;
   const at = usePos ? f.offset : offset;
-  return then(f.ops.write(src, at), (n) => {
+  const count = writableCount(f, at, src.length);
+  if (count < 0) return count;
+  return then(f.ops.write(count < src.length ? src.subarray(0, count) : src, at), (n) => {
     if (n < 0 || !usePos) return n;
     if (f.flags & O_APPEND) {
       const st = f.ops.stat();

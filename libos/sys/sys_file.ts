@@ -1,11 +1,12 @@
 // Opening, closing and duplicating descriptors, directories, and path operations.
 // Linux: fs/open.c, fs/fcntl.c, fs/file.c, fs/readdir.c, fs/namei.c, fs/d_path.c.
 
+import { stringToBytes, writeByteString } from "../../linux-abi/_byte_string.ts";
 import type { FileSystem } from "../../fs-task/file_system.ts";
 import * as E from "../../linux-abi/errno.ts";
 import * as F from "../../linux-abi/fcntl.ts";
 import { AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
-import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFSOCK, UTIME_NOW, UTIME_OMIT } from "../../linux-abi/stat.ts";
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, UTIME_NOW, UTIME_OMIT } from "../../linux-abi/stat.ts";
 import { SIZEOF_TIMESPEC, decodeTimespec, type Timespec } from "../../linux-abi/time.ts";
 import type { FsTime } from "../../fs-task/file_system.ts";
 import { getStruct } from "./_struct.ts";
@@ -19,6 +20,7 @@ import { sleepOnCall } from "../wait_queue.ts";
 import { FsFile, type Mount } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
+import { sizeAllowed } from "./_offsets.ts";
 import { pathArg, readPath, resolveAt } from "./_path.ts";
 import {
   CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT, RESOLVE_BENEATH,
@@ -179,11 +181,9 @@ export function sysGetdents64(_k: KernelServices, t: Thread, a: SyscallArgs): Sy
   const page = f.ops.readdir(f.dirCookie, Math.max(1, Math.floor(count / 24)));
   if (typeof page === "number") return page;
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  const enc = new TextEncoder();
   let at = 0;
   for (const e of page.entries) {
-    const name = enc.encode(e.name);
-    const reclen = (DIRENT_HEADER + name.length + 1 + 7) & ~7;
+    const reclen = (DIRENT_HEADER + e.name.length + 1 + 7) & ~7;
     if (at + reclen > count) {
       if (at === 0) return -E.EINVAL;
       break;
@@ -194,8 +194,8 @@ export function sysGetdents64(_k: KernelServices, t: Thread, a: SyscallArgs): Sy
     view.setUint32(at + 12, Math.floor(e.nextCookie / 4294967296), true);
     view.setUint16(at + 16, reclen, true);
     out[at + 18] = e.type;
-    out.set(name, at + DIRENT_HEADER);
-    out.fill(0, at + DIRENT_HEADER + name.length, at + reclen);
+    const end = at + DIRENT_HEADER + writeByteString(out, at + DIRENT_HEADER, e.name);
+    out.fill(0, end, at + reclen);
     at += reclen;
     f.dirCookie = e.nextCookie;
   }
@@ -204,7 +204,7 @@ export function sysGetdents64(_k: KernelServices, t: Thread, a: SyscallArgs): Sy
 
 /** Getcwd implements Linux syscall getcwd(2). */
 export function sysGetcwd(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const bytes = new TextEncoder().encode(t.process.cwd + "\0");
+  const bytes = stringToBytes(t.process.cwd + "\0");
   if (bytes.length > a.size(1)) return -E.ERANGE;
   return t.process.memory.write(a.ptr(0), bytes) ? bytes.length : -E.EFAULT;
 }
@@ -238,7 +238,7 @@ function readlinkPath(k: KernelServices, t: Thread, path: string | number, buf: 
   if (size <= 0) return -E.EINVAL;
   const target = k.vfs.call(path, (fs, inner) => fs.readlink(inner));
   if (typeof target === "number") return target;
-  const bytes = new TextEncoder().encode(target).subarray(0, size);
+  const bytes = stringToBytes(target).subarray(0, size);
   return t.process.memory.write(buf, bytes) ? bytes.length : -E.EFAULT;
 }
 
@@ -449,6 +449,11 @@ export function sysFtruncate(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
   const len = a.long(1);
   if (len < 0) return -E.EINVAL;
   if ((f.flags & F.O_ACCMODE) === F.O_RDONLY) return -E.EINVAL;
+  if (sizeAllowed(len) < 0) {
+    const st = f.ops.stat();
+    if (typeof st === "number") return st;
+    return (st.mode & S_IFMT) === S_IFREG ? -E.EFBIG : -E.EINVAL;
+  }
   return f.ops.truncate(len);
 }
 
@@ -462,7 +467,7 @@ export function sysTruncate(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
     const h = fs.open(inner, F.O_WRONLY, 0);
     if (typeof h !== "number") return -E.EINVAL;
     if (h < 0) return h;
-    const r = fs.ftruncate(h, len);
+    const r = sizeAllowed(len) || fs.ftruncate(h, len);
     fs.close(h);
     return r;
   });

@@ -11,6 +11,7 @@ import {
 import { USER_TOP, PAGE, PROT_READ, PROT_WRITE, PROT_EXEC, pageUp } from "../memory.ts";
 import { O_ACCMODE, O_RDWR, O_WRONLY } from "../../linux-abi/fcntl.ts";
 import type { Thread } from "../process.ts";
+import { fileOffset } from "./_offsets.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 
@@ -22,11 +23,12 @@ export function sysBrk(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallRe
 
 /** Mmap implements Linux syscall mmap(2). */
 export function sysMmap(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const addr = a.ptr(0), len = a.size(1), prot = a.int(2), flags = a.int(3), fd = a.int(4), off = a.long(5);
+  // `off` is an unsigned long; page-aligned, any value below 2^64 is exact as a number.
+  const addr = a.ptr(0), len = a.size(1), prot = a.int(2), flags = a.int(3), fd = a.int(4), off = a.ptr(5);
   const mem = t.process.memory;
   if (len === 0 || len > USER_TOP) return -E.EINVAL;
   if (addr % PAGE !== 0 && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) return -E.EINVAL;
-  if (off % PAGE !== 0 || off < 0) return -E.EINVAL;
+  if (a.uint(5) % PAGE !== 0) return -E.EINVAL;
   const type = flags & MAP_TYPE;
   if (type !== MAP_PRIVATE && type !== MAP_SHARED && type !== MAP_SHARED_VALIDATE) return -E.EINVAL;
   if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) return -E.EINVAL;
@@ -50,11 +52,13 @@ export function sysMmap(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
   if (!f.ops.seekable) return -E.ENODEV;
   // A shared writable mapping would need write-back to the file: not offered.
   if (shared && prot & PROT_WRITE) return -E.ENODEV;
+  // file_mmap_ok: a file's mapping ends by 2^63 - 1 (MAX_LFS_FILESIZE).
+  if (off + size >= 2 ** 63) return -E.EOVERFLOW;
   const start = mem.mmapAnonymous(addr, size, prot | PROT_WRITE, fixed);
   if (start < 0) return start;
   // Read straight into the new mapping: its size is the guest's, not a host buffer's.
   const dst = mem.view(start, size, PROT_WRITE);
-  const n = dst ? f.ops.read(dst, off) : -E.ENOMEM;
+  const n = dst ? f.ops.read(dst, fileOffset(off)) : -E.ENOMEM;
   if (typeof n !== "number" || n < 0) {
     mem.unmap(start, size);
     return typeof n === "number" ? n : -E.ENODEV;

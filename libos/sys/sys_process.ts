@@ -2,6 +2,7 @@
 // exit, exit_group, get*id, set_tid_address, set_robust_list, arch_prctl, prlimit64,
 // uname, sysinfo, prctl, sched_*. Linux: kernel/exit.c, kernel/sys.c, arch/x86/kernel/process_64.c.
 
+import { writeByteString } from "../../linux-abi/_byte_string.ts";
 import { release, version } from "node:os";
 import * as E from "../../linux-abi/errno.ts";
 import {
@@ -181,7 +182,7 @@ export function sysPrctl(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
     }
     case PR_GET_NAME: {
       const b = new Uint8Array(16);
-      b.set(new TextEncoder().encode(t.name).subarray(0, 15));
+      writeByteString(b, 0, t.name.slice(0, 15));
       return p.memory.write(a.ptr(1), b) ? 0 : -E.EFAULT;
     }
     case PR_SET_CHILD_SUBREAPER:

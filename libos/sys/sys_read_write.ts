@@ -1,7 +1,7 @@
 // read(2), write(2), their positional and vectored forms, lseek(2), sendfile(2).
-// Linux: fs/read_write.c.
+// Linux: fs/read_write.c. Offsets are checked on entry (_offsets.ts).
 
-import { EBADF, EFAULT, EINVAL, EIO, EISDIR, EOVERFLOW, ESPIPE } from "../../linux-abi/errno.ts";
+import { EBADF, EFAULT, EINVAL, EIO, EISDIR, ESPIPE } from "../../linux-abi/errno.ts";
 import { O_APPEND } from "../../linux-abi/fcntl.ts";
 import { S_IFDIR, S_IFMT, S_IFREG } from "../../linux-abi/stat.ts";
 import type { IoResult, OpenFile } from "../file.ts";
@@ -11,6 +11,7 @@ import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 import { canRead, canWrite, readStream, readToGuest, then, writeBytes, writeFromGuest } from "./_io.ts";
+import { copyableCount, fileOffset, readLoff, rwVerifyArea, seekable, sendableCount, type Exact } from "./_offsets.ts";
 
 const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
 
@@ -30,24 +31,36 @@ export function sysWrite(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
   return f ? writeFromGuest(k, t, f, a.ptr(1), a.size(2), -1) : -EBADF;
 }
 
+/** The file of a positional call at `off` (ksys_pread64's checks): the file or -errno. */
+function positional(t: Thread, fd: number, off: Exact): OpenFile | number {
+  if (off < 0) return -EINVAL;
+  const f = fileOf(t, fd);
+  if (!f) return -EBADF;
+  return f.ops.seekable ? f : -ESPIPE;
+}
+
 /** Pread64 implements Linux syscall pread64(2). */
 export function sysPread64(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const f = fileOf(t, a.int(0));
-  if (!f) return -EBADF;
-  const off = a.long(3);
-  if (off < 0) return -EINVAL;
-  if (!f.ops.seekable) return -ESPIPE;
-  return readToGuest(t, f, a.ptr(1), a.size(2), off);
+  const off = a.exactLong(3);
+  const f = positional(t, a.int(0), off);
+  if (typeof f === "number") return f;
+  if (!canRead(f)) return -EBADF;
+  // vfs_read/vfs_write's order: the buffer's range (EFAULT) before the file range (EINVAL).
+  if (!accessOk(a.ptr(1), a.size(2))) return -EFAULT;
+  const bad = rwVerifyArea(off, a.exactSize(2));
+  return bad < 0 ? bad : readToGuest(t, f, a.ptr(1), a.size(2), fileOffset(off));
 }
 
 /** Pwrite64 implements Linux syscall pwrite64(2). */
 export function sysPwrite64(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const f = fileOf(t, a.int(0));
-  if (!f) return -EBADF;
-  const off = a.long(3);
-  if (off < 0) return -EINVAL;
-  if (!f.ops.seekable) return -ESPIPE;
-  return writeFromGuest(k, t, f, a.ptr(1), a.size(2), off);
+  const off = a.exactLong(3);
+  const f = positional(t, a.int(0), off);
+  if (typeof f === "number") return f;
+  if (!canWrite(f)) return -EBADF;
+  // vfs_read/vfs_write's order: the buffer's range (EFAULT) before the file range (EINVAL).
+  if (!accessOk(a.ptr(1), a.size(2))) return -EFAULT;
+  const bad = rwVerifyArea(off, a.exactSize(2));
+  return bad < 0 ? bad : writeFromGuest(k, t, f, a.ptr(1), a.size(2), fileOffset(off));
 }
 
 interface Segment {
@@ -79,17 +92,21 @@ function readIovecs(mem: GuestMemory, addr: number, count: number): Segment[] | 
   return out;
 }
 
-function doReadv(t: Thread, a: SyscallArgs, offset: number): SyscallResult {
-  const f = fileOf(t, a.int(0));
-  if (!f) return -EBADF;
+/** readv (`pos` null: the file position) and preadv (`pos`: the offset argument). */
+function doReadv(t: Thread, a: SyscallArgs, pos: Exact | null): SyscallResult {
+  const f = pos === null ? fileOf(t, a.int(0)) : positional(t, a.int(0), pos);
+  if (f === null) return -EBADF;
+  if (typeof f === "number") return f;
   if (!canRead(f)) return -EBADF;
   const mem = t.process.memory;
   const iov = readIovecs(mem, a.ptr(1), a.int(2));
   if (typeof iov === "number") return iov;
+  const bad = pos === null ? 0 : rwVerifyArea(pos, totalOf(iov));
+  if (bad < 0) return bad;
+  const offset = pos === null ? -1 : fileOffset(pos);
   if (!f.ops.seekable) {
     // One stream read, scattered over the segments.
-    const total = iov.reduce((n, v) => n + v.len, 0);
-    return readStream(t, f, total, (bytes) => {
+    return readStream(t, f, totalOf(iov), (bytes) => {
       let at = 0;
       for (const v of iov) {
         if (at >= bytes.length) break;
@@ -111,13 +128,18 @@ function doReadv(t: Thread, a: SyscallArgs, offset: number): SyscallResult {
   return done;
 }
 
-function doWritev(k: KernelServices, t: Thread, a: SyscallArgs, offset: number): SyscallResult {
-  const f = fileOf(t, a.int(0));
-  if (!f) return -EBADF;
+/** writev (`pos` null: the file position) and pwritev (`pos`: the offset argument). */
+function doWritev(k: KernelServices, t: Thread, a: SyscallArgs, pos: Exact | null): SyscallResult {
+  const f = pos === null ? fileOf(t, a.int(0)) : positional(t, a.int(0), pos);
+  if (f === null) return -EBADF;
+  if (typeof f === "number") return f;
   if (!canWrite(f)) return -EBADF;
   const mem = t.process.memory;
   const iov = readIovecs(mem, a.ptr(1), a.int(2));
   if (typeof iov === "number") return iov;
+  const bad = pos === null ? 0 : rwVerifyArea(pos, totalOf(iov));
+  if (bad < 0) return bad;
+  const offset = pos === null ? -1 : fileOffset(pos);
   // Gather into one write so the segments reach the file (or terminal) together; the
   // segments are checked before the buffer is sized, and a bad one ends the gather there.
   const parts: Uint8Array[] = [];
@@ -140,14 +162,18 @@ function doWritev(k: KernelServices, t: Thread, a: SyscallArgs, offset: number):
   return writeBytes(k, t, f, buf, offset);
 }
 
+function totalOf(iov: Segment[]): number {
+  return iov.reduce((n, v) => n + v.len, 0);
+}
+
 /** Readv implements Linux syscall readv(2). */
-export const sysReadv = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doReadv(t, a, -1);
+export const sysReadv = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doReadv(t, a, null);
 /** Writev implements Linux syscall writev(2). */
-export const sysWritev = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doWritev(k, t, a, -1);
+export const sysWritev = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doWritev(k, t, a, null);
 /** Preadv implements Linux syscall preadv(2). */
-export const sysPreadv = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doReadv(t, a, Math.max(0, a.long(3)));
+export const sysPreadv = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doReadv(t, a, a.exactLong(3));
 /** Pwritev implements Linux syscall pwritev(2). */
-export const sysPwritev = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doWritev(k, t, a, Math.max(0, a.long(3)));
+export const sysPwritev = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doWritev(k, t, a, a.exactLong(3));
 
 /** Lseek implements Linux syscall lseek(2). */
 export function sysLseek(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
@@ -164,8 +190,10 @@ export function sysLseek(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
     if (typeof st === "number") return st;
     base = st.size;
   } else return -EINVAL;
-  const pos = base + off;
-  if (pos < 0) return -EINVAL;
+  // SEEK_CUR by 0 tells the offset; anything else is a new offset, within the limit.
+  if (whence === SEEK_CUR && off === 0) return f.offset;
+  const pos = seekable(base + off);
+  if (pos < 0) return pos;
   f.offset = pos;
   if (pos === 0) f.dirCookie = 0;
   return pos;
@@ -178,20 +206,17 @@ export function sysSendfile(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
   if (!out || !inp || !canWrite(out) || !canRead(inp)) return -EBADF;
   const mem = t.process.memory;
   const offAddr = a.ptr(2);
-  let offset = -1;
-  if (offAddr !== 0) {
-    const o = mem.u64(offAddr);
-    if (o === null) return -EFAULT;
-    // A negative loff_t reads as a u64 beyond 2^53.
-    if (!Number.isSafeInteger(o)) return -EINVAL;
-    offset = o;
-  }
-  if (a.size(3) >= 2 ** 63) return -EINVAL;
-  const count = Math.min(a.size(3), MAX_RW_COUNT);
-  const at = offset >= 0 ? offset : inp.offset;
+  const given = offAddr === 0 ? null : readLoff(mem, offAddr);
+  if (offAddr !== 0 && given === null) return -EFAULT;
+  if (given !== null && !inp.ops.seekable) return -ESPIPE;
+  const bad = rwVerifyArea(given ?? inp.offset, a.exactSize(3));
+  if (bad < 0) return bad;
+  const at = given === null ? inp.offset : Number(given);
+  const count = sendableCount(at, Math.min(a.size(3), MAX_RW_COUNT));
+  if (count < 0) return count;
   const done = (m: number): number => {
     if (m < 0) return m;
-    if (offset >= 0) mem.setU64(offAddr, offset + m);
+    if (given !== null) mem.setU64(offAddr, at + m);
     else if (inp.ops.seekable) inp.offset += m;
     return m;
   };
@@ -215,7 +240,7 @@ const COPY_CHUNK = 1 << 20;
  */
 export function sysCopyFileRange(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const inp = fileOf(t, a.int(0)), out = fileOf(t, a.int(2));
-  const inAddr = a.ptr(1), outAddr = a.ptr(3), len = a.size(4);
+  const inAddr = a.ptr(1), outAddr = a.ptr(3);
   if (a.uint(5) !== 0) return -EINVAL;
   if (!inp || !out || !canRead(inp) || !canWrite(out) || out.flags & O_APPEND) return -EBADF;
   const si = inp.ops.stat(), so = out.ops.stat();
@@ -224,11 +249,14 @@ export function sysCopyFileRange(_k: KernelServices, t: Thread, a: SyscallArgs):
   if ((si.mode & S_IFMT) === S_IFDIR || (so.mode & S_IFMT) === S_IFDIR) return -EISDIR;
   if ((si.mode & S_IFMT) !== S_IFREG || (so.mode & S_IFMT) !== S_IFREG) return -EINVAL;
   const mem = t.process.memory;
-  const inOff = inAddr === 0 ? inp.offset : mem.u64(inAddr);
-  const outOff = outAddr === 0 ? out.offset : mem.u64(outAddr);
-  if (inOff === null || outOff === null) return -EFAULT;
-  if (!Number.isSafeInteger(inOff) || !Number.isSafeInteger(outOff)) return -EOVERFLOW;
-  const n = Math.min(len, COPY_CHUNK);
+  const inPos = inAddr === 0 ? inp.offset : readLoff(mem, inAddr);
+  const outPos = outAddr === 0 ? out.offset : readLoff(mem, outAddr);
+  if (inPos === null || outPos === null) return -EFAULT;
+  const count = copyableCount(inPos, outPos, a.exactSize(4), si.size);
+  if (count <= 0) return count;
+  // Both offsets are now within the limit.
+  const inOff = Number(inPos), outOff = Number(outPos);
+  const n = Math.min(count, COPY_CHUNK);
   if (si.dev === so.dev && si.ino === so.ino && inOff < outOff + n && outOff < inOff + n) return -EINVAL;
   const buf = new Uint8Array(n);
   const got = inp.ops.read(buf, inOff);

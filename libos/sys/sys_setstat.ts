@@ -11,6 +11,7 @@ import { S_IFDIR, S_IFIFO, S_IFMT, S_IFREG } from "../../linux-abi/stat.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
+import { sizeAllowed } from "./_offsets.ts";
 import { pathArg } from "./_path.ts";
 
 function chownPath(k: KernelServices, path: string | number, uid: number, gid: number, follow: boolean): number {
@@ -60,6 +61,6 @@ export function sysFallocate(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
   if (type === S_IFIFO) return -E.ESPIPE;
   if (type === S_IFDIR) return -E.EISDIR;
   if (type !== S_IFREG) return -E.ENODEV;
-  if (!Number.isSafeInteger(offset + length)) return -E.EFBIG;
+  if (sizeAllowed(offset + length) < 0) return -E.EFBIG;
   return f.ops.fallocate?.(mode, offset, length) ?? -E.EOPNOTSUPP;
 }

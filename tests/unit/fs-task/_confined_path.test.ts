@@ -21,7 +21,7 @@ function resolve(guestPath: string, follow = true): Resolved {
   return r;
 }
 
-const ino = (p: string): bigint => fs.lstatSync(p, { bigint: true }).ino;
+const ino = (p: fs.PathLike): bigint => fs.lstatSync(p, { bigint: true }).ino;
 const fdIno = (fd: number): bigint => fs.fstatSync(fd, { bigint: true }).ino;
 const openFds = (): number => fs.readdirSync("/proc/self/fd").length;
 

@@ -48,4 +48,16 @@ describe("SyscallArgs", () => {
     const a = args([1, 0], [2, 0], [3, 0], [4, 0], [5, 0], [6, 0]);
     expect([0, 1, 2, 3, 4, 5].map((i) => a.int(i))).toEqual([1, 2, 3, 4, 5, 6]);
   });
+
+  it("exactLong() and exactSize() are numbers while safe, exact BigInts beyond", () => {
+    const a = args([0xffffffff, 0x001fffff], [0, 0x00200000], [1, 0x00200000], [0xffffffff, 0x7fffffff], [0xffffffff, 0xffffffff]);
+    expect(a.exactLong(0)).toBe(2 ** 53 - 1);
+    expect(a.exactLong(1)).toBe(2n ** 53n);
+    expect(a.exactLong(2)).toBe(2n ** 53n + 1n);
+    expect(a.exactLong(3)).toBe(2n ** 63n - 1n);
+    expect(a.exactLong(4)).toBe(-1);
+    expect(a.exactSize(4)).toBe(2n ** 64n - 1n);
+    // The rounded accessors never round a value past 2^53 back into the safe range.
+    expect(a.long(2)).toBeGreaterThanOrEqual(2 ** 53);
+  });
 });
