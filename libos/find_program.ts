@@ -32,7 +32,10 @@ export function findProgram(vfs: Vfs, path: string, given: string, argv: string[
   for (let depth = 0; ; depth++) {
     if (depth > BINPRM_MAX_RECURSION) return new ElfError("too many levels of interpreter (ELOOP)", ELOOP);
     const file = vfs.call(path, openExecutable);
-    if (typeof file === "number") return new ElfError(errnoMessage(-file), -file);
+    if (typeof file === "number") {
+      const what = errnoMessage(-file);
+      return new ElfError(depth === 0 ? what : `bad #! interpreter ${given}: ${what}`, -file);
+    }
     let opened = false;
     try {
       // Linux reads this much for every binary format; the rest of the buffer is NUL.
