@@ -89,4 +89,12 @@ describe("the malformed-ELF corpus", () => {
     expect(line("hello-musl.last-segment-memsz=1TiB")).toMatch(/^libos: \S+: out of memory: the image needs \d+ MiB$/);
     expect(line("script.no-newline-long-path")).toMatch(/: #! line longer than 256 bytes: the interpreter path is cut$/);
   });
+
+  it("a 1 TiB segment under a quota that admits it: one `libos:` line, not a host abort", () => {
+    // The image would be one frame larger than a host view can hold.
+    const r = runLibos(["-m", "2000G"], "./hello-musl.last-segment-memsz=1TiB", [], { cwd: dir });
+    expect(r.signal).toBeNull();
+    expect(r.stderr).toMatch(/^libos: \S+: out of memory: the image needs \d+ MiB\n$/);
+    expect(r.status).toBe(126);
+  });
 });
