@@ -117,8 +117,8 @@ export function parseElf(source: ProgramFile | Uint8Array): ElfImage {
   if (phentsize !== SIZEOF_ELF64_PHDR) throw new ElfError(`program header size ${phentsize} (expected ${SIZEOF_ELF64_PHDR})`);
   if (phnum === 0) throw new ElfError("no program headers");
   if (phnum * phentsize > MAX_PHDR_TABLE) throw new ElfError(`too many program headers (${phnum})`);
-  // Linux reads the table with kernel_read: past the end of the file that is a short read, EIO.
-  if (phoff > file.size - phnum * phentsize) throw new ElfError("program header table ends beyond the end of the file", EIO);
+  // Linux: load_elf_phdrs fails on the short read, and load_elf_binary answers ENOEXEC.
+  if (phoff > file.size - phnum * phentsize) throw new ElfError("program header table ends beyond the end of the file");
   if (entry + bias >= IMAGE_TOP) throw new ElfError(`entry point ${hex(entry)} is beyond the user address space`, EINVAL);
   const table = new Uint8Array(phnum * phentsize);
   if (!file.read(table, phoff)) throw new ElfError("cannot read the program header table", EIO);

@@ -151,7 +151,7 @@ describe("parseElf()", () => {
   });
 
   it("parseElf() rejects program headers past the end of the file", () => {
-    rejects(musl.subarray(0, 100), "program header table ends beyond the end of the file", EIO);
+    rejects(musl.subarray(0, 100), "program header table ends beyond the end of the file");
   });
 
   it("parseElf() rejects zero program headers", () => {
