@@ -2,7 +2,9 @@
 //
 // Linux: fs/binfmt_elf.c (load_elf_binary, create_elf_tables). The image's PT_LOAD
 // segments share one frame; each page gets the union of the protections of the segments
-// that touch it, and runs of equal protection become one mapping. PT_TLS needs nothing
+// that touch it, and runs of equal protection become one mapping. parseElf has checked
+// every field; the quota is charged for the image before any byte of a segment is read
+// from the file, straight into the image. PT_TLS needs nothing
 // here: a static libc reads it through AT_PHDR and sets up TLS itself. PT_GNU_STACK
 // decides whether the stack is executable.
 //
@@ -14,7 +16,7 @@ import { randomFillSync } from "node:crypto";
 import * as AT from "../linux-abi/auxv.ts";
 import { ENOEXEC, ENOMEM } from "../linux-abi/errno.ts";
 import { PF_R, PF_W, PF_X, PT_LOAD, PT_PHDR } from "../linux-abi/elf.ts";
-import { ElfError, type ElfImage, type ProgramFile } from "./elf.ts";
+import { ElfError, type ElfImage, type ProgramFile, type ProgramHeader } from "./elf.ts";
 import { GuestMemory, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageDown, pageUp } from "./memory.ts";
 
 
@@ -48,7 +50,7 @@ interface Piece {
  * neighbours of equal protection merge. Work is bounded by the number of segments, never
  * by the image's size.
  */
-function imagePieces(loads: readonly ElfImage["headers"][number][], bias: number, lo: number): Piece[] {
+function imagePieces(loads: readonly ProgramHeader[], bias: number, lo: number): Piece[] {
   const spans = loads.map((h) => ({ start: pageDown(h.vaddr + bias), end: pageUp(h.vaddr + bias + h.memsz), prot: toProt(h.flags) }));
   const cuts = [...new Set(spans.flatMap((s) => [s.start, s.end]))].sort((a, b) => a - b);
   const pieces: Piece[] = [];
