@@ -11,6 +11,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ENOENT } from "../linux-abi/errno.ts";
 import { ElfError } from "./elf.ts";
 import { FS_MODES, guestLayout, type FsMode, type Volume } from "./mounts.ts";
 import { EngineNotFoundError } from "../microkernel/platform/unicorn_ffi.ts";
@@ -168,6 +169,11 @@ async function run(argv: string[]): Promise<number> {
   try {
     uk.spawn(opts.program, [opts.program, ...opts.args], envp);
     exit = await uk.run();
+  } catch (e) {
+    if (!(e instanceof ElfError)) throw e;
+    // As a shell reports a program it cannot run: 127 when it is not there, 126 otherwise.
+    process.stderr.write(`libos: ${opts.program}: ${e.message}\n`);
+    return e.errno === ENOENT ? 127 : 126;
   } finally {
     await uk.shutdown();
   }
@@ -201,9 +207,9 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`libos: ${e.message}\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof ElfError || e instanceof EngineNotFoundError || e instanceof Error) {
+    if (e instanceof EngineNotFoundError || e instanceof Error) {
       process.stderr.write(`libos: ${e.message}\n`);
-      return e instanceof ElfError ? 126 : 127;
+      return 127;
     }
     throw e;
   }

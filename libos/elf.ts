@@ -1,28 +1,58 @@
 // ELF64 parsing for the loader: the file header and program headers, nothing else.
 //
-// Linux: fs/binfmt_elf.c (load_elf_binary) checks the same things in the same order:
-// magic, class, byte order, machine, type, then the program headers. Every offset is
-// bounds-checked so a truncated or hostile file gives one ElfError line, never a throw
-// from a DataView.
+// Linux: fs/binfmt_elf.c (load_elf_binary, load_elf_phdrs) checks the same things in the
+// same order: magic, type, machine, the program header table, then each segment. Every
+// field is range-checked before anything is sized or placed by it, so a hostile file costs
+// at most one 64 KiB read of program headers, and each failure is one ElfError naming what
+// is wrong, with the errno execve(2) returns for it. Values are read as doubles: any value
+// at or beyond 2^53 is far beyond every limit it is compared with, so rounding cannot let
+// one through.
 
+import { bytesToString } from "../linux-abi/_byte_string.ts";
+import { EINVAL, EIO, ENOEXEC } from "../linux-abi/errno.ts";
+import {
+  ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, EM_X86_64, ET_CORE, ET_DYN, ET_EXEC, ET_REL, PF_X, PT_GNU_STACK, PT_INTERP,
+  PT_LOAD, SIZEOF_ELF64_EHDR, SIZEOF_ELF64_PHDR,
+} from "../linux-abi/elf.ts";
+import { PAGE, PIE_BASE, STACK_SIZE, STACK_TOP } from "./memory.ts";
+
+export { EM_X86_64, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR } from "../linux-abi/elf.ts";
+
+/** Why a program cannot be executed: the message for the user, the errno for execve(2). */
 export class ElfError extends Error {
-  constructor(message: string) {
+  constructor(message: string, readonly errno: number = ENOEXEC) {
     super(message);
     this.name = "ElfError";
   }
 }
 
-import { bytesToString } from "../linux-abi/_byte_string.ts";
-import {
-  ELFCLASS64, ELFDATA2LSB, EM_X86_64, ET_DYN, ET_EXEC, ET_REL, ET_CORE, PF_X, PT_GNU_STACK, PT_INTERP, PT_LOAD,
-  SIZEOF_ELF64_PHDR,
-} from "../linux-abi/elf.ts";
+/** The bytes of an executable, read on demand: the loader copies segments straight into the image. */
+export interface ProgramFile {
+  readonly size: number;
+  /** Fill `dst` from file offset `offset`; false on a short read or an I/O error. */
+  read(dst: Uint8Array, offset: number): boolean;
+}
 
-export { EM_X86_64, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR } from "../linux-abi/elf.ts";
+/** A file already in memory as a ProgramFile. */
+export function bytesFile(bytes: Uint8Array): ProgramFile {
+  return {
+    size: bytes.length,
+    read(dst, offset) {
+      if (offset + dst.length > bytes.length) return false;
+      dst.set(bytes.subarray(offset, offset + dst.length));
+      return true;
+    },
+  };
+}
 
 const MACHINES: Readonly<Record<number, string>> = {
   3: "i386", 40: "arm", 62: "x86-64", 183: "aarch64", 243: "riscv64", 8: "mips", 20: "powerpc", 21: "powerpc64", 22: "s390",
 };
+// Linux: load_elf_phdrs refuses a table larger than 64 KiB; PATH_MAX bounds PT_INTERP.
+const MAX_PHDR_TABLE = 65536;
+const PATH_MAX = 4096;
+/** Where loaded segments must end: below the stack (Linux: TASK_SIZE, less the stack we place). */
+export const IMAGE_TOP = STACK_TOP - STACK_SIZE;
 
 export interface ProgramHeader {
   type: number;
@@ -44,71 +74,104 @@ export interface ElfImage {
   headers: ProgramHeader[];
   interpreter: string | null;
   executableStack: boolean;
+  /** Added to every address of the file: PIE_BASE for ET_DYN, 0 for ET_EXEC. */
+  bias: number;
 }
 
 function u64(view: DataView, off: number): number {
-  const lo = view.getUint32(off, true);
-  const hi = view.getUint32(off + 4, true);
-  if (hi >= 0x200000) throw new ElfError("Malformed ELF file: 64-bit field out of range");
-  return hi * 4294967296 + lo;
+  return view.getUint32(off, true) + view.getUint32(off + 4, true) * 4294967296;
 }
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
 
 export function machineName(machine: number): string {
   return MACHINES[machine] ?? `machine ${machine}`;
 }
 
-export function parseElf(file: Uint8Array): ElfImage {
-  if (file.length < 4 || file[0] !== 0x7f || file[1] !== 0x45 || file[2] !== 0x4c || file[3] !== 0x46) {
-    throw new ElfError("Not an ELF executable: bad magic");
+/** Parse and check an executable's headers; throws ElfError. */
+export function parseElf(source: ProgramFile | Uint8Array): ElfImage {
+  const file = source instanceof Uint8Array ? bytesFile(source) : source;
+  const ehdr = new Uint8Array(Math.min(file.size, SIZEOF_ELF64_EHDR));
+  if (!file.read(ehdr, 0)) throw new ElfError("cannot read the ELF header", EIO);
+  if (ehdr.length < 4 || ehdr[0] !== 0x7f || ehdr[1] !== 0x45 || ehdr[2] !== 0x4c || ehdr[3] !== 0x46) {
+    throw new ElfError("exec format error: not an ELF file or a #! script");
   }
-  if (file.length < 64) throw new ElfError("Malformed ELF file: truncated header");
-  if (file[4] !== ELFCLASS64) throw new ElfError("Unsupported ELF file: 32-bit (this LibOS runs 64-bit programs)");
-  if (file[5] !== ELFDATA2LSB) throw new ElfError("Unsupported ELF file: big-endian");
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  if (ehdr.length < SIZEOF_ELF64_EHDR) throw new ElfError(`truncated ELF header (${ehdr.length} of ${SIZEOF_ELF64_EHDR} bytes)`);
+  const elfClass = ehdr[4]!, data = ehdr[5]!;
+  if (elfClass === ELFCLASS32) throw new ElfError("32-bit ELF file (this LibOS runs 64-bit programs)");
+  if (elfClass !== ELFCLASS64) throw new ElfError(`unknown ELF class ${elfClass}`);
+  if (data === ELFDATA2MSB) throw new ElfError("big-endian ELF file (this LibOS runs little-endian programs)");
+  if (data !== ELFDATA2LSB) throw new ElfError(`invalid ELF data encoding ${data}`);
+  const view = new DataView(ehdr.buffer, ehdr.byteOffset, ehdr.byteLength);
   const type = view.getUint16(16, true);
   const machine = view.getUint16(18, true);
-  if (machine !== EM_X86_64) {
-    throw new ElfError(`Wrong architecture: ${machineName(machine)} (this LibOS runs x86-64 programs)`);
-  }
   if (type !== ET_EXEC && type !== ET_DYN) {
-    throw new ElfError(`Not an executable: ELF type ${type === ET_REL ? "relocatable object" : type === ET_CORE ? "core dump" : type}`);
+    const what = type === ET_REL ? "relocatable object" : type === ET_CORE ? "core dump" : `ELF type ${type}`;
+    throw new ElfError(`not an executable: ${what}`);
   }
+  if (machine !== EM_X86_64) throw new ElfError(`wrong architecture: ${machineName(machine)} (this LibOS runs x86-64 programs)`);
+  const bias = type === ET_DYN ? PIE_BASE : 0;
   const entry = u64(view, 24);
   const phoff = u64(view, 32);
   const phentsize = view.getUint16(54, true);
   const phnum = view.getUint16(56, true);
-  if (phentsize !== SIZEOF_ELF64_PHDR) throw new ElfError(`Malformed ELF file: program header size ${phentsize}`);
-  if (phnum === 0 || phnum > 128) throw new ElfError(`Malformed ELF file: ${phnum} program headers`);
-  if (phoff + phnum * phentsize > file.length) throw new ElfError("Malformed ELF file: program headers past end of file");
+  if (phentsize !== SIZEOF_ELF64_PHDR) throw new ElfError(`program header size ${phentsize} (expected ${SIZEOF_ELF64_PHDR})`);
+  if (phnum === 0) throw new ElfError("no program headers");
+  if (phnum * phentsize > MAX_PHDR_TABLE) throw new ElfError(`too many program headers (${phnum})`);
+  // Linux: load_elf_phdrs fails on the short read, and load_elf_binary answers ENOEXEC.
+  if (phoff > file.size - phnum * phentsize) throw new ElfError("program header table ends beyond the end of the file");
+  if (entry + bias >= IMAGE_TOP) throw new ElfError(`entry point ${hex(entry)} is beyond the user address space`, EINVAL);
+  const table = new Uint8Array(phnum * phentsize);
+  if (!file.read(table, phoff)) throw new ElfError("cannot read the program header table", EIO);
+  const pv = new DataView(table.buffer);
 
   const headers: ProgramHeader[] = [];
   let interpreter: string | null = null;
   let executableStack = false;
   for (let i = 0; i < phnum; i++) {
-    const at = phoff + i * phentsize;
+    const at = i * phentsize;
     const ph: ProgramHeader = {
-      type: view.getUint32(at, true),
-      flags: view.getUint32(at + 4, true),
-      offset: u64(view, at + 8),
-      vaddr: u64(view, at + 16),
-      filesz: u64(view, at + 32),
-      memsz: u64(view, at + 40),
-      align: u64(view, at + 48),
+      type: pv.getUint32(at, true),
+      flags: pv.getUint32(at + 4, true),
+      offset: u64(pv, at + 8),
+      vaddr: u64(pv, at + 16),
+      filesz: u64(pv, at + 32),
+      memsz: u64(pv, at + 40),
+      align: u64(pv, at + 48),
     };
-    if (ph.type === PT_LOAD) {
-      if (ph.filesz > ph.memsz) throw new ElfError("Malformed ELF file: segment file size exceeds memory size");
-      if (ph.offset + ph.filesz > file.length) throw new ElfError("Malformed ELF file: segment past end of file");
-      if ((ph.vaddr - ph.offset) % 4096 !== 0) throw new ElfError("Malformed ELF file: segment offset and address disagree modulo the page size");
-    }
-    if (ph.type === PT_INTERP) {
-      if (ph.offset + ph.filesz > file.length) throw new ElfError("Malformed ELF file: interpreter path past end of file");
-      const raw = file.subarray(ph.offset, ph.offset + ph.filesz);
-      const nul = raw.indexOf(0);
-      interpreter = bytesToString(nul >= 0 ? raw.subarray(0, nul) : raw);
-    }
+    if (ph.type === PT_LOAD) checkSegment(ph, i, file.size, bias);
+    if (ph.type === PT_INTERP) interpreter = readInterpreter(file, ph);
     if (ph.type === PT_GNU_STACK) executableStack = (ph.flags & PF_X) !== 0;
     headers.push(ph);
   }
-  if (!headers.some((h) => h.type === PT_LOAD)) throw new ElfError("Malformed ELF file: no loadable segment");
-  return { type, machine, entry, phoff, phentsize, phnum, headers, interpreter, executableStack };
+  const loads = headers.map((h, i) => ({ h, i })).filter(({ h }) => h.type === PT_LOAD && h.memsz > 0);
+  if (loads.length === 0) throw new ElfError("no loadable segment");
+  // Segments may share a page (text ending where data begins) but not bytes.
+  const sorted = [...loads].sort((a, b) => a.h.vaddr - b.h.vaddr);
+  for (let k = 1; k < sorted.length; k++) {
+    const prev = sorted[k - 1]!, next = sorted[k]!;
+    if (next.h.vaddr < prev.h.vaddr + prev.h.memsz) {
+      throw new ElfError(`segments ${Math.min(prev.i, next.i)} and ${Math.max(prev.i, next.i)} overlap`, EINVAL);
+    }
+  }
+  return { type, machine, entry, phoff, phentsize, phnum, headers, interpreter, executableStack, bias };
+}
+
+/** A PT_LOAD's fields against the file and the user address space (Linux: EINVAL from load_elf_binary or mmap). */
+function checkSegment(ph: ProgramHeader, index: number, fileSize: number, bias: number): void {
+  if (ph.filesz > ph.memsz) throw new ElfError(`segment ${index}: file size ${hex(ph.filesz)} exceeds memory size ${hex(ph.memsz)}`, EINVAL);
+  if (ph.offset > fileSize || ph.filesz > fileSize - ph.offset) throw new ElfError(`segment ${index} ends beyond the end of the file`);
+  const start = ph.vaddr + bias;
+  if (start >= IMAGE_TOP || ph.memsz > IMAGE_TOP - start) throw new ElfError(`segment ${index} ends beyond the user address space`, EINVAL);
+  if (ph.memsz > 0 && start < PAGE) throw new ElfError(`segment ${index} is mapped at page zero`, EINVAL);
+  if ((ph.vaddr - ph.offset) % PAGE !== 0) throw new ElfError(`segment ${index}: offset and address disagree modulo the page size`, EINVAL);
+}
+
+function readInterpreter(file: ProgramFile, ph: ProgramHeader): string {
+  if (ph.filesz < 2 || ph.filesz > PATH_MAX) throw new ElfError(`interpreter path of ${ph.filesz} bytes`);
+  if (ph.offset > file.size - ph.filesz) throw new ElfError("interpreter path ends beyond the end of the file", EIO);
+  const raw = new Uint8Array(ph.filesz);
+  if (!file.read(raw, ph.offset)) throw new ElfError("cannot read the interpreter path", EIO);
+  const nul = raw.indexOf(0);
+  return bytesToString(nul >= 0 ? raw.subarray(0, nul) : raw);
 }

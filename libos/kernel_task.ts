@@ -20,8 +20,7 @@
 // `Machine`; signal frames are in signals.ts, the syscalls in sys/.
 
 import { isatty } from "node:tty";
-import { bytesToString, displayOf } from "../linux-abi/_byte_string.ts";
-import { E2BIG, EACCES, EINTR, EIO, ELOOP, ENOENT, ENOEXEC, ENOMEM, ENOSYS, ENXIO, EPERM, ESRCH } from "../linux-abi/errno.ts";
+import { E2BIG, EINTR, EIO, ENOMEM, ENOSYS, ENXIO, EPERM, ESRCH } from "../linux-abi/errno.ts";
 import {
   BUS_ADRALN, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR,
   SEGV_MAPERR, SI_KERNEL, TRAP_BRKPT, type Siginfo,
@@ -33,7 +32,8 @@ import {
 } from "../linux-abi/signal.ts";
 import { CLONE_FILES, CLONE_FS, CLONE_PARENT, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID } from "../linux-abi/sched.ts";
 import { FSR_MAPPED, Msg, SYSCALL_INSN_BYTES, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector } from "../syscall-shim/x86_64.ts";
-import { ElfError, parseElf } from "./elf.ts";
+import { ElfError } from "./elf.ts";
+import { findProgram } from "./find_program.ts";
 import { FdTable, type FileOps } from "./file.ts";
 import { HostInput, HostStream, Terminal } from "./host_stream.ts";
 import { OpenFile } from "./file.ts";
@@ -102,12 +102,10 @@ const DEFAULT_ACTION: Sigaction = { sa_handler: SIG_DFL, sa_flags: 0, sa_restore
 const STOP_SIGNALS = Array.from({ length: 31 }, (_, i) => i + 1).filter((sig) => (sigmask(sig) & SIG_KERNEL_STOP_MASK) !== 0n);
 const ERESTARTNOINTR = 513;
 const ERESTART_RESTARTBLOCK = 516;
-const BINPRM_MAX_RECURSION = 4;
 const ARG_MAX = 2 * 1024 * 1024;
 const PID_MAX = 32768;
 /** PATH when the environment has none (Linux's execvp default, as busybox has it). */
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-const ELF_MAGIC = 0x464c457f;
 // init's address space: it runs no code, so it has no memory to map.
 const NO_MEMORY: VSpace = { allocate: () => null, release() {}, map: () => false, unmap() {}, protect() {} };
 
@@ -513,14 +511,16 @@ export class KernelTask implements KernelServices {
    */
   spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials): Process {
     const guestPath = path.includes("/") ? joinPath(cwd, path) : this.#searchPath(path, envp);
-    const image = this.#readProgram(guestPath, path, 0, argv);
-    if (typeof image === "number") throw new Error(`Cannot run ${displayOf(path)}: ${errnoText(image)}`);
-    if ("error" in image) throw image.error;
+    const image = findProgram(this.vfs, guestPath, path, argv);
+    if (image instanceof ElfError) throw image;
     const init = new Process(this.#allocPid(), null, new GuestMemory(NO_MEMORY), new FdTable(), new FsContext("/"), new SignalHandlers(), creds, "/sbin/init", ["init"], 0);
     this.processes.set(init.pid, init);
     this.#init = init;
     const memory = this.machine.newSpace();
-    if (!memory) throw new RangeError(`Cannot run ${displayOf(path)}: the memory quota is too small`);
+    if (!memory) {
+      image.file.close();
+      throw new ElfError("out of memory: the memory quota is too small", ENOMEM);
+    }
     const fds = new FdTable();
     const caller = (): ReturnType<HostStream["caller"]> => this.#ttyCaller();
     fds.install(new OpenFile(new HostStream(0, "/dev/stdin", this.#stdin, this.terminal, caller), 0), false);
@@ -533,7 +533,12 @@ export class KernelTask implements KernelServices {
     p.envp = envp;
     this.terminal.sid = p.sid;
     this.terminal.foregroundPgrp = p.pgid;
-    const loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds });
+    let loaded;
+    try {
+      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds });
+    } finally {
+      image.file.close();
+    }
     const t = new Thread(pid, p);
     t.name = baseName(image.exe);
     this.#register(t);
@@ -543,7 +548,7 @@ export class KernelTask implements KernelServices {
       setWord(regs, Msg.rip, loaded.entry);
       setWord(regs, Msg.rsp, loaded.stackPointer);
       setWord(regs, Msg.rflags, 0x202);
-    })) throw new RangeError(`Cannot run ${displayOf(path)}: the memory quota is too small`);
+    })) throw new ElfError("out of memory: the memory quota is too small", ENOMEM);
     return p;
   }
 
@@ -673,11 +678,13 @@ export class KernelTask implements KernelServices {
   execve(t: Thread, path: string, given: string, argv: string[], envp: string[]): SyscallResult {
     const p = t.process;
     if (argv.reduce((n, a) => n + a.length + 1, 0) + envp.reduce((n, e) => n + e.length + 1, 0) > ARG_MAX) return -E2BIG;
-    const image = this.#readProgram(path, given, 0, argv);
-    if (typeof image === "number") return image;
-    if ("error" in image) return -ENOEXEC;
+    const image = findProgram(this.vfs, path, given, argv);
+    if (image instanceof ElfError) return -image.errno;
     const memory = this.machine.newSpace();
-    if (!memory) return -ENOMEM;
+    if (!memory) {
+      image.file.close();
+      return -ENOMEM;
+    }
     let loaded;
     try {
       loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds: p.creds });
@@ -685,7 +692,10 @@ export class KernelTask implements KernelServices {
       memory.release();
       this.machine.shareSpace(memory);
       this.machine.releaseSpace(memory);
-      return e instanceof ElfError ? -ENOEXEC : -ENOMEM;
+      if (e instanceof ElfError) return -e.errno;
+      throw e;
+    } finally {
+      image.file.close();
     }
     // Point of no return.
     for (const other of [...p.threads.values()]) {
@@ -726,31 +736,6 @@ export class KernelTask implements KernelServices {
       if (typeof st !== "number" && (st.mode & 0o170000) === 0o100000 && st.mode & 0o111) return candidate;
     }
     return name;
-  }
-
-  /** The program at `path`: an ELF image, or a `#!` script's interpreter (recursively). */
-  #readProgram(path: string, given: string, depth: number, argv: string[]): { elf: ReturnType<typeof parseElf>; file: Uint8Array; exe: string; argv: string[] } | { error: Error } | number {
-    if (depth > BINPRM_MAX_RECURSION) return -ELOOP;
-    const file = this.vfs.call(path, readExecutable);
-    if (typeof file === "number") return file;
-    if (file[0] === 0x23 && file[1] === 0x21) {
-      const nl = file.indexOf(0x0a);
-      // Linux (fs/binfmt_script.c) splits on spaces and tabs only; the path is bytes.
-      const line = bytesToString(file.subarray(2, nl < 0 ? Math.min(file.length, 256) : nl)).replace(/^[ \t]+|[ \t]+$/g, "");
-      if (line === "") return -ENOEXEC;
-      const sp = line.search(/[ \t]/);
-      const interp = sp < 0 ? line : line.slice(0, sp);
-      const arg = sp < 0 ? "" : line.slice(sp).replace(/^[ \t]+/, "");
-      const next = [interp, ...(arg ? [arg] : []), given, ...argv.slice(1)];
-      return this.#readProgram(joinPath("/", interp), interp, depth + 1, next);
-    }
-    if (file.length < 4 || new DataView(file.buffer, file.byteOffset).getUint32(0, true) !== ELF_MAGIC) return -ENOEXEC;
-    try {
-      const exe = this.vfs.realpath(path);
-      return { elf: parseElf(file), file, exe: typeof exe === "string" ? exe : path, argv };
-    } catch (e) {
-      return { error: e as Error };
-    }
   }
 
   #killThread(t: Thread): void {
@@ -934,32 +919,3 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1).slice(0, 15);
 }
 
-function errnoText(e: number): string {
-  return e === -ENOENT ? "no such file" : e === -EACCES ? "permission denied" : e === -ENOEXEC ? "exec format error" : `error ${-e}`;
-}
-
-/** The whole of an executable regular file (the walk follows symlinks; X_OK is checked). */
-function readExecutable(fs: FileSystem, inner: string): Uint8Array | number {
-  const st = fs.stat(inner, true);
-  if (typeof st === "number") return st;
-  if ((st.mode & 0o170000) !== 0o100000) return -EACCES;
-  const ok = fs.access(inner, 1);
-  if (ok < 0) return ok;
-  const h = fs.open(inner, 0, 0);
-  if (typeof h !== "number") return -ENOEXEC;
-  if (h < 0) return h;
-  try {
-    const st = fs.fstat(h);
-    if (typeof st === "number") return st;
-    const buf = new Uint8Array(st.size);
-    let at = 0;
-    while (at < buf.length) {
-      const n = fs.pread(h, buf.subarray(at), at);
-      if (typeof n !== "number" || n <= 0) break;
-      at += n;
-    }
-    return buf.subarray(0, at);
-  } finally {
-    fs.close(h);
-  }
-}

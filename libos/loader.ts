@@ -2,7 +2,9 @@
 //
 // Linux: fs/binfmt_elf.c (load_elf_binary, create_elf_tables). The image's PT_LOAD
 // segments share one frame; each page gets the union of the protections of the segments
-// that touch it, and runs of equal protection become one mapping. PT_TLS needs nothing
+// that touch it, and runs of equal protection become one mapping. parseElf has checked
+// every field; the quota is charged for the image before any byte of a segment is read
+// from the file, straight into the image. PT_TLS needs nothing
 // here: a static libc reads it through AT_PHDR and sets up TLS itself. PT_GNU_STACK
 // decides whether the stack is executable.
 //
@@ -13,9 +15,10 @@
 import { stringToBytes } from "../linux-abi/_byte_string.ts";
 import { randomFillSync } from "node:crypto";
 import * as AT from "../linux-abi/auxv.ts";
-import { ET_DYN, PF_R, PF_W, PF_X, PT_LOAD, PT_PHDR } from "../linux-abi/elf.ts";
-import { ElfError, type ElfImage } from "./elf.ts";
-import { GuestMemory, PAGE, PIE_BASE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageDown, pageUp } from "./memory.ts";
+import { ENOEXEC, ENOMEM } from "../linux-abi/errno.ts";
+import { PF_R, PF_W, PF_X, PT_LOAD, PT_PHDR } from "../linux-abi/elf.ts";
+import { ElfError, type ElfImage, type ProgramFile, type ProgramHeader } from "./elf.ts";
+import { GuestMemory, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageDown, pageUp } from "./memory.ts";
 
 
 // CPUID.1:EDX of the engine's default CPU: fpu … sse sse2 (what Linux reports as AT_HWCAP).
@@ -36,39 +39,55 @@ function toProt(flags: number): number {
   return (flags & PF_R ? PROT_READ : 0) | (flags & PF_W ? PROT_WRITE : 0) | (flags & PF_X ? PROT_EXEC : 0);
 }
 
+interface Piece {
+  at: number;
+  size: number;
+  prot: number;
+}
+
+/**
+ * The image's mappings relative to `lo`: between two neighbouring segment page boundaries
+ * the protection is the union of the segments covering that span (a gap gets none), and
+ * neighbours of equal protection merge. Work is bounded by the number of segments, never
+ * by the image's size.
+ */
+function imagePieces(loads: readonly ProgramHeader[], bias: number, lo: number): Piece[] {
+  const spans = loads.map((h) => ({ start: pageDown(h.vaddr + bias), end: pageUp(h.vaddr + bias + h.memsz), prot: toProt(h.flags) }));
+  const cuts = [...new Set(spans.flatMap((s) => [s.start, s.end]))].sort((a, b) => a - b);
+  const pieces: Piece[] = [];
+  for (let k = 0; k + 1 < cuts.length; k++) {
+    const a = cuts[k]!, b = cuts[k + 1]!;
+    let prot = 0;
+    for (const s of spans) if (s.start <= a && s.end >= b) prot |= s.prot;
+    const last = pieces[pieces.length - 1];
+    if (last && last.prot === prot) last.size += b - a;
+    else pieces.push({ at: a - lo, size: b - a, prot });
+  }
+  return pieces;
+}
+
+/** Load a checked image (parseElf) into `memory`, reading its segments from `file`; throws ElfError. */
 export function loadElf(
   memory: GuestMemory,
   elf: ElfImage,
-  file: Uint8Array,
+  file: ProgramFile,
   args: { argv: string[]; envp: string[]; execfn: string; creds: Credentials },
 ): LoadedProgram {
   if (elf.interpreter !== null) {
-    throw new ElfError(`Dynamically linked program (needs ${elf.interpreter}): only static executables are supported`);
+    throw new ElfError(`dynamically linked (needs ${elf.interpreter}): only static executables are supported`, ENOEXEC);
   }
-  const bias = elf.type === ET_DYN ? PIE_BASE : 0;
-  const loads = elf.headers.filter((h) => h.type === PT_LOAD);
+  const bias = elf.bias;
+  const loads = elf.headers.filter((h) => h.type === PT_LOAD && h.memsz > 0);
   const lo = pageDown(Math.min(...loads.map((h) => h.vaddr)) + bias);
   const hi = pageUp(Math.max(...loads.map((h) => h.vaddr + h.memsz)) + bias);
-  if (lo < PAGE) throw new ElfError("Malformed ELF file: segment mapped at page zero");
-
-  // Per-page protection, then runs of equal protection.
-  const pageProt = new Uint8Array((hi - lo) / PAGE);
+  const image = memory.mapRegion(lo, hi - lo, imagePieces(loads, bias, lo), "image");
+  if (!image) throw new ElfError(`out of memory: the image needs ${mebibytes(hi - lo)} MiB`, ENOMEM);
   for (const h of loads) {
-    const first = (pageDown(h.vaddr + bias) - lo) / PAGE;
-    const last = (pageUp(h.vaddr + bias + h.memsz) - lo) / PAGE;
-    for (let p = first; p < last; p++) pageProt[p]! |= toProt(h.flags);
-  }
-  const pieces: { at: number; size: number; prot: number }[] = [];
-  for (let p = 0; p < pageProt.length; ) {
-    let q = p;
-    while (q < pageProt.length && pageProt[q] === pageProt[p]) q++;
-    pieces.push({ at: p * PAGE, size: (q - p) * PAGE, prot: pageProt[p]! });
-    p = q;
-  }
-  const image = memory.mapRegion(lo, hi - lo, pieces, "image");
-  if (!image) throw new RangeError("Cannot load program: out of memory");
-  for (const h of loads) {
-    image.set(file.subarray(h.offset, h.offset + h.filesz), h.vaddr + bias - lo);
+    const at = h.vaddr + bias - lo;
+    if (!file.read(image.subarray(at, at + h.filesz), h.offset)) {
+      memory.unmap(lo, hi - lo);
+      throw new ElfError("cannot read a segment: the file changed or could not be read", ENOEXEC);
+    }
   }
 
   const phdrHeader = elf.headers.find((h) => h.type === PT_PHDR);
@@ -83,7 +102,7 @@ export function loadElf(
 
   const stackProt = PROT_READ | PROT_WRITE | (elf.executableStack ? PROT_EXEC : 0);
   if (!memory.mapRegion(STACK_TOP - STACK_SIZE, STACK_SIZE, [{ at: 0, size: STACK_SIZE, prot: stackProt }], "stack")) {
-    throw new RangeError("Cannot load program: out of memory for the stack");
+    throw new ElfError("out of memory for the stack", ENOMEM);
   }
 
   const { argv, envp, execfn, creds } = args;
@@ -126,3 +145,5 @@ export function loadElf(
 }
 
 const ZERO = new Uint8Array(1);
+
+const mebibytes = (bytes: number): string => (bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 2 : 0);

@@ -5,9 +5,15 @@
 // The bytes come from an injectable FrameAllocator so the platform can hand
 // out host memory it can map natively; the default uses ArrayBuffers.
 
+import { constants } from "node:buffer";
 import { KernelObject, type MemorySource } from "./object.ts";
 
 export const PAGE_BYTES = 4096;
+/**
+ * The largest Frame: what one typed array can view (4 GiB on Node 20). A larger native
+ * view is not an exception but a fatal error in the host process, so it is never asked for.
+ */
+export const MAX_FRAME_BYTES = constants.MAX_LENGTH;
 
 export interface FrameMemory {
   bytes: Uint8Array;

@@ -17,7 +17,7 @@ import { AddressSpace, ADDRESS_SPACE_BYTES } from "./address_space.ts";
 import { CNode, CNODE_SLOT_BYTES } from "./cnode.ts";
 import { Endpoint, ENDPOINT_BYTES } from "./endpoint.ts";
 import { KernelError, userError, type KernelErrorCode } from "./errors.ts";
-import { Frame, frameBytes, type FrameAllocator } from "./frame.ts";
+import { Frame, MAX_FRAME_BYTES, frameBytes, type FrameAllocator } from "./frame.ts";
 import { MSG_MAX_WORDS, type MessageBuffer } from "./message.ts";
 import { Notification, NOTIFICATION_BYTES } from "./notification.ts";
 import { KernelObject, type MemorySource, type ObjectKind } from "./object.ts";
@@ -137,6 +137,7 @@ export function objectBytes(kind: ObjectKind, size: number): number {
     case "Untyped":
     case "Frame":
       if (!Number.isSafeInteger(size) || size < 1) return -refuse(KernelError.InvalidArgument, `Untyped Retype: ${kind} size must be a positive integer`);
+      if (kind === "Frame" && frameBytes(size) > MAX_FRAME_BYTES) return -refuse(KernelError.RangeError, `Untyped Retype: Frame of ${size} bytes exceeds ${MAX_FRAME_BYTES}`);
       return kind === "Frame" ? frameBytes(size) : size;
     case "Tcb":
       return TCB_BYTES;

@@ -8,6 +8,7 @@
 // Library resolution order (docs/architecture.md): LIBOS_UNICORN, the pinned
 // official 2.1.4 build in the project's .deps/unicorn, the system's libunicorn.so.2.
 
+import { constants } from "node:buffer";
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -41,6 +42,8 @@ export const UC = {
   CTL_TLB_FLUSH: 11 | (1 << 30),
   CTL_TLB_TYPE: 12 | (1 << 26) | (1 << 30),
 } as const;
+
+const MAX_VIEW_BYTES = constants.MAX_LENGTH;
 
 export class EngineNotFoundError extends Error {
   constructor(tried: string[]) {
@@ -318,6 +321,8 @@ export function allocNative(size: number): NativeBlock {
       munmap: lib.func("int munmap(uintptr_t addr, size_t len)"),
     };
   }
+  // A view larger than a typed array can be aborts the host process: refuse it first.
+  if (!(size > 0 && size <= MAX_VIEW_BYTES)) throw new RangeError(`Cannot allocate ${size} bytes of host memory: one view holds at most ${MAX_VIEW_BYTES}`);
   const PROT_RW = 3, MAP_PRIVATE_ANON_NORESERVE = 0x22 | 0x4000;
   const ptr = libc.mmap(0, size, PROT_RW, MAP_PRIVATE_ANON_NORESERVE, -1, 0);
   const address = Number(koffi.address(ptr));

@@ -57,17 +57,28 @@ const SYSCALL_INSN_BYTES = 2;
 // without its cost per run.
 
 // Guest addresses below 2^47 (user space) and the canonical upper half fold into
-// [TRAP_BASE, TRAP_BASE + 2^48), beyond any guest mapping.
+// [TRAP_BASE, TRAP_BASE + 2^48), beyond any guest mapping; every non-canonical address
+// shares the one page after it, where an access is a general-protection fault as on x86
+// (the engine itself does not check canonical form). The trap range is non-canonical too,
+// so a guest that jumps there lands on that page as well.
 const USER_END = 2 ** 47;
 const TRAP_BASE = 2 ** 48;
-const TRAP_END = TRAP_BASE + 2 * USER_END;
+const NON_CANONICAL_TRAP = TRAP_BASE + 2 * USER_END;
+const TRAP_END = NON_CANONICAL_TRAP + 4096;
 const UPPER_HALF = 2 ** 64 - USER_END;
+const UPPER_HALF_BIG = BigInt(UPPER_HALF);
+const GENERAL_PROTECTION = 13;
+// The run's end address (uc_emu_start's `until`): non-canonical, so the only way to reach
+// it is a jump there, which x86 answers with a general-protection fault. (It was 0: a call
+// through a NULL pointer then ended the run as if preempted, and the next run from 0
+// ended at once, forever.)
+const UNTIL = 2 ** 63;
 
 /** What a TLB entry allows for each Perm combination: on x86 write and execute imply read. */
 const ENTRY_PERMS = Array.from({ length: 8 }, (_, p) => (p & (Perm.Write | Perm.Exec) ? p | Perm.Read : p));
 
-/** How long a disposed engine stays open for a stop already on its way. */
-const CLOSE_AFTER_STOP_MS = 50;
+/** How long after a backstop's expiry its stop may still arrive (a disposed engine stays open that long). */
+const STOP_IN_FLIGHT_MS = 50;
 
 const MAX_REGS = 32;
 // The register block doubles as the thread's IPC message buffer (microkernel MSG_MAX_WORDS).
@@ -274,6 +285,8 @@ export class UnicornX86Engine implements CpuEngine {
   #stopped = false;
   /** performance.now() after which the next syscall ends the slice. */
   #deadline = Infinity;
+  /** performance.now() until which a backstop's stop may still arrive from an earlier run. */
+  #strayStopUntil = 0;
   #resident: UnicornVcpu | null = null;
   readonly #contexts = new Map<UnicornVcpu, number>();
   readonly #vcpus = new Set<UnicornVcpu>();
@@ -308,8 +321,10 @@ export class UnicornX86Engine implements CpuEngine {
       const permitted = (entryPerms & access) !== 0;
       if (permitted) allowed = entryPerms;
       target = permitted ? vaddr : TRAP_BASE + vaddr;
+    } else if (typeof vaddr === "bigint" && vaddr >= UPPER_HALF_BIG) {
+      target = TRAP_BASE + USER_END + Number(vaddr - UPPER_HALF_BIG);
     } else {
-      target = TRAP_BASE + USER_END + Number(BigInt.asUintN(47, BigInt(vaddr)));
+      target = NON_CANONICAL_TRAP;
     }
     const cells = this.#api.tlbEntryCells(entry);
     cells[0] = target >>> 0;
@@ -320,6 +335,7 @@ export class UnicornX86Engine implements CpuEngine {
 
   /** A refused access reached its trap address; `offset` is the guest address folded as in fillTlb. */
   refusedAccess(offset: number, access: number): void {
+    if (offset >= NON_CANONICAL_TRAP - TRAP_BASE) return this.halt("interrupt", GENERAL_PROTECTION, 0, false, "non-canonical address");
     const address = offset < USER_END ? offset : UPPER_HALF + (offset - USER_END);
     const mapped = offset < USER_END && this.#ranges.permsAt(offset) >= 0;
     this.halt("memory", address, access, mapped, "");
@@ -443,18 +459,27 @@ export class UnicornX86Engine implements CpuEngine {
     this.#running = v;
     this.#onSyscall = onSyscall;
     this.#stopped = false;
-    this.#deadline = budgetUs > 0 ? performance.now() + budgetUs / 1000 : Infinity;
+    const started = performance.now();
+    this.#deadline = budgetUs > 0 ? started + budgetUs / 1000 : Infinity;
     v.writeAll();
     const timer = backstopUs > 0 ? this.#stopTimer : null;
     timer?.arm(backstopUs);
-    const rc = this.#api.emuStart(this.#uc, v.pc, 0, timer ? 0 : backstopUs, 0);
+    const rc = this.#api.emuStart(this.#uc, v.pc, UNTIL, timer ? 0 : backstopUs, 0);
     timer?.disarm();
     this.#running = null;
+    const now = performance.now();
+    const backstopPassed = backstopUs > 0 && (now - started) * 1000 >= backstopUs;
     if (!this.#stopped) {
-      if (rc === UC.ERR_OK) this.halt("preempted", 0, 0, false, "");
+      if (rc === UC.ERR_OK && (backstopPassed || now < this.#strayStopUntil)) this.halt("preempted", 0, 0, false, "");
+      // Stopped, but not by us: the engine halted by itself (hlt, or a jump to UNTIL),
+      // which a user-mode x86 program meets as a general-protection fault.
+      else if (rc === UC.ERR_OK) this.halt("interrupt", GENERAL_PROTECTION, 0, false, "the engine halted");
       else if (rc === UC.ERR_INSN_INVALID) this.halt("invalid", 0, 0, true, this.#api.strerror(rc));
       else this.halt("error", 0, 0, false, this.#api.strerror(rc));
     }
+    // The backstop may have expired with its stop still on the way: for a while, an
+    // unexplained stop may be that one.
+    if (backstopPassed) this.#strayStopUntil = now + STOP_IN_FLIGHT_MS;
     if (this.#stop.kind !== "syscall") v.readAll();
     else v.readRest();
     return this.#stop;
@@ -473,6 +498,6 @@ export class UnicornX86Engine implements CpuEngine {
     // just ended: close once it has surely arrived.
     this.#stopTimer.dispose();
     const api = this.#api, uc = this.#uc;
-    setTimeout(() => api.close(uc), CLOSE_AFTER_STOP_MS).unref();
+    setTimeout(() => api.close(uc), STOP_IN_FLIGHT_MS).unref();
   }
 }

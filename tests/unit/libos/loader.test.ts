@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ElfError, ET_DYN, PT_LOAD, parseElf } from "../../../libos/elf.ts";
+import { ENOEXEC, ENOMEM } from "../../../linux-abi/errno.ts";
+import { ElfError, ET_DYN, PT_LOAD, bytesFile, parseElf } from "../../../libos/elf.ts";
 import { loadElf, type LoadedProgram } from "../../../libos/loader.ts";
 import { GuestMemory, PIE_BASE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageUp } from "../../../libos/memory.ts";
 import { FakeVSpace } from "./_fake_vspace.ts";
@@ -23,7 +24,7 @@ const EXECFN = "/bin/hello";
 
 function load(file: Uint8Array, vs: FakeVSpace): { mem: GuestMemory; prog: LoadedProgram } {
   const mem = new GuestMemory(vs);
-  const prog = loadElf(mem, parseElf(file), file, { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: { uid: 1000, gid: 100 } });
+  const prog = loadElf(mem, parseElf(file), bytesFile(file), { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: { uid: 1000, gid: 100 } });
   return { mem, prog };
 }
 
@@ -173,9 +174,45 @@ describe("loadElf()", () => {
     expect(other.maps.find((m) => m.vaddr === STACK_TOP - STACK_SIZE)!.prot).toBe(PROT_READ | PROT_WRITE | PROT_EXEC);
   });
 
-  it("loadElf() throws RangeError when the image cannot be allocated", () => {
-    expect(() => load(file, new FakeVSpace(0))).toThrow(RangeError);
-    expect(() => load(file, new FakeVSpace(0))).toThrow("Cannot load program: out of memory");
+  it("loadElf() throws an ElfError with ENOMEM when the image cannot be allocated", () => {
+    expect(() => load(file, new FakeVSpace(0))).toThrow(ElfError);
+    expect(() => load(file, new FakeVSpace(0))).toThrow(/^out of memory: the image needs \d+(\.\d+)? MiB$/);
+  });
+
+  it("loadElf() refuses a 1 TiB last segment with ENOMEM at the quota, and maps nothing", () => {
+    const patched = new Uint8Array(file);
+    const v = new DataView(patched.buffer);
+    const last = elf.headers.map((h) => h.type).lastIndexOf(PT_LOAD);
+    v.setBigUint64(64 + last * 56 + 40, 1n << 40n, true);
+    const other = new FakeVSpace(2 ** 31);
+    let thrown: unknown;
+    try {
+      load(patched, other);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(ElfError);
+    expect((thrown as ElfError).errno).toBe(ENOMEM);
+    expect((thrown as ElfError).message).toMatch(/^out of memory: the image needs 104857\d MiB$/);
+    expect(other.maps).toEqual([]);
+    expect(other.live).toBe(0);
+  });
+
+  it("loadElf() reads only the segments' bytes from the file, into the image", () => {
+    let bytesRead = 0;
+    const counting = bytesFile(file);
+    const other = new GuestMemory(new FakeVSpace());
+    loadElf(other, elf, { size: counting.size, read: (dst, off) => ((bytesRead += dst.length), counting.read(dst, off)) }, {
+      argv: ARGV, envp: ENVP, execfn: EXECFN, creds: { uid: 0, gid: 0 },
+    });
+    expect(bytesRead).toBe(elf.headers.filter((h) => h.type === PT_LOAD).reduce((n, h) => n + h.filesz, 0));
+  });
+
+  it("loadElf() throws an ElfError with ENOEXEC when a segment cannot be read", () => {
+    const other = new GuestMemory(new FakeVSpace());
+    const failing = { size: file.length, read: (): boolean => false };
+    expect(() => loadElf(other, elf, failing, { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: { uid: 0, gid: 0 } }))
+      .toThrow(new ElfError("cannot read a segment: the file changed or could not be read", ENOEXEC));
   });
 
   describe("with built programs", () => {
@@ -236,8 +273,8 @@ describe("loadElf()", () => {
       ctx.skip(dynamic === null, dynamicReason);
       const d = parseElf(dynamic!);
       const m = new GuestMemory(new FakeVSpace());
-      expect(() => loadElf(m, d, dynamic!, { argv: [], envp: [], execfn: "x", creds: { uid: 0, gid: 0 } }))
-        .toThrow(new ElfError(`Dynamically linked program (needs ${d.interpreter}): only static executables are supported`));
+      expect(() => loadElf(m, d, bytesFile(dynamic!), { argv: [], envp: [], execfn: "x", creds: { uid: 0, gid: 0 } }))
+        .toThrow(new ElfError(`dynamically linked (needs ${d.interpreter}): only static executables are supported`));
     });
   });
 });

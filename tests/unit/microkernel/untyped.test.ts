@@ -3,7 +3,7 @@ import { KernelError } from "../../../microkernel/errors.ts";
 import { RootSlot } from "../../../microkernel/kernel.ts";
 import type { KernelObject } from "../../../microkernel/object.ts";
 import { Scheduler } from "../../../microkernel/scheduler.ts";
-import { defaultFrameAllocator } from "../../../microkernel/frame.ts";
+import { MAX_FRAME_BYTES, defaultFrameAllocator } from "../../../microkernel/frame.ts";
 import { Untyped, objectBytes } from "../../../microkernel/untyped.ts";
 import { boot, make } from "./_boot.ts";
 
@@ -64,6 +64,14 @@ describe("untyped", () => {
     expect(retype("Untyped", -5, 1)).toBe(KernelError.InvalidArgument);
     expect(retype("Reply", 0, 1)).toBe(KernelError.InvalidArgument);
     expect(k.rootUntyped.usedBytes).toBe(0);
+  });
+
+  it("untyped.retype() refuses a Frame larger than one host view can hold, allocating nothing", () => {
+    const u = new Untyped(2 * MAX_FRAME_BYTES, null, env);
+    const r = u.retype("Frame", MAX_FRAME_BYTES + 4096, 1);
+    expect(r.error).toBe(KernelError.RangeError);
+    expect(r.objects).toEqual([]);
+    expect(u.usedBytes).toBe(0);
   });
 
   it("untypedRetype() checks the destination slots", () => {

@@ -315,6 +315,34 @@ describe("UnicornX86Engine", () => {
     expect(reg(g.vcpu, Msg.rip)).toBe(CODE + 2);
   });
 
+  it("run() reports a jump to address 0 as an Exec fault at 0, not as the end of the run", (ctx) => {
+    // xor eax, eax · jmp rax
+    const g = boot(ctx, [0x31, 0xc0, 0xff, 0xe0]);
+    expect(g.run(0, () => true)).toMatchObject({ kind: "memory", address: 0, access: Perm.Exec, mapped: false });
+    // Run again from 0 (a handler that returns): the same fault, not an endless stop.
+    expect(g.run(0, () => true)).toMatchObject({ kind: "memory", address: 0, access: Perm.Exec });
+  });
+
+  it.for([
+    // movabs rax, 0x8000000000000000 · jmp rax  (also the run's own end address)
+    ["a non-canonical address", [0x48, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0xe0]],
+    // movabs rax, 0x0001000000010000 · jmp rax  (2^48 + CODE: the trap address of the code page)
+    ["the trap address of a mapped page", [0x48, 0xb8, 0, 0, 0x01, 0, 0, 0, 0x01, 0, 0xff, 0xe0]],
+    // movabs rax, 0x0000800000000000 · mov al, byte ptr [rax]
+    ["a read of the first non-canonical address", [0x48, 0xb8, 0, 0, 0, 0, 0, 0x80, 0, 0, 0x8a, 0x00]],
+    // hlt
+    ["hlt", [0xf4]],
+  ] as const)("run() reports %s as a general-protection fault (interrupt 13)", ([, code], ctx) => {
+    const g = boot(ctx, code);
+    expect(g.run(0, () => true)).toMatchObject({ kind: "interrupt", address: 13 });
+  });
+
+  it("run() reports a jump into the kernel half as an Exec fault at its exact address", (ctx) => {
+    // movabs rax, 0xffffffff80000000 · jmp rax
+    const g = boot(ctx, [0x48, 0xb8, 0, 0, 0, 0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xe0]);
+    expect(g.run(0, () => true)).toMatchObject({ kind: "memory", address: 2 ** 64 - 2 ** 31, access: Perm.Exec, mapped: false });
+  });
+
   it("createVcpu() starts the x87 control word at 0x037F and MXCSR at 0x1F80", (ctx) => {
     const g = boot(ctx, [0xeb, 0xfe]);
     expect(g.vcpu.readExtra(246)).toBe(0x037fn);

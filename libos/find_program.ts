@@ -1,0 +1,135 @@
+// The program an execve names, found through the guest's file system: a `#!` script's
+// interpreter (Linux: fs/binfmt_script.c), followed up to BINPRM_MAX_RECURSION levels, or
+// an ELF image whose headers parseElf has checked. The ELF file stays open so the loader
+// reads each segment straight into the image (no copy of the whole file, whatever size the
+// file claims); the caller closes it. Every failure is one ElfError: what is wrong, worded
+// for the `libos:` line, and the errno execve(2) returns.
+
+import { bytesToString, displayOf } from "../linux-abi/_byte_string.ts";
+import { EACCES, EIO, ELOOP, ENOEXEC, strerror } from "../linux-abi/errno.ts";
+import type { FileSystem } from "../fs-task/file_system.ts";
+import { ElfError, parseElf, type ElfImage, type ProgramFile } from "./elf.ts";
+import { joinPath, type Vfs } from "./vfs.ts";
+
+/** Linux: include/linux/binfmts.h. */
+const BINPRM_BUF_SIZE = 256;
+const BINPRM_MAX_RECURSION = 4;
+
+export interface OpenProgram extends ProgramFile {
+  close(): void;
+}
+
+export interface ProgramImage {
+  elf: ElfImage;
+  file: OpenProgram;
+  /** The program's own path (/proc/self/exe). */
+  exe: string;
+  /** argv as the program sees it: a script's interpreter and its argument come first. */
+  argv: string[];
+}
+
+/** `path` (resolved) as execve finds it; `given` is the path as the caller wrote it (a script's argument). */
+export function findProgram(vfs: Vfs, path: string, given: string, argv: string[]): ProgramImage | ElfError {
+  for (let depth = 0; ; depth++) {
+    if (depth > BINPRM_MAX_RECURSION) return new ElfError("too many levels of interpreter (ELOOP)", ELOOP);
+    const file = vfs.call(path, openExecutable);
+    if (typeof file === "number") {
+      const what = errnoMessage(-file);
+      return new ElfError(depth === 0 ? what : `bad #! interpreter ${displayOf(given)}: ${what}`, -file);
+    }
+    let opened = false;
+    try {
+      // Linux reads this much for every binary format; the rest of the buffer is NUL.
+      const head = new Uint8Array(BINPRM_BUF_SIZE);
+      if (!file.read(head.subarray(0, Math.min(file.size, BINPRM_BUF_SIZE)), 0)) return new ElfError("cannot read the file", EIO);
+      if (head[0] === 0x23 && head[1] === 0x21) {
+        const line = parseShebang(head);
+        if (line instanceof ElfError) return line;
+        argv = [line.interpreter, ...(line.argument === null ? [] : [line.argument]), given, ...argv.slice(1)];
+        path = joinPath("/", line.interpreter);
+        given = line.interpreter;
+        continue;
+      }
+      const elf = parseElf(file);
+      const exe = vfs.realpath(path);
+      opened = true;
+      return { elf, file, exe: typeof exe === "string" ? exe : path, argv };
+    } catch (e) {
+      if (e instanceof ElfError) return e;
+      throw e;
+    } finally {
+      if (!opened) file.close();
+    }
+  }
+}
+
+const isSpaceTab = (c: number): boolean => c === 0x20 || c === 0x09;
+
+/**
+ * A `#!` line in the first BINPRM_BUF_SIZE bytes (NUL-padded), split as Linux's
+ * load_script does: the interpreter path ends at a space, tab or NUL, and the rest of the
+ * line, trimmed, is one argument. Without a newline in the buffer the argument may be cut,
+ * but an interpreter path that reaches the end of the buffer is refused.
+ */
+function parseShebang(buf: Uint8Array): { interpreter: string; argument: string | null } | ElfError {
+  const bufEnd = buf.length - 1;
+  let end = buf.indexOf(0x0a);
+  if (end < 0) {
+    let i = 2;
+    while (i < bufEnd && isSpaceTab(buf[i]!)) i++;
+    if (i >= bufEnd) return new ElfError("#! line names no interpreter");
+    while (i < bufEnd && !isSpaceTab(buf[i]!) && buf[i] !== 0) i++;
+    if (i >= bufEnd) return new ElfError(`#! line longer than ${BINPRM_BUF_SIZE} bytes: the interpreter path is cut`);
+    end = bufEnd;
+  }
+  while (end > 2 && isSpaceTab(buf[end - 1]!)) end--;
+  let name = 2;
+  while (name < end && isSpaceTab(buf[name]!)) name++;
+  let sep = name;
+  while (sep < end && !isSpaceTab(buf[sep]!) && buf[sep] !== 0) sep++;
+  if (sep === name) return new ElfError("#! line names no interpreter");
+  let argument: string | null = null;
+  if (sep < end && buf[sep] !== 0) {
+    let a = sep;
+    while (a < end && isSpaceTab(buf[a]!)) a++;
+    const nul = buf.subarray(a, end).indexOf(0);
+    argument = bytesToString(buf.subarray(a, nul < 0 ? end : a + nul));
+  }
+  return { interpreter: bytesToString(buf.subarray(name, sep)), argument };
+}
+
+
+/** strerror's words, starting lower-case as they follow the program's name: "no such file or directory". */
+function errnoMessage(errno: number): string {
+  const text = strerror(errno);
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** An executable regular file, open for the loader (the walk follows symlinks; X_OK is checked). */
+function openExecutable(fs: FileSystem, inner: string): OpenProgram | number {
+  const st = fs.stat(inner, true);
+  if (typeof st === "number") return st;
+  if ((st.mode & 0o170000) !== 0o100000) return -EACCES;
+  const ok = fs.access(inner, 1);
+  if (ok < 0) return ok;
+  const h = fs.open(inner, 0, 0);
+  if (typeof h !== "number") return -ENOEXEC;
+  if (h < 0) return h;
+  const fst = fs.fstat(h);
+  if (typeof fst === "number") {
+    fs.close(h);
+    return fst;
+  }
+  return {
+    size: fst.size,
+    read(dst, offset) {
+      for (let at = 0; at < dst.length; ) {
+        const n = fs.pread(h, dst.subarray(at), offset + at);
+        if (typeof n !== "number" || n <= 0) return false;
+        at += n;
+      }
+      return true;
+    },
+    close: () => void fs.close(h),
+  };
+}

@@ -1,0 +1,131 @@
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { EACCES, ELOOP, ENOENT, ENOEXEC } from "../../../linux-abi/errno.ts";
+import type { FileSystem, FsStat } from "../../../fs-task/file_system.ts";
+import { ElfError } from "../../../libos/elf.ts";
+import { findProgram, type ProgramImage } from "../../../libos/find_program.ts";
+import type { Vfs } from "../../../libos/vfs.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const HELLO = new Uint8Array(readFileSync(join(ROOT, "samples/hello/hello-musl")));
+
+interface FakeFile {
+  bytes: Uint8Array;
+  /** What fstat claims; the bytes' length by default. */
+  size?: number;
+  mode?: number;
+}
+
+/** A Vfs over a map of paths: counts opens, closes and bytes read. */
+function fakeVfs(files: Record<string, FakeFile>): { vfs: Vfs; stats: { opens: number; closes: number; bytesRead: number } } {
+  const stats = { opens: 0, closes: 0, bytesRead: 0 };
+  const handles: string[] = [];
+  const statOf = (f: FakeFile): FsStat => ({
+    dev: 1, ino: 1, mode: f.mode ?? 0o100755, nlink: 1, uid: 0, gid: 0, rdev: 0, size: f.size ?? f.bytes.length,
+    blksize: 4096, blocks: 0, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n,
+  });
+  const fs = {
+    stat: (p: string) => (files[p] ? statOf(files[p]) : -ENOENT),
+    access: (p: string) => ((files[p]!.mode ?? 0o755) & 0o111 ? 0 : -EACCES),
+    open(p: string) {
+      stats.opens++;
+      return handles.push(p) - 1;
+    },
+    fstat: (h: number) => statOf(files[handles[h]!]!),
+    pread(h: number, dst: Uint8Array, offset: number) {
+      const src = files[handles[h]!]!.bytes.subarray(offset, offset + dst.length);
+      dst.set(src);
+      stats.bytesRead += src.length;
+      return src.length;
+    },
+    close() {
+      stats.closes++;
+      return 0;
+    },
+  } as unknown as FileSystem;
+  const vfs = { call: (p: string, op: (fs: FileSystem, inner: string) => unknown) => op(fs, p), realpath: (p: string) => p } as unknown as Vfs;
+  return { vfs, stats };
+}
+
+const text = (s: string): FakeFile => ({ bytes: new TextEncoder().encode(s) });
+
+function found(r: ProgramImage | ElfError): ProgramImage {
+  if (r instanceof ElfError) throw r;
+  r.file.close();
+  return r;
+}
+
+function refused(r: ProgramImage | ElfError): ElfError {
+  expect(r).toBeInstanceOf(ElfError);
+  return r as ElfError;
+}
+
+describe("findProgram()", () => {
+  it("findProgram() opens an ELF file, reads its headers only, and leaves it open for the loader", () => {
+    const { vfs, stats } = fakeVfs({ "/bin/hello": { bytes: HELLO } });
+    const r = findProgram(vfs, "/bin/hello", "hello", ["hello", "x"]);
+    if (r instanceof ElfError) throw r;
+    expect(r.argv).toEqual(["hello", "x"]);
+    expect(r.exe).toBe("/bin/hello");
+    expect(stats.closes).toBe(0);
+    expect(stats.bytesRead).toBeLessThan(1024);
+    r.file.close();
+  });
+
+  it("findProgram() never reads a file whole, whatever size it claims", () => {
+    const { vfs, stats } = fakeVfs({ "/big": { bytes: HELLO, size: 2 ** 40 } });
+    found(findProgram(vfs, "/big", "/big", ["/big"]));
+    expect(stats.bytesRead).toBeLessThan(1024);
+  });
+
+  it("findProgram() runs a #! script's interpreter with its one argument, the script and the rest of argv", () => {
+    const { vfs } = fakeVfs({ "/s": text("#!  /bin/hello   -x  y \t\nbody\n"), "/bin/hello": { bytes: HELLO } });
+    expect(found(findProgram(vfs, "/s", "./s", ["./s", "a", "b"])).argv).toEqual(["/bin/hello", "-x  y", "./s", "a", "b"]);
+  });
+
+  it("findProgram() accepts a #! line longer than 256 bytes when the interpreter path ends inside them", () => {
+    const { vfs } = fakeVfs({ "/s": text(`#!/bin/hello ${"a".repeat(400)}`), "/bin/hello": { bytes: HELLO } });
+    const argv = found(findProgram(vfs, "/s", "/s", ["/s"])).argv;
+    expect(argv[0]).toBe("/bin/hello");
+    expect(argv[1]).toBe("a".repeat(256 - 1 - "#!/bin/hello ".length));
+  });
+
+  it("findProgram() refuses a #! line whose interpreter path the 256-byte buffer cuts (ENOEXEC)", () => {
+    const { vfs, stats } = fakeVfs({ "/s": text(`#!/${"a".repeat(300)}`) });
+    const e = refused(findProgram(vfs, "/s", "/s", ["/s"]));
+    expect(e.errno).toBe(ENOEXEC);
+    expect(e.message).toBe("#! line longer than 256 bytes: the interpreter path is cut");
+    expect(stats.closes).toBe(stats.opens);
+  });
+
+  it("findProgram() refuses an empty #! line and one of spaces only (ENOEXEC)", () => {
+    for (const line of ["#!\n", "#!   \t \n", "#!"]) {
+      const { vfs } = fakeVfs({ "/s": text(line) });
+      expect(refused(findProgram(vfs, "/s", "/s", ["/s"]))).toMatchObject({ errno: ENOEXEC, message: "#! line names no interpreter" });
+    }
+  });
+
+  it("findProgram() gives ELOOP for a #! loop, after Linux's four levels, and closes every file", () => {
+    const { vfs, stats } = fakeVfs({ "/a": text("#!/b\n"), "/b": text("#!/a\n") });
+    expect(refused(findProgram(vfs, "/a", "/a", ["/a"]))).toMatchObject({ errno: ELOOP, message: "too many levels of interpreter (ELOOP)" });
+    expect(stats.opens).toBe(5);
+    expect(stats.closes).toBe(5);
+  });
+
+  it("findProgram() names a missing program and a missing #! interpreter with the errno's words", () => {
+    const { vfs } = fakeVfs({ "/s": text("#!/nowhere arg\n") });
+    expect(refused(findProgram(vfs, "/gone", "/gone", ["/gone"]))).toMatchObject({ errno: ENOENT, message: "no such file or directory" });
+    expect(refused(findProgram(vfs, "/s", "/s", ["/s"]))).toMatchObject({ errno: ENOENT, message: "bad #! interpreter /nowhere: no such file or directory" });
+  });
+
+  it("findProgram() passes on parseElf's verdict and closes the file", () => {
+    const bad = new Uint8Array(HELLO);
+    bad[4] = 7;
+    const { vfs, stats } = fakeVfs({ "/bad": { bytes: bad }, "/txt": text("hello\n") });
+    expect(refused(findProgram(vfs, "/bad", "/bad", ["/bad"]))).toMatchObject({ errno: ENOEXEC, message: "unknown ELF class 7" });
+    expect(refused(findProgram(vfs, "/txt", "/txt", ["/txt"])).errno).toBe(ENOEXEC);
+    expect(stats.closes).toBe(stats.opens);
+  });
+});
