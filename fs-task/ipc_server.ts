@@ -23,7 +23,8 @@
 // A call's life: the client's Call carries label = method id, the argument words, and for
 // pread/pwrite one Frame capability (the caller's buffer or the client's bounce frame).
 // protected() decodes, checks that the granted capability is a Frame with the right
-// (Write to fill it, Read to take from it) and that offset+length lies inside it, calls
+// (Write to fill it, Read to take from it) and that offset+length lies inside its window
+// (the client grants only the pages of the buffer, ipc_client.ts), calls
 // the back end on a view of the frame, and replies at once; the granted capability is
 // deleted before the next receive. A back end that answers with a Promise (FIFO, tty)
 // keeps the reply handle: the frame capability moves to a held slot, which keeps the
@@ -242,14 +243,17 @@ export class FsIpcServer {
     }
   }
 
-  /** The granted Frame, checked: right kind, right rights, region inside it. */
+  /**
+   * Decodes the call's grant before any byte is touched: a Frame capability, with Write
+   * to fill the region (pread) or Read to take from it (pwrite), whose window covers the
+   * whole region. Anything else is null: the call fails with EFAULT.
+   */
   #resolveGrant = (ref: number, _extent: number, offset: number, length: number, dir: DataDirection): Uint8Array | null => {
     const cap = ref === 0 ? this.#cnode.capAt(RECEIVE) : null;
     if (cap === null || cap.object.kind !== "Frame") return null;
     if (!hasRights(cap.rights, dir === "out" ? Rights.Write : Rights.Read)) return null;
-    const bytes = (cap.object as Frame).bytes;
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > bytes.length) return null;
-    return bytes.subarray(offset, offset + length);
+    if (!cap.covers(offset, length)) return null;
+    return (cap.object as Frame).bytes.subarray(offset, offset + length);
   };
 
   #dispatcherOf(badge: number): FsDispatcher | null {
