@@ -16,7 +16,10 @@
 // knows with a host address (guest memory: native mmap blocks), the request names that
 // address and the worker reads or writes the same memory through koffi: zero copy, and a
 // 1 MiB pread is one request. Otherwise the slot's bounce block (native memory from
-// allocNative, 1 MiB, grown as needed) carries it: one copy.
+// allocNative, 1 MiB, grown as needed) carries it: one copy. Either way the slot's grant
+// (_ring.ts) says which block, which bytes of it and which access the worker may use for
+// this call; it is written before the request goes out and cleared when the final answer
+// is taken.
 //
 // Blocking calls (FIFO opens, tty and FIFO reads) work too: the worker answers Pending at
 // once and the call returns a Promise; the slot stays taken until the worker answers
@@ -43,8 +46,8 @@ import {
   ReplyStatus, WireError, WireReader, WireWriter, encodeArgs, errnoOf, type MethodEntry,
 } from "./protocol.ts";
 import {
-  Control, Ctl, ERROR_AT, Hdr, PENDING_NOTICE, RING_BYTES, RING_SLOTS, WorkerState, controlView, ring, ringQueues, slotViews, Waiter,
-  type RingQueues, type RingSlot,
+  Control, Ctl, ERROR_AT, GrantAccess, Hdr, PENDING_NOTICE, RING_BYTES, RING_SLOTS, WorkerState, controlView, grantView, ring, ringQueues,
+  setGrant, slotViews, Waiter, type RingQueues, type RingSlot,
 } from "./_ring.ts";
 import { workerBoot } from "./_worker_boot.ts";
 import type { FsWorkerData } from "./worker.ts";
@@ -88,6 +91,7 @@ export class FsWorker {
   readonly #ctl: Int32Array;
   readonly #queues: RingQueues;
   readonly #slots: RingSlot[];
+  readonly #grants: Float64Array;
   readonly #bounces: (NativeBlock | null)[] = new Array<NativeBlock | null>(RING_SLOTS).fill(null);
   readonly #pending = new Map<number, Pending>();
   readonly #frames: FrameDirectory | null;
@@ -114,6 +118,7 @@ export class FsWorker {
     this.#ctl = controlView(sab);
     this.#queues = ringQueues(this.#ctl);
     this.#slots = slotViews(sab);
+    this.#grants = grantView(sab);
     for (let i = 0; i < RING_SLOTS; i++) this.#queues.free.push(i);
     const { url, boot } = workerBoot();
     const workerData: FsWorkerData & { boot: unknown } = { sab, spinMicros: this.#spinMicros, boot };
@@ -190,14 +195,18 @@ export class FsWorker {
       if (w.data !== null) {
         const data = w.data;
         const hit = this.#frames?.find(data) ?? null;
+        const access = w.dataDir === "out" ? GrantAccess.Write : GrantAccess.Read;
         if (hit !== null && hit.frame.hostAddress > 0) {
-          w.setRegion(hit.frame.hostAddress, hit.frame.bytes.length, hit.offset, data.length);
+          const { hostAddress, bytes } = hit.frame;
+          w.setRegion(hostAddress, bytes.length, hit.offset, data.length);
+          setGrant(this.#grants, slot, hostAddress, bytes.length, hit.offset, hit.offset + data.length, access);
         } else {
           const bounce = this.#bounce(slot, data.length);
           const len = Math.min(data.length, bounce.bytes.length);
           if (w.dataDir === "in") bounce.bytes.set(data.subarray(0, len));
           else out = { dst: data, src: bounce.bytes };
           w.setRegion(bounce.address, bounce.bytes.length, 0, len);
+          setGrant(this.#grants, slot, bounce.address, bounce.bytes.length, 0, len, access);
           this.#bounced++;
         }
       }
@@ -319,7 +328,9 @@ export class FsWorker {
     p.resolve(value);
   }
 
+  /** Decodes a final answer; the slot's grant is revoked first. */
   #finish(slot: number, entry: MethodEntry, out: BounceOut | null): unknown {
+    setGrant(this.#grants, slot, 0, 0, 0, 0, GrantAccess.None);
     const s = this.#slots[slot]!;
     const spec = entry.spec;
     if (s.header[Hdr.Status] !== ReplyStatus.Ok) return spec.result.error(EIO);
