@@ -11,23 +11,27 @@
 //       guest TCBs, the fs-task client's channels, byte area and bounce frames
 //   3   the kernel-task's endpoint (all rights: its server TCB receives on it, and guest
 //       fault capabilities are minted from it)
-//   16… what it creates and manages: guest memory frames, guest TCBs and their fault
-//       endpoint capabilities (Write|GrantReply, badge = tid), one badged fs-task
+//   4   the guests' CNode (below)
+//   16… what it creates and manages: guest memory frames, guest TCBs, one badged fs-task
 //       endpoint capability per mount (minted by the root task's fs-task server into this
 //       CNode), the fs-task client's channel TCBs, byte area and bounce frames, and for
 //       the length of one call a data grant (a window of a guest frame)
 //
+// The guests' CNode (radix 16) is every guest TCB's CSpace and holds nothing but their
+// fault endpoint capabilities (Write|GrantReply, badge = tid): a guest thread reaches no
+// frame, Untyped or TCB (and guest code has no way to invoke the microkernel anyway: its
+// syscalls are faults, sent through that capability).
+//
 // The kernel-task invokes through `authority`, a native TCB of its own that never blocks:
 // the passive server TCB sits in Recv between calls, and a blocked thread cannot invoke.
-// A guest TCB's CSpace is this CNode too; it is only looked up for the thread's fault
-// endpoint (guest code has no way to invoke the microkernel: its syscalls are faults).
 
 import type { IpcHost, SlotAllocator } from "../fs-task/mod.ts";
-import { AllRights, KernelError, RootSlot, type Kernel, type KernelObject, type RetypeOptions, type Tcb } from "../microkernel/mod.ts";
+import { AllRights, KernelError, Rights, RootSlot, type Kernel, type KernelObject, type RetypeOptions, type Tcb } from "../microkernel/mod.ts";
 
-export const KtSlot = { CNode: 1, Untyped: 2, Endpoint: 3 } as const;
+export const KtSlot = { CNode: 1, Untyped: 2, Endpoint: 3, Guests: 4 } as const;
 
 const KT_CNODE_RADIX = 16;
+const GUESTS_CNODE_RADIX = 16;
 
 /** Slots of one CNode, handed out from 16 up and returned. */
 export class Slots implements SlotAllocator {
@@ -48,6 +52,8 @@ export class KernelTaskCSpace {
   /** The kernel-task's invoking thread (CSpace root: the kernel-task's CNode). */
   readonly authority: Tcb;
   readonly slots = new Slots();
+  /** Slots of the guests' CNode. */
+  readonly guestSlots = new Slots();
   /** The kernel-task's CNode as the root task names it. */
   readonly cnodeInRoot: number;
 
@@ -63,6 +69,8 @@ export class KernelTaskCSpace {
     check(kernel.cnodeCopy(root, c, KtSlot.CNode, RootSlot.CNode, c, AllRights).error, "its CNode");
     check(kernel.cnodeCopy(root, c, KtSlot.Untyped, RootSlot.CNode, quotaSlot, AllRights).error, "its quota");
     check(kernel.cnodeCopy(root, c, KtSlot.Endpoint, RootSlot.CNode, endpointSlot, AllRights).error, "its endpoint");
+    const guests = rootRetype(kernel, rootSlots, "CNode", GUESTS_CNODE_RADIX);
+    check(kernel.cnodeCopy(root, c, KtSlot.Guests, RootSlot.CNode, guests, AllRights).error, "the guests' CNode");
     const tcbSlot = rootRetype(kernel, rootSlots, "Tcb", 0);
     this.authority = kernel.rootCnode.capAt(tcbSlot)!.object as Tcb;
     kernel.tcbConfigure(root, tcbSlot, { cspaceRootCptr: c });
@@ -82,11 +90,17 @@ export class KernelTaskCSpace {
     return this.authority.cspaceRoot!.capAt(slot)!.object;
   }
 
-  /** Mints the endpoint with these rights and badge into a fresh slot. */
-  mintEndpoint(rights: number, badge: number): number {
-    const slot = this.slots.take();
-    check(this.kernel.cnodeMint(this.authority, KtSlot.CNode, slot, KtSlot.CNode, KtSlot.Endpoint, rights, badge).error, "a fault capability");
+  /** A guest thread's fault capability: the endpoint, Write|GrantReply, badge = tid, in the guests' CNode. */
+  mintFaultCap(tid: number): number {
+    const slot = this.guestSlots.take();
+    const r = this.kernel.cnodeMint(this.authority, KtSlot.Guests, slot, KtSlot.CNode, KtSlot.Endpoint, Rights.Write | Rights.GrantReply, tid);
+    check(r.error, "a fault capability");
     return slot;
+  }
+
+  deleteFaultCap(slot: number): void {
+    this.kernel.cnodeDelete(this.authority, KtSlot.Guests, slot);
+    this.guestSlots.give(slot);
   }
 
   delete(slot: number): void {

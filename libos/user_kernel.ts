@@ -23,7 +23,7 @@ import { hostname } from "node:os";
 import { FrameDirectory, FsIpcServer, FsWorker, stopFsTask, untypedQuota, type FileSystem, type FsTaskLaunch, type MemoryQuota } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
 import { EIO } from "../linux-abi/errno.ts";
-import { AllRights, FaultLabel, Kernel, KernelError, Rights, RootSlot, getWord, setWord, type CNode, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
+import { AllRights, FaultLabel, Kernel, KernelError, RootSlot, getWord, setWord, type CNode, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
 import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
 import { allocNative, freeNative } from "../microkernel/platform/unicorn_ffi.ts";
@@ -317,8 +317,8 @@ export class UserKernel implements Machine {
     const k = this.kernel, kt = this.#kt;
     const tcbSlot = kt.retype("Tcb", 0, { threadKind: "guest", buffer: vcpu.regs });
     if (tcbSlot < 0) return null;
-    const faultSlot = kt.mintEndpoint(Rights.Write | Rights.GrantReply, t.tid);
-    k.tcbConfigure(kt.authority, tcbSlot, { cspaceRootCptr: KtSlot.CNode, faultEndpointCptr: faultSlot, priority: 100 });
+    const faultSlot = kt.mintFaultCap(t.tid);
+    k.tcbConfigure(kt.authority, tcbSlot, { cspaceRootCptr: KtSlot.Guests, faultEndpointCptr: faultSlot, priority: 100 });
     const tcb = kt.objectAt(tcbSlot) as Tcb;
     tcb.vcpu = vcpu;
     const g: GuestThread = { thread: t, tcb, tcbSlot, faultSlot, engine, vcpu, regsEdited: true, pendingTls: null, parked: false, dead: false };
@@ -335,7 +335,7 @@ export class UserKernel implements Machine {
     const { tcbSlot, faultSlot, engine, vcpu } = g;
     this.#later(() => {
       this.#kt.delete(tcbSlot);
-      this.#kt.delete(faultSlot);
+      this.#kt.deleteFaultCap(faultSlot);
       engine.releaseVcpu(vcpu);
     });
   }

@@ -18,6 +18,7 @@ const layout = guestLayout({
   volumes: [{ host: volume, guest: "/mnt/deep/vol", readOnly: false }], tmpfs: [], workdir: null, isolate: true, hostCwd: volume,
 });
 const uk = new UserKernel({ memoryQuota: 64 << 20, layout, fsMode: mode, strace: false });
+const init = uk.spawn("/bin/busybox", ["true"], []); // loaded, its thread's TCB made; not run
 
 const caps = (cnode) => {
   const out = [];
@@ -35,6 +36,8 @@ const fsEndpoint = fsCnode === null ? null : caps(fsCnode).find((c) => c.object.
 const clients = ktCaps.filter((c) => c.object === fsEndpoint);
 const fsQuota = fsCnode === null ? null : caps(fsCnode).find((c) => c.object.kind === "Untyped")?.object ?? null;
 const ktQuota = kt.capAt(KtSlot.Untyped).object;
+const guestTcbs = ktCaps.filter((c) => c.object.kind === "Tcb" && c.object.threadKind === "guest").map((c) => c.object);
+const guestCaps = guestTcbs.length === 1 ? caps(guestTcbs[0].cspaceRoot) : [];
 
 let quotaCharged = 0;
 if (fsQuota !== null) {
@@ -49,6 +52,10 @@ if (fsQuota !== null) {
 const facts = {
   ktSelf: kt.capAt(KtSlot.CNode).object === kt,
   ktQuotaIsUserKernels: ktQuota === uk.kernel.rootCnode.capAt(16)?.object,
+  guestThreads: guestTcbs.length,
+  guestCSpaceIsNotKernelTasks: guestTcbs.every((t) => t.cspaceRoot !== kt),
+  guestCSpaceOnlyItsFaultCap: guestCaps.length === 1 && guestCaps[0].object.kind === "Endpoint" && guestCaps[0].badge === init.pid &&
+    guestCaps[0].rights === (Rights.Write | Rights.GrantReply),
   ktReachesForbidden: ktCaps.filter((c) => forbidden.includes(c.object)).length,
   fsServerSeparate: fsCnode !== null && fsTcb !== null && fsTcb.cspaceRoot !== kt,
   clientCaps: clients.length,
