@@ -3,7 +3,7 @@
 // passed between the two sides through single-producer single-consumer index queues).
 //
 //   control  Int32 words (Ctl): state, two doorbells, counters, the three queues; then
-//            the grant table (below)
+//            the grant table (below) and the tmpfs quota lease (_quota_lease.ts)
 //   error    UTF-8 text of a start-up failure (the worker writes it, the client throws it)
 //   slots    RING_SLOTS of: header (label, status, words used, back end) | 120 message
 //            words | byte area
@@ -86,6 +86,9 @@ const GRANTS_AT = 256;
 const GRANT_FIELDS = 5;
 export const GrantAccess = { None: 0, Read: 1, Write: 2 } as const;
 
+/** Quota lease cells (_quota_lease.ts Lease): BigInt64 [lease, used, free]. */
+const LEASE_AT = GRANTS_AT + RING_SLOTS * GRANT_FIELDS * 8;
+
 const CONTROL_BYTES = 1024;
 export const ERROR_AT = CONTROL_BYTES;
 export const ERROR_BYTES = 3072;
@@ -125,6 +128,11 @@ export function controlView(sab: SharedArrayBuffer): Int32Array {
 /** The grant table's Float64 words (the client writes them, the worker only reads). */
 export function grantView(sab: SharedArrayBuffer): Float64Array {
   return new Float64Array(sab, GRANTS_AT, RING_SLOTS * GRANT_FIELDS);
+}
+
+/** The tmpfs quota lease's cells (_quota_lease.ts). */
+export function leaseView(sab: SharedArrayBuffer): BigInt64Array {
+  return new BigInt64Array(sab, LEASE_AT, 3);
 }
 
 /**

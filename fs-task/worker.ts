@@ -28,9 +28,10 @@ import { loadBackend, type FsTaskOptions } from "./backend.ts";
 import { FsDispatcher } from "./ipc_server.ts";
 import { ReplyStatus, WireReader, WireWriter, type DataDirection } from "./protocol.ts";
 import {
-  Control, Ctl, GrantAccess, Hdr, PENDING_NOTICE, WorkerState, controlView, grantView, grantedRegion, ring, ringQueues, slotViews, Waiter,
-  type RingSlot,
+  Control, Ctl, GrantAccess, Hdr, PENDING_NOTICE, WorkerState, controlView, grantView, grantedRegion, leaseView, ring, ringQueues, slotViews,
+  Waiter, type RingSlot,
 } from "./_ring.ts";
+import { leasedQuota } from "./_quota_lease.ts";
 import { nativeView, osThreadId } from "./_native_view.ts";
 
 /** What the client hands the worker. */
@@ -52,6 +53,8 @@ const ctl = controlView(data.sab);
 const queues = ringQueues(ctl);
 const slots = slotViews(data.sab);
 const grants = grantView(data.sab);
+/** What `leased` tmpfs back ends charge: the client's lease on the user kernel's quota. */
+const lease = leasedQuota(leaseView(data.sab));
 /** The slot whose request is being decoded: its grant is the only memory a region may name. */
 let decoding = -1;
 const reader = new WireReader();
@@ -127,7 +130,7 @@ function attach(slot: number): void {
   const built = (async (): Promise<FsDispatcher | Error> => {
     try {
       const text = reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view).str();
-      return new FsDispatcher(await loadBackend(JSON.parse(text) as FsTaskOptions));
+      return new FsDispatcher(await loadBackend(JSON.parse(text) as FsTaskOptions, lease));
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }

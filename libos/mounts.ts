@@ -82,10 +82,8 @@ export interface MountEnv {
   mode: FsMode;
   /** How ipc mode reaches the user kernel's microkernel. */
   launch: FsTaskLaunch;
-  /** Where tmpfs pages are charged (inproc and ipc modes). */
+  /** Where tmpfs pages are charged (inproc and ipc modes; worker mode: through the worker's lease on it). */
   quota: MemoryQuota;
-  /** tmpfs size limit in worker mode, where the quota cannot be reached. */
-  tmpfsBytes: number;
   /** The kernel-task's procfs. */
   proc: () => FileSystem;
 }
@@ -140,7 +138,7 @@ function backendOf(m: MountSpec, env: MountEnv): FsBackendSource {
     case "devfs":
       return { type: "devfs" };
     case "tmpfs":
-      return env.mode === "worker" ? { type: "tmpfs", sizeBytes: env.tmpfsBytes, dev: anonymousDev() } : () => new TmpFs({ quota: env.quota });
+      return env.mode === "worker" ? { type: "tmpfs", leased: true, dev: anonymousDev() } : () => new TmpFs({ quota: env.quota });
     case "proc":
       throw new TypeError("procfs is the kernel-task's");
   }

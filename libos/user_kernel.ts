@@ -398,7 +398,8 @@ export class UserKernel implements Machine {
   /**
    * How fs-tasks start in this user kernel: the mode, and the Untyped capability tmpfs
    * pages are charged to (ipc: the fs-task server's own; inproc: the kernel-task's, whose
-   * back ends these are; worker: the worker's thread cannot reach one, see tmpfsBytes).
+   * back ends these are; worker: the kernel-task's, through a lease to the worker's thread,
+   * which cannot reach an Untyped).
    */
   #mountEnv(): MountEnv {
     const mode = this.#opts.fsMode;
@@ -409,9 +410,9 @@ export class UserKernel implements Machine {
       quota = server.quota!;
       launch = { mode, ...this.#kt.ipcHost(), frames: this.frames, server };
     } else if (mode === "worker") {
-      launch = { mode, host: (this.#fsWorker ??= new FsWorker({ frames: this.frames })), frames: this.frames };
+      launch = { mode, host: (this.#fsWorker ??= new FsWorker({ frames: this.frames, quota })), frames: this.frames };
     }
-    return { mode, launch, quota, tmpfsBytes: Math.floor(this.#opts.memoryQuota / 2), proc: () => this.kernelTask.procfs };
+    return { mode, launch, quota, proc: () => this.kernelTask.procfs };
   }
 
   startFileSystem(spec: MountSpec): FileSystem {
