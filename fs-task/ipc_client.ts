@@ -175,6 +175,7 @@ export class IpcTransport implements FsTransport {
         extraCaps = 1;
       }
     } catch (err) {
+      this.#revokeGrant(ch);
       this.#idle.push(ch);
       return spec.result.error(errnoOf(err));
     }
