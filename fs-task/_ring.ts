@@ -2,7 +2,8 @@
 // SharedArrayBuffer, laid out as in seL4's sDDF (a fixed set of request/response slots
 // passed between the two sides through single-producer single-consumer index queues).
 //
-//   control  Int32 words (Ctl): state, two doorbells, counters, the three queues
+//   control  Int32 words (Ctl): state, two doorbells, counters, the three queues; then
+//            the grant table (below) and the tmpfs quota lease (_quota_lease.ts)
 //   error    UTF-8 text of a start-up failure (the worker writes it, the client throws it)
 //   slots    RING_SLOTS of: header (label, status, words used, back end) | 120 message
 //            words | byte area
@@ -19,6 +20,16 @@
 //             slot | PENDING_NOTICE, then as the plain slot number when its Promise
 //             settles: the entry itself says which answer it is, so the client never
 //             reads a status the worker may be writing at that moment
+//
+// Grants: file data never travels in the ring; a request names native memory by host
+// address. The worker makes no view of an address it was not granted: for each slot the
+// client writes, before it queues the request, the one block the call may touch (the
+// frame's base address and length), the window inside it (the pages of the buffer) and
+// the access (Read: the worker takes bytes from it, a pwrite; Write: it fills it, a
+// pread), and clears it when it takes the final answer (revocation). The worker checks a
+// request's [address, block length, offset, length] against its slot's grant before it
+// makes a view (grantedRegion); anything else is refused (EFAULT). The table is the
+// worker-mode counterpart of ipc mode's per-call frame capability.
 //
 // Ordering: a producer writes the slot, then Atomics.store()s the queue tail; a consumer
 // Atomics.load()s the tail before reading the slot. Doorbells are counters: the waiter
@@ -70,6 +81,14 @@ export const Hdr = { Label: 0, Status: 1, Words: 2, Backend: 3 } as const;
  */
 export const Control = { Attach: -1, Detach: -2, Release: -3 } as const;
 
+/** Grant table: per slot, Float64 [block base, block length, window start, window end, access]. */
+const GRANTS_AT = 256;
+const GRANT_FIELDS = 5;
+export const GrantAccess = { None: 0, Read: 1, Write: 2 } as const;
+
+/** Quota lease cells (_quota_lease.ts Lease): BigInt64 [lease, used, free]. */
+const LEASE_AT = GRANTS_AT + RING_SLOTS * GRANT_FIELDS * 8;
+
 const CONTROL_BYTES = 1024;
 export const ERROR_AT = CONTROL_BYTES;
 export const ERROR_BYTES = 3072;
@@ -104,6 +123,43 @@ export function slotViews(sab: SharedArrayBuffer): RingSlot[] {
 
 export function controlView(sab: SharedArrayBuffer): Int32Array {
   return new Int32Array(sab, 0, CONTROL_BYTES / 4);
+}
+
+/** The grant table's Float64 words (the client writes them, the worker only reads). */
+export function grantView(sab: SharedArrayBuffer): Float64Array {
+  return new Float64Array(sab, GRANTS_AT, RING_SLOTS * GRANT_FIELDS);
+}
+
+/** The tmpfs quota lease's cells (_quota_lease.ts). */
+export function leaseView(sab: SharedArrayBuffer): BigInt64Array {
+  return new BigInt64Array(sab, LEASE_AT, 3);
+}
+
+/**
+ * Grants slot `slot` access to bytes [start, end) of the native block at `base` (`length`
+ * bytes long); GrantAccess.None revokes.
+ */
+export function setGrant(grants: Float64Array, slot: number, base: number, length: number, start: number, end: number, access: number): void {
+  const at = slot * GRANT_FIELDS;
+  grants[at] = base;
+  grants[at + 1] = length;
+  grants[at + 2] = start;
+  grants[at + 3] = end;
+  grants[at + 4] = access;
+}
+
+/**
+ * The worker's decode of a data region: true only when the request names the very block
+ * its slot was granted, with the access granted, and [offset, offset + length) lies
+ * inside the granted window.
+ */
+export function grantedRegion(grants: Float64Array, slot: number, base: number, extent: number, offset: number, length: number, access: number): boolean {
+  const at = slot * GRANT_FIELDS;
+  return (
+    access !== GrantAccess.None && grants[at + 4] === access && base > 0 && grants[at] === base && grants[at + 1] === extent &&
+    Number.isSafeInteger(offset) && Number.isSafeInteger(length) && length >= 0 &&
+    offset >= grants[at + 2]! && offset + length <= grants[at + 3]!
+  );
 }
 
 /** A single-producer single-consumer queue of slot numbers inside the control words. */

@@ -16,8 +16,13 @@ import { TmpFs, type MemoryQuota } from "./tmpfs.ts";
 export type FsTaskOptions =
   | { type: "hostfs"; root: string; readOnly?: boolean }
   | { type: "devfs"; tty?: DevTty | null }
-  /** Its pages are limited to `sizeBytes` (tmpfs's size=); pass a factory to charge a quota instead. */
+  /**
+   * Its pages are limited to `sizeBytes` (tmpfs's size=); pass a factory to charge a quota
+   * instead. `leased` (worker mode): the pages are charged to the lease the worker's client
+   * gives it on the user kernel's quota (_quota_lease.ts) instead.
+   */
   | { type: "tmpfs"; sizeBytes: number; dev?: number }
+  | { type: "tmpfs"; leased: true; dev?: number }
   /** The read-only image file at `image` (scripts/build-initfs.mjs makes it). */
   | { type: "initfs"; image: string; dev?: number }
   /**
@@ -27,15 +32,21 @@ export type FsTaskOptions =
    */
   | { type: "module"; url: string; export?: string; options?: unknown };
 
-/** The back end for a description. Throws TypeError for a bad hostfs root or a module. */
-export function buildBackend(options: FsTaskOptions): FileSystem {
+/**
+ * The back end for a description; `lease` is the quota a `leased` tmpfs charges (the
+ * worker's). Throws TypeError for a bad hostfs root or a module.
+ */
+export function buildBackend(options: FsTaskOptions, lease: MemoryQuota | null = null): FileSystem {
   switch (options.type) {
     case "hostfs":
       return new HostFs({ root: options.root, readOnly: options.readOnly ?? false });
     case "devfs":
       return new DevFs(options.tty === undefined ? {} : { tty: options.tty });
     case "tmpfs":
-      return new TmpFs({ quota: byteBudget(options.sizeBytes), ...(options.dev === undefined ? {} : { dev: options.dev }) });
+      return new TmpFs({
+        quota: "leased" in options ? (lease ?? byteBudget(0)) : byteBudget(options.sizeBytes),
+        ...(options.dev === undefined ? {} : { dev: options.dev }),
+      });
     case "initfs":
       return InitFs.fromFile(options.image, options.dev);
     case "module":
@@ -44,8 +55,8 @@ export function buildBackend(options: FsTaskOptions): FileSystem {
 }
 
 /** buildBackend() plus module back ends (the worker's way). */
-export async function loadBackend(options: FsTaskOptions): Promise<FileSystem> {
-  if (options.type !== "module") return buildBackend(options);
+export async function loadBackend(options: FsTaskOptions, lease: MemoryQuota | null = null): Promise<FileSystem> {
+  if (options.type !== "module") return buildBackend(options, lease);
   const mod = (await import(options.url)) as Record<string, unknown>;
   const factory = mod[options.export ?? "default"];
   if (typeof factory !== "function") throw new TypeError(`Cannot build back end: ${options.url} has no function ${options.export ?? "default"}`);

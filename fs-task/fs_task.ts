@@ -20,8 +20,13 @@ import { WorkerTransport, type FsWorker, type WorkerClientOptions } from "./work
 
 export type FsTaskLaunch =
   | { mode: "inproc" }
-  /** `server`: the server to attach to (a user kernel's one); without it each mount starts its own. */
-  | ({ mode: "ipc"; server?: FsIpcServer; frames?: FrameDirectory; bounceBytes?: number } & IpcHost)
+  /**
+   * `server`: the server to attach to (a user kernel's one); without it each mount starts
+   * its own. The IpcHost is the client's CSpace; `clientCnode` names that CSpace's CNode
+   * in the server owner's CSpace, where the client's badged endpoint capability is minted
+   * (default: the client shares the server owner's CNode).
+   */
+  | ({ mode: "ipc"; server?: FsIpcServer; frames?: FrameDirectory; bounceBytes?: number; clientCnode?: number } & IpcHost)
   /** `host`: the worker to attach to (a user kernel's one); without it each mount starts its own. */
   | ({ mode: "worker"; host?: FsWorker } & WorkerClientOptions);
 
@@ -46,7 +51,8 @@ export function createFsTask(backend: FsBackendSource, launch: FsTaskLaunch = { 
       const index = server.attach(build());
       let transport: IpcTransport;
       try {
-        transport = new IpcTransport({ ...launch, endpointCptr: server.mintClientCap(index), requests: () => server.requests });
+        const into = launch.clientCnode === undefined || launch.slots === undefined ? undefined : { cnodeCptr: launch.clientCnode, slots: launch.slots };
+        transport = new IpcTransport({ ...launch, endpointCptr: server.mintClientCap(index, into), requests: () => server.requests });
       } catch (err) {
         if (owned) server.stop();
         else server.detach(index);

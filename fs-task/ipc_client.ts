@@ -16,12 +16,19 @@
 //     results of such calls are words only, so sharing the byte area is safe.
 //
 // File data (pread/pwrite). If the Uint8Array lies inside a frame the FrameDirectory
-// knows, the call grants that frame's capability and names offset and length: the
-// fs-task reads or writes the caller's memory directly, and a 1 MiB read is one Call.
-// Otherwise the data goes through the channel's bounce Frame (1 MiB, grown by retyping
-// when a call needs more): copied in before a pwrite, copied out after a pread, one copy
-// each way. If the Untyped cannot give a bigger frame the call moves what fits (a short
-// count, which read(2) and write(2) allow).
+// knows, the call grants that frame: the fs-task reads or writes the caller's memory
+// directly, and a 1 MiB read is one Call. Otherwise the data goes through the channel's
+// bounce Frame (1 MiB, grown by retyping when a call needs more): copied in before a
+// pwrite, copied out after a pread, one copy each way. If the Untyped cannot give a
+// bigger frame the call moves what fits (a short count, which read(2) and write(2) allow).
+//
+// A grant is never the frame capability itself: each call mints, into the channel's
+// grant slot, a child capability whose window covers only the pages of the buffer and
+// whose rights are the one the call needs (Write for a pread: the fs-task fills the
+// buffer; Read for a pwrite), sends that, and when the answer is in (at once, or when a
+// blocked call's reply wakes the channel) revokes it (every copy the fs-task still
+// holds goes) and deletes it. So the fs-task can touch those pages of that frame, that
+// way, for that call only.
 //
 // Failures become -EIO (bool results: false), never a throw or a hang: a Call that fails,
 // an endpoint nobody serves (the Call would queue forever: the TCB is stopped, which
@@ -34,8 +41,8 @@ import {
   CONNECT_LABEL, ReplyStatus, WireError, WireReader, WireWriter, encodeArgs, errnoOf, hasMethod, methodEntries,
   type MethodEntry,
 } from "./protocol.ts";
-import { EIO, ENOMEM } from "./_errno.ts";
-import { PAGE_BYTES, type Frame, type Tcb } from "../microkernel/mod.ts";
+import { EFAULT, EIO, ENOMEM } from "./_errno.ts";
+import { KernelError, PAGE_BYTES, Rights, type Frame, type Tcb } from "../microkernel/mod.ts";
 
 export type FsTaskMode = "inproc" | "ipc" | "worker";
 
@@ -94,6 +101,8 @@ interface Channel {
   slot: number;
   bounce: Frame | null;
   bounceSlot: number;
+  /** Where this channel's call mints its data grant; empty between calls. */
+  grantSlot: number;
 }
 
 /** Where a bounced pread's bytes go once the reply is in. */
@@ -151,20 +160,22 @@ export class IpcTransport implements FsTransport {
         const data = w.data;
         const hit = this.#frames?.find(data) ?? null;
         if (hit !== null && hit.frame.cptr >= 0) {
-          ch.tcb.capsOut[0] = hit.frame.cptr;
+          this.#grant(ch, hit.frame.cptr, hit.frame.bytes.length, hit.offset, data.length, w.dataDir === "out");
           w.setRegion(0, hit.frame.bytes.length, hit.offset, data.length);
         } else {
           const bounce = this.#bounce(ch, data.length);
           const len = Math.min(data.length, bounce.length);
           if (w.dataDir === "in") bounce.set(data.subarray(0, len));
           else out = { dst: data, src: bounce };
-          ch.tcb.capsOut[0] = ch.bounceSlot;
+          this.#grant(ch, ch.bounceSlot, bounce.length, 0, len, w.dataDir === "out");
           w.setRegion(0, bounce.length, 0, len);
           this.#bounced++;
         }
+        ch.tcb.capsOut[0] = ch.grantSlot;
         extraCaps = 1;
       }
     } catch (err) {
+      this.#revokeGrant(ch);
       this.#idle.push(ch);
       return spec.result.error(errnoOf(err));
     }
@@ -172,6 +183,7 @@ export class IpcTransport implements FsTransport {
     const r = k.call(ch.tcb, this.#ep, spec.id, w.nWords, extraCaps);
     if (r.status === "completed") {
       const value = this.#finish(ch, entry, out);
+      if (extraCaps > 0) this.#revokeGrant(ch);
       this.#idle.push(ch);
       return value;
     }
@@ -182,6 +194,7 @@ export class IpcTransport implements FsTransport {
           ch.tcb.onWake = null;
           this.#busy.delete(ch);
           const value = this.#finish(ch, entry, out);
+          if (extraCaps > 0) this.#revokeGrant(ch);
           if (this.#stopped) this.#retire(ch);
           else this.#idle.push(ch);
           resolve(value);
@@ -243,7 +256,29 @@ export class IpcTransport implements FsTransport {
     const idle = this.#idle.pop();
     if (idle !== undefined) return idle;
     const t = this.#host.thread();
-    return t === null ? null : { tcb: t.tcb, slot: t.slot, bounce: null, bounceSlot: -1 };
+    return t === null ? null : { tcb: t.tcb, slot: t.slot, bounce: null, bounceSlot: -1, grantSlot: this.#host.slots.take() };
+  }
+
+  /**
+   * Mints the call's grant: the pages of frame `src` (bytes `extent`) that hold
+   * [offset, offset + length), Write-only when the fs-task fills them (`fills`), else
+   * Read-only. Throws WireError (EFAULT) if the microkernel refuses.
+   */
+  #grant(ch: Channel, src: number, extent: number, offset: number, length: number, fills: boolean): void {
+    let first = offset - (offset % PAGE_BYTES);
+    if (first >= extent) first = extent - PAGE_BYTES; // an empty view at the frame's end
+    const end = Math.max(first + PAGE_BYTES, Math.ceil((offset + length) / PAGE_BYTES) * PAGE_BYTES);
+    const h = this.#host;
+    const rights = fills ? Rights.Write : Rights.Read;
+    const r = h.kernel.cnodeMintWindow(h.authority, h.cnodeCptr, ch.grantSlot, h.cnodeCptr, src, rights, first, end - first);
+    if (r.error !== KernelError.Ok) throw new WireError("Cannot grant the data frame", EFAULT);
+  }
+
+  /** Takes the call's grant back: the fs-task's copies first (revoke), then the grant. */
+  #revokeGrant(ch: Channel): void {
+    const h = this.#host;
+    h.kernel.cnodeRevoke(h.authority, h.cnodeCptr, ch.grantSlot);
+    h.kernel.cnodeDelete(h.authority, h.cnodeCptr, ch.grantSlot);
   }
 
   /** The channel's bounce frame, grown to `len` if the Untyped allows. */
@@ -265,8 +300,10 @@ export class IpcTransport implements FsTransport {
     return ch.bounce.bytes;
   }
 
-  /** Deletes a channel's TCB and bounce frame. */
+  /** Deletes a channel's TCB, grant and bounce frame. */
   #retire(ch: Channel): void {
+    this.#revokeGrant(ch);
+    this.#host.free(ch.grantSlot);
     this.#host.free(ch.slot);
     if (ch.bounce !== null) this.#host.free(ch.bounceSlot);
     ch.bounce = null;
@@ -277,6 +314,7 @@ export class IpcTransport implements FsTransport {
     const k = this.#host.kernel;
     k.tcbSuspend(this.#host.authority, ch.slot);
     k.tcbResume(this.#host.authority, ch.slot);
+    this.#revokeGrant(ch);
     this.#idle.push(ch);
   }
 }

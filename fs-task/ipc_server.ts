@@ -11,19 +11,24 @@
 // FsIpcServer's objects, retyped from the host's Untyped:
 //
 //   host CNode:  endpoint (all rights, kept by the launcher), the server TCB, the server's
-//                CNode; one badged endpoint capability per client (Write|Grant|GrantReply,
-//                badge = client id, bound to one back end), minted by mintClientCap().
+//                CNode. Neither the server nor its clients hold these.
+//   client CNode (the host CNode unless mintClientCap() names another: a user kernel's
+//                kernel-task has its own): one badged endpoint capability per client
+//                (Write|Grant|GrantReply, badge = client id, bound to one back end).
 //   server CNode (the server TCB's CSpace, 256 slots):
 //     1  the endpoint, Read only (what the server receives on)
 //     2  the server CNode itself (names the receive slot)
 //     3  the receive slot: a Frame capability granted with the current call lands here
-//     4… held frames: each client's byte-area frame (granted once, at connect) and the
+//     4  the server's memory quota: an Untyped capability the host moved in (quotaCptr),
+//        which the tmpfs back ends it serves charge their pages to (`quota`)
+//     5… held frames: each client's byte-area frame (granted once, at connect) and the
 //        data frame of every call still pending
 //
 // A call's life: the client's Call carries label = method id, the argument words, and for
 // pread/pwrite one Frame capability (the caller's buffer or the client's bounce frame).
 // protected() decodes, checks that the granted capability is a Frame with the right
-// (Write to fill it, Read to take from it) and that offset+length lies inside it, calls
+// (Write to fill it, Read to take from it) and that offset+length lies inside its window
+// (the client grants only the pages of the buffer, ipc_client.ts), calls
 // the back end on a view of the frame, and replies at once; the granted capability is
 // deleted before the next receive. A back end that answers with a Promise (FIFO, tty)
 // keeps the reply handle: the frame capability moves to a held slot, which keeps the
@@ -37,7 +42,9 @@
 // reply label BadRequest, which the client also turns into -EIO.
 
 import type { FileSystem } from "./file_system.ts";
-import { HostCSpace, type IpcHost } from "./_ipc_host.ts";
+import { HostCSpace, type IpcHost, type SlotAllocator } from "./_ipc_host.ts";
+import type { MemoryQuota } from "./_paged_bytes.ts";
+import { untypedQuota } from "./untyped_quota.ts";
 import {
   CONNECT_LABEL, ReplyStatus, WireReader, WireWriter, decodeArgs, errnoOf, methodById, methodMask,
   type DataDirection, type MethodEntry, type MethodSpec,
@@ -102,7 +109,7 @@ export class FsDispatcher {
 }
 
 const SERVER_RADIX = 8;
-const EP = 1, SELF = 2, RECEIVE = 3, FIRST_HELD = 4;
+const EP = 1, SELF = 2, RECEIVE = 3, QUOTA = 4, FIRST_HELD = 5;
 
 interface ClientState {
   bytes: Uint8Array;
@@ -110,10 +117,22 @@ interface ClientState {
   slot: number;
 }
 
-/** A minted client capability: the back end its badge reaches, and its host slot. */
+/** A minted client capability: the back end its badge reaches, and where it sits. */
 interface Badge {
   backend: number;
+  into: ClientCSpace | null;
   cap: number;
+}
+
+/** Where a client's capability goes: its CNode, as the host's CSpace names it, and its free slots. */
+export interface ClientCSpace {
+  cnodeCptr: number;
+  slots: SlotAllocator;
+}
+
+export interface FsIpcServerOptions extends IpcHost {
+  /** An Untyped capability in the host CNode to move into the server's CNode as its quota. */
+  quotaCptr?: number;
 }
 
 export class FsIpcServer {
@@ -134,8 +153,11 @@ export class FsIpcServer {
   #nextBadge = 1;
   #stopped = false;
 
+  /** What tmpfs back ends served here charge: the quota Untyped in the server's CNode; null without one. */
+  readonly quota: MemoryQuota | null = null;
+
   /** Creates the server's objects from `host` and starts serving. Throws RangeError without memory. */
-  constructor(host: IpcHost) {
+  constructor(host: FsIpcServerOptions) {
     const h = (this.#host = new HostCSpace(host));
     const k = h.kernel;
     const ep = h.retype<Endpoint>("Endpoint", 0);
@@ -150,6 +172,10 @@ export class FsIpcServer {
     for (let i = cnode.object.slotCount - 1; i >= FIRST_HELD; i--) this.#freeHeld.push(i);
     k.cnodeMint(h.authority, cnode.slot, EP, h.cnodeCptr, ep.slot, Rights.Read, 0);
     k.cnodeCopy(h.authority, cnode.slot, SELF, h.cnodeCptr, cnode.slot, Rights.Read | Rights.Write);
+    if (host.quotaCptr !== undefined) {
+      k.cnodeMove(h.authority, cnode.slot, QUOTA, h.cnodeCptr, host.quotaCptr);
+      this.quota = untypedQuota(cnode.object, QUOTA);
+    }
     k.tcbConfigure(h.authority, tcb.slot, { cspaceRootCptr: cnode.slot, priority: 200 });
     this.#tcb.receiveCnodeCptr = SELF;
     this.#tcb.receiveIndex = RECEIVE;
@@ -177,20 +203,41 @@ export class FsIpcServer {
     for (const [badge, b] of this.#badges) {
       if (b.backend !== index) continue;
       this.#disconnect(badge);
-      this.#host.free(b.cap);
+      this.#deleteClientCap(b);
       this.#badges.delete(badge);
     }
   }
 
   /**
    * A new client's capability for back end `index`: the endpoint badged with a fresh id,
-   * Write|Grant|GrantReply.
+   * Write|Grant|GrantReply, in the host CNode or in the client's own (`into`). Its slot
+   * there. Throws RangeError if the microkernel refuses.
    */
-  mintClientCap(index: number): number {
+  mintClientCap(index: number, into?: ClientCSpace): number {
     const badge = this.#nextBadge++;
-    const cap = this.#host.mint(this.endpointCptr, Rights.Write | Rights.Grant | Rights.GrantReply, badge);
-    this.#badges.set(badge, { backend: index, cap });
+    const rights = Rights.Write | Rights.Grant | Rights.GrantReply;
+    let cap: number;
+    if (into === undefined) cap = this.#host.mint(this.endpointCptr, rights, badge);
+    else {
+      const h = this.#host;
+      cap = into.slots.take();
+      const r = h.kernel.cnodeMint(h.authority, into.cnodeCptr, cap, h.cnodeCptr, this.endpointCptr, rights, badge);
+      if (r.error !== KernelError.Ok) {
+        into.slots.give(cap);
+        throw new RangeError(`Cannot mint a client capability: microkernel error ${r.error}`);
+      }
+    }
+    this.#badges.set(badge, { backend: index, into: into ?? null, cap });
     return cap;
+  }
+
+  #deleteClientCap(b: Badge): void {
+    if (b.into === null) {
+      this.#host.free(b.cap);
+      return;
+    }
+    this.#host.kernel.cnodeDelete(this.#host.authority, b.into.cnodeCptr, b.cap);
+    b.into.slots.give(b.cap);
   }
 
   /** Stops serving and destroys the server's objects; pending calls are never answered. */
@@ -198,7 +245,7 @@ export class FsIpcServer {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const d of this.#dispatchers) d?.backend.releaseBlocked?.();
-    for (const b of this.#badges.values()) this.#host.free(b.cap);
+    for (const b of this.#badges.values()) this.#deleteClientCap(b);
     this.#host.free(this.#tcbSlot);
     this.#host.free(this.#cnodeSlot);
     this.#host.free(this.endpointCptr);
@@ -242,14 +289,17 @@ export class FsIpcServer {
     }
   }
 
-  /** The granted Frame, checked: right kind, right rights, region inside it. */
+  /**
+   * Decodes the call's grant before any byte is touched: a Frame capability, with Write
+   * to fill the region (pread) or Read to take from it (pwrite), whose window covers the
+   * whole region. Anything else is null: the call fails with EFAULT.
+   */
   #resolveGrant = (ref: number, _extent: number, offset: number, length: number, dir: DataDirection): Uint8Array | null => {
     const cap = ref === 0 ? this.#cnode.capAt(RECEIVE) : null;
     if (cap === null || cap.object.kind !== "Frame") return null;
     if (!hasRights(cap.rights, dir === "out" ? Rights.Write : Rights.Read)) return null;
-    const bytes = (cap.object as Frame).bytes;
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > bytes.length) return null;
-    return bytes.subarray(offset, offset + length);
+    if (!cap.covers(offset, length)) return null;
+    return (cap.object as Frame).bytes.subarray(offset, offset + length);
   };
 
   #dispatcherOf(badge: number): FsDispatcher | null {

@@ -23,6 +23,7 @@ export { FsIpcServer } from "./ipc_server.ts";
 export type { IpcHost, SlotAllocator } from "./_ipc_host.ts";
 export { TMPFS_MAGIC, TmpFs } from "./tmpfs.ts";
 export type { MemoryQuota, TmpFsOptions } from "./tmpfs.ts";
+export { untypedQuota } from "./untyped_quota.ts";
 export { INITFS_MAGIC, InitFs } from "./initfs.ts";
 export {
   addPath, defaultRootTree, emptyDir, encodeInitFs, overlayTree, treeFromHostDir, writeInitFsImage,

@@ -19,14 +19,20 @@
 // postMessage() tells the client's event loop to look (the client is not waiting then).
 //
 // Data regions name native memory by host address ([address, block length, offset,
-// length]); the worker views it through koffi (_native_view.ts): zero copy.
+// length]); the worker checks them against its slot's grant (_ring.ts grantedRegion:
+// the granted block, access and window; a forged address is EFAULT) and only then views
+// the block through koffi (_native_view.ts): zero copy.
 
 import { parentPort, workerData } from "node:worker_threads";
 import { byteStringOfHost, hostTextOf } from "../linux-abi/_byte_string.ts";
 import { loadBackend, type FsTaskOptions } from "./backend.ts";
 import { FsDispatcher } from "./ipc_server.ts";
 import { ReplyStatus, WireReader, WireWriter, type DataDirection } from "./protocol.ts";
-import { Control, Ctl, Hdr, PENDING_NOTICE, WorkerState, controlView, ring, ringQueues, slotViews, Waiter, type RingSlot } from "./_ring.ts";
+import {
+  Control, Ctl, GrantAccess, Hdr, PENDING_NOTICE, WorkerState, controlView, grantView, grantedRegion, leaseView, ring, ringQueues, slotViews,
+  Waiter, type RingSlot,
+} from "./_ring.ts";
+import { leasedQuota } from "./_quota_lease.ts";
 import { nativeView, osThreadId } from "./_native_view.ts";
 
 /** What the client hands the worker. */
@@ -47,6 +53,11 @@ const data = workerData as FsWorkerData;
 const ctl = controlView(data.sab);
 const queues = ringQueues(ctl);
 const slots = slotViews(data.sab);
+const grants = grantView(data.sab);
+/** What `leased` tmpfs back ends charge: the client's lease on the user kernel's quota. */
+const lease = leasedQuota(leaseView(data.sab));
+/** The slot whose request is being decoded: its grant is the only memory a region may name. */
+let decoding = -1;
 const reader = new WireReader();
 const writer = new WireWriter();
 const waiter = new Waiter(data.spinMicros);
@@ -54,8 +65,9 @@ const waiter = new Waiter(data.spinMicros);
 const dispatchers: (FsDispatcher | null)[] = [];
 let pending = 0;
 
-function resolveRegion(ref: number, extent: number, offset: number, length: number, _dir: DataDirection): Uint8Array | null {
-  if (ref <= 0 || extent <= 0 || offset < 0 || length < 0 || offset + length > extent) return null;
+function resolveRegion(ref: number, extent: number, offset: number, length: number, dir: DataDirection): Uint8Array | null {
+  const access = dir === "out" ? GrantAccess.Write : GrantAccess.Read;
+  if (!grantedRegion(grants, decoding, ref, extent, offset, length, access)) return null;
   return nativeView(ref, extent).subarray(offset, offset + length);
 }
 
@@ -85,7 +97,9 @@ function handle(slot: number): void {
   }
   const r = reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view, resolveRegion);
   const w = writer.reset(s.words, s.bytes, s.view);
+  decoding = slot;
   const out = dispatcher.dispatch(label, r, w);
+  decoding = -1;
   Atomics.add(ctl, Ctl.Requests, 1);
   if (typeof out === "number") {
     answer(slot, out, w.nWords);
@@ -117,7 +131,7 @@ function attach(slot: number): void {
   const built = (async (): Promise<FsDispatcher | Error> => {
     try {
       const text = reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view).str();
-      return new FsDispatcher(await loadBackend(JSON.parse(hostTextOf(text)) as FsTaskOptions));
+      return new FsDispatcher(await loadBackend(JSON.parse(hostTextOf(text)) as FsTaskOptions, lease));
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }

@@ -16,7 +16,14 @@
 // knows with a host address (guest memory: native mmap blocks), the request names that
 // address and the worker reads or writes the same memory through koffi: zero copy, and a
 // 1 MiB pread is one request. Otherwise the slot's bounce block (native memory from
-// allocNative, 1 MiB, grown as needed) carries it: one copy.
+// allocNative, 1 MiB, grown as needed) carries it: one copy. Either way the slot's grant
+// (_ring.ts) says which block, which bytes of it and which access the worker may use for
+// this call; it is written before the request goes out and cleared when the final answer
+// is taken.
+//
+// With a `quota` (an Untyped capability's, untyped_quota.ts), the worker's `leased` tmpfs
+// back ends charge a lease on it (_quota_lease.ts): before each request the lease's slack
+// is made to cover the call, after the answer excess slack goes back.
 //
 // Blocking calls (FIFO opens, tty and FIFO reads) work too: the worker answers Pending at
 // once and the call returns a Promise; the slot stays taken until the worker answers
@@ -44,10 +51,12 @@ import {
   ReplyStatus, WireError, WireReader, WireWriter, encodeArgs, errnoOf, type MethodEntry,
 } from "./protocol.ts";
 import {
-  Control, Ctl, ERROR_AT, Hdr, PENDING_NOTICE, RING_BYTES, RING_SLOTS, WorkerState, controlView, ring, ringQueues, slotViews, Waiter,
-  type RingQueues, type RingSlot,
+  Control, Ctl, ERROR_AT, GrantAccess, Hdr, PENDING_NOTICE, RING_BYTES, RING_SLOTS, WorkerState, controlView, grantView, leaseView, ring,
+  ringQueues, setGrant, slotViews, Waiter, type RingQueues, type RingSlot,
 } from "./_ring.ts";
 import { workerBoot } from "./_worker_boot.ts";
+import { QuotaLease } from "./_quota_lease.ts";
+import type { MemoryQuota } from "./_paged_bytes.ts";
 import type { FsWorkerData } from "./worker.ts";
 import { EAGAIN, EIO, ENOMEM } from "./_errno.ts";
 import { allocNative, freeNative, type NativeBlock } from "../microkernel/platform/unicorn_ffi.ts";
@@ -63,6 +72,8 @@ export interface WorkerClientOptions {
   spinMicros?: number;
   /** First bounce block size per slot (default 1 MiB). */
   bounceBytes?: number;
+  /** The quota `leased` tmpfs back ends in the worker charge, through a lease (_quota_lease.ts). */
+  quota?: MemoryQuota;
 }
 
 /** Liveness checks while waiting. */
@@ -89,6 +100,8 @@ export class FsWorker {
   readonly #ctl: Int32Array;
   readonly #queues: RingQueues;
   readonly #slots: RingSlot[];
+  readonly #grants: Float64Array;
+  readonly #lease: QuotaLease | null;
   readonly #bounces: (NativeBlock | null)[] = new Array<NativeBlock | null>(RING_SLOTS).fill(null);
   readonly #pending = new Map<number, Pending>();
   readonly #frames: FrameDirectory | null;
@@ -115,6 +128,8 @@ export class FsWorker {
     this.#ctl = controlView(sab);
     this.#queues = ringQueues(this.#ctl);
     this.#slots = slotViews(sab);
+    this.#grants = grantView(sab);
+    this.#lease = options.quota === undefined ? null : new QuotaLease(leaseView(sab), options.quota);
     for (let i = 0; i < RING_SLOTS; i++) this.#queues.free.push(i);
     const { url, boot } = workerBoot();
     const workerData: FsWorkerData & { boot: unknown } = { sab, spinMicros: this.#spinMicros, boot };
@@ -124,6 +139,7 @@ export class FsWorker {
       this.#exited = true;
       this.#die();
       this.#freeBounces();
+      this.#lease?.returnAll();
     });
     this.worker.on("message", () => this.#drain(-1));
     this.worker.unref();
@@ -191,14 +207,18 @@ export class FsWorker {
       if (w.data !== null) {
         const data = w.data;
         const hit = this.#frames?.find(data) ?? null;
+        const access = w.dataDir === "out" ? GrantAccess.Write : GrantAccess.Read;
         if (hit !== null && hit.frame.hostAddress > 0) {
-          w.setRegion(hit.frame.hostAddress, hit.frame.bytes.length, hit.offset, data.length);
+          const { hostAddress, bytes } = hit.frame;
+          w.setRegion(hostAddress, bytes.length, hit.offset, data.length);
+          setGrant(this.#grants, slot, hostAddress, bytes.length, hit.offset, hit.offset + data.length, access);
         } else {
           const bounce = this.#bounce(slot, data.length);
           const len = Math.min(data.length, bounce.bytes.length);
           if (w.dataDir === "in") bounce.bytes.set(data.subarray(0, len));
           else out = { dst: data, src: bounce.bytes };
           w.setRegion(bounce.address, bounce.bytes.length, 0, len);
+          setGrant(this.#grants, slot, bounce.address, bounce.bytes.length, 0, len, access);
           this.#bounced++;
         }
       }
@@ -209,6 +229,8 @@ export class FsWorker {
     s.header[Hdr.Label] = spec.id;
     s.header[Hdr.Words] = w.nWords;
     s.header[Hdr.Backend] = index;
+    // What the call may charge a tmpfs: a pwrite's length, a fallocate's.
+    this.#lease?.ensure(w.data !== null ? w.data.length : entry.name === "fallocate" ? (args[3] as number) : 0);
     this.#queues.request.push(slot);
     ring(this.#ctl, Ctl.ServerBell);
     const answer = this.#waitFor(slot);
@@ -320,7 +342,10 @@ export class FsWorker {
     p.resolve(value);
   }
 
+  /** Decodes a final answer; the slot's grant is revoked first. */
   #finish(slot: number, entry: MethodEntry, out: BounceOut | null): unknown {
+    setGrant(this.#grants, slot, 0, 0, 0, 0, GrantAccess.None);
+    this.#lease?.trim();
     const s = this.#slots[slot]!;
     const spec = entry.spec;
     if (s.header[Hdr.Status] !== ReplyStatus.Ok) return spec.result.error(EIO);

@@ -14,7 +14,8 @@
 //
 // A mount point that does not exist is made: by mkdir where the file system below is
 // writable, else (on the read-only image) by a small tmpfs mounted at the first missing
-// directory, holding the rest of the path.
+// directory, holding the rest of the path. That tmpfs, like memfd_create's (startTmpfs),
+// is an fs-task in the chosen mode as every other file system is.
 
 import { createFsTask, type FsBackendSource, type FsTaskLaunch } from "../fs-task/fs_task.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
@@ -97,10 +98,8 @@ export interface MountEnv {
   mode: FsMode;
   /** How ipc mode reaches the user kernel's microkernel. */
   launch: FsTaskLaunch;
-  /** Where tmpfs pages are charged (inproc and ipc modes). */
+  /** Where tmpfs pages are charged (inproc and ipc modes; worker mode: through the worker's lease on it). */
   quota: MemoryQuota;
-  /** tmpfs size limit in worker mode, where the quota cannot be reached. */
-  tmpfsBytes: number;
   /** The kernel-task's procfs. */
   proc: () => FileSystem;
 }
@@ -114,7 +113,7 @@ export function mountAll(vfs: Vfs, layout: Layout, env: MountEnv): FileSystem[] 
     const at = normalize(m.at);
     const fs = startFileSystem(m, env);
     started.push(fs);
-    if (at !== "/") started.push(...makeMountPoint(vfs, at, env.quota));
+    if (at !== "/") started.push(...makeMountPoint(vfs, at, env));
     vfs.mount(at, fs, infoOf(m));
   }
   return started;
@@ -123,6 +122,11 @@ export function mountAll(vfs: Vfs, layout: Layout, env: MountEnv): FileSystem[] 
 /** The file system of one mount, in the mode `env` says. Throws TypeError on a bad source. */
 export function startFileSystem(m: MountSpec, env: MountEnv): FileSystem {
   return m.type === "proc" ? env.proc() : createFsTask(backendOf(m, env), env.launch);
+}
+
+/** A tmpfs with no mount (memfd_create's files), in the mode `env` says. */
+export function startTmpfs(env: MountEnv): FileSystem {
+  return createFsTask(backendOf({ at: "", type: "tmpfs" }, env), env.launch);
 }
 
 /** What /proc/mounts says of a mount made from `m`. */
@@ -150,7 +154,7 @@ function backendOf(m: MountSpec, env: MountEnv): FsBackendSource {
     case "devfs":
       return { type: "devfs" };
     case "tmpfs":
-      return env.mode === "worker" ? { type: "tmpfs", sizeBytes: env.tmpfsBytes, dev: anonymousDev() } : () => new TmpFs({ quota: env.quota });
+      return env.mode === "worker" ? { type: "tmpfs", leased: true, dev: anonymousDev() } : () => new TmpFs({ quota: env.quota });
     case "proc":
       throw new TypeError("procfs is the kernel-task's");
   }
@@ -160,7 +164,7 @@ function backendOf(m: MountSpec, env: MountEnv): FsBackendSource {
  * Makes directory `at` exist: mkdir -p where it can, else a tmpfs at the first missing
  * directory. Returns the file systems it mounted for that.
  */
-function makeMountPoint(vfs: Vfs, at: string, quota: MemoryQuota): FileSystem[] {
+function makeMountPoint(vfs: Vfs, at: string, env: MountEnv): FileSystem[] {
   const names = at.split("/").slice(1);
   for (let i = 1; i <= names.length; i++) {
     const dir = "/" + names.slice(0, i).join("/");
@@ -171,7 +175,8 @@ function makeMountPoint(vfs: Vfs, at: string, quota: MemoryQuota): FileSystem[] 
     }
     if (st !== -ENOENT) throw new TypeError(`Cannot mount on ${displayOf(at)}: ${displayOf(dir)} cannot be looked up (errno ${-st})`);
     if (vfs.call(dir, (fs, inner) => fs.mkdir(inner, 0o755)) === 0) continue;
-    const skeleton = new TmpFs({ quota, rootMode: 0o755 });
+    const skeleton = startTmpfs(env);
+    skeleton.chmod("/", 0o755);
     let inner = "";
     for (const name of names.slice(i)) {
       inner += "/" + name;

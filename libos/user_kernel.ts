@@ -2,6 +2,9 @@
 //
 // Boot, as a root task on the microkernel: carve the user kernel's Untyped quota, an
 // endpoint, and a native TCB for the kernel-task, which serves the endpoint passively.
+// The kernel-task works in a CSpace of its own (kernel_task_cspace.ts): its guest frames,
+// guest TCBs and fs-task client capabilities live there; the root CNode keeps the
+// fs-task server's objects out of its reach.
 // Each guest thread is a guest TCB whose message buffer is its vCPU's register block
 // and whose fault endpoint capability is the endpoint minted with badge = tid. Guest
 // memory is Frames retyped from the quota, so running out of it is ENOMEM, not a crash;
@@ -18,10 +21,10 @@
 
 import { hostname } from "node:os";
 import { byteStringOfHost } from "../linux-abi/_byte_string.ts";
-import { FrameDirectory, FsIpcServer, FsWorker, TmpFs, stopFsTask, type FileSystem, type FsTaskLaunch } from "../fs-task/mod.ts";
+import { FrameDirectory, FsIpcServer, FsWorker, stopFsTask, untypedQuota, type FileSystem, type FsTaskLaunch, type MemoryQuota } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
 import { EIO } from "../linux-abi/errno.ts";
-import { FaultLabel, Kernel, KernelError, Rights, RootSlot, getWord, setWord, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
+import { AllRights, FaultLabel, Kernel, KernelError, RootSlot, getWord, setWord, type CNode, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
 import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
 import { allocNative, freeNative } from "../microkernel/platform/unicorn_ffi.ts";
@@ -31,7 +34,8 @@ import { GuestMemory, pageUp, type HostMemory, type VSpace } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
 import type { UserContext } from "./signals.ts";
 import { NO_REPLY, RESUME } from "./sys/context.ts";
-import { mountAll, startFileSystem, type FsMode, type Layout, type MountEnv, type MountSpec } from "./mounts.ts";
+import { KernelTaskCSpace, KtSlot, Slots, rootRetype } from "./kernel_task_cspace.ts";
+import { mountAll, startFileSystem, startTmpfs, type FsMode, type Layout, type MountEnv, type MountSpec } from "./mounts.ts";
 import { Vfs } from "./vfs.ts";
 
 const SLICE_US = 20_000;
@@ -59,40 +63,20 @@ export interface ExitInfo {
   signal: number;
 }
 
-/** Where the root task keeps its capabilities: one CNode, slots handed out and returned. */
-class Slots {
-  #next = 16;
-  readonly #free: number[] = [];
-
-  take(): number {
-    return this.#free.pop() ?? this.#next++;
-  }
-
-  give(slot: number): void {
-    this.#free.push(slot);
-  }
-}
-
-/** Guest memory as Frame objects retyped from the user kernel's Untyped. */
+/** Guest memory as Frame objects the kernel-task retypes from its quota into its own CNode. */
 class FrameVSpace implements VSpace {
   readonly #frames = new Map<number, number>();
 
   constructor(
-    readonly kernel: Kernel,
-    readonly slots: Slots,
-    readonly untypedSlot: number,
+    readonly cspace: KernelTaskCSpace,
     readonly engine: CpuEngine,
     readonly directory: FrameDirectory,
   ) {}
 
   allocate(size: number): HostMemory | null {
-    const slot = this.slots.take();
-    const r = this.kernel.untypedRetype(this.kernel.rootTcb, this.untypedSlot, "Frame", pageUp(size), 1, RootSlot.CNode, slot);
-    if (r.error !== KernelError.Ok) {
-      this.slots.give(slot);
-      return null;
-    }
-    const frame = r.objects[0] as Frame;
+    const slot = this.cspace.retype("Frame", pageUp(size));
+    if (slot < 0) return null;
+    const frame = this.cspace.objectAt(slot) as Frame;
     this.#frames.set(frame.hostAddress, slot);
     this.directory.add({ bytes: frame.memory.bytes, hostAddress: frame.hostAddress, cptr: slot });
     return frame.memory;
@@ -103,8 +87,7 @@ class FrameVSpace implements VSpace {
     if (slot === undefined) return;
     this.#frames.delete(mem.hostAddress);
     this.directory.delete(mem.bytes);
-    this.kernel.cnodeDelete(this.kernel.rootTcb, RootSlot.CNode, slot);
-    this.slots.give(slot);
+    this.cspace.delete(slot);
   }
 
   map(vaddr: number, hostAddress: number, size: number, prot: number): boolean {
@@ -172,9 +155,11 @@ export class UserKernel implements Machine {
   readonly kernelTask: KernelTask;
   readonly #opts: UserKernelOptions;
   readonly kernel: Kernel;
+  /** The root task's CNode slots. */
   readonly #slots = new Slots();
   readonly #untypedSlot: number;
-  readonly #endpointSlot: number;
+  /** The kernel-task's own CSpace. */
+  readonly #kt: KernelTaskCSpace;
   readonly #guests = new Map<number, GuestThread>();
   readonly #byTcb = new Map<Tcb, GuestThread>();
   readonly #spaces = new Map<GuestMemory, Space>();
@@ -192,37 +177,29 @@ export class UserKernel implements Machine {
     this.kernel = new Kernel({ untypedBytes: opts.memoryQuota + KERNEL_OBJECT_BYTES, rootCnodeRadix: 16, frameAllocator: nativeFrames });
     const k = this.kernel, root = k.rootTcb;
     this.#untypedSlot = this.#retype("Untyped", opts.memoryQuota);
+    const endpointSlot = this.#retype("Endpoint", 0);
+    this.#kt = new KernelTaskCSpace(k, this.#slots, this.#untypedSlot, endpointSlot);
     const env = this.#mountEnv();
-    this.anonFiles = new TmpFs({ quota: env.quota });
     this.#fileSystems = mountAll(this.vfs, opts.layout, env);
-    this.#endpointSlot = this.#retype("Endpoint", 0);
+    this.anonFiles = startTmpfs(env);
+    this.#fileSystems.push(this.anonFiles);
     const serverSlot = this.#retype("Tcb", 0);
     const server = this.#objectAt(serverSlot) as Tcb;
-    k.tcbConfigure(root, serverSlot, { cspaceRootCptr: RootSlot.CNode, priority: 200 });
+    k.tcbConfigure(root, serverSlot, { cspaceRootCptr: this.#kt.cnodeInRoot, priority: 200 });
     k.tcbResume(root, serverSlot);
-    const served = k.serve(server, this.#endpointSlot, {
+    const served = k.serve(server, KtSlot.Endpoint, {
       protected: (tcb, badge, reply) => this.#serveSyscall(tcb, badge, reply),
     });
     if (served.error !== KernelError.Ok) throw new Error(`Cannot start the kernel-task: microkernel error ${served.error}`);
   }
 
-  #retype(kind: "Untyped" | "Endpoint" | "Tcb", size: number, options = {}): number {
-    const slot = this.#slots.take();
-    const r = this.kernel.untypedRetype(this.kernel.rootTcb, RootSlot.Untyped, kind, size, 1, RootSlot.CNode, slot, options);
-    if (r.error !== KernelError.Ok) {
-      this.#slots.give(slot);
-      throw new RangeError(`Cannot create ${kind}: microkernel error ${r.error}`);
-    }
-    return slot;
+  /** The root task's objects, from the root Untyped into the root CNode. */
+  #retype(kind: "Untyped" | "Endpoint" | "Tcb", size: number): number {
+    return rootRetype(this.kernel, this.#slots, kind, size);
   }
 
   #objectAt(slot: number): unknown {
     return this.kernel.rootCnode.capAt(slot)!.object;
-  }
-
-  #delete(slot: number): void {
-    this.kernel.cnodeDelete(this.kernel.rootTcb, RootSlot.CNode, slot);
-    this.#slots.give(slot);
   }
 
   // ----- the kernel-task's entry ------------------------------------------------------
@@ -270,7 +247,7 @@ export class UserKernel implements Machine {
   #newVSpace(): { engine: UnicornX86Engine; vspace: FrameVSpace } | null {
     if (!this.#untyped().reserve(ENGINE_BYTES)) return null;
     const engine = new UnicornX86Engine();
-    return { engine, vspace: new FrameVSpace(this.kernel, this.#slots, this.#untypedSlot, engine, this.frames) };
+    return { engine, vspace: new FrameVSpace(this.#kt, engine, this.frames) };
   }
 
   #disposeVSpace(s: { engine: UnicornX86Engine }): void {
@@ -342,33 +319,28 @@ export class UserKernel implements Machine {
 
   /** A guest TCB over the vCPU, faulting to the kernel-task with badge = tid. */
   #startTcb(t: Thread, engine: CpuEngine, vcpu: Vcpu): GuestThread | null {
-    const k = this.kernel, root = k.rootTcb;
-    let tcbSlot: number;
-    try {
-      tcbSlot = this.#retype("Tcb", 0, { threadKind: "guest", buffer: vcpu.regs });
-    } catch {
-      return null;
-    }
-    const faultSlot = this.#slots.take();
-    k.cnodeMint(root, RootSlot.CNode, faultSlot, RootSlot.CNode, this.#endpointSlot, Rights.Write | Rights.GrantReply, t.tid);
-    k.tcbConfigure(root, tcbSlot, { cspaceRootCptr: RootSlot.CNode, faultEndpointCptr: faultSlot, priority: 100 });
-    const tcb = this.#objectAt(tcbSlot) as Tcb;
+    const k = this.kernel, kt = this.#kt;
+    const tcbSlot = kt.retype("Tcb", 0, { threadKind: "guest", buffer: vcpu.regs });
+    if (tcbSlot < 0) return null;
+    const faultSlot = kt.mintFaultCap(t.tid);
+    k.tcbConfigure(kt.authority, tcbSlot, { cspaceRootCptr: KtSlot.Guests, faultEndpointCptr: faultSlot, priority: 100 });
+    const tcb = kt.objectAt(tcbSlot) as Tcb;
     tcb.vcpu = vcpu;
     const g: GuestThread = { thread: t, tcb, tcbSlot, faultSlot, engine, vcpu, regsEdited: true, pendingTls: null, parked: false, dead: false };
     this.#guests.set(t.tid, g);
     this.#byTcb.set(tcb, g);
-    k.tcbResume(root, tcbSlot);
+    k.tcbResume(kt.authority, tcbSlot);
     return g;
   }
 
   /** The thread's TCB and vCPU go; deleting the TCB cancels any reply it waits for. */
   #retire(g: GuestThread): void {
-    this.kernel.tcbSuspend(this.kernel.rootTcb, g.tcbSlot);
+    this.kernel.tcbSuspend(this.#kt.authority, g.tcbSlot);
     this.#byTcb.delete(g.tcb);
     const { tcbSlot, faultSlot, engine, vcpu } = g;
     this.#later(() => {
-      this.#delete(tcbSlot);
-      this.#delete(faultSlot);
+      this.#kt.delete(tcbSlot);
+      this.#kt.deleteFaultCap(faultSlot);
       engine.releaseVcpu(vcpu);
     });
   }
@@ -399,14 +371,14 @@ export class UserKernel implements Machine {
     const g = this.#guests.get(t.tid);
     if (!g || g.parked) return;
     g.parked = true;
-    this.kernel.tcbSuspend(this.kernel.rootTcb, g.tcbSlot);
+    this.kernel.tcbSuspend(this.#kt.authority, g.tcbSlot);
   }
 
   unpark(t: Thread): void {
     const g = this.#guests.get(t.tid);
     if (!g || !g.parked) return;
     g.parked = false;
-    this.kernel.tcbResume(this.kernel.rootTcb, g.tcbSlot);
+    this.kernel.tcbResume(this.#kt.authority, g.tcbSlot);
     this.#wake?.();
   }
 
@@ -428,21 +400,24 @@ export class UserKernel implements Machine {
     return { total: this.#opts.memoryQuota, free: this.#untyped().freeBytes };
   }
 
-  /** How fs-tasks start in this user kernel: the mode, and the quota tmpfs pages are charged to. */
+  /**
+   * How fs-tasks start in this user kernel: the mode, and the Untyped capability tmpfs
+   * pages are charged to (ipc: the fs-task server's own; inproc: the kernel-task's, whose
+   * back ends these are; worker: the kernel-task's, through a lease to the worker's thread,
+   * which cannot reach an Untyped).
+   */
   #mountEnv(): MountEnv {
-    const untyped = this.#untyped();
-    const quota = {
-      charge: (bytes: number) => untyped.reserve(bytes),
-      release: (bytes: number) => untyped.release(bytes),
-      available: () => untyped.freeBytes,
-    };
     const mode = this.#opts.fsMode;
-    const launch: FsTaskLaunch = mode === "ipc"
-      ? { mode, kernel: this.kernel, slots: this.#slots, untypedCptr: this.#untypedSlot, frames: this.frames, server: this.#fsServer() }
-      : mode === "worker"
-        ? { mode, host: (this.#fsWorker ??= new FsWorker({ frames: this.frames })), frames: this.frames }
-        : { mode };
-    return { mode, launch, quota, tmpfsBytes: Math.floor(this.#opts.memoryQuota / 2), proc: () => this.kernelTask.procfs };
+    let quota: MemoryQuota = untypedQuota(this.#kt.authority.cspaceRoot as CNode, KtSlot.Untyped);
+    let launch: FsTaskLaunch = { mode: "inproc" };
+    if (mode === "ipc") {
+      const server = this.#fsServer();
+      quota = server.quota!;
+      launch = { mode, ...this.#kt.ipcHost(), frames: this.frames, server };
+    } else if (mode === "worker") {
+      launch = { mode, host: (this.#fsWorker ??= new FsWorker({ frames: this.frames, quota })), frames: this.frames };
+    }
+    return { mode, launch, quota, proc: () => this.kernelTask.procfs };
   }
 
   startFileSystem(spec: MountSpec): FileSystem {
@@ -460,8 +435,20 @@ export class UserKernel implements Machine {
     this.#fsIpcServer = null;
   }
 
+  /**
+   * The fs-task server (ipc mode): its objects from the quota, in the root CNode, and a
+   * copy of the kernel-task's quota capability moved into its own CNode. Made with the
+   * first mount, before the kernel-task has carved anything (an Untyped capability with
+   * children cannot be copied).
+   */
   #fsServer(): FsIpcServer {
-    return (this.#fsIpcServer ??= new FsIpcServer({ kernel: this.kernel, slots: this.#slots, untypedCptr: this.#untypedSlot }));
+    if (this.#fsIpcServer !== null) return this.#fsIpcServer;
+    const quotaSlot = this.#slots.take();
+    const copied = this.kernel.cnodeCopy(this.kernel.rootTcb, RootSlot.CNode, quotaSlot, this.#kt.cnodeInRoot, KtSlot.Untyped, AllRights);
+    if (copied.error !== KernelError.Ok) throw new RangeError(`Cannot give the fs-task its quota: microkernel error ${copied.error}`);
+    const server = new FsIpcServer({ kernel: this.kernel, slots: this.#slots, untypedCptr: this.#untypedSlot, quotaCptr: quotaSlot });
+    this.#slots.give(quotaSlot);
+    return (this.#fsIpcServer = server);
   }
 
   initExited(p: Process): void {

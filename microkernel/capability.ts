@@ -9,6 +9,14 @@
 // up to the parent, as seL4's MDB does) → release() (drops the reference and
 // recycles the object). Capabilities are pooled so cap transfer in IPC does
 // not allocate; never keep a reference to one after it was deleted.
+//
+// A Frame capability also carries a window: the byte range [windowOffset,
+// windowOffset + windowLength) of the frame it lets its holder touch (the whole
+// frame when created). CNode.mintWindow derives a capability with a narrower,
+// page-aligned window; copies and transfers keep the window, so a derived
+// capability never reaches more of the frame than its source (seL4 gets the same
+// effect by mapping a subset of a large page's frames; here a frame is one
+// object however many pages it spans).
 
 import type { KernelObject } from "./object.ts";
 import { KernelError, type KernelErrorCode } from "./errors.ts";
@@ -27,6 +35,8 @@ export class Capability {
   #object: KernelObject | null = null;
   #rights: RightsMask = 0;
   #badge = 0;
+  #windowOffset = 0;
+  #windowLength = 0;
   // Where it lives.
   #owner: SlotOwner | null = null;
   #index = -1;
@@ -44,6 +54,8 @@ export class Capability {
     cap.#object = object;
     cap.#rights = rights;
     cap.#badge = badge;
+    cap.#windowOffset = 0;
+    cap.#windowLength = object.sizeBytes;
     object.addCapRef();
     return cap;
   }
@@ -56,6 +68,14 @@ export class Capability {
   }
   get badge(): number {
     return this.#badge;
+  }
+  /** First byte of the object this capability reaches (Frames; 0 for the rest). */
+  get windowOffset(): number {
+    return this.#windowOffset;
+  }
+  /** Bytes from windowOffset this capability reaches (the object's size unless narrowed). */
+  get windowLength(): number {
+    return this.#windowLength;
   }
   get owner(): SlotOwner | null {
     return this.#owner;
@@ -80,6 +100,20 @@ export class Capability {
   update(rights: RightsMask, badge: number): void {
     this.#rights = rights;
     this.#badge = badge;
+  }
+
+  /** Narrows the window; only CNode code calls it, after checking it lies inside the source's. */
+  setWindow(offset: number, length: number): void {
+    this.#windowOffset = offset;
+    this.#windowLength = length;
+  }
+
+  /** True when [offset, offset + length) lies inside the window (safe integers only). */
+  covers(offset: number, length: number): boolean {
+    return (
+      Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= this.#windowOffset && length >= 0 &&
+      offset + length <= this.#windowOffset + this.#windowLength
+    );
   }
 
   place(owner: SlotOwner | null, index: number): void {

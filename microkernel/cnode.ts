@@ -1,5 +1,6 @@
 // CNodes: arrays of capability slots, and the operations on them (seL4
-// src/object/cnode.c): Copy, Mint, Move, Mutate, Delete, Revoke.
+// src/object/cnode.c): Copy, Mint, Move, Mutate, Delete, Revoke, and MintWindow
+// (a Frame capability narrowed to a page-aligned byte range, see capability.ts).
 //
 // Each operation decodes first (indices, source present, destination empty,
 // derivation and badge rules) and changes nothing on failure; only then does
@@ -15,6 +16,7 @@
 
 import { Capability, deriveError, isBadgeable, type SlotOwner } from "./capability.ts";
 import { KernelError, userError, type KernelErrorCode } from "./errors.ts";
+import { PAGE_BYTES } from "./frame.ts";
 import { KernelObject, type MemorySource } from "./object.ts";
 import { maskRights, type RightsMask } from "./rights.ts";
 
@@ -73,6 +75,24 @@ export class CNode extends KernelObject implements SlotOwner {
     const berr = decodeBadge(cap, badge, "Mint");
     if (berr !== KernelError.Ok) return berr;
     copyInto(this, destIndex, cap, maskRights(cap.rights, rights), badge);
+    return KernelError.Ok;
+  }
+
+  /**
+   * MintWindow: a child of a Frame capability with rights masked by `rights` and a window
+   * of `length` bytes at `offset` in the frame, both page multiples and inside the source's
+   * window. Granting it and revoking it afterwards lends a frame's pages one call at a time.
+   */
+  mintWindow(destIndex: number, src: CNode, srcIndex: number, rights: RightsMask, offset: number, length: number): KernelErrorCode {
+    const err = this.#decodeSlots(destIndex, src, srcIndex, "MintWindow");
+    if (err !== KernelError.Ok) return err;
+    const cap = src.#slots[srcIndex] as Capability;
+    if (cap.object.kind !== "Frame") return refuse(KernelError.IllegalOperation, "CNode MintWindow: source is not a Frame capability");
+    if (offset % PAGE_BYTES !== 0 || length % PAGE_BYTES !== 0 || length <= 0 || !cap.covers(offset, length)) {
+      return refuse(KernelError.RangeError, "CNode MintWindow: window is not whole pages inside the source's window");
+    }
+    copyInto(this, destIndex, cap, maskRights(cap.rights, rights), 0);
+    (this.#slots[destIndex] as Capability).setWindow(offset, length);
     return KernelError.Ok;
   }
 
@@ -140,9 +160,11 @@ export class CNode extends KernelObject implements SlotOwner {
   }
 }
 
-/** Inserts a copy of `source` (already decoded) into an empty slot. */
+/** Inserts a copy of `source` (already decoded) into an empty slot; it keeps the source's window. */
 export function copyInto(dest: CNode, index: number, source: Capability, rights: RightsMask, badge: number): void {
-  dest.insert(index, Capability.create(source.object, rights, badge), source);
+  const cap = Capability.create(source.object, rights, badge);
+  cap.setWindow(source.windowOffset, source.windowLength);
+  dest.insert(index, cap, source);
 }
 
 export function deleteCap(cap: Capability): void {

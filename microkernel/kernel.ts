@@ -7,8 +7,8 @@
 //   IPC        send nbSend call recv nbRecv reply replyRecv yield
 //              signal wait poll; serve/replyWith (passive servers);
 //              deliverFault (the CPU platform, on a guest trap)
-//   objects    untypedRetype, cnode{Copy,Mint,Move,Mutate,Delete,Revoke,
-//              SaveCaller}, tcb{Configure,BindNotification,
+//   objects    untypedRetype, cnode{Copy,Mint,MintWindow,Move,Mutate,Delete,
+//              Revoke,SaveCaller}, tcb{Configure,BindNotification,
 //              UnbindNotification,Resume,Suspend}
 //
 // Handlers stay thin: look up the capabilities, check kind and rights, then
@@ -256,6 +256,20 @@ export class Kernel {
     badge: number,
   ): InvocationResult {
     return this.#onPair(caller, destCnodeCptr, srcCnodeCptr, (dest, src) => dest.mint(destIndex, src, srcIndex, rights, badge));
+  }
+
+  /** CNode MintWindow: a Frame capability narrowed to `length` bytes at `offset` (page multiples). */
+  cnodeMintWindow(
+    caller: Tcb,
+    destCnodeCptr: number,
+    destIndex: number,
+    srcCnodeCptr: number,
+    srcIndex: number,
+    rights: RightsMask,
+    offset: number,
+    length: number,
+  ): InvocationResult {
+    return this.#onPair(caller, destCnodeCptr, srcCnodeCptr, (dest, src) => dest.mintWindow(destIndex, src, srcIndex, rights, offset, length));
   }
 
   cnodeMove(caller: Tcb, destCnodeCptr: number, destIndex: number, srcCnodeCptr: number, srcIndex: number): InvocationResult {

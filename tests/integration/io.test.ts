@@ -1,9 +1,9 @@
 // File I/O fixtures (tests/integration/fixtures/io) compared with native, in each fs mode:
 // sendfile(2) and copy_file_range(2) (offsets, short counts, host and /tmp files, host
 // pipe, guest pipe and file targets), openat2(2) resolve flags, *at() through a renamed
-// or removed directory, renameat2(2) flags, named pipes, and fallocate(2). The guest's
-// stdout is a host pipe here, so sendfile to fd 1 takes the host-to-host path (the host's
-// own sendfile) for files on a host volume.
+// or removed directory, renameat2(2) flags, named pipes, fallocate(2) and memfd_create(2).
+// The guest's stdout is a host pipe here, so sendfile to fd 1 takes the host-to-host path
+// (the host's own sendfile) for files on a host volume.
 
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -55,6 +55,8 @@ describe.each([
   { name: "rename2", what: "renameat2 NOREPLACE and EXCHANGE", sample: /exchange file with file\(a, b\) = 0/, onHost: true },
   { name: "fifo", what: "named pipes: opens that wait, data, EPIPE, poll, a signal in open", sample: /open\(O_RDONLY\), waits for a writer = 0/, onHost: false },
   { name: "fallocate", what: "fallocate: reservations, KEEP_SIZE, holes, ZERO_RANGE and errors", sample: /blocks dropped: yes, hole reads zeros: yes/, onHost: true },
+  // memfd_create's files live in an fs-task of the chosen mode, as every file system's do.
+  { name: "memfd", what: "memfd_create: data, fstat, truncation, mapping, /proc/self/fd", sample: /read back equal: yes/, onHost: false },
 ])("$what", ({ name, sample, onHost }) => {
   const program = join(ROOT, "tests/integration/fixtures/io", name);
   const cleanups: Array<() => void> = [];

@@ -13,7 +13,7 @@ import { HostFs } from "../../../fs-task/hostfs.ts";
 import { TmpFs } from "../../../fs-task/tmpfs.ts";
 import { byteBudget } from "../../../fs-task/backend.ts";
 import { HostCSpace } from "../../../fs-task/_ipc_host.ts";
-import { ReplyStatus } from "../../../fs-task/protocol.ts";
+import { CONNECT_LABEL, ReplyStatus, WireReader, WireWriter, encodeArgs, methodEntries } from "../../../fs-task/protocol.ts";
 import type { FileSystem } from "../../../fs-task/file_system.ts";
 import { EFAULT, EIO } from "../../../fs-task/_errno.ts";
 import { O_CREAT, O_RDONLY, O_RDWR } from "../../../fs-task/_flags.ts";
@@ -120,6 +120,111 @@ describe("IpcTransport data transfer", () => {
     const h = s.fsys.open("/big", O_RDWR, 0) as number;
     expect(s.fsys.pread(h, readOnly.bytes, 0)).toBe(-EFAULT);
     expect(s.fsys.pwrite(h, readOnly.bytes.subarray(0, 10), 0)).toBe(10);
+  });
+});
+
+/**
+ * A client that builds its own Calls, to show what the server accepts: connected with a
+ * byte area, it sends pread/pwrite with region words and a grant of its choosing.
+ */
+function rogueClient(s: Setup): (name: "pread" | "pwrite", handle: number, region: [number, number], grantSlot: number) => number {
+  const k = s.kernel;
+  const host = new HostCSpace({ kernel: k });
+  const ep = s.server.mintClientCap(0);
+  const t = host.thread()!;
+  const area = host.retype<Frame>("Frame", 64 * 1024)!;
+  const view = new DataView(area.object.bytes.buffer, area.object.bytes.byteOffset, area.object.bytes.byteLength);
+  t.tcb.capsOut[0] = area.slot;
+  expect(k.call(t.tcb, ep, CONNECT_LABEL, 0, 1).status).toBe("completed");
+  return (name, handle, [offset, length], grantSlot) => {
+    const spec = methodEntries().find((e) => e.name === name)!.spec;
+    const w = new WireWriter().reset(t.tcb.buffer, area.object.bytes, view);
+    encodeArgs(spec, [handle, new Uint8Array(length), 0], w);
+    w.setRegion(0, 4 * 4096, offset, length);
+    t.tcb.capsOut[0] = grantSlot;
+    expect(k.call(t.tcb, ep, spec.id, w.nWords, 1).status).toBe("completed");
+    expect(t.tcb.info.label).toBe(ReplyStatus.Ok);
+    return spec.result.get(new WireReader().reset(t.tcb.buffer, t.tcb.info.length, area.object.bytes, view)) as number;
+  };
+}
+
+describe("the fs-task decodes a grant before it touches a byte", () => {
+  function setup(): { s: Setup; frame: Frame; call: ReturnType<typeof rogueClient>; h: number; grant: (slot: number, rights: number, at: number, len: number) => void } {
+    const s = connect(new HostFs({ root }));
+    const frame = knownFrame(s, 100, 4 * 4096);
+    const k = s.kernel;
+    const grant = (slot: number, rights: number, at: number, len: number): void => {
+      expect(k.cnodeMintWindow(k.rootTcb, RootSlot.CNode, slot, RootSlot.CNode, 100, rights, at, len).error).toBe(KernelError.Ok);
+    };
+    return { s, frame, call: rogueClient(s), h: s.fsys.open("/big", O_RDWR, 0) as number, grant };
+  }
+
+  it("a read into guest memory needs Write: a Read-only grant is refused, the frame untouched", () => {
+    const { frame, call, h, grant } = setup();
+    grant(200, Rights.Read, 0, 4096);
+    expect(call("pread", h, [10, 100], 200)).toBe(-EFAULT);
+    expect(frame.bytes.subarray(0, 4096).every((b) => b === 0)).toBe(true);
+    grant(201, Rights.Write, 0, 4096);
+    expect(call("pread", h, [10, 100], 201)).toBe(100);
+    expect(Buffer.from(frame.bytes.subarray(10, 110)).equals(Buffer.from(pattern(100)))).toBe(true);
+  });
+
+  it("a write from guest memory needs Read: a Write-only grant is refused", () => {
+    const { call, h, grant } = setup();
+    grant(200, Rights.Write, 0, 4096);
+    expect(call("pwrite", h, [0, 10], 200)).toBe(-EFAULT);
+    grant(201, Rights.Read, 0, 4096);
+    expect(call("pwrite", h, [0, 10], 201)).toBe(10);
+  });
+
+  it("a region one byte past the granted pages is refused, on either side", () => {
+    const { frame, call, h, grant } = setup();
+    grant(200, Rights.Write, 4096, 4096);
+    expect(call("pread", h, [4096 + 100, 3997], 200)).toBe(-EFAULT);
+    expect(call("pread", h, [4095, 10], 200)).toBe(-EFAULT);
+    expect(frame.bytes.every((b) => b === 0)).toBe(true);
+    expect(call("pread", h, [4096 + 100, 3996], 200)).toBe(3996);
+  });
+
+  it("a revoked grant is refused: nothing reaches the server", () => {
+    const { s, frame, call, h, grant } = setup();
+    grant(200, Rights.Write, 0, 4096);
+    expect(s.kernel.cnodeDelete(s.kernel.rootTcb, RootSlot.CNode, 200).error).toBe(KernelError.Ok);
+    expect(call("pread", h, [0, 100], 200)).toBe(-EFAULT);
+    expect(call("pread", h, [0, 100], 100 + 1000)).toBe(-EFAULT);
+    expect(frame.bytes.every((b) => b === 0)).toBe(true);
+  });
+
+  it("the client grants only the buffer's pages with one right, and takes the grant back after the call", () => {
+    const s = connect(new HostFs({ root }));
+    const frame = knownFrame(s, 100, 8 * 4096);
+    const seen: [number, number, number][] = [];
+    const k = s.kernel;
+    const mintWindow = k.cnodeMintWindow.bind(k);
+    k.cnodeMintWindow = (caller, dc, di, sc, si, rights, offset, length) => {
+      seen.push([rights, offset, length]);
+      return mintWindow(caller, dc, di, sc, si, rights, offset, length);
+    };
+    const h = s.fsys.open("/big", O_RDWR, 0) as number;
+    expect(s.fsys.pread(h, frame.bytes.subarray(4096 + 10, 4096 + 10 + 5000), 0)).toBe(5000);
+    expect(s.fsys.pwrite(h, frame.bytes.subarray(3 * 4096, 3 * 4096 + 1), 0)).toBe(1);
+    expect(seen).toEqual([[Rights.Write, 4096, 8192], [Rights.Read, 3 * 4096, 4096]]);
+    // Only the directory's own capability is left: the grants and the server's copies are gone.
+    expect(frame.capRefs).toBe(1);
+  });
+
+  it("a blocked call's grant stays with the server until the answer, then is revoked", async () => {
+    let finish: (n: number) => void = () => {};
+    const slow = { pread: (_h: number, dst: Uint8Array) => new Promise<number>((r) => (finish = (n) => r(dst.fill(7, 0, n) && n))) };
+    const s = connect(slow as unknown as FileSystem);
+    const frame = knownFrame(s, 100, 4096);
+    const pending = s.fsys.pread(3, frame.bytes.subarray(0, 10), 0) as unknown as Promise<number>;
+    expect(pending).toBeInstanceOf(Promise);
+    expect(frame.capRefs).toBe(3); // the directory's, the client's grant, the server's held copy
+    finish(10);
+    expect(await pending).toBe(10);
+    expect(frame.capRefs).toBe(1);
+    expect(frame.bytes[9]).toBe(7);
   });
 });
 

@@ -195,4 +195,27 @@ describe("cnode", () => {
     expect(k.send(t, 12, 0, 0).error).toBe(KernelError.InvalidCapability);
     expect(k.cnodeCopy(t, C, 20, C, 12, AllRights).error).toBe(KernelError.InvalidCapability);
   });
+
+  it("cnode.mintWindow() narrows a Frame capability to whole pages inside its source's window", () => {
+    const k = boot();
+    make(k, "Frame", 10, 4 * 4096);
+    expect(k.cnodeMintWindow(k.rootTcb, C, 11, C, 10, Rights.Write, 4096, 8192).error).toBe(KernelError.Ok);
+    const cap = k.rootCnode.capAt(11)!;
+    expect([cap.rights, cap.windowOffset, cap.windowLength]).toEqual([Rights.Write, 4096, 8192]);
+    expect([cap.covers(4096, 8192), cap.covers(4095, 1), cap.covers(8192, 4097)]).toEqual([true, false, false]);
+    // A copy keeps the window; a window of a window stays inside it.
+    expect(k.cnodeCopy(k.rootTcb, C, 12, C, 11, AllRights).error).toBe(KernelError.Ok);
+    expect([k.rootCnode.capAt(12)!.windowOffset, k.rootCnode.capAt(12)!.windowLength, k.rootCnode.capAt(12)!.rights]).toEqual([4096, 8192, Rights.Write]);
+    expect(k.cnodeMintWindow(k.rootTcb, C, 13, C, 11, AllRights, 0, 4096).error).toBe(KernelError.RangeError);
+    expect(k.cnodeMintWindow(k.rootTcb, C, 13, C, 11, AllRights, 8192, 8192).error).toBe(KernelError.RangeError);
+    expect(k.cnodeMintWindow(k.rootTcb, C, 13, C, 10, AllRights, 100, 4096).error).toBe(KernelError.RangeError);
+    expect(k.cnodeMintWindow(k.rootTcb, C, 13, C, 10, AllRights, 0, 0).error).toBe(KernelError.RangeError);
+    expect(k.cnodeMintWindow(k.rootTcb, C, 13, C, 10, AllRights, 4 * 4096, 4096).error).toBe(KernelError.RangeError);
+    make(k, "Endpoint", 14);
+    expect(k.cnodeMintWindow(k.rootTcb, C, 13, C, 14, AllRights, 0, 4096).error).toBe(KernelError.IllegalOperation);
+    expect(k.rootCnode.capAt(13)).toBeNull();
+    // Revoking the source's children takes every window back.
+    expect(k.cnodeRevoke(k.rootTcb, C, 10).error).toBe(KernelError.Ok);
+    expect([k.rootCnode.capAt(11), k.rootCnode.capAt(12)]).toEqual([null, null]);
+  });
 });
