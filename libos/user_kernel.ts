@@ -23,7 +23,7 @@ import { EIO } from "../linux-abi/errno.ts";
 import { FaultLabel, Kernel, KernelError, Rights, RootSlot, getWord, setWord, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
 import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
-import { allocNative, freeNative } from "../microkernel/platform/unicorn_ffi.ts";
+import { allocFrameMemory, freeFrameMemory } from "../microkernel/platform/frame_chunks.ts";
 import { FSR_MAPPED, Msg, RESULT, SYSCALL_MESSAGE_LENGTH, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_REGISTER_LAYOUT } from "../syscall-shim/x86_64.ts";
 import { KernelTask, type Machine } from "./kernel_task.ts";
 import { GuestMemory, pageUp, type HostMemory, type VSpace } from "./memory.ts";
@@ -119,11 +119,11 @@ class FrameVSpace implements VSpace {
 
 const nativeFrames = {
   allocate(size: number) {
-    const block = allocNative(size);
+    const block = allocFrameMemory(size);
     return { bytes: block.bytes, hostAddress: block.address };
   },
   release(mem: HostMemory) {
-    freeNative({ bytes: mem.bytes, address: mem.hostAddress });
+    freeFrameMemory({ bytes: mem.bytes, address: mem.hostAddress });
   },
 };
 

@@ -34,6 +34,8 @@ export const UC = {
   MEM_FETCH_PROT: 24,
   ERR_OK: 0,
   ERR_NOMEM: 1,
+  ERR_MAP: 11,
+  ERR_ARG: 15,
   ERR_INSN_INVALID: 10,
   TLB_VIRTUAL: 1,
   // uc_ctl requests: UC_CTL_WRITE(type, argument count) = type | count << 26 | 1 << 30.
@@ -307,24 +309,58 @@ export function unicorn(): UnicornApi {
   return api;
 }
 
-/** Page-aligned, zero-filled host memory from mmap, never moved by the JS heap. */
-let libc: { mmap: (addr: number, len: number, prot: number, flags: number, fd: number, off: number) => unknown; munmap: (addr: number, len: number) => number } | null = null;
+interface HostLibc {
+  mmap: (addr: number, len: number, prot: number, flags: number, fd: number, off: number) => unknown;
+  munmap: (addr: number, len: number) => number;
+  madvise: (addr: number, len: number, advice: number) => number;
+  /** memmove(p, p, 0) returns p as a pointer object, which koffi.view needs. */
+  asPointer: (dst: number, src: number, n: number) => unknown;
+}
+let libc: HostLibc | null = null;
 
-export function allocNative(size: number): NativeBlock {
+function hostLibc(): HostLibc {
   if (!libc) {
     const lib = koffi.load("libc.so.6");
     libc = {
       mmap: lib.func("void *mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t off)"),
       munmap: lib.func("int munmap(uintptr_t addr, size_t len)"),
+      madvise: lib.func("int madvise(uintptr_t addr, size_t len, int advice)"),
+      asPointer: lib.func("void *memmove(uintptr_t dst, uintptr_t src, size_t n)"),
     };
   }
+  return libc;
+}
+
+/** The address of `size` bytes of page-aligned, zero-filled host memory from mmap (MAP_NORESERVE: untouched pages cost nothing). */
+export function hostMmap(size: number): number {
   const PROT_RW = 3, MAP_PRIVATE_ANON_NORESERVE = 0x22 | 0x4000;
-  const ptr = libc.mmap(0, size, PROT_RW, MAP_PRIVATE_ANON_NORESERVE, -1, 0);
+  const ptr = hostLibc().mmap(0, size, PROT_RW, MAP_PRIVATE_ANON_NORESERVE, -1, 0);
   const address = Number(koffi.address(ptr));
   if (address === 0 || address === 2 ** 64 - 1 || address > 2 ** 53) throw new RangeError(`Cannot allocate ${size} bytes of host memory`);
-  return { bytes: new Uint8Array(koffi.view(ptr, size)), address };
+  return address;
+}
+
+export function hostMunmap(address: number, size: number): void {
+  hostLibc().munmap(address, size);
+}
+
+/** Gives the pages back to the host; they read as zero when touched again (MADV_DONTNEED). */
+export function hostMadvise(address: number, size: number): void {
+  const MADV_DONTNEED = 4;
+  hostLibc().madvise(address, size, MADV_DONTNEED);
+}
+
+/** Bytes at a host address the process owns, as their own ArrayBuffer. */
+export function nativeView(address: number, size: number): Uint8Array {
+  return new Uint8Array(koffi.view(hostLibc().asPointer(address, address, 0), size));
+}
+
+/** Page-aligned, zero-filled host memory from mmap, never moved by the JS heap. */
+export function allocNative(size: number): NativeBlock {
+  const address = hostMmap(size);
+  return { bytes: nativeView(address, size), address };
 }
 
 export function freeNative(block: NativeBlock): void {
-  libc?.munmap(block.address, block.bytes.byteLength);
+  hostMunmap(block.address, block.bytes.byteLength);
 }

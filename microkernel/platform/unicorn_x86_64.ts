@@ -19,8 +19,11 @@
 //
 // Address translation is ours, not the engine's: with a virtual TLB the engine asks
 // `fillTlb` on every TLB miss, which answers from the address space's PermissionRanges.
-// Memory is mapped into the engine with every permission; the TLB entry carries the real
-// ones. Why (Unicorn 2.1.4, measured): a store through an executable TLB entry, or to a
+// Guest frames live in host chunks (frame_chunks.ts); the engine maps each chunk once,
+// with every permission, at a physical address equal to its host address, and a TLB
+// entry carries a guest page's host address and its real permissions. So mmap, munmap
+// and mprotect are table changes and a TLB flush, never a change of the engine's
+// memory regions (whose every change costs time in proportion to their number). Why (Unicorn 2.1.4, measured): a store through an executable TLB entry, or to a
 // page any memory hook covers, always takes the engine's slow path (~25 ns instead of
 // ~1), and with identity translation every page is executable and the fault hook covered
 // everything. Now only code pages are executable, and a refused access is translated to
@@ -32,6 +35,7 @@
 
 import { Perm, type CpuEngine, type RegisterLayout, type StopReason, type Vcpu } from "./cpu.ts";
 import { PermissionRanges } from "./permission_ranges.ts";
+import { chunkAt, type Chunk, type ChunkUser } from "./frame_chunks.ts";
 import { UC, allocNative, freeNative, unicorn, type NativeBlock, type StopTimer, type UnicornApi } from "./unicorn_ffi.ts";
 
 export const X86_REG_ID: Readonly<Record<string, number>> = {
@@ -264,7 +268,7 @@ function onTrapHook(uc: number, type: number, trapAddress: number): boolean {
   return false;
 }
 
-export class UnicornX86Engine implements CpuEngine {
+export class UnicornX86Engine implements CpuEngine, ChunkUser {
   readonly name: string;
   readonly #api: UnicornApi;
   readonly #uc: number;
@@ -278,6 +282,8 @@ export class UnicornX86Engine implements CpuEngine {
   readonly #contexts = new Map<UnicornVcpu, number>();
   readonly #vcpus = new Set<UnicornVcpu>();
   readonly #ranges = new PermissionRanges();
+  /** Frame chunks mapped into the engine (virtual TLB only). */
+  readonly #chunks = new Set<Chunk>();
   readonly #stopTimer: StopTimer | null;
   readonly #virtualTlb: boolean;
 
@@ -303,11 +309,11 @@ export class UnicornX86Engine implements CpuEngine {
     const access = type === UC.MEM_WRITE ? Perm.Write : type === UC.MEM_FETCH ? Perm.Exec : Perm.Read;
     let target: number, allowed: number = access;
     if (typeof vaddr === "number" && vaddr < USER_END) {
-      const perms = this.#ranges.permsAt(vaddr);
-      const entryPerms = perms >= 0 ? ENTRY_PERMS[perms]! : 0;
+      const i = this.#ranges.find(vaddr);
+      const entryPerms = i >= 0 ? ENTRY_PERMS[this.#ranges.permsOf(i)]! : 0;
       const permitted = (entryPerms & access) !== 0;
       if (permitted) allowed = entryPerms;
-      target = permitted ? vaddr : TRAP_BASE + vaddr;
+      target = permitted ? vaddr + this.#ranges.offsetOf(i) : TRAP_BASE + vaddr;
     } else {
       target = TRAP_BASE + USER_END + Number(BigInt.asUintN(47, BigInt(vaddr)));
     }
@@ -346,35 +352,67 @@ export class UnicornX86Engine implements CpuEngine {
     this.#api.emuStop(this.#uc);
   }
 
+  /** Maps guest pages onto frame memory (frame_chunks.ts); UC.ERR_MAP if any of them is mapped already. */
   map(guestAddress: number, hostAddress: number, size: number, perms: number): number {
-    const rc = this.#api.memMapPtr(this.#uc, guestAddress, size, this.#virtualTlb ? UC.PROT_ALL : perms, hostAddress);
-    if (rc === UC.ERR_OK) this.#setPerms(guestAddress, size, perms);
-    return rc;
+    if (!this.#virtualTlb) {
+      const rc = this.#api.memMapPtr(this.#uc, guestAddress, size, perms, hostAddress);
+      if (rc !== UC.ERR_OK) return rc;
+      this.#ranges.assign(guestAddress, guestAddress + size, perms);
+      if ((perms & Perm.Exec) !== 0) this.#api.removeCodeCache(this.#uc, guestAddress, guestAddress + size);
+      return rc;
+    }
+    const chunk = chunkAt(hostAddress);
+    if (!chunk || hostAddress + size > chunk.address + chunk.size || guestAddress + size > USER_END) return UC.ERR_ARG;
+    if (this.#ranges.overlaps(guestAddress, guestAddress + size)) return UC.ERR_MAP;
+    if (!this.#chunks.has(chunk)) {
+      const rc = this.#api.memMapPtr(this.#uc, chunk.address, chunk.size, UC.PROT_ALL, chunk.address);
+      if (rc !== UC.ERR_OK) return rc;
+      this.#chunks.add(chunk);
+      chunk.users.add(this);
+    }
+    this.#ranges.assign(guestAddress, guestAddress + size, perms, hostAddress - guestAddress);
+    this.#api.flushTlb(this.#uc);
+    if ((perms & Perm.Exec) !== 0) this.#api.removeCodeCache(this.#uc, guestAddress, guestAddress + size);
+    return UC.ERR_OK;
   }
 
+  /** UC.ERR_NOMEM, changing nothing, unless every page of the range is mapped. */
   unmap(guestAddress: number, size: number): number {
-    const rc = this.#api.memUnmap(this.#uc, guestAddress, size);
-    if (rc === UC.ERR_OK) this.#ranges.assign(guestAddress, guestAddress + size, -1);
-    return rc;
+    if (!this.#virtualTlb) {
+      const rc = this.#api.memUnmap(this.#uc, guestAddress, size);
+      if (rc === UC.ERR_OK) this.#ranges.assign(guestAddress, guestAddress + size, -1);
+      return rc;
+    }
+    if (!this.#ranges.covers(guestAddress, guestAddress + size)) return UC.ERR_NOMEM;
+    this.#ranges.assign(guestAddress, guestAddress + size, -1);
+    this.#api.flushTlb(this.#uc);
+    return UC.ERR_OK;
   }
 
+  // Code translated from a page is not invalidated by the kernel-task's writes to it, nor
+  // (virtual TLB) by guest stores while the page is not executable, nor when its frame is
+  // reused: code that becomes executable is translated afresh. The TLB is flushed first,
+  // since the engine finds the code's host page through it.
   protect(guestAddress: number, size: number, perms: number): number {
     if (!this.#ranges.covers(guestAddress, guestAddress + size)) return UC.ERR_NOMEM;
     if (!this.#virtualTlb) {
       const rc = this.#api.memProtect(this.#uc, guestAddress, size, perms);
       if (rc !== UC.ERR_OK) return rc;
     }
-    this.#setPerms(guestAddress, size, perms);
+    const exec = (perms & Perm.Exec) !== 0;
+    const pieces: number[] = [];
+    this.#ranges.protect(guestAddress, guestAddress + size, perms, (start, end) => {
+      if (exec) pieces.push(start, end);
+    });
     if (this.#virtualTlb) this.#api.flushTlb(this.#uc);
+    for (let p = 0; p < pieces.length; p += 2) this.#api.removeCodeCache(this.#uc, pieces[p]!, pieces[p + 1]!);
     return UC.ERR_OK;
   }
 
-  // Code translated from a page is not invalidated by the kernel-task's writes to it, nor
-  // (virtual TLB) by guest stores while the page is not executable: code that becomes
-  // executable is translated afresh.
-  #setPerms(guestAddress: number, size: number, perms: number): void {
-    this.#ranges.assign(guestAddress, guestAddress + size, perms);
-    if ((perms & Perm.Exec) !== 0) this.#api.removeCodeCache(this.#uc, guestAddress, guestAddress + size);
+  /** The chunk goes back to the host (no frame of it is left). */
+  dropChunk(chunk: Chunk): void {
+    if (!this.#chunks.delete(chunk)) return;
+    this.#api.memUnmap(this.#uc, chunk.address, chunk.size);
   }
 
   createVcpu(layout: RegisterLayout, copyOf?: Vcpu): Vcpu {
@@ -466,6 +504,8 @@ export class UnicornX86Engine implements CpuEngine {
     this.#contexts.clear();
     this.#vcpus.clear();
     this.#ranges.clear();
+    for (const chunk of this.#chunks) chunk.users.delete(this);
+    this.#chunks.clear();
     this.#resident = null;
     engines.delete(this.#uc);
     if (!this.#stopTimer) return this.#api.close(this.#uc);
