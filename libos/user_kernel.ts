@@ -23,6 +23,7 @@ import { EIO } from "../linux-abi/errno.ts";
 import { FaultLabel, Kernel, KernelError, Rights, RootSlot, getWord, setWord, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
 import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
+import { TRANSLATION_BUFFER_BYTES } from "../microkernel/platform/unicorn_ffi.ts";
 import { allocFrameMemory, freeFrameMemory } from "../microkernel/platform/frame_chunks.ts";
 import { FSR_MAPPED, Msg, RESULT, SYSCALL_MESSAGE_LENGTH, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_REGISTER_LAYOUT } from "../syscall-shim/x86_64.ts";
 import { KernelTask, type Machine } from "./kernel_task.ts";
@@ -35,9 +36,21 @@ import { Vfs } from "./vfs.ts";
 
 const SLICE_US = 20_000;
 const TIMER_BACKSTOP_US = 20_000;
-// What an address space costs besides its pages: the engine's own memory (translation
-// cache, page tables), charged to the quota so a fork bomb runs out of quota, not host.
-const ENGINE_BYTES = 4 * 1024 * 1024;
+// Host memory the quota pays for besides guest frames, so that a fork or thread bomb runs
+// out of quota, not host (measured with process.memoryUsage().rss, docs/architecture.md):
+// - an address space: its engine, ~2.9 MB when opened (most of it the translation hash
+//   table) and up to TRANSLATION_BUFFER_BYTES of translated code, plus the range table;
+const ENGINE_BYTES = 3 * 1024 * 1024 + TRANSLATION_BUFFER_BYTES + 1024 * 1024;
+// - a thread: its register block and FPU cells (a page each), its saved engine context
+//   (~5.6 KB), its TCB and the kernel-task's records of it (measured ~16 KB in all);
+const THREAD_BYTES = 16 * 1024;
+// - a process, from fork until it is reaped: its records (process, descriptor table,
+//   signal state, wait queues; a zombie keeps only its status, ~5 KB measured).
+const PROCESS_BYTES = 16 * 1024;
+// A fork leaves this much of the quota free besides the child's address space, for the
+// copy-on-write copies parent and child make next (16 granules): without it, the fork that
+// filled the quota succeeded and the parent was killed at its next stack write.
+const FORK_HEADROOM_BYTES = 1024 * 1024;
 
 export interface UserKernelOptions {
   /** Bytes of memory the user kernel may use for guest frames. */
@@ -201,9 +214,9 @@ export class UserKernel implements Machine {
     if (served.error !== KernelError.Ok) throw new Error(`Cannot start the kernel-task: microkernel error ${served.error}`);
   }
 
-  #retype(kind: "Untyped" | "Endpoint" | "Tcb", size: number, options = {}): number {
+  #retype(kind: "Untyped" | "Endpoint" | "Tcb", size: number): number {
     const slot = this.#slots.take();
-    const r = this.kernel.untypedRetype(this.kernel.rootTcb, RootSlot.Untyped, kind, size, 1, RootSlot.CNode, slot, options);
+    const r = this.kernel.untypedRetype(this.kernel.rootTcb, RootSlot.Untyped, kind, size, 1, RootSlot.CNode, slot);
     if (r.error !== KernelError.Ok) {
       this.#slots.give(slot);
       throw new RangeError(`Cannot create ${kind}: microkernel error ${r.error}`);
@@ -297,6 +310,15 @@ export class UserKernel implements Machine {
     return memory;
   }
 
+  reserveProcess(): boolean {
+    const untyped = this.#untyped();
+    return untyped.freeBytes >= PROCESS_BYTES + ENGINE_BYTES + FORK_HEADROOM_BYTES && untyped.reserve(PROCESS_BYTES);
+  }
+
+  releaseProcess(): void {
+    this.#untyped().release(PROCESS_BYTES);
+  }
+
   shareSpace(m: GuestMemory): void {
     this.#spaces.get(m)!.users++;
   }
@@ -326,22 +348,30 @@ export class UserKernel implements Machine {
     const parent = from ? this.#guests.get(from.tid) : undefined;
     const vcpu = space.engine.createVcpu(X86_64_REGISTER_LAYOUT, parent?.vcpu);
     edit(vcpu.regs);
-    const g = this.#startTcb(t, space.engine, vcpu);
-    if (!g) {
-      space.engine.releaseVcpu(vcpu);
-      return false;
-    }
-    g.pendingTls = tls;
-    return true;
+    const g = this.#startGuest(t, space.engine, vcpu);
+    if (g) g.pendingTls = tls;
+    return g !== null;
   }
 
-  /** A guest TCB over the vCPU, faulting to the kernel-task with badge = tid. */
+  /** The thread's share of the quota and a guest TCB over the vCPU; on failure the vCPU goes and nothing is taken. */
+  #startGuest(t: Thread, engine: CpuEngine, vcpu: Vcpu): GuestThread | null {
+    const untyped = this.#untyped();
+    if (untyped.reserve(THREAD_BYTES)) {
+      const g = this.#startTcb(t, engine, vcpu);
+      if (g) return g;
+      untyped.release(THREAD_BYTES);
+    }
+    engine.releaseVcpu(vcpu);
+    return null;
+  }
+
+  /** A guest TCB over the vCPU, retyped from the quota, faulting to the kernel-task with badge = tid. */
   #startTcb(t: Thread, engine: CpuEngine, vcpu: Vcpu): GuestThread | null {
     const k = this.kernel, root = k.rootTcb;
-    let tcbSlot: number;
-    try {
-      tcbSlot = this.#retype("Tcb", 0, { threadKind: "guest", buffer: vcpu.regs });
-    } catch {
+    const tcbSlot = this.#slots.take();
+    const r = k.untypedRetype(root, this.#untypedSlot, "Tcb", 0, 1, RootSlot.CNode, tcbSlot, { threadKind: "guest", buffer: vcpu.regs });
+    if (r.error !== KernelError.Ok) {
+      this.#slots.give(tcbSlot);
       return null;
     }
     const faultSlot = this.#slots.take();
@@ -365,6 +395,7 @@ export class UserKernel implements Machine {
       this.#delete(tcbSlot);
       this.#delete(faultSlot);
       engine.releaseVcpu(vcpu);
+      this.#untyped().release(THREAD_BYTES);
     });
   }
 
@@ -376,8 +407,8 @@ export class UserKernel implements Machine {
     setWord(vcpu.regs, Msg.rip, entry);
     setWord(vcpu.regs, Msg.rsp, sp);
     setWord(vcpu.regs, Msg.rflags, 0x202);
-    if (!this.#startTcb(t, space.engine, vcpu)) {
-      // The quota cannot hold one TCB: the process cannot go on.
+    if (!this.#startGuest(t, space.engine, vcpu)) {
+      // The quota cannot hold one thread: the process cannot go on.
       this.kernelTask.exitProcess(t.process, 0, 9);
     }
   }

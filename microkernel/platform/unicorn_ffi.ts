@@ -42,6 +42,7 @@ export const UC = {
   CTL_TB_REMOVE_CACHE: 9 | (2 << 26) | (1 << 30),
   CTL_TLB_FLUSH: 11 | (1 << 30),
   CTL_TLB_TYPE: 12 | (1 << 26) | (1 << 30),
+  CTL_TCG_BUFFER_SIZE: 13 | (1 << 26) | (1 << 30),
 } as const;
 
 export class EngineNotFoundError extends Error {
@@ -154,6 +155,16 @@ export interface NativeBlock {
 
 let api: UnicornApi | null = null;
 
+/**
+ * The engine's translated-code buffer. Unicorn's default is 1 GiB per engine (touched as
+ * code is translated, so an engine's memory grew with the code it ran, outside any
+ * quota); when the buffer fills, the engine drops its translations and starts over.
+ * Measured: busybox workloads (gzip, sort, sh) run as fast with 4 MiB as with the default.
+ */
+export const TRANSLATION_BUFFER_BYTES = 4 * 1024 * 1024;
+/** How long after the last engine close the C heap is trimmed. */
+const TRIM_AFTER_CLOSE_MS = 100;
+
 const CLOCK_MONOTONIC = 1;
 const SIGEV_THREAD = 2;
 const RTLD_NOW_NOLOAD = 2 | 4;
@@ -233,9 +244,14 @@ export function unicorn(): UnicornApi {
     open() {
       const out = [0];
       check("open the x86-64 engine", open(UC.ARCH_X86, UC.MODE_64, out) as number);
+      // Before anything else: the buffer is allocated when the engine first initialises.
+      ctl(out[0]!, UC.CTL_TCG_BUFFER_SIZE, "uint32_t", TRANSLATION_BUFFER_BYTES);
       return out[0]!;
     },
-    close: (uc) => void close(uc),
+    close(uc) {
+      close(uc);
+      trimHeapSoon();
+    },
     strerror: (code) => strerror(code) as string,
     memMapPtr: (uc, addr, size, perms, host) => memMapPtr(uc, addr, size, perms, host) as number,
     memUnmap: (uc, addr, size) => memUnmap(uc, addr, size) as number,
@@ -313,6 +329,7 @@ interface HostLibc {
   mmap: (addr: number, len: number, prot: number, flags: number, fd: number, off: number) => unknown;
   munmap: (addr: number, len: number) => number;
   madvise: (addr: number, len: number, advice: number) => number;
+  mallocTrim: (pad: number) => number;
   /** memmove(p, p, 0) returns p as a pointer object, which koffi.view needs. */
   asPointer: (dst: number, src: number, n: number) => unknown;
 }
@@ -325,6 +342,7 @@ function hostLibc(): HostLibc {
       mmap: lib.func("void *mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t off)"),
       munmap: lib.func("int munmap(uintptr_t addr, size_t len)"),
       madvise: lib.func("int madvise(uintptr_t addr, size_t len, int advice)"),
+      mallocTrim: lib.func("int malloc_trim(size_t pad)"),
       asPointer: lib.func("void *memmove(uintptr_t dst, uintptr_t src, size_t n)"),
     };
   }
@@ -363,4 +381,17 @@ export function allocNative(size: number): NativeBlock {
 
 export function freeNative(block: NativeBlock): void {
   hostMunmap(block.address, block.bytes.byteLength);
+}
+
+// A closed engine's many small C allocations stay in the C heap (measured: ~310 KB of
+// ~2.9 MB per engine), so without a trim every exited process kept that much host memory.
+let trimTimer: ReturnType<typeof setTimeout> | null = null;
+
+function trimHeapSoon(): void {
+  if (trimTimer) return;
+  trimTimer = setTimeout(() => {
+    trimTimer = null;
+    hostLibc().mallocTrim(0);
+  }, TRIM_AFTER_CLOSE_MS);
+  trimTimer.unref();
 }
