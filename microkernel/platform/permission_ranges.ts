@@ -79,18 +79,19 @@ export class PermissionRanges {
     this.#offsets.splice(first, last - first, ...offsets);
   }
 
-  /**
-   * Give the mapped parts of [start, end) the permissions `perms`, each keeping its host
-   * memory; `each` sees every piece changed (as [start, end)).
-   */
-  protect(start: number, end: number, perms: number, each: (start: number, end: number) => void): void {
-    const pieces: number[] = [];
+  /** Calls `fn` for the mapped part of [start, end) in each range, in address order. */
+  forEach(start: number, end: number, fn: (start: number, end: number, perms: number, offset: number) => void): void {
     for (let i = Math.max(this.#floor(start), 0); i < this.#starts.length && this.#starts[i]! < end; i++) {
       const s = Math.max(this.#starts[i]!, start), e = Math.min(this.#ends[i]!, end);
-      if (s < e) pieces.push(s, e, this.#offsets[i]!);
+      if (s < e) fn(s, e, this.#perms[i]!, this.#offsets[i]!);
     }
+  }
+
+  /** Give the mapped parts of [start, end) the permissions `perms`, each keeping its host memory. */
+  protect(start: number, end: number, perms: number): void {
+    const pieces: number[] = [];
+    this.forEach(start, end, (s, e, _perms, offset) => pieces.push(s, e, offset));
     for (let p = 0; p < pieces.length; p += 3) this.assign(pieces[p]!, pieces[p + 1]!, perms, pieces[p + 2]!);
-    for (let p = 0; p < pieces.length; p += 3) each(pieces[p]!, pieces[p + 1]!);
   }
 
   clear(): void {

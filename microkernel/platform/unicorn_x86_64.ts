@@ -383,8 +383,14 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
       if (rc === UC.ERR_OK) this.#ranges.assign(guestAddress, guestAddress + size, -1);
       return rc;
     }
-    if (!this.#ranges.covers(guestAddress, guestAddress + size)) return UC.ERR_NOMEM;
-    this.#ranges.assign(guestAddress, guestAddress + size, -1);
+    const end = guestAddress + size;
+    if (!this.#ranges.covers(guestAddress, end)) return UC.ERR_NOMEM;
+    // Code translated from the pages goes with them (a thread returning into an unmapped
+    // page must fault, not run what was cached), as the engine's own unmap did.
+    this.#ranges.forEach(guestAddress, end, (start, pieceEnd, perms) => {
+      if ((perms & Perm.Exec) !== 0) this.#api.removeCodeCache(this.#uc, start, pieceEnd);
+    });
+    this.#ranges.assign(guestAddress, end, -1);
     this.#api.flushTlb(this.#uc);
     return UC.ERR_OK;
   }
@@ -399,13 +405,11 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
       const rc = this.#api.memProtect(this.#uc, guestAddress, size, perms);
       if (rc !== UC.ERR_OK) return rc;
     }
-    const exec = (perms & Perm.Exec) !== 0;
-    const pieces: number[] = [];
-    this.#ranges.protect(guestAddress, guestAddress + size, perms, (start, end) => {
-      if (exec) pieces.push(start, end);
-    });
+    this.#ranges.protect(guestAddress, guestAddress + size, perms);
     if (this.#virtualTlb) this.#api.flushTlb(this.#uc);
-    for (let p = 0; p < pieces.length; p += 2) this.#api.removeCodeCache(this.#uc, pieces[p]!, pieces[p + 1]!);
+    if ((perms & Perm.Exec) !== 0) {
+      this.#ranges.forEach(guestAddress, guestAddress + size, (start, end) => this.#api.removeCodeCache(this.#uc, start, end));
+    }
     return UC.ERR_OK;
   }
 

@@ -41,9 +41,10 @@ describe("PermissionRanges", () => {
     const r = new PermissionRanges();
     r.assign(0, 4 * P, 3, 0x100000);
     r.assign(8 * P, 10 * P, 1, 0x200000);
+    r.protect(2 * P, 9 * P, 5);
     const seen: number[][] = [];
-    r.protect(2 * P, 9 * P, 5, (s, e) => seen.push([s, e]));
-    expect(seen).toEqual([[2 * P, 4 * P], [8 * P, 9 * P]]);
+    r.forEach(2 * P, 9 * P, (s, e, perms) => seen.push([s, e, perms]));
+    expect(seen).toEqual([[2 * P, 4 * P, 5], [8 * P, 9 * P, 5]]);
     const at = (a: number): number[] => {
       const i = r.find(a);
       return i < 0 ? [] : [r.permsOf(i), r.offsetOf(i)];
