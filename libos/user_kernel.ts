@@ -346,22 +346,24 @@ export class UserKernel implements Machine {
   startThread(t: Thread, from: Thread | null, tls: number | null, edit: (regs: Uint32Array) => void): boolean {
     const space = this.#spaces.get(t.process.memory)!;
     const parent = from ? this.#guests.get(from.tid) : undefined;
-    const vcpu = space.engine.createVcpu(X86_64_REGISTER_LAYOUT, parent?.vcpu);
-    edit(vcpu.regs);
-    const g = this.#startGuest(t, space.engine, vcpu);
+    const g = this.#newGuest(t, space.engine, () => {
+      const vcpu = space.engine.createVcpu(X86_64_REGISTER_LAYOUT, parent?.vcpu);
+      edit(vcpu.regs);
+      return vcpu;
+    });
     if (g) g.pendingTls = tls;
     return g !== null;
   }
 
-  /** The thread's share of the quota and a guest TCB over the vCPU; on failure the vCPU goes and nothing is taken. */
-  #startGuest(t: Thread, engine: CpuEngine, vcpu: Vcpu): GuestThread | null {
+  /** The thread's share of the quota, then its vCPU (`newVcpu`) and a guest TCB over it; null, holding nothing, when the quota is full. */
+  #newGuest(t: Thread, engine: CpuEngine, newVcpu: () => Vcpu): GuestThread | null {
     const untyped = this.#untyped();
-    if (untyped.reserve(THREAD_BYTES)) {
-      const g = this.#startTcb(t, engine, vcpu);
-      if (g) return g;
-      untyped.release(THREAD_BYTES);
-    }
+    if (!untyped.reserve(THREAD_BYTES)) return null;
+    const vcpu = newVcpu();
+    const g = this.#startTcb(t, engine, vcpu);
+    if (g) return g;
     engine.releaseVcpu(vcpu);
+    untyped.release(THREAD_BYTES);
     return null;
   }
 
@@ -403,11 +405,14 @@ export class UserKernel implements Machine {
     const old = this.#guests.get(t.tid)!;
     this.#retire(old);
     const space = this.#spaces.get(t.process.memory)!;
-    const vcpu = space.engine.createVcpu(X86_64_REGISTER_LAYOUT);
-    setWord(vcpu.regs, Msg.rip, entry);
-    setWord(vcpu.regs, Msg.rsp, sp);
-    setWord(vcpu.regs, Msg.rflags, 0x202);
-    if (!this.#startGuest(t, space.engine, vcpu)) {
+    const started = this.#newGuest(t, space.engine, () => {
+      const vcpu = space.engine.createVcpu(X86_64_REGISTER_LAYOUT);
+      setWord(vcpu.regs, Msg.rip, entry);
+      setWord(vcpu.regs, Msg.rsp, sp);
+      setWord(vcpu.regs, Msg.rflags, 0x202);
+      return vcpu;
+    });
+    if (!started) {
       // The quota cannot hold one thread: the process cannot go on.
       this.kernelTask.exitProcess(t.process, 0, 9);
     }
