@@ -143,7 +143,8 @@ export interface UnicornApi {
 export interface StopTimer {
   /** Stop the engine's run `us` microseconds from now. */
   arm(us: number): void;
-  disarm(): void;
+  /** True when the timer had already expired: its stop may still be on its way. */
+  disarm(): boolean;
   dispose(): void;
 }
 
@@ -168,8 +169,8 @@ const TRIM_AFTER_CLOSE_MS = 100;
 const CLOCK_MONOTONIC = 1;
 const SIGEV_THREAD = 2;
 const RTLD_NOW_NOLOAD = 2 | 4;
-// One native block per timer: struct sigevent | timer_t | struct itimerspec.
-const SIGEVENT = 0, TIMER_ID = 64, ITIMERSPEC = 96, TIMER_BLOCK = 128;
+// One native block per timer: struct sigevent | timer_t | struct itimerspec (new) | (old).
+const SIGEVENT = 0, TIMER_ID = 64, ITIMERSPEC = 96, OLD_ITIMERSPEC = 128, TIMER_BLOCK = 160;
 
 // Callbacks stay registered for the life of the process: koffi trampolines are a limited
 // resource, so engines share module-level hook functions (dispatching on the engine
@@ -291,11 +292,15 @@ export function unicorn(): UnicornApi {
       const set = (us: number): void => {
         view.setUint32(ITIMERSPEC + 16, us / 1e6, true);
         view.setUint32(ITIMERSPEC + 24, (us % 1e6) * 1000, true);
-        timerSettime(timer, 0, block.address + ITIMERSPEC, 0);
+        timerSettime(timer, 0, block.address + ITIMERSPEC, block.address + OLD_ITIMERSPEC);
       };
       return {
         arm: set,
-        disarm: () => set(0),
+        disarm() {
+          set(0);
+          // Nothing left of the time it was armed with: it expired.
+          return view.getBigUint64(OLD_ITIMERSPEC + 16, true) === 0n && view.getBigUint64(OLD_ITIMERSPEC + 24, true) === 0n;
+        },
         dispose() {
           timerDelete(timer);
           freeNative(block);

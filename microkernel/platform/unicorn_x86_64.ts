@@ -72,6 +72,8 @@ const ENTRY_PERMS = Array.from({ length: 8 }, (_, p) => (p & (Perm.Write | Perm.
 
 /** How long a disposed engine stays open for a stop already on its way. */
 const CLOSE_AFTER_STOP_MS = 50;
+/** How long after its backstop timer expired a stop may still be on its way (generous). */
+const STOP_IN_FLIGHT_MS = 1000;
 
 const MAX_REGS = 32;
 // The register block doubles as the thread's IPC message buffer (microkernel MSG_MAX_WORDS).
@@ -285,6 +287,8 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
   /** Frame chunks mapped into the engine (virtual TLB only). */
   readonly #chunks = new Set<Chunk>();
   readonly #stopTimer: StopTimer | null;
+  /** performance.now() when the backstop timer last expired. */
+  #backstopExpiredAt = -Infinity;
   readonly #virtualTlb: boolean;
 
   constructor() {
@@ -490,7 +494,7 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
     const timer = backstopUs > 0 ? this.#stopTimer : null;
     timer?.arm(backstopUs);
     const rc = this.#api.emuStart(this.#uc, v.pc, 0, timer ? 0 : backstopUs, 0);
-    timer?.disarm();
+    if (timer?.disarm()) this.#backstopExpiredAt = performance.now();
     this.#running = null;
     if (!this.#stopped) {
       if (rc === UC.ERR_OK) this.halt("preempted", 0, 0, false, "");
@@ -512,10 +516,12 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
     this.#chunks.clear();
     this.#resident = null;
     engines.delete(this.#uc);
-    if (!this.#stopTimer) return this.#api.close(this.#uc);
-    // The timer's host thread may still be on its way to uc_emu_stop for a run that has
-    // just ended: close once it has surely arrived.
-    this.#stopTimer.dispose();
+    this.#stopTimer?.dispose();
+    // When the backstop timer expired lately, its host thread may still be on its way to
+    // uc_emu_stop: close once it has surely arrived. Otherwise (most engines: a process
+    // that ran briefly) close now, so a fork loop does not hold dozens of closing engines
+    // (~3 MB each) outside the quota.
+    if (performance.now() - this.#backstopExpiredAt >= STOP_IN_FLIGHT_MS) return this.#api.close(this.#uc);
     const api = this.#api, uc = this.#uc;
     setTimeout(() => api.close(uc), CLOSE_AFTER_STOP_MS).unref();
   }

@@ -426,4 +426,24 @@ describe("UnicornX86Engine backstop", () => {
     expect(g.run(10_000, () => true, 30_000).kind).toBe("preempted");
     expect(reg(g.vcpu, Msg.rip)).toBe(CODE + JMP_SELF_AT);
   });
+
+  it("a stop timer's disarm() says whether it had expired (a stop may then still be on its way)", (ctx) => {
+    if (engineMissing) return ctx.skip(engineMissing);
+    const api = unicorn();
+    const uc = api.open();
+    // Initialised here, not by the timer's thread calling uc_emu_stop.
+    api.useVirtualTlb(uc);
+    const timer = api.stopTimer(uc);
+    cleanups.push(() => {
+      timer?.dispose();
+      api.close(uc);
+    });
+    if (!timer) return ctx.skip("no stop timer on this host");
+    timer.arm(60_000_000);
+    expect(timer.disarm()).toBe(false);
+    timer.arm(1_000);
+    // Wait until the timer has surely expired (the kernel's clock, not a thread, decides it).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    expect(timer.disarm()).toBe(true);
+  });
 });
