@@ -36,6 +36,8 @@ export class Chunk {
   constructor(
     readonly address: number,
     readonly size: number,
+    /** Shared by small frames, rather than one large frame's own. */
+    readonly shared = false,
   ) {
     this.#freeStarts = [address];
     this.#freeEnds = [address + size];
@@ -97,13 +99,13 @@ export function allocFrameMemory(size: number): NativeBlock {
   const bytes = Math.ceil(size / PAGE) * PAGE;
   if (bytes <= SHARED_MAX) {
     for (const c of chunks) {
-      if (c.size !== CHUNK_BYTES) continue;
+      if (!c.shared) continue;
       const at = c.take(bytes);
-      if (at >= 0) return block(c, at, bytes);
+      if (at >= 0) return frameAt(c, at, bytes);
     }
   }
-  const c = newChunk(bytes <= SHARED_MAX ? CHUNK_BYTES : bytes);
-  return block(c, c.take(bytes), bytes);
+  const c = newChunk(bytes <= SHARED_MAX, bytes);
+  return frameAt(c, c.take(bytes), bytes);
 }
 
 export function freeFrameMemory(mem: NativeBlock): void {
@@ -115,7 +117,7 @@ export function freeFrameMemory(mem: NativeBlock): void {
     hostMadvise(mem.address, bytes);
     return;
   }
-  if (c.size === CHUNK_BYTES && (spare === null || spare === c)) {
+  if (c.shared && (spare === null || spare === c)) {
     spare = c;
     hostMadvise(mem.address, bytes);
     return;
@@ -138,15 +140,17 @@ export function chunkAt(address: number): Chunk | null {
   return null;
 }
 
-function newChunk(size: number): Chunk {
-  const c = new Chunk(hostMmap(size), size);
+/** A shared chunk, or one for a frame of `bytes` alone. */
+function newChunk(shared: boolean, bytes: number): Chunk {
+  const size = shared ? CHUNK_BYTES : bytes;
+  const c = new Chunk(hostMmap(size), size, shared);
   let i = 0;
   while (i < chunks.length && chunks[i]!.address < c.address) i++;
   chunks.splice(i, 0, c);
   return c;
 }
 
-function block(c: Chunk, address: number, bytes: number): NativeBlock {
+function frameAt(c: Chunk, address: number, bytes: number): NativeBlock {
   if (c === spare) spare = null;
   return { bytes: nativeView(address, bytes), address };
 }
