@@ -22,6 +22,8 @@ interface Waiter {
 
 export class Futexes {
   readonly #waiters = new Map<string, Waiter[]>();
+  /** The one futex a thread waits on, so a dying thread leaves without a scan of every waiter. */
+  readonly #byThread = new Map<Thread, Waiter>();
 
   /** FUTEX_WAIT(_BITSET): sleep while *addr == expected, until woken, a signal or `deadline`. */
   wait(t: Thread, addr: number, expected: number, bitset: number, deadline: number | undefined): number | Promise<number> {
@@ -58,6 +60,7 @@ export class Futexes {
         continue;
       }
       list.splice(i, 1);
+      if (this.#byThread.get(w.t) === w) this.#byThread.delete(w.t);
       w.woken = true;
       w.queue.notify();
       n++;
@@ -87,22 +90,21 @@ export class Futexes {
     return woken + moving.length;
   }
 
-  /** A thread that dies leaves every futex it waits on. */
+  /** A thread that dies leaves the futex it waits on. */
   cancel(t: Thread): void {
-    for (const [key, list] of this.#waiters) {
-      const kept = list.filter((w) => w.t !== t);
-      if (kept.length === 0) this.#waiters.delete(key);
-      else if (kept.length !== list.length) this.#waiters.set(key, kept);
-    }
+    const w = this.#byThread.get(t);
+    if (w) this.#remove(w);
   }
 
   #add(w: Waiter): void {
     const list = this.#waiters.get(w.key);
     if (list) list.push(w);
     else this.#waiters.set(w.key, [w]);
+    this.#byThread.set(w.t, w);
   }
 
   #remove(w: Waiter): void {
+    if (this.#byThread.get(w.t) === w) this.#byThread.delete(w.t);
     const list = this.#waiters.get(w.key);
     if (!list) return;
     const i = list.indexOf(w);

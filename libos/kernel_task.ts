@@ -20,7 +20,7 @@
 // `Machine`; signal frames are in signals.ts, the syscalls in sys/.
 
 import { isatty } from "node:tty";
-import { E2BIG, EINTR, EIO, ENOMEM, ENOSYS, ENXIO, EPERM, ESRCH } from "../linux-abi/errno.ts";
+import { E2BIG, EAGAIN, EFAULT, EINTR, EIO, ENOMEM, ENOSYS, ENXIO, EPERM, ESRCH } from "../linux-abi/errno.ts";
 import {
   BUS_ADRALN, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR,
   SEGV_MAPERR, SI_KERNEL, TRAP_BRKPT, type Siginfo,
@@ -61,6 +61,9 @@ export interface Machine {
   newSpace(): GuestMemory | null;
   /** A copy-on-write copy (fork). */
   forkSpace(m: GuestMemory): GuestMemory | null;
+  /** A process's records from fork until it is reaped, charged to the quota; false when it is full. */
+  reserveProcess(): boolean;
+  releaseProcess(): void;
   /** One more process uses `m` (vfork, CLONE_VM). */
   shareSpace(m: GuestMemory): void;
   /** One process fewer uses `m`; the last one frees it once no CPU run is using it. */
@@ -133,6 +136,8 @@ export class KernelTask implements KernelServices {
   #init: Process | null = null;
   /** The program the user kernel was started with; its exit ends the user kernel. */
   #main: Process | null = null;
+  /** The address space of processes without one: init, zombies. */
+  readonly #noMemory = new GuestMemory(NO_MEMORY);
 
   constructor(opts: KernelTaskOptions) {
     this.vfs = opts.vfs;
@@ -513,10 +518,10 @@ export class KernelTask implements KernelServices {
     const guestPath = path.includes("/") ? joinPath(cwd, path) : this.#searchPath(path, envp);
     const image = findProgram(this.vfs, guestPath, path, argv);
     if (image instanceof ElfError) throw image;
-    const init = new Process(this.#allocPid(), null, new GuestMemory(NO_MEMORY), new FdTable(), new FsContext("/"), new SignalHandlers(), creds, "/sbin/init", ["init"], 0);
+    const init = new Process(this.#allocPid(), null, this.#noMemory, new FdTable(), new FsContext("/"), new SignalHandlers(), creds, "/sbin/init", ["init"], 0);
     this.processes.set(init.pid, init);
     this.#init = init;
-    const memory = this.machine.newSpace();
+    const memory = this.machine.reserveProcess() ? this.machine.newSpace() : null;
     if (!memory) {
       image.file.close();
       throw new ElfError("out of memory: the memory quota is too small", ENOMEM);
@@ -595,7 +600,7 @@ export class KernelTask implements KernelServices {
     if (flags & CLONE_THREAD && (flags & (CLONE_SIGHAND | CLONE_VM)) !== (CLONE_SIGHAND | CLONE_VM)) return -22;
     if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -22;
     const tid = this.#allocPid();
-    if (tid < 0) return -11;
+    if (tid < 0) return -EAGAIN;
     const settls = flags & CLONE_SETTLS ? tls : null;
     const edit = (regs: Uint32Array): void => {
       setWord(regs, Msg.rax, 0);
@@ -611,16 +616,23 @@ export class KernelTask implements KernelServices {
       this.#register(child);
       if (!this.machine.startThread(child, t, settls, edit)) {
         this.#unregister(child);
-        return -ENOMEM;
+        return -EAGAIN;
       }
       return tid;
     }
+    // Linux's copy_process: EAGAIN when no more tasks fit (threads-max, here the quota),
+    // ENOMEM when the memory does not.
+    if (flags & CLONE_PARENT_SETTID && !p.memory.write(parentTid, u32(tid))) return -EFAULT;
+    if (!this.machine.reserveProcess()) return -EAGAIN;
     let memory: GuestMemory | null;
     if (flags & CLONE_VM) {
       memory = p.memory;
     } else {
       memory = this.machine.forkSpace(p.memory);
-      if (!memory) return -ENOMEM;
+      if (!memory) {
+        this.machine.releaseProcess();
+        return -ENOMEM;
+      }
     }
     this.machine.shareSpace(memory);
     const parent = flags & CLONE_PARENT ? p.parent : p;
@@ -638,7 +650,6 @@ export class KernelTask implements KernelServices {
     ct.altStack = { ...t.altStack };
     ct.name = t.name;
     if (flags & CLONE_CHILD_CLEARTID) ct.clearChildTid = childTid;
-    if (flags & CLONE_PARENT_SETTID && !p.memory.write(parentTid, u32(tid))) return -14;
     if (flags & CLONE_CHILD_SETTID) memory.write(childTid, u32(tid));
     this.processes.set(tid, child);
     parent?.children.add(child);
@@ -648,6 +659,7 @@ export class KernelTask implements KernelServices {
       this.processes.delete(tid);
       parent?.children.delete(child);
       this.machine.releaseSpace(memory);
+      this.machine.releaseProcess();
       return -ENOMEM;
     }
     if (!(flags & CLONE_VFORK)) return tid;
@@ -772,7 +784,12 @@ export class KernelTask implements KernelServices {
     this.locks.processExited(p.pid);
     for (const timer of p.timers.values()) timer.disarm();
     p.timers.clear();
+    // A zombie keeps only its status: its address space goes now (engine, frames), and
+    // its cmdline and environ read empty, as in Linux.
     this.machine.releaseSpace(p.memory);
+    p.memory = this.#noMemory;
+    p.argv = [];
+    p.envp = [];
     p.state = "zombie";
     p.exitCode = status & 0xff;
     p.killedBy = signal;
@@ -818,7 +835,9 @@ export class KernelTask implements KernelServices {
   /** A waited-for zombie leaves the process table. */
   reap(c: Process): void {
     c.parent?.children.delete(c);
+    if (this.processes.get(c.pid) !== c) return;
     this.processes.delete(c.pid);
+    this.machine.releaseProcess();
   }
 
   setTlsBase(t: Thread, base: number): void {

@@ -112,6 +112,12 @@ export class GuestMemory {
   readonly #vspace: VSpace;
   readonly #vmas: Vma[] = [];
   #last: Vma | null = null;
+  // Linux's free_area_cache for top-down mmap: the search for a free range starts at
+  // #mmapFrom (nothing above it fitted an earlier request), unless a request fits the
+  // largest hole a search skipped, #skippedHole; so a thread's stack is found without a
+  // walk over every other thread's.
+  #mmapFrom = MMAP_TOP;
+  #skippedHole = 0;
   #brkStart = 0;
   #brk = 0;
   #brkMapped = 0;
@@ -269,10 +275,19 @@ export class GuestMemory {
   // ----- mapping -----------------------------------------------------------------
 
   #insert(vma: Vma): void {
+    this.#vmas.splice(this.#firstEndingAfter(vma.start), 0, vma);
+  }
+
+  /** Index of the first Vma that ends above `addr` (the Vmas are sorted and disjoint). */
+  #firstEndingAfter(addr: number): number {
     const v = this.#vmas;
-    let i = 0;
-    while (i < v.length && v[i]!.start < vma.start) i++;
-    v.splice(i, 0, vma);
+    let lo = 0, hi = v.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (v[mid]!.end <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   #newBlock(size: number): HostBlock | null {
@@ -305,7 +320,8 @@ export class GuestMemory {
   }
 
   isFree(start: number, end: number): boolean {
-    return this.#vmas.every((v) => v.end <= start || v.start >= end);
+    const i = this.#firstEndingAfter(start);
+    return i === this.#vmas.length || this.#vmas[i]!.start >= end;
   }
 
   /**
@@ -329,13 +345,22 @@ export class GuestMemory {
 
   /** Choose a free range for mmap(NULL, …): the highest gap below MMAP_TOP, like Linux. */
   findFree(size: number): number {
-    let top = MMAP_TOP;
-    for (let i = this.#vmas.length - 1; i >= 0; i--) {
+    let top = this.#mmapFrom;
+    if (size <= this.#skippedHole) {
+      top = MMAP_TOP;
+      this.#skippedHole = 0;
+    }
+    // From the Vma that holds `top` or lies below it, downwards.
+    for (let i = Math.min(this.#firstEndingAfter(top), this.#vmas.length - 1); i >= 0; i--) {
       const v = this.#vmas[i]!;
       if (v.start >= top) continue;
       if (v.end <= top - size) break;
+      this.#skippedHole = Math.max(this.#skippedHole, top - v.end);
       top = v.start;
     }
+    // The top of the gap chosen, not its bottom: asking again, with nothing mapped in
+    // between, gives the same answer.
+    this.#mmapFrom = top;
     return top - size;
   }
 
@@ -352,12 +377,11 @@ export class GuestMemory {
   /** Remove [start, start+size) from every Vma it touches, splitting where needed. */
   unmap(start: number, size: number): void {
     const end = start + pageUp(size);
+    const first = this.#firstEndingAfter(start);
+    let last = first;
     const keep: Vma[] = [];
-    for (const v of this.#vmas) {
-      if (v.end <= start || v.start >= end) {
-        keep.push(v);
-        continue;
-      }
+    for (; last < this.#vmas.length && this.#vmas[last]!.start < end; last++) {
+      const v = this.#vmas[last]!;
       const cutStart = Math.max(v.start, start);
       const cutEnd = Math.min(v.end, end);
       this.#vspace.unmap(cutStart, cutEnd - cutStart);
@@ -365,9 +389,10 @@ export class GuestMemory {
       if (cutEnd < v.end) keep.push(this.#slice(v, cutEnd, v.end));
       this.#dropUser(v.block);
     }
-    this.#vmas.length = 0;
-    this.#vmas.push(...keep);
+    if (first === last) return;
+    this.#vmas.splice(first, last - first, ...keep);
     this.#last = null;
+    if (end > this.#mmapFrom) this.#mmapFrom = Math.min(end, MMAP_TOP);
   }
 
   /** mprotect: every page of the range must be mapped (else ENOMEM, as Linux). */
@@ -380,9 +405,12 @@ export class GuestMemory {
       if (prot & ~v.mayProt) return -13; // EACCES
       a = v.end;
     }
+    const first = this.#firstEndingAfter(start);
+    let last = first;
     const out: Vma[] = [];
-    for (const v of this.#vmas) {
-      if (v.end <= start || v.start >= end || v.prot === prot) {
+    for (; last < this.#vmas.length && this.#vmas[last]!.start < end; last++) {
+      const v = this.#vmas[last]!;
+      if (v.prot === prot) {
         out.push(v);
         continue;
       }
@@ -395,8 +423,7 @@ export class GuestMemory {
       this.#dropUser(v.block);
       this.#vspace.protect(s, e - s, enginePerm(changed));
     }
-    this.#vmas.length = 0;
-    this.#vmas.push(...out);
+    this.#vmas.splice(first, last - first, ...out);
     this.#last = null;
     return 0;
   }
@@ -488,7 +515,7 @@ export class GuestMemory {
     if (!copy) return false;
     const at = v.offset + (g0 - v.start);
     copy.mem.bytes.set(block.mem.bytes.subarray(at, at + (g1 - g0)));
-    const i = this.#vmas.indexOf(v);
+    const i = this.#firstEndingAfter(v.start);
     const pieces: Vma[] = [];
     if (v.start < g0) pieces.push(this.#slice(v, v.start, g0));
     const fresh: Vma = { ...v, start: g0, end: g1, block: copy, offset: 0, cow: false };

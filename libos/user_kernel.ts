@@ -27,7 +27,8 @@ import { EIO } from "../linux-abi/errno.ts";
 import { AllRights, FaultLabel, Kernel, KernelError, RootSlot, getWord, setWord, type CNode, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
 import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
-import { allocNative, freeNative } from "../microkernel/platform/unicorn_ffi.ts";
+import { TRANSLATION_BUFFER_BYTES } from "../microkernel/platform/unicorn_ffi.ts";
+import { allocFrameMemory, freeFrameMemory } from "../microkernel/platform/frame_chunks.ts";
 import { FSR_MAPPED, Msg, RESULT, SYSCALL_MESSAGE_LENGTH, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_REGISTER_LAYOUT } from "../syscall-shim/x86_64.ts";
 import { KernelTask, type Machine } from "./kernel_task.ts";
 import { GuestMemory, pageUp, type HostMemory, type VSpace } from "./memory.ts";
@@ -40,9 +41,21 @@ import { Vfs } from "./vfs.ts";
 
 const SLICE_US = 20_000;
 const TIMER_BACKSTOP_US = 20_000;
-// What an address space costs besides its pages: the engine's own memory (translation
-// cache, page tables), charged to the quota so a fork bomb runs out of quota, not host.
-const ENGINE_BYTES = 4 * 1024 * 1024;
+// Host memory the quota pays for besides guest frames, so that a fork or thread bomb runs
+// out of quota, not host (measured with process.memoryUsage().rss, docs/architecture.md):
+// - an address space: its engine, ~2.9 MB when opened (most of it the translation hash
+//   table) and up to TRANSLATION_BUFFER_BYTES of translated code, plus the range table;
+const ENGINE_BYTES = 3 * 1024 * 1024 + TRANSLATION_BUFFER_BYTES + 1024 * 1024;
+// - a thread: its register block and FPU cells (a page each), its saved engine context
+//   (~5.6 KB), its TCB and the kernel-task's records of it (measured ~16 KB in all);
+const THREAD_BYTES = 16 * 1024;
+// - a process, from fork until it is reaped: its records (process, descriptor table,
+//   signal state, wait queues; a zombie keeps only its status, ~5 KB measured).
+const PROCESS_BYTES = 16 * 1024;
+// A fork leaves this much of the quota free besides the child's address space, for the
+// copy-on-write copies parent and child make next (16 granules): without it, the fork that
+// filled the quota succeeded and the parent was killed at its next stack write.
+const FORK_HEADROOM_BYTES = 1024 * 1024;
 
 export interface UserKernelOptions {
   /** Bytes of memory the user kernel may use for guest frames. */
@@ -105,11 +118,11 @@ class FrameVSpace implements VSpace {
 
 const nativeFrames = {
   allocate(size: number) {
-    const block = allocNative(size);
+    const block = allocFrameMemory(size);
     return { bytes: block.bytes, hostAddress: block.address };
   },
   release(mem: HostMemory) {
-    freeNative({ bytes: mem.bytes, address: mem.hostAddress });
+    freeFrameMemory({ bytes: mem.bytes, address: mem.hostAddress });
   },
 };
 
@@ -279,6 +292,15 @@ export class UserKernel implements Machine {
     return memory;
   }
 
+  reserveProcess(): boolean {
+    const untyped = this.#untyped();
+    return untyped.freeBytes >= PROCESS_BYTES + ENGINE_BYTES + FORK_HEADROOM_BYTES && untyped.reserve(PROCESS_BYTES);
+  }
+
+  releaseProcess(): void {
+    this.#untyped().release(PROCESS_BYTES);
+  }
+
   shareSpace(m: GuestMemory): void {
     this.#spaces.get(m)!.users++;
   }
@@ -306,18 +328,28 @@ export class UserKernel implements Machine {
   startThread(t: Thread, from: Thread | null, tls: number | null, edit: (regs: Uint32Array) => void): boolean {
     const space = this.#spaces.get(t.process.memory)!;
     const parent = from ? this.#guests.get(from.tid) : undefined;
-    const vcpu = space.engine.createVcpu(X86_64_REGISTER_LAYOUT, parent?.vcpu);
-    edit(vcpu.regs);
-    const g = this.#startTcb(t, space.engine, vcpu);
-    if (!g) {
-      space.engine.releaseVcpu(vcpu);
-      return false;
-    }
-    g.pendingTls = tls;
-    return true;
+    const g = this.#newGuest(t, space.engine, () => {
+      const vcpu = space.engine.createVcpu(X86_64_REGISTER_LAYOUT, parent?.vcpu);
+      edit(vcpu.regs);
+      return vcpu;
+    });
+    if (g) g.pendingTls = tls;
+    return g !== null;
   }
 
-  /** A guest TCB over the vCPU, faulting to the kernel-task with badge = tid. */
+  /** The thread's share of the quota, then its vCPU (`newVcpu`) and a guest TCB over it; null, holding nothing, when the quota is full. */
+  #newGuest(t: Thread, engine: CpuEngine, newVcpu: () => Vcpu): GuestThread | null {
+    const untyped = this.#untyped();
+    if (!untyped.reserve(THREAD_BYTES)) return null;
+    const vcpu = newVcpu();
+    const g = this.#startTcb(t, engine, vcpu);
+    if (g) return g;
+    engine.releaseVcpu(vcpu);
+    untyped.release(THREAD_BYTES);
+    return null;
+  }
+
+  /** A guest TCB over the vCPU, retyped from the quota, faulting to the kernel-task with badge = tid. */
   #startTcb(t: Thread, engine: CpuEngine, vcpu: Vcpu): GuestThread | null {
     const k = this.kernel, kt = this.#kt;
     const tcbSlot = kt.retype("Tcb", 0, { threadKind: "guest", buffer: vcpu.regs });
@@ -342,6 +374,7 @@ export class UserKernel implements Machine {
       this.#kt.delete(tcbSlot);
       this.#kt.deleteFaultCap(faultSlot);
       engine.releaseVcpu(vcpu);
+      this.#untyped().release(THREAD_BYTES);
     });
   }
 
@@ -349,12 +382,15 @@ export class UserKernel implements Machine {
     const old = this.#guests.get(t.tid)!;
     this.#retire(old);
     const space = this.#spaces.get(t.process.memory)!;
-    const vcpu = space.engine.createVcpu(X86_64_REGISTER_LAYOUT);
-    setWord(vcpu.regs, Msg.rip, entry);
-    setWord(vcpu.regs, Msg.rsp, sp);
-    setWord(vcpu.regs, Msg.rflags, 0x202);
-    if (!this.#startTcb(t, space.engine, vcpu)) {
-      // The quota cannot hold one TCB: the process cannot go on.
+    const started = this.#newGuest(t, space.engine, () => {
+      const vcpu = space.engine.createVcpu(X86_64_REGISTER_LAYOUT);
+      setWord(vcpu.regs, Msg.rip, entry);
+      setWord(vcpu.regs, Msg.rsp, sp);
+      setWord(vcpu.regs, Msg.rflags, 0x202);
+      return vcpu;
+    });
+    if (!started) {
+      // The quota cannot hold one thread: the process cannot go on.
       this.kernelTask.exitProcess(t.process, 0, 9);
     }
   }

@@ -19,8 +19,11 @@
 //
 // Address translation is ours, not the engine's: with a virtual TLB the engine asks
 // `fillTlb` on every TLB miss, which answers from the address space's PermissionRanges.
-// Memory is mapped into the engine with every permission; the TLB entry carries the real
-// ones. Why (Unicorn 2.1.4, measured): a store through an executable TLB entry, or to a
+// Guest frames live in host chunks (frame_chunks.ts); the engine maps each chunk once,
+// with every permission, at a physical address equal to its host address, and a TLB
+// entry carries a guest page's host address and its real permissions. So mmap, munmap
+// and mprotect are table changes and a TLB flush, never a change of the engine's
+// memory regions (whose every change costs time in proportion to their number). Why (Unicorn 2.1.4, measured): a store through an executable TLB entry, or to a
 // page any memory hook covers, always takes the engine's slow path (~25 ns instead of
 // ~1), and with identity translation every page is executable and the fault hook covered
 // everything. Now only code pages are executable, and a refused access is translated to
@@ -32,6 +35,7 @@
 
 import { Perm, type CpuEngine, type RegisterLayout, type StopReason, type Vcpu } from "./cpu.ts";
 import { PermissionRanges } from "./permission_ranges.ts";
+import { chunkAt, type Chunk, type ChunkUser } from "./frame_chunks.ts";
 import { UC, allocNative, freeNative, unicorn, type NativeBlock, type StopTimer, type UnicornApi } from "./unicorn_ffi.ts";
 
 export const X86_REG_ID: Readonly<Record<string, number>> = {
@@ -77,8 +81,8 @@ const UNTIL = 2 ** 63;
 /** What a TLB entry allows for each Perm combination: on x86 write and execute imply read. */
 const ENTRY_PERMS = Array.from({ length: 8 }, (_, p) => (p & (Perm.Write | Perm.Exec) ? p | Perm.Read : p));
 
-/** How long after a backstop's expiry its stop may still arrive (a disposed engine stays open that long). */
-const STOP_IN_FLIGHT_MS = 50;
+/** How long after its backstop timer expired a stop may still be on its way (generous). */
+const STOP_IN_FLIGHT_MS = 1000;
 
 const MAX_REGS = 32;
 // The register block doubles as the thread's IPC message buffer (microkernel MSG_MAX_WORDS).
@@ -275,7 +279,7 @@ function onTrapHook(uc: number, type: number, trapAddress: number): boolean {
   return false;
 }
 
-export class UnicornX86Engine implements CpuEngine {
+export class UnicornX86Engine implements CpuEngine, ChunkUser {
   readonly name: string;
   readonly #api: UnicornApi;
   readonly #uc: number;
@@ -285,13 +289,15 @@ export class UnicornX86Engine implements CpuEngine {
   #stopped = false;
   /** performance.now() after which the next syscall ends the slice. */
   #deadline = Infinity;
-  /** performance.now() until which a backstop's stop may still arrive from an earlier run. */
-  #strayStopUntil = 0;
   #resident: UnicornVcpu | null = null;
   readonly #contexts = new Map<UnicornVcpu, number>();
   readonly #vcpus = new Set<UnicornVcpu>();
   readonly #ranges = new PermissionRanges();
+  /** Frame chunks mapped into the engine (virtual TLB only). */
+  readonly #chunks = new Set<Chunk>();
   readonly #stopTimer: StopTimer | null;
+  /** performance.now() when the backstop last expired: until STOP_IN_FLIGHT_MS later, its stop may still arrive. */
+  #backstopExpiredAt = -Infinity;
   readonly #virtualTlb: boolean;
 
   constructor() {
@@ -316,11 +322,11 @@ export class UnicornX86Engine implements CpuEngine {
     const access = type === UC.MEM_WRITE ? Perm.Write : type === UC.MEM_FETCH ? Perm.Exec : Perm.Read;
     let target: number, allowed: number = access;
     if (typeof vaddr === "number" && vaddr < USER_END) {
-      const perms = this.#ranges.permsAt(vaddr);
-      const entryPerms = perms >= 0 ? ENTRY_PERMS[perms]! : 0;
+      const i = this.#ranges.find(vaddr);
+      const entryPerms = i >= 0 ? ENTRY_PERMS[this.#ranges.permsOf(i)]! : 0;
       const permitted = (entryPerms & access) !== 0;
       if (permitted) allowed = entryPerms;
-      target = permitted ? vaddr : TRAP_BASE + vaddr;
+      target = permitted ? vaddr + this.#ranges.offsetOf(i) : TRAP_BASE + vaddr;
     } else if (typeof vaddr === "bigint" && vaddr >= UPPER_HALF_BIG) {
       target = TRAP_BASE + USER_END + Number(vaddr - UPPER_HALF_BIG);
     } else {
@@ -362,35 +368,71 @@ export class UnicornX86Engine implements CpuEngine {
     this.#api.emuStop(this.#uc);
   }
 
+  /** Maps guest pages onto frame memory (frame_chunks.ts); UC.ERR_MAP if any of them is mapped already. */
   map(guestAddress: number, hostAddress: number, size: number, perms: number): number {
-    const rc = this.#api.memMapPtr(this.#uc, guestAddress, size, this.#virtualTlb ? UC.PROT_ALL : perms, hostAddress);
-    if (rc === UC.ERR_OK) this.#setPerms(guestAddress, size, perms);
-    return rc;
+    if (!this.#virtualTlb) {
+      const rc = this.#api.memMapPtr(this.#uc, guestAddress, size, perms, hostAddress);
+      if (rc !== UC.ERR_OK) return rc;
+      this.#ranges.assign(guestAddress, guestAddress + size, perms);
+      if ((perms & Perm.Exec) !== 0) this.#api.removeCodeCache(this.#uc, guestAddress, guestAddress + size);
+      return rc;
+    }
+    const chunk = chunkAt(hostAddress);
+    if (!chunk || hostAddress + size > chunk.address + chunk.size || guestAddress + size > USER_END) return UC.ERR_ARG;
+    if (this.#ranges.overlaps(guestAddress, guestAddress + size)) return UC.ERR_MAP;
+    if (!this.#chunks.has(chunk)) {
+      const rc = this.#api.memMapPtr(this.#uc, chunk.address, chunk.size, UC.PROT_ALL, chunk.address);
+      if (rc !== UC.ERR_OK) return rc;
+      this.#chunks.add(chunk);
+      chunk.users.add(this);
+    }
+    this.#ranges.assign(guestAddress, guestAddress + size, perms, hostAddress - guestAddress);
+    this.#api.flushTlb(this.#uc);
+    if ((perms & Perm.Exec) !== 0) this.#api.removeCodeCache(this.#uc, guestAddress, guestAddress + size);
+    return UC.ERR_OK;
   }
 
+  /** UC.ERR_NOMEM, changing nothing, unless every page of the range is mapped. */
   unmap(guestAddress: number, size: number): number {
-    const rc = this.#api.memUnmap(this.#uc, guestAddress, size);
-    if (rc === UC.ERR_OK) this.#ranges.assign(guestAddress, guestAddress + size, -1);
-    return rc;
+    if (!this.#virtualTlb) {
+      const rc = this.#api.memUnmap(this.#uc, guestAddress, size);
+      if (rc === UC.ERR_OK) this.#ranges.assign(guestAddress, guestAddress + size, -1);
+      return rc;
+    }
+    const end = guestAddress + size;
+    if (!this.#ranges.covers(guestAddress, end)) return UC.ERR_NOMEM;
+    // Code translated from the pages goes with them (a thread returning into an unmapped
+    // page must fault, not run what was cached), as the engine's own unmap did.
+    this.#ranges.forEach(guestAddress, end, (start, pieceEnd, perms) => {
+      if ((perms & Perm.Exec) !== 0) this.#api.removeCodeCache(this.#uc, start, pieceEnd);
+    });
+    this.#ranges.assign(guestAddress, end, -1);
+    this.#api.flushTlb(this.#uc);
+    return UC.ERR_OK;
   }
 
+  // Code translated from a page is not invalidated by the kernel-task's writes to it, nor
+  // (virtual TLB) by guest stores while the page is not executable, nor when its frame is
+  // reused: code that becomes executable is translated afresh. The TLB is flushed first,
+  // since the engine finds the code's host page through it.
   protect(guestAddress: number, size: number, perms: number): number {
     if (!this.#ranges.covers(guestAddress, guestAddress + size)) return UC.ERR_NOMEM;
     if (!this.#virtualTlb) {
       const rc = this.#api.memProtect(this.#uc, guestAddress, size, perms);
       if (rc !== UC.ERR_OK) return rc;
     }
-    this.#setPerms(guestAddress, size, perms);
+    this.#ranges.protect(guestAddress, guestAddress + size, perms);
     if (this.#virtualTlb) this.#api.flushTlb(this.#uc);
+    if ((perms & Perm.Exec) !== 0) {
+      this.#ranges.forEach(guestAddress, guestAddress + size, (start, end) => this.#api.removeCodeCache(this.#uc, start, end));
+    }
     return UC.ERR_OK;
   }
 
-  // Code translated from a page is not invalidated by the kernel-task's writes to it, nor
-  // (virtual TLB) by guest stores while the page is not executable: code that becomes
-  // executable is translated afresh.
-  #setPerms(guestAddress: number, size: number, perms: number): void {
-    this.#ranges.assign(guestAddress, guestAddress + size, perms);
-    if ((perms & Perm.Exec) !== 0) this.#api.removeCodeCache(this.#uc, guestAddress, guestAddress + size);
+  /** The chunk goes back to the host (no frame of it is left). */
+  dropChunk(chunk: Chunk): void {
+    if (!this.#chunks.delete(chunk)) return;
+    this.#api.memUnmap(this.#uc, chunk.address, chunk.size);
   }
 
   createVcpu(layout: RegisterLayout, copyOf?: Vcpu): Vcpu {
@@ -465,21 +507,20 @@ export class UnicornX86Engine implements CpuEngine {
     const timer = backstopUs > 0 ? this.#stopTimer : null;
     timer?.arm(backstopUs);
     const rc = this.#api.emuStart(this.#uc, v.pc, UNTIL, timer ? 0 : backstopUs, 0);
-    timer?.disarm();
+    const fired = timer?.disarm() ?? false;
     this.#running = null;
     const now = performance.now();
-    const backstopPassed = backstopUs > 0 && (now - started) * 1000 >= backstopUs;
+    // The backstop expired (the timer says so, or, with the engine's own timeout, the clock
+    // does): its stop may have ended this run, or may still be on the way to a later one.
+    if (fired || (backstopUs > 0 && (now - started) * 1000 >= backstopUs)) this.#backstopExpiredAt = now;
     if (!this.#stopped) {
-      if (rc === UC.ERR_OK && (backstopPassed || now < this.#strayStopUntil)) this.halt("preempted", 0, 0, false, "");
+      if (rc === UC.ERR_OK && now - this.#backstopExpiredAt < STOP_IN_FLIGHT_MS) this.halt("preempted", 0, 0, false, "");
       // Stopped, but not by us: the engine halted by itself (hlt, or a jump to UNTIL),
       // which a user-mode x86 program meets as a general-protection fault.
       else if (rc === UC.ERR_OK) this.halt("interrupt", GENERAL_PROTECTION, 0, false, "the engine halted");
       else if (rc === UC.ERR_INSN_INVALID) this.halt("invalid", 0, 0, true, this.#api.strerror(rc));
       else this.halt("error", 0, 0, false, this.#api.strerror(rc));
     }
-    // The backstop may have expired with its stop still on the way: for a while, an
-    // unexplained stop may be that one.
-    if (backstopPassed) this.#strayStopUntil = now + STOP_IN_FLIGHT_MS;
     if (this.#stop.kind !== "syscall") v.readAll();
     else v.readRest();
     return this.#stop;
@@ -491,12 +532,16 @@ export class UnicornX86Engine implements CpuEngine {
     this.#contexts.clear();
     this.#vcpus.clear();
     this.#ranges.clear();
+    for (const chunk of this.#chunks) chunk.users.delete(this);
+    this.#chunks.clear();
     this.#resident = null;
     engines.delete(this.#uc);
-    if (!this.#stopTimer) return this.#api.close(this.#uc);
-    // The timer's host thread may still be on its way to uc_emu_stop for a run that has
-    // just ended: close once it has surely arrived.
-    this.#stopTimer.dispose();
+    this.#stopTimer?.dispose();
+    // When the backstop timer expired lately, its host thread may still be on its way to
+    // uc_emu_stop: close once it has surely arrived. Otherwise (most engines: a process
+    // that ran briefly) close now, so a fork loop does not hold dozens of closing engines
+    // (~3 MB each) outside the quota.
+    if (performance.now() - this.#backstopExpiredAt >= STOP_IN_FLIGHT_MS) return this.#api.close(this.#uc);
     const api = this.#api, uc = this.#uc;
     setTimeout(() => api.close(uc), STOP_IN_FLIGHT_MS).unref();
   }

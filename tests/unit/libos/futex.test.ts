@@ -248,6 +248,19 @@ describe("Futexes.cancel", () => {
     expect(futexes.wake(mem, B, 10, ANY)).toBe(0);
   });
 
+  it("a thread woken on one word and waiting on another is cancelled from the second only", async () => {
+    const t = makeThread(proc);
+    const first = waiter(A, ANY, t);
+    const other = waiter(B);
+    expect(futexes.wake(mem, A, 1, ANY)).toBe(1);
+    expect(await first.p).toBe(0);
+    waiter(C, ANY, t);
+    futexes.cancel(t);
+    expect(futexes.wake(mem, C, 10, ANY)).toBe(0);
+    expect(futexes.wake(mem, B, 10, ANY)).toBe(1);
+    expect(await other.p).toBe(0);
+  });
+
   it("a dying thread's sleep ends through its sleeper", async () => {
     const w = waiter(A);
     w.t.sleeper!.end(-EINTR);

@@ -207,6 +207,20 @@ describe("GuestMemory", () => {
       expect(mem.findFree(3 * PAGE)).toBe(MMAP_TOP - 8 * PAGE);
     });
 
+    it("findFree() goes on below the last range it chose, and finds holes that open or were skipped above it", () => {
+      const stacks = [1, 2, 3].map(() => mem.mmapAnonymous(0, 4 * PAGE, RW, false));
+      expect(stacks).toEqual([MMAP_TOP - 4 * PAGE, MMAP_TOP - 8 * PAGE, MMAP_TOP - 12 * PAGE]);
+      expect(mem.findFree(PAGE)).toBe(MMAP_TOP - 13 * PAGE);
+      expect(mem.findFree(PAGE)).toBe(MMAP_TOP - 13 * PAGE);
+      mem.unmap(stacks[0]!, 4 * PAGE);
+      expect(mem.mmapAnonymous(0, 4 * PAGE, RW, false)).toBe(stacks[0]);
+      // A one-page hole in the second stack is too small for two pages and skipped...
+      mem.unmap(stacks[1]! + PAGE, PAGE);
+      expect(mem.mmapAnonymous(0, 2 * PAGE, RW, false)).toBe(MMAP_TOP - 14 * PAGE);
+      // ...and a one-page request later fits it.
+      expect(mem.findFree(PAGE)).toBe(stacks[1]! + PAGE);
+    });
+
     it("mmapAnonymous() with MAP_FIXED replaces the pages underneath", () => {
       mem.mmapAnonymous(0x10000, 4 * PAGE, RW, true);
       for (let p = 0; p < 4; p++) mem.write(0x10000 + p * PAGE, bytes(p + 1));

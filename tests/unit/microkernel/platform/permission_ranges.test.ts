@@ -36,4 +36,25 @@ describe("PermissionRanges", () => {
     r.clear();
     expect(r.permsAt(0)).toBe(-1);
   });
+
+  it("keeps each piece's host offset when a range is split, replaced or reprotected", () => {
+    const r = new PermissionRanges();
+    r.assign(0, 4 * P, 3, 0x100000);
+    r.assign(8 * P, 10 * P, 1, 0x200000);
+    r.protect(2 * P, 9 * P, 5);
+    const seen: number[][] = [];
+    r.forEach(2 * P, 9 * P, (s, e, perms) => seen.push([s, e, perms]));
+    expect(seen).toEqual([[2 * P, 4 * P, 5], [8 * P, 9 * P, 5]]);
+    const at = (a: number): number[] => {
+      const i = r.find(a);
+      return i < 0 ? [] : [r.permsOf(i), r.offsetOf(i)];
+    };
+    expect([at(P), at(3 * P), at(5 * P), at(8 * P), at(9 * P)]).toEqual([[3, 0x100000], [5, 0x100000], [], [5, 0x200000], [1, 0x200000]]);
+  });
+
+  it("overlaps() is true when any byte of the range is mapped", () => {
+    const r = new PermissionRanges();
+    r.assign(4 * P, 8 * P, 3);
+    expect([r.overlaps(0, 4 * P), r.overlaps(0, 4 * P + 1), r.overlaps(7 * P, 9 * P), r.overlaps(8 * P, 9 * P), r.overlaps(5 * P, 6 * P)]).toEqual([false, true, true, false, true]);
+  });
 });

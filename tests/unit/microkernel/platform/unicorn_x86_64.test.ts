@@ -4,7 +4,8 @@
 // libunicorn.so.2 cannot be found.
 import { afterEach, describe, expect, it, type TestContext } from "vitest";
 import { Perm, type StopReason, type Vcpu } from "../../../../microkernel/platform/cpu.ts";
-import { EngineNotFoundError, allocNative, freeNative, unicorn, type NativeBlock } from "../../../../microkernel/platform/unicorn_ffi.ts";
+import { EngineNotFoundError, unicorn, type NativeBlock } from "../../../../microkernel/platform/unicorn_ffi.ts";
+import { allocFrameMemory, freeFrameMemory } from "../../../../microkernel/platform/frame_chunks.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../../../../microkernel/platform/unicorn_x86_64.ts";
 import { Msg, X86_64_REGISTER_LAYOUT } from "../../../../syscall-shim/x86_64.ts";
 
@@ -49,7 +50,7 @@ function setReg(vcpu: Vcpu, index: number, value: number): void {
 function boot(ctx: TestContext, code: readonly number[]): Guest {
   ctx.skip(engineMissing !== null, `Unicorn engine not available: ${engineMissing}`);
   const engine = new UnicornX86Engine();
-  const blocks: NativeBlock[] = [allocNative(PAGE), allocNative(PAGE), allocNative(PAGE)];
+  const blocks: NativeBlock[] = [allocFrameMemory(PAGE), allocFrameMemory(PAGE), allocFrameMemory(PAGE)];
   const [text, data, rodata] = blocks as [NativeBlock, NativeBlock, NativeBlock];
   text.bytes.set(code);
   expect(engine.map(CODE, text.address, PAGE, Perm.Read | Perm.Exec)).toBe(0);
@@ -62,7 +63,7 @@ function boot(ctx: TestContext, code: readonly number[]): Guest {
   vcpu.writeAll();
   cleanups.push(() => {
     engine.dispose();
-    blocks.forEach(freeNative);
+    blocks.forEach(freeFrameMemory);
   });
   return {
     engine,
@@ -452,5 +453,25 @@ describe("UnicornX86Engine backstop", () => {
     setReg(g.vcpu, Msg.rip, CODE + JMP_SELF_AT);
     expect(g.run(10_000, () => true, 30_000).kind).toBe("preempted");
     expect(reg(g.vcpu, Msg.rip)).toBe(CODE + JMP_SELF_AT);
+  });
+
+  it("a stop timer's disarm() says whether it had expired (a stop may then still be on its way)", (ctx) => {
+    if (engineMissing) return ctx.skip(engineMissing);
+    const api = unicorn();
+    const uc = api.open();
+    // Initialised here, not by the timer's thread calling uc_emu_stop.
+    api.useVirtualTlb(uc);
+    const timer = api.stopTimer(uc);
+    cleanups.push(() => {
+      timer?.dispose();
+      api.close(uc);
+    });
+    if (!timer) return ctx.skip("no stop timer on this host");
+    timer.arm(60_000_000);
+    expect(timer.disarm()).toBe(false);
+    timer.arm(1_000);
+    // Wait until the timer has surely expired (the kernel's clock, not a thread, decides it).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    expect(timer.disarm()).toBe(true);
   });
 });

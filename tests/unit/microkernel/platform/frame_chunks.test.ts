@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { Chunk, allocFrameMemory, chunkAt, freeFrameMemory } from "../../../../microkernel/platform/frame_chunks.ts";
+
+const PAGE = 4096;
+
+describe("Chunk", () => {
+  it("take() is first fit and give() coalesces, so the whole chunk fits again", () => {
+    const c = new Chunk(0x100000, 16 * PAGE);
+    const a = c.take(4 * PAGE), b = c.take(4 * PAGE), d = c.take(4 * PAGE);
+    expect([a, b, d]).toEqual([0x100000, 0x104000, 0x108000]);
+    c.give(b, 4 * PAGE);
+    expect(c.take(8 * PAGE)).toBe(-1);
+    expect(c.take(2 * PAGE)).toBe(b);
+    c.give(b, 2 * PAGE);
+    c.give(a, 4 * PAGE);
+    c.give(d, 4 * PAGE);
+    expect(c.empty).toBe(true);
+    expect(c.take(16 * PAGE)).toBe(0x100000);
+  });
+});
+
+describe("allocFrameMemory()", () => {
+  it("carves small frames out of one chunk, each its own zeroed ArrayBuffer at its host address", () => {
+    const a = allocFrameMemory(PAGE), b = allocFrameMemory(3 * PAGE);
+    expect(chunkAt(a.address)).toBe(chunkAt(b.address));
+    expect(a.bytes.buffer).not.toBe(b.bytes.buffer);
+    expect(b.bytes.byteLength).toBe(3 * PAGE);
+    b.bytes.fill(7);
+    freeFrameMemory(b);
+    const again = allocFrameMemory(3 * PAGE);
+    expect(again.address).toBe(b.address);
+    expect(again.bytes.every((x) => x === 0)).toBe(true);
+    freeFrameMemory(again);
+    freeFrameMemory(a);
+  });
+
+  it("gives a large frame a chunk of its own, dropped from its users and unmapped when freed", () => {
+    const big = allocFrameMemory(9 * 1024 * 1024);
+    const c = chunkAt(big.address)!;
+    expect(c.address).toBe(big.address);
+    let dropped = 0;
+    c.users.add({ dropChunk: (chunk) => void (dropped += chunk === c ? 1 : 0) });
+    freeFrameMemory(big);
+    expect(dropped).toBe(1);
+    expect(chunkAt(big.address)).toBeNull();
+  });
+});
