@@ -8,15 +8,17 @@
 //   Free   the Untyped's free bytes as last seen by the client (for statfs)
 // Before each request the client makes sure the slack (Lease - Used) covers what the call
 // may need (a pwrite's length, a fallocate's) plus KEEP_BYTES, reserving more on the
-// Untyped; after each answer it gives back slack beyond twice that. The worker's tmpfs
-// charges Used against Lease and fails (ENOSPC) past it, so worker tmpfs pages and guest
-// memory share the one quota, as in the other modes; at most the slack is held
+// Untyped; after each answer it gives back slack beyond twice that (all of it near the
+// limit). The worker's tmpfs charges Used against Lease and fails (ENOSPC) past it, so
+// worker tmpfs pages and guest memory share the one quota, as in the other modes; at most
+// the slack is held
 // unused. When the worker is gone, the whole lease goes back.
 
 import type { MemoryQuota } from "./_paged_bytes.ts";
 
 export const Lease = { Lease: 0, Used: 1, Free: 2 } as const;
 const KEEP_BYTES = 1 << 20;
+const LOW_WATER_BYTES = 16 << 20;
 
 /** The client's side: reserves on `source` (an Untyped capability's quota) for the worker. */
 export class QuotaLease {
@@ -39,11 +41,15 @@ export class QuotaLease {
     this.#publish();
   }
 
-  /** Gives back slack beyond 2 × KEEP_BYTES. */
+  /**
+   * Gives back slack beyond 2 × KEEP_BYTES; near the limit (the source has less than
+   * LOW_WATER_BYTES left), all of it: those bytes may be what the next fork needs.
+   */
   trim(): void {
     const slack = this.#slack();
-    if (slack <= 2 * KEEP_BYTES) return;
-    const give = slack - KEEP_BYTES;
+    const keep = (this.#source.available?.() ?? Infinity) < LOW_WATER_BYTES ? 0 : KEEP_BYTES;
+    if (slack <= 0 || slack <= 2 * keep) return;
+    const give = slack - keep;
     Atomics.sub(this.#cells, Lease.Lease, BigInt(give));
     this.#source.release(give);
     this.#publish();

@@ -35,16 +35,24 @@ describe("QuotaLease and leasedQuota()", () => {
   });
 
   it("gives excess slack back after a call, and everything when the worker is gone", () => {
-    const { source, lease, worker } = setup();
+    const { source, lease, worker } = setup(64 * MiB);
     lease.ensure(5 * MiB);
     expect(worker.charge(MiB)).toBe(true);
     worker.release(MiB);
     lease.trim();
-    expect(source.available!()).toBe(7 * MiB);
+    expect(source.available!()).toBe(63 * MiB);
     expect(worker.charge(MiB)).toBe(true);
     lease.returnAll();
-    expect(source.available!()).toBe(8 * MiB);
+    expect(source.available!()).toBe(64 * MiB);
     expect(worker.charge(1)).toBe(false);
+  });
+
+  it("near the limit, keeps no slack after a call (a fork may need those bytes)", () => {
+    const { source, lease, worker } = setup(8 * MiB);
+    lease.ensure(5 * MiB);
+    expect(worker.charge(2 * MiB)).toBe(true);
+    lease.trim();
+    expect(source.available!()).toBe(6 * MiB);
   });
 
   it("refuses a charge that is not a byte count", () => {
