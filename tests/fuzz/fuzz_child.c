@@ -135,8 +135,12 @@ static void add_addr(struct pool *p, uint64_t addr) {
 }
 
 /* Earlier children may have renamed, replaced or chmod-ed any of these: every open is
- * non-blocking (a FIFO renamed to fz/file must not stop the setup) and may fail. */
+ * non-blocking (a FIFO renamed to fz/file must not stop the setup) and may fail. Files
+ * that earlier children grew (a fallocate of the whole memory quota on /tmp) are emptied
+ * first, so that one child's data does not stay charged for the rest of the campaign. */
 static void open_resources(struct pool *p) {
+  for (unsigned i = 0; i < sizeof path_templates / sizeof *path_templates; i++)
+    if (!strncmp(path_templates[i], "fz/", 3) || !strncmp(path_templates[i], "/tmp/fz/", 8)) truncate(path_templates[i], 0);
   mkdir("fz", 0755);
   mkdir("fz/dir", 0755);
   mkdir("/tmp/fz", 0755);

@@ -10,6 +10,7 @@ import { ROOT, ensureBuilt, makeTempDir, runLibos, runNative } from "./_run.ts";
 
 const FUZZER = join(ROOT, "tests/fuzz/syscall_fuzz");
 const REGRESSIONS = join(ROOT, "tests/integration/fixtures/fuzz/regressions");
+const MOUNT_TREE = join(ROOT, "tests/integration/fixtures/fuzz/mount_tree");
 const FS_MODES = ["inproc", "ipc", "worker"] as const;
 const CALLS = 20_000;
 const SEED = 11;
@@ -77,6 +78,14 @@ describe("the fuzzer's findings", () => {
     const got = runLibos(["--fs-mode", mode], REGRESSIONS, [dir], { cwd: dir });
     expect(got.stderr).toBe("");
     expect(got.stdout).toBe(native.stdout);
+    expect(got.status).toBe(0);
+  });
+
+  // Not natively: it would bind the host's root.
+  it.each(FS_MODES)("recursive binds of / onto a directory below it end with ENOSPC, not a hang (--fs-mode %s)", (mode) => {
+    const got = runLibos(["--fs-mode", mode], MOUNT_TREE, [], { cwd: fresh() });
+    expect(got.stderr).toBe("");
+    expect(got.stdout).toBe("rbind / onto /tmp/m, again and again: No space left on device\n");
     expect(got.status).toBe(0);
   });
 });
