@@ -240,7 +240,7 @@ static void lay_out_memory(struct pool *p, uint8_t *stack_area) {
 static void lay_out_iovecs(struct pool *p) {
   uint64_t *iov = (uint64_t *)(p->heap + IOV_OFFSET);
   for (unsigned i = 0; i < IOV_COUNT; i++) {
-    static const uint64_t lens[] = {4096, 1ULL << 62, 0, 16};
+    static const uint64_t lens[] = {4096, 0x7ffff000 /* MAX_RW_COUNT */, 0, 16};
     iov[2 * i] = i % 4 == 3 ? p->hole : (uint64_t)p->heap;
     iov[2 * i + 1] = lens[i % 4];
   }
