@@ -108,6 +108,9 @@ const ELF_MAGIC = 0x464c457f;
 // init's address space: it runs no code, so it has no memory to map.
 const NO_MEMORY: VSpace = { allocate: () => null, release() {}, map: () => false, unmap() {}, protect() {} };
 
+/** How many distinct unsupported syscall numbers are reported on stderr. */
+const MAX_REPORTED_MISSING = 256;
+
 export class KernelTask implements KernelServices {
   readonly vfs: Vfs;
   readonly hostname: string;
@@ -214,9 +217,11 @@ export class KernelTask implements KernelServices {
   }
 
   #reportMissing(nr: number): void {
-    if (this.#reported.has(nr)) return;
+    if (this.#reported.has(nr) || this.#reported.size > MAX_REPORTED_MISSING) return;
     this.#reported.add(nr);
-    process.stderr.write(`libos: unsupported syscall ${nameOf(nr)} (${nr}): returning ENOSYS\n`);
+    // A guest can try every number: the report (and the set) stop at a bound.
+    if (this.#reported.size > MAX_REPORTED_MISSING) process.stderr.write("libos: more unsupported syscalls: no longer reported\n");
+    else process.stderr.write(`libos: unsupported syscall ${nameOf(nr)} (${nr}): returning ENOSYS\n`);
   }
 
   #traced(t: Thread, nr: number, words: Uint32Array): SyscallResult {

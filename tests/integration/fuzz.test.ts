@@ -11,6 +11,7 @@ import { ROOT, ensureBuilt, makeTempDir, runLibos, runNative } from "./_run.ts";
 const FUZZER = join(ROOT, "tests/fuzz/syscall_fuzz");
 const REGRESSIONS = join(ROOT, "tests/integration/fixtures/fuzz/regressions");
 const MOUNT_TREE = join(ROOT, "tests/integration/fixtures/fuzz/mount_tree");
+const UNKNOWN_SYSCALLS = join(ROOT, "tests/integration/fixtures/fuzz/unknown_syscalls");
 const FS_MODES = ["inproc", "ipc", "worker"] as const;
 const CALLS = 20_000;
 const SEED = 11;
@@ -87,5 +88,14 @@ describe("the fuzzer's findings", () => {
     expect(got.stderr).toBe("");
     expect(got.stdout).toBe("rbind / onto /tmp/m, again and again: No space left on device\n");
     expect(got.status).toBe(0);
+  });
+
+  it("100,000 distinct unknown syscall numbers answer ENOSYS and are reported a bounded number of times", () => {
+    const got = runLibos([], UNKNOWN_SYSCALLS, [], { cwd: fresh() });
+    expect(got.stdout).toBe("100000 of 100000 unknown numbers answered ENOSYS\n");
+    expect(got.status).toBe(0);
+    const lines = got.stderr.split("\n").filter((l) => l !== "");
+    expect(lines.length).toBe(257);
+    expect(lines.at(-1)).toBe("libos: more unsupported syscalls: no longer reported");
   });
 });
