@@ -99,7 +99,7 @@ function runSeed(opts, seed) {
     else if (/^fuzz: call \d+/.test(line)) console.log(`fuzz: seed ${seed}: ${line.slice(6)}`);
   });
   lines(child.stderr, (line) => {
-    if (/^libos: unsupported syscall/.test(line)) {
+    if (/^libos: (unsupported syscall|more unsupported syscalls)/.test(line)) {
       run.unsupported++;
       return;
     }
