@@ -108,6 +108,7 @@ describe("IntervalTimer (fake clock)", () => {
     vi.advanceTimersByTime(1);
     expect(fired()).toBe(1);
     expect(setTimeoutSpy.mock.calls.length).toBeLessThan(1000);
+    setTimeoutSpy.mockRestore();
   });
 
   it("the fire callback may disarm an interval timer", () => {

@@ -169,6 +169,7 @@ describe("sleep()", () => {
       expect(setTimeoutSpy.mock.calls.length).toBeGreaterThan(0);
       expect(setTimeoutSpy.mock.calls.every((c) => (c[1] ?? 0) <= MAX_HOST_DELAY_MS)).toBe(true);
       expect(setTimeoutSpy.mock.calls.length).toBeLessThan(10);
+      setTimeoutSpy.mockRestore();
       t.sleeper?.end(0);
     } finally {
       vi.useRealTimers();
