@@ -28,7 +28,7 @@ import {
 import {
   SA_NOCLDSTOP, SA_NOCLDWAIT, SA_NODEFER, SA_RESETHAND, SA_RESTART, SIGBUS, SIGCHLD, SIGCONT, SIGFPE, SIGILL, SIGKILL,
   SIGSEGV, SIGSTOP, SIGTRAP, SIG_DFL, SIG_IGN, SIG_KERNEL_ONLY_MASK, SIG_KERNEL_STOP_MASK, defaultAction, sigmask,
-  signalName, type Sigaction,
+  _NSIG, signalName, type Sigaction,
 } from "../linux-abi/signal.ts";
 import { CLONE_FILES, CLONE_FS, CLONE_PARENT, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID } from "../linux-abi/sched.ts";
 import { FSR_MAPPED, Msg, SYSCALL_INSN_BYTES, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector } from "../syscall-shim/x86_64.ts";
@@ -111,6 +111,9 @@ const PID_MAX = 32768;
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 // init's address space: it runs no code, so it has no memory to map.
 const NO_MEMORY: VSpace = { allocate: () => null, release() {}, map: () => false, unmap() {}, protect() {} };
+
+/** How many distinct unsupported syscall numbers are reported on stderr. */
+const MAX_REPORTED_MISSING = 256;
 
 export class KernelTask implements KernelServices {
   readonly vfs: Vfs;
@@ -259,9 +262,11 @@ export class KernelTask implements KernelServices {
   }
 
   #reportMissing(nr: number): void {
-    if (this.#reported.has(nr)) return;
+    if (this.#reported.has(nr) || this.#reported.size > MAX_REPORTED_MISSING) return;
     this.#reported.add(nr);
-    process.stderr.write(`libos: unsupported syscall ${nameOf(nr)} (${nr}): returning ENOSYS\n`);
+    // A guest can try every number: the report (and the set) stop at a bound.
+    if (this.#reported.size > MAX_REPORTED_MISSING) process.stderr.write("libos: more unsupported syscalls: no longer reported\n");
+    else process.stderr.write(`libos: unsupported syscall ${nameOf(nr)} (${nr}): returning ENOSYS\n`);
   }
 
   #traced(t: Thread, nr: number, words: Uint32Array): SyscallResult {
@@ -465,7 +470,9 @@ export class KernelTask implements KernelServices {
     const act = parent.sigactions.get(SIGCHLD);
     const quiet = (code === CLD_STOPPED || code === CLD_CONTINUED) && act !== undefined && (act.sa_flags & SA_NOCLDSTOP) !== 0;
     const sig = code === CLD_EXITED || code === CLD_KILLED || code === CLD_DUMPED ? p.exitSignal : SIGCHLD;
-    if (!quiet && sig > 0) {
+    // clone's CSIGNAL byte goes up to 255: as Linux's do_notify_parent(), a number that
+    // is not a signal sends nothing, and the parent still reaps the child.
+    if (!quiet && sig > 0 && sig <= _NSIG) {
       this.sendSignal(parent, {
         layout: "chld", si_signo: sig, si_errno: 0, si_code: code, si_pid: p.pid, si_uid: p.creds.uid, si_status: status,
         si_utime: 0, si_stime: 0,

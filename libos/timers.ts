@@ -5,6 +5,12 @@
 // monotonic clock (performance.now()). Overruns count expiries that came while the
 // previous signal was still pending, as timer_getoverrun(2) reports them.
 
+/**
+ * The longest delay a host timeout takes (Node's limit, about 24.8 days); a longer one
+ * fires at once with a warning. Longer waits sleep in steps of it and check the time.
+ */
+export const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
+
 export class IntervalTimer {
   #handle: NodeJS.Timeout | null = null;
   #expires = 0;
@@ -42,7 +48,8 @@ export class IntervalTimer {
   #schedule(at: number): void {
     this.#expires = at;
     this.#handle = setTimeout(() => {
-      // Host timers may fire a little early: never expire before the time.
+      // Host timers may fire a little early, and a long delay is cut into steps:
+      // never expire before the time.
       if (performance.now() < this.#expires) return this.#schedule(this.#expires);
       this.#handle = null;
       if (this.#intervalMs > 0) {
@@ -56,6 +63,6 @@ export class IntervalTimer {
         this.#schedule(next);
       }
       this.fire(this);
-    }, Math.max(0, at - performance.now()));
+    }, Math.min(MAX_HOST_DELAY_MS, Math.max(0, at - performance.now())));
   }
 }

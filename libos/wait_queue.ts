@@ -13,6 +13,7 @@
 
 import { EAGAIN, ETIMEDOUT } from "../linux-abi/errno.ts";
 import type { Thread } from "./process.ts";
+import { MAX_HOST_DELAY_MS } from "./timers.ts";
 
 /** What `retry` returns while the thread must keep waiting. */
 export const AGAIN = -EAGAIN;
@@ -121,13 +122,14 @@ export function sleep(t: Thread, queues: readonly WaitQueue[], retry: () => numb
     for (const q of queues) q.add(wake);
     if (opts.deadline !== undefined) {
       const deadline = opts.deadline;
-      // Host timers may fire a little early; a sleep never ends before its deadline.
+      // Host timers may fire a little early, and a long delay is cut into steps; a sleep
+      // never ends before its deadline.
       const expire = (): void => {
         const left = deadline - performance.now();
-        if (left > 0) timer = setTimeout(expire, Math.max(1, left));
+        if (left > 0) timer = setTimeout(expire, Math.min(MAX_HOST_DELAY_MS, Math.max(1, left)));
         else finish(opts.onTimeout ?? -ETIMEDOUT);
       };
-      timer = setTimeout(expire, Math.max(0, deadline - performance.now()));
+      timer = setTimeout(expire, Math.min(MAX_HOST_DELAY_MS, Math.max(0, deadline - performance.now())));
     }
     t.sleeper = sleeper;
   });

@@ -6,7 +6,7 @@ import type { FileSystem } from "../../fs-task/file_system.ts";
 import * as E from "../../linux-abi/errno.ts";
 import * as F from "../../linux-abi/fcntl.ts";
 import { AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
-import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, UTIME_NOW, UTIME_OMIT } from "../../linux-abi/stat.ts";
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, UTIME_NOW, UTIME_OMIT } from "../../linux-abi/stat.ts";
 import { SIZEOF_TIMESPEC, decodeTimespec, type Timespec } from "../../linux-abi/time.ts";
 import type { FsTime } from "../../fs-task/file_system.ts";
 import { getStruct } from "./_struct.ts";
@@ -67,10 +67,22 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
   return r === REOPEN_FILE ? reopen(k, t, flags, mode) : r;
 }
 
+/**
+ * Whether a /proc/PID/fd/N link names a descriptor that holds a link itself (an
+ * O_PATH|O_NOFOLLOW open of another fd/N). Linux does not follow that one again; going
+ * on by its path would (and a link naming its own descriptor would never end).
+ */
+function holdsLink(f: OpenFile): boolean {
+  const st = f.ops.stat();
+  return typeof st !== "number" && (st.mode & S_IFMT) === S_IFLNK;
+}
+
 /** open() of /proc/PID/fd/N: the file that descriptor has open, opened again. */
 function reopen(k: KernelServices, t: Thread, flags: number, mode: number): SyscallResult {
   const f = k.procfs.reopenTarget();
   if (!f) return -E.ENOENT;
+  // The link itself: only O_PATH opens it (as the same description), as Linux's open of a symlink.
+  if (holdsLink(f)) return flags & F.O_PATH ? t.process.fds.install(f.ref(), (flags & F.O_CLOEXEC) !== 0) : -E.ELOOP;
   // A file or FIFO is opened again by its path (a FIFO open: a new end that may wait).
   if (f.ops instanceof FsFile || f.ops instanceof NamedPipeEnd) return openPath(k, t, f.ops.path, flags & ~(F.O_CREAT | F.O_EXCL), mode);
   // A pipe or terminal: the same open file description (Linux makes a new one of the same object).
@@ -463,7 +475,11 @@ export function sysTruncate(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
   if (typeof path === "number") return path;
   const len = a.long(1);
   if (len < 0) return -E.EINVAL;
-  return k.vfs.call(path, (fs, inner) => {
+  return truncatePath(k, path, len);
+}
+
+function truncatePath(k: KernelServices, path: string, len: number): SyscallResult {
+  const r = k.vfs.call(path, (fs, inner) => {
     const h = fs.open(inner, F.O_WRONLY, 0);
     if (typeof h !== "number") return -E.EINVAL;
     if (h < 0) return h;
@@ -471,6 +487,12 @@ export function sysTruncate(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
     fs.close(h);
     return r;
   });
+  if (r !== REOPEN_FILE) return r;
+  // A /proc/PID/fd/N link: the file it names (not the descriptor) is truncated; a pipe,
+  // terminal or link cannot be.
+  const f = k.procfs.reopenTarget();
+  if (!f) return -E.ENOENT;
+  return f.ops instanceof FsFile && !holdsLink(f) ? truncatePath(k, f.ops.path, len) : -E.EINVAL;
 }
 
 /** Umask implements Linux syscall umask(2). */

@@ -29,6 +29,12 @@ import type { KernelServices, SyscallResult } from "./context.ts";
 import { pathArg, readPath } from "./_path.ts";
 import { AT_FDCWD } from "../../linux-abi/fcntl.ts";
 
+// Linux caps a mount namespace at sysctl fs.mount-max mounts (100,000): past it, mount(2)
+// fails with ENOSPC, and a recursive bind counts its whole copy before making any. Each
+// change to this table costs a pass over all pairs of mounts (Vfs), and repeated recursive
+// binds of a directory onto one below it multiply the mounts, so the cap here is far lower.
+const MOUNT_MAX = 64;
+
 /** Whether `path` names a directory (following symlinks), or -errno. */
 function isDirectory(k: KernelServices, path: string): boolean | number {
   const st = k.vfs.call(path, (fs, inner) => fs.stat(inner, true));
@@ -48,6 +54,7 @@ function newMount(k: KernelServices, t: Thread, a: SyscallArgs, at: string): num
   const fstype = readPath(t, a.ptr(2));
   if (typeof fstype === "number") return fstype;
   if (fstype !== "tmpfs" && fstype !== "proc") return -E.ENODEV;
+  if (k.vfs.mounts.length >= MOUNT_MAX) return -E.ENOSPC;
   const spec: MountSpec = { at, type: fstype };
   try {
     k.vfs.mount(at, k.startFileSystem(spec), infoOf(spec));
@@ -65,6 +72,7 @@ function bindMount(k: KernelServices, from: string, at: string, recursive: boole
   if (fromDir !== atDir) return -E.ENOTDIR;
   // The mounts below the source, parents first, as they are before this bind adds any.
   const below = recursive ? k.vfs.mounts.filter((m) => m.at !== from && isBelow(m.at, from)).reverse() : [];
+  if (k.vfs.mounts.length + 1 + below.length > MOUNT_MAX) return -E.ENOSPC;
   const r = bindOne(k, from, at);
   if (r < 0) return r;
   // Linux copies the whole tree or nothing; a mount below that cannot be bound is left out here.

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { IntervalTimer } from "../../../libos/timers.ts";
+import { IntervalTimer, MAX_HOST_DELAY_MS } from "../../../libos/timers.ts";
 
 describe("IntervalTimer (fake clock)", () => {
   beforeEach(() => {
@@ -90,6 +90,25 @@ describe("IntervalTimer (fake clock)", () => {
     expect(timer.intervalMs).toBe(25);
     vi.advanceTimersByTime(100);
     expect(fired()).toBe(0);
+  });
+
+  // alarm(0xffffffff) or a timer of years: a host timeout longer than Node's limit would
+  // fire at once, so the timer sleeps in steps of the limit and fires only at its time.
+  it("a delay beyond the host's longest timeout fires at its time, not at once", () => {
+    const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
+    const { timer, fired } = counting();
+    const delay = 2 ** 40;
+    timer.arm(delay, 0);
+    expect(setTimeoutSpy.mock.calls.every((c) => (c[1] ?? 0) <= MAX_HOST_DELAY_MS)).toBe(true);
+    vi.advanceTimersByTime(MAX_HOST_DELAY_MS + 1);
+    expect(fired()).toBe(0);
+    expect(timer.remainingMs()).toBe(delay - MAX_HOST_DELAY_MS - 1);
+    vi.advanceTimersByTime(delay - MAX_HOST_DELAY_MS - 2);
+    expect(fired()).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(fired()).toBe(1);
+    expect(setTimeoutSpy.mock.calls.length).toBeLessThan(1000);
+    setTimeoutSpy.mockRestore();
   });
 
   it("the fire callback may disarm an interval timer", () => {

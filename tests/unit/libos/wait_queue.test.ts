@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { EAGAIN, EBADF, EINTR, ETIMEDOUT } from "../../../linux-abi/errno.ts";
 import { SIGUSR1, sigmask } from "../../../linux-abi/signal.ts";
 import { AGAIN, ERESTARTSYS, WaitQueue, sleep, sleepUntilSignal } from "../../../libos/wait_queue.ts";
+import { MAX_HOST_DELAY_MS } from "../../../libos/timers.ts";
 import { flushMicrotasks, killInfo, makeThread, track } from "./_fake_process.ts";
 
 /** A retry that answers AGAIN until `ready` is set, counting its calls. */
@@ -147,6 +148,28 @@ describe("sleep()", () => {
       await flushMicrotasks();
       expect(performance.now()).toBeLessThan(deadline);
       expect(s.settled).toBe(false);
+      t.sleeper?.end(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  // nanosleep of 2^40 ms: a host timeout longer than Node's limit would fire at once (and
+  // the sleep would spin on 1 ms timeouts); the sleep waits in steps of the limit.
+  it("a deadline beyond the host's longest timeout asks no longer host timeout and does not end early", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    try {
+      const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
+      const t = makeThread();
+      const r = sleep(t, [], () => AGAIN, { deadline: performance.now() + 2 ** 40, onTimeout: -ETIMEDOUT });
+      const s = track(r as Promise<number>);
+      vi.advanceTimersByTime(3 * MAX_HOST_DELAY_MS);
+      await flushMicrotasks();
+      expect(s.settled).toBe(false);
+      expect(setTimeoutSpy.mock.calls.length).toBeGreaterThan(0);
+      expect(setTimeoutSpy.mock.calls.every((c) => (c[1] ?? 0) <= MAX_HOST_DELAY_MS)).toBe(true);
+      expect(setTimeoutSpy.mock.calls.length).toBeLessThan(10);
+      setTimeoutSpy.mockRestore();
       t.sleeper?.end(0);
     } finally {
       vi.useRealTimers();
