@@ -96,6 +96,8 @@ export class HostFs implements FileSystem {
   #view = new MountView<HostNode>();
   /** FIFO opens waiting in the host's thread pool for their other end (releaseBlocked). */
   #waitingOpens = new Set<() => void>();
+  /** Blocking FIFO reads waiting in the host's thread pool (releaseBlocked). */
+  #waitingReads = new Set<() => void>();
 
   constructor(options: HostFsOptions) {
     if (process.platform !== "linux") throw new TypeError(`Cannot mount host directory: ${options.root}: HostFs needs Linux's /proc/self/fd`);
@@ -162,6 +164,7 @@ export class HostFs implements FileSystem {
 
   releaseBlocked(): void {
     for (const release of this.#waitingOpens) release();
+    for (const release of this.#waitingReads) release();
   }
 
   close(handle: number): number {
@@ -557,12 +560,33 @@ export class HostFs implements FileSystem {
       }
     }
     h.inFlight++;
+    // A blocked read holds a thread of the host's pool, and the host process cannot exit
+    // while one does: at the end (releaseBlocked) a byte written to the FIFO wakes it, and
+    // the read's result goes to nobody. A blocked write of a FIFO is not woken (that would
+    // take reading what a host reader may still want).
+    const release = later === fs.read ? (): void => wakeReader(h.fd) : null;
+    if (release) this.#waitingReads.add(release);
     return new Promise((resolve) => {
       later(h.fd, buf, 0, buf.length, null, (err, n) => {
+        if (release) this.#waitingReads.delete(release);
         if (--h.inFlight === 0 && h.closed) fs.close(h.fd, () => {});
         resolve(err ? errnoFromHost(err) : n);
       });
     });
+  }
+}
+
+/** Wakes a read blocked on the FIFO open as `fd`: one byte from a writer opened for the moment. */
+function wakeReader(fd: number): void {
+  try {
+    const w = fs.openSync(fdPath(fd), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    try {
+      fs.writeSync(w, new Uint8Array(1));
+    } finally {
+      fs.closeSync(w);
+    }
+  } catch {
+    // The read finished meanwhile, or the FIFO is full (then the read is not blocked).
   }
 }
 

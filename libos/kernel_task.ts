@@ -165,8 +165,9 @@ export class KernelTask implements KernelServices {
     const t = this.threads.get(badge);
     if (!t) return NO_REPLY;
     this.#current = t;
+    // Linux reads the number as an int (do_syscall_x64): the high 32 bits of RAX do not count.
     const nr = words[SYSCALL_NR * 2]!;
-    const entry = words[SYSCALL_NR * 2 + 1] === 0 ? SYSCALLS[nr] : undefined;
+    const entry = SYSCALLS[nr];
     const args = this.#args;
     args.words = words;
     let result: SyscallResult;
@@ -642,11 +643,14 @@ export class KernelTask implements KernelServices {
       }
     }
     this.machine.shareSpace(memory);
+    // CLONE_PARENT: a sibling, which tells the shared parent of its end as the caller would
+    // (Linux: copy_process takes the caller's own exit_signal, not clone's argument).
     const parent = flags & CLONE_PARENT ? p.parent : p;
     const fds = flags & CLONE_FILES ? p.fds.share() : p.fds.clone();
     const child = new Process(
       tid, parent, memory, fds, flags & CLONE_FS ? p.fs : p.fs.copy(),
-      flags & CLONE_SIGHAND ? p.handlers : p.handlers.copy(), { ...p.creds }, p.exe, p.argv, exitSignal,
+      flags & CLONE_SIGHAND ? p.handlers : p.handlers.copy(), { ...p.creds }, p.exe, p.argv,
+      flags & CLONE_PARENT ? p.exitSignal : exitSignal,
     );
     child.pgid = p.pgid;
     child.sid = p.sid;

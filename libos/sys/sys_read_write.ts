@@ -222,7 +222,8 @@ export function sysSendfile(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
   };
   const copy = (): IoResult => {
     const buf = new Uint8Array(Math.min(count, 1 << 20));
-    return then(inp.ops.read(buf, inp.ops.seekable ? at : -1), (n) => (n <= 0 ? n : then(writeBytes(k, t, out, buf.subarray(0, n), -1), done)));
+    // A read that waited (a FIFO) may end after the thread died: then nothing is written.
+    return then(inp.ops.read(buf, inp.ops.seekable ? at : -1), (n) => (n <= 0 || t.dead ? n : then(writeBytes(k, t, out, buf.subarray(0, n), -1), done)));
   };
   // A host file to a host descriptor: the host kernel moves the bytes (Linux's splice).
   if (out.ops.hostFd !== undefined && inp.ops.sendToHost && inp.ops.seekable && count > 0) {

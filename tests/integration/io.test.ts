@@ -5,7 +5,7 @@
 // The guest's stdout is a host pipe here, so sendfile to fd 1 takes the host-to-host path
 // (the host's own sendfile) for files on a host volume.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -111,6 +111,15 @@ describe.each(FS_MODES)("a host FIFO on a volume (--fs-mode %s)", (mode) => {
       const orphan = runLibos(["--fs-mode", mode], BUSYBOX, ["sh", "-c", "cat p & echo started"], { cwd: dir });
       expect(orphan.stdout).toBe("started\n");
       expect(orphan.status).toBe(0);
+      // A read left blocked (a host writer holds the FIFO open and writes nothing) ends too.
+      const writer = spawn("sh", ["-c", "exec sleep 60 > p"], { cwd: dir, stdio: "ignore" });
+      try {
+        const reader = runLibos(["--fs-mode", mode], BUSYBOX, ["sh", "-c", "cat p & sleep 0.3; kill $!; echo killed"], { cwd: dir });
+        expect(reader.stdout).toBe("killed\n");
+        expect(reader.status).toBe(0);
+      } finally {
+        writer.kill("SIGKILL");
+      }
     } finally {
       cleanup();
     }
