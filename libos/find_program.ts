@@ -9,7 +9,8 @@ import { bytesToString, displayOf } from "../linux-abi/_byte_string.ts";
 import { EACCES, EIO, ELOOP, ENOEXEC, strerror } from "../linux-abi/errno.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
 import { ElfError, parseElf, type ElfImage, type ProgramFile } from "./elf.ts";
-import { joinPath, type Vfs } from "./vfs.ts";
+import { ProcFs, REOPEN_FILE } from "./procfs.ts";
+import { FsFile, joinPath, type Vfs } from "./vfs.ts";
 
 /** Linux: include/linux/binfmts.h. */
 const BINPRM_BUF_SIZE = 256;
@@ -33,6 +34,10 @@ export function findProgram(vfs: Vfs, path: string, given: string, argv: string[
   for (let depth = 0; ; depth++) {
     if (depth > BINPRM_MAX_RECURSION) return new ElfError("too many levels of interpreter (ELOOP)", ELOOP);
     const file = vfs.call(path, openExecutable);
+    if (typeof file === "object" && "follow" in file) {
+      path = file.follow;
+      continue;
+    }
     if (typeof file === "number") {
       const what = errnoMessage(-file);
       return new ElfError(depth === 0 ? what : `bad #! interpreter ${displayOf(given)}: ${what}`, -file);
@@ -106,13 +111,18 @@ function errnoMessage(errno: number): string {
 }
 
 /** An executable regular file, open for the loader (the walk follows symlinks; X_OK is checked). */
-function openExecutable(fs: FileSystem, inner: string): OpenProgram | number {
+function openExecutable(fs: FileSystem, inner: string): OpenProgram | { follow: string } | number {
   const st = fs.stat(inner, true);
   if (typeof st === "number") return st;
   if ((st.mode & 0o170000) !== 0o100000) return -EACCES;
   const ok = fs.access(inner, 1);
   if (ok < 0) return ok;
   const h = fs.open(inner, 0, 0);
+  if (h === REOPEN_FILE && fs instanceof ProcFs) {
+    // /proc/self/fd/N: the file that descriptor has open, found again by its path (fexecve).
+    const target = fs.reopenTarget()?.ops;
+    return target instanceof FsFile ? { follow: target.path } : -EACCES;
+  }
   if (typeof h !== "number") return -ENOEXEC;
   if (h < 0) return h;
   const fst = fs.fstat(h);
