@@ -61,12 +61,27 @@ export function readToGuest(t: Thread, f: OpenFile, addr: number, count: number,
   const at = usePos ? f.offset : offset;
   const direct = mem.view(addr, len, PROT_WRITE);
   if (direct) return then(f.ops.read(direct, at), (n) => advance(f, usePos, isDirError(f, n)));
-  if (!mem.forEachChunk(addr, len, PROT_WRITE, noop)) return -EFAULT;
-  const bounce = new Uint8Array(len);
-  return then(f.ops.read(bounce, at), (n) => {
-    if (n > 0 && !mem.write(addr, bounce.subarray(0, n))) return -EFAULT;
-    return advance(f, usePos, isDirError(f, n));
-  });
+  // The buffer spans mappings: read into each piece in place, in order (no host buffer of
+  // the guest's size).
+  const pieces: Uint8Array[] = [];
+  if (!mem.forEachChunk(addr, len, PROT_WRITE, (chunk) => pieces.push(chunk))) return -EFAULT;
+  return then(readPieces(f, pieces, at, 0, 0), (n) => advance(f, usePos, isDirError(f, n)));
+}
+
+/** Reads into `pieces[i..]` from file offset `at`, after `done` bytes; stops at a short read. */
+function readPieces(f: OpenFile, pieces: readonly Uint8Array[], at: number, i: number, done: number): IoResult {
+  for (; i < pieces.length; i++) {
+    const piece = pieces[i]!;
+    const r = f.ops.read(piece, at + done);
+    if (typeof r !== "number") {
+      const next = i + 1, before = done;
+      return r.then((n) => (n < 0 ? (before > 0 ? before : n) : n < piece.length || next === pieces.length ? before + n : readPieces(f, pieces, at, next, before + n)));
+    }
+    if (r < 0) return done > 0 ? done : r;
+    done += r;
+    if (r < piece.length) break;
+  }
+  return done;
 }
 
 /** A read from a stream, blocking unless O_NONBLOCK; `deliver` puts the bytes in place. */
@@ -148,4 +163,3 @@ function isDirError(f: OpenFile, r: number): number {
   return typeof st !== "number" && (st.mode & S_IFMT) === S_IFDIR ? -EISDIR : r;
 }
 
-function noop(): void {}

@@ -140,26 +140,42 @@ function doWritev(k: KernelServices, t: Thread, a: SyscallArgs, pos: Exact | nul
   const bad = pos === null ? 0 : rwVerifyArea(pos, totalOf(iov));
   if (bad < 0) return bad;
   const offset = pos === null ? -1 : fileOffset(pos);
-  // Gather into one write so the segments reach the file (or terminal) together; the
-  // segments are checked before the buffer is sized, and a bad one ends the gather there.
-  const parts: Uint8Array[] = [];
+  // The mapped part of each segment as host pieces, in place; a bad segment ends the list.
+  const pieces: Uint8Array[] = [];
   let total = 0;
   for (const v of iov) {
     const n = mem.extent(v.base, v.len, PROT_READ);
-    if (n > 0) parts.push(mem.view(v.base, n, PROT_READ)!);
+    mem.forEachChunk(v.base, n, PROT_READ, (chunk) => pieces.push(chunk));
     total += n;
     if (n < v.len) break;
   }
   if (total === 0 && iov.some((v) => v.len > 0)) return -EFAULT;
-  const buf = parts.length === 1 && f.ops.seekable ? parts[0]! : new Uint8Array(total);
-  if (buf !== parts[0]) {
-    let at = 0;
-    for (const p of parts) {
-      buf.set(p, at);
-      at += p.length;
-    }
+  // A file takes the pieces one after another, from guest memory; a stream (pipe,
+  // terminal) gets them gathered into one write, so they arrive together.
+  if (f.ops.seekable) return writePieces(k, t, f, pieces, offset, 0, 0);
+  const buf = new Uint8Array(total);
+  let at = 0;
+  for (const p of pieces) {
+    buf.set(p, at);
+    at += p.length;
   }
   return writeBytes(k, t, f, buf, offset);
+}
+
+/** Writes `pieces[i..]` to a file at `offset` (-1: its position), after `done` bytes; stops at a short write. */
+function writePieces(k: KernelServices, t: Thread, f: OpenFile, pieces: readonly Uint8Array[], offset: number, i: number, done: number): IoResult {
+  for (; i < pieces.length; i++) {
+    const piece = pieces[i]!;
+    const r = writeBytes(k, t, f, piece, offset < 0 ? -1 : offset + done);
+    if (typeof r !== "number") {
+      const next = i + 1, before = done;
+      return r.then((n) => (n < 0 ? (before > 0 ? before : n) : n < piece.length || next === pieces.length ? before + n : writePieces(k, t, f, pieces, offset, next, before + n)));
+    }
+    if (r < 0) return done > 0 ? done : r;
+    done += r;
+    if (r < piece.length) break;
+  }
+  return done;
 }
 
 function totalOf(iov: Segment[]): number {
