@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = join(ROOT, "dist/libos/cli.js");
@@ -95,6 +96,17 @@ export function runNative(program: string, args: string[] = [], opts: RunOptions
 /** Whether an executable is on PATH. */
 export function haveTool(name: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).status === 0;
+}
+
+/** Fresh temp dirs for one describe block, all removed after it: `const fresh = tempDirs("libos-x-"); fresh()`. */
+export function tempDirs(prefix: string): () => string {
+  const made: Array<() => void> = [];
+  afterAll(() => made.splice(0).forEach((c) => c()));
+  return () => {
+    const t = makeTempDir(prefix);
+    made.push(t.cleanup);
+    return t.dir;
+  };
 }
 
 /** A fresh temp dir; returns its path and a cleanup function. */

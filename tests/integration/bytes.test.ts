@@ -4,22 +4,16 @@
 
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, ensureBuilt, makeTempDir, runLibos, runNative } from "./_run.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ROOT, ensureBuilt, runLibos, runNative, tempDirs } from "./_run.ts";
 
 const FIXTURES = join(ROOT, "tests/integration/fixtures/bytes");
 const FS_MODES = ["inproc", "ipc", "worker"] as const;
 
 describe("file names are bytes", () => {
   const program = join(FIXTURES, "names");
-  const cleanups: Array<() => void> = [];
-  const fresh = (): string => {
-    const t = makeTempDir("libos-names-");
-    cleanups.push(t.cleanup);
-    return t.dir;
-  };
+  const fresh = tempDirs("libos-names-");
   beforeAll(() => ensureBuilt());
-  afterAll(() => cleanups.forEach((c) => c()));
 
   const nativeDir = fresh();
   const native = runNative(program, [nativeDir]);
@@ -46,14 +40,8 @@ describe("file names are bytes", () => {
 
 describe("64-bit offsets and lengths", () => {
   const program = join(FIXTURES, "offsets");
-  const cleanups: Array<() => void> = [];
-  const fresh = (): string => {
-    const t = makeTempDir("libos-offsets-");
-    cleanups.push(t.cleanup);
-    return t.dir;
-  };
+  const fresh = tempDirs("libos-offsets-");
   beforeAll(() => ensureBuilt());
-  afterAll(() => cleanups.forEach((c) => c()));
 
   const native = runNative(program, [fresh()]);
   // The LibOS's files end a page short of 2^53; a native file system that allows more

@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, ensureBuilt, makeTempDir, runLibos, runNative } from "./_run.ts";
+import { ROOT, ensureBuilt, makeTempDir, runLibos, runNative, tempDirs } from "./_run.ts";
 
 const FUZZER = join(ROOT, "tests/fuzz/syscall_fuzz");
 const REGRESSIONS = join(ROOT, "tests/integration/fixtures/fuzz/regressions");
@@ -54,14 +54,8 @@ describe("syscall fuzzer", () => {
 // The fuzzer's findings, each reduced to a reproducer (fixtures/fuzz/regressions.c), which
 // works in the directory it is given: a host directory, mounted under the LibOS.
 describe("the fuzzer's findings", () => {
-  const cleanups: Array<() => void> = [];
-  const fresh = (): string => {
-    const t = makeTempDir("libos-fuzz-regressions-");
-    cleanups.push(t.cleanup);
-    return t.dir;
-  };
+  const fresh = tempDirs("libos-fuzz-regressions-");
   beforeAll(() => ensureBuilt());
-  afterAll(() => cleanups.forEach((c) => c()));
   const native = (() => {
     const dir = fresh();
     return runNative(REGRESSIONS, [dir], { cwd: dir });

@@ -9,7 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUSYBOX, ROOT, ensureBuilt, makeTempDir, runLibos, runNative } from "./_run.ts";
+import { BUSYBOX, ROOT, ensureBuilt, makeTempDir, runLibos, runNative, tempDirs } from "./_run.ts";
 
 const SENDFILE = join(ROOT, "tests/integration/fixtures/io/sendfile");
 const FS_MODES = ["inproc", "ipc", "worker"] as const;
@@ -59,13 +59,7 @@ describe.each([
   { name: "memfd", what: "memfd_create: data, fstat, truncation, mapping, /proc/self/fd", sample: /read back equal: yes/, onHost: false },
 ])("$what", ({ name, sample, onHost }) => {
   const program = join(ROOT, "tests/integration/fixtures/io", name);
-  const cleanups: Array<() => void> = [];
-  afterAll(() => cleanups.forEach((c) => c()));
-  const fresh = (): string => {
-    const t = makeTempDir(`libos-${name}-`);
-    cleanups.push(t.cleanup);
-    return t.dir;
-  };
+  const fresh = tempDirs(`libos-${name}-`);
 
   const native = (() => {
     const dir = fresh();

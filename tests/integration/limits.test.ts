@@ -10,7 +10,7 @@
 
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, ensureBuilt, makeTempDir, runLibos, runNative } from "./_run.ts";
+import { ROOT, ensureBuilt, makeTempDir, runLibos, runNative, tempDirs } from "./_run.ts";
 
 const HUGE_LEN = join(ROOT, "tests/integration/fixtures/limits/huge_len");
 const FS_MODES = ["inproc", "ipc", "worker"] as const;
@@ -24,14 +24,8 @@ function lengthOf(line: string): bigint {
 const isSmall = (line: string): boolean => lengthOf(line) <= 2n ** 32n;
 
 describe("huge lengths on the read/write family", () => {
-  const cleanups: Array<() => void> = [];
-  const fresh = (): string => {
-    const t = makeTempDir("libos-limits-");
-    cleanups.push(t.cleanup);
-    return t.dir;
-  };
+  const fresh = tempDirs("libos-limits-");
   beforeAll(() => ensureBuilt());
-  afterAll(() => cleanups.forEach((c) => c()));
 
   const native = (() => {
     const dir = fresh();
