@@ -194,6 +194,11 @@ export class SlotQueue {
   get empty(): boolean {
     return Atomics.load(this.#ctl, this.#head) === Atomics.load(this.#ctl, this.#tail);
   }
+
+  /** How many slot numbers it holds. */
+  get size(): number {
+    return (Atomics.load(this.#ctl, this.#tail) - Atomics.load(this.#ctl, this.#head)) | 0;
+  }
 }
 
 export interface RingQueues {

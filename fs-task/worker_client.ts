@@ -167,9 +167,13 @@ export class FsWorker {
     return { index, mask };
   }
 
-  /** Drops back end `index`; its later calls fail with -EIO. */
+  /**
+   * Drops back end `index`; its later calls fail with -EIO. Calls never take the last free
+   * slot, so a control request finds one; should none be free, the back end stays in the
+   * worker until the worker stops (nobody calls it any more), and nothing is thrown.
+   */
   detach(index: number): void {
-    if (this.#dead) return;
+    if (this.#dead || this.#queues.free.empty) return;
     this.#queues.free.push(this.#control(Control.Detach, index, () => {}));
   }
 
@@ -197,8 +201,10 @@ export class FsWorker {
   call(index: number, entry: MethodEntry, args: readonly unknown[]): unknown {
     const spec = entry.spec;
     if (this.#dead) return spec.result.error(EIO);
+    // The last free slot is kept for control requests: calls that wait (FIFO opens and
+    // reads) may hold all the others, and Release must still reach the worker to end them.
+    if (this.#queues.free.size <= 1) return spec.result.error(EAGAIN);
     const slot = this.#queues.free.pop();
-    if (slot < 0) return spec.result.error(EAGAIN);
     const s = this.#slots[slot]!;
     const w = this.#writer.reset(s.words, s.bytes, s.view);
     let out: BounceOut | null = null;

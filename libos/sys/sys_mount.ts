@@ -130,6 +130,9 @@ export function sysUmount2(k: KernelServices, t: Thread, a: SyscallArgs): Syscal
   if (typeof at === "number") return at;
   const gone = k.vfs.umount(at);
   if (typeof gone === "number") return gone;
-  if (gone.fs !== k.procfs && !k.vfs.mounts.some((m) => m.fs === gone.fs)) void stopFsTask(gone.fs);
+  if (gone.fs !== k.procfs && !k.vfs.mounts.some((m) => m.fs === gone.fs)) {
+    // The mount is gone either way; a stop that fails must not become a host exception.
+    stopFsTask(gone.fs).catch((err: unknown) => process.stderr.write(`libos: stopping an unmounted fs-task: ${err instanceof Error ? err.message : String(err)}\n`));
+  }
   return 0;
 }
