@@ -39,28 +39,31 @@ function positional(t: Thread, fd: number, off: Exact): OpenFile | number {
   return f.ops.seekable ? f : -ESPIPE;
 }
 
-/** Pread64 implements Linux syscall pread64(2). */
-export function sysPread64(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+/**
+ * The file of pread64/pwrite64 once ksys_pread64's and vfs_read/vfs_write's checks pass,
+ * in their order: offset, descriptor, access mode, the buffer's range (EFAULT), then the
+ * file range (EINVAL); or -errno.
+ */
+function positionalIo(t: Thread, a: SyscallArgs, allowed: (f: OpenFile) => boolean): OpenFile | number {
   const off = a.exactLong(3);
   const f = positional(t, a.int(0), off);
   if (typeof f === "number") return f;
-  if (!canRead(f)) return -EBADF;
-  // vfs_read/vfs_write's order: the buffer's range (EFAULT) before the file range (EINVAL).
+  if (!allowed(f)) return -EBADF;
   if (!accessOk(a.ptr(1), a.size(2))) return -EFAULT;
   const bad = rwVerifyArea(off, a.exactSize(2));
-  return bad < 0 ? bad : readToGuest(t, f, a.ptr(1), a.size(2), fileOffset(off));
+  return bad < 0 ? bad : f;
+}
+
+/** Pread64 implements Linux syscall pread64(2). */
+export function sysPread64(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const f = positionalIo(t, a, canRead);
+  return typeof f === "number" ? f : readToGuest(t, f, a.ptr(1), a.size(2), fileOffset(a.exactLong(3)));
 }
 
 /** Pwrite64 implements Linux syscall pwrite64(2). */
 export function sysPwrite64(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const off = a.exactLong(3);
-  const f = positional(t, a.int(0), off);
-  if (typeof f === "number") return f;
-  if (!canWrite(f)) return -EBADF;
-  // vfs_read/vfs_write's order: the buffer's range (EFAULT) before the file range (EINVAL).
-  if (!accessOk(a.ptr(1), a.size(2))) return -EFAULT;
-  const bad = rwVerifyArea(off, a.exactSize(2));
-  return bad < 0 ? bad : writeFromGuest(k, t, f, a.ptr(1), a.size(2), fileOffset(off));
+  const f = positionalIo(t, a, canWrite);
+  return typeof f === "number" ? f : writeFromGuest(k, t, f, a.ptr(1), a.size(2), fileOffset(a.exactLong(3)));
 }
 
 interface Segment {
