@@ -133,32 +133,44 @@ export class HostFs implements FileSystem {
       if (this.#readOnly && writes && st.isFile()) return -EROFS;
       const kind: HostKind = st.isDirectory() ? "dir" : st.isFile() ? "file" : "stream";
       const hostFlags = hostOpenFlags(flags & ~(O_CREAT | O_EXCL)) | fs.constants.O_NOFOLLOW;
-      if (st.isFIFO() && access !== O_RDWR && !(flags & O_NONBLOCK)) {
-        // Opening one end of a FIFO waits for the other end, off-thread (holding the walk's
-        // fds: #walk releases them when this settles). Meanwhile the guest may put another
-        // file under the name; so only the access mode goes along (no O_TRUNC to land on
-        // that file), and #adopt checks the result.
-        return new Promise<number>((resolve) => {
-          let released = false;
-          // Opening the other end for a moment completes the waiting open, which is then undone.
-          const release = (): void => {
-            released = true;
-            const other = (access === O_RDONLY ? fs.constants.O_WRONLY : fs.constants.O_RDONLY) | fs.constants.O_NONBLOCK;
-            try {
-              fs.closeSync(fs.openSync(r.at, other | fs.constants.O_NOFOLLOW));
-            } catch {
-              // The open finished meanwhile, or the name is gone: nothing waits.
-            }
-          };
-          this.#waitingOpens.add(release);
-          fs.open(r.at, access | fs.constants.O_NOFOLLOW, (err, fd) => {
-            this.#waitingOpens.delete(release);
-            if (released && !err) fs.closeSync(fd);
-            resolve(released ? -EINTR : err ? errnoFromHost(err) : this.#adopt(kind, fd, r, flags));
-          });
-        });
-      }
+      if (st.isFIFO() && access !== O_RDWR && !(flags & O_NONBLOCK)) return this.#openFifoEnd(r, access, flags);
       return this.#adopt(kind, fs.openSync(r.at, hostFlags), r, flags);
+    });
+  }
+
+  /**
+   * Opens one end of a FIFO, which waits for the other end, in the host's thread pool. The
+   * FIFO is held by an O_PATH fd first and the wait goes through it: the guest may rename,
+   * remove or replace the name meanwhile, and only the access mode goes along (no O_TRUNC
+   * to land on another file). A release opens the FIFO read-write through the same fd and
+   * holds it until the wait ends: a partner that stays, so an open still queued behind
+   * busy pool threads ends too when it runs.
+   */
+  #openFifoEnd(r: Resolved, access: number, flags: number): number | Promise<number> {
+    const held = fs.openSync(r.at, HOST_O_PATH | fs.constants.O_NOFOLLOW);
+    if (!isResolved(held, r)) {
+      fs.closeSync(held);
+      return -ENOENT;
+    }
+    return new Promise<number>((resolve) => {
+      let partner = -1;
+      const release = (): void => {
+        if (partner >= 0) return;
+        try {
+          partner = fs.openSync(fdPath(held), fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+        } catch {
+          // No host fds left: the wait ends when a real partner comes.
+        }
+      };
+      this.#waitingOpens.add(release);
+      fs.open(fdPath(held), access, (err, fd) => {
+        this.#waitingOpens.delete(release);
+        fs.closeSync(held);
+        const released = partner >= 0;
+        if (released) fs.closeSync(partner);
+        if (released && !err) fs.closeSync(fd);
+        resolve(released ? -EINTR : err ? errnoFromHost(err) : this.#add("stream", fd, r, flags));
+      });
     });
   }
 
@@ -528,8 +540,7 @@ export class HostFs implements FileSystem {
    */
   #adopt(kind: HostKind, fd: number, r: Resolved, flags: number, withEntry = false): number {
     try {
-      const opened = fs.fstatSync(fd, { bigint: true });
-      if (r.stat === null || opened.ino !== r.stat.ino || opened.dev !== r.stat.dev) {
+      if (!isResolved(fd, r)) {
         fs.closeSync(fd);
         return -ENOENT;
       }
@@ -574,6 +585,12 @@ export class HostFs implements FileSystem {
       });
     });
   }
+}
+
+/** Whether `fd` is the file the walk found (the name may have changed since). */
+function isResolved(fd: number, r: Resolved): boolean {
+  const opened = fs.fstatSync(fd, { bigint: true });
+  return r.stat !== null && opened.ino === r.stat.ino && opened.dev === r.stat.dev;
 }
 
 /** Wakes a read blocked on the FIFO open as `fd`: one byte from a writer opened for the moment. */

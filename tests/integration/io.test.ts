@@ -105,6 +105,13 @@ describe.each(FS_MODES)("a host FIFO on a volume (--fs-mode %s)", (mode) => {
       const orphan = runLibos(["--fs-mode", mode], BUSYBOX, ["sh", "-c", "cat p & echo started"], { cwd: dir });
       expect(orphan.stdout).toBe("started\n");
       expect(orphan.status).toBe(0);
+      // More waiting opens than the host has pool threads (the last ones wait in its queue),
+      // some of whose names are then renamed, removed or replaced: every one still ends.
+      for (let i = 1; i <= 8; i++) execFileSync("mkfifo", [join(dir, `w${i}`)]);
+      const crowd = "for i in 1 2 3 4 5 6 7 8; do cat w$i & done; sleep 0.3; mv w1 moved; rm w2; rm w3; mkfifo w3; echo started";
+      const crowded = runLibos(["--fs-mode", mode], BUSYBOX, ["sh", "-c", crowd], { cwd: dir });
+      expect(crowded.stdout).toBe("started\n");
+      expect(crowded.status).toBe(0);
       // A read left blocked (a host writer holds the FIFO open and writes nothing) ends too.
       const writer = spawn("sh", ["-c", "exec sleep 60 > p"], { cwd: dir, stdio: "ignore" });
       try {
