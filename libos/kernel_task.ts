@@ -22,7 +22,7 @@
 import { isatty } from "node:tty";
 import { E2BIG, EAGAIN, EFAULT, EINTR, EIO, ENOMEM, ENOSYS, ENXIO, EPERM, ESRCH } from "../linux-abi/errno.ts";
 import {
-  BUS_ADRALN, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR,
+  BUS_ADRALN, BUS_ADRERR, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR,
   SEGV_MAPERR, SI_KERNEL, TRAP_BRKPT, type Siginfo,
 } from "../linux-abi/siginfo.ts";
 import {
@@ -49,6 +49,7 @@ import { Futexes } from "./futex.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
 import { NamedPipes } from "./named_pipe.ts";
+import { PageCache } from "./page_cache.ts";
 import type { MountSpec } from "./mounts.ts";
 import { ProcFs } from "./procfs.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
@@ -124,6 +125,7 @@ export class KernelTask implements KernelServices {
   readonly futexes = new Futexes();
   readonly locks = new FileLocks();
   readonly namedPipes = new NamedPipes();
+  readonly pageCache = new PageCache();
   /** /proc: the facts are the kernel-task's. */
   readonly procfs: ProcFs;
   readonly terminal = new Terminal();
@@ -251,8 +253,12 @@ export class KernelTask implements KernelServices {
         this.exitProcess(t.process, 0, SIGKILL);
         return NO_REPLY;
       }
-      const code = (fsr & FSR_MAPPED) !== 0 ? SEGV_ACCERR : SEGV_MAPERR;
-      info = { layout: "fault", si_signo: SIGSEGV, si_errno: 0, si_code: code, si_addr: BigInt(addr) };
+      if (mem.isPastEndOfFile(addr)) {
+        info = { layout: "fault", si_signo: SIGBUS, si_errno: 0, si_code: BUS_ADRERR, si_addr: BigInt(addr) };
+      } else {
+        const code = (fsr & FSR_MAPPED) !== 0 ? SEGV_ACCERR : SEGV_MAPERR;
+        info = { layout: "fault", si_signo: SIGSEGV, si_errno: 0, si_code: code, si_addr: BigInt(addr) };
+      }
     } else {
       const ip = words[UserExceptionMsg.IP * 2]! + words[UserExceptionMsg.IP * 2 + 1]! * 4294967296;
       info = faultInfo(words[UserExceptionMsg.NUMBER * 2]!, ip);
@@ -933,7 +939,7 @@ function describeSignal(info: Siginfo): string {
     [SIGFPE]: { [FPE_INTDIV]: "FPE_INTDIV" },
     [SIGILL]: { [ILL_ILLOPN]: "ILL_ILLOPN" },
     [SIGTRAP]: { [TRAP_BRKPT]: "TRAP_BRKPT" },
-    [SIGBUS]: { [BUS_ADRALN]: "BUS_ADRALN" },
+    [SIGBUS]: { [BUS_ADRALN]: "BUS_ADRALN", [BUS_ADRERR]: "BUS_ADRERR" },
   };
   const code = codes[info.si_signo]?.[info.si_code] ?? String(info.si_code);
   return `${name} {si_signo=${name}, si_code=${code}, si_addr=0x${info.si_addr.toString(16)}}`;

@@ -14,6 +14,12 @@
 // in which case the Vmas simply become writable again (Linux's reuse of an unshared
 // page). MAP_SHARED anonymous memory stays one block across fork.
 //
+// MAP_SHARED file mappings map the blocks of the file's chunks in the page cache
+// (page_cache.ts): a block with a FileChunk. The engine maps such a block read-only while
+// it is clean (the first store marks it dirty, as Linux's write-protect dirty tracking)
+// and PROT_NONE past the file's end (a touch there is SIGBUS); the kernel's own accesses
+// stop at the file's end too.
+//
 // The guest's memory is ordinary host memory, so the kernel-task reads and writes it
 // with typed arrays: no FFI call, no copy into message words. `view(addr, len, write)`
 // returns the bytes in place or null, which syscalls turn into EFAULT.
@@ -67,20 +73,34 @@ export interface VSpace {
   protect(vaddr: number, size: number, prot: number): void;
 }
 
-interface HostBlock {
+/** A block that holds a chunk of a shared file's pages (page_cache.ts). */
+export interface FileChunk {
+  /** The guest path the file was mapped by (/proc/PID/maps). */
+  readonly path: string;
+  /** Bytes of the block before the file's end, page-rounded: past them is SIGBUS. */
+  valid: number;
+  /** Stored to since the last write-back; while clean the engine maps the block read-only. */
+  dirty: boolean;
+  /** The block's last mapping is gone (before the block is freed): write back, forget it. */
+  unmapped(): void;
+}
+
+export interface HostBlock {
   readonly id: number;
   mem: HostMemory;
   /** The VSpace that allocated it, which alone can give it back (fork shares blocks). */
   readonly owner: VSpace;
   /** Vmas using the block, per address space. */
   users: Map<GuestMemory, number>;
+  /** Set when the block is a shared file's chunk. */
+  file: FileChunk | null;
 }
 
 // How much a copy-on-write fault copies: big enough that a fork-heavy process does not
 // fragment into single pages, small enough that a stack write after fork stays cheap.
 const COW_GRANULE = 64 * 1024;
 
-export type VmaKind = "image" | "brk" | "stack" | "anon";
+export type VmaKind = "image" | "brk" | "stack" | "anon" | "file";
 
 export interface Vma {
   start: number;
@@ -98,8 +118,14 @@ export interface Vma {
   mayProt: number;
 }
 
-/** The protection the engine enforces: a copy-on-write Vma is read-only until written. */
-const enginePerm = (v: Vma): number => (v.cow ? v.prot & ~PROT_WRITE : v.prot);
+/** The protection the engine enforces: a copy-on-write Vma or a clean file chunk is read-only until written. */
+const enginePerm = (v: Vma): number => (v.cow || (v.block.file !== null && !v.block.file.dirty) ? v.prot & ~PROT_WRITE : v.prot);
+
+/** Where `v`'s accessible part ends: the Vma's end, or a file chunk's end of file. */
+function accessibleEnd(v: Vma): number {
+  const f = v.block.file;
+  return f === null ? v.end : Math.max(v.start, Math.min(v.end, v.start + f.valid - v.offset));
+}
 
 export const pageDown = (a: number): number => a - (a % PAGE);
 export const pageUp = (a: number): number => Math.ceil(a / PAGE) * PAGE;
@@ -156,6 +182,7 @@ export class GuestMemory {
       v = this.find(addr)!;
     }
     if (addr + len <= v.end) {
+      if (v.block.file !== null && !this.#fileAccess(v, addr + len, prot)) return null;
       const at = v.offset + (addr - v.start);
       return v.block.mem.bytes.subarray(at, at + len);
     }
@@ -176,6 +203,7 @@ export class GuestMemory {
       const v = this.find(a);
       if (!v || (v.prot & prot) !== prot) return false;
       const n = Math.min(len - done, v.end - a);
+      if (v.block.file !== null && !this.#fileAccess(v, a + n, prot)) return false;
       const at = v.offset + (a - v.start);
       fn(v.block.mem.bytes.subarray(at, at + n), done);
       done += n;
@@ -210,8 +238,8 @@ export class GuestMemory {
     const end = addr + len;
     while (a < end) {
       const v = this.find(a);
-      if (!v || (v.prot & prot) !== prot) break;
-      a = v.end;
+      if (!v || (v.prot & prot) !== prot || a >= accessibleEnd(v)) break;
+      a = accessibleEnd(v);
     }
     return Math.min(a, end) - addr;
   }
@@ -223,9 +251,20 @@ export class GuestMemory {
     const end = addr + len;
     while (a < end) {
       const v = this.find(a);
-      if (!v || (v.prot & prot) !== prot) return false;
-      a = v.end;
+      if (!v || (v.prot & prot) !== prot || a >= accessibleEnd(v)) return false;
+      a = accessibleEnd(v);
     }
+    return true;
+  }
+
+  /**
+   * A kernel access to a file chunk ending at `end`: refused past the file's end, and a
+   * write marks the chunk dirty (the engine's read-only mapping is lifted at the guest's
+   * next store, by its fault).
+   */
+  #fileAccess(v: Vma, end: number, prot: number): boolean {
+    if (end > accessibleEnd(v)) return false;
+    if (prot & PROT_WRITE) v.block.file!.dirty = true;
     return true;
   }
 
@@ -236,9 +275,9 @@ export class GuestMemory {
     let total = 0;
     while (total < max) {
       const v = this.find(a);
-      if (!v || (v.prot & PROT_READ) === 0) return null;
+      if (!v || (v.prot & PROT_READ) === 0 || a >= accessibleEnd(v)) return null;
       const at = v.offset + (a - v.start);
-      const avail = Math.min(v.end - a, max - total);
+      const avail = Math.min(accessibleEnd(v) - a, max - total);
       const bytes = v.block.mem.bytes.subarray(at, at + avail);
       const nul = bytes.indexOf(0);
       if (nul >= 0) {
@@ -290,9 +329,14 @@ export class GuestMemory {
     return lo;
   }
 
-  #newBlock(size: number): HostBlock | null {
+  #newBlock(size: number, file: FileChunk | null = null): HostBlock | null {
     const mem = this.#vspace.allocate(size);
-    return mem ? { id: nextBlockId++, mem, owner: this.#vspace, users: new Map() } : null;
+    return mem ? { id: nextBlockId++, mem, owner: this.#vspace, users: new Map(), file } : null;
+  }
+
+  /** A fresh zeroed block for a shared file's chunk (page_cache.ts); freed when its last mapping goes. */
+  newFileBlock(size: number, file: FileChunk): HostBlock | null {
+    return this.#newBlock(size, file);
   }
 
   #addUser(block: HostBlock): void {
@@ -303,13 +347,46 @@ export class GuestMemory {
     const n = (block.users.get(this) ?? 1) - 1;
     if (n > 0) block.users.set(this, n);
     else block.users.delete(this);
-    if (block.users.size === 0) block.owner.release(block.mem);
+    if (block.users.size > 0) return;
+    block.file?.unmapped();
+    block.owner.release(block.mem);
   }
 
   #mapVma(vma: Vma): boolean {
     if (!this.#vspace.map(vma.start, vma.block.mem.hostAddress + vma.offset, vma.end - vma.start, enginePerm(vma))) return false;
     this.#addUser(vma.block);
     this.#insert(vma);
+    if (vma.block.file !== null) this.#protectEngine(vma, vma.start, vma.end);
+    return true;
+  }
+
+  /** The engine's protection of [s, e) of `v`: enginePerm, and none past a file chunk's end of file. */
+  #protectEngine(v: Vma, s: number, e: number): void {
+    const cut = Math.min(e, Math.max(s, accessibleEnd(v)));
+    if (s < cut) this.#vspace.protect(s, cut - s, enginePerm(v));
+    if (cut < e) this.#vspace.protect(cut, e - cut, 0);
+  }
+
+  /** A file chunk became dirty or clean, or its end of file moved: its Vmas here follow. */
+  refreshBlock(block: HostBlock): void {
+    for (const v of this.#vmas) if (v.block === block) this.#protectEngine(v, v.start, v.end);
+  }
+
+  /**
+   * Maps [start, start+size) onto `pieces` of existing blocks (a shared file's chunks),
+   * in order, as one mapping. The range must be free. False if the engine refuses (the
+   * pieces mapped so far are undone).
+   */
+  mapBlocks(start: number, pieces: ReadonlyArray<{ block: HostBlock; offset: number; size: number }>, prot: number, mayProt: number): boolean {
+    let at = start;
+    for (const p of pieces) {
+      const vma: Vma = { start: at, end: at + p.size, prot, kind: "file", block: p.block, offset: p.offset, shared: true, cow: false, mayProt };
+      if (!this.#mapVma(vma)) {
+        if (at > start) this.unmap(start, at - start);
+        return false;
+      }
+      at += p.size;
+    }
     return true;
   }
 
@@ -364,14 +441,75 @@ export class GuestMemory {
     return top - size;
   }
 
-  mmapAnonymous(addr: number, size: number, prot: number, fixed: boolean, shared = false): number {
+  /**
+   * Where mmap puts `size` bytes: `addr` itself if `fixed` (whatever was there is unmapped),
+   * the hint if free, else the highest free gap. -ENOMEM if there is no room.
+   */
+  place(addr: number, size: number, fixed: boolean): number {
     const len = pageUp(size);
     const hint = pageUp(addr);
     const start = fixed ? addr : hint && this.isFree(hint, hint + len) && hint + len <= USER_TOP ? hint : this.findFree(len);
     if (start <= 0 || start + len > USER_TOP) return -12; // ENOMEM
     if (fixed) this.unmap(start, len);
-    const bytes = this.mapRegion(start, len, [{ at: 0, size: len, prot }], "anon", shared);
+    return start;
+  }
+
+  mmapAnonymous(addr: number, size: number, prot: number, fixed: boolean, shared = false): number {
+    const start = this.place(addr, size, fixed);
+    if (start < 0) return start;
+    const bytes = this.mapRegion(start, pageUp(size), [{ at: 0, size: pageUp(size), prot }], "anon", shared);
     return bytes ? start : -12;
+  }
+
+  /** Whether every page of [addr, addr+len) is mapped, whatever its protection. */
+  isMapped(addr: number, len: number): boolean {
+    if (!accessOk(addr, len)) return false;
+    let a = addr;
+    for (const v of this.touching(addr, addr + len)) {
+      if (v.start > a) return false;
+      a = v.end;
+    }
+    return a >= addr + len;
+  }
+
+  /** The Vmas that overlap [start, end), in order. */
+  touching(start: number, end: number): Vma[] {
+    const out: Vma[] = [];
+    for (let i = this.#firstEndingAfter(start); i < this.#vmas.length && this.#vmas[i]!.start < end; i++) out.push(this.#vmas[i]!);
+    return out;
+  }
+
+  /**
+   * Moves the mappings of [from, from+len) to `to` (a free range): the same blocks at the
+   * new addresses, nothing copied (mremap). False, changing nothing, if the engine refuses.
+   */
+  moveRange(from: number, len: number, to: number): boolean {
+    const moved = this.touching(from, from + len).map((v): Vma => {
+      const s = Math.max(v.start, from), e = Math.min(v.end, from + len);
+      return { ...v, start: to + (s - from), end: to + (e - from), offset: v.offset + (s - v.start) };
+    });
+    for (let i = 0; i < moved.length; i++) {
+      if (!this.#mapVma(moved[i]!)) {
+        if (i > 0) this.unmap(to, moved[i - 1]!.end - to);
+        return false;
+      }
+    }
+    this.unmap(from, len);
+    return true;
+  }
+
+  /**
+   * madvise(MADV_DONTNEED): private pages of the range read as zero again; shared ones
+   * keep their contents (Linux reads them back from the object). False if any page is unmapped.
+   */
+  discard(addr: number, len: number): boolean {
+    if (!this.isMapped(addr, len)) return false;
+    for (const v of this.touching(addr, addr + len)) {
+      if (v.shared) continue;
+      const s = Math.max(v.start, addr), e = Math.min(v.end, addr + len);
+      if (!this.zero(s, e - s)) return false;
+    }
+    return true;
   }
 
   /** Remove [start, start+size) from every Vma it touches, splitting where needed. */
@@ -421,17 +559,11 @@ export class GuestMemory {
       out.push(changed);
       if (e < v.end) out.push(this.#slice(v, e, v.end));
       this.#dropUser(v.block);
-      this.#vspace.protect(s, e - s, enginePerm(changed));
+      this.#protectEngine(changed, s, e);
     }
     this.#vmas.splice(first, last - first, ...out);
     this.#last = null;
     return 0;
-  }
-
-  /** Narrows what mprotect may later grant on [start, start+size) (a file mapping's VM_MAY*). */
-  limitProt(start: number, size: number, mayProt: number): void {
-    const end = start + pageUp(size);
-    for (const v of this.#vmas) if (v.start >= start && v.end <= end) v.mayProt &= mayProt;
   }
 
   /**
@@ -474,8 +606,21 @@ export class GuestMemory {
    */
   resolveWriteFault(addr: number): boolean {
     const v = this.find(addr);
-    if (!v || !v.cow || (v.prot & PROT_WRITE) === 0) return false;
-    return this.#breakCow(v, addr);
+    if (!v || (v.prot & PROT_WRITE) === 0) return false;
+    const f = v.block.file;
+    if (f !== null && addr < accessibleEnd(v)) {
+      // The first store to a clean file chunk (or the first here since the kernel wrote it).
+      f.dirty = true;
+      this.refreshBlock(v.block);
+      return true;
+    }
+    return v.cow && this.#breakCow(v, addr);
+  }
+
+  /** A fault at `addr` lies in a shared file mapping past the file's end: SIGBUS, as Linux. */
+  isPastEndOfFile(addr: number): boolean {
+    const v = this.find(addr);
+    return v !== null && v.block.file !== null && addr >= accessibleEnd(v);
   }
 
   isCopyOnWrite(addr: number): boolean {

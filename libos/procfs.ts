@@ -737,7 +737,7 @@ function mapsText(p: Process): string {
   const merged: Vma[] = [];
   for (const v of vmas) {
     const prev = merged[merged.length - 1];
-    if (prev && prev.end === v.start && prev.prot === v.prot && prev.kind === v.kind && prev.shared === v.shared) prev.end = v.end;
+    if (prev && prev.end === v.start && prev.prot === v.prot && prev.kind === v.kind && prev.shared === v.shared && prev.block.file?.path === v.block.file?.path) prev.end = v.end;
     else merged.push({ ...v });
   }
   let out = "";
@@ -745,7 +745,7 @@ function mapsText(p: Process): string {
     const perms = (v.prot & PROT_READ ? "r" : "-") + (v.prot & PROT_WRITE ? "w" : "-") + (v.prot & PROT_EXEC ? "x" : "-") + (v.shared ? "s" : "p");
     const offset = v.kind === "image" ? v.start - imageStart : 0;
     const head = `${hex8(v.start)}-${hex8(v.end)} ${perms} ${hex8(offset)} 00:00 0 `;
-    const name = v.kind === "image" ? p.exe : v.kind === "brk" ? "[heap]" : v.kind === "stack" ? "[stack]" : "";
+    const name = v.kind === "image" ? p.exe : v.kind === "brk" ? "[heap]" : v.kind === "stack" ? "[stack]" : v.block.file?.path ?? "";
     // The name starts at column 73 (seq_pad to 25 + 6 × sizeof(void *) − 1, then a space).
     out += (name ? `${head.padEnd(72)} ${name}` : head) + "\n";
   }

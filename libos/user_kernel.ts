@@ -464,6 +464,8 @@ export class UserKernel implements Machine {
 
   /** Stops the fs-tasks (worker threads, IPC servers). */
   async shutdown(): Promise<void> {
+    // Processes still running when init ended: their stores to shared file mappings reach the files.
+    this.kernelTask.pageCache.syncAll();
     await Promise.all(this.#fileSystems.splice(0).map(stopFsTask));
     await this.#fsWorker?.stop();
     this.#fsWorker = null;

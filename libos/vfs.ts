@@ -38,6 +38,8 @@ import { CROSS_MOUNT, NO_HANDLE, type FileSystem, type FsDirPage, type FsStat } 
 import { O_PATH } from "../linux-abi/fcntl.ts";
 import { EBUSY, EINVAL, ELOOP, ENOENT, ENOTTY, EOPNOTSUPP, EROFS, EXDEV } from "../linux-abi/errno.ts";
 import { POLLIN, POLLOUT } from "../linux-abi/poll.ts";
+import { FALLOC_FL_PUNCH_HOLE } from "../linux-abi/fs.ts";
+import type { PageCache, SharedFile } from "./page_cache.ts";
 import { S_IFBLK, S_IFDIR, S_IFMT, S_IFREG } from "../linux-abi/stat.ts";
 import type { FileOps, IoctlAccess, IoResult } from "./file.ts";
 import { ReadOnlyFs } from "./read_only.ts";
@@ -369,10 +371,14 @@ function belowRoot(root: string, inner: string): string | null {
   return inner.startsWith(root) && inner.charCodeAt(root.length) === SLASH ? inner.slice(root.length) : null;
 }
 
-/** A file, directory or device opened through an fs-task. */
+/**
+ * A file, directory or device opened through an fs-task. While the file has MAP_SHARED
+ * mappings, its reads and writes go through their pages too (page_cache.ts).
+ */
 export class FsFile implements FileOps {
   readonly seekable: boolean;
   readonly readiness = null;
+  readonly ino: number;
   /** Counted in the mount's writers until released. */
   readonly #writer: boolean;
 
@@ -380,13 +386,16 @@ export class FsFile implements FileOps {
     readonly fs: FileSystem,
     readonly handle: number,
     readonly path: string,
-    mode: number,
+    st: Pick<FsStat, "mode" | "ino">,
     /** The mount it was opened through; null for a file with no place in the tree (memfd). */
     readonly mount: Mount | null = null,
     /** Open for writing, and not a device, FIFO or socket: a remount to read-only waits for it (EBUSY). */
     writer = false,
+    /** The user kernel's shared file pages; null for a file that is never mapped shared. */
+    readonly pages: PageCache | null = null,
   ) {
-    const type = mode & S_IFMT;
+    const type = st.mode & S_IFMT;
+    this.ino = st.ino;
     this.seekable = type === S_IFREG || type === S_IFDIR || type === S_IFBLK;
     this.#writer = writer && mount !== null;
     if (this.#writer) {
@@ -395,12 +404,22 @@ export class FsFile implements FileOps {
     }
   }
 
-  read(dst: Uint8Array, offset: number): IoResult {
-    return this.fs.pread(this.handle, dst, offset);
+  /** The file's shared pages, if it is mapped shared now. */
+  get #shared(): SharedFile | undefined {
+    return this.pages?.lookup(this.fs, this.ino);
   }
 
+  read(dst: Uint8Array, offset: number): IoResult {
+    const n = this.fs.pread(this.handle, dst, offset);
+    if (typeof n === "number" && n > 0) this.#shared?.overlay(dst.subarray(0, n), offset);
+    return n;
+  }
+
+  /** `offset` is where the bytes land, also for O_APPEND (the caller passes the end of file). */
   write(src: Uint8Array, offset: number): IoResult {
-    return this.fs.pwrite(this.handle, src, offset);
+    const n = this.fs.pwrite(this.handle, src, offset);
+    if (typeof n === "number" && n > 0) this.#shared?.wrote(src.subarray(0, n), offset);
+    return n;
   }
 
   stat(): FsStat | number {
@@ -412,7 +431,9 @@ export class FsFile implements FileOps {
   }
 
   truncate(size: number): number {
-    return this.fs.ftruncate(this.handle, size);
+    const r = this.fs.ftruncate(this.handle, size);
+    if (r === 0) this.#shared?.resized(size);
+    return r;
   }
 
   ioctl(_request: number, _argp: number, _io: IoctlAccess): number {
@@ -424,7 +445,8 @@ export class FsFile implements FileOps {
   }
 
   sync(dataOnly: boolean): number {
-    return this.fs.fsync?.(this.handle, dataOnly) ?? 0;
+    const written = this.#shared?.sync() ?? 0;
+    return written < 0 ? written : (this.fs.fsync?.(this.handle, dataOnly) ?? 0);
   }
 
   currentPath(): string | number {
@@ -439,11 +461,19 @@ export class FsFile implements FileOps {
   }
 
   sendToHost(offset: number, count: number, hostFd: number): number {
+    // The host reads the file itself: the mappings' stores must be there first.
+    this.#shared?.sync(offset, count);
     return this.fs.sendToHost?.(this.handle, offset, count, hostFd) ?? -EOPNOTSUPP;
   }
 
   fallocate(mode: number, offset: number, length: number): number {
-    return this.fs.fallocate?.(this.handle, mode, offset, length) ?? -EOPNOTSUPP;
+    const r = this.fs.fallocate?.(this.handle, mode, offset, length) ?? -EOPNOTSUPP;
+    const shared = this.#shared;
+    if (r !== 0 || shared === undefined) return r;
+    if (mode & FALLOC_FL_PUNCH_HOLE) shared.zeroed(offset, length);
+    const st = this.fs.fstat(this.handle);
+    if (typeof st !== "number") shared.resized(st.size);
+    return r;
   }
 
   release(): void {

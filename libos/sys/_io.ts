@@ -111,17 +111,17 @@ export function writeFromGuest(k: KernelServices, t: Thread, f: OpenFile, addr: 
 export function writeBytes(k: KernelServices, t: Thread, f: OpenFile, src: Uint8Array, offset: number): IoResult {
   if (!f.ops.seekable) return then(writeStream(t, f, src), (n) => sigpipe(k, t, n));
   const usePos = offset < 0;
-  const at = usePos ? f.offset : offset;
+  let at = usePos ? f.offset : offset;
+  if (f.flags & O_APPEND) {
+    // The bytes land at the end (pwrite too, as on Linux): say where, for the page cache.
+    const st = f.ops.stat();
+    if (typeof st === "number") return st;
+    at = st.size;
+  }
   const count = writableCount(f, at, src.length);
   if (count < 0) return count;
   return then(f.ops.write(count < src.length ? src.subarray(0, count) : src, at), (n) => {
-    if (n < 0 || !usePos) return n;
-    if (f.flags & O_APPEND) {
-      const st = f.ops.stat();
-      if (typeof st !== "number") f.offset = st.size;
-    } else {
-      f.offset += n;
-    }
+    if (n >= 0 && usePos) f.offset = at + n;
     return n;
   });
 }

@@ -7,6 +7,7 @@ import type { Siginfo } from "../../linux-abi/siginfo.ts";
 import type { FileOps } from "../file.ts";
 import type { FileLocks } from "../file_lock.ts";
 import type { NamedPipes } from "../named_pipe.ts";
+import type { PageCache } from "../page_cache.ts";
 import type { ProcFs } from "../procfs.ts";
 import type { MountSpec } from "../mounts.ts";
 import type { FileSystem } from "../../fs-task/file_system.ts";
@@ -38,6 +39,8 @@ export interface KernelServices {
   readonly futexes: Futexes;
   /** Advisory record, OFD and flock locks (sys_lock.ts). */
   readonly locks: FileLocks;
+  /** The pages of files mapped MAP_SHARED (page_cache.ts). */
+  readonly pageCache: PageCache;
   /** The pipes behind FIFOs on file systems that only store them (named_pipe.ts). */
   readonly namedPipes: NamedPipes;
   readonly terminal: Terminal;

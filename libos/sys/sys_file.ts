@@ -53,9 +53,10 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
       const end = k.namedPipes.open(t, fs, handle, st.ino, path, flags);
       return end instanceof Promise ? end.then(install) : install(end);
     }
+    if (flags & F.O_TRUNC && type === S_IFREG) k.pageCache.lookup(fs, st.ino)?.resized(0);
     const special = type === S_IFCHR || type === S_IFBLK || type === S_IFIFO || type === S_IFSOCK;
     const writer = !special && !(flags & F.O_PATH) && (flags & F.O_ACCMODE) !== F.O_RDONLY;
-    return install(new FsFile(fs, handle, path, st.mode, mount, writer));
+    return install(new FsFile(fs, handle, path, st, mount, writer, k.pageCache));
   };
   const r = k.vfs.call(path, (fs, inner, mount): number | Promise<number> => {
     const h = fs.open(inner, flags, mode & ~t.process.umask & 0o7777);
@@ -484,6 +485,8 @@ function truncatePath(k: KernelServices, path: string, len: number): SyscallResu
     if (typeof h !== "number") return -E.EINVAL;
     if (h < 0) return h;
     const r = sizeAllowed(len) || fs.ftruncate(h, len);
+    const st = r === 0 ? fs.fstat(h) : r;
+    if (typeof st !== "number") k.pageCache.lookup(fs, st.ino)?.resized(len);
     fs.close(h);
     return r;
   });

@@ -25,6 +25,11 @@ export function sysMemfdCreate(k: KernelServices, t: Thread, a: SyscallArgs): Sy
   const h = fs.open("/", F.O_TMPFILE | F.O_RDWR, mode);
   if (typeof h !== "number") return -E.EIO;
   if (h < 0) return h;
-  const file = new OpenFile(new FsFile(fs, h, `/memfd:${name} (deleted)`, 0o100000 | mode), F.O_RDWR);
+  const st = fs.fstat(h);
+  if (typeof st === "number") {
+    fs.close(h);
+    return st;
+  }
+  const file = new OpenFile(new FsFile(fs, h, `/memfd:${name} (deleted)`, st, null, false, k.pageCache), F.O_RDWR);
   return t.process.fds.install(file, (flags & MFD_CLOEXEC) !== 0);
 }

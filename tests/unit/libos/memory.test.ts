@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { GuestMemory, MMAP_TOP, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, accessOk, pageDown, pageUp } from "../../../libos/memory.ts";
+import { GuestMemory, type FileChunk, MMAP_TOP, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, accessOk, pageDown, pageUp } from "../../../libos/memory.ts";
 import { FakeVSpace } from "./_fake_vspace.ts";
 
 const R = PROT_READ;
@@ -482,12 +482,75 @@ describe("GuestMemory with lengths a guest chooses", () => {
     expect(mem.extent(0x20000, 10, R)).toBe(0);
   });
 
-  it("limitProt() makes mprotect refuse what the mapping may never have (EACCES)", () => {
-    expect(mem.mmapAnonymous(0x10000, 2 * PAGE, R, true)).toBe(0x10000);
-    mem.limitProt(0x10000, 2 * PAGE, ~PROT_WRITE);
+  it("a mapping's mayProt makes mprotect refuse what it may never have (EACCES)", () => {
+    const block = mem.newFileBlock(2 * PAGE, fileChunk(2 * PAGE))!;
+    expect(mem.mapBlocks(0x10000, [{ block, offset: 0, size: 2 * PAGE }], R, R | PROT_EXEC)).toBe(true);
     expect(mem.protect(0x10000, PAGE, RW)).toBe(-13);
     expect(mem.protect(0x10000, PAGE, R | PROT_EXEC)).toBe(0);
     expect(mem.vmas[0]!.mayProt & PROT_WRITE).toBe(0);
     expect(mem.vmas[1]!.mayProt & PROT_WRITE).toBe(0);
+  });
+});
+
+function fileChunk(valid: number): FileChunk & { released: number } {
+  return { path: "/f", valid, dirty: false, released: 0, unmapped() { this.released++; } };
+}
+
+describe("shared file chunks", () => {
+  it("are mapped read-only until the first store marks them dirty", () => {
+    const chunk = fileChunk(2 * PAGE);
+    const block = mem.newFileBlock(2 * PAGE, chunk)!;
+    expect(mem.mapBlocks(0x10000, [{ block, offset: 0, size: 2 * PAGE }], RW, RW)).toBe(true);
+    expect(vs.protects.at(-1)).toEqual({ vaddr: 0x10000, size: 2 * PAGE, prot: R });
+    expect(mem.resolveWriteFault(0x10010)).toBe(true);
+    expect(chunk.dirty).toBe(true);
+    expect(vs.protects.at(-1)).toEqual({ vaddr: 0x10000, size: 2 * PAGE, prot: RW });
+    chunk.dirty = false;
+    mem.refreshBlock(block);
+    expect(vs.protects.at(-1)!.prot).toBe(R);
+    // A kernel write (read(2) into the mapping) marks it dirty too.
+    expect(mem.view(0x10000, 8, PROT_WRITE)).not.toBeNull();
+    expect(chunk.dirty).toBe(true);
+  });
+
+  it("fault past the file's end (SIGBUS), and the kernel's accesses stop there", () => {
+    const chunk = fileChunk(PAGE);
+    const block = mem.newFileBlock(2 * PAGE, chunk)!;
+    expect(mem.mapBlocks(0x10000, [{ block, offset: 0, size: 2 * PAGE }], R, R)).toBe(true);
+    expect(vs.protects.slice(-2)).toEqual([{ vaddr: 0x10000, size: PAGE, prot: R }, { vaddr: 0x11000, size: PAGE, prot: 0 }]);
+    expect(mem.isPastEndOfFile(0x11000)).toBe(true);
+    expect(mem.isPastEndOfFile(0x10fff)).toBe(false);
+    expect(mem.view(0x10ff0, 0x20, R)).toBeNull();
+    expect(mem.extent(0x10000, 2 * PAGE, R)).toBe(PAGE);
+    expect(mem.resolveWriteFault(0x11000)).toBe(false);
+    // The file grows: the page opens.
+    chunk.valid = 2 * PAGE;
+    mem.refreshBlock(block);
+    expect(mem.isPastEndOfFile(0x11000)).toBe(false);
+    expect(mem.view(0x10ff0, 0x20, R)).not.toBeNull();
+  });
+
+  it("tell the chunk when its last mapping goes, in any address space", () => {
+    const chunk = fileChunk(PAGE);
+    const block = mem.newFileBlock(PAGE, chunk)!;
+    expect(mem.mapBlocks(0x10000, [{ block, offset: 0, size: PAGE }], R, R)).toBe(true);
+    const child = mem.fork(new FakeVSpace())!;
+    mem.unmap(0x10000, PAGE);
+    expect(chunk.released).toBe(0);
+    child.release();
+    expect(chunk.released).toBe(1);
+  });
+
+  it("move with mremap without a copy, and DONTNEED keeps them", () => {
+    const chunk = fileChunk(PAGE);
+    const block = mem.newFileBlock(PAGE, chunk)!;
+    block.mem.bytes[0] = 7;
+    expect(mem.mapBlocks(0x10000, [{ block, offset: 0, size: PAGE }], RW, RW)).toBe(true);
+    expect(mem.moveRange(0x10000, PAGE, 0x40000)).toBe(true);
+    expect(mem.find(0x10000)).toBeNull();
+    expect(mem.find(0x40000)!.block).toBe(block);
+    expect(chunk.released).toBe(0);
+    expect(mem.discard(0x40000, PAGE)).toBe(true);
+    expect(readBack(0x40000, 1)).toEqual(bytes(7));
   });
 });

@@ -150,10 +150,10 @@ describe("Vfs.call() across mounts", () => {
 describe("FsFile", () => {
   it("FsFile is seekable for regular files, directories and block devices only", () => {
     const fs = fakeFs("x");
-    expect(new FsFile(fs, 1, "/f", 0o100644).seekable).toBe(true);
-    expect(new FsFile(fs, 1, "/d", 0o040755).seekable).toBe(true);
-    expect(new FsFile(fs, 1, "/b", 0o060600).seekable).toBe(true);
-    expect(new FsFile(fs, 1, "/c", 0o020666).seekable).toBe(false);
-    expect(new FsFile(fs, 1, "/p", 0o010600).seekable).toBe(false);
+    expect(new FsFile(fs, 1, "/f", { mode: 0o100644, ino: 1 }).seekable).toBe(true);
+    expect(new FsFile(fs, 1, "/d", { mode: 0o040755, ino: 1 }).seekable).toBe(true);
+    expect(new FsFile(fs, 1, "/b", { mode: 0o060600, ino: 1 }).seekable).toBe(true);
+    expect(new FsFile(fs, 1, "/c", { mode: 0o020666, ino: 1 }).seekable).toBe(false);
+    expect(new FsFile(fs, 1, "/p", { mode: 0o010600, ino: 1 }).seekable).toBe(false);
   });
 });

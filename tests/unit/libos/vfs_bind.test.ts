@@ -150,7 +150,7 @@ describe("bind mounts", () => {
   it("give a directory descriptor's current path through the bind", () => {
     const { vfs, bind } = layout();
     const h = vfs.call("/mnt/sub", (fs, inner) => fs.open(inner, O_RDONLY | O_DIRECTORY, 0) as number);
-    const file = new FsFile(bind.fs, h, "/mnt/sub", 0o040755, bind);
+    const file = new FsFile(bind.fs, h, "/mnt/sub", { mode: 0o040755, ino: 1 }, bind);
     expect(file.currentPath()).toBe("/mnt/sub");
     expect(bind.fs.rename("/a/sub", "/a/moved", 0)).toBe(0);
     expect(file.currentPath()).toBe("/mnt/moved");
@@ -164,7 +164,7 @@ describe("bind mounts", () => {
     tmp.symlink("/etc", "/a");
     expect(ino(vfs, "/mnt/f")).toBe(ino(vfs, "/tmp/a.moved/f"));
     const h = vfs.call("/mnt/sub", (fs, inner) => fs.open(inner, O_RDONLY | O_DIRECTORY, 0) as number);
-    expect(new FsFile(bind.fs, h, "/mnt/sub", 0o040755, bind).currentPath()).toBe("/mnt/sub");
+    expect(new FsFile(bind.fs, h, "/mnt/sub", { mode: 0o040755, ino: 1 }, bind).currentPath()).toBe("/mnt/sub");
     const { mount, inner } = vfs.route("/mnt/sub");
     expect(vfs.bind("/data", mount, inner)).toMatchObject({ at: "/data" });
     expect(ino(vfs, "/data")).toBe(ino(vfs, "/tmp/a.moved/sub"));
@@ -255,7 +255,7 @@ describe("read-only mounts", () => {
   it("wait for files open for writing: EBUSY until the last one is released", () => {
     const { vfs, bind, tmpMount } = layout();
     const h = vfs.call("/mnt/f", (fs, p) => fs.open(p, O_WRONLY, 0) as number);
-    const file = new FsFile(bind.fs, h, "/mnt/f", 0o100644, bind, true);
+    const file = new FsFile(bind.fs, h, "/mnt/f", { mode: 0o100644, ino: 1 }, bind, true);
     expect(vfs.remount("/mnt", true, true)).toBe(-EBUSY);
     expect(vfs.remount("/tmp", true, false)).toBe(-EBUSY);
     expect(vfs.remount("/tmp", true, true)).toBe(0);
