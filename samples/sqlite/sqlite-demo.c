@@ -7,6 +7,10 @@
  *                                print every result; the output is deterministic
  *   sqlite-demo --check DBFILE   PRAGMA integrity_check and the row count of an existing
  *                                database; exit status 0 only when the check says "ok"
+ *   sqlite-demo --wal DBFILE     the same rows in WAL mode, with a second process reading
+ *                                (and at the end writing) through its own connection after
+ *                                every transaction: the two meet in DBFILE-shm, a shared
+ *                                file mapping
  *
  * Any SQLite error prints a message on stderr and exits with status 1. */
 #include <errno.h>
@@ -14,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define ROWS 10000
@@ -71,6 +76,9 @@ static unsigned pseudo_random(void) {
     return (unsigned)(next / 65536) % 32768;
 }
 
+/* Run after each committed transaction of fill() (the WAL mode's reader), or NULL. */
+static void (*after_commit)(void);
+
 static void fill(void) {
     static const char *const categories[] = {"tools", "garden", "books", "toys", "food"};
     sqlite3_stmt *ins = prepare("INSERT INTO items(name, category, qty, price, payload) VALUES (?, ?, ?, ?, ?)");
@@ -91,6 +99,7 @@ static void fill(void) {
             sqlite3_reset(ins);
         }
         exec("COMMIT");
+        if (after_commit) after_commit();
     }
     sqlite3_finalize(ins);
     printf("inserted %d rows in %d transactions\n", ROWS, ROWS / ROWS_PER_TX);
@@ -149,9 +158,86 @@ static int check(const char *path) {
     return ok ? 0 : 1;
 }
 
+/* The WAL mode's second process: its requests come on one pipe, its answers go on another. */
+static int to_reader[2], from_reader[2];
+static const char *db_path;
+
+static void ask_reader(char request) {
+    char answer[128];
+    ssize_t n;
+    if (write(to_reader[1], &request, 1) != 1 || (n = read(from_reader[0], answer, sizeof answer - 1)) <= 0) {
+        fprintf(stderr, "sqlite-demo: the reader process is gone\n");
+        exit(1);
+    }
+    answer[n] = 0;
+    printf("reader: %s\n", answer);
+}
+
+static void ask_count(void) { ask_reader('c'); }
+
+/* One value of a one-row query, as text. */
+static void one_value(const char *sql, char *out, size_t size) {
+    sqlite3_stmt *st = prepare(sql);
+    if (sqlite3_step(st) != SQLITE_ROW) die(sql);
+    snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+static void reader(void) {
+    char request, answer[128];
+    open_db(db_path, SQLITE_OPEN_READWRITE);
+    exec("PRAGMA busy_timeout = 10000");
+    while (read(to_reader[0], &request, 1) == 1 && request != 'q') {
+        if (request == 'c') {
+            one_value("SELECT count(*) FROM items", answer, sizeof answer);
+        } else {
+            exec("INSERT INTO items(name, category, qty, price) VALUES ('from-reader', 'tools', 1, 1.0)");
+            snprintf(answer, sizeof answer, "inserted row %lld", (long long)sqlite3_last_insert_rowid(db));
+        }
+        if (write(from_reader[1], answer, strlen(answer)) < 0) exit(1);
+    }
+    if (sqlite3_close(db) != SQLITE_OK) die("close");
+    exit(0);
+}
+
+static int wal(const char *path) {
+    char wal_file[4096], shm_file[4096];
+    snprintf(wal_file, sizeof wal_file, "%s-wal", path);
+    snprintf(shm_file, sizeof shm_file, "%s-shm", path);
+    unlink(path);
+    unlink(wal_file);
+    unlink(shm_file);
+    db_path = path;
+    open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    printf("sqlite %s\n", sqlite3_libversion());
+    query("journal mode", "PRAGMA journal_mode = WAL");
+    exec("PRAGMA busy_timeout = 10000");
+    exec("CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL,"
+         " qty INTEGER NOT NULL, price REAL NOT NULL, payload BLOB)");
+    if (pipe(to_reader) != 0 || pipe(from_reader) != 0) { perror("pipe"); return 1; }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) { perror("fork"); return 1; }
+    if (pid == 0) reader();
+    after_commit = ask_count;
+    fill();
+    ask_reader('w');
+    query("the reader's row", "SELECT id, name FROM items WHERE name = 'from-reader'");
+    query("count", "SELECT count(*), sum(qty) FROM items");
+    query("checkpoint", "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (write(to_reader[1], "q", 1) != 1) return 1;
+    int status;
+    waitpid(pid, &status, 0);
+    printf("reader exited: %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    if (sqlite3_close(db) != SQLITE_OK) die("close");
+    printf("wal left behind: %s\n", access(wal_file, F_OK) == 0 ? "yes" : "no");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "--check") == 0) return check(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "--wal") == 0) return wal(argv[2]);
     if (argc == 2 && argv[1][0] != '-') return build(argv[1]);
-    fprintf(stderr, "usage: sqlite-demo DBFILE | sqlite-demo --check DBFILE\n");
+    fprintf(stderr, "usage: sqlite-demo DBFILE | sqlite-demo --check DBFILE | sqlite-demo --wal DBFILE\n");
     return 2;
 }
