@@ -6,8 +6,10 @@
 #   bash scripts/setup.sh --quiet    print nothing when everything is already in place
 #   bash scripts/setup.sh --bench    also install qemu-user (used by `npm run bench`)
 #
-# Parts, in order:
-#   1. npm dependencies (npm ci, or npm install without a lockfile)
+# Parts, in order; each one that has work to do prints a line with what it does and how
+# long it took ("setup: [2/5] CPU engine: ... done (3.1 s)"):
+#   1. npm dependencies (npm ci, or npm install without a lockfile); a node_modules that
+#      is a symbolic link to another tree is that tree's business (npm ci would empty it).
 #   2. the CPU engine: Unicorn 2.1.4 (the official release's libunicorn.so.2, taken
 #      from its PyPI wheel) into .deps/unicorn/; fallback: Debian's libunicorn2.
 #      LIBOS_UNICORN=/path/to/libunicorn.so.2 skips this part.
@@ -16,6 +18,8 @@
 #   4. the TypeScript build into dist/ when any source is newer than dist/.build-stamp.
 #   5. the guest's root image .deps/initfs.img (busybox, /etc, the samples) when missing
 #      or older than its builder, busybox or a sample.
+# Whether parts 1, 2, 4 and 5 are needed is decided by scripts/readiness.mjs, which the
+# launcher also asks before each run (and calls this script only when something is due).
 #
 # All messages go to stderr so that `./libos run PROGRAM` keeps the program's stdout clean.
 set -euo pipefail
@@ -26,7 +30,7 @@ for arg in "$@"; do
   case "$arg" in
     --quiet|-q) QUIET=1 ;;
     --bench) BENCH=1 ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup: unknown option '$arg' (use --quiet, --bench)" >&2; exit 2 ;;
   esac
 done
@@ -37,16 +41,38 @@ cd "$ROOT"
 UNICORN_VERSION=2.1.4
 DEPS_DIR="$ROOT/.deps"
 ENGINE_LIB="$DEPS_DIR/unicorn/libunicorn.so.2"
+# The stamps' names are shared with scripts/readiness.mjs.
 NPM_STAMP="node_modules/.libos-setup-stamp"
 BUILD_STAMP="dist/.build-stamp"
-BUILD_DIRS=(microkernel syscall-shim linux-abi libos fs-task net-task bench)
-BUILD_CONFIGS=(tsconfig.json tsconfig.build.json package.json)
+PARTS=5
 
 IS_ROOT=0
 [ "$(id -u)" = 0 ] && IS_ROOT=1
 
-say() { echo "setup: $*" >&2; }
+# A phase's line stays open ("setup: [2/5] CPU engine: ... ") until it ends with
+# "done (3.1 s)", unless something else is printed first or commands print their output.
+PHASE=""
+PHASE_OPEN=0
+PHASE_START=0
+close_line() { if [ "$PHASE_OPEN" = 1 ]; then echo >&2; PHASE_OPEN=0; fi; }
+say() { close_line; echo "setup: $*" >&2; }
 info() { [ "$QUIET" = 1 ] || say "$@"; }
+
+# phase N "name" "what it does": the line that opens part N.
+phase() {
+  close_line
+  PHASE="[$1/$PARTS] $2"
+  PHASE_START="${EPOCHREALTIME/./}"
+  printf 'setup: %s: %s ... ' "$PHASE" "$3" >&2
+  if [ "$QUIET" = 1 ]; then PHASE_OPEN=1; else echo >&2; fi
+}
+
+phase_done() {
+  local us=$(( ${EPOCHREALTIME/./} - PHASE_START ))
+  local took
+  took="$(printf '%d.%d s' $(( us / 1000000 )) $(( us / 100000 % 10 )))"
+  if [ "$PHASE_OPEN" = 1 ]; then echo "done ($took)" >&2; PHASE_OPEN=0; else say "$PHASE: done ($took)"; fi
+}
 
 # Run a command; quiet mode keeps its output in a log shown only if it fails.
 run() {
@@ -54,7 +80,7 @@ run() {
     local log rc=0
     log="$(mktemp)"
     "$@" >"$log" 2>&1 </dev/null || rc=$?
-    if [ "$rc" != 0 ]; then cat "$log" >&2; fi
+    if [ "$rc" != 0 ]; then close_line; cat "$log" >&2; fi
     rm -f "$log"
     return "$rc"
   else
@@ -65,27 +91,17 @@ run() {
 APT_UPDATED=0
 apt_install() {
   if [ "$APT_UPDATED" = 0 ]; then
-    say "apt-get update"
     run env DEBIAN_FRONTEND=noninteractive apt-get update -q || return 1
     APT_UPDATED=1
   fi
-  say "apt-get install $*"
   run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 }
 
 # ---------------------------------------------------------------- checks (fast)
 
-lockfile() { if [ -f package-lock.json ]; then echo package-lock.json; else echo package.json; fi; }
-
-npm_needed() {
-  [ -d node_modules ] || return 0
-  [ -f node_modules/koffi/package.json ] && [ -e node_modules/.bin/tsc ] || return 0
-  local stamp="$NPM_STAMP"
-  [ -e "$stamp" ] || stamp=node_modules/.package-lock.json
-  [ -e "$stamp" ] || return 0
-  [ "$(lockfile)" -nt "$stamp" ] && return 0
-  return 1
-}
+# The parts scripts/readiness.mjs finds missing or stale: npm, engine, build, initfs.
+STALE=" $(node scripts/readiness.mjs) "
+stale() { [[ "$STALE" == *" $1 "* ]]; }
 
 system_engine() {
   local d
@@ -102,13 +118,6 @@ system_engine() {
 # Set when the pinned release could not be installed and the system's library is used,
 # so that later runs do not try the download again.
 ENGINE_FALLBACK_STAMP="$DEPS_DIR/.engine-fallback"
-
-engine_needed() {
-  if [ -n "${LIBOS_UNICORN:-}" ] && [ -f "$LIBOS_UNICORN" ]; then return 1; fi
-  [ -s "$ENGINE_LIB" ] && return 1
-  [ -e "$ENGINE_FALLBACK_STAMP" ] && system_engine >/dev/null && return 1
-  return 0
-}
 
 has_pkg() {
   # $1 = Debian package, $2 = command it provides
@@ -128,25 +137,6 @@ missing_pkgs() {
   echo "${out[*]:-}"
 }
 
-build_needed() {
-  [ -d dist ] && [ -f "$BUILD_STAMP" ] || return 0
-  local dirs=() d
-  for d in "${BUILD_DIRS[@]}"; do [ -d "$d" ] && dirs+=("$d"); done
-  for d in "${BUILD_CONFIGS[@]}"; do [ "$d" -nt "$BUILD_STAMP" ] && return 0; done
-  [ "${#dirs[@]}" = 0 ] && return 1
-  [ -n "$(find "${dirs[@]}" -name '*.ts' -newer "$BUILD_STAMP" -print -quit 2>/dev/null)" ]
-}
-
-INITFS_IMAGE="$DEPS_DIR/initfs.img"
-INITFS_BUILDER=dist/fs-task/initfs_builder.js
-
-initfs_needed() {
-  [ -x /bin/busybox ] || return 1
-  [ -f "$INITFS_IMAGE" ] || return 0
-  [ "$INITFS_BUILDER" -nt "$INITFS_IMAGE" ] || [ /bin/busybox -nt "$INITFS_IMAGE" ] && return 0
-  [ -n "$(find samples -type f -newer "$INITFS_IMAGE" -print -quit 2>/dev/null)" ]
-}
-
 # Optional packages that could not be installed (not root, or apt-get failed) are
 # reported once per list in quiet mode; this file holds the list already reported.
 PKG_STAMP="$DEPS_DIR/.packages-reported"
@@ -156,12 +146,10 @@ pkgs_settled() {
   [ "$QUIET" = 1 ] && [ -f "$PKG_STAMP" ] && [ "$(cat "$PKG_STAMP")" = "$MISSING" ]
 }
 
-# Everything in place? Then leave at once (the launcher calls this on every run).
-if ! npm_needed && ! engine_needed && ! build_needed && ! initfs_needed; then
-  if pkgs_settled; then
-    info "everything is in place"
-    exit 0
-  fi
+# Everything in place? Then leave at once.
+if [ "$STALE" = "  " ] && pkgs_settled; then
+  info "everything is in place"
+  exit 0
 fi
 
 # Something to do: one setup at a time (parallel launcher runs would race on dist/).
@@ -169,29 +157,20 @@ mkdir -p "$DEPS_DIR"
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$DEPS_DIR/.setup.lock"
   flock 9
+  # Another setup may have done it all while this one waited.
+  STALE=" $(node scripts/readiness.mjs) "
 fi
 
 # ---------------------------------------------------------------- 1. npm packages
 
-if npm_needed; then
+if stale npm && [ -L node_modules ]; then
+  say "node_modules is a link to $(readlink node_modules) that lacks packages; setup leaves it alone (run npm ci where it points)"
+elif stale npm; then
   if [ -f package-lock.json ]; then
-    say "installing npm packages (npm ci)"
-    ci_log="$(mktemp)"
-    if ! npm ci --no-audit --no-fund </dev/null >"$ci_log" 2>&1; then
-      # npm ci refuses a lockfile that lacks some platform's optional packages;
-      # npm install resolves those, and --no-save leaves package-lock.json untouched.
-      say "npm ci failed ($(grep -m1 -E '^npm error [^c ]|npm error Missing' "$ci_log" | sed 's/^npm error //' || true)); trying npm install --no-save"
-      if ! run npm install --no-save --no-audit --no-fund; then
-        cat "$ci_log" >&2
-        rm -f "$ci_log"
-        exit 1
-      fi
-    elif [ "$QUIET" = 0 ]; then
-      cat "$ci_log" >&2
-    fi
-    rm -f "$ci_log"
+    phase 1 "npm packages" "npm ci"
+    run npm ci --no-audit --no-fund
   else
-    say "installing npm packages (npm install)"
+    phase 1 "npm packages" "npm install (no lockfile)"
     run npm install --no-audit --no-fund
   fi
   # koffi ships prebuilt binaries and needs no install script (npm may skip those).
@@ -201,6 +180,7 @@ if npm_needed; then
     exit 1
   fi
   touch "$NPM_STAMP"
+  phase_done
 fi
 
 # ---------------------------------------------------------------- 2. CPU engine
@@ -210,7 +190,6 @@ install_engine_from_wheel() {
   python3 -m pip --version >/dev/null 2>&1 || return 1
   local tmp whl rc=0
   tmp="$(mktemp -d)"
-  say "downloading Unicorn $UNICORN_VERSION (PyPI wheel)"
   if run python3 -m pip download --no-deps --only-binary=:all: "unicorn==$UNICORN_VERSION" -d "$tmp"; then
     whl="$(ls "$tmp"/unicorn-"$UNICORN_VERSION"-*.whl 2>/dev/null | head -n1)"
     if [ -n "$whl" ]; then
@@ -231,18 +210,20 @@ PY
   [ -s "$ENGINE_LIB" ]
 }
 
-if engine_needed; then
+if stale engine; then
   if [ -n "${LIBOS_UNICORN:-}" ]; then
     say "LIBOS_UNICORN=$LIBOS_UNICORN does not exist; installing the default engine"
   fi
+  phase 2 "CPU engine" "Unicorn $UNICORN_VERSION from its PyPI wheel into .deps/unicorn/"
   if install_engine_from_wheel; then
-    info "engine: Unicorn $UNICORN_VERSION installed into .deps/unicorn/"
+    phase_done
   elif SYS_LIB="$(system_engine)"; then
     say "Unicorn $UNICORN_VERSION could not be installed; using the system's $SYS_LIB (slower)"
     touch "$ENGINE_FALLBACK_STAMP"
-  elif [ "$IS_ROOT" = 1 ] && apt_install libunicorn2 && system_engine >/dev/null; then
-    say "Unicorn $UNICORN_VERSION could not be installed; installed Debian's libunicorn2 (slower)"
+  elif [ "$IS_ROOT" = 1 ] && say "Unicorn $UNICORN_VERSION could not be installed; trying Debian's libunicorn2 (slower)" \
+      && apt_install libunicorn2 && system_engine >/dev/null; then
     touch "$ENGINE_FALLBACK_STAMP"
+    phase_done
   else
     say "no CPU engine: install Unicorn with 'pip download unicorn==$UNICORN_VERSION' (then set LIBOS_UNICORN to its unicorn/lib/libunicorn.so.2) or 'apt-get install libunicorn2'"
     exit 1
@@ -252,9 +233,12 @@ fi
 # ---------------------------------------------------------------- 3. packages
 
 if ! pkgs_settled; then
-  # shellcheck disable=SC2086 # a list of package names
-  if [ "$IS_ROOT" = 1 ] && apt_install $MISSING; then
+  if [ "$IS_ROOT" = 1 ]; then
+    phase 3 "system packages" "apt-get install $MISSING"
+    # shellcheck disable=SC2086 # a list of package names
+    apt_install $MISSING || true
     MISSING="$(missing_pkgs)"
+    phase_done
   fi
   if [ -n "$MISSING" ]; then
     say "hint: 'apt-get install $MISSING' as root (tests that need them are skipped until then)"
@@ -264,8 +248,8 @@ fi
 
 # ---------------------------------------------------------------- 4. build
 
-if build_needed; then
-  say "building (tsc -p tsconfig.build.json)"
+if stale build; then
+  phase 4 "build" "tsc -p tsconfig.build.json into dist/"
   # Taken before compiling, so that a source saved during the build triggers the next one.
   mkdir -p dist
   touch "$BUILD_STAMP.new"
@@ -275,16 +259,20 @@ if build_needed; then
     exit 1
   fi
   mv -f "$BUILD_STAMP.new" "$BUILD_STAMP"
+  phase_done
+  # The image's builder is part of the build.
+  STALE=" $(node scripts/readiness.mjs) "
 fi
 
 # ---------------------------------------------------------------- 5. root image
 
-if initfs_needed; then
-  info "building the guest's root image (.deps/initfs.img)"
+if stale initfs; then
+  phase 5 "root image" "busybox, /etc and the samples into .deps/initfs.img"
   if ! run node scripts/build-initfs.mjs --default; then
     say "the root image could not be built"
     exit 1
   fi
+  phase_done
 fi
 
 if [ -n "$MISSING" ]; then info "ready, without $MISSING"; else info "everything is in place"; fi

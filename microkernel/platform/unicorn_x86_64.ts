@@ -13,9 +13,10 @@
 // RIP is already the return address (the instruction after `syscall`), as in Linux's
 // pt_regs; a run stopped from the hook keeps the block as the hook left it.
 //
-// Linux starts a process with x87 control word 0x037F and MXCSR 0x1F80; the engine
-// starts both at zero (then printf("%f") prints garbage), so every Vcpu is born with
-// Linux's values.
+// Linux starts a process with x87 control word 0x037F, all x87 registers empty and MXCSR
+// 0x1F80; the engine starts with both words zero (then printf("%f") prints garbage) and
+// the x87 registers tagged valid, so every Vcpu is born with Linux's state. The engine's
+// floating-point limits (exception flags, x87 precision) are in docs/architecture.md.
 //
 // Address translation is ours, not the engine's: with a virtual TLB the engine asks
 // `fillTlb` on every TLB miss, which answers from the address space's PermissionRanges.
@@ -51,6 +52,12 @@ const ST0 = 114, XMM0 = 122;
 // fpcw, fpsw, fptag, mxcsr, st0-7, xmm0-15: each read into its own 16-byte cell.
 const FP_REG_IDS = [246, 31, 247, 249, ...Array.from({ length: 8 }, (_, i) => ST0 + i), ...Array.from({ length: 16 }, (_, i) => XMM0 + i)];
 const FP_CELL = 16;
+// The FPU state Linux gives a new process (fpstate_init: FNINIT's, plus MXCSR 0x1F80):
+// control word 0x037F, every x87 register empty, MXCSR 0x1F80, the rest zero. The engine
+// starts with control word and MXCSR zero and the x87 tags "valid".
+const LINUX_INITIAL_FP_STATE = new Uint8Array(FXSAVE_BYTES);
+new DataView(LINUX_INITIAL_FP_STATE.buffer).setUint16(FX.cwd, 0x037f, true);
+new DataView(LINUX_INITIAL_FP_STATE.buffer).setUint32(FX.mxcsr, 0x1f80, true);
 const SYSCALL_INSN_BYTES = 2;
 // Engine fact (Unicorn 2.1.4, also reported upstream as unicorn#1565): a run stopped
 // from another thread (uc_emu_start's own timeout) can re-execute the last instruction,
@@ -440,8 +447,7 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
     this.#vcpus.add(vcpu);
     if (!copyOf) {
       this.#switchTo(vcpu, true);
-      vcpu.writeExtra(X86_REG_ID.fpcw!, 0x037fn);
-      vcpu.writeExtra(X86_REG_ID.mxcsr!, 0x1f80n);
+      vcpu.writeFpState(LINUX_INITIAL_FP_STATE);
       return vcpu;
     }
     // A fork or a new thread: every register the engine keeps (FPU, SSE, segment bases)

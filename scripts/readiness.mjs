@@ -1,0 +1,102 @@
+// Which parts of the install are missing or stale: one answer for both the launcher
+// (bin/libos, on every run) and scripts/setup.sh (which then does only those parts).
+//
+//   node scripts/readiness.mjs      prints the stale parts, space-separated (nothing when ready)
+//
+// Parts, in setup's order: npm (packages), engine (Unicorn), build (dist/), initfs (the
+// root image). The checks compare mtimes in this process: no subprocess, no hashing, a
+// few milliseconds. The system packages (busybox, musl-tools) are setup's business alone:
+// nothing a run needs waits for them.
+
+import { lstatSync, readdirSync, statSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Kept in step with setup.sh, which uses these names for its stamps. */
+export const NPM_STAMP = "node_modules/.libos-setup-stamp";
+export const BUILD_STAMP = "dist/.build-stamp";
+const BUILD_DIRS = ["microkernel", "syscall-shim", "linux-abi", "libos", "fs-task", "net-task", "bench"];
+const BUILD_CONFIGS = ["tsconfig.json", "tsconfig.build.json", "package.json"];
+const ENGINE_LIB = ".deps/unicorn/libunicorn.so.2";
+const ENGINE_FALLBACK_STAMP = ".deps/.engine-fallback";
+const SYSTEM_ENGINE_DIRS = ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/local/lib", "/usr/lib"];
+const INITFS_IMAGE = ".deps/initfs.img";
+const INITFS_BUILDER = "dist/fs-task/initfs_builder.js";
+const BUSYBOX = "/bin/busybox";
+
+/** mtime in ms, or -1 when the path does not exist. */
+function mtime(path) {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st ? st.mtimeMs : -1;
+}
+
+function exists(path) {
+  return mtime(path) >= 0;
+}
+
+/** The newest mtime of the files under `dir` whose names pass `keep` (-1 for none). */
+function newestUnder(dir, keep) {
+  let newest = -1;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return -1;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestUnder(p, keep));
+    else if (keep(e.name)) newest = Math.max(newest, mtime(p));
+  }
+  return newest;
+}
+
+function npmStale(root) {
+  if (!exists(join(root, "node_modules/koffi/package.json")) || !exists(join(root, "node_modules/.bin/tsc"))) return true;
+  // A node_modules linked to another tree is kept up to date there (npm ci here would empty it).
+  if (lstatSync(join(root, "node_modules")).isSymbolicLink()) return false;
+  let stamp = mtime(join(root, NPM_STAMP));
+  if (stamp < 0) stamp = mtime(join(root, "node_modules/.package-lock.json"));
+  if (stamp < 0) return true;
+  const lock = exists(join(root, "package-lock.json")) ? "package-lock.json" : "package.json";
+  return mtime(join(root, lock)) > stamp;
+}
+
+function engineMissing(root) {
+  const explicit = process.env.LIBOS_UNICORN;
+  if (explicit && exists(explicit)) return false;
+  const st = statSync(join(root, ENGINE_LIB), { throwIfNoEntry: false });
+  if (st && st.size > 0) return false;
+  return !(exists(join(root, ENGINE_FALLBACK_STAMP)) && SYSTEM_ENGINE_DIRS.some((d) => exists(join(d, "libunicorn.so.2"))));
+}
+
+function buildStale(root) {
+  const stamp = mtime(join(root, BUILD_STAMP));
+  if (stamp < 0) return true;
+  if (BUILD_CONFIGS.some((f) => mtime(join(root, f)) > stamp)) return true;
+  return BUILD_DIRS.some((d) => newestUnder(join(root, d), (name) => name.endsWith(".ts")) > stamp);
+}
+
+function initfsStale(root) {
+  if (!exists(BUSYBOX)) return false;
+  const image = mtime(join(root, INITFS_IMAGE));
+  if (image < 0) return true;
+  return mtime(join(root, INITFS_BUILDER)) > image || mtime(BUSYBOX) > image || newestUnder(join(root, "samples"), () => true) > image;
+}
+
+/** The parts that setup has to (re)do, in its order; empty when everything is in place. */
+export function staleParts(root = ROOT) {
+  const parts = [];
+  if (npmStale(root)) parts.push("npm");
+  if (engineMissing(root)) parts.push("engine");
+  if (buildStale(root)) parts.push("build");
+  if (initfsStale(root)) parts.push("initfs");
+  return parts;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const parts = staleParts();
+  if (parts.length > 0) process.stdout.write(parts.join(" ") + "\n");
+}
