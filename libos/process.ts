@@ -119,6 +119,8 @@ export class Process {
   readonly startTimeMs = performance.now();
   /** Environment as exec gave it (/proc/PID/environ). */
   envp: string[] = [];
+  /** MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED was called (its address space's state on Linux: exec clears it). */
+  membarrierPrivate = false;
   /** Resource limits set with setrlimit/prlimit (the others are the defaults). */
   rlimits = new Map<number, Rlimit>();
   /** alarm/setitimer(ITIMER_REAL) and timer_create timers, by id (ITIMER_REAL_ID for the first). */

@@ -22,6 +22,7 @@ import * as sync from "./sys_sync.ts";
 import * as setstat from "./sys_setstat.ts";
 import * as mnt from "./sys_mount.ts";
 import * as memfd from "./sys_memfd.ts";
+import * as membarrier from "./sys_membarrier.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -186,6 +187,7 @@ const ROWS: Row[] = [
   ["getrandom", misc.sysGetrandom],
   ["memfd_create", memfd.sysMemfdCreate, "partial", "no seals"],
   ["execveat", clone.sysExecveat],
+  ["membarrier", membarrier.sysMembarrier, "partial", "no SYNC_CORE nor RSEQ commands"],
   ["copy_file_range", rw.sysCopyFileRange],
   ["statx", stat.sysStatx],
   ["rseq", enosys, "enosys", "deliberate: glibc and musl run without restartable sequences"],
