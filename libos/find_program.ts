@@ -25,8 +25,8 @@ export interface OpenProgram extends ProgramFile {
 export interface ProgramImage {
   elf: ElfImage;
   file: OpenProgram;
-  /** PT_INTERP's file (parsed as an interpreter), or null for a static program. */
-  interpreter: { path: string; elf: ElfImage; file: OpenProgram } | null;
+  /** PT_INTERP's file (parsed as an interpreter) and its canonical path, or null for a static program. */
+  interpreter: { path: string; exe: string; elf: ElfImage; file: OpenProgram } | null;
   /** The program's own path (/proc/self/exe). */
   exe: string;
   /** argv as the program sees it: a script's interpreter and its argument come first. */
@@ -110,7 +110,8 @@ function findInterpreter(vfs: Vfs, name: string): ProgramImage["interpreter"] | 
       file.close();
       return new ElfError(`${what} is itself dynamically linked (needs ${displayOf(elf.interpreter)})`, ELIBBAD);
     }
-    return { path: name, elf, file };
+    const exe = vfs.realpath(path);
+    return { path: name, exe: typeof exe === "string" ? exe : path, elf, file };
   } catch (e) {
     file.close();
     if (e instanceof ElfError) return new ElfError(`${what}: ${e.message}`, e.errno === ENOEXEC ? ELIBBAD : e.errno);

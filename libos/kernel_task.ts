@@ -541,6 +541,7 @@ export class KernelTask implements KernelServices {
     fds.install(new OpenFile(new HostStream(2, "/dev/stderr", null, this.terminal, caller), 1), false);
     const pid = this.#allocPid();
     const p = new Process(pid, init, memory, fds, new FsContext(cwd), new SignalHandlers(), creds, image.exe, image.argv, SIGCHLD);
+    p.interpreter = image.interpreter?.exe ?? null;
     init.children.add(p);
     this.machine.shareSpace(memory);
     p.envp = envp;
@@ -657,6 +658,7 @@ export class KernelTask implements KernelServices {
     child.envp = p.envp;
     child.rlimits = new Map(p.rlimits);
     child.membarrierPrivate = p.membarrierPrivate;
+    child.interpreter = p.interpreter;
     const ct = new Thread(tid, child);
     ct.sigmask = t.sigmask;
     ct.altStack = { ...t.altStack };
@@ -745,6 +747,7 @@ export class KernelTask implements KernelServices {
     t.robustList = 0;
     p.membarrierPrivate = false;
     p.exe = image.exe;
+    p.interpreter = image.interpreter?.exe ?? null;
     p.argv = image.argv;
     p.envp = envp;
     t.name = baseName(image.exe);

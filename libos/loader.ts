@@ -101,11 +101,11 @@ function spanOf(loads: readonly ProgramHeader[]): { lo: number; hi: number } {
 const loadsOf = (elf: ElfImage): ProgramHeader[] => elf.headers.filter((h) => h.type === PT_LOAD && h.memsz > 0);
 
 /** Map `src`'s segments at `bias` as one image block and read them in; throws ElfError. */
-function mapImage(memory: GuestMemory, src: ElfSource, bias: number): Placed {
+function mapImage(memory: GuestMemory, src: ElfSource, bias: number, kind: "image" | "interp"): Placed {
   const loads = loadsOf(src.elf);
   const span = spanOf(loads);
   const lo = span.lo + bias, hi = span.hi + bias;
-  const image = memory.mapRegion(lo, hi - lo, imagePieces(loads, bias, lo), "image");
+  const image = memory.mapRegion(lo, hi - lo, imagePieces(loads, bias, lo), kind);
   if (!image) throw new ElfError(`out of memory: the image needs ${mebibytes(hi - lo)} MiB`, ENOMEM);
   for (const h of loads) {
     const at = h.vaddr + bias - lo;
@@ -135,7 +135,7 @@ function mapInterpreter(memory: GuestMemory, interp: ElfSource & { path: string 
     throw new ElfError(`${what} overlaps the program's segments`, EINVAL);
   }
   try {
-    return mapImage(memory, interp, bias);
+    return mapImage(memory, interp, bias, "interp");
   } catch (e) {
     if (e instanceof ElfError) throw new ElfError(`${what}: ${e.message}`, e.errno);
     throw e;
@@ -144,7 +144,7 @@ function mapInterpreter(memory: GuestMemory, interp: ElfSource & { path: string 
 
 /** Load a checked image (parseElf), and its interpreter if any, into `memory`; throws ElfError. */
 export function loadElf(memory: GuestMemory, elf: ElfImage, file: ProgramFile, args: LoadArgs): LoadedProgram {
-  const { lo, hi, bias } = mapImage(memory, { elf, file }, elf.bias);
+  const { lo, hi, bias } = mapImage(memory, { elf, file }, elf.bias, "image");
   const loads = loadsOf(elf);
   const interp = args.interpreter ? mapInterpreter(memory, args.interpreter) : null;
   const entry = args.interpreter ? args.interpreter.elf.entry + interp!.bias : elf.entry + bias;

@@ -80,7 +80,8 @@ interface HostBlock {
 // fragment into single pages, small enough that a stack write after fork stays cheap.
 const COW_GRANULE = 64 * 1024;
 
-export type VmaKind = "image" | "brk" | "stack" | "anon";
+/** "interp": a dynamic program's interpreter (ld.so), mapped by the loader as the image is. */
+export type VmaKind = "image" | "interp" | "brk" | "stack" | "anon";
 
 export interface Vma {
   start: number;

@@ -117,6 +117,8 @@ export class Process {
   pgid: number;
   sid: number;
   readonly startTimeMs = performance.now();
+  /** Guest path of the executable's interpreter (ld.so), null for a static program (/proc/PID/maps). */
+  interpreter: string | null = null;
   /** Environment as exec gave it (/proc/PID/environ). */
   envp: string[] = [];
   /** MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED was called (its address space's state on Linux: exec clears it). */
