@@ -215,9 +215,11 @@ function hintFor(e: NotInGuest, opts: RunOptions): string {
       ? ": pass --sysroot / (the host's libraries) or build the program with -static"
       : ` nor in the sysroot ${opts.sysroot}`;
   }
-  if (!opts.program.includes("/") || !existsSync(opts.program)) return "";
+  const host = e.what === "program" ? opts.program : e.path;
+  if (!host.includes("/") || !existsSync(host)) return "";
   const sysroot = opts.sysroot === null ? ", --sysroot / for the host's /usr," : "";
-  return ` in the guest; the host has it: pass -v DIR:DIR for its directory${sysroot} or --root /`;
+  const where = e.what === "program" ? " in the guest" : " (in the guest)";
+  return `${where}; the host has it: pass -v DIR:DIR for its directory${sysroot} or --root /`;
 }
 
 function printSyscalls(): number {

@@ -35,7 +35,7 @@ export interface ProgramImage {
 
 /** A file execve needs is missing from the guest's file system (ENOENT). */
 export class NotInGuest extends ElfError {
-  constructor(message: string, readonly what: "program" | "interpreter", readonly path: string) {
+  constructor(message: string, readonly what: "program" | "#! interpreter" | "interpreter", readonly path: string) {
     super(message, ENOENT);
   }
 }
@@ -58,7 +58,10 @@ export function findProgram(vfs: Vfs, path: string, given: string, argv: string[
       // Linux says EACCES for a directory; the shell's words say why.
       const what = errnoMessage(file === -EISDIR ? EISDIR : -file);
       const errno = file === -EISDIR ? EACCES : -file;
-      if (depth > 0) return new ElfError(`bad #! interpreter ${displayOf(given)}: ${what}`, errno);
+      if (depth > 0) {
+        const message = `bad #! interpreter ${displayOf(given)}: ${what}`;
+        return errno === ENOENT ? new NotInGuest(message, "#! interpreter", path) : new ElfError(message, errno);
+      }
       return errno === ENOENT ? new NotInGuest(what, "program", path) : new ElfError(what, errno);
     }
     let opened = false;

@@ -100,12 +100,17 @@ describe("dynamically linked programs under --sysroot /", () => {
     expect(got.status).toBe(127);
   });
 
-  it("a host program that the guest does not have: one line pointing at -v, --sysroot and --root, status 127", (ctx) => {
+  it("a host program, or a script's interpreter, that the guest does not have: one line pointing at -v, --sysroot and --root, status 127", (ctx) => {
     ctx.skip(!existsSync(PYTHON), `${PYTHON} is missing`);
     const got = runLibos([], PYTHON, ["-c", "pass"], { cwd: dir });
     expect(got.stdout).toBe("");
     expect(got.stderr).toBe(`libos: ${PYTHON}: no such file or directory in the guest; the host has it: `
       + "pass -v DIR:DIR for its directory, --sysroot / for the host's /usr, or --root /\n");
     expect(got.status).toBe(127);
+    writeFileSync(join(dir, "hosted.py"), `#!${PYTHON}\n`, { mode: 0o755 });
+    const script = runLibos([], "./hosted.py", [], { cwd: dir });
+    expect(script.stderr).toBe(`libos: ./hosted.py: bad #! interpreter ${PYTHON}: no such file or directory (in the guest); the host has it: `
+      + "pass -v DIR:DIR for its directory, --sysroot / for the host's /usr, or --root /\n");
+    expect(script.status).toBe(127);
   });
 });
