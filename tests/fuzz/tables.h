@@ -329,7 +329,7 @@ static const struct syscall_info { const char *name; const char *args; int imple
   [321] = {"bpf", NULL, 0},
   [322] = {"execveat", "dsaag", 1},
   [323] = {"userfaultfd", NULL, 0},
-  [324] = {"membarrier", "iii", 0},
+  [324] = {"membarrier", "iii", 1},
   [325] = {"mlock2", NULL, 0},
   [326] = {"copy_file_range", "fpfpzi", 1},
   [327] = {"preadv2", NULL, 0},
