@@ -41,7 +41,8 @@ Options for run:
       --sysroot DIR    show DIR's /usr, /lib, /lib64 and /etc/ld.so.cache read-only
                        in the guest, over the root: dynamically linked programs find
                        their interpreter and libraries there, and DIR's programs are
-                       on PATH (--sysroot / runs the host's /usr/bin/python3, say)
+                       on PATH (--sysroot / runs the host's /usr/bin/python3, say);
+                       /bin stays the root's (busybox on the image)
   -v, --volume HOST:GUEST[:ro]
                        mount a host directory in the guest (repeatable)
       --tmpfs PATH     mount an empty tmpfs at PATH (repeatable)
