@@ -1,25 +1,33 @@
 // The `libos` command line.
 //
-//   libos run [options] PROGRAM [ARGS...]   run a static Linux program in a user kernel
+//   libos run [options] PROGRAM [ARGS...]   run a Linux program in a user kernel
 //   libos syscalls                          print the syscall table (what is implemented)
 //
 // PROGRAM is a path in the guest's file system. By default the guest boots on the
 // project's root image (busybox, /etc, the samples) with the host's current directory
 // mounted at the same path as its working directory, so `libos run ./prog file` works as
-// with qemu-x86_64; mounts.ts has the whole layout. The exit status is the guest's, or
-// 128+N when a signal N killed it.
+// with qemu-x86_64; --sysroot DIR adds DIR's /usr and libraries, so that dynamically
+// linked host programs run (as qemu's -L); mounts.ts has the whole layout. The exit status
+// is the guest's, or 128+N when a signal N killed it (then one `libos:` line says so, as a
+// shell would, unless the signal is SIGINT or SIGPIPE). A program that cannot start gets
+// one `libos:` line, with a hint when the cause is the guest's file system.
 
 import { existsSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ENOENT } from "../linux-abi/errno.ts";
+import { SIGINT, SIGPIPE, signalDescription } from "../linux-abi/signal.ts";
 import { ElfError } from "./elf.ts";
-import { FS_MODES, guestLayout, type FsMode, type Volume } from "./mounts.ts";
+import { NotInGuest } from "./find_program.ts";
+import { FS_MODES, SYSROOT_PARTS, guestLayout, type FsMode, type Sysroot, type Volume } from "./mounts.ts";
 import { EngineNotFoundError } from "../microkernel/platform/unicorn_ffi.ts";
 import { SYSCALLS } from "./sys/table.ts";
 import { UserKernel } from "./user_kernel.ts";
 
 const USAGE = `Usage: libos run [options] PROGRAM [ARGS...]
        libos syscalls
+
+PROGRAM is a path in the guest (the root image, the host's current directory at its own
+path, and what the options below mount); a name without "/" is looked up on PATH.
 
 Options for run:
   -e, --env K=V        set an environment variable for the guest (repeatable);
@@ -30,6 +38,11 @@ Options for run:
       --debug          print the stack of a LibOS internal error
   -m, --memory SIZE    memory quota of the user kernel (e.g. 512M, 2G; default 2G)
       --root DIR       a host directory as the guest's root, instead of the root image
+      --sysroot DIR    show DIR's /usr, /lib, /lib64 and /etc/ld.so.cache read-only
+                       in the guest, over the root: dynamically linked programs find
+                       their interpreter and libraries there, and DIR's programs are
+                       on PATH (--sysroot / runs the host's /usr/bin/python3, say);
+                       /bin stays the root's (busybox on the image)
   -v, --volume HOST:GUEST[:ro]
                        mount a host directory in the guest (repeatable)
       --tmpfs PATH     mount an empty tmpfs at PATH (repeatable)
@@ -46,6 +59,7 @@ interface RunOptions {
   debug: boolean;
   memory: number;
   root: string | null;
+  sysroot: string | null;
   volumes: Volume[];
   tmpfs: string[];
   workdir: string | null;
@@ -103,7 +117,7 @@ function parseRun(argv: string[]): RunOptions {
   const edits: ((env: Map<string, string>) => void)[] = [];
   let base: "host" | "guest" | null = null;
   const opts: RunOptions = {
-    env: new Map(), strace: false, debug: false, memory: 2 * 1024 ** 3, root: null, volumes: [], tmpfs: [], workdir: null,
+    env: new Map(), strace: false, debug: false, memory: 2 * 1024 ** 3, root: null, sysroot: null, volumes: [], tmpfs: [], workdir: null,
     isolate: false, fsMode: "inproc", image: DEFAULT_IMAGE, program: "", args: [],
   };
   let i = 0;
@@ -131,6 +145,7 @@ function parseRun(argv: string[]): RunOptions {
     else if (a === "--debug") opts.debug = true;
     else if (a === "-m" || a === "--memory") opts.memory = parseSize(value());
     else if (a === "--root") opts.root = hostDir(value(), "Root");
+    else if (a === "--sysroot") opts.sysroot = hostDir(value(), "Sysroot");
     else if (a === "-v" || a === "--volume") opts.volumes.push(parseVolume(value()));
     else if (a === "--tmpfs") opts.tmpfs.push(guestPath(value(), "tmpfs"));
     else if (a === "-w" || a === "--workdir") opts.workdir = guestPath(value(), "Working directory");
@@ -161,7 +176,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const layout = guestLayout({
     root: opts.root, image: opts.image, volumes: opts.volumes, tmpfs: opts.tmpfs, workdir: opts.workdir,
-    isolate: opts.isolate, hostCwd: process.cwd(),
+    isolate: opts.isolate, hostCwd: process.cwd(), sysroot: opts.sysroot === null ? null : sysrootOf(opts.sysroot),
   });
   const uk = new UserKernel({ memoryQuota: opts.memory, layout, fsMode: opts.fsMode, strace: opts.strace, debug: opts.debug });
   const envp = [...opts.env].map(([k, v]) => `${k}=${v}`);
@@ -172,17 +187,40 @@ async function run(argv: string[]): Promise<number> {
   } catch (e) {
     if (!(e instanceof ElfError)) throw e;
     // As a shell reports a program it cannot run: 127 when it is not there, 126 otherwise.
-    process.stderr.write(`libos: ${opts.program}: ${e.message}\n`);
+    process.stderr.write(`libos: ${opts.program}: ${e.message}${e instanceof NotInGuest ? hintFor(e, opts) : ""}\n`);
     return e.errno === ENOENT ? 127 : 126;
   } finally {
     await uk.shutdown();
   }
   if (exit.signal) {
     if (opts.strace) process.stderr.write(`+++ killed by signal ${exit.signal} +++\n`);
+    // As a shell reports a job a signal ended (not for Ctrl-C, nor a closed pipe).
+    if (exit.signal !== SIGINT && exit.signal !== SIGPIPE) {
+      process.stderr.write(`libos: ${opts.program}: killed by signal ${exit.signal} (${signalDescription(exit.signal)})\n`);
+    }
     return 128 + exit.signal;
   }
   if (opts.strace) process.stderr.write(`+++ exited with ${exit.status} +++\n`);
   return exit.status;
+}
+
+/** The parts of SYSROOT_PARTS that `dir` has. */
+function sysrootOf(dir: string): Sysroot {
+  return { source: dir, parts: SYSROOT_PARTS.filter((part) => existsSync(dir + part)) };
+}
+
+/** What to do about a program or interpreter missing from the guest, for the `libos:` line. */
+function hintFor(e: NotInGuest, opts: RunOptions): string {
+  if (e.what === "interpreter") {
+    return opts.sysroot === null
+      ? ": pass --sysroot / (the host's libraries) or build the program with -static"
+      : ` nor in the sysroot ${opts.sysroot}`;
+  }
+  const host = e.what === "program" ? opts.program : e.path;
+  if (!host.includes("/") || !existsSync(host)) return "";
+  const sysroot = opts.sysroot === null ? ", --sysroot / for the host's /usr," : "";
+  const where = e.what === "program" ? " in the guest" : " (in the guest)";
+  return `${where}; the host has it: pass -v DIR:DIR for its directory${sysroot} or --root /`;
 }
 
 function printSyscalls(): number {

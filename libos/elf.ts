@@ -74,8 +74,16 @@ export interface ElfImage {
   headers: ProgramHeader[];
   interpreter: string | null;
   executableStack: boolean;
-  /** Added to every address of the file: PIE_BASE for ET_DYN, 0 for ET_EXEC. */
+  /**
+   * Added to every address of the file: PIE_BASE for an ET_DYN program, 0 for ET_EXEC and
+   * for an ET_DYN interpreter (the loader places that one where mmap would).
+   */
   bias: number;
+}
+
+export interface ParseOptions {
+  /** The file is a program interpreter (PT_INTERP): an ET_DYN one may start at address 0. */
+  interpreter?: boolean;
 }
 
 function u64(view: DataView, off: number): number {
@@ -89,7 +97,7 @@ export function machineName(machine: number): string {
 }
 
 /** Parse and check an executable's headers; throws ElfError. */
-export function parseElf(source: ProgramFile | Uint8Array): ElfImage {
+export function parseElf(source: ProgramFile | Uint8Array, options: ParseOptions = {}): ElfImage {
   const file = source instanceof Uint8Array ? bytesFile(source) : source;
   const ehdr = new Uint8Array(Math.min(file.size, SIZEOF_ELF64_EHDR));
   if (!file.read(ehdr, 0)) throw new ElfError("cannot read the ELF header", EIO);
@@ -110,7 +118,9 @@ export function parseElf(source: ProgramFile | Uint8Array): ElfImage {
     throw new ElfError(`not an executable: ${what}`);
   }
   if (machine !== EM_X86_64) throw new ElfError(`wrong architecture: ${machineName(machine)} (this LibOS runs x86-64 programs)`);
-  const bias = type === ET_DYN ? PIE_BASE : 0;
+  // A relocatable interpreter's addresses are offsets from wherever it is placed.
+  const relocatable = type === ET_DYN && options.interpreter === true;
+  const bias = type === ET_DYN && !relocatable ? PIE_BASE : 0;
   const entry = u64(view, 24);
   const phoff = u64(view, 32);
   const phentsize = view.getUint16(54, true);
@@ -139,8 +149,9 @@ export function parseElf(source: ProgramFile | Uint8Array): ElfImage {
       memsz: u64(pv, at + 40),
       align: u64(pv, at + 48),
     };
-    if (ph.type === PT_LOAD) checkSegment(ph, i, file.size, bias);
-    if (ph.type === PT_INTERP) interpreter = readInterpreter(file, ph);
+    if (ph.type === PT_LOAD) checkSegment(ph, i, file.size, bias, relocatable);
+    // Linux: the first PT_INTERP counts.
+    if (ph.type === PT_INTERP && interpreter === null) interpreter = readInterpreter(file, ph);
     if (ph.type === PT_GNU_STACK) executableStack = (ph.flags & PF_X) !== 0;
     headers.push(ph);
   }
@@ -158,12 +169,12 @@ export function parseElf(source: ProgramFile | Uint8Array): ElfImage {
 }
 
 /** A PT_LOAD's fields against the file and the user address space (Linux: EINVAL from load_elf_binary or mmap). */
-function checkSegment(ph: ProgramHeader, index: number, fileSize: number, bias: number): void {
+function checkSegment(ph: ProgramHeader, index: number, fileSize: number, bias: number, relocatable: boolean): void {
   if (ph.filesz > ph.memsz) throw new ElfError(`segment ${index}: file size ${hex(ph.filesz)} exceeds memory size ${hex(ph.memsz)}`, EINVAL);
   if (ph.offset > fileSize || ph.filesz > fileSize - ph.offset) throw new ElfError(`segment ${index} ends beyond the end of the file`);
   const start = ph.vaddr + bias;
   if (start >= IMAGE_TOP || ph.memsz > IMAGE_TOP - start) throw new ElfError(`segment ${index} ends beyond the user address space`, EINVAL);
-  if (ph.memsz > 0 && start < PAGE) throw new ElfError(`segment ${index} is mapped at page zero`, EINVAL);
+  if (ph.memsz > 0 && start < PAGE && !relocatable) throw new ElfError(`segment ${index} is mapped at page zero`, EINVAL);
   if ((ph.vaddr - ph.offset) % PAGE !== 0) throw new ElfError(`segment ${index}: offset and address disagree modulo the page size`, EINVAL);
 }
 
@@ -172,6 +183,8 @@ function readInterpreter(file: ProgramFile, ph: ProgramHeader): string {
   if (ph.offset > file.size - ph.filesz) throw new ElfError("interpreter path ends beyond the end of the file", EIO);
   const raw = new Uint8Array(ph.filesz);
   if (!file.read(raw, ph.offset)) throw new ElfError("cannot read the interpreter path", EIO);
+  // Linux: load_elf_binary refuses a path whose last byte is not its NUL.
+  if (raw[raw.length - 1] !== 0) throw new ElfError("interpreter path is not NUL-terminated");
   const nul = raw.indexOf(0);
-  return bytesToString(nul >= 0 ? raw.subarray(0, nul) : raw);
+  return bytesToString(raw.subarray(0, nul));
 }

@@ -1,12 +1,14 @@
 // The program an execve names, found through the guest's file system: a `#!` script's
 // interpreter (Linux: fs/binfmt_script.c), followed up to BINPRM_MAX_RECURSION levels, or
-// an ELF image whose headers parseElf has checked. The ELF file stays open so the loader
-// reads each segment straight into the image (no copy of the whole file, whatever size the
-// file claims); the caller closes it. Every failure is one ElfError: what is wrong, worded
-// for the `libos:` line, and the errno execve(2) returns.
+// an ELF image whose headers parseElf has checked, with its PT_INTERP program interpreter
+// (ld.so) found and checked the same way. The ELF files stay open so the loader reads each
+// segment straight into the image (no copy of the whole file, whatever size the file
+// claims); the caller closes them (closeProgram). Every failure is one ElfError: what is
+// wrong, worded for the `libos:` line, and the errno execve(2) returns; a program or an
+// interpreter that is not in the guest is a NotInGuest, for the CLI's hint.
 
 import { bytesToString, displayOf } from "../linux-abi/_byte_string.ts";
-import { EACCES, EIO, ELOOP, ENOEXEC, strerror } from "../linux-abi/errno.ts";
+import { EACCES, EIO, EISDIR, ELIBBAD, ELOOP, ENOENT, ENOEXEC, strerror } from "../linux-abi/errno.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
 import { ElfError, parseElf, type ElfImage, type ProgramFile } from "./elf.ts";
 import { ProcFs, REOPEN_FILE } from "./procfs.ts";
@@ -23,10 +25,24 @@ export interface OpenProgram extends ProgramFile {
 export interface ProgramImage {
   elf: ElfImage;
   file: OpenProgram;
+  /** PT_INTERP's file (parsed as an interpreter) and its canonical path, or null for a static program. */
+  interpreter: { path: string; exe: string; elf: ElfImage; file: OpenProgram } | null;
   /** The program's own path (/proc/self/exe). */
   exe: string;
   /** argv as the program sees it: a script's interpreter and its argument come first. */
   argv: string[];
+}
+
+/** A file execve needs is missing from the guest's file system (ENOENT). */
+export class NotInGuest extends ElfError {
+  constructor(message: string, readonly what: "program" | "#! interpreter" | "interpreter", readonly path: string) {
+    super(message, ENOENT);
+  }
+}
+
+export function closeProgram(image: ProgramImage): void {
+  image.file.close();
+  image.interpreter?.file.close();
 }
 
 /** `path` (resolved) as execve finds it; `given` is the path as the caller wrote it (a script's argument). */
@@ -39,8 +55,14 @@ export function findProgram(vfs: Vfs, path: string, given: string, argv: string[
       continue;
     }
     if (typeof file === "number") {
-      const what = errnoMessage(-file);
-      return new ElfError(depth === 0 ? what : `bad #! interpreter ${displayOf(given)}: ${what}`, -file);
+      // Linux says EACCES for a directory; the shell's words say why.
+      const what = errnoMessage(file === -EISDIR ? EISDIR : -file);
+      const errno = file === -EISDIR ? EACCES : -file;
+      if (depth > 0) {
+        const message = `bad #! interpreter ${displayOf(given)}: ${what}`;
+        return errno === ENOENT ? new NotInGuest(message, "#! interpreter", path) : new ElfError(message, errno);
+      }
+      return errno === ENOENT ? new NotInGuest(what, "program", path) : new ElfError(what, errno);
     }
     let opened = false;
     try {
@@ -56,15 +78,47 @@ export function findProgram(vfs: Vfs, path: string, given: string, argv: string[
         continue;
       }
       const elf = parseElf(file);
+      const interpreter = elf.interpreter === null ? null : findInterpreter(vfs, elf.interpreter);
+      if (interpreter instanceof ElfError) return interpreter;
       const exe = vfs.realpath(path);
       opened = true;
-      return { elf, file, exe: typeof exe === "string" ? exe : path, argv };
+      return { elf, file, interpreter, exe: typeof exe === "string" ? exe : path, argv };
     } catch (e) {
       if (e instanceof ElfError) return e;
       throw e;
     } finally {
       if (!opened) file.close();
     }
+  }
+}
+
+/**
+ * PT_INTERP's file, opened and checked as Linux's load_elf_binary does: an executable
+ * regular file, an x86-64 ELF executable (else ELIBBAD). This loader maps one interpreter
+ * level, so an interpreter that names its own interpreter is refused (ELIBBAD) rather
+ * than started with its needs unmet.
+ */
+function findInterpreter(vfs: Vfs, name: string): ProgramImage["interpreter"] | ElfError {
+  const path = joinPath("/", name);
+  const what = `interpreter ${displayOf(name)}`;
+  const file = vfs.call(path, openExecutable);
+  if (typeof file === "object" && "follow" in file) return new ElfError(`${what}: not a regular file`, ELIBBAD);
+  if (typeof file === "number") {
+    if (file === -ENOENT) return new NotInGuest(`dynamically linked, and its ${what} is not in the guest`, "interpreter", name);
+    return new ElfError(`${what}: ${errnoMessage(file === -EISDIR ? EISDIR : -file)}`, file === -EISDIR ? EACCES : -file);
+  }
+  try {
+    const elf = parseElf(file, { interpreter: true });
+    if (elf.interpreter !== null) {
+      file.close();
+      return new ElfError(`${what} is itself dynamically linked (needs ${displayOf(elf.interpreter)})`, ELIBBAD);
+    }
+    const exe = vfs.realpath(path);
+    return { path: name, exe: typeof exe === "string" ? exe : path, elf, file };
+  } catch (e) {
+    file.close();
+    if (e instanceof ElfError) return new ElfError(`${what}: ${e.message}`, e.errno === ENOEXEC ? ELIBBAD : e.errno);
+    throw e;
   }
 }
 
@@ -110,10 +164,11 @@ function errnoMessage(errno: number): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-/** An executable regular file, open for the loader (the walk follows symlinks; X_OK is checked). */
+/** An executable regular file, open for the loader (the walk follows symlinks; X_OK is checked); -EISDIR for a directory. */
 function openExecutable(fs: FileSystem, inner: string): OpenProgram | { follow: string } | number {
   const st = fs.stat(inner, true);
   if (typeof st === "number") return st;
+  if ((st.mode & 0o170000) === 0o040000) return -EISDIR;
   if ((st.mode & 0o170000) !== 0o100000) return -EACCES;
   const ok = fs.access(inner, 1);
   if (ok < 0) return ok;

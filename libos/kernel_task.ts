@@ -33,7 +33,7 @@ import {
 import { CLONE_FILES, CLONE_FS, CLONE_PARENT, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID } from "../linux-abi/sched.ts";
 import { FSR_MAPPED, Msg, SYSCALL_INSN_BYTES, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector } from "../syscall-shim/x86_64.ts";
 import { ElfError } from "./elf.ts";
-import { findProgram } from "./find_program.ts";
+import { closeProgram, findProgram } from "./find_program.ts";
 import { FdTable, type FileOps } from "./file.ts";
 import { HostInput, HostStream, Terminal } from "./host_stream.ts";
 import { OpenFile } from "./file.ts";
@@ -537,7 +537,7 @@ export class KernelTask implements KernelServices {
     this.#init = init;
     const memory = this.machine.reserveProcess() ? this.machine.newSpace() : null;
     if (!memory) {
-      image.file.close();
+      closeProgram(image);
       throw new ElfError("out of memory: the memory quota is too small", ENOMEM);
     }
     const fds = new FdTable();
@@ -547,6 +547,7 @@ export class KernelTask implements KernelServices {
     fds.install(new OpenFile(new HostStream(2, "/dev/stderr", null, this.terminal, caller), 1), false);
     const pid = this.#allocPid();
     const p = new Process(pid, init, memory, fds, new FsContext(cwd), new SignalHandlers(), creds, image.exe, image.argv, SIGCHLD);
+    p.interpreter = image.interpreter?.exe ?? null;
     init.children.add(p);
     this.machine.shareSpace(memory);
     p.envp = envp;
@@ -554,9 +555,9 @@ export class KernelTask implements KernelServices {
     this.terminal.foregroundPgrp = p.pgid;
     let loaded;
     try {
-      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds });
+      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds, interpreter: image.interpreter });
     } finally {
-      image.file.close();
+      closeProgram(image);
     }
     const t = new Thread(pid, p);
     t.name = baseName(image.exe);
@@ -662,6 +663,8 @@ export class KernelTask implements KernelServices {
     child.sid = p.sid;
     child.envp = p.envp;
     child.rlimits = new Map(p.rlimits);
+    child.membarrierPrivate = p.membarrierPrivate;
+    child.interpreter = p.interpreter;
     const ct = new Thread(tid, child);
     ct.sigmask = t.sigmask;
     ct.altStack = { ...t.altStack };
@@ -711,12 +714,12 @@ export class KernelTask implements KernelServices {
     if (image instanceof ElfError) return -image.errno;
     const memory = this.machine.newSpace();
     if (!memory) {
-      image.file.close();
+      closeProgram(image);
       return -ENOMEM;
     }
     let loaded;
     try {
-      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds: p.creds });
+      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds: p.creds, interpreter: image.interpreter });
     } catch (e) {
       memory.release();
       this.machine.shareSpace(memory);
@@ -724,7 +727,7 @@ export class KernelTask implements KernelServices {
       if (e instanceof ElfError) return -e.errno;
       throw e;
     } finally {
-      image.file.close();
+      closeProgram(image);
     }
     // Point of no return.
     for (const other of [...p.threads.values()]) {
@@ -748,7 +751,9 @@ export class KernelTask implements KernelServices {
     t.altStack = { sp: 0, size: 0, flags: 0 };
     t.clearChildTid = 0;
     t.robustList = 0;
+    p.membarrierPrivate = false;
     p.exe = image.exe;
+    p.interpreter = image.interpreter?.exe ?? null;
     p.argv = image.argv;
     p.envp = envp;
     t.name = baseName(image.exe);

@@ -1,23 +1,28 @@
-// Loading a static ELF executable into a fresh address space.
+// Loading an ELF executable, and its program interpreter, into a fresh address space.
 //
-// Linux: fs/binfmt_elf.c (load_elf_binary, create_elf_tables). The image's PT_LOAD
-// segments share one frame; each page gets the union of the protections of the segments
-// that touch it, and runs of equal protection become one mapping. parseElf has checked
-// every field; the quota is charged for the image before any byte of a segment is read
-// from the file, straight into the image. PT_TLS needs nothing
-// here: a static libc reads it through AT_PHDR and sets up TLS itself. PT_GNU_STACK
-// decides whether the stack is executable.
+// Linux: fs/binfmt_elf.c (load_elf_binary, load_elf_interp, create_elf_tables). An image's
+// PT_LOAD segments share one frame; each page gets the union of the protections of the
+// segments that touch it, and runs of equal protection become one mapping. parseElf has
+// checked every field; the quota is charged for the image before any byte of a segment is
+// read from the file, straight into the image. PT_TLS needs nothing here: a static libc
+// reads it through AT_PHDR and sets up TLS itself. PT_GNU_STACK decides whether the stack
+// is executable.
+//
+// A dynamically linked program (PT_INTERP) is mapped as a static one is (an ET_DYN at
+// 0x555555554000, the break after it); its interpreter (ld.so) goes where mmap would put
+// it, and the thread starts at the interpreter's entry with AT_BASE saying where that is.
+// The interpreter then maps the libraries itself, through mmap of their files.
 //
 // Initial stack, from the top down (what _start expects at RSP):
 //   strings (argv, envp, AT_EXECFN, AT_PLATFORM) · 16 random bytes (AT_RANDOM) ·
 //   padding to 16 · auxv pairs ending AT_NULL · NULL · envp[] · NULL · argv[] · argc
 
-import { stringToBytes } from "../linux-abi/_byte_string.ts";
+import { displayOf, stringToBytes } from "../linux-abi/_byte_string.ts";
 import { randomFillSync } from "node:crypto";
 import * as AT from "../linux-abi/auxv.ts";
-import { ENOEXEC, ENOMEM } from "../linux-abi/errno.ts";
-import { PF_R, PF_W, PF_X, PT_LOAD, PT_PHDR } from "../linux-abi/elf.ts";
-import { ElfError, type ElfImage, type ProgramFile, type ProgramHeader } from "./elf.ts";
+import { EINVAL, ENOEXEC, ENOMEM } from "../linux-abi/errno.ts";
+import { ET_DYN, PF_R, PF_W, PF_X, PT_LOAD, PT_PHDR } from "../linux-abi/elf.ts";
+import { ElfError, IMAGE_TOP, type ElfImage, type ProgramFile, type ProgramHeader } from "./elf.ts";
 import { GuestMemory, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageDown, pageUp } from "./memory.ts";
 
 
@@ -66,29 +71,83 @@ function imagePieces(loads: readonly ProgramHeader[], bias: number, lo: number):
   return pieces;
 }
 
-/** Load a checked image (parseElf) into `memory`, reading its segments from `file`; throws ElfError. */
-export function loadElf(
-  memory: GuestMemory,
-  elf: ElfImage,
-  file: ProgramFile,
-  args: { argv: string[]; envp: string[]; execfn: string; creds: Credentials },
-): LoadedProgram {
-  if (elf.interpreter !== null) {
-    throw new ElfError(`dynamically linked (needs ${elf.interpreter}): only static executables are supported`, ENOEXEC);
-  }
-  const bias = elf.bias;
-  const loads = elf.headers.filter((h) => h.type === PT_LOAD && h.memsz > 0);
-  const lo = pageDown(Math.min(...loads.map((h) => h.vaddr)) + bias);
-  const hi = pageUp(Math.max(...loads.map((h) => h.vaddr + h.memsz)) + bias);
-  const image = memory.mapRegion(lo, hi - lo, imagePieces(loads, bias, lo), "image");
+/** An ELF file parsed (parseElf) and open for reading its segments. */
+export interface ElfSource {
+  elf: ElfImage;
+  file: ProgramFile;
+}
+
+export interface LoadArgs {
+  argv: string[];
+  envp: string[];
+  execfn: string;
+  creds: Credentials;
+  /** PT_INTERP's file, parsed with `interpreter: true`; the program starts at its entry. */
+  interpreter?: (ElfSource & { path: string }) | null;
+}
+
+interface Placed {
+  /** The image's first and past-the-last page. */
+  lo: number;
+  hi: number;
+  bias: number;
+}
+
+/** The page span of an image's PT_LOAD segments, before any bias. */
+function spanOf(loads: readonly ProgramHeader[]): { lo: number; hi: number } {
+  return { lo: pageDown(Math.min(...loads.map((h) => h.vaddr))), hi: pageUp(Math.max(...loads.map((h) => h.vaddr + h.memsz))) };
+}
+
+const loadsOf = (elf: ElfImage): ProgramHeader[] => elf.headers.filter((h) => h.type === PT_LOAD && h.memsz > 0);
+
+/** Map `src`'s segments at `bias` as one image block and read them in; throws ElfError. */
+function mapImage(memory: GuestMemory, src: ElfSource, bias: number, kind: "image" | "interp"): Placed {
+  const loads = loadsOf(src.elf);
+  const span = spanOf(loads);
+  const lo = span.lo + bias, hi = span.hi + bias;
+  const image = memory.mapRegion(lo, hi - lo, imagePieces(loads, bias, lo), kind);
   if (!image) throw new ElfError(`out of memory: the image needs ${mebibytes(hi - lo)} MiB`, ENOMEM);
   for (const h of loads) {
     const at = h.vaddr + bias - lo;
-    if (!file.read(image.subarray(at, at + h.filesz), h.offset)) {
+    if (!src.file.read(image.subarray(at, at + h.filesz), h.offset)) {
       memory.unmap(lo, hi - lo);
       throw new ElfError("cannot read a segment: the file changed or could not be read", ENOEXEC);
     }
   }
+  return { lo, hi, bias };
+}
+
+/**
+ * The interpreter's image: an ET_DYN one where mmap(NULL, …) would put it (top-down below
+ * the mmap base, as Linux's load_elf_interp), an ET_EXEC one at its own addresses, which
+ * must not meet the program's.
+ */
+function mapInterpreter(memory: GuestMemory, interp: ElfSource & { path: string }): Placed {
+  const what = `interpreter ${displayOf(interp.path)}`;
+  const span = spanOf(loadsOf(interp.elf));
+  let bias = 0;
+  if (interp.elf.type === ET_DYN) {
+    const size = span.hi - span.lo;
+    const at = size < IMAGE_TOP ? memory.findFree(size) : -1;
+    if (at < PAGE) throw new ElfError(`out of memory: the ${what} needs ${mebibytes(size)} MiB`, ENOMEM);
+    bias = at - span.lo;
+  } else if (!memory.isFree(span.lo, span.hi)) {
+    throw new ElfError(`${what} overlaps the program's segments`, EINVAL);
+  }
+  try {
+    return mapImage(memory, interp, bias, "interp");
+  } catch (e) {
+    if (e instanceof ElfError) throw new ElfError(`${what}: ${e.message}`, e.errno);
+    throw e;
+  }
+}
+
+/** Load a checked image (parseElf), and its interpreter if any, into `memory`; throws ElfError. */
+export function loadElf(memory: GuestMemory, elf: ElfImage, file: ProgramFile, args: LoadArgs): LoadedProgram {
+  const { lo, hi, bias } = mapImage(memory, { elf, file }, elf.bias, "image");
+  const loads = loadsOf(elf);
+  const interp = args.interpreter ? mapInterpreter(memory, args.interpreter) : null;
+  const entry = args.interpreter ? args.interpreter.elf.entry + interp!.bias : elf.entry + bias;
 
   const phdrHeader = elf.headers.find((h) => h.type === PT_PHDR);
   const phdrAddr = phdrHeader
@@ -125,7 +184,7 @@ export function loadElf(
 
   const auxv: [number, number][] = [
     [AT.AT_PHDR, phdrAddr], [AT.AT_PHENT, elf.phentsize], [AT.AT_PHNUM, elf.phnum], [AT.AT_PAGESZ, PAGE],
-    [AT.AT_BASE, 0], [AT.AT_FLAGS, 0], [AT.AT_ENTRY, elf.entry + bias],
+    [AT.AT_BASE, interp?.bias ?? 0], [AT.AT_FLAGS, 0], [AT.AT_ENTRY, elf.entry + bias],
     [AT.AT_UID, creds.uid], [AT.AT_EUID, creds.uid], [AT.AT_GID, creds.gid], [AT.AT_EGID, creds.gid],
     [AT.AT_SECURE, 0], [AT.AT_RANDOM, randomAddr], [AT.AT_HWCAP, HWCAP_X86_64], [AT.AT_HWCAP2, 0],
     [AT.AT_CLKTCK, 100], [AT.AT_PLATFORM, platformAddr], [AT.AT_EXECFN, execfnAddr], [AT.AT_MINSIGSTKSZ, 2048],
@@ -141,7 +200,7 @@ export function loadElf(
     table.setUint32(i * 8 + 4, Math.floor(w / 4294967296), true);
   });
   memory.poke(sp, new Uint8Array(table.buffer));
-  return { entry: elf.entry + bias, stackPointer: sp, brk: memory.brk };
+  return { entry, stackPointer: sp, brk: memory.brk };
 }
 
 const ZERO = new Uint8Array(1);

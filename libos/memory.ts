@@ -100,7 +100,8 @@ export interface HostBlock {
 // fragment into single pages, small enough that a stack write after fork stays cheap.
 const COW_GRANULE = 64 * 1024;
 
-export type VmaKind = "image" | "brk" | "stack" | "anon" | "file";
+/** "interp": a dynamic program's interpreter (ld.so), mapped by the loader as the image is; "file": a shared file mapping. */
+export type VmaKind = "image" | "interp" | "brk" | "stack" | "anon" | "file";
 
 export interface Vma {
   start: number;

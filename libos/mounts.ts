@@ -11,6 +11,10 @@
 //   $PWD       hostfs   the host's current directory, at the same path, and the working
 //                       directory (unless --isolate); then each -v and --tmpfs
 // With --root DIR the root is that host directory and /tmp is whatever it holds.
+// With --sysroot DIR, DIR's /usr, /lib, /lib64 and /etc/ld.so.cache (those it has) are
+// shown read-only at the same places, over the root: the host's programs, their
+// interpreter (ld.so), libraries and data. One hostfs of DIR serves them all
+// (Vfs.mountParts), so a library reached as /lib/x or /usr/lib/x is one file.
 //
 // A mount point that does not exist is made: by mkdir where the file system below is
 // writable, else (on the read-only image) by a small tmpfs mounted at the first missing
@@ -43,6 +47,15 @@ export interface Volume {
   readOnly: boolean;
 }
 
+/** --sysroot: a host tree, and which of SYSROOT_PARTS it has. */
+export interface Sysroot {
+  source: string;
+  parts: string[];
+}
+
+/** What --sysroot shows of its directory: the programs and their libraries, data and ld.so's cache. */
+export const SYSROOT_PARTS = ["/usr", "/lib", "/lib64", "/etc/ld.so.cache"] as const;
+
 export interface LayoutOptions {
   /** --root: a host directory as the guest's root instead of the image. */
   root: string | null;
@@ -54,11 +67,15 @@ export interface LayoutOptions {
   workdir: string | null;
   isolate: boolean;
   hostCwd: string;
+  /** --sysroot (host text). */
+  sysroot?: Sysroot | null;
 }
 
 export interface Layout {
   mounts: MountSpec[];
   cwd: string;
+  /** Mounted right after the root, before every other mount. */
+  sysroot: Sysroot | null;
 }
 
 /** The mounts and cwd for `options` (host text); paths in the Layout are byte strings. */
@@ -78,7 +95,7 @@ export function guestLayout(options: LayoutOptions): Layout {
   mounts.push({ at: "/dev", type: "devfs" }, { at: "/dev/shm", type: "tmpfs" }, { at: "/proc", type: "proc" });
   for (const v of o.volumes) mounts.push({ at: v.guest, type: "hostfs", source: v.host, readOnly: v.readOnly });
   for (const at of o.tmpfs) mounts.push({ at, type: "tmpfs" });
-  return { mounts, cwd: normalize(cwd) };
+  return { mounts, cwd: normalize(cwd), sysroot: o.sysroot ?? null };
 }
 
 /** The host's paths, once, as the byte strings the guest sees (linux-abi/_byte_string.ts). */
@@ -91,6 +108,7 @@ function byteStrings(o: LayoutOptions): LayoutOptions {
     tmpfs: o.tmpfs.map(b),
     workdir: o.workdir === null ? null : b(o.workdir),
     hostCwd: b(o.hostCwd),
+    sysroot: o.sysroot ? { source: b(o.sysroot.source), parts: o.sysroot.parts.map(b) } : null,
   };
 }
 
@@ -115,8 +133,35 @@ export function mountAll(vfs: Vfs, layout: Layout, env: MountEnv): FileSystem[] 
     started.push(fs);
     if (at !== "/") started.push(...makeMountPoint(vfs, at, env));
     vfs.mount(at, fs, infoOf(m));
+    if (at === "/" && layout.sysroot) started.push(...mountSysroot(vfs, layout.sysroot, env));
   }
   return started;
+}
+
+/**
+ * The sysroot's parts, read-only, over the root. A directory part gets its mount point
+ * made; a file part (ld.so's cache) is shown only where its directory exists.
+ */
+function mountSysroot(vfs: Vfs, sysroot: Sysroot, env: MountEnv): FileSystem[] {
+  const spec: MountSpec = { at: "/", type: "hostfs", source: sysroot.source, readOnly: true };
+  const fs = startFileSystem(spec, env);
+  const started = [fs];
+  const parts = [];
+  for (const at of sysroot.parts) {
+    const own = fs.stat(at, true);
+    if (typeof own === "number") continue;
+    if ((own.mode & S_IFMT) === S_IFDIR) started.push(...makeMountPoint(vfs, at, env));
+    else if (!isDirectory(vfs, at.slice(0, at.lastIndexOf("/")) || "/")) continue;
+    parts.push({ at, inner: at });
+  }
+  const r = vfs.mountParts(fs, infoOf(spec), parts);
+  if (typeof r === "number") throw new TypeError(`Cannot mount the sysroot ${displayOf(sysroot.source)} (errno ${-r})`);
+  return started;
+}
+
+function isDirectory(vfs: Vfs, path: string): boolean {
+  const st = vfs.call(path, (fs, inner) => fs.stat(inner, true));
+  return typeof st !== "number" && (st.mode & S_IFMT) === S_IFDIR;
 }
 
 /** The file system of one mount, in the mode `env` says. Throws TypeError on a bad source. */

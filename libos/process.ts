@@ -117,8 +117,12 @@ export class Process {
   pgid: number;
   sid: number;
   readonly startTimeMs = performance.now();
+  /** Guest path of the executable's interpreter (ld.so), null for a static program (/proc/PID/maps). */
+  interpreter: string | null = null;
   /** Environment as exec gave it (/proc/PID/environ). */
   envp: string[] = [];
+  /** MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED was called (its address space's state on Linux: exec clears it). */
+  membarrierPrivate = false;
   /** Resource limits set with setrlimit/prlimit (the others are the defaults). */
   rlimits = new Map<number, Rlimit>();
   /** alarm/setitimer(ITIMER_REAL) and timer_create timers, by id (ITIMER_REAL_ID for the first). */

@@ -734,6 +734,7 @@ function mapsText(p: Process): string {
   if (!p.alive) return "";
   const vmas = p.memory.vmas;
   const imageStart = vmas.find((v) => v.kind === "image")?.start ?? 0;
+  const interpStart = vmas.find((v) => v.kind === "interp")?.start ?? 0;
   const merged: Vma[] = [];
   for (const v of vmas) {
     const prev = merged[merged.length - 1];
@@ -743,9 +744,9 @@ function mapsText(p: Process): string {
   let out = "";
   for (const v of merged) {
     const perms = (v.prot & PROT_READ ? "r" : "-") + (v.prot & PROT_WRITE ? "w" : "-") + (v.prot & PROT_EXEC ? "x" : "-") + (v.shared ? "s" : "p");
-    const offset = v.kind === "image" ? v.start - imageStart : 0;
+    const offset = v.kind === "image" ? v.start - imageStart : v.kind === "interp" ? v.start - interpStart : 0;
     const head = `${hex8(v.start)}-${hex8(v.end)} ${perms} ${hex8(offset)} 00:00 0 `;
-    const name = v.kind === "image" ? p.exe : v.kind === "brk" ? "[heap]" : v.kind === "stack" ? "[stack]" : v.block.file?.path ?? "";
+    const name = v.kind === "image" ? p.exe : v.kind === "interp" ? p.interpreter ?? "" : v.kind === "brk" ? "[heap]" : v.kind === "stack" ? "[stack]" : v.block.file?.path ?? "";
     // The name starts at column 73 (seq_pad to 25 + 6 × sizeof(void *) − 1, then a space).
     out += (name ? `${head.padEnd(72)} ${name}` : head) + "\n";
   }
@@ -838,6 +839,7 @@ function memoryUse(vmas: readonly Vma[]): MemoryUse {
     // Linux's VmData: private writable memory that is not stack.
     else if (v.prot & PROT_WRITE && !v.shared) m.data += len;
     if (v.kind === "brk" && m.heapStart === 0) m.heapStart = v.start;
+    if (v.kind === "interp") m.image += len;
     if (v.kind !== "image") continue;
     m.image += len;
     if (v.prot & PROT_EXEC) {

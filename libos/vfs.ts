@@ -165,6 +165,31 @@ export class Vfs {
   }
 
   /**
+   * Parts of a file system that is never mounted whole (--sysroot: a host tree's /usr,
+   * /lib, /etc/ld.so.cache), each a directory or a file found from `fs`'s root, shown at its
+   * own place: binds of one mount that is not attached itself, so they share a super block
+   * and a back end (one fs-task, the host's st_dev). Every handle is opened before any part
+   * is attached, while `fs`'s only view is its root. EINVAL for a back end without views.
+   */
+  mountParts(fs: FileSystem, info: MountInfo, parts: readonly { at: string; inner: string }[]): Mount[] | number {
+    if (!fs.setMountView) return -EINVAL;
+    const sb: SuperBlock = { readOnly: info.readOnly, writeProtected: info.readOnly, writers: 0 };
+    const whole = new Mount("/", fs, info.source, info.type, sb, NO_HANDLE, false);
+    const handles: number[] = [];
+    for (const part of parts) {
+      const h = fs.open(part.inner, O_PATH, 0);
+      if (typeof h === "number" && h >= 0) {
+        handles.push(h);
+        continue;
+      }
+      if (typeof h !== "number") void h.then((late) => late >= 0 && fs.close(late));
+      for (const open of handles) fs.close(open);
+      return typeof h === "number" ? (h === CROSS_MOUNT ? -ENOENT : h) : -EINVAL;
+    }
+    return parts.map((part, i) => this.#attach(bindOf(part.at, whole, handles[i]!)));
+  }
+
+  /**
    * MS_REMOUNT of the mount at `at`: read-only or not, for that mount alone (`mountOnly`:
    * MS_BIND) or for its file system (every mount of it, and this mount's own flag). EINVAL
    * if no mount is at `at`, EBUSY going read-only with files open for writing there, EROFS

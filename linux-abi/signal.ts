@@ -55,6 +55,21 @@ export function signalName(sig: number): string | undefined {
   return NAMES[sig];
 }
 
+// glibc's strsignal texts, what a shell prints for a job a signal ended.
+const DESCRIPTIONS = [
+  undefined, "Hangup", "Interrupt", "Quit", "Illegal instruction", "Trace/breakpoint trap", "Aborted", "Bus error",
+  "Floating point exception", "Killed", "User defined signal 1", "Segmentation fault", "User defined signal 2",
+  "Broken pipe", "Alarm clock", "Terminated", "Stack fault", "Child exited", "Continued", "Stopped (signal)", "Stopped",
+  "Stopped (tty input)", "Stopped (tty output)", "Urgent I/O condition", "CPU time limit exceeded",
+  "File size limit exceeded", "Virtual timer expired", "Profiling timer expired", "Window changed", "I/O possible",
+  "Power failure", "Bad system call",
+] as const;
+
+/** strsignal(3) of `sig`: "Segmentation fault"; "Real-time signal N" above 31. */
+export function signalDescription(sig: number): string {
+  return DESCRIPTIONS[sig] ?? `Real-time signal ${sig - SIGRTMIN}`;
+}
+
 // sa_flags.
 export const SA_NOCLDSTOP = 0x00000001;
 export const SA_NOCLDWAIT = 0x00000002;

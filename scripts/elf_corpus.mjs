@@ -8,7 +8,9 @@
 // of each program header set to boundary values (0, 1, all ones, 2^31, 2^63, 2^47, 2^62);
 // the program header table moved out of the file; overlapping segments; huge p_memsz,
 // p_vaddr and p_offset; `#!` scripts that loop, nest too deep, name nothing, or have a line
-// longer than Linux's 256-byte buffer; and seeded random byte flips in the headers. Each
+// longer than Linux's 256-byte buffer; a PT_INTERP naming an interpreter that is missing,
+// not ELF, a directory, malformed, itself dynamic, or overlapping the program, and a path
+// without its NUL; and seeded random byte flips in the headers. Each
 // file carries a verdict: "refused" when the loader must reject it (one `libos:` line, a
 // non-zero status, an errno from execve), or "any" when the file may also run (a field the
 // loader ignores, an entry point that makes the program fault).
@@ -25,7 +27,7 @@ export const SAMPLES = [
   { name: "hello-glibc", path: join(ROOT, "samples/hello/hello-glibc"), full: false },
 ];
 
-const PT_LOAD = 1, PT_INTERP = 3, PHDR = 56, EHDR = 64;
+const PT_LOAD = 1, PT_INTERP = 3, PT_GNU_STACK = 0x6474e551, PHDR = 56, EHDR = 64;
 const U64 = [0n, 1n, (1n << 64n) - 1n, 1n << 31n, 1n << 63n, 1n << 47n, 1n << 62n];
 const U32 = [0n, 1n, 0xffffffffn, 1n << 31n];
 const U16 = [0n, 1n, 0xffffn, 0x8000n];
@@ -156,6 +158,29 @@ export function makeCorpus(opts) {
       put(b, first.at, 4, BigInt(PT_INTERP));
       put(b, first.at + 32, 8, 1n << 40n);
     }, "refused");
+
+    // A PT_INTERP (the PT_GNU_STACK header retyped) naming `path`, appended to the file.
+    const stack = headers.find((h) => h.type === PT_GNU_STACK);
+    const withInterpreter = (name, path, nul = true) => {
+      const text = new TextEncoder().encode(nul ? `${path}\0` : path);
+      const b = new Uint8Array(original.length + text.length);
+      b.set(original);
+      b.set(text, original.length);
+      put(b, stack.at, 4, BigInt(PT_INTERP));
+      put(b, stack.at + 8, 8, BigInt(original.length));
+      put(b, stack.at + 32, 8, BigInt(text.length));
+      add(`${sample.name}.interp-${name}`, b, "refused");
+    };
+    if (sample.full && stack) {
+      const inDir = (name) => join(opts.dir, name);
+      withInterpreter("missing", "/nonexistent/ld.so");
+      withInterpreter("not-elf", inDir("script.not-elf"));
+      withInterpreter("directory", opts.dir);
+      withInterpreter("malformed", inDir(`${sample.name}.EI_CLASS=7`));
+      withInterpreter("nested", inDir(`${sample.name}.interp-missing`));
+      withInterpreter("overlapping", sample.path);
+      withInterpreter("no-nul", "/nonexistent/ld.so", false);
+    }
 
     // Seeded random byte flips in the headers.
     const rand = random(seed + sample.name.length);

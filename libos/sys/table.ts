@@ -22,6 +22,8 @@ import * as sync from "./sys_sync.ts";
 import * as setstat from "./sys_setstat.ts";
 import * as mnt from "./sys_mount.ts";
 import * as memfd from "./sys_memfd.ts";
+import * as membarrier from "./sys_membarrier.ts";
+import * as xattr from "./sys_xattr.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -138,6 +140,18 @@ const ROWS: Row[] = [
   ["arch_prctl", proc.sysArchPrctl, "partial", "ARCH_SET_FS"],
   ["prctl", proc.sysPrctl, "partial", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER"],
   ["gettid", proc.sysGettid],
+  ["setxattr", xattr.sysSetxattr, "partial", "no file system keeps extended attributes: none found, none set"],
+  ["lsetxattr", xattr.sysLsetxattr, "partial", "no file system keeps extended attributes: none found, none set"],
+  ["fsetxattr", xattr.sysFsetxattr, "partial", "no file system keeps extended attributes: none found, none set"],
+  ["getxattr", xattr.sysGetxattr, "partial", "no file system keeps extended attributes: none found, none set"],
+  ["lgetxattr", xattr.sysLgetxattr, "partial", "no file system keeps extended attributes: none found, none set"],
+  ["fgetxattr", xattr.sysFgetxattr, "partial", "no file system keeps extended attributes: none found, none set"],
+  ["listxattr", xattr.sysListxattr, "partial", "no file system keeps extended attributes: none found, none set"],
+  ["llistxattr", xattr.sysLlistxattr, "partial", "no file system keeps extended attributes: none found, none set"],
+  ["flistxattr", xattr.sysFlistxattr, "partial", "no file system keeps extended attributes: none found, none set"],
+  ["removexattr", xattr.sysRemovexattr, "partial", "no file system keeps extended attributes: none found, none set"],
+  ["lremovexattr", xattr.sysLremovexattr, "partial", "no file system keeps extended attributes: none found, none set"],
+  ["fremovexattr", xattr.sysFremovexattr, "partial", "no file system keeps extended attributes: none found, none set"],
   ["tkill", sig.sysTkill],
   ["time", time.sysTime],
   ["futex", futex.sysFutex, "partial", "WAIT, WAKE, REQUEUE, CMP_REQUEUE and the BITSET forms; no PI or WAKE_OP"],
@@ -187,6 +201,7 @@ const ROWS: Row[] = [
   ["getrandom", misc.sysGetrandom],
   ["memfd_create", memfd.sysMemfdCreate, "partial", "no seals"],
   ["execveat", clone.sysExecveat],
+  ["membarrier", membarrier.sysMembarrier, "partial", "no SYNC_CORE nor RSEQ commands"],
   ["copy_file_range", rw.sysCopyFileRange],
   ["statx", stat.sysStatx],
   ["rseq", enosys, "enosys", "deliberate: glibc and musl run without restartable sequences"],

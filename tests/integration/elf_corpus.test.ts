@@ -23,7 +23,7 @@ const FS_MODES = ["inproc", "ipc", "worker"] as const;
 const CHILD_SECONDS = "10";
 /** Every how many refused files one is launched directly. */
 const DIRECT_EVERY = 8;
-const EXECVE_ERRNOS = /^execve (ENOEXEC|EINVAL|EIO|ENOMEM|ELOOP|ENOENT|EACCES)$/;
+const EXECVE_ERRNOS = /^execve (ENOEXEC|EINVAL|EIO|ENOMEM|ELOOP|ENOENT|EACCES|ELIBBAD)$/;
 const HOST_ERROR = /Error|^\s+at |internal error|Invalid typed array/m;
 
 describe("the malformed-ELF corpus", () => {
@@ -60,6 +60,13 @@ describe("the malformed-ELF corpus", () => {
     expect(outcome.get("hello-musl.last-segment-memsz=1TiB")).toBe("execve ENOMEM");
     expect(outcome.get("hello-musl.EI_CLASS=7")).toBe("execve ENOEXEC");
     expect(outcome.get("hello-musl.e_entry=0")).toBe("killed by signal 11");
+    expect(outcome.get("hello-musl.interp-missing")).toBe("execve ENOENT");
+    expect(outcome.get("hello-musl.interp-not-elf")).toBe("execve ELIBBAD");
+    expect(outcome.get("hello-musl.interp-directory")).toBe("execve EACCES");
+    expect(outcome.get("hello-musl.interp-malformed")).toBe("execve ELIBBAD");
+    expect(outcome.get("hello-musl.interp-nested")).toBe("execve ELIBBAD");
+    expect(outcome.get("hello-musl.interp-overlapping")).toBe("execve EINVAL");
+    expect(outcome.get("hello-musl.interp-no-nul")).toBe("execve ENOEXEC");
   });
 
   it("a sample of the refused files, each launched directly: one `libos: PROGRAM:` line and a non-zero status", () => {
@@ -88,6 +95,11 @@ describe("the malformed-ELF corpus", () => {
     expect(line("hello-musl.last-segment-memsz=128TiB")).toMatch(/^libos: \S+: segment \d ends beyond the user address space$/);
     expect(line("hello-musl.last-segment-memsz=1TiB")).toMatch(/^libos: \S+: out of memory: the image needs \d+ MiB$/);
     expect(line("script.no-newline-long-path")).toMatch(/: #! line longer than 256 bytes: the interpreter path is cut$/);
+    expect(line("hello-musl.interp-missing")).toBe("libos: ./hello-musl.interp-missing: dynamically linked, and its interpreter "
+      + "/nonexistent/ld.so is not in the guest: pass --sysroot / (the host's libraries) or build the program with -static");
+    expect(line("hello-musl.interp-not-elf")).toMatch(/^libos: \S+: interpreter \S+\/script\.not-elf: exec format error: not an ELF file or a #! script$/);
+    expect(line("hello-musl.interp-nested")).toMatch(/^libos: \S+: interpreter \S+ is itself dynamically linked \(needs \/nonexistent\/ld\.so\)$/);
+    expect(line("hello-musl.interp-overlapping")).toMatch(/^libos: \S+: interpreter \S+\/hello-musl overlaps the program's segments$/);
   });
 
   it("a 1 TiB segment under a quota that admits it: one `libos:` line, not a host abort", () => {

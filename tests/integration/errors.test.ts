@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HELLO_MUSL, ROOT, ensureBuilt, haveTool, makeTempDir, runLibos, runNative } from "./_run.ts";
+import { BUSYBOX, HELLO_MUSL, ROOT, ensureBuilt, haveTool, makeTempDir, runLibos, runNative } from "./_run.ts";
 
 function stderrLines(stderr: string): string[] {
   return stderr.split("\n").filter((l) => l.length > 0);
@@ -74,11 +74,22 @@ describe("programs the LibOS cannot run", () => {
     expect(line).toMatch(/no such file|not found/i);
   });
 
-  it("a directory as PROGRAM: non-zero exit, one `libos:` line", () => {
-    const r = runLibos([], "a-directory", [], { cwd: dir });
-    expect(r.status).not.toBe(0);
+  it("a directory as PROGRAM: status 126 and one line saying so, as a shell", () => {
+    const r = runLibos([], "./a-directory", [], { cwd: dir });
+    expect(r.status).toBe(126);
     expect(r.stdout).toBe("");
-    expect(expectOneLibosLine(r.stderr)).toContain("a-directory");
+    expect(expectOneLibosLine(r.stderr)).toBe("libos: ./a-directory: is a directory");
+  });
+
+  it("a signal that ends the program run directly: one line naming it (none for SIGPIPE, nor for a child), status 128+N", () => {
+    const term = runLibos([], BUSYBOX, ["sh", "-c", "sh -c 'kill -TERM $$'; echo \"child $?\"; kill -TERM $$"], { cwd: dir });
+    expect(term.stdout).toBe("child 143\n");
+    // The first line is the guest shell's own report on its child.
+    expect(term.stderr).toBe(`Terminated\nlibos: ${BUSYBOX}: killed by signal 15 (Terminated)\n`);
+    expect(term.status).toBe(143);
+    const pipe = runLibos([], BUSYBOX, ["sh", "-c", "kill -PIPE $$"], { cwd: dir });
+    expect(pipe.stderr).toBe("");
+    expect(pipe.status).toBe(141);
   });
 
   it("no PROGRAM at all: usage error, non-zero exit", () => {
@@ -121,15 +132,16 @@ describe.skipIf(!haveTool("musl-gcc"))("guest faults and bad syscalls (needs mus
   });
 
   it.each([
-    ["NULL dereference", "segv", 139],
-    ["division by zero", "fpe", 136],
-    ["abort()", "abort", 134],
-  ] as const)("%s: exit status %i (128+signal) as the shell reports natively", (_name, mode, status) => {
+    ["NULL dereference", "segv", 139, "Segmentation fault"],
+    ["division by zero", "fpe", 136, "Floating point exception"],
+    ["abort()", "abort", 134, "Aborted"],
+  ] as const)("%s: exit status %i (128+signal) as the shell reports natively, and one line naming the signal", (_name, mode, status, what) => {
     const native = runNative(faults, [mode]);
     expect(native.status).toBe(status);
     const libos = runLibos([], "./faults", [mode], { cwd: dirname(faults) });
     expect(libos.error).toBeUndefined();
     expect(libos.status).toBe(status);
     expect(libos.stdout).toBe(native.stdout);
+    expect(libos.stderr).toBe(`libos: ./faults: killed by signal ${status - 128} (${what})\n`);
   });
 });

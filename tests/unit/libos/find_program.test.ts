@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { EACCES, ELOOP, ENOENT, ENOEXEC } from "../../../linux-abi/errno.ts";
+import { EACCES, ELIBBAD, ELOOP, ENOENT, ENOEXEC } from "../../../linux-abi/errno.ts";
 import type { FileSystem, FsStat } from "../../../fs-task/file_system.ts";
 import { ElfError } from "../../../libos/elf.ts";
-import { findProgram, type ProgramImage } from "../../../libos/find_program.ts";
+import { NotInGuest, closeProgram, findProgram, type ProgramImage } from "../../../libos/find_program.ts";
 import type { Vfs } from "../../../libos/vfs.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -50,6 +50,27 @@ function fakeVfs(files: Record<string, FakeFile>): { vfs: Vfs; stats: { opens: n
 }
 
 const text = (s: string): FakeFile => ({ bytes: new TextEncoder().encode(s) });
+
+/** HELLO with a PT_INTERP naming `path`: its PT_GNU_STACK header retyped, the path appended (`nul`: with its NUL). */
+function withInterpreter(path: string, nul = true): FakeFile {
+  const name = new TextEncoder().encode(path + (nul ? "\0" : ""));
+  const bytes = new Uint8Array(HELLO.length + name.length);
+  bytes.set(HELLO);
+  bytes.set(name, HELLO.length);
+  const v = new DataView(bytes.buffer);
+  const phoff = Number(v.getBigUint64(32, true));
+  for (let i = 0; i < v.getUint16(56, true); i++) {
+    const at = phoff + i * 56;
+    if (v.getUint32(at, true) !== 0x6474e551) continue;
+    v.setUint32(at, 3, true);
+    v.setBigUint64(at + 8, BigInt(HELLO.length), true);
+    v.setBigUint64(at + 32, BigInt(name.length), true);
+    return { bytes };
+  }
+  throw new Error("hello-musl has no PT_GNU_STACK to retype");
+}
+
+const DIRECTORY: FakeFile = { bytes: new Uint8Array(0), mode: 0o040755 };
 
 function found(r: ProgramImage | ElfError): ProgramImage {
   if (r instanceof ElfError) throw r;
@@ -127,5 +148,57 @@ describe("findProgram()", () => {
     expect(refused(findProgram(vfs, "/bad", "/bad", ["/bad"]))).toMatchObject({ errno: ENOEXEC, message: "unknown ELF class 7" });
     expect(refused(findProgram(vfs, "/txt", "/txt", ["/txt"])).errno).toBe(ENOEXEC);
     expect(stats.closes).toBe(stats.opens);
+  });
+
+  it("findProgram() opens a dynamic program's interpreter and leaves both files open until closeProgram()", () => {
+    const { vfs, stats } = fakeVfs({ "/bin/dyn": withInterpreter("/lib/ld.so"), "/lib/ld.so": { bytes: HELLO } });
+    const r = findProgram(vfs, "/bin/dyn", "dyn", ["dyn"]);
+    if (r instanceof ElfError) throw r;
+    expect(r.elf.interpreter).toBe("/lib/ld.so");
+    expect(r.interpreter?.path).toBe("/lib/ld.so");
+    expect(r.interpreter?.elf.entry).toBe(r.elf.entry);
+    expect(stats).toMatchObject({ opens: 2, closes: 0 });
+    closeProgram(r);
+    expect(stats.closes).toBe(2);
+  });
+
+  it("findProgram() says a missing interpreter is not in the guest (ENOENT), and closes the program", () => {
+    const { vfs, stats } = fakeVfs({ "/bin/dyn": withInterpreter("/lib64/ld-linux-x86-64.so.2") });
+    const e = refused(findProgram(vfs, "/bin/dyn", "dyn", ["dyn"]));
+    expect(e).toBeInstanceOf(NotInGuest);
+    expect(e).toMatchObject({ errno: ENOENT, what: "interpreter", path: "/lib64/ld-linux-x86-64.so.2" });
+    expect(e.message).toBe("dynamically linked, and its interpreter /lib64/ld-linux-x86-64.so.2 is not in the guest");
+    expect(stats.closes).toBe(stats.opens);
+  });
+
+  it("findProgram() refuses an interpreter that is not an x86-64 executable, or has an interpreter itself, with ELIBBAD", () => {
+    const arm = new Uint8Array(HELLO);
+    arm[18] = 183;
+    const { vfs, stats } = fakeVfs({
+      "/text": withInterpreter("/lib/text"), "/lib/text": text("#!/bin/sh\n"),
+      "/arm": withInterpreter("/lib/arm"), "/lib/arm": { bytes: arm },
+      "/nested": withInterpreter("/lib/dyn"), "/lib/dyn": withInterpreter("/lib/ld.so"), "/lib/ld.so": { bytes: HELLO },
+    });
+    expect(refused(findProgram(vfs, "/text", "/text", ["/text"]))).toMatchObject({
+      errno: ELIBBAD, message: "interpreter /lib/text: exec format error: not an ELF file or a #! script",
+    });
+    expect(refused(findProgram(vfs, "/arm", "/arm", ["/arm"]))).toMatchObject({
+      errno: ELIBBAD, message: "interpreter /lib/arm: wrong architecture: aarch64 (this LibOS runs x86-64 programs)",
+    });
+    expect(refused(findProgram(vfs, "/nested", "/nested", ["/nested"]))).toMatchObject({
+      errno: ELIBBAD, message: "interpreter /lib/dyn is itself dynamically linked (needs /lib/ld.so)",
+    });
+    expect(stats.closes).toBe(stats.opens);
+  });
+
+  it("findProgram() refuses a directory as the program or the interpreter with EACCES, in the shell's words", () => {
+    const { vfs } = fakeVfs({ "/d": DIRECTORY, "/dyn": withInterpreter("/d") });
+    expect(refused(findProgram(vfs, "/d", "/d", ["/d"]))).toMatchObject({ errno: EACCES, message: "is a directory" });
+    expect(refused(findProgram(vfs, "/dyn", "/dyn", ["/dyn"]))).toMatchObject({ errno: EACCES, message: "interpreter /d: is a directory" });
+  });
+
+  it("findProgram() refuses an interpreter path without its NUL (ENOEXEC), as Linux", () => {
+    const { vfs } = fakeVfs({ "/dyn": withInterpreter("/lib/ld.so", false), "/lib/ld.so": { bytes: HELLO } });
+    expect(refused(findProgram(vfs, "/dyn", "/dyn", ["/dyn"]))).toMatchObject({ errno: ENOEXEC, message: "interpreter path is not NUL-terminated" });
   });
 });

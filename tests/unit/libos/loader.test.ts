@@ -4,18 +4,20 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ENOEXEC, ENOMEM } from "../../../linux-abi/errno.ts";
+import { EINVAL, ENOEXEC, ENOMEM } from "../../../linux-abi/errno.ts";
 import { ElfError, ET_DYN, PT_LOAD, bytesFile, parseElf } from "../../../libos/elf.ts";
 import { loadElf, type LoadedProgram } from "../../../libos/loader.ts";
-import { GuestMemory, PIE_BASE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageUp } from "../../../libos/memory.ts";
+import { GuestMemory, MMAP_TOP, PIE_BASE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageUp } from "../../../libos/memory.ts";
 import { FakeVSpace } from "./_fake_vspace.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const HELLO_MUSL = join(ROOT, "samples/hello/hello-musl");
 const HELLO_C = join(ROOT, "samples/hello/hello.c");
 const MUSL_LIB = "/usr/lib/x86_64-linux-musl";
+/** The host's glibc interpreter, what gcc's programs name in PT_INTERP. */
+const HOST_LD_SO = "/lib64/ld-linux-x86-64.so.2";
 
-const AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_ENTRY = 9, AT_UID = 11, AT_GID = 13;
+const AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7, AT_ENTRY = 9, AT_UID = 11, AT_GID = 13;
 const AT_PLATFORM = 15, AT_RANDOM = 25, AT_EXECFN = 31;
 
 const ARGV = ["hello", "first arg", ""];
@@ -269,12 +271,49 @@ describe("loadElf()", () => {
       expect(bytes).toEqual(new Uint8Array(staticPie!.subarray(first.offset, first.offset + first.filesz)));
     });
 
-    it("loadElf() refuses a dynamically linked program and names its interpreter", (ctx) => {
+    it("loadElf() maps a dynamic program at 0x555555554000 and its interpreter below the mmap base, and starts at the interpreter", (ctx) => {
       ctx.skip(dynamic === null, dynamicReason);
+      ctx.skip(!existsSync(HOST_LD_SO), `${HOST_LD_SO} is missing`);
       const d = parseElf(dynamic!);
+      const ldBytes = readFileSync(HOST_LD_SO);
+      const ld = parseElf(ldBytes, { interpreter: true });
+      expect(d.interpreter).toBe(HOST_LD_SO);
       const m = new GuestMemory(new FakeVSpace());
-      expect(() => loadElf(m, d, bytesFile(dynamic!), { argv: [], envp: [], execfn: "x", creds: { uid: 0, gid: 0 } }))
-        .toThrow(new ElfError(`dynamically linked (needs ${d.interpreter}): only static executables are supported`));
+      const p = loadElf(m, d, bytesFile(dynamic!), { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: { uid: 0, gid: 0 },
+        interpreter: { path: HOST_LD_SO, elf: ld, file: bytesFile(ldBytes) } });
+      const s = readStack(m, p.stackPointer);
+      const base = s.auxv.get(AT_BASE)!;
+      const ldSpan = pageUp(Math.max(...ld.headers.filter((h) => h.type === PT_LOAD).map((h) => h.vaddr + h.memsz)));
+      // Top-down from the mmap base, as Linux places it with nothing else mapped.
+      expect(base).toBe(MMAP_TOP - ldSpan);
+      expect(p.entry).toBe(base + ld.entry);
+      expect(s.auxv.get(AT_ENTRY)).toBe(PIE_BASE + d.entry);
+      expect(s.auxv.get(AT_PHDR)).toBe(PIE_BASE + d.headers.find((h) => h.type === 6)!.vaddr);
+      expect(s.argv).toEqual(ARGV);
+      const text = ld.headers.find((h) => h.type === PT_LOAD && h.flags & 1)!;
+      const bytes = new Uint8Array(text.filesz);
+      expect(m.read(base + text.vaddr, bytes)).toBe(true);
+      expect(bytes).toEqual(new Uint8Array(ldBytes.subarray(text.offset, text.offset + text.filesz)));
+      const end = Math.max(...d.headers.filter((h) => h.type === PT_LOAD).map((h) => h.vaddr + h.memsz));
+      expect(p.brk).toBe(pageUp(PIE_BASE + end));
+    });
+
+    it("loadElf() refuses an ET_EXEC interpreter whose segments meet the program's (EINVAL)", () => {
+      const m = new GuestMemory(new FakeVSpace());
+      expect(() => loadElf(m, elf, bytesFile(file), { argv: [], envp: [], execfn: "x", creds: { uid: 0, gid: 0 },
+        interpreter: { path: "/lib/ld.so", elf, file: bytesFile(file) } }))
+        .toThrow(new ElfError("interpreter /lib/ld.so overlaps the program's segments", EINVAL));
+    });
+
+    it("loadElf() says so when the quota has no room for the interpreter (ENOMEM)", (ctx) => {
+      ctx.skip(!existsSync(HOST_LD_SO), `${HOST_LD_SO} is missing`);
+      const ldBytes = readFileSync(HOST_LD_SO);
+      const ld = parseElf(ldBytes, { interpreter: true });
+      const span = pageUp(Math.max(...elf.headers.filter((h) => h.type === PT_LOAD).map((h) => h.vaddr + h.memsz))) - 0x400000;
+      const m = new GuestMemory(new FakeVSpace(span));
+      expect(() => loadElf(m, elf, bytesFile(file), { argv: [], envp: [], execfn: "x", creds: { uid: 0, gid: 0 },
+        interpreter: { path: HOST_LD_SO, elf: ld, file: bytesFile(ldBytes) } }))
+        .toThrow(/^interpreter \/lib64\/ld-linux-x86-64\.so\.2: out of memory: the image needs \d+(\.\d+)? MiB$/);
     });
   });
 });

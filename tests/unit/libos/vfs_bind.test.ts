@@ -265,3 +265,45 @@ describe("read-only mounts", () => {
     expect(vfs.remount("/tmp", true, false)).toBe(0);
   });
 });
+
+describe("mountParts()", () => {
+  /** A root tmpfs with /etc, and a "sysroot" tmpfs holding usr/lib/libc, lib → usr/lib and etc/cache, never mounted whole. */
+  function withSysroot(): { vfs: Vfs; sysroot: TmpFs; parts: Mount[] } {
+    const root = tmpfs(), sysroot = tmpfs();
+    for (const d of ["/etc", "/usr", "/lib"]) root.mkdir(d, 0o755);
+    for (const d of ["/usr", "/usr/lib", "/etc"]) sysroot.mkdir(d, 0o755);
+    create(sysroot, "/usr/lib/libc", "libc");
+    create(sysroot, "/etc/cache", "cache");
+    sysroot.symlink("usr/lib", "/lib");
+    const vfs = new Vfs();
+    vfs.mount("/", root, RW);
+    const parts = vfs.mountParts(sysroot, { source: "sysroot", type: "tmpfs", readOnly: true }, [
+      { at: "/usr", inner: "/usr" }, { at: "/lib", inner: "/lib" }, { at: "/etc/cache", inner: "/etc/cache" },
+    ]) as Mount[];
+    return { vfs, sysroot, parts };
+  }
+
+  it("mountParts() shows each part, a directory through a symlink or a file, at its place: one file at two paths", () => {
+    const { vfs, parts } = withSysroot();
+    expect(parts.map((m) => m.at)).toEqual(["/usr", "/lib", "/etc/cache"]);
+    expect(ino(vfs, "/lib/libc")).toBe(ino(vfs, "/usr/lib/libc"));
+    expect(typeof stat(vfs, "/etc/cache")).toBe("object");
+    expect(stat(vfs, "/usr/etc")).toBe(-ENOENT);
+    expect(open(vfs, "/etc/cache", O_RDONLY)).toBe(0);
+  });
+
+  it("mountParts() makes read-only parts sharing one super block", () => {
+    const { vfs, parts } = withSysroot();
+    expect(open(vfs, "/usr/lib/new", O_CREAT | O_WRONLY)).toBe(-EROFS);
+    expect(new Set(parts.map((m) => m.sb)).size).toBe(1);
+  });
+
+  it("mountParts() attaches nothing when a part is missing (ENOENT)", () => {
+    const root = tmpfs(), sysroot = tmpfs();
+    sysroot.mkdir("/usr", 0o755);
+    const vfs = new Vfs();
+    vfs.mount("/", root, RW);
+    expect(vfs.mountParts(sysroot, RW, [{ at: "/usr", inner: "/usr" }, { at: "/lib", inner: "/lib" }])).toBe(-ENOENT);
+    expect(vfs.mounts.map((m) => m.at)).toEqual(["/"]);
+  });
+});
