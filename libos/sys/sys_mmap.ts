@@ -7,7 +7,7 @@
 import * as E from "../../linux-abi/errno.ts";
 import {
   MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED,
-  MAP_SHARED_VALIDATE, MAP_TYPE, MREMAP_FIXED, MREMAP_MAYMOVE, MS_ASYNC, MS_INVALIDATE, MS_SYNC,
+  MAP_SHARED_VALIDATE, MAP_TYPE, MREMAP_FIXED, MREMAP_MAYMOVE, MS_ASYNC, MS_INVALIDATE, MS_SYNC, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT,
 } from "../../linux-abi/mman.ts";
 import { S_IFMT, S_IFREG } from "../../linux-abi/stat.ts";
 import { USER_TOP, PAGE, PROT_READ, PROT_WRITE, PROT_EXEC, accessOk, pageUp, type GuestMemory, type Vma } from "../memory.ts";
@@ -186,4 +186,56 @@ export function sysMsync(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
     if (r < 0) result = r;
   }
   return result < 0 ? result : mem.isMapped(addr, len) ? 0 : -E.ENOMEM;
+}
+
+// Every guest page is host memory the user kernel has already committed, never paged out:
+// locking changes nothing, and every mapped page is resident. These calls check what Linux
+// checks and answer as a system with enough RLIMIT_MEMLOCK.
+
+/** The range of mlock/munlock/mincore, page-rounded: -ENOMEM unless every page is mapped. */
+function lockRange(t: Thread, addr: number, size: number): number {
+  const start = addr - (addr % PAGE), len = pageUp(addr + size) - start;
+  if (!accessOk(start, len)) return -E.ENOMEM;
+  return t.process.memory.isMapped(start, len) ? 0 : -E.ENOMEM;
+}
+
+/** Mlock implements Linux syscall mlock(2). */
+export function sysMlock(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return lockRange(t, a.ptr(0), a.size(1));
+}
+
+/** Mlock2 implements Linux syscall mlock2(2). */
+export function sysMlock2(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  if (a.uint(2) & ~MLOCK_ONFAULT) return -E.EINVAL;
+  return lockRange(t, a.ptr(0), a.size(1));
+}
+
+/** Munlock implements Linux syscall munlock(2). */
+export function sysMunlock(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return lockRange(t, a.ptr(0), a.size(1));
+}
+
+/** Mlockall implements Linux syscall mlockall(2). */
+export function sysMlockall(_k: KernelServices, _t: Thread, a: SyscallArgs): SyscallResult {
+  const flags = a.uint(0);
+  if (flags === 0 || flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) || flags === MCL_ONFAULT) return -E.EINVAL;
+  return 0;
+}
+
+/** Munlockall implements Linux syscall munlockall(2). */
+export function sysMunlockall(): SyscallResult {
+  return 0;
+}
+
+/** Mincore implements Linux syscall mincore(2): every mapped page is resident. */
+export function sysMincore(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const addr = a.ptr(0), len = a.size(1), vec = a.ptr(2);
+  if (addr % PAGE !== 0) return -E.EINVAL;
+  if (!accessOk(addr, len)) return -E.ENOMEM;
+  const pages = pageUp(len) / PAGE;
+  const mem = t.process.memory;
+  // Linux checks the vector first (access_ok), then walks the range.
+  if (!accessOk(vec, pages)) return -E.EFAULT;
+  if (!mem.isMapped(addr, pages * PAGE)) return -E.ENOMEM;
+  return mem.forEachChunk(vec, pages, PROT_WRITE, (chunk) => chunk.fill(1)) ? 0 : -E.EFAULT;
 }

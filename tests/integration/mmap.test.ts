@@ -1,6 +1,6 @@
 // MAP_SHARED file mappings (tests/integration/fixtures/mmap/shared_file.c) compared with a
 // native run: on a host volume, on the guest's tmpfs /tmp and on /dev/shm, in each fs
-// mode. The fixture's last stores are made just before exit, without msync or munmap:
+// mode; and the memory locking calls (lock.c). The fixture's last stores are made just before exit, without msync or munmap:
 // the file on the host must hold them afterwards.
 
 import { readFileSync } from "node:fs";
@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ROOT, ensureBuilt, runLibos, runNative, tempDirs } from "./_run.ts";
 
 const SHARED_FILE = join(ROOT, "tests/integration/fixtures/mmap/shared_file");
+const LOCK = join(ROOT, "tests/integration/fixtures/mmap/lock");
 const FS_MODES = ["inproc", "ipc", "worker"] as const;
 
 describe("MAP_SHARED file mappings", () => {
@@ -39,6 +40,20 @@ describe("MAP_SHARED file mappings", () => {
     expect(got.stderr).toBe("");
     const persisted = "==> /tmp/persist <==\nstored just before exit\n\n==> /dev/shm/persist <==\nstored just before exit\n";
     expect(got.stdout).toBe(native + native + persisted);
+    expect(got.status).toBe(0);
+  });
+});
+
+describe("mlock, mlockall and mincore", () => {
+  beforeAll(() => ensureBuilt());
+
+  it("accept and refuse what Linux does", () => {
+    const native = runNative(LOCK, []);
+    expect(native.status).toBe(0);
+    expect(native.stdout).toContain("mincore = 0, vec 1 1 1 9\n");
+    const got = runLibos([], LOCK, []);
+    expect(got.stderr).toBe("");
+    expect(got.stdout).toBe(native.stdout);
     expect(got.status).toBe(0);
   });
 });
