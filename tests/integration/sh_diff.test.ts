@@ -156,6 +156,10 @@ const cases: Case[] = [
   { label: "trap INT, kill -INT $$", script: sh("trap 'echo got INT' INT", "kill -INT $$", "echo continued") },
   { label: "trap USR1, kill -USR1 $$", script: sh("trap 'echo got USR1' USR1", "kill -USR1 $$", "kill -s USR1 $$", "echo done") },
   { label: "trap USR1 sent by a child subshell", script: sh("trap 'echo got USR1' USR1", "(kill -USR1 $$)", "echo done") },
+  {
+    label: "a trapped signal interrupts wait",
+    script: sh("trap 'echo got USR1' USR1", "sleep 3 & pid=$!", "(sleep 0.3; kill -USR1 $$) &", "wait $pid; echo \"wait returned $?\"", "kill $pid", "wait", "echo end"),
+  },
   { label: "trap '' ignores USR1", script: sh("trap '' USR1", "kill -USR1 $$", "echo survived", "sh -c 'kill -USR1 $$; echo child survived'") },
   { label: "trap - restores default: USR1 kills (138)", script: sh("trap 'echo h' USR1", "trap - USR1", "kill -USR1 $$", "echo not reached") },
   { label: "trap TERM and continue", script: sh("trap 'echo got TERM' TERM", "kill $$", "echo after") },
