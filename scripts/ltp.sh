@@ -29,10 +29,10 @@
 #   2. run: each line `NAME COMMAND...` of runtest/syscalls, with LTPROOT, PATH
 #      (testcases/bin first) and TMPDIR set, TMPDIR a fresh host directory per test. Under
 #      the LibOS the guest sees only its image, the install (read-only) and that directory.
-#      Natively and under qemu the test runs as root of a user, mount and pid namespace
-#      whose root file system is remounted read-only but for that directory (tests such
-#      as gethostid01 or add_key05 would otherwise change /etc), and whose processes all
-#      end with it.
+#      Natively and under qemu the test runs as the host's root in mount, pid, UTS and IPC
+#      namespaces whose root file system is remounted read-only but for that directory
+#      (tests such as gethostid01 or add_key05 would otherwise change /etc), and whose
+#      processes all end with it.
 #   3. classify: LTP's exit status is a bit set (TFAIL 1, TBROK 2, TWARN 4, TCONF 32):
 #      0 PASS, 32 CONF, TBROK or a death by signal BROK, any other bit FAIL; killed at the
 #      time-out TIMEOUT; under the LibOS, CRASH whenever the LibOS reported an internal
@@ -72,7 +72,7 @@ while [ $# -gt 0 ]; do
     --results) RESULTS="$2"; shift ;;
     --fs-mode) FS_MODE="$2"; shift ;;
     --guest-tmpfs) GUEST_TMPFS=1 ;;
-    -h|--help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option '$1' (see --help)" ;;
     *) SRC="$1" ;;
   esac
