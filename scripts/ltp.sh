@@ -183,8 +183,8 @@ case "$RUNNER" in
       -v "$INST:$INST:ro" -w /tmp -e LTPROOT="$INST" -e PATH="$GUEST_PATH" -e TMPDIR=/tmp
       -e LTP_COLORIZE_OUTPUT=0) ;;
   qemu) command -v qemu-x86_64 >/dev/null || die "qemu-x86_64 is missing (bash scripts/setup.sh --bench installs it)" ;;
-  native) ;;
 esac
+[ "$RUNNER" = libos ] || [ "$(id -u)" = 0 ] || die "--$RUNNER runs LTP as root in namespaces: run it as root"
 
 # Natively and under qemu: the test as the host's root (LTP's tests switch to other users
 # and need real capabilities, which a user namespace would take away), in mount, pid, UTS
