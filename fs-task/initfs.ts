@@ -51,7 +51,8 @@ import { HandleTable } from "./_handle_table.ts";
 import {
   DIRENT_SIZE, HEADER_SIZE, INODE_SIZE, MAGIC, ROOT_INO, VERSION, dirent, header, inode,
 } from "./_initfs_format.ts";
-import { NAME_MAX, TreeFileSystem, TreeWalker } from "./_tree_walk.ts";
+import { NAME_MAX, TreeWalker } from "./_tree_walk.ts";
+import { TreeFileSystem } from "./_tree_file_system.ts";
 import {
   EACCES, EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO, EPERM, EROFS,
 } from "./_errno.ts";
@@ -282,8 +283,8 @@ export class InitFs extends TreeFileSystem<InitInode> implements FileSystem {
     };
   }
 
-  protected nodeOfHandle(handle: number): InitInode | undefined {
-    return this.#handles.get(handle)?.node;
+  protected handleOf(handle: number): InitHandle | undefined {
+    return this.#handles.get(handle);
   }
 
   isatty(_handle: number): boolean {
