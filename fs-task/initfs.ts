@@ -37,7 +37,8 @@
 // Everything is checked once when the image is opened (a bad image is a SyntaxError), and
 // the metadata is decoded into InitInode records; file data stays in the image buffer.
 // Changes fail with EROFS after the lookups Linux makes first (EEXIST for a name that is
-// taken, ENOENT for a missing parent). FIFO and device nodes open as in TmpFs: the handle
+// taken, ENOENT for a missing parent). No file has extended attributes (TreeFileSystem:
+// ENODATA, an empty list, EROFS to change). FIFO and device nodes open as in TmpFs: the handle
 // says ENXIO to pread and pwrite, connecting them is the caller's business.
 
 import fs from "node:fs";
