@@ -7,12 +7,15 @@
 //   hostFallocate  fallocate(2): reservations, holes and zeroed ranges are the host file
 //                  system's
 //   hostMknodat    mknodat(2) on the confined walk's directory fd: FIFOs (Node has no mkfifo)
+//   hostXattr      the l…xattr(2) calls on a path (the walk's "/proc/<pid>/fd/<dir>/<name>":
+//                  the last component is never followed) and the f…xattr(2) calls on a
+//                  host fd: extended attributes are the host file system's
 // Names are byte strings (linux-abi/_byte_string.ts) and reach libc as those bytes.
 // Each answers a negative host errno on failure (Linux hosts share Linux's numbers), and
 // its own fallback errno where libc or the call is missing (non-Linux hosts, old glibc).
 
 import { createRequire } from "node:module";
-import { EINVAL, ENOSYS, EPERM } from "./_errno.ts";
+import { EINVAL, ENOSYS, EOPNOTSUPP, EPERM } from "./_errno.ts";
 import { stringToBytes } from "../linux-abi/_byte_string.ts";
 
 type Koffi = typeof import("koffi");
@@ -49,6 +52,76 @@ const mknodat = lazily<(dirFd: number, name: Buffer, mode: number, dev: number) 
 const fallocate = lazily<(fd: number, mode: number, offset: number, length: number) => number>(
   "int fallocate(int, int, int64_t, int64_t)",
 );
+
+/** A host path (its last component is not followed) or a host fd. */
+type PathOrFd = Buffer | number;
+type GetXattr = (at: PathOrFd, name: Buffer, value: Uint8Array, size: number) => number;
+type ListXattr = (at: PathOrFd, list: Uint8Array, size: number) => number;
+type SetXattr = (at: PathOrFd, name: Buffer, value: Uint8Array, size: number, flags: number) => number;
+type RemoveXattr = (at: PathOrFd, name: Buffer) => number;
+
+/** One xattr call in its two forms: l… on a path, f… on an fd. */
+interface XattrCall<F> {
+  path: () => Bound<F>;
+  fd: () => Bound<F>;
+}
+
+const getxattr: XattrCall<GetXattr> = {
+  path: lazily("long lgetxattr(const char *, const char *, void *, size_t)"),
+  fd: lazily("long fgetxattr(int, const char *, void *, size_t)"),
+};
+const listxattr: XattrCall<ListXattr> = {
+  path: lazily("long llistxattr(const char *, void *, size_t)"),
+  fd: lazily("long flistxattr(int, void *, size_t)"),
+};
+const setxattr: XattrCall<SetXattr> = {
+  path: lazily("int lsetxattr(const char *, const char *, const void *, size_t, int)"),
+  fd: lazily("int fsetxattr(int, const char *, const void *, size_t, int)"),
+};
+const removexattr: XattrCall<RemoveXattr> = {
+  path: lazily("int lremovexattr(const char *, const char *)"),
+  fd: lazily("int fremovexattr(int, const char *)"),
+};
+
+/** `call` bound in the form `at` needs, or null. */
+function formFor<F>(call: XattrCall<F>, at: PathOrFd): Bound<F> {
+  return typeof at === "number" ? call.fd() : call.path();
+}
+
+/**
+ * Extended attributes of a host file, by path or host fd: each call's result or -errno
+ * (-EOPNOTSUPP where libc has no such call). An empty buffer asks for the size only.
+ */
+export const hostXattr = {
+  get(at: PathOrFd, name: string, dst: Uint8Array): number {
+    const b = formFor(getxattr, at);
+    return b === null ? -EOPNOTSUPP : orErrno(b, b.call(cTarget(at), cString(name), dst, dst.length));
+  },
+  list(at: PathOrFd, dst: Uint8Array): number {
+    const b = formFor(listxattr, at);
+    return b === null ? -EOPNOTSUPP : orErrno(b, b.call(cTarget(at), dst, dst.length));
+  },
+  set(at: PathOrFd, name: string, value: Uint8Array, flags: number): number {
+    const b = formFor(setxattr, at);
+    return b === null ? -EOPNOTSUPP : orErrno(b, b.call(cTarget(at), cString(name), value, value.length, flags));
+  },
+  remove(at: PathOrFd, name: string): number {
+    const b = formFor(removexattr, at);
+    return b === null ? -EOPNOTSUPP : orErrno(b, b.call(cTarget(at), cString(name)));
+  },
+};
+
+/** A host path as libc wants it (NUL-terminated), or the fd itself. */
+function cTarget(at: PathOrFd): PathOrFd {
+  return typeof at === "number" ? at : Buffer.concat([at, NUL]);
+}
+
+const NUL = Buffer.from([0]);
+
+/** A libc result: itself, or -errno when it says -1. */
+function orErrno(b: { errno: () => number }, r: number): number {
+  return r < 0 ? -b.errno() : r;
+}
 
 // sendfile's in/out offset: calls run synchronously, so one cell serves them all.
 const offsetCell = new BigInt64Array(1);

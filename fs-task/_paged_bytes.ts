@@ -23,6 +23,22 @@ export interface MemoryQuota {
   available?(): number;
 }
 
+/** A MemoryQuota of its own: `size` bytes, counted here. */
+export function byteBudget(size: number): MemoryQuota {
+  let used = 0;
+  return {
+    charge(bytes) {
+      if (used + bytes > size) return false;
+      used += bytes;
+      return true;
+    },
+    release(bytes) {
+      used -= bytes;
+    },
+    available: () => size - used,
+  };
+}
+
 export class PagedBytes {
   size = 0;
   #pages = new Map<number, Uint8Array>();

@@ -33,7 +33,7 @@
 // the view's own.
 
 import { EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR } from "./_errno.ts";
-import { CROSS_MOUNT, NO_HANDLE, type FsCrossing } from "./file_system.ts";
+import { CROSS_MOUNT, type FsCrossing } from "./file_system.ts";
 
 export const NAME_MAX = 255;
 export const PATH_MAX = 4096;
@@ -273,34 +273,6 @@ export class TreeWalker<N> {
     const walked = this.walk(path, true);
     if (typeof walked === "number") return walked;
     return walked.node === null ? -ENOENT : canonicalPath(walked);
-  }
-}
-
-/**
- * The FileSystem methods about where a tree back end is mounted, the same for each
- * (TmpFs, InitFs, DevFs): they all answer from the back end's TreeWalker.
- */
-export abstract class TreeFileSystem<N> {
-  protected abstract readonly paths: TreeWalker<N>;
-
-  /** The node open handle `handle` holds, if it is open. */
-  protected abstract nodeOfHandle(handle: number): N | undefined;
-
-  setMountPoint(atRoot: boolean, covered: string): number {
-    return this.paths.view.set(atRoot, covered);
-  }
-
-  setMountView(view: number, rootHandle: number, atRoot: boolean, covered: string): number {
-    const root = rootHandle === NO_HANDLE ? null : this.nodeOfHandle(rootHandle);
-    return root === undefined ? -EINVAL : this.paths.view.setView(view, root, atRoot, covered);
-  }
-
-  crossing(): FsCrossing | number {
-    return this.paths.view.crossing();
-  }
-
-  realpath(path: string): string | number {
-    return this.paths.realpath(path);
   }
 }
 

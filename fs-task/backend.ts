@@ -12,6 +12,9 @@ import { DevFs, type DevTty } from "./devfs.ts";
 import { HostFs } from "./hostfs.ts";
 import { InitFs } from "./initfs.ts";
 import { TmpFs, type MemoryQuota } from "./tmpfs.ts";
+import { byteBudget } from "./_paged_bytes.ts";
+
+export { byteBudget };
 
 export type FsTaskOptions =
   | { type: "hostfs"; root: string; readOnly?: boolean }
@@ -61,20 +64,4 @@ export async function loadBackend(options: FsTaskOptions, lease: MemoryQuota | n
   const factory = mod[options.export ?? "default"];
   if (typeof factory !== "function") throw new TypeError(`Cannot build back end: ${options.url} has no function ${options.export ?? "default"}`);
   return (await factory(options.options)) as FileSystem;
-}
-
-/** A MemoryQuota of its own: `size` bytes, counted here. */
-export function byteBudget(size: number): MemoryQuota {
-  let used = 0;
-  return {
-    charge(bytes) {
-      if (used + bytes > size) return false;
-      used += bytes;
-      return true;
-    },
-    release(bytes) {
-      used -= bytes;
-    },
-    available: () => size - used,
-  };
 }

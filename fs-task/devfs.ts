@@ -13,7 +13,9 @@
 //
 // Linux: drivers/char/mem.c (mem_fops for null/zero/full/random) and drivers/tty/tty_io.c.
 // The set of nodes is fixed: creating, removing or renaming anything fails with EPERM;
-// chmod and utimens change the node in memory, as on a devtmpfs.
+// chmod, utimens and extended attributes (trusted.*, security.*, and user.* on the
+// directories) change the node in memory, as on a devtmpfs, the attributes within a small
+// budget of their own (ENOSPC past it).
 
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -23,7 +25,10 @@ import {
   type FsStatFs, type FsTime,
 } from "./file_system.ts";
 import { HandleTable } from "./_handle_table.ts";
-import { TreeFileSystem, TreeWalker } from "./_tree_walk.ts";
+import { TreeWalker } from "./_tree_walk.ts";
+import { TreeFileSystem } from "./_tree_file_system.ts";
+import { byteBudget, type MemoryQuota } from "./_paged_bytes.ts";
+import type { XattrSet } from "./_xattrs.ts";
 import { errnoFromHost } from "./_host.ts";
 import {
   EACCES, EAGAIN, EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOSPC, ENOTDIR, ENXIO, EPERM,
@@ -56,6 +61,7 @@ interface DevNode {
   atimeNs: bigint;
   mtimeNs: bigint;
   ctimeNs: bigint;
+  xattrs?: XattrSet;
 }
 
 interface DevHandle {
@@ -68,6 +74,8 @@ const DEVFS_DEV = 5;
 const TMPFS_MAGIC = 0x01021994;
 /** Wait before asking a non-blocking terminal fd for input again. */
 const TTY_RETRY_MS = 10;
+/** What the nodes' extended attributes may take in all. */
+const XATTR_BUDGET = 1 << 20;
 
 const devices: [name: DevKind, major: number, minor: number][] = [
   ["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0], ["console", 5, 1],
@@ -82,6 +90,7 @@ export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
   #root: DevNode;
   #nodes = new Map<string, DevNode>();
   #handles = new HandleTable<DevHandle>();
+  #xattrQuota = byteBudget(XATTR_BUDGET);
   protected readonly paths: TreeWalker<DevNode>;
 
   constructor(options: DevFsOptions = {}) {
@@ -276,8 +285,12 @@ export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
     return { type: TMPFS_MAGIC, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: this.#nodes.size + 1, ffree: 0, namelen: 255, frsize: 4096, flags: 0 };
   }
 
-  protected nodeOfHandle(handle: number): DevNode | undefined {
-    return this.#handles.get(handle)?.node;
+  protected handleOf(handle: number): DevHandle | undefined {
+    return this.#handles.get(handle);
+  }
+
+  protected override xattrQuota(): MemoryQuota {
+    return this.#xattrQuota;
   }
 
   isatty(handle: number): boolean {

@@ -236,6 +236,30 @@ export interface FileSystem {
    * closed, a host file replaced) answers ENOENT.
    */
   setMountView?(view: number, rootHandle: number, atRoot: boolean, covered: string): number;
+  /**
+   * Optional, all eight together (without them the file system keeps no extended
+   * attributes: the kernel-task answers EOPNOTSUPP, and an empty list). Extended
+   * attributes (Linux: fs/xattr.c), each call by path (`follow`: whether a last symlink is
+   * followed, as getxattr against lgetxattr) or by an open handle (not O_PATH: EBADF).
+   * The kernel-task has checked the name (1..XATTR_NAME_MAX bytes), the value's size
+   * (≤ XATTR_SIZE_MAX), the flags, the caller's permission and a read-only mount; the back
+   * end answers the rest as Linux's file system would (xattrNameError in _xattrs.ts for
+   * one that keeps them in memory; the host's own answers for HostFs):
+   *  - getxattr: the value's length, copied into `dst` unless `dst` is empty (a size
+   *    query); ENODATA if there is none, ERANGE if `dst` is too small.
+   *  - listxattr: the names, each with its NUL, as Linux's buffer; the same size rules.
+   *  - setxattr: `flags` XATTR_CREATE (EEXIST if there) or XATTR_REPLACE (ENODATA if not);
+   *    an empty `value` is an empty attribute, not a removal.
+   *  - removexattr: ENODATA if there is none.
+   */
+  getxattr?(path: string, follow: boolean, name: string, dst: Uint8Array): number;
+  fgetxattr?(handle: number, name: string, dst: Uint8Array): number;
+  listxattr?(path: string, follow: boolean, dst: Uint8Array): number;
+  flistxattr?(handle: number, dst: Uint8Array): number;
+  setxattr?(path: string, follow: boolean, name: string, value: Uint8Array, flags: number): number;
+  fsetxattr?(handle: number, name: string, value: Uint8Array, flags: number): number;
+  removexattr?(path: string, follow: boolean, name: string): number;
+  fremovexattr?(handle: number, name: string): number;
 }
 
 /** setMountView's root for the file system's own root: no handle. */

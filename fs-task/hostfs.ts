@@ -27,6 +27,11 @@
 // gets them as a Buffer of those bytes; names the host gives back are read as bytes too. So a
 // name that is not UTF-8 reaches the host disk as it is.
 //
+// Extended attributes are the host file's own, through the host's l…xattr calls on the
+// walk's path for the last component (r.at: its final name is never followed, so a
+// symlink swapped in after the walk is acted on itself) and its f…xattr calls on a
+// handle's host fd. A read-only volume refuses changes (EROFS).
+//
 // Handle lifecycle: open → HostHandle{kind, fd} → close. A "path" handle (O_PATH) holds a
 // host O_PATH fd, and on a file that is not a directory also an fd on the directory it was
 // found in (for a file bind mount's view). A stream handle closed while an async read or
@@ -47,7 +52,7 @@ import {
 import { MountView } from "./_tree_walk.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { direntType, errnoFromHost, hostOpenFlags, inoFromHost, statFromHost } from "./_host.ts";
-import { hostFallocate, hostMknodat, hostRenameat2, hostSendfile } from "./_host_calls.ts";
+import { hostFallocate, hostMknodat, hostRenameat2, hostSendfile, hostXattr } from "./_host_calls.ts";
 import {
   EBADF, EBUSY, EEXIST, EINTR, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO,
   EOPNOTSUPP, EPERM, EROFS,
@@ -434,6 +439,42 @@ export class HostFs implements FileSystem {
     return hostFallocate(h.fd, mode, offset, length);
   }
 
+  getxattr(guestPath: string, follow: boolean, name: string, dst: Uint8Array): number {
+    return this.#withPath(guestPath, follow, (r) => hostXattr.get(r.at, name, dst));
+  }
+
+  fgetxattr(handle: number, name: string, dst: Uint8Array): number {
+    const fd = this.#ioFd(handle);
+    return fd < 0 ? fd : hostXattr.get(fd, name, dst);
+  }
+
+  listxattr(guestPath: string, follow: boolean, dst: Uint8Array): number {
+    return this.#withPath(guestPath, follow, (r) => hostXattr.list(r.at, dst));
+  }
+
+  flistxattr(handle: number, dst: Uint8Array): number {
+    const fd = this.#ioFd(handle);
+    return fd < 0 ? fd : hostXattr.list(fd, dst);
+  }
+
+  setxattr(guestPath: string, follow: boolean, name: string, value: Uint8Array, flags: number): number {
+    return this.#withPath(guestPath, follow, (r) => (this.#readOnly ? -EROFS : hostXattr.set(r.at, name, value, flags)));
+  }
+
+  fsetxattr(handle: number, name: string, value: Uint8Array, flags: number): number {
+    const fd = this.#ioFd(handle);
+    return fd < 0 ? fd : this.#readOnly ? -EROFS : hostXattr.set(fd, name, value, flags);
+  }
+
+  removexattr(guestPath: string, follow: boolean, name: string): number {
+    return this.#withPath(guestPath, follow, (r) => (this.#readOnly ? -EROFS : hostXattr.remove(r.at, name)));
+  }
+
+  fremovexattr(handle: number, name: string): number {
+    const fd = this.#ioFd(handle);
+    return fd < 0 ? fd : this.#readOnly ? -EROFS : hostXattr.remove(fd, name);
+  }
+
   pathOf(handle: number): FsResult<string> {
     const h = this.#handles.get(handle);
     if (h === undefined) return -EBADF;
@@ -508,6 +549,12 @@ export class HostFs implements FileSystem {
     if (out instanceof Promise) return out.finally(() => resolved.release()) as T;
     resolved.release();
     return out;
+  }
+
+  /** The host fd of an open handle that is not O_PATH, or -EBADF. */
+  #ioFd(handle: number): number {
+    const h = this.#handles.get(handle);
+    return h === undefined || h.kind === "path" ? -EBADF : h.fd;
   }
 
   /** Resolves an existing path and runs `op` on it. */

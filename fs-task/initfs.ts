@@ -37,7 +37,8 @@
 // Everything is checked once when the image is opened (a bad image is a SyntaxError), and
 // the metadata is decoded into InitInode records; file data stays in the image buffer.
 // Changes fail with EROFS after the lookups Linux makes first (EEXIST for a name that is
-// taken, ENOENT for a missing parent). FIFO and device nodes open as in TmpFs: the handle
+// taken, ENOENT for a missing parent). No file has extended attributes (TreeFileSystem:
+// ENODATA, an empty list, EROFS to change). FIFO and device nodes open as in TmpFs: the handle
 // says ENXIO to pread and pwrite, connecting them is the caller's business.
 
 import fs from "node:fs";
@@ -51,7 +52,8 @@ import { HandleTable } from "./_handle_table.ts";
 import {
   DIRENT_SIZE, HEADER_SIZE, INODE_SIZE, MAGIC, ROOT_INO, VERSION, dirent, header, inode,
 } from "./_initfs_format.ts";
-import { NAME_MAX, TreeFileSystem, TreeWalker } from "./_tree_walk.ts";
+import { NAME_MAX, TreeWalker } from "./_tree_walk.ts";
+import { TreeFileSystem } from "./_tree_file_system.ts";
 import {
   EACCES, EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO, EPERM, EROFS,
 } from "./_errno.ts";
@@ -282,8 +284,8 @@ export class InitFs extends TreeFileSystem<InitInode> implements FileSystem {
     };
   }
 
-  protected nodeOfHandle(handle: number): InitInode | undefined {
-    return this.#handles.get(handle)?.node;
+  protected handleOf(handle: number): InitHandle | undefined {
+    return this.#handles.get(handle);
   }
 
   isatty(_handle: number): boolean {

@@ -449,6 +449,15 @@ export const FS_PROTOCOL: FsProtocol = {
   pathOf: { id: 28, args: [int], result: orErrno(str), mayBlock: false },
   fallocate: { id: 29, args: [int, int, int, int], result: int, mayBlock: false },
   setMountView: { id: 30, args: [int, int, bool, str], result: int, mayBlock: false },
+  // Extended attributes: a value travels as a data region, as pread's and pwrite's bytes do.
+  getxattr: { id: 31, args: [str, bool, str, dataOut], result: int, mayBlock: false },
+  fgetxattr: { id: 32, args: [int, str, dataOut], result: int, mayBlock: false },
+  listxattr: { id: 33, args: [str, bool, dataOut], result: int, mayBlock: false },
+  flistxattr: { id: 34, args: [int, dataOut], result: int, mayBlock: false },
+  setxattr: { id: 35, args: [str, bool, str, dataIn, int], result: int, mayBlock: false },
+  fsetxattr: { id: 36, args: [int, str, dataIn, int], result: int, mayBlock: false },
+  removexattr: { id: 37, args: [str, bool, str], result: int, mayBlock: false },
+  fremovexattr: { id: 38, args: [int, str], result: int, mayBlock: false },
 };
 
 /**

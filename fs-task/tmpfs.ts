@@ -23,8 +23,14 @@
 // readdir and readlink set atime under the relatime rule (only if atime is not newer than
 // mtime or ctime, or is a day old), never with O_NOATIME.
 //
+// Extended attributes (TreeFileSystem, _xattrs.ts): user.*, trusted.* and security.* per
+// node, in memory, each charged to the quota (its name, its value and a small overhead)
+// and released when it goes or its node is freed; a change sets ctime. No system.*: no
+// POSIX ACLs.
+//
 // There are no permission checks: the fs-task knows no credentials, so it acts as root
-// (access() with X_OK still wants an execute bit on anything but a directory).
+// (access() with X_OK still wants an execute bit on anything but a directory; the
+// kernel-task checks who may read or change an extended attribute).
 
 import {
   isFallocateMode, isRenameFlags, MAX_FILE_BYTES, type FileSystem, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
@@ -36,8 +42,10 @@ import { DirIndex, FIRST_ENTRY_COOKIE } from "./_dir_index.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { PAGE_SIZE, PagedBytes } from "./_paged_bytes.ts";
 import type { MemoryQuota } from "./_paged_bytes.ts";
-import { NAME_MAX, PATH_MAX, TreeFileSystem, TreeWalker } from "./_tree_walk.ts";
+import { NAME_MAX, PATH_MAX, TreeWalker } from "./_tree_walk.ts";
+import { TreeFileSystem } from "./_tree_file_system.ts";
 import type { ParentWalked } from "./_tree_walk.ts";
+import type { XattrSet } from "./_xattrs.ts";
 import {
   EACCES, EBADF, EBUSY, EEXIST, EFBIG, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENODEV, ENOENT, ENOSPC,
   ENOTDIR, ENOTEMPTY, ENXIO, EOPNOTSUPP, EPERM, ESPIPE,
@@ -86,6 +94,8 @@ interface NodeMeta {
   ctimeNs: bigint;
   /** Handles open on the node: an unlinked node is freed when the last one closes. */
   opens: number;
+  /** Its extended attributes, once it has had one. */
+  xattrs?: XattrSet;
 }
 
 interface FileNode extends NodeMeta {
@@ -451,8 +461,12 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
     };
   }
 
-  protected nodeOfHandle(handle: number): TmpNode | undefined {
-    return this.#handles.get(handle)?.node;
+  protected handleOf(handle: number): TmpHandle | undefined {
+    return this.#handles.get(handle);
+  }
+
+  protected override xattrQuota(): MemoryQuota {
+    return this.#quota;
   }
 
   isatty(_handle: number): boolean {
@@ -615,6 +629,7 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
   #freeIfUnused(node: TmpNode): void {
     if (node.nlink > 0 || node.opens > 0) return;
     this.#inodesUsed--;
+    node.xattrs?.clear(this.#quota);
     if (node.kind === "file") node.data.truncate(0, this.#quota);
     else if (node.kind === "symlink" && node.target.length + 1 > SHORT_SYMLINK_LEN) this.#quota.release(PAGE_SIZE);
   }

@@ -6,8 +6,8 @@
 // end and whichever syscall asks:
 //
 //   reading calls        straight to the back end
-//   changing a file      chmod, chown, utimens, open for writing or O_TRUNC (truncate(2)
-//                        too): a stat of the same path first. Found here → EROFS; an
+//   changing a file      chmod, chown, utimens, setxattr, removexattr, open for writing or
+//                        O_TRUNC (truncate(2) too): a stat of the same path first. Found here → EROFS; an
 //                        errno → that errno; CROSS_MOUNT → the walk left this mount, and
 //                        the crossing the stat recorded is the call's own (same path, same
 //                        walk), so the VFS goes on with it
@@ -30,10 +30,14 @@ import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../linux-abi/stat.ts";
 export class ReadOnlyFs implements FileSystem {
   readonly #fs: FileSystem;
   readonly realpath?: (path: string) => FsResult<string>;
+  readonly getxattr?: (path: string, follow: boolean, name: string, dst: Uint8Array) => number;
+  readonly listxattr?: (path: string, follow: boolean, dst: Uint8Array) => number;
 
   constructor(fs: FileSystem) {
     this.#fs = fs;
     if (fs.realpath) this.realpath = (path) => fs.realpath!(path);
+    if (fs.getxattr) this.getxattr = (path, follow, name, dst) => fs.getxattr!(path, follow, name, dst);
+    if (fs.listxattr) this.listxattr = (path, follow, dst) => fs.listxattr!(path, follow, dst);
   }
 
   open(path: string, flags: number, mode: number): number | Promise<number> {
@@ -136,6 +140,14 @@ export class ReadOnlyFs implements FileSystem {
 
   utimens(path: string, _atime: FsTime, _mtime: FsTime, followSymlinks: boolean): number {
     return this.#refuseFile(path, followSymlinks);
+  }
+
+  setxattr(path: string, follow: boolean, _name: string, _value: Uint8Array, _flags: number): number {
+    return this.#refuseFile(path, follow);
+  }
+
+  removexattr(path: string, follow: boolean, _name: string): number {
+    return this.#refuseFile(path, follow);
   }
 
   statfs(path: string): FsResult<FsStatFs> {
