@@ -368,14 +368,20 @@ export class KernelTask implements KernelServices {
         applyRestart(regs, restartNr, action.sa_flags);
         restartNr = -1;
       }
-      const oldMask = t.savedMask ?? t.sigmask;
+      const saved = t.savedMask;
+      const oldMask = saved ?? t.sigmask;
       t.savedMask = null;
       if (!setupFrame(t, ctx, info, action, oldMask)) {
-        this.exitProcess(p, 0, SIGSEGV);
-        return false;
+        // Linux's force_sigsegv: the frame cannot be written, so a SIGSEGV comes instead,
+        // which a handler on another stack may still catch; a SIGSEGV's own failure kills.
+        t.savedMask = saved;
+        if (sig === SIGSEGV) p.sigactions.set(SIGSEGV, DEFAULT_ACTION);
+        this.forceSignal(t, kernelInfo(SIGSEGV));
+        continue;
       }
       t.sigmask = (t.sigmask | action.sa_mask | ((action.sa_flags & SA_NODEFER) !== 0 ? 0n : sigmask(sig))) & ~SIG_KERNEL_ONLY_MASK;
-      if (action.sa_flags & SA_RESETHAND) p.sigactions.set(sig, DEFAULT_ACTION);
+      // SA_RESETHAND resets the handler only: the flags and mask stay, as Linux keeps them.
+      if (action.sa_flags & SA_RESETHAND) p.sigactions.set(sig, { ...action, sa_handler: SIG_DFL });
       handled = true;
     }
     if (restartNr >= 0) applyRestart(regs, restartNr, null);
@@ -490,7 +496,9 @@ export class KernelTask implements KernelServices {
 
   /** kill(2)'s targets: pid > 0 one process, 0 the caller's group, -1 everyone, < -1 a group. */
   kill(sender: Thread, pid: number, info: Siginfo): number {
-    const targets = pid > 0 ? [this.processes.get(pid)].filter((p): p is Process => p !== undefined && p.alive)
+    // A thread's id names its process too (Linux's find_vpid finds any task).
+    const byId = pid > 0 ? (this.processes.get(pid) ?? this.threads.get(pid)?.process) : undefined;
+    const targets = pid > 0 ? [byId].filter((p): p is Process => p !== undefined && p.alive)
       : pid === -1 ? [...this.processes.values()].filter((p) => p.alive && p !== this.#init && p !== sender.process)
       : this.processGroup(pid === 0 ? sender.process.pgid : -pid);
     if (targets.length === 0) return -ESRCH;
