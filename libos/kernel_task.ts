@@ -27,7 +27,7 @@ import {
 } from "../linux-abi/siginfo.ts";
 import {
   SA_NOCLDSTOP, SA_NOCLDWAIT, SA_NODEFER, SA_RESETHAND, SA_RESTART, SIGBUS, SIGCHLD, SIGCONT, SIGFPE, SIGILL, SIGKILL,
-  SIGSEGV, SIGSTOP, SIGTRAP, SIG_DFL, SIG_IGN, SIG_KERNEL_ONLY_MASK, SIG_KERNEL_STOP_MASK, defaultAction, sigmask,
+  SIGSEGV, SIGSTOP, SIGTRAP, SIGVTALRM, SIGPROF, SIG_DFL, SIG_IGN, SIG_KERNEL_ONLY_MASK, SIG_KERNEL_STOP_MASK, defaultAction, sigmask,
   _NSIG, signalName, type Sigaction,
 } from "../linux-abi/signal.ts";
 import { CLONE_FILES, CLONE_FS, CLONE_PARENT, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID } from "../linux-abi/sched.ts";
@@ -698,6 +698,7 @@ export class KernelTask implements KernelServices {
 
   #unregister(t: Thread): void {
     t.process.threads.delete(t.tid);
+    t.process.endedThreadsCpuUs += t.cpuUs;
     this.threads.delete(t.tid);
   }
 
@@ -863,7 +864,27 @@ export class KernelTask implements KernelServices {
   }
 
   /** A waited-for zombie leaves the process table. */
+  /**
+   * `us` of CPU time the thread's engine run took: counted to the thread, and the process's
+   * ITIMER_VIRTUAL and ITIMER_PROF (which expire on that time) send SIGVTALRM and SIGPROF.
+   */
+  chargeCpu(t: Thread, us: number): void {
+    const p = t.process;
+    // A thread that ended in the run (exit, exit_group, exec) has left its time to the process.
+    if (p.threads.get(t.tid) === t) t.cpuUs += us;
+    else p.endedThreadsCpuUs += us;
+    const [virtual, prof] = p.cpuTimers;
+    if (virtual.expiresUs === 0 && prof.expiresUs === 0) return;
+    const now = p.cpuUs;
+    for (const [timer, sig] of [[virtual, SIGVTALRM], [prof, SIGPROF]] as const) {
+      if (timer.expiresUs === 0 || now < timer.expiresUs) continue;
+      timer.expiresUs = timer.intervalUs > 0 ? Math.max(now, timer.expiresUs) + timer.intervalUs : 0;
+      this.sendSignal(p, kernelInfo(sig));
+    }
+  }
+
   reap(c: Process): void {
+    if (c.parent) c.parent.childrenCpuUs += c.cpuUs + c.childrenCpuUs;
     c.parent?.children.delete(c);
     if (this.processes.get(c.pid) !== c) return;
     this.processes.delete(c.pid);

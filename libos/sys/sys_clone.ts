@@ -164,7 +164,7 @@ export function sysWait4(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
       new DataView(b.buffer).setInt32(0, ev.wstatus, true);
       if (!mem.write(statusAddr, b)) return -E.EFAULT;
     }
-    if (rusageAddr && !putStruct(mem, rusageAddr, SIZEOF_RUSAGE, encodeRusage, rusage(0, 0, 0))) return -E.EFAULT;
+    if (rusageAddr && !putStruct(mem, rusageAddr, SIZEOF_RUSAGE, encodeRusage, rusage(ev.child.cpuUs + ev.child.childrenCpuUs, 0, 0))) return -E.EFAULT;
     return ev.child.pid;
   });
 }
