@@ -14,6 +14,7 @@
 
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
 import type { WaitQueue } from "./wait_queue.ts";
+import { O_PATH } from "../linux-abi/fcntl.ts";
 
 export type IoResult = number | Promise<number>;
 
@@ -120,6 +121,15 @@ export class FdTable {
 
   get(fd: number): OpenFile | null {
     return (fd >= 0 && this.#slots[fd]?.file) || null;
+  }
+
+  /**
+   * The file at `fd` for a call that acts on the open file (Linux's fdget, not
+   * fdget_raw): null for an O_PATH descriptor as for none, so such calls answer EBADF.
+   */
+  getOpen(fd: number): OpenFile | null {
+    const f = this.get(fd);
+    return f !== null && (f.flags & O_PATH) === 0 ? f : null;
   }
 
   cloexec(fd: number): boolean {

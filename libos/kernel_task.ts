@@ -27,7 +27,7 @@ import {
 } from "../linux-abi/siginfo.ts";
 import {
   SA_NOCLDSTOP, SA_NOCLDWAIT, SA_NODEFER, SA_RESETHAND, SA_RESTART, SIGBUS, SIGCHLD, SIGCONT, SIGFPE, SIGILL, SIGKILL,
-  SIGSEGV, SIGSTOP, SIGTRAP, SIG_DFL, SIG_IGN, SIG_KERNEL_ONLY_MASK, SIG_KERNEL_STOP_MASK, defaultAction, sigmask,
+  SIGSEGV, SIGSTOP, SIGTRAP, SIGVTALRM, SIGPROF, SIG_DFL, SIG_IGN, SIG_KERNEL_ONLY_MASK, SIG_KERNEL_STOP_MASK, defaultAction, sigmask,
   _NSIG, signalName, type Sigaction,
 } from "../linux-abi/signal.ts";
 import { CLONE_FILES, CLONE_FS, CLONE_PARENT, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID } from "../linux-abi/sched.ts";
@@ -368,14 +368,20 @@ export class KernelTask implements KernelServices {
         applyRestart(regs, restartNr, action.sa_flags);
         restartNr = -1;
       }
-      const oldMask = t.savedMask ?? t.sigmask;
+      const saved = t.savedMask;
+      const oldMask = saved ?? t.sigmask;
       t.savedMask = null;
       if (!setupFrame(t, ctx, info, action, oldMask)) {
-        this.exitProcess(p, 0, SIGSEGV);
-        return false;
+        // Linux's force_sigsegv: the frame cannot be written, so a SIGSEGV comes instead,
+        // which a handler on another stack may still catch; a SIGSEGV's own failure kills.
+        t.savedMask = saved;
+        if (sig === SIGSEGV) p.sigactions.set(SIGSEGV, DEFAULT_ACTION);
+        this.forceSignal(t, kernelInfo(SIGSEGV));
+        continue;
       }
       t.sigmask = (t.sigmask | action.sa_mask | ((action.sa_flags & SA_NODEFER) !== 0 ? 0n : sigmask(sig))) & ~SIG_KERNEL_ONLY_MASK;
-      if (action.sa_flags & SA_RESETHAND) p.sigactions.set(sig, DEFAULT_ACTION);
+      // SA_RESETHAND resets the handler only: the flags and mask stay, as Linux keeps them.
+      if (action.sa_flags & SA_RESETHAND) p.sigactions.set(sig, { ...action, sa_handler: SIG_DFL });
       handled = true;
     }
     if (restartNr >= 0) applyRestart(regs, restartNr, null);
@@ -490,7 +496,9 @@ export class KernelTask implements KernelServices {
 
   /** kill(2)'s targets: pid > 0 one process, 0 the caller's group, -1 everyone, < -1 a group. */
   kill(sender: Thread, pid: number, info: Siginfo): number {
-    const targets = pid > 0 ? [this.processes.get(pid)].filter((p): p is Process => p !== undefined && p.alive)
+    // A thread's id names its process too (Linux's find_vpid finds any task).
+    const byId = pid > 0 ? (this.processes.get(pid) ?? this.threads.get(pid)?.process) : undefined;
+    const targets = pid > 0 ? [byId].filter((p): p is Process => p !== undefined && p.alive)
       : pid === -1 ? [...this.processes.values()].filter((p) => p.alive && p !== this.#init && p !== sender.process)
       : this.processGroup(pid === 0 ? sender.process.pgid : -pid);
     if (targets.length === 0) return -ESRCH;
@@ -690,6 +698,7 @@ export class KernelTask implements KernelServices {
 
   #unregister(t: Thread): void {
     t.process.threads.delete(t.tid);
+    t.process.endedThreadsCpuUs += t.cpuUs;
     this.threads.delete(t.tid);
   }
 
@@ -855,7 +864,27 @@ export class KernelTask implements KernelServices {
   }
 
   /** A waited-for zombie leaves the process table. */
+  /**
+   * `us` of CPU time the thread's engine run took: counted to the thread, and the process's
+   * ITIMER_VIRTUAL and ITIMER_PROF (which expire on that time) send SIGVTALRM and SIGPROF.
+   */
+  chargeCpu(t: Thread, us: number): void {
+    const p = t.process;
+    // A thread that ended in the run (exit, exit_group, exec) has left its time to the process.
+    if (p.threads.get(t.tid) === t) t.cpuUs += us;
+    else p.endedThreadsCpuUs += us;
+    const [virtual, prof] = p.cpuTimers;
+    if (virtual.expiresUs === 0 && prof.expiresUs === 0) return;
+    const now = p.cpuUs;
+    for (const [timer, sig] of [[virtual, SIGVTALRM], [prof, SIGPROF]] as const) {
+      if (timer.expiresUs === 0 || now < timer.expiresUs) continue;
+      timer.expiresUs = timer.intervalUs > 0 ? Math.max(now, timer.expiresUs) + timer.intervalUs : 0;
+      this.sendSignal(p, kernelInfo(sig));
+    }
+  }
+
   reap(c: Process): void {
+    if (c.parent) c.parent.childrenCpuUs += c.cpuUs + c.childrenCpuUs;
     c.parent?.children.delete(c);
     if (this.processes.get(c.pid) !== c) return;
     this.processes.delete(c.pid);

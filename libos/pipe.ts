@@ -1,6 +1,7 @@
-// Pipes (Linux: fs/pipe.c): a ring of PIPE_CAPACITY bytes between a read end and a
-// write end, each an open file description. pipe(2) makes both ends at once; a FIFO's
-// ends are opened one by one through its name (named_pipe.ts), and may be read-write.
+// Pipes (Linux: fs/pipe.c): a ring of `capacity` bytes (PIPE_CAPACITY, or what
+// F_SETPIPE_SZ asked) between a read end and a write end, each an open file description.
+// pipe(2) makes both ends at once; a FIFO's ends are opened one by one through its name
+// (named_pipe.ts), and may be read-write.
 //
 // Neither end ever blocks here: an empty pipe reads -EAGAIN while a writer exists and
 // 0 (end of file) after the last one is gone; a full pipe writes -EAGAIN; a write of at
@@ -8,7 +9,7 @@
 // -EPIPE (the syscall layer adds SIGPIPE). Every change notifies `readiness`, which
 // blocked readers and writers, poll and select wait on.
 
-import { EAGAIN, EFAULT, EINVAL, ENOTDIR, ENOTTY, EPIPE } from "../linux-abi/errno.ts";
+import { EAGAIN, EBUSY, EFAULT, EINVAL, ENOTDIR, ENOTTY, EPERM, EPIPE } from "../linux-abi/errno.ts";
 import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
 import { FIONREAD } from "../linux-abi/ioctl.ts";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT } from "../linux-abi/poll.ts";
@@ -19,11 +20,13 @@ import { WaitQueue } from "./wait_queue.ts";
 
 export const PIPE_CAPACITY = 65536;
 export const PIPE_BUF = 4096;
+/** /proc/sys/fs/pipe-max-size: the largest F_SETPIPE_SZ. */
+export const PIPE_MAX_SIZE = 1024 * 1024;
 
 let nextPipeIno = 1;
 
 export class Pipe {
-  readonly #ring = new Uint8Array(PIPE_CAPACITY);
+  #ring = new Uint8Array(PIPE_CAPACITY);
   #head = 0;
   #length = 0;
   readers = 0;
@@ -39,14 +42,40 @@ export class Pipe {
     return this.#length;
   }
 
+  get capacity(): number {
+    return this.#ring.length;
+  }
+
+  /**
+   * F_SETPIPE_SZ: the ring becomes `size` rounded up to a power-of-two number of pages
+   * (Linux's round_pipe_size); its bytes stay. The new capacity, -EBUSY if the bytes in
+   * it would not fit, -EINVAL or -EPERM past PIPE_MAX_SIZE.
+   */
+  resize(size: number): number {
+    if (size > 0x80000000) return -EINVAL;
+    let bytes = PIPE_BUF;
+    while (bytes < size) bytes *= 2;
+    if (bytes > PIPE_MAX_SIZE) return -EPERM;
+    if (bytes < this.#length) return -EBUSY;
+    const n = this.#length;
+    const ring = new Uint8Array(bytes);
+    const first = Math.min(n, this.#ring.length - this.#head);
+    ring.set(this.#ring.subarray(this.#head, this.#head + first));
+    if (n > first) ring.set(this.#ring.subarray(0, n - first), first);
+    this.#ring = ring;
+    this.#head = 0;
+    this.readiness.notify();
+    return bytes;
+  }
+
   read(dst: Uint8Array): number {
     if (dst.length === 0) return 0;
     if (this.#length === 0) return this.writers > 0 ? -EAGAIN : 0;
     const n = Math.min(dst.length, this.#length);
-    const first = Math.min(n, PIPE_CAPACITY - this.#head);
+    const first = Math.min(n, this.#ring.length - this.#head);
     dst.set(this.#ring.subarray(this.#head, this.#head + first));
     if (n > first) dst.set(this.#ring.subarray(0, n - first), first);
-    this.#head = (this.#head + n) % PIPE_CAPACITY;
+    this.#head = (this.#head + n) % this.#ring.length;
     this.#length -= n;
     if (this.#length === 0) this.#head = 0;
     this.readiness.notify();
@@ -56,11 +85,12 @@ export class Pipe {
   write(src: Uint8Array): number {
     if (src.length === 0) return 0;
     if (this.readers === 0) return -EPIPE;
-    const space = PIPE_CAPACITY - this.#length;
+    const capacity = this.#ring.length;
+    const space = capacity - this.#length;
     if (space === 0 || (src.length <= PIPE_BUF && space < src.length)) return -EAGAIN;
     const n = Math.min(space, src.length);
-    const tail = (this.#head + this.#length) % PIPE_CAPACITY;
-    const first = Math.min(n, PIPE_CAPACITY - tail);
+    const tail = (this.#head + this.#length) % capacity;
+    const first = Math.min(n, capacity - tail);
     this.#ring.set(src.subarray(0, first), tail);
     if (n > first) this.#ring.set(src.subarray(first, n), 0);
     this.#length += n;
@@ -134,7 +164,7 @@ export class PipeEnd implements FileOps {
       if (p.writers === 0 && p.writerOpens !== this.#hangupAfterWriterOpens) bits |= POLLHUP;
     }
     // Writable means a PIPE_BUF write would go in whole, as Linux's pipe_poll reports it.
-    if (this.writes) bits |= (PIPE_CAPACITY - p.length >= PIPE_BUF ? POLLOUT : 0) | (p.readers === 0 ? POLLERR : 0);
+    if (this.writes) bits |= (p.capacity - p.length >= PIPE_BUF ? POLLOUT : 0) | (p.readers === 0 ? POLLERR : 0);
     return bits;
   }
 

@@ -86,6 +86,12 @@ export class FsContext {
 
 export type ProcessState = "running" | "zombie";
 
+/** An interval timer on the process's CPU time: armed while expiresUs > 0 (a cpuUs value). */
+export interface CpuTimer {
+  expiresUs: number;
+  intervalUs: number;
+}
+
 /** The key of the ITIMER_REAL timer among a process's timers (POSIX timer ids are ≥ 0). */
 export const ITIMER_REAL_ID = -1;
 
@@ -127,6 +133,11 @@ export class Process {
   rlimits = new Map<number, Rlimit>();
   /** alarm/setitimer(ITIMER_REAL) and timer_create timers, by id (ITIMER_REAL_ID for the first). */
   readonly timers = new Map<number, IntervalTimer>();
+  /** CPU time (µs) of the threads that have ended, and of the children waited for with theirs (times' cutime). */
+  endedThreadsCpuUs = 0;
+  childrenCpuUs = 0;
+  /** setitimer's ITIMER_VIRTUAL and ITIMER_PROF, which count the process's CPU time. */
+  readonly cpuTimers: [CpuTimer, CpuTimer] = [{ expiresUs: 0, intervalUs: 0 }, { expiresUs: 0, intervalUs: 0 }];
 
   constructor(
     readonly pid: number,
@@ -151,6 +162,13 @@ export class Process {
 
   get alive(): boolean {
     return this.state === "running";
+  }
+
+  /** CPU time used so far (µs): its threads', ended ones included. */
+  get cpuUs(): number {
+    let us = this.endedThreadsCpuUs;
+    for (const t of this.threads.values()) us += t.cpuUs;
+    return us;
   }
 
   get ppid(): number {
@@ -200,6 +218,8 @@ export class Thread {
   work = false;
   /** The thread runs no more (exit, exec of another thread, kill). */
   dead = false;
+  /** CPU time (µs) its guest code and its syscalls have used: the time of its engine runs. */
+  cpuUs = 0;
 
   constructor(
     readonly tid: number,

@@ -40,6 +40,8 @@ import { mountAll, startFileSystem, startTmpfs, type FsMode, type Layout, type M
 import { Vfs } from "./vfs.ts";
 
 const SLICE_US = 20_000;
+/** The shortest run a CPU-time interval timer asks for (Linux's tick is 1-4 ms). */
+const MIN_CPU_TIMER_US = 1000;
 const TIMER_BACKSTOP_US = 20_000;
 // Host memory the quota pays for besides guest frames, so that a fork or thread bomb runs
 // out of quota, not host (measured with process.memoryUsage().rss, docs/architecture.md):
@@ -128,6 +130,13 @@ const nativeFrames = {
 
 // Room for the microkernel's own objects besides the guest memory quota.
 const KERNEL_OBJECT_BYTES = 16 * 1024 * 1024;
+
+/** CPU time (µs) until the process's first CPU-time interval timer expires; Infinity if none is armed. */
+function cpuTimerDueUs(p: Process): number {
+  let due = Infinity;
+  for (const timer of p.cpuTimers) if (timer.expiresUs > 0) due = Math.min(due, timer.expiresUs);
+  return due === Infinity ? due : due - p.cpuUs;
+}
 
 function hasArmedTimer(t: Thread): boolean {
   for (const timer of t.process.timers.values()) if (timer.armed) return true;
@@ -532,12 +541,16 @@ export class UserKernel implements Machine {
           g.pendingTls = null;
         }
         g.regsEdited = false;
-        const budget = scheduler.size > 0 ? SLICE_US : SLICE_US * 5;
+        // A CPU-time interval timer (ITIMER_VIRTUAL, ITIMER_PROF) ends the run when it is due.
+        const budget = Math.min(scheduler.size > 0 ? SLICE_US : SLICE_US * 5, Math.max(MIN_CPU_TIMER_US, cpuTimerDueUs(t.process)));
         // Code that makes no syscalls is stopped by the engine's timer, which is not exact
         // (the engine may replay an instruction): only as often as fairness needs, and
         // soon after the budget when an interval timer waits to signal the process.
-        const backstop = budget + (hasArmedTimer(t) ? TIMER_BACKSTOP_US : budget * 9);
+        const backstop = budget + (hasArmedTimer(t) || budget < SLICE_US ? TIMER_BACKSTOP_US : budget * 9);
+        const started = performance.now();
         const stop = g.engine.run(g.vcpu, budget, () => this.#onSyscall(g, tcb), backstop);
+        // Guest code and the syscalls served inside the run: all counted as user time.
+        this.kernelTask.chargeCpu(t, (performance.now() - started) * 1000);
         this.#afterStop(g, tcb, stop);
         // Wake-ups, replies that settled and host events run before the next pick (a run
         // ends only when a thread blocks, is preempted, faults or changes state).

@@ -470,6 +470,8 @@ export class FsFile implements FileOps {
   }
 
   sync(dataOnly: boolean): number {
+    // A device node, FIFO or socket has nothing to sync (Linux: no fsync operation).
+    if (!this.seekable) return -EINVAL;
     const written = this.#shared?.sync() ?? 0;
     return written < 0 ? written : (this.fs.fsync?.(this.handle, dataOnly) ?? 0);
   }

@@ -73,6 +73,8 @@ export interface SleepOptions {
   /** performance.now() time at which the sleep ends with `onTimeout`. */
   deadline?: number;
   onTimeout?: number;
+  /** At the deadline `retry` has one more look, and its answer (unless AGAIN) is the result: poll and select report their sets then. */
+  lastLook?: boolean;
   /** Result when a signal interrupts (default -ERESTARTSYS). */
   interrupted?: number;
   /** Only SIGKILL ends the sleep (vfork's wait for the child). */
@@ -127,7 +129,10 @@ export function sleep(t: Thread, queues: readonly WaitQueue[], retry: () => numb
       const expire = (): void => {
         const left = deadline - performance.now();
         if (left > 0) timer = setTimeout(expire, Math.min(MAX_HOST_DELAY_MS, Math.max(1, left)));
-        else finish(opts.onTimeout ?? -ETIMEDOUT);
+        else if (opts.lastLook) {
+          wake();
+          finish(opts.onTimeout ?? -ETIMEDOUT);
+        } else finish(opts.onTimeout ?? -ETIMEDOUT);
       };
       timer = setTimeout(expire, Math.min(MAX_HOST_DELAY_MS, Math.max(0, deadline - performance.now())));
     }

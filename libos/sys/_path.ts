@@ -6,14 +6,13 @@ import { AT_FDCWD } from "../../linux-abi/fcntl.ts";
 import { S_IFDIR, S_IFMT } from "../../linux-abi/stat.ts";
 import type { Thread } from "../process.ts";
 import { joinPath } from "../vfs.ts";
+import { getString } from "./_struct.ts";
 
 const PATH_MAX = 4096;
 
 export function readPath(t: Thread, addr: number): string | number {
   if (addr === 0) return -EFAULT;
-  const s = t.process.memory.readCString(addr, PATH_MAX);
-  if (s === null) return t.process.memory.find(addr) ? -ENAMETOOLONG : -EFAULT;
-  return s;
+  return getString(t.process.memory, addr, PATH_MAX, -ENAMETOOLONG);
 }
 
 /**

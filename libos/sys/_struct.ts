@@ -2,6 +2,7 @@
 // buffer then write (copy_to_user), or view then decode (copy_from_user). null/false
 // means the guest pointer was bad (EFAULT).
 
+import { EFAULT } from "../../linux-abi/errno.ts";
 import { PROT_READ, type GuestMemory } from "../memory.ts";
 
 export type Encoder<T> = (view: DataView, offset: number, value: T) => void;
@@ -11,6 +12,16 @@ export function putStruct<T>(mem: GuestMemory, addr: number, size: number, encod
   const bytes = new Uint8Array(size);
   encode(new DataView(bytes.buffer), 0, value);
   return mem.write(addr, bytes);
+}
+
+/**
+ * strncpy_from_user: the C string at `addr` (a byte string), -EFAULT if unreadable memory
+ * comes before its NUL, or `tooLong` when `max` readable bytes hold no NUL.
+ */
+export function getString(mem: GuestMemory, addr: number, max: number, tooLong: number): string | number {
+  const s = mem.readCString(addr, max);
+  if (s !== null) return s;
+  return mem.extent(addr, max, PROT_READ) < max ? -EFAULT : tooLong;
 }
 
 export function getStruct<T>(mem: GuestMemory, addr: number, size: number, decode: Decoder<T>): T | null {

@@ -6,7 +6,7 @@ import * as E from "../../linux-abi/errno.ts";
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
 import { CLONE_ARGS_SIZE_VER0, CLONE_VFORK, CLONE_VM, CSIGNAL, decodeCloneArgs } from "../../linux-abi/sched.ts";
 import { CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIZEOF_SIGINFO, encodeSiginfo } from "../../linux-abi/siginfo.ts";
-import { SIGCHLD, _NSIG as NSIG } from "../../linux-abi/signal.ts";
+import { SIGCHLD, SIGCONT, _NSIG as NSIG } from "../../linux-abi/signal.ts";
 import { P_ALL, P_PGID, P_PID, WCONTINUED, WEXITED, WNOHANG, WNOWAIT, WSTOPPED, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD } from "../../linux-abi/wait.ts";
 import { SIZEOF_RUSAGE, encodeRusage } from "../../linux-abi/resource.ts";
 import { PROT_READ } from "../memory.ts";
@@ -134,7 +134,7 @@ function findChildEvent(k: KernelServices, parent: Process, which: Which, option
     }
     if (c.continuedReport && options & WCONTINUED) {
       if (!(options & WNOWAIT)) c.continuedReport = false;
-      return { child: c, code: CLD_CONTINUED, status: SIGCHLD, wstatus: 0xffff };
+      return { child: c, code: CLD_CONTINUED, status: SIGCONT, wstatus: 0xffff };
     }
   }
   return any ? AGAIN : -E.ECHILD;
@@ -154,6 +154,8 @@ function waitFor(k: KernelServices, t: Thread, which: Which, options: number, re
 export function sysWait4(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const pid = a.int(0), statusAddr = a.ptr(1), options = a.int(2), rusageAddr = a.ptr(3);
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) return -E.EINVAL;
+  // -INT_MIN names no process group (Linux checks it before negating).
+  if (pid === -0x80000000) return -E.ESRCH;
   const which: Which = pid === -1 ? { kind: "any" } : pid > 0 ? { kind: "pid", id: pid } : { kind: "pgid", id: pid === 0 ? t.process.pgid : -pid };
   return waitFor(k, t, which, options | WEXITED, (ev) => {
     const mem = t.process.memory;
@@ -162,7 +164,7 @@ export function sysWait4(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
       new DataView(b.buffer).setInt32(0, ev.wstatus, true);
       if (!mem.write(statusAddr, b)) return -E.EFAULT;
     }
-    if (rusageAddr && !putStruct(mem, rusageAddr, SIZEOF_RUSAGE, encodeRusage, rusage(0, 0, 0))) return -E.EFAULT;
+    if (rusageAddr && !putStruct(mem, rusageAddr, SIZEOF_RUSAGE, encodeRusage, rusage(ev.child.cpuUs + ev.child.childrenCpuUs, 0, 0))) return -E.EFAULT;
     return ev.child.pid;
   });
 }

@@ -9,7 +9,7 @@ import { AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } f
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, UTIME_NOW, UTIME_OMIT } from "../../linux-abi/stat.ts";
 import { SIZEOF_TIMESPEC, decodeTimespec, type Timespec } from "../../linux-abi/time.ts";
 import type { FsTime } from "../../fs-task/file_system.ts";
-import { getStruct } from "./_struct.ts";
+import { getString, getStruct } from "./_struct.ts";
 import { rwCount } from "./_io.ts";
 import { OpenFile, type FileOps } from "../file.ts";
 import { PROT_WRITE } from "../memory.ts";
@@ -28,6 +28,7 @@ import {
 } from "../../linux-abi/fs.ts";
 import { fcntlLock } from "./sys_lock.ts";
 import { REOPEN_FILE } from "../procfs.ts";
+import { PipeEnd } from "../pipe.ts";
 
 
 const DESCRIPTION_FLAGS = ~(F.O_CREAT | F.O_EXCL | F.O_TRUNC | F.O_CLOEXEC | F.O_NOCTTY);
@@ -173,6 +174,10 @@ export function sysFcntl(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
     case F.F_OFD_SETLK:
     case F.F_OFD_SETLKW:
       return fcntlLock(k, t, fd, cmd, a.ptr(2));
+    case F.F_GETPIPE_SZ:
+      return f.ops instanceof PipeEnd ? f.ops.pipe.capacity : -E.EBADF;
+    case F.F_SETPIPE_SZ:
+      return f.ops instanceof PipeEnd ? f.ops.pipe.resize(a.uint(2)) : -E.EBADF;
     default:
       return -E.EINVAL;
   }
@@ -182,7 +187,7 @@ const DIRENT_HEADER = 19;
 
 /** Getdents64 implements Linux syscall getdents64(2). */
 export function sysGetdents64(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const f = t.process.fds.get(a.int(0));
+  const f = t.process.fds.getOpen(a.int(0));
   if (!f) return -E.EBADF;
   if (a.uint(2) > 0x7fffffff) return -E.EINVAL;
   const mem = t.process.memory;
@@ -411,8 +416,8 @@ export function sysOpenat2(k: KernelServices, t: Thread, a: SyscallArgs): Syscal
 
 /** Symlinkat implements Linux syscall symlinkat(2); symlink(2) passes AT_FDCWD. */
 function symlinkAt(k: KernelServices, t: Thread, targetAddr: number, dirfd: number, pathAddr: number): SyscallResult {
-  const target = t.process.memory.readCString(targetAddr, 4096);
-  if (target === null) return -E.EFAULT;
+  const target = getString(t.process.memory, targetAddr, 4096, -E.ENAMETOOLONG);
+  if (typeof target === "number") return target;
   const path = pathArg(t, dirfd, pathAddr);
   if (typeof path === "number") return path;
   return k.vfs.call(path, (fs, inner) => fs.symlink(target, inner));
@@ -449,7 +454,7 @@ export function sysFchmodat(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
 }
 
 export function sysFchmod(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const f = t.process.fds.get(a.int(0));
+  const f = t.process.fds.getOpen(a.int(0));
   if (!f) return -E.EBADF;
   const mode = a.uint(1) & 0o7777;
   return k.vfs.call(f.ops.path, (fs, inner) => fs.chmod(inner, mode));
@@ -457,7 +462,7 @@ export function sysFchmod(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
 
 /** Ftruncate implements Linux syscall ftruncate(2). */
 export function sysFtruncate(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const f = t.process.fds.get(a.int(0));
+  const f = t.process.fds.getOpen(a.int(0));
   if (!f) return -E.EBADF;
   const len = a.long(1);
   if (len < 0) return -E.EINVAL;

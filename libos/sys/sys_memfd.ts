@@ -9,6 +9,7 @@ import { OpenFile } from "../file.ts";
 import type { Thread } from "../process.ts";
 import { FsFile } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
+import { getString } from "./_struct.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 
 /** The name's limit: NAME_MAX less the "memfd:" prefix. */
@@ -18,8 +19,8 @@ const MFD_NAME_MAX = 249;
 export function sysMemfdCreate(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const flags = a.uint(1);
   if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC)) return -E.EINVAL;
-  const name = t.process.memory.readCString(a.ptr(0), MFD_NAME_MAX + 1);
-  if (name === null) return t.process.memory.find(a.ptr(0)) ? -E.EINVAL : -E.EFAULT;
+  const name = getString(t.process.memory, a.ptr(0), MFD_NAME_MAX + 1, -E.EINVAL);
+  if (typeof name === "number") return name;
   const fs = k.anonFiles;
   const mode = flags & MFD_NOEXEC_SEAL ? 0o666 : 0o777;
   const h = fs.open("/", F.O_TMPFILE | F.O_RDWR, mode);

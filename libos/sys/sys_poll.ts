@@ -74,8 +74,8 @@ function doPoll(t: Thread, addr: number, nfds: number, deadline: number | undefi
 }
 
 function pollSleep(t: Thread, queues: WaitQueue[], attempt: () => number, deadline: number | undefined): SyscallResult {
-  // A timeout ends the sleep with one more look (which then reports 0 ready).
-  return sleep(t, queues, attempt, { deadline, onTimeout: 0, interrupted: -ERESTARTNOHAND });
+  // A timeout ends the sleep with one more look, which writes the (empty) sets and reports 0.
+  return sleep(t, queues, attempt, { deadline, onTimeout: 0, lastLook: true, interrupted: -ERESTARTNOHAND });
 }
 
 /** Poll implements Linux syscall poll(2). */

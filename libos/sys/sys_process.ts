@@ -2,7 +2,7 @@
 // exit, exit_group, get*id, set_tid_address, set_robust_list, arch_prctl, prlimit64,
 // uname, sysinfo, prctl, sched_*. Linux: kernel/exit.c, kernel/sys.c, arch/x86/kernel/process_64.c.
 
-import { writeByteString } from "../../linux-abi/_byte_string.ts";
+import { bytesToString, writeByteString } from "../../linux-abi/_byte_string.ts";
 import { release, version } from "node:os";
 import * as E from "../../linux-abi/errno.ts";
 import {
@@ -15,7 +15,7 @@ import { PROT_READ } from "../memory.ts";
 import type { Process, Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
-import { getStruct, putStruct } from "./_struct.ts";
+import { getString, getStruct, putStruct } from "./_struct.ts";
 import { FD_LIMIT } from "../file.ts";
 
 export const sysGetpid = (_k: KernelServices, t: Thread): SyscallResult => t.process.pid;
@@ -175,9 +175,10 @@ export function sysPrctl(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
   const p = t.process;
   switch (a.int(0)) {
     case PR_SET_NAME: {
-      const name = p.memory.readCString(a.ptr(1), 16);
-      if (name === null) return -E.EFAULT;
-      t.name = name.slice(0, 15);
+      // Linux copies at most 15 bytes: a longer name is cut, not refused.
+      const name = getString(p.memory, a.ptr(1), 15, 0);
+      if (name === -E.EFAULT) return name;
+      t.name = typeof name === "string" ? name : bytesToString(p.memory.view(a.ptr(1), 15, PROT_READ)!);
       return 0;
     }
     case PR_GET_NAME: {

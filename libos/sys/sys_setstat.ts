@@ -31,7 +31,7 @@ export function sysLchown(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
 
 /** Fchown implements Linux syscall fchown(2). */
 export function sysFchown(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const f = t.process.fds.get(a.int(0));
+  const f = t.process.fds.getOpen(a.int(0));
   if (!f) return -E.EBADF;
   return chownPath(k, f.ops.path, a.int(1), a.int(2), true);
 }
@@ -50,8 +50,8 @@ export function sysFchownat(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
  */
 export function sysFallocate(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const mode = a.int(1), offset = a.long(2), length = a.long(3);
-  const f = t.process.fds.get(a.int(0));
-  if (!f || f.flags & F.O_PATH) return -E.EBADF;
+  const f = t.process.fds.getOpen(a.int(0));
+  if (!f) return -E.EBADF;
   if (offset < 0 || length <= 0) return -E.EINVAL;
   if (!isFallocateMode(mode)) return -E.EOPNOTSUPP;
   if ((f.flags & F.O_ACCMODE) === F.O_RDONLY) return -E.EBADF;

@@ -161,7 +161,8 @@ export function sysRtSigqueueinfo(k: KernelServices, t: Thread, a: SyscallArgs):
   if (sig < 1 || sig > NSIG) return -E.EINVAL;
   const info = queuedInfo(t, sig, a.ptr(2), pid);
   if (typeof info === "number") return info;
-  const p = k.processes.get(pid);
+  // A thread's id names its process too, as for kill(2).
+  const p = k.processes.get(pid) ?? k.threads.get(pid)?.process;
   if (!p || !p.alive) return -E.ESRCH;
   k.sendSignal(p, info);
   return 0;

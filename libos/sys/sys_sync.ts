@@ -11,7 +11,7 @@ const SYNC_FILE_RANGE_ALL = 1 | 2 | 4;
 const POSIX_FADV_NOREUSE = 5;
 
 function syncFd(t: Thread, fd: number, dataOnly: boolean): number {
-  const f = t.process.fds.get(fd);
+  const f = t.process.fds.getOpen(fd);
   if (!f) return -E.EBADF;
   return f.ops.sync ? f.ops.sync(dataOnly) : -E.EINVAL;
 }
@@ -40,7 +40,7 @@ export function sysFdatasync(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
 export function sysSyncFileRange(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const offset = a.long(1), nbytes = a.long(2), flags = a.uint(3);
   if (flags & ~SYNC_FILE_RANGE_ALL || offset < 0 || nbytes < 0) return -E.EINVAL;
-  const f = t.process.fds.get(a.int(0));
+  const f = t.process.fds.getOpen(a.int(0));
   if (!f) return -E.EBADF;
   if (!f.ops.seekable) return -E.ESPIPE;
   return f.ops.sync ? f.ops.sync(true) : 0;
@@ -48,7 +48,7 @@ export function sysSyncFileRange(_k: KernelServices, t: Thread, a: SyscallArgs):
 
 /** Fadvise64 implements Linux syscall fadvise64(2): advice is checked and has no effect. */
 export function sysFadvise64(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const f = t.process.fds.get(a.int(0));
+  const f = t.process.fds.getOpen(a.int(0));
   if (!f) return -E.EBADF;
   if (!f.ops.seekable) return -E.ESPIPE;
   const advice = a.int(3);

@@ -14,7 +14,7 @@ import {
 
 import {
   CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME,
-  CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID, ITIMER_PROF, ITIMER_REAL, SIZEOF_ITIMERSPEC, SIZEOF_ITIMERVAL,
+  CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID, ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL, SIZEOF_ITIMERSPEC, SIZEOF_ITIMERVAL,
   TIMER_ABSTIME, decodeItimerspec, decodeItimerval, encodeItimerspec, encodeItimerval,
 } from "../../linux-abi/time.ts";
 import { SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD_ID, SIZEOF_SIGEVENT, SI_KERNEL, SI_TIMER, decodeSigevent, type Sigevent } from "../../linux-abi/siginfo.ts";
@@ -28,8 +28,9 @@ import { realtimeNs } from "../../fs-task/mod.ts";
 import { ERESTARTNOHAND, sleepUntilSignal } from "../wait_queue.ts";
 const NS = 1_000_000_000n;
 
-// Real time is the host's; monotonic time is the host's monotonic clock.
-function nowNs(clock: number): bigint | null {
+// Real time is the host's; monotonic time is the host's monotonic clock; CPU time is the
+// time of the thread's (or process's) engine runs (KernelTask.chargeCpu).
+function nowNs(clock: number, t: Thread): bigint | null {
   switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
@@ -40,8 +41,9 @@ function nowNs(clock: number): bigint | null {
     case CLOCK_BOOTTIME:
       return process.hrtime.bigint();
     case CLOCK_PROCESS_CPUTIME_ID:
+      return BigInt(Math.round(t.process.cpuUs * 1000));
     case CLOCK_THREAD_CPUTIME_ID:
-      return BigInt(Math.round(process.cpuUsage().user * 1000));
+      return BigInt(Math.round(t.cpuUs * 1000));
     default:
       return null;
   }
@@ -60,14 +62,14 @@ function getTimespec(t: Thread, addr: number): bigint | number {
 
 /** ClockGettime implements Linux syscall clock_gettime(2). */
 export function sysClockGettime(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const ns = nowNs(a.int(0));
+  const ns = nowNs(a.int(0), t);
   if (ns === null) return -E.EINVAL;
   return putTimespec(t, a.ptr(1), ns) ? 0 : -E.EFAULT;
 }
 
 /** ClockGetres implements Linux syscall clock_getres(2): 1 ns. */
 export function sysClockGetres(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  if (nowNs(a.int(0)) === null) return -E.EINVAL;
+  if (nowNs(a.int(0), t) === null) return -E.EINVAL;
   return a.ptr(1) === 0 || putTimespec(t, a.ptr(1), 1n) ? 0 : -E.EFAULT;
 }
 
@@ -118,7 +120,7 @@ export function sysNanosleep(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
 /** ClockNanosleep implements Linux syscall clock_nanosleep(2), relative and absolute. */
 export function sysClockNanosleep(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const clock = a.int(0);
-  const now = nowNs(clock);
+  const now = nowNs(clock, t);
   if (now === null || clock === CLOCK_THREAD_CPUTIME_ID) return -E.EINVAL;
   const ns = getTimespec(t, a.ptr(2));
   if (typeof ns === "number") return ns;
@@ -154,29 +156,52 @@ export function sysAlarm(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
   return left > 0 ? Math.max(1, Math.round(left / 1000)) : 0;
 }
 
-function putItimer(t: Thread, addr: number, timer: IntervalTimer | undefined): boolean {
-  const it = { it_interval: timevalOf(timer?.intervalMs ?? 0), it_value: timevalOf(timer?.remainingMs() ?? 0) };
+/** An interval timer's state in ms: ITIMER_REAL on the host clock, the others on the process's CPU time. */
+interface ItimerState {
+  intervalMs: number;
+  valueMs: number;
+}
+
+function itimerState(p: Process, which: number): ItimerState {
+  if (which === ITIMER_REAL) {
+    const timer = p.timers.get(ITIMER_REAL_ID);
+    return { intervalMs: timer?.intervalMs ?? 0, valueMs: timer?.remainingMs() ?? 0 };
+  }
+  const timer = p.cpuTimers[which === ITIMER_VIRTUAL ? 0 : 1];
+  return { intervalMs: timer.intervalUs / 1000, valueMs: timer.expiresUs > 0 ? Math.max(0, timer.expiresUs - p.cpuUs) / 1000 : 0 };
+}
+
+function putItimer(t: Thread, addr: number, state: ItimerState): boolean {
+  const it = { it_interval: timevalOf(state.intervalMs), it_value: timevalOf(state.valueMs) };
   return putStruct(t.process.memory, addr, SIZEOF_ITIMERVAL, encodeItimerval, it);
 }
 
-/** Getitimer implements Linux syscall getitimer(2) for ITIMER_REAL; the CPU-time timers read as disarmed. */
+/** Getitimer implements Linux syscall getitimer(2). */
 export function sysGetitimer(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const which = a.int(0);
   if (which < ITIMER_REAL || which > ITIMER_PROF) return -E.EINVAL;
-  const timer = which === ITIMER_REAL ? t.process.timers.get(ITIMER_REAL_ID) : undefined;
-  return putItimer(t, a.ptr(1), timer) ? 0 : -E.EFAULT;
+  return putItimer(t, a.ptr(1), itimerState(t.process, which)) ? 0 : -E.EFAULT;
 }
 
-/** Setitimer implements Linux syscall setitimer(2) for ITIMER_REAL (ITIMER_VIRTUAL/PROF: EINVAL, no CPU-time accounting yet). */
+/** Setitimer implements Linux syscall setitimer(2): ITIMER_REAL on the host clock, ITIMER_VIRTUAL and ITIMER_PROF on the process's CPU time. */
 export function sysSetitimer(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  if (a.int(0) !== ITIMER_REAL) return -E.EINVAL;
-  const timer = realTimer(k, t.process);
-  if (a.ptr(2) && !putItimer(t, a.ptr(2), timer)) return -E.EFAULT;
+  const which = a.int(0), p = t.process;
+  let it = null;
   if (a.ptr(1)) {
-    const it = getStruct(t.process.memory, a.ptr(1), SIZEOF_ITIMERVAL, decodeItimerval);
+    it = getStruct(p.memory, a.ptr(1), SIZEOF_ITIMERVAL, decodeItimerval);
     if (!it) return -E.EFAULT;
-    if (it.it_value.tv_usec < 0 || it.it_value.tv_usec >= 1e6 || it.it_interval.tv_usec < 0 || it.it_interval.tv_usec >= 1e6) return -E.EINVAL;
-    timer.arm(msOf(it.it_value.tv_sec, it.it_value.tv_usec, 1e6), msOf(it.it_interval.tv_sec, it.it_interval.tv_usec, 1e6));
+  }
+  if (which < ITIMER_REAL || which > ITIMER_PROF) return -E.EINVAL;
+  if (it && (it.it_value.tv_usec < 0 || it.it_value.tv_usec >= 1e6 || it.it_interval.tv_usec < 0 || it.it_interval.tv_usec >= 1e6)) return -E.EINVAL;
+  if (a.ptr(2) && !putItimer(t, a.ptr(2), itimerState(p, which))) return -E.EFAULT;
+  if (!it) return 0;
+  const valueMs = msOf(it.it_value.tv_sec, it.it_value.tv_usec, 1e6), intervalMs = msOf(it.it_interval.tv_sec, it.it_interval.tv_usec, 1e6);
+  if (which === ITIMER_REAL) {
+    realTimer(k, p).arm(valueMs, intervalMs);
+  } else {
+    const timer = p.cpuTimers[which === ITIMER_VIRTUAL ? 0 : 1];
+    timer.expiresUs = valueMs > 0 ? p.cpuUs + valueMs * 1000 : 0;
+    timer.intervalUs = intervalMs * 1000;
   }
   return 0;
 }
@@ -258,23 +283,27 @@ export function sysTimerDelete(_k: KernelServices, t: Thread, a: SyscallArgs): S
   return 0;
 }
 
-/** Times implements Linux syscall times(2) in clock ticks of 100 Hz. */
+/** Times implements Linux syscall times(2) in clock ticks of 100 Hz; CPU time is all user time. */
 export function sysTimes(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const ticks = Math.floor((performance.now() - k.bootTimeMs) / 10);
   if (a.ptr(0)) {
-    const u = process.cpuUsage();
-    const tms = { tms_utime: Math.floor(u.user / 10000), tms_stime: Math.floor(u.system / 10000), tms_cutime: 0, tms_cstime: 0 };
-    if (!putStruct(t.process.memory, a.ptr(0), SIZEOF_TMS, encodeTms, tms)) return -E.EFAULT;
+    const p = t.process;
+    const tms = { tms_utime: Math.floor(p.cpuUs / 10000), tms_stime: 0, tms_cutime: Math.floor(p.childrenCpuUs / 10000), tms_cstime: 0 };
+    if (!putStruct(p.memory, a.ptr(0), SIZEOF_TMS, encodeTms, tms)) return -E.EFAULT;
   }
   return ticks;
 }
 
-/** Getrusage implements Linux syscall getrusage(2): CPU time is the host's for the user kernel; counters are zero. */
+/**
+ * Getrusage implements Linux syscall getrusage(2): CPU time (all of it user time) of the
+ * process, the thread, or the children waited for; maximum resident size is the host's.
+ */
 export function sysGetrusage(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const who = a.int(0);
+  const who = a.int(0), p = t.process;
   if (who !== RUSAGE_SELF && who !== RUSAGE_CHILDREN && who !== RUSAGE_THREAD) return -E.EINVAL;
-  const usage = who === RUSAGE_CHILDREN ? rusage(0, 0, 0) : rusage(process.cpuUsage().user, process.cpuUsage().system, Math.floor(process.memoryUsage().rss / 1024));
-  return putStruct(t.process.memory, a.ptr(1), SIZEOF_RUSAGE, encodeRusage, usage) ? 0 : -E.EFAULT;
+  const us = who === RUSAGE_CHILDREN ? p.childrenCpuUs : who === RUSAGE_THREAD ? t.cpuUs : p.cpuUs;
+  const usage = rusage(us, 0, who === RUSAGE_CHILDREN ? 0 : Math.floor(process.memoryUsage().rss / 1024));
+  return putStruct(p.memory, a.ptr(1), SIZEOF_RUSAGE, encodeRusage, usage) ? 0 : -E.EFAULT;
 }
 
 /** A struct rusage with these CPU times (µs) and maximum resident size (KiB); counters zero. */
