@@ -1,0 +1,16 @@
+// What the interface needs of a network device: its medium, its MTU, a receive queue it
+// drains and a transmit function. Devices never read a clock of their own; `now` (ms) is
+// passed in so that wrappers (fault injection, tracing) stay deterministic in tests.
+
+/** "ethernet": frames carry an Ethernet II header and need ARP; "ip": bare IPv4 packets. */
+export type Medium = "ethernet" | "ip";
+
+export interface Device {
+  readonly medium: Medium;
+  /** The largest IP packet it carries (Linux's MTU: 1500 on Ethernet, 65536 on lo). */
+  readonly mtu: number;
+  /** The next received frame, or null when none is waiting. The caller owns it after. */
+  receive(now: number): Uint8Array | null;
+  /** Hands a frame over (the device owns it after); false when the device dropped it (queue full). */
+  transmit(now: number, frame: Uint8Array): boolean;
+}
