@@ -6,7 +6,8 @@
 //                  RENAME_EXCHANGE done atomically by the host, no path walked again
 //   hostFallocate  fallocate(2): reservations, holes and zeroed ranges are the host file
 //                  system's
-//   hostMknodat    mknodat(2) on the confined walk's directory fd: FIFOs (Node has no mkfifo)
+//   hostMknodat    mknodat(2) on the confined walk's directory fd: FIFOs and socket nodes
+//                  (Node has neither mkfifo nor mknod)
 // Names are byte strings (linux-abi/_byte_string.ts) and reach libc as those bytes.
 // Each answers a negative host errno on failure (Linux hosts share Linux's numbers), and
 // its own fallback errno where libc or the call is missing (non-Linux hosts, old glibc).
