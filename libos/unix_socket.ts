@@ -31,7 +31,7 @@ import * as E from "../linux-abi/errno.ts";
 import { FIONREAD } from "../linux-abi/ioctl.ts";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../linux-abi/poll.ts";
 import {
-  AF_UNIX, MSG_OOB, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR, SIOCOUTQ, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM,
+  AF_UNIX, MSG_OOB, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR, SIOCOUTQ, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM,
   SOMAXCONN, type Ucred,
 } from "../linux-abi/socket.ts";
 import { S_IFSOCK } from "../linux-abi/stat.ts";
@@ -82,7 +82,7 @@ function sameCreds(a: Ucred, b: Ucred): boolean {
 export function createUnixSocket(names: UnixSocketNames, t: Thread, type: number, protocol: number): UnixSocket | number {
   if (protocol !== 0 && protocol !== AF_UNIX) return -E.EPROTONOSUPPORT;
   // BSD's AF_UNIX SOCK_RAW is a datagram socket, as Linux makes it.
-  if (type === 3) type = SOCK_DGRAM;
+  if (type === SOCK_RAW) type = SOCK_DGRAM;
   if (type !== SOCK_STREAM && type !== SOCK_DGRAM && type !== SOCK_SEQPACKET) return -E.ESOCKTNOSUPPORT;
   return new UnixSocket(names, type, credentialsOf(t));
 }
