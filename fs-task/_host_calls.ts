@@ -6,7 +6,8 @@
 //                  RENAME_EXCHANGE done atomically by the host, no path walked again
 //   hostFallocate  fallocate(2): reservations, holes and zeroed ranges are the host file
 //                  system's
-//   hostMknodat    mknodat(2) on the confined walk's directory fd: FIFOs (Node has no mkfifo)
+//   hostMknodat    mknodat(2) on the confined walk's directory fd: FIFOs and socket nodes
+//                  (Node has neither mkfifo nor mknod)
 //   hostXattr      the l…xattr(2) calls on a path (the walk's "/proc/<pid>/fd/<dir>/<name>":
 //                  the last component is never followed) and the f…xattr(2) calls on a
 //                  host fd: extended attributes are the host file system's

@@ -367,15 +367,16 @@ export class HostFs implements FileSystem {
   }
 
   /**
-   * FIFOs (the host's mknodat on the walk's directory fd: Node has no mkfifo) and regular
-   * files; device and socket nodes are not made on the host (EPERM).
+   * FIFOs and socket nodes (the host's mknodat on the walk's directory fd: Node has neither
+   * mkfifo nor mknod) and regular files; device nodes are not made on the host (EPERM). A
+   * socket node is only a name: the AF_UNIX socket bound to it is the kernel-task's.
    */
   mknod(guestPath: string, mode: number, _rdev: number): number {
     const type = mode & S_IFMT;
-    if (type !== 0 && type !== S_IFREG && type !== S_IFIFO) return NODE_TYPES.includes(type) ? -EPERM : -EINVAL;
+    if (type !== 0 && type !== S_IFREG && type !== S_IFIFO && type !== S_IFSOCK) return NODE_TYPES.includes(type) ? -EPERM : -EINVAL;
     return this.#withNewPath(guestPath, (r) => {
-      if (type === S_IFIFO) {
-        const made = hostMknodat(r.dirFd, r.name, S_IFIFO | (mode & 0o7777));
+      if (type === S_IFIFO || type === S_IFSOCK) {
+        const made = hostMknodat(r.dirFd, r.name, type | (mode & 0o7777));
         if (made < 0) return made;
         pin(r, (p) => fs.chmodSync(p, mode & 0o7777)); // the host's umask must not apply
         return 0;

@@ -13,6 +13,7 @@
 // still answer with a Promise where the fs-task itself waits (a host FIFO).
 
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
+import type { Socket } from "./socket.ts";
 import type { WaitQueue } from "./wait_queue.ts";
 import { O_PATH } from "../linux-abi/fcntl.ts";
 
@@ -57,6 +58,8 @@ export interface FileOps {
    * layer's checks (mode, access, file type): FileSystem.fallocate's contract.
    */
   fallocate?(mode: number, offset: number, length: number): number;
+  /** A socket's own object: read, write and their vectored forms go through its recv and send (sys/_socket_io.ts). */
+  readonly socket?: Socket;
 }
 
 /** What an ioctl may do to the caller's memory. */

@@ -49,6 +49,8 @@ import { Futexes } from "./futex.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
 import { NamedPipes } from "./named_pipe.ts";
+import { UnixNames } from "./unix_names.ts";
+import type { UnixSocketNames } from "./unix_socket.ts";
 import { PageCache } from "./page_cache.ts";
 import type { MountSpec } from "./mounts.ts";
 import { ProcFs } from "./procfs.ts";
@@ -125,6 +127,7 @@ export class KernelTask implements KernelServices {
   readonly futexes = new Futexes();
   readonly locks = new FileLocks();
   readonly namedPipes = new NamedPipes();
+  readonly unixSockets: UnixSocketNames;
   readonly pageCache = new PageCache();
   /** /proc: the facts are the kernel-task's. */
   readonly procfs: ProcFs;
@@ -146,6 +149,7 @@ export class KernelTask implements KernelServices {
 
   constructor(opts: KernelTaskOptions) {
     this.vfs = opts.vfs;
+    this.unixSockets = new UnixNames(opts.vfs);
     this.hostname = opts.hostname;
     this.machine = opts.machine;
     this.#trace = opts.trace;

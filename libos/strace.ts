@@ -580,6 +580,69 @@ function iovec(mem: GuestMemoryReader, at: number, count: number, dataLen: numbe
   });
 }
 
+/** A socket address of `len` bytes as strace prints it (AF_UNIX and AF_INET in full). */
+function sockaddr(mem: GuestMemoryReader, at: number, len: number): string {
+  if (at === 0) return "NULL";
+  const n = Math.min(Math.max(len, 0), SK.SIZEOF_SOCKADDR_STORAGE);
+  const v = n >= SK.SIZEOF_SA_FAMILY ? view(mem, at, n) : null;
+  if (v === null) return hex(at);
+  const family = v.getUint16(0, true);
+  const head = `{sa_family=${xval(family, AF, "AF_???")}`;
+  if (family === SK.AF_UNIX) {
+    if (n === SK.SIZEOF_SA_FAMILY) return head + "}";
+    const path = new Uint8Array(v.buffer, v.byteOffset + SK.SIZEOF_SA_FAMILY, n - SK.SIZEOF_SA_FAMILY);
+    if (path[0] === 0) return `${head}, sun_path=@${quote(path.subarray(1), path.length - 1)}}`;
+    const end = path.indexOf(0);
+    return `${head}, sun_path=${quote(path, end < 0 ? path.length : end)}}`;
+  }
+  if (family === SK.AF_INET && n >= 8) {
+    const ip = [4, 5, 6, 7].map((i) => v.getUint8(i)).join(".");
+    return `${head}, sin_port=htons(${v.getUint16(2, false)}), sin_addr=inet_addr("${ip}")}`;
+  }
+  return head + ", ...}";
+}
+
+/** The control messages of a msghdr: SCM_RIGHTS and SCM_CREDENTIALS decoded, others by level and type. */
+function cmsgs(mem: GuestMemoryReader, at: number, len: number): string {
+  const bytes = at === 0 ? null : mem.readBytes(at, Math.min(len, 4096));
+  if (bytes === null) return addr(at);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: string[] = [];
+  for (let off = 0; off + SK.SIZEOF_CMSGHDR <= bytes.length; ) {
+    const cmlen = v.getUint32(off, true), level = v.getInt32(off + 8, true), type = v.getInt32(off + 12, true);
+    const dataLen = Math.min(cmlen, bytes.length - off) - SK.SIZEOF_CMSGHDR;
+    let item = `{cmsg_len=${cmlen}, cmsg_level=${xval(level, SOL_LEVELS, "SOL_???")}`;
+    if (level === SK.SOL_SOCKET && type === SK.SCM_RIGHTS) {
+      const fds = Array.from({ length: Math.max(0, Math.floor(dataLen / 4)) }, (_, i) => v.getInt32(off + SK.SIZEOF_CMSGHDR + i * 4, true));
+      item += `, cmsg_type=SCM_RIGHTS, cmsg_data=[${fds.join(", ")}]}`;
+    } else if (level === SK.SOL_SOCKET && type === SK.SCM_CREDENTIALS && dataLen >= SK.SIZEOF_UCRED) {
+      const c = SK.decodeUcred(v, off + SK.SIZEOF_CMSGHDR);
+      item += `, cmsg_type=SCM_CREDENTIALS, cmsg_data={pid=${c.pid}, uid=${c.uid}, gid=${c.gid}}}`;
+    } else {
+      item += `, cmsg_type=${type}}`;
+    }
+    out.push(item);
+    if (cmlen < SK.SIZEOF_CMSGHDR) break;
+    off += SK.cmsgAlign(cmlen);
+  }
+  return `[${out.join(", ")}]`;
+}
+
+/** A msghdr; `dataLen` bytes of its iovecs are shown (sendmsg: all, recvmsg: the result). */
+function msghdr(mem: GuestMemoryReader, at: number, dataLen: number, received: boolean): string {
+  return struct(mem, at, SK.SIZEOF_MSGHDR, (v) => {
+    const u64 = (o: number): number => v.getUint32(o, true) + v.getUint32(o + 4, true) * 4294967296;
+    const name = u64(SK.MSGHDR.name), namelen = v.getUint32(SK.MSGHDR.namelen, true);
+    const iov = u64(SK.MSGHDR.iov), iovlen = u64(SK.MSGHDR.iovlen);
+    const control = u64(SK.MSGHDR.control), controllen = u64(SK.MSGHDR.controllen);
+    const shownName = name === 0 ? "NULL" : received && namelen === 0 ? addr(name) : sockaddr(mem, name, namelen);
+    const shownControl = control === 0 || controllen === 0 ? addr(control) : cmsgs(mem, control, controllen);
+    const msgFlags = received ? flags(v.getUint32(SK.MSGHDR.flags, true), MSG_FLAGS, "MSG_???") : String(v.getInt32(SK.MSGHDR.flags, true));
+    return `{msg_name=${shownName}, msg_namelen=${namelen}, msg_iov=${iov === 0 ? "NULL" : iovec(mem, iov, Math.min(iovlen, 1024), dataLen)}, ` +
+      `msg_iovlen=${iovlen}, msg_control=${shownControl}, msg_controllen=${controllen}, msg_flags=${msgFlags}}`;
+  });
+}
+
 /** getdents: the buffer's address and how many records the kernel wrote. */
 function dirents(mem: GuestMemoryReader, at: number, len: number, reclenAt: number): string {
   const bytes = mem.readBytes(at, len);
@@ -769,6 +832,10 @@ function arg(kind: ArgKind, i: number, args: ArrayLike<number>, mem: GuestMemory
       return struct(mem, v, R.SIZEOF_RLIMIT, rlimit64);
     case "epoll_event_in":
       return struct(mem, v, P.SIZEOF_EPOLL_EVENT, epollEvent);
+    case "sockaddr_in":
+      return sockaddr(mem, v, int32(next));
+    case "msghdr_in":
+      return msghdr(mem, v, Infinity, false);
   }
   if (isError(result)) return addr(v);
   switch (kind) {
@@ -816,6 +883,12 @@ function arg(kind: ArgKind, i: number, args: ArrayLike<number>, mem: GuestMemory
       return v === 0 ? "NULL" : dirents(mem, v, result, DIRENT_RECLEN);
     case "epoll_events_out":
       return v === 0 ? "NULL" : array(mem, v, result, P.SIZEOF_EPOLL_EVENT, epollEvent);
+    case "sockaddr_out":
+      return v === 0 ? "NULL" : struct(mem, next, 4, (s) => sockaddr(mem, v, s.getUint32(0, true)));
+    case "socklen_out":
+      return struct(mem, v, 4, (s) => `[${s.getUint32(0, true)}]`);
+    case "msghdr_out":
+      return msghdr(mem, v, result, true);
   }
 }
 

@@ -7,19 +7,21 @@
 // is O_NONBLOCK, the thread then sleeps on the stream's readiness queue and tries again,
 // interruptibly, so a signal ends the wait without losing data. A blocking write goes
 // on until everything is written; interrupted part-way, it reports what it wrote.
-// Writing to a pipe with no reader raises SIGPIPE and fails with EPIPE.
+// Writing to a pipe with no reader raises SIGPIPE and fails with EPIPE. A socket's reads and
+// writes are its recv and send (_socket_io.ts), which keep its own rules.
 
-import { EAGAIN, EBADF, EFAULT, EISDIR, EPIPE } from "../../linux-abi/errno.ts";
+import { EAGAIN, EBADF, EFAULT, EINVAL, EISDIR, EPIPE } from "../../linux-abi/errno.ts";
 import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY } from "../../linux-abi/fcntl.ts";
 import { SIGPIPE } from "../../linux-abi/signal.ts";
 import { S_IFDIR, S_IFMT } from "../../linux-abi/stat.ts";
 import type { IoResult, OpenFile } from "../file.ts";
 import { PROT_READ, PROT_WRITE, accessOk, type GuestMemory } from "../memory.ts";
-import { MAX_RW_COUNT } from "../../linux-abi/uio.ts";
+import { MAX_RW_COUNT, SIZEOF_IOVEC, UIO_MAXIOV, decodeIovec } from "../../linux-abi/uio.ts";
 import type { Thread } from "../process.ts";
 import { AGAIN, sleep } from "../wait_queue.ts";
 import type { KernelServices } from "./context.ts";
 import { writableCount } from "./_offsets.ts";
+import { socketRecv, socketSend, type Sink } from "./_socket_io.ts";
 
 // A stream read moves at most this much per call, as a pipe holds no more.
 const STREAM_CHUNK = 1 << 20;
@@ -56,7 +58,7 @@ export function readToGuest(t: Thread, f: OpenFile, addr: number, count: number,
   const mem = t.process.memory;
   const len = rwCount(mem, addr, count, PROT_WRITE);
   if (len <= 0) return len;
-  if (!f.ops.seekable) return readStream(t, f, len, (bytes) => mem.write(addr, bytes));
+  if (!f.ops.seekable) return readStream(t, f, len, (at, bytes) => mem.write(addr + at, bytes));
   const usePos = offset < 0;
   const at = usePos ? f.offset : offset;
   const direct = mem.view(addr, len, PROT_WRITE);
@@ -85,9 +87,10 @@ function readPieces(f: OpenFile, pieces: readonly Uint8Array[], at: number, i: n
 }
 
 /** A read from a stream, blocking unless O_NONBLOCK; `deliver` puts the bytes in place. */
-export function readStream(t: Thread, f: OpenFile, len: number, deliver: (bytes: Uint8Array) => boolean): IoResult {
+export function readStream(t: Thread, f: OpenFile, len: number, deliver: Sink): IoResult {
+  if (f.ops.socket) return socketRecv(t, f, f.ops.socket, len, 0, deliver, null);
   const bounce = new Uint8Array(Math.min(len, STREAM_CHUNK));
-  const finish = (n: number): number => (n > 0 && !deliver(bounce.subarray(0, n)) ? -EFAULT : n);
+  const finish = (n: number): number => (n > 0 && !deliver(0, bounce.subarray(0, n)) ? -EFAULT : n);
   const first = f.ops.read(bounce, -1);
   if (typeof first !== "number") return first.then(finish);
   if (first !== AGAIN || f.flags & O_NONBLOCK || !f.ops.readiness) return finish(first);
@@ -109,6 +112,7 @@ export function writeFromGuest(k: KernelServices, t: Thread, f: OpenFile, addr: 
 }
 
 export function writeBytes(k: KernelServices, t: Thread, f: OpenFile, src: Uint8Array, offset: number): IoResult {
+  if (f.ops.socket) return socketSend(k, t, f, f.ops.socket, { data: src, to: null, rights: null, creds: null, flags: 0 });
   if (!f.ops.seekable) return then(writeStream(t, f, src), (n) => sigpipe(k, t, n));
   const usePos = offset < 0;
   let at = usePos ? f.offset : offset;
@@ -163,3 +167,82 @@ function isDirError(f: OpenFile, r: number): number {
   return typeof st !== "number" && (st.mode & S_IFMT) === S_IFDIR ? -EISDIR : r;
 }
 
+
+export interface Segment {
+  base: number;
+  len: number;
+}
+
+/**
+ * The iovec array, as Linux's import_iovec reads it: a count outside 0..UIO_MAXIOV or a
+ * segment length with the sign bit set is EINVAL, a segment outside the user address
+ * space EFAULT, and the lengths are clamped so that their sum is at most MAX_RW_COUNT.
+ * A single segment is clamped before its range is checked (import_ubuf), several after.
+ */
+export function readIovecs(mem: GuestMemory, addr: number, count: number): Segment[] | number {
+  if (count < 0 || count > UIO_MAXIOV) return -EINVAL;
+  const raw = mem.view(addr, count * SIZEOF_IOVEC, PROT_READ);
+  if (!raw) return -EFAULT;
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const out: Segment[] = [];
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const { iov_base: base, iov_len: len } = decodeIovec(v, i * SIZEOF_IOVEC);
+    if (len >= 2 ** 63) return -EINVAL;
+    const take = Math.min(len, MAX_RW_COUNT - total);
+    if (!accessOk(base, count === 1 ? take : len)) return -EFAULT;
+    out.push({ base, len: take });
+    total += take;
+  }
+  return out;
+}
+
+export function totalOf(iov: readonly Segment[]): number {
+  return iov.reduce((n, v) => n + v.len, 0);
+}
+
+/** A sink that spreads bytes at a logical offset over the segments, in order. */
+export function scatter(mem: GuestMemory, iov: readonly Segment[]): Sink {
+  return (at, bytes) => {
+    let segStart = 0, from = 0;
+    for (const v of iov) {
+      if (from >= bytes.length) break;
+      const segEnd = segStart + v.len;
+      const pos = at + from;
+      if (pos < segEnd) {
+        const n = Math.min(segEnd - pos, bytes.length - from);
+        if (!mem.write(v.base + (pos - segStart), bytes.subarray(from, from + n))) return false;
+        from += n;
+      }
+      segStart = segEnd;
+    }
+    return true;
+  };
+}
+
+/**
+ * The readable part of the segments as host views into guest memory, in order: up to the
+ * first segment that stops being mapped. -EFAULT when bytes were asked and none is readable.
+ */
+export function mappedPieces(mem: GuestMemory, iov: readonly Segment[]): { pieces: Uint8Array[]; total: number } | number {
+  const pieces: Uint8Array[] = [];
+  let total = 0;
+  for (const v of iov) {
+    const n = mem.extent(v.base, v.len, PROT_READ);
+    mem.forEachChunk(v.base, n, PROT_READ, (chunk) => pieces.push(chunk));
+    total += n;
+    if (n < v.len) break;
+  }
+  return total === 0 && iov.some((v) => v.len > 0) ? -EFAULT : { pieces, total };
+}
+
+/** The pieces copied into one buffer (a stream's write, a message: the guest may change its memory after). */
+export function gathered(pieces: readonly Uint8Array[], total: number): Uint8Array {
+  const buf = new Uint8Array(total);
+  let at = 0;
+  for (const p of pieces) {
+    buf.set(p, at);
+    at += p.length;
+  }
+  return buf;
+}

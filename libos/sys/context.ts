@@ -15,6 +15,7 @@ import type { Futexes } from "../futex.ts";
 import type { Terminal } from "../host_stream.ts";
 import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
+import type { UnixSocketNames } from "../unix_socket.ts";
 import type { Vfs } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 
@@ -43,6 +44,8 @@ export interface KernelServices {
   readonly pageCache: PageCache;
   /** The pipes behind FIFOs on file systems that only store them (named_pipe.ts). */
   readonly namedPipes: NamedPipes;
+  /** The names AF_UNIX sockets are bound to (unix_names.ts). */
+  readonly unixSockets: UnixSocketNames;
   readonly terminal: Terminal;
   /** Ends the whole process: status is the exit code, or `signal` when killed. */
   exitProcess(p: Process, status: number, signal: number): void;

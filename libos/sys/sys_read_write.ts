@@ -5,12 +5,14 @@ import { EBADF, EFAULT, EINVAL, EIO, EISDIR, ESPIPE } from "../../linux-abi/errn
 import { O_APPEND } from "../../linux-abi/fcntl.ts";
 import { S_IFDIR, S_IFMT, S_IFREG } from "../../linux-abi/stat.ts";
 import type { IoResult, OpenFile } from "../file.ts";
-import { PROT_READ, accessOk, type GuestMemory } from "../memory.ts";
-import { MAX_RW_COUNT, SIZEOF_IOVEC, UIO_MAXIOV, decodeIovec } from "../../linux-abi/uio.ts";
+import { accessOk } from "../memory.ts";
+import { MAX_RW_COUNT } from "../../linux-abi/uio.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
-import { canRead, canWrite, readStream, readToGuest, then, writeBytes, writeFromGuest } from "./_io.ts";
+import {
+  canRead, canWrite, gathered, mappedPieces, readIovecs, readStream, readToGuest, scatter, then, totalOf, writeBytes, writeFromGuest,
+} from "./_io.ts";
 import { copyableCount, fileOffset, readLoff, rwVerifyArea, seekable, sendableCount, type Exact } from "./_offsets.ts";
 
 const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
@@ -66,35 +68,6 @@ export function sysPwrite64(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
   return typeof f === "number" ? f : writeFromGuest(k, t, f, a.ptr(1), a.size(2), fileOffset(a.exactLong(3)));
 }
 
-interface Segment {
-  base: number;
-  len: number;
-}
-
-/**
- * The iovec array, as Linux's import_iovec reads it: a count outside 0..UIO_MAXIOV or a
- * segment length with the sign bit set is EINVAL, a segment outside the user address
- * space EFAULT, and the lengths are clamped so that their sum is at most MAX_RW_COUNT.
- * A single segment is clamped before its range is checked (import_ubuf), several after.
- */
-function readIovecs(mem: GuestMemory, addr: number, count: number): Segment[] | number {
-  if (count < 0 || count > UIO_MAXIOV) return -EINVAL;
-  const raw = mem.view(addr, count * SIZEOF_IOVEC, PROT_READ);
-  if (!raw) return -EFAULT;
-  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const out: Segment[] = [];
-  let total = 0;
-  for (let i = 0; i < count; i++) {
-    const { iov_base: base, iov_len: len } = decodeIovec(v, i * SIZEOF_IOVEC);
-    if (len >= 2 ** 63) return -EINVAL;
-    const take = Math.min(len, MAX_RW_COUNT - total);
-    if (!accessOk(base, count === 1 ? take : len)) return -EFAULT;
-    out.push({ base, len: take });
-    total += take;
-  }
-  return out;
-}
-
 /** readv (`pos` null: the file position) and preadv (`pos`: the offset argument). */
 function doReadv(t: Thread, a: SyscallArgs, pos: Exact | null): SyscallResult {
   const f = pos === null ? fileOf(t, a.int(0)) : positional(t, a.int(0), pos);
@@ -109,16 +82,7 @@ function doReadv(t: Thread, a: SyscallArgs, pos: Exact | null): SyscallResult {
   const offset = pos === null ? -1 : fileOffset(pos);
   if (!f.ops.seekable) {
     // One stream read, scattered over the segments.
-    return readStream(t, f, totalOf(iov), (bytes) => {
-      let at = 0;
-      for (const v of iov) {
-        if (at >= bytes.length) break;
-        const n = Math.min(v.len, bytes.length - at);
-        if (!mem.write(v.base, bytes.subarray(at, at + n))) return false;
-        at += n;
-      }
-      return true;
-    });
+    return readStream(t, f, totalOf(iov), scatter(mem, iov));
   }
   // Files answer at once: segment by segment, stopping at the first short one.
   let done = 0;
@@ -144,25 +108,12 @@ function doWritev(k: KernelServices, t: Thread, a: SyscallArgs, pos: Exact | nul
   if (bad < 0) return bad;
   const offset = pos === null ? -1 : fileOffset(pos);
   // The mapped part of each segment as host pieces, in place; a bad segment ends the list.
-  const pieces: Uint8Array[] = [];
-  let total = 0;
-  for (const v of iov) {
-    const n = mem.extent(v.base, v.len, PROT_READ);
-    mem.forEachChunk(v.base, n, PROT_READ, (chunk) => pieces.push(chunk));
-    total += n;
-    if (n < v.len) break;
-  }
-  if (total === 0 && iov.some((v) => v.len > 0)) return -EFAULT;
+  const mapped = mappedPieces(mem, iov);
+  if (typeof mapped === "number") return mapped;
   // A file takes the pieces one after another, from guest memory; a stream (pipe,
   // terminal) gets them gathered into one write, so they arrive together.
-  if (f.ops.seekable) return writePieces(k, t, f, pieces, offset, 0, 0);
-  const buf = new Uint8Array(total);
-  let at = 0;
-  for (const p of pieces) {
-    buf.set(p, at);
-    at += p.length;
-  }
-  return writeBytes(k, t, f, buf, offset);
+  if (f.ops.seekable) return writePieces(k, t, f, mapped.pieces, offset, 0, 0);
+  return writeBytes(k, t, f, gathered(mapped.pieces, mapped.total), offset);
 }
 
 /** Writes `pieces[i..]` to a file at `offset` (-1: its position), after `done` bytes; stops at a short write. */
@@ -181,9 +132,6 @@ function writePieces(k: KernelServices, t: Thread, f: OpenFile, pieces: readonly
   return done;
 }
 
-function totalOf(iov: Segment[]): number {
-  return iov.reduce((n, v) => n + v.len, 0);
-}
 
 /** Readv implements Linux syscall readv(2). */
 export const sysReadv = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doReadv(t, a, null);

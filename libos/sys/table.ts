@@ -24,6 +24,8 @@ import * as mnt from "./sys_mount.ts";
 import * as memfd from "./sys_memfd.ts";
 import * as membarrier from "./sys_membarrier.ts";
 import * as xattr from "./sys_xattr.ts";
+import * as sock from "./sys_socket.ts";
+import * as msg from "./sys_socket_msg.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -84,6 +86,21 @@ const ROWS: Row[] = [
   ["setitimer", time.sysSetitimer, "partial", "ITIMER_REAL; ITIMER_VIRTUAL/PROF give EINVAL"],
   ["getpid", proc.sysGetpid],
   ["sendfile", rw.sysSendfile],
+  ["socket", sock.sysSocket, "partial", "AF_UNIX; AF_INET and AF_INET6 give EAFNOSUPPORT until the net-task serves them"],
+  ["connect", sock.sysConnect],
+  ["accept", sock.sysAccept],
+  ["sendto", msg.sysSendto],
+  ["recvfrom", msg.sysRecvfrom],
+  ["sendmsg", msg.sysSendmsg, "partial", "SCM_RIGHTS and SCM_CREDENTIALS; no MSG_OOB"],
+  ["recvmsg", msg.sysRecvmsg, "partial", "no MSG_OOB nor MSG_ERRQUEUE"],
+  ["shutdown", sock.sysShutdown],
+  ["bind", sock.sysBind],
+  ["listen", sock.sysListen],
+  ["getsockname", sock.sysGetsockname],
+  ["getpeername", sock.sysGetpeername],
+  ["socketpair", sock.sysSocketpair],
+  ["setsockopt", sock.sysSetsockopt, "partial", "SOL_SOCKET; AF_UNIX has no other level"],
+  ["getsockopt", sock.sysGetsockopt, "partial", "SOL_SOCKET; AF_UNIX has no other level"],
   ["clone", clone.sysClone],
   ["fork", clone.sysFork],
   ["vfork", clone.sysVfork],
@@ -195,13 +212,16 @@ const ROWS: Row[] = [
   ["sync_file_range", sync.sysSyncFileRange],
   ["utimensat", file.sysUtimensat],
   ["fallocate", setstat.sysFallocate],
+  ["accept4", sock.sysAccept4],
   ["dup3", file.sysDup3],
   ["pipe2", pipe.sysPipe2],
   ["preadv", rw.sysPreadv],
   ["pwritev", rw.sysPwritev],
   ["rt_tgsigqueueinfo", sig.sysRtTgsigqueueinfo],
+  ["recvmmsg", msg.sysRecvmmsg],
   ["prlimit64", proc.sysPrlimit64, "partial", "limits are reported; setting them is accepted and not enforced"],
   ["syncfs", sync.sysSyncfs],
+  ["sendmmsg", msg.sysSendmmsg],
   ["getcpu", proc.sysGetcpu],
   ["renameat2", file.sysRenameat2, "partial", "no RENAME_WHITEOUT"],
   ["getrandom", misc.sysGetrandom],

@@ -98,7 +98,12 @@ export type ArgKind =
   | "wstatus_out" // int status of wait4
   | "fdpair_out" // int[2] of pipe/socketpair
   | "dirents_out" // linux_dirent(64) records, as many bytes as the result
-  | "epoll_events_out"; // struct epoll_event[], as many as the result
+  | "epoll_events_out" // struct epoll_event[], as many as the result
+  | "sockaddr_in" // a socket address; the next argument is its length
+  | "sockaddr_out" // a socket address written; the next argument points to its length
+  | "socklen_out" // the socklen_t a socket address's length was written to
+  | "msghdr_in" // struct msghdr of sendmsg
+  | "msghdr_out"; // struct msghdr of recvmsg, as filled
 
 /** How the result reads: a number, an address, an octal mode, or nothing (the call never returns). */
 export type RetKind = "int" | "hex" | "octal" | "none";
@@ -328,17 +333,17 @@ export const SYSCALL_SIGNATURES: { readonly [name in SyscallName]?: SyscallSigna
   // Sockets.
   socket: { args: ["socket_domain", "socket_type", "socket_protocol"] },
   socketpair: { args: ["socket_domain", "socket_type", "socket_protocol", "fdpair_out"] },
-  bind: { args: ["fd", "ptr", "uint"] },
+  bind: { args: ["fd", "sockaddr_in", "uint"] },
   listen: { args: ["fd", "int"] },
-  connect: { args: ["fd", "ptr", "uint"] },
-  accept: { args: ["fd", "ptr", "ptr"] },
-  accept4: { args: ["fd", "ptr", "ptr", "sock_flags"] },
-  getsockname: { args: ["fd", "ptr", "ptr"] },
-  getpeername: { args: ["fd", "ptr", "ptr"] },
-  sendto: { args: ["fd", "buf_in", "size", "msg_flags", "ptr", "uint"] },
-  recvfrom: { args: ["fd", "buf_out", "size", "msg_flags", "ptr", "ptr"] },
-  sendmsg: { args: ["fd", "ptr", "msg_flags"] },
-  recvmsg: { args: ["fd", "ptr", "msg_flags"] },
+  connect: { args: ["fd", "sockaddr_in", "uint"] },
+  accept: { args: ["fd", "sockaddr_out", "socklen_out"] },
+  accept4: { args: ["fd", "sockaddr_out", "socklen_out", "sock_flags"] },
+  getsockname: { args: ["fd", "sockaddr_out", "socklen_out"] },
+  getpeername: { args: ["fd", "sockaddr_out", "socklen_out"] },
+  sendto: { args: ["fd", "buf_in", "size", "msg_flags", "sockaddr_in", "uint"] },
+  recvfrom: { args: ["fd", "buf_out", "size", "msg_flags", "sockaddr_out", "socklen_out"] },
+  sendmsg: { args: ["fd", "msghdr_in", "msg_flags"] },
+  recvmsg: { args: ["fd", "msghdr_out", "msg_flags"] },
   shutdown: { args: ["fd", "shut_how"] },
   setsockopt: { args: ["fd", "sockopt_level", "sockopt_name", "ptr", "uint"] },
   getsockopt: { args: ["fd", "sockopt_level", "sockopt_name", "ptr", "ptr"] },

@@ -20,7 +20,7 @@ import {
 } from "../../../linux-abi/fs.ts";
 import {
   DT_DIR, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR,
-  O_TRUNC, O_WRONLY, S_IFDIR, S_IFIFO, S_IFMT, W_OK,
+  O_TRUNC, O_WRONLY, S_IFDIR, S_IFIFO, S_IFMT, S_IFSOCK, W_OK,
 } from "../../../fs-task/_flags.ts";
 
 const S_IFREG = 0o100000;
@@ -593,6 +593,11 @@ describe("HostFs host fds", () => {
     expect([h.chmod("/abs/f", 0o600), h.utimens("/abs/f", "now", "now", true), h.access("/abs/f", 4)]).toEqual([0, 0, 0]);
     expect(h.statfs("/abs")).toMatchObject({ namelen: 255 });
     expect([h.mknod("/a/b/p", S_IFIFO | 0o600, 0), h.unlink("/a/b/p")]).toEqual([0, 0]);
+    // A socket node (an AF_UNIX bind): made on the host with the mode given, the umask aside.
+    expect(h.mknod("/a/b/s", S_IFSOCK | 0o751, 0)).toBe(0);
+    const st = fs.lstatSync(path.join(root, "a/b/s"));
+    expect([st.isSocket(), st.mode & 0o7777]).toEqual([true, 0o751]);
+    expect([h.mknod("/a/b/s", S_IFSOCK | 0o755, 0), h.unlink("/a/b/s")]).toEqual([-EEXIST, 0]);
     expect(added(before)).toEqual([]);
     const handles = [
       h.open("/abs/f", O_RDONLY, 0) as number,

@@ -375,6 +375,52 @@ describe("strace line", () => {
     expect(line(SYS.recvfrom, [6, HI, 8, abi.MSG_DONTWAIT, 0, 0], 2, mem)).toBe('recvfrom(6, "hi", 8, MSG_DONTWAIT, NULL, NULL) = 2');
   });
 
+  it("socket addresses and msghdr, as strace decodes them", () => {
+    const path = mem.struct(0x5a000, 110);
+    path.setUint16(0, abi.AF_UNIX, true);
+    new Uint8Array(path.buffer).set(new TextEncoder().encode("/tmp/s"), 2);
+    expect(line(SYS.bind, [3, 0x5a000, 110], 0, mem)).toBe('bind(3, {sa_family=AF_UNIX, sun_path="/tmp/s"}, 110) = 0');
+    const abstract = mem.struct(0x5a100, 6);
+    abstract.setUint16(0, abi.AF_UNIX, true);
+    new Uint8Array(abstract.buffer).set([0, 0x61, 0x62, 0x63], 2);
+    expect(line(SYS.connect, [3, 0x5a100, 6], 0, mem)).toBe('connect(3, {sa_family=AF_UNIX, sun_path=@"abc"}, 6) = 0');
+    const inet = mem.struct(0x5a200, 16);
+    inet.setUint16(0, abi.AF_INET, true);
+    inet.setUint16(2, 80, false);
+    new Uint8Array(inet.buffer).set([127, 0, 0, 1], 4);
+    expect(line(SYS.connect, [3, 0x5a200, 16], -abi.EAFNOSUPPORT, mem)).toBe(
+      'connect(3, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 EAFNOSUPPORT (Address family not supported by protocol)',
+    );
+    const unnamed = mem.struct(0x5a300, 110);
+    unnamed.setUint16(0, abi.AF_UNIX, true);
+    mem.struct(0x5a400, 4).setUint32(0, 2, true);
+    expect(line(SYS.accept4, [3, 0x5a300, 0x5a400, abi.SOCK_CLOEXEC], 4, mem)).toBe("accept4(3, {sa_family=AF_UNIX}, [2], SOCK_CLOEXEC) = 4");
+    expect(line(SYS.accept, [3, 0, 0], -abi.EAGAIN, mem)).toBe("accept(3, NULL, NULL) = -1 EAGAIN (Resource temporarily unavailable)");
+    // sendmsg of one byte with a descriptor.
+    const iov = mem.struct(0x5a600, 16);
+    iov.setBigUint64(0, 0x9800n, true);
+    iov.setBigUint64(8, 1n, true);
+    const ctl = mem.struct(0x5a700, 24);
+    ctl.setBigUint64(0, 20n, true);
+    ctl.setInt32(8, abi.SOL_SOCKET, true);
+    ctl.setInt32(12, abi.SCM_RIGHTS, true);
+    ctl.setInt32(16, 5, true);
+    const msg = mem.struct(0x5a800, abi.SIZEOF_MSGHDR);
+    msg.setBigUint64(abi.MSGHDR.iov, 0x5a600n, true);
+    msg.setBigUint64(abi.MSGHDR.iovlen, 1n, true);
+    msg.setBigUint64(abi.MSGHDR.control, 0x5a700n, true);
+    msg.setBigUint64(abi.MSGHDR.controllen, 24n, true);
+    expect(line(SYS.sendmsg, [7, 0x5a800, 0], 1, mem)).toBe(
+      'sendmsg(7, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="h", iov_len=1}], msg_iovlen=1, ' +
+        "msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}], msg_controllen=24, msg_flags=0}, 0) = 1",
+    );
+    msg.setUint32(abi.MSGHDR.flags, abi.MSG_CTRUNC, true);
+    expect(line(SYS.recvmsg, [6, 0x5a800, abi.MSG_CMSG_CLOEXEC], 1, mem)).toBe(
+      'recvmsg(6, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="h", iov_len=1}], msg_iovlen=1, ' +
+        "msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}], msg_controllen=24, msg_flags=MSG_CTRUNC}, MSG_CMSG_CLOEXEC) = 1",
+    );
+  });
+
   it("*at() calls with flags, statx, prlimit64 and rt_sigaction with a mask", () => {
     const D = mem.put(0x9900, "/tmp/st/d\0");
     const ETC = mem.put(0x9a00, "/etc\0");
