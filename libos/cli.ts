@@ -8,11 +8,17 @@
 // mounted at the same path as its working directory, so `libos run ./prog file` works as
 // with qemu-x86_64; mounts.ts has the whole layout. The exit status is the guest's, or
 // 128+N when a signal N killed it.
+//
+// The host terminal (host_terminal.ts) is left as it was found on every way out: its
+// modes are restored, and the launcher ends with _exit so that no pending host read of it
+// outlives the guest. When the program stops (Ctrl-Z), the launcher stops with it, and
+// `fg` continues both.
 
 import { existsSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ENOENT } from "../linux-abi/errno.ts";
 import { ElfError } from "./elf.ts";
+import { HostTerminal, exitNow, stopSelf } from "./host_terminal.ts";
 import { FS_MODES, guestLayout, type FsMode, type Volume } from "./mounts.ts";
 import { EngineNotFoundError } from "../microkernel/platform/unicorn_ffi.ts";
 import { SYSCALLS } from "./sys/table.ts";
@@ -55,6 +61,9 @@ interface RunOptions {
   program: string;
   args: string[];
 }
+
+/** The host terminal as the launcher found it (null when none of fds 0, 1, 2 is one). */
+const hostTerminal = HostTerminal.open();
 
 const DEFAULT_IMAGE = fileURLToPath(new URL("../../.deps/initfs.img", import.meta.url));
 
@@ -163,7 +172,15 @@ async function run(argv: string[]): Promise<number> {
     root: opts.root, image: opts.image, volumes: opts.volumes, tmpfs: opts.tmpfs, workdir: opts.workdir,
     isolate: opts.isolate, hostCwd: process.cwd(),
   });
-  const uk = new UserKernel({ memoryQuota: opts.memory, layout, fsMode: opts.fsMode, strace: opts.strace, debug: opts.debug });
+  const uk: UserKernel = new UserKernel({
+    memoryQuota: opts.memory, layout, fsMode: opts.fsMode, strace: opts.strace, debug: opts.debug,
+    consoleFd: hostTerminal?.fd ?? null,
+    onInitStopped: (sig) => {
+      if (hostTerminal) hostTerminal.suspend(sig);
+      else stopSelf(sig);
+      uk.continueInit();
+    },
+  });
   const envp = [...opts.env].map(([k, v]) => `${k}=${v}`);
   let exit;
   try {
@@ -175,6 +192,7 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`libos: ${opts.program}: ${e.message}\n`);
     return e.errno === ENOENT ? 127 : 126;
   } finally {
+    hostTerminal?.restore();
     await uk.shutdown();
   }
   if (exit.signal) {
@@ -215,5 +233,20 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Exit now: a host read of stdin the guest started may still be pending.
-process.exit(await main(process.argv.slice(2)));
+/**
+ * Leave with `status`: the terminal's modes back, and at once, without waiting for a host
+ * read of stdin the guest started (still pending in a pool thread, exit(3) would wait for
+ * it, and for the user's next line, which it would then swallow).
+ */
+function leave(status: number): never {
+  hostTerminal?.restore();
+  exitNow(status);
+}
+
+// A LibOS bug outside any guest's syscall: reported, then the same way out.
+process.on("uncaughtException", (e) => {
+  process.stderr.write(`libos: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  leave(1);
+});
+
+leave(await main(process.argv.slice(2)));

@@ -13,6 +13,7 @@
 // still answer with a Promise where the fs-task itself waits (a host FIFO).
 
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
+import type { Thread } from "./process.ts";
 import type { WaitQueue } from "./wait_queue.ts";
 
 export type IoResult = number | Promise<number>;
@@ -34,6 +35,14 @@ export interface FileOps {
   readonly readiness: WaitQueue | null;
   /** The last open file description is gone. */
   release(): void;
+  /**
+   * Optional: a terminal's job control, asked once per read or write by thread `t` before
+   * any byte moves: 0 to go on, else the call's result (EIO, or ERESTARTSYS after stopping
+   * a background caller's group).
+   */
+  jobControl?(t: Thread, write: boolean): number;
+  /** Optional: how long (ms) a read that finds nothing waits before it reads 0 (VTIME); -1 without limit. */
+  readTimeout?(): number;
   /** fsync(2)/fdatasync(2); absent for objects that cannot be synced (EINVAL). */
   sync?(dataOnly: boolean): number;
   /** Guest path as opened, for /proc/self/fd and strace. */

@@ -4,14 +4,13 @@
 // registers (exec, rt_sigreturn), or NO_REPLY when the thread is gone.
 
 import type { Siginfo } from "../../linux-abi/siginfo.ts";
-import type { FileOps } from "../file.ts";
 import type { FileLocks } from "../file_lock.ts";
 import type { NamedPipes } from "../named_pipe.ts";
 import type { ProcFs } from "../procfs.ts";
 import type { MountSpec } from "../mounts.ts";
 import type { FileSystem } from "../../fs-task/file_system.ts";
 import type { Futexes } from "../futex.ts";
-import type { Terminal } from "../host_stream.ts";
+import type { Terminals } from "../terminals.ts";
 import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
 import type { Vfs } from "../vfs.ts";
@@ -40,7 +39,8 @@ export interface KernelServices {
   readonly locks: FileLocks;
   /** The pipes behind FIFOs on file systems that only store them (named_pipe.ts). */
   readonly namedPipes: NamedPipes;
-  readonly terminal: Terminal;
+  /** The console, the pseudo-terminals, and the character devices that open them. */
+  readonly terminals: Terminals;
   /** Ends the whole process: status is the exit code, or `signal` when killed. */
   exitProcess(p: Process, status: number, signal: number): void;
   exitThread(t: Thread, status: number): void;
@@ -63,6 +63,4 @@ export interface KernelServices {
   processGroup(pgid: number): Process[];
   setpgid(t: Thread, pid: number, pgid: number): number;
   setsid(t: Thread): number;
-  /** A device the kernel-task backs itself (/dev/tty), or null for the file systems. */
-  kernelDevice(t: Thread, path: string): FileOps | number | null;
 }
