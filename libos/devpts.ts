@@ -3,8 +3,8 @@
 //   /          the directory (mode 0755)
 //   /ptmx      c 5,2 mode 0000, as devpts mounts it by default (/dev/ptmx in devfs is
 //              the one programs open)
-//   /N         c 136,N mode 0620, owned by whoever opened /dev/ptmx, for each pair whose
-//              master is open (pty.ts)
+//   /N         c 136,N mode 0600 (devpts's default), owned by whoever opened /dev/ptmx,
+//              for each pair whose master is open (pty.ts)
 //
 // Opening a node only gives a handle for fstat; the kernel-task sees the character
 // device and opens the terminal itself (terminals.ts), as Linux finds a driver by its

@@ -59,7 +59,7 @@ export class Pty extends Terminal {
   /** The /dev/pts/N node's owner and permissions (chown and chmod change them). */
   uid: number;
   gid: number;
-  perm = 0o620;
+  perm = 0o600;
   readonly createdNs = BigInt(Date.now()) * 1_000_000n;
   readonly #toMaster: Uint8Array[] = [];
   #backlog = 0;
