@@ -107,6 +107,16 @@ export class LineDiscipline {
     this.owner.changed();
   }
 
+  /** c_lflag, read without copying termios (asked on every write). */
+  get lflag(): number {
+    return this.#termios.c_lflag;
+  }
+
+  /** Whether input would be taken now (a writer to the master would not wait). */
+  get acceptsInput(): boolean {
+    return this.#room();
+  }
+
   get #canon(): boolean {
     return (this.#termios.c_lflag & ICANON) !== 0;
   }

@@ -31,7 +31,7 @@ import {
 } from "../linux-abi/termios.ts";
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
 import type { FileOps, IoctlAccess } from "./file.ts";
-import { LineDiscipline, N_TTY_BUF_SIZE } from "./line_discipline.ts";
+import { LineDiscipline } from "./line_discipline.ts";
 import type { Thread } from "./process.ts";
 import { Terminal, putInt, type TtyKernel } from "./terminal.ts";
 import { WaitQueue } from "./wait_queue.ts";
@@ -302,7 +302,7 @@ export class PtyMaster extends PtyEnd {
     let bits = 0;
     if (p.backlog > 0) bits |= POLLIN;
     if (p.slaveOpened && p.slaves === 0) bits |= POLLHUP;
-    if (p.ldisc.available < N_TTY_BUF_SIZE - 1) bits |= POLLOUT;
+    if (p.ldisc.acceptsInput) bits |= POLLOUT;
     return bits;
   }
 
@@ -353,7 +353,7 @@ export class PtySlave extends PtyEnd {
   jobControl(t: Thread, write: boolean): number {
     if (!this.pty.masterOpen) return 0;
     if (!write) return this.pty.checkRead(t);
-    return this.pty.ldisc.termios.c_lflag & TOSTOP ? this.pty.checkChange(t) : 0;
+    return this.pty.ldisc.lflag & TOSTOP ? this.pty.checkChange(t) : 0;
   }
 
   read(dst: Uint8Array): number {
