@@ -65,7 +65,7 @@ export class Pty extends Terminal {
   #backlog = 0;
 
   constructor(kernel: TtyKernel, readonly index: number, owner: { uid: number; gid: number }, readonly table: PtyTable) {
-    super(kernel);
+    super(kernel, makedev(PTY_SLAVE_MAJOR, index));
     this.uid = owner.uid;
     this.gid = owner.gid;
     this.ldisc = new LineDiscipline({

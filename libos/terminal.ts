@@ -45,7 +45,11 @@ export class Terminal {
   /** Its foreground process group. */
   pgrp = 0;
 
-  constructor(protected readonly kernel: TtyKernel) {}
+  constructor(
+    protected readonly kernel: TtyKernel,
+    /** Its device number (/proc/PID/stat's tty_nr). */
+    readonly rdev: number,
+  ) {}
 
   /** Send `sig` to the foreground process group (a key typed, a window change). */
   signalForeground(sig: number): void {

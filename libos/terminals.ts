@@ -50,7 +50,7 @@ export class Terminals {
     this.devpts = new DevPtsFs(this.ptys);
     this.#consoleFd = opts.consoleFd;
     this.#consoleNode = opts.consoleNode;
-    this.console = opts.consoleFd === null ? null : new Terminal(kernel);
+    this.console = opts.consoleFd === null ? null : new Terminal(kernel, CONSOLE);
     this.#consoleInput = opts.consoleFd === null ? null : opts.consoleFd === 0 ? this.#stdin : new HostInput(opts.consoleFd);
   }
 
