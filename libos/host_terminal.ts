@@ -55,8 +55,13 @@ export class HostTerminal {
     return hostIoctl(fd, TCGETS, modes) < 0 ? null : new HostTerminal(fd, modes);
   }
 
-  /** The modes the launcher found, back on the terminal. */
+  /**
+   * The modes the launcher found, back on the terminal. Only when they changed: a launcher
+   * in the background that set nothing must not get SIGTTOU (and stop) on its way out.
+   */
   restore(): void {
+    const now = new Uint8Array(SIZEOF_TERMIOS);
+    if (hostIoctl(this.fd, TCGETS, now) === 0 && now.every((b, i) => b === this.#saved[i])) return;
     hostIoctl(this.fd, TCSETSW, this.#saved.slice());
   }
 
