@@ -36,7 +36,10 @@ export class HostInput {
   readonly #watch: ReadableWatch;
 
   constructor(readonly hostFd: number) {
-    this.#watch = new ReadableWatch(hostFd, () => this.readiness.notify());
+    // The wake-up waits for the event loop's next turn: a signal the same keys raised
+    // first (Ctrl-C, then a line) is forwarded in this turn, and so reaches the guest
+    // before the line, as the host kernel delivers it before the next byte.
+    this.#watch = new ReadableWatch(hostFd, () => setImmediate(() => this.readiness.notify()));
   }
 
   /** Bytes the host holds for a read (FIONREAD), 0 when it cannot say. */

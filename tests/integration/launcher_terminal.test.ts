@@ -37,6 +37,20 @@ async function waitFor(pattern: RegExp, ms = 30_000): Promise<string> {
   throw new Error(`timed out waiting for ${pattern} on screen:\n${screen}`);
 }
 
+/**
+ * Wait until the pane's foreground process is `command`: the host shell has handed the
+ * terminal over, so what is typed next waits for the program instead of being taken by
+ * the shell's line editor as typeahead.
+ */
+async function waitForeground(command: string, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (tmux("display-message", "-p", "-t", PANE, "#{pane_current_command}").trim() === command) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${command} in the foreground`);
+}
+
 /** The host shell's terminal is in cooked mode with echo (what the launcher found). */
 async function expectCookedModes(tag: string): Promise<void> {
   line(`stty -a | tr ' ;' '\\n\\n' | grep -x -e -icanon -e -echo -e -isig -e -opost || echo modes-${tag}-ok`);
@@ -60,6 +74,7 @@ describe.skipIf(!HAVE)("the launcher on a real terminal (needs tmux and bash)", 
 
   it("Ctrl-C on `cat`: the launcher is gone at once and the next line reaches the host shell", async () => {
     line(`${LIBOS} ${BUSYBOX} cat`);
+    await waitForeground("node");
     line("typed-to-cat");
     await waitFor(/^typed-to-cat\n(?:.*\n)?typed-to-cat$/m);
     keys("C-c");
