@@ -14,7 +14,8 @@
 //
 // The input buffer holds N_TTY_BUF_SIZE bytes, as Linux's; past that a canonical line
 // drops ordinary characters (a line end still gets in) and raw input waits (the
-// writer sees EAGAIN). Output goes to `emit`, which the owner bounds with `outputRoom`.
+// writer sees EAGAIN). Output goes to `emit`, which the owner bounds with `outputRoom`
+// (writes wait for room; echoes beyond it are dropped).
 // Not done: ECHOPRT, IUCLC/XCASE, PARMRK, IMAXBEL's bell, IUTF8-aware erasing of a
 // tab's width (a tab is erased by the columns it took).
 
@@ -57,7 +58,7 @@ function isCntrl(c: number): boolean {
 export interface LineDisciplineOwner {
   /** Bytes out (processed writes and echoes). */
   emit(bytes: Uint8Array): void;
-  /** How many more bytes `emit` takes now for writes (echoes are never held back). */
+  /** How many more bytes `emit` takes now. */
   outputRoom(): number;
   /** A signal character was typed: signal the foreground process group. */
   signal(sig: number): void;
@@ -329,12 +330,14 @@ export class LineDiscipline {
     else this.#echo.push(c);
   }
 
+  /** Echoes go out as far as the output has room; the rest are dropped, as Linux drops them. */
   #flushEcho(): void {
     if (this.#echo.length === 0) return;
     const out: number[] = [];
     for (const c of this.#echo) this.#outputChar(c, out);
     this.#echo.length = 0;
-    this.owner.emit(Uint8Array.from(out));
+    const room = this.owner.outputRoom();
+    if (room > 0) this.owner.emit(Uint8Array.from(out.length > room ? out.slice(0, room) : out));
   }
 
   // ----- reading --------------------------------------------------------------------

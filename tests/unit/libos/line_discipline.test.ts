@@ -152,6 +152,14 @@ describe("LineDiscipline output", () => {
     expect(out()).toBe("ab\r\n");
   });
 
+  it("drops echoes the output has no room for (a master nobody reads cannot grow without bound)", () => {
+    const { ld, out } = tty(4);
+    expect(ld.receive(enc("abcdefgh"))).toBe(8);
+    expect(out()).toBe("abcd");
+    ld.receive(enc("\n"));
+    expect(read(ld)).toBe("abcdefgh\n");
+  });
+
   it("IXON: STOP holds output until START", () => {
     const { ld, out } = tty();
     expect(ld.termios.c_iflag & IXON).toBe(IXON);
