@@ -6,6 +6,7 @@
 //   5,2    /dev/ptmx      a new pseudo-terminal pair: its master (pty.ts)
 //   136,N  /dev/pts/N     that pair's slave (EIO while locked); an open without O_NOCTTY
 //                         by a session leader without a terminal makes it the controlling one
+//                         (TIOCGPTPEER on the master opens it too, without its name)
 //
 // Every other device number is the file system's. The file the caller gets is a
 // DeviceFile: the terminal's operations, with the node it opened for fstat and its name
@@ -13,10 +14,10 @@
 
 import { fstatSync } from "node:fs";
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
-import { EIO, ENOSPC, ENXIO } from "../linux-abi/errno.ts";
-import { O_NOCTTY } from "../linux-abi/fcntl.ts";
+import { EINVAL, EIO, ENOSPC, ENOTTY, ENXIO } from "../linux-abi/errno.ts";
+import { O_ACCMODE, O_CLOEXEC, O_NOCTTY, O_NONBLOCK } from "../linux-abi/fcntl.ts";
 import { DevPtsFs } from "./devpts.ts";
-import type { FileOps, IoctlAccess, IoResult } from "./file.ts";
+import { OpenFile, type FileOps, type IoctlAccess, type IoResult } from "./file.ts";
 import { HostInput, HostStream } from "./host_stream.ts";
 import type { Process, Thread } from "./process.ts";
 import { PTY_SLAVE_MAJOR, Pty, PtyMaster, PtySlave, PtyTable, makedev } from "./pty.ts";
@@ -92,6 +93,17 @@ export class Terminals {
       pty.acquireOnOpen((flags & O_NOCTTY) !== 0);
     } else return null;
     return typeof ops === "number" ? ops : new DeviceFile(ops, node, path);
+  }
+
+  /** TIOCGPTPEER on `f`: its pty's slave opened as open(2) with `flags` would, as a new descriptor. */
+  openPeer(t: Thread, f: OpenFile, flags: number): number {
+    const ops = f.ops instanceof DeviceFile ? f.ops.device : f.ops;
+    if (!(ops instanceof PtyMaster)) return -ENOTTY;
+    if (flags & ~(O_ACCMODE | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) return -EINVAL;
+    if (ops.pty.locked) return -EIO;
+    const slave = new PtySlave(ops.pty, () => this.kernel.caller());
+    ops.pty.acquireOnOpen((flags & O_NOCTTY) !== 0);
+    return t.process.fds.install(new OpenFile(slave, flags & (O_ACCMODE | O_NONBLOCK)), (flags & O_CLOEXEC) !== 0);
   }
 
   /** /dev/tty: another open of the caller's controlling terminal. */
