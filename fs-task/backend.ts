@@ -8,7 +8,7 @@
 // folder can be named by module URL ({ type: "module" }) and is built where it runs.
 
 import type { FileSystem } from "./file_system.ts";
-import { DevFs, type DevTty } from "./devfs.ts";
+import { DevFs } from "./devfs.ts";
 import { HostFs } from "./hostfs.ts";
 import { InitFs } from "./initfs.ts";
 import { TmpFs, type MemoryQuota } from "./tmpfs.ts";
@@ -18,7 +18,7 @@ export { byteBudget };
 
 export type FsTaskOptions =
   | { type: "hostfs"; root: string; readOnly?: boolean }
-  | { type: "devfs"; tty?: DevTty | null }
+  | { type: "devfs" }
   /**
    * Its pages are limited to `sizeBytes` (tmpfs's size=); pass a factory to charge a quota
    * instead. `leased` (worker mode): the pages are charged to the lease the worker's client
@@ -44,7 +44,7 @@ export function buildBackend(options: FsTaskOptions, lease: MemoryQuota | null =
     case "hostfs":
       return new HostFs({ root: options.root, readOnly: options.readOnly ?? false });
     case "devfs":
-      return new DevFs(options.tty === undefined ? {} : { tty: options.tty });
+      return new DevFs();
     case "tmpfs":
       return new TmpFs({
         quota: "leased" in options ? (lease ?? byteBudget(0)) : byteBudget(options.sizeBytes),

@@ -5,21 +5,18 @@
 //   zero  1,5    reads zeros, writes vanish
 //   full  1,7    reads zeros, writes fail with ENOSPC
 //   random 1,8 / urandom 1,9   reads random bytes (node:crypto), writes are accepted
-//   tty   5,0    the host's controlling terminal: open fails with ENXIO without one;
-//                reads are async (they wait for input), writes go straight out
-//   console 5,1  the same terminal
+//   tty 5,0, console 5,1, ptmx 5,2   terminals: the kernel-task opens them by device
+//                number (libos/terminals.ts); here they are only nodes (I/O is ENXIO)
 //   fd, stdin, stdout, stderr   symlinks into /proc/self/fd (the walk leaves for /proc)
 //   shm/, pts/   empty directories (a tmpfs is mounted on /dev/shm)
 //
-// Linux: drivers/char/mem.c (mem_fops for null/zero/full/random) and drivers/tty/tty_io.c.
+// Linux: drivers/char/mem.c (mem_fops for null/zero/full/random).
 // The set of nodes is fixed: creating, removing or renaming anything fails with EPERM;
 // chmod, utimens and extended attributes (trusted.*, security.*, and user.* on the
 // directories) change the node in memory, as on a devtmpfs, the attributes within a small
 // budget of their own (ENOSPC past it).
 
 import crypto from "node:crypto";
-import fs from "node:fs";
-import tty from "node:tty";
 import {
   isRenameFlags, type FileSystem, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
   type FsStatFs, type FsTime,
@@ -29,7 +26,6 @@ import { TreeWalker } from "./_tree_walk.ts";
 import { TreeFileSystem } from "./_tree_file_system.ts";
 import { byteBudget, type MemoryQuota } from "./_paged_bytes.ts";
 import type { XattrSet } from "./_xattrs.ts";
-import { errnoFromHost } from "./_host.ts";
 import {
   EACCES, EAGAIN, EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOSPC, ENOTDIR, ENXIO, EPERM,
 } from "./_errno.ts";
@@ -38,18 +34,7 @@ import {
   O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, X_OK,
 } from "./_flags.ts";
 
-/** Host fds behind /dev/tty. */
-export interface DevTty {
-  inputFd: number;
-  outputFd: number;
-}
-
-export interface DevFsOptions {
-  /** Defaults to host fds 0 and 1 when fd 0 is a terminal, else null (no /dev/tty). */
-  tty?: DevTty | null;
-}
-
-type DevKind = "dir" | "link" | "null" | "zero" | "full" | "random" | "urandom" | "tty" | "console";
+type DevKind = "dir" | "link" | "null" | "zero" | "full" | "random" | "urandom" | "tty" | "console" | "ptmx";
 
 interface DevNode {
   kind: DevKind;
@@ -72,13 +57,12 @@ interface DevHandle {
 /** st_dev of devtmpfs on a typical Linux (0:5). */
 const DEVFS_DEV = 5;
 const TMPFS_MAGIC = 0x01021994;
-/** Wait before asking a non-blocking terminal fd for input again. */
-const TTY_RETRY_MS = 10;
 /** What the nodes' extended attributes may take in all. */
 const XATTR_BUDGET = 1 << 20;
 
 const devices: [name: DevKind, major: number, minor: number][] = [
   ["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0], ["console", 5, 1],
+  ["ptmx", 5, 2],
 ];
 const links: [name: string, target: string][] = [
   ["fd", "/proc/self/fd"], ["stdin", "/proc/self/fd/0"], ["stdout", "/proc/self/fd/1"], ["stderr", "/proc/self/fd/2"],
@@ -86,16 +70,14 @@ const links: [name: string, target: string][] = [
 const dirs: [name: string, mode: number][] = [["shm", 0o1777], ["pts", 0o755]];
 
 export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
-  #tty: DevTty | null;
   #root: DevNode;
   #nodes = new Map<string, DevNode>();
   #handles = new HandleTable<DevHandle>();
   #xattrQuota = byteBudget(XATTR_BUDGET);
   protected readonly paths: TreeWalker<DevNode>;
 
-  constructor(options: DevFsOptions = {}) {
+  constructor() {
     super();
-    this.#tty = options.tty !== undefined ? options.tty : tty.isatty(0) ? { inputFd: 0, outputFd: 1 } : null;
     const now = nowNs();
     let ino = 1;
     const node = (kind: DevKind, rdev: number, mode: number, target: string | null = null): DevNode =>
@@ -126,7 +108,6 @@ export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
       return -ENOTDIR;
     }
     if (node.kind === "link") return -ELOOP;
-    if ((node.kind === "tty" || node.kind === "console") && this.#tty === null) return -ENXIO;
     return this.#handles.add({ node, flags });
   }
 
@@ -134,7 +115,7 @@ export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
     return this.#handles.delete(handle) === undefined ? -EBADF : 0;
   }
 
-  pread(handle: number, dst: Uint8Array, _offset: number): number | Promise<number> {
+  pread(handle: number, dst: Uint8Array, _offset: number): number {
     const h = this.#handles.get(handle);
     if (h === undefined || h.flags & O_PATH || (h.flags & O_ACCMODE) === O_WRONLY) return -EBADF;
     switch (h.node.kind) {
@@ -154,7 +135,8 @@ export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
         return dst.length;
       case "tty":
       case "console":
-        return this.#tty === null ? -ENXIO : readTty(this.#tty.inputFd, dst);
+      case "ptmx":
+        return -ENXIO;
     }
   }
 
@@ -167,12 +149,8 @@ export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
         return -ENOSPC;
       case "tty":
       case "console":
-        if (this.#tty === null) return -ENXIO;
-        try {
-          return fs.writeSync(this.#tty.outputFd, src);
-        } catch (err) {
-          return errnoFromHost(err);
-        }
+      case "ptmx":
+        return -ENXIO;
       default:
         return src.length;
     }
@@ -295,7 +273,7 @@ export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
 
   isatty(handle: number): boolean {
     const kind = this.#handles.get(handle)?.node.kind;
-    return kind === "tty" || kind === "console";
+    return kind === "tty" || kind === "console" || kind === "ptmx";
   }
 
 
@@ -322,21 +300,4 @@ function statOf(node: DevNode): FsStat {
     uid: 0, gid: 0, rdev: node.rdev, size: 0, blksize: 4096, blocks: 0,
     atimeNs: node.atimeNs, mtimeNs: node.mtimeNs, ctimeNs: node.ctimeNs,
   };
-}
-
-/**
- * Waits for terminal input off-thread. If someone else (a Node tty stream) put the host fd
- * in non-blocking mode, the read says EAGAIN; then it is retried after a short timer.
- */
-function readTty(fd: number, dst: Uint8Array): Promise<number> {
-  return new Promise((resolve) => {
-    const attempt = (): void => {
-      fs.read(fd, dst, 0, dst.length, null, (err, n) => {
-        if (err === null) resolve(n);
-        else if (errnoFromHost(err) === -EAGAIN) setTimeout(attempt, TTY_RETRY_MS);
-        else resolve(errnoFromHost(err));
-      });
-    };
-    attempt();
-  });
 }

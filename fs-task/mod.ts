@@ -4,7 +4,6 @@
 
 export type { FileSystem, FsDirEntry, FsDirPage, FsResult, FsStat, FsStatFs, FsTime } from "./file_system.ts";
 export { DevFs } from "./devfs.ts";
-export type { DevFsOptions, DevTty } from "./devfs.ts";
 export { HostFs } from "./hostfs.ts";
 /** Host conversions, also used by the kernel-task for the host's standard streams. */
 export { errnoFromHost, statFromHost } from "./_host.ts";

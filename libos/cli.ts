@@ -11,6 +11,11 @@
 // is the guest's, or 128+N when a signal N killed it (then one `libos:` line says so, as a
 // shell would, unless the signal is SIGINT or SIGPIPE). A program that cannot start gets
 // one `libos:` line, with a hint when the cause is the guest's file system.
+//
+// The host terminal (host_terminal.ts) is left as it was found on every way out: its
+// modes are restored, and the launcher ends with _exit so that no pending host read of it
+// outlives the guest. When the program stops (Ctrl-Z), the launcher stops with it, and
+// `fg` continues both.
 
 import { existsSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -18,6 +23,7 @@ import { ENOENT } from "../linux-abi/errno.ts";
 import { SIGINT, SIGPIPE, signalDescription } from "../linux-abi/signal.ts";
 import { ElfError } from "./elf.ts";
 import { NotInGuest } from "./find_program.ts";
+import { HostTerminal, exitNow, stopSelf } from "./host_terminal.ts";
 import { FS_MODES, SYSROOT_PARTS, guestLayout, type FsMode, type Sysroot, type Volume } from "./mounts.ts";
 import { EngineNotFoundError } from "../microkernel/platform/unicorn_ffi.ts";
 import { SYSCALLS } from "./sys/table.ts";
@@ -69,6 +75,9 @@ interface RunOptions {
   program: string;
   args: string[];
 }
+
+/** The host terminal as the launcher found it (null when none of fds 0, 1, 2 is one). */
+const hostTerminal = HostTerminal.open();
 
 const DEFAULT_IMAGE = fileURLToPath(new URL("../../.deps/initfs.img", import.meta.url));
 
@@ -178,7 +187,15 @@ async function run(argv: string[]): Promise<number> {
     root: opts.root, image: opts.image, volumes: opts.volumes, tmpfs: opts.tmpfs, workdir: opts.workdir,
     isolate: opts.isolate, hostCwd: process.cwd(), sysroot: opts.sysroot === null ? null : sysrootOf(opts.sysroot),
   });
-  const uk = new UserKernel({ memoryQuota: opts.memory, layout, fsMode: opts.fsMode, strace: opts.strace, debug: opts.debug });
+  const uk: UserKernel = new UserKernel({
+    memoryQuota: opts.memory, layout, fsMode: opts.fsMode, strace: opts.strace, debug: opts.debug,
+    consoleFd: hostTerminal?.fd ?? null,
+    onInitStopped: (sig) => {
+      if (hostTerminal) hostTerminal.suspend(sig);
+      else stopSelf(sig);
+      uk.continueInit();
+    },
+  });
   const envp = [...opts.env].map(([k, v]) => `${k}=${v}`);
   let exit;
   try {
@@ -190,6 +207,7 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`libos: ${opts.program}: ${e.message}${e instanceof NotInGuest ? hintFor(e, opts) : ""}\n`);
     return e.errno === ENOENT ? 127 : 126;
   } finally {
+    hostTerminal?.restore();
     await uk.shutdown();
   }
   if (exit.signal) {
@@ -253,5 +271,20 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Exit now: a host read of stdin the guest started may still be pending.
-process.exit(await main(process.argv.slice(2)));
+/**
+ * Leave with `status`: the terminal's modes back, and at once, without waiting for a host
+ * read of stdin the guest started (still pending in a pool thread, exit(3) would wait for
+ * it, and for the user's next line, which it would then swallow).
+ */
+function leave(status: number): never {
+  hostTerminal?.restore();
+  exitNow(status);
+}
+
+// A LibOS bug outside any guest's syscall: reported, then the same way out.
+process.on("uncaughtException", (e) => {
+  process.stderr.write(`libos: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  leave(1);
+});
+
+leave(await main(process.argv.slice(2)));

@@ -14,6 +14,7 @@
 
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
 import type { Socket } from "./socket.ts";
+import type { Thread } from "./process.ts";
 import type { WaitQueue } from "./wait_queue.ts";
 import { O_PATH } from "../linux-abi/fcntl.ts";
 
@@ -36,6 +37,14 @@ export interface FileOps {
   readonly readiness: WaitQueue | null;
   /** The last open file description is gone. */
   release(): void;
+  /**
+   * Optional: a terminal's job control, asked once per read or write by thread `t` before
+   * any byte moves: 0 to go on, else the call's result (EIO, or ERESTARTSYS after stopping
+   * a background caller's group).
+   */
+  jobControl?(t: Thread, write: boolean): number;
+  /** Optional: how long (ms) a read that finds nothing waits before it reads 0 (VTIME); -1 without limit. */
+  readTimeout?(): number;
   /** fsync(2)/fdatasync(2); absent for objects that cannot be synced (EINVAL). */
   sync?(dataOnly: boolean): number;
   /** Guest path as opened, for /proc/self/fd and strace. */

@@ -1,115 +1,77 @@
 // The guest's standard streams: host descriptors 0, 1 and 2 passed through, and the
-// host terminal as the user kernel's controlling terminal.
+// host terminal as the user kernel's console.
 //
-//   HostInput      reads a host descriptor in the background, one read at a time and
-//                  only while the guest wants data, so it never blocks the user kernel
-//                  and a guest read interrupted by a signal loses nothing: the bytes
-//                  wait in the buffer for the next read.
+//   HostInput      input from a host descriptor. A guest read that finds nothing starts a
+//                  wait for readability on a pool thread (poll(2), nothing consumed) and
+//                  sleeps on `readiness`; bytes are read from the host only by a guest read
+//                  that finds them there. So input typed while no guest reads, or after a
+//                  guest reader died (Ctrl-C), stays with the host terminal: it reaches the
+//                  host shell once the launcher is gone, as with a native program.
 //   HostStream     FileOps over a host descriptor: reads from its HostInput (-EAGAIN
-//                  until data arrives), synchronous writes.
-//   Terminal       the controlling terminal's job-control state: session and
-//                  foreground process group (TIOCGPGRP/TIOCSPGRP answer from here, not
-//                  from the host, whose groups are not the guest's). Line discipline
-//                  requests (TCGETS, TCSETS*, TIOCGWINSZ) go to the host terminal, so raw
-//                  and cooked modes and the window size are the real ones.
+//                  until data arrives), synchronous writes. On the host terminal it is
+//                  the guest's /dev/console: job control is the console Terminal's
+//                  (terminal.ts: the guest's sessions and groups, not the host's), and
+//                  fstat shows the guest's /dev/console node, so ttyname(3) finds that
+//                  name. Line discipline requests (TCGETS, TCSETS*, TIOCGWINSZ) go to
+//                  the host terminal, so raw and cooked modes and the window size are
+//                  the real ones.
 
-import { fstatSync, read, writeSync } from "node:fs";
+import { fstatSync, readSync, writeSync } from "node:fs";
 import { isatty } from "node:tty";
-import { createRequire } from "node:module";
 import { errnoFromHost, statFromHost, type FsDirPage, type FsStat } from "../fs-task/mod.ts";
-import { EAGAIN, EFAULT, EINVAL, ENOTDIR, ENOTTY, EPERM, EPIPE } from "../linux-abi/errno.ts";
-import {
-  FIONREAD, TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGPGRP, TIOCGSID, TIOCGWINSZ, TIOCNOTTY, TIOCSCTTY, TIOCSPGRP, TIOCSWINSZ,
-} from "../linux-abi/ioctl.ts";
+import { EAGAIN, EFAULT, EINVAL, ENOTDIR, ENOTTY, EPIPE } from "../linux-abi/errno.ts";
+import { FIONREAD, TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGWINSZ, TIOCSWINSZ } from "../linux-abi/ioctl.ts";
 import { POLLIN, POLLOUT } from "../linux-abi/poll.ts";
 // The kernel's struct termios (36 bytes; glibc's 60-byte one never crosses the syscall boundary).
 import { SIZEOF_TERMIOS as TERMIOS_SIZE, SIZEOF_WINSIZE as WINSIZE_SIZE } from "../linux-abi/termios.ts";
 import type { FileOps, IoctlAccess } from "./file.ts";
+import { ReadableWatch, readableNow } from "./_host_libc.ts";
+import { hostIoctl } from "./host_terminal.ts";
+import type { Thread } from "./process.ts";
+import { putInt, type Terminal } from "./terminal.ts";
 import { WaitQueue } from "./wait_queue.ts";
-
-const READ_CHUNK = 65536;
-// A host descriptor left non-blocking by someone else: look again after this long.
-const EAGAIN_RETRY_MS = 5;
-
-type HostIoctl = (fd: number, request: number, arg: Uint8Array) => number;
-let hostIoctl: HostIoctl | null = null;
-
-function ioctlFn(): HostIoctl {
-  if (!hostIoctl) {
-    const koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
-    const f = koffi.load("libc.so.6").func("int ioctl(int fd, unsigned long request, _Inout_ uint8_t *arg)");
-    hostIoctl = (fd, request, arg) => (f(fd, request, arg) as number) < 0 ? -(koffi.errno() as number) : 0;
-  }
-  return hostIoctl;
-}
 
 export class HostInput {
   readonly readiness = new WaitQueue();
-  readonly #chunks: Uint8Array[] = [];
-  #buffered = 0;
-  #eof = false;
-  #reading = false;
+  readonly #watch: ReadableWatch;
 
-  constructor(readonly hostFd: number) {}
-
-  get buffered(): number {
-    return this.#buffered;
+  constructor(readonly hostFd: number) {
+    // The wake-up waits for the event loop's next turn: a signal the same keys raised
+    // first (Ctrl-C, then a line) is forwarded in this turn, and so reaches the guest
+    // before the line, as the host kernel delivers it before the next byte.
+    this.#watch = new ReadableWatch(hostFd, () => setImmediate(() => this.readiness.notify()));
   }
 
+  /** Bytes the host holds for a read (FIONREAD), 0 when it cannot say. */
+  get buffered(): number {
+    const b = new Uint8Array(4);
+    return hostIoctl(this.hostFd, FIONREAD, b) < 0 ? 0 : new DataView(b.buffer).getInt32(0, true);
+  }
+
+  /** Bytes read (0: end of file, or ^D on a terminal), -EAGAIN to wait on `readiness`, or -errno. */
   read(dst: Uint8Array): number {
-    if (this.#buffered === 0) {
-      if (this.#eof) {
-        // End of file is one event on a terminal (Ctrl-D); a later read waits again.
-        this.#eof = false;
-        return 0;
-      }
-      this.#start();
+    if (!this.ready()) return -EAGAIN;
+    try {
+      return readSync(this.hostFd, dst, 0, dst.length, null);
+    } catch (e) {
+      // Non-blocking and taken by someone else meanwhile: wait again.
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") return errnoFromHost(e);
+      this.#watch.start();
       return -EAGAIN;
     }
-    let n = 0;
-    while (n < dst.length && this.#chunks.length > 0) {
-      const c = this.#chunks[0]!;
-      const take = Math.min(c.length, dst.length - n);
-      dst.set(c.subarray(0, take), n);
-      n += take;
-      if (take === c.length) this.#chunks.shift();
-      else this.#chunks[0] = c.subarray(take);
-    }
-    this.#buffered -= n;
-    return n;
   }
 
+  /** Whether a read would not wait; if it would, `readiness` is notified once it would not. */
   ready(): boolean {
-    if (this.#buffered > 0 || this.#eof) return true;
-    this.#start();
+    if (readableNow(this.hostFd)) return true;
+    this.#watch.start();
     return false;
   }
 
-  #start(): void {
-    if (this.#reading) return;
-    this.#reading = true;
-    const buf = new Uint8Array(READ_CHUNK);
-    read(this.hostFd, buf, 0, buf.length, null, (err, n) => {
-      this.#reading = false;
-      if (err && (err as NodeJS.ErrnoException).code === "EAGAIN") {
-        setTimeout(() => this.#start(), EAGAIN_RETRY_MS);
-        return;
-      }
-      if (err || n === 0) this.#eof = true;
-      else {
-        this.#chunks.push(buf.subarray(0, n));
-        this.#buffered += n;
-      }
-      this.readiness.notify();
-    });
+  /** The user kernel ends: a wait in progress ends too. */
+  close(): void {
+    this.#watch.cancel();
   }
-}
-
-/** Job-control state of the controlling terminal. */
-export class Terminal {
-  /** Session that owns the terminal, 0 before any session claims it. */
-  sid = 0;
-  foregroundPgrp = 0;
 }
 
 export class HostStream implements FileOps {
@@ -121,12 +83,20 @@ export class HostStream implements FileOps {
     readonly hostFd: number,
     readonly path: string,
     input: HostInput | null,
-    readonly terminal: Terminal | null,
-    /** The caller's session and process group, for the job-control ioctls. */
-    readonly caller: () => { sid: number; pgid: number; pid: number; sessionLeader: boolean; pgrpExists: (pgid: number) => boolean },
+    /** The console's job control, when the descriptor is the host terminal. */
+    readonly console: Terminal | null,
+    /** The thread whose syscall is served (terminal requests check it). */
+    readonly caller: () => Thread,
+    /** What fstat shows of the console: the guest's /dev/console node. */
+    readonly node: () => FsStat | number,
   ) {
-    this.tty = isatty(hostFd);
+    this.tty = console !== null && isatty(hostFd);
     this.#input = input;
+  }
+
+  /** A background process of the console's session reading it is stopped (SIGTTIN) first. */
+  jobControl(t: Thread, write: boolean): number {
+    return this.tty && !write ? this.console!.checkRead(t) : 0;
   }
 
   get readiness(): WaitQueue | null {
@@ -157,6 +127,10 @@ export class HostStream implements FileOps {
   }
 
   stat(): FsStat | number {
+    if (this.tty) {
+      const st = this.node();
+      if (typeof st !== "number") return st;
+    }
     try {
       return statFromHost(fstatSync(this.hostFd, { bigint: true }));
     } catch (e) {
@@ -174,30 +148,12 @@ export class HostStream implements FileOps {
 
   ioctl(request: number, argp: number, io: IoctlAccess): number {
     if (request === FIONREAD && this.#input) return putInt(io, argp, this.#input.buffered);
-    if (!this.tty || !this.terminal) return -ENOTTY;
-    const term = this.terminal;
-    const me = this.caller();
-    switch (request) {
-      case TIOCGPGRP:
-        return putInt(io, argp, term.foregroundPgrp);
-      case TIOCGSID:
-        return term.sid ? putInt(io, argp, term.sid) : -ENOTTY;
-      case TIOCSPGRP: {
-        const b = io.read(argp, 4);
-        if (!b) return -EFAULT;
-        const pgrp = new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true);
-        if (term.sid !== me.sid) return -ENOTTY;
-        if (pgrp <= 0 || !me.pgrpExists(pgrp)) return pgrp <= 0 ? -EINVAL : -EPERM;
-        term.foregroundPgrp = pgrp;
-        return 0;
-      }
-      case TIOCSCTTY:
-        if (!me.sessionLeader) return -EPERM;
-        term.sid = me.sid;
-        term.foregroundPgrp = me.pgid;
-        return 0;
-      case TIOCNOTTY:
-        return term.sid === me.sid ? 0 : -ENOTTY;
+    if (!this.tty) return -ENOTTY;
+    const job = this.console!.jobIoctl(request, argp, io);
+    if (job !== null) return job;
+    if (request === TCSETS || request === TCSETSW || request === TCSETSF) {
+      const change = this.console!.checkChange(this.caller());
+      if (change < 0) return change;
     }
     return this.#hostIoctl(request, argp, io);
   }
@@ -213,7 +169,7 @@ export class HostStream implements FileOps {
       if (!src) return -EFAULT;
       buf.set(src);
     }
-    const rc = ioctlFn()(this.hostFd, request, buf);
+    const rc = hostIoctl(this.hostFd, request, buf);
     if (rc < 0) return rc;
     if (getter && !io.write(argp, buf)) return -EFAULT;
     return 0;
@@ -222,10 +178,4 @@ export class HostStream implements FileOps {
   release(): void {
     // The host's descriptors outlive the guest's.
   }
-}
-
-function putInt(io: IoctlAccess, addr: number, value: number): number {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setInt32(0, value, true);
-  return io.write(addr, b) ? 0 : -EFAULT;
 }

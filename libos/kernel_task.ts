@@ -19,8 +19,7 @@
 // The CPU side (address spaces, vCPUs, TCBs) is the user kernel's, reached through
 // `Machine`; signal frames are in signals.ts, the syscalls in sys/.
 
-import { isatty } from "node:tty";
-import { E2BIG, EAGAIN, EFAULT, EINTR, EIO, ENOMEM, ENOSYS, ENXIO, EPERM, ESRCH } from "../linux-abi/errno.ts";
+import { E2BIG, EAGAIN, EFAULT, EINTR, EIO, ENOMEM, ENOSYS, EPERM, ESRCH } from "../linux-abi/errno.ts";
 import {
   BUS_ADRALN, BUS_ADRERR, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR,
   SEGV_MAPERR, SI_KERNEL, TRAP_BRKPT, type Siginfo,
@@ -31,11 +30,13 @@ import {
   _NSIG, signalName, type Sigaction,
 } from "../linux-abi/signal.ts";
 import { CLONE_FILES, CLONE_FS, CLONE_PARENT, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID } from "../linux-abi/sched.ts";
+import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
 import { FSR_MAPPED, Msg, SYSCALL_INSN_BYTES, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector } from "../syscall-shim/x86_64.ts";
 import { ElfError } from "./elf.ts";
 import { closeProgram, findProgram } from "./find_program.ts";
 import { FdTable, type FileOps } from "./file.ts";
-import { HostInput, HostStream, Terminal } from "./host_stream.ts";
+import { NO_SESSION } from "./terminal.ts";
+import { Terminals } from "./terminals.ts";
 import { OpenFile } from "./file.ts";
 import { loadElf } from "./loader.ts";
 import { GuestMemory, type VSpace } from "./memory.ts";
@@ -88,6 +89,8 @@ export interface Machine {
   memoryQuota(): { total: number; free: number };
   /** The init process exited: the user kernel ends with its status. */
   initExited(p: Process): void;
+  /** The init process stopped with signal `sig` (job control): the user kernel's host may stop too. */
+  initStopped(sig: number): void;
   /** A file system for mount(2), started as the user kernel starts its own (mode, quota). Throws TypeError. */
   startFileSystem(spec: MountSpec): FileSystem;
   /** A memory file system for files without a name (memfd_create), charged to the quota. */
@@ -102,6 +105,8 @@ export interface KernelTaskOptions {
   machine: Machine;
   /** Internal errors print their stack. */
   debug?: boolean;
+  /** The host terminal's descriptor, the guest's /dev/console; null when there is none. */
+  consoleFd: number | null;
 }
 
 const DEFAULT_ACTION: Sigaction = { sa_handler: SIG_DFL, sa_flags: 0, sa_restorer: 0, sa_mask: 0n };
@@ -131,13 +136,13 @@ export class KernelTask implements KernelServices {
   readonly pageCache = new PageCache();
   /** /proc: the facts are the kernel-task's. */
   readonly procfs: ProcFs;
-  readonly terminal = new Terminal();
+  /** The host console, the pseudo-terminals and the devices that open them. */
+  readonly terminals: Terminals;
   readonly machine: Machine;
   readonly #args = new SyscallArgs();
   readonly #trace: ((line: string) => void) | null;
   readonly #debug: boolean;
   readonly #reported = new Set<number>();
-  readonly #stdin = new HostInput(0);
   #nextPid = 1;
   #current: Thread | null = null;
   /** pid 1: the user kernel's own init, which adopts orphans and reaps them (as docker --init). */
@@ -161,6 +166,16 @@ export class KernelTask implements KernelServices {
       hostname: this.hostname,
       memoryQuota: () => this.machine.memoryQuota(),
       mounts: () => [...this.vfs.mounts].reverse().map((m) => ({ source: m.source, at: m.at, type: m.type, options: m.readOnly ? "ro" : "rw" })),
+    });
+    this.terminals = new Terminals({
+      // Terminals are asked inside syscalls: the thread served is the caller.
+      caller: () => this.#current!,
+      processGroup: (pgid) => this.processGroup(pgid),
+      processes: this.processes,
+      signal: (p, sig) => this.sendSignal(p, kernelInfo(sig)),
+    }, {
+      consoleFd: opts.consoleFd,
+      consoleNode: () => this.vfs.call("/dev/console", (fs, inner) => fs.stat(inner, true)),
     });
   }
 
@@ -467,6 +482,7 @@ export class KernelTask implements KernelServices {
     p.continuedReport = false;
     for (const t of p.threads.values()) t.work = true;
     this.#notifyParent(p, CLD_STOPPED, sig);
+    if (p === this.#main) this.machine.initStopped(sig);
   }
 
   #continueProcess(p: Process): void {
@@ -515,12 +531,23 @@ export class KernelTask implements KernelServices {
     return [...this.processes.values()].filter((p) => p.pgid === pgid && p !== this.#init);
   }
 
+  /** The host continued the user kernel after the init process stopped: SIGCONT to its group and the console's foreground. */
+  continueInit(): void {
+    const main = this.#main;
+    if (!main?.alive) return;
+    const groups = new Set([main.pgid]);
+    const console = this.terminals.console;
+    if (console && console.sid !== NO_SESSION) groups.add(console.pgrp);
+    for (const g of groups) for (const p of this.processGroup(g)) this.sendSignal(p, kernelInfo(SIGCONT));
+  }
+
   /** A signal from the host (Ctrl-C on the terminal, SIGTERM to the launcher). */
   hostSignal(sig: number, toForeground: boolean): void {
     const main = this.#main;
     if (!main) return;
     if (!toForeground) return this.sendSignal(main, kernelInfo(sig));
-    const pgid = this.terminal.foregroundPgrp || main.pgid;
+    const console = this.terminals.console;
+    const pgid = console && console.sid !== NO_SESSION ? console.pgrp : main.pgid;
     for (const p of this.processGroup(pgid)) this.sendSignal(p, kernelInfo(sig));
   }
 
@@ -553,18 +580,14 @@ export class KernelTask implements KernelServices {
       throw new ElfError("out of memory: the memory quota is too small", ENOMEM);
     }
     const fds = new FdTable();
-    const caller = (): ReturnType<HostStream["caller"]> => this.#ttyCaller();
-    fds.install(new OpenFile(new HostStream(0, "/dev/stdin", this.#stdin, this.terminal, caller), 0), false);
-    fds.install(new OpenFile(new HostStream(1, "/dev/stdout", null, this.terminal, caller), 1), false);
-    fds.install(new OpenFile(new HostStream(2, "/dev/stderr", null, this.terminal, caller), 1), false);
+    this.terminals.hostStreams().forEach((ops, fd) => fds.install(new OpenFile(ops, fd === 0 ? O_RDONLY : O_WRONLY), false));
     const pid = this.#allocPid();
     const p = new Process(pid, init, memory, fds, new FsContext(cwd), new SignalHandlers(), creds, image.exe, image.argv, SIGCHLD);
     p.interpreter = image.interpreter?.exe ?? null;
     init.children.add(p);
     this.machine.shareSpace(memory);
     p.envp = envp;
-    this.terminal.sid = p.sid;
-    this.terminal.foregroundPgrp = p.pgid;
+    this.terminals.attachConsole(p);
     let loaded;
     try {
       loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds, interpreter: image.interpreter });
@@ -587,25 +610,6 @@ export class KernelTask implements KernelServices {
   #register(t: Thread): void {
     t.process.threads.set(t.tid, t);
     this.threads.set(t.tid, t);
-  }
-
-  #ttyCaller(): ReturnType<HostStream["caller"]> {
-    // The ioctl runs inside the calling thread's syscall: the current caller is whoever
-    // is in the kernel-task now, which `current` records.
-    const p = this.current?.process ?? this.#main!;
-    return { sid: p.sid, pgid: p.pgid, pid: p.pid, sessionLeader: p.sid === p.pid, pgrpExists: (g) => this.processGroup(g).some((q) => q.sid === p.sid) };
-  }
-
-  /**
-   * Devices the kernel-task itself backs: /dev/tty is the controlling terminal of the
-   * caller's session (the host terminal), ENXIO for a process without one.
-   * Null: an ordinary path for the file systems.
-   */
-  kernelDevice(t: Thread, path: string): FileOps | number | null {
-    if (path !== "/dev/tty") return null;
-    const hostFd = [0, 1, 2].find((fd) => isatty(fd));
-    if (hostFd === undefined || this.terminal.sid !== t.process.sid) return -ENXIO;
-    return new HostStream(hostFd, "/dev/tty", hostFd === 0 ? this.#stdin : null, this.terminal, () => this.#ttyCaller());
   }
 
   get anonFiles(): FileSystem {
@@ -673,6 +677,7 @@ export class KernelTask implements KernelServices {
     );
     child.pgid = p.pgid;
     child.sid = p.sid;
+    child.ctty = p.ctty;
     child.envp = p.envp;
     child.rlimits = new Map(p.rlimits);
     child.membarrierPrivate = p.membarrierPrivate;
@@ -816,6 +821,7 @@ export class KernelTask implements KernelServices {
       this.#killThread(t);
     }
     p.fds.closeAll();
+    this.terminals.processExiting(p);
     this.locks.processExited(p.pid);
     for (const timer of p.timers.values()) timer.disarm();
     p.timers.clear();
@@ -928,6 +934,7 @@ export class KernelTask implements KernelServices {
     if (p.pgid === p.pid) return -EPERM;
     p.sid = p.pid;
     p.pgid = p.pid;
+    p.ctty = null;
     return p.pid;
   }
 }

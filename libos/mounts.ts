@@ -39,6 +39,7 @@ export type MountSpec = { at: string } & (
   | { type: "initfs"; image: string }
   | { type: "devfs" }
   | { type: "proc" }
+  | { type: "devpts" }
 );
 
 export interface Volume {
@@ -92,7 +93,7 @@ export function guestLayout(options: LayoutOptions): Layout {
     if (!o.isolate) mounts.push({ at: o.hostCwd, type: "hostfs", source: o.hostCwd, readOnly: false });
     cwd ??= o.isolate ? "/" : o.hostCwd;
   }
-  mounts.push({ at: "/dev", type: "devfs" }, { at: "/dev/shm", type: "tmpfs" }, { at: "/proc", type: "proc" });
+  mounts.push({ at: "/dev", type: "devfs" }, { at: "/dev/pts", type: "devpts" }, { at: "/dev/shm", type: "tmpfs" }, { at: "/proc", type: "proc" });
   for (const v of o.volumes) mounts.push({ at: v.guest, type: "hostfs", source: v.host, readOnly: v.readOnly });
   for (const at of o.tmpfs) mounts.push({ at, type: "tmpfs" });
   return { mounts, cwd: normalize(cwd), sysroot: o.sysroot ?? null };
@@ -120,6 +121,8 @@ export interface MountEnv {
   quota: MemoryQuota;
   /** The kernel-task's procfs. */
   proc: () => FileSystem;
+  /** The kernel-task's devpts (its pseudo-terminals). */
+  devpts: () => FileSystem;
 }
 
 /** Starts and mounts every file system of `layout`, parents first. Throws TypeError on a bad source. */
@@ -166,7 +169,9 @@ function isDirectory(vfs: Vfs, path: string): boolean {
 
 /** The file system of one mount, in the mode `env` says. Throws TypeError on a bad source. */
 export function startFileSystem(m: MountSpec, env: MountEnv): FileSystem {
-  return m.type === "proc" ? env.proc() : createFsTask(backendOf(m, env), env.launch);
+  if (m.type === "proc") return env.proc();
+  if (m.type === "devpts") return env.devpts();
+  return createFsTask(backendOf(m, env), env.launch);
 }
 
 /** A tmpfs with no mount (memfd_create's files), in the mode `env` says. */
@@ -187,6 +192,8 @@ export function infoOf(m: MountSpec): MountInfo {
       return { source: "tmpfs", type: "tmpfs", readOnly: false };
     case "proc":
       return { source: "proc", type: "proc", readOnly: false };
+    case "devpts":
+      return { source: "devpts", type: "devpts", readOnly: false };
   }
 }
 
@@ -201,7 +208,8 @@ function backendOf(m: MountSpec, env: MountEnv): FsBackendSource {
     case "tmpfs":
       return env.mode === "worker" ? { type: "tmpfs", leased: true, dev: anonymousDev() } : () => new TmpFs({ quota: env.quota });
     case "proc":
-      throw new TypeError("procfs is the kernel-task's");
+    case "devpts":
+      throw new TypeError(`${m.type} is the kernel-task's`);
   }
 }
 

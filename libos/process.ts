@@ -15,6 +15,7 @@
 // capability: badge = tid, so a syscall message names its thread without a lookup table
 // in the microkernel.
 
+import type { Terminal } from "./terminal.ts";
 import type { Rlimit } from "../linux-abi/resource.ts";
 import type { Siginfo } from "../linux-abi/siginfo.ts";
 import { SIGRTMIN, type Sigaction, type Sigset } from "../linux-abi/signal.ts";
@@ -122,6 +123,8 @@ export class Process {
   exitSignal: number;
   pgid: number;
   sid: number;
+  /** The controlling terminal (terminal.ts): inherited by fork, dropped by setsid. */
+  ctty: Terminal | null = null;
   readonly startTimeMs = performance.now();
   /** Guest path of the executable's interpreter (ld.so), null for a static program (/proc/PID/maps). */
   interpreter: string | null = null;

@@ -42,6 +42,7 @@ import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../linux-abi/stat.ts";
 import type { OpenFile } from "./file.ts";
 import { PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, type Vma } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
+import { NO_SESSION } from "./terminal.ts";
 
 /** What procfs reads from the kernel-task. */
 export interface ProcFacts {
@@ -78,7 +79,7 @@ const CLOCK_TICKS_PER_S = 100;
 const ALL_CAPS = 0x1ffffffffffn;
 // process.ts queues at most this many real-time signals (its RT_QUEUE_LIMIT).
 const SIGQ_DEFAULT_LIMIT = 1024;
-const FILESYSTEM_TYPES = ["proc", "tmpfs", "devtmpfs", "initfs", "hostfs"];
+const FILESYSTEM_TYPES = ["proc", "tmpfs", "devtmpfs", "devpts", "initfs", "hostfs"];
 
 // The engine's CPUID (Unicorn's default x86-64 model): leaf 0 eax 0xd, leaf 1 eax 0x306c4,
 // ecx 0xced82203, edx 0x078bfbfd, leaf 7 ebx 0x389, 0x80000001 ecx 0x21 edx 0x28100800,
@@ -666,7 +667,7 @@ function taskStatText(view: TaskView, f: ProcFacts): string {
   const rssLimit = p.rlimits.get(RLIMIT_RSS)?.rlim_cur ?? RLIM_INFINITY;
   const fields: (number | string)[] = [
     t?.tid ?? p.pid, `(${threadName(view)})`, stateOf(p, t, f.current())[0], p.ppid, p.pgid, p.sid,
-    0, -1, 0, // tty_nr, tpgid, flags
+    p.ctty?.rdev ?? 0, p.ctty && p.ctty.sid !== NO_SESSION ? p.ctty.pgrp : -1, 0, // tty_nr, tpgid, flags
     0, 0, 0, 0, 0, 0, 0, 0, // faults, times
     20, 0, Math.max(1, p.threads.size), 0, // priority, nice, num_threads, itrealvalue
     Math.floor((p.startTimeMs - f.bootTimeMs) / (1000 / CLOCK_TICKS_PER_S)),

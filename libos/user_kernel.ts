@@ -20,6 +20,7 @@
 // This file is the kernel-task's Machine: everything it needs from the CPU side.
 
 import { hostname } from "node:os";
+import { isatty } from "node:tty";
 import { byteStringOfHost } from "../linux-abi/_byte_string.ts";
 import { FrameDirectory, FsIpcServer, FsWorker, stopFsTask, untypedQuota, type FileSystem, type FsTaskLaunch, type MemoryQuota } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
@@ -71,6 +72,17 @@ export interface UserKernelOptions {
   debug?: boolean;
   /** Where strace lines go (default: stderr). */
   traceSink?: (line: string) => void;
+  /**
+   * The host terminal's descriptor, the guest's /dev/console; null for none. Default: the
+   * first of fds 0, 1, 2 that is a terminal.
+   */
+  consoleFd?: number | null;
+  /**
+   * The first program stopped with signal `sig` (Ctrl-Z): the launcher stops too, as the
+   * program would have natively (continueInit() when it is continued). Called outside the
+   * kernel-task's work.
+   */
+  onInitStopped?: (sig: number) => void;
 }
 
 export interface ExitInfo {
@@ -193,8 +205,10 @@ export class UserKernel implements Machine {
   constructor(opts: UserKernelOptions) {
     this.#opts = opts;
     const sink = opts.traceSink ?? ((line: string) => process.stderr.write(line + "\n"));
+    const consoleFd = opts.consoleFd !== undefined ? opts.consoleFd : ([0, 1, 2].find((fd) => isatty(fd)) ?? null);
     this.kernelTask = new KernelTask({
       vfs: this.vfs, hostname: byteStringOfHost(hostname()), trace: opts.strace ? sink : null, machine: this, debug: opts.debug ?? false,
+      consoleFd,
     });
     this.kernel = new Kernel({ untypedBytes: opts.memoryQuota + KERNEL_OBJECT_BYTES, rootCnodeRadix: 16, frameAllocator: nativeFrames });
     const k = this.kernel, root = k.rootTcb;
@@ -462,7 +476,7 @@ export class UserKernel implements Machine {
     } else if (mode === "worker") {
       launch = { mode, host: (this.#fsWorker ??= new FsWorker({ frames: this.frames, quota })), frames: this.frames };
     }
-    return { mode, launch, quota, proc: () => this.kernelTask.procfs };
+    return { mode, launch, quota, proc: () => this.kernelTask.procfs, devpts: () => this.kernelTask.terminals.devpts };
   }
 
   startFileSystem(spec: MountSpec): FileSystem {
@@ -475,6 +489,7 @@ export class UserKernel implements Machine {
   async shutdown(): Promise<void> {
     // Processes still running when init ended: their stores to shared file mappings reach the files.
     this.kernelTask.pageCache.syncAll();
+    this.kernelTask.terminals.close();
     await Promise.all(this.#fileSystems.splice(0).map(stopFsTask));
     await this.#fsWorker?.stop();
     this.#fsWorker = null;
@@ -500,6 +515,19 @@ export class UserKernel implements Machine {
 
   initExited(p: Process): void {
     this.#exit = { status: p.exitCode, signal: p.killedBy };
+    this.#wake?.();
+  }
+
+  initStopped(sig: number): void {
+    const onStop = this.#opts.onInitStopped;
+    if (!onStop) return;
+    this.#deferred.push(() => onStop(sig));
+    this.#wake?.();
+  }
+
+  /** The host continues the user kernel after onInitStopped: the first program and the console's foreground group go on. */
+  continueInit(): void {
+    this.kernelTask.continueInit();
     this.#wake?.();
   }
 

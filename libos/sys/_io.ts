@@ -88,6 +88,8 @@ function readPieces(f: OpenFile, pieces: readonly Uint8Array[], at: number, i: n
 
 /** A read from a stream, blocking unless O_NONBLOCK; `deliver` puts the bytes in place. */
 export function readStream(t: Thread, f: OpenFile, len: number, deliver: Sink): IoResult {
+  const job = f.ops.jobControl?.(t, false) ?? 0;
+  if (job !== 0) return job;
   if (f.ops.socket) return socketRecv(t, f, f.ops.socket, len, 0, deliver, null);
   const bounce = new Uint8Array(Math.min(len, STREAM_CHUNK));
   const finish = (n: number): number => (n > 0 && !deliver(0, bounce.subarray(0, n)) ? -EFAULT : n);
@@ -98,7 +100,10 @@ export function readStream(t: Thread, f: OpenFile, len: number, deliver: Sink): 
     const r = f.ops.read(bounce, -1);
     return typeof r === "number" ? r : -EAGAIN;
   };
-  return then(sleep(t, [f.ops.readiness], attempt), finish);
+  // A terminal's VTIME: a read that waits that long for nothing reads 0.
+  const timeout = f.ops.readTimeout?.() ?? -1;
+  const limit = timeout < 0 ? {} : { deadline: performance.now() + timeout, onTimeout: 0 };
+  return then(sleep(t, [f.ops.readiness], attempt, limit), finish);
 }
 
 export function writeFromGuest(k: KernelServices, t: Thread, f: OpenFile, addr: number, count: number, offset: number): IoResult {
@@ -131,6 +136,8 @@ export function writeBytes(k: KernelServices, t: Thread, f: OpenFile, src: Uint8
 }
 
 function writeStream(t: Thread, f: OpenFile, src: Uint8Array): IoResult {
+  const job = f.ops.jobControl?.(t, true) ?? 0;
+  if (job !== 0) return job;
   let done = 0;
   const attempt = (): number => {
     while (done < src.length) {

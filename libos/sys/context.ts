@@ -4,7 +4,6 @@
 // registers (exec, rt_sigreturn), or NO_REPLY when the thread is gone.
 
 import type { Siginfo } from "../../linux-abi/siginfo.ts";
-import type { FileOps } from "../file.ts";
 import type { FileLocks } from "../file_lock.ts";
 import type { NamedPipes } from "../named_pipe.ts";
 import type { PageCache } from "../page_cache.ts";
@@ -12,7 +11,7 @@ import type { ProcFs } from "../procfs.ts";
 import type { MountSpec } from "../mounts.ts";
 import type { FileSystem } from "../../fs-task/file_system.ts";
 import type { Futexes } from "../futex.ts";
-import type { Terminal } from "../host_stream.ts";
+import type { Terminals } from "../terminals.ts";
 import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
 import type { UnixSocketNames } from "../unix_socket.ts";
@@ -46,7 +45,8 @@ export interface KernelServices {
   readonly namedPipes: NamedPipes;
   /** The names AF_UNIX sockets are bound to (unix_names.ts). */
   readonly unixSockets: UnixSocketNames;
-  readonly terminal: Terminal;
+  /** The console, the pseudo-terminals, and the character devices that open them. */
+  readonly terminals: Terminals;
   /** Ends the whole process: status is the exit code, or `signal` when killed. */
   exitProcess(p: Process, status: number, signal: number): void;
   exitThread(t: Thread, status: number): void;
@@ -69,6 +69,4 @@ export interface KernelServices {
   processGroup(pgid: number): Process[];
   setpgid(t: Thread, pid: number, pgid: number): number;
   setsid(t: Thread): number;
-  /** A device the kernel-task backs itself (/dev/tty), or null for the file systems. */
-  kernelDevice(t: Thread, path: string): FileOps | number | null;
 }

@@ -37,9 +37,6 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
   const cloexec = (flags & F.O_CLOEXEC) !== 0;
   const install = (ops: FileOps | number): number =>
     typeof ops === "number" ? ops : t.process.fds.install(new OpenFile(ops, flags & DESCRIPTION_FLAGS), cloexec);
-  const device = k.kernelDevice(t, path);
-  if (typeof device === "number") return device;
-  if (device) return install(device);
   // The handle is the back end's, whether the open went through a read-only mount's guard or not.
   const finish = (handle: number, mount: Mount): number | Promise<number> => {
     if (handle < 0) return handle;
@@ -50,6 +47,16 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
       return st;
     }
     const type = st.mode & S_IFMT;
+    if (type === S_IFCHR && !(flags & F.O_PATH)) {
+      // A terminal device is the kernel-task's; the node stays open for its fstat.
+      const node = new FsFile(fs, handle, path, st, mount);
+      const device = k.terminals.open(t, st.rdev, flags, path, node);
+      if (device !== null) {
+        if (typeof device === "number") node.release();
+        return install(device);
+      }
+      return install(node);
+    }
     if (type === S_IFIFO && !(flags & F.O_PATH) && kernelServesFifos(mount)) {
       const end = k.namedPipes.open(t, fs, handle, st.ino, path, flags);
       return end instanceof Promise ? end.then(install) : install(end);

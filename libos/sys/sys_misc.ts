@@ -3,7 +3,7 @@
 import { randomFillSync } from "node:crypto";
 import * as E from "../../linux-abi/errno.ts";
 import { O_NONBLOCK } from "../../linux-abi/fcntl.ts";
-import { FIOCLEX, FIONBIO, FIONCLEX } from "../../linux-abi/ioctl.ts";
+import { FIOCLEX, FIONBIO, FIONCLEX, TIOCGPTPEER } from "../../linux-abi/ioctl.ts";
 import { PROT_READ, PROT_WRITE } from "../memory.ts";
 import { rwCount } from "./_io.ts";
 import type { IoctlAccess } from "../file.ts";
@@ -13,7 +13,7 @@ import type { KernelServices, SyscallResult } from "./context.ts";
 
 
 /** Ioctl implements Linux syscall ioctl(2): descriptor-level requests here, the rest to the file. */
-export function sysIoctl(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+export function sysIoctl(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const fd = a.int(0), request = a.uint(1), argp = a.ptr(2);
   const p = t.process;
   const f = p.fds.get(fd);
@@ -29,6 +29,9 @@ export function sysIoctl(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
       f.flags = on ? f.flags | O_NONBLOCK : f.flags & ~O_NONBLOCK;
       return 0;
     }
+    case TIOCGPTPEER:
+      // A new descriptor: the file itself cannot install one.
+      return k.terminals.openPeer(t, f, a.int(2));
   }
   const io: IoctlAccess = {
     read: (addr, len) => p.memory.view(addr, len, PROT_READ),

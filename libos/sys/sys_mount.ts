@@ -12,7 +12,7 @@
 //   MS_SHARED, MS_PRIVATE, MS_SLAVE, MS_UNBINDABLE   accepted on a mount point and ignored:
 //                        there is one mount table, so nothing ever propagates
 //   MS_MOVE              the source mount, with those below it, moved to the target
-//   none of these        a new tmpfs or proc
+//   none of these        a new tmpfs, or the kernel-task's proc or devpts (one instance each)
 // nosuid, nodev, noexec, the atime flags and the data string are accepted and have no effect.
 
 import * as E from "../../linux-abi/errno.ts";
@@ -47,13 +47,13 @@ function existingAt(k: KernelServices, t: Thread, addr: number): string | number
   return typeof path === "number" ? path : k.vfs.realpath(path);
 }
 
-/** A new tmpfs or proc at directory `at`. */
+/** A new tmpfs, or proc or devpts, at directory `at`. */
 function newMount(k: KernelServices, t: Thread, a: SyscallArgs, at: string): number {
   const dir = isDirectory(k, at);
   if (dir !== true) return dir === false ? -E.ENOTDIR : dir;
   const fstype = readPath(t, a.ptr(2));
   if (typeof fstype === "number") return fstype;
-  if (fstype !== "tmpfs" && fstype !== "proc") return -E.ENODEV;
+  if (fstype !== "tmpfs" && fstype !== "proc" && fstype !== "devpts") return -E.ENODEV;
   if (k.vfs.mounts.length >= MOUNT_MAX) return -E.ENOSPC;
   const spec: MountSpec = { at, type: fstype };
   try {
@@ -130,7 +130,7 @@ export function sysUmount2(k: KernelServices, t: Thread, a: SyscallArgs): Syscal
   if (typeof at === "number") return at;
   const gone = k.vfs.umount(at);
   if (typeof gone === "number") return gone;
-  if (gone.fs !== k.procfs && !k.vfs.mounts.some((m) => m.fs === gone.fs)) {
+  if (gone.fs !== k.procfs && gone.fs !== k.terminals.devpts && !k.vfs.mounts.some((m) => m.fs === gone.fs)) {
     // The mount is gone either way; a stop that fails must not become a host exception.
     stopFsTask(gone.fs).catch((err: unknown) => process.stderr.write(`libos: stopping an unmounted fs-task: ${err instanceof Error ? err.message : String(err)}\n`));
   }

@@ -59,7 +59,7 @@ const ROWS: Row[] = [
   ["rt_sigaction", sig.sysRtSigaction],
   ["rt_sigprocmask", sig.sysRtSigprocmask],
   ["rt_sigreturn", sig.sysRtSigreturn],
-  ["ioctl", misc.sysIoctl, "partial", "terminal requests pass through to the host terminal; job control is the user kernel's"],
+  ["ioctl", misc.sysIoctl, "partial", "the host console's line discipline is the host terminal's; pseudo-terminals have their own; job control is the user kernel's"],
   ["pread64", rw.sysPread64],
   ["pwrite64", rw.sysPwrite64],
   ["readv", rw.sysReadv],

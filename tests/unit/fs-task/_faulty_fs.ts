@@ -14,7 +14,7 @@ import type { FsResult, FsStat, FsStatFs } from "../../../fs-task/file_system.ts
 
 export class FaultyFs extends DevFs {
   constructor() {
-    super({ tty: null });
+    super();
   }
 
   override open(path: string, flags: number, mode: number): number {

@@ -1,9 +1,6 @@
 // DevFs: the behaviour of each device node, stat numbers, the /dev listing and the
 // fixed node set, in each fs-task mode (inproc, ipc, worker).
 
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { FileSystem, FsStat } from "../../../fs-task/file_system.ts";
 import { FS_MODES, fsModes } from "./_modes.ts";
@@ -31,7 +28,7 @@ function readSync(fsys: FileSystem, h: number, buf: Uint8Array): number {
 
 describe.each(FS_MODES)("DevFs in %s mode", (mode) => {
   const { mount, mountShared } = fsModes(mode);
-  const dev = mountShared({ type: "devfs", tty: null });
+  const dev = mountShared({ type: "devfs" });
 
   describe("DevFs devices", () => {
     it("/dev/null reads end of file and swallows writes", () => {
@@ -76,31 +73,14 @@ describe.each(FS_MODES)("DevFs in %s mode", (mode) => {
     });
   });
 
-  describe("DevFs /dev/tty", () => {
-    it("DevFs.open() refuses /dev/tty with ENXIO when the host has no terminal", () => {
-      expect(dev.open("/tty", O_RDWR, 0)).toBe(-ENXIO);
-    });
-
-    it("reads asynchronously from the input fd and writes to the output fd", async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "devfs-tty-"));
-      try {
-        fs.writeFileSync(path.join(dir, "in"), "typed\n");
-        const inputFd = fs.openSync(path.join(dir, "in"), "r");
-        const outputFd = fs.openSync(path.join(dir, "out"), "w");
-        const ttyDev = mount({ type: "devfs", tty: { inputFd, outputFd } });
-        const h = open(ttyDev, "/tty", O_RDWR);
-        expect(ttyDev.isatty(h)).toBe(true);
-        const buf = new Uint8Array(16);
-        const pending = ttyDev.pread(h, buf, 0);
-        expect(pending).toBeInstanceOf(Promise);
-        expect(await pending).toBe(6);
-        expect(new TextDecoder().decode(buf.subarray(0, 6))).toBe("typed\n");
-        expect(ttyDev.pwrite(h, new TextEncoder().encode("shown"), 0)).toBe(5);
-        fs.closeSync(inputFd);
-        fs.closeSync(outputFd);
-        expect(fs.readFileSync(path.join(dir, "out"), "utf8")).toBe("shown");
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+  describe("DevFs terminal nodes", () => {
+    it("opens tty, console and ptmx as nodes whose I/O is the kernel-task's (ENXIO here)", () => {
+      for (const name of ["/tty", "/console", "/ptmx"]) {
+        const h = open(dev, name, O_RDWR);
+        expect(dev.isatty(h)).toBe(true);
+        expect(dev.pread(h, new Uint8Array(4), 0)).toBe(-ENXIO);
+        expect(dev.pwrite(h, new Uint8Array(4), 0)).toBe(-ENXIO);
+        expect(dev.close(h)).toBe(0);
       }
     });
   });
@@ -108,7 +88,7 @@ describe.each(FS_MODES)("DevFs in %s mode", (mode) => {
   describe("DevFs.stat()", () => {
     it("reports Linux's device numbers and S_IFCHR|0666", () => {
       const expected: [string, number, number][] = [
-        ["/null", 1, 3], ["/zero", 1, 5], ["/full", 1, 7], ["/random", 1, 8], ["/urandom", 1, 9], ["/tty", 5, 0],
+        ["/null", 1, 3], ["/zero", 1, 5], ["/full", 1, 7], ["/random", 1, 8], ["/urandom", 1, 9], ["/tty", 5, 0], ["/ptmx", 5, 2],
       ];
       for (const [name, major, minor] of expected) {
         const st = dev.stat(name, true) as FsStat;
@@ -144,7 +124,7 @@ describe.each(FS_MODES)("DevFs in %s mode", (mode) => {
         }
         cookie = page.nextCookie;
       }
-      expect(names.sort()).toEqual([".", "..", "console", "fd", "full", "null", "pts", "random", "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero"]);
+      expect(names.sort()).toEqual([".", "..", "console", "fd", "full", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero"]);
     });
 
     it("refuses a device handle with ENOTDIR", () => {
@@ -190,7 +170,7 @@ describe.each(FS_MODES)("DevFs in %s mode", (mode) => {
     });
 
     it("chmod() and utimens() change the node in memory", () => {
-      const fresh = mount({ type: "devfs", tty: null });
+      const fresh = mount({ type: "devfs" });
       expect(fresh.chmod("/null", 0o600)).toBe(0);
       expect(fresh.utimens("/null", 5n, "omit", true)).toBe(0);
       expect(fresh.stat("/null", true)).toMatchObject({ mode: S_IFCHR | 0o600, atimeNs: 5n });

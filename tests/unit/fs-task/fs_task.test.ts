@@ -33,7 +33,7 @@ describe.each(FS_MODES)("createFsTask() in %s mode", (mode) => {
   });
 
   it("gives -EIO after stopFsTask() (inproc: nothing to stop)", async () => {
-    const task = createFsTask({ type: "devfs", tty: null }, launchFor(mode));
+    const task = createFsTask({ type: "devfs" }, launchFor(mode));
     await stopFsTask(task);
     expect(task.stat("/null", true)).toEqual(mode === "inproc" ? expect.objectContaining({ rdev: 259 }) : -EIO);
   });
@@ -41,17 +41,17 @@ describe.each(FS_MODES)("createFsTask() in %s mode", (mode) => {
 
 describe("createFsTask()", () => {
   it("returns the back end itself in inproc mode and a proxy otherwise", async () => {
-    expect(createFsTask({ type: "devfs", tty: null })).toBeInstanceOf(DevFs);
-    const proxy = createFsTask({ type: "devfs", tty: null }, launchFor("ipc")) as FsTaskClient;
+    expect(createFsTask({ type: "devfs" })).toBeInstanceOf(DevFs);
+    const proxy = createFsTask({ type: "devfs" }, launchFor("ipc")) as FsTaskClient;
     expect(proxy).not.toBeInstanceOf(DevFs);
     expect(proxy.mode).toBe("ipc");
     await proxy.stop();
   });
 
   it("takes a factory function in inproc and ipc mode, not in worker mode", async () => {
-    const ipc = createFsTask(() => new DevFs({ tty: null }), launchFor("ipc"));
+    const ipc = createFsTask(() => new DevFs(), launchFor("ipc"));
     expect(ipc.stat("/zero", true)).toMatchObject({ rdev: 261 });
     await stopFsTask(ipc);
-    expect(() => createFsTask(() => new DevFs({ tty: null }), { mode: "worker" })).toThrow(TypeError);
+    expect(() => createFsTask(() => new DevFs(), { mode: "worker" })).toThrow(TypeError);
   });
 });

@@ -20,7 +20,7 @@ describe("createFsTask()", () => {
   });
 
   it("builds a DevFs", () => {
-    const task = createFsTask({ type: "devfs", tty: null });
+    const task = createFsTask({ type: "devfs" });
     expect(task).toBeInstanceOf(DevFs);
     expect(task.stat("/null", true)).toMatchObject({ rdev: 259 });
   });

@@ -62,9 +62,9 @@ describe("FS_PROTOCOL", () => {
   });
 
   it("methodMask() lists exactly the back end's methods, optional ones included", () => {
-    const mask = methodMask(new DevFs({ tty: null }));
+    const mask = methodMask(new DevFs());
     expect(hasMethod(mask, FS_PROTOCOL.fstat.id)).toBe(true);
-    expect(hasMethod(mask, FS_PROTOCOL.chown.id)).toBe(typeof (new DevFs({ tty: null }) as { chown?: unknown }).chown === "function");
+    expect(hasMethod(mask, FS_PROTOCOL.chown.id)).toBe(typeof (new DevFs() as { chown?: unknown }).chown === "function");
     const partial = { fstat: () => 0 };
     const m2 = methodMask(partial as never);
     expect(methodEntries().filter((e) => hasMethod(m2, e.spec.id)).map((e) => e.name)).toEqual(["fstat"]);

@@ -201,7 +201,7 @@ describe("TmpFs extended attributes", () => {
 
 describe("DevFs and InitFs extended attributes", () => {
   it("DevFs keeps trusted.* on devices and user.* on its directories, not user.* on devices", () => {
-    const dev = new DevFs({ tty: null });
+    const dev = new DevFs();
     expect(dev.setxattr("/null", true, "trusted.t", bytes("T"), 0)).toBe(0);
     expect(dev.getxattr("/null", true, "trusted.t", new Uint8Array(1))).toBe(1);
     expect(dev.setxattr("/null", true, "user.x", bytes("X"), 0)).toBe(-EPERM);
