@@ -39,7 +39,8 @@ import { HostInput, HostStream, Terminal } from "./host_stream.ts";
 import { OpenFile } from "./file.ts";
 import { loadElf } from "./loader.ts";
 import { GuestMemory, type VSpace } from "./memory.ts";
-import { FsContext, ITIMER_REAL_ID, Process, SignalHandlers, Thread, type Credentials } from "./process.ts";
+import { FsContext, ITIMER_REAL_ID, Process, SignalHandlers, Thread } from "./process.ts";
+import { maySignal, type Credentials } from "./creds.ts";
 import { getWord, setWord } from "../microkernel/mod.ts";
 import { dequeue, getSignedReg, nextSignal, setupFrame, type UserContext } from "./signals.ts";
 import { SyscallArgs } from "./sys/args.ts";
@@ -482,14 +483,28 @@ export class KernelTask implements KernelServices {
     parent.childEvents.notify();
   }
 
-  /** kill(2)'s targets: pid > 0 one process, 0 the caller's group, -1 everyone, < -1 a group. */
+  /**
+   * kill(2)'s targets: pid > 0 one process, 0 the caller's group, -1 everyone, < -1 a group.
+   * As Linux: a group answers EPERM only when no member may be signalled; -1 skips those.
+   */
   kill(sender: Thread, pid: number, info: Siginfo): number {
     const targets = pid > 0 ? [this.processes.get(pid)].filter((p): p is Process => p !== undefined && p.alive)
       : pid === -1 ? [...this.processes.values()].filter((p) => p.alive && p !== this.#init && p !== sender.process)
       : this.processGroup(pid === 0 ? sender.process.pgid : -pid);
     if (targets.length === 0) return -ESRCH;
-    if (info.si_signo !== 0) for (const p of targets) this.sendSignal(p, info);
-    return 0;
+    let sent = false;
+    for (const p of targets) {
+      if (this.mayKill(sender, p, null, info.si_signo) < 0) continue;
+      sent = true;
+      if (info.si_signo !== 0) this.sendSignal(p, info);
+    }
+    return sent || pid === -1 ? 0 : -EPERM;
+  }
+
+  /** Linux's check_kill_permission: the sender's ids against the target's (creds.ts), or SIGCONT within a session. */
+  mayKill(sender: Thread, p: Process, thread: Thread | null, sig: number): number {
+    if (p === sender.process || maySignal(sender.creds, thread?.creds ?? p.creds)) return 0;
+    return sig === SIGCONT && p.sid === sender.process.sid ? 0 : -EPERM;
   }
 
   /** Members of a process group; zombies count, as their pids keep the group alive. */
@@ -615,7 +630,7 @@ export class KernelTask implements KernelServices {
       if (stack) setWord(regs, Msg.rsp, stack);
     };
     if (flags & CLONE_THREAD) {
-      const child = new Thread(tid, p);
+      const child = new Thread(tid, p, t.creds);
       child.sigmask = t.sigmask;
       child.name = t.name;
       if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = childTid;
@@ -649,7 +664,7 @@ export class KernelTask implements KernelServices {
     const fds = flags & CLONE_FILES ? p.fds.share() : p.fds.clone();
     const child = new Process(
       tid, parent, memory, fds, flags & CLONE_FS ? p.fs : p.fs.copy(),
-      flags & CLONE_SIGHAND ? p.handlers : p.handlers.copy(), { ...p.creds }, p.exe, p.argv,
+      flags & CLONE_SIGHAND ? p.handlers : p.handlers.copy(), t.creds, p.exe, p.argv,
       flags & CLONE_PARENT ? p.exitSignal : exitSignal,
     );
     child.pgid = p.pgid;
@@ -710,7 +725,7 @@ export class KernelTask implements KernelServices {
     }
     let loaded;
     try {
-      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds: p.creds });
+      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds: t.creds });
     } catch (e) {
       memory.release();
       this.machine.shareSpace(memory);
@@ -742,6 +757,7 @@ export class KernelTask implements KernelServices {
     t.altStack = { sp: 0, size: 0, flags: 0 };
     t.clearChildTid = 0;
     t.robustList = 0;
+    p.creds = t.creds;
     p.exe = image.exe;
     p.argv = image.argv;
     p.envp = envp;

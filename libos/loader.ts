@@ -17,17 +17,13 @@ import { randomFillSync } from "node:crypto";
 import * as AT from "../linux-abi/auxv.ts";
 import { ENOEXEC, ENOMEM } from "../linux-abi/errno.ts";
 import { PF_R, PF_W, PF_X, PT_LOAD, PT_PHDR } from "../linux-abi/elf.ts";
+import type { Credentials } from "./creds.ts";
 import { ElfError, type ElfImage, type ProgramFile, type ProgramHeader } from "./elf.ts";
 import { GuestMemory, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageDown, pageUp } from "./memory.ts";
 
 
 // CPUID.1:EDX of the engine's default CPU: fpu … sse sse2 (what Linux reports as AT_HWCAP).
 const HWCAP_X86_64 = 0x178bfbff;
-
-export interface Credentials {
-  uid: number;
-  gid: number;
-}
 
 export interface LoadedProgram {
   entry: number;
@@ -126,7 +122,7 @@ export function loadElf(
   const auxv: [number, number][] = [
     [AT.AT_PHDR, phdrAddr], [AT.AT_PHENT, elf.phentsize], [AT.AT_PHNUM, elf.phnum], [AT.AT_PAGESZ, PAGE],
     [AT.AT_BASE, 0], [AT.AT_FLAGS, 0], [AT.AT_ENTRY, elf.entry + bias],
-    [AT.AT_UID, creds.uid], [AT.AT_EUID, creds.uid], [AT.AT_GID, creds.gid], [AT.AT_EGID, creds.gid],
+    [AT.AT_UID, creds.uid], [AT.AT_EUID, creds.euid], [AT.AT_GID, creds.gid], [AT.AT_EGID, creds.egid],
     [AT.AT_SECURE, 0], [AT.AT_RANDOM, randomAddr], [AT.AT_HWCAP, HWCAP_X86_64], [AT.AT_HWCAP2, 0],
     [AT.AT_CLKTCK, 100], [AT.AT_PLATFORM, platformAddr], [AT.AT_EXECFN, execfnAddr], [AT.AT_MINSIGSTKSZ, 2048],
     [AT.AT_NULL, 0],

@@ -16,6 +16,7 @@
 // in the microkernel.
 
 import type { Rlimit } from "../linux-abi/resource.ts";
+import type { Credentials } from "./creds.ts";
 import type { Siginfo } from "../linux-abi/siginfo.ts";
 import { SIGRTMIN, type Sigaction, type Sigset } from "../linux-abi/signal.ts";
 import type { FdTable } from "./file.ts";
@@ -24,10 +25,6 @@ import type { IntervalTimer } from "./timers.ts";
 import type { Sleeper } from "./wait_queue.ts";
 import { WaitQueue } from "./wait_queue.ts";
 
-export interface Credentials {
-  uid: number;
-  gid: number;
-}
 
 const bit = (sig: number): bigint => 1n << BigInt(sig - 1);
 // Real-time signals queue up to this many, as RLIMIT_SIGPENDING bounds them in Linux.
@@ -131,7 +128,8 @@ export class Process {
     public fds: FdTable,
     public fs: FsContext,
     public handlers: SignalHandlers,
-    readonly creds: Credentials,
+    /** The leader thread's credentials (creds.ts), kept when it is gone. */
+    public creds: Credentials,
     /** Guest path of the executable (readlink /proc/self/exe). */
     public exe: string,
     public argv: string[],
@@ -197,10 +195,22 @@ export class Thread {
   /** The thread runs no more (exit, exec of another thread, kill). */
   dead = false;
 
+  /** This thread's credentials; set through commitCreds. */
+  creds: Credentials;
+
   constructor(
     readonly tid: number,
     readonly process: Process,
-  ) {}
+    creds: Credentials = process.creds,
+  ) {
+    this.creds = creds;
+  }
+
+  /** Linux's commit_creds: the thread's new credentials (the process's too for its leader). */
+  commitCreds(next: Credentials): void {
+    this.creds = next;
+    if (this.tid === this.process.pid) this.process.creds = next;
+  }
 
   /** Signals pending for this thread that its mask lets through. */
   deliverable(): Sigset {

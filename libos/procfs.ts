@@ -557,7 +557,7 @@ export class ProcFs implements FileSystem {
 
   #statOf(node: ProcNode): FsStat {
     const now = BigInt(Date.now()) * 1_000_000n;
-    const creds = node.owner?.creds ?? { uid: 0, gid: 0 };
+    const creds = node.owner?.creds ?? { euid: 0, egid: 0 };
     let nlink = 1;
     let size = 0;
     if (node.type === "dir") {
@@ -569,7 +569,7 @@ export class ProcFs implements FileSystem {
     }
     const type = node.type === "dir" ? S_IFDIR : node.type === "link" ? S_IFLNK : S_IFREG;
     return {
-      dev: PROC_DEV, ino: inodeOf(node.path), mode: type | node.perm, nlink, uid: creds.uid, gid: creds.gid, rdev: 0,
+      dev: PROC_DEV, ino: inodeOf(node.path), mode: type | node.perm, nlink, uid: creds.euid, gid: creds.egid, rdev: 0,
       size, blksize: 1024, blocks: 0, atimeNs: now, mtimeNs: now, ctimeNs: now,
     };
   }
@@ -687,12 +687,12 @@ function statusText(view: TaskView, f: ProcFacts): string {
   const kb = (bytes: number): string => `${String(Math.floor(bytes / 1024)).padStart(8)} kB`;
   const sig = signalMasks(p, t);
   const pid = t?.tid ?? p.pid;
-  const { uid, gid } = p.creds;
+  const c = t?.creds ?? p.creds;
   const lines = [
     `Name:\t${threadName(view)}`, `Umask:\t${p.umask.toString(8).padStart(4, "0")}`, `State:\t${stateOf(p, t, f.current())}`,
     `Tgid:\t${p.pid}`, "Ngid:\t0", `Pid:\t${pid}`, `PPid:\t${p.ppid}`, "TracerPid:\t0",
-    `Uid:\t${uid}\t${uid}\t${uid}\t${uid}`, `Gid:\t${gid}\t${gid}\t${gid}\t${gid}`, `FDSize:\t${fdTableSize(p)}`,
-    "Groups:\t ", `NStgid:\t${p.pid}`, `NSpid:\t${pid}`, `NSpgid:\t${p.pgid}`, `NSsid:\t${p.sid}`, "Kthread:\t0",
+    `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`, `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`,
+    `FDSize:\t${fdTableSize(p)}`, `Groups:\t${c.groups.join(" ")} `, `NStgid:\t${p.pid}`, `NSpid:\t${pid}`, `NSpgid:\t${p.pgid}`, `NSsid:\t${p.sid}`, "Kthread:\t0",
   ];
   if (p.alive) {
     const mem = memoryUse(p.memory.vmas);
@@ -704,14 +704,16 @@ function statusText(view: TaskView, f: ProcFacts): string {
       `VmExe:\t${kb(mem.code)}`, `VmLib:\t${kb(0)}`, `VmPTE:\t${kb(0)}`, `VmSwap:\t${kb(0)}`, `HugetlbPages:\t${kb(0)}`,
     );
   }
-  const caps = uid === 0 ? ALL_CAPS : 0n;
+  // Capabilities follow the uids (creds.ts): effective while euid is 0, permitted while any uid is.
+  const permitted = c.uid === 0 || c.euid === 0 || c.suid === 0 ? ALL_CAPS : 0n;
+  const effective = c.euid === 0 ? ALL_CAPS : 0n;
   const queued = [p.pending.set, ...[...p.threads.values()].map((q) => q.pending.set)].reduce((n, s) => n + popcount(s), 0);
   const sigqLimit = p.rlimits.get(RLIMIT_SIGPENDING)?.rlim_cur ?? SIGQ_DEFAULT_LIMIT;
   lines.push(
     "CoreDumping:\t0", "THP_enabled:\t1", `Threads:\t${Math.max(1, p.threads.size)}`, `SigQ:\t${queued}/${sigqLimit}`,
     `SigPnd:\t${hex(t?.pending.set ?? 0n)}`, `ShdPnd:\t${hex(p.pending.set)}`, `SigBlk:\t${hex(sig.blocked)}`,
-    `SigIgn:\t${hex(sig.ignored)}`, `SigCgt:\t${hex(sig.caught)}`, `CapInh:\t${hex(0n)}`, `CapPrm:\t${hex(caps)}`,
-    `CapEff:\t${hex(caps)}`, `CapBnd:\t${hex(ALL_CAPS)}`, `CapAmb:\t${hex(0n)}`, "NoNewPrivs:\t0", "Seccomp:\t0",
+    `SigIgn:\t${hex(sig.ignored)}`, `SigCgt:\t${hex(sig.caught)}`, `CapInh:\t${hex(0n)}`, `CapPrm:\t${hex(permitted)}`,
+    `CapEff:\t${hex(effective)}`, `CapBnd:\t${hex(ALL_CAPS)}`, `CapAmb:\t${hex(0n)}`, "NoNewPrivs:\t0", "Seccomp:\t0",
     "Seccomp_filters:\t0", "Cpus_allowed:\t1", "Cpus_allowed_list:\t0", "Mems_allowed:\t1", "Mems_allowed_list:\t0",
     "voluntary_ctxt_switches:\t0", "nonvoluntary_ctxt_switches:\t0",
   );

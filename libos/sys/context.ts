@@ -60,6 +60,8 @@ export interface KernelServices {
   signalThread(t: Thread, sig: number): void;
   forceSignal(t: Thread, info: Siginfo): void;
   kill(sender: Thread, pid: number, info: Siginfo): number;
+  /** 0 when `sender` may signal `p` (or its `thread`), else -EPERM. */
+  mayKill(sender: Thread, p: Process, thread: Thread | null, sig: number): number;
   processGroup(pgid: number): Process[];
   setpgid(t: Thread, pid: number, pgid: number): number;
   setsid(t: Thread): number;

@@ -28,7 +28,13 @@ import {
 } from "../../linux-abi/fs.ts";
 import { fcntlLock } from "./sys_lock.ts";
 import { REOPEN_FILE } from "../procfs.ts";
+import { ownCreated, willCreate } from "./_owner.ts";
 
+/** After a call that made `inner` (r = 0): the new file goes to the caller (_owner.ts). */
+function created(fs: FileSystem, inner: string, t: Thread, r: number): number {
+  if (r === 0) ownCreated(fs, inner, t.creds, false);
+  return r;
+}
 
 const DESCRIPTION_FLAGS = ~(F.O_CREAT | F.O_EXCL | F.O_TRUNC | F.O_CLOEXEC | F.O_NOCTTY);
 
@@ -58,7 +64,9 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
     return install(new FsFile(fs, handle, path, st.mode, mount, writer));
   };
   const r = k.vfs.call(path, (fs, inner, mount): number | Promise<number> => {
+    const creating = (flags & F.O_CREAT) !== 0 && willCreate(fs, inner, t.creds);
     const h = fs.open(inner, flags, mode & ~t.process.umask & 0o7777);
+    if (creating && typeof h === "number" && h >= 0) ownCreated(fs, inner, t.creds, true);
     if (typeof h === "number") return finish(h, mount);
     // A host FIFO's open waits for the other end: a signal ends the wait, as on Linux.
     const undo = (late: number): void => void (late >= 0 && fs.close(late));
@@ -290,13 +298,13 @@ function atPath(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, o
 /** Mkdir implements Linux syscall mkdir(2). */
 export function sysMkdir(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const mode = a.uint(1) & ~t.process.umask & 0o7777;
-  return atPath(k, t, F.AT_FDCWD, a.ptr(0), (fs, p) => fs.mkdir(p, mode));
+  return atPath(k, t, F.AT_FDCWD, a.ptr(0), (fs, p) => created(fs, p, t, fs.mkdir(p, mode)));
 }
 
 /** Mkdirat implements Linux syscall mkdirat(2). */
 export function sysMkdirat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const mode = a.uint(2) & ~t.process.umask & 0o7777;
-  return atPath(k, t, a.int(0), a.ptr(1), (fs, p) => fs.mkdir(p, mode));
+  return atPath(k, t, a.int(0), a.ptr(1), (fs, p) => created(fs, p, t, fs.mkdir(p, mode)));
 }
 
 /** Unlink implements Linux syscall unlink(2). */
@@ -354,7 +362,7 @@ function renameAt(k: KernelServices, t: Thread, a: SyscallArgs, flags: number): 
 /** Mknodat implements Linux syscall mknodat(2); mknod(2) passes AT_FDCWD. */
 function mknodAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, mode: number, dev: number): SyscallResult {
   const m = (mode & S_IFMT) | (mode & ~t.process.umask & 0o7777);
-  return atPath(k, t, dirfd, pathAddr, (fs, p) => (fs.mknod ? fs.mknod(p, m, dev) : -E.EPERM));
+  return atPath(k, t, dirfd, pathAddr, (fs, p) => (fs.mknod ? created(fs, p, t, fs.mknod(p, m, dev)) : -E.EPERM));
 }
 export const sysMknod = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => mknodAt(k, t, F.AT_FDCWD, a.ptr(0), a.uint(1), a.uint(2));
 export const sysMknodat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => mknodAt(k, t, a.int(0), a.ptr(1), a.uint(2), a.uint(3));
@@ -414,7 +422,7 @@ function symlinkAt(k: KernelServices, t: Thread, targetAddr: number, dirfd: numb
   if (target === null) return -E.EFAULT;
   const path = pathArg(t, dirfd, pathAddr);
   if (typeof path === "number") return path;
-  return k.vfs.call(path, (fs, inner) => fs.symlink(target, inner));
+  return k.vfs.call(path, (fs, inner) => created(fs, inner, t, fs.symlink(target, inner)));
 }
 export const sysSymlink = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => symlinkAt(k, t, a.ptr(0), F.AT_FDCWD, a.ptr(1));
 export const sysSymlinkat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => symlinkAt(k, t, a.ptr(0), a.int(1), a.ptr(2));

@@ -17,12 +17,11 @@ import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 import { getStruct, putStruct } from "./_struct.ts";
 import { FD_LIMIT } from "../file.ts";
+import { privileged } from "../creds.ts";
 
 export const sysGetpid = (_k: KernelServices, t: Thread): SyscallResult => t.process.pid;
 export const sysGetppid = (_k: KernelServices, t: Thread): SyscallResult => t.process.ppid;
 export const sysGettid = (_k: KernelServices, t: Thread): SyscallResult => t.tid;
-export const sysGetuid = (_k: KernelServices, t: Thread): SyscallResult => t.process.creds.uid;
-export const sysGetgid = (_k: KernelServices, t: Thread): SyscallResult => t.process.creds.gid;
 export const sysGetpgrp = (_k: KernelServices, t: Thread): SyscallResult => t.process.pgid;
 
 function target(k: KernelServices, t: Thread, pid: number): Process | null {
@@ -45,16 +44,6 @@ export const sysSetpgid = (k: KernelServices, t: Thread, a: SyscallArgs): Syscal
 
 /** Setsid implements Linux syscall setsid(2). */
 export const sysSetsid = (k: KernelServices, t: Thread): SyscallResult => k.setsid(t);
-
-/** Getgroups implements Linux syscall getgroups(2): the primary group only. */
-export function sysGetgroups(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const size = a.int(0);
-  if (size < 0) return -E.EINVAL;
-  if (size === 0) return 1;
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, t.process.creds.gid, true);
-  return t.process.memory.write(a.ptr(1), b) ? 1 : -E.EFAULT;
-}
 
 /** SetTidAddress implements Linux syscall set_tid_address(2). */
 export function sysSetTidAddress(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
@@ -115,7 +104,7 @@ function setLimit(p: Process, res: number, next: Rlimit): number {
   const cur = limitOf(p, res)!;
   const big = (v: number | bigint): bigint => BigInt(v);
   if (big(next.rlim_cur) > big(next.rlim_max)) return -E.EINVAL;
-  if (big(next.rlim_max) > big(cur.rlim_max) && p.creds.uid !== 0) return -E.EPERM;
+  if (big(next.rlim_max) > big(cur.rlim_max) && !privileged(p.creds)) return -E.EPERM;
   if (res === RLIMIT_NOFILE && big(next.rlim_max) > big(FD_LIMIT)) return -E.EPERM;
   p.rlimits.set(res, next);
   return 0;

@@ -22,6 +22,7 @@ import * as sync from "./sys_sync.ts";
 import * as setstat from "./sys_setstat.ts";
 import * as mnt from "./sys_mount.ts";
 import * as memfd from "./sys_memfd.ts";
+import * as creds from "./sys_creds.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -115,16 +116,27 @@ const ROWS: Row[] = [
   ["getrusage", time.sysGetrusage, "partial", "CPU time is the user kernel's; the counters are zero"],
   ["sysinfo", proc.sysSysinfo],
   ["times", time.sysTimes],
-  ["getuid", proc.sysGetuid],
-  ["getgid", proc.sysGetgid],
-  ["geteuid", proc.sysGetuid],
-  ["getegid", proc.sysGetgid],
+  ["getuid", creds.sysGetuid],
+  ["getgid", creds.sysGetgid],
+  ["setuid", creds.sysSetuid],
+  ["setgid", creds.sysSetgid],
+  ["geteuid", creds.sysGeteuid],
+  ["getegid", creds.sysGetegid],
   ["setpgid", proc.sysSetpgid],
   ["getppid", proc.sysGetppid],
   ["getpgrp", proc.sysGetpgrp],
   ["setsid", proc.sysSetsid],
-  ["getgroups", proc.sysGetgroups],
+  ["setreuid", creds.sysSetreuid],
+  ["setregid", creds.sysSetregid],
+  ["getgroups", creds.sysGetgroups],
+  ["setgroups", creds.sysSetgroups],
+  ["setresuid", creds.sysSetresuid],
+  ["getresuid", creds.sysGetresuid],
+  ["setresgid", creds.sysSetresgid],
+  ["getresgid", creds.sysGetresgid],
   ["getpgid", proc.sysGetpgid],
+  ["setfsuid", creds.sysSetfsuid],
+  ["setfsgid", creds.sysSetfsgid],
   ["getsid", proc.sysGetsid],
   ["rt_sigpending", sig.sysRtSigpending],
   ["rt_sigtimedwait", sig.sysRtSigtimedwait],

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ENOEXEC, ENOMEM } from "../../../linux-abi/errno.ts";
 import { ElfError, ET_DYN, PT_LOAD, bytesFile, parseElf } from "../../../libos/elf.ts";
 import { loadElf, type LoadedProgram } from "../../../libos/loader.ts";
+import { initialCredentials } from "../../../libos/creds.ts";
 import { GuestMemory, PIE_BASE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageUp } from "../../../libos/memory.ts";
 import { FakeVSpace } from "./_fake_vspace.ts";
 
@@ -24,7 +25,7 @@ const EXECFN = "/bin/hello";
 
 function load(file: Uint8Array, vs: FakeVSpace): { mem: GuestMemory; prog: LoadedProgram } {
   const mem = new GuestMemory(vs);
-  const prog = loadElf(mem, parseElf(file), bytesFile(file), { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: { uid: 1000, gid: 100 } });
+  const prog = loadElf(mem, parseElf(file), bytesFile(file), { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: initialCredentials(1000, 100, [100]) });
   return { mem, prog };
 }
 
@@ -203,7 +204,7 @@ describe("loadElf()", () => {
     const counting = bytesFile(file);
     const other = new GuestMemory(new FakeVSpace());
     loadElf(other, elf, { size: counting.size, read: (dst, off) => ((bytesRead += dst.length), counting.read(dst, off)) }, {
-      argv: ARGV, envp: ENVP, execfn: EXECFN, creds: { uid: 0, gid: 0 },
+      argv: ARGV, envp: ENVP, execfn: EXECFN, creds: initialCredentials(0, 0, [0]),
     });
     expect(bytesRead).toBe(elf.headers.filter((h) => h.type === PT_LOAD).reduce((n, h) => n + h.filesz, 0));
   });
@@ -211,7 +212,7 @@ describe("loadElf()", () => {
   it("loadElf() throws an ElfError with ENOEXEC when a segment cannot be read", () => {
     const other = new GuestMemory(new FakeVSpace());
     const failing = { size: file.length, read: (): boolean => false };
-    expect(() => loadElf(other, elf, failing, { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: { uid: 0, gid: 0 } }))
+    expect(() => loadElf(other, elf, failing, { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: initialCredentials(0, 0, [0]) }))
       .toThrow(new ElfError("cannot read a segment: the file changed or could not be read", ENOEXEC));
   });
 
@@ -273,7 +274,7 @@ describe("loadElf()", () => {
       ctx.skip(dynamic === null, dynamicReason);
       const d = parseElf(dynamic!);
       const m = new GuestMemory(new FakeVSpace());
-      expect(() => loadElf(m, d, bytesFile(dynamic!), { argv: [], envp: [], execfn: "x", creds: { uid: 0, gid: 0 } }))
+      expect(() => loadElf(m, d, bytesFile(dynamic!), { argv: [], envp: [], execfn: "x", creds: initialCredentials(0, 0, [0]) }))
         .toThrow(new ElfError(`dynamically linked (needs ${d.interpreter}): only static executables are supported`));
     });
   });

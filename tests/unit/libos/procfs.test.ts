@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { initialCredentials } from "../../../libos/creds.ts";
 import { CROSS_MOUNT, type FsStat } from "../../../fs-task/file_system.ts";
 import { DT_DIR, DT_LNK, DT_REG } from "../../../linux-abi/dirent.ts";
 import { EACCES, EBADF, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENOENT, ENOTDIR, EPERM } from "../../../linux-abi/errno.ts";
@@ -186,8 +187,7 @@ describe("ProcFs directories", () => {
 
   it("stat gives directories 0555, files 0444 and links 0777, owned by the process, size 0", () => {
     const w = world();
-    w.p.creds.uid = 1000;
-    w.p.creds.gid = 100;
+    w.p.creds = initialCredentials(1000, 100, [100]);
     const root = statOk(w.fs, "/");
     expect(root.mode).toBe(S_IFDIR | 0o555);
     expect(root.ino).toBe(1);

@@ -1,0 +1,47 @@
+// Linux interfaces that external test suites exercise (tests/integration/fixtures/compat),
+// each fixture run natively and under the LibOS with the same arguments: the output and the
+// status must be the same. The fixtures print one line per check and run their scenarios
+// in children, so one launch covers a whole family.
+//
+//   creds   the set*id family, supplementary groups, kill permission, /proc/self/status,
+//           the owner of new files (a host directory and the guest's /tmp), threads
+
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ROOT, ensureBuilt, runLibos, runNative, tempDirs } from "./_run.ts";
+
+const FIXTURES = join(ROOT, "tests/integration/fixtures/compat");
+
+interface Case {
+  name: string;
+  /** Arguments; "$DIR" is a fresh host directory (the same one for both runs). */
+  args: string[];
+  /** fs modes to run under besides inproc (for fixtures that reach the file systems). */
+  modes?: readonly ("ipc" | "worker")[];
+}
+
+const CASES: Case[] = [
+  { name: "creds", args: ["$DIR"], modes: ["worker"] },
+];
+
+describe.each(CASES)("$name", ({ name, args, modes = [] }) => {
+  const fresh = tempDirs(`libos-compat-${name}-`);
+  beforeAll(() => ensureBuilt());
+  const prog = join(FIXTURES, name);
+  const dir = fresh();
+  const argv = args.map((a) => (a === "$DIR" ? dir : a));
+  const native = runNative(prog, argv, { cwd: dir });
+
+  it("runs natively", () => {
+    expect(native.stderr).toBe("");
+    expect(native.stdout).toMatch(/done\n$/);
+    expect(native.status).toBe(0);
+  });
+
+  it.each(["inproc", ...modes])("--fs-mode %s prints what native prints", (mode) => {
+    const got = runLibos(["--fs-mode", mode], prog, argv, { cwd: dir });
+    expect(got.stderr).toBe("");
+    expect(got.stdout).toBe(native.stdout);
+    expect(got.status).toBe(native.status);
+  });
+});
