@@ -47,6 +47,7 @@ import { SyscallArgs } from "./sys/args.ts";
 import { NO_REPLY, RESUME, type KernelServices, type SyscallResult } from "./sys/context.ts";
 import { SYSCALLS, nameOf } from "./sys/table.ts";
 import { Futexes } from "./futex.ts";
+import { SysvIpc } from "./ipc/sysv_ipc.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
 import { NamedPipes } from "./named_pipe.ts";
@@ -123,6 +124,7 @@ export class KernelTask implements KernelServices {
   readonly threads = new Map<number, Thread>();
   readonly processes = new Map<number, Process>();
   readonly futexes = new Futexes();
+  readonly ipc = new SysvIpc();
   readonly locks = new FileLocks();
   readonly namedPipes = new NamedPipes();
   /** /proc: the facts are the kernel-task's. */
@@ -656,6 +658,7 @@ export class KernelTask implements KernelServices {
         this.machine.releaseProcess();
         return -ENOMEM;
       }
+      this.ipc.shm.spaceChanged(p.pid, memory, "forked");
     }
     this.machine.shareSpace(memory);
     // CLONE_PARENT: a sibling, which tells the shared parent of its end as the caller would
@@ -744,7 +747,7 @@ export class KernelTask implements KernelServices {
     p.memory = memory;
     this.machine.shareSpace(memory);
     this.machine.execThread(t, loaded.entry, loaded.stackPointer);
-    this.machine.releaseSpace(old);
+    this.#releaseSpace(p, old);
     if (p.fds.shared) p.fds = p.fds.unshare();
     for (const [id, timer] of p.timers) {
       if (id === ITIMER_REAL_ID) continue;
@@ -809,11 +812,12 @@ export class KernelTask implements KernelServices {
     }
     p.fds.closeAll();
     this.locks.processExited(p.pid);
+    this.ipc.sem.processExited(p);
     for (const timer of p.timers.values()) timer.disarm();
     p.timers.clear();
     // A zombie keeps only its status: its address space goes now (engine, frames), and
     // its cmdline and environ read empty, as in Linux.
-    this.machine.releaseSpace(p.memory);
+    this.#releaseSpace(p, p.memory);
     p.memory = this.#noMemory;
     p.argv = [];
     p.envp = [];
@@ -851,6 +855,14 @@ export class KernelTask implements KernelServices {
     }
     const code = signal ? (core ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
     this.#notifyParent(p, code, signal || status & 0xff);
+  }
+
+  /** `p` stops using `mem` (exit, exec); System V segments see a detach unless another process still uses it (vfork). */
+  #releaseSpace(p: Process, mem: GuestMemory): void {
+    let shared = false;
+    for (const q of this.processes.values()) if (q !== p && q.alive && q.memory === mem) shared = true;
+    if (!shared) this.ipc.shm.spaceChanged(p.pid, mem, "released");
+    this.machine.releaseSpace(mem);
   }
 
   /** Who adopts the children of `p`: the nearest living subreaper above it, else init. */

@@ -11,6 +11,7 @@ import type { ProcFs } from "../procfs.ts";
 import type { MountSpec } from "../mounts.ts";
 import type { FileSystem } from "../../fs-task/file_system.ts";
 import type { Futexes } from "../futex.ts";
+import type { SysvIpc } from "../ipc/sysv_ipc.ts";
 import type { Terminal } from "../host_stream.ts";
 import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
@@ -36,6 +37,8 @@ export interface KernelServices {
   readonly processes: ReadonlyMap<number, Process>;
   readonly threads: ReadonlyMap<number, Thread>;
   readonly futexes: Futexes;
+  /** The System V IPC namespace (libos/ipc/). */
+  readonly ipc: SysvIpc;
   /** Advisory record, OFD and flock locks (sys_lock.ts). */
   readonly locks: FileLocks;
   /** The pipes behind FIFOs on file systems that only store them (named_pipe.ts). */

@@ -23,6 +23,7 @@ import * as setstat from "./sys_setstat.ts";
 import * as mnt from "./sys_mount.ts";
 import * as memfd from "./sys_memfd.ts";
 import * as creds from "./sys_creds.ts";
+import * as ipc from "./sys_ipc.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -67,6 +68,9 @@ const ROWS: Row[] = [
   ["sched_yield", proc.sysSchedYield],
   ["mremap", mm.sysMremap],
   ["madvise", mm.sysMadvise, "partial", "MADV_DONTNEED zeroes; other advice is accepted and ignored"],
+  ["shmget", ipc.sysShmget],
+  ["shmat", ipc.sysShmat],
+  ["shmctl", ipc.sysShmctl, "partial", "SHM_LOCK/SHM_UNLOCK only mark the segment"],
   ["dup", file.sysDup],
   ["dup2", file.sysDup2],
   ["pause", sig.sysPause],
@@ -84,6 +88,14 @@ const ROWS: Row[] = [
   ["wait4", clone.sysWait4],
   ["kill", sig.sysKill],
   ["uname", proc.sysUname],
+  ["semget", ipc.sysSemget],
+  ["semop", ipc.sysSemop],
+  ["semctl", ipc.sysSemctl],
+  ["shmdt", ipc.sysShmdt],
+  ["msgget", ipc.sysMsgget],
+  ["msgsnd", ipc.sysMsgsnd],
+  ["msgrcv", ipc.sysMsgrcv, "partial", "no MSG_COPY (ENOSYS, as Linux without checkpoint/restore)"],
+  ["msgctl", ipc.sysMsgctl],
   ["fcntl", file.sysFcntl],
   ["flock", lock.sysFlock],
   ["fsync", sync.sysFsync],
@@ -156,6 +168,7 @@ const ROWS: Row[] = [
   ["sched_getaffinity", proc.sysSchedGetaffinity],
   ["getdents64", file.sysGetdents64],
   ["set_tid_address", proc.sysSetTidAddress],
+  ["semtimedop", ipc.sysSemtimedop],
   ["fadvise64", sync.sysFadvise64],
   ["timer_create", time.sysTimerCreate, "partial", "CLOCK_REALTIME/MONOTONIC/BOOTTIME; SIGEV_SIGNAL, SIGEV_THREAD_ID, SIGEV_NONE"],
   ["timer_settime", time.sysTimerSettime],

@@ -5,6 +5,7 @@
 //
 //   creds   the set*id family, supplementary groups, kill permission, /proc/self/status,
 //           the owner of new files (a host directory and the guest's /tmp), threads
+//   ipc     System V shared memory, semaphores and message queues
 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +23,7 @@ interface Case {
 
 const CASES: Case[] = [
   { name: "creds", args: ["$DIR"], modes: ["worker"] },
+  { name: "ipc", args: [] },
 ];
 
 describe.each(CASES)("$name", ({ name, args, modes = [] }) => {
