@@ -95,10 +95,10 @@ interface Slot {
   cloexec: boolean;
 }
 
-export const FD_LIMIT = 1024;
-
 export class FdTable {
   readonly #slots: (Slot | undefined)[] = [];
+  /** No descriptor at or above this: the soft RLIMIT_NOFILE of the process using the table (rlimits.ts). */
+  limit = 1024;
   /** Processes using this table (clone with CLONE_FILES shares it). */
   #users = 1;
   /**
@@ -133,7 +133,7 @@ export class FdTable {
 
   /** Lowest free descriptor ≥ min, or -EMFILE. Takes ownership of one reference. */
   install(file: OpenFile, cloexec: boolean, min = 0): number {
-    for (let fd = min; fd < FD_LIMIT; fd++) {
+    for (let fd = min; fd < this.limit; fd++) {
       if (!this.#slots[fd]) {
         this.#slots[fd] = { file, cloexec };
         return fd;
@@ -183,6 +183,7 @@ export class FdTable {
   /** fork without CLONE_FILES: the same open file descriptions in a new table. */
   clone(): FdTable {
     const copy = new FdTable();
+    copy.limit = this.limit;
     this.#slots.forEach((s, fd) => {
       if (s) copy.#slots[fd] = { file: s.file.ref(), cloexec: s.cloexec };
     });

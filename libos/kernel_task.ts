@@ -20,7 +20,7 @@
 // `Machine`; signal frames are in signals.ts, the syscalls in sys/.
 
 import { isatty } from "node:tty";
-import { E2BIG, EAGAIN, EFAULT, EINTR, EIO, ENOMEM, ENOSYS, ENXIO, EPERM, ESRCH } from "../linux-abi/errno.ts";
+import { EAGAIN, EFAULT, EINTR, EIO, ENOMEM, ENOSYS, ENXIO, EPERM, ESRCH } from "../linux-abi/errno.ts";
 import {
   BUS_ADRALN, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR,
   SEGV_MAPERR, SI_KERNEL, TRAP_BRKPT, type Siginfo,
@@ -40,7 +40,9 @@ import { OpenFile } from "./file.ts";
 import { loadElf } from "./loader.ts";
 import { GuestMemory, type VSpace } from "./memory.ts";
 import { FsContext, ITIMER_REAL_ID, Process, SignalHandlers, Thread } from "./process.ts";
-import { maySignal, type Credentials } from "./creds.ts";
+import { maySignal, privileged, type Credentials } from "./creds.ts";
+import { NR_OPEN, softLimit } from "./rlimits.ts";
+import { RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_STACK, type Rlimit } from "../linux-abi/resource.ts";
 import { getWord, setWord } from "../microkernel/mod.ts";
 import { dequeue, getSignedReg, nextSignal, setupFrame, type UserContext } from "./signals.ts";
 import { SyscallArgs } from "./sys/args.ts";
@@ -107,7 +109,6 @@ const DEFAULT_ACTION: Sigaction = { sa_handler: SIG_DFL, sa_flags: 0, sa_restore
 const STOP_SIGNALS = Array.from({ length: 31 }, (_, i) => i + 1).filter((sig) => (sigmask(sig) & SIG_KERNEL_STOP_MASK) !== 0n);
 const ERESTARTNOINTR = 513;
 const ERESTART_RESTARTBLOCK = 516;
-const ARG_MAX = 2 * 1024 * 1024;
 const PID_MAX = 32768;
 /** PATH when the environment has none (Linux's execvp default, as busybox has it). */
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -539,7 +540,7 @@ export class KernelTask implements KernelServices {
    * with no threads: it adopts orphans and reaps them), and the program as pid 2 with
    * the host's standard streams and cwd. Throws on a program that cannot run.
    */
-  spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials): Process {
+  spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials, rlimits: Map<number, Rlimit>): Process {
     const guestPath = path.includes("/") ? joinPath(cwd, path) : this.#searchPath(path, envp);
     const image = findProgram(this.vfs, guestPath, path, argv);
     if (image instanceof ElfError) throw image;
@@ -558,6 +559,8 @@ export class KernelTask implements KernelServices {
     fds.install(new OpenFile(new HostStream(2, "/dev/stderr", null, this.terminal, caller), 1), false);
     const pid = this.#allocPid();
     const p = new Process(pid, init, memory, fds, new FsContext(cwd), new SignalHandlers(), creds, image.exe, image.argv, SIGCHLD);
+    p.rlimits = rlimits;
+    fds.limit = Math.min(softLimit(p, RLIMIT_NOFILE), NR_OPEN);
     init.children.add(p);
     this.machine.shareSpace(memory);
     p.envp = envp;
@@ -565,7 +568,7 @@ export class KernelTask implements KernelServices {
     this.terminal.foregroundPgrp = p.pgid;
     let loaded;
     try {
-      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds });
+      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds, stackSize: softLimit(p, RLIMIT_STACK) });
     } finally {
       image.file.close();
     }
@@ -624,6 +627,7 @@ export class KernelTask implements KernelServices {
     const p = t.process;
     if (flags & CLONE_THREAD && (flags & (CLONE_SIGHAND | CLONE_VM)) !== (CLONE_SIGHAND | CLONE_VM)) return -22;
     if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -22;
+    if (this.#overProcessLimit(t)) return -EAGAIN;
     const tid = this.#allocPid();
     if (tid < 0) return -EAGAIN;
     const settls = flags & CLONE_SETTLS ? tls : null;
@@ -697,6 +701,17 @@ export class KernelTask implements KernelServices {
     return sleep(t, [done], () => (child.vforkDone === null ? tid : AGAIN), { killableOnly: true });
   }
 
+  /** RLIMIT_NPROC: the caller's real uid has that many tasks (threads count); root is exempt. */
+  #overProcessLimit(t: Thread): boolean {
+    const c = t.creds;
+    if (c.uid === 0 || privileged(c)) return false;
+    const limit = softLimit(t.process, RLIMIT_NPROC);
+    if (limit === Infinity) return false;
+    let n = 0;
+    for (const other of this.threads.values()) if (other.creds.uid === c.uid) n++;
+    return n >= limit;
+  }
+
   #unregister(t: Thread): void {
     t.process.threads.delete(t.tid);
     this.threads.delete(t.tid);
@@ -718,7 +733,6 @@ export class KernelTask implements KernelServices {
    */
   execve(t: Thread, path: string, given: string, argv: string[], envp: string[]): SyscallResult {
     const p = t.process;
-    if (argv.reduce((n, a) => n + a.length + 1, 0) + envp.reduce((n, e) => n + e.length + 1, 0) > ARG_MAX) return -E2BIG;
     const image = findProgram(this.vfs, path, given, argv);
     if (image instanceof ElfError) return -image.errno;
     const memory = this.machine.newSpace();
@@ -728,7 +742,7 @@ export class KernelTask implements KernelServices {
     }
     let loaded;
     try {
-      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds: t.creds });
+      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds: t.creds, stackSize: softLimit(p, RLIMIT_STACK) });
     } catch (e) {
       memory.release();
       this.machine.shareSpace(memory);

@@ -22,6 +22,9 @@ import { ElfError, type ElfImage, type ProgramFile, type ProgramHeader } from ".
 import { GuestMemory, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageDown, pageUp } from "./memory.ts";
 
 
+/** The smallest stack mapped, whatever RLIMIT_STACK says (room for the arguments and a little more). */
+const MIN_STACK = 64 * 1024;
+
 // CPUID.1:EDX of the engine's default CPU: fpu … sse sse2 (what Linux reports as AT_HWCAP).
 const HWCAP_X86_64 = 0x178bfbff;
 
@@ -67,7 +70,7 @@ export function loadElf(
   memory: GuestMemory,
   elf: ElfImage,
   file: ProgramFile,
-  args: { argv: string[]; envp: string[]; execfn: string; creds: Credentials },
+  args: { argv: string[]; envp: string[]; execfn: string; creds: Credentials; stackSize?: number },
 ): LoadedProgram {
   if (elf.interpreter !== null) {
     throw new ElfError(`dynamically linked (needs ${elf.interpreter}): only static executables are supported`, ENOEXEC);
@@ -97,7 +100,9 @@ export function loadElf(
   memory.initBrk(hi);
 
   const stackProt = PROT_READ | PROT_WRITE | (elf.executableStack ? PROT_EXEC : 0);
-  if (!memory.mapRegion(STACK_TOP - STACK_SIZE, STACK_SIZE, [{ at: 0, size: STACK_SIZE, prot: stackProt }], "stack")) {
+  // The stack does not grow: it is mapped at the size RLIMIT_STACK allows, up to STACK_SIZE.
+  const stackSize = Math.max(MIN_STACK, Math.min(STACK_SIZE, pageDown(args.stackSize ?? STACK_SIZE)));
+  if (!memory.mapRegion(STACK_TOP - stackSize, stackSize, [{ at: 0, size: stackSize, prot: stackProt }], "stack")) {
     throw new ElfError("out of memory for the stack", ENOMEM);
   }
 

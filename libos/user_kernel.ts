@@ -33,6 +33,7 @@ import { allocFrameMemory, freeFrameMemory } from "../microkernel/platform/frame
 import { FSR_MAPPED, Msg, RESULT, SYSCALL_MESSAGE_LENGTH, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_REGISTER_LAYOUT } from "../syscall-shim/x86_64.ts";
 import { KernelTask, type Machine } from "./kernel_task.ts";
 import { initialCredentials } from "./creds.ts";
+import { hostLimits } from "./rlimits.ts";
 import { GuestMemory, pageUp, type HostMemory, type VSpace } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
 import type { UserContext } from "./signals.ts";
@@ -518,7 +519,7 @@ export class UserKernel implements Machine {
     const gid = process.getgid?.() ?? 0;
     const creds = initialCredentials(process.getuid?.() ?? 0, gid, hostGroups());
     const bytes = (list: string[]): string[] => list.map(byteStringOfHost);
-    return this.kernelTask.spawnInit(byteStringOfHost(path), bytes(argv), bytes(envp), this.#opts.layout.cwd, creds);
+    return this.kernelTask.spawnInit(byteStringOfHost(path), bytes(argv), bytes(envp), this.#opts.layout.cwd, creds, hostLimits());
   }
 
   /** Run until the first process exits; resolves with its status. */

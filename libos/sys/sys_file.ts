@@ -2,7 +2,7 @@
 // Linux: fs/open.c, fs/fcntl.c, fs/file.c, fs/readdir.c, fs/namei.c, fs/d_path.c.
 
 import { stringToBytes, writeByteString } from "../../linux-abi/_byte_string.ts";
-import type { FileSystem } from "../../fs-task/file_system.ts";
+import type { FileSystem, FsStat } from "../../fs-task/file_system.ts";
 import * as E from "../../linux-abi/errno.ts";
 import * as F from "../../linux-abi/fcntl.ts";
 import { AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
@@ -10,7 +10,7 @@ import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
 import { SIZEOF_TIMESPEC, decodeTimespec, type Timespec } from "../../linux-abi/time.ts";
 import type { FsTime } from "../../fs-task/file_system.ts";
 import { getStruct } from "./_struct.ts";
-import { rwCount } from "./_io.ts";
+import { fileSizeOk, rwCount } from "./_io.ts";
 import { OpenFile, type FileOps } from "../file.ts";
 import { PROT_WRITE } from "../memory.ts";
 import type { Thread } from "../process.ts";
@@ -29,6 +29,8 @@ import {
 import { fcntlLock } from "./sys_lock.ts";
 import { REOPEN_FILE } from "../procfs.ts";
 import { ownCreated, willCreate } from "./_owner.ts";
+import { softLimit } from "../rlimits.ts";
+import { RLIMIT_FSIZE } from "../../linux-abi/resource.ts";
 
 /** After a call that made `inner` (r = 0): the new file goes to the caller (_owner.ts). */
 function created(fs: FileSystem, inner: string, t: Thread, r: number): number {
@@ -129,7 +131,7 @@ export function sysDup(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallRe
 function dupTo(t: Thread, oldfd: number, newfd: number, cloexec: boolean): number {
   const f = t.process.fds.get(oldfd);
   if (!f) return -E.EBADF;
-  if (newfd < 0 || newfd >= 1024) return -E.EBADF;
+  if (newfd < 0 || newfd >= t.process.fds.limit) return -E.EBADF;
   t.process.fds.installAt(newfd, f.ref(), cloexec);
   return newfd;
 }
@@ -158,7 +160,7 @@ export function sysFcntl(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
     case F.F_DUPFD:
     case F.F_DUPFD_CLOEXEC: {
       const min = a.int(2);
-      if (min < 0 || min >= 1024) return -E.EINVAL;
+      if (min < 0 || min >= fds.limit) return -E.EINVAL;
       return fds.install(f.ref(), cmd === F.F_DUPFD_CLOEXEC, min);
     }
     case F.F_GETFD:
@@ -463,7 +465,7 @@ export function sysFchmod(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
 }
 
 /** Ftruncate implements Linux syscall ftruncate(2). */
-export function sysFtruncate(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+export function sysFtruncate(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const f = t.process.fds.get(a.int(0));
   if (!f) return -E.EBADF;
   const len = a.long(1);
@@ -474,7 +476,16 @@ export function sysFtruncate(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
     if (typeof st === "number") return st;
     return (st.mode & S_IFMT) === S_IFREG ? -E.EFBIG : -E.EINVAL;
   }
-  return f.ops.truncate(len);
+  const grows = growsPastLimit(k, t, len, () => f.ops.stat());
+  return grows < 0 ? grows : f.ops.truncate(len);
+}
+
+/** inode_newsize_ok: growing a regular file past RLIMIT_FSIZE is EFBIG with SIGXFSZ; 0 when allowed. */
+function growsPastLimit(k: KernelServices, t: Thread, len: number, stat: () => FsStat | number): number {
+  if (softLimit(t.process, RLIMIT_FSIZE) >= len) return 0;
+  const st = stat();
+  if (typeof st === "number" || (st.mode & S_IFMT) !== S_IFREG || st.size >= len) return 0;
+  return fileSizeOk(k, t, -1);
 }
 
 /** Truncate implements Linux syscall truncate(2). */
@@ -483,15 +494,15 @@ export function sysTruncate(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
   if (typeof path === "number") return path;
   const len = a.long(1);
   if (len < 0) return -E.EINVAL;
-  return truncatePath(k, path, len);
+  return truncatePath(k, t, path, len);
 }
 
-function truncatePath(k: KernelServices, path: string, len: number): SyscallResult {
+function truncatePath(k: KernelServices, t: Thread, path: string, len: number): SyscallResult {
   const r = k.vfs.call(path, (fs, inner) => {
     const h = fs.open(inner, F.O_WRONLY, 0);
     if (typeof h !== "number") return -E.EINVAL;
     if (h < 0) return h;
-    const r = sizeAllowed(len) || fs.ftruncate(h, len);
+    const r = sizeAllowed(len) || growsPastLimit(k, t, len, () => fs.fstat(h)) || fs.ftruncate(h, len);
     fs.close(h);
     return r;
   });
@@ -500,7 +511,7 @@ function truncatePath(k: KernelServices, path: string, len: number): SyscallResu
   // terminal or link cannot be.
   const f = k.procfs.reopenTarget();
   if (!f) return -E.ENOENT;
-  return f.ops instanceof FsFile && !holdsLink(f) ? truncatePath(k, f.ops.path, len) : -E.EINVAL;
+  return f.ops instanceof FsFile && !holdsLink(f) ? truncatePath(k, t, f.ops.path, len) : -E.EINVAL;
 }
 
 /** Umask implements Linux syscall umask(2). */

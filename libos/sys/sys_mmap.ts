@@ -13,12 +13,16 @@ import { O_ACCMODE, O_RDWR, O_WRONLY } from "../../linux-abi/fcntl.ts";
 import type { Thread } from "../process.ts";
 import { fileOffset } from "./_offsets.ts";
 import type { SyscallArgs } from "./args.ts";
+import { addressSpaceAllows } from "../rlimits.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 
 
 /** Brk implements Linux syscall brk(2). */
 export function sysBrk(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  return t.process.memory.setBrk(a.ptr(0));
+  const mem = t.process.memory, request = a.ptr(0);
+  // Past RLIMIT_AS the break stays where it is, as any other failed brk.
+  if (request > mem.brk && !addressSpaceAllows(t.process, request - mem.brk)) return mem.brk;
+  return mem.setBrk(request);
 }
 
 /** Mmap implements Linux syscall mmap(2). */
@@ -36,6 +40,7 @@ export function sysMmap(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
   if (flags & MAP_FIXED_NOREPLACE && !mem.isFree(addr, addr + size)) return -E.EEXIST;
   const fixed = (flags & MAP_FIXED) !== 0;
   if (fixed && addr + size > USER_TOP) return -E.ENOMEM;
+  if (!addressSpaceAllows(t.process, size)) return -E.ENOMEM;
 
   if (flags & MAP_ANONYMOUS) {
     // MAP_SHARED anonymous memory stays one object across fork; MAP_GROWSDOWN and
@@ -96,6 +101,7 @@ export function sysMremap(_k: KernelServices, t: Thread, a: SyscallArgs): Syscal
     if (newLen < oldLen) mem.unmap(old + newLen, oldLen - newLen);
     return old;
   }
+  if (!addressSpaceAllows(t.process, newLen - oldLen)) return -E.ENOMEM;
   if (mem.isFree(old + oldLen, old + newLen) && mem.mmapAnonymous(old + oldLen, newLen - oldLen, v.prot, true) === old + oldLen) {
     return old;
   }

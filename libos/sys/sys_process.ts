@@ -5,10 +5,7 @@
 import { writeByteString } from "../../linux-abi/_byte_string.ts";
 import { release, version } from "node:os";
 import * as E from "../../linux-abi/errno.ts";
-import {
-  RLIMIT_AS, RLIMIT_CORE, RLIMIT_CPU, RLIMIT_DATA, RLIMIT_FSIZE, RLIMIT_MEMLOCK, RLIMIT_NOFILE, RLIMIT_NPROC,
-  RLIMIT_RSS, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SIZEOF_RLIMIT, decodeRlimit, encodeRlimit, type Rlimit,
-} from "../../linux-abi/resource.ts";
+import { RLIM_NLIMITS, SIZEOF_RLIMIT, decodeRlimit, encodeRlimit, type Rlimit } from "../../linux-abi/resource.ts";
 import { SIZEOF_SYSINFO, encodeSysinfo } from "../../linux-abi/sysinfo.ts";
 import { SIZEOF_NEW_UTSNAME, encodeNewUtsname } from "../../linux-abi/utsname.ts";
 import { PROT_READ } from "../memory.ts";
@@ -16,8 +13,7 @@ import type { Process, Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 import { getStruct, putStruct } from "./_struct.ts";
-import { FD_LIMIT } from "../file.ts";
-import { privileged } from "../creds.ts";
+import { limitOf, mayPrlimit, setLimit } from "../rlimits.ts";
 
 export const sysGetpid = (_k: KernelServices, t: Thread): SyscallResult => t.process.pid;
 export const sysGetppid = (_k: KernelServices, t: Thread): SyscallResult => t.process.ppid;
@@ -75,55 +71,26 @@ export function sysArchPrctl(k: KernelServices, t: Thread, a: SyscallArgs): Sysc
   }
 }
 
-// RLIMIT_* → {soft, hard}.
-const INF = RLIM_INFINITY;
-const LIMITS: ReadonlyMap<number, Rlimit> = new Map([
-  [RLIMIT_CPU, { rlim_cur: INF, rlim_max: INF }],
-  [RLIMIT_FSIZE, { rlim_cur: INF, rlim_max: INF }],
-  [RLIMIT_DATA, { rlim_cur: INF, rlim_max: INF }],
-  [RLIMIT_STACK, { rlim_cur: 8 * 1024 * 1024, rlim_max: INF }],
-  [RLIMIT_CORE, { rlim_cur: 0, rlim_max: INF }],
-  [RLIMIT_RSS, { rlim_cur: INF, rlim_max: INF }],
-  [RLIMIT_NPROC, { rlim_cur: 4096, rlim_max: 4096 }],
-  [RLIMIT_NOFILE, { rlim_cur: 1024, rlim_max: 1024 }],
-  [RLIMIT_MEMLOCK, { rlim_cur: 8 * 1024 * 1024, rlim_max: 8 * 1024 * 1024 }],
-  [RLIMIT_AS, { rlim_cur: INF, rlim_max: INF }],
-]);
-const UNLIMITED: Rlimit = { rlim_cur: INF, rlim_max: INF };
-
 function putRlimit(t: Thread, addr: number, lim: Rlimit): boolean {
   return putStruct(t.process.memory, addr, SIZEOF_RLIMIT, encodeRlimit, lim);
 }
 
-function limitOf(p: Process, res: number): Rlimit | null {
-  return p.rlimits.get(res) ?? LIMITS.get(res) ?? (res >= 0 && res < RLIM_NLIMITS ? UNLIMITED : null);
-}
-
-/** Set a limit as Linux's do_prlimit checks it: soft ≤ hard; raising the hard limit needs root. */
-function setLimit(p: Process, res: number, next: Rlimit): number {
-  const cur = limitOf(p, res)!;
-  const big = (v: number | bigint): bigint => BigInt(v);
-  if (big(next.rlim_cur) > big(next.rlim_max)) return -E.EINVAL;
-  if (big(next.rlim_max) > big(cur.rlim_max) && !privileged(p.creds)) return -E.EPERM;
-  if (res === RLIMIT_NOFILE && big(next.rlim_max) > big(FD_LIMIT)) return -E.EPERM;
-  p.rlimits.set(res, next);
-  return 0;
-}
-
-/** Prlimit64 implements Linux syscall prlimit64(2). Limits are kept per process and inherited; NOFILE is capped at the descriptor table's size. */
+/** Prlimit64 implements Linux syscall prlimit64(2) (what each limit does: rlimits.ts). */
 export function sysPrlimit64(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const pid = a.int(0), res = a.int(1), newp = a.ptr(2), oldp = a.ptr(3);
-  const p = pid === 0 ? t.process : k.processes.get(pid);
-  if (!p || !p.alive) return -E.ESRCH;
-  const lim = limitOf(p, res);
-  if (!lim) return -E.EINVAL;
+  const pid = a.int(0), res = a.uint(1), newp = a.ptr(2), oldp = a.ptr(3);
   let next: Rlimit | null = null;
   if (newp) {
     next = getStruct(t.process.memory, newp, SIZEOF_RLIMIT, decodeRlimit);
     if (!next) return -E.EFAULT;
   }
-  if (oldp && !putRlimit(t, oldp, lim)) return -E.EFAULT;
-  return next ? setLimit(p, res, next) : 0;
+  const p = pid === 0 ? t.process : k.processes.get(pid);
+  if (!p || !p.alive) return -E.ESRCH;
+  if (p !== t.process && !mayPrlimit(t.creds, p.creds)) return -E.EPERM;
+  if (res >= RLIM_NLIMITS) return -E.EINVAL;
+  const old = limitOf(p, res)!;
+  const r = next ? setLimit(p, res, next, t.creds) : 0;
+  if (r < 0) return r;
+  return oldp && !putRlimit(t, oldp, old) ? -E.EFAULT : 0;
 }
 
 /** Getrlimit implements Linux syscall getrlimit(2). */
@@ -137,7 +104,7 @@ export function sysGetrlimit(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
 export function sysSetrlimit(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   if (!limitOf(t.process, a.int(0))) return -E.EINVAL;
   const next = getStruct(t.process.memory, a.ptr(1), SIZEOF_RLIMIT, decodeRlimit);
-  return next ? setLimit(t.process, a.int(0), next) : -E.EFAULT;
+  return next ? setLimit(t.process, a.int(0), next, t.creds) : -E.EFAULT;
 }
 
 /** Uname implements Linux syscall uname(2): the host kernel's release, as qemu-user reports it. */

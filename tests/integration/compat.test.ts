@@ -6,6 +6,8 @@
 //   creds   the set*id family, supplementary groups, kill permission, /proc/self/status,
 //           the owner of new files (a host directory and the guest's /tmp), threads
 //   ipc     System V shared memory, semaphores and message queues
+//   rlimits limits inherited from the launcher and enforced (NOFILE, NPROC, AS, FSIZE with
+//           SIGXFSZ, STACK), prlimit on other processes, execve's E2BIG rules
 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +26,7 @@ interface Case {
 const CASES: Case[] = [
   { name: "creds", args: ["$DIR"], modes: ["worker"] },
   { name: "ipc", args: [] },
+  { name: "rlimits", args: ["$DIR"], modes: ["worker"] },
 ];
 
 describe.each(CASES)("$name", ({ name, args, modes = [] }) => {
