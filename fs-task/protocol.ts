@@ -449,6 +449,7 @@ export const FS_PROTOCOL: FsProtocol = {
   pathOf: { id: 28, args: [int], result: orErrno(str), mayBlock: false },
   fallocate: { id: 29, args: [int, int, int, int], result: int, mayBlock: false },
   setMountView: { id: 30, args: [int, int, bool, str], result: int, mayBlock: false },
+  futimens: { id: 31, args: [int, time, time], result: int, mayBlock: false },
 };
 
 /**

@@ -13,7 +13,7 @@
 //                  requests (TCGETS, TCSETS*, TIOCGWINSZ) go to the host terminal, so raw
 //                  and cooked modes and the window size are the real ones.
 
-import { fstatSync, read, writeSync } from "node:fs";
+import { fstatSync, read, readlinkSync, writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { createRequire } from "node:module";
 import { errnoFromHost, statFromHost, type FsDirPage, type FsStat } from "../fs-task/mod.ts";
@@ -110,6 +110,20 @@ export class Terminal {
   /** Session that owns the terminal, 0 before any session claims it. */
   sid = 0;
   foregroundPgrp = 0;
+}
+
+/**
+ * What /proc/self/fd/N shows for the launcher's descriptor `fd`: the host's own name when it
+ * is one a guest may see (a pipe, socket or anonymous inode as "pipe:[ino]"…, a device under
+ * /dev), else `fallback` (a host file's path is not the guest's to know).
+ */
+export function hostStreamName(fd: number, fallback: string): string {
+  try {
+    const name = readlinkSync(`/proc/self/fd/${fd}`);
+    return /^(pipe|socket|anon_inode):/.test(name) || name.startsWith("/dev/") ? name : fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 export class HostStream implements FileOps {

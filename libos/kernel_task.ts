@@ -35,13 +35,14 @@ import { FSR_MAPPED, Msg, SYSCALL_INSN_BYTES, SYSCALL_NR, UserExceptionMsg, VmFa
 import { ElfError } from "./elf.ts";
 import { findProgram } from "./find_program.ts";
 import { FdTable, type FileOps } from "./file.ts";
-import { HostInput, HostStream, Terminal } from "./host_stream.ts";
+import { HostInput, HostStream, Terminal, hostStreamName } from "./host_stream.ts";
 import { OpenFile } from "./file.ts";
 import { loadElf } from "./loader.ts";
 import { GuestMemory, type VSpace } from "./memory.ts";
 import { FsContext, ITIMER_REAL_ID, Process, SignalHandlers, Thread } from "./process.ts";
 import { maySignal, privileged, type Credentials } from "./creds.ts";
 import { NR_OPEN, softLimit } from "./rlimits.ts";
+import { PID_MAX } from "./procfs_sys.ts";
 import { RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_STACK, type Rlimit } from "../linux-abi/resource.ts";
 import { getWord, setWord } from "../microkernel/mod.ts";
 import { dequeue, getSignedReg, nextSignal, setupFrame, type UserContext } from "./signals.ts";
@@ -109,7 +110,6 @@ const DEFAULT_ACTION: Sigaction = { sa_handler: SIG_DFL, sa_flags: 0, sa_restore
 const STOP_SIGNALS = Array.from({ length: 31 }, (_, i) => i + 1).filter((sig) => (sigmask(sig) & SIG_KERNEL_STOP_MASK) !== 0n);
 const ERESTARTNOINTR = 513;
 const ERESTART_RESTARTBLOCK = 516;
-const PID_MAX = 32768;
 /** PATH when the environment has none (Linux's execvp default, as busybox has it). */
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 // init's address space: it runs no code, so it has no memory to map.
@@ -542,7 +542,7 @@ export class KernelTask implements KernelServices {
    */
   spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials, rlimits: Map<number, Rlimit>): Process {
     const guestPath = path.includes("/") ? joinPath(cwd, path) : this.#searchPath(path, envp);
-    const image = findProgram(this.vfs, guestPath, path, argv);
+    const image = findProgram(this.vfs, guestPath, path, argv, cwd);
     if (image instanceof ElfError) throw image;
     const init = new Process(this.#allocPid(), null, this.#noMemory, new FdTable(), new FsContext("/"), new SignalHandlers(), creds, "/sbin/init", ["init"], 0);
     this.processes.set(init.pid, init);
@@ -554,9 +554,9 @@ export class KernelTask implements KernelServices {
     }
     const fds = new FdTable();
     const caller = (): ReturnType<HostStream["caller"]> => this.#ttyCaller();
-    fds.install(new OpenFile(new HostStream(0, "/dev/stdin", this.#stdin, this.terminal, caller), 0), false);
-    fds.install(new OpenFile(new HostStream(1, "/dev/stdout", null, this.terminal, caller), 1), false);
-    fds.install(new OpenFile(new HostStream(2, "/dev/stderr", null, this.terminal, caller), 1), false);
+    fds.install(new OpenFile(new HostStream(0, hostStreamName(0, "/dev/stdin"), this.#stdin, this.terminal, caller), 0), false);
+    fds.install(new OpenFile(new HostStream(1, hostStreamName(1, "/dev/stdout"), null, this.terminal, caller), 1), false);
+    fds.install(new OpenFile(new HostStream(2, hostStreamName(2, "/dev/stderr"), null, this.terminal, caller), 1), false);
     const pid = this.#allocPid();
     const p = new Process(pid, init, memory, fds, new FsContext(cwd), new SignalHandlers(), creds, image.exe, image.argv, SIGCHLD);
     p.rlimits = rlimits;
@@ -638,6 +638,7 @@ export class KernelTask implements KernelServices {
     if (flags & CLONE_THREAD) {
       const child = new Thread(tid, p, t.creds);
       child.sigmask = t.sigmask;
+      child.sched = { ...t.sched };
       child.name = t.name;
       if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = childTid;
       if (flags & CLONE_PARENT_SETTID && !p.memory.write(parentTid, u32(tid))) return -14;
@@ -680,6 +681,7 @@ export class KernelTask implements KernelServices {
     child.rlimits = new Map(p.rlimits);
     const ct = new Thread(tid, child);
     ct.sigmask = t.sigmask;
+    ct.sched = { ...t.sched };
     ct.altStack = { ...t.altStack };
     ct.name = t.name;
     if (flags & CLONE_CHILD_CLEARTID) ct.clearChildTid = childTid;
@@ -733,7 +735,7 @@ export class KernelTask implements KernelServices {
    */
   execve(t: Thread, path: string, given: string, argv: string[], envp: string[]): SyscallResult {
     const p = t.process;
-    const image = findProgram(this.vfs, path, given, argv);
+    const image = findProgram(this.vfs, path, given, argv, p.cwd);
     if (image instanceof ElfError) return -image.errno;
     const memory = this.machine.newSpace();
     if (!memory) {

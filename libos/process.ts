@@ -177,8 +177,16 @@ export class Process {
   }
 }
 
+/** sched_setattr's view of a thread: policy, nice and real-time priority (sys_sched.ts). */
+export interface SchedSettings {
+  policy: number;
+  nice: number;
+  priority: number;
+}
+
 export class Thread {
   clearChildTid = 0;
+  sched: SchedSettings = { policy: 0, nice: 0, priority: 0 };
   robustList = 0;
   sigmask: Sigset = 0n;
   readonly pending = new SigPending();

@@ -548,7 +548,10 @@ export function sysUtimensat(k: KernelServices, t: Thread, a: SyscallArgs): Sysc
   if (pathAddr === 0) {
     const f = t.process.fds.get(dirfd);
     if (!f) return -E.EBADF;
-    return k.vfs.call(f.ops.path, (fs, inner) => fs.utimens(inner, atime, mtime, true));
+    // By the open file when its file system can: it may have no name any more.
+    const ops = f.ops;
+    if (ops instanceof FsFile && ops.fs.futimens) return ops.mount?.readOnly ? -E.EROFS : ops.fs.futimens(ops.handle, atime, mtime);
+    return k.vfs.call(ops.path, (fs, inner) => fs.utimens(inner, atime, mtime, true));
   }
   return atPath(k, t, dirfd, pathAddr, (fs, p) => fs.utimens(p, atime, mtime, follow));
 }

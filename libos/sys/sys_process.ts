@@ -14,6 +14,7 @@ import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 import { getStruct, putStruct } from "./_struct.ts";
 import { limitOf, mayPrlimit, setLimit } from "../rlimits.ts";
+import { cpuCount } from "../host_cpus.ts";
 
 export const sysGetpid = (_k: KernelServices, t: Thread): SyscallResult => t.process.pid;
 export const sysGetppid = (_k: KernelServices, t: Thread): SyscallResult => t.process.ppid;
@@ -154,23 +155,27 @@ export function sysPrctl(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
   }
 }
 
-/** SchedGetaffinity implements Linux syscall sched_getaffinity(2): one CPU. */
-export function sysSchedGetaffinity(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+/** SchedGetaffinity implements Linux syscall sched_getaffinity(2): every host CPU (host_cpus.ts). */
+export function sysSchedGetaffinity(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const size = a.size(1);
-  if (size < 8 || size % 8 !== 0) return -E.EINVAL;
-  const b = new Uint8Array(8);
-  b[0] = 1;
-  return t.process.memory.write(a.ptr(2), b) ? 8 : -E.EFAULT;
+  if (a.int(0) !== 0 && !k.threads.has(a.int(0))) return -E.ESRCH;
+  // Linux copies cpumask_size() bytes: nr_cpu_ids bits in whole longs.
+  const bytes = Math.ceil(cpuCount() / 64) * 8;
+  if (size < bytes || size % 8 !== 0) return -E.EINVAL;
+  const b = new Uint8Array(bytes);
+  for (let cpu = 0; cpu < cpuCount(); cpu++) b[cpu >> 3]! |= 1 << (cpu & 7);
+  return t.process.memory.write(a.ptr(2), b) ? bytes : -E.EFAULT;
 }
 
 export const sysSchedYield = (): SyscallResult => 0;
 
-/** SchedSetaffinity implements Linux syscall sched_setaffinity(2): CPU 0 must be in the set. */
+/** SchedSetaffinity implements Linux syscall sched_setaffinity(2): the set must hold a host CPU; the user kernel's threads run where it runs. */
 export function sysSchedSetaffinity(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   if (a.int(0) !== 0 && !k.threads.has(a.int(0))) return -E.ESRCH;
   const set = t.process.memory.view(a.ptr(2), Math.min(a.size(1), 128), PROT_READ);
   if (!set) return -E.EFAULT;
-  return set.length > 0 && (set[0]! & 1) !== 0 ? 0 : -E.EINVAL;
+  for (let cpu = 0; cpu < Math.min(cpuCount(), set.length * 8); cpu++) if (set[cpu >> 3]! & (1 << (cpu & 7))) return 0;
+  return -E.EINVAL;
 }
 
 /** Getcpu implements Linux syscall getcpu(2): CPU 0, node 0. */

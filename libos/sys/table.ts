@@ -24,6 +24,7 @@ import * as mnt from "./sys_mount.ts";
 import * as memfd from "./sys_memfd.ts";
 import * as creds from "./sys_creds.ts";
 import * as ipc from "./sys_ipc.ts";
+import * as sched from "./sys_sched.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -156,6 +157,14 @@ const ROWS: Row[] = [
   ["rt_sigsuspend", sig.sysRtSigsuspend],
   ["sigaltstack", sig.sysSigaltstack],
   ["mknod", file.sysMknod],
+  ["getpriority", sched.sysGetpriority],
+  ["setpriority", sched.sysSetpriority],
+  ["sched_setparam", sched.sysSchedSetparam, "partial", "kept and reported: every thread is scheduled alike"],
+  ["sched_getparam", sched.sysSchedGetparam],
+  ["sched_setscheduler", sched.sysSchedSetscheduler, "partial", "kept and reported: every thread is scheduled alike"],
+  ["sched_getscheduler", sched.sysSchedGetscheduler],
+  ["sched_get_priority_max", sched.sysSchedGetPriorityMax],
+  ["sched_get_priority_min", sched.sysSchedGetPriorityMin],
   ["statfs", stat.sysStatfs],
   ["fstatfs", stat.sysFstatfs],
   ["arch_prctl", proc.sysArchPrctl, "partial", "ARCH_SET_FS"],
@@ -207,6 +216,8 @@ const ROWS: Row[] = [
   ["prlimit64", proc.sysPrlimit64, "partial", "limits are reported; setting them is accepted and not enforced"],
   ["syncfs", sync.sysSyncfs],
   ["getcpu", proc.sysGetcpu],
+  ["sched_setattr", sched.sysSchedSetattr, "partial", "kept and reported: every thread is scheduled alike"],
+  ["sched_getattr", sched.sysSchedGetattr],
   ["renameat2", file.sysRenameat2, "partial", "no RENAME_WHITEOUT"],
   ["getrandom", misc.sysGetrandom],
   ["memfd_create", memfd.sysMemfdCreate, "partial", "no seals"],

@@ -8,6 +8,9 @@
 //   ipc     System V shared memory, semaphores and message queues
 //   rlimits limits inherited from the launcher and enforced (NOFILE, NPROC, AS, FSIZE with
 //           SIGXFSZ, STACK), prlimit on other processes, execve's E2BIG rules
+//   misc    a relative #! interpreter, futimens on an unlinked file, *at() through
+//           directory descriptors (also with the host's / as the root), sched_setattr and
+//           nice, /proc/sys, the CPU count and load, readlink of /proc/self/fd/N
 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -17,19 +20,23 @@ const FIXTURES = join(ROOT, "tests/integration/fixtures/compat");
 
 interface Case {
   name: string;
-  /** Arguments; "$DIR" is a fresh host directory (the same one for both runs). */
+  /** Arguments; "$DIR" is a fresh host directory (the same one for both runs, and their cwd). */
   args: string[];
-  /** fs modes to run under besides inproc (for fixtures that reach the file systems). */
-  modes?: readonly ("ipc" | "worker")[];
+  /** LibOS options of each run under the LibOS (default: one run in the inproc fs mode). */
+  runs?: string[][];
 }
 
+const INPROC = ["--fs-mode", "inproc"];
+const WORKER = ["--fs-mode", "worker"];
+
 const CASES: Case[] = [
-  { name: "creds", args: ["$DIR"], modes: ["worker"] },
+  { name: "creds", args: ["$DIR"], runs: [INPROC, WORKER] },
   { name: "ipc", args: [] },
-  { name: "rlimits", args: ["$DIR"], modes: ["worker"] },
+  { name: "rlimits", args: ["$DIR"], runs: [INPROC, WORKER] },
+  { name: "misc", args: ["$DIR"], runs: [INPROC, [...WORKER, "--root", "/"]] },
 ];
 
-describe.each(CASES)("$name", ({ name, args, modes = [] }) => {
+describe.each(CASES)("$name", ({ name, args, runs = [INPROC] }) => {
   const fresh = tempDirs(`libos-compat-${name}-`);
   beforeAll(() => ensureBuilt());
   const prog = join(FIXTURES, name);
@@ -43,8 +50,8 @@ describe.each(CASES)("$name", ({ name, args, modes = [] }) => {
     expect(native.status).toBe(0);
   });
 
-  it.each(["inproc", ...modes])("--fs-mode %s prints what native prints", (mode) => {
-    const got = runLibos(["--fs-mode", mode], prog, argv, { cwd: dir });
+  it.each(runs.map((r) => [r.join(" "), r] as const))("under the LibOS (%s) prints what native prints", (_, libosArgs) => {
+    const got = runLibos([...libosArgs], prog, argv, { cwd: dir });
     expect(got.stderr).toBe("");
     expect(got.stdout).toBe(native.stdout);
     expect(got.status).toBe(native.status);

@@ -52,7 +52,7 @@ describe("FS_PROTOCOL", () => {
     expect(names).toEqual([
       "access", "chmod", "chown", "close", "fstat", "link", "mkdir", "mknod", "open", "pread", "pwrite", "readdir",
       "readlink", "rename", "rmdir", "stat", "statfs", "symlink", "unlink", "utimens", "isatty", "ftruncate",
-      "setMountPoint", "crossing", "realpath", "fsync", "sendToHost", "pathOf", "fallocate", "setMountView",
+      "setMountPoint", "crossing", "realpath", "fsync", "sendToHost", "pathOf", "fallocate", "setMountView", "futimens",
     ].sort());
     const ids = methodEntries().map((e) => e.spec.id);
     expect(new Set(ids).size).toBe(ids.length);
