@@ -50,6 +50,8 @@ import { SyscallArgs } from "./sys/args.ts";
 import { NO_REPLY, RESUME, type KernelServices, type SyscallResult } from "./sys/context.ts";
 import { SYSCALLS, nameOf } from "./sys/table.ts";
 import { Futexes } from "./futex.ts";
+import { PiFutexes } from "./futex_pi.ts";
+import { exitRobustList } from "./futex_robust.ts";
 import { SysvIpc } from "./ipc/sysv_ipc.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
@@ -125,6 +127,7 @@ export class KernelTask implements KernelServices {
   readonly threads = new Map<number, Thread>();
   readonly processes = new Map<number, Process>();
   readonly futexes = new Futexes();
+  readonly piFutexes = new PiFutexes();
   readonly ipc = new SysvIpc();
   readonly locks = new FileLocks();
   readonly namedPipes = new NamedPipes();
@@ -757,8 +760,10 @@ export class KernelTask implements KernelServices {
     // Point of no return.
     for (const other of [...p.threads.values()]) {
       if (other === t) continue;
+      this.#releaseFutexes(other);
       this.#killThread(other);
     }
+    this.#releaseFutexes(t);
     const old = p.memory;
     p.memory = memory;
     this.machine.shareSpace(memory);
@@ -809,8 +814,15 @@ export class KernelTask implements KernelServices {
   exitThread(t: Thread, status: number): void {
     const p = t.process;
     if (p.threads.size <= 1) return this.exitProcess(p, status, 0);
+    this.#releaseFutexes(t);
     this.#clearChildTid(t);
     this.#killThread(t);
+  }
+
+  /** A thread ends or execs: its robust list is walked and its PI locks pass on (futex_exit_release). */
+  #releaseFutexes(t: Thread): void {
+    exitRobustList(t, t.process.memory, this.futexes);
+    this.piFutexes.ownerGone(t);
   }
 
   /** CLONE_CHILD_CLEARTID: zero the word and wake one futex waiter (pthread_join). */
@@ -823,6 +835,7 @@ export class KernelTask implements KernelServices {
   exitProcess(p: Process, status: number, signal: number, core = false): void {
     if (!p.alive) return;
     for (const t of [...p.threads.values()]) {
+      this.#releaseFutexes(t);
       this.#clearChildTid(t);
       this.#killThread(t);
     }

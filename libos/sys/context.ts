@@ -11,6 +11,7 @@ import type { ProcFs } from "../procfs.ts";
 import type { MountSpec } from "../mounts.ts";
 import type { FileSystem } from "../../fs-task/file_system.ts";
 import type { Futexes } from "../futex.ts";
+import type { PiFutexes } from "../futex_pi.ts";
 import type { SysvIpc } from "../ipc/sysv_ipc.ts";
 import type { Terminal } from "../host_stream.ts";
 import type { Process, Thread } from "../process.ts";
@@ -37,6 +38,7 @@ export interface KernelServices {
   readonly processes: ReadonlyMap<number, Process>;
   readonly threads: ReadonlyMap<number, Thread>;
   readonly futexes: Futexes;
+  readonly piFutexes: PiFutexes;
   /** The System V IPC namespace (libos/ipc/). */
   readonly ipc: SysvIpc;
   /** Advisory record, OFD and flock locks (sys_lock.ts). */

@@ -55,6 +55,16 @@ export function sysSetRobustList(_k: KernelServices, t: Thread, a: SyscallArgs):
   return 0;
 }
 
+/** GetRobustList implements Linux syscall get_robust_list(2): another process's needs ptrace-like rights (its uids, or root). */
+export function sysGetRobustList(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const pid = a.int(0);
+  const target = pid === 0 ? t : k.threads.get(pid);
+  if (!target) return -E.ESRCH;
+  if (target.process !== t.process && !mayPrlimit(t.creds, target.creds)) return -E.EPERM;
+  const mem = t.process.memory;
+  return mem.setU64(a.ptr(1), target.robustList) && mem.setU64(a.ptr(2), 24) ? 0 : -E.EFAULT;
+}
+
 const ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
 
 /** ArchPrctl implements Linux syscall arch_prctl(2) (FS base; GS is not used by Linux user space). */

@@ -11,6 +11,7 @@
 //   misc    a relative #! interpreter, futimens on an unlinked file, *at() through
 //           directory descriptors (also with the host's / as the root), sched_setattr and
 //           nice, /proc/sys, the CPU count and load, readlink of /proc/self/fd/N
+//   futex   robust lists walked at exit, robust pthread mutexes, the PI lock protocol
 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -34,6 +35,7 @@ const CASES: Case[] = [
   { name: "ipc", args: [] },
   { name: "rlimits", args: ["$DIR"], runs: [INPROC, WORKER] },
   { name: "misc", args: ["$DIR"], runs: [INPROC, [...WORKER, "--root", "/"]] },
+  { name: "futex", args: [] },
 ];
 
 describe.each(CASES)("$name", ({ name, args, runs = [INPROC] }) => {
