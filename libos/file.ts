@@ -68,8 +68,12 @@ export class OpenFile {
   offset = 0;
   /** Directory stream position (getdents64 cookie). */
   dirCookie = 0;
-  /** Run when the last reference goes (set by whoever holds state on the description: OFD and flock locks). */
+  /** Run when the last reference goes (set by whoever holds state on the description: OFD and flock locks, leases). */
   onLastClose: ((f: OpenFile) => void) | null = null;
+  /** F_SETOWN/F_SETOWN_EX: who gets this description's signals (a lease break); null for nobody. */
+  owner: { type: number; pid: number } | null = null;
+  /** F_SETSIG: the signal sent instead of SIGIO (0: SIGIO). */
+  signal = 0;
   #refs = 1;
 
   constructor(

@@ -55,6 +55,7 @@ import { exitRobustList } from "./futex_robust.ts";
 import { SysvIpc } from "./ipc/sysv_ipc.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
+import { Leases } from "./lease.ts";
 import { NamedPipes } from "./named_pipe.ts";
 import type { MountSpec } from "./mounts.ts";
 import { ProcFs } from "./procfs.ts";
@@ -130,6 +131,7 @@ export class KernelTask implements KernelServices {
   readonly piFutexes = new PiFutexes();
   readonly ipc = new SysvIpc();
   readonly locks = new FileLocks();
+  readonly leases = new Leases();
   readonly namedPipes = new NamedPipes();
   /** /proc: the facts are the kernel-task's. */
   readonly procfs: ProcFs;

@@ -6,6 +6,7 @@
 import type { Siginfo } from "../../linux-abi/siginfo.ts";
 import type { FileOps } from "../file.ts";
 import type { FileLocks } from "../file_lock.ts";
+import type { Leases } from "../lease.ts";
 import type { NamedPipes } from "../named_pipe.ts";
 import type { ProcFs } from "../procfs.ts";
 import type { MountSpec } from "../mounts.ts";
@@ -43,6 +44,8 @@ export interface KernelServices {
   readonly ipc: SysvIpc;
   /** Advisory record, OFD and flock locks (sys_lock.ts). */
   readonly locks: FileLocks;
+  /** File leases (lease.ts). */
+  readonly leases: Leases;
   /** The pipes behind FIFOs on file systems that only store them (named_pipe.ts). */
   readonly namedPipes: NamedPipes;
   readonly terminal: Terminal;

@@ -12,7 +12,7 @@ import type { FsTime } from "../../fs-task/file_system.ts";
 import { getStruct } from "./_struct.ts";
 import { fileSizeOk, rwCount } from "./_io.ts";
 import { OpenFile, type FileOps } from "../file.ts";
-import { PROT_WRITE } from "../memory.ts";
+import { PROT_READ, PROT_WRITE } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import { kernelServesFifos, NamedPipeEnd } from "../named_pipe.ts";
 import { scopedLookup } from "../scoped_lookup.ts";
@@ -27,6 +27,7 @@ import {
   RESOLVE_CACHED, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV, SIZEOF_OPEN_HOW,
 } from "../../linux-abi/fs.ts";
 import { fcntlLock } from "./sys_lock.ts";
+import { F_OWNER_PGRP, F_OWNER_PID, getLease, getOwner, notifyHolder, ownerEx, setLease, setOwner, setSignal } from "./sys_lease.ts";
 import { REOPEN_FILE } from "../procfs.ts";
 import { ownCreated, willCreate } from "./_owner.ts";
 import { softLimit } from "../rlimits.ts";
@@ -65,7 +66,7 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
     const writer = !special && !(flags & F.O_PATH) && (flags & F.O_ACCMODE) !== F.O_RDONLY;
     return install(new FsFile(fs, handle, path, st.mode, mount, writer));
   };
-  const r = k.vfs.call(path, (fs, inner, mount): number | Promise<number> => {
+  const open = (fs: FileSystem, inner: string, mount: Mount): number | Promise<number> => {
     const creating = (flags & F.O_CREAT) !== 0 && willCreate(fs, inner, t.creds);
     const h = fs.open(inner, flags, mode & ~t.process.umask & 0o7777);
     if (creating && typeof h === "number" && h >= 0) ownCreated(fs, inner, t.creds, true);
@@ -73,8 +74,23 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
     // A host FIFO's open waits for the other end: a signal ends the wait, as on Linux.
     const undo = (late: number): void => void (late >= 0 && fs.close(late));
     return sleepOnCall(t, h, undo).then((x) => finish(x, mount));
+  };
+  const r = k.vfs.call(path, (fs, inner, mount): number | Promise<number> => {
+    // A lease on the file is broken before the open goes on (it may wait for the holder).
+    const gate = k.leases.active ? breakLeases(k, t, fs, inner, flags) : 0;
+    if (gate === 0) return open(fs, inner, mount);
+    return typeof gate === "number" ? gate : gate.then((g) => (g < 0 ? g : open(fs, inner, mount)));
   });
   return r === REOPEN_FILE ? reopen(k, t, flags, mode) : r;
+}
+
+/** An open of a regular file breaks the leases it conflicts with (lease.ts); 0 when none does. */
+function breakLeases(k: KernelServices, t: Thread, fs: FileSystem, inner: string, flags: number): number | Promise<number> {
+  if (flags & F.O_PATH) return 0;
+  const st = fs.stat(inner, !(flags & F.O_NOFOLLOW));
+  if (typeof st === "number" || (st.mode & S_IFMT) !== S_IFREG) return 0;
+  const write = (flags & F.O_ACCMODE) !== F.O_RDONLY || (flags & F.O_TRUNC) !== 0;
+  return k.leases.breakFor(t, `${st.dev}:${st.ino}`, write, (flags & F.O_NONBLOCK) !== 0, (holder) => notifyHolder(k, holder));
 }
 
 /**
@@ -182,6 +198,26 @@ export function sysFcntl(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
     case F.F_OFD_SETLK:
     case F.F_OFD_SETLKW:
       return fcntlLock(k, t, fd, cmd, a.ptr(2));
+    case F.F_SETLEASE:
+      return setLease(k, t, f, a.int(2));
+    case F.F_GETLEASE:
+      return getLease(k, f);
+    case F.F_SETOWN:
+      return a.int(2) < 0 ? setOwner(k, f, F_OWNER_PGRP, -a.int(2)) : setOwner(k, f, F_OWNER_PID, a.int(2));
+    case F.F_GETOWN:
+      return getOwner(f);
+    case F.F_SETOWN_EX: {
+      const raw = t.process.memory.view(a.ptr(2), 8, PROT_READ);
+      if (!raw) return -E.EFAULT;
+      const v = new DataView(raw.buffer, raw.byteOffset, 8);
+      return setOwner(k, f, v.getInt32(0, true), v.getInt32(4, true));
+    }
+    case F.F_GETOWN_EX:
+      return t.process.memory.write(a.ptr(2), ownerEx(f)) ? 0 : -E.EFAULT;
+    case F.F_SETSIG:
+      return setSignal(f, a.int(2));
+    case F.F_GETSIG:
+      return f.signal;
     default:
       return -E.EINVAL;
   }

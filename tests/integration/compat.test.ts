@@ -12,6 +12,7 @@
 //           directory descriptors (also with the host's / as the root), sched_setattr and
 //           nice, /proc/sys, the CPU count and load, readlink of /proc/self/fd/N
 //   futex   robust lists walked at exit, robust pthread mutexes, the PI lock protocol
+//   lease   fcntl leases (taking, breaking, downgrading) and the owner commands
 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -36,6 +37,7 @@ const CASES: Case[] = [
   { name: "rlimits", args: ["$DIR"], runs: [INPROC, WORKER] },
   { name: "misc", args: ["$DIR"], runs: [INPROC, [...WORKER, "--root", "/"]] },
   { name: "futex", args: [] },
+  { name: "lease", args: ["$DIR"], runs: [INPROC, WORKER] },
 ];
 
 describe.each(CASES)("$name", ({ name, args, runs = [INPROC] }) => {
