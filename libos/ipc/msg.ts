@@ -68,10 +68,11 @@ export class MessageQueues {
 
   /** msgsnd(2): `addr` holds a long mtype, then the text. */
   send(t: Thread, id: number, addr: number, size: number, flags: number): number | Promise<number> {
-    if (size > MSGMAX || size < 0 || id < 0) return -EINVAL;
     const mem = t.process.memory;
+    // The type is read before anything is checked (ksys_msgsnd).
     const type = mem.view(addr, 8, PROT_READ);
     if (!type) return -EFAULT;
+    if (size > MSGMAX || size < 0 || id < 0) return -EINVAL;
     const mtype = new DataView(type.buffer, type.byteOffset, 8).getBigInt64(0, true);
     if (mtype < 1n) return -EINVAL;
     const text = mem.view(addr + 8, size, PROT_READ)?.slice();

@@ -70,8 +70,11 @@ export class SharedMemory {
     return this.#ids.lookup(id);
   }
 
-  /** shmget(2). */
-  get(t: Thread, key: number, size: number, flags: number): number {
+  /**
+   * shmget(2). `memoryBytes` is the user kernel's quota: a segment larger than all of it is
+   * ENOMEM at once, as Linux's overcommit check refuses one larger than RAM and swap.
+   */
+  get(t: Thread, key: number, size: number, flags: number, memoryBytes: number): number {
     this.#reap();
     return ipcGet(
       this.#ids, key, flags, t.creds,
@@ -79,7 +82,7 @@ export class SharedMemory {
         this.#totalPages += pages(size);
         return new Segment(id, perm, size, t.process.pid);
       },
-      () => (size < SHMMIN || size > SHMMAX ? -EINVAL : this.#totalPages + pages(size) > SHMALL ? -ENOSPC : 0),
+      () => (size < SHMMIN || size > SHMMAX ? -EINVAL : this.#totalPages + pages(size) > SHMALL ? -ENOSPC : size > memoryBytes ? -ENOMEM : 0),
       (seg) => (seg.size < size ? -EINVAL : 0),
     );
   }

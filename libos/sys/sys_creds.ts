@@ -71,7 +71,7 @@ export const sysGetresgid = (_k: KernelServices, t: Thread, a: SyscallArgs): Sys
 export function sysGetgroups(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const size = a.int(0), groups = t.creds.groups;
   if (size < 0) return -E.EINVAL;
-  if (size === 0) return groups.length;
+  if (size === 0 || groups.length === 0) return groups.length;
   if (size < groups.length) return -E.EINVAL;
   const b = new Uint8Array(groups.length * 4);
   const v = new DataView(b.buffer);

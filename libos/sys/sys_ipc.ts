@@ -10,7 +10,8 @@ import type { KernelServices, SyscallResult } from "./context.ts";
 import { getStruct } from "./_struct.ts";
 
 /** Shmget implements Linux syscall shmget(2). */
-export const sysShmget = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => k.ipc.shm.get(t, a.int(0), a.size(1), a.int(2));
+export const sysShmget = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult =>
+  k.ipc.shm.get(t, a.int(0), a.size(1), a.int(2), k.memoryQuota().total);
 /** Shmat implements Linux syscall shmat(2). */
 export const sysShmat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => k.ipc.shm.attach(t, a.int(0), a.ptr(1), a.int(2));
 /** Shmdt implements Linux syscall shmdt(2). */
@@ -25,7 +26,7 @@ export const sysShmctl = (k: KernelServices, t: Thread, a: SyscallArgs): Syscall
 /** Semget implements Linux syscall semget(2). */
 export const sysSemget = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => k.ipc.sem.get(t, a.int(0), a.int(1), a.int(2));
 /** Semop implements Linux syscall semop(2). */
-export const sysSemop = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => k.ipc.sem.op(t, a.int(0), a.ptr(1), a.size(2), undefined);
+export const sysSemop = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => k.ipc.sem.op(t, a.int(0), a.ptr(1), a.uint(2), undefined);
 
 /** Semtimedop implements Linux syscall semtimedop(2): the timeout is relative. */
 export function sysSemtimedop(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
@@ -36,7 +37,7 @@ export function sysSemtimedop(k: KernelServices, t: Thread, a: SyscallArgs): Sys
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1e9) return -E.EINVAL;
     deadline = performance.now() + ts.tv_sec * 1000 + ts.tv_nsec / 1e6;
   }
-  return k.ipc.sem.op(t, a.int(0), a.ptr(1), a.size(2), deadline);
+  return k.ipc.sem.op(t, a.int(0), a.ptr(1), a.uint(2), deadline);
 }
 
 /** Semctl implements Linux syscall semctl(2); the fourth argument is union semun by value. */
