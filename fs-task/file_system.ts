@@ -174,6 +174,11 @@ export interface FileSystem {
    */
   mknod?(path: string, mode: number, rdev: number): number;
   utimens(path: string, atime: FsTime, mtime: FsTime, followSymlinks: boolean): number;
+  /**
+   * Optional (callers go by the handle's path without it). futimens(2): utimens on the file
+   * open as `handle`, which may have no name left (unlinked while open).
+   */
+  futimens?(handle: number, atime: FsTime, mtime: FsTime): number;
   statfs(path: string): FsResult<FsStatFs>;
   isatty(handle: number): boolean;
   /**

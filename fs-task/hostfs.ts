@@ -395,14 +395,25 @@ export class HostFs implements FileSystem {
     return this.#withPath(guestPath, followSymlinks, (r, st) => {
       if (this.#readOnly) return -EROFS;
       if (atime === "omit" && mtime === "omit") return 0;
-      const seconds = (t: FsTime, current: bigint): number =>
-        t === "now" ? Date.now() / 1000 : Number(t === "omit" ? current : t) / 1e9;
-      const a = seconds(atime, st.atimeNs);
-      const m = seconds(mtime, st.mtimeNs);
+      const a = hostSeconds(atime, st.atimeNs), m = hostSeconds(mtime, st.mtimeNs);
       if (st.isSymbolicLink()) fs.lutimesSync(r.at, a, m);
       else pin(r, (p) => fs.utimesSync(p, a, m));
       return 0;
     });
+  }
+
+  futimens(handle: number, atime: FsTime, mtime: FsTime): number {
+    const h = this.#handles.get(handle);
+    if (h === undefined || h.kind === "path") return -EBADF;
+    if (this.#readOnly) return -EROFS;
+    if (atime === "omit" && mtime === "omit") return 0;
+    try {
+      const st = fs.fstatSync(h.fd, { bigint: true });
+      fs.futimesSync(h.fd, hostSeconds(atime, st.atimeNs), hostSeconds(mtime, st.mtimeNs));
+      return 0;
+    } catch (err) {
+      return errnoFromHost(err);
+    }
   }
 
   statfs(guestPath: string): FsResult<FsStatFs> {
@@ -487,9 +498,11 @@ export class HostFs implements FileSystem {
       return errnoFromHost(err);
     }
     if (host === this.#rootPath) return "/";
+    // The host's "/" as the root: every path is inside, and is its own inner path.
+    const base = this.#rootPath === "/" ? "" : this.#rootPath;
     // Removed ("… (deleted)") or moved out of the volume by the host: no name here.
-    if (!host.startsWith(this.#rootPath + "/") || host.endsWith(" (deleted)")) return -ENOENT;
-    return host.slice(this.#rootPath.length);
+    if (!host.startsWith(base + "/") || host.endsWith(" (deleted)")) return -ENOENT;
+    return host.slice(base.length);
   }
 
   fsync(handle: number, dataOnly: boolean): number {
@@ -680,4 +693,9 @@ function listDirectory(h: HostHandle): FsDirEntry[] {
 function endsInDots(guestPath: string): boolean {
   const last = guestPath.split("/").filter((name) => name !== "").pop();
   return last === "." || last === "..";
+}
+
+/** A utimensat time as the host's calls take it: seconds, with "omit" keeping `current`. */
+function hostSeconds(t: FsTime, current: bigint): number {
+  return t === "now" ? Date.now() / 1000 : Number(t === "omit" ? current : t) / 1e9;
 }

@@ -458,6 +458,7 @@ export const FS_PROTOCOL: FsProtocol = {
   fsetxattr: { id: 36, args: [int, str, dataIn, int], result: int, mayBlock: false },
   removexattr: { id: 37, args: [str, bool, str], result: int, mayBlock: false },
   fremovexattr: { id: 38, args: [int, str], result: int, mayBlock: false },
+  futimens: { id: 39, args: [int, time, time], result: int, mayBlock: false },
 };
 
 /**

@@ -439,13 +439,12 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
 
   utimens(path: string, atime: FsTime, mtime: FsTime, followSymlinks: boolean): number {
     const node = this.paths.lookup(path, followSymlinks);
-    if (typeof node === "number") return node;
-    if (atime === "omit" && mtime === "omit") return 0;
-    const now = realtimeNs();
-    if (atime !== "omit") node.atimeNs = atime === "now" ? now : atime;
-    if (mtime !== "omit") node.mtimeNs = mtime === "now" ? now : mtime;
-    node.ctimeNs = now;
-    return 0;
+    return typeof node === "number" ? node : setTimes(node, atime, mtime);
+  }
+
+  futimens(handle: number, atime: FsTime, mtime: FsTime): number {
+    const h = this.#handles.get(handle);
+    return h && !(h.flags & O_PATH) ? setTimes(h.node, atime, mtime) : -EBADF;
   }
 
   statfs(path: string): FsResult<FsStatFs> {
@@ -686,4 +685,14 @@ function touchAtime(node: NodeMeta): void {
   if (node.atimeNs <= node.mtimeNs || node.atimeNs <= node.ctimeNs || Date.now() - Number(node.atimeNs) / 1e6 >= DAY_MS) {
     node.atimeNs = realtimeNs();
   }
+}
+
+/** utimensat's times on a node (its ctime is now). */
+function setTimes(node: TmpNode, atime: FsTime, mtime: FsTime): number {
+  if (atime === "omit" && mtime === "omit") return 0;
+  const now = realtimeNs();
+  if (atime !== "omit") node.atimeNs = atime === "now" ? now : atime;
+  if (mtime !== "omit") node.mtimeNs = mtime === "now" ? now : mtime;
+  node.ctimeNs = now;
+  return 0;
 }

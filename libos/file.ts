@@ -81,8 +81,12 @@ export class OpenFile {
   offset = 0;
   /** Directory stream position (getdents64 cookie). */
   dirCookie = 0;
-  /** Run when the last reference goes (set by whoever holds state on the description: OFD and flock locks). */
+  /** Run when the last reference goes (set by whoever holds state on the description: OFD and flock locks, leases). */
   onLastClose: ((f: OpenFile) => void) | null = null;
+  /** F_SETOWN/F_SETOWN_EX: who gets this description's signals (a lease break); null for nobody. */
+  owner: { type: number; pid: number } | null = null;
+  /** F_SETSIG: the signal sent instead of SIGIO (0: SIGIO). */
+  signal = 0;
   #refs = 1;
 
   constructor(
@@ -108,10 +112,10 @@ interface Slot {
   cloexec: boolean;
 }
 
-export const FD_LIMIT = 1024;
-
 export class FdTable {
   readonly #slots: (Slot | undefined)[] = [];
+  /** No descriptor at or above this: the soft RLIMIT_NOFILE of the process using the table (rlimits.ts). */
+  limit = 1024;
   /** Processes using this table (clone with CLONE_FILES shares it). */
   #users = 1;
   /**
@@ -155,7 +159,7 @@ export class FdTable {
 
   /** Lowest free descriptor ≥ min, or -EMFILE. Takes ownership of one reference. */
   install(file: OpenFile, cloexec: boolean, min = 0): number {
-    for (let fd = min; fd < FD_LIMIT; fd++) {
+    for (let fd = min; fd < this.limit; fd++) {
       if (!this.#slots[fd]) {
         this.#slots[fd] = { file, cloexec };
         return fd;
@@ -205,6 +209,7 @@ export class FdTable {
   /** fork without CLONE_FILES: the same open file descriptions in a new table. */
   clone(): FdTable {
     const copy = new FdTable();
+    copy.limit = this.limit;
     this.#slots.forEach((s, fd) => {
       if (s) copy.#slots[fd] = { file: s.file.ref(), cloexec: s.cloexec };
     });

@@ -45,8 +45,8 @@ export function closeProgram(image: ProgramImage): void {
   image.interpreter?.file.close();
 }
 
-/** `path` (resolved) as execve finds it; `given` is the path as the caller wrote it (a script's argument). */
-export function findProgram(vfs: Vfs, path: string, given: string, argv: string[]): ProgramImage | ElfError {
+/** `path` (resolved) as execve finds it; `given` is the path as the caller wrote it (a script's argument); a relative #! interpreter is found from `cwd`. */
+export function findProgram(vfs: Vfs, path: string, given: string, argv: string[], cwd = "/"): ProgramImage | ElfError {
   for (let depth = 0; ; depth++) {
     if (depth > BINPRM_MAX_RECURSION) return new ElfError("too many levels of interpreter (ELOOP)", ELOOP);
     const file = vfs.call(path, openExecutable);
@@ -73,7 +73,8 @@ export function findProgram(vfs: Vfs, path: string, given: string, argv: string[
         const line = parseShebang(head);
         if (line instanceof ElfError) return line;
         argv = [line.interpreter, ...(line.argument === null ? [] : [line.argument]), given, ...argv.slice(1)];
-        path = joinPath("/", line.interpreter);
+        // A relative interpreter is found from the caller's cwd, as Linux's open_exec does.
+        path = joinPath(cwd, line.interpreter);
         given = line.interpreter;
         continue;
       }

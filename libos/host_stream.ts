@@ -16,7 +16,7 @@
 //                  the host terminal, so raw and cooked modes and the window size are
 //                  the real ones.
 
-import { fstatSync, readSync, writeSync } from "node:fs";
+import { fstatSync, readSync, readlinkSync, writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { errnoFromHost, statFromHost, type FsDirPage, type FsStat } from "../fs-task/mod.ts";
 import { EAGAIN, EFAULT, EINVAL, ENOTDIR, ENOTTY, EPIPE } from "../linux-abi/errno.ts";
@@ -71,6 +71,20 @@ export class HostInput {
   /** The user kernel ends: a wait in progress ends too. */
   close(): void {
     this.#watch.cancel();
+  }
+}
+
+/**
+ * What /proc/self/fd/N shows for the launcher's descriptor `fd`: the host's own name when it
+ * is one a guest may see (a pipe, socket or anonymous inode as "pipe:[ino]"…, a device under
+ * /dev), else `fallback` (a host file's path is not the guest's to know).
+ */
+export function hostStreamName(fd: number, fallback: string): string {
+  try {
+    const name = readlinkSync(`/proc/self/fd/${fd}`);
+    return /^(pipe|socket|anon_inode):/.test(name) || name.startsWith("/dev/") ? name : fallback;
+  } catch {
+    return fallback;
   }
 }
 

@@ -19,7 +19,7 @@
 // The CPU side (address spaces, vCPUs, TCBs) is the user kernel's, reached through
 // `Machine`; signal frames are in signals.ts, the syscalls in sys/.
 
-import { E2BIG, EAGAIN, EFAULT, EINTR, EIO, ENOMEM, ENOSYS, EPERM, ESRCH } from "../linux-abi/errno.ts";
+import { EAGAIN, EFAULT, EINTR, EIO, ENOMEM, ENOSYS, EPERM, ESRCH } from "../linux-abi/errno.ts";
 import {
   BUS_ADRALN, BUS_ADRERR, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR,
   SEGV_MAPERR, SI_KERNEL, TRAP_BRKPT, type Siginfo,
@@ -40,15 +40,23 @@ import { Terminals } from "./terminals.ts";
 import { OpenFile } from "./file.ts";
 import { loadElf } from "./loader.ts";
 import { GuestMemory, type VSpace } from "./memory.ts";
-import { FsContext, ITIMER_REAL_ID, Process, SignalHandlers, Thread, type Credentials } from "./process.ts";
+import { FsContext, ITIMER_REAL_ID, Process, SignalHandlers, Thread } from "./process.ts";
+import { maySignal, privileged, type Credentials } from "./creds.ts";
+import { NR_OPEN, softLimit } from "./rlimits.ts";
+import { PID_MAX } from "./procfs_sys.ts";
+import { RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_STACK, type Rlimit } from "../linux-abi/resource.ts";
 import { getWord, setWord } from "../microkernel/mod.ts";
 import { dequeue, getSignedReg, nextSignal, setupFrame, type UserContext } from "./signals.ts";
 import { SyscallArgs } from "./sys/args.ts";
 import { NO_REPLY, RESUME, type KernelServices, type SyscallResult } from "./sys/context.ts";
 import { SYSCALLS, nameOf } from "./sys/table.ts";
 import { Futexes } from "./futex.ts";
+import { PiFutexes } from "./futex_pi.ts";
+import { exitRobustList } from "./futex_robust.ts";
+import { SysvIpc } from "./ipc/sysv_ipc.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
+import { Leases } from "./lease.ts";
 import { NamedPipes } from "./named_pipe.ts";
 import { UnixNames } from "./unix_names.ts";
 import type { UnixSocketNames } from "./unix_socket.ts";
@@ -113,8 +121,6 @@ const DEFAULT_ACTION: Sigaction = { sa_handler: SIG_DFL, sa_flags: 0, sa_restore
 const STOP_SIGNALS = Array.from({ length: 31 }, (_, i) => i + 1).filter((sig) => (sigmask(sig) & SIG_KERNEL_STOP_MASK) !== 0n);
 const ERESTARTNOINTR = 513;
 const ERESTART_RESTARTBLOCK = 516;
-const ARG_MAX = 2 * 1024 * 1024;
-const PID_MAX = 32768;
 /** PATH when the environment has none (Linux's execvp default, as busybox has it). */
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 // init's address space: it runs no code, so it has no memory to map.
@@ -130,7 +136,10 @@ export class KernelTask implements KernelServices {
   readonly threads = new Map<number, Thread>();
   readonly processes = new Map<number, Process>();
   readonly futexes = new Futexes();
+  readonly piFutexes = new PiFutexes();
+  readonly ipc = new SysvIpc();
   readonly locks = new FileLocks();
+  readonly leases = new Leases();
   readonly namedPipes = new NamedPipes();
   readonly unixSockets: UnixSocketNames;
   readonly pageCache = new PageCache();
@@ -514,7 +523,10 @@ export class KernelTask implements KernelServices {
     parent.childEvents.notify();
   }
 
-  /** kill(2)'s targets: pid > 0 one process, 0 the caller's group, -1 everyone, < -1 a group. */
+  /**
+   * kill(2)'s targets: pid > 0 one process, 0 the caller's group, -1 everyone, < -1 a group.
+   * As Linux: a group answers EPERM only when no member may be signalled; -1 skips those.
+   */
   kill(sender: Thread, pid: number, info: Siginfo): number {
     // A thread's id names its process too (Linux's find_vpid finds any task).
     const byId = pid > 0 ? (this.processes.get(pid) ?? this.threads.get(pid)?.process) : undefined;
@@ -522,8 +534,19 @@ export class KernelTask implements KernelServices {
       : pid === -1 ? [...this.processes.values()].filter((p) => p.alive && p !== this.#init && p !== sender.process)
       : this.processGroup(pid === 0 ? sender.process.pgid : -pid);
     if (targets.length === 0) return -ESRCH;
-    if (info.si_signo !== 0) for (const p of targets) this.sendSignal(p, info);
-    return 0;
+    let sent = false;
+    for (const p of targets) {
+      if (this.mayKill(sender, p, null, info.si_signo) < 0) continue;
+      sent = true;
+      if (info.si_signo !== 0) this.sendSignal(p, info);
+    }
+    return sent || pid === -1 ? 0 : -EPERM;
+  }
+
+  /** Linux's check_kill_permission: the sender's ids against the target's (creds.ts), or SIGCONT within a session. */
+  mayKill(sender: Thread, p: Process, thread: Thread | null, sig: number): number {
+    if (p === sender.process || maySignal(sender.creds, thread?.creds ?? p.creds)) return 0;
+    return sig === SIGCONT && p.sid === sender.process.sid ? 0 : -EPERM;
   }
 
   /** Members of a process group; zombies count, as their pids keep the group alive. */
@@ -567,9 +590,9 @@ export class KernelTask implements KernelServices {
    * with no threads: it adopts orphans and reaps them), and the program as pid 2 with
    * the host's standard streams and cwd. Throws on a program that cannot run.
    */
-  spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials): Process {
+  spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials, rlimits: Map<number, Rlimit>): Process {
     const guestPath = path.includes("/") ? joinPath(cwd, path) : this.#searchPath(path, envp);
-    const image = findProgram(this.vfs, guestPath, path, argv);
+    const image = findProgram(this.vfs, guestPath, path, argv, cwd);
     if (image instanceof ElfError) throw image;
     const init = new Process(this.#allocPid(), null, this.#noMemory, new FdTable(), new FsContext("/"), new SignalHandlers(), creds, "/sbin/init", ["init"], 0);
     this.processes.set(init.pid, init);
@@ -584,13 +607,15 @@ export class KernelTask implements KernelServices {
     const pid = this.#allocPid();
     const p = new Process(pid, init, memory, fds, new FsContext(cwd), new SignalHandlers(), creds, image.exe, image.argv, SIGCHLD);
     p.interpreter = image.interpreter?.exe ?? null;
+    p.rlimits = rlimits;
+    fds.limit = Math.min(softLimit(p, RLIMIT_NOFILE), NR_OPEN);
     init.children.add(p);
     this.machine.shareSpace(memory);
     p.envp = envp;
     this.terminals.attachConsole(p);
     let loaded;
     try {
-      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds, interpreter: image.interpreter });
+      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds, interpreter: image.interpreter, stackSize: softLimit(p, RLIMIT_STACK) });
     } finally {
       closeProgram(image);
     }
@@ -630,6 +655,7 @@ export class KernelTask implements KernelServices {
     const p = t.process;
     if (flags & CLONE_THREAD && (flags & (CLONE_SIGHAND | CLONE_VM)) !== (CLONE_SIGHAND | CLONE_VM)) return -22;
     if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -22;
+    if (this.#overProcessLimit(t)) return -EAGAIN;
     const tid = this.#allocPid();
     if (tid < 0) return -EAGAIN;
     const settls = flags & CLONE_SETTLS ? tls : null;
@@ -638,8 +664,9 @@ export class KernelTask implements KernelServices {
       if (stack) setWord(regs, Msg.rsp, stack);
     };
     if (flags & CLONE_THREAD) {
-      const child = new Thread(tid, p);
+      const child = new Thread(tid, p, t.creds);
       child.sigmask = t.sigmask;
+      child.sched = { ...t.sched };
       child.name = t.name;
       if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = childTid;
       if (flags & CLONE_PARENT_SETTID && !p.memory.write(parentTid, u32(tid))) return -14;
@@ -664,6 +691,7 @@ export class KernelTask implements KernelServices {
         this.machine.releaseProcess();
         return -ENOMEM;
       }
+      this.ipc.shm.spaceChanged(p.pid, memory, "forked");
     }
     this.machine.shareSpace(memory);
     // CLONE_PARENT: a sibling, which tells the shared parent of its end as the caller would
@@ -672,7 +700,7 @@ export class KernelTask implements KernelServices {
     const fds = flags & CLONE_FILES ? p.fds.share() : p.fds.clone();
     const child = new Process(
       tid, parent, memory, fds, flags & CLONE_FS ? p.fs : p.fs.copy(),
-      flags & CLONE_SIGHAND ? p.handlers : p.handlers.copy(), { ...p.creds }, p.exe, p.argv,
+      flags & CLONE_SIGHAND ? p.handlers : p.handlers.copy(), t.creds, p.exe, p.argv,
       flags & CLONE_PARENT ? p.exitSignal : exitSignal,
     );
     child.pgid = p.pgid;
@@ -684,6 +712,7 @@ export class KernelTask implements KernelServices {
     child.interpreter = p.interpreter;
     const ct = new Thread(tid, child);
     ct.sigmask = t.sigmask;
+    ct.sched = { ...t.sched };
     ct.altStack = { ...t.altStack };
     ct.name = t.name;
     if (flags & CLONE_CHILD_CLEARTID) ct.clearChildTid = childTid;
@@ -703,6 +732,17 @@ export class KernelTask implements KernelServices {
     child.vforkDone = new WaitQueue();
     const done = child.vforkDone;
     return sleep(t, [done], () => (child.vforkDone === null ? tid : AGAIN), { killableOnly: true });
+  }
+
+  /** RLIMIT_NPROC: the caller's real uid has that many tasks (threads count); root is exempt. */
+  #overProcessLimit(t: Thread): boolean {
+    const c = t.creds;
+    if (c.uid === 0 || privileged(c)) return false;
+    const limit = softLimit(t.process, RLIMIT_NPROC);
+    if (limit === Infinity) return false;
+    let n = 0;
+    for (const other of this.threads.values()) if (other.creds.uid === c.uid) n++;
+    return n >= limit;
   }
 
   #unregister(t: Thread): void {
@@ -727,8 +767,7 @@ export class KernelTask implements KernelServices {
    */
   execve(t: Thread, path: string, given: string, argv: string[], envp: string[]): SyscallResult {
     const p = t.process;
-    if (argv.reduce((n, a) => n + a.length + 1, 0) + envp.reduce((n, e) => n + e.length + 1, 0) > ARG_MAX) return -E2BIG;
-    const image = findProgram(this.vfs, path, given, argv);
+    const image = findProgram(this.vfs, path, given, argv, p.cwd);
     if (image instanceof ElfError) return -image.errno;
     const memory = this.machine.newSpace();
     if (!memory) {
@@ -737,7 +776,7 @@ export class KernelTask implements KernelServices {
     }
     let loaded;
     try {
-      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds: p.creds, interpreter: image.interpreter });
+      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds: t.creds, interpreter: image.interpreter, stackSize: softLimit(p, RLIMIT_STACK) });
     } catch (e) {
       memory.release();
       this.machine.shareSpace(memory);
@@ -750,13 +789,15 @@ export class KernelTask implements KernelServices {
     // Point of no return.
     for (const other of [...p.threads.values()]) {
       if (other === t) continue;
+      this.#releaseFutexes(other);
       this.#killThread(other);
     }
+    this.#releaseFutexes(t);
     const old = p.memory;
     p.memory = memory;
     this.machine.shareSpace(memory);
     this.machine.execThread(t, loaded.entry, loaded.stackPointer);
-    this.machine.releaseSpace(old);
+    this.#releaseSpace(p, old);
     if (p.fds.shared) p.fds = p.fds.unshare();
     for (const [id, timer] of p.timers) {
       if (id === ITIMER_REAL_ID) continue;
@@ -770,6 +811,7 @@ export class KernelTask implements KernelServices {
     t.clearChildTid = 0;
     t.robustList = 0;
     p.membarrierPrivate = false;
+    p.creds = t.creds;
     p.exe = image.exe;
     p.interpreter = image.interpreter?.exe ?? null;
     p.argv = image.argv;
@@ -803,8 +845,15 @@ export class KernelTask implements KernelServices {
   exitThread(t: Thread, status: number): void {
     const p = t.process;
     if (p.threads.size <= 1) return this.exitProcess(p, status, 0);
+    this.#releaseFutexes(t);
     this.#clearChildTid(t);
     this.#killThread(t);
+  }
+
+  /** A thread ends or execs: its robust list is walked and its PI locks pass on (futex_exit_release). */
+  #releaseFutexes(t: Thread): void {
+    exitRobustList(t, t.process.memory, this.futexes);
+    this.piFutexes.ownerGone(t);
   }
 
   /** CLONE_CHILD_CLEARTID: zero the word and wake one futex waiter (pthread_join). */
@@ -817,17 +866,19 @@ export class KernelTask implements KernelServices {
   exitProcess(p: Process, status: number, signal: number, core = false): void {
     if (!p.alive) return;
     for (const t of [...p.threads.values()]) {
+      this.#releaseFutexes(t);
       this.#clearChildTid(t);
       this.#killThread(t);
     }
     p.fds.closeAll();
     this.terminals.processExiting(p);
     this.locks.processExited(p.pid);
+    this.ipc.sem.processExited(p);
     for (const timer of p.timers.values()) timer.disarm();
     p.timers.clear();
     // A zombie keeps only its status: its address space goes now (engine, frames), and
     // its cmdline and environ read empty, as in Linux.
-    this.machine.releaseSpace(p.memory);
+    this.#releaseSpace(p, p.memory);
     p.memory = this.#noMemory;
     p.argv = [];
     p.envp = [];
@@ -865,6 +916,14 @@ export class KernelTask implements KernelServices {
     }
     const code = signal ? (core ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
     this.#notifyParent(p, code, signal || status & 0xff);
+  }
+
+  /** `p` stops using `mem` (exit, exec); System V segments see a detach unless another process still uses it (vfork). */
+  #releaseSpace(p: Process, mem: GuestMemory): void {
+    let shared = false;
+    for (const q of this.processes.values()) if (q !== p && q.alive && q.memory === mem) shared = true;
+    if (!shared) this.ipc.shm.spaceChanged(p.pid, mem, "released");
+    this.machine.releaseSpace(mem);
   }
 
   /** Who adopts the children of `p`: the nearest living subreaper above it, else init. */

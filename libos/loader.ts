@@ -22,17 +22,16 @@ import { randomFillSync } from "node:crypto";
 import * as AT from "../linux-abi/auxv.ts";
 import { EINVAL, ENOEXEC, ENOMEM } from "../linux-abi/errno.ts";
 import { ET_DYN, PF_R, PF_W, PF_X, PT_LOAD, PT_PHDR } from "../linux-abi/elf.ts";
+import type { Credentials } from "./creds.ts";
 import { ElfError, IMAGE_TOP, type ElfImage, type ProgramFile, type ProgramHeader } from "./elf.ts";
 import { GuestMemory, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageDown, pageUp } from "./memory.ts";
 
 
+/** The smallest stack mapped, whatever RLIMIT_STACK says (room for the arguments and a little more). */
+const MIN_STACK = 64 * 1024;
+
 // CPUID.1:EDX of the engine's default CPU: fpu … sse sse2 (what Linux reports as AT_HWCAP).
 const HWCAP_X86_64 = 0x178bfbff;
-
-export interface Credentials {
-  uid: number;
-  gid: number;
-}
 
 export interface LoadedProgram {
   entry: number;
@@ -82,6 +81,8 @@ export interface LoadArgs {
   envp: string[];
   execfn: string;
   creds: Credentials;
+  /** The stack's size (RLIMIT_STACK); STACK_SIZE without it. */
+  stackSize?: number;
   /** PT_INTERP's file, parsed with `interpreter: true`; the program starts at its entry. */
   interpreter?: (ElfSource & { path: string }) | null;
 }
@@ -160,7 +161,9 @@ export function loadElf(memory: GuestMemory, elf: ElfImage, file: ProgramFile, a
   memory.initBrk(hi);
 
   const stackProt = PROT_READ | PROT_WRITE | (elf.executableStack ? PROT_EXEC : 0);
-  if (!memory.mapRegion(STACK_TOP - STACK_SIZE, STACK_SIZE, [{ at: 0, size: STACK_SIZE, prot: stackProt }], "stack")) {
+  // The stack does not grow: it is mapped at the size RLIMIT_STACK allows, up to STACK_SIZE.
+  const stackSize = Math.max(MIN_STACK, Math.min(STACK_SIZE, pageDown(args.stackSize ?? STACK_SIZE)));
+  if (!memory.mapRegion(STACK_TOP - stackSize, stackSize, [{ at: 0, size: stackSize, prot: stackProt }], "stack")) {
     throw new ElfError("out of memory for the stack", ENOMEM);
   }
 
@@ -185,7 +188,7 @@ export function loadElf(memory: GuestMemory, elf: ElfImage, file: ProgramFile, a
   const auxv: [number, number][] = [
     [AT.AT_PHDR, phdrAddr], [AT.AT_PHENT, elf.phentsize], [AT.AT_PHNUM, elf.phnum], [AT.AT_PAGESZ, PAGE],
     [AT.AT_BASE, interp?.bias ?? 0], [AT.AT_FLAGS, 0], [AT.AT_ENTRY, elf.entry + bias],
-    [AT.AT_UID, creds.uid], [AT.AT_EUID, creds.uid], [AT.AT_GID, creds.gid], [AT.AT_EGID, creds.gid],
+    [AT.AT_UID, creds.uid], [AT.AT_EUID, creds.euid], [AT.AT_GID, creds.gid], [AT.AT_EGID, creds.egid],
     [AT.AT_SECURE, 0], [AT.AT_RANDOM, randomAddr], [AT.AT_HWCAP, HWCAP_X86_64], [AT.AT_HWCAP2, 0],
     [AT.AT_CLKTCK, 100], [AT.AT_PLATFORM, platformAddr], [AT.AT_EXECFN, execfnAddr], [AT.AT_MINSIGSTKSZ, 2048],
     [AT.AT_NULL, 0],

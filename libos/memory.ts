@@ -94,6 +94,20 @@ export interface HostBlock {
   users: Map<GuestMemory, number>;
   /** Set when the block is a shared file's chunk. */
   file: FileChunk | null;
+  /** Holders besides address spaces (a System V segment until IPC_RMID): see newHeldBlock. */
+  holds: number;
+}
+
+/** How many Vmas map `block`, in every address space (a System V segment's shm_nattch). */
+export function mappingsOf(block: HostBlock): number {
+  let n = 0;
+  for (const count of block.users.values()) n += count;
+  return n;
+}
+
+/** The holder of a newHeldBlock lets go; the block goes once no Vma maps it either. */
+export function dropHold(block: HostBlock): void {
+  if (--block.holds === 0 && block.users.size === 0) block.owner.release(block.mem);
 }
 
 // How much a copy-on-write fault copies: big enough that a fork-heavy process does not
@@ -332,7 +346,7 @@ export class GuestMemory {
 
   #newBlock(size: number, file: FileChunk | null = null): HostBlock | null {
     const mem = this.#vspace.allocate(size);
-    return mem ? { id: nextBlockId++, mem, owner: this.#vspace, users: new Map(), file } : null;
+    return mem ? { id: nextBlockId++, mem, owner: this.#vspace, users: new Map(), file, holds: 0 } : null;
   }
 
   /** A fresh zeroed block for a shared file's chunk (page_cache.ts); freed when its last mapping goes. */
@@ -348,7 +362,7 @@ export class GuestMemory {
     const n = (block.users.get(this) ?? 1) - 1;
     if (n > 0) block.users.set(this, n);
     else block.users.delete(this);
-    if (block.users.size > 0) return;
+    if (block.users.size > 0 || block.holds > 0) return;
     block.file?.unmapped();
     block.owner.release(block.mem);
   }
@@ -419,6 +433,21 @@ export class GuestMemory {
       }
     }
     return block.mem.bytes;
+  }
+
+  /**
+   * A zeroed block that outlives its mappings (System V shared memory), charged to this
+   * space's quota: it stays until dropHold and the last unmap. Null: ENOMEM.
+   */
+  newHeldBlock(size: number): HostBlock | null {
+    const block = this.#newBlock(pageUp(size));
+    if (block) block.holds = 1;
+    return block;
+  }
+
+  /** Map `block` from its start at [start, start+len) as MAP_SHARED memory (shmat); false: ENOMEM. */
+  mapBlock(block: HostBlock, start: number, len: number, prot: number, mayProt: number): boolean {
+    return this.#mapVma({ start, end: start + len, prot, kind: "anon", block, offset: 0, shared: true, cow: false, mayProt });
   }
 
   /** Choose a free range for mmap(NULL, …): the highest gap below MMAP_TOP, like Linux. */

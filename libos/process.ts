@@ -17,6 +17,7 @@
 
 import type { Terminal } from "./terminal.ts";
 import type { Rlimit } from "../linux-abi/resource.ts";
+import type { Credentials } from "./creds.ts";
 import type { Siginfo } from "../linux-abi/siginfo.ts";
 import { SIGRTMIN, type Sigaction, type Sigset } from "../linux-abi/signal.ts";
 import type { FdTable } from "./file.ts";
@@ -25,10 +26,6 @@ import type { IntervalTimer } from "./timers.ts";
 import type { Sleeper } from "./wait_queue.ts";
 import { WaitQueue } from "./wait_queue.ts";
 
-export interface Credentials {
-  uid: number;
-  gid: number;
-}
 
 const bit = (sig: number): bigint => 1n << BigInt(sig - 1);
 // Real-time signals queue up to this many, as RLIMIT_SIGPENDING bounds them in Linux.
@@ -149,7 +146,8 @@ export class Process {
     public fds: FdTable,
     public fs: FsContext,
     public handlers: SignalHandlers,
-    readonly creds: Credentials,
+    /** The leader thread's credentials (creds.ts), kept when it is gone. */
+    public creds: Credentials,
     /** Guest path of the executable (readlink /proc/self/exe). */
     public exe: string,
     public argv: string[],
@@ -204,8 +202,16 @@ export class Process {
   }
 }
 
+/** sched_setattr's view of a thread: policy, nice and real-time priority (sys_sched.ts). */
+export interface SchedSettings {
+  policy: number;
+  nice: number;
+  priority: number;
+}
+
 export class Thread {
   clearChildTid = 0;
+  sched: SchedSettings = { policy: 0, nice: 0, priority: 0 };
   robustList = 0;
   sigmask: Sigset = 0n;
   readonly pending = new SigPending();
@@ -224,10 +230,22 @@ export class Thread {
   /** CPU time (µs) its guest code and its syscalls have used: the time of its engine runs. */
   cpuUs = 0;
 
+  /** This thread's credentials; set through commitCreds. */
+  creds: Credentials;
+
   constructor(
     readonly tid: number,
     readonly process: Process,
-  ) {}
+    creds: Credentials = process.creds,
+  ) {
+    this.creds = creds;
+  }
+
+  /** Linux's commit_creds: the thread's new credentials (the process's too for its leader). */
+  commitCreds(next: Credentials): void {
+    this.creds = next;
+    if (this.tid === this.process.pid) this.process.creds = next;
+  }
 
   /** Signals pending for this thread that its mask lets through. */
   deliverable(): Sigset {

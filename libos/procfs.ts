@@ -1,7 +1,7 @@
 // ProcFs: /proc, served by the kernel-task, which owns every fact it shows.
 //
-//   /              cpuinfo filesystems loadavg meminfo stat uptime version, sys/kernel/
-//                  (hostname osrelease ostype), mounts → self/mounts, self → PID,
+//   /              cpuinfo filesystems loadavg meminfo stat uptime version, sys/ (the
+//                  sysctls of procfs_sys.ts), mounts → self/mounts, self → PID,
 //                  thread-self → PID/task/TID, and a directory per process, zombies too
 //   /PID/          cmdline comm cwd→ environ exe→ fd/ maps mounts root→ stat statm
 //                  status task/; /PID/task/TID/ holds the same files as thread TID
@@ -43,6 +43,8 @@ import type { OpenFile } from "./file.ts";
 import { PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, type Vma } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
 import { NO_SESSION } from "./terminal.ts";
+import { cpuCount, cpuList, cpuMaskHex, cpuTicks, hostLoad } from "./host_cpus.ts";
+import { sysctlFiles } from "./procfs_sys.ts";
 
 /** What procfs reads from the kernel-task. */
 export interface ProcFacts {
@@ -155,6 +157,7 @@ export class ProcFs implements FileSystem {
   readonly #facts: ProcFacts;
   readonly #handles = new Map<number, Handle>();
   readonly #cpuMhz: number;
+  readonly #sysctl: ReadonlyMap<string, () => string>;
   #atRoot = false;
   #covered = new Set<string>();
   #crossing: FsCrossing | null = null;
@@ -163,6 +166,7 @@ export class ProcFs implements FileSystem {
   constructor(facts: ProcFacts) {
     this.#facts = facts;
     this.#cpuMhz = hostCpuMhz();
+    this.#sysctl = sysctlFiles(facts.hostname);
   }
 
   /** The open file of the last open() that answered REOPEN_FILE. */
@@ -188,6 +192,8 @@ export class ProcFs implements FileSystem {
     if (node.type === "link" && !(flags & O_PATH)) return -ELOOP;
     if (node.type === "dir" && !(flags & O_PATH) && ((flags & O_ACCMODE) !== O_RDONLY || flags & O_CREAT)) return -EISDIR;
     if (node.type !== "dir" && flags & O_DIRECTORY) return -ENOTDIR;
+    // A sysctl checks its mode bits even for root (proc_sys_permission): these are all 0444.
+    if (node.type === "file" && node.path.startsWith("/sys/") && (flags & O_ACCMODE) !== O_RDONLY && !(flags & O_PATH)) return -EACCES;
     const snapshot = node.type === "file" && !(flags & O_PATH) ? stringToBytes(node.text()) : null;
     let handle = 0;
     while (this.#handles.has(handle)) handle++;
@@ -456,7 +462,7 @@ export class ProcFs implements FileSystem {
       case "stat":
         return globalFile(path, () => statText(f));
       case "sys":
-        return dir(path, null, () => ["kernel"], (n) => (n === "kernel" ? this.#sysKernel() : undefined));
+        return this.#sysDir("");
       case "uptime":
         return globalFile(path, () => `${(uptimeMs(f) / 1000).toFixed(2)} 0.00\n`);
       case "version":
@@ -474,12 +480,20 @@ export class ProcFs implements FileSystem {
     return undefined;
   }
 
-  #sysKernel(): DirNode {
-    const f = this.#facts;
-    const values: Record<string, () => string> = { hostname: () => f.hostname, osrelease: release, ostype: () => "Linux" };
-    return dir("/sys/kernel", null, () => Object.keys(values), (n) => {
-      const value = values[n];
-      return value ? globalFile(`/sys/kernel/${n}`, () => value() + "\n") : undefined;
+  /** /proc/sys/`prefix`: the directories and files procfs_sys.ts lists under it. */
+  #sysDir(prefix: string): DirNode {
+    const files = this.#sysctl;
+    const names = (): string[] => {
+      const seen = new Set<string>();
+      for (const key of files.keys()) if (key.startsWith(prefix)) seen.add(key.slice(prefix.length).split("/")[0]!);
+      return [...seen];
+    };
+    return dir(`/sys/${prefix}`.replace(/\/$/, ""), null, names, (n) => {
+      const key = prefix + n;
+      const text = files.get(key);
+      if (text) return globalFile(`/sys/${key}`, text);
+      for (const other of files.keys()) if (other.startsWith(key + "/")) return this.#sysDir(key + "/");
+      return undefined;
     });
   }
 
@@ -558,7 +572,7 @@ export class ProcFs implements FileSystem {
 
   #statOf(node: ProcNode): FsStat {
     const now = BigInt(Date.now()) * 1_000_000n;
-    const creds = node.owner?.creds ?? { uid: 0, gid: 0 };
+    const creds = node.owner?.creds ?? { euid: 0, egid: 0 };
     let nlink = 1;
     let size = 0;
     if (node.type === "dir") {
@@ -570,7 +584,7 @@ export class ProcFs implements FileSystem {
     }
     const type = node.type === "dir" ? S_IFDIR : node.type === "link" ? S_IFLNK : S_IFREG;
     return {
-      dev: PROC_DEV, ino: inodeOf(node.path), mode: type | node.perm, nlink, uid: creds.uid, gid: creds.gid, rdev: 0,
+      dev: PROC_DEV, ino: inodeOf(node.path), mode: type | node.perm, nlink, uid: creds.euid, gid: creds.egid, rdev: 0,
       size, blksize: 1024, blocks: 0, atimeNs: now, mtimeNs: now, ctimeNs: now,
     };
   }
@@ -597,22 +611,34 @@ function fdLink(p: Process, dirPath: string, name: string): LinkNode | undefined
   if (!file) return undefined;
   const access = file.flags & O_ACCMODE;
   const perm = (access !== O_WRONLY ? 0o500 : 0) | (access !== O_RDONLY ? 0o300 : 0);
-  return { type: "link", path: `${dirPath}/${name}`, perm, owner: p, size: 64, target: () => ({ text: file.ops.path, file }) };
+  return { type: "link", path: `${dirPath}/${name}`, perm, owner: p, size: 64, target: () => ({ text: fdTargetText(file), file }) };
+}
+
+/** A descriptor's link text: its path, with " (deleted)" once a file has no name left (d_path). */
+function fdTargetText(file: OpenFile): string {
+  const path = file.ops.path;
+  if (path.endsWith(" (deleted)") || !path.startsWith("/")) return path;
+  const st = file.ops.stat();
+  return typeof st !== "number" && st.nlink === 0 && (st.mode & S_IFMT) !== S_IFDIR ? `${path} (deleted)` : path;
 }
 
 // ----- the texts -------------------------------------------------------------------------
 
 function cpuinfoText(mhz: number): string {
-  const rows: [string, string][] = [
-    ["processor", "0"], ["vendor_id", "GenuineIntel"], ["cpu family", "6"], ["model", "60"],
-    ["model name", "Intel Core Processor (Haswell)"], ["stepping", "4"], ["microcode", "0x1"],
-    ["cpu MHz", mhz.toFixed(3)], ["physical id", "0"], ["siblings", "1"], ["core id", "0"], ["cpu cores", "1"],
-    ["apicid", "0"], ["initial apicid", "0"], ["fpu", "yes"], ["fpu_exception", "yes"], ["cpuid level", "13"],
-    ["wp", "yes"], ["flags", CPU_FLAGS], ["bugs", ""], ["bogomips", (mhz * 2).toFixed(2)], ["clflush size", "64"],
-    ["cache_alignment", "64"], ["address sizes", "40 bits physical, 48 bits virtual"],
-  ];
-  // Linux pads the names with tabs to the second tab stop.
-  return rows.map(([k, v]) => `${k}${k.length < 8 ? "\t\t" : "\t"}: ${v}`.trimEnd()).join("\n") + "\npower management:\n\n";
+  const n = cpuCount();
+  const one = (i: number): string => {
+    const rows: [string, string][] = [
+      ["processor", String(i)], ["vendor_id", "GenuineIntel"], ["cpu family", "6"], ["model", "60"],
+      ["model name", "Intel Core Processor (Haswell)"], ["stepping", "4"], ["microcode", "0x1"],
+      ["cpu MHz", mhz.toFixed(3)], ["physical id", "0"], ["siblings", String(n)], ["core id", String(i)], ["cpu cores", String(n)],
+      ["apicid", String(i)], ["initial apicid", String(i)], ["fpu", "yes"], ["fpu_exception", "yes"], ["cpuid level", "13"],
+      ["wp", "yes"], ["flags", CPU_FLAGS], ["bugs", ""], ["bogomips", (mhz * 2).toFixed(2)], ["clflush size", "64"],
+      ["cache_alignment", "64"], ["address sizes", "40 bits physical, 48 bits virtual"],
+    ];
+    // Linux pads the names with tabs to the second tab stop.
+    return rows.map(([k, v]) => `${k}${k.length < 8 ? "\t\t" : "\t"}: ${v}`.trimEnd()).join("\n") + "\npower management:\n\n";
+  };
+  return Array.from({ length: n }, (_, i) => one(i)).join("");
 }
 
 function meminfoText(q: { total: number; free: number }): string {
@@ -639,19 +665,23 @@ function meminfoText(q: { total: number; free: number }): string {
   ].join("\n") + "\n";
 }
 
-/** "0.00 0.00 0.00 running/threads lastpid" (fs/proc/loadavg.c); no load is measured. */
+/** "1min 5min 15min running/threads lastpid" (fs/proc/loadavg.c): the host's load, the user kernel's tasks. */
 function loadavgText(f: ProcFacts): string {
   const { running, total, lastPid } = threadCounts(f);
-  return `0.00 0.00 0.00 ${running}/${total} ${lastPid}\n`;
+  const load = hostLoad().map((x) => x.toFixed(2)).join(" ");
+  return `${load} ${running}/${total} ${lastPid}\n`;
 }
 
-/** /proc/stat: no CPU time is measured, so the counters are 0; btime and the counts are real. */
+/** /proc/stat: the host's CPU times (user nice system idle iowait irq …, in USER_HZ); btime and the counts are the user kernel's. */
 function statText(f: ProcFacts): string {
   const { running, lastPid } = threadCounts(f);
-  const zeros = (n: number): string => Array(n).fill("0").join(" ");
+  const ticks = cpuTicks();
+  const line = (name: string, c: { user: number; nice: number; sys: number; idle: number; irq: number }): string =>
+    `${name} ${c.user} ${c.nice} ${c.sys} ${c.idle} 0 ${c.irq} 0 0 0 0\n`;
+  const sum = ticks.reduce((a, c) => ({ user: a.user + c.user, nice: a.nice + c.nice, sys: a.sys + c.sys, idle: a.idle + c.idle, irq: a.irq + c.irq }), { user: 0, nice: 0, sys: 0, idle: 0, irq: 0 });
   const btime = Math.floor((Date.now() - uptimeMs(f)) / 1000);
-  return `cpu  ${zeros(10)}\ncpu0 ${zeros(10)}\nintr 0\nctxt 0\nbtime ${btime}\nprocesses ${lastPid}\n` +
-    `procs_running ${running}\nprocs_blocked 0\nsoftirq ${zeros(11)}\n`;
+  return line("cpu ", sum) + ticks.map((c, i) => line(`cpu${i}`, c)).join("") + `intr 0\nctxt 0\nbtime ${btime}\nprocesses ${lastPid}\n` +
+    `procs_running ${running}\nprocs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n`;
 }
 
 function mountsText(mounts: readonly ProcMount[]): string {
@@ -688,12 +718,12 @@ function statusText(view: TaskView, f: ProcFacts): string {
   const kb = (bytes: number): string => `${String(Math.floor(bytes / 1024)).padStart(8)} kB`;
   const sig = signalMasks(p, t);
   const pid = t?.tid ?? p.pid;
-  const { uid, gid } = p.creds;
+  const c = t?.creds ?? p.creds;
   const lines = [
     `Name:\t${threadName(view)}`, `Umask:\t${p.umask.toString(8).padStart(4, "0")}`, `State:\t${stateOf(p, t, f.current())}`,
     `Tgid:\t${p.pid}`, "Ngid:\t0", `Pid:\t${pid}`, `PPid:\t${p.ppid}`, "TracerPid:\t0",
-    `Uid:\t${uid}\t${uid}\t${uid}\t${uid}`, `Gid:\t${gid}\t${gid}\t${gid}\t${gid}`, `FDSize:\t${fdTableSize(p)}`,
-    "Groups:\t ", `NStgid:\t${p.pid}`, `NSpid:\t${pid}`, `NSpgid:\t${p.pgid}`, `NSsid:\t${p.sid}`, "Kthread:\t0",
+    `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`, `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`,
+    `FDSize:\t${fdTableSize(p)}`, `Groups:\t${c.groups.join(" ")} `, `NStgid:\t${p.pid}`, `NSpid:\t${pid}`, `NSpgid:\t${p.pgid}`, `NSsid:\t${p.sid}`, "Kthread:\t0",
   ];
   if (p.alive) {
     const mem = memoryUse(p.memory.vmas);
@@ -705,15 +735,17 @@ function statusText(view: TaskView, f: ProcFacts): string {
       `VmExe:\t${kb(mem.code)}`, `VmLib:\t${kb(0)}`, `VmPTE:\t${kb(0)}`, `VmSwap:\t${kb(0)}`, `HugetlbPages:\t${kb(0)}`,
     );
   }
-  const caps = uid === 0 ? ALL_CAPS : 0n;
+  // Capabilities follow the uids (creds.ts): effective while euid is 0, permitted while any uid is.
+  const permitted = c.uid === 0 || c.euid === 0 || c.suid === 0 ? ALL_CAPS : 0n;
+  const effective = c.euid === 0 ? ALL_CAPS : 0n;
   const queued = [p.pending.set, ...[...p.threads.values()].map((q) => q.pending.set)].reduce((n, s) => n + popcount(s), 0);
   const sigqLimit = p.rlimits.get(RLIMIT_SIGPENDING)?.rlim_cur ?? SIGQ_DEFAULT_LIMIT;
   lines.push(
     "CoreDumping:\t0", "THP_enabled:\t1", `Threads:\t${Math.max(1, p.threads.size)}`, `SigQ:\t${queued}/${sigqLimit}`,
     `SigPnd:\t${hex(t?.pending.set ?? 0n)}`, `ShdPnd:\t${hex(p.pending.set)}`, `SigBlk:\t${hex(sig.blocked)}`,
-    `SigIgn:\t${hex(sig.ignored)}`, `SigCgt:\t${hex(sig.caught)}`, `CapInh:\t${hex(0n)}`, `CapPrm:\t${hex(caps)}`,
-    `CapEff:\t${hex(caps)}`, `CapBnd:\t${hex(ALL_CAPS)}`, `CapAmb:\t${hex(0n)}`, "NoNewPrivs:\t0", "Seccomp:\t0",
-    "Seccomp_filters:\t0", "Cpus_allowed:\t1", "Cpus_allowed_list:\t0", "Mems_allowed:\t1", "Mems_allowed_list:\t0",
+    `SigIgn:\t${hex(sig.ignored)}`, `SigCgt:\t${hex(sig.caught)}`, `CapInh:\t${hex(0n)}`, `CapPrm:\t${hex(permitted)}`,
+    `CapEff:\t${hex(effective)}`, `CapBnd:\t${hex(ALL_CAPS)}`, `CapAmb:\t${hex(0n)}`, "NoNewPrivs:\t0", "Seccomp:\t0",
+    "Seccomp_filters:\t0", `Cpus_allowed:\t${cpuMaskHex()}`, `Cpus_allowed_list:\t${cpuList()}`, "Mems_allowed:\t1", "Mems_allowed_list:\t0",
     "voluntary_ctxt_switches:\t0", "nonvoluntary_ctxt_switches:\t0",
   );
   return lines.join("\n") + "\n";

@@ -18,7 +18,7 @@ import { EINVAL, EIO, ENOSPC, ENOTTY, ENXIO } from "../linux-abi/errno.ts";
 import { O_ACCMODE, O_CLOEXEC, O_NOCTTY, O_NONBLOCK } from "../linux-abi/fcntl.ts";
 import { DevPtsFs } from "./devpts.ts";
 import { OpenFile, type FileOps, type IoctlAccess, type IoResult } from "./file.ts";
-import { HostInput, HostStream } from "./host_stream.ts";
+import { HostInput, HostStream, hostStreamName } from "./host_stream.ts";
 import type { Process, Thread } from "./process.ts";
 import { PTY_SLAVE_MAJOR, Pty, PtyMaster, PtySlave, PtyTable, makedev } from "./pty.ts";
 import { Terminal, type TtyKernel } from "./terminal.ts";
@@ -60,7 +60,7 @@ export class Terminals {
     const caller = (): Thread => this.kernel.caller();
     return [0, 1, 2].map((fd) => {
       const onConsole = this.#consoleFd !== null && (fd === this.#consoleFd || isSameTerminal(fd, this.#consoleFd));
-      const path = onConsole ? "/dev/console" : ["/dev/stdin", "/dev/stdout", "/dev/stderr"][fd]!;
+      const path = onConsole ? "/dev/console" : hostStreamName(fd, ["/dev/stdin", "/dev/stdout", "/dev/stderr"][fd]!);
       return new HostStream(fd, path, fd === 0 ? this.#stdin : null, onConsole ? this.console : null, caller, this.#consoleNode);
     });
   }

@@ -21,6 +21,7 @@
 
 import { hostname } from "node:os";
 import { isatty } from "node:tty";
+import { readFileSync } from "node:fs";
 import { byteStringOfHost } from "../linux-abi/_byte_string.ts";
 import { FrameDirectory, FsIpcServer, FsWorker, stopFsTask, untypedQuota, type FileSystem, type FsTaskLaunch, type MemoryQuota } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
@@ -32,6 +33,8 @@ import { TRANSLATION_BUFFER_BYTES } from "../microkernel/platform/unicorn_ffi.ts
 import { allocFrameMemory, freeFrameMemory } from "../microkernel/platform/frame_chunks.ts";
 import { FSR_MAPPED, Msg, RESULT, SYSCALL_MESSAGE_LENGTH, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_REGISTER_LAYOUT } from "../syscall-shim/x86_64.ts";
 import { KernelTask, type Machine } from "./kernel_task.ts";
+import { initialCredentials } from "./creds.ts";
+import { hostLimits } from "./rlimits.ts";
 import { GuestMemory, pageUp, type HostMemory, type VSpace } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
 import type { UserContext } from "./signals.ts";
@@ -128,6 +131,20 @@ class FrameVSpace implements VSpace {
   protect(vaddr: number, size: number, prot: number): void {
     this.engine.protect(vaddr, size, prot);
   }
+}
+
+/**
+ * The launcher's supplementary groups, as the guest starts with them. Node's getgroups adds
+ * the effective gid, which Linux's list need not hold: /proc tells the list as it is.
+ */
+function hostGroups(): number[] {
+  try {
+    const line = /^Groups:(.*)$/m.exec(readFileSync("/proc/self/status", "latin1"));
+    if (line) return line[1]!.trim().split(/\s+/).filter((g) => g !== "").map(Number);
+  } catch {
+    // Not Linux: fall through.
+  }
+  return process.getgroups?.() ?? [];
 }
 
 const nativeFrames = {
@@ -538,9 +555,10 @@ export class UserKernel implements Machine {
    * the guest as their UTF-8 bytes. Throws ElfError/Error on bad input.
    */
   spawn(path: string, argv: string[], envp: string[]): Process {
-    const uid = process.getuid?.() ?? 0, gid = process.getgid?.() ?? 0;
+    const gid = process.getgid?.() ?? 0;
+    const creds = initialCredentials(process.getuid?.() ?? 0, gid, hostGroups());
     const bytes = (list: string[]): string[] => list.map(byteStringOfHost);
-    return this.kernelTask.spawnInit(byteStringOfHost(path), bytes(argv), bytes(envp), this.#opts.layout.cwd, { uid, gid });
+    return this.kernelTask.spawnInit(byteStringOfHost(path), bytes(argv), bytes(envp), this.#opts.layout.cwd, creds, hostLimits());
   }
 
   /** Run until the first process exits; resolves with its status. */

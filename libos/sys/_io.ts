@@ -10,9 +10,11 @@
 // Writing to a pipe with no reader raises SIGPIPE and fails with EPIPE. A socket's reads and
 // writes are its recv and send (_socket_io.ts), which keep its own rules.
 
-import { EAGAIN, EBADF, EFAULT, EINVAL, EISDIR, EPIPE } from "../../linux-abi/errno.ts";
+import { EAGAIN, EBADF, EFAULT, EFBIG, EINVAL, EISDIR, EPIPE } from "../../linux-abi/errno.ts";
 import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY } from "../../linux-abi/fcntl.ts";
-import { SIGPIPE } from "../../linux-abi/signal.ts";
+import { SIGPIPE, SIGXFSZ } from "../../linux-abi/signal.ts";
+import { RLIMIT_FSIZE } from "../../linux-abi/resource.ts";
+import { fileSizeAllows, softLimit } from "../rlimits.ts";
 import { S_IFDIR, S_IFMT } from "../../linux-abi/stat.ts";
 import type { IoResult, OpenFile } from "../file.ts";
 import { PROT_READ, PROT_WRITE, accessOk, type GuestMemory } from "../memory.ts";
@@ -20,7 +22,7 @@ import { MAX_RW_COUNT, SIZEOF_IOVEC, UIO_MAXIOV, decodeIovec } from "../../linux
 import type { Thread } from "../process.ts";
 import { AGAIN, sleep } from "../wait_queue.ts";
 import type { KernelServices } from "./context.ts";
-import { writableCount } from "./_offsets.ts";
+import { isRegular, writableCount } from "./_offsets.ts";
 import { socketRecv, socketSend, type Sink } from "./_socket_io.ts";
 
 // A stream read moves at most this much per call, as a pipe holds no more.
@@ -127,12 +129,31 @@ export function writeBytes(k: KernelServices, t: Thread, f: OpenFile, src: Uint8
     if (typeof st === "number") return st;
     at = st.size;
   }
-  const count = writableCount(f, at, src.length);
+  const count = withinFileSize(k, t, f, at, writableCount(f, at, src.length));
   if (count < 0) return count;
   return then(f.ops.write(count < src.length ? src.subarray(0, count) : src, at), (n) => {
     if (n >= 0 && usePos) f.offset = at + n;
     return n;
   });
+}
+
+/** RLIMIT_FSIZE on a regular file (rlimits.ts): an O_APPEND write starts at the end. */
+function withinFileSize(k: KernelServices, t: Thread, f: OpenFile, at: number, count: number): number {
+  if (count <= 0 || softLimit(t.process, RLIMIT_FSIZE) === Infinity || !isRegular(f)) return count;
+  let pos = at;
+  if (f.flags & O_APPEND) {
+    const st = f.ops.stat();
+    if (typeof st === "number") return st;
+    pos = st.size;
+  }
+  return fileSizeOk(k, t, fileSizeAllows(t.process, pos, count));
+}
+
+/** -1 from fileSizeAllows: SIGXFSZ and EFBIG (the signal is sent even when it is handled or ignored). */
+export function fileSizeOk(k: KernelServices, t: Thread, n: number): number {
+  if (n >= 0) return n;
+  k.signalThread(t, SIGXFSZ);
+  return -EFBIG;
 }
 
 function writeStream(t: Thread, f: OpenFile, src: Uint8Array): IoResult {

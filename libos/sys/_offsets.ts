@@ -92,7 +92,7 @@ function wraps(pos: Exact, count: Exact): boolean {
   return BigInt.asUintN(64, BigInt(pos)) + BigInt(count) >= TWO_64;
 }
 
-function isRegular(f: OpenFile): boolean {
+export function isRegular(f: OpenFile): boolean {
   const st = f.ops.stat();
   return typeof st !== "number" && (st.mode & S_IFMT) === S_IFREG;
 }

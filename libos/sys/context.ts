@@ -5,6 +5,7 @@
 
 import type { Siginfo } from "../../linux-abi/siginfo.ts";
 import type { FileLocks } from "../file_lock.ts";
+import type { Leases } from "../lease.ts";
 import type { NamedPipes } from "../named_pipe.ts";
 import type { PageCache } from "../page_cache.ts";
 import type { ProcFs } from "../procfs.ts";
@@ -12,6 +13,8 @@ import type { MountSpec } from "../mounts.ts";
 import type { FileSystem } from "../../fs-task/file_system.ts";
 import type { Futexes } from "../futex.ts";
 import type { Terminals } from "../terminals.ts";
+import type { PiFutexes } from "../futex_pi.ts";
+import type { SysvIpc } from "../ipc/sysv_ipc.ts";
 import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
 import type { UnixSocketNames } from "../unix_socket.ts";
@@ -37,10 +40,15 @@ export interface KernelServices {
   readonly processes: ReadonlyMap<number, Process>;
   readonly threads: ReadonlyMap<number, Thread>;
   readonly futexes: Futexes;
+  readonly piFutexes: PiFutexes;
+  /** The System V IPC namespace (libos/ipc/). */
+  readonly ipc: SysvIpc;
   /** Advisory record, OFD and flock locks (sys_lock.ts). */
   readonly locks: FileLocks;
   /** The pages of files mapped MAP_SHARED (page_cache.ts). */
   readonly pageCache: PageCache;
+  /** File leases (lease.ts). */
+  readonly leases: Leases;
   /** The pipes behind FIFOs on file systems that only store them (named_pipe.ts). */
   readonly namedPipes: NamedPipes;
   /** The names AF_UNIX sockets are bound to (unix_names.ts). */
@@ -66,6 +74,8 @@ export interface KernelServices {
   signalThread(t: Thread, sig: number): void;
   forceSignal(t: Thread, info: Siginfo): void;
   kill(sender: Thread, pid: number, info: Siginfo): number;
+  /** 0 when `sender` may signal `p` (or its `thread`), else -EPERM. */
+  mayKill(sender: Thread, p: Process, thread: Thread | null, sig: number): number;
   processGroup(pgid: number): Process[];
   setpgid(t: Thread, pid: number, pgid: number): number;
   setsid(t: Thread): number;

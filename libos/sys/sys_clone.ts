@@ -17,6 +17,8 @@ import { NO_REPLY, type KernelServices, type SyscallResult } from "./context.ts"
 import { readPath, resolveAt } from "./_path.ts";
 import { putStruct } from "./_struct.ts";
 import { rusage } from "./sys_time.ts";
+import { softLimit } from "../rlimits.ts";
+import { RLIMIT_STACK } from "../../linux-abi/resource.ts";
 
 const ARGV_MAX = 0x7fffffff;
 
@@ -45,6 +47,12 @@ export const sysFork = (k: KernelServices, t: Thread): SyscallResult => k.clone(
 /** Vfork implements Linux syscall vfork(2): the parent waits until the child execs or exits. */
 export const sysVfork = (k: KernelServices, t: Thread): SyscallResult => k.clone(t, CLONE_VM | CLONE_VFORK, 0, 0, 0, 0, SIGCHLD);
 
+/** Linux's MAX_ARG_STRLEN: one argument or environment string, its NUL included. */
+const MAX_ARG_STRLEN = 32 * 4096;
+/** _STK_LIM / 4 * 3 and ARG_MAX: the bounds of the room execve gives the strings (bprm_stack_limits). */
+const ARG_ROOM_MAX = 6 * 1024 * 1024;
+const ARG_ROOM_MIN = 32 * 4096;
+
 /** A NULL-terminated array of string pointers (argv, envp). */
 function readStrings(t: Thread, addr: number): string[] | number {
   const out: string[] = [];
@@ -54,11 +62,25 @@ function readStrings(t: Thread, addr: number): string[] | number {
     const p = mem.u64(addr + i * 8);
     if (p === null) return -E.EFAULT;
     if (p === 0) return out;
-    const s = mem.readCString(p, 128 * 1024);
-    if (s === null) return -E.EFAULT;
+    const s = mem.readCString(p, MAX_ARG_STRLEN);
+    // No NUL in MAX_ARG_STRLEN readable bytes: too long; a fault before: EFAULT.
+    if (s === null) return mem.covers(p, MAX_ARG_STRLEN, PROT_READ) ? -E.E2BIG : -E.EFAULT;
     out.push(s);
   }
   return -E.E2BIG;
+}
+
+/**
+ * bprm_stack_limits and copy_strings: the strings (the file name's too) and the pointers to
+ * them must fit in a quarter of RLIMIT_STACK, at most 6 MiB, at least 128 KiB.
+ */
+function argsFit(t: Thread, given: string, argv: string[], envp: string[]): boolean {
+  const room = Math.max(Math.min(ARG_ROOM_MAX, softLimit(t.process, RLIMIT_STACK) / 4), ARG_ROOM_MIN);
+  const pointers = (Math.max(argv.length, 1) + envp.length) * 8;
+  let strings = given.length + 1;
+  for (const s of argv) strings += s.length + 1;
+  for (const s of envp) strings += s.length + 1;
+  return pointers < room && strings <= room - pointers;
 }
 
 function doExecve(k: KernelServices, t: Thread, given: string, path: string | number, argvAddr: number, envpAddr: number): SyscallResult {
@@ -67,6 +89,7 @@ function doExecve(k: KernelServices, t: Thread, given: string, path: string | nu
   if (typeof argv === "number") return argv;
   const envp = readStrings(t, envpAddr);
   if (typeof envp === "number") return envp;
+  if (!argsFit(t, given, argv, envp)) return -E.E2BIG;
   return k.execve(t, path, given, argv, envp);
 }
 

@@ -2,7 +2,7 @@
 // Linux: fs/open.c, fs/fcntl.c, fs/file.c, fs/readdir.c, fs/namei.c, fs/d_path.c.
 
 import { stringToBytes, writeByteString } from "../../linux-abi/_byte_string.ts";
-import type { FileSystem } from "../../fs-task/file_system.ts";
+import type { FileSystem, FsStat } from "../../fs-task/file_system.ts";
 import * as E from "../../linux-abi/errno.ts";
 import * as F from "../../linux-abi/fcntl.ts";
 import { AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
@@ -10,9 +10,9 @@ import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
 import { SIZEOF_TIMESPEC, decodeTimespec, type Timespec } from "../../linux-abi/time.ts";
 import type { FsTime } from "../../fs-task/file_system.ts";
 import { getString, getStruct } from "./_struct.ts";
-import { rwCount } from "./_io.ts";
+import { fileSizeOk, rwCount } from "./_io.ts";
 import { OpenFile, type FileOps } from "../file.ts";
-import { PROT_WRITE } from "../memory.ts";
+import { PROT_READ, PROT_WRITE } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import { kernelServesFifos, NamedPipeEnd } from "../named_pipe.ts";
 import { scopedLookup } from "../scoped_lookup.ts";
@@ -27,9 +27,18 @@ import {
   RESOLVE_CACHED, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV, SIZEOF_OPEN_HOW,
 } from "../../linux-abi/fs.ts";
 import { fcntlLock } from "./sys_lock.ts";
+import { F_OWNER_PGRP, F_OWNER_PID, getLease, getOwner, notifyHolder, ownerEx, setLease, setOwner, setSignal } from "./sys_lease.ts";
 import { REOPEN_FILE } from "../procfs.ts";
 import { PipeEnd } from "../pipe.ts";
+import { ownCreated, willCreate } from "./_owner.ts";
+import { softLimit } from "../rlimits.ts";
+import { RLIMIT_FSIZE } from "../../linux-abi/resource.ts";
 
+/** After a call that made `inner` (r = 0): the new file goes to the caller (_owner.ts). */
+function created(fs: FileSystem, inner: string, t: Thread, r: number): number {
+  if (r === 0) ownCreated(fs, inner, t.creds, false);
+  return r;
+}
 
 const DESCRIPTION_FLAGS = ~(F.O_CREAT | F.O_EXCL | F.O_TRUNC | F.O_CLOEXEC | F.O_NOCTTY);
 
@@ -66,14 +75,31 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
     const writer = !special && !(flags & F.O_PATH) && (flags & F.O_ACCMODE) !== F.O_RDONLY;
     return install(new FsFile(fs, handle, path, st, mount, writer, k.pageCache));
   };
-  const r = k.vfs.call(path, (fs, inner, mount): number | Promise<number> => {
+  const open = (fs: FileSystem, inner: string, mount: Mount): number | Promise<number> => {
+    const creating = (flags & F.O_CREAT) !== 0 && willCreate(fs, inner, t.creds);
     const h = fs.open(inner, flags, mode & ~t.process.umask & 0o7777);
+    if (creating && typeof h === "number" && h >= 0) ownCreated(fs, inner, t.creds, true);
     if (typeof h === "number") return finish(h, mount);
     // A host FIFO's open waits for the other end: a signal ends the wait, as on Linux.
     const undo = (late: number): void => void (late >= 0 && fs.close(late));
     return sleepOnCall(t, h, undo).then((x) => finish(x, mount));
+  };
+  const r = k.vfs.call(path, (fs, inner, mount): number | Promise<number> => {
+    // A lease on the file is broken before the open goes on (it may wait for the holder).
+    const gate = k.leases.active ? breakLeases(k, t, fs, inner, flags) : 0;
+    if (gate === 0) return open(fs, inner, mount);
+    return typeof gate === "number" ? gate : gate.then((g) => (g < 0 ? g : open(fs, inner, mount)));
   });
   return r === REOPEN_FILE ? reopen(k, t, flags, mode) : r;
+}
+
+/** An open of a regular file breaks the leases it conflicts with (lease.ts); 0 when none does. */
+function breakLeases(k: KernelServices, t: Thread, fs: FileSystem, inner: string, flags: number): number | Promise<number> {
+  if (flags & F.O_PATH) return 0;
+  const st = fs.stat(inner, !(flags & F.O_NOFOLLOW));
+  if (typeof st === "number" || (st.mode & S_IFMT) !== S_IFREG) return 0;
+  const write = (flags & F.O_ACCMODE) !== F.O_RDONLY || (flags & F.O_TRUNC) !== 0;
+  return k.leases.breakFor(t, `${st.dev}:${st.ino}`, write, (flags & F.O_NONBLOCK) !== 0, (holder) => notifyHolder(k, holder));
 }
 
 /**
@@ -130,7 +156,7 @@ export function sysDup(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallRe
 function dupTo(t: Thread, oldfd: number, newfd: number, cloexec: boolean): number {
   const f = t.process.fds.get(oldfd);
   if (!f) return -E.EBADF;
-  if (newfd < 0 || newfd >= 1024) return -E.EBADF;
+  if (newfd < 0 || newfd >= t.process.fds.limit) return -E.EBADF;
   t.process.fds.installAt(newfd, f.ref(), cloexec);
   return newfd;
 }
@@ -159,7 +185,7 @@ export function sysFcntl(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
     case F.F_DUPFD:
     case F.F_DUPFD_CLOEXEC: {
       const min = a.int(2);
-      if (min < 0 || min >= 1024) return -E.EINVAL;
+      if (min < 0 || min >= fds.limit) return -E.EINVAL;
       return fds.install(f.ref(), cmd === F.F_DUPFD_CLOEXEC, min);
     }
     case F.F_GETFD:
@@ -185,6 +211,26 @@ export function sysFcntl(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
       return f.ops instanceof PipeEnd ? f.ops.pipe.capacity : -E.EBADF;
     case F.F_SETPIPE_SZ:
       return f.ops instanceof PipeEnd ? f.ops.pipe.resize(a.uint(2)) : -E.EBADF;
+    case F.F_SETLEASE:
+      return setLease(k, t, f, a.int(2));
+    case F.F_GETLEASE:
+      return getLease(k, f);
+    case F.F_SETOWN:
+      return a.int(2) < 0 ? setOwner(k, f, F_OWNER_PGRP, -a.int(2)) : setOwner(k, f, F_OWNER_PID, a.int(2));
+    case F.F_GETOWN:
+      return getOwner(f);
+    case F.F_SETOWN_EX: {
+      const raw = t.process.memory.view(a.ptr(2), 8, PROT_READ);
+      if (!raw) return -E.EFAULT;
+      const v = new DataView(raw.buffer, raw.byteOffset, 8);
+      return setOwner(k, f, v.getInt32(0, true), v.getInt32(4, true));
+    }
+    case F.F_GETOWN_EX:
+      return t.process.memory.write(a.ptr(2), ownerEx(f)) ? 0 : -E.EFAULT;
+    case F.F_SETSIG:
+      return setSignal(f, a.int(2));
+    case F.F_GETSIG:
+      return f.signal;
     default:
       return -E.EINVAL;
   }
@@ -303,13 +349,13 @@ function atPath(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, o
 /** Mkdir implements Linux syscall mkdir(2). */
 export function sysMkdir(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const mode = a.uint(1) & ~t.process.umask & 0o7777;
-  return atPath(k, t, F.AT_FDCWD, a.ptr(0), (fs, p) => fs.mkdir(p, mode));
+  return atPath(k, t, F.AT_FDCWD, a.ptr(0), (fs, p) => created(fs, p, t, fs.mkdir(p, mode)));
 }
 
 /** Mkdirat implements Linux syscall mkdirat(2). */
 export function sysMkdirat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const mode = a.uint(2) & ~t.process.umask & 0o7777;
-  return atPath(k, t, a.int(0), a.ptr(1), (fs, p) => fs.mkdir(p, mode));
+  return atPath(k, t, a.int(0), a.ptr(1), (fs, p) => created(fs, p, t, fs.mkdir(p, mode)));
 }
 
 /** Unlink implements Linux syscall unlink(2). */
@@ -367,7 +413,7 @@ function renameAt(k: KernelServices, t: Thread, a: SyscallArgs, flags: number): 
 /** Mknodat implements Linux syscall mknodat(2); mknod(2) passes AT_FDCWD. */
 function mknodAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, mode: number, dev: number): SyscallResult {
   const m = (mode & S_IFMT) | (mode & ~t.process.umask & 0o7777);
-  return atPath(k, t, dirfd, pathAddr, (fs, p) => (fs.mknod ? fs.mknod(p, m, dev) : -E.EPERM));
+  return atPath(k, t, dirfd, pathAddr, (fs, p) => (fs.mknod ? created(fs, p, t, fs.mknod(p, m, dev)) : -E.EPERM));
 }
 export const sysMknod = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => mknodAt(k, t, F.AT_FDCWD, a.ptr(0), a.uint(1), a.uint(2));
 export const sysMknodat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => mknodAt(k, t, a.int(0), a.ptr(1), a.uint(2), a.uint(3));
@@ -427,7 +473,7 @@ function symlinkAt(k: KernelServices, t: Thread, targetAddr: number, dirfd: numb
   if (typeof target === "number") return target;
   const path = pathArg(t, dirfd, pathAddr);
   if (typeof path === "number") return path;
-  return k.vfs.call(path, (fs, inner) => fs.symlink(target, inner));
+  return k.vfs.call(path, (fs, inner) => created(fs, inner, t, fs.symlink(target, inner)));
 }
 export const sysSymlink = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => symlinkAt(k, t, a.ptr(0), F.AT_FDCWD, a.ptr(1));
 export const sysSymlinkat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => symlinkAt(k, t, a.ptr(0), a.int(1), a.ptr(2));
@@ -468,7 +514,7 @@ export function sysFchmod(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
 }
 
 /** Ftruncate implements Linux syscall ftruncate(2). */
-export function sysFtruncate(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+export function sysFtruncate(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const f = t.process.fds.getOpen(a.int(0));
   if (!f) return -E.EBADF;
   const len = a.long(1);
@@ -479,7 +525,16 @@ export function sysFtruncate(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
     if (typeof st === "number") return st;
     return (st.mode & S_IFMT) === S_IFREG ? -E.EFBIG : -E.EINVAL;
   }
-  return f.ops.truncate(len);
+  const grows = growsPastLimit(k, t, len, () => f.ops.stat());
+  return grows < 0 ? grows : f.ops.truncate(len);
+}
+
+/** inode_newsize_ok: growing a regular file past RLIMIT_FSIZE is EFBIG with SIGXFSZ; 0 when allowed. */
+function growsPastLimit(k: KernelServices, t: Thread, len: number, stat: () => FsStat | number): number {
+  if (softLimit(t.process, RLIMIT_FSIZE) >= len) return 0;
+  const st = stat();
+  if (typeof st === "number" || (st.mode & S_IFMT) !== S_IFREG || st.size >= len) return 0;
+  return fileSizeOk(k, t, -1);
 }
 
 /** Truncate implements Linux syscall truncate(2). */
@@ -488,15 +543,15 @@ export function sysTruncate(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
   if (typeof path === "number") return path;
   const len = a.long(1);
   if (len < 0) return -E.EINVAL;
-  return truncatePath(k, path, len);
+  return truncatePath(k, t, path, len);
 }
 
-function truncatePath(k: KernelServices, path: string, len: number): SyscallResult {
+function truncatePath(k: KernelServices, t: Thread, path: string, len: number): SyscallResult {
   const r = k.vfs.call(path, (fs, inner) => {
     const h = fs.open(inner, F.O_WRONLY, 0);
     if (typeof h !== "number") return -E.EINVAL;
     if (h < 0) return h;
-    const r = sizeAllowed(len) || fs.ftruncate(h, len);
+    const r = sizeAllowed(len) || growsPastLimit(k, t, len, () => fs.fstat(h)) || fs.ftruncate(h, len);
     const st = r === 0 ? fs.fstat(h) : r;
     if (typeof st !== "number") k.pageCache.lookup(fs, st.ino)?.resized(len);
     fs.close(h);
@@ -507,7 +562,7 @@ function truncatePath(k: KernelServices, path: string, len: number): SyscallResu
   // terminal or link cannot be.
   const f = k.procfs.reopenTarget();
   if (!f) return -E.ENOENT;
-  return f.ops instanceof FsFile && !holdsLink(f) ? truncatePath(k, f.ops.path, len) : -E.EINVAL;
+  return f.ops instanceof FsFile && !holdsLink(f) ? truncatePath(k, t, f.ops.path, len) : -E.EINVAL;
 }
 
 /** Umask implements Linux syscall umask(2). */
@@ -544,7 +599,10 @@ export function sysUtimensat(k: KernelServices, t: Thread, a: SyscallArgs): Sysc
   if (pathAddr === 0) {
     const f = t.process.fds.get(dirfd);
     if (!f) return -E.EBADF;
-    return k.vfs.call(f.ops.path, (fs, inner) => fs.utimens(inner, atime, mtime, true));
+    // By the open file when its file system can: it may have no name any more.
+    const ops = f.ops;
+    if (ops instanceof FsFile && ops.fs.futimens) return ops.mount?.readOnly ? -E.EROFS : ops.fs.futimens(ops.handle, atime, mtime);
+    return k.vfs.call(ops.path, (fs, inner) => fs.utimens(inner, atime, mtime, true));
   }
   return atPath(k, t, dirfd, pathAddr, (fs, p) => fs.utimens(p, atime, mtime, follow));
 }

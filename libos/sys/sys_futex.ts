@@ -2,16 +2,22 @@
 
 import * as E from "../../linux-abi/errno.ts";
 import {
-  FUTEX_BITSET_MATCH_ANY, FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_CMP_REQUEUE, FUTEX_REQUEUE, FUTEX_WAIT,
-  FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_WAKE_BITSET,
+  FUTEX_BITSET_MATCH_ANY, FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_CMP_REQUEUE, FUTEX_LOCK_PI, FUTEX_LOCK_PI2,
+  FUTEX_REQUEUE, FUTEX_TRYLOCK_PI, FUTEX_UNLOCK_PI, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_WAKE_BITSET,
 } from "../../linux-abi/futex.ts";
 import { SIZEOF_TIMESPEC, decodeTimespec } from "../../linux-abi/time.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 import { getStruct } from "./_struct.ts";
+import { WOULD_BLOCK } from "../futex_pi.ts";
 
-/** Futex implements Linux syscall futex(2): WAIT, WAKE, REQUEUE, CMP_REQUEUE and the BITSET forms. */
+/** An absolute timeout on CLOCK_REALTIME or CLOCK_MONOTONIC as a performance.now() deadline. */
+function absoluteDeadline(ms: number, realtime: boolean): number {
+  return performance.now() + (ms - (realtime ? Date.now() : Number(process.hrtime.bigint()) / 1e6));
+}
+
+/** Futex implements Linux syscall futex(2): WAIT, WAKE, REQUEUE, CMP_REQUEUE, the BITSET forms and the PI locks. */
 export function sysFutex(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const addr = a.ptr(0), op = a.int(1), val = a.uint(2), timeout = a.ptr(3), addr2 = a.ptr(4), val3 = a.uint(5);
   const cmd = op & FUTEX_CMD_MASK;
@@ -29,9 +35,7 @@ export function sysFutex(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
         if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1e9) return -E.EINVAL;
         const ms = ts.tv_sec * 1000 + ts.tv_nsec / 1e6;
         // FUTEX_WAIT takes a relative timeout; WAIT_BITSET an absolute one on its clock.
-        if (cmd === FUTEX_WAIT) deadline = performance.now() + ms;
-        else if (op & FUTEX_CLOCK_REALTIME) deadline = performance.now() + (ms - Date.now());
-        else deadline = performance.now() + (ms - Number(process.hrtime.bigint()) / 1e6);
+        deadline = cmd === FUTEX_WAIT ? performance.now() + ms : absoluteDeadline(ms, (op & FUTEX_CLOCK_REALTIME) !== 0);
       }
       return k.futexes.wait(t, addr, val, bitset >>> 0, deadline);
     }
@@ -46,6 +50,26 @@ export function sysFutex(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
       if (addr2 % 4 !== 0) return -E.EINVAL;
       // The "timeout" argument carries the requeue count.
       return k.futexes.requeue(mem, addr, val, addr2, timeout, cmd === FUTEX_CMP_REQUEUE ? val3 : null);
+    case FUTEX_LOCK_PI:
+    case FUTEX_LOCK_PI2: {
+      if (cmd === FUTEX_LOCK_PI && op & FUTEX_CLOCK_REALTIME) return -E.ENOSYS;
+      let deadline: number | undefined;
+      if (timeout) {
+        const ts = getStruct(mem, timeout, SIZEOF_TIMESPEC, decodeTimespec);
+        if (!ts) return -E.EFAULT;
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1e9) return -E.EINVAL;
+        // LOCK_PI's timeout is on CLOCK_REALTIME; LOCK_PI2's on the clock the flag names.
+        deadline = absoluteDeadline(ts.tv_sec * 1000 + ts.tv_nsec / 1e6, cmd === FUTEX_LOCK_PI || (op & FUTEX_CLOCK_REALTIME) !== 0);
+      }
+      const r = k.piFutexes.lock(t, addr, deadline, k.threads);
+      return r === WOULD_BLOCK ? -E.EAGAIN : r;
+    }
+    case FUTEX_TRYLOCK_PI: {
+      const r = k.piFutexes.lock(t, addr, null, k.threads);
+      return r === WOULD_BLOCK ? -E.EAGAIN : r;
+    }
+    case FUTEX_UNLOCK_PI:
+      return k.piFutexes.unlock(t, addr);
     default:
       return -E.ENOSYS;
   }

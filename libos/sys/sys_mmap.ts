@@ -17,6 +17,7 @@ import type { Thread } from "../process.ts";
 import { FsFile } from "../vfs.ts";
 import { fileOffset } from "./_offsets.ts";
 import type { SyscallArgs } from "./args.ts";
+import { addressSpaceAllows } from "../rlimits.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 
 
@@ -24,7 +25,10 @@ const PROT_ALL = PROT_READ | PROT_WRITE | PROT_EXEC;
 
 /** Brk implements Linux syscall brk(2). */
 export function sysBrk(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  return t.process.memory.setBrk(a.ptr(0));
+  const mem = t.process.memory, request = a.ptr(0);
+  // Past RLIMIT_AS the break stays where it is, as any other failed brk.
+  if (request > mem.brk && !addressSpaceAllows(t.process, request - mem.brk)) return mem.brk;
+  return mem.setBrk(request);
 }
 
 /** Mmap implements Linux syscall mmap(2). */
@@ -42,6 +46,7 @@ export function sysMmap(k: KernelServices, t: Thread, a: SyscallArgs): SyscallRe
   if (flags & MAP_FIXED_NOREPLACE && !mem.isFree(addr, addr + size)) return -E.EEXIST;
   const fixed = (flags & MAP_FIXED) !== 0;
   if (fixed && addr + size > USER_TOP) return -E.ENOMEM;
+  if (!addressSpaceAllows(t.process, size)) return -E.ENOMEM;
 
   if (flags & MAP_ANONYMOUS) {
     // MAP_SHARED anonymous memory stays one object across fork; MAP_GROWSDOWN and
@@ -120,6 +125,7 @@ export function sysMremap(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
     if (newLen < oldLen) mem.unmap(old + newLen, oldLen - newLen);
     return old;
   }
+  if (!addressSpaceAllows(t.process, newLen - oldLen)) return -E.ENOMEM;
   if (mem.isFree(old + oldLen, old + newLen) && old + newLen <= USER_TOP) {
     const r = growMapping(k, mem, last, old + oldLen, newLen - oldLen);
     if (r === 0) return old;

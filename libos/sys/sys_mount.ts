@@ -23,6 +23,7 @@ import {
 import { S_IFDIR, S_IFMT } from "../../linux-abi/stat.ts";
 import { stopFsTask } from "../../fs-task/fs_task.ts";
 import { infoOf, type MountSpec } from "../mounts.ts";
+import { privileged } from "../creds.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
@@ -100,7 +101,7 @@ function isBelow(path: string, dir: string): boolean {
 
 /** Mount implements Linux syscall mount(2). */
 export function sysMount(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  if (t.process.creds.uid !== 0) return -E.EPERM;
+  if (!privileged(t.creds)) return -E.EPERM;
   let flags = a.uint(3);
   if ((flags & MS_MGC_MSK) >>> 0 === MS_MGC_VAL) flags &= ~MS_MGC_MSK;
   const at = existingAt(k, t, a.ptr(1));
@@ -125,7 +126,7 @@ export function sysMount(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
 export function sysUmount2(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const flags = a.int(1);
   if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) return -E.EINVAL;
-  if (t.process.creds.uid !== 0) return -E.EPERM;
+  if (!privileged(t.creds)) return -E.EPERM;
   const at = existingAt(k, t, a.ptr(0));
   if (typeof at === "number") return at;
   const gone = k.vfs.umount(at);

@@ -5,10 +5,7 @@
 import { bytesToString, writeByteString } from "../../linux-abi/_byte_string.ts";
 import { release, version } from "node:os";
 import * as E from "../../linux-abi/errno.ts";
-import {
-  RLIMIT_AS, RLIMIT_CORE, RLIMIT_CPU, RLIMIT_DATA, RLIMIT_FSIZE, RLIMIT_MEMLOCK, RLIMIT_NOFILE, RLIMIT_NPROC,
-  RLIMIT_RSS, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SIZEOF_RLIMIT, decodeRlimit, encodeRlimit, type Rlimit,
-} from "../../linux-abi/resource.ts";
+import { RLIM_NLIMITS, SIZEOF_RLIMIT, decodeRlimit, encodeRlimit, type Rlimit } from "../../linux-abi/resource.ts";
 import { SIZEOF_SYSINFO, encodeSysinfo } from "../../linux-abi/sysinfo.ts";
 import { SIZEOF_NEW_UTSNAME, encodeNewUtsname } from "../../linux-abi/utsname.ts";
 import { PROT_READ } from "../memory.ts";
@@ -16,13 +13,12 @@ import type { Process, Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 import { getString, getStruct, putStruct } from "./_struct.ts";
-import { FD_LIMIT } from "../file.ts";
+import { limitOf, mayPrlimit, setLimit } from "../rlimits.ts";
+import { cpuCount } from "../host_cpus.ts";
 
 export const sysGetpid = (_k: KernelServices, t: Thread): SyscallResult => t.process.pid;
 export const sysGetppid = (_k: KernelServices, t: Thread): SyscallResult => t.process.ppid;
 export const sysGettid = (_k: KernelServices, t: Thread): SyscallResult => t.tid;
-export const sysGetuid = (_k: KernelServices, t: Thread): SyscallResult => t.process.creds.uid;
-export const sysGetgid = (_k: KernelServices, t: Thread): SyscallResult => t.process.creds.gid;
 export const sysGetpgrp = (_k: KernelServices, t: Thread): SyscallResult => t.process.pgid;
 
 function target(k: KernelServices, t: Thread, pid: number): Process | null {
@@ -46,16 +42,6 @@ export const sysSetpgid = (k: KernelServices, t: Thread, a: SyscallArgs): Syscal
 /** Setsid implements Linux syscall setsid(2). */
 export const sysSetsid = (k: KernelServices, t: Thread): SyscallResult => k.setsid(t);
 
-/** Getgroups implements Linux syscall getgroups(2): the primary group only. */
-export function sysGetgroups(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const size = a.int(0);
-  if (size < 0) return -E.EINVAL;
-  if (size === 0) return 1;
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, t.process.creds.gid, true);
-  return t.process.memory.write(a.ptr(1), b) ? 1 : -E.EFAULT;
-}
-
 /** SetTidAddress implements Linux syscall set_tid_address(2). */
 export function sysSetTidAddress(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   t.clearChildTid = a.ptr(0);
@@ -67,6 +53,16 @@ export function sysSetRobustList(_k: KernelServices, t: Thread, a: SyscallArgs):
   if (a.size(1) !== 24) return -E.EINVAL;
   t.robustList = a.ptr(0);
   return 0;
+}
+
+/** GetRobustList implements Linux syscall get_robust_list(2): another process's needs ptrace-like rights (its uids, or root). */
+export function sysGetRobustList(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const pid = a.int(0);
+  const target = pid === 0 ? t : k.threads.get(pid);
+  if (!target) return -E.ESRCH;
+  if (target.process !== t.process && !mayPrlimit(t.creds, target.creds)) return -E.EPERM;
+  const mem = t.process.memory;
+  return mem.setU64(a.ptr(1), target.robustList) && mem.setU64(a.ptr(2), 24) ? 0 : -E.EFAULT;
 }
 
 const ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
@@ -86,55 +82,26 @@ export function sysArchPrctl(k: KernelServices, t: Thread, a: SyscallArgs): Sysc
   }
 }
 
-// RLIMIT_* → {soft, hard}.
-const INF = RLIM_INFINITY;
-const LIMITS: ReadonlyMap<number, Rlimit> = new Map([
-  [RLIMIT_CPU, { rlim_cur: INF, rlim_max: INF }],
-  [RLIMIT_FSIZE, { rlim_cur: INF, rlim_max: INF }],
-  [RLIMIT_DATA, { rlim_cur: INF, rlim_max: INF }],
-  [RLIMIT_STACK, { rlim_cur: 8 * 1024 * 1024, rlim_max: INF }],
-  [RLIMIT_CORE, { rlim_cur: 0, rlim_max: INF }],
-  [RLIMIT_RSS, { rlim_cur: INF, rlim_max: INF }],
-  [RLIMIT_NPROC, { rlim_cur: 4096, rlim_max: 4096 }],
-  [RLIMIT_NOFILE, { rlim_cur: 1024, rlim_max: 1024 }],
-  [RLIMIT_MEMLOCK, { rlim_cur: 8 * 1024 * 1024, rlim_max: 8 * 1024 * 1024 }],
-  [RLIMIT_AS, { rlim_cur: INF, rlim_max: INF }],
-]);
-const UNLIMITED: Rlimit = { rlim_cur: INF, rlim_max: INF };
-
 function putRlimit(t: Thread, addr: number, lim: Rlimit): boolean {
   return putStruct(t.process.memory, addr, SIZEOF_RLIMIT, encodeRlimit, lim);
 }
 
-function limitOf(p: Process, res: number): Rlimit | null {
-  return p.rlimits.get(res) ?? LIMITS.get(res) ?? (res >= 0 && res < RLIM_NLIMITS ? UNLIMITED : null);
-}
-
-/** Set a limit as Linux's do_prlimit checks it: soft ≤ hard; raising the hard limit needs root. */
-function setLimit(p: Process, res: number, next: Rlimit): number {
-  const cur = limitOf(p, res)!;
-  const big = (v: number | bigint): bigint => BigInt(v);
-  if (big(next.rlim_cur) > big(next.rlim_max)) return -E.EINVAL;
-  if (big(next.rlim_max) > big(cur.rlim_max) && p.creds.uid !== 0) return -E.EPERM;
-  if (res === RLIMIT_NOFILE && big(next.rlim_max) > big(FD_LIMIT)) return -E.EPERM;
-  p.rlimits.set(res, next);
-  return 0;
-}
-
-/** Prlimit64 implements Linux syscall prlimit64(2). Limits are kept per process and inherited; NOFILE is capped at the descriptor table's size. */
+/** Prlimit64 implements Linux syscall prlimit64(2) (what each limit does: rlimits.ts). */
 export function sysPrlimit64(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const pid = a.int(0), res = a.int(1), newp = a.ptr(2), oldp = a.ptr(3);
-  const p = pid === 0 ? t.process : k.processes.get(pid);
-  if (!p || !p.alive) return -E.ESRCH;
-  const lim = limitOf(p, res);
-  if (!lim) return -E.EINVAL;
+  const pid = a.int(0), res = a.uint(1), newp = a.ptr(2), oldp = a.ptr(3);
   let next: Rlimit | null = null;
   if (newp) {
     next = getStruct(t.process.memory, newp, SIZEOF_RLIMIT, decodeRlimit);
     if (!next) return -E.EFAULT;
   }
-  if (oldp && !putRlimit(t, oldp, lim)) return -E.EFAULT;
-  return next ? setLimit(p, res, next) : 0;
+  const p = pid === 0 ? t.process : k.processes.get(pid);
+  if (!p || !p.alive) return -E.ESRCH;
+  if (p !== t.process && !mayPrlimit(t.creds, p.creds)) return -E.EPERM;
+  if (res >= RLIM_NLIMITS) return -E.EINVAL;
+  const old = limitOf(p, res)!;
+  const r = next ? setLimit(p, res, next, t.creds) : 0;
+  if (r < 0) return r;
+  return oldp && !putRlimit(t, oldp, old) ? -E.EFAULT : 0;
 }
 
 /** Getrlimit implements Linux syscall getrlimit(2). */
@@ -148,7 +115,7 @@ export function sysGetrlimit(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
 export function sysSetrlimit(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   if (!limitOf(t.process, a.int(0))) return -E.EINVAL;
   const next = getStruct(t.process.memory, a.ptr(1), SIZEOF_RLIMIT, decodeRlimit);
-  return next ? setLimit(t.process, a.int(0), next) : -E.EFAULT;
+  return next ? setLimit(t.process, a.int(0), next, t.creds) : -E.EFAULT;
 }
 
 /** Uname implements Linux syscall uname(2): the host kernel's release, as qemu-user reports it. */
@@ -199,23 +166,27 @@ export function sysPrctl(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
   }
 }
 
-/** SchedGetaffinity implements Linux syscall sched_getaffinity(2): one CPU. */
-export function sysSchedGetaffinity(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+/** SchedGetaffinity implements Linux syscall sched_getaffinity(2): every host CPU (host_cpus.ts). */
+export function sysSchedGetaffinity(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const size = a.size(1);
-  if (size < 8 || size % 8 !== 0) return -E.EINVAL;
-  const b = new Uint8Array(8);
-  b[0] = 1;
-  return t.process.memory.write(a.ptr(2), b) ? 8 : -E.EFAULT;
+  if (a.int(0) !== 0 && !k.threads.has(a.int(0))) return -E.ESRCH;
+  // Linux copies cpumask_size() bytes: nr_cpu_ids bits in whole longs.
+  const bytes = Math.ceil(cpuCount() / 64) * 8;
+  if (size < bytes || size % 8 !== 0) return -E.EINVAL;
+  const b = new Uint8Array(bytes);
+  for (let cpu = 0; cpu < cpuCount(); cpu++) b[cpu >> 3]! |= 1 << (cpu & 7);
+  return t.process.memory.write(a.ptr(2), b) ? bytes : -E.EFAULT;
 }
 
 export const sysSchedYield = (): SyscallResult => 0;
 
-/** SchedSetaffinity implements Linux syscall sched_setaffinity(2): CPU 0 must be in the set. */
+/** SchedSetaffinity implements Linux syscall sched_setaffinity(2): the set must hold a host CPU; the user kernel's threads run where it runs. */
 export function sysSchedSetaffinity(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   if (a.int(0) !== 0 && !k.threads.has(a.int(0))) return -E.ESRCH;
   const set = t.process.memory.view(a.ptr(2), Math.min(a.size(1), 128), PROT_READ);
   if (!set) return -E.EFAULT;
-  return set.length > 0 && (set[0]! & 1) !== 0 ? 0 : -E.EINVAL;
+  for (let cpu = 0; cpu < Math.min(cpuCount(), set.length * 8); cpu++) if (set[cpu >> 3]! & (1 << (cpu & 7))) return 0;
+  return -E.EINVAL;
 }
 
 /** Getcpu implements Linux syscall getcpu(2): CPU 0, node 0. */

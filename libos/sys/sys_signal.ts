@@ -115,7 +115,7 @@ export function sysSigaltstack(k: KernelServices, t: Thread, a: SyscallArgs): Sy
 }
 
 function userInfo(t: Thread, sig: number, code: number): Siginfo {
-  return { layout: "kill", si_signo: sig, si_errno: 0, si_code: code, si_pid: t.process.pid, si_uid: t.process.creds.uid };
+  return { layout: "kill", si_signo: sig, si_errno: 0, si_code: code, si_pid: t.process.pid, si_uid: t.creds.uid };
 }
 
 /** Kill implements Linux syscall kill(2). */
@@ -129,8 +129,9 @@ function threadSignal(k: KernelServices, t: Thread, tgid: number, tid: number, s
   if (sig < 0 || sig > NSIG || tid <= 0) return -E.EINVAL;
   const target = k.threads.get(tid);
   if (!target || (tgid > 0 && target.process.pid !== tgid)) return -E.ESRCH;
-  if (sig === 0) return 0;
-  const tkill: Siginfo = { layout: "rt", si_signo: sig, si_errno: 0, si_code: SI_TKILL, si_pid: t.process.pid, si_uid: t.process.creds.uid, si_value: 0n };
+  const allowed = k.mayKill(t, target.process, target, sig);
+  if (allowed < 0 || sig === 0) return allowed;
+  const tkill: Siginfo = { layout: "rt", si_signo: sig, si_errno: 0, si_code: SI_TKILL, si_pid: t.process.pid, si_uid: t.creds.uid, si_value: 0n };
   k.sendSignal(target.process, info ?? tkill, target);
   return 0;
 }
@@ -164,8 +165,9 @@ export function sysRtSigqueueinfo(k: KernelServices, t: Thread, a: SyscallArgs):
   // A thread's id names its process too, as for kill(2).
   const p = k.processes.get(pid) ?? k.threads.get(pid)?.process;
   if (!p || !p.alive) return -E.ESRCH;
-  k.sendSignal(p, info);
-  return 0;
+  const allowed = k.mayKill(t, p, null, sig);
+  if (allowed === 0) k.sendSignal(p, info);
+  return allowed;
 }
 
 /** RtTgsigqueueinfo implements Linux syscall rt_tgsigqueueinfo(2). */

@@ -32,7 +32,8 @@ import { xattrRefusal } from "../../fs-task/_xattrs.ts";
 import type { OpenFile } from "../file.ts";
 import { PROT_READ } from "../memory.ts";
 import { NamedPipeEnd } from "../named_pipe.ts";
-import type { Credentials, Thread } from "../process.ts";
+import { inGroup, type Credentials } from "../creds.ts";
+import type { Thread } from "../process.ts";
 import { FsFile } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallHandler, SyscallResult } from "./context.ts";
@@ -82,8 +83,8 @@ function targetOf(t: Thread, dirfd: number, pathAddr: number, atFlags: number): 
 
 /** `mask` (4 read, 2 write) of a file's permission bits for `creds`; root may do both. */
 function mayAccess(creds: Credentials, st: FsStat, mask: number): boolean {
-  if (creds.uid === 0) return true;
-  const bits = st.uid === creds.uid ? st.mode >> 6 : st.gid === creds.gid ? st.mode >> 3 : st.mode;
+  if (creds.fsuid === 0) return true;
+  const bits = st.uid === creds.fsuid ? st.mode >> 6 : inGroup(creds, st.gid) ? st.mode >> 3 : st.mode;
   return (bits & mask) === mask;
 }
 
@@ -98,14 +99,14 @@ function mayAccess(creds: Credentials, st: FsStat, mask: number): boolean {
  *   others      read or write permission on the file (EACCES)
  */
 function xattrPermission(creds: Credentials, st: FsStat, name: string, change: boolean): number {
-  const root = creds.uid === 0;
+  const root = creds.fsuid === 0;
   if (name.startsWith(XATTR_TRUSTED_PREFIX)) return root ? 0 : change ? -E.EPERM : -E.ENODATA;
   if (name.startsWith(XATTR_SECURITY_PREFIX)) return change && !root ? -E.EPERM : 0;
   if (name.startsWith(XATTR_SYSTEM_PREFIX)) return 0;
   const refused = xattrRefusal(name, st.mode, change);
   if (refused < 0) return refused;
   const stickyDir = (st.mode & S_IFMT) === S_IFDIR && (st.mode & S_ISVTX) !== 0;
-  if (name.startsWith(XATTR_USER_PREFIX) && change && stickyDir && !root && st.uid !== creds.uid) return -E.EPERM;
+  if (name.startsWith(XATTR_USER_PREFIX) && change && stickyDir && !root && st.uid !== creds.fsuid) return -E.EPERM;
   return mayAccess(creds, st, change ? 2 : 4) ? 0 : -E.EACCES;
 }
 
@@ -119,7 +120,7 @@ function fsHandleOf(f: OpenFile): { fs: FileSystem; handle: number; readOnly: bo
 
 /** Runs `call` on the target: the file looked up, EROFS, the permission, then the file system's answer. */
 function run(k: KernelServices, t: Thread, target: Target, call: XattrCall): number {
-  const creds = t.process.creds;
+  const creds = t.creds;
   const permit = (st: FsStat | number): number =>
     typeof st === "number" ? st : call.name === null ? 0 : xattrPermission(creds, st, call.name, call.change);
   if ("file" in target) {
@@ -164,7 +165,7 @@ function getAt(k: KernelServices, t: Thread, target: Target | number, name: stri
 function listAt(k: KernelServices, t: Thread, target: Target | number, listAddr: number, size: number): number {
   if (typeof target === "number") return target;
   // A caller who may not see trusted.* gets the whole list here first, then without them.
-  const filter = t.process.creds.uid !== 0;
+  const filter = t.creds.fsuid !== 0;
   const buf = new Uint8Array(filter ? XATTR_LIST_MAX : Math.min(size, XATTR_LIST_MAX));
   let r = run(k, t, target, {
     name: null, change: false,

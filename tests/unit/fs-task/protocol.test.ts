@@ -53,7 +53,7 @@ describe("FS_PROTOCOL", () => {
       "access", "chmod", "chown", "close", "fstat", "link", "mkdir", "mknod", "open", "pread", "pwrite", "readdir",
       "readlink", "rename", "rmdir", "stat", "statfs", "symlink", "unlink", "utimens", "isatty", "ftruncate",
       "setMountPoint", "crossing", "realpath", "fsync", "sendToHost", "pathOf", "fallocate", "setMountView",
-      "getxattr", "fgetxattr", "listxattr", "flistxattr", "setxattr", "fsetxattr", "removexattr", "fremovexattr",
+      "getxattr", "fgetxattr", "listxattr", "flistxattr", "setxattr", "fsetxattr", "removexattr", "fremovexattr", "futimens",
     ].sort());
     const ids = methodEntries().map((e) => e.spec.id);
     expect(new Set(ids).size).toBe(ids.length);

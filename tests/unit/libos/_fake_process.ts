@@ -1,4 +1,5 @@
 // Processes and threads for unit tests: real GuestMemory over a FakeVSpace, no CPU engine.
+import { initialCredentials } from "../../../libos/creds.ts";
 import { FdTable } from "../../../libos/file.ts";
 import { GuestMemory, PROT_READ, PROT_WRITE } from "../../../libos/memory.ts";
 import { FsContext, Process, SignalHandlers, Thread } from "../../../libos/process.ts";
@@ -13,7 +14,7 @@ let nextPid = 1000;
 /** A running process over `memory` (a fresh one over a FakeVSpace by default). */
 export function makeProcess(memory: GuestMemory = new GuestMemory(new FakeVSpace()), parent: Process | null = null): Process {
   const pid = nextPid++;
-  return new Process(pid, parent, memory, new FdTable(), new FsContext("/"), new SignalHandlers(), { uid: 0, gid: 0 }, "/bin/test", ["test"], SIGCHLD);
+  return new Process(pid, parent, memory, new FdTable(), new FsContext("/"), new SignalHandlers(), initialCredentials(0, 0, []), "/bin/test", ["test"], SIGCHLD);
 }
 
 /** A thread of `p`, registered in its thread map (the first one gets tid = pid). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FD_LIMIT, FdTable, OpenFile, type FileOps } from "../../../libos/file.ts";
+import { FdTable, OpenFile, type FileOps } from "../../../libos/file.ts";
 
 /** A file whose release() calls are counted. */
 function tracked(path = "/f"): { file: OpenFile; releases: () => number } {
@@ -53,13 +53,13 @@ describe("FdTable", () => {
 
   it("install() returns -EMFILE at the limit and drops the reference it was given", () => {
     const fds = new FdTable();
-    for (let i = 0; i < FD_LIMIT; i++) expect(fds.install(tracked().file, false)).toBe(i);
+    for (let i = 0; i < fds.limit; i++) expect(fds.install(tracked().file, false)).toBe(i);
     const extra = tracked();
     expect(fds.install(extra.file, false)).toBe(-24);
     expect(extra.releases()).toBe(1);
     const high = tracked();
     const fresh = new FdTable();
-    expect(fresh.install(high.file, false, FD_LIMIT)).toBe(-24);
+    expect(fresh.install(high.file, false, fresh.limit)).toBe(-24);
     expect(high.releases()).toBe(1);
   });
 

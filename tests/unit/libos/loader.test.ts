@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EINVAL, ENOEXEC, ENOMEM } from "../../../linux-abi/errno.ts";
 import { ElfError, ET_DYN, PT_LOAD, bytesFile, parseElf } from "../../../libos/elf.ts";
 import { loadElf, type LoadedProgram } from "../../../libos/loader.ts";
+import { initialCredentials } from "../../../libos/creds.ts";
 import { GuestMemory, MMAP_TOP, PIE_BASE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageUp } from "../../../libos/memory.ts";
 import { FakeVSpace } from "./_fake_vspace.ts";
 
@@ -26,7 +27,7 @@ const EXECFN = "/bin/hello";
 
 function load(file: Uint8Array, vs: FakeVSpace): { mem: GuestMemory; prog: LoadedProgram } {
   const mem = new GuestMemory(vs);
-  const prog = loadElf(mem, parseElf(file), bytesFile(file), { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: { uid: 1000, gid: 100 } });
+  const prog = loadElf(mem, parseElf(file), bytesFile(file), { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: initialCredentials(1000, 100, [100]) });
   return { mem, prog };
 }
 
@@ -205,7 +206,7 @@ describe("loadElf()", () => {
     const counting = bytesFile(file);
     const other = new GuestMemory(new FakeVSpace());
     loadElf(other, elf, { size: counting.size, read: (dst, off) => ((bytesRead += dst.length), counting.read(dst, off)) }, {
-      argv: ARGV, envp: ENVP, execfn: EXECFN, creds: { uid: 0, gid: 0 },
+      argv: ARGV, envp: ENVP, execfn: EXECFN, creds: initialCredentials(0, 0, [0]),
     });
     expect(bytesRead).toBe(elf.headers.filter((h) => h.type === PT_LOAD).reduce((n, h) => n + h.filesz, 0));
   });
@@ -213,7 +214,7 @@ describe("loadElf()", () => {
   it("loadElf() throws an ElfError with ENOEXEC when a segment cannot be read", () => {
     const other = new GuestMemory(new FakeVSpace());
     const failing = { size: file.length, read: (): boolean => false };
-    expect(() => loadElf(other, elf, failing, { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: { uid: 0, gid: 0 } }))
+    expect(() => loadElf(other, elf, failing, { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: initialCredentials(0, 0, [0]) }))
       .toThrow(new ElfError("cannot read a segment: the file changed or could not be read", ENOEXEC));
   });
 
@@ -279,7 +280,7 @@ describe("loadElf()", () => {
       const ld = parseElf(ldBytes, { interpreter: true });
       expect(d.interpreter).toBe(HOST_LD_SO);
       const m = new GuestMemory(new FakeVSpace());
-      const p = loadElf(m, d, bytesFile(dynamic!), { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: { uid: 0, gid: 0 },
+      const p = loadElf(m, d, bytesFile(dynamic!), { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: initialCredentials(0, 0, [0]),
         interpreter: { path: HOST_LD_SO, elf: ld, file: bytesFile(ldBytes) } });
       const s = readStack(m, p.stackPointer);
       const base = s.auxv.get(AT_BASE)!;
@@ -300,7 +301,7 @@ describe("loadElf()", () => {
 
     it("loadElf() refuses an ET_EXEC interpreter whose segments meet the program's (EINVAL)", () => {
       const m = new GuestMemory(new FakeVSpace());
-      expect(() => loadElf(m, elf, bytesFile(file), { argv: [], envp: [], execfn: "x", creds: { uid: 0, gid: 0 },
+      expect(() => loadElf(m, elf, bytesFile(file), { argv: [], envp: [], execfn: "x", creds: initialCredentials(0, 0, [0]),
         interpreter: { path: "/lib/ld.so", elf, file: bytesFile(file) } }))
         .toThrow(new ElfError("interpreter /lib/ld.so overlaps the program's segments", EINVAL));
     });
@@ -311,7 +312,7 @@ describe("loadElf()", () => {
       const ld = parseElf(ldBytes, { interpreter: true });
       const span = pageUp(Math.max(...elf.headers.filter((h) => h.type === PT_LOAD).map((h) => h.vaddr + h.memsz))) - 0x400000;
       const m = new GuestMemory(new FakeVSpace(span));
-      expect(() => loadElf(m, elf, bytesFile(file), { argv: [], envp: [], execfn: "x", creds: { uid: 0, gid: 0 },
+      expect(() => loadElf(m, elf, bytesFile(file), { argv: [], envp: [], execfn: "x", creds: initialCredentials(0, 0, [0]),
         interpreter: { path: HOST_LD_SO, elf: ld, file: bytesFile(ldBytes) } }))
         .toThrow(/^interpreter \/lib64\/ld-linux-x86-64\.so\.2: out of memory: the image needs \d+(\.\d+)? MiB$/);
     });

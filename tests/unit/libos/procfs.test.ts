@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { initialCredentials } from "../../../libos/creds.ts";
+import { cpuCount } from "../../../libos/host_cpus.ts";
 import { CROSS_MOUNT, type FsStat } from "../../../fs-task/file_system.ts";
 import { DT_DIR, DT_LNK, DT_REG } from "../../../linux-abi/dirent.ts";
 import { EACCES, EBADF, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENOENT, ENOTDIR, EPERM } from "../../../linux-abi/errno.ts";
@@ -186,8 +188,7 @@ describe("ProcFs directories", () => {
 
   it("stat gives directories 0555, files 0444 and links 0777, owned by the process, size 0", () => {
     const w = world();
-    w.p.creds.uid = 1000;
-    w.p.creds.gid = 100;
+    w.p.creds = initialCredentials(1000, 100, [100]);
     const root = statOk(w.fs, "/");
     expect(root.mode).toBe(S_IFDIR | 0o555);
     expect(root.ino).toBe(1);
@@ -406,7 +407,7 @@ describe("ProcFs per-process files", () => {
     expect(field("SigIgn")).toBe("0000000000000200");
     expect(field("SigCgt")).toBe("0000000000004000");
     expect(field("CapEff")).toBe("000001ffffffffff");
-    expect(field("Cpus_allowed_list")).toBe("0");
+    expect(field("Cpus_allowed_list")).toBe(cpuCount() === 1 ? "0" : `0-${cpuCount() - 1}`);
   });
 
   it("status shows S for a thread asleep and T for a stopped process", () => {
@@ -458,29 +459,30 @@ describe("ProcFs global files", () => {
     expect(text.endsWith("Hugetlb:               0 kB\n")).toBe(true);
   });
 
-  it("uptime counts from boot; loadavg and stat give the thread counts", () => {
+  it("uptime counts from boot; loadavg and stat give the host's load and CPU times and the thread counts", () => {
     const w = world();
     const [up, idle] = read(w.fs, "/uptime").trimEnd().split(" ").map(Number);
     expect(up).toBeGreaterThanOrEqual(5);
     expect(up).toBeLessThan(60);
     expect(idle).toBe(0);
-    expect(read(w.fs, "/loadavg")).toBe(`0.00 0.00 0.00 1/1 ${w.p.pid}\n`);
+    expect(read(w.fs, "/loadavg")).toMatch(new RegExp(`^\\d+\\.\\d\\d \\d+\\.\\d\\d \\d+\\.\\d\\d 1/1 ${w.p.pid}\\n$`));
     const stat = read(w.fs, "/stat");
-    expect(stat.startsWith("cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 ")).toBe(true);
+    expect(stat).toMatch(/^cpu  \d+ \d+ \d+ [1-9]\d* 0 \d+ 0 0 0 0\ncpu0 /);
+    expect(stat.match(/^cpu\d+ /gm)).toHaveLength(cpuCount());
     expect(stat).toMatch(/\nbtime \d+\n/);
     expect(stat).toContain("\nprocs_running 1\n");
   });
 
-  it("cpuinfo describes the engine's one CPU", () => {
+  it("cpuinfo describes one CPU per host CPU", () => {
     const w = world();
     const text = read(w.fs, "/cpuinfo");
     expect(text.startsWith("processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 60\n")).toBe(true);
     expect(text).toMatch(/\nflags\t\t: fpu .* sse sse2 .* lm .*sse4_2/);
-    expect(text.match(/^processor/gm)).toHaveLength(1);
+    expect(text.match(/^processor/gm)).toHaveLength(cpuCount());
     expect(text.endsWith("power management:\n\n")).toBe(true);
   });
 
-  it("filesystems, version and sys/kernel", () => {
+  it("filesystems, version and sys", () => {
     const w = world();
     const fsList = read(w.fs, "/filesystems");
     expect(fsList).toContain("nodev\tproc\n");
@@ -488,7 +490,11 @@ describe("ProcFs global files", () => {
     expect(read(w.fs, "/version")).toMatch(/^Linux version \S+ /);
     expect(read(w.fs, "/sys/kernel/hostname")).toBe("box\n");
     expect(read(w.fs, "/sys/kernel/ostype")).toBe("Linux\n");
-    expect(list(w.fs, "/sys/kernel").map(([n]) => n).slice(2)).toEqual(["hostname", "osrelease", "ostype"]);
+    expect(read(w.fs, "/sys/kernel/pid_max")).toBe("32768\n");
+    expect(read(w.fs, "/sys/kernel/random/boot_id")).toBe(read(w.fs, "/sys/kernel/random/boot_id"));
+    expect(read(w.fs, "/sys/vm/overcommit_memory")).toBe("0\n");
+    expect(list(w.fs, "/sys/kernel").map(([n]) => n)).toEqual(expect.arrayContaining(["hostname", "osrelease", "ostype", "random", "pid_max"]));
+    expect(list(w.fs, "/sys").map(([n]) => n).slice(2)).toEqual(["kernel", "vm", "fs", "net"]);
   });
 
   it("a file's text is a snapshot taken at open: later changes do not show, any offset reads it", () => {

@@ -2,6 +2,7 @@
 // lookups, the copies in and out, who may read and change what (root, another user,
 // trusted.* hidden from lists), and read-only mounts.
 
+import { initialCredentials } from "../../../../libos/creds.ts";
 import { beforeEach, describe, expect, it } from "vitest";
 import { TmpFs } from "../../../../fs-task/tmpfs.ts";
 import {
@@ -130,8 +131,7 @@ describe("extended attribute permissions", () => {
     expect(setx("/file", "trusted.t", "T")).toBe(0);
     expect(setx("/file", "user.u", "U")).toBe(0);
     expect(setx("/file", "security.s", "S")).toBe(0);
-    t.process.creds.uid = 1000;
-    t.process.creds.gid = 1000;
+    t.creds = initialCredentials(1000, 1000, [1000]);
   });
 
   it("trusted.* is root's: another user changes none (EPERM), finds none and lists none", () => {
