@@ -6,7 +6,8 @@
 //                  and a guest read interrupted by a signal loses nothing: the bytes
 //                  wait in the buffer for the next read.
 //   HostStream     FileOps over a host descriptor: reads from its HostInput (-EAGAIN
-//                  until data arrives), synchronous writes.
+//                  until data arrives), synchronous writes. An output stream is always
+//                  writable: its readiness queue (for poll and epoll) is never notified.
 //   Terminal       the controlling terminal's job-control state: session and
 //                  foreground process group (TIOCGPGRP/TIOCSPGRP answer from here, not
 //                  from the host, whose groups are not the guest's). Line discipline
@@ -76,6 +77,9 @@ export class HostInput {
       else this.#chunks[0] = c.subarray(take);
     }
     this.#buffered -= n;
+    // An epoll watching the stream waits for the next edge without reading again: fetch
+    // more now (otherwise only a reader that wants data starts a host read).
+    if (this.#buffered === 0 && this.readiness.watched) this.#start();
     return n;
   }
 
@@ -116,6 +120,7 @@ export class HostStream implements FileOps {
   readonly seekable = false;
   readonly tty: boolean;
   readonly #input: HostInput | null;
+  readonly #outputReadiness = new WaitQueue();
 
   constructor(
     readonly hostFd: number,
@@ -129,8 +134,8 @@ export class HostStream implements FileOps {
     this.#input = input;
   }
 
-  get readiness(): WaitQueue | null {
-    return this.#input?.readiness ?? null;
+  get readiness(): WaitQueue {
+    return this.#input?.readiness ?? this.#outputReadiness;
   }
 
   read(dst: Uint8Array, _offset: number): number {

@@ -438,8 +438,9 @@ export class KernelTask implements KernelServices {
     }
     const main = thread ?? p.threads.get(p.pid) ?? p.threads.values().next().value ?? null;
     if (this.#ignored(p, sig, main)) return;
-    if (thread) thread.pending.add(info);
-    else p.pending.add(info);
+    const queued = thread ? thread.pending.add(info) : p.pending.add(info);
+    // signalfd readers and pollers look again (Linux's signalfd_notify: not for a merged signal).
+    if (queued) p.handlers.signalfdReadiness.notify();
     // Wake one thread that can take it: the target, else the first not blocking it.
     const candidates = thread ? [thread] : [...p.threads.values()];
     for (const t of candidates) {

@@ -88,11 +88,11 @@ function readPieces(f: OpenFile, pieces: readonly Uint8Array[], at: number, i: n
 export function readStream(t: Thread, f: OpenFile, len: number, deliver: (bytes: Uint8Array) => boolean): IoResult {
   const bounce = new Uint8Array(Math.min(len, STREAM_CHUNK));
   const finish = (n: number): number => (n > 0 && !deliver(bounce.subarray(0, n)) ? -EFAULT : n);
-  const first = f.ops.read(bounce, -1);
+  const first = f.ops.read(bounce, -1, t);
   if (typeof first !== "number") return first.then(finish);
   if (first !== AGAIN || f.flags & O_NONBLOCK || !f.ops.readiness) return finish(first);
   const attempt = (): number => {
-    const r = f.ops.read(bounce, -1);
+    const r = f.ops.read(bounce, -1, t);
     return typeof r === "number" ? r : -EAGAIN;
   };
   return then(sleep(t, [f.ops.readiness], attempt), finish);

@@ -44,6 +44,8 @@ export interface KernelServices {
   /** The pipes behind FIFOs on file systems that only store them (named_pipe.ts). */
   readonly namedPipes: NamedPipes;
   readonly terminal: Terminal;
+  /** The thread whose syscall is being served (for objects that answer for the caller: signalfd). */
+  readonly current: Thread | null;
   /** Ends the whole process: status is the exit code, or `signal` when killed. */
   exitProcess(p: Process, status: number, signal: number): void;
   exitThread(t: Thread, status: number): void;

@@ -28,8 +28,8 @@ import { realtimeNs } from "../../fs-task/mod.ts";
 import { ERESTARTNOHAND, sleepUntilSignal } from "../wait_queue.ts";
 const NS = 1_000_000_000n;
 
-// Real time is the host's; monotonic time is the host's monotonic clock.
-function nowNs(clock: number): bigint | null {
+/** The time on `clock` in ns, or null for a clock that does not exist. Real time is the host's; monotonic time is the host's monotonic clock. */
+export function nowNs(clock: number): bigint | null {
   switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:

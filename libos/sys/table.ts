@@ -16,6 +16,10 @@ import * as misc from "./sys_misc.ts";
 import * as clone from "./sys_clone.ts";
 import * as pipe from "./sys_pipe.ts";
 import * as poll from "./sys_poll.ts";
+import * as epoll from "./sys_epoll.ts";
+import * as eventfd from "./sys_eventfd.ts";
+import * as timerfd from "./sys_timerfd.ts";
+import * as signalfd from "./sys_signalfd.ts";
 import * as futex from "./sys_futex.ts";
 import * as lock from "./sys_lock.ts";
 import * as sync from "./sys_sync.ts";
@@ -163,6 +167,7 @@ const ROWS: Row[] = [
   ["futex", futex.sysFutex, "partial", "WAIT, WAKE, REQUEUE, CMP_REQUEUE and the BITSET forms; no PI or WAKE_OP"],
   ["sched_setaffinity", proc.sysSchedSetaffinity],
   ["sched_getaffinity", proc.sysSchedGetaffinity],
+  ["epoll_create", epoll.sysEpollCreate],
   ["getdents64", file.sysGetdents64],
   ["set_tid_address", proc.sysSetTidAddress],
   ["fadvise64", sync.sysFadvise64],
@@ -175,6 +180,8 @@ const ROWS: Row[] = [
   ["clock_getres", time.sysClockGetres],
   ["clock_nanosleep", time.sysClockNanosleep],
   ["exit_group", clone.sysExitGroup],
+  ["epoll_wait", epoll.sysEpollWait],
+  ["epoll_ctl", epoll.sysEpollCtl, "partial", "no limit on wake-up paths (reverse_path_check) nor on max_user_watches; EPOLLWAKEUP is kept and does nothing"],
   ["tgkill", sig.sysTgkill],
   ["waitid", clone.sysWaitid],
   ["openat", file.sysOpenat],
@@ -194,7 +201,16 @@ const ROWS: Row[] = [
   ["set_robust_list", proc.sysSetRobustList],
   ["sync_file_range", sync.sysSyncFileRange],
   ["utimensat", file.sysUtimensat],
+  ["epoll_pwait", epoll.sysEpollPwait],
+  ["signalfd", signalfd.sysSignalfd],
+  ["timerfd_create", timerfd.sysTimerfdCreate, "partial", "the alarm clocks run as CLOCK_REALTIME/CLOCK_BOOTTIME"],
+  ["eventfd", eventfd.sysEventfd],
   ["fallocate", setstat.sysFallocate],
+  ["timerfd_settime", timerfd.sysTimerfdSettime, "partial", "TFD_TIMER_CANCEL_ON_SET is accepted; the clocks are never set, so no read is cancelled"],
+  ["timerfd_gettime", timerfd.sysTimerfdGettime],
+  ["signalfd4", signalfd.sysSignalfd4],
+  ["eventfd2", eventfd.sysEventfd2],
+  ["epoll_create1", epoll.sysEpollCreate1],
   ["dup3", file.sysDup3],
   ["pipe2", pipe.sysPipe2],
   ["preadv", rw.sysPreadv],
@@ -215,6 +231,7 @@ const ROWS: Row[] = [
   ["close_range", file.sysCloseRange],
   ["openat2", file.sysOpenat2, "partial", "RESOLVE_CACHED always gives EAGAIN"],
   ["faccessat2", file.sysFaccessat],
+  ["epoll_pwait2", epoll.sysEpollPwait2],
 ];
 
 /** Indexed by syscall number; undefined = not implemented (ENOSYS). */
