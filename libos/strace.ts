@@ -266,8 +266,8 @@ const EPOLL_EVENTS = xlat(P, [
   "EPOLLWRNORM", "EPOLLWRBAND", "EPOLLMSG", "EPOLLRDHUP", "EPOLLEXCLUSIVE", "EPOLLWAKEUP", "EPOLLONESHOT", "EPOLLET",
 ]);
 const EFD_FLAGS = xlat(EFD, ["EFD_SEMAPHORE", "EFD_CLOEXEC", "EFD_NONBLOCK"]);
-const TFD_FLAGS = xlat(TFD, ["TFD_CLOEXEC", "TFD_NONBLOCK"]);
-const TFD_TIMER_FLAGS = xlat(TFD, ["TFD_TIMER_ABSTIME", "TFD_TIMER_CANCEL_ON_SET"]);
+/** strace prints timerfd_create's and timerfd_settime's flags from one table. */
+const TFD_FLAGS = xlat(TFD, ["TFD_TIMER_ABSTIME", "TFD_TIMER_CANCEL_ON_SET", "TFD_CLOEXEC", "TFD_NONBLOCK"]);
 const SFD_FLAGS = xlat(SFD, ["SFD_CLOEXEC", "SFD_NONBLOCK"]);
 const GRND_FLAGS = xlat(RND, ["GRND_NONBLOCK", "GRND_RANDOM", "GRND_INSECURE"]);
 const ARCH_PRCTL_CODES = xlat(AP, [
@@ -406,7 +406,7 @@ function struct(mem: GuestMemoryReader, at: number, len: number, print: (v: Data
 }
 
 function timespec(t: T.Timespec): string {
-  return `{tv_sec=${t.tv_sec}, tv_nsec=${t.tv_nsec}}`;
+  return `{tv_sec=${t.tv_sec}, tv_nsec=${udec64(t.tv_nsec)}}`;
 }
 
 function timeval(t: T.Timeval): string {
@@ -763,8 +763,6 @@ function arg(kind: ArgKind, i: number, args: ArrayLike<number>, mem: GuestMemory
       return flags(v, EFD_FLAGS, "EFD_???");
     case "tfd_flags":
       return flags(v, TFD_FLAGS, "TFD_???");
-    case "tfd_timer_flags":
-      return flags(v, TFD_TIMER_FLAGS, "TFD_TIMER_???");
     case "sfd_flags":
       return flags(v, SFD_FLAGS, "SFD_???");
     case "grnd_flags":

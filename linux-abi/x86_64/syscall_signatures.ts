@@ -69,8 +69,7 @@ export type ArgKind =
   | "epoll_ctl_op" // EPOLL_CTL_*
   | "epoll_flags" // EPOLL_CLOEXEC
   | "efd_flags" // EFD_*
-  | "tfd_flags" // TFD_CLOEXEC|TFD_NONBLOCK
-  | "tfd_timer_flags" // TFD_TIMER_*
+  | "tfd_flags" // TFD_* (timerfd_create and timerfd_settime)
   | "sfd_flags" // SFD_*
   | "grnd_flags" // GRND_*
   | "arch_prctl_code" // ARCH_*
@@ -305,7 +304,7 @@ export const SYSCALL_SIGNATURES: { readonly [name in SyscallName]?: SyscallSigna
   getitimer: { args: ["itimer_which", "itimerval_out"] },
   setitimer: { args: ["itimer_which", "itimerval_in", "itimerval_out"] },
   timerfd_create: { args: ["clockid", "tfd_flags"] },
-  timerfd_settime: { args: ["fd", "tfd_timer_flags", "itimerspec_in", "itimerspec_out"] },
+  timerfd_settime: { args: ["fd", "tfd_flags", "itimerspec_in", "itimerspec_out"] },
   timerfd_gettime: { args: ["fd", "itimerspec_out"] },
   // Waiting for descriptors.
   poll: { args: ["ptr", "uint", "int"] },
