@@ -16,9 +16,10 @@
 //                  epolls nest; adding one to another is checked for loops and depth.
 //
 // EPOLLERR and EPOLLHUP are always asked for. EPOLLEXCLUSIVE entries watch their queue
-// exclusively: a notification stops at the first epoll it wakes a waiter of.
+// exclusively: a notification stops at the first epoll it wakes a waiter of. The entries
+// of a user kernel are bounded (WatchBudget), as Linux bounds a user's by max_user_watches.
 
-import { EEXIST, EFAULT, ELOOP } from "../linux-abi/errno.ts";
+import { EEXIST, EFAULT, ELOOP, ENOSPC } from "../linux-abi/errno.ts";
 import { EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLWAKEUP } from "../linux-abi/poll.ts";
 import { AnonInodeFile } from "./anon_inode.ts";
 import type { Interest, OpenFile } from "./file.ts";
@@ -29,6 +30,12 @@ import { WaitQueue, type Watcher } from "./wait_queue.ts";
 const EP_PRIVATE_BITS = EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE;
 /** How deep epolls may nest. */
 const EP_MAX_NESTS = 4;
+
+/** How many epoll entries a user kernel may hold (Linux's max_user_watches): ENOSPC past it. */
+export class WatchBudget {
+  used = 0;
+  constructor(readonly max: number) {}
+}
 
 /** Where collect() puts the n-th event; false when it cannot (EFAULT). */
 export type EventSink = (n: number, events: number, data: bigint) => boolean;
@@ -67,10 +74,12 @@ export class EventPoll extends AnonInodeFile {
   readonly #items = new Map<OpenFile, Map<number, EpollItem>>();
   /** The ready list, in the order entries became ready. */
   readonly #ready = new Set<EpollItem>();
+  /** collect()'s level-triggered entries on their way back to the ready list. */
+  readonly #requeue = new Set<EpollItem>();
   /** Entries of other epolls that watch this one. */
   readonly #parents = new Set<EpollItem>();
 
-  constructor() {
+  constructor(readonly budget: WatchBudget) {
     super("eventpoll");
   }
 
@@ -78,12 +87,14 @@ export class EventPoll extends AnonInodeFile {
     return this.#items.get(file)?.get(fd) ?? null;
   }
 
-  /** EPOLL_CTL_ADD of a file that has a readiness queue; EEXIST, ELOOP. */
+  /** EPOLL_CTL_ADD of a file that has a readiness queue; EEXIST, ELOOP, ENOSPC. */
   add(t: Thread, file: OpenFile, fd: number, events: number, data: bigint): number {
     if (this.find(file, fd)) return -EEXIST;
     const queue = file.ops.readiness!;
     const nested = file.ops instanceof EventPoll ? file.ops : null;
     if (nested && !this.#mayWatch(nested)) return -ELOOP;
+    if (this.budget.used >= this.budget.max) return -ENOSPC;
+    this.budget.used++;
     const item = new EpollItem(this, file, fd, events | EPOLLERR | EPOLLHUP, data, queue, (i, key) => this.#wake(i, key));
     let byFd = this.#items.get(file);
     if (!byFd) this.#items.set(file, (byFd = new Map()));
@@ -108,6 +119,7 @@ export class EventPoll extends AnonInodeFile {
     if (byFd?.get(item.fd) !== item) return;
     byFd.delete(item.fd);
     if (byFd.size === 0) this.#items.delete(item.file);
+    this.budget.used--;
     item.queue.unwatch(item.watcher);
     item.file.removeInterest(item);
     if (item.file.ops instanceof EventPoll) item.file.ops.#parents.delete(item);
@@ -119,24 +131,27 @@ export class EventPoll extends AnonInodeFile {
    * when the first one could not be stored (the entry then stays ready).
    */
   collect(t: Thread, max: number, sink: EventSink): number {
-    const scan = [...this.#ready];
-    this.#ready.clear();
-    const requeue: EpollItem[] = [];
+    const ready = this.#ready, requeue = this.#requeue;
     let n = 0;
-    let i = 0;
-    for (; i < scan.length && n < max; i++) {
-      const item = scan[i]!;
+    let failed = false;
+    // Entries leave the list as they are looked at; those not reached stay first.
+    for (const item of ready) {
+      if (n >= max) break;
       const revents = item.file.poll(t) & item.events;
+      if (revents && !sink(n, revents, item.data)) {
+        failed = true;
+        break;
+      }
+      ready.delete(item);
       if (!revents) continue;
-      if (!sink(n, revents, item.data)) break;
       n++;
       if (item.events & EPOLLONESHOT) item.events &= EP_PRIVATE_BITS;
-      else if (!(item.events & EPOLLET)) requeue.push(item);
+      else if (!(item.events & EPOLLET)) requeue.add(item);
     }
-    // Entries not looked at stay first, then the level-triggered ones go to the back.
-    for (const item of scan.slice(i)) this.#ready.add(item);
-    for (const item of requeue) this.#ready.add(item);
-    return n === 0 && i < scan.length ? -EFAULT : n;
+    // The level-triggered ones go to the back.
+    for (const item of requeue) ready.add(item);
+    requeue.clear();
+    return n === 0 && failed ? -EFAULT : n;
   }
 
   /** Readable while an entry on the ready list is ready; entries no longer ready leave it. */
@@ -179,6 +194,7 @@ export class EventPoll extends AnonInodeFile {
    * below `to`, stays within EP_MAX_NESTS.
    */
   #mayWatch(to: EventPoll): boolean {
+    if (to === this) return false;
     const below = depthBelow(to, this, new Map());
     if (below > EP_MAX_NESTS) return false;
     return below + 1 + depthAbove(this, new Map()) <= EP_MAX_NESTS;

@@ -49,6 +49,7 @@ import { Futexes } from "./futex.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
 import { NamedPipes } from "./named_pipe.ts";
+import { WatchBudget } from "./epoll.ts";
 import { PageCache } from "./page_cache.ts";
 import type { MountSpec } from "./mounts.ts";
 import { ProcFs } from "./procfs.ts";
@@ -113,6 +114,9 @@ const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 // init's address space: it runs no code, so it has no memory to map.
 const NO_MEMORY: VSpace = { allocate: () => null, release() {}, map: () => false, unmap() {}, protect() {} };
 
+/** Epoll entries a user kernel may hold, a bound on the host memory they take (Linux's max_user_watches: 4% of RAM). */
+const MAX_EPOLL_WATCHES = 1 << 16;
+
 /** How many distinct unsupported syscall numbers are reported on stderr. */
 const MAX_REPORTED_MISSING = 256;
 
@@ -125,6 +129,7 @@ export class KernelTask implements KernelServices {
   readonly futexes = new Futexes();
   readonly locks = new FileLocks();
   readonly namedPipes = new NamedPipes();
+  readonly epollWatches = new WatchBudget(MAX_EPOLL_WATCHES);
   readonly pageCache = new PageCache();
   /** /proc: the facts are the kernel-task's. */
   readonly procfs: ProcFs;

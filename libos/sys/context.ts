@@ -4,6 +4,7 @@
 // registers (exec, rt_sigreturn), or NO_REPLY when the thread is gone.
 
 import type { Siginfo } from "../../linux-abi/siginfo.ts";
+import type { WatchBudget } from "../epoll.ts";
 import type { FileOps } from "../file.ts";
 import type { FileLocks } from "../file_lock.ts";
 import type { NamedPipes } from "../named_pipe.ts";
@@ -44,6 +45,8 @@ export interface KernelServices {
   /** The pipes behind FIFOs on file systems that only store them (named_pipe.ts). */
   readonly namedPipes: NamedPipes;
   readonly terminal: Terminal;
+  /** The user kernel's epoll entries and their bound. */
+  readonly epollWatches: WatchBudget;
   /** The thread whose syscall is being served (for objects that answer for the caller: signalfd). */
   readonly current: Thread | null;
   /** Ends the whole process: status is the exit code, or `signal` when killed. */

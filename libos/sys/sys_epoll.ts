@@ -26,19 +26,19 @@ const EP_MAX_EVENTS = Math.floor(0x7fffffff / SIZEOF_EPOLL_EVENT);
 /** What an EPOLLEXCLUSIVE entry may ask for besides. */
 const EPOLLEXCLUSIVE_OK_BITS = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
 
-function createEpoll(t: Thread, flags: number): number {
+function createEpoll(k: KernelServices, t: Thread, flags: number): number {
   if (flags & ~EPOLL_CLOEXEC) return -E.EINVAL;
-  return t.process.fds.install(new OpenFile(new EventPoll(), O_RDWR), (flags & EPOLL_CLOEXEC) !== 0);
+  return t.process.fds.install(new OpenFile(new EventPoll(k.epollWatches), O_RDWR), (flags & EPOLL_CLOEXEC) !== 0);
 }
 
 /** EpollCreate implements Linux syscall epoll_create(2): the size is only checked. */
-export function sysEpollCreate(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  return a.int(0) <= 0 ? -E.EINVAL : createEpoll(t, 0);
+export function sysEpollCreate(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return a.int(0) <= 0 ? -E.EINVAL : createEpoll(k, t, 0);
 }
 
 /** EpollCreate1 implements Linux syscall epoll_create1(2). */
-export function sysEpollCreate1(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  return createEpoll(t, a.int(0));
+export function sysEpollCreate1(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  return createEpoll(k, t, a.int(0));
 }
 
 /** EpollCtl implements Linux syscall epoll_ctl(2). */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { EEXIST, EFAULT, ELOOP } from "../../../linux-abi/errno.ts";
+import { EEXIST, EFAULT, ELOOP, ENOSPC } from "../../../linux-abi/errno.ts";
 import { O_RDONLY, O_RDWR, O_WRONLY } from "../../../linux-abi/fcntl.ts";
 import { EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT } from "../../../linux-abi/poll.ts";
-import { EventPoll } from "../../../libos/epoll.ts";
+import { EventPoll, WatchBudget } from "../../../libos/epoll.ts";
 import { EventFd } from "../../../libos/eventfd.ts";
 import { OpenFile } from "../../../libos/file.ts";
 import { Pipe, PipeEnd } from "../../../libos/pipe.ts";
@@ -10,8 +10,8 @@ import { makeThread } from "./_fake_process.ts";
 
 const t = makeThread();
 
-function epoll(): { ep: EventPoll; file: OpenFile } {
-  const ep = new EventPoll();
+function epoll(budget = new WatchBudget(100)): { ep: EventPoll; file: OpenFile } {
+  const ep = new EventPoll(budget);
   return { ep, file: new OpenFile(ep, O_RDWR) };
 }
 
@@ -151,6 +151,18 @@ describe("EventPoll", () => {
     expect(scan(ep)).toEqual([[1, EPOLLOUT]]);
     w.ops.write(bytes("x"), -1);
     expect(scan(ep)).toEqual([]);
+  });
+
+  it("holds at most its budget of entries (ENOSPC), counted back as they go", () => {
+    const budget = new WatchBudget(2);
+    const a = epoll(budget), b = epoll(budget);
+    const e = eventfd();
+    expect(a.ep.add(t, e, 3, EPOLLIN, 0n)).toBe(0);
+    expect(b.ep.add(t, e, 3, EPOLLIN, 0n)).toBe(0);
+    expect(a.ep.add(t, e, 4, EPOLLIN, 0n)).toBe(-ENOSPC);
+    b.file.unref();
+    expect(budget.used).toBe(1);
+    expect(a.ep.add(t, e, 4, EPOLLIN, 0n)).toBe(0);
   });
 
   it("release() drops every entry", () => {
