@@ -181,7 +181,7 @@ const ROWS: Row[] = [
   ["clock_nanosleep", time.sysClockNanosleep],
   ["exit_group", clone.sysExitGroup],
   ["epoll_wait", epoll.sysEpollWait],
-  ["epoll_ctl", epoll.sysEpollCtl, "partial", "no limit on wake-up paths (reverse_path_check) nor on max_user_watches; EPOLLWAKEUP is kept and does nothing"],
+  ["epoll_ctl", epoll.sysEpollCtl, "partial", "no limit on wake-up paths (reverse_path_check); at most 65536 entries per user kernel (max_user_watches); EPOLLWAKEUP is kept and does nothing"],
   ["tgkill", sig.sysTgkill],
   ["waitid", clone.sysWaitid],
   ["openat", file.sysOpenat],
