@@ -9,11 +9,13 @@
 // Every kind of file implements FileOps. Objects the kernel-task owns (pipes, the
 // terminal) never block inside read/write: they answer -EAGAIN and say when to look
 // again through their `readiness` queue, so blocking, O_NONBLOCK, signals and poll are
-// handled once, in the syscall layer (sys/_io.ts, sys/sys_poll.ts). An fs-task file may
-// still answer with a Promise where the fs-task itself waits (a host FIFO).
+// handled once, in the syscall layer (sys/_io.ts, sys/sys_poll.ts, sys/sys_epoll.ts). An
+// fs-task file may still answer with a Promise where the fs-task itself waits (a host FIFO).
+// Epoll interest in a description (epoll.ts) is not a reference: it goes with the last one.
 
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
 import type { Socket } from "./socket.ts";
+import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../linux-abi/poll.ts";
 import type { Thread } from "./process.ts";
 import type { WaitQueue } from "./wait_queue.ts";
 import { O_PATH } from "../linux-abi/fcntl.ts";
@@ -21,8 +23,11 @@ import { O_PATH } from "../linux-abi/fcntl.ts";
 export type IoResult = number | Promise<number>;
 
 export interface FileOps {
-  /** Read at `offset` (-1 for streams) into dst. */
-  read(dst: Uint8Array, offset: number): IoResult;
+  /**
+   * Read at `offset` (-1 for streams) into dst. `caller`, the reading thread, is given for
+   * stream reads (a signalfd dequeues that thread's signals).
+   */
+  read(dst: Uint8Array, offset: number, caller?: Thread): IoResult;
   write(src: Uint8Array, offset: number): IoResult;
   stat(): FsStat | number;
   /** Directory listing page, or -ENOTDIR. */
@@ -31,9 +36,18 @@ export interface FileOps {
   ioctl(request: number, argp: number, io: IoctlAccess): number;
   /** Regular files and directories have offsets; streams do not (lseek gives ESPIPE). */
   readonly seekable: boolean;
-  /** Readiness now, as poll(2) bits (POLLIN, POLLOUT, POLLHUP, POLLERR). */
-  poll(): number;
-  /** Notified whenever readiness may change; null for objects that are always ready. */
+  /** Optional: a stream whose lseek succeeds and moves nothing (Linux's noop_llseek). */
+  readonly seekIgnored?: boolean;
+  /**
+   * Readiness now, as poll(2) bits (POLLIN, POLLOUT, POLLHUP, POLLERR), for `caller`, the
+   * thread asking (a signalfd reports the signals that thread could take).
+   */
+  poll(caller: Thread): number;
+  /**
+   * Notified whenever readiness may change, with the poll bits of what changed as the key
+   * where the object knows them; null for objects that are always ready and that epoll
+   * refuses (regular files, directories: EPERM).
+   */
   readonly readiness: WaitQueue | null;
   /** The last open file description is gone. */
   release(): void;
@@ -71,6 +85,11 @@ export interface FileOps {
   readonly socket?: Socket;
 }
 
+/** An epoll interest list's entry for a description: it goes when the description does. */
+export interface Interest {
+  drop(): void;
+}
+
 /** What an ioctl may do to the caller's memory. */
 export interface IoctlAccess {
   read(addr: number, len: number): Uint8Array | null;
@@ -88,6 +107,8 @@ export class OpenFile {
   /** F_SETSIG: the signal sent instead of SIGIO (0: SIGIO). */
   signal = 0;
   #refs = 1;
+  /** Epoll entries watching this description (Linux's f_ep). */
+  #interest: Set<Interest> | null = null;
 
   constructor(
     readonly ops: FileOps,
@@ -100,8 +121,26 @@ export class OpenFile {
     return this;
   }
 
+  /** Readiness for `caller` with POLLRDNORM/POLLWRNORM alongside POLLIN/POLLOUT, as Linux reports them. */
+  poll(caller: Thread): number {
+    let r = this.ops.poll(caller);
+    if (r & POLLIN) r |= POLLRDNORM;
+    if (r & POLLOUT) r |= POLLWRNORM;
+    return r;
+  }
+
+  addInterest(i: Interest): void {
+    (this.#interest ??= new Set()).add(i);
+  }
+
+  removeInterest(i: Interest): void {
+    this.#interest?.delete(i);
+  }
+
   unref(): void {
     if (--this.#refs > 0) return;
+    // Linux's eventpoll_release: every epoll forgets the description first.
+    if (this.#interest) for (const i of [...this.#interest]) i.drop();
     this.onLastClose?.(this);
     this.ops.release();
   }

@@ -15,6 +15,8 @@
 //                  name. Line discipline requests (TCGETS, TCSETS*, TIOCGWINSZ) go to
 //                  the host terminal, so raw and cooked modes and the window size are
 //                  the real ones.
+//                  An output stream is always writable: its readiness queue (for poll
+//                  and epoll) is never notified.
 
 import { fstatSync, readSync, readlinkSync, writeSync } from "node:fs";
 import { isatty } from "node:tty";
@@ -92,6 +94,7 @@ export class HostStream implements FileOps {
   readonly seekable = false;
   readonly tty: boolean;
   readonly #input: HostInput | null;
+  readonly #outputReadiness = new WaitQueue();
 
   constructor(
     readonly hostFd: number,
@@ -113,8 +116,8 @@ export class HostStream implements FileOps {
     return this.tty && !write ? this.console!.checkRead(t) : 0;
   }
 
-  get readiness(): WaitQueue | null {
-    return this.#input?.readiness ?? null;
+  get readiness(): WaitQueue {
+    return this.#input?.readiness ?? this.#outputReadiness;
   }
 
   read(dst: Uint8Array, _offset: number): number {

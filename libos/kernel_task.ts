@@ -60,6 +60,7 @@ import { Leases } from "./lease.ts";
 import { NamedPipes } from "./named_pipe.ts";
 import { UnixNames } from "./unix_names.ts";
 import type { UnixSocketNames } from "./unix_socket.ts";
+import { WatchBudget } from "./epoll.ts";
 import { PageCache } from "./page_cache.ts";
 import type { MountSpec } from "./mounts.ts";
 import { ProcFs } from "./procfs.ts";
@@ -126,6 +127,9 @@ const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 // init's address space: it runs no code, so it has no memory to map.
 const NO_MEMORY: VSpace = { allocate: () => null, release() {}, map: () => false, unmap() {}, protect() {} };
 
+/** Epoll entries a user kernel may hold, a bound on the host memory they take (Linux's max_user_watches: 4% of RAM). */
+const MAX_EPOLL_WATCHES = 1 << 16;
+
 /** How many distinct unsupported syscall numbers are reported on stderr. */
 const MAX_REPORTED_MISSING = 256;
 
@@ -142,6 +146,7 @@ export class KernelTask implements KernelServices {
   readonly leases = new Leases();
   readonly namedPipes = new NamedPipes();
   readonly unixSockets: UnixSocketNames;
+  readonly epollWatches = new WatchBudget(MAX_EPOLL_WATCHES);
   readonly pageCache = new PageCache();
   /** /proc: the facts are the kernel-task's. */
   readonly procfs: ProcFs;
@@ -472,8 +477,9 @@ export class KernelTask implements KernelServices {
     }
     const main = thread ?? p.threads.get(p.pid) ?? p.threads.values().next().value ?? null;
     if (this.#ignored(p, sig, main)) return;
-    if (thread) thread.pending.add(info);
-    else p.pending.add(info);
+    const queued = thread ? thread.pending.add(info) : p.pending.add(info);
+    // signalfd readers and pollers look again (Linux's signalfd_notify: not for a merged signal).
+    if (queued) p.handlers.signalfdReadiness.notify();
     // Wake one thread that can take it: the target, else the first not blocking it.
     const candidates = thread ? [thread] : [...p.threads.values()];
     for (const t of candidates) {

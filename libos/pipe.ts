@@ -6,13 +6,16 @@
 // Neither end ever blocks here: an empty pipe reads -EAGAIN while a writer exists and
 // 0 (end of file) after the last one is gone; a full pipe writes -EAGAIN; a write of at
 // most PIPE_BUF bytes goes in whole or not at all; writing with no reader left is
-// -EPIPE (the syscall layer adds SIGPIPE). Every change notifies `readiness`, which
-// blocked readers and writers, poll and select wait on.
+// -EPIPE (the syscall layer adds SIGPIPE). Changes notify `readiness`, which blocked
+// readers and writers, poll, select and epoll wait on, keyed as Linux's pipe keys them:
+// every write with POLLIN (each one an edge for EPOLLET readers), a read with POLLOUT
+// only when it makes room for a writer that may be waiting (less than PIPE_BUF was free:
+// a blocked writer, and a POLLOUT that was off, imply that), an open or a close with 0.
 
 import { EAGAIN, EBUSY, EFAULT, EINVAL, ENOTDIR, ENOTTY, EPERM, EPIPE } from "../linux-abi/errno.ts";
 import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
 import { FIONREAD } from "../linux-abi/ioctl.ts";
-import { POLLERR, POLLHUP, POLLIN, POLLOUT } from "../linux-abi/poll.ts";
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../linux-abi/poll.ts";
 import { S_IFIFO } from "../linux-abi/stat.ts";
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
 import type { FileOps, IoctlAccess } from "./file.ts";
@@ -72,13 +75,14 @@ export class Pipe {
     if (dst.length === 0) return 0;
     if (this.#length === 0) return this.writers > 0 ? -EAGAIN : 0;
     const n = Math.min(dst.length, this.#length);
+    const wasFull = this.#ring.length - this.#length < PIPE_BUF;
     const first = Math.min(n, this.#ring.length - this.#head);
     dst.set(this.#ring.subarray(this.#head, this.#head + first));
     if (n > first) dst.set(this.#ring.subarray(0, n - first), first);
     this.#head = (this.#head + n) % this.#ring.length;
     this.#length -= n;
     if (this.#length === 0) this.#head = 0;
-    this.readiness.notify();
+    if (wasFull) this.readiness.notify(POLLOUT | POLLWRNORM);
     return n;
   }
 
@@ -94,7 +98,7 @@ export class Pipe {
     this.#ring.set(src.subarray(0, first), tail);
     if (n > first) this.#ring.set(src.subarray(first, n), 0);
     this.#length += n;
-    this.readiness.notify();
+    this.readiness.notify(POLLIN | POLLRDNORM);
     return n;
   }
 

@@ -63,6 +63,8 @@ export class SigPending {
 
 export class SignalHandlers {
   readonly actions = new Map<number, Sigaction>();
+  /** Notified when a signal is queued for a process using these handlers: signalfds wait here (Linux's signalfd_wqh). */
+  readonly signalfdReadiness = new WaitQueue();
 
   copy(): SignalHandlers {
     const c = new SignalHandlers();

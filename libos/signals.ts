@@ -1,7 +1,8 @@
 // Signal delivery mechanics (Linux: kernel/signal.c, arch/x86/kernel/signal*.c).
 //
 //   nextSignal      which pending, unblocked signal goes first: synchronous (fault)
-//                   signals, then the lowest number; real-time signals in order.
+//                   signals, then the lowest number; real-time signals in order
+//                   (firstSignal: the same choice in any set, as signalfd makes it).
 //   dequeue         take its siginfo from the thread's queue, else the process's.
 //   setupFrame      build an rt_sigframe on the user stack (or the alternate stack):
 //                   the fxsave image, a ucontext holding every register and the mask to
@@ -53,12 +54,16 @@ const lowestBit = (set: Sigset): number => {
   return sig;
 };
 
+/** Which signal of `set` goes first (Linux's next_signal), or 0 for none. */
+export function firstSignal(set: Sigset): number {
+  if (set === 0n) return 0;
+  const sync = set & SYNCHRONOUS_MASK;
+  return lowestBit(sync !== 0n ? sync : set);
+}
+
 /** The next signal to deliver to `t`, or 0. */
 export function nextSignal(t: Thread): number {
-  const ready = t.deliverable();
-  if (ready === 0n) return 0;
-  const sync = ready & SYNCHRONOUS_MASK;
-  return lowestBit(sync !== 0n ? sync : ready);
+  return firstSignal(t.deliverable());
 }
 
 export function dequeue(t: Thread, sig: number): Siginfo {

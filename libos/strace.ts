@@ -14,6 +14,7 @@
 // argument there is taken as the usual sign-extended value (AT_FDCWD for a dirfd, else -1).
 
 import * as E from "../linux-abi/errno.ts";
+import * as EFD from "../linux-abi/eventfd.ts";
 import * as F from "../linux-abi/fcntl.ts";
 import * as FS from "../linux-abi/fs.ts";
 import * as FX from "../linux-abi/futex.ts";
@@ -25,10 +26,12 @@ import * as R from "../linux-abi/resource.ts";
 import * as RND from "../linux-abi/random.ts";
 import * as SCH from "../linux-abi/sched.ts";
 import * as SIG from "../linux-abi/signal.ts";
+import * as SFD from "../linux-abi/signalfd.ts";
 import * as SK from "../linux-abi/socket.ts";
 import * as ST from "../linux-abi/stat.ts";
 import { SIZEOF_SYSINFO, decodeSysinfo } from "../linux-abi/sysinfo.ts";
 import * as T from "../linux-abi/time.ts";
+import * as TFD from "../linux-abi/timerfd.ts";
 import { SIZEOF_IOVEC, decodeIovec } from "../linux-abi/uio.ts";
 import { NEW_UTSNAME_FIELDS, SIZEOF_NEW_UTSNAME, __NEW_UTS_LEN } from "../linux-abi/utsname.ts";
 import * as W from "../linux-abi/wait.ts";
@@ -262,6 +265,10 @@ const EPOLL_EVENTS = xlat(P, [
   "EPOLLIN", "EPOLLPRI", "EPOLLOUT", "EPOLLERR", "EPOLLHUP", "EPOLLNVAL", "EPOLLRDNORM", "EPOLLRDBAND",
   "EPOLLWRNORM", "EPOLLWRBAND", "EPOLLMSG", "EPOLLRDHUP", "EPOLLEXCLUSIVE", "EPOLLWAKEUP", "EPOLLONESHOT", "EPOLLET",
 ]);
+const EFD_FLAGS = xlat(EFD, ["EFD_SEMAPHORE", "EFD_CLOEXEC", "EFD_NONBLOCK"]);
+/** strace prints timerfd_create's and timerfd_settime's flags from one table. */
+const TFD_FLAGS = xlat(TFD, ["TFD_TIMER_ABSTIME", "TFD_TIMER_CANCEL_ON_SET", "TFD_CLOEXEC", "TFD_NONBLOCK"]);
+const SFD_FLAGS = xlat(SFD, ["SFD_CLOEXEC", "SFD_NONBLOCK"]);
 const GRND_FLAGS = xlat(RND, ["GRND_NONBLOCK", "GRND_RANDOM", "GRND_INSECURE"]);
 const ARCH_PRCTL_CODES = xlat(AP, [
   "ARCH_SET_GS", "ARCH_SET_FS", "ARCH_GET_FS", "ARCH_GET_GS", "ARCH_GET_CPUID", "ARCH_SET_CPUID",
@@ -399,7 +406,7 @@ function struct(mem: GuestMemoryReader, at: number, len: number, print: (v: Data
 }
 
 function timespec(t: T.Timespec): string {
-  return `{tv_sec=${t.tv_sec}, tv_nsec=${t.tv_nsec}}`;
+  return `{tv_sec=${t.tv_sec}, tv_nsec=${udec64(t.tv_nsec)}}`;
 }
 
 function timeval(t: T.Timeval): string {
@@ -409,6 +416,11 @@ function timeval(t: T.Timeval): string {
 function itimerval(v: DataView): string {
   const it = T.decodeItimerval(v, 0);
   return `{it_interval=${timeval(it.it_interval)}, it_value=${timeval(it.it_value)}}`;
+}
+
+function itimerspec(v: DataView): string {
+  const it = T.decodeItimerspec(v, 0);
+  return `{it_interval=${timespec(it.it_interval)}, it_value=${timespec(it.it_value)}}`;
 }
 
 function symbolicMode(mode: number): string {
@@ -810,6 +822,12 @@ function arg(kind: ArgKind, i: number, args: ArrayLike<number>, mem: GuestMemory
       return xval(int32(v), EPOLL_CTL_OPS, "EPOLL_CTL_???");
     case "epoll_flags":
       return flags(v, EPOLL_FLAGS, "EPOLL_???");
+    case "efd_flags":
+      return flags(v, EFD_FLAGS, "EFD_???");
+    case "tfd_flags":
+      return flags(v, TFD_FLAGS, "TFD_???");
+    case "sfd_flags":
+      return flags(v, SFD_FLAGS, "SFD_???");
     case "grnd_flags":
       return flags(v, GRND_FLAGS, "GRND_???");
     case "arch_prctl_code":
@@ -836,6 +854,8 @@ function arg(kind: ArgKind, i: number, args: ArrayLike<number>, mem: GuestMemory
       return sockaddr(mem, v, int32(next));
     case "msghdr_in":
       return msghdr(mem, v, Infinity, false);
+    case "itimerspec_in":
+      return struct(mem, v, T.SIZEOF_ITIMERSPEC, itimerspec);
   }
   if (isError(result)) return addr(v);
   switch (kind) {
@@ -857,6 +877,8 @@ function arg(kind: ArgKind, i: number, args: ArrayLike<number>, mem: GuestMemory
       return struct(mem, v, T.SIZEOF_TIMEVAL, (s) => timeval(T.decodeTimeval(s, 0)));
     case "itimerval_out":
       return struct(mem, v, T.SIZEOF_ITIMERVAL, itimerval);
+    case "itimerspec_out":
+      return struct(mem, v, T.SIZEOF_ITIMERSPEC, itimerspec);
     case "tms_out":
       return struct(mem, v, T.SIZEOF_TMS, tms);
     case "rusage_out":

@@ -172,8 +172,8 @@ export class DeviceFile implements FileOps {
     return this.device.hostFd;
   }
 
-  read(dst: Uint8Array, offset: number): IoResult {
-    return this.device.read(dst, offset);
+  read(dst: Uint8Array, offset: number, caller?: Thread): IoResult {
+    return this.device.read(dst, offset, caller);
   }
 
   write(src: Uint8Array, offset: number): IoResult {
@@ -188,8 +188,8 @@ export class DeviceFile implements FileOps {
     return this.device.readTimeout?.() ?? -1;
   }
 
-  poll(): number {
-    return this.device.poll();
+  poll(caller: Thread): number {
+    return this.device.poll(caller);
   }
 
   ioctl(request: number, argp: number, io: IoctlAccess): number {

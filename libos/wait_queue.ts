@@ -2,6 +2,11 @@
 //
 //   WaitQueue  owned by whatever threads wait for (a pipe's data, a child's exit, a
 //              futex word, a tty's input); notify() asks every sleeper to look again.
+//              It may carry a key, the poll bits of what changed (0: anything).
+//   watchers   callbacks a notification runs at once, with its key (Linux's wait
+//              queue entries with a wake function, as epoll's ep_poll_callback): they
+//              only record the event, so an epoll_wait answered in the fast path right
+//              after a write already sees it.
 //   sleep()    a blocking syscall: `retry` runs now and after each notification; the
 //              first result other than AGAIN answers the syscall. A signal interrupts
 //              the sleep, a deadline ends it, and a thread that dies cancels it. A
@@ -25,6 +30,13 @@ export const ERESTARTNOHAND = 514;
 
 export type Waker = () => void;
 
+/**
+ * Run by notify() at once with its key; it records the event and touches nothing that
+ * could notify back. The result counts for an exclusive watcher only: true if the event
+ * woke someone (EPOLLEXCLUSIVE: the first such watcher ends the walk).
+ */
+export type Watcher = (key: number) => boolean;
+
 // Queues notified since the last wake-up pass. Wake-ups run after the code that caused
 // them (as a Linux wake-up only makes a sleeper runnable): a reader's read notifying
 // a writer whose retry notifies the reader again must not re-enter the reader's retry.
@@ -41,6 +53,24 @@ function wakeUpPass(): void {
 
 export class WaitQueue {
   readonly #wakers = new Set<Waker>();
+  #watchers: Set<Watcher> | null = null;
+  #exclusive: Set<Watcher> | null = null;
+
+  /** Run `w` on every notification (exclusive: only until one exclusive watcher wakes someone). */
+  watch(w: Watcher, exclusive = false): void {
+    if (exclusive) (this.#exclusive ??= new Set()).add(w);
+    else (this.#watchers ??= new Set()).add(w);
+  }
+
+  unwatch(w: Watcher): void {
+    this.#watchers?.delete(w);
+    this.#exclusive?.delete(w);
+  }
+
+  /** Whether some epoll watches the queue. */
+  get watched(): boolean {
+    return (this.#watchers?.size ?? 0) + (this.#exclusive?.size ?? 0) > 0;
+  }
 
   add(w: Waker): void {
     this.#wakers.add(w);
@@ -54,8 +84,14 @@ export class WaitQueue {
     return this.#wakers.size;
   }
 
-  /** Ask every sleeper to look again, once the current work is done. */
-  notify(): void {
+  /**
+   * Ask every sleeper to look again, once the current work is done; watchers run now.
+   * `key`: the poll bits of what changed (POLLIN for new data, POLLOUT for new room),
+   * 0 when it may be anything.
+   */
+  notify(key = 0): void {
+    if (this.#watchers) for (const w of this.#watchers) w(key);
+    if (this.#exclusive) for (const w of this.#exclusive) if (w(key)) break;
     if (this.#wakers.size === 0) return;
     notified.add(this);
     if (!passScheduled) {

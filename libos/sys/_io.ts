@@ -95,11 +95,11 @@ export function readStream(t: Thread, f: OpenFile, len: number, deliver: Sink): 
   if (f.ops.socket) return socketRecv(t, f, f.ops.socket, len, 0, deliver, null);
   const bounce = new Uint8Array(Math.min(len, STREAM_CHUNK));
   const finish = (n: number): number => (n > 0 && !deliver(0, bounce.subarray(0, n)) ? -EFAULT : n);
-  const first = f.ops.read(bounce, -1);
+  const first = f.ops.read(bounce, -1, t);
   if (typeof first !== "number") return first.then(finish);
   if (first !== AGAIN || f.flags & O_NONBLOCK || !f.ops.readiness) return finish(first);
   const attempt = (): number => {
-    const r = f.ops.read(bounce, -1);
+    const r = f.ops.read(bounce, -1, t);
     return typeof r === "number" ? r : -EAGAIN;
   };
   // A terminal's VTIME: a read that waits that long for nothing reads 0.

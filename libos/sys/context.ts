@@ -4,6 +4,8 @@
 // registers (exec, rt_sigreturn), or NO_REPLY when the thread is gone.
 
 import type { Siginfo } from "../../linux-abi/siginfo.ts";
+import type { WatchBudget } from "../epoll.ts";
+import type { FileOps } from "../file.ts";
 import type { FileLocks } from "../file_lock.ts";
 import type { Leases } from "../lease.ts";
 import type { NamedPipes } from "../named_pipe.ts";
@@ -55,6 +57,10 @@ export interface KernelServices {
   readonly unixSockets: UnixSocketNames;
   /** The console, the pseudo-terminals, and the character devices that open them. */
   readonly terminals: Terminals;
+  /** The user kernel's epoll entries and their bound. */
+  readonly epollWatches: WatchBudget;
+  /** The thread whose syscall is being served (for objects that answer for the caller: signalfd). */
+  readonly current: Thread | null;
   /** Ends the whole process: status is the exit code, or `signal` when killed. */
   exitProcess(p: Process, status: number, signal: number): void;
   exitThread(t: Thread, status: number): void;

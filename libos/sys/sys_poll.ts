@@ -3,11 +3,11 @@
 // One readiness machinery for every kind of file: FileOps.poll() says what is ready now
 // and FileOps.readiness is the queue notified when that may change. A poll that finds
 // nothing ready sleeps on the queues of all its files at once (interruptibly, with the
-// timeout as deadline) and looks again on each notification. Sockets and epoll will
-// plug into the same two members.
+// timeout as deadline) and looks again on each notification. Epoll (sys_epoll.ts) uses
+// the same two members and the helpers exported here; sockets will too.
 
 import * as E from "../../linux-abi/errno.ts";
-import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM } from "../../linux-abi/poll.ts";
+import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from "../../linux-abi/poll.ts";
 import { SIZEOF_SIGSET } from "../../linux-abi/signal.ts";
 import { SIZEOF_TIMESPEC, SIZEOF_TIMEVAL, decodeTimespec, decodeTimeval } from "../../linux-abi/time.ts";
 import type { OpenFile } from "../file.ts";
@@ -29,16 +29,8 @@ function queuesOf(files: readonly (OpenFile | null)[]): WaitQueue[] {
   return [...out];
 }
 
-/** Readiness with POLLRDNORM/POLLWRNORM alongside POLLIN/POLLOUT, as Linux reports them. */
-function readiness(f: OpenFile): number {
-  let r = f.ops.poll();
-  if (r & POLLIN) r |= POLLRDNORM;
-  if (r & POLLOUT) r |= POLLWRNORM;
-  return r;
-}
-
 /** A deadline from a timeout in ms (< 0: none), or undefined. */
-function deadlineAfter(ms: number): number | undefined {
+export function deadlineAfter(ms: number): number | undefined {
   return ms < 0 ? undefined : performance.now() + ms;
 }
 
@@ -63,7 +55,7 @@ function doPoll(t: Thread, addr: number, nfds: number, deadline: number | undefi
       ov.setInt32(i * 8, fd, true);
       ov.setInt16(i * 8 + 4, events, true);
       const f = files[i];
-      const revents = fd < 0 ? 0 : f ? readiness(f) & (events | ALWAYS) : POLLNVAL;
+      const revents = fd < 0 ? 0 : f ? f.poll(t) & (events | ALWAYS) : POLLNVAL;
       ov.setInt16(i * 8 + 6, revents, true);
       if (revents) ready++;
     }
@@ -83,7 +75,8 @@ export function sysPoll(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
   return doPoll(t, a.ptr(0), a.uint(1), deadlineAfter(a.int(2)));
 }
 
-function timespecDeadline(t: Thread, addr: number): number | undefined | number[] {
+/** The deadline of a timeout given as a timespec (NULL: none), or [-errno]. */
+export function timespecDeadline(t: Thread, addr: number): number | undefined | number[] {
   if (addr === 0) return undefined;
   const ts = getStruct(t.process.memory, addr, SIZEOF_TIMESPEC, decodeTimespec);
   if (!ts) return [-E.EFAULT];
@@ -91,8 +84,8 @@ function timespecDeadline(t: Thread, addr: number): number | undefined | number[
   return performance.now() + ts.tv_sec * 1000 + ts.tv_nsec / 1e6;
 }
 
-/** The temporary signal mask of ppoll/pselect6, in force until the call returns or a handler runs. */
-function applySigmask(t: Thread, addr: number, size: number): number {
+/** The temporary signal mask of ppoll/pselect6/epoll_pwait, in force until the call returns or a handler runs. */
+export function applySigmask(t: Thread, addr: number, size: number): number {
   if (addr === 0) return 0;
   if (size !== SIZEOF_SIGSET) return -E.EINVAL;
   const mask = readSigset(t, addr);
@@ -101,10 +94,13 @@ function applySigmask(t: Thread, addr: number, size: number): number {
   return 0;
 }
 
-/** Restore the mask after the call unless a signal interrupted it (then the handler's return does). */
-function restoreMask(t: Thread, r: SyscallResult): SyscallResult {
+/**
+ * Restore the mask after the call unless a signal interrupted it (the result is then
+ * `interrupted`, and the handler's return restores it).
+ */
+export function restoreMask(t: Thread, r: SyscallResult, interrupted = -ERESTARTNOHAND): SyscallResult {
   const done = (n: number): number => {
-    if (n !== -ERESTARTNOHAND && t.savedMask !== null) {
+    if (n !== interrupted && t.savedMask !== null) {
       t.sigmask = t.savedMask;
       t.savedMask = null;
     }
@@ -148,7 +144,7 @@ function doSelect(t: Thread, nfds: number, rAddr: number, wAddr: number, xAddr: 
     for (let fd = 0; fd < nfds; fd++) {
       const f = has(rs!, fd) || has(ws!, fd) || has(xs!, fd) ? t.process.fds.get(fd) : null;
       if (!f) continue;
-      const r = readiness(f);
+      const r = f.poll(t);
       const mark = (i: number, set: Uint8Array | null, on: boolean): void => {
         if (set && has(set, fd) && on) {
           out[i]![fd >> 3]! |= 1 << (fd & 7);

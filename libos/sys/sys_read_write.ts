@@ -146,7 +146,7 @@ export const sysPwritev = (k: KernelServices, t: Thread, a: SyscallArgs): Syscal
 export function sysLseek(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const f = fileOf(t, a.int(0));
   if (!f) return -EBADF;
-  if (!f.ops.seekable) return -ESPIPE;
+  if (!f.ops.seekable) return f.ops.seekIgnored ? f.offset : -ESPIPE;
   const off = a.long(1);
   const whence = a.int(2);
   let base: number;

@@ -28,9 +28,12 @@ import { realtimeNs } from "../../fs-task/mod.ts";
 import { ERESTARTNOHAND, sleepUntilSignal } from "../wait_queue.ts";
 const NS = 1_000_000_000n;
 
-// Real time is the host's; monotonic time is the host's monotonic clock; CPU time is the
-// time of the thread's (or process's) engine runs (KernelTask.chargeCpu).
-function nowNs(clock: number, t: Thread): bigint | null {
+/**
+ * The time on `clock` in ns, or null for a clock that does not exist. Real time is the
+ * host's; monotonic time is the host's monotonic clock; CPU time is the time of the
+ * thread's (or process's) engine runs (KernelTask.chargeCpu), so it needs `t`.
+ */
+export function nowNs(clock: number, t: Thread | null = null): bigint | null {
   switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
@@ -41,9 +44,9 @@ function nowNs(clock: number, t: Thread): bigint | null {
     case CLOCK_BOOTTIME:
       return process.hrtime.bigint();
     case CLOCK_PROCESS_CPUTIME_ID:
-      return BigInt(Math.round(t.process.cpuUs * 1000));
+      return t === null ? null : BigInt(Math.round(t.process.cpuUs * 1000));
     case CLOCK_THREAD_CPUTIME_ID:
-      return BigInt(Math.round(t.cpuUs * 1000));
+      return t === null ? null : BigInt(Math.round(t.cpuUs * 1000));
     default:
       return null;
   }

@@ -16,6 +16,10 @@ import * as misc from "./sys_misc.ts";
 import * as clone from "./sys_clone.ts";
 import * as pipe from "./sys_pipe.ts";
 import * as poll from "./sys_poll.ts";
+import * as epoll from "./sys_epoll.ts";
+import * as eventfd from "./sys_eventfd.ts";
+import * as timerfd from "./sys_timerfd.ts";
+import * as signalfd from "./sys_signalfd.ts";
 import * as futex from "./sys_futex.ts";
 import * as lock from "./sys_lock.ts";
 import * as sync from "./sys_sync.ts";
@@ -213,6 +217,7 @@ const ROWS: Row[] = [
   ["futex", futex.sysFutex, "partial", "WAIT, WAKE, REQUEUE, CMP_REQUEUE, the BITSET forms, LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI (ownership only: no priority boost); no WAKE_OP or the REQUEUE_PI pair"],
   ["sched_setaffinity", proc.sysSchedSetaffinity],
   ["sched_getaffinity", proc.sysSchedGetaffinity],
+  ["epoll_create", epoll.sysEpollCreate],
   ["getdents64", file.sysGetdents64],
   ["set_tid_address", proc.sysSetTidAddress],
   ["semtimedop", ipc.sysSemtimedop],
@@ -226,6 +231,8 @@ const ROWS: Row[] = [
   ["clock_getres", time.sysClockGetres],
   ["clock_nanosleep", time.sysClockNanosleep],
   ["exit_group", clone.sysExitGroup],
+  ["epoll_wait", epoll.sysEpollWait],
+  ["epoll_ctl", epoll.sysEpollCtl, "partial", "no limit on wake-up paths (reverse_path_check); at most 65536 entries per user kernel (max_user_watches); EPOLLWAKEUP is kept and does nothing"],
   ["tgkill", sig.sysTgkill],
   ["waitid", clone.sysWaitid],
   ["openat", file.sysOpenat],
@@ -246,8 +253,17 @@ const ROWS: Row[] = [
   ["get_robust_list", proc.sysGetRobustList],
   ["sync_file_range", sync.sysSyncFileRange],
   ["utimensat", file.sysUtimensat],
+  ["epoll_pwait", epoll.sysEpollPwait],
+  ["signalfd", signalfd.sysSignalfd],
+  ["timerfd_create", timerfd.sysTimerfdCreate, "partial", "the alarm clocks run as CLOCK_REALTIME/CLOCK_BOOTTIME"],
+  ["eventfd", eventfd.sysEventfd],
   ["fallocate", setstat.sysFallocate],
   ["accept4", sock.sysAccept4],
+  ["timerfd_settime", timerfd.sysTimerfdSettime, "partial", "TFD_TIMER_CANCEL_ON_SET is accepted; the clocks are never set, so no read is cancelled"],
+  ["timerfd_gettime", timerfd.sysTimerfdGettime],
+  ["signalfd4", signalfd.sysSignalfd4],
+  ["eventfd2", eventfd.sysEventfd2],
+  ["epoll_create1", epoll.sysEpollCreate1],
   ["dup3", file.sysDup3],
   ["pipe2", pipe.sysPipe2],
   ["preadv", rw.sysPreadv],
@@ -276,6 +292,7 @@ const ROWS: Row[] = [
   ["getxattrat", xattr.sysGetxattrat],
   ["listxattrat", xattr.sysListxattrat],
   ["removexattrat", xattr.sysRemovexattrat],
+  ["epoll_pwait2", epoll.sysEpollPwait2],
 ];
 
 /** Indexed by syscall number; undefined = not implemented (ENOSYS). */

@@ -68,6 +68,9 @@ export type ArgKind =
   | "sockopt_name" // SO_* at SOL_SOCKET
   | "epoll_ctl_op" // EPOLL_CTL_*
   | "epoll_flags" // EPOLL_CLOEXEC
+  | "efd_flags" // EFD_*
+  | "tfd_flags" // TFD_* (timerfd_create and timerfd_settime)
+  | "sfd_flags" // SFD_*
   | "grnd_flags" // GRND_*
   | "arch_prctl_code" // ARCH_*
   | "prctl_option" // PR_*
@@ -80,12 +83,14 @@ export type ArgKind =
   | "rlimit_in"
   | "rlimit64_in"
   | "epoll_event_in"
+  | "itimerspec_in"
   // Structures written by the kernel.
   | "stat_out"
   | "statx_out"
   | "timespec_out"
   | "timeval_out"
   | "itimerval_out"
+  | "itimerspec_out"
   | "tms_out"
   | "rusage_out"
   | "sysinfo_out"
@@ -316,7 +321,9 @@ export const SYSCALL_SIGNATURES: { readonly [name in SyscallName]?: SyscallSigna
   alarm: { args: ["uint"] },
   getitimer: { args: ["itimer_which", "itimerval_out"] },
   setitimer: { args: ["itimer_which", "itimerval_in", "itimerval_out"] },
-  timerfd_create: { args: ["clockid", "hex"] },
+  timerfd_create: { args: ["clockid", "tfd_flags"] },
+  timerfd_settime: { args: ["fd", "tfd_flags", "itimerspec_in", "itimerspec_out"] },
+  timerfd_gettime: { args: ["fd", "itimerspec_out"] },
   // Waiting for descriptors.
   poll: { args: ["ptr", "uint", "int"] },
   ppoll: { args: ["ptr", "uint", "timespec_in", "sigset_in", "size"] },
@@ -329,7 +336,9 @@ export const SYSCALL_SIGNATURES: { readonly [name in SyscallName]?: SyscallSigna
   epoll_pwait: { args: ["fd", "epoll_events_out", "int", "int", "sigset_in", "size"] },
   epoll_pwait2: { args: ["fd", "epoll_events_out", "int", "timespec_in", "sigset_in", "size"] },
   eventfd: { args: ["uint"] },
-  eventfd2: { args: ["uint", "hex"] },
+  eventfd2: { args: ["uint", "efd_flags"] },
+  signalfd: { args: ["fd", "sigset_in", "size"] },
+  signalfd4: { args: ["fd", "sigset_in", "size", "sfd_flags"] },
   // Sockets.
   socket: { args: ["socket_domain", "socket_type", "socket_protocol"] },
   socketpair: { args: ["socket_domain", "socket_type", "socket_protocol", "fdpair_out"] },

@@ -234,6 +234,25 @@ describe("strace line", () => {
     expect(line(SYS.writev, [1, 0x5800, 2], 6, mem)).toBe('writev(1, [{iov_base="hello", iov_len=5}, {iov_base="\\n", iov_len=1}], 2) = 6');
   });
 
+  it("eventfd2(), timerfd_create(), timerfd_settime() and signalfd4() print as strace does", () => {
+    expect(line(SYS.eventfd2, [0, abi.EFD_CLOEXEC | abi.EFD_NONBLOCK], 4, mem)).toBe("eventfd2(0, EFD_CLOEXEC|EFD_NONBLOCK) = 4");
+    expect(line(SYS.timerfd_create, [abi.CLOCK_MONOTONIC, 1], -abi.EINVAL, mem)).toBe(
+      "timerfd_create(CLOCK_MONOTONIC, TFD_TIMER_ABSTIME) = -1 EINVAL (Invalid argument)",
+    );
+    const it = mem.struct(0xb000, abi.SIZEOF_ITIMERSPEC);
+    abi.encodeItimerspec(it, 0, { it_interval: { tv_sec: 0, tv_nsec: -1 }, it_value: { tv_sec: 1, tv_nsec: 0 } });
+    expect(line(SYS.timerfd_settime, [3, 4, 0xb000, 0], -abi.EINVAL, mem)).toBe(
+      "timerfd_settime(3, 0x4 /* TFD_??? */, {it_interval={tv_sec=0, tv_nsec=18446744073709551615}, it_value={tv_sec=1, tv_nsec=0}}, NULL) = -1 EINVAL (Invalid argument)",
+    );
+    expect(line(SYS.timerfd_gettime, [3, 0xb000], 0, mem)).toBe(
+      "timerfd_gettime(3, {it_interval={tv_sec=0, tv_nsec=18446744073709551615}, it_value={tv_sec=1, tv_nsec=0}}) = 0",
+    );
+    mem.struct(0xb100, 8).setBigUint64(0, 1n << BigInt(abi.SIGUSR1 - 1), true);
+    expect(line(SYS.signalfd4, [U64_MINUS_1, 0xb100, 8, abi.SFD_CLOEXEC | abi.SFD_NONBLOCK], 5, mem)).toBe(
+      "signalfd4(-1, [USR1], 8, SFD_CLOEXEC|SFD_NONBLOCK) = 5",
+    );
+  });
+
   it("socket() names domain, type and protocol", () => {
     expect(line(SYS.socket, [abi.AF_INET, abi.SOCK_STREAM | abi.SOCK_CLOEXEC, abi.IPPROTO_TCP], 7, mem)).toBe(
       "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP) = 7",

@@ -59,6 +59,43 @@ describe("WaitQueue", () => {
   });
 });
 
+describe("WaitQueue watchers", () => {
+  it("run at once with the notification's key, before any sleeper wakes", () => {
+    const q = new WaitQueue();
+    const keys: number[] = [];
+    let woken = 0;
+    q.add(() => void woken++);
+    q.watch((key) => (keys.push(key), true));
+    q.notify(1);
+    q.notify();
+    expect(keys).toEqual([1, 0]);
+    expect(woken).toBe(0);
+    expect(q.watched).toBe(true);
+  });
+
+  it("unwatch() stops them", () => {
+    const q = new WaitQueue();
+    let calls = 0;
+    const w = (): boolean => (calls++, true);
+    q.watch(w);
+    q.unwatch(w);
+    q.notify(1);
+    expect(calls).toBe(0);
+    expect(q.watched).toBe(false);
+  });
+
+  it("exclusive watchers run in order until one wakes someone; the others all run", () => {
+    const q = new WaitQueue();
+    const ran: string[] = [];
+    q.watch(() => (ran.push("a"), false), true);
+    q.watch(() => (ran.push("b"), true), true);
+    q.watch(() => (ran.push("c"), true), true);
+    q.watch(() => (ran.push("shared"), false));
+    q.notify(1);
+    expect(ran).toEqual(["shared", "a", "b"]);
+  });
+});
+
 describe("sleep()", () => {
   it("returns the first non-AGAIN result synchronously without queueing", () => {
     const t = makeThread();

@@ -12,7 +12,10 @@ const KERNEL_HEADERS = [
   "linux/sched.h", "linux/stat.h", "linux/sysinfo.h", "linux/time.h", "linux/uio.h", "linux/utsname.h", "linux/wait.h",
   "asm/sigcontext.h", "asm/ucontext.h", "asm/processor-flags.h",
 ];
-const GLIBC_HEADERS = ["dirent.h", "netinet/in.h", "sys/socket.h", "sys/ucontext.h", "sys/wait.h", "unistd.h"];
+const GLIBC_HEADERS = [
+  "dirent.h", "netinet/in.h", "sys/eventfd.h", "sys/signalfd.h", "sys/socket.h", "sys/timerfd.h", "sys/ucontext.h", "sys/wait.h",
+  "unistd.h",
+];
 
 /** Held as the nearest double (2^64): checked apart. */
 const ROUNDED = new Set(["RLIM_INFINITY", "RLIM64_INFINITY"]);

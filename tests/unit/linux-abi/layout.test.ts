@@ -33,6 +33,7 @@ const KERNEL: readonly Layout[] = [
   { type: "struct iovec", size: abi.SIZEOF_IOVEC, fields: { iov_base: 0, iov_len: 8 } },
   { type: "struct pollfd", size: abi.SIZEOF_POLLFD, fields: { fd: 0, events: 4, revents: 6 } },
   { type: "struct epoll_event", size: abi.SIZEOF_EPOLL_EVENT, fields: { events: 0, data: 4 } },
+  { type: "struct signalfd_siginfo", size: abi.SIZEOF_SIGNALFD_SIGINFO, fields: abi.SIGNALFD_SIGINFO_FIELDS },
   { type: "struct clone_args", size: abi.CLONE_ARGS_SIZE_VER2, fields: abi.CLONE_ARGS_FIELDS },
   { type: "stack_t", size: abi.SIZEOF_STACK_T, fields: abi.STACK_T_FIELDS },
   { type: "sigset_t", size: abi.SIZEOF_SIGSET, fields: {} },
@@ -42,7 +43,7 @@ const KERNEL: readonly Layout[] = [
 const KERNEL_HEADERS = [
   "asm/stat.h", "linux/stat.h", "asm/termbits.h", "asm/termios.h", "linux/utsname.h", "linux/resource.h",
   "linux/sysinfo.h", "linux/time.h", "linux/time_types.h", "linux/times.h", "linux/uio.h", "asm/poll.h",
-  "linux/eventpoll.h", "linux/sched.h", "asm/signal.h", "linux/elf.h",
+  "linux/eventpoll.h", "linux/signalfd.h", "linux/sched.h", "asm/signal.h", "linux/elf.h",
 ];
 
 /** Laid out by glibc, identically to the kernel's record (struct linux_dirent64 is not uapi). */
