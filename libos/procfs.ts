@@ -1,6 +1,6 @@
 // ProcFs: /proc, served by the kernel-task, which owns every fact it shows.
 //
-//   /              cpuinfo filesystems loadavg meminfo stat uptime version, sys/ (the
+//   /              config.gz cpuinfo filesystems loadavg meminfo stat uptime version, sys/ (the
 //                  sysctls of procfs_sys.ts), mounts → self/mounts, self → PID,
 //                  thread-self → PID/task/TID, and a directory per process, zombies too
 //   /PID/          cmdline comm cwd→ environ exe→ fd/ maps mounts root→ stat statm
@@ -45,6 +45,7 @@ import type { Process, Thread } from "./process.ts";
 import { NO_SESSION } from "./terminal.ts";
 import { cpuCount, cpuList, cpuMaskHex, cpuTicks, hostLoad } from "./host_cpus.ts";
 import { sysctlFiles } from "./procfs_sys.ts";
+import { kernelConfigGz } from "./kernel_config.ts";
 
 /** What procfs reads from the kernel-task. */
 export interface ProcFacts {
@@ -151,7 +152,7 @@ interface Handle {
 
 const PID_ENTRIES = ["task", "fd", "environ", "status", "comm", "cmdline", "stat", "statm", "maps", "cwd", "root", "exe", "mounts"];
 const THREAD_ENTRIES = PID_ENTRIES.filter((n) => n !== "task");
-const ROOT_ENTRIES = ["cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "self", "stat", "sys", "thread-self", "uptime", "version"];
+const ROOT_ENTRIES = ["config.gz", "cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "self", "stat", "sys", "thread-self", "uptime", "version"];
 
 export class ProcFs implements FileSystem {
   readonly #facts: ProcFacts;
@@ -439,6 +440,8 @@ export class ProcFs implements FileSystem {
     const f = this.#facts;
     const path = "/" + name;
     switch (name) {
+      case "config.gz":
+        return globalFile(path, kernelConfigGz);
       case "cpuinfo":
         return globalFile(path, () => cpuinfoText(this.#cpuMhz));
       case "filesystems":
