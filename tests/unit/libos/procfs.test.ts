@@ -1,3 +1,4 @@
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { initialCredentials } from "../../../libos/creds.ts";
 import { cpuCount } from "../../../libos/host_cpus.ts";
@@ -87,6 +88,11 @@ function world(): World {
 
 /** The whole text of a procfs file, read in small pieces. */
 function read(fs: ProcFs, path: string): string {
+  return new TextDecoder().decode(readBytes(fs, path));
+}
+
+/** The whole of a procfs file's bytes, read in small pieces. */
+function readBytes(fs: ProcFs, path: string): Uint8Array {
   const h = fs.open(path, O_RDONLY, 0);
   expect(h).toBeGreaterThanOrEqual(0);
   const parts: number[] = [];
@@ -99,7 +105,7 @@ function read(fs: ProcFs, path: string): string {
     at += n;
   }
   expect(fs.close(h)).toBe(0);
-  return new TextDecoder().decode(new Uint8Array(parts));
+  return new Uint8Array(parts);
 }
 
 /** Every entry of a directory as [name, DT_*]. */
@@ -136,7 +142,7 @@ describe("ProcFs directories", () => {
     const entries = list(w.fs, "/");
     expect(entries.slice(0, 2)).toEqual([[".", DT_DIR], ["..", DT_DIR]]);
     const names = entries.map(([n]) => n);
-    for (const n of ["cpuinfo", "filesystems", "loadavg", "meminfo", "stat", "uptime", "version"]) {
+    for (const n of ["config.gz", "cpuinfo", "filesystems", "loadavg", "meminfo", "stat", "uptime", "version"]) {
       expect(entries).toContainEqual([n, DT_REG]);
     }
     expect(entries).toContainEqual(["self", DT_LNK]);
@@ -163,6 +169,14 @@ describe("ProcFs directories", () => {
     expect(statOk(w.fs, "/self/fd").size).toBe(3);
   });
 
+  it("config.gz is the gzipped configuration of what the kernel-task implements", () => {
+    const w = world();
+    const text = gunzipSync(readBytes(w.fs, "/config.gz")).toString("latin1");
+    expect(text).toMatch(/^CONFIG_MMU=y$/m);
+    expect(text).toMatch(/^CONFIG_SYSVIPC=y$/m);
+    expect(text).not.toMatch(/CONFIG_BPF/);
+  });
+
   it("readdir restarts at cookie 0 and pages with the cookies it gave", () => {
     const w = world();
     const h = w.fs.open("/", O_RDONLY, 0);
@@ -171,7 +185,7 @@ describe("ProcFs directories", () => {
     expect(first.entries.map((e) => e.name)).toEqual([".", ".."]);
     const next = w.fs.readdir(h, first.nextCookie, 1);
     if (typeof next === "number") throw new Error("readdir failed");
-    expect(next.entries.map((e) => e.name)).toEqual(["cpuinfo"]);
+    expect(next.entries.map((e) => e.name)).toEqual(["config.gz"]);
     expect(w.fs.readdir(h, 0, 1)).toMatchObject({ entries: [{ name: "." }] });
   });
 
