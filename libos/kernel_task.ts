@@ -715,6 +715,7 @@ export class KernelTask implements KernelServices {
     child.envp = p.envp;
     child.rlimits = new Map(p.rlimits);
     child.membarrierPrivate = p.membarrierPrivate;
+    child.personality = p.personality;
     child.interpreter = p.interpreter;
     const ct = new Thread(tid, child);
     ct.sigmask = t.sigmask;

@@ -129,6 +129,8 @@ export class Process {
   interpreter: string | null = null;
   /** Environment as exec gave it (/proc/PID/environ). */
   envp: string[] = [];
+  /** personality(2)'s execution domain and flags (PER_LINUX, 0, unless set); kept across exec and fork. */
+  personality = 0;
   /** MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED was called (its address space's state on Linux: exec clears it). */
   membarrierPrivate = false;
   /** Resource limits set with setrlimit/prlimit (the others are the defaults). */

@@ -196,3 +196,10 @@ export function sysGetcpu(_k: KernelServices, t: Thread, a: SyscallArgs): Syscal
   if (a.ptr(1) && !t.process.memory.write(a.ptr(1), zero)) return -E.EFAULT;
   return 0;
 }
+
+/** Personality implements Linux syscall personality(2): the value is kept and reported; only PER_LINUX behaviour exists. */
+export function sysPersonality(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const old = t.process.personality;
+  if (a.uint(0) !== 0xffffffff) t.process.personality = a.uint(0);
+  return old;
+}

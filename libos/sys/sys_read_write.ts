@@ -1,7 +1,7 @@
 // read(2), write(2), their positional and vectored forms, lseek(2), sendfile(2).
 // Linux: fs/read_write.c. Offsets are checked on entry (_offsets.ts).
 
-import { EBADF, EFAULT, EINVAL, EIO, EISDIR, ESPIPE } from "../../linux-abi/errno.ts";
+import { EBADF, EFAULT, EINVAL, EIO, EISDIR, EOPNOTSUPP, ESPIPE } from "../../linux-abi/errno.ts";
 import { O_APPEND } from "../../linux-abi/fcntl.ts";
 import { S_IFDIR, S_IFMT, S_IFREG } from "../../linux-abi/stat.ts";
 import type { IoResult, OpenFile } from "../file.ts";
@@ -141,6 +141,17 @@ export const sysWritev = (k: KernelServices, t: Thread, a: SyscallArgs): Syscall
 export const sysPreadv = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doReadv(t, a, a.exactLong(3));
 /** Pwritev implements Linux syscall pwritev(2). */
 export const sysPwritev = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => doWritev(k, t, a, a.exactLong(3));
+
+/** The RWF_* flags preadv2/pwritev2 know (HIPRI, DSYNC, SYNC, NOWAIT, APPEND, NOAPPEND, ATOMIC, DONTCACHE): all act as hints here. */
+const RWF_KNOWN = 0xff;
+/** preadv2/pwritev2's offset: -1 is the file position, as readv/writev use. */
+const offsetOrPosition = (a: SyscallArgs): Exact | null => (a.exactLong(3) === -1 ? null : a.exactLong(3));
+/** Preadv2 implements Linux syscall preadv2(2). */
+export const sysPreadv2 = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult =>
+  a.int(5) & ~RWF_KNOWN ? -EOPNOTSUPP : doReadv(t, a, offsetOrPosition(a));
+/** Pwritev2 implements Linux syscall pwritev2(2). */
+export const sysPwritev2 = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult =>
+  a.int(5) & ~RWF_KNOWN ? -EOPNOTSUPP : doWritev(k, t, a, offsetOrPosition(a));
 
 /** Lseek implements Linux syscall lseek(2). */
 export function sysLseek(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {

@@ -11,6 +11,8 @@ import { PROT_READ } from "../memory.ts";
 import type { SchedSettings, Thread } from "../process.ts";
 import { softLimit } from "../rlimits.ts";
 import type { SyscallArgs } from "./args.ts";
+import { SIZEOF_TIMESPEC, encodeTimespec } from "../../linux-abi/time.ts";
+import { putStruct } from "./_struct.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 
 const SCHED_NORMAL = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_DEADLINE = 6;
@@ -175,4 +177,17 @@ export function sysSetpriority(k: KernelServices, t: Thread, a: SyscallArgs): Sy
     th.sched = { ...th.sched, nice };
   }
   return 0;
+}
+
+/** Linux's RR_TIMESLICE: 100 ms. */
+const RR_TIMESLICE_NS = 100_000_000;
+
+/** SchedRrGetInterval implements Linux syscall sched_rr_get_interval(2): a SCHED_RR thread's time slice, 0 for the others. */
+export function sysSchedRrGetInterval(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  if (a.int(0) < 0) return -E.EINVAL;
+  const th = target(k, t, a.int(0));
+  if (th === null) return -E.ESRCH;
+  const ns = th.sched.policy === SCHED_RR ? RR_TIMESLICE_NS : 0;
+  const ts = { tv_sec: Math.floor(ns / 1e9), tv_nsec: ns % 1e9 };
+  return putStruct(t.process.memory, a.ptr(1), SIZEOF_TIMESPEC, encodeTimespec, ts) ? 0 : -E.EFAULT;
 }
