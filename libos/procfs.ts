@@ -1,6 +1,6 @@
 // ProcFs: /proc, served by the kernel-task, which owns every fact it shows.
 //
-//   /              config.gz cpuinfo filesystems loadavg meminfo stat uptime version, sys/ (the
+//   /              cmdline config.gz cpuinfo filesystems loadavg meminfo stat uptime version, sys/ (the
 //                  sysctls of procfs_sys.ts), mounts → self/mounts, self → PID,
 //                  thread-self → PID/task/TID, and a directory per process, zombies too
 //   /PID/          cmdline comm cwd→ environ exe→ fd/ maps mounts root→ stat statm
@@ -152,7 +152,7 @@ interface Handle {
 
 const PID_ENTRIES = ["task", "fd", "environ", "status", "comm", "cmdline", "stat", "statm", "maps", "cwd", "root", "exe", "mounts"];
 const THREAD_ENTRIES = PID_ENTRIES.filter((n) => n !== "task");
-const ROOT_ENTRIES = ["config.gz", "cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "self", "stat", "sys", "thread-self", "uptime", "version"];
+const ROOT_ENTRIES = ["cmdline", "config.gz", "cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "self", "stat", "sys", "thread-self", "uptime", "version"];
 
 export class ProcFs implements FileSystem {
   readonly #facts: ProcFacts;
@@ -440,6 +440,9 @@ export class ProcFs implements FileSystem {
     const f = this.#facts;
     const path = "/" + name;
     switch (name) {
+      case "cmdline":
+        // The command line of the kernel that booted: the LibOS's has no parameters.
+        return globalFile(path, () => "libos\n");
       case "config.gz":
         return globalFile(path, kernelConfigGz);
       case "cpuinfo":

@@ -8,6 +8,8 @@ import { release, version } from "node:os";
 import { MSGMAX, MSGMNB, MSGMNI, SEMMNI, SEMMNS, SEMMSL, SEMOPM, SHMALL, SHMMAX, SHMMNI } from "../linux-abi/ipc.ts";
 import { NGROUPS_MAX } from "./creds.ts";
 import { NR_OPEN } from "./rlimits.ts";
+import { PIPE_MAX_SIZE } from "./pipe.ts";
+import { LEASE_BREAK_SECONDS } from "./lease.ts";
 
 /** The kernel-task's largest pid plus one (kernel_task.ts allocates below it). */
 export const PID_MAX = 32768;
@@ -25,6 +27,10 @@ export function sysctlFiles(hostname: string): ReadonlyMap<string, () => string>
     ["kernel/threads-max", () => PID_MAX],
     ["kernel/ngroups_max", () => NGROUPS_MAX],
     ["kernel/cap_last_cap", () => 40],
+    // No module, no forced load, nothing that taints: 0.
+    ["kernel/tainted", () => 0],
+    ["kernel/core_pattern", () => "core"],
+    ["kernel/printk", () => "4\t4\t1\t7"],
     ["kernel/random/boot_id", () => bootId],
     ["kernel/random/uuid", randomUUID],
     ["kernel/random/entropy_avail", () => 256],
@@ -43,7 +49,8 @@ export function sysctlFiles(hostname: string): ReadonlyMap<string, () => string>
     ["vm/swappiness", () => 60],
     ["fs/nr_open", () => NR_OPEN],
     ["fs/file-max", () => "9223372036854775807"],
-    ["fs/pipe-max-size", () => 1048576],
+    ["fs/pipe-max-size", () => PIPE_MAX_SIZE],
+    ["fs/lease-break-time", () => LEASE_BREAK_SECONDS],
     ["net/core/somaxconn", () => 4096],
   ];
   return new Map(entries.map(([path, value]) => [path, () => `${value()}\n`]));

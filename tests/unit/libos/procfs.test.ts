@@ -142,7 +142,7 @@ describe("ProcFs directories", () => {
     const entries = list(w.fs, "/");
     expect(entries.slice(0, 2)).toEqual([[".", DT_DIR], ["..", DT_DIR]]);
     const names = entries.map(([n]) => n);
-    for (const n of ["config.gz", "cpuinfo", "filesystems", "loadavg", "meminfo", "stat", "uptime", "version"]) {
+    for (const n of ["cmdline", "config.gz", "cpuinfo", "filesystems", "loadavg", "meminfo", "stat", "uptime", "version"]) {
       expect(entries).toContainEqual([n, DT_REG]);
     }
     expect(entries).toContainEqual(["self", DT_LNK]);
@@ -185,7 +185,7 @@ describe("ProcFs directories", () => {
     expect(first.entries.map((e) => e.name)).toEqual([".", ".."]);
     const next = w.fs.readdir(h, first.nextCookie, 1);
     if (typeof next === "number") throw new Error("readdir failed");
-    expect(next.entries.map((e) => e.name)).toEqual(["config.gz"]);
+    expect(next.entries.map((e) => e.name)).toEqual(["cmdline"]);
     expect(w.fs.readdir(h, 0, 1)).toMatchObject({ entries: [{ name: "." }] });
   });
 
