@@ -536,7 +536,8 @@ export class KernelTask implements KernelServices {
   kill(sender: Thread, pid: number, info: Siginfo): number {
     // A thread's id names its process too (Linux's find_vpid finds any task).
     const byId = pid > 0 ? (this.processes.get(pid) ?? this.threads.get(pid)?.process) : undefined;
-    const targets = pid > 0 ? [byId].filter((p): p is Process => p !== undefined && p.alive)
+    // A zombie is still there until reaped: kill succeeds and the signal goes nowhere, as on Linux.
+    const targets = pid > 0 ? [byId].filter((p): p is Process => p !== undefined)
       : pid === -1 ? [...this.processes.values()].filter((p) => p.alive && p !== this.#init && p !== sender.process)
       : this.processGroup(pid === 0 ? sender.process.pgid : -pid);
     if (targets.length === 0) return -ESRCH;
@@ -544,7 +545,7 @@ export class KernelTask implements KernelServices {
     for (const p of targets) {
       if (this.mayKill(sender, p, null, info.si_signo) < 0) continue;
       sent = true;
-      if (info.si_signo !== 0) this.sendSignal(p, info);
+      if (info.si_signo !== 0 && p.alive) this.sendSignal(p, info);
     }
     return sent || pid === -1 ? 0 : -EPERM;
   }
