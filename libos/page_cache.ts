@@ -168,15 +168,25 @@ export class SharedFile {
     this.#eachCached(offset, length, (bytes) => bytes.fill(0));
   }
 
-  /** Calls `fn` with each cached piece of [offset, offset+length) below the file's end and where it falls in the range. */
+  /**
+   * Calls `fn` with each cached piece of [offset, offset+length) below the file's end and
+   * where it falls in the range. The walk goes over the range's chunk numbers or over the
+   * cached chunks, whichever is fewer: a guest's range may be far larger than what is mapped.
+   */
   #eachCached(offset: number, length: number, fn: (bytes: Uint8Array, done: number) => void): void {
     const end = Math.min(offset + length, Math.max(this.#size, offset));
-    for (let at = offset; at < end;) {
-      const index = Math.floor(at / CHUNK);
-      const next = Math.min(end, (index + 1) * CHUNK);
+    const piece = (chunk: Chunk): void => {
+      const s = Math.max(offset, chunk.start), e = Math.min(end, chunk.start + CHUNK);
+      if (s < e) fn(chunk.block!.mem.bytes.subarray(s - chunk.start, e - chunk.start), s - offset);
+    };
+    const first = Math.floor(offset / CHUNK), last = Math.ceil(end / CHUNK);
+    if (last - first > this.#chunks.size) {
+      for (const chunk of this.#chunks.values()) piece(chunk);
+      return;
+    }
+    for (let index = first; index < last; index++) {
       const chunk = this.#chunks.get(index);
-      if (chunk !== undefined) fn(chunk.block!.mem.bytes.subarray(at - chunk.start, next - chunk.start), at - offset);
-      at = next;
+      if (chunk !== undefined) piece(chunk);
     }
   }
 
