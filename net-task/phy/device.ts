@@ -13,4 +13,10 @@ export interface Device {
   receive(now: number): Uint8Array | null;
   /** Hands a frame over (the device owns it after); false when the device dropped it (queue full). */
   transmit(now: number, frame: Uint8Array): boolean;
+  /**
+   * Devices fed from outside the stack's own calls (host sockets, a TAP fd, a link to another
+   * thread) call `waker` when a frame becomes receivable, so that the task driving the
+   * interface polls again instead of polling on a timer. Purely in-memory devices need not.
+   */
+  setWaker?(waker: (() => void) | null): void;
 }
