@@ -1,7 +1,7 @@
 // Back ends from a serialisable description: the mount entries of the system description,
 // and what the fs-task worker receives (a worker cannot be handed an object, only data).
-// A `dev` in a description is the st_dev the kernel-task chose: a worker's own anonymous
-// device numbers would repeat the kernel-task thread's.
+// A `dev` in a description is the st_dev the kernel-task chose from its user kernel's
+// anonymous devices (_anon_dev.ts).
 //
 // To add a back end (tmpfs.ts, initfs.ts): add its description to FsTaskOptions and one
 // case to buildBackend(); every mode then has it. A back end that lives outside this
@@ -24,10 +24,10 @@ export type FsTaskOptions =
    * instead. `leased` (worker mode): the pages are charged to the lease the worker's client
    * gives it on the user kernel's quota (_quota_lease.ts) instead.
    */
-  | { type: "tmpfs"; sizeBytes: number; dev?: number }
-  | { type: "tmpfs"; leased: true; dev?: number }
+  | { type: "tmpfs"; sizeBytes: number; dev: number }
+  | { type: "tmpfs"; leased: true; dev: number }
   /** The read-only image file at `image` (scripts/build-initfs.mjs makes it). */
-  | { type: "initfs"; image: string; dev?: number }
+  | { type: "initfs"; image: string; dev: number }
   /**
    * `export` (default "default") of the ES module at `url`, called with `options`, returns
    * the FileSystem. Built asynchronously, so only worker mode takes it; inproc and ipc take
@@ -48,7 +48,7 @@ export function buildBackend(options: FsTaskOptions, lease: MemoryQuota | null =
     case "tmpfs":
       return new TmpFs({
         quota: "leased" in options ? (lease ?? byteBudget(0)) : byteBudget(options.sizeBytes),
-        ...(options.dev === undefined ? {} : { dev: options.dev }),
+        dev: options.dev,
       });
     case "initfs":
       return InitFs.fromFile(options.image, options.dev);

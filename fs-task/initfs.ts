@@ -47,7 +47,6 @@ import {
   isRenameFlags, type FileSystem, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
   type FsStatFs, type FsTime,
 } from "./file_system.ts";
-import { anonymousDev } from "./_anon_dev.ts";
 import { HandleTable } from "./_handle_table.ts";
 import {
   DIRENT_SIZE, HEADER_SIZE, INODE_SIZE, MAGIC, ROOT_INO, VERSION, dirent, header, inode,
@@ -107,10 +106,10 @@ export class InitFs extends TreeFileSystem<InitInode> implements FileSystem {
   #handles = new HandleTable<InitHandle>();
 
   /**
-   * Serves `image`, which must not change afterwards, with st_dev `dev` (default a fresh
-   * anonymous one of this thread). Throws SyntaxError for a bad image.
+   * Serves `image`, which must not change afterwards, with st_dev `dev` (one of the user
+   * kernel's anonymous devices). Throws SyntaxError for a bad image.
    */
-  constructor(image: Uint8Array, dev = anonymousDev()) {
+  constructor(image: Uint8Array, dev: number) {
     super();
     this.#dev = dev;
     this.#image = image;
@@ -124,7 +123,7 @@ export class InitFs extends TreeFileSystem<InitInode> implements FileSystem {
   }
 
   /** Reads a whole image file; data is then served from memory. */
-  static fromFile(path: string, dev?: number): InitFs {
+  static fromFile(path: string, dev: number): InitFs {
     return new InitFs(fs.readFileSync(path), dev);
   }
 

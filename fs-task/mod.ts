@@ -31,4 +31,4 @@ export type {
   DefaultRootOptions, InitFsDir, InitFsFile, InitFsNode, InitFsSpecial, InitFsSymlink,
 } from "./initfs_builder.ts";
 export { realtimeNs } from "./_clock.ts";
-export { anonymousDev } from "./_anon_dev.ts";
+export { AnonDevices } from "./_anon_dev.ts";

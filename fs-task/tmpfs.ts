@@ -36,7 +36,6 @@ import {
   isFallocateMode, isRenameFlags, MAX_FILE_BYTES, type FileSystem, type FsDirEntry, type FsDirPage, type FsResult, type FsStat,
   type FsStatFs, type FsTime,
 } from "./file_system.ts";
-import { anonymousDev } from "./_anon_dev.ts";
 import { realtimeNs } from "./_clock.ts";
 import { DirIndex, FIRST_ENTRY_COOKIE } from "./_dir_index.ts";
 import { HandleTable } from "./_handle_table.ts";
@@ -69,8 +68,8 @@ export interface TmpFsOptions {
   maxInodes?: number;
   /** Permission bits of the root directory; default 0o1777, as tmpfs's mode= default. */
   rootMode?: number;
-  /** st_dev; default a fresh anonymous one of this thread (a worker's are not the kernel-task's). */
-  dev?: number;
+  /** st_dev: one of the user kernel's anonymous devices (AnonDevices). */
+  dev: number;
 }
 
 /** statfs f_type of tmpfs (include/uapi/linux/magic.h). */
@@ -149,7 +148,7 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
 
   constructor(options: TmpFsOptions) {
     super();
-    this.#dev = options.dev ?? anonymousDev();
+    this.#dev = options.dev;
     const outer = options.quota;
     this.#quota = {
       charge: (bytes) => {

@@ -39,7 +39,7 @@ import { NO_SESSION } from "./terminal.ts";
 import { Terminals } from "./terminals.ts";
 import { OpenFile } from "./file.ts";
 import { loadElf } from "./loader.ts";
-import { GuestMemory, type VSpace } from "./memory.ts";
+import { GuestMemory, MemoryIds, type VSpace } from "./memory.ts";
 import { FsContext, ITIMER_REAL_ID, Process, SignalHandlers, Thread } from "./process.ts";
 import { maySignal, privileged, type Credentials } from "./creds.ts";
 import { NR_OPEN, softLimit } from "./rlimits.ts";
@@ -58,6 +58,7 @@ import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
 import { Leases } from "./lease.ts";
 import { NamedPipes } from "./named_pipe.ts";
+import { PipeFs } from "./pipe.ts";
 import { UnixNames } from "./unix_names.ts";
 import type { UnixSocketNames } from "./unix_socket.ts";
 import { WatchBudget } from "./epoll.ts";
@@ -144,7 +145,8 @@ export class KernelTask implements KernelServices {
   readonly ipc = new SysvIpc();
   readonly locks = new FileLocks();
   readonly leases = new Leases();
-  readonly namedPipes = new NamedPipes();
+  readonly pipeFs = new PipeFs();
+  readonly namedPipes = new NamedPipes(this.pipeFs);
   readonly unixSockets: UnixSocketNames;
   readonly epollWatches = new WatchBudget(MAX_EPOLL_WATCHES);
   readonly pageCache = new PageCache();
@@ -164,7 +166,7 @@ export class KernelTask implements KernelServices {
   /** The program the user kernel was started with; its exit ends the user kernel. */
   #main: Process | null = null;
   /** The address space of processes without one: init, zombies. */
-  readonly #noMemory = new GuestMemory(NO_MEMORY);
+  readonly #noMemory = new GuestMemory(NO_MEMORY, new MemoryIds());
 
   constructor(opts: KernelTaskOptions) {
     this.vfs = opts.vfs;

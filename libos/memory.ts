@@ -145,11 +145,27 @@ function accessibleEnd(v: Vma): number {
 export const pageDown = (a: number): number => a - (a % PAGE);
 export const pageUp = (a: number): number => Math.ceil(a / PAGE) * PAGE;
 
-let nextBlockId = 1;
-let nextSpaceId = 1;
+/**
+ * Names for address spaces and shared blocks, the futex keys' first half: one sequence per
+ * user kernel, shared by every address space it makes (a fork's child's blocks meet the
+ * parent's on a shared futex word).
+ */
+export class MemoryIds {
+  #space = 1;
+  #block = 1;
+
+  space(): number {
+    return this.#space++;
+  }
+
+  block(): number {
+    return this.#block++;
+  }
+}
 
 export class GuestMemory {
-  readonly id = nextSpaceId++;
+  readonly id: number;
+  readonly #ids: MemoryIds;
   readonly #vspace: VSpace;
   readonly #vmas: Vma[] = [];
   #last: Vma | null = null;
@@ -163,8 +179,10 @@ export class GuestMemory {
   #brk = 0;
   #brkMapped = 0;
 
-  constructor(vspace: VSpace) {
+  constructor(vspace: VSpace, ids: MemoryIds) {
     this.#vspace = vspace;
+    this.#ids = ids;
+    this.id = ids.space();
   }
 
   get vmas(): readonly Vma[] {
@@ -346,7 +364,7 @@ export class GuestMemory {
 
   #newBlock(size: number, file: FileChunk | null = null): HostBlock | null {
     const mem = this.#vspace.allocate(size);
-    return mem ? { id: nextBlockId++, mem, owner: this.#vspace, users: new Map(), file, holds: 0 } : null;
+    return mem ? { id: this.#ids.block(), mem, owner: this.#vspace, users: new Map(), file, holds: 0 } : null;
   }
 
   /** A fresh zeroed block for a shared file's chunk (page_cache.ts); freed when its last mapping goes. */
@@ -610,7 +628,7 @@ export class GuestMemory {
 
   /** A copy-on-write copy of this address space over `vspace` (fork). Null: ENOMEM. */
   fork(vspace: VSpace): GuestMemory | null {
-    const child = new GuestMemory(vspace);
+    const child = new GuestMemory(vspace, this.#ids);
     for (const v of this.#vmas) {
       // Every private Vma: a later mprotect(PROT_WRITE) must not write the shared block.
       if (!v.shared && !v.cow) {

@@ -24,7 +24,7 @@
 import { createFsTask, type FsBackendSource, type FsTaskLaunch } from "../fs-task/fs_task.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
 import { TmpFs, type MemoryQuota } from "../fs-task/tmpfs.ts";
-import { anonymousDev } from "../fs-task/_anon_dev.ts";
+import type { AnonDevices } from "../fs-task/_anon_dev.ts";
 import { byteStringOfHost, displayOf } from "../linux-abi/_byte_string.ts";
 import { ENOENT } from "../linux-abi/errno.ts";
 import { S_IFDIR, S_IFMT } from "../linux-abi/stat.ts";
@@ -123,6 +123,8 @@ export interface MountEnv {
   proc: () => FileSystem;
   /** The kernel-task's devpts (its pseudo-terminals). */
   devpts: () => FileSystem;
+  /** The user kernel's anonymous st_dev numbers. */
+  devices: AnonDevices;
 }
 
 /** Starts and mounts every file system of `layout`, parents first. Throws TypeError on a bad source. */
@@ -202,11 +204,11 @@ function backendOf(m: MountSpec, env: MountEnv): FsBackendSource {
     case "hostfs":
       return { type: "hostfs", root: m.source, readOnly: m.readOnly };
     case "initfs":
-      return { type: "initfs", image: m.image, dev: anonymousDev() };
+      return { type: "initfs", image: m.image, dev: env.devices.next() };
     case "devfs":
       return { type: "devfs" };
     case "tmpfs":
-      return env.mode === "worker" ? { type: "tmpfs", leased: true, dev: anonymousDev() } : () => new TmpFs({ quota: env.quota });
+      return env.mode === "worker" ? { type: "tmpfs", leased: true, dev: env.devices.next() } : () => new TmpFs({ quota: env.quota, dev: env.devices.next() });
     case "proc":
     case "devpts":
       throw new TypeError(`${m.type} is the kernel-task's`);

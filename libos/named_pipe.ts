@@ -17,7 +17,7 @@
 import type { FileSystem, FsStat } from "../fs-task/file_system.ts";
 import { ENXIO } from "../linux-abi/errno.ts";
 import { O_ACCMODE, O_NONBLOCK, O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
-import { Pipe, PipeEnd } from "./pipe.ts";
+import { PipeEnd, type Pipe, type PipeFs } from "./pipe.ts";
 import type { Thread } from "./process.ts";
 import type { MountInfo } from "./vfs.ts";
 import { AGAIN, sleep } from "./wait_queue.ts";
@@ -61,10 +61,14 @@ export type FifoOpen = NamedPipeEnd | number;
 
 /** The pipes of the open FIFOs of one user kernel. */
 export class NamedPipes {
-  // By file system, then inode number. Not by st_dev: in worker mode the back ends in the
-  // worker and the tmpfs instances in this thread (mount-point skeletons) number their
-  // anonymous devices from the same start, so two mounts can share a dev.
+  // By file system, then inode number: the back end is what names the inode (a bind
+  // mount shows one file system at two places).
   readonly #pipes = new Map<FileSystem, Map<number, Pipe>>();
+  readonly #pipeFs: PipeFs;
+
+  constructor(pipeFs: PipeFs) {
+    this.#pipeFs = pipeFs;
+  }
 
   /** How many FIFOs have a pipe now (each has an end open). */
   get size(): number {
@@ -99,7 +103,7 @@ export class NamedPipes {
   #add(fs: FileSystem, ino: number): Pipe {
     let inodes = this.#pipes.get(fs);
     if (!inodes) this.#pipes.set(fs, (inodes = new Map()));
-    const pipe = new Pipe();
+    const pipe = this.#pipeFs.create();
     inodes.set(ino, pipe);
     return pipe;
   }

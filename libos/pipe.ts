@@ -26,7 +26,14 @@ export const PIPE_BUF = 4096;
 /** /proc/sys/fs/pipe-max-size: the largest F_SETPIPE_SZ. */
 export const PIPE_MAX_SIZE = 1024 * 1024;
 
-let nextPipeIno = 1;
+/** Linux's pipefs: one per user kernel, numbering its pipes' inodes (what /proc/PID/fd shows). */
+export class PipeFs {
+  #nextIno = 1;
+
+  create(): Pipe {
+    return new Pipe(this.#nextIno++);
+  }
+}
 
 export class Pipe {
   #ring = new Uint8Array(PIPE_CAPACITY);
@@ -38,8 +45,9 @@ export class Pipe {
   readerOpens = 0;
   writerOpens = 0;
   readonly readiness = new WaitQueue();
-  readonly ino = nextPipeIno++;
   readonly #createdNs = BigInt(Date.now()) * 1_000_000n;
+
+  constructor(readonly ino: number) {}
 
   get length(): number {
     return this.#length;

@@ -23,7 +23,7 @@ import { hostname } from "node:os";
 import { isatty } from "node:tty";
 import { readFileSync } from "node:fs";
 import { byteStringOfHost } from "../linux-abi/_byte_string.ts";
-import { FrameDirectory, FsIpcServer, FsWorker, stopFsTask, untypedQuota, type FileSystem, type FsTaskLaunch, type MemoryQuota } from "../fs-task/mod.ts";
+import { AnonDevices, FrameDirectory, FsIpcServer, FsWorker, stopFsTask, untypedQuota, type FileSystem, type FsTaskLaunch, type MemoryQuota } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
 import { EIO } from "../linux-abi/errno.ts";
 import { AllRights, FaultLabel, Kernel, KernelError, RootSlot, getWord, setWord, type CNode, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
@@ -35,7 +35,7 @@ import { FSR_MAPPED, Msg, RESULT, SYSCALL_MESSAGE_LENGTH, UserExceptionMsg, VmFa
 import { KernelTask, type Machine } from "./kernel_task.ts";
 import { initialCredentials } from "./creds.ts";
 import { hostLimits } from "./rlimits.ts";
-import { GuestMemory, pageUp, type HostMemory, type VSpace } from "./memory.ts";
+import { GuestMemory, MemoryIds, pageUp, type HostMemory, type VSpace } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
 import type { UserContext } from "./signals.ts";
 import { NO_REPLY, RESUME } from "./sys/context.ts";
@@ -214,6 +214,10 @@ export class UserKernel implements Machine {
   readonly #guests = new Map<number, GuestThread>();
   readonly #byTcb = new Map<Tcb, GuestThread>();
   readonly #spaces = new Map<GuestMemory, Space>();
+  /** This user kernel's st_dev numbers for tmpfs and initfs mounts. */
+  readonly #devices = new AnonDevices();
+  /** Names of its address spaces and shared blocks (futex keys). */
+  readonly #memoryIds = new MemoryIds();
   /** Frees that wait until no engine call is in progress. */
   readonly #deferred: (() => void)[] = [];
   #wake: (() => void) | null = null;
@@ -315,7 +319,7 @@ export class UserKernel implements Machine {
   newSpace(): GuestMemory | null {
     const s = this.#newVSpace();
     if (!s) return null;
-    const memory = new GuestMemory(s.vspace);
+    const memory = new GuestMemory(s.vspace, this.#memoryIds);
     this.#spaces.set(memory, { ...s, users: 0 });
     return memory;
   }
@@ -493,7 +497,7 @@ export class UserKernel implements Machine {
     } else if (mode === "worker") {
       launch = { mode, host: (this.#fsWorker ??= new FsWorker({ frames: this.frames, quota })), frames: this.frames };
     }
-    return { mode, launch, quota, proc: () => this.kernelTask.procfs, devpts: () => this.kernelTask.terminals.devpts };
+    return { mode, launch, quota, proc: () => this.kernelTask.procfs, devpts: () => this.kernelTask.terminals.devpts, devices: this.#devices };
   }
 
   startFileSystem(spec: MountSpec): FileSystem {

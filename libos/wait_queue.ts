@@ -37,22 +37,17 @@ export type Waker = () => void;
  */
 export type Watcher = (key: number) => boolean;
 
-// Queues notified since the last wake-up pass. Wake-ups run after the code that caused
-// them (as a Linux wake-up only makes a sleeper runnable): a reader's read notifying
-// a writer whose retry notifies the reader again must not re-enter the reader's retry.
-const notified = new Set<WaitQueue>();
-let passScheduled = false;
-
-function wakeUpPass(): void {
-  passScheduled = false;
-  for (const q of notified) {
-    notified.delete(q);
-    q.wakeAll();
-  }
-}
-
+// Wake-ups run after the code that caused them (as a Linux wake-up only makes a sleeper
+// runnable): a reader's read notifying a writer whose retry notifies the reader again must
+// not re-enter the reader's retry. Each queue schedules its own pass, at most one at a
+// time, so no pass is shared between user kernels in one host thread.
 export class WaitQueue {
   readonly #wakers = new Set<Waker>();
+  #passScheduled = false;
+  readonly #pass = (): void => {
+    this.#passScheduled = false;
+    this.wakeAll();
+  };
   #watchers: Set<Watcher> | null = null;
   #exclusive: Set<Watcher> | null = null;
 
@@ -92,12 +87,9 @@ export class WaitQueue {
   notify(key = 0): void {
     if (this.#watchers) for (const w of this.#watchers) w(key);
     if (this.#exclusive) for (const w of this.#exclusive) if (w(key)) break;
-    if (this.#wakers.size === 0) return;
-    notified.add(this);
-    if (!passScheduled) {
-      passScheduled = true;
-      queueMicrotask(wakeUpPass);
-    }
+    if (this.#wakers.size === 0 || this.#passScheduled) return;
+    this.#passScheduled = true;
+    queueMicrotask(this.#pass);
   }
 
   wakeAll(): void {

@@ -8,7 +8,9 @@
 // place() in a slot → linkUnder() its source → ... → unlink() (children move
 // up to the parent, as seL4's MDB does) → release() (drops the reference and
 // recycles the object). Capabilities are pooled so cap transfer in IPC does
-// not allocate; never keep a reference to one after it was deleted.
+// not allocate; never keep a reference to one after it was deleted. Each Kernel
+// has its own pool (its CNodes carry it), and a capability goes back to the pool
+// it came from: a stale reference can only ever meet its own kernel's objects.
 //
 // A Frame capability also carries a window: the byte range [windowOffset,
 // windowOffset + windowLength) of the frame it lets its holder touch (the whole
@@ -29,8 +31,23 @@ export interface SlotOwner {
 
 const POOL_LIMIT = 4096;
 
+/** Released capabilities of one Kernel, for reuse. */
+export class CapabilityPool {
+  readonly #free: Capability[] = [];
+
+  /** A fresh unplaced, unlinked capability holding a reference on `object`. */
+  create(object: KernelObject, rights: RightsMask, badge: number): Capability {
+    return Capability.create(this, this.#free.pop() ?? null, object, rights, badge);
+  }
+
+  /** @internal Capability.release() */
+  recycle(cap: Capability): void {
+    if (this.#free.length < POOL_LIMIT) this.#free.push(cap);
+  }
+}
+
 export class Capability {
-  static #pool: Capability[] = [];
+  #pool: CapabilityPool | null = null;
 
   #object: KernelObject | null = null;
   #rights: RightsMask = 0;
@@ -48,9 +65,10 @@ export class Capability {
   // Bumped on release so walkers can tell a recycled capability.
   #generation = 0;
 
-  /** A fresh unplaced, unlinked capability holding a reference on `object`. */
-  static create(object: KernelObject, rights: RightsMask, badge: number): Capability {
-    const cap = Capability.#pool.pop() ?? new Capability();
+  /** @internal CapabilityPool.create(): `reused` or a new one, from `pool`. */
+  static create(pool: CapabilityPool, reused: Capability | null, object: KernelObject, rights: RightsMask, badge: number): Capability {
+    const cap = reused ?? new Capability();
+    cap.#pool = pool;
     cap.#object = object;
     cap.#rights = rights;
     cap.#badge = badge;
@@ -159,7 +177,7 @@ export class Capability {
     this.#owner = null;
     this.#index = -1;
     this.#generation++;
-    if (Capability.#pool.length < POOL_LIMIT) Capability.#pool.push(this);
+    this.#pool!.recycle(this);
     return last;
   }
 }

@@ -14,7 +14,7 @@
 //                    outlives its memory.
 //   revokeCap(cap)   delete every capability derived from cap, not cap.
 
-import { Capability, deriveError, isBadgeable, type SlotOwner } from "./capability.ts";
+import { Capability, deriveError, isBadgeable, type CapabilityPool, type SlotOwner } from "./capability.ts";
 import { KernelError, userError, type KernelErrorCode } from "./errors.ts";
 import { PAGE_BYTES } from "./frame.ts";
 import { KernelObject, type MemorySource } from "./object.ts";
@@ -27,8 +27,12 @@ export class CNode extends KernelObject implements SlotOwner {
   readonly slotCount: number;
   #slots: (Capability | null)[];
 
-  constructor(radixBits: number, parent: MemorySource | null) {
+  /** The kernel's capabilities, for the ones made into this CNode. */
+  readonly caps: CapabilityPool;
+
+  constructor(radixBits: number, parent: MemorySource | null, caps: CapabilityPool) {
     super("CNode", 2 ** radixBits * CNODE_SLOT_BYTES, parent);
+    this.caps = caps;
     this.radixBits = radixBits;
     this.slotCount = 2 ** radixBits;
     this.#slots = new Array<Capability | null>(this.slotCount).fill(null);
@@ -162,7 +166,7 @@ export class CNode extends KernelObject implements SlotOwner {
 
 /** Inserts a copy of `source` (already decoded) into an empty slot; it keeps the source's window. */
 export function copyInto(dest: CNode, index: number, source: Capability, rights: RightsMask, badge: number): void {
-  const cap = Capability.create(source.object, rights, badge);
+  const cap = dest.caps.create(source.object, rights, badge);
   cap.setWindow(source.windowOffset, source.windowLength);
   dest.insert(index, cap, source);
 }

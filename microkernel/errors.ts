@@ -21,6 +21,8 @@ export const KernelError = {
 
 export type KernelErrorCode = (typeof KernelError)[keyof typeof KernelError];
 
+// A debugging aid of the tests (off unless setUserErrorTracing turns it on): why the
+// microkernel refused an invocation, from whichever kernel on this thread.
 const trace: string[] = [];
 let tracing = false;
 

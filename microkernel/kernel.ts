@@ -19,7 +19,7 @@
 // Boot: a root Untyped of the requested size and a root CNode holding
 // RootSlot.Untyped, RootSlot.CNode (itself) and RootSlot.Tcb (the root task).
 
-import { Capability } from "./capability.ts";
+import { CapabilityPool, type Capability } from "./capability.ts";
 import { CNode, deleteCap } from "./cnode.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { KernelError, userError, type KernelErrorCode } from "./errors.ts";
@@ -78,6 +78,7 @@ export class Kernel {
   readonly rootUntyped: Untyped;
   readonly rootCnode: CNode;
   readonly rootTcb: Tcb;
+  readonly #caps = new CapabilityPool();
 
   constructor(options: KernelOptions) {
     const { untypedBytes, rootCnodeRadix = DEFAULT_ROOT_CNODE_RADIX } = options;
@@ -88,14 +89,14 @@ export class Kernel {
       throw new RangeError(`Cannot boot kernel: rootCnodeRadix must be 2..20, got ${rootCnodeRadix}`);
     }
     this.scheduler = new Scheduler(options.timeSliceMs);
-    const env = { scheduler: this.scheduler, frames: options.frameAllocator ?? defaultFrameAllocator };
+    const env = { scheduler: this.scheduler, frames: options.frameAllocator ?? defaultFrameAllocator, caps: this.#caps };
     this.rootUntyped = new Untyped(untypedBytes, null, env);
-    this.rootCnode = new CNode(rootCnodeRadix, null);
+    this.rootCnode = new CNode(rootCnodeRadix, null, this.#caps);
     this.rootTcb = new Tcb(null, this.scheduler);
     this.rootTcb.cspaceRoot = this.rootCnode;
-    this.rootCnode.insert(RootSlot.Untyped, Capability.create(this.rootUntyped, AllRights, 0), null);
-    this.rootCnode.insert(RootSlot.CNode, Capability.create(this.rootCnode, AllRights, 0), null);
-    this.rootCnode.insert(RootSlot.Tcb, Capability.create(this.rootTcb, AllRights, 0), null);
+    this.rootCnode.insert(RootSlot.Untyped, this.#caps.create(this.rootUntyped, AllRights, 0), null);
+    this.rootCnode.insert(RootSlot.CNode, this.#caps.create(this.rootCnode, AllRights, 0), null);
+    this.rootCnode.insert(RootSlot.Tcb, this.#caps.create(this.rootTcb, AllRights, 0), null);
     this.rootTcb.wake();
   }
 
@@ -238,7 +239,7 @@ export class Kernel {
       if (dest.capAt(destIndex + i) !== null) return retypeFailed(KernelError.DeleteFirst, "Untyped Retype: destination slot occupied");
     }
     const result = untyped.retype(kind, size, count, options);
-    result.objects.forEach((object, i) => dest.insert(destIndex + i, Capability.create(object, AllRights, 0), ucap));
+    result.objects.forEach((object, i) => dest.insert(destIndex + i, this.#caps.create(object, AllRights, 0), ucap));
     return result;
   }
 
@@ -307,7 +308,7 @@ export class Kernel {
     const reply = caller.callerReply;
     if (reply !== null) {
       caller.callerReply = null;
-      cnode.insert(index, Capability.create(reply, AllRights, 0), null);
+      cnode.insert(index, this.#caps.create(reply, AllRights, 0), null);
     }
     return RESULTS[KernelError.Ok];
   }

@@ -21,6 +21,7 @@ import { Frame, MAX_FRAME_BYTES, frameBytes, type FrameAllocator } from "./frame
 import { MSG_MAX_WORDS, type MessageBuffer } from "./message.ts";
 import { Notification, NOTIFICATION_BYTES } from "./notification.ts";
 import { KernelObject, type MemorySource, type ObjectKind } from "./object.ts";
+import type { CapabilityPool } from "./capability.ts";
 import type { Scheduler } from "./scheduler.ts";
 import { Tcb, TCB_BYTES, type ThreadKind } from "./tcb.ts";
 
@@ -31,6 +32,7 @@ export const MAX_RETYPE_COUNT = 256;
 export interface ObjectEnv {
   readonly scheduler: Scheduler;
   readonly frames: FrameAllocator;
+  readonly caps: CapabilityPool;
 }
 
 /** Extra settings for retyped TCBs. */
@@ -112,7 +114,7 @@ export class Untyped extends KernelObject implements MemorySource {
       case "Untyped":
         return new Untyped(size, this, this.#env);
       case "CNode":
-        return new CNode(size, this);
+        return new CNode(size, this, this.#env.caps);
       case "Tcb":
         return new Tcb(this, this.#env.scheduler, options);
       case "Endpoint":

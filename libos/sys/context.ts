@@ -9,6 +9,7 @@ import type { FileOps } from "../file.ts";
 import type { FileLocks } from "../file_lock.ts";
 import type { Leases } from "../lease.ts";
 import type { NamedPipes } from "../named_pipe.ts";
+import type { PipeFs } from "../pipe.ts";
 import type { PageCache } from "../page_cache.ts";
 import type { ProcFs } from "../procfs.ts";
 import type { MountSpec } from "../mounts.ts";
@@ -53,6 +54,8 @@ export interface KernelServices {
   readonly leases: Leases;
   /** The pipes behind FIFOs on file systems that only store them (named_pipe.ts). */
   readonly namedPipes: NamedPipes;
+  /** Where pipe(2)'s pipes get their inode numbers. */
+  readonly pipeFs: PipeFs;
   /** The names AF_UNIX sockets are bound to (unix_names.ts). */
   readonly unixSockets: UnixSocketNames;
   /** The console, the pseudo-terminals, and the character devices that open them. */

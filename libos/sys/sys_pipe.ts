@@ -3,15 +3,15 @@
 import * as E from "../../linux-abi/errno.ts";
 import { O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY } from "../../linux-abi/fcntl.ts";
 import { OpenFile } from "../file.ts";
-import { Pipe, PipeEnd } from "../pipe.ts";
+import { PipeEnd } from "../pipe.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 
-function makePipe(t: Thread, addr: number, flags: number): SyscallResult {
+function makePipe(k: KernelServices, t: Thread, addr: number, flags: number): SyscallResult {
   if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -E.EINVAL;
   const fds = t.process.fds;
-  const pipe = new Pipe();
+  const pipe = k.pipeFs.create();
   const status = flags & O_NONBLOCK;
   const cloexec = (flags & O_CLOEXEC) !== 0;
   const rfd = fds.install(new OpenFile(new PipeEnd(pipe, O_RDONLY), O_RDONLY | status), cloexec);
@@ -34,7 +34,7 @@ function makePipe(t: Thread, addr: number, flags: number): SyscallResult {
 }
 
 /** Pipe implements Linux syscall pipe(2). */
-export const sysPipe = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => makePipe(t, a.ptr(0), 0);
+export const sysPipe = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => makePipe(k, t, a.ptr(0), 0);
 
 /** Pipe2 implements Linux syscall pipe2(2). */
-export const sysPipe2 = (_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => makePipe(t, a.ptr(0), a.int(1));
+export const sysPipe2 = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => makePipe(k, t, a.ptr(0), a.int(1));

@@ -90,7 +90,10 @@ export class Chunk {
   }
 }
 
-// Chunks by address, so an engine finds the chunk of a frame with a binary search.
+// Chunks by address, so an engine finds the chunk of a frame with a binary search. The
+// host allocator of every user kernel on this thread (as malloc is): a frame is zero when
+// handed out and its pages go back to the host when freed, so nothing of one kernel's
+// memory reaches another's, and each engine reaches a chunk only through its own tables.
 const chunks: Chunk[] = [];
 let spare: Chunk | null = null;
 

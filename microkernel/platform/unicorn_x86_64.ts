@@ -257,7 +257,9 @@ class UnicornVcpu implements Vcpu {
 
 const fpValues = (n: number): number => Math.ceil((n * 12) / FP_CELL) * FP_CELL;
 
-// Engines by Unicorn handle, for the shared hook functions.
+// Engines by Unicorn handle, for the shared hook functions. Shared by every user kernel
+// on this thread, yet nothing crosses: a hook is called with the handle of the engine
+// that is running, a native pointer no other engine has, so it reaches only that engine.
 const engines = new Map<number, UnicornX86Engine>();
 
 function onSyscallHook(uc: number): void {

@@ -1,3 +1,4 @@
+import { AnonDevices } from "../../../fs-task/_anon_dev.ts";
 // InitFs and its builder: a host tree round trip (files, modes, mtimes, symlinks, hard
 // links, FIFOs), read-only answers, in-memory trees, bad images, and the default root.
 
@@ -21,6 +22,8 @@ import {
 } from "../../../fs-task/_flags.ts";
 import { DT_DIR, DT_FIFO, DT_LNK, DT_REG } from "../../../linux-abi/dirent.ts";
 import { S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from "../../../linux-abi/stat.ts";
+
+const devs = new AnonDevices();
 
 const MTIME_S = 1_600_000_000;
 const utf8 = new TextEncoder();
@@ -47,7 +50,7 @@ beforeAll(() => {
   fs.linkSync(at("bin/tool"), at("bin/tool2"));
   execFileSync("mkfifo", [at("fifo")]);
   fs.utimesSync(at("etc/motd"), MTIME_S, MTIME_S);
-  ifs = new InitFs(encodeInitFs(treeFromHostDir(host)));
+  ifs = new InitFs(encodeInitFs(treeFromHostDir(host)), devs.next());
 });
 
 afterAll(() => {
@@ -234,7 +237,7 @@ describe("initfs builder", () => {
     const file: InitFsFile = { type: "file", mode: S_IFREG | 0o600, mtimeNs: t, content: utf8.encode("data") };
     addPath(root, "a/b/file", file);
     addPath(root, "a/link", file);
-    const fsys = new InitFs(encodeInitFs(root));
+    const fsys = new InitFs(encodeInitFs(root), devs.next());
     expect(fsys.stat("/a/b/file", true)).toMatchObject({ nlink: 2, size: 4, mode: S_IFREG | 0o600 });
     expect(fsys.stat("/a/b", true)).toMatchObject({ mode: S_IFDIR | 0o755, mtimeNs: t });
     expect(new TextDecoder().decode(readAll(fsys, "/a/link"))).toBe("data");
@@ -260,7 +263,7 @@ describe("initfs builder", () => {
     addPath(base, "etc/swap", { type: "file", mode: S_IFREG | 0o644, mtimeNs: t, content: utf8.encode("base") });
     const top = emptyDir(0o755, t);
     addPath(top, "etc/swap", { type: "file", mode: S_IFREG | 0o644, mtimeNs: t, content: utf8.encode("top") });
-    const fsys = new InitFs(encodeInitFs(overlayTree(base, top)));
+    const fsys = new InitFs(encodeInitFs(overlayTree(base, top)), devs.next());
     expect(new TextDecoder().decode(readAll(fsys, "/etc/keep"))).toBe("base");
     expect(new TextDecoder().decode(readAll(fsys, "/etc/swap"))).toBe("top");
   });
@@ -269,7 +272,7 @@ describe("initfs builder", () => {
     const out = path.join(host, "..", `${path.basename(host)}.img`);
     try {
       writeInitFsImage(out, treeFromHostDir(path.join(host, "etc")));
-      expect(InitFs.fromFile(out).stat("/motd", true)).toMatchObject({ size: 14 });
+      expect(InitFs.fromFile(out, devs.next()).stat("/motd", true)).toMatchObject({ size: 14 });
     } finally {
       fs.rmSync(out, { force: true });
     }
@@ -280,24 +283,24 @@ describe("InitFs image checks", () => {
   const good = (): Uint8Array => encodeInitFs(treeFromHostDir(path.join(host, "etc")));
 
   it("rejects a short image, a bad magic and an unknown version with SyntaxError", () => {
-    expect(() => new InitFs(new Uint8Array(10))).toThrow(SyntaxError);
+    expect(() => new InitFs(new Uint8Array(10), devs.next())).toThrow(SyntaxError);
     const magic = good();
     magic[0] = 0x58;
-    expect(() => new InitFs(magic)).toThrow(/bad magic/);
+    expect(() => new InitFs(magic, devs.next())).toThrow(/bad magic/);
     const version = good();
     new DataView(version.buffer).setUint32(8, 99, true);
-    expect(() => new InitFs(version)).toThrow(/version 99/);
+    expect(() => new InitFs(version, devs.next())).toThrow(/version 99/);
   });
 
   it("rejects tables and file data that reach past the image", () => {
     const image = good();
-    expect(() => new InitFs(image.subarray(0, image.length - 1))).toThrow(/data area ends past the image/);
+    expect(() => new InitFs(image.subarray(0, image.length - 1), devs.next())).toThrow(/data area ends past the image/);
     const data = good();
     const view = new DataView(data.buffer);
     const inodeTable = view.getUint32(16, true);
     // Inode 2 is /motd: point its data past the area.
     view.setBigUint64(inodeTable + 48 + 32, 1_000_000n, true);
-    expect(() => new InitFs(data)).toThrow(/outside the data area/);
+    expect(() => new InitFs(data, devs.next())).toThrow(/outside the data area/);
   });
 });
 
@@ -307,7 +310,7 @@ describe("the default root image", () => {
 
   it.skipIf(!hasBusybox)("holds busybox, its applet links, /etc and the standard directories", () => {
     const root = defaultRootTree({ samplesDir });
-    const fsys = new InitFs(encodeInitFs(root));
+    const fsys = new InitFs(encodeInitFs(root), devs.next());
     expect(fsys.stat("/bin/busybox", true)).toMatchObject({ mode: S_IFREG | 0o755, size: fs.statSync("/bin/busybox").size });
     expect(fsys.readlink("/bin/ls")).toBe("busybox");
     expect(fsys.readlink("/bin/sh")).toBe("busybox");

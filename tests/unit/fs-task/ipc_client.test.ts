@@ -1,3 +1,4 @@
+import { AnonDevices } from "../../../fs-task/_anon_dev.ts";
 // ipc mode: the fs-task as a passive server on a microkernel endpoint. File data moves by
 // frame grants (one Call for 1 MiB, no copy when the caller's frame is known), capability
 // rights are checked, and a broken back end or a gone server is -EIO, never a throw.
@@ -19,6 +20,8 @@ import { EFAULT, EIO } from "../../../fs-task/_errno.ts";
 import { O_CREAT, O_RDONLY, O_RDWR } from "../../../fs-task/_flags.ts";
 import { Kernel, KernelError, Rights, RootSlot, type Frame } from "../../../microkernel/mod.ts";
 import { FaultyFs } from "./_faulty_fs.ts";
+
+const devs = new AnonDevices();
 
 const MiB = 1 << 20;
 
@@ -250,7 +253,7 @@ describe("IpcTransport failures", () => {
 
   it("serves several back ends, each client reaching its own by badge; a detached one is -EIO", () => {
     const s = connect(new HostFs({ root }));
-    const tmp = s.server.attach(new TmpFs({ quota: byteBudget(MiB) }));
+    const tmp = s.server.attach(new TmpFs({ dev: devs.next(), quota: byteBudget(MiB) }));
     const transport = new IpcTransport({ kernel: s.kernel, endpointCptr: s.server.mintClientCap(tmp), frames: s.frames, requests: () => s.server.requests });
     const other = createFsProxy(transport, transport.mask);
     expect(other.mkdir("/only-in-tmpfs", 0o755)).toBe(0);

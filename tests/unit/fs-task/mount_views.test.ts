@@ -1,3 +1,4 @@
+import { AnonDevices } from "../../../fs-task/_anon_dev.ts";
 // Mount views (FileSystem.setMountView, fs-task/_tree_walk.ts): one back end walked as
 // several mounts, each from its own root, with its own edges. Over a TmpFs.
 
@@ -7,9 +8,11 @@ import { TmpFs } from "../../../fs-task/tmpfs.ts";
 import { EINVAL, ENOENT, ENOTDIR } from "../../../linux-abi/errno.ts";
 import { O_CREAT, O_PATH, O_WRONLY } from "../../../linux-abi/fcntl.ts";
 
+const devs = new AnonDevices();
+
 /** /a/b/f, /a/abs → /x, /a/up → ../.., /a/c/ and /file; view 1 shows /a (covering /c), view 2 shows /file. */
 function viewed(): TmpFs {
-  const fs = new TmpFs({ quota: { charge: () => true, release() {} } });
+  const fs = new TmpFs({ dev: devs.next(), quota: { charge: () => true, release() {} } });
   fs.mkdir("/a", 0o755);
   fs.mkdir("/a/b", 0o755);
   fs.mkdir("/a/c", 0o755);

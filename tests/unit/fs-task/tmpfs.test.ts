@@ -1,3 +1,4 @@
+import { AnonDevices } from "../../../fs-task/_anon_dev.ts";
 // TmpFs: open flags, sparse file data and the memory quota, times, links, symlink walks,
 // directories with stable readdir cookies, rename rules, special nodes, statfs, fallocate.
 
@@ -21,6 +22,8 @@ import {
 import {
   S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_ISGID, S_ISUID,
 } from "../../../linux-abi/stat.ts";
+
+const devs = new AnonDevices();
 
 const PAGE = 4096;
 const HOUR_NS = 3_600_000_000_000n;
@@ -51,7 +54,7 @@ let tfs: TmpFs;
 
 beforeEach(() => {
   quota = quotaOf(1 << 30);
-  tfs = new TmpFs({ quota });
+  tfs = new TmpFs({ dev: devs.next(), quota });
 });
 
 function open(p: string, flags: number, mode = 0o644): number {
@@ -114,11 +117,11 @@ describe("TmpFs.open()", () => {
 
   it("starts with a 1777 root, or the mode given", () => {
     expect(stat("/").mode).toBe(S_IFDIR | 0o1777);
-    expect(new TmpFs({ quota, rootMode: 0o755 }).stat("/", true)).toMatchObject({ mode: S_IFDIR | 0o755, ino: 1, nlink: 2 });
+    expect(new TmpFs({ dev: devs.next(), quota, rootMode: 0o755 }).stat("/", true)).toMatchObject({ mode: S_IFDIR | 0o755, ino: 1, nlink: 2 });
   });
 
   it("gives each instance its own st_dev", () => {
-    expect(new TmpFs({ quota }).stat("/", true)).not.toMatchObject({ dev: stat("/").dev });
+    expect(new TmpFs({ dev: devs.next(), quota }).stat("/", true)).not.toMatchObject({ dev: stat("/").dev });
   });
 
   it("refuses O_CREAT|O_EXCL on an existing file or a dangling symlink with EEXIST", () => {
@@ -277,7 +280,7 @@ describe("TmpFs data", () => {
 describe("TmpFs memory quota", () => {
   it("writes short, then fails with ENOSPC, when the quota runs out", () => {
     quota = quotaOf(2 * PAGE);
-    tfs = new TmpFs({ quota });
+    tfs = new TmpFs({ dev: devs.next(), quota });
     const h = open("/f", O_RDWR | O_CREAT);
     expect(tfs.pwrite(h, new Uint8Array(3 * PAGE), 0)).toBe(2 * PAGE);
     expect(tfs.pwrite(h, new Uint8Array(10), 2 * PAGE)).toBe(-ENOSPC);
@@ -325,7 +328,7 @@ describe("TmpFs memory quota", () => {
   });
 
   it("counts inodes and extra hard links against maxInodes", () => {
-    tfs = new TmpFs({ quota, maxInodes: 3 });
+    tfs = new TmpFs({ dev: devs.next(), quota, maxInodes: 3 });
     write("/a", "a");
     expect(tfs.link("/a", "/b")).toBe(0);
     expect(tfs.mkdir("/d", 0o755)).toBe(-ENOSPC);
@@ -891,12 +894,12 @@ describe("TmpFs attributes", () => {
 
   it("statfs reports tmpfs with the quota's size", () => {
     quota = quotaOf(10 * PAGE);
-    tfs = new TmpFs({ quota });
+    tfs = new TmpFs({ dev: devs.next(), quota });
     write("/f", "x");
     expect(tfs.statfs("/f")).toMatchObject({
       type: TMPFS_MAGIC, bsize: PAGE, blocks: 10, bfree: 9, bavail: 9, namelen: 255, flags: 0,
     });
-    expect(new TmpFs({ quota: { charge: () => true, release: () => {} } }).statfs("/")).toMatchObject({ blocks: 0, bfree: 0 });
+    expect(new TmpFs({ dev: devs.next(), quota: { charge: () => true, release: () => {} } }).statfs("/")).toMatchObject({ blocks: 0, bfree: 0 });
     expect(tfs.statfs("/missing")).toBe(-ENOENT);
   });
 
@@ -964,7 +967,7 @@ describe("TmpFs.fallocate()", () => {
 
   it("lets writes into the allocated range succeed when the quota is otherwise spent", () => {
     quota = quotaOf(4 * PAGE);
-    tfs = new TmpFs({ quota });
+    tfs = new TmpFs({ dev: devs.next(), quota });
     const h = open("/f", O_RDWR | O_CREAT);
     expect(tfs.fallocate(h, 0, 0, 3 * PAGE)).toBe(0);
     const other = open("/g", O_RDWR | O_CREAT);
@@ -1028,7 +1031,7 @@ describe("TmpFs.fallocate()", () => {
 
   it("answers ENOSPC when the quota cannot hold the whole range, leaving nothing charged", () => {
     quota = quotaOf(4 * PAGE);
-    tfs = new TmpFs({ quota });
+    tfs = new TmpFs({ dev: devs.next(), quota });
     const h = filled("/f", 1);
     expect(tfs.fallocate(h, 0, 0, 6 * PAGE)).toBe(-ENOSPC);
     expect(tfs.fallocate(h, FALLOC_FL_ZERO_RANGE, 0, 6 * PAGE)).toBe(-ENOSPC);

@@ -1,3 +1,4 @@
+import { AnonDevices } from "../../../fs-task/_anon_dev.ts";
 // TmpFs extended attributes: set/get/list/remove by path and by handle, XATTR_CREATE and
 // XATTR_REPLACE, size queries and ERANGE, namespaces, user.* only on regular files and
 // directories, the quota, ctime; then the same calls through the fs-task protocol in every
@@ -18,6 +19,8 @@ import { O_CREAT, O_PATH, O_RDONLY, O_WRONLY } from "../../../fs-task/_flags.ts"
 import { S_IFCHR, S_IFIFO, S_IFREG } from "../../../linux-abi/stat.ts";
 import { XATTR_CREATE, XATTR_REPLACE } from "../../../linux-abi/xattr.ts";
 import { FS_MODES, fsModes } from "./_modes.ts";
+
+const devs = new AnonDevices();
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -46,7 +49,7 @@ describe("TmpFs extended attributes", () => {
 
   beforeEach(() => {
     quota = countingQuota(1 << 20);
-    tfs = new TmpFs({ quota });
+    tfs = new TmpFs({ dev: devs.next(), quota });
     tfs.close(tfs.open("/f", O_CREAT | O_WRONLY, 0o644));
     tfs.mkdir("/d", 0o755);
     tfs.symlink("f", "/l");
@@ -184,7 +187,7 @@ describe("TmpFs extended attributes", () => {
   });
 
   it("ENOSPC when the quota cannot take a value, and the old one stays", () => {
-    const small = new TmpFs({ quota: byteBudget(1000) });
+    const small = new TmpFs({ dev: devs.next(), quota: byteBudget(1000) });
     small.close(small.open("/f", O_CREAT | O_WRONLY, 0o644));
     expect(small.setxattr("/f", true, "user.a", bytes("old"), 0)).toBe(0);
     expect(small.setxattr("/f", true, "user.a", new Uint8Array(2000), 0)).toBe(-ENOSPC);
@@ -212,7 +215,7 @@ describe("DevFs and InitFs extended attributes", () => {
   it("InitFs finds none, lists none and changes none (EROFS)", () => {
     const root = emptyDir(0o755, 0n);
     addPath(root, "f", { type: "file", mode: S_IFREG | 0o644, mtimeNs: 0n, content: bytes("x") });
-    const init = new InitFs(encodeInitFs(root));
+    const init = new InitFs(encodeInitFs(root), devs.next());
     expect(init.getxattr("/f", true, "user.x", new Uint8Array(4))).toBe(-ENODATA);
     expect(init.getxattr("/f", true, "bogus.x", new Uint8Array(4))).toBe(-EOPNOTSUPP);
     expect(init.listxattr("/f", true, new Uint8Array(4))).toBe(0);
@@ -228,7 +231,7 @@ describe.each(FS_MODES)("extended attributes through the fs-task (%s mode)", (mo
   let fs: FileSystem;
 
   beforeEach(() => {
-    fs = mount({ type: "tmpfs", sizeBytes: 1 << 20 });
+    fs = mount({ type: "tmpfs", sizeBytes: 1 << 20, dev: devs.next() });
     fs.close(fs.open("/f", O_CREAT | O_WRONLY, 0o644) as number);
   });
 

@@ -1,3 +1,4 @@
+import { AnonDevices } from "../../../fs-task/_anon_dev.ts";
 // untypedQuota(): a tmpfs charges the Untyped its capability names, and loses the
 // allowance the moment that capability is deleted.
 
@@ -8,12 +9,14 @@ import { O_CREAT, O_RDWR } from "../../../fs-task/_flags.ts";
 import { ENOSPC } from "../../../fs-task/_errno.ts";
 import { AllRights, Kernel, KernelError, RootSlot, type Untyped } from "../../../microkernel/mod.ts";
 
+const devs = new AnonDevices();
+
 function setup(): { k: Kernel; untyped: Untyped; fs: TmpFs } {
   const k = new Kernel({ untypedBytes: 1 << 20, rootCnodeRadix: 8 });
   const r = k.untypedRetype(k.rootTcb, RootSlot.Untyped, "Untyped", 64 * 1024, 1, RootSlot.CNode, 10);
   expect(r.error).toBe(KernelError.Ok);
   expect(k.cnodeCopy(k.rootTcb, RootSlot.CNode, 11, RootSlot.CNode, 10, AllRights).error).toBe(KernelError.Ok);
-  return { k, untyped: r.objects[0] as Untyped, fs: new TmpFs({ quota: untypedQuota(k.rootCnode, 11) }) };
+  return { k, untyped: r.objects[0] as Untyped, fs: new TmpFs({ dev: devs.next(), quota: untypedQuota(k.rootCnode, 11) }) };
 }
 
 describe("untypedQuota()", () => {

@@ -1,3 +1,4 @@
+import { AnonDevices } from "../../../fs-task/_anon_dev.ts";
 // worker mode: the fs-task in its own worker thread behind the shared ring. Native frames
 // are shared by host address (one request for 1 MiB, no copy), plain buffers bounce, and a
 // broken, exited, terminated or wedged worker is -EIO, never a crash or a hang.
@@ -13,6 +14,8 @@ import type { FsTaskOptions } from "../../../fs-task/backend.ts";
 import { EAGAIN, EIO } from "../../../fs-task/_errno.ts";
 import { O_CREAT, O_RDONLY, O_RDWR } from "../../../fs-task/_flags.ts";
 import { allocNative, freeNative, type NativeBlock } from "../../../microkernel/platform/unicorn_ffi.ts";
+
+const devs = new AnonDevices();
 
 const MiB = 1 << 20;
 const FAULTY: FsTaskOptions = { type: "module", url: new URL("./_faulty_fs.ts", import.meta.url).href };
@@ -157,7 +160,7 @@ describe("FsWorker with several back ends", () => {
     const host = new FsWorker({ frames: new FrameDirectory() });
     try {
       const fs1 = new WorkerTransport({ type: "hostfs", root }, { host });
-      const fs2 = new WorkerTransport({ type: "tmpfs", sizeBytes: MiB }, { host });
+      const fs2 = new WorkerTransport({ type: "tmpfs", sizeBytes: MiB, dev: devs.next() }, { host });
       expect(fs2.worker).toBe(fs1.worker);
       const [a, b] = [createFsProxy(fs1, fs1.mask), createFsProxy(fs2, fs2.mask)];
       expect(b.mkdir("/only-in-tmpfs", 0o755)).toBe(0);

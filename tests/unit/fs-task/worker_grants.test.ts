@@ -106,7 +106,7 @@ describe("the fs-task worker decodes every host address against its grant", () =
 
   beforeAll(() => {
     raw = new RawRing();
-    expect(raw.request(Control.Attach, -1, (w) => w.str(JSON.stringify({ type: "tmpfs", sizeBytes: 1 << 20 }))).word()).toBe(0);
+    expect(raw.request(Control.Attach, -1, (w) => w.str(JSON.stringify({ type: "tmpfs", sizeBytes: 1 << 20, dev: 0x40 }))).word()).toBe(0);
     granted = allocNative(8192);
     other = allocNative(8192);
     h = raw.call("open", ["/f", O_CREAT | O_RDWR, 0o644]) as number;

@@ -1,7 +1,7 @@
 // Processes and threads for unit tests: real GuestMemory over a FakeVSpace, no CPU engine.
 import { initialCredentials } from "../../../libos/creds.ts";
 import { FdTable } from "../../../libos/file.ts";
-import { GuestMemory, PROT_READ, PROT_WRITE } from "../../../libos/memory.ts";
+import { GuestMemory, MemoryIds, PROT_READ, PROT_WRITE } from "../../../libos/memory.ts";
 import { FsContext, Process, SignalHandlers, Thread } from "../../../libos/process.ts";
 import { SI_USER, type Siginfo } from "../../../linux-abi/siginfo.ts";
 import { SIGCHLD } from "../../../linux-abi/signal.ts";
@@ -12,7 +12,7 @@ export const RW = PROT_READ | PROT_WRITE;
 let nextPid = 1000;
 
 /** A running process over `memory` (a fresh one over a FakeVSpace by default). */
-export function makeProcess(memory: GuestMemory = new GuestMemory(new FakeVSpace()), parent: Process | null = null): Process {
+export function makeProcess(memory: GuestMemory = new GuestMemory(new FakeVSpace(), new MemoryIds()), parent: Process | null = null): Process {
   const pid = nextPid++;
   return new Process(pid, parent, memory, new FdTable(), new FsContext("/"), new SignalHandlers(), initialCredentials(0, 0, []), "/bin/test", ["test"], SIGCHLD);
 }

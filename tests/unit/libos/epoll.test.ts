@@ -5,7 +5,7 @@ import { EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT } fr
 import { EventPoll, WatchBudget } from "../../../libos/epoll.ts";
 import { EventFd } from "../../../libos/eventfd.ts";
 import { OpenFile } from "../../../libos/file.ts";
-import { Pipe, PipeEnd } from "../../../libos/pipe.ts";
+import { PipeEnd, PipeFs } from "../../../libos/pipe.ts";
 import { makeThread } from "./_fake_process.ts";
 
 const t = makeThread();
@@ -16,7 +16,7 @@ function epoll(budget = new WatchBudget(100)): { ep: EventPoll; file: OpenFile }
 }
 
 function pipe(): { r: OpenFile; w: OpenFile } {
-  const p = new Pipe();
+  const p = new PipeFs().create();
   return { r: new OpenFile(new PipeEnd(p, O_RDONLY), O_RDONLY), w: new OpenFile(new PipeEnd(p, O_WRONLY), O_WRONLY) };
 }
 

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { EAGAIN, EFAULT, EINTR, ETIMEDOUT } from "../../../linux-abi/errno.ts";
 import { SIGUSR1 } from "../../../linux-abi/signal.ts";
 import { Futexes } from "../../../libos/futex.ts";
-import { GuestMemory, PAGE } from "../../../libos/memory.ts";
+import { GuestMemory, MemoryIds, PAGE } from "../../../libos/memory.ts";
 import type { Process, Thread } from "../../../libos/process.ts";
 import { ERESTARTSYS } from "../../../libos/wait_queue.ts";
 import { FakeVSpace } from "./_fake_vspace.ts";
@@ -33,7 +33,7 @@ function waiter(addr: number, bitset = ANY, t: Thread = makeThread(proc)): { t: 
 
 beforeEach(() => {
   futexes = new Futexes();
-  mem = new GuestMemory(new FakeVSpace());
+  mem = new GuestMemory(new FakeVSpace(), new MemoryIds());
   expect(mem.mmapAnonymous(BASE, PAGE, RW, true)).toBe(BASE);
   proc = makeProcess(mem);
 });

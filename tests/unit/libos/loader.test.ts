@@ -8,7 +8,7 @@ import { EINVAL, ENOEXEC, ENOMEM } from "../../../linux-abi/errno.ts";
 import { ElfError, ET_DYN, PT_LOAD, bytesFile, parseElf } from "../../../libos/elf.ts";
 import { loadElf, type LoadedProgram } from "../../../libos/loader.ts";
 import { initialCredentials } from "../../../libos/creds.ts";
-import { GuestMemory, MMAP_TOP, PIE_BASE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageUp } from "../../../libos/memory.ts";
+import { GuestMemory, MemoryIds, MMAP_TOP, PIE_BASE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, pageUp } from "../../../libos/memory.ts";
 import { FakeVSpace } from "./_fake_vspace.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -26,7 +26,7 @@ const ENVP = ["HOME=/root", "LANG=C.UTF-8"];
 const EXECFN = "/bin/hello";
 
 function load(file: Uint8Array, vs: FakeVSpace): { mem: GuestMemory; prog: LoadedProgram } {
-  const mem = new GuestMemory(vs);
+  const mem = new GuestMemory(vs, new MemoryIds());
   const prog = loadElf(mem, parseElf(file), bytesFile(file), { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: initialCredentials(1000, 100, [100]) });
   return { mem, prog };
 }
@@ -204,7 +204,7 @@ describe("loadElf()", () => {
   it("loadElf() reads only the segments' bytes from the file, into the image", () => {
     let bytesRead = 0;
     const counting = bytesFile(file);
-    const other = new GuestMemory(new FakeVSpace());
+    const other = new GuestMemory(new FakeVSpace(), new MemoryIds());
     loadElf(other, elf, { size: counting.size, read: (dst, off) => ((bytesRead += dst.length), counting.read(dst, off)) }, {
       argv: ARGV, envp: ENVP, execfn: EXECFN, creds: initialCredentials(0, 0, [0]),
     });
@@ -212,7 +212,7 @@ describe("loadElf()", () => {
   });
 
   it("loadElf() throws an ElfError with ENOEXEC when a segment cannot be read", () => {
-    const other = new GuestMemory(new FakeVSpace());
+    const other = new GuestMemory(new FakeVSpace(), new MemoryIds());
     const failing = { size: file.length, read: (): boolean => false };
     expect(() => loadElf(other, elf, failing, { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: initialCredentials(0, 0, [0]) }))
       .toThrow(new ElfError("cannot read a segment: the file changed or could not be read", ENOEXEC));
@@ -279,7 +279,7 @@ describe("loadElf()", () => {
       const ldBytes = readFileSync(HOST_LD_SO);
       const ld = parseElf(ldBytes, { interpreter: true });
       expect(d.interpreter).toBe(HOST_LD_SO);
-      const m = new GuestMemory(new FakeVSpace());
+      const m = new GuestMemory(new FakeVSpace(), new MemoryIds());
       const p = loadElf(m, d, bytesFile(dynamic!), { argv: ARGV, envp: ENVP, execfn: EXECFN, creds: initialCredentials(0, 0, [0]),
         interpreter: { path: HOST_LD_SO, elf: ld, file: bytesFile(ldBytes) } });
       const s = readStack(m, p.stackPointer);
@@ -300,7 +300,7 @@ describe("loadElf()", () => {
     });
 
     it("loadElf() refuses an ET_EXEC interpreter whose segments meet the program's (EINVAL)", () => {
-      const m = new GuestMemory(new FakeVSpace());
+      const m = new GuestMemory(new FakeVSpace(), new MemoryIds());
       expect(() => loadElf(m, elf, bytesFile(file), { argv: [], envp: [], execfn: "x", creds: initialCredentials(0, 0, [0]),
         interpreter: { path: "/lib/ld.so", elf, file: bytesFile(file) } }))
         .toThrow(new ElfError("interpreter /lib/ld.so overlaps the program's segments", EINVAL));
@@ -311,7 +311,7 @@ describe("loadElf()", () => {
       const ldBytes = readFileSync(HOST_LD_SO);
       const ld = parseElf(ldBytes, { interpreter: true });
       const span = pageUp(Math.max(...elf.headers.filter((h) => h.type === PT_LOAD).map((h) => h.vaddr + h.memsz))) - 0x400000;
-      const m = new GuestMemory(new FakeVSpace(span));
+      const m = new GuestMemory(new FakeVSpace(span), new MemoryIds());
       expect(() => loadElf(m, elf, bytesFile(file), { argv: [], envp: [], execfn: "x", creds: initialCredentials(0, 0, [0]),
         interpreter: { path: HOST_LD_SO, elf: ld, file: bytesFile(ldBytes) } }))
         .toThrow(/^interpreter \/lib64\/ld-linux-x86-64\.so\.2: out of memory: the image needs \d+(\.\d+)? MiB$/);

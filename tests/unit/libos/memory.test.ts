@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { GuestMemory, type FileChunk, MMAP_TOP, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, accessOk, pageDown, pageUp } from "../../../libos/memory.ts";
+import { GuestMemory, MemoryIds, type FileChunk, MMAP_TOP, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, accessOk, pageDown, pageUp } from "../../../libos/memory.ts";
 import { FakeVSpace } from "./_fake_vspace.ts";
 
 const R = PROT_READ;
@@ -11,7 +11,7 @@ let mem: GuestMemory;
 
 beforeEach(() => {
   vs = new FakeVSpace();
-  mem = new GuestMemory(vs);
+  mem = new GuestMemory(vs, new MemoryIds());
 });
 
 const bytes = (...b: number[]): Uint8Array => new Uint8Array(b);

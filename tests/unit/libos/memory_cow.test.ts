@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { GuestMemory, PAGE, PROT_READ, PROT_WRITE, type HostMemory } from "../../../libos/memory.ts";
+import { GuestMemory, MemoryIds, PAGE, PROT_READ, PROT_WRITE, type HostMemory } from "../../../libos/memory.ts";
 import { FakeVSpace } from "./_fake_vspace.ts";
 
 const R = PROT_READ;
@@ -31,7 +31,7 @@ function byteAt(m: GuestMemory, addr: number): number {
 
 function setup(): void {
   pvs = new FakeVSpace();
-  parent = new GuestMemory(pvs);
+  parent = new GuestMemory(pvs, new MemoryIds());
   expect(parent.mmapAnonymous(PRIV, PRIV_SIZE, RW, true)).toBe(PRIV);
   const fill = new Uint8Array(PRIV_SIZE);
   for (let i = 0; i < fill.length; i++) fill[i] = pattern(i);
@@ -145,7 +145,7 @@ describe("resolveWriteFault()", () => {
   });
 
   it("clips the granule to the Vma", () => {
-    const m = new GuestMemory(new FakeVSpace());
+    const m = new GuestMemory(new FakeVSpace(), new MemoryIds());
     const at = 0x500000 + 0x3000; // not granule-aligned, two pages long
     expect(m.mmapAnonymous(at, 2 * PAGE, RW, true)).toBe(at);
     const vs2 = new FakeVSpace();
@@ -364,7 +364,7 @@ describe("release()", () => {
       }
     }
     const pv = new OwningVSpace();
-    const p = new GuestMemory(pv);
+    const p = new GuestMemory(pv, new MemoryIds());
     expect(p.mmapAnonymous(PRIV, PRIV_SIZE, RW, true)).toBe(PRIV);
     const cv = new OwningVSpace();
     const c = p.fork(cv)!;

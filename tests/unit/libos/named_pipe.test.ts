@@ -1,3 +1,4 @@
+import { AnonDevices } from "../../../fs-task/_anon_dev.ts";
 // The named-pipe registry over a real TmpFs: which FIFO opens wait and for what, which
 // fail, one pipe per inode, fstat from the file system, and the pipe's end with its last close.
 import { beforeEach, describe, expect, it } from "vitest";
@@ -7,10 +8,13 @@ import { EAGAIN, EBADF, ENXIO } from "../../../linux-abi/errno.ts";
 import { O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } from "../../../linux-abi/fcntl.ts";
 import { POLLHUP, POLLIN, POLLOUT } from "../../../linux-abi/poll.ts";
 import { S_IFIFO, S_IFMT } from "../../../linux-abi/stat.ts";
+import { PipeFs } from "../../../libos/pipe.ts";
 import { NamedPipeEnd, NamedPipes, kernelServesFifos, type FifoOpen } from "../../../libos/named_pipe.ts";
 import type { Thread } from "../../../libos/process.ts";
 import { ERESTARTSYS } from "../../../libos/wait_queue.ts";
 import { flushMicrotasks, makeThread, track } from "./_fake_process.ts";
+
+const devs = new AnonDevices();
 
 const unlimited = { charge: () => true, release: () => {} };
 
@@ -18,8 +22,8 @@ let fs: TmpFs;
 let pipes: NamedPipes;
 
 beforeEach(() => {
-  fs = new TmpFs({ quota: unlimited });
-  pipes = new NamedPipes();
+  fs = new TmpFs({ dev: devs.next(), quota: unlimited });
+  pipes = new NamedPipes(new PipeFs());
   expect(fs.mknod!("/f", S_IFIFO | 0o644, 0)).toBe(0);
 });
 
@@ -156,7 +160,7 @@ describe("NamedPipes", () => {
   it("one pipe per inode: a hard link shares it, another FIFO or file system does not", () => {
     expect(fs.link("/f", "/g")).toBe(0);
     expect(fs.mknod!("/other", S_IFIFO | 0o644, 0)).toBe(0);
-    const otherFs = new TmpFs({ quota: unlimited });
+    const otherFs = new TmpFs({ dev: devs.next(), quota: unlimited });
     expect(otherFs.mknod!("/f", S_IFIFO | 0o644, 0)).toBe(0);
     const w = end(O_RDWR, "/f");
     w.write(text("shared"));

@@ -6,11 +6,13 @@ import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../..
 import { S_IFIFO, S_IFMT } from "../../../linux-abi/stat.ts";
 import type { FsStat } from "../../../fs-task/file_system.ts";
 import type { IoctlAccess } from "../../../libos/file.ts";
-import { PIPE_BUF, PIPE_CAPACITY, Pipe, PipeEnd } from "../../../libos/pipe.ts";
+import { PIPE_BUF, PIPE_CAPACITY, Pipe, PipeEnd, PipeFs } from "../../../libos/pipe.ts";
 import { flushMicrotasks } from "./_fake_process.ts";
 
+const pipeFs = new PipeFs();
+
 function ends(): { pipe: Pipe; r: PipeEnd; w: PipeEnd } {
-  const pipe = new Pipe();
+  const pipe = pipeFs.create();
   return { pipe, r: new PipeEnd(pipe, O_RDONLY), w: new PipeEnd(pipe, O_WRONLY) };
 }
 
@@ -206,7 +208,9 @@ describe("Pipe", () => {
     const st = r.stat() as FsStat;
     expect(st.mode & S_IFMT).toBe(S_IFIFO);
     expect(st.ino).toBe(pipe.ino);
-    expect(new Pipe().ino).not.toBe(pipe.ino);
+    expect(pipeFs.create().ino).not.toBe(pipe.ino);
+    // Each user kernel's pipefs numbers its own pipes from the start.
+    expect(new PipeFs().create().ino).toBe(1);
   });
 
   describe("poll()", () => {

@@ -11,7 +11,7 @@ import { SIGINT, SIGTERM, SIGUSR1, SIG_IGN } from "../../../linux-abi/signal.ts"
 import { S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from "../../../linux-abi/stat.ts";
 import { OpenFile, type FileOps } from "../../../libos/file.ts";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP } from "../../../libos/memory.ts";
-import { Pipe, PipeEnd } from "../../../libos/pipe.ts";
+import { PipeEnd, PipeFs, type Pipe } from "../../../libos/pipe.ts";
 import type { Process, Thread } from "../../../libos/process.ts";
 import { ProcFs, REOPEN_FILE, type ProcFacts, type ProcMount } from "../../../libos/procfs.ts";
 import { AGAIN, WaitQueue, sleep } from "../../../libos/wait_queue.ts";
@@ -66,7 +66,7 @@ function world(): World {
   m.setBrk(IMAGE + 0x3000 + 300 * 1024); // a second chunk: two brk Vmas, one [heap]
   m.mapRegion(STACK_TOP - 0x21000, 0x21000, [{ at: 0, size: 0x21000, prot: RW }], "stack");
   m.mmapAnonymous(0, 0x2000, RW, false);
-  const pipe = new Pipe();
+  const pipe = new PipeFs().create();
   p.fds.install(new OpenFile(new PipeEnd(pipe, O_RDONLY), O_RDONLY), false);
   p.fds.install(new OpenFile(new PipeEnd(pipe, O_WRONLY), O_WRONLY), false);
   p.fds.installAt(3, namedFile("/tmp/data", O_RDWR), false);

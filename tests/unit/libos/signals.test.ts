@@ -10,7 +10,7 @@ import {
   X86_EFLAGS_ZF, __USER_CS, __USER_DS, decodeUcontext,
 } from "../../../linux-abi/signal_frame.ts";
 import { Msg, X86_64_MESSAGE_REGISTERS } from "../../../syscall-shim/x86_64.ts";
-import { GuestMemory, PROT_READ, PROT_WRITE } from "../../../libos/memory.ts";
+import { GuestMemory, MemoryIds, PROT_READ, PROT_WRITE } from "../../../libos/memory.ts";
 import { SigPending, type Thread } from "../../../libos/process.ts";
 import { getWord as getReg, setWord as setReg } from "../../../microkernel/mod.ts";
 import { dequeue, nextSignal, restoreFrame, setupFrame, type UserContext } from "../../../libos/signals.ts";
@@ -188,7 +188,7 @@ describe("setupFrame() and restoreFrame()", () => {
   const ORIG_FLAGS = X86_EFLAGS_IF | 0x2 | X86_EFLAGS_CF | X86_EFLAGS_ZF | X86_EFLAGS_DF | X86_EFLAGS_TF | X86_EFLAGS_RF;
 
   beforeEach(() => {
-    mem = new GuestMemory(new FakeVSpace());
+    mem = new GuestMemory(new FakeVSpace(), new MemoryIds());
     expect(mem.mmapAnonymous(STACK_LO, STACK_SIZE, RW, true)).toBe(STACK_LO);
     expect(mem.mmapAnonymous(ALT_LO, 0x10000, RW, true)).toBe(ALT_LO);
     t = makeThread(makeProcess(mem));

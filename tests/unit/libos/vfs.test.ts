@@ -1,9 +1,12 @@
+import { AnonDevices } from "../../../fs-task/_anon_dev.ts";
 import { describe, expect, it } from "vitest";
 import type { FileSystem } from "../../../fs-task/file_system.ts";
 import { TmpFs } from "../../../fs-task/tmpfs.ts";
 import { ELOOP, EXDEV } from "../../../linux-abi/errno.ts";
 import { O_CREAT, O_WRONLY } from "../../../linux-abi/fcntl.ts";
 import { FsFile, Vfs, joinPath, normalize } from "../../../libos/vfs.ts";
+
+const devs = new AnonDevices();
 
 /** Only identity matters for routing; no method is called. */
 function fakeFs(name: string): FileSystem {
@@ -42,7 +45,7 @@ const INFO = { source: "test", type: "tmpfs", readOnly: false };
 
 /** Routing and mount points only: a TmpFs per mount, with its quota unlimited. */
 function tmpfs(): TmpFs {
-  return new TmpFs({ quota: { charge: () => true, release() {} } });
+  return new TmpFs({ dev: devs.next(), quota: { charge: () => true, release() {} } });
 }
 
 describe("Vfs.route()", () => {

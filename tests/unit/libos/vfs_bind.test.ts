@@ -1,3 +1,4 @@
+import { AnonDevices } from "../../../fs-task/_anon_dev.ts";
 // Bind mounts, remounts and read-only mounts in the VFS (libos/vfs.ts, libos/read_only.ts,
 // the mount views of fs-task/_tree_walk.ts), over in-process TmpFs back ends.
 
@@ -10,10 +11,12 @@ import { ST_RDONLY } from "../../../linux-abi/fs.ts";
 import { S_IFCHR } from "../../../linux-abi/stat.ts";
 import { FsFile, Vfs, type Mount } from "../../../libos/vfs.ts";
 
+const devs = new AnonDevices();
+
 const RW = { source: "tmpfs", type: "tmpfs", readOnly: false };
 
 function tmpfs(): TmpFs {
-  return new TmpFs({ quota: { charge: () => true, release() {} } });
+  return new TmpFs({ dev: devs.next(), quota: { charge: () => true, release() {} } });
 }
 
 function create(fs: FileSystem, path: string, text = ""): void {

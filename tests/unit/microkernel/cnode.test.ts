@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CapabilityPool } from "../../../microkernel/capability.ts";
 import { CNode } from "../../../microkernel/cnode.ts";
 import { Endpoint } from "../../../microkernel/endpoint.ts";
 import { KernelError } from "../../../microkernel/errors.ts";
@@ -178,7 +179,7 @@ describe("cnode", () => {
   });
 
   it("new CNode() has 2^radix slots of 32 bytes", () => {
-    const cnode = new CNode(3, null);
+    const cnode = new CNode(3, null, new CapabilityPool());
     expect([cnode.slotCount, cnode.sizeBytes]).toEqual([8, 256]);
     expect(cnode.capAt(8)).toBeNull();
     expect(cnode.isValidIndex(7)).toBe(true);

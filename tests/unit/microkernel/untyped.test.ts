@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CapabilityPool } from "../../../microkernel/capability.ts";
 import { KernelError } from "../../../microkernel/errors.ts";
 import { RootSlot } from "../../../microkernel/kernel.ts";
 import type { KernelObject } from "../../../microkernel/object.ts";
@@ -9,7 +10,7 @@ import { boot, make } from "./_boot.ts";
 
 const U = RootSlot.Untyped;
 const C = RootSlot.CNode;
-const env = { scheduler: new Scheduler(), frames: defaultFrameAllocator };
+const env = { scheduler: new Scheduler(), frames: defaultFrameAllocator, caps: new CapabilityPool() };
 
 describe("untyped", () => {
   it("objectBytes() gives each kind its fixed size", () => {

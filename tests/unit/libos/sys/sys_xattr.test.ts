@@ -1,3 +1,4 @@
+import { AnonDevices } from "../../../../fs-task/_anon_dev.ts";
 // The extended-attribute syscalls over a VFS with a tmpfs root: the argument checks, the
 // lookups, the copies in and out, who may read and change what (root, another user,
 // trusted.* hidden from lists), and read-only mounts.
@@ -18,6 +19,8 @@ import { Vfs } from "../../../../libos/vfs.ts";
 import { FIRST_ARG } from "../../../../syscall-shim/x86_64.ts";
 import { makeThread } from "../_fake_process.ts";
 
+const devs = new AnonDevices();
+
 /** Guest memory: the path at PATH, the name at NAME, values and lists at DATA. */
 const PATH = 0x10000, NAME = 0x11000, DATA = 0x12000;
 const DATA_BYTES = 0x20000;
@@ -28,7 +31,7 @@ let t: Thread;
 let k: KernelServices;
 
 beforeEach(() => {
-  fs = new TmpFs({ quota: { charge: () => true, release() {} } });
+  fs = new TmpFs({ dev: devs.next(), quota: { charge: () => true, release() {} } });
   fs.close(fs.open("/file", O_CREAT | O_WRONLY, 0o644) as number);
   fs.close(fs.open("/secret", O_CREAT | O_WRONLY, 0o600) as number);
   fs.mkdir("/sticky", 0o1777);
