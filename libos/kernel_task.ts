@@ -117,6 +117,8 @@ export interface KernelTaskOptions {
   debug?: boolean;
   /** The host terminal's descriptor, the guest's /dev/console; null when there is none. */
   consoleFd: number | null;
+  /** Descriptors 0, 1, 2 of the first process instead of the host's. */
+  streams?: readonly (FileOps | null)[];
 }
 
 const DEFAULT_ACTION: Sigaction = { sa_handler: SIG_DFL, sa_flags: 0, sa_restorer: 0, sa_mask: 0n };
@@ -191,6 +193,7 @@ export class KernelTask implements KernelServices {
       signal: (p, sig) => this.sendSignal(p, kernelInfo(sig)),
     }, {
       consoleFd: opts.consoleFd,
+      ...(opts.streams ? { streams: opts.streams } : {}),
       consoleNode: () => this.vfs.call("/dev/console", (fs, inner) => fs.stat(inner, true)),
     });
   }

@@ -1,8 +1,8 @@
 // The kernel-task's own CSpace: a task reaches only what its CNode holds (seL4), so the
 // kernel-task works in a CNode of its own, not in the root task's.
 //
-// The root task (user_kernel.ts) builds it at boot and keeps in the root CNode what the
-// kernel-task must not reach: the root Untyped, the original quota Untyped, the
+// The user kernel's root thread (user_kernel.ts, in the share root_task.ts gave it) builds
+// it at boot and keeps in its root CNode what the kernel-task must not reach: the share's Untyped, the original quota Untyped, the
 // kernel-task's CNode, TCBs and endpoint (originals), and the fs-task's endpoint, server
 // TCB, server CNode and quota capability. The kernel-task's CNode (radix 16):
 //
@@ -27,6 +27,7 @@
 
 import type { IpcHost, SlotAllocator } from "../fs-task/mod.ts";
 import { AllRights, KernelError, Rights, RootSlot, type Kernel, type KernelObject, type RetypeOptions, type Tcb } from "../microkernel/mod.ts";
+import type { KernelShare } from "./root_task.ts";
 
 export const KtSlot = { CNode: 1, Untyped: 2, Endpoint: 3, Guests: 4 } as const;
 
@@ -61,18 +62,18 @@ export class KernelTaskCSpace {
    * Builds the CNode and the invoking thread from the root Untyped; copies the quota
    * Untyped (root slot `quotaSlot`, nothing carved from it yet) and the endpoint in.
    */
-  constructor(kernel: Kernel, rootSlots: SlotAllocator, quotaSlot: number, endpointSlot: number) {
-    this.kernel = kernel;
-    const root = kernel.rootTcb;
-    this.cnodeInRoot = rootRetype(kernel, rootSlots, "CNode", KT_CNODE_RADIX);
+  constructor(share: KernelShare, rootSlots: SlotAllocator, quotaSlot: number, endpointSlot: number) {
+    const kernel = (this.kernel = share.kernel);
+    const root = share.authority;
+    this.cnodeInRoot = rootRetype(share, rootSlots, "CNode", KT_CNODE_RADIX);
     const c = this.cnodeInRoot;
     check(kernel.cnodeCopy(root, c, KtSlot.CNode, RootSlot.CNode, c, AllRights).error, "its CNode");
     check(kernel.cnodeCopy(root, c, KtSlot.Untyped, RootSlot.CNode, quotaSlot, AllRights).error, "its quota");
     check(kernel.cnodeCopy(root, c, KtSlot.Endpoint, RootSlot.CNode, endpointSlot, AllRights).error, "its endpoint");
-    const guests = rootRetype(kernel, rootSlots, "CNode", GUESTS_CNODE_RADIX);
+    const guests = rootRetype(share, rootSlots, "CNode", GUESTS_CNODE_RADIX);
     check(kernel.cnodeCopy(root, c, KtSlot.Guests, RootSlot.CNode, guests, AllRights).error, "the guests' CNode");
-    const tcbSlot = rootRetype(kernel, rootSlots, "Tcb", 0);
-    this.authority = kernel.rootCnode.capAt(tcbSlot)!.object as Tcb;
+    const tcbSlot = rootRetype(share, rootSlots, "Tcb", 0);
+    this.authority = share.cnode.capAt(tcbSlot)!.object as Tcb;
     kernel.tcbConfigure(root, tcbSlot, { cspaceRootCptr: c });
     kernel.tcbResume(root, tcbSlot);
   }
@@ -117,10 +118,10 @@ export class KernelTaskCSpace {
   }
 }
 
-/** The root task retypes from the root Untyped into its own CNode. Throws RangeError on failure. */
-export function rootRetype(kernel: Kernel, slots: SlotAllocator, kind: "Untyped" | "CNode" | "Endpoint" | "Tcb", size: number): number {
+/** The user kernel's root thread retypes from its share's Untyped into its own CNode. Throws RangeError on failure. */
+export function rootRetype(share: KernelShare, slots: SlotAllocator, kind: "Untyped" | "CNode" | "Endpoint" | "Tcb", size: number): number {
   const slot = slots.take();
-  const r = kernel.untypedRetype(kernel.rootTcb, RootSlot.Untyped, kind, size, 1, RootSlot.CNode, slot);
+  const r = share.kernel.untypedRetype(share.authority, RootSlot.Untyped, kind, size, 1, RootSlot.CNode, slot);
   if (r.error !== KernelError.Ok) {
     slots.give(slot);
     throw new RangeError(`Cannot create ${kind}: microkernel error ${r.error}`);

@@ -33,6 +33,8 @@ export interface TerminalsOptions {
   consoleFd: number | null;
   /** fstat of the guest's /dev/console node. */
   consoleNode: () => FsStat | number;
+  /** The first process's descriptors 0, 1, 2 where they are not the host's (null: the host's), for a system description's consoles and pipes. */
+  streams?: readonly (FileOps | null)[];
 }
 
 export class Terminals {
@@ -42,6 +44,7 @@ export class Terminals {
   readonly console: Terminal | null;
   readonly #consoleFd: number | null;
   readonly #consoleNode: () => FsStat | number;
+  readonly #streams: readonly (FileOps | null)[];
   /** Host fd 0, read for the guest; the console's input too when fd 0 is the terminal. */
   readonly #stdin = new HostInput(0);
   readonly #consoleInput: HostInput | null;
@@ -51,14 +54,17 @@ export class Terminals {
     this.devpts = new DevPtsFs(this.ptys);
     this.#consoleFd = opts.consoleFd;
     this.#consoleNode = opts.consoleNode;
+    this.#streams = opts.streams ?? [];
     this.console = opts.consoleFd === null ? null : new Terminal(kernel, CONSOLE);
     this.#consoleInput = opts.consoleFd === null ? null : opts.consoleFd === 0 ? this.#stdin : new HostInput(opts.consoleFd);
   }
 
-  /** The first process's descriptors 0, 1, 2: the host's, the terminal among them as /dev/console. */
+  /** The first process's descriptors 0, 1, 2: the host's, the terminal among them as /dev/console (or the streams given). */
   hostStreams(): FileOps[] {
     const caller = (): Thread => this.kernel.caller();
     return [0, 1, 2].map((fd) => {
+      const given = this.#streams[fd];
+      if (given) return given;
       const onConsole = this.#consoleFd !== null && (fd === this.#consoleFd || isSameTerminal(fd, this.#consoleFd));
       const path = onConsole ? "/dev/console" : hostStreamName(fd, ["/dev/stdin", "/dev/stdout", "/dev/stderr"][fd]!);
       return new HostStream(fd, path, fd === 0 ? this.#stdin : null, onConsole ? this.console : null, caller, this.#consoleNode);

@@ -1,6 +1,7 @@
 // A user kernel: one kernel-task, its file systems, its memory quota, its processes.
 //
-// Boot, as a root task on the microkernel: carve the user kernel's Untyped quota, an
+// Boot, inside the share the root task gave it (root_task.ts: a child Untyped and a CNode
+// of its own, laid out as a root CNode): carve the user kernel's Untyped quota, an
 // endpoint, and a native TCB for the kernel-task, which serves the endpoint passively.
 // The kernel-task works in a CSpace of its own (kernel_task_cspace.ts): its guest frames,
 // guest TCBs and fs-task client capabilities live there; the root CNode keeps the
@@ -10,8 +11,10 @@
 // memory is Frames retyped from the quota, so running out of it is ENOMEM, not a crash;
 // each address space is one CPU engine, also charged to the quota.
 //
-// Run: the scheduler picks a runnable guest TCB; the kernel-task does its return-to-user
-// work (signals, restarts, stops); the vCPU runs for a time slice. A syscall trap
+// Run: the thread's run loop (run_loop.ts), shared with the other user kernels on the
+// thread, picks a runnable guest TCB and hands it to its kernel's runSlice(): the
+// kernel-task does its return-to-user work (signals, restarts, stops); the vCPU runs for
+// the TCB's time slice. A syscall trap
 // becomes deliverFault(UnknownSyscall): the kernel-task answers inside the same CPU run
 // (fast path), or keeps the reply and answers when its Promise settles; meanwhile only
 // that thread is blocked. Address spaces, vCPUs and TCBs that die during a run are
@@ -24,14 +27,13 @@ import { isatty } from "node:tty";
 import { readFileSync } from "node:fs";
 import { byteStringOfHost } from "../linux-abi/_byte_string.ts";
 import { AnonDevices, FrameDirectory, FsIpcServer, FsWorker, stopFsTask, untypedQuota, type FileSystem, type FsTaskLaunch, type MemoryQuota } from "../fs-task/mod.ts";
-import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
+import { SIGHUP, SIGINT, SIGKILL, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
 import { EIO } from "../linux-abi/errno.ts";
-import { AllRights, FaultLabel, Kernel, KernelError, RootSlot, getWord, setWord, type CNode, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
+import { AllRights, FaultLabel, KernelError, RootSlot, getWord, type Kernel, setWord, type CNode, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
 import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
 import { TRANSLATION_BUFFER_BYTES } from "../microkernel/platform/unicorn_ffi.ts";
-import { allocFrameMemory, freeFrameMemory } from "../microkernel/platform/frame_chunks.ts";
-import { FSR_MAPPED, Msg, RESULT, SYSCALL_MESSAGE_LENGTH, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_REGISTER_LAYOUT } from "../syscall-shim/x86_64.ts";
+import { FSR_MAPPED, Msg, RESULT, SYSCALL_MESSAGE_LENGTH, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_REGISTER_LAYOUT } from "../syscall-shim/x86_64.ts";
 import { KernelTask, type Machine } from "./kernel_task.ts";
 import { initialCredentials } from "./creds.ts";
 import { hostLimits } from "./rlimits.ts";
@@ -42,8 +44,13 @@ import { NO_REPLY, RESUME } from "./sys/context.ts";
 import { KernelTaskCSpace, KtSlot, Slots, rootRetype } from "./kernel_task_cspace.ts";
 import { mountAll, startFileSystem, startTmpfs, type FsMode, type Layout, type MountEnv, type MountSpec } from "./mounts.ts";
 import { Vfs } from "./vfs.ts";
+import { RootTask, type KernelShare } from "./root_task.ts";
+import { RunLoop, type LoopKernel } from "./run_loop.ts";
+import type { FileOps } from "./file.ts";
 
-const SLICE_US = 20_000;
+const SLICE_MS = 20;
+/** Guest threads' priority unless the options say (the microkernel's 0..255). */
+const DEFAULT_PRIORITY = 100;
 /** The shortest run a CPU-time interval timer asks for (Linux's tick is 1-4 ms). */
 const MIN_CPU_TIMER_US = 1000;
 const TIMER_BACKSTOP_US = 20_000;
@@ -86,11 +93,41 @@ export interface UserKernelOptions {
    * kernel-task's work.
    */
   onInitStopped?: (sig: number) => void;
+  /**
+   * The root task and run loop of this thread, shared with other user kernels; default:
+   * a root task and a run loop of its own (the case of one user kernel).
+   */
+  host?: KernelHost;
+  /** Priority of its guest threads against other kernels' on the thread (default 100). */
+  priority?: number;
+  /** Host Ctrl-C, Ctrl-Z, SIGTERM and window changes reach its programs (default true). */
+  hostSignals?: boolean;
+  /** Descriptors 0, 1, 2 of the first process where not the host's (null: the host's). */
+  streams?: readonly (FileOps | null)[];
+  /** Test hook: runs before each syscall the kernel-task serves; a throw there is a kernel-task crash. */
+  beforeSyscall?: (nr: number) => void;
+}
+
+/** The root task and run loop of one host thread. */
+export interface KernelHost {
+  root: RootTask;
+  loop: RunLoop;
 }
 
 export interface ExitInfo {
   status: number;
   signal: number;
+  /** Set when the user kernel itself failed (its kernel-task threw): why. */
+  failure?: string;
+}
+
+/** What a user kernel used, for `libos boot`'s summary. */
+export interface KernelStats {
+  /** Guest CPU time, µs (the syscalls served inside a run included). */
+  cpuUs: number;
+  syscalls: number;
+  /** The most of its memory quota in use at once, bytes. */
+  peakBytes: number;
 }
 
 /** Guest memory as Frame objects the kernel-task retypes from its quota into its own CNode. */
@@ -147,18 +184,14 @@ function hostGroups(): number[] {
   return process.getgroups?.() ?? [];
 }
 
-const nativeFrames = {
-  allocate(size: number) {
-    const block = allocFrameMemory(size);
-    return { bytes: block.bytes, hostAddress: block.address };
-  },
-  release(mem: HostMemory) {
-    freeFrameMemory({ bytes: mem.bytes, address: mem.hostAddress });
-  },
-};
-
 // Room for the microkernel's own objects besides the guest memory quota.
 const KERNEL_OBJECT_BYTES = 16 * 1024 * 1024;
+
+/** A root task and a run loop for one user kernel of `bytes` (`libos run`). */
+function ownHost(bytes: number): KernelHost {
+  const root = RootTask.for([bytes]);
+  return { root, loop: new RunLoop(root.kernel) };
+}
 
 /** CPU time (µs) until the process's first CPU-time interval timer expires; Infinity if none is armed. */
 function cpuTimerDueUs(p: Process): number {
@@ -194,7 +227,7 @@ interface GuestThread {
   dead: boolean;
 }
 
-export class UserKernel implements Machine {
+export class UserKernel implements Machine, LoopKernel {
   readonly vfs = new Vfs();
   /** Guest frames by host memory, so fs-task reads and writes grant them (ipc, worker). */
   readonly frames = new FrameDirectory();
@@ -206,6 +239,11 @@ export class UserKernel implements Machine {
   readonly kernelTask: KernelTask;
   readonly #opts: UserKernelOptions;
   readonly kernel: Kernel;
+  /** What the root task gave it; its CNode is this user kernel's root CNode. */
+  readonly share: KernelShare;
+  readonly #loop: RunLoop;
+  readonly #priority: number;
+  readonly stats: KernelStats = { cpuUs: 0, syscalls: 0, peakBytes: 0 };
   /** The root task's CNode slots. */
   readonly #slots = new Slots();
   readonly #untypedSlot: number;
@@ -220,8 +258,9 @@ export class UserKernel implements Machine {
   readonly #memoryIds = new MemoryIds();
   /** Frees that wait until no engine call is in progress. */
   readonly #deferred: (() => void)[] = [];
-  #wake: (() => void) | null = null;
   #exit: ExitInfo | null = null;
+  /** The first program; its exit ends the user kernel. */
+  #main: Process | null = null;
 
   constructor(opts: UserKernelOptions) {
     this.#opts = opts;
@@ -229,13 +268,18 @@ export class UserKernel implements Machine {
     const consoleFd = opts.consoleFd !== undefined ? opts.consoleFd : ([0, 1, 2].find((fd) => isatty(fd)) ?? null);
     this.kernelTask = new KernelTask({
       vfs: this.vfs, hostname: byteStringOfHost(hostname()), trace: opts.strace ? sink : null, machine: this, debug: opts.debug ?? false,
-      consoleFd,
+      consoleFd, ...(opts.streams ? { streams: opts.streams } : {}),
     });
-    this.kernel = new Kernel({ untypedBytes: opts.memoryQuota + KERNEL_OBJECT_BYTES, rootCnodeRadix: 16, frameAllocator: nativeFrames });
-    const k = this.kernel, root = k.rootTcb;
+    const shareBytes = opts.memoryQuota + KERNEL_OBJECT_BYTES;
+    const host = opts.host ?? ownHost(shareBytes);
+    this.share = host.root.share(shareBytes);
+    this.#loop = host.loop;
+    this.#priority = opts.priority ?? DEFAULT_PRIORITY;
+    this.kernel = this.share.kernel;
+    const k = this.kernel, root = this.share.authority;
     this.#untypedSlot = this.#retype("Untyped", opts.memoryQuota);
     const endpointSlot = this.#retype("Endpoint", 0);
-    this.#kt = new KernelTaskCSpace(k, this.#slots, this.#untypedSlot, endpointSlot);
+    this.#kt = new KernelTaskCSpace(this.share, this.#slots, this.#untypedSlot, endpointSlot);
     const env = this.#mountEnv();
     this.#fileSystems = mountAll(this.vfs, opts.layout, env);
     this.anonFiles = startTmpfs(env);
@@ -252,11 +296,11 @@ export class UserKernel implements Machine {
 
   /** The root task's objects, from the root Untyped into the root CNode. */
   #retype(kind: "Untyped" | "Endpoint" | "Tcb", size: number): number {
-    return rootRetype(this.kernel, this.#slots, kind, size);
+    return rootRetype(this.share, this.#slots, kind, size);
   }
 
   #objectAt(slot: number): unknown {
-    return this.kernel.rootCnode.capAt(slot)!.object;
+    return this.share.cnode.capAt(slot)!.object;
   }
 
   // ----- the kernel-task's entry ------------------------------------------------------
@@ -270,6 +314,8 @@ export class UserKernel implements Machine {
       if (r === RESUME && reply) this.kernel.replyWith(reply, 0, 0);
       return;
     }
+    this.stats.syscalls++;
+    this.#opts.beforeSyscall?.(getWord(words, SYSCALL_NR));
     const result = this.kernelTask.protected(badge, words);
     if (result === NO_REPLY || reply === null) return;
     if (result === RESUME) {
@@ -295,7 +341,7 @@ export class UserKernel implements Machine {
   #answerLater(server: Tcb, reply: Reply, r: number): void {
     setWord(server.buffer, RESULT, r);
     this.kernel.replyWith(reply, 0, 1);
-    this.#wake?.();
+    this.#loop.wake();
   }
 
   // ----- Machine: address spaces ------------------------------------------------------
@@ -363,10 +409,6 @@ export class UserKernel implements Machine {
     this.#deferred.push(fn);
   }
 
-  #flushDeferred(): void {
-    while (this.#deferred.length > 0) this.#deferred.shift()!();
-  }
-
   // ----- Machine: threads ---------------------------------------------------------------
 
   startThread(t: Thread, from: Thread | null, tls: number | null, edit: (regs: Uint32Array) => void): boolean {
@@ -399,9 +441,10 @@ export class UserKernel implements Machine {
     const tcbSlot = kt.retype("Tcb", 0, { threadKind: "guest", buffer: vcpu.regs });
     if (tcbSlot < 0) return null;
     const faultSlot = kt.mintFaultCap(t.tid);
-    k.tcbConfigure(kt.authority, tcbSlot, { cspaceRootCptr: KtSlot.Guests, faultEndpointCptr: faultSlot, priority: 100 });
+    k.tcbConfigure(kt.authority, tcbSlot, { cspaceRootCptr: KtSlot.Guests, faultEndpointCptr: faultSlot, priority: this.#priority, timeSliceMs: SLICE_MS });
     const tcb = kt.objectAt(tcbSlot) as Tcb;
     tcb.vcpu = vcpu;
+    this.#loop.adopt(tcb, this);
     const g: GuestThread = { thread: t, tcb, tcbSlot, faultSlot, engine, vcpu, regsEdited: true, pendingTls: null, parked: false, dead: false };
     this.#guests.set(t.tid, g);
     this.#byTcb.set(tcb, g);
@@ -413,6 +456,7 @@ export class UserKernel implements Machine {
   #retire(g: GuestThread): void {
     this.kernel.tcbSuspend(this.#kt.authority, g.tcbSlot);
     this.#byTcb.delete(g.tcb);
+    this.#loop.forget(g.tcb);
     const { tcbSlot, faultSlot, engine, vcpu } = g;
     this.#later(() => {
       this.#kt.delete(tcbSlot);
@@ -459,7 +503,7 @@ export class UserKernel implements Machine {
     if (!g || !g.parked) return;
     g.parked = false;
     this.kernel.tcbResume(this.#kt.authority, g.tcbSlot);
-    this.#wake?.();
+    this.#loop.wake();
   }
 
   context(t: Thread): UserContext {
@@ -527,29 +571,31 @@ export class UserKernel implements Machine {
   #fsServer(): FsIpcServer {
     if (this.#fsIpcServer !== null) return this.#fsIpcServer;
     const quotaSlot = this.#slots.take();
-    const copied = this.kernel.cnodeCopy(this.kernel.rootTcb, RootSlot.CNode, quotaSlot, this.#kt.cnodeInRoot, KtSlot.Untyped, AllRights);
+    const copied = this.kernel.cnodeCopy(this.share.authority, RootSlot.CNode, quotaSlot, this.#kt.cnodeInRoot, KtSlot.Untyped, AllRights);
     if (copied.error !== KernelError.Ok) throw new RangeError(`Cannot give the fs-task its quota: microkernel error ${copied.error}`);
-    const server = new FsIpcServer({ kernel: this.kernel, slots: this.#slots, untypedCptr: this.#untypedSlot, quotaCptr: quotaSlot });
+    const server = new FsIpcServer({
+      kernel: this.kernel, authority: this.share.authority, slots: this.#slots, untypedCptr: this.#untypedSlot, quotaCptr: quotaSlot,
+    });
     this.#slots.give(quotaSlot);
     return (this.#fsIpcServer = server);
   }
 
   initExited(p: Process): void {
-    this.#exit = { status: p.exitCode, signal: p.killedBy };
-    this.#wake?.();
+    this.#exit ??= { status: p.exitCode, signal: p.killedBy };
+    this.#loop.wake();
   }
 
   initStopped(sig: number): void {
     const onStop = this.#opts.onInitStopped;
     if (!onStop) return;
     this.#deferred.push(() => onStop(sig));
-    this.#wake?.();
+    this.#loop.wake();
   }
 
   /** The host continues the user kernel after onInitStopped: the first program and the console's foreground group go on. */
   continueInit(): void {
     this.kernelTask.continueInit();
-    this.#wake?.();
+    this.#loop.wake();
   }
 
   // ----- running --------------------------------------------------------------------------
@@ -562,56 +608,73 @@ export class UserKernel implements Machine {
     const gid = process.getgid?.() ?? 0;
     const creds = initialCredentials(process.getuid?.() ?? 0, gid, hostGroups());
     const bytes = (list: string[]): string[] => list.map(byteStringOfHost);
-    return this.kernelTask.spawnInit(byteStringOfHost(path), bytes(argv), bytes(envp), this.#opts.layout.cwd, creds, hostLimits());
+    return (this.#main = this.kernelTask.spawnInit(byteStringOfHost(path), bytes(argv), bytes(envp), this.#opts.layout.cwd, creds, hostLimits()));
   }
 
-  /** Run until the first process exits; resolves with its status. */
+  /** Runs (with the other user kernels of the thread) until the first process exits, or the kernel fails; resolves with its status. */
   async run(): Promise<ExitInfo> {
-    const scheduler = this.kernel.scheduler;
-    const host = this.#forwardHostSignals();
-    // A guest waiting forever waits as on Linux: the host process stays up.
-    const keepAlive = setInterval(() => {}, 1 << 30);
+    const host = this.#opts.hostSignals === false ? null : this.#forwardHostSignals();
     try {
-      while (!this.#exit) {
-        this.#flushDeferred();
-        const tcb = scheduler.pickNext();
-        if (!tcb) {
-          // Every thread waits (a timer, host I/O, a child): sleep until a reply arrives.
-          await new Promise<void>((resolve) => (this.#wake = resolve));
-          this.#wake = null;
-          continue;
-        }
-        const g = this.#byTcb.get(tcb);
-        if (!g || g.dead) continue;
-        const t = g.thread;
-        if (this.kernelTask.hasWork(t) && !this.kernelTask.returnToUser(t)) continue;
-        if (g.dead || g.parked || this.#exit) continue;
-        if (g.pendingTls !== null) {
-          g.vcpu.writeExtra(X86_REG_ID.fs_base!, BigInt(g.pendingTls));
-          g.pendingTls = null;
-        }
-        g.regsEdited = false;
-        // A CPU-time interval timer (ITIMER_VIRTUAL, ITIMER_PROF) ends the run when it is due.
-        const budget = Math.min(scheduler.size > 0 ? SLICE_US : SLICE_US * 5, Math.max(MIN_CPU_TIMER_US, cpuTimerDueUs(t.process)));
-        // Code that makes no syscalls is stopped by the engine's timer, which is not exact
-        // (the engine may replay an instruction): only as often as fairness needs, and
-        // soon after the budget when an interval timer waits to signal the process.
-        const backstop = budget + (hasArmedTimer(t) || budget < SLICE_US ? TIMER_BACKSTOP_US : budget * 9);
-        const started = performance.now();
-        const stop = g.engine.run(g.vcpu, budget, () => this.#onSyscall(g, tcb), backstop);
-        // Guest code and the syscalls served inside the run: all counted as user time.
-        this.kernelTask.chargeCpu(t, (performance.now() - started) * 1000);
-        this.#afterStop(g, tcb, stop);
-        // Wake-ups, replies that settled and host events run before the next pick (a run
-        // ends only when a thread blocks, is preempted, faults or changes state).
-        await new Promise<void>((r) => setImmediate(r));
-      }
-      this.#flushDeferred();
-      return this.#exit;
+      await this.#loop.run(this);
+      return this.#exit!;
     } finally {
-      clearInterval(keepAlive);
-      host();
+      host?.();
     }
+  }
+
+  // ----- LoopKernel ------------------------------------------------------------------------
+
+  get ended(): boolean {
+    return this.#exit !== null;
+  }
+
+  flushDeferred(): void {
+    while (this.#deferred.length > 0) this.#deferred.shift()!();
+  }
+
+  /** The kernel-task threw outside any guest's syscall: this user kernel ends, its threads with it. */
+  fail(reason: unknown): void {
+    const message = reason instanceof Error ? reason.message : String(reason);
+    if (this.#opts.debug) process.stderr.write(`libos: kernel-task error: ${reason instanceof Error ? (reason.stack ?? message) : message}\n`);
+    this.#exit ??= { status: 0, signal: 0, failure: `kernel-task error: ${message}` };
+    // Its processes end as at any end of the kernel (descriptors closed: a pipe they fed
+    // sees end of file); if the kernel-task cannot even do that, their threads stop.
+    try {
+      if (this.#main) this.kernelTask.exitProcess(this.#main, 0, SIGKILL);
+    } catch {
+      for (const g of [...this.#guests.values()]) this.stopThread(g.thread);
+    }
+    this.#loop.wake();
+  }
+
+  runSlice(tcb: Tcb, alone: boolean): void {
+    const g = this.#byTcb.get(tcb);
+    if (!g || g.dead) return;
+    const t = g.thread;
+    if (this.kernelTask.hasWork(t) && !this.kernelTask.returnToUser(t)) return;
+    if (g.dead || g.parked || this.#exit) return;
+    if (g.pendingTls !== null) {
+      g.vcpu.writeExtra(X86_REG_ID.fs_base!, BigInt(g.pendingTls));
+      g.pendingTls = null;
+    }
+    g.regsEdited = false;
+    // The TCB's slice (longer when no other thread waits), cut short when a CPU-time
+    // interval timer (ITIMER_VIRTUAL, ITIMER_PROF) is due.
+    const slice = tcb.timeSliceMs * 1000;
+    const budget = Math.min(alone ? slice * 5 : slice, Math.max(MIN_CPU_TIMER_US, cpuTimerDueUs(t.process)));
+    // Code that makes no syscalls is stopped by the engine's timer, which is not exact
+    // (the engine may replay an instruction): only as often as fairness needs, and
+    // soon after the budget when an interval timer waits to signal the process.
+    const backstop = budget + (hasArmedTimer(t) || budget < slice ? TIMER_BACKSTOP_US : budget * 9);
+    const started = performance.now();
+    const stop = g.engine.run(g.vcpu, budget, () => this.#onSyscall(g, tcb), backstop);
+    // Guest code and the syscalls served inside the run: all counted as user time.
+    const us = (performance.now() - started) * 1000;
+    this.kernelTask.chargeCpu(t, us);
+    this.stats.cpuUs += us;
+    const used = this.#opts.memoryQuota - this.#untyped().freeBytes;
+    if (used > this.stats.peakBytes) this.stats.peakBytes = used;
+    this.#afterStop(g, tcb, stop);
   }
 
   /** Ctrl-C, Ctrl-\, Ctrl-Z and window changes go to the terminal's foreground group; SIGTERM and SIGHUP to the program. */
@@ -623,7 +686,7 @@ export class UserKernel implements Machine {
     const installed = handlers.map(([name, sig, fg]) => {
       const fn = (): void => {
         this.kernelTask.hostSignal(sig, fg);
-        this.#wake?.();
+        this.#loop.wake();
       };
       process.on(name, fn);
       return () => process.off(name, fn);

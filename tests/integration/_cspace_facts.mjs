@@ -25,12 +25,16 @@ const caps = (cnode) => {
   for (let i = 0; i < cnode.slotCount; i++) if (cnode.capAt(i) !== null) out.push(cnode.capAt(i));
   return out;
 };
-const rootObjects = caps(uk.kernel.rootCnode).map((c) => c.object);
-const cnodes = rootObjects.filter((o) => o instanceof CNode && o !== uk.kernel.rootCnode);
+// The user kernel's root CNode is the one its share came with (root_task.ts).
+const root = uk.share.cnode;
+const rootObjects = caps(root).map((c) => c.object);
+const cnodes = rootObjects.filter((o) => o instanceof CNode && o !== root);
 const kt = cnodes.find((c) => c.radixBits === 16);
 const fsCnode = cnodes.find((c) => c.radixBits === 8) ?? null;
 const fsTcb = rootObjects.find((o) => o.kind === "Tcb" && o.cspaceRoot === fsCnode && fsCnode !== null) ?? null;
-const forbidden = [uk.kernel.rootCnode, uk.kernel.rootUntyped, uk.kernel.rootTcb, fsCnode, fsTcb].filter((o) => o !== null);
+const forbidden = [
+  root, root.capAt(1).object, uk.share.authority, uk.kernel.rootCnode, uk.kernel.rootUntyped, uk.kernel.rootTcb, fsCnode, fsTcb,
+].filter((o) => o !== null);
 const ktCaps = caps(kt);
 const fsEndpoint = fsCnode === null ? null : caps(fsCnode).find((c) => c.object.kind === "Endpoint").object;
 const clients = ktCaps.filter((c) => c.object === fsEndpoint);
@@ -51,7 +55,7 @@ if (fsQuota !== null) {
 
 const facts = {
   ktSelf: kt.capAt(KtSlot.CNode).object === kt,
-  ktQuotaIsUserKernels: ktQuota === uk.kernel.rootCnode.capAt(16)?.object,
+  ktQuotaIsUserKernels: ktQuota === root.capAt(16)?.object,
   guestThreads: guestTcbs.length,
   guestCSpaceIsNotKernelTasks: guestTcbs.every((t) => t.cspaceRoot !== kt),
   guestCSpaceOnlyItsFaultCap: guestCaps.length === 1 && guestCaps[0].object.kind === "Endpoint" && guestCaps[0].badge === init.pid &&

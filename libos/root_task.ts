@@ -1,0 +1,79 @@
+// The root task: the first task of a microkernel, holder of all its memory, which it
+// divides between the user kernels that run on this thread.
+//
+//   RootTask.for(sizes)   boots a Kernel whose root Untyped holds every share plus the
+//                         root task's own objects
+//   share(bytes)          one user kernel's part: a child Untyped of `bytes`, a CNode and
+//                         a native TCB whose CSpace is that CNode, laid out as the root
+//                         CNode is (RootSlot.Untyped, .CNode, .Tcb), so a user kernel
+//                         boots inside its share exactly as it would on a kernel of its own
+//
+// The root task keeps the original capabilities (its CNode); the user kernel gets copies
+// made before anything was carved, and never asks the root task again (seL4's root task
+// hands out Untyped the same way). `libos run` is the case of one share.
+
+import { AllRights, Kernel, KernelError, RootSlot, type CNode, type FrameAllocator, type Tcb } from "../microkernel/mod.ts";
+import { allocFrameMemory, freeFrameMemory } from "../microkernel/platform/frame_chunks.ts";
+import type { HostMemory } from "./memory.ts";
+
+/** Radix of a share's CNode, as the root CNode of a kernel of its own had. */
+const SHARE_CNODE_RADIX = 16;
+const ROOT_CNODE_RADIX = 12;
+/** The root task's own objects for one share: its CNode (2^16 slots of 32 bytes) and TCB. */
+const SHARE_OVERHEAD_BYTES = 2 ** SHARE_CNODE_RADIX * 32 + 64 * 1024;
+
+/** What the root task gives one user kernel. */
+export interface KernelShare {
+  readonly kernel: Kernel;
+  /** The user kernel's root thread; its CSpace is `cnode`. */
+  readonly authority: Tcb;
+  /** RootSlot.Untyped: the share's Untyped; RootSlot.CNode: this CNode; RootSlot.Tcb: `authority`. */
+  readonly cnode: CNode;
+}
+
+const nativeFrames: FrameAllocator = {
+  allocate(size: number) {
+    const block = allocFrameMemory(size);
+    return { bytes: block.bytes, hostAddress: block.address };
+  },
+  release(mem: HostMemory) {
+    freeFrameMemory({ bytes: mem.bytes, address: mem.hostAddress });
+  },
+};
+
+export class RootTask {
+  readonly kernel: Kernel;
+  #nextSlot = 16;
+
+  private constructor(untypedBytes: number) {
+    this.kernel = new Kernel({ untypedBytes, rootCnodeRadix: ROOT_CNODE_RADIX, frameAllocator: nativeFrames });
+  }
+
+  /** A kernel with room for shares of `sizes` bytes. */
+  static for(sizes: readonly number[]): RootTask {
+    return new RootTask(sizes.reduce((sum, bytes) => sum + bytes + SHARE_OVERHEAD_BYTES, 0));
+  }
+
+  /** One user kernel's share of `bytes`. Throws RangeError when the root Untyped cannot hold it. */
+  share(bytes: number): KernelShare {
+    const k = this.kernel, root = k.rootTcb;
+    const untypedInRoot = this.#retype("Untyped", bytes);
+    const cnodeInRoot = this.#retype("CNode", SHARE_CNODE_RADIX);
+    const tcbInRoot = this.#retype("Tcb", 0);
+    for (const [slot, from] of [[RootSlot.Untyped, untypedInRoot], [RootSlot.CNode, cnodeInRoot], [RootSlot.Tcb, tcbInRoot]] as const) {
+      const r = k.cnodeCopy(root, cnodeInRoot, slot, RootSlot.CNode, from, AllRights);
+      if (r.error !== KernelError.Ok) throw new RangeError(`Cannot give a user kernel its share: microkernel error ${r.error}`);
+    }
+    k.tcbConfigure(root, tcbInRoot, { cspaceRootCptr: cnodeInRoot });
+    k.tcbResume(root, tcbInRoot);
+    const objectAt = (slot: number): unknown => k.rootCnode.capAt(slot)!.object;
+    return { kernel: k, authority: objectAt(tcbInRoot) as Tcb, cnode: objectAt(cnodeInRoot) as CNode };
+  }
+
+  #retype(kind: "Untyped" | "CNode" | "Tcb", size: number): number {
+    const slot = this.#nextSlot++;
+    const r = this.kernel.untypedRetype(this.kernel.rootTcb, RootSlot.Untyped, kind, size, 1, RootSlot.CNode, slot);
+    if (r.error !== KernelError.Ok) throw new RangeError(`Cannot create the root task's ${kind}: microkernel error ${r.error}`);
+    return slot;
+  }
+}
