@@ -1,0 +1,260 @@
+// The system description `libos boot` reads: JSON checked against system.schema.json,
+// then against the rules a schema cannot say (names that must exist, things at most one
+// kernel may have), into a SystemSpec with every default filled in.
+//
+//   readSystem(file)     the file's SystemSpec; throws SystemError listing every problem,
+//                        each as `field.path: what is wrong`
+//   checkSystem(json)    the same for a parsed value (relative host paths against `base`)
+//
+// Host paths in the description (root, volumes, console files) are relative to the
+// description's own directory.
+
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { JsonSchema, type Json, type SchemaError } from "./json_schema.ts";
+import type { FsMode, Volume } from "./mounts.ts";
+
+export type Placement = "main" | "worker";
+
+export interface InterfaceSpec {
+  name: string;
+  /** a.b.c.d */
+  address: string;
+  prefixLength: number;
+  gateway: string | null;
+  mac: string | null;
+  mtu: number | null;
+}
+
+export interface ConsoleSpec {
+  output: "prefix" | "file" | "tty";
+  /** Host path, for output "file". */
+  file: string | null;
+  stdin: "none" | "host";
+}
+
+export interface KernelSpec {
+  name: string;
+  memory: number;
+  thread: Placement;
+  priority: number;
+  /** A root image file, or a host directory as the root. */
+  root: { image: string | null } | { host: string };
+  volumes: Volume[];
+  tmpfs: string[];
+  workdir: string | null;
+  env: [string, string][];
+  argv: string[];
+  fsMode: FsMode;
+  net: { mode: FsMode; interfaces: InterfaceSpec[] } | null;
+  console: ConsoleSpec;
+}
+
+/** A kernel's interface, as `kernel.interface`. */
+export interface Port {
+  kernel: string;
+  iface: string;
+}
+
+export interface SystemSpec {
+  kernels: KernelSpec[];
+  links: { ends: [Port, Port] }[];
+  switches: { name: string; ports: Port[] }[];
+  pipes: { from: string; to: string }[];
+}
+
+export class SystemError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: SchemaError[],
+  ) {
+    super(`${source}: ${problems.map((p) => `${p.path}: ${p.message}`).join("\n  ")}`);
+  }
+}
+
+const DEFAULT_MEMORY = 256 * 1024 ** 2;
+const MIN_MEMORY = 16 * 1024 ** 2;
+const DEFAULT_PRIORITY = 100;
+const DEFAULT_ENV: [string, string][] = [["PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], ["HOME", "/root"]];
+
+/** system.schema.json, from the sources or from the build (dist/libos/ → libos/). */
+function schemaPath(): string {
+  const beside = fileURLToPath(new URL("./system.schema.json", import.meta.url));
+  return existsSync(beside) ? beside : fileURLToPath(new URL("../../libos/system.schema.json", import.meta.url));
+}
+
+let schema: JsonSchema | null = null;
+
+/** The schema, read once: a constant of the build, the same for every kernel. */
+export function systemSchema(): JsonSchema {
+  return (schema ??= new JsonSchema(JSON.parse(readFileSync(schemaPath(), "utf8")) as Json));
+}
+
+export function readSystem(file: string): SystemSpec {
+  let json: Json;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8")) as Json;
+  } catch (e) {
+    throw new SystemError(file, [{ path: "(file)", message: (e as Error).message }]);
+  }
+  return checkSystem(json, { source: file, base: dirname(resolve(file)) });
+}
+
+export function checkSystem(json: Json, where: { source: string; base: string }): SystemSpec {
+  const problems = systemSchema().validate(json);
+  if (problems.length > 0) throw new SystemError(where.source, problems);
+  const spec = toSpec(json as unknown as RawSystem, where.base);
+  const rules = checkRules(spec);
+  if (rules.length > 0) throw new SystemError(where.source, rules);
+  return spec;
+}
+
+// ----- the shape the schema guarantees ------------------------------------------------------
+
+interface RawKernel {
+  name: string;
+  memory?: number | string;
+  thread?: Placement;
+  priority?: number;
+  root?: { image?: string; host?: string };
+  volumes?: { host: string; guest: string; readOnly?: boolean }[];
+  tmpfs?: string[];
+  workdir?: string;
+  env?: Record<string, string>;
+  program: { argv: string[] };
+  fs?: { mode?: FsMode };
+  net?: { mode?: FsMode; interfaces?: { name: string; address: string; gateway?: string; mac?: string; mtu?: number }[] };
+  console?: { output?: ConsoleSpec["output"]; file?: string; stdin?: ConsoleSpec["stdin"] };
+}
+
+interface RawSystem {
+  kernels: RawKernel[];
+  links?: { ends: string[] }[];
+  switches?: { name: string; ports: string[] }[];
+  pipes?: { from: string; to: string }[];
+}
+
+/** Bytes of a size the schema let through: an integer, or digits with an optional K/M/G. */
+export function sizeOf(v: number | string): number {
+  if (typeof v === "number") return v;
+  const unit = v.at(-1)!;
+  const mult = unit === "K" ? 1024 : unit === "M" ? 1024 ** 2 : unit === "G" ? 1024 ** 3 : 1;
+  return Number(mult === 1 ? v : v.slice(0, -1)) * mult;
+}
+
+function portOf(s: string): Port {
+  const dot = s.indexOf(".");
+  return { kernel: s.slice(0, dot), iface: s.slice(dot + 1) };
+}
+
+function toSpec(raw: RawSystem, base: string): SystemSpec {
+  const host = (p: string): string => resolve(base, p);
+  return {
+    kernels: raw.kernels.map((k) => ({
+      name: k.name,
+      memory: k.memory === undefined ? DEFAULT_MEMORY : sizeOf(k.memory),
+      thread: k.thread ?? "main",
+      priority: k.priority ?? DEFAULT_PRIORITY,
+      root: k.root?.host !== undefined ? { host: host(k.root.host) } : { image: k.root?.image === undefined ? null : host(k.root.image) },
+      volumes: (k.volumes ?? []).map((v) => ({ host: host(v.host), guest: v.guest, readOnly: v.readOnly ?? false })),
+      tmpfs: k.tmpfs ?? [],
+      workdir: k.workdir ?? null,
+      env: k.env === undefined ? DEFAULT_ENV : Object.entries(k.env),
+      argv: k.program.argv,
+      fsMode: k.fs?.mode ?? "inproc",
+      net: k.net === undefined ? null : {
+        mode: k.net.mode ?? "inproc",
+        interfaces: (k.net.interfaces ?? []).map((i) => {
+          const [address, prefix] = i.address.split("/") as [string, string];
+          return { name: i.name, address, prefixLength: Number(prefix), gateway: i.gateway ?? null, mac: i.mac ?? null, mtu: i.mtu ?? null };
+        }),
+      },
+      console: { output: k.console?.output ?? "prefix", file: k.console?.file === undefined ? null : host(k.console.file), stdin: k.console?.stdin ?? "none" },
+    })),
+    links: (raw.links ?? []).map((l) => ({ ends: [portOf(l.ends[0]!), portOf(l.ends[1]!)] })),
+    switches: (raw.switches ?? []).map((s) => ({ name: s.name, ports: s.ports.map(portOf) })),
+    pipes: raw.pipes ?? [],
+  };
+}
+
+const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
+
+function ipv4(s: string): number {
+  return s.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+/** The rules across fields: each problem named by the field that breaks it. */
+function checkRules(spec: SystemSpec): SchemaError[] {
+  const problems: SchemaError[] = [];
+  const fail = (path: string, message: string): void => void problems.push({ path, message });
+  const byName = new Map<string, KernelSpec>();
+  spec.kernels.forEach((k, i) => {
+    const at = `kernels[${i}]`;
+    if (byName.has(k.name)) fail(`${at}.name`, `another kernel is named ${k.name}`);
+    else byName.set(k.name, k);
+    if (k.memory < MIN_MEMORY) fail(`${at}.memory`, "must be at least 16M");
+    const c = k.console;
+    if (c.output === "file" && c.file === null) fail(`${at}.console.file`, "is required with output file");
+    if (c.output !== "file" && c.file !== null) fail(`${at}.console.file`, "is only for output file");
+    if ((c.output === "tty" || c.stdin === "host") && k.thread !== "main") fail(`${at}.console`, "the host terminal and stdin stay on the main thread");
+    const names = new Set<string>();
+    k.net?.interfaces.forEach((iface, j) => {
+      const ifAt = `${at}.net.interfaces[${j}]`;
+      if (names.has(iface.name)) fail(`${ifAt}.name`, `another interface of ${k.name} is named ${iface.name}`);
+      names.add(iface.name);
+      if (!IPV4.test(iface.address)) fail(`${ifAt}.address`, `${iface.address} is not an IPv4 address`);
+      if (iface.gateway !== null && IPV4.test(iface.address) && !sameSubnet(iface.address, iface.gateway, iface.prefixLength)) {
+        fail(`${ifAt}.gateway`, `${iface.gateway} is not in ${iface.address}/${iface.prefixLength}`);
+      }
+    });
+  });
+  const hostInput = spec.kernels.flatMap((k, i) => (k.console.output === "tty" || k.console.stdin === "host" ? [i] : []));
+  for (const i of hostInput.slice(1)) fail(`kernels[${i}].console`, `only one kernel may own the host's stdin, and kernels[${hostInput[0]}] does`);
+  checkPipes(spec, byName, fail);
+  checkSegments(spec, byName, fail);
+  return problems;
+}
+
+function sameSubnet(a: string, b: string, prefix: number): boolean {
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  return ((ipv4(a) & mask) >>> 0) === ((ipv4(b) & mask) >>> 0);
+}
+
+function checkPipes(spec: SystemSpec, byName: Map<string, KernelSpec>, fail: (path: string, message: string) => void): void {
+  const from = new Set<string>(), to = new Set<string>();
+  spec.pipes.forEach((p, i) => {
+    const at = `pipes[${i}]`;
+    for (const end of ["from", "to"] as const) if (!byName.has(p[end])) fail(`${at}.${end}`, `no kernel is named ${p[end]}`);
+    if (p.from === p.to) fail(`${at}.to`, "a pipe joins two kernels");
+    if (from.has(p.from)) fail(`${at}.from`, `${p.from}'s standard output already feeds a pipe`);
+    if (to.has(p.to)) fail(`${at}.to`, `${p.to}'s standard input already reads a pipe`);
+    from.add(p.from);
+    to.add(p.to);
+    const reader = byName.get(p.to);
+    if (reader && (reader.console.stdin === "host" || reader.console.output === "tty")) fail(`${at}.to`, `${p.to} reads the host's stdin`);
+    const writer = byName.get(p.from);
+    if (writer && writer.console.output === "tty") fail(`${at}.from`, `${p.from} writes to the host terminal`);
+  });
+}
+
+/** Links and switches: each port names an interface that exists, and is used once. */
+function checkSegments(spec: SystemSpec, byName: Map<string, KernelSpec>, fail: (path: string, message: string) => void): void {
+  const used = new Map<string, string>();
+  const checkPort = (port: Port, at: string): void => {
+    const k = byName.get(port.kernel);
+    const key = `${port.kernel}.${port.iface}`;
+    if (!k) fail(at, `no kernel is named ${port.kernel}`);
+    else if (!k.net?.interfaces.some((i) => i.name === port.iface)) fail(at, `kernel ${port.kernel} has no interface ${port.iface}`);
+    else if (used.has(key)) fail(at, `${key} is already on ${used.get(key)}`);
+    used.set(key, at);
+  };
+  spec.links.forEach((l, i) => {
+    l.ends.forEach((p, j) => checkPort(p, `links[${i}].ends[${j}]`));
+    if (l.ends[0].kernel === l.ends[1].kernel) fail(`links[${i}].ends`, "a link joins two kernels");
+  });
+  spec.switches.forEach((s, i) => {
+    if (spec.switches.findIndex((o) => o.name === s.name) !== i) fail(`switches[${i}].name`, `another switch is named ${s.name}`);
+    s.ports.forEach((p, j) => checkPort(p, `switches[${i}].ports[${j}]`));
+  });
+}
