@@ -69,15 +69,21 @@ try {
 }
 `;
 
-/** The script URL and workerData.boot for a worker that runs `entry` (this folder's worker). */
-export function workerBoot(): { url: URL; boot: Record<string, unknown> } {
-  const fromSource = import.meta.url.endsWith(".ts");
+/** Whether this code runs from the TypeScript sources (a worker then needs the hooks). */
+export const FROM_SOURCE = import.meta.url.endsWith(".ts");
+
+/**
+ * The script URL and workerData.boot for a worker that runs `entry` (default: this
+ * folder's worker); workerData.sab must hold a ring's control words and error area
+ * (bootError reads it back).
+ */
+export function workerBoot(entry = new URL(FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url)): { url: URL; boot: Record<string, unknown> } {
   let typescript: string | null = null;
-  if (fromSource) typescript = createRequire(import.meta.url).resolve("typescript");
+  if (FROM_SOURCE) typescript = createRequire(import.meta.url).resolve("typescript");
   return {
     url: new URL("data:text/javascript," + encodeURIComponent(BOOT)),
     boot: {
-      entry: new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url).href,
+      entry: entry.href,
       typescript,
       hooks: HOOKS,
       errorAt: ERROR_AT,
@@ -88,4 +94,13 @@ export function workerBoot(): { url: URL; boot: Record<string, unknown> } {
       bell: Ctl.ClientBell,
     },
   };
+}
+
+/** A ring (or any buffer of RING's layout) big enough for a boot error: control words and error area. */
+export const BOOT_AREA_BYTES = ERROR_AT + ERROR_BYTES;
+
+/** The error a worker's boot script wrote when its entry failed to load; null if none. */
+export function bootError(sab: SharedArrayBuffer): string | null {
+  const n = Atomics.load(new Int32Array(sab, 0, 16), Ctl.ErrorLength);
+  return n === 0 ? null : new TextDecoder().decode(new Uint8Array(sab, ERROR_AT, n));
 }

@@ -32,3 +32,5 @@ export type {
 } from "./initfs_builder.ts";
 export { realtimeNs } from "./_clock.ts";
 export { AnonDevices } from "./_anon_dev.ts";
+export { BOOT_AREA_BYTES, FROM_SOURCE, bootError, workerBoot } from "./_worker_boot.ts";
+export { ring } from "./_ring.ts";

@@ -1,6 +1,8 @@
 // The `libos` command line.
 //
 //   libos run [options] PROGRAM [ARGS...]   run a Linux program in a user kernel
+//   libos boot [--summary FILE] SYSTEM.json user kernels side by side, as a system
+//                                           description says (boot.ts)
 //   libos syscalls                          print the syscall table (what is implemented)
 //
 // PROGRAM is a path in the guest's file system. By default the guest boots on the
@@ -17,7 +19,7 @@
 // outlives the guest. When the program stops (Ctrl-Z), the launcher stops with it, and
 // `fg` continues both.
 
-import { existsSync, statSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ENOENT } from "../linux-abi/errno.ts";
 import { SIGINT, SIGPIPE, signalDescription } from "../linux-abi/signal.ts";
@@ -28,8 +30,12 @@ import { FS_MODES, SYSROOT_PARTS, guestLayout, type FsMode, type Sysroot, type V
 import { EngineNotFoundError } from "../microkernel/platform/unicorn_ffi.ts";
 import { SYSCALLS } from "./sys/table.ts";
 import { UserKernel } from "./user_kernel.ts";
+import { bootSystem } from "./boot.ts";
+import type { KernelSummary } from "./boot_kernel.ts";
+import { SystemError, readSystem } from "./system_description.ts";
 
 const USAGE = `Usage: libos run [options] PROGRAM [ARGS...]
+       libos boot [--summary FILE] SYSTEM.json
        libos syscalls
 
 PROGRAM is a path in the guest (the root image, the host's current directory at its own
@@ -57,7 +63,12 @@ Options for run:
                        start from a guest environment of its own (PATH, HOME, TERM)
       --fs-mode MODE   how the file-system tasks run: inproc (default), ipc, worker
       --image FILE     the root image (default: the one setup builds)
-  -h, --help           show this help`;
+  -h, --help           show this help
+
+boot starts the user kernels a system description names (libos/system.schema.json;
+examples in samples/systems/) and ends when every one has ended, with one summary line
+per kernel on stderr (--summary FILE: the same as JSON). Exit status 0 when every
+kernel's program exited with 0.`;
 
 interface RunOptions {
   env: Map<string, string>;
@@ -241,6 +252,46 @@ function hintFor(e: NotInGuest, opts: RunOptions): string {
   return `${where}; the host has it: pass -v DIR:DIR for its directory${sysroot} or --root /`;
 }
 
+/** One summary line: how the kernel ended and what it used. */
+function summaryLine(s: KernelSummary): string {
+  const end = s.failure !== null ? `failed: ${s.failure}`
+    : s.signal !== 0 ? `killed by signal ${s.signal} (${signalDescription(s.signal)})` : `exited with ${s.status}`;
+  const mib = (s.peakBytes / 1024 ** 2).toFixed(1);
+  const refused = s.quotaRefusals > 0 ? `, memory quota exhausted ${s.quotaRefusals} time${s.quotaRefusals === 1 ? "" : "s"}` : "";
+  return `libos: [${s.name}] ${end}; cpu ${(s.cpuUs / 1e6).toFixed(2)} s, peak memory ${mib} MiB, ${s.syscalls} syscalls${refused}\n`;
+}
+
+async function boot(argv: string[]): Promise<number> {
+  let summaryFile: string | null = null;
+  const rest = [...argv];
+  while (rest[0]?.startsWith("-")) {
+    const a = rest.shift()!;
+    if (a === "--summary" && rest.length > 0) summaryFile = rest.shift()!;
+    else throw new UsageError(`Unknown option for boot: ${a}`);
+  }
+  if (rest.length !== 1) throw new UsageError("boot takes one SYSTEM.json");
+  let spec;
+  try {
+    spec = readSystem(rest[0]!);
+  } catch (e) {
+    if (!(e instanceof SystemError)) throw e;
+    process.stderr.write(`libos: ${e.message}\n`);
+    return 2;
+  }
+  if (!existsSync(DEFAULT_IMAGE) && spec.kernels.some((k) => "image" in k.root && k.root.image === null)) {
+    throw new Error(`no root image at ${DEFAULT_IMAGE}: run \`npm run setup\``);
+  }
+  let summaries: KernelSummary[];
+  try {
+    summaries = await bootSystem(spec, { defaultImage: DEFAULT_IMAGE, terminalFd: hostTerminal?.fd ?? null });
+  } finally {
+    hostTerminal?.restore();
+  }
+  for (const s of summaries) process.stderr.write(summaryLine(s));
+  if (summaryFile !== null) writeFileSync(summaryFile, JSON.stringify(summaries, null, 2) + "\n");
+  return summaries.every((s) => s.failure === null && s.signal === 0 && s.status === 0) ? 0 : 1;
+}
+
 function printSyscalls(): number {
   const rows = SYSCALLS.filter((e) => e !== undefined);
   for (const e of rows) process.stdout.write(`${String(e.nr).padStart(3)}  ${e.name.padEnd(20)} ${e.support.padEnd(8)} ${e.note}\n`);
@@ -252,6 +303,7 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === "run") return await run(rest);
+    if (cmd === "boot") return await boot(rest);
     if (cmd === "syscalls") return printSyscalls();
     if (cmd === "-h" || cmd === "--help" || cmd === "help") {
       process.stdout.write(USAGE + "\n");

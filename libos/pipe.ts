@@ -129,6 +129,7 @@ export class PipeEnd implements FileOps {
    * waits until a writer has come since (Linux's f_pipe); -1 when no such wait.
    */
   #hangupAfterWriterOpens = -1;
+  #released = false;
 
   constructor(
     readonly pipe: Pipe,
@@ -199,7 +200,10 @@ export class PipeEnd implements FileOps {
     return io.write(argp, b) ? 0 : -EFAULT;
   }
 
+  /** The end closes (once: its holder may also close it when a user kernel ends). */
   release(): void {
+    if (this.#released) return;
+    this.#released = true;
     if (this.reads) this.pipe.readers--;
     if (this.writes) this.pipe.writers--;
     this.pipe.readiness.notify();

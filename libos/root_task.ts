@@ -19,6 +19,8 @@ import type { HostMemory } from "./memory.ts";
 /** Radix of a share's CNode, as the root CNode of a kernel of its own had. */
 const SHARE_CNODE_RADIX = 16;
 const ROOT_CNODE_RADIX = 12;
+/** The root task's own objects besides the shares. */
+const ROOT_OBJECT_BYTES = 64 * 1024;
 /** The root task's own objects for one share: its CNode (2^16 slots of 32 bytes) and TCB. */
 const SHARE_OVERHEAD_BYTES = 2 ** SHARE_CNODE_RADIX * 32 + 64 * 1024;
 
@@ -51,7 +53,7 @@ export class RootTask {
 
   /** A kernel with room for shares of `sizes` bytes. */
   static for(sizes: readonly number[]): RootTask {
-    return new RootTask(sizes.reduce((sum, bytes) => sum + bytes + SHARE_OVERHEAD_BYTES, 0));
+    return new RootTask(sizes.reduce((sum, bytes) => sum + bytes + SHARE_OVERHEAD_BYTES, ROOT_OBJECT_BYTES));
   }
 
   /** One user kernel's share of `bytes`. Throws RangeError when the root Untyped cannot hold it. */

@@ -128,6 +128,8 @@ export interface KernelStats {
   syscalls: number;
   /** The most of its memory quota in use at once, bytes. */
   peakBytes: number;
+  /** Requests its quota could not meet (a guest then saw ENOMEM, EAGAIN or SIGKILL). */
+  quotaRefusals: number;
 }
 
 /** Guest memory as Frame objects the kernel-task retypes from its quota into its own CNode. */
@@ -138,11 +140,15 @@ class FrameVSpace implements VSpace {
     readonly cspace: KernelTaskCSpace,
     readonly engine: CpuEngine,
     readonly directory: FrameDirectory,
+    readonly refused: () => void,
   ) {}
 
   allocate(size: number): HostMemory | null {
     const slot = this.cspace.retype("Frame", pageUp(size));
-    if (slot < 0) return null;
+    if (slot < 0) {
+      this.refused();
+      return null;
+    }
     const frame = this.cspace.objectAt(slot) as Frame;
     this.#frames.set(frame.hostAddress, slot);
     this.directory.add({ bytes: frame.memory.bytes, hostAddress: frame.hostAddress, cptr: slot });
@@ -186,6 +192,11 @@ function hostGroups(): number[] {
 
 // Room for the microkernel's own objects besides the guest memory quota.
 const KERNEL_OBJECT_BYTES = 16 * 1024 * 1024;
+
+/** The share of the root task's memory a user kernel with `memoryQuota` boots in. */
+export function shareBytes(memoryQuota: number): number {
+  return memoryQuota + KERNEL_OBJECT_BYTES;
+}
 
 /** A root task and a run loop for one user kernel of `bytes` (`libos run`). */
 function ownHost(bytes: number): KernelHost {
@@ -243,7 +254,7 @@ export class UserKernel implements Machine, LoopKernel {
   readonly share: KernelShare;
   readonly #loop: RunLoop;
   readonly #priority: number;
-  readonly stats: KernelStats = { cpuUs: 0, syscalls: 0, peakBytes: 0 };
+  readonly stats: KernelStats = { cpuUs: 0, syscalls: 0, peakBytes: 0, quotaRefusals: 0 };
   /** The root task's CNode slots. */
   readonly #slots = new Slots();
   readonly #untypedSlot: number;
@@ -270,9 +281,9 @@ export class UserKernel implements Machine, LoopKernel {
       vfs: this.vfs, hostname: byteStringOfHost(hostname()), trace: opts.strace ? sink : null, machine: this, debug: opts.debug ?? false,
       consoleFd, ...(opts.streams ? { streams: opts.streams } : {}),
     });
-    const shareBytes = opts.memoryQuota + KERNEL_OBJECT_BYTES;
-    const host = opts.host ?? ownHost(shareBytes);
-    this.share = host.root.share(shareBytes);
+    const bytes = shareBytes(opts.memoryQuota);
+    const host = opts.host ?? ownHost(bytes);
+    this.share = host.root.share(bytes);
     this.#loop = host.loop;
     this.#priority = opts.priority ?? DEFAULT_PRIORITY;
     this.kernel = this.share.kernel;
@@ -290,6 +301,8 @@ export class UserKernel implements Machine, LoopKernel {
     k.tcbResume(root, serverSlot);
     const served = k.serve(server, KtSlot.Endpoint, {
       protected: (tcb, badge, reply) => this.#serveSyscall(tcb, badge, reply),
+      // The kernel-task's own code threw outside any syscall handler's guard: the user kernel ends.
+      failed: (err) => this.fail(err),
     });
     if (served.error !== KernelError.Ok) throw new Error(`Cannot start the kernel-task: microkernel error ${served.error}`);
   }
@@ -348,14 +361,21 @@ export class UserKernel implements Machine, LoopKernel {
 
   /** The engine's own memory is held outside any object: reserved, not retyped into a Frame. */
   #newVSpace(): { engine: UnicornX86Engine; vspace: FrameVSpace } | null {
-    if (!this.#untyped().reserve(ENGINE_BYTES)) return null;
+    if (!this.#reserve(ENGINE_BYTES)) return null;
     const engine = new UnicornX86Engine();
-    return { engine, vspace: new FrameVSpace(this.#kt, engine, this.frames) };
+    return { engine, vspace: new FrameVSpace(this.#kt, engine, this.frames, () => this.stats.quotaRefusals++) };
   }
 
   #disposeVSpace(s: { engine: UnicornX86Engine }): void {
     s.engine.dispose();
     this.#untyped().release(ENGINE_BYTES);
+  }
+
+  /** Quota for host memory held outside any object (an engine, a thread's records). */
+  #reserve(bytes: number): boolean {
+    if (this.#untyped().reserve(bytes)) return true;
+    this.stats.quotaRefusals++;
+    return false;
   }
 
   #untyped(): Untyped {
@@ -384,7 +404,9 @@ export class UserKernel implements Machine, LoopKernel {
 
   reserveProcess(): boolean {
     const untyped = this.#untyped();
-    return untyped.freeBytes >= PROCESS_BYTES + ENGINE_BYTES + FORK_HEADROOM_BYTES && untyped.reserve(PROCESS_BYTES);
+    if (untyped.freeBytes >= PROCESS_BYTES + ENGINE_BYTES + FORK_HEADROOM_BYTES && untyped.reserve(PROCESS_BYTES)) return true;
+    this.stats.quotaRefusals++;
+    return false;
   }
 
   releaseProcess(): void {
@@ -426,7 +448,7 @@ export class UserKernel implements Machine, LoopKernel {
   /** The thread's share of the quota, then its vCPU (`newVcpu`) and a guest TCB over it; null, holding nothing, when the quota is full. */
   #newGuest(t: Thread, engine: CpuEngine, newVcpu: () => Vcpu): GuestThread | null {
     const untyped = this.#untyped();
-    if (!untyped.reserve(THREAD_BYTES)) return null;
+    if (!this.#reserve(THREAD_BYTES)) return null;
     const vcpu = newVcpu();
     const g = this.#startTcb(t, engine, vcpu);
     if (g) return g;

@@ -25,6 +25,8 @@ export interface PassiveHandler {
   protected(server: Tcb, badge: number, reply: Reply | null): void;
   /** The server's bound notification was signalled with these bits. */
   notified?(server: Tcb, bits: number): void;
+  /** Optional: a handler threw (the message is dropped); whoever started the server decides what follows. */
+  failed?(err: unknown): void;
 }
 
 export class PassiveServer {
@@ -76,11 +78,22 @@ function enter(tcb: Tcb, server: PassiveServer, what: number): void {
   } catch (err) {
     // A server is a protection domain: its bug must not take down the host process (and
     // every other server in it). The message is dropped, its caller stays blocked as on a
-    // faulted seL4 server, and the server goes on serving. Servers catch their own errors;
-    // this is the last line.
-    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`microkernel: passive server handler threw (message dropped): ${detail}\n`);
+    // faulted seL4 server, and the server goes on serving unless its owner ends it
+    // (failed). Servers catch their own errors; this is the last line.
+    if (server.handler.failed) reportFailure(server.handler.failed, err);
+    else {
+      const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      process.stderr.write(`microkernel: passive server handler threw (message dropped): ${detail}\n`);
+    }
   } finally {
     tcb.inSyscall = false;
+  }
+}
+
+function reportFailure(failed: (err: unknown) => void, err: unknown): void {
+  try {
+    failed(err);
+  } catch (again) {
+    process.stderr.write(`microkernel: passive server's failure handler threw: ${again instanceof Error ? again.message : String(again)}\n`);
   }
 }

@@ -1,25 +1,126 @@
-// User kernels side by side in one host process (docs/architecture.md §5).
+// User kernels side by side in one host process (docs/architecture.md §5): numbering of
+// their own, `libos boot` with its consoles, pipes and summaries, fair turns on one thread,
+// threads of their own, and fault containment.
 
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROOT, RUN_TIMEOUT_MS, ensureBuilt } from "./_run.ts";
+import type { KernelSummary } from "../../libos/boot_kernel.ts";
+import { CLI, ROOT, RUN_TIMEOUT_MS, ensureBuilt, makeTempDir } from "./_run.ts";
 
-/** The lines tagged `name `, without the tag. */
-function linesOf(out: string, name: string): string[] {
-  return out.split("\n").filter((l) => l.startsWith(name + " ")).map((l) => l.slice(name.length + 1));
+/** The lines tagged `name ` (or `[name] ` with `brackets`), without the tag. */
+function linesOf(out: string, name: string, brackets = false): string[] {
+  const tag = brackets ? `[${name}] ` : `${name} `;
+  return out.split("\n").filter((l) => l.startsWith(tag)).map((l) => l.slice(tag.length));
 }
 
-describe("two user kernels in one host process", () => {
+/** `libos boot` on a description; its summaries read back from --summary. */
+function boot(description: string): { stdout: string; stderr: string; status: number | null; summaries: KernelSummary[] } {
+  const { dir, cleanup } = makeTempDir("kernels-");
+  const summary = join(dir, "summary.json");
+  try {
+    const r = spawnSync(process.execPath, [CLI, "boot", "--summary", summary, description], { encoding: "utf8", timeout: 4 * RUN_TIMEOUT_MS });
+    let summaries: KernelSummary[] = [];
+    try {
+      summaries = JSON.parse(readFileSync(summary, "utf8")) as KernelSummary[];
+    } catch {
+      // No summary: the assertions on status say why.
+    }
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status, summaries };
+  } finally {
+    cleanup();
+  }
+}
+
+function fixture(name: string, ...args: string[]): ReturnType<typeof spawnSync> & { stdout: string; stderr: string } {
+  const script = join(ROOT, "tests/integration/fixtures/kernels", name);
+  return spawnSync(process.execPath, [script, join(ROOT, "dist"), ...args], { encoding: "utf8", timeout: 2 * RUN_TIMEOUT_MS });
+}
+
+describe("user kernels side by side", () => {
   beforeAll(() => ensureBuilt());
 
   it("number their pids, devices, inodes and ptys as each would alone", () => {
-    const script = join(ROOT, "tests/integration/fixtures/kernels/numbering.mjs");
-    const r = spawnSync(process.execPath, [script, join(ROOT, "dist")], { encoding: "utf8", timeout: RUN_TIMEOUT_MS });
+    const r = fixture("numbering.mjs");
     expect(r.status, r.stderr).toBe(0);
     const alone = linesOf(r.stdout, "alone");
     expect(alone.map((l) => l.split(" ")[0])).toEqual(["pid", "child", "tmp", "mount", "pipe", "fifo", "pts", "root"]);
     expect(linesOf(r.stdout, "a")).toEqual(alone);
     expect(linesOf(r.stdout, "b")).toEqual(alone);
+  });
+
+  it("boot pipeline.json: a byte pipe from a kernel on the main thread to one on a worker thread", () => {
+    const r = boot(join(ROOT, "samples/systems/pipeline.json"));
+    expect(r.status, r.stderr).toBe(0);
+    let lines = "";
+    for (let i = 1; i <= 100000; i++) lines += `${i}\n`;
+    expect(linesOf(r.stdout, "consumer", true)).toEqual(["lines 100000", `${createHash("md5").update(lines).digest("hex")}  -`]);
+    expect(linesOf(r.stderr, "producer", true)).toEqual(["compressed"]);
+    expect(r.summaries.map((s) => [s.name, s.thread, s.status, s.failure])).toEqual([["producer", "main", 0, null], ["consumer", "worker", 0, null]]);
+    expect(r.summaries[0]!.hostThread).not.toBe(r.summaries[1]!.hostThread);
+    for (const s of r.summaries) expect(s.syscalls > 0 && s.cpuUs > 0 && s.peakBytes > 0, s.name).toBe(true);
+    expect(r.stderr).toMatch(/^libos: \[consumer\] exited with 0; cpu \d+\.\d\d s, peak memory \d+\.\d MiB, \d+ syscalls$/m);
+  });
+
+  it("boot quota.json: the hog gets ENOMEM, the server beside it answers as alone", () => {
+    const r = boot(join(ROOT, "samples/systems/quota.json"));
+    expect(r.status, r.stderr).toBe(0);
+    const hog = linesOf(r.stdout, "hog", true);
+    expect(hog.at(-1)).toMatch(/^no \d+M: dd: out of memory$/);
+    expect(hog.slice(0, -1)).toEqual(["got 4M", "got 8M", "got 16M"].slice(0, hog.length - 1));
+    let five = "";
+    for (let i = 1; i <= 5000; i++) five += `${i}\n`;
+    const sum = `${createHash("md5").update(five).digest("hex")}  -`;
+    expect(linesOf(r.stdout, "server", true)).toEqual([sum, sum, sum, sum, sum]);
+    const [hogSummary, server] = r.summaries;
+    expect(hogSummary!.quotaRefusals).toBeGreaterThan(0);
+    expect(server!.quotaRefusals).toBe(0);
+    expect(r.stderr).toMatch(/^libos: \[hog\] exited with 0; .*, memory quota exhausted \d+ times?$/m);
+  });
+
+  it("two busy kernels on one thread take turns: each prints progress before either finishes", () => {
+    const r = boot(join(ROOT, "tests/integration/fixtures/kernels/busy.json"));
+    expect(r.status, r.stderr).toBe(0);
+    const events = r.stdout.split("\n").filter((l) => l !== "");
+    const finished = events.findIndex((l) => l.endsWith(" finished"));
+    expect(finished).toBeGreaterThan(0);
+    const before = events.slice(0, finished);
+    expect(before.some((l) => l.startsWith("[one] progress"))).toBe(true);
+    expect(before.some((l) => l.startsWith("[two] progress"))).toBe(true);
+    for (const name of ["one", "two"]) expect(linesOf(r.stdout, name, true).at(-1)).toBe("finished");
+  });
+
+  it("kernels placed on workers run on host threads of their own", () => {
+    const { dir, cleanup } = makeTempDir("kernels-");
+    const description = JSON.parse(readFileSync(join(ROOT, "tests/integration/fixtures/kernels/busy.json"), "utf8")) as { kernels: { thread: string }[] };
+    for (const k of description.kernels) k.thread = "worker";
+    const file = join(dir, "busy-workers.json");
+    writeFileSync(file, JSON.stringify(description));
+    const started = performance.now();
+    const r = boot(file);
+    cleanup();
+    expect(r.status, r.stderr).toBe(0);
+    for (const name of ["one", "two"]) expect(linesOf(r.stdout, name, true).at(-1)).toBe("finished");
+    const threads = r.summaries.map((s) => s.hostThread);
+    expect(new Set([...threads, process.pid]).size).toBe(3);
+    // For the record (no timed assert): wall time against the CPU time of each.
+    process.stdout.write(`two busy kernels on workers: ${Math.round(performance.now() - started)} ms wall, cpu ${r.summaries.map((s) => Math.round(s.cpuUs / 1000)).join(" + ")} ms\n`);
+  });
+
+  it("a kernel whose kernel-task throws ends alone; its pipe's reader sees end of file, the others finish", () => {
+    const r = fixture("crash.mjs");
+    expect(r.status, r.stderr).toBe(0);
+    const summaries = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as KernelSummary[];
+    const byName = new Map(summaries.map((s) => [s.name, s]));
+    expect(byName.get("crashy")).toMatchObject({ failure: "kernel-task error: injected fault", syscalls: 300 });
+    expect(byName.get("reader")).toMatchObject({ failure: null, status: 0 });
+    expect(linesOf(r.stdout, "reader", true)).toEqual([expect.stringMatching(/^read \d+ lines, then end of file$/)]);
+    expect(byName.get("hog")).toMatchObject({ failure: null, status: 1 });
+    expect(byName.get("hog")!.quotaRefusals).toBeGreaterThan(0);
+    expect(linesOf(r.stderr, "hog", true)).toEqual(["dd: out of memory"]);
+    expect(byName.get("steady")).toMatchObject({ failure: null, status: 0 });
+    expect(linesOf(r.stdout, "steady", true).at(-1)).toBe("steady done");
   });
 });

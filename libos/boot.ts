@@ -1,0 +1,170 @@
+// `libos boot SYSTEM.json`: the user kernels of a system description, side by side.
+//
+//   main thread   one microkernel, its root task (root_task.ts) and run loop
+//                 (run_loop.ts): every kernel placed "main" boots in a share of it and
+//                 is scheduled with the others by priority and time slice
+//   workers       each kernel placed "worker" runs on a host thread of its own
+//                 (kernel_worker.ts), with its own microkernel
+//
+// Channels: a pipe between two kernels on the main thread is one pipe object (pipe.ts);
+// across threads it is a shared-memory ring (byte_ring.ts) with a local pipe on each side.
+// Consoles: a kernel's descriptors 1 and 2 are pipes drained on the main thread into
+// `[name] ` lines on the host's stdout and stderr, or into its file; the kernel whose
+// console is "tty" has the host terminal and stdin as `libos run` would give them.
+//
+// The boot ends when every kernel has ended (its program exited, or the kernel failed);
+// each gets a summary. Network interfaces and links are checked by the description but
+// not wired: the net-task's sockets come in their own change, and connecting links to it
+// is the step left.
+
+import { openSync, closeSync } from "node:fs";
+import { Worker } from "node:worker_threads";
+import { FROM_SOURCE, BOOT_AREA_BYTES, bootError, workerBoot } from "../fs-task/mod.ts";
+import { runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
+import { RingEmptier, RingFeeder, newByteRing } from "./byte_ring.ts";
+import { ConsoleDrain, PrefixedLines, RawBytes, type ConsoleSink } from "./console_drain.ts";
+import type { KernelWorkerData, KernelWorkerMessage } from "./kernel_worker.ts";
+import { PipeFs, type Pipe } from "./pipe.ts";
+import { RootTask } from "./root_task.ts";
+import { RunLoop } from "./run_loop.ts";
+import type { KernelSpec, SystemSpec } from "./system_description.ts";
+import { shareBytes } from "./user_kernel.ts";
+
+export interface BootOptions {
+  /** The root image for kernels that name none. */
+  defaultImage: string;
+  /** The launcher's terminal, for the kernel whose console is "tty". */
+  terminalFd: number | null;
+  /** Test hooks: per kernel name (main thread only), run before each syscall its kernel-task serves. */
+  beforeSyscall?: ReadonlyMap<string, (nr: number) => void>;
+}
+
+/** Where a kernel's standard streams go, decided from the description. */
+interface Wiring {
+  ends: [StreamEnd, StreamEnd, StreamEnd];
+  /** Worker kernels: the rings of their pipes. */
+  stdinRing: SharedArrayBuffer | null;
+  stdoutRing: SharedArrayBuffer | null;
+  /** Console sinks on this thread, for fds 1 and 2 (a worker's bytes come by message). */
+  sinks: [ConsoleSink, ConsoleSink] | null;
+  /** A main-thread kernel's console pipes, by fd (1, 2), drained into `sinks`. */
+  consolePipes: (Pipe | null)[];
+}
+
+/** Refuses what the description asks for that this build cannot do yet: network interfaces and links. */
+function refuseNetwork(spec: SystemSpec): void {
+  const at = spec.kernels.findIndex((k) => (k.net?.interfaces.length ?? 0) > 0);
+  const where = at >= 0 ? `kernels[${at}].net.interfaces` : spec.links.length > 0 ? "links" : spec.switches.length > 0 ? "switches" : null;
+  if (where !== null) throw new Error(`${where}: network interfaces and links need the net-task's sockets, which this build does not have yet`);
+}
+
+export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<KernelSummary[]> {
+  refuseNetwork(spec);
+  const pipes = new PipeFs();
+  const onMain = (name: string): boolean => spec.kernels.find((k) => k.name === name)!.thread === "main";
+  const files: number[] = [];
+  // Pumps start once the programs' ends exist (a pipe with no end yet reads as closed).
+  const pumpStarts: (() => Promise<void>)[] = [];
+  const wiring = new Map<string, Wiring>(spec.kernels.map((k) => [k.name, consoleWiring(k, pipes, files)]));
+  for (const p of spec.pipes) {
+    const from = wiring.get(p.from)!, to = wiring.get(p.to)!;
+    if (onMain(p.from) && onMain(p.to)) {
+      const pipe = pipes.create();
+      from.ends[1] = to.ends[0] = { kind: "pipe", pipe };
+      continue;
+    }
+    const sab = newByteRing();
+    const local = (feeds: boolean): StreamEnd => {
+      const pipe: Pipe = pipes.create();
+      pumpStarts.push(() => (feeds ? new RingFeeder(sab, pipe) : new RingEmptier(sab, pipe)).done);
+      return { kind: "pipe", pipe };
+    };
+    if (onMain(p.from)) from.ends[1] = local(true);
+    else from.stdoutRing = sab;
+    if (onMain(p.to)) to.ends[0] = local(false);
+    else to.stdinRing = sab;
+  }
+  const mains = spec.kernels.filter((k) => k.thread === "main");
+  const root = RootTask.for(mains.map((k) => shareBytes(k.memory)));
+  const host = { root, loop: new RunLoop(root.kernel) };
+  const drains = new Map<string, ConsoleDrain[]>();
+  const streams = new Map(mains.map((k) => {
+    const w = wiring.get(k.name)!;
+    const made = startStreams(w.ends, pipes);
+    // A console's drain holds its pipe's read end; the program holds the write end
+    // (unless a channel took its stdout).
+    drains.set(k.name, ([1, 2] as const).flatMap((fd) => {
+      const end = w.ends[fd], pipe = w.consolePipes[fd];
+      return end.kind === "pipe" && pipe && end.pipe === pipe ? [new ConsoleDrain(pipe, w.sinks![fd - 1]!)] : [];
+    }));
+    return [k.name, made];
+  }));
+  const pumps = pumpStarts.map((start) => start());
+  // The pumps may still be moving bytes after a kernel ends: stay up until they are done.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    const runs = spec.kernels.map(async (k): Promise<KernelSummary> => {
+      const w = wiring.get(k.name)!;
+      if (k.thread === "worker") return runOnWorker(k, w, opts.defaultImage);
+      const tty = k.console.output === "tty";
+      const hook = opts.beforeSyscall?.get(k.name);
+      const summary = await runKernel(k, {
+        host, defaultImage: opts.defaultImage, streams: streams.get(k.name)!, consoleFd: tty ? opts.terminalFd : null,
+        hostSignals: tty || k.console.stdin === "host", ...(hook ? { beforeSyscall: hook } : {}),
+      });
+      for (const d of drains.get(k.name)!) d.finish();
+      return summary;
+    });
+    const summaries = await Promise.all(runs);
+    await Promise.all(pumps);
+    return summaries;
+  } finally {
+    clearInterval(keepAlive);
+    for (const fd of files) closeSync(fd);
+  }
+}
+
+/** The console part of a kernel's wiring; pipes between kernels replace ends later. */
+function consoleWiring(k: KernelSpec, pipes: PipeFs, files: number[]): Wiring {
+  const c = k.console;
+  const stdin: StreamEnd = c.output === "tty" || c.stdin === "host" ? { kind: "host" } : { kind: "empty" };
+  if (c.output === "tty") {
+    return { ends: [stdin, { kind: "host" }, { kind: "host" }], stdinRing: null, stdoutRing: null, sinks: null, consolePipes: [] };
+  }
+  let sinks: [ConsoleSink, ConsoleSink];
+  if (c.output === "file") {
+    const fd = openSync(c.file!, "w");
+    files.push(fd);
+    sinks = [new RawBytes(fd), new RawBytes(fd)];
+  } else sinks = [new PrefixedLines(1, k.name), new PrefixedLines(2, k.name)];
+  // A worker kernel makes its console pipes on its own thread.
+  const consolePipes = k.thread === "main" ? [null, pipes.create(), pipes.create()] : [];
+  const end = (fd: number): StreamEnd => (consolePipes[fd] ? { kind: "pipe", pipe: consolePipes[fd] } : { kind: "empty" });
+  return { ends: [stdin, end(1), end(2)], stdinRing: null, stdoutRing: null, sinks, consolePipes };
+}
+
+/** A kernel on a worker thread of its own; its console bytes come back by message. */
+function runOnWorker(spec: KernelSpec, w: Wiring, defaultImage: string): Promise<KernelSummary> {
+  const sab = new SharedArrayBuffer(BOOT_AREA_BYTES);
+  const { url, boot } = workerBoot(new URL(FROM_SOURCE ? "./kernel_worker.ts" : "./kernel_worker.js", import.meta.url));
+  const data: KernelWorkerData & { sab: SharedArrayBuffer; boot: unknown } = {
+    spec, defaultImage, stdinRing: w.stdinRing, stdoutRing: w.stdoutRing, sab, boot,
+  };
+  const worker = new Worker(url, { workerData: data });
+  const failed = (failure: string): KernelSummary => ({
+    name: spec.name, thread: "worker", hostThread: 0, status: 0, signal: 0, failure, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0,
+  });
+  return new Promise<KernelSummary>((resolve) => {
+    let summary: KernelSummary | null = null;
+    let error: string | null = null;
+    worker.on("message", (m: KernelWorkerMessage) => {
+      if (m.kind === "console") w.sinks?.[m.fd - 1]!.write(m.bytes);
+      else summary = m.summary;
+    });
+    worker.on("error", (e) => (error = `worker thread error: ${e.message}`));
+    worker.on("exit", (code) => {
+      w.sinks?.forEach((s) => s.end());
+      resolve(summary ?? failed(error ?? bootError(sab) ?? `worker thread ended with code ${code}`));
+    });
+  });
+}

@@ -1,0 +1,95 @@
+// One kernel of a system description, from its spec to its summary, on whatever thread
+// runs it (boot.ts for the main thread, kernel_worker.ts for a worker of its own):
+//
+//   startStreams(spec, ends)   the first program's descriptors 0, 1, 2: the host's, a
+//                              console pipe the caller drains, or a channel pipe's end
+//   runKernel(spec, …)         boots the user kernel in the thread's root task, starts the
+//                              program, runs until it exits (or the kernel fails), stops
+//                              its file systems and returns what it used
+//
+// A program that cannot start ends its kernel with a failure, not the boot.
+
+import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
+import { osThreadId } from "../fs-task/_native_view.ts";
+import { ElfError } from "./elf.ts";
+import type { FileOps } from "./file.ts";
+import { guestLayout } from "./mounts.ts";
+import { PipeEnd, type Pipe, type PipeFs } from "./pipe.ts";
+import type { KernelSpec } from "./system_description.ts";
+import { UserKernel, type KernelHost } from "./user_kernel.ts";
+
+export interface KernelSummary {
+  name: string;
+  thread: "main" | "worker";
+  /** The host OS thread it ran on (Linux gettid; 0 if unknown). */
+  hostThread: number;
+  status: number;
+  signal: number;
+  /** Why the kernel itself failed; null when its program exited. */
+  failure: string | null;
+  cpuUs: number;
+  peakBytes: number;
+  syscalls: number;
+  /** Requests its memory quota could not meet. */
+  quotaRefusals: number;
+}
+
+/** Where one descriptor of the first program goes, as the caller wired it. */
+export type StreamEnd = { kind: "host" } | { kind: "pipe"; pipe: Pipe } | { kind: "empty" };
+
+/** The three descriptors; a pipe end reads (0) or writes (1, 2) the pipe given. */
+export function startStreams(ends: readonly [StreamEnd, StreamEnd, StreamEnd], pipes: PipeFs): (FileOps | null)[] {
+  return ends.map((end, fd) => {
+    if (end.kind === "host") return null;
+    // No writer: the program reads end of file at once.
+    const pipe = end.kind === "pipe" ? end.pipe : pipes.create();
+    return new PipeEnd(pipe, fd === 0 ? O_RDONLY : O_WRONLY);
+  });
+}
+
+export interface RunKernelOptions {
+  host: KernelHost;
+  /** The root image for kernels whose spec names none. */
+  defaultImage: string;
+  streams: (FileOps | null)[];
+  /** The host terminal's descriptor when this kernel owns it. */
+  consoleFd: number | null;
+  /** Host signals reach this kernel's programs (it owns the host's stdin). */
+  hostSignals: boolean;
+  /** Test hook (UserKernelOptions.beforeSyscall). */
+  beforeSyscall?: (nr: number) => void;
+}
+
+export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promise<KernelSummary> {
+  const summary: KernelSummary = {
+    name: spec.name, thread: spec.thread, hostThread: osThreadId(), status: 0, signal: 0, failure: null, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0,
+  };
+  const root = "host" in spec.root ? spec.root.host : null;
+  const image = "image" in spec.root ? (spec.root.image ?? opts.defaultImage) : opts.defaultImage;
+  let uk: UserKernel;
+  try {
+    const layout = guestLayout({ root, image, volumes: spec.volumes, tmpfs: spec.tmpfs, workdir: spec.workdir, isolate: true, hostCwd: "/" });
+    uk = new UserKernel({
+      memoryQuota: spec.memory, layout, fsMode: spec.fsMode, strace: false, consoleFd: opts.consoleFd, host: opts.host,
+      priority: spec.priority, hostSignals: opts.hostSignals, streams: opts.streams,
+      ...(opts.beforeSyscall ? { beforeSyscall: opts.beforeSyscall } : {}),
+    });
+  } catch (e) {
+    return { ...summary, failure: `cannot boot: ${(e as Error).message}` };
+  }
+  try {
+    uk.spawn(spec.argv[0]!, spec.argv, spec.env.map(([k, v]) => `${k}=${v}`));
+    const exit = await uk.run();
+    Object.assign(summary, { status: exit.status, signal: exit.signal, failure: exit.failure ?? null });
+  } catch (e) {
+    if (!(e instanceof ElfError)) throw e;
+    summary.failure = `cannot start ${spec.argv[0]}: ${e.message}`;
+  } finally {
+    await uk.shutdown();
+    // Ends the program never took (it did not start) close too: a pipe it would have fed
+    // sees end of file.
+    for (const end of opts.streams) end?.release();
+  }
+  const { cpuUs, peakBytes, syscalls, quotaRefusals } = uk.stats;
+  return { ...summary, cpuUs: Math.round(cpuUs), peakBytes, syscalls, quotaRefusals };
+}
