@@ -34,3 +34,4 @@ export { realtimeNs } from "./_clock.ts";
 export { AnonDevices } from "./_anon_dev.ts";
 export { BOOT_AREA_BYTES, FROM_SOURCE, bootError, workerBoot } from "./_worker_boot.ts";
 export { ring } from "./_ring.ts";
+export { osThreadId } from "./_native_view.ts";

@@ -103,8 +103,9 @@ export class RingFeeder {
           continue;
         }
         if (n !== AGAIN) return r.set(Ctl.Closed);
-        // Nothing to move: wait for the guest to write (or close).
-        await new Promise<void>((resolve) => (this.#kick = resolve));
+        // Nothing to move: wait for the guest to write or close, or the reader to go.
+        const kicked = new Promise<void>((resolve) => (this.#kick = resolve));
+        await Promise.race([kicked, r.waitBell(Ctl.RoomBell, roomSeen)]);
         this.#kick = null;
         continue;
       }

@@ -221,6 +221,10 @@ async function run(argv: string[]): Promise<number> {
     hostTerminal?.restore();
     await uk.shutdown();
   }
+  if (exit.failure !== undefined) {
+    process.stderr.write(`libos: ${opts.program}: the user kernel failed: ${exit.failure}\n`);
+    return 70;
+  }
   if (exit.signal) {
     if (opts.strace) process.stderr.write(`+++ killed by signal ${exit.signal} +++\n`);
     // As a shell reports a job a signal ended (not for Ctrl-C, nor a closed pipe).
