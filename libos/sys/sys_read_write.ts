@@ -164,9 +164,9 @@ export function sysLseek(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
   if (whence === SEEK_SET) base = 0;
   else if (whence === SEEK_CUR) base = f.offset;
   else if (whence === SEEK_END) {
-    const st = f.ops.stat();
-    if (typeof st === "number") return st;
-    base = st.size;
+    const st = f.ops.seekEnd ? f.ops.seekEnd() : f.ops.stat();
+    if (typeof st === "number" && st < 0) return st;
+    base = typeof st === "number" ? st : st.size;
   } else return -EINVAL;
   // SEEK_CUR by 0 tells the offset; anything else is a new offset, within the limit.
   if (whence === SEEK_CUR && off === 0) return f.offset;
