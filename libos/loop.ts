@@ -30,7 +30,8 @@ import type { FsStat } from "../fs-task/file_system.ts";
 import { EACCES, EBADF, EBUSY, EEXIST, EFAULT, EINVAL, EIO, ENODEV, ENOSPC, ENOSYS, ENXIO, EOVERFLOW, EPERM } from "../linux-abi/errno.ts";
 import { O_ACCMODE, O_RDONLY } from "../linux-abi/fcntl.ts";
 import {
-  BLKBSZGET, BLKFLSBUF, BLKGETSIZE, BLKGETSIZE64, BLKPBSZGET, BLKROGET, BLKROSET, BLKRRPART, BLKSSZGET,
+  BLKBSZGET, BLKFLSBUF, BLKFRAGET, BLKFRASET, BLKGETSIZE, BLKGETSIZE64, BLKPBSZGET, BLKRAGET, BLKRASET, BLKROGET,
+  BLKROSET, BLKRRPART, BLKSSZGET,
 } from "../linux-abi/fs.ts";
 import * as L from "../linux-abi/loop.ts";
 import { POLLIN, POLLOUT } from "../linux-abi/poll.ts";
@@ -68,6 +69,8 @@ class LoopDevice {
   diskReadOnly = false;
   /** BLKBSZGET: the soft block size the first open chose (set_init_blocksize). */
   blockSize = PAGE_SIZE;
+  /** BLKRASET: readahead in pages (the disk's bdi->ra_pages; 128 KiB by default). */
+  readaheadPages = 32;
   /** Open file descriptions of its nodes (disk_openers). */
   openers = 0;
 
@@ -295,6 +298,15 @@ class LoopOpen implements FileOps {
         return putU64(io, argp, BigInt(dev.capacity));
       case BLKFLSBUF:
         return admin() ? 0 : -EACCES;
+      case BLKRASET:
+      case BLKFRASET:
+        // In sectors, kept in pages (so rounded down to 8 sectors), as Linux keeps it.
+        if (!admin()) return -EACCES;
+        dev.readaheadPages = Math.floor(argp / (PAGE_SIZE / SECTOR));
+        return 0;
+      case BLKRAGET:
+      case BLKFRAGET:
+        return putU64(io, argp, BigInt.asUintN(64, BigInt(dev.readaheadPages) * BigInt(PAGE_SIZE / SECTOR)));
       case BLKSSZGET:
       case BLKPBSZGET:
         return putU32(io, argp, dev.logicalBlockSize);

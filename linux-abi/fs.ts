@@ -68,6 +68,11 @@ export const BLKROGET = 0x125e;
 export const BLKRRPART = 0x125f;
 export const BLKGETSIZE = 0x1260;
 export const BLKFLSBUF = 0x1261;
+/** Readahead in 512-byte sectors (BLKFRASET/BLKFRAGET are the same field since Linux 2.6). */
+export const BLKRASET = 0x1262;
+export const BLKRAGET = 0x1263;
+export const BLKFRASET = 0x1264;
+export const BLKFRAGET = 0x1265;
 export const BLKSSZGET = 0x1268;
 export const BLKPBSZGET = 0x127b;
 /** _IOR(0x12, 112, size_t), though the kernel stores an int. */

@@ -175,18 +175,23 @@ export function sysMount(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
 }
 
 /**
- * Umount2 implements Linux syscall umount2(2). The file system's fs-task stops (when no
- * call waits on it) once no other mount shows it: a bind, or the source of one, keeps it.
+ * Umount2 implements Linux syscall umount2(2): EBUSY while files are open through the
+ * mount, unless MNT_DETACH. The file system's fs-task stops (when no call waits on it)
+ * once no other mount shows it (a bind, or the source of one, keeps it) and no file is open
+ * on it. MNT_EXPIRE is accepted as an unmount at once (no expiry marks), but not with
+ * MNT_FORCE or MNT_DETACH (EINVAL).
  */
 export function sysUmount2(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const flags = a.int(1);
   if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) return -E.EINVAL;
+  if (flags & MNT_EXPIRE && flags & (MNT_FORCE | MNT_DETACH)) return -E.EINVAL;
   if (!privileged(t.creds)) return -E.EPERM;
   const at = existingAt(k, t, a.ptr(0));
   if (typeof at === "number") return at;
-  const gone = k.vfs.umount(at);
+  const gone = k.vfs.umount(at, (flags & MNT_DETACH) !== 0);
   if (typeof gone === "number") return gone;
-  if (gone.fs !== k.procfs && gone.fs !== k.terminals.devpts && !k.vfs.mounts.some((m) => m.fs === gone.fs)) {
+  // Lazily detached with files still open: the file system stays for them.
+  if (gone.opens === 0 && gone.fs !== k.procfs && gone.fs !== k.terminals.devpts && !k.vfs.mounts.some((m) => m.fs === gone.fs)) {
     // The mount is gone either way; a stop that fails must not become a host exception.
     stopFsTask(gone.fs).catch((err: unknown) => process.stderr.write(`libos: stopping an unmounted fs-task: ${err instanceof Error ? err.message : String(err)}\n`));
   }

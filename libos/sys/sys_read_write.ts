@@ -221,12 +221,14 @@ export function sysCopyFileRange(_k: KernelServices, t: Thread, a: SyscallArgs):
   const inp = fileOf(t, a.int(0)), out = fileOf(t, a.int(2));
   const inAddr = a.ptr(1), outAddr = a.ptr(3);
   if (a.uint(5) !== 0) return -EINVAL;
-  if (!inp || !out || !canRead(inp) || !canWrite(out) || out.flags & O_APPEND) return -EBADF;
+  if (!inp || !out) return -EBADF;
   const si = inp.ops.stat(), so = out.ops.stat();
   if (typeof si === "number") return si;
   if (typeof so === "number") return so;
+  // generic_file_rw_checks: the file types first, then the access modes.
   if ((si.mode & S_IFMT) === S_IFDIR || (so.mode & S_IFMT) === S_IFDIR) return -EISDIR;
   if ((si.mode & S_IFMT) !== S_IFREG || (so.mode & S_IFMT) !== S_IFREG) return -EINVAL;
+  if (!canRead(inp) || !canWrite(out) || out.flags & O_APPEND) return -EBADF;
   const mem = t.process.memory;
   const inPos = inAddr === 0 ? inp.offset : readLoff(mem, inAddr);
   const outPos = outAddr === 0 ? out.offset : readLoff(mem, outAddr);
