@@ -66,7 +66,7 @@ const ROWS: Row[] = [
   ["rt_sigaction", sig.sysRtSigaction],
   ["rt_sigprocmask", sig.sysRtSigprocmask],
   ["rt_sigreturn", sig.sysRtSigreturn],
-  ["ioctl", misc.sysIoctl, "partial", "the host console's line discipline is the host terminal's; pseudo-terminals have their own; job control is the user kernel's; loop devices: LOOP_* and LOOP_CTL_*, and the block requests BLKGETSIZE(64), BLKSSZGET, BLKPBSZGET, BLKBSZGET, BLKFLSBUF, BLKROGET/BLKROSET, BLKRRPART (no partitions, discard or zeroing)"],
+  ["ioctl", misc.sysIoctl, "partial", "the host console's line discipline is the host terminal's; pseudo-terminals have their own; job control is the user kernel's; loop devices: LOOP_* and LOOP_CTL_*, and the block requests BLKGETSIZE(64), BLKSSZGET, BLKPBSZGET, BLKBSZGET, BLKFLSBUF, BLKROGET/BLKROSET, BLKRAGET/BLKRASET, BLKRRPART (no partitions, discard or zeroing)"],
   ["pread64", rw.sysPread64],
   ["pwrite64", rw.sysPwrite64],
   ["readv", rw.sysReadv],
