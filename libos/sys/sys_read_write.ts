@@ -13,7 +13,7 @@ import type { KernelServices, SyscallResult } from "./context.ts";
 import {
   canRead, canWrite, gathered, mappedPieces, readIovecs, readStream, readToGuest, scatter, then, totalOf, writeBytes, writeFromGuest,
 } from "./_io.ts";
-import { copyableCount, fileOffset, readLoff, rwVerifyArea, seekable, sendableCount, type Exact } from "./_offsets.ts";
+import { copyableCount, fileEnd, fileOffset, readLoff, rwVerifyArea, seekable, sendableCount, type Exact } from "./_offsets.ts";
 
 const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
 
@@ -164,9 +164,8 @@ export function sysLseek(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
   if (whence === SEEK_SET) base = 0;
   else if (whence === SEEK_CUR) base = f.offset;
   else if (whence === SEEK_END) {
-    const st = f.ops.seekEnd ? f.ops.seekEnd() : f.ops.stat();
-    if (typeof st === "number" && st < 0) return st;
-    base = typeof st === "number" ? st : st.size;
+    base = fileEnd(f);
+    if (base < 0) return base;
   } else return -EINVAL;
   // SEEK_CUR by 0 tells the offset; anything else is a new offset, within the limit.
   if (whence === SEEK_CUR && off === 0) return f.offset;
