@@ -11,7 +11,7 @@ import type { FileSystem } from "./file_system.ts";
 import { DevFs } from "./devfs.ts";
 import { HostFs } from "./hostfs.ts";
 import { InitFs } from "./initfs.ts";
-import { TmpFs, type MemoryQuota } from "./tmpfs.ts";
+import { TmpFs, type MemoryQuota, type TmpFsLimits } from "./tmpfs.ts";
 import { byteBudget } from "./_paged_bytes.ts";
 
 export { byteBudget };
@@ -24,8 +24,8 @@ export type FsTaskOptions =
    * instead. `leased` (worker mode): the pages are charged to the lease the worker's client
    * gives it on the user kernel's quota (_quota_lease.ts) instead.
    */
-  | { type: "tmpfs"; sizeBytes: number; dev: number }
-  | { type: "tmpfs"; leased: true; dev: number }
+  | ({ type: "tmpfs"; sizeBytes: number; dev: number } & TmpFsLimits)
+  | ({ type: "tmpfs"; leased: true; dev: number } & TmpFsLimits)
   /** The read-only image file at `image` (scripts/build-initfs.mjs makes it). */
   | { type: "initfs"; image: string; dev: number }
   /**
@@ -46,10 +46,8 @@ export function buildBackend(options: FsTaskOptions, lease: MemoryQuota | null =
     case "devfs":
       return new DevFs();
     case "tmpfs":
-      return new TmpFs({
-        quota: "leased" in options ? (lease ?? byteBudget(0)) : byteBudget(options.sizeBytes),
-        dev: options.dev,
-      });
+      // The description's limits (size=, nr_inodes=, mode=, uid=, gid=) go to the back end as they are.
+      return new TmpFs({ ...options, quota: "leased" in options ? (lease ?? byteBudget(0)) : byteBudget(options.sizeBytes) });
     case "initfs":
       return InitFs.fromFile(options.image, options.dev);
     case "module":

@@ -7,6 +7,8 @@
 //   random 1,8 / urandom 1,9   reads random bytes (node:crypto), writes are accepted
 //   tty 5,0, console 5,1, ptmx 5,2   terminals: the kernel-task opens them by device
 //                number (libos/terminals.ts); here they are only nodes (I/O is ENXIO)
+//   loop-control 10,237, loop0..loop7 (block 7,0-7)   loop devices: the kernel-task's too
+//                (libos/loop.ts); only nodes here, mode 0660 as udev leaves them
 //   fd, stdin, stdout, stderr   symlinks into /proc/self/fd (the walk leaves for /proc)
 //   shm/, pts/   empty directories (a tmpfs is mounted on /dev/shm)
 //
@@ -30,11 +32,11 @@ import {
   EACCES, EAGAIN, EBADF, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOSPC, ENOTDIR, ENXIO, EPERM,
 } from "./_errno.ts";
 import {
-  DT_CHR, DT_DIR, DT_LNK, O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR,
-  O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, X_OK,
+  DT_BLK, DT_CHR, DT_DIR, DT_LNK, O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR,
+  O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, X_OK,
 } from "./_flags.ts";
 
-type DevKind = "dir" | "link" | "null" | "zero" | "full" | "random" | "urandom" | "tty" | "console" | "ptmx";
+type DevKind = "dir" | "link" | "null" | "zero" | "full" | "random" | "urandom" | "tty" | "console" | "ptmx" | "driver";
 
 interface DevNode {
   kind: DevKind;
@@ -64,6 +66,11 @@ const devices: [name: DevKind, major: number, minor: number][] = [
   ["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0], ["console", 5, 1],
   ["ptmx", 5, 2],
 ];
+/** Nodes of the kernel-task's drivers other than the terminals: name, type, major, minor. */
+const driverNodes: [name: string, type: number, major: number, minor: number][] = [
+  ["loop-control", S_IFCHR, 10, 237],
+  ...Array.from({ length: 8 }, (_, n): [string, number, number, number] => [`loop${n}`, S_IFBLK, 7, n]),
+];
 const links: [name: string, target: string][] = [
   ["fd", "/proc/self/fd"], ["stdin", "/proc/self/fd/0"], ["stdout", "/proc/self/fd/1"], ["stderr", "/proc/self/fd/2"],
 ];
@@ -84,6 +91,7 @@ export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
       ({ kind, target, ino: ino++, rdev, mode, atimeNs: now, mtimeNs: now, ctimeNs: now });
     this.#root = node("dir", 0, S_IFDIR | 0o755);
     for (const [name, major, minor] of devices) this.#nodes.set(name, node(name, makedev(major, minor), S_IFCHR | 0o666));
+    for (const [name, type, major, minor] of driverNodes) this.#nodes.set(name, node("driver", makedev(major, minor), type | 0o660));
     for (const [name, target] of links) this.#nodes.set(name, node("link", 0, S_IFLNK | 0o777, target));
     for (const [name, mode] of dirs) this.#nodes.set(name, node("dir", 0, S_IFDIR | mode));
     const root = this.#root;
@@ -136,6 +144,7 @@ export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
       case "tty":
       case "console":
       case "ptmx":
+      case "driver":
         return -ENXIO;
     }
   }
@@ -150,6 +159,7 @@ export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
       case "tty":
       case "console":
       case "ptmx":
+      case "driver":
         return -ENXIO;
       default:
         return src.length;
@@ -182,7 +192,7 @@ export class DevFs extends TreeFileSystem<DevNode> implements FileSystem {
     ];
     if (h.node === this.#root) {
       for (const [name, node] of this.#nodes) {
-        const type = node.kind === "dir" ? DT_DIR : node.kind === "link" ? DT_LNK : DT_CHR;
+        const type = node.kind === "dir" ? DT_DIR : node.kind === "link" ? DT_LNK : (node.mode & S_IFMT) === S_IFBLK ? DT_BLK : DT_CHR;
         listing.push({ name, ino: node.ino, type, nextCookie: listing.length + 1 });
       }
     }

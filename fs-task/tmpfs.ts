@@ -61,13 +61,22 @@ import {
 
 export type { MemoryQuota } from "./_paged_bytes.ts";
 
-export interface TmpFsOptions {
-  /** Where file data pages are charged. */
-  quota: MemoryQuota;
-  /** Most inodes (each extra hard link counts one); default 262144. */
+/** What tmpfs's mount options set (size=, nr_inodes=, mode=, uid=, gid=). */
+export interface TmpFsLimits {
+  /** Most bytes of pages it may hold (size=), below the quota's own limit; 0 or absent: only the quota's. */
+  maxBytes?: number;
+  /** Most inodes (each extra hard link counts one); default 262144; 0: no limit (statfs shows 0). */
   maxInodes?: number;
   /** Permission bits of the root directory; default 0o1777, as tmpfs's mode= default. */
   rootMode?: number;
+  /** Owner of the root directory; default 0. */
+  rootUid?: number;
+  rootGid?: number;
+}
+
+export interface TmpFsOptions extends TmpFsLimits {
+  /** Where file data pages are charged. */
+  quota: MemoryQuota;
   /** st_dev: one of the user kernel's anonymous devices (AnonDevices). */
   dev: number;
 }
@@ -145,14 +154,17 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
   #quota: MemoryQuota;
   #chargedBytes = 0;
   #quotaAvailable: (() => number) | undefined;
+  /** size=: the bytes it may charge in all, or Infinity. */
+  #maxBytes: number;
 
   constructor(options: TmpFsOptions) {
     super();
     this.#dev = options.dev;
     const outer = options.quota;
+    this.#maxBytes = options.maxBytes || Infinity;
     this.#quota = {
       charge: (bytes) => {
-        if (!outer.charge(bytes)) return false;
+        if (this.#chargedBytes + bytes > this.#maxBytes || !outer.charge(bytes)) return false;
         this.#chargedBytes += bytes;
         return true;
       },
@@ -162,11 +174,12 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
       },
     };
     this.#quotaAvailable = outer.available?.bind(outer);
-    this.#maxInodes = options.maxInodes ?? DEFAULT_MAX_INODES;
+    this.#maxInodes = options.maxInodes === 0 ? Infinity : (options.maxInodes ?? DEFAULT_MAX_INODES);
     const now = realtimeNs();
     const root = {
       kind: "dir", ino: this.#nextIno++, mode: S_IFDIR | ((options.rootMode ?? 0o1777) & 0o7777), nlink: 2,
-      uid: 0, gid: 0, atimeNs: now, mtimeNs: now, ctimeNs: now, opens: 0, entries: new DirIndex<TmpNode>(),
+      uid: options.rootUid ?? 0, gid: options.rootGid ?? 0, atimeNs: now, mtimeNs: now, ctimeNs: now, opens: 0,
+      entries: new DirIndex<TmpNode>(),
     } as DirNode;
     root.parent = root;
     this.paths = new TreeWalker<TmpNode>({
@@ -449,12 +462,19 @@ export class TmpFs extends TreeFileSystem<TmpNode> implements FileSystem {
   statfs(path: string): FsResult<FsStatFs> {
     const node = this.paths.lookup(path, true);
     if (typeof node === "number") return node;
+    // With size= the blocks are its pages (as Linux's max_blocks), free what neither it
+    // nor the quota has used; without it, what is used plus what the quota has left.
     const available = this.#quotaAvailable?.();
-    const bfree = available === undefined ? 0 : Math.floor(available / PAGE_SIZE);
+    const used = Math.ceil(this.#chargedBytes / PAGE_SIZE);
+    const limited = this.#maxBytes !== Infinity;
+    const max = limited ? Math.floor(this.#maxBytes / PAGE_SIZE) : Infinity;
+    const left = available === undefined ? (limited ? Infinity : 0) : Math.floor(available / PAGE_SIZE);
+    const bfree = Math.max(0, Math.min(max - used, left));
+    const inodes = this.#maxInodes === Infinity ? 0 : this.#maxInodes;
     return {
       type: TMPFS_MAGIC, bsize: PAGE_SIZE,
-      blocks: available === undefined ? 0 : Math.ceil(this.#chargedBytes / PAGE_SIZE) + bfree,
-      bfree, bavail: bfree, files: this.#maxInodes, ffree: this.#maxInodes - this.#inodesUsed,
+      blocks: limited ? max : available === undefined ? 0 : used + bfree,
+      bfree, bavail: bfree, files: inodes, ffree: inodes === 0 ? 0 : inodes - this.#inodesUsed,
       namelen: NAME_MAX, frsize: PAGE_SIZE, flags: 0,
     };
   }

@@ -36,6 +36,11 @@ export interface FileOps {
   ioctl(request: number, argp: number, io: IoctlAccess): number;
   /** Regular files and directories have offsets; streams do not (lseek gives ESPIPE). */
   readonly seekable: boolean;
+  /**
+   * Optional: where SEEK_END is when it is not st_size (a block device: its capacity, as
+   * Linux's blkdev_llseek), or -errno.
+   */
+  seekEnd?(): number;
   /** Optional: a stream whose lseek succeeds and moves nothing (Linux's noop_llseek). */
   readonly seekIgnored?: boolean;
   /**

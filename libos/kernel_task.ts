@@ -37,6 +37,7 @@ import { closeProgram, findProgram } from "./find_program.ts";
 import { FdTable, type FileOps } from "./file.ts";
 import { NO_SESSION } from "./terminal.ts";
 import { Terminals } from "./terminals.ts";
+import { LoopDevices } from "./loop.ts";
 import { OpenFile } from "./file.ts";
 import { loadElf } from "./loader.ts";
 import { GuestMemory, MemoryIds, type VSpace } from "./memory.ts";
@@ -156,6 +157,8 @@ export class KernelTask implements KernelServices {
   readonly procfs: ProcFs;
   /** The host console, the pseudo-terminals and the devices that open them. */
   readonly terminals: Terminals;
+  /** Loop block devices: asked inside syscalls, so the thread served is the caller. */
+  readonly loopDevices = new LoopDevices(() => this.#current!);
   readonly machine: Machine;
   readonly #args = new SyscallArgs();
   readonly #trace: ((line: string) => void) | null;

@@ -23,7 +23,7 @@
 
 import { createFsTask, type FsBackendSource, type FsTaskLaunch } from "../fs-task/fs_task.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
-import { TmpFs, type MemoryQuota } from "../fs-task/tmpfs.ts";
+import { TmpFs, type MemoryQuota, type TmpFsLimits } from "../fs-task/tmpfs.ts";
 import type { AnonDevices } from "../fs-task/_anon_dev.ts";
 import { byteStringOfHost, displayOf } from "../linux-abi/_byte_string.ts";
 import { ENOENT } from "../linux-abi/errno.ts";
@@ -35,7 +35,8 @@ export type FsMode = (typeof FS_MODES)[number];
 
 export type MountSpec = { at: string } & (
   | { type: "hostfs"; source: string; readOnly: boolean }
-  | { type: "tmpfs" }
+  /** `limits`: what mount(2)'s options asked for (size=, nr_inodes=, mode=, uid=, gid=). */
+  | { type: "tmpfs"; limits?: TmpFsLimits }
   | { type: "initfs"; image: string }
   | { type: "devfs" }
   | { type: "proc" }
@@ -208,7 +209,9 @@ function backendOf(m: MountSpec, env: MountEnv): FsBackendSource {
     case "devfs":
       return { type: "devfs" };
     case "tmpfs":
-      return env.mode === "worker" ? { type: "tmpfs", leased: true, dev: env.devices.next() } : () => new TmpFs({ quota: env.quota, dev: env.devices.next() });
+      return env.mode === "worker"
+        ? { type: "tmpfs", leased: true, dev: env.devices.next(), ...m.limits }
+        : () => new TmpFs({ quota: env.quota, dev: env.devices.next(), ...m.limits });
     case "proc":
     case "devpts":
       throw new TypeError(`${m.type} is the kernel-task's`);

@@ -82,7 +82,9 @@ const CLOCK_TICKS_PER_S = 100;
 const ALL_CAPS = 0x1ffffffffffn;
 // process.ts queues at most this many real-time signals (its RT_QUEUE_LIMIT).
 const SIGQ_DEFAULT_LIMIT = 1024;
-const FILESYSTEM_TYPES = ["proc", "tmpfs", "devtmpfs", "devpts", "initfs", "hostfs"];
+// /proc/filesystems: the types mount(2) can make (sys/sys_mount.ts). The image, the host
+// volumes and /dev are there from boot and cannot be mounted again, so they are not listed.
+const FILESYSTEM_TYPES = ["proc", "tmpfs", "devpts"];
 
 // The engine's CPUID (Unicorn's default x86-64 model): leaf 0 eax 0xd, leaf 1 eax 0x306c4,
 // ecx 0xced82203, edx 0x078bfbfd, leaf 7 ebx 0x389, 0x80000001 ecx 0x21 edx 0x28100800,

@@ -8,21 +8,21 @@
 //                         by a session leader without a terminal makes it the controlling one
 //                         (TIOCGPTPEER on the master opens it too, without its name)
 //
-// Every other device number is the file system's. The file the caller gets is a
-// DeviceFile: the terminal's operations, with the node it opened for fstat and its name
-// for /proc/PID/fd (so ttyname(3) finds the name it opened).
+// Every other device number is the file system's (or another driver's: loop.ts). The file
+// the caller gets is a DeviceFile (device_file.ts): the terminal's operations, with the
+// node it opened for fstat and its name for /proc/PID/fd.
 
 import { fstatSync } from "node:fs";
-import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
+import type { FsStat } from "../fs-task/file_system.ts";
 import { EINVAL, EIO, ENOSPC, ENOTTY, ENXIO } from "../linux-abi/errno.ts";
 import { O_ACCMODE, O_CLOEXEC, O_NOCTTY, O_NONBLOCK } from "../linux-abi/fcntl.ts";
 import { DevPtsFs } from "./devpts.ts";
-import { OpenFile, type FileOps, type IoctlAccess, type IoResult } from "./file.ts";
+import { DeviceFile } from "./device_file.ts";
+import { OpenFile, type FileOps } from "./file.ts";
 import { HostInput, HostStream, hostStreamName } from "./host_stream.ts";
 import type { Process, Thread } from "./process.ts";
 import { PTY_SLAVE_MAJOR, Pty, PtyMaster, PtySlave, PtyTable, makedev } from "./pty.ts";
 import { Terminal, type TtyKernel } from "./terminal.ts";
-import type { WaitQueue } from "./wait_queue.ts";
 
 const TTY = makedev(5, 0);
 const CONSOLE = makedev(5, 1);
@@ -158,64 +158,5 @@ function hostRdev(fd: number): bigint | null {
     return st.isCharacterDevice() ? st.rdev : null;
   } catch {
     return null;
-  }
-}
-
-/**
- * A device the kernel-task drives, as one open of a node: the device's operations, the
- * node's stat, and the name it was opened by.
- */
-export class DeviceFile implements FileOps {
-  readonly seekable = false;
-
-  constructor(readonly device: FileOps, readonly node: FileOps, readonly path: string) {}
-
-  get readiness(): WaitQueue | null {
-    return this.device.readiness;
-  }
-
-  get hostFd(): number | undefined {
-    return this.device.hostFd;
-  }
-
-  read(dst: Uint8Array, offset: number, caller?: Thread): IoResult {
-    return this.device.read(dst, offset, caller);
-  }
-
-  write(src: Uint8Array, offset: number): IoResult {
-    return this.device.write(src, offset);
-  }
-
-  jobControl(t: Thread, write: boolean): number {
-    return this.device.jobControl?.(t, write) ?? 0;
-  }
-
-  readTimeout(): number {
-    return this.device.readTimeout?.() ?? -1;
-  }
-
-  poll(caller: Thread): number {
-    return this.device.poll(caller);
-  }
-
-  ioctl(request: number, argp: number, io: IoctlAccess): number {
-    return this.device.ioctl(request, argp, io);
-  }
-
-  stat(): FsStat | number {
-    return this.node.stat();
-  }
-
-  readdir(): FsDirPage | number {
-    return this.device.readdir(0, 0);
-  }
-
-  truncate(size: number): number {
-    return this.device.truncate(size);
-  }
-
-  release(): void {
-    this.device.release();
-    this.node.release();
   }
 }

@@ -72,6 +72,8 @@ export class Mount implements MountInfo {
   selector = "";
   /** Files open for writing through this mount. */
   writers = 0;
+  /** Files open through this mount, O_PATH ones too: while there are any, umount is EBUSY. */
+  opens = 0;
   /** `fs` as calls through this mount see it while the mount is read-only. */
   readonly guard: FileSystem;
 
@@ -224,11 +226,15 @@ export class Vfs {
     return 0;
   }
 
-  /** Detaches the mount at `at`; the file system itself is the caller's to stop. */
-  umount(at: string): Mount | number {
+  /**
+   * Detaches the mount at `at`; the file system itself is the caller's to stop. EBUSY with
+   * mounts below it, or files open through it unless `detach` (MNT_DETACH: they keep it).
+   */
+  umount(at: string, detach = false): Mount | number {
     const i = this.#mounts.findIndex((m) => m.at === at);
     if (i < 0 || at === "/") return -EINVAL;
     if (this.#mounts.some((m) => m.at.startsWith(at + "/"))) return -EBUSY;
+    if (this.#mounts[i]!.opens > 0 && !detach) return -EBUSY;
     const [gone] = this.#mounts.splice(i, 1);
     this.#changed();
     releaseRoot(gone!);
@@ -423,6 +429,7 @@ export class FsFile implements FileOps {
     this.ino = st.ino;
     this.seekable = type === S_IFREG || type === S_IFDIR || type === S_IFBLK;
     this.#writer = writer && mount !== null;
+    if (mount !== null) mount.opens++;
     if (this.#writer) {
       mount!.writers++;
       mount!.sb.writers++;
@@ -504,6 +511,7 @@ export class FsFile implements FileOps {
   }
 
   release(): void {
+    if (this.mount !== null) this.mount.opens--;
     if (this.#writer) {
       this.mount!.writers--;
       this.mount!.sb.writers--;

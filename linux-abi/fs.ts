@@ -61,3 +61,20 @@ export const MNT_EXPIRE = 4;
 export const UMOUNT_NOFOLLOW = 8;
 /** statfs(2) f_flags: mounted read-only (include/linux/statfs.h). */
 export const ST_RDONLY = 1;
+
+// Block device ioctls (include/uapi/linux/fs.h), answered by every block device.
+export const BLKROSET = 0x125d;
+export const BLKROGET = 0x125e;
+export const BLKRRPART = 0x125f;
+export const BLKGETSIZE = 0x1260;
+export const BLKFLSBUF = 0x1261;
+/** Readahead in 512-byte sectors (BLKFRASET/BLKFRAGET are the same field since Linux 2.6). */
+export const BLKRASET = 0x1262;
+export const BLKRAGET = 0x1263;
+export const BLKFRASET = 0x1264;
+export const BLKFRAGET = 0x1265;
+export const BLKSSZGET = 0x1268;
+export const BLKPBSZGET = 0x127b;
+/** _IOR(0x12, 112, size_t), though the kernel stores an int. */
+export const BLKBSZGET = 0x80081270;
+export const BLKGETSIZE64 = 0x80081272;

@@ -28,7 +28,11 @@
 #      libc and no file of the source is newer than it.
 #   2. run: each line `NAME COMMAND...` of runtest/syscalls, with LTPROOT, PATH
 #      (testcases/bin first) and TMPDIR set, TMPDIR a fresh host directory per test. Under
-#      the LibOS the guest sees only its image, the install (read-only) and that directory.
+#      the LibOS the guest sees only its image, the install (read-only) and that directory,
+#      and LTP_DEV_FS_TYPE=tmpfs: the LibOS has loop devices but no disk file system (no
+#      ext2 to mkfs and mount), so the tests that want a device (.needs_device,
+#      .mount_device, .format_device) mount tmpfs instead, as LTP supports, and
+#      .all_filesystems tests find tmpfs the only one (mount(2) says ENODEV to the others).
 #      Natively and under qemu the test runs as the host's root in mount, pid, UTS and IPC
 #      namespaces whose root file system is remounted read-only but for that directory
 #      (tests such as gethostid01 or add_key05 would otherwise change /etc), and whose
@@ -181,7 +185,7 @@ case "$RUNNER" in
     bash "$ROOT/scripts/setup.sh" --quiet
     LIBOS=(node "$ROOT/dist/libos/cli.js" run --isolate ${FS_MODE:+--fs-mode "$FS_MODE"}
       -v "$INST:$INST:ro" -w /tmp -e LTPROOT="$INST" -e PATH="$GUEST_PATH" -e TMPDIR=/tmp
-      -e LTP_COLORIZE_OUTPUT=0) ;;
+      -e LTP_COLORIZE_OUTPUT=0 -e LTP_DEV_FS_TYPE=tmpfs) ;;
   qemu) command -v qemu-x86_64 >/dev/null || die "qemu-x86_64 is missing (bash scripts/setup.sh --bench installs it)" ;;
 esac
 [ "$RUNNER" = libos ] || [ "$(id -u)" = 0 ] || die "--$RUNNER runs LTP as root in namespaces: run it as root"

@@ -123,8 +123,10 @@ export function writeBytes(k: KernelServices, t: Thread, f: OpenFile, src: Uint8
   if (!f.ops.seekable) return then(writeStream(t, f, src), (n) => sigpipe(k, t, n));
   const usePos = offset < 0;
   let at = usePos ? f.offset : offset;
-  if (f.flags & O_APPEND) {
-    // The bytes land at the end (pwrite too, as on Linux): say where, for the page cache.
+  // The bytes land at the end (pwrite too, as on Linux): say where, for the page cache. A
+  // block device (it has its own end, seekEnd) writes at the position: blkdev_write_iter
+  // ignores O_APPEND.
+  if (f.flags & O_APPEND && !f.ops.seekEnd) {
     const st = f.ops.stat();
     if (typeof st === "number") return st;
     at = st.size;

@@ -96,3 +96,10 @@ export function isRegular(f: OpenFile): boolean {
   const st = f.ops.stat();
   return typeof st !== "number" && (st.mode & S_IFMT) === S_IFREG;
 }
+
+/** Where the end of `f` is (SEEK_END, O_APPEND): st_size, or a block device's capacity; -errno if fstat fails. */
+export function fileEnd(f: OpenFile): number {
+  if (f.ops.seekEnd) return f.ops.seekEnd();
+  const st = f.ops.stat();
+  return typeof st === "number" ? st : st.size;
+}

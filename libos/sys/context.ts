@@ -16,6 +16,7 @@ import type { MountSpec } from "../mounts.ts";
 import type { FileSystem } from "../../fs-task/file_system.ts";
 import type { Futexes } from "../futex.ts";
 import type { Terminals } from "../terminals.ts";
+import type { LoopDevices } from "../loop.ts";
 import type { PiFutexes } from "../futex_pi.ts";
 import type { SysvIpc } from "../ipc/sysv_ipc.ts";
 import type { Process, Thread } from "../process.ts";
@@ -60,6 +61,8 @@ export interface KernelServices {
   readonly unixSockets: UnixSocketNames;
   /** The console, the pseudo-terminals, and the character devices that open them. */
   readonly terminals: Terminals;
+  /** The loop block devices and /dev/loop-control (loop.ts). */
+  readonly loopDevices: LoopDevices;
   /** The user kernel's epoll entries and their bound. */
   readonly epollWatches: WatchBudget;
   /** The thread whose syscall is being served (for objects that answer for the caller: signalfd). */

@@ -56,10 +56,11 @@ function openPath(k: KernelServices, t: Thread, path: string, flags: number, mod
       return st;
     }
     const type = st.mode & S_IFMT;
-    if (type === S_IFCHR && !(flags & F.O_PATH)) {
-      // A terminal device is the kernel-task's; the node stays open for its fstat.
+    if ((type === S_IFCHR || type === S_IFBLK) && !(flags & F.O_PATH)) {
+      // A terminal or loop device is the kernel-task's; the node stays open for its fstat.
       const node = new FsFile(fs, handle, path, st, mount);
-      const device = k.terminals.open(t, st.rdev, flags, path, node);
+      const device = k.loopDevices.open(type, st.rdev, flags, path, node) ??
+        (type === S_IFCHR ? k.terminals.open(t, st.rdev, flags, path, node) : null);
       if (device !== null) {
         if (typeof device === "number") node.release();
         return install(device);

@@ -12,8 +12,15 @@
 //   MS_SHARED, MS_PRIVATE, MS_SLAVE, MS_UNBINDABLE   accepted on a mount point and ignored:
 //                        there is one mount table, so nothing ever propagates
 //   MS_MOVE              the source mount, with those below it, moved to the target
-//   none of these        a new tmpfs, or the kernel-task's proc or devpts (one instance each)
-// nosuid, nodev, noexec, the atime flags and the data string are accepted and have no effect.
+//   none of these        a new tmpfs, or the kernel-task's proc or devpts (one instance each);
+//                        MS_RDONLY makes it read-only. tmpfs ignores the source (LTP mounts
+//                        "ltp-tmpfs", or a loop device) and takes its options from the data
+//                        string (tmpfs_options.ts: size=, nr_inodes=, mode=, uid=, gid=, ro);
+//                        proc and devpts ignore theirs. Any other type is ENODEV, as for a
+//                        file system the kernel does not have (ext2, xfs, …: no disk file
+//                        systems here).
+// nosuid, nodev, noexec and the atime flags are accepted and have no effect. As Linux does,
+// the type, source and data are copied in (EFAULT) before the target is looked up.
 
 import * as E from "../../linux-abi/errno.ts";
 import {
@@ -27,7 +34,11 @@ import { privileged } from "../creds.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
-import { pathArg, readPath } from "./_path.ts";
+import { pathArg } from "./_path.ts";
+import { getString } from "./_struct.ts";
+import { parseTmpfsOptions } from "../tmpfs_options.ts";
+import { PROT_READ } from "../memory.ts";
+import { bytesToString } from "../../linux-abi/_byte_string.ts";
 import { AT_FDCWD } from "../../linux-abi/fcntl.ts";
 
 // Linux caps a mount namespace at sysctl fs.mount-max mounts (100,000): past it, mount(2)
@@ -35,6 +46,9 @@ import { AT_FDCWD } from "../../linux-abi/fcntl.ts";
 // change to this table costs a pass over all pairs of mounts (Vfs), and repeated recursive
 // binds of a directory onto one below it multiply the mounts, so the cap here is far lower.
 const MOUNT_MAX = 64;
+const PATH_MAX = 4096;
+/** copy_mount_options copies at most a page. */
+const DATA_PAGE = 4096;
 
 /** Whether `path` names a directory (following symlinks), or -errno. */
 function isDirectory(k: KernelServices, path: string): boolean | number {
@@ -48,17 +62,56 @@ function existingAt(k: KernelServices, t: Thread, addr: number): string | number
   return typeof path === "number" ? path : k.vfs.realpath(path);
 }
 
-/** A new tmpfs, or proc or devpts, at directory `at`. */
-function newMount(k: KernelServices, t: Thread, a: SyscallArgs, at: string): number {
+/** What mount(2) copies in before it looks at the target: its strings, null where the pointer is NULL. */
+interface MountStrings {
+  fstype: string | null;
+  source: string | null;
+  data: string | null;
+}
+
+/** copy_mount_string for the type and source, copy_mount_options for the data, or -errno. */
+function mountStrings(t: Thread, a: SyscallArgs): MountStrings | number {
+  const str = (addr: number): string | null | number =>
+    addr === 0 ? null : getString(t.process.memory, addr, PATH_MAX, -E.EINVAL);
+  const fstype = str(a.ptr(2));
+  if (typeof fstype === "number") return fstype;
+  const source = str(a.ptr(0));
+  if (typeof source === "number") return source;
+  const data = mountData(t, a.ptr(4));
+  return typeof data === "number" ? data : { fstype, source, data };
+}
+
+/** The data page: up to 4096 bytes, as many as are readable (EFAULT when none is), up to a NUL. */
+function mountData(t: Thread, addr: number): string | null | number {
+  if (addr === 0) return null;
+  const mem = t.process.memory;
+  const n = mem.extent(addr, DATA_PAGE, PROT_READ);
+  if (n === 0) return -E.EFAULT;
+  const s = mem.readCString(addr, n);
+  if (s !== null) return s;
+  const bytes = new Uint8Array(n);
+  return mem.read(addr, bytes) ? bytesToString(bytes) : -E.EFAULT;
+}
+
+/** A new tmpfs, or proc or devpts, at directory `at`, read-only with MS_RDONLY. */
+function newMount(k: KernelServices, m: MountStrings, flags: number, at: string): number {
   const dir = isDirectory(k, at);
   if (dir !== true) return dir === false ? -E.ENOTDIR : dir;
-  const fstype = readPath(t, a.ptr(2));
-  if (typeof fstype === "number") return fstype;
+  const fstype = m.fstype;
+  if (fstype === null) return -E.EINVAL;
   if (fstype !== "tmpfs" && fstype !== "proc" && fstype !== "devpts") return -E.ENODEV;
+  let spec: MountSpec = { at, type: fstype };
+  let readOnly = (flags & MS_RDONLY) !== 0;
+  if (fstype === "tmpfs") {
+    const options = parseTmpfsOptions(m.data ?? "", k.memoryQuota().total);
+    if (typeof options === "number") return options;
+    spec = { at, type: "tmpfs", limits: options.limits };
+    readOnly ||= options.readOnly;
+  }
   if (k.vfs.mounts.length >= MOUNT_MAX) return -E.ENOSPC;
-  const spec: MountSpec = { at, type: fstype };
   try {
-    k.vfs.mount(at, k.startFileSystem(spec), infoOf(spec));
+    const mount = k.vfs.mount(at, k.startFileSystem(spec), { ...infoOf(spec), source: m.source ?? "none" });
+    mount.sb.readOnly = readOnly;
   } catch {
     return -E.EINVAL;
   }
@@ -102,6 +155,8 @@ function isBelow(path: string, dir: string): boolean {
 /** Mount implements Linux syscall mount(2). */
 export function sysMount(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   if (!privileged(t.creds)) return -E.EPERM;
+  const strings = mountStrings(t, a);
+  if (typeof strings === "number") return strings;
   let flags = a.uint(3);
   if ((flags & MS_MGC_MSK) >>> 0 === MS_MGC_VAL) flags &= ~MS_MGC_MSK;
   const at = existingAt(k, t, a.ptr(1));
@@ -116,22 +171,27 @@ export function sysMount(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
     const from = existingAt(k, t, a.ptr(0));
     return typeof from === "number" ? from : k.vfs.move(from, at);
   }
-  return newMount(k, t, a, at);
+  return newMount(k, strings, flags, at);
 }
 
 /**
- * Umount2 implements Linux syscall umount2(2). The file system's fs-task stops (when no
- * call waits on it) once no other mount shows it: a bind, or the source of one, keeps it.
+ * Umount2 implements Linux syscall umount2(2): EBUSY while files are open through the
+ * mount, unless MNT_DETACH. The file system's fs-task stops (when no call waits on it)
+ * once no other mount shows it (a bind, or the source of one, keeps it) and no file is open
+ * on it. MNT_EXPIRE is accepted as an unmount at once (no expiry marks), but not with
+ * MNT_FORCE or MNT_DETACH (EINVAL).
  */
 export function sysUmount2(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const flags = a.int(1);
   if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) return -E.EINVAL;
+  if (flags & MNT_EXPIRE && flags & (MNT_FORCE | MNT_DETACH)) return -E.EINVAL;
   if (!privileged(t.creds)) return -E.EPERM;
   const at = existingAt(k, t, a.ptr(0));
   if (typeof at === "number") return at;
-  const gone = k.vfs.umount(at);
+  const gone = k.vfs.umount(at, (flags & MNT_DETACH) !== 0);
   if (typeof gone === "number") return gone;
-  if (gone.fs !== k.procfs && gone.fs !== k.terminals.devpts && !k.vfs.mounts.some((m) => m.fs === gone.fs)) {
+  // Lazily detached with files still open: the file system stays for them.
+  if (gone.opens === 0 && gone.fs !== k.procfs && gone.fs !== k.terminals.devpts && !k.vfs.mounts.some((m) => m.fs === gone.fs)) {
     // The mount is gone either way; a stop that fails must not become a host exception.
     stopFsTask(gone.fs).catch((err: unknown) => process.stderr.write(`libos: stopping an unmounted fs-task: ${err instanceof Error ? err.message : String(err)}\n`));
   }

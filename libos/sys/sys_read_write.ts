@@ -13,7 +13,7 @@ import type { KernelServices, SyscallResult } from "./context.ts";
 import {
   canRead, canWrite, gathered, mappedPieces, readIovecs, readStream, readToGuest, scatter, then, totalOf, writeBytes, writeFromGuest,
 } from "./_io.ts";
-import { copyableCount, fileOffset, readLoff, rwVerifyArea, seekable, sendableCount, type Exact } from "./_offsets.ts";
+import { copyableCount, fileEnd, fileOffset, readLoff, rwVerifyArea, seekable, sendableCount, type Exact } from "./_offsets.ts";
 
 const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
 
@@ -164,9 +164,8 @@ export function sysLseek(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
   if (whence === SEEK_SET) base = 0;
   else if (whence === SEEK_CUR) base = f.offset;
   else if (whence === SEEK_END) {
-    const st = f.ops.stat();
-    if (typeof st === "number") return st;
-    base = st.size;
+    base = fileEnd(f);
+    if (base < 0) return base;
   } else return -EINVAL;
   // SEEK_CUR by 0 tells the offset; anything else is a new offset, within the limit.
   if (whence === SEEK_CUR && off === 0) return f.offset;
@@ -221,12 +220,14 @@ export function sysCopyFileRange(_k: KernelServices, t: Thread, a: SyscallArgs):
   const inp = fileOf(t, a.int(0)), out = fileOf(t, a.int(2));
   const inAddr = a.ptr(1), outAddr = a.ptr(3);
   if (a.uint(5) !== 0) return -EINVAL;
-  if (!inp || !out || !canRead(inp) || !canWrite(out) || out.flags & O_APPEND) return -EBADF;
+  if (!inp || !out) return -EBADF;
   const si = inp.ops.stat(), so = out.ops.stat();
   if (typeof si === "number") return si;
   if (typeof so === "number") return so;
+  // generic_file_rw_checks: the file types first, then the access modes.
   if ((si.mode & S_IFMT) === S_IFDIR || (so.mode & S_IFMT) === S_IFDIR) return -EISDIR;
   if ((si.mode & S_IFMT) !== S_IFREG || (so.mode & S_IFMT) !== S_IFREG) return -EINVAL;
+  if (!canRead(inp) || !canWrite(out) || out.flags & O_APPEND) return -EBADF;
   const mem = t.process.memory;
   const inPos = inAddr === 0 ? inp.offset : readLoff(mem, inAddr);
   const outPos = outAddr === 0 ? out.offset : readLoff(mem, outAddr);

@@ -8,8 +8,8 @@ import {
   EACCES, EBADF, EEXIST, EINVAL, EISDIR, ENOENT, ENOSPC, ENOTDIR, ENXIO, EPERM,
 } from "../../../fs-task/_errno.ts";
 import {
-  DT_CHR, DT_DIR, DT_LNK, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, RENAME_EXCHANGE,
-  RENAME_NOREPLACE, S_IFCHR, S_IFDIR, X_OK,
+  DT_BLK, DT_CHR, DT_DIR, DT_LNK, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, RENAME_EXCHANGE,
+  RENAME_NOREPLACE, S_IFBLK, S_IFCHR, S_IFDIR, X_OK,
 } from "../../../fs-task/_flags.ts";
 import { RENAME_WHITEOUT } from "../../../linux-abi/fs.ts";
 
@@ -85,6 +85,19 @@ describe.each(FS_MODES)("DevFs in %s mode", (mode) => {
     });
   });
 
+  describe("DevFs loop nodes", () => {
+    it("has /dev/loop-control (c 10,237) and /dev/loop0-7 (b 7,N), mode 0660, whose I/O is the kernel-task's", () => {
+      expect(dev.stat("/loop-control", true)).toMatchObject({ mode: S_IFCHR | 0o660, rdev: 10 * 256 + 237 });
+      for (let n = 0; n < 8; n++) expect(dev.stat(`/loop${n}`, true)).toMatchObject({ mode: S_IFBLK | 0o660, rdev: 7 * 256 + n });
+      expect(dev.stat("/loop8", true)).toBe(-ENOENT);
+      const h = open(dev, "/loop0", O_RDWR);
+      expect(dev.isatty(h)).toBe(false);
+      expect(dev.pread(h, new Uint8Array(4), 0)).toBe(-ENXIO);
+      expect(dev.pwrite(h, new Uint8Array(4), 0)).toBe(-ENXIO);
+      expect(dev.close(h)).toBe(0);
+    });
+  });
+
   describe("DevFs.stat()", () => {
     it("reports Linux's device numbers and S_IFCHR|0666", () => {
       const expected: [string, number, number][] = [
@@ -120,11 +133,17 @@ describe.each(FS_MODES)("DevFs in %s mode", (mode) => {
         if (page.entries.length === 0) break;
         for (const e of page.entries) {
           names.push(e.name);
-          expect(e.type).toBe(e.name.startsWith(".") || e.name === "shm" || e.name === "pts" ? DT_DIR : ["fd", "stdin", "stdout", "stderr"].includes(e.name) ? DT_LNK : DT_CHR);
+          const type = e.name.startsWith(".") || e.name === "shm" || e.name === "pts" ? DT_DIR
+            : ["fd", "stdin", "stdout", "stderr"].includes(e.name) ? DT_LNK : /^loop\d$/.test(e.name) ? DT_BLK : DT_CHR;
+          expect(e.type, e.name).toBe(type);
         }
         cookie = page.nextCookie;
       }
-      expect(names.sort()).toEqual([".", "..", "console", "fd", "full", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero"]);
+      const loops = Array.from({ length: 8 }, (_, n) => `loop${n}`);
+      expect(names.sort()).toEqual([
+        ".", "..", "console", "fd", "full", ...loops.slice(0, 1), "loop-control", ...loops.slice(1), "null", "ptmx", "pts", "random",
+        "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero",
+      ].sort());
     });
 
     it("refuses a device handle with ENOTDIR", () => {
