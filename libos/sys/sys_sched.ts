@@ -2,11 +2,12 @@
 // getpriority/setpriority). The user kernel's scheduler runs every thread alike: these
 // calls keep and report each thread's settings with Linux's checks, and change nothing else.
 // Unprivileged callers may raise nice, lower it only down to 20 - RLIMIT_NICE, and take a
-// real-time policy only up to RLIMIT_RTPRIO (CAP_SYS_NICE is euid 0, creds.ts).
+// real-time policy only up to RLIMIT_RTPRIO; CAP_SYS_NICE may do anything.
 
 import * as E from "../../linux-abi/errno.ts";
 import { RLIMIT_NICE, RLIMIT_RTPRIO } from "../../linux-abi/resource.ts";
-import { privileged } from "../creds.ts";
+import { CAP_SYS_NICE } from "../../linux-abi/capability.ts";
+import { capable } from "../capabilities.ts";
 import { PROT_READ } from "../memory.ts";
 import type { SchedSettings, Thread } from "../process.ts";
 import { softLimit } from "../rlimits.ts";
@@ -36,7 +37,7 @@ function check(t: Thread, cur: SchedSettings, next: SchedSettings): SchedSetting
   const { policy, priority } = next;
   if (![SCHED_NORMAL, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE].includes(policy)) return -E.EINVAL;
   if (realTime(policy) ? priority < 1 || priority > MAX_RT_PRIO : priority !== 0) return -E.EINVAL;
-  if (privileged(t.creds)) return next;
+  if (capable(t.creds, CAP_SYS_NICE)) return next;
   if (policy === SCHED_DEADLINE) return -E.EPERM;
   if (realTime(policy) && priority > Math.max(softLimit(t.process, RLIMIT_RTPRIO), realTime(cur.policy) ? cur.priority : 0)) return -E.EPERM;
   if (next.nice < cur.nice && next.nice < 20 - softLimit(t.process, RLIMIT_NICE)) return -E.EPERM;
@@ -172,8 +173,8 @@ export function sysSetpriority(k: KernelServices, t: Thread, a: SyscallArgs): Sy
   for (const th of list) {
     const c = th.creds;
     // set_one_prio: the caller must own the target (or be privileged), and lowering nice needs RLIMIT_NICE.
-    if (!privileged(t.creds) && c.uid !== t.creds.euid && c.euid !== t.creds.euid) return -E.EPERM;
-    if (nice < th.sched.nice && !privileged(t.creds) && nice < 20 - softLimit(t.process, RLIMIT_NICE)) return -E.EACCES;
+    if (!capable(t.creds, CAP_SYS_NICE) && c.uid !== t.creds.euid && c.euid !== t.creds.euid) return -E.EPERM;
+    if (nice < th.sched.nice && !capable(t.creds, CAP_SYS_NICE) && nice < 20 - softLimit(t.process, RLIMIT_NICE)) return -E.EACCES;
     th.sched = { ...th.sched, nice };
   }
   return 0;

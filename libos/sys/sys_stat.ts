@@ -3,7 +3,7 @@
 
 import * as E from "../../linux-abi/errno.ts";
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
-import { S_IFDIR, S_IFMT, STATX_BASIC_STATS, SIZEOF_STATX, SIZEOF_STAT, encodeStat, encodeStatx, major, minor } from "../../linux-abi/stat.ts";
+import { S_IFDIR, S_IFLNK, S_IFMT, STATX_BASIC_STATS, SIZEOF_STATX, SIZEOF_STAT, encodeStat, encodeStatx, major, minor } from "../../linux-abi/stat.ts";
 import type { FsStat, FsStatFs } from "../../fs-task/file_system.ts";
 import { SIZEOF_STATFS, encodeStatfs } from "../../linux-abi/statfs.ts";
 import { NamedPipeEnd } from "../named_pipe.ts";
@@ -11,7 +11,7 @@ import { FsFile } from "../vfs.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
-import { pathArg, readPath, resolveAt } from "./_path.ts";
+import { lookupArg, lookupAt, readPath } from "./_path.ts";
 import { putStruct } from "./_struct.ts";
 
 const NS = 1_000_000_000n;
@@ -46,10 +46,14 @@ function statAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, f
     if (written === "" || typeof st === "number" || (st.mode & S_IFMT) === S_IFDIR) return st;
     return -E.ENOTDIR;
   }
-  const path = resolveAt(t, dirfd, written, emptyOk);
-  if (typeof path === "number") return path;
   const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
-  return k.vfs.call(path, (fs, inner) => fs.stat(inner, follow));
+  const lk = lookupAt(k, t, dirfd, written, follow ? "follow" : "nofollow", { allowEmpty: emptyOk });
+  if (typeof lk === "number") return lk;
+  // What a walk found is the answer, but for a symlink still to follow (a magic link).
+  const st = lk.found?.st;
+  if (st === null) return -E.ENOENT;
+  if (st !== undefined && (!follow || (st.mode & S_IFMT) !== S_IFLNK)) return st;
+  return k.vfs.call(lk.path, (fs, inner) => fs.stat(inner, follow));
 }
 
 const withStat = (st: FsStat | number, t: Thread, addr: number): number => (typeof st === "number" ? st : putStat(t, addr, st));
@@ -109,9 +113,9 @@ function putStatfs(t: Thread, addr: number, s: FsStatFs | number): number {
 
 /** Statfs implements Linux syscall statfs(2). */
 export function sysStatfs(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const path = pathArg(t, AT_FDCWD, a.ptr(0));
-  if (typeof path === "number") return path;
-  return putStatfs(t, a.ptr(1), k.vfs.call(path, (fs, inner) => fs.statfs(inner)));
+  const lk = lookupArg(k, t, AT_FDCWD, a.ptr(0), "follow");
+  if (typeof lk === "number") return lk;
+  return putStatfs(t, a.ptr(1), k.vfs.call(lk.path, (fs, inner) => fs.statfs(inner)));
 }
 
 /** Fstatfs implements Linux syscall fstatfs(2). */
