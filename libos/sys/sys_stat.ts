@@ -15,6 +15,11 @@ import { lookupArg, lookupAt, readPath } from "./_path.ts";
 import { putStruct } from "./_struct.ts";
 
 const NS = 1_000_000_000n;
+/** statx's flags besides the AT_* ones: no automount, and the sync type (AT_STATX_FORCE_SYNC, AT_STATX_DONT_SYNC). */
+const AT_NO_AUTOMOUNT = 0x800;
+const AT_STATX_SYNC_TYPE = 0x6000;
+/** A mask bit reserved for a future struct statx. */
+const STATX__RESERVED = 0x80000000;
 
 function secs(ns: bigint): number {
   return Number(ns / NS);
@@ -77,13 +82,17 @@ export function sysLstat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
 /** Newfstatat implements Linux syscall newfstatat(2). */
 export function sysNewfstatat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const flags = a.int(3);
-  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800)) return -E.EINVAL;
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)) return -E.EINVAL;
   return withStat(statAt(k, t, a.int(0), a.ptr(1), flags), t, a.ptr(2));
 }
 
 /** Statx implements Linux syscall statx(2). */
 export function sysStatx(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const st = statAt(k, t, a.int(0), a.ptr(1), a.int(2));
+  const flags = a.int(2);
+  // vfs_statx's checks: known flags, one sync type at most, no reserved mask bit.
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) return -E.EINVAL;
+  if ((flags & AT_STATX_SYNC_TYPE) === AT_STATX_SYNC_TYPE || a.uint(3) & STATX__RESERVED) return -E.EINVAL;
+  const st = statAt(k, t, a.int(0), a.ptr(1), flags);
   if (typeof st === "number") return st;
   const ts = (ns: bigint) => ({ tv_sec: secs(ns), tv_nsec: nsecs(ns) });
   const ok = putStruct(t.process.memory, a.ptr(4), SIZEOF_STATX, encodeStatx, {
