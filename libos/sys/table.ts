@@ -1,7 +1,8 @@
 // The x86-64 syscall table: the one readable list of what this LibOS implements.
 // As gVisor's linux64.go, each entry is the spec: a handler and how complete it is.
 // Numbers not listed answer ENOSYS and are reported once (see kernel_task.ts);
-// `libos syscalls` prints this table.
+// `libos syscalls` prints this table. Path calls check permissions as Linux does for the
+// calling thread's credentials and capabilities (_path.ts, permission.ts).
 
 import { SYS, SYS_MAX, syscallName, type SyscallName } from "../../linux-abi/x86_64/syscalls.ts";
 import type { SyscallHandler } from "./context.ts";
@@ -116,7 +117,7 @@ const ROWS: Row[] = [
   ["clone", clone.sysClone],
   ["fork", clone.sysFork],
   ["vfork", clone.sysVfork],
-  ["execve", clone.sysExecve],
+  ["execve", clone.sysExecve, "partial", "set-user-ID and set-group-ID bits apply; file capabilities do not (as a file without security.capability); no ETXTBSY"],
   ["exit", clone.sysExit],
   ["wait4", clone.sysWait4],
   ["kill", sig.sysKill],
@@ -193,7 +194,7 @@ const ROWS: Row[] = [
   ["rt_sigqueueinfo", sig.sysRtSigqueueinfo],
   ["rt_sigsuspend", sig.sysRtSigsuspend],
   ["sigaltstack", sig.sysSigaltstack],
-  ["mknod", names.sysMknod],
+  ["mknod", names.sysMknod, "partial", "device nodes (CAP_MKNOD) on tmpfs and /dev; a host volume refuses them (EPERM)"],
   ["getpriority", sched.sysGetpriority],
   ["setpriority", sched.sysSetpriority],
   ["sched_setparam", sched.sysSchedSetparam, "partial", "kept and reported: every thread is scheduled alike"],
@@ -248,7 +249,7 @@ const ROWS: Row[] = [
   ["waitid", clone.sysWaitid],
   ["openat", file.sysOpenat],
   ["mkdirat", names.sysMkdirat],
-  ["mknodat", names.sysMknodat],
+  ["mknodat", names.sysMknodat, "partial", "as mknod"],
   ["fchownat", setstat.sysFchownat],
   ["newfstatat", stat.sysNewfstatat],
   ["unlinkat", names.sysUnlinkat],
