@@ -42,13 +42,22 @@ const DESCRIPTION_FLAGS = ~(F.O_CREAT | F.O_EXCL | F.O_TRUNC | F.O_CLOEXEC | F.O
  */
 function openAllowed(k: KernelServices, t: Thread, lk: Lookup, flags: number): number {
   const w = lk.found;
-  if (w === null || k.vfs.route(lk.path).mount.readOnly) return 0;
-  if (w.st === null) return flags & F.O_CREAT && w.dir !== null ? mayCreate(t.creds, w.dir) : 0;
+  if (w === null) return 0;
+  if (w.st === null) return flags & F.O_CREAT && w.dir !== null && !readOnly(k, lk.path, S_IFDIR) ? mayCreate(t.creds, w.dir) : 0;
   const type = w.st.mode & S_IFMT;
+  if (openMask(flags) & MAY_WRITE && readOnly(k, lk.path, type)) return 0;
   if ((flags & F.O_TMPFILE) === F.O_TMPFILE) return type === S_IFDIR ? mayCreate(t.creds, w.st) : 0;
   if (flags & F.O_PATH || type === S_IFLNK || (flags & F.O_CREAT && flags & F.O_EXCL)) return 0;
   if (type === S_IFDIR && openMask(flags) & MAY_WRITE) return 0;
   return mayOpen(t.creds, w.st, flags);
+}
+
+/**
+ * inode_permission: asking to write a file, directory or symlink on a read-only mount is
+ * EROFS before any permission (the file system's answer, here).
+ */
+function readOnly(k: KernelServices, path: string, type: number): boolean {
+  return (type === S_IFREG || type === S_IFDIR || type === S_IFLNK) && k.vfs.route(path).mount.readOnly;
 }
 
 function openPath(k: KernelServices, t: Thread, lk: Lookup, flags: number, mode: number): SyscallResult {
@@ -395,9 +404,11 @@ function accessAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number,
     if (typeof own === "number") return own;
     st = own;
   }
-  // A symlink not followed is checked as itself: rwx for all, but not writable on a read-only mount.
-  if (!follow && (st!.mode & S_IFMT) === S_IFLNK) return mode & W_OK && k.vfs.route(lk.path).mount.readOnly ? -E.EROFS : 0;
-  if (lk.found !== null && (st!.mode & S_IFMT) !== S_IFLNK && mode !== 0) {
+  const type = st === null ? 0 : st.mode & S_IFMT;
+  if (mode & W_OK && type !== 0 && readOnly(k, lk.path, type)) return -E.EROFS;
+  // A symlink not followed is checked as itself: rwx for all.
+  if (!follow && type === S_IFLNK) return 0;
+  if (lk.found !== null && type !== S_IFLNK && mode !== 0) {
     const r = permission(creds, st!, mode);
     if (r < 0) return r;
   }
