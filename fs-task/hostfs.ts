@@ -60,7 +60,7 @@ import {
 import {
   O_ACCMODE, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_PATH,
   O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, RENAME_NOREPLACE, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT,
-  S_IFREG, S_IFSOCK, ST_RDONLY, W_OK,
+  S_IFREG, S_IFSOCK, S_ISGID, ST_RDONLY, W_OK,
 } from "./_flags.ts";
 
 export interface HostFsOptions {
@@ -285,7 +285,9 @@ export class HostFs implements FileSystem {
   mkdir(guestPath: string, mode: number): number {
     return this.#withNewPath(guestPath, (r) => {
       fs.mkdirSync(r.at, mode & 0o7777);
-      pin(r, (p) => fs.chmodSync(p, mode & 0o7777)); // the host's umask must not apply twice
+      // The host's umask must not apply twice; a set-group-ID parent's bit, which the host
+      // gave the new directory, stays (Linux: inode_init_owner).
+      pin(r, (p) => fs.chmodSync(p, (mode & 0o7777) | (fs.statSync(p).mode & S_ISGID)));
       return 0;
     });
   }

@@ -10,12 +10,13 @@
 // setxid broadcast), so a program through its libc sees per-process credentials; a raw
 // syscall changes only the calling thread, as on Linux.
 //
-// Capabilities are not modelled apart: CAP_SETUID, CAP_SETGID, CAP_KILL, CAP_SYS_RESOURCE,
-// CAP_IPC_OWNER… are held while the effective uid is 0, and the file-system ones
-// (CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER) while the fs uid is 0. Linux's
-// cap_emulate_setxuid gives exactly that for a process that starts as root or not.
+// Capabilities are part of the record (capabilities.ts): the rules below ask for
+// CAP_SETUID and CAP_SETGID, and each change of uids adjusts the sets as Linux's
+// cap_task_fix_setuid does.
 
+import { CAP_KILL, CAP_SETGID, CAP_SETUID } from "../linux-abi/capability.ts";
 import { EINVAL, EPERM } from "../linux-abi/errno.ts";
+import { capable, fixSetfsuid, fixSetuid, initialCaps } from "./capabilities.ts";
 
 export interface Credentials {
   readonly uid: number;
@@ -28,6 +29,14 @@ export interface Credentials {
   readonly fsgid: number;
   /** Supplementary groups, sorted ascending (Linux sorts them in setgroups). */
   readonly groups: readonly number[];
+  /** The capability sets (capabilities.ts: a bit per capability). */
+  readonly capInheritable: number;
+  readonly capPermitted: number;
+  readonly capEffective: number;
+  readonly capBounding: number;
+  readonly capAmbient: number;
+  /** SECBIT_* flags and locks (prctl PR_SET_SECUREBITS, PR_SET_KEEPCAPS). */
+  readonly securebits: number;
 }
 
 /** Linux's NGROUPS_MAX. */
@@ -36,11 +45,9 @@ export const NGROUPS_MAX = 65536;
 const KEEP = 0xffffffff;
 
 export function initialCredentials(uid: number, gid: number, groups: readonly number[]): Credentials {
-  return { uid, euid: uid, suid: uid, fsuid: uid, gid, egid: gid, sgid: gid, fsgid: gid, groups: [...groups].sort((a, b) => a - b) };
+  const ids = { uid, euid: uid, suid: uid, fsuid: uid, gid, egid: gid, sgid: gid, fsgid: gid };
+  return { ...ids, groups: [...groups].sort((a, b) => a - b), ...initialCaps(uid) };
 }
-
-/** The capabilities tied to the effective uid (CAP_SETUID, CAP_SETGID, CAP_KILL, CAP_SYS_ADMIN…). */
-export const privileged = (c: Credentials): boolean => c.euid === 0;
 
 /** Whether `c` is in group `gid` (in_group_p: the fs gid or a supplementary group). */
 export function inGroup(c: Credentials, gid: number): boolean {
@@ -61,17 +68,21 @@ function idsOf(c: Credentials, kind: Kind): Ids {
   return kind === "uid" ? { real: c.uid, eff: c.euid, saved: c.suid, fs: c.fsuid } : { real: c.gid, eff: c.egid, saved: c.sgid, fs: c.fsgid };
 }
 
+/** `c` with new user or group ids; a change of uids adjusts the capability sets. */
 function withIds(c: Credentials, kind: Kind, n: Ids): Credentials {
   return kind === "uid"
-    ? { ...c, uid: n.real, euid: n.eff, suid: n.saved, fsuid: n.fs }
+    ? fixSetuid(c, { ...c, uid: n.real, euid: n.eff, suid: n.saved, fsuid: n.fs })
     : { ...c, gid: n.real, egid: n.eff, sgid: n.saved, fsgid: n.fs };
 }
+
+/** The capability the set*id calls of `kind` need to choose any id. */
+const mayChoose = (c: Credentials, kind: Kind): boolean => capable(c, kind === "uid" ? CAP_SETUID : CAP_SETGID);
 
 /** setuid(2)/setgid(2): privileged sets all three, otherwise only to the real or saved id. */
 export function setId(c: Credentials, kind: Kind, id: number): Credentials | number {
   if (id === KEEP) return -EINVAL;
   const o = idsOf(c, kind);
-  if (privileged(c)) return withIds(c, kind, { real: id, eff: id, saved: id, fs: id });
+  if (mayChoose(c, kind)) return withIds(c, kind, { real: id, eff: id, saved: id, fs: id });
   if (id !== o.real && id !== o.saved) return -EPERM;
   return withIds(c, kind, { ...o, eff: id, fs: id });
 }
@@ -80,7 +91,7 @@ export function setId(c: Credentials, kind: Kind, id: number): Credentials | num
 export function setReId(c: Credentials, kind: Kind, real: number, eff: number): Credentials | number {
   const o = idsOf(c, kind);
   const n = { ...o };
-  const cap = privileged(c);
+  const cap = mayChoose(c, kind);
   if (real !== KEEP) {
     if (!cap && real !== o.real && real !== o.eff) return -EPERM;
     n.real = real;
@@ -98,7 +109,7 @@ export function setReId(c: Credentials, kind: Kind, real: number, eff: number): 
 export function setResId(c: Credentials, kind: Kind, real: number, eff: number, saved: number): Credentials | number {
   const o = idsOf(c, kind);
   const allowed = (id: number): boolean => id === KEEP || id === o.real || id === o.eff || id === o.saved;
-  if (!privileged(c) && !(allowed(real) && allowed(eff) && allowed(saved))) return -EPERM;
+  if (!mayChoose(c, kind) && !(allowed(real) && allowed(eff) && allowed(saved))) return -EPERM;
   const e = eff === KEEP ? o.eff : eff;
   return withIds(c, kind, { real: real === KEEP ? o.real : real, eff: e, saved: saved === KEEP ? o.saved : saved, fs: e });
 }
@@ -107,13 +118,13 @@ export function setResId(c: Credentials, kind: Kind, real: number, eff: number, 
 export function setFsId(c: Credentials, kind: Kind, id: number): Credentials {
   const o = idsOf(c, kind);
   if (id === KEEP) return c;
-  if (!privileged(c) && id !== o.real && id !== o.eff && id !== o.saved && id !== o.fs) return c;
-  return withIds(c, kind, { ...o, fs: id });
+  if (!mayChoose(c, kind) && id !== o.real && id !== o.eff && id !== o.saved && id !== o.fs) return c;
+  return kind === "uid" ? fixSetfsuid(c, { ...c, fsuid: id }) : { ...c, fsgid: id };
 }
 
-/** setgroups(2): root only; the list is kept sorted. */
+/** setgroups(2): CAP_SETGID only; the list is kept sorted. */
 export function setGroups(c: Credentials, groups: number[]): Credentials | number {
-  if (!privileged(c)) return -EPERM;
+  if (!capable(c, CAP_SETGID)) return -EPERM;
   return { ...c, groups: groups.sort((a, b) => a - b) };
 }
 
@@ -122,6 +133,6 @@ export function setGroups(c: Credentials, groups: number[]): Credentials | numbe
  * or the sender holds CAP_KILL.
  */
 export function maySignal(sender: Credentials, target: Credentials): boolean {
-  if (privileged(sender)) return true;
+  if (capable(sender, CAP_KILL)) return true;
   return sender.euid === target.suid || sender.euid === target.uid || sender.uid === target.suid || sender.uid === target.uid;
 }

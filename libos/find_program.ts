@@ -1,7 +1,8 @@
 // The program an execve names, found through the guest's file system: a `#!` script's
 // interpreter (Linux: fs/binfmt_script.c), followed up to BINPRM_MAX_RECURSION levels, or
 // an ELF image whose headers parseElf has checked, with its PT_INTERP program interpreter
-// (ld.so) found and checked the same way. The ELF files stay open so the loader reads each
+// (ld.so) found and checked the same way: each an executable regular file the caller may
+// execute (ExecAccess). The ELF files stay open so the loader reads each
 // segment straight into the image (no copy of the whole file, whatever size the file
 // claims); the caller closes them (closeProgram). Every failure is one ElfError: what is
 // wrong, worded for the `libos:` line, and the errno execve(2) returns; a program or an
@@ -9,17 +10,27 @@
 
 import { bytesToString, displayOf } from "../linux-abi/_byte_string.ts";
 import { EACCES, EIO, EISDIR, ELIBBAD, ELOOP, ENOENT, ENOEXEC, strerror } from "../linux-abi/errno.ts";
-import type { FileSystem } from "../fs-task/file_system.ts";
+import type { FileSystem, FsStat } from "../fs-task/file_system.ts";
 import { ElfError, parseElf, type ElfImage, type ProgramFile } from "./elf.ts";
 import { ProcFs, REOPEN_FILE } from "./procfs.ts";
-import { FsFile, joinPath, type Vfs } from "./vfs.ts";
+import { FsFile, type Vfs } from "./vfs.ts";
 
 /** Linux: include/linux/binfmts.h. */
 const BINPRM_BUF_SIZE = 256;
 const BINPRM_MAX_RECURSION = 4;
 
 export interface OpenProgram extends ProgramFile {
+  /** The file's mode, owner and group (its set-user-ID and set-group-ID bits count at execve). */
+  readonly owner: Pick<FsStat, "mode" | "uid" | "gid">;
   close(): void;
+}
+
+/** How execve finds files for its caller and checks them (the kernel-task's permission rules). */
+export interface ExecAccess {
+  /** The path to open for an interpreter's `path` (absolute, or from the cwd): looked up as the caller, or -errno. */
+  lookup(path: string): string | number;
+  /** may_open's MAY_EXEC on a regular file: 0, or -EACCES without an x bit the caller may use. */
+  mayExec(st: FsStat): number;
 }
 
 export interface ProgramImage {
@@ -45,11 +56,15 @@ export function closeProgram(image: ProgramImage): void {
   image.interpreter?.file.close();
 }
 
-/** `path` (resolved) as execve finds it; `given` is the path as the caller wrote it (a script's argument); a relative #! interpreter is found from `cwd`. */
-export function findProgram(vfs: Vfs, path: string, given: string, argv: string[], cwd = "/"): ProgramImage | ElfError {
+/**
+ * `path` (looked up) as execve finds it; `given` is the path as the caller wrote it (a
+ * script's argument); a #! interpreter and PT_INTERP are looked up through `access`.
+ */
+export function findProgram(vfs: Vfs, path: string, given: string, argv: string[], access: ExecAccess): ProgramImage | ElfError {
+  const open = (fs: FileSystem, inner: string): ReturnType<typeof openExecutable> => openExecutable(fs, inner, access);
   for (let depth = 0; ; depth++) {
     if (depth > BINPRM_MAX_RECURSION) return new ElfError("too many levels of interpreter (ELOOP)", ELOOP);
-    const file = vfs.call(path, openExecutable);
+    const file = vfs.call(path, open);
     if (typeof file === "object" && "follow" in file) {
       path = file.follow;
       continue;
@@ -74,12 +89,17 @@ export function findProgram(vfs: Vfs, path: string, given: string, argv: string[
         if (line instanceof ElfError) return line;
         argv = [line.interpreter, ...(line.argument === null ? [] : [line.argument]), given, ...argv.slice(1)];
         // A relative interpreter is found from the caller's cwd, as Linux's open_exec does.
-        path = joinPath(cwd, line.interpreter);
+        const next = access.lookup(line.interpreter);
+        if (typeof next === "number") {
+          const message = `bad #! interpreter ${displayOf(line.interpreter)}: ${errnoMessage(-next)}`;
+          return next === -ENOENT ? new NotInGuest(message, "#! interpreter", line.interpreter) : new ElfError(message, -next);
+        }
+        path = next;
         given = line.interpreter;
         continue;
       }
       const elf = parseElf(file);
-      const interpreter = elf.interpreter === null ? null : findInterpreter(vfs, elf.interpreter);
+      const interpreter = elf.interpreter === null ? null : findInterpreter(vfs, elf.interpreter, access);
       if (interpreter instanceof ElfError) return interpreter;
       const exe = vfs.realpath(path);
       opened = true;
@@ -99,10 +119,11 @@ export function findProgram(vfs: Vfs, path: string, given: string, argv: string[
  * level, so an interpreter that names its own interpreter is refused (ELIBBAD) rather
  * than started with its needs unmet.
  */
-function findInterpreter(vfs: Vfs, name: string): ProgramImage["interpreter"] | ElfError {
-  const path = joinPath("/", name);
+function findInterpreter(vfs: Vfs, name: string, access: ExecAccess): ProgramImage["interpreter"] | ElfError {
   const what = `interpreter ${displayOf(name)}`;
-  const file = vfs.call(path, openExecutable);
+  const found = access.lookup(name.startsWith("/") ? name : "/" + name);
+  const path = typeof found === "number" ? name : found;
+  const file = typeof found === "number" ? found : vfs.call(path, (fs, inner) => openExecutable(fs, inner, access));
   if (typeof file === "object" && "follow" in file) return new ElfError(`${what}: not a regular file`, ELIBBAD);
   if (typeof file === "number") {
     if (file === -ENOENT) return new NotInGuest(`dynamically linked, and its ${what} is not in the guest`, "interpreter", name);
@@ -165,13 +186,13 @@ function errnoMessage(errno: number): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-/** An executable regular file, open for the loader (the walk follows symlinks; X_OK is checked); -EISDIR for a directory. */
-function openExecutable(fs: FileSystem, inner: string): OpenProgram | { follow: string } | number {
+/** An executable regular file, open for the loader (the walk follows symlinks; MAY_EXEC is checked); -EISDIR for a directory. */
+function openExecutable(fs: FileSystem, inner: string, access: ExecAccess): OpenProgram | { follow: string } | number {
   const st = fs.stat(inner, true);
   if (typeof st === "number") return st;
   if ((st.mode & 0o170000) === 0o040000) return -EISDIR;
   if ((st.mode & 0o170000) !== 0o100000) return -EACCES;
-  const ok = fs.access(inner, 1);
+  const ok = access.mayExec(st);
   if (ok < 0) return ok;
   const h = fs.open(inner, 0, 0);
   if (h === REOPEN_FILE && fs instanceof ProcFs) {
@@ -188,6 +209,7 @@ function openExecutable(fs: FileSystem, inner: string): OpenProgram | { follow: 
   }
   return {
     size: fst.size,
+    owner: { mode: fst.mode, uid: fst.uid, gid: fst.gid },
     read(dst, offset) {
       for (let at = 0; at < dst.length; ) {
         const n = fs.pread(h, dst.subarray(at), offset + at);

@@ -30,10 +30,12 @@ import {
   _NSIG, signalName, type Sigaction,
 } from "../linux-abi/signal.ts";
 import { CLONE_FILES, CLONE_FS, CLONE_PARENT, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID } from "../linux-abi/sched.ts";
-import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
+import { AT_FDCWD, O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
 import { FSR_MAPPED, Msg, SYSCALL_INSN_BYTES, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector } from "../syscall-shim/x86_64.ts";
 import { ElfError } from "./elf.ts";
-import { closeProgram, findProgram } from "./find_program.ts";
+import { closeProgram, findProgram, type ExecAccess } from "./find_program.ts";
+import { MAY_EXEC, permission } from "./permission.ts";
+import { lookupAt } from "./sys/_path.ts";
 import { FdTable, type FileOps } from "./file.ts";
 import { NO_SESSION } from "./terminal.ts";
 import { Terminals } from "./terminals.ts";
@@ -42,9 +44,11 @@ import { OpenFile } from "./file.ts";
 import { loadElf } from "./loader.ts";
 import { GuestMemory, MemoryIds, type VSpace } from "./memory.ts";
 import { FsContext, ITIMER_REAL_ID, Process, SignalHandlers, Thread } from "./process.ts";
-import { maySignal, privileged, type Credentials } from "./creds.ts";
+import { maySignal, type Credentials } from "./creds.ts";
+import { capable, execCreds } from "./capabilities.ts";
+import { CAP_SYS_ADMIN, CAP_SYS_RESOURCE } from "../linux-abi/capability.ts";
 import { NR_OPEN, softLimit } from "./rlimits.ts";
-import { PID_MAX } from "./procfs_sys.ts";
+import { PID_MAX, type UtsNames } from "./procfs_sys.ts";
 import { RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_STACK, type Rlimit } from "../linux-abi/resource.ts";
 import { getWord, setWord } from "../microkernel/mod.ts";
 import { dequeue, getSignedReg, nextSignal, setupFrame, type UserContext } from "./signals.ts";
@@ -139,7 +143,7 @@ const MAX_REPORTED_MISSING = 256;
 
 export class KernelTask implements KernelServices {
   readonly vfs: Vfs;
-  readonly hostname: string;
+  readonly uts: UtsNames;
   readonly bootTimeMs = performance.now();
   readonly threads = new Map<number, Thread>();
   readonly processes = new Map<number, Process>();
@@ -176,7 +180,7 @@ export class KernelTask implements KernelServices {
   constructor(opts: KernelTaskOptions) {
     this.vfs = opts.vfs;
     this.unixSockets = new UnixNames(opts.vfs);
-    this.hostname = opts.hostname;
+    this.uts = { nodename: opts.hostname, domainname: "(none)" };
     this.machine = opts.machine;
     this.#trace = opts.trace;
     this.#debug = opts.debug ?? false;
@@ -184,7 +188,7 @@ export class KernelTask implements KernelServices {
       current: () => this.#current,
       processes: this.processes,
       bootTimeMs: this.bootTimeMs,
-      hostname: this.hostname,
+      uts: this.uts,
       memoryQuota: () => this.machine.memoryQuota(),
       mounts: () => [...this.vfs.mounts].reverse().map((m) => ({ source: m.source, at: m.at, type: m.type, options: m.readOnly ? "ro" : "rw" })),
     });
@@ -607,7 +611,8 @@ export class KernelTask implements KernelServices {
    */
   spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials, rlimits: Map<number, Rlimit>): Process {
     const guestPath = path.includes("/") ? joinPath(cwd, path) : this.#searchPath(path, envp);
-    const image = findProgram(this.vfs, guestPath, path, argv, cwd);
+    const access: ExecAccess = { lookup: (p) => joinPath(cwd, p), mayExec: (st) => permission(creds, st, MAY_EXEC) };
+    const image = findProgram(this.vfs, guestPath, path, argv, access);
     if (image instanceof ElfError) throw image;
     const init = new Process(this.#allocPid(), null, this.#noMemory, new FdTable(), new FsContext("/"), new SignalHandlers(), creds, "/sbin/init", ["init"], 0);
     this.processes.set(init.pid, init);
@@ -750,10 +755,10 @@ export class KernelTask implements KernelServices {
     return sleep(t, [done], () => (child.vforkDone === null ? tid : AGAIN), { killableOnly: true });
   }
 
-  /** RLIMIT_NPROC: the caller's real uid has that many tasks (threads count); root is exempt. */
+  /** RLIMIT_NPROC: the caller's real uid has that many tasks (threads count); root, CAP_SYS_RESOURCE and CAP_SYS_ADMIN are exempt. */
   #overProcessLimit(t: Thread): boolean {
     const c = t.creds;
-    if (c.uid === 0 || privileged(c)) return false;
+    if (c.uid === 0 || capable(c, CAP_SYS_RESOURCE) || capable(c, CAP_SYS_ADMIN)) return false;
     const limit = softLimit(t.process, RLIMIT_NPROC);
     if (limit === Infinity) return false;
     let n = 0;
@@ -783,8 +788,17 @@ export class KernelTask implements KernelServices {
    */
   execve(t: Thread, path: string, given: string, argv: string[], envp: string[]): SyscallResult {
     const p = t.process;
-    const image = findProgram(this.vfs, path, given, argv, p.cwd);
+    const access: ExecAccess = {
+      lookup: (name) => {
+        const lk = lookupAt(this, t, AT_FDCWD, name, "follow");
+        return typeof lk === "number" ? lk : lk.path;
+      },
+      mayExec: (st) => permission(t.creds, st, MAY_EXEC),
+    };
+    const image = findProgram(this.vfs, path, given, argv, access);
     if (image instanceof ElfError) return -image.errno;
+    // A set-user-ID or set-group-ID program's ids, and the capability sets the program starts with.
+    const creds = execCreds(t.creds, image.file.owner);
     const memory = this.machine.newSpace();
     if (!memory) {
       closeProgram(image);
@@ -792,7 +806,7 @@ export class KernelTask implements KernelServices {
     }
     let loaded;
     try {
-      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds: t.creds, interpreter: image.interpreter, stackSize: softLimit(p, RLIMIT_STACK) });
+      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds, interpreter: image.interpreter, stackSize: softLimit(p, RLIMIT_STACK) });
     } catch (e) {
       memory.release();
       this.machine.shareSpace(memory);
@@ -827,7 +841,8 @@ export class KernelTask implements KernelServices {
     t.clearChildTid = 0;
     t.robustList = 0;
     p.membarrierPrivate = false;
-    p.creds = t.creds;
+    t.commitCreds(creds);
+    p.creds = creds;
     p.exe = image.exe;
     p.interpreter = image.interpreter?.exe ?? null;
     p.argv = image.argv;

@@ -36,7 +36,8 @@ import {
 import * as L from "../linux-abi/loop.ts";
 import { POLLIN, POLLOUT } from "../linux-abi/poll.ts";
 import { S_IFBLK, S_IFMT, S_IFREG, major, makedev, minor } from "../linux-abi/stat.ts";
-import { privileged } from "./creds.ts";
+import { CAP_SYS_ADMIN } from "../linux-abi/capability.ts";
+import { capable } from "./capabilities.ts";
 import { DeviceFile } from "./device_file.ts";
 import { OpenFile, type FileOps, type IoctlAccess, type IoResult } from "./file.ts";
 import type { Thread } from "./process.ts";
@@ -278,7 +279,7 @@ class LoopOpen implements FileOps {
   /** blkdev_ioctl: the block device's own requests, then the loop driver's (lo_ioctl). */
   ioctl(request: number, argp: number, io: IoctlAccess): number {
     const dev = this.dev;
-    const admin = (): boolean => privileged(this.devices.caller().creds);
+    const admin = (): boolean => capable(this.devices.caller().creds, CAP_SYS_ADMIN);
     switch (request) {
       case BLKROSET: {
         if (!admin()) return -EACCES;

@@ -2,7 +2,7 @@
 //
 //   Process      a thread group: pid, parent and children, process group and session,
 //                address space (GuestMemory), and the parts clone() may share with
-//                another process: descriptor table (CLONE_FILES), cwd and umask
+//                another process: descriptor table (CLONE_FILES), cwd, root and umask
 //                (FsContext, CLONE_FS), signal dispositions (SignalHandlers,
 //                CLONE_SIGHAND). Lives on as a zombie until its parent reaps it.
 //   Thread       tid, its process, the per-thread Linux state (signal mask, pending
@@ -77,10 +77,12 @@ export class FsContext {
   constructor(
     public cwd: string,
     public umask = 0o022,
+    /** The root directory (chroot): canonical, "/" unless changed. */
+    public root = "/",
   ) {}
 
   copy(): FsContext {
-    return new FsContext(this.cwd, this.umask);
+    return new FsContext(this.cwd, this.umask, this.root);
   }
 }
 

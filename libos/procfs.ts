@@ -44,7 +44,7 @@ import { PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, type Vma } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
 import { NO_SESSION } from "./terminal.ts";
 import { cpuCount, cpuList, cpuMaskHex, cpuTicks, hostLoad } from "./host_cpus.ts";
-import { sysctlFiles } from "./procfs_sys.ts";
+import { sysctlFiles, type UtsNames } from "./procfs_sys.ts";
 import { kernelConfigGz } from "./kernel_config.ts";
 
 /** What procfs reads from the kernel-task. */
@@ -55,7 +55,7 @@ export interface ProcFacts {
   readonly processes: ReadonlyMap<number, Process>;
   /** performance.now() when the user kernel booted (Process.startTimeMs counts on that clock). */
   readonly bootTimeMs: number;
-  readonly hostname: string;
+  readonly uts: UtsNames;
   memoryQuota(): { total: number; free: number };
   mounts(): readonly ProcMount[];
 }
@@ -78,8 +78,6 @@ const PROC_SUPER_MAGIC = 0x9fa0;
 const MAX_SYMLINKS = 40;
 const NAME_MAX = 255;
 const CLOCK_TICKS_PER_S = 100;
-// CAP_LAST_CAP is 40: every capability bit, as root holds them.
-const ALL_CAPS = 0x1ffffffffffn;
 // process.ts queues at most this many real-time signals (its RT_QUEUE_LIMIT).
 const SIGQ_DEFAULT_LIMIT = 1024;
 // /proc/filesystems: the types mount(2) can make (sys/sys_mount.ts). The image, the host
@@ -169,7 +167,7 @@ export class ProcFs implements FileSystem {
   constructor(facts: ProcFacts) {
     this.#facts = facts;
     this.#cpuMhz = hostCpuMhz();
-    this.#sysctl = sysctlFiles(facts.hostname);
+    this.#sysctl = sysctlFiles(facts.uts);
   }
 
   /** The open file of the last open() that answered REOPEN_FILE. */
@@ -543,7 +541,7 @@ export class ProcFs implements FileSystem {
       case "cwd":
         return pathLink(() => p.cwd);
       case "root":
-        return pathLink(() => "/");
+        return pathLink(() => p.fs.root);
       case "exe":
         return pathLink(() => p.exe);
       case "mounts":
@@ -743,16 +741,14 @@ function statusText(view: TaskView, f: ProcFacts): string {
       `VmExe:\t${kb(mem.code)}`, `VmLib:\t${kb(0)}`, `VmPTE:\t${kb(0)}`, `VmSwap:\t${kb(0)}`, `HugetlbPages:\t${kb(0)}`,
     );
   }
-  // Capabilities follow the uids (creds.ts): effective while euid is 0, permitted while any uid is.
-  const permitted = c.uid === 0 || c.euid === 0 || c.suid === 0 ? ALL_CAPS : 0n;
-  const effective = c.euid === 0 ? ALL_CAPS : 0n;
   const queued = [p.pending.set, ...[...p.threads.values()].map((q) => q.pending.set)].reduce((n, s) => n + popcount(s), 0);
   const sigqLimit = p.rlimits.get(RLIMIT_SIGPENDING)?.rlim_cur ?? SIGQ_DEFAULT_LIMIT;
   lines.push(
     "CoreDumping:\t0", "THP_enabled:\t1", `Threads:\t${Math.max(1, p.threads.size)}`, `SigQ:\t${queued}/${sigqLimit}`,
     `SigPnd:\t${hex(t?.pending.set ?? 0n)}`, `ShdPnd:\t${hex(p.pending.set)}`, `SigBlk:\t${hex(sig.blocked)}`,
-    `SigIgn:\t${hex(sig.ignored)}`, `SigCgt:\t${hex(sig.caught)}`, `CapInh:\t${hex(0n)}`, `CapPrm:\t${hex(permitted)}`,
-    `CapEff:\t${hex(effective)}`, `CapBnd:\t${hex(ALL_CAPS)}`, `CapAmb:\t${hex(0n)}`, "NoNewPrivs:\t0", "Seccomp:\t0",
+    `SigIgn:\t${hex(sig.ignored)}`, `SigCgt:\t${hex(sig.caught)}`, `CapInh:\t${hex(BigInt(c.capInheritable))}`,
+    `CapPrm:\t${hex(BigInt(c.capPermitted))}`, `CapEff:\t${hex(BigInt(c.capEffective))}`, `CapBnd:\t${hex(BigInt(c.capBounding))}`,
+    `CapAmb:\t${hex(BigInt(c.capAmbient))}`, "NoNewPrivs:\t0", "Seccomp:\t0",
     "Seccomp_filters:\t0", `Cpus_allowed:\t${cpuMaskHex()}`, `Cpus_allowed_list:\t${cpuList()}`, "Mems_allowed:\t1", "Mems_allowed_list:\t0",
     "voluntary_ctxt_switches:\t0", "nonvoluntary_ctxt_switches:\t0",
   );

@@ -14,12 +14,18 @@ import { LEASE_BREAK_SECONDS } from "./lease.ts";
 /** The kernel-task's largest pid plus one (kernel_task.ts allocates below it). */
 export const PID_MAX = 32768;
 
+/** The user kernel's host and domain names (uname's nodename and domainname; sethostname changes them). */
+export interface UtsNames {
+  nodename: string;
+  domainname: string;
+}
+
 /** Every file under /proc/sys by its path there, and how to produce its text. */
-export function sysctlFiles(hostname: string): ReadonlyMap<string, () => string> {
+export function sysctlFiles(uts: UtsNames): ReadonlyMap<string, () => string> {
   const bootId = randomUUID();
   const entries: [string, () => string | number | bigint][] = [
-    ["kernel/hostname", () => hostname],
-    ["kernel/domainname", () => "(none)"],
+    ["kernel/hostname", () => uts.nodename],
+    ["kernel/domainname", () => uts.domainname],
     ["kernel/osrelease", release],
     ["kernel/ostype", () => "Linux"],
     ["kernel/version", version],
@@ -51,6 +57,11 @@ export function sysctlFiles(hostname: string): ReadonlyMap<string, () => string>
     ["fs/file-max", () => "9223372036854775807"],
     ["fs/pipe-max-size", () => PIPE_MAX_SIZE],
     ["fs/lease-break-time", () => LEASE_BREAK_SECONDS],
+    // permission.ts: hard links are restricted (mayLink); symlinks, FIFOs and files in sticky directories are not.
+    ["fs/protected_hardlinks", () => 1],
+    ["fs/protected_symlinks", () => 0],
+    ["fs/protected_fifos", () => 0],
+    ["fs/protected_regular", () => 0],
     ["net/core/somaxconn", () => 4096],
   ];
   return new Map(entries.map(([path, value]) => [path, () => `${value()}\n`]));

@@ -6,7 +6,7 @@
 //   RLIMIT_NOFILE  the descriptor table's size (EMFILE at the soft limit); the hard limit
 //                  may not pass NR_OPEN
 //   RLIMIT_NPROC   clone/fork answer EAGAIN once the caller's real uid has that many tasks
-//                  (uid 0 and euid 0 are exempt, as INIT_USER and CAP_SYS_RESOURCE)
+//                  (uid 0, CAP_SYS_RESOURCE and CAP_SYS_ADMIN are exempt)
 //   RLIMIT_AS      mmap, mremap and brk answer ENOMEM past it
 //   RLIMIT_FSIZE   a write past it is cut short, one at it is EFBIG with SIGXFSZ, as is a
 //                  truncate that grows a file past it
@@ -22,7 +22,9 @@ import {
   RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_RSS, RLIMIT_RTPRIO, RLIMIT_RTTIME, RLIMIT_SIGPENDING, RLIMIT_STACK, RLIM_INFINITY,
   RLIM_NLIMITS, type Rlimit,
 } from "../linux-abi/resource.ts";
-import { privileged, type Credentials } from "./creds.ts";
+import { CAP_SYS_RESOURCE } from "../linux-abi/capability.ts";
+import { capable } from "./capabilities.ts";
+import type { Credentials } from "./creds.ts";
 import type { Process } from "./process.ts";
 
 /** Linux's fs.nr_open default: no descriptor table grows past it. */
@@ -82,11 +84,11 @@ export function softLimit(p: Process, res: number): number {
   return cur >= INF ? Infinity : cur;
 }
 
-/** do_prlimit's rules: soft ≤ hard; raising the hard limit needs CAP_SYS_RESOURCE (euid 0). */
+/** do_prlimit's rules: soft ≤ hard; raising the hard limit needs CAP_SYS_RESOURCE. */
 export function setLimit(p: Process, res: number, next: Rlimit, c: Credentials): number {
   const cur = limitOf(p, res)!;
   if (next.rlim_cur > next.rlim_max) return -22; // EINVAL
-  if (next.rlim_max > cur.rlim_max && !privileged(c)) return -EPERM;
+  if (next.rlim_max > cur.rlim_max && !capable(c, CAP_SYS_RESOURCE)) return -EPERM;
   if (res === RLIMIT_NOFILE && next.rlim_max > NR_OPEN) return -EPERM;
   p.rlimits.set(res, next);
   if (res === RLIMIT_NOFILE) p.fds.limit = Math.min(next.rlim_cur, NR_OPEN);
@@ -98,7 +100,7 @@ export function setLimit(p: Process, res: number, next: Rlimit, c: Credentials):
  * all of the target's real, effective and saved ones, or for CAP_SYS_RESOURCE.
  */
 export function mayPrlimit(c: Credentials, target: Credentials): boolean {
-  if (privileged(c)) return true;
+  if (capable(c, CAP_SYS_RESOURCE)) return true;
   return c.uid === target.uid && c.uid === target.euid && c.uid === target.suid && c.gid === target.gid && c.gid === target.egid && c.gid === target.sgid;
 }
 

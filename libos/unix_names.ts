@@ -18,12 +18,14 @@
 
 import { bytesToString } from "../linux-abi/_byte_string.ts";
 import * as E from "../linux-abi/errno.ts";
-import { W_OK } from "../linux-abi/fcntl.ts";
+import { AT_FDCWD, W_OK } from "../linux-abi/fcntl.ts";
 import { AF_UNIX, SIZEOF_SA_FAMILY, SIZEOF_SOCKADDR_UN } from "../linux-abi/socket.ts";
 import { S_IFMT, S_IFSOCK } from "../linux-abi/stat.ts";
 import { CROSS_MOUNT, type FileSystem } from "../fs-task/file_system.ts";
+import { MAY_WRITE, mayCreate, permission } from "./permission.ts";
 import type { Thread } from "./process.ts";
-import { joinPath, type Vfs } from "./vfs.ts";
+import { lookupAt } from "./sys/_path.ts";
+import type { Vfs } from "./vfs.ts";
 
 /** Where a bound socket is registered. */
 export type UnixBinding = { kind: "path"; fs: FileSystem; ino: number } | { kind: "abstract"; key: string };
@@ -90,7 +92,13 @@ export class UnixNames<S extends UnixNamed> {
     }
     // The node's permissions: the socket inode's 0777 less the umask (unix_bind_bsd).
     const mode = S_IFSOCK | (0o777 & ~t.process.umask);
-    const made = this.vfs.call(joinPath(t.process.cwd, name.path), (fs, inner, mount) => {
+    const lk = lookupAt(this, t, AT_FDCWD, name.path, "parent");
+    if (typeof lk === "number") return lk;
+    const w = lk.found;
+    if (w !== null && w.st !== null) return -E.EADDRINUSE;
+    const denied = w === null || w.dir === null ? 0 : mayCreate(t.creds, w.dir);
+    if (denied < 0) return denied;
+    const made = this.vfs.call(lk.path, (fs, inner, mount) => {
       const r = fs.mknod ? fs.mknod(inner, mode, 0) : -E.EPERM;
       if (r < 0) return r === -E.EEXIST ? -E.EADDRINUSE : r;
       const st = fs.stat(inner, false);
@@ -139,7 +147,12 @@ export class UnixNames<S extends UnixNamed> {
       s = this.#abstract.get(abstractKey(type, name.key));
       return s ?? -E.ECONNREFUSED;
     } else {
-      const node = this.vfs.call(joinPath(t.process.cwd, name.path), (fs, inner, mount) => {
+      const lk = lookupAt(this, t, AT_FDCWD, name.path, "follow");
+      if (typeof lk === "number") return lk;
+      const w = lk.found;
+      if (w !== null && w.st === null) return -E.ENOENT;
+      if (w !== null && permission(t.creds, w.st!, MAY_WRITE) < 0) return -E.EACCES;
+      const node = this.vfs.call(lk.path, (fs, inner, mount) => {
         const st = fs.stat(inner, true);
         if (typeof st === "number") return st;
         const ok = fs.access(inner, W_OK);

@@ -27,6 +27,7 @@ export const S_IRWXO = 0o007;
 export const S_IROTH = 0o004;
 export const S_IWOTH = 0o002;
 export const S_IXOTH = 0o001;
+export const S_IXUGO = S_IXUSR | S_IXGRP | S_IXOTH;
 
 /** The x86-64 struct stat. Times are seconds and nanoseconds since the epoch. */
 export interface Stat {

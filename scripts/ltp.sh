@@ -202,7 +202,8 @@ run_test() {
   shift 2
   local log="$LOGS/$name.log" tmp="$SCRATCH/$name" bin="$INST/testcases/bin/$prog" status rc=0
   if [ ! -x "$bin" ]; then echo SKIP >"$LOGS/$name.status"; return; fi
-  mkdir -p "$tmp"
+  # Mode 1777 as /tmp has: a test that drops to another user makes its directory there.
+  mkdir -p "$tmp" && chmod 1777 "$tmp"
   local start=$SECONDS
   case "$RUNNER" in
     libos)

@@ -11,7 +11,9 @@
 
 import { EACCES, EAGAIN, EEXIST, EINTR, ENOENT, ENOSPC, EPERM } from "../../linux-abi/errno.ts";
 import { IPCMNI, IPC_CREAT, IPC_EXCL, IPC_PRIVATE, type IpcPerm } from "../../linux-abi/ipc.ts";
-import { inGroup, privileged, type Credentials } from "../creds.ts";
+import { CAP_IPC_OWNER, CAP_SYS_ADMIN } from "../../linux-abi/capability.ts";
+import { capable } from "../capabilities.ts";
+import { inGroup, type Credentials } from "../creds.ts";
 import type { Thread } from "../process.ts";
 import { sleep, type WaitQueue } from "../wait_queue.ts";
 
@@ -124,16 +126,16 @@ export function permits(perm: IpcPerm, c: Credentials, requested: number): boole
   let granted = perm.mode;
   if (c.euid === perm.cuid || c.euid === perm.uid) granted >>= 6;
   else if (inGroup(c, perm.cgid) || inGroup(c, perm.gid)) granted >>= 3;
-  return (requested & ~granted & 0o7) === 0 || privileged(c);
+  return (requested & ~granted & 0o7) === 0 || capable(c, CAP_IPC_OWNER);
 }
 
 /** Read or write access as the calls ask for it: S_IRUGO or S_IWUGO. */
 export const READ = 0o444;
 export const WRITE = 0o222;
 
-/** IPC_SET and IPC_RMID (ipcctl_obtain_check): the owner, the creator or root. */
+/** IPC_SET and IPC_RMID (ipcctl_obtain_check): the owner, the creator or CAP_SYS_ADMIN. */
 export function mayControl(perm: IpcPerm, c: Credentials): number {
-  return c.euid === perm.cuid || c.euid === perm.uid || privileged(c) ? 0 : -EPERM;
+  return c.euid === perm.cuid || c.euid === perm.uid || capable(c, CAP_SYS_ADMIN) ? 0 : -EPERM;
 }
 
 /** IPC_SET's common part: owner and the permission bits. */

@@ -13,7 +13,8 @@ import {
   MSG_INFO, MSG_NOERROR, MSG_STAT, MSG_STAT_ANY, SIZEOF_MSGINFO, SIZEOF_MSQID64_DS, decodeIpcPermSet, decodeMsqidQbytes,
   encodeMsginfo, encodeMsqidDs, type IpcPerm,
 } from "../../linux-abi/ipc.ts";
-import { privileged } from "../creds.ts";
+import { CAP_SYS_RESOURCE } from "../../linux-abi/capability.ts";
+import { capable } from "../capabilities.ts";
 import { PROT_READ } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import { getStruct, putStruct } from "../sys/_struct.ts";
@@ -159,7 +160,7 @@ export class MessageQueues {
         const denied = mayControl(q.perm, t.creds);
         if (denied < 0) return denied;
         if (next) {
-          if (next.qbytes > MSGMNB && !privileged(t.creds)) return -EPERM;
+          if (next.qbytes > MSGMNB && !capable(t.creds, CAP_SYS_RESOURCE)) return -EPERM;
           q.qbytes = next.qbytes;
           setPerm(q, next);
         } else {

@@ -15,7 +15,8 @@ import {
   SIZEOF_SHMINFO64, SIZEOF_SHM_INFO, decodeIpcPermSet, encodeShmInfo, encodeShminfo, encodeShmidDs, type IpcPerm,
 } from "../../linux-abi/ipc.ts";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../linux-abi/mman.ts";
-import { privileged } from "../creds.ts";
+import { CAP_IPC_LOCK } from "../../linux-abi/capability.ts";
+import { capable } from "../capabilities.ts";
 import { PAGE, USER_TOP, dropHold, mappingsOf, pageUp, type GuestMemory, type HostBlock } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import { getStruct, putStruct } from "../sys/_struct.ts";
@@ -205,7 +206,7 @@ export class SharedMemory {
       case SHM_UNLOCK: {
         const seg = this.#ids.lookup(id);
         if (!seg) return -EINVAL;
-        if (!privileged(t.creds) && mayControl(seg.perm, t.creds) < 0) return -EPERM;
+        if (!capable(t.creds, CAP_IPC_LOCK) && mayControl(seg.perm, t.creds) < 0) return -EPERM;
         seg.locked = cmd === SHM_LOCK;
         return 0;
       }

@@ -12,6 +12,7 @@ import type { NamedPipes } from "../named_pipe.ts";
 import type { PipeFs } from "../pipe.ts";
 import type { PageCache } from "../page_cache.ts";
 import type { ProcFs } from "../procfs.ts";
+import type { UtsNames } from "../procfs_sys.ts";
 import type { MountSpec } from "../mounts.ts";
 import type { FileSystem } from "../../fs-task/file_system.ts";
 import type { Futexes } from "../futex.ts";
@@ -32,7 +33,8 @@ export type SyscallHandler = (k: KernelServices, t: Thread, a: SyscallArgs) => S
 
 export interface KernelServices {
   readonly vfs: Vfs;
-  readonly hostname: string;
+  /** The host and domain names (UTS): uname reports them, sethostname and setdomainname change them. */
+  readonly uts: UtsNames;
   /** performance.now() when the user kernel booted (uptime, times, sysinfo, /proc). */
   readonly bootTimeMs: number;
   /** /proc, for reopening /proc/PID/fd/N. */

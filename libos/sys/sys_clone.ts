@@ -14,7 +14,8 @@ import type { Process, Thread } from "../process.ts";
 import { AGAIN, sleep } from "../wait_queue.ts";
 import type { SyscallArgs } from "./args.ts";
 import { NO_REPLY, type KernelServices, type SyscallResult } from "./context.ts";
-import { readPath, resolveAt } from "./_path.ts";
+import { lookupAt, readPath } from "./_path.ts";
+import { S_IFLNK, S_IFMT } from "../../linux-abi/stat.ts";
 import { putStruct } from "./_struct.ts";
 import { rusage } from "./sys_time.ts";
 import { softLimit } from "../rlimits.ts";
@@ -93,11 +94,25 @@ function doExecve(k: KernelServices, t: Thread, given: string, path: string | nu
   return k.execve(t, path, given, argv, envp);
 }
 
+/**
+ * The program (dirfd, path) names, looked up as the caller (_path.ts). With
+ * AT_SYMLINK_NOFOLLOW a last symlink is not followed: ELOOP.
+ */
+function programAt(k: KernelServices, t: Thread, dirfd: number, path: string, flags: number): string | number {
+  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+  const lk = lookupAt(k, t, dirfd, path, follow ? "follow" : "nofollow", { allowEmpty: (flags & AT_EMPTY_PATH) !== 0 });
+  if (typeof lk === "number" || follow) return typeof lk === "number" ? lk : lk.path;
+  const st = lk.found?.st ?? k.vfs.call(lk.path, (fs, inner) => fs.stat(inner, false));
+  if (st === null) return -E.ENOENT;
+  if (typeof st === "number") return st;
+  return (st.mode & S_IFMT) === S_IFLNK ? -E.ELOOP : lk.path;
+}
+
 /** Execve implements Linux syscall execve(2). */
 export function sysExecve(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const p = readPath(t, a.ptr(0));
   if (typeof p === "number") return p;
-  return doExecve(k, t, p, resolveAt(t, AT_FDCWD, p), a.ptr(1), a.ptr(2));
+  return doExecve(k, t, p, programAt(k, t, AT_FDCWD, p, 0), a.ptr(1), a.ptr(2));
 }
 
 /** Execveat implements Linux syscall execveat(2). */
@@ -106,7 +121,7 @@ export function sysExecveat(k: KernelServices, t: Thread, a: SyscallArgs): Sysca
   if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return -E.EINVAL;
   const p = readPath(t, a.ptr(1));
   if (typeof p === "number") return p;
-  return doExecve(k, t, p, resolveAt(t, a.int(0), p, (flags & AT_EMPTY_PATH) !== 0), a.ptr(2), a.ptr(3));
+  return doExecve(k, t, p, programAt(k, t, a.int(0), p, flags), a.ptr(2), a.ptr(3));
 }
 
 /** Exit implements Linux syscall exit(2): ends the calling thread. */

@@ -3,7 +3,9 @@
 // to the calling thread (see creds.ts on threads and the libc setxid broadcast).
 
 import * as E from "../../linux-abi/errno.ts";
-import { NGROUPS_MAX, privileged, setFsId, setGroups, setId, setReId, setResId, type Credentials } from "../creds.ts";
+import { NGROUPS_MAX, setFsId, setGroups, setId, setReId, setResId, type Credentials } from "../creds.ts";
+import { CAP_SETGID } from "../../linux-abi/capability.ts";
+import { capable } from "../capabilities.ts";
 import { PROT_READ } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
@@ -82,7 +84,7 @@ export function sysGetgroups(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
 /** Setgroups implements Linux syscall setgroups(2). */
 export function sysSetgroups(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const size = a.int(0);
-  if (!privileged(t.creds)) return -E.EPERM;
+  if (!capable(t.creds, CAP_SETGID)) return -E.EPERM;
   if (size < 0 || size > NGROUPS_MAX) return -E.EINVAL;
   const bytes = t.process.memory.view(a.ptr(1), size * 4, PROT_READ);
   if (!bytes) return -E.EFAULT;

@@ -1,48 +1,69 @@
-// Opening, closing and duplicating descriptors, directories, and path operations.
-// Linux: fs/open.c, fs/fcntl.c, fs/file.c, fs/readdir.c, fs/namei.c, fs/d_path.c.
+// Opening, closing and duplicating descriptors, directories, the cwd and root, readlink
+// and access. Linux: fs/open.c, fs/fcntl.c, fs/file.c, fs/readdir.c, fs/namei.c, fs/d_path.c.
+// Names in directories are sys_names.ts's, attributes sys_setstat.ts's.
 
 import { stringToBytes, writeByteString } from "../../linux-abi/_byte_string.ts";
 import type { FileSystem, FsStat } from "../../fs-task/file_system.ts";
+import { CAP_SYS_CHROOT } from "../../linux-abi/capability.ts";
 import * as E from "../../linux-abi/errno.ts";
 import * as F from "../../linux-abi/fcntl.ts";
-import { AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
-import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, UTIME_NOW, UTIME_OMIT } from "../../linux-abi/stat.ts";
-import { SIZEOF_TIMESPEC, decodeTimespec, type Timespec } from "../../linux-abi/time.ts";
-import type { FsTime } from "../../fs-task/file_system.ts";
-import { getString, getStruct } from "./_struct.ts";
-import { fileSizeOk, rwCount } from "./_io.ts";
+import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, W_OK } from "../../linux-abi/fcntl.ts";
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from "../../linux-abi/stat.ts";
+import { accessCreds, capable } from "../capabilities.ts";
+import { rwCount } from "./_io.ts";
 import { OpenFile, type FileOps } from "../file.ts";
 import { PROT_READ, PROT_WRITE } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import { kernelServesFifos, NamedPipeEnd } from "../named_pipe.ts";
-import { scopedLookup } from "../scoped_lookup.ts";
+import { walkPath } from "../path_walk.ts";
+import { MAY_EXEC, MAY_WRITE, mayCreate, mayOpen, openMask, permission } from "../permission.ts";
 import { sleepOnCall } from "../wait_queue.ts";
 import { FsFile, type Mount } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
-import { sizeAllowed } from "./_offsets.ts";
-import { pathArg, readPath, resolveAt } from "./_path.ts";
+import { lookupArg, lookupAt, mustWalk, readPath, resolveAt, type Last, type Lookup } from "./_path.ts";
 import {
-  CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT, RESOLVE_BENEATH,
-  RESOLVE_CACHED, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV, SIZEOF_OPEN_HOW,
+  CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, RESOLVE_BENEATH, RESOLVE_CACHED, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS,
+  RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV, SIZEOF_OPEN_HOW,
 } from "../../linux-abi/fs.ts";
 import { fcntlLock } from "./sys_lock.ts";
 import { F_OWNER_PGRP, F_OWNER_PID, getLease, getOwner, notifyHolder, ownerEx, setLease, setOwner, setSignal } from "./sys_lease.ts";
 import { REOPEN_FILE } from "../procfs.ts";
 import { PipeEnd } from "../pipe.ts";
 import { ownCreated, willCreate } from "./_owner.ts";
-import { softLimit } from "../rlimits.ts";
-import { RLIMIT_FSIZE } from "../../linux-abi/resource.ts";
-
-/** After a call that made `inner` (r = 0): the new file goes to the caller (_owner.ts). */
-function created(fs: FileSystem, inner: string, t: Thread, r: number): number {
-  if (r === 0) ownCreated(fs, inner, t.creds, false);
-  return r;
-}
 
 const DESCRIPTION_FLAGS = ~(F.O_CREAT | F.O_EXCL | F.O_TRUNC | F.O_CLOEXEC | F.O_NOCTTY);
 
-function openPath(k: KernelServices, t: Thread, path: string, flags: number, mode: number): SyscallResult {
+/**
+ * may_open and may_create for an open of what the walk found (nothing to check when the
+ * path was not walked): a new file needs w+x on its directory, an existing one the
+ * access the flags ask for. The file system answers the rest (EEXIST, ELOOP, EISDIR…),
+ * and a magic link's target is checked when it is reopened.
+ */
+function openAllowed(k: KernelServices, t: Thread, lk: Lookup, flags: number): number {
+  const w = lk.found;
+  if (w === null) return 0;
+  if (w.st === null) return flags & F.O_CREAT && w.dir !== null && !readOnly(k, lk.path, S_IFDIR) ? mayCreate(t.creds, w.dir) : 0;
+  const type = w.st.mode & S_IFMT;
+  if (openMask(flags) & MAY_WRITE && readOnly(k, lk.path, type)) return 0;
+  if ((flags & F.O_TMPFILE) === F.O_TMPFILE) return type === S_IFDIR ? mayCreate(t.creds, w.st) : 0;
+  if (flags & F.O_PATH || type === S_IFLNK || (flags & F.O_CREAT && flags & F.O_EXCL)) return 0;
+  if (type === S_IFDIR && openMask(flags) & MAY_WRITE) return 0;
+  return mayOpen(t.creds, w.st, flags);
+}
+
+/**
+ * inode_permission: asking to write a file, directory or symlink on a read-only mount is
+ * EROFS before any permission (the file system's answer, here).
+ */
+function readOnly(k: KernelServices, path: string, type: number): boolean {
+  return (type === S_IFREG || type === S_IFDIR || type === S_IFLNK) && k.vfs.route(path).mount.readOnly;
+}
+
+function openPath(k: KernelServices, t: Thread, lk: Lookup, flags: number, mode: number): SyscallResult {
+  const allowed = openAllowed(k, t, lk, flags);
+  if (allowed < 0) return allowed;
+  const path = lk.path;
   const cloexec = (flags & F.O_CLOEXEC) !== 0;
   const install = (ops: FileOps | number): number =>
     typeof ops === "number" ? ops : t.process.fds.install(new OpenFile(ops, flags & DESCRIPTION_FLAGS), cloexec);
@@ -108,7 +129,7 @@ function breakLeases(k: KernelServices, t: Thread, fs: FileSystem, inner: string
  * O_PATH|O_NOFOLLOW open of another fd/N). Linux does not follow that one again; going
  * on by its path would (and a link naming its own descriptor would never end).
  */
-function holdsLink(f: OpenFile): boolean {
+export function holdsLink(f: OpenFile): boolean {
   const st = f.ops.stat();
   return typeof st !== "number" && (st.mode & S_IFMT) === S_IFLNK;
 }
@@ -119,29 +140,38 @@ function reopen(k: KernelServices, t: Thread, flags: number, mode: number): Sysc
   if (!f) return -E.ENOENT;
   // The link itself: only O_PATH opens it (as the same description), as Linux's open of a symlink.
   if (holdsLink(f)) return flags & F.O_PATH ? t.process.fds.install(f.ref(), (flags & F.O_CLOEXEC) !== 0) : -E.ELOOP;
-  // A file or FIFO is opened again by its path (a FIFO open: a new end that may wait).
-  if (f.ops instanceof FsFile || f.ops instanceof NamedPipeEnd) return openPath(k, t, f.ops.path, flags & ~(F.O_CREAT | F.O_EXCL), mode);
+  // A file or FIFO is opened again by its path (a FIFO open: a new end that may wait),
+  // checked as the file it is (no search permission is asked of a magic link's target).
+  if (f.ops instanceof FsFile || f.ops instanceof NamedPipeEnd) {
+    const path = f.ops.path;
+    const st = mustWalk(t, t.creds) ? f.ops.stat() : null;
+    if (typeof st === "number") return st;
+    return openPath(k, t, { path, found: st === null ? null : { path, st, dir: null } }, flags & ~(F.O_CREAT | F.O_EXCL), mode);
+  }
   // A pipe or terminal: the same open file description (Linux makes a new one of the same object).
   return t.process.fds.install(f.ref(), (flags & F.O_CLOEXEC) !== 0);
 }
 
-/** Openat implements Linux syscall openat(2). */
-export function sysOpenat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const path = pathArg(t, a.int(0), a.ptr(1));
-  return typeof path === "number" ? path : openPath(k, t, path, a.int(2), a.uint(3));
+/** How an open treats a last symlink: O_CREAT|O_EXCL never follows one (EEXIST), as O_NOFOLLOW does not. */
+function openLast(flags: number): Last {
+  return flags & F.O_NOFOLLOW || (flags & (F.O_CREAT | F.O_EXCL)) === (F.O_CREAT | F.O_EXCL) ? "nofollow" : "follow";
 }
+
+/** The open of (dirfd, path) with `flags`. */
+function openAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, flags: number, mode: number): SyscallResult {
+  const lk = lookupArg(k, t, dirfd, pathAddr, openLast(flags));
+  return typeof lk === "number" ? lk : openPath(k, t, lk, flags, mode);
+}
+
+/** Openat implements Linux syscall openat(2). */
+export const sysOpenat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => openAt(k, t, a.int(0), a.ptr(1), a.int(2), a.uint(3));
 
 /** Open implements Linux syscall open(2). */
-export function sysOpen(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const path = pathArg(t, F.AT_FDCWD, a.ptr(0));
-  return typeof path === "number" ? path : openPath(k, t, path, a.int(1), a.uint(2));
-}
+export const sysOpen = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => openAt(k, t, F.AT_FDCWD, a.ptr(0), a.int(1), a.uint(2));
 
 /** Creat implements Linux syscall creat(2). */
-export function sysCreat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const path = pathArg(t, F.AT_FDCWD, a.ptr(0));
-  return typeof path === "number" ? path : openPath(k, t, path, F.O_CREAT | F.O_WRONLY | F.O_TRUNC, a.uint(1));
-}
+export const sysCreat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult =>
+  openAt(k, t, F.AT_FDCWD, a.ptr(0), F.O_CREAT | F.O_WRONLY | F.O_TRUNC, a.uint(1));
 
 /** Close implements Linux syscall close(2). */
 export function sysClose(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
@@ -274,150 +304,126 @@ export function sysGetdents64(_k: KernelServices, t: Thread, a: SyscallArgs): Sy
   return mem.write(a.ptr(1), out.subarray(0, at)) ? at : -E.EFAULT;
 }
 
-/** Getcwd implements Linux syscall getcwd(2). */
+/**
+ * Getcwd implements Linux syscall getcwd(2): the cwd as seen from the process's root, or
+ * "(unreachable)" before it when the cwd is outside that root (a chroot left it there).
+ */
 export function sysGetcwd(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const bytes = stringToBytes(t.process.cwd + "\0");
+  const { cwd, root } = t.process.fs;
+  const seen = root === "/" ? cwd : cwd === root ? "/" : cwd.startsWith(root + "/") ? cwd.slice(root.length) : "(unreachable)" + cwd;
+  const bytes = stringToBytes(seen + "\0");
   if (bytes.length > a.size(1)) return -E.ERANGE;
   return t.process.memory.write(a.ptr(0), bytes) ? bytes.length : -E.EFAULT;
 }
 
-function changeDir(k: KernelServices, t: Thread, path: string): number {
-  const st = k.vfs.call(path, (fs, inner) => fs.stat(inner, true));
+/**
+ * The directory a chdir or chroot goes to, canonical: a directory (ENOTDIR) the caller
+ * may search (EACCES, when its path was walked: set_fs_pwd's path_permission).
+ */
+function directoryAt(k: KernelServices, t: Thread, lk: Lookup): string | number {
+  const w = lk.found;
+  let st: FsStat | number | null = w === null ? null : w.st;
+  if (w !== null && st === null) return -E.ENOENT;
+  if (st === null || (st.mode & S_IFMT) === S_IFLNK) st = k.vfs.call(lk.path, (fs, inner) => fs.stat(inner, true));
   if (typeof st === "number") return st;
   if ((st.mode & S_IFMT) !== S_IFDIR) return -E.ENOTDIR;
-  const real = k.vfs.realpath(path);
-  if (typeof real === "number") return real;
-  t.process.cwd = real;
-  return 0;
+  if (w !== null && permission(t.creds, st, MAY_EXEC) < 0) return -E.EACCES;
+  return k.vfs.realpath(lk.path);
 }
 
 /** Chdir implements Linux syscall chdir(2). */
 export function sysChdir(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const path = pathArg(t, F.AT_FDCWD, a.ptr(0));
-  return typeof path === "number" ? path : changeDir(k, t, path);
+  const lk = lookupArg(k, t, F.AT_FDCWD, a.ptr(0), "follow");
+  const dir = typeof lk === "number" ? lk : directoryAt(k, t, lk);
+  if (typeof dir === "number") return dir;
+  t.process.cwd = dir;
+  return 0;
 }
 
-/** Fchdir implements Linux syscall fchdir(2). */
+/** Fchdir implements Linux syscall fchdir(2): the directory open as the descriptor, if the caller may search it. */
 export function sysFchdir(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const f = t.process.fds.get(a.int(0));
   if (!f) return -E.EBADF;
-  const dir = f.ops.currentPath?.() ?? f.ops.path;
-  return typeof dir === "number" ? dir : changeDir(k, t, dir);
+  const path = f.ops.currentPath?.() ?? f.ops.path;
+  if (typeof path === "number") return path;
+  const st = mustWalk(t, t.creds) ? f.ops.stat() : null;
+  if (typeof st === "number") return st;
+  const dir = directoryAt(k, t, { path, found: st === null ? null : { path, st, dir: null } });
+  if (typeof dir === "number") return dir;
+  t.process.cwd = dir;
+  return 0;
 }
 
-function readlinkPath(k: KernelServices, t: Thread, path: string | number, buf: number, size: number): number {
-  if (typeof path === "number") return path;
+/**
+ * Chroot implements Linux syscall chroot(2): the directory becomes the process's root
+ * (shared with CLONE_FS threads and processes). Absolute paths and symlinks start there
+ * and ".." stops there (path_walk.ts); the cwd stays where it is, as on Linux.
+ */
+export function sysChroot(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const lk = lookupArg(k, t, F.AT_FDCWD, a.ptr(0), "follow");
+  const dir = typeof lk === "number" ? lk : directoryAt(k, t, lk);
+  if (typeof dir === "number") return dir;
+  if (!capable(t.creds, CAP_SYS_CHROOT)) return -E.EPERM;
+  t.process.fs.root = dir;
+  return 0;
+}
+
+/** Readlinkat implements Linux syscall readlinkat(2); an empty path reads the link the dirfd holds (O_PATH|O_NOFOLLOW). */
+function readlinkAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, buf: number, size: number): number {
+  const written = readPath(t, pathAddr);
+  if (typeof written === "number") return written;
+  const lk = lookupAt(k, t, dirfd, written, "nofollow", { allowEmpty: dirfd !== F.AT_FDCWD });
+  if (typeof lk === "number") return lk;
   if (size <= 0) return -E.EINVAL;
-  const target = k.vfs.call(path, (fs, inner) => fs.readlink(inner));
-  if (typeof target === "number") return target;
+  const target = k.vfs.call(lk.path, (fs, inner) => fs.readlink(inner));
+  if (typeof target === "number") return target === -E.EINVAL && written === "" ? -E.ENOENT : target;
   const bytes = stringToBytes(target).subarray(0, size);
   return t.process.memory.write(buf, bytes) ? bytes.length : -E.EFAULT;
 }
 
 /** Readlink implements Linux syscall readlink(2). */
-export function sysReadlink(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  return readlinkPath(k, t, pathArg(t, F.AT_FDCWD, a.ptr(0)), a.ptr(1), a.int(2));
-}
+export const sysReadlink = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => readlinkAt(k, t, F.AT_FDCWD, a.ptr(0), a.ptr(1), a.int(2));
+export const sysReadlinkat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => readlinkAt(k, t, a.int(0), a.ptr(1), a.ptr(2), a.int(3));
 
-/** Readlinkat implements Linux syscall readlinkat(2). */
-export function sysReadlinkat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  return readlinkPath(k, t, pathArg(t, a.int(0), a.ptr(1)), a.ptr(2), a.int(3));
-}
-
-function accessPath(k: KernelServices, path: string | number, mode: number): number {
-  if (typeof path === "number") return path;
+/**
+ * faccessat2's check: the real uid and gid stand for the fs ones (accessCreds), unless
+ * AT_EACCESS. A walked path is checked here (permission.ts); the file system adds what
+ * only it knows (EROFS, a host's own refusal), and answers alone for a caller that passes
+ * every check (root: its X_OK needs an x bit).
+ */
+function accessAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, mode: number, flags: number): number {
   if (mode & ~7) return -E.EINVAL;
-  return k.vfs.call(path, (fs, inner) => fs.access(inner, mode));
+  if (flags & ~(F.AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
+  const creds = flags & F.AT_EACCESS ? t.creds : accessCreds(t.creds);
+  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+  const lk = lookupArg(k, t, dirfd, pathAddr, follow ? "follow" : "nofollow", { allowEmpty: (flags & AT_EMPTY_PATH) !== 0, creds });
+  if (typeof lk === "number") return lk;
+  let st = lk.found === null ? null : lk.found.st;
+  if (lk.found !== null && st === null) return -E.ENOENT;
+  if (!follow && st === null) {
+    const own = k.vfs.call(lk.path, (fs, inner) => fs.stat(inner, false));
+    if (typeof own === "number") return own;
+    st = own;
+  }
+  const type = st === null ? 0 : st.mode & S_IFMT;
+  if (mode & W_OK && type !== 0 && readOnly(k, lk.path, type)) return -E.EROFS;
+  // A symlink not followed is checked as itself: rwx for all.
+  if (!follow && type === S_IFLNK) return 0;
+  if (lk.found !== null && type !== S_IFLNK && mode !== 0) {
+    const r = permission(creds, st!, mode);
+    if (r < 0) return r;
+  }
+  return k.vfs.call(lk.path, (fs, inner) => fs.access(inner, mode));
 }
 
 /** Access implements Linux syscall access(2). */
-export function sysAccess(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  return accessPath(k, pathArg(t, F.AT_FDCWD, a.ptr(0)), a.int(1));
-}
+export const sysAccess = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => accessAt(k, t, F.AT_FDCWD, a.ptr(0), a.int(1), 0);
 
-/** Faccessat implements Linux syscall faccessat(2) (and faccessat2, which adds flags). */
-export function sysFaccessat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  return accessPath(k, pathArg(t, a.int(0), a.ptr(1)), a.int(2));
-}
+/** Faccessat implements Linux syscall faccessat(2), which has no flags. */
+export const sysFaccessat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => accessAt(k, t, a.int(0), a.ptr(1), a.int(2), 0);
 
-/** Resolve (dirfd, path) and run `op` on the file system serving it, with the path inside it. */
-function atPath(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, op: (fs: FileSystem, inner: string) => number): number {
-  const path = pathArg(t, dirfd, pathAddr);
-  if (typeof path === "number") return path;
-  return k.vfs.call(path, op);
-}
-
-/** Mkdir implements Linux syscall mkdir(2). */
-export function sysMkdir(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const mode = a.uint(1) & ~t.process.umask & 0o7777;
-  return atPath(k, t, F.AT_FDCWD, a.ptr(0), (fs, p) => created(fs, p, t, fs.mkdir(p, mode)));
-}
-
-/** Mkdirat implements Linux syscall mkdirat(2). */
-export function sysMkdirat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const mode = a.uint(2) & ~t.process.umask & 0o7777;
-  return atPath(k, t, a.int(0), a.ptr(1), (fs, p) => created(fs, p, t, fs.mkdir(p, mode)));
-}
-
-/** Unlink implements Linux syscall unlink(2). */
-export function sysUnlink(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  return atPath(k, t, F.AT_FDCWD, a.ptr(0), (fs, p) => fs.unlink(p));
-}
-
-/** Rmdir implements Linux syscall rmdir(2). */
-export function sysRmdir(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  return atPath(k, t, F.AT_FDCWD, a.ptr(0), (fs, p) => fs.rmdir(p));
-}
-
-/** Unlinkat implements Linux syscall unlinkat(2). */
-export function sysUnlinkat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const flags = a.int(2);
-  if (flags & ~AT_REMOVEDIR) return -E.EINVAL;
-  return atPath(k, t, a.int(0), a.ptr(1), (fs, p) => (flags & AT_REMOVEDIR ? fs.rmdir(p) : fs.unlink(p)));
-}
-
-function twoPaths(t: Thread, dir1: number, p1: number, dir2: number, p2: number): [string, string] | number {
-  const a = pathArg(t, dir1, p1);
-  if (typeof a === "number") return a;
-  const b = pathArg(t, dir2, p2);
-  return typeof b === "number" ? b : [a, b];
-}
-
-/** Rename implements Linux syscall rename(2). */
-export function sysRename(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const p = twoPaths(t, F.AT_FDCWD, a.ptr(0), F.AT_FDCWD, a.ptr(1));
-  return typeof p === "number" ? p : k.vfs.call2(p[0], p[1], (fs, x, y) => fs.rename(x, y, 0));
-}
-
-/**
- * Renameat2 implements Linux syscall renameat2(2). The file system does RENAME_NOREPLACE
- * and RENAME_EXCHANGE itself, atomically (FileSystem.rename); RENAME_WHITEOUT is EINVAL.
- */
-export function sysRenameat2(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  return renameAt(k, t, a, a.uint(4));
-}
-
-/** Renameat implements Linux syscall renameat(2): renameat2 without flags (r8 is not an argument). */
-export function sysRenameat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  return renameAt(k, t, a, 0);
-}
-
-function renameAt(k: KernelServices, t: Thread, a: SyscallArgs, flags: number): SyscallResult {
-  // Linux refuses bad flags before it looks a path up (so before any EXDEV or ENOENT).
-  if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -E.EINVAL;
-  if (flags & RENAME_WHITEOUT || (flags & RENAME_NOREPLACE && flags & RENAME_EXCHANGE)) return -E.EINVAL;
-  const p = twoPaths(t, a.int(0), a.ptr(1), a.int(2), a.ptr(3));
-  if (typeof p === "number") return p;
-  return k.vfs.call2(p[0], p[1], (fs, x, y) => fs.rename(x, y, flags));
-}
-
-/** Mknodat implements Linux syscall mknodat(2); mknod(2) passes AT_FDCWD. */
-function mknodAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, mode: number, dev: number): SyscallResult {
-  const m = (mode & S_IFMT) | (mode & ~t.process.umask & 0o7777);
-  return atPath(k, t, dirfd, pathAddr, (fs, p) => (fs.mknod ? created(fs, p, t, fs.mknod(p, m, dev)) : -E.EPERM));
-}
-export const sysMknod = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => mknodAt(k, t, F.AT_FDCWD, a.ptr(0), a.uint(1), a.uint(2));
-export const sysMknodat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => mknodAt(k, t, a.int(0), a.ptr(1), a.uint(2), a.uint(3));
+/** Faccessat2 implements Linux syscall faccessat2(2): AT_EACCESS, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH. */
+export const sysFaccessat2 = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => accessAt(k, t, a.int(0), a.ptr(1), a.int(2), a.int(3));
 
 /** CloseRange implements Linux syscall close_range(2). */
 export function sysCloseRange(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
@@ -434,7 +440,7 @@ const RESOLVE_KNOWN = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLI
 
 /**
  * Openat2 implements Linux syscall openat2(2). With resolve flags the path is looked up
- * component by component under their rules (scoped_lookup.ts), then opened.
+ * component by component under their rules (path_walk.ts), then opened.
  */
 export function sysOpenat2(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const size = a.size(3), how = a.ptr(2);
@@ -454,116 +460,17 @@ export function sysOpenat2(k: KernelServices, t: Thread, a: SyscallArgs): Syscal
   const written = readPath(t, a.ptr(1));
   if (typeof written === "number") return written;
   if (resolve === 0) {
-    const path = resolveAt(t, a.int(0), written);
-    return typeof path === "number" ? path : openPath(k, t, path, flags, mode);
+    const lk = lookupAt(k, t, a.int(0), written, openLast(flags));
+    return typeof lk === "number" ? lk : openPath(k, t, lk, flags, mode);
   }
   const start = resolveAt(t, a.int(0), "", true);
   if (typeof start === "number") return start;
   const base = k.vfs.realpath(start);
   if (typeof base === "number") return base;
-  // O_CREAT|O_EXCL never follows a trailing symlink (EEXIST), as O_NOFOLLOW does not.
-  const followLast = !(flags & F.O_NOFOLLOW) && (flags & (F.O_CREAT | F.O_EXCL)) !== (F.O_CREAT | F.O_EXCL);
-  const path = scopedLookup(k.vfs, base, written, resolve, followLast);
-  if (typeof path === "number") return path;
-  return openPath(k, t, path, resolve & RESOLVE_NO_SYMLINKS ? flags | F.O_NOFOLLOW : flags, mode);
-}
-
-/** Symlinkat implements Linux syscall symlinkat(2); symlink(2) passes AT_FDCWD. */
-function symlinkAt(k: KernelServices, t: Thread, targetAddr: number, dirfd: number, pathAddr: number): SyscallResult {
-  const target = getString(t.process.memory, targetAddr, 4096, -E.ENAMETOOLONG);
-  if (typeof target === "number") return target;
-  const path = pathArg(t, dirfd, pathAddr);
-  if (typeof path === "number") return path;
-  return k.vfs.call(path, (fs, inner) => created(fs, inner, t, fs.symlink(target, inner)));
-}
-export const sysSymlink = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => symlinkAt(k, t, a.ptr(0), F.AT_FDCWD, a.ptr(1));
-export const sysSymlinkat = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => symlinkAt(k, t, a.ptr(0), a.int(1), a.ptr(2));
-
-/** Link implements Linux syscall link(2); linkat below. */
-export function sysLink(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const p = twoPaths(t, F.AT_FDCWD, a.ptr(0), F.AT_FDCWD, a.ptr(1));
-  return typeof p === "number" ? p : k.vfs.call2(p[0], p[1], (fs, x, y) => fs.link(x, y));
-}
-
-/** Linkat implements Linux syscall linkat(2); AT_SYMLINK_FOLLOW links what a final symlink names. */
-export function sysLinkat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const flags = a.int(4);
-  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
-  const p = twoPaths(t, a.int(0), a.ptr(1), a.int(2), a.ptr(3));
-  if (typeof p === "number") return p;
-  const existing = flags & AT_SYMLINK_FOLLOW ? k.vfs.realpath(p[0]) : p[0];
-  if (typeof existing === "number") return existing;
-  return k.vfs.call2(existing, p[1], (fs, x, y) => fs.link(x, y));
-}
-
-/** Chmod implements Linux syscall chmod(2); fchmodat and fchmod below. */
-export function sysChmod(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const mode = a.uint(1) & 0o7777;
-  return atPath(k, t, F.AT_FDCWD, a.ptr(0), (fs, p) => fs.chmod(p, mode));
-}
-
-export function sysFchmodat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const mode = a.uint(2) & 0o7777;
-  return atPath(k, t, a.int(0), a.ptr(1), (fs, p) => fs.chmod(p, mode));
-}
-
-export function sysFchmod(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const f = t.process.fds.getOpen(a.int(0));
-  if (!f) return -E.EBADF;
-  const mode = a.uint(1) & 0o7777;
-  return k.vfs.call(f.ops.path, (fs, inner) => fs.chmod(inner, mode));
-}
-
-/** Ftruncate implements Linux syscall ftruncate(2). */
-export function sysFtruncate(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const f = t.process.fds.getOpen(a.int(0));
-  if (!f) return -E.EBADF;
-  const len = a.long(1);
-  if (len < 0) return -E.EINVAL;
-  if ((f.flags & F.O_ACCMODE) === F.O_RDONLY) return -E.EINVAL;
-  if (sizeAllowed(len) < 0) {
-    const st = f.ops.stat();
-    if (typeof st === "number") return st;
-    return (st.mode & S_IFMT) === S_IFREG ? -E.EFBIG : -E.EINVAL;
-  }
-  const grows = growsPastLimit(k, t, len, () => f.ops.stat());
-  return grows < 0 ? grows : f.ops.truncate(len);
-}
-
-/** inode_newsize_ok: growing a regular file past RLIMIT_FSIZE is EFBIG with SIGXFSZ; 0 when allowed. */
-function growsPastLimit(k: KernelServices, t: Thread, len: number, stat: () => FsStat | number): number {
-  if (softLimit(t.process, RLIMIT_FSIZE) >= len) return 0;
-  const st = stat();
-  if (typeof st === "number" || (st.mode & S_IFMT) !== S_IFREG || st.size >= len) return 0;
-  return fileSizeOk(k, t, -1);
-}
-
-/** Truncate implements Linux syscall truncate(2). */
-export function sysTruncate(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const path = pathArg(t, F.AT_FDCWD, a.ptr(0));
-  if (typeof path === "number") return path;
-  const len = a.long(1);
-  if (len < 0) return -E.EINVAL;
-  return truncatePath(k, t, path, len);
-}
-
-function truncatePath(k: KernelServices, t: Thread, path: string, len: number): SyscallResult {
-  const r = k.vfs.call(path, (fs, inner) => {
-    const h = fs.open(inner, F.O_WRONLY, 0);
-    if (typeof h !== "number") return -E.EINVAL;
-    if (h < 0) return h;
-    const r = sizeAllowed(len) || growsPastLimit(k, t, len, () => fs.fstat(h)) || fs.ftruncate(h, len);
-    const st = r === 0 ? fs.fstat(h) : r;
-    if (typeof st !== "number") k.pageCache.lookup(fs, st.ino)?.resized(len);
-    fs.close(h);
-    return r;
-  });
-  if (r !== REOPEN_FILE) return r;
-  // A /proc/PID/fd/N link: the file it names (not the descriptor) is truncated; a pipe,
-  // terminal or link cannot be.
-  const f = k.procfs.reopenTarget();
-  if (!f) return -E.ENOENT;
-  return f.ops instanceof FsFile && !holdsLink(f) ? truncatePath(k, t, f.ops.path, len) : -E.EINVAL;
+  const root = resolve & RESOLVE_IN_ROOT ? base : t.process.fs.root;
+  const found = walkPath(k.vfs, written, { root, start: base, last: openLast(flags), resolve, creds: t.creds });
+  if (typeof found === "number") return found;
+  return openPath(k, t, { path: found.path, found }, resolve & RESOLVE_NO_SYMLINKS ? flags | F.O_NOFOLLOW : flags, mode);
 }
 
 /** Umask implements Linux syscall umask(2). */
@@ -571,39 +478,4 @@ export function sysUmask(_k: KernelServices, t: Thread, a: SyscallArgs): Syscall
   const old = t.process.umask;
   t.process.umask = a.uint(0) & 0o777;
   return old;
-}
-
-function fsTime(ts: Timespec): FsTime | number {
-  if (ts.tv_nsec === UTIME_NOW) return "now";
-  if (ts.tv_nsec === UTIME_OMIT) return "omit";
-  if (ts.tv_nsec < 0 || ts.tv_nsec >= 1e9) return -E.EINVAL;
-  return BigInt(ts.tv_sec) * 1_000_000_000n + BigInt(ts.tv_nsec);
-}
-
-/** Utimensat implements Linux syscall utimensat(2); a NULL path means the dirfd itself (futimens). */
-export function sysUtimensat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const dirfd = a.int(0), pathAddr = a.ptr(1), timesAddr = a.ptr(2), flags = a.int(3);
-  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
-  let atime: FsTime = "now", mtime: FsTime = "now";
-  if (timesAddr !== 0) {
-    const mem = t.process.memory;
-    const at = getStruct(mem, timesAddr, SIZEOF_TIMESPEC, decodeTimespec);
-    const mt = getStruct(mem, timesAddr + SIZEOF_TIMESPEC, SIZEOF_TIMESPEC, decodeTimespec);
-    if (!at || !mt) return -E.EFAULT;
-    const x = fsTime(at), y = fsTime(mt);
-    if (typeof x === "number") return x;
-    if (typeof y === "number") return y;
-    atime = x;
-    mtime = y;
-  }
-  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
-  if (pathAddr === 0) {
-    const f = t.process.fds.get(dirfd);
-    if (!f) return -E.EBADF;
-    // By the open file when its file system can: it may have no name any more.
-    const ops = f.ops;
-    if (ops instanceof FsFile && ops.fs.futimens) return ops.mount?.readOnly ? -E.EROFS : ops.fs.futimens(ops.handle, atime, mtime);
-    return k.vfs.call(ops.path, (fs, inner) => fs.utimens(inner, atime, mtime, true));
-  }
-  return atPath(k, t, dirfd, pathAddr, (fs, p) => fs.utimens(p, atime, mtime, follow));
 }

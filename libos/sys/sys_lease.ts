@@ -7,7 +7,8 @@ import * as F from "../../linux-abi/fcntl.ts";
 import { SI_KERNEL } from "../../linux-abi/siginfo.ts";
 import { SIGIO, _NSIG } from "../../linux-abi/signal.ts";
 import { S_IFMT, S_IFREG } from "../../linux-abi/stat.ts";
-import { privileged } from "../creds.ts";
+import { CAP_LEASE } from "../../linux-abi/capability.ts";
+import { capable } from "../capabilities.ts";
 import type { OpenFile } from "../file.ts";
 import type { Thread } from "../process.ts";
 import { FsFile } from "../vfs.ts";
@@ -23,12 +24,12 @@ function leaseKey(f: OpenFile): { key: string; uid: number } | number {
   return { key: `${st.dev}:${st.ino}`, uid: st.uid };
 }
 
-/** F_SETLEASE: the caller must own the file (fs uid) or be root; the holder's process gets the break's signal. */
+/** F_SETLEASE: the caller must own the file (fs uid) or hold CAP_LEASE; the holder's process gets the break's signal. */
 export function setLease(k: KernelServices, t: Thread, f: OpenFile, type: number): number {
   if (type !== F.F_RDLCK && type !== F.F_WRLCK && type !== F.F_UNLCK) return -E.EINVAL;
   const file = leaseKey(f);
   if (typeof file === "number") return file;
-  if (t.creds.fsuid !== file.uid && !privileged(t.creds)) return -E.EACCES;
+  if (t.creds.fsuid !== file.uid && !capable(t.creds, CAP_LEASE)) return -E.EACCES;
   const opens = { readers: 0, writers: 0 };
   if (type !== F.F_UNLCK) {
     const seen = new Set<OpenFile>([f]);

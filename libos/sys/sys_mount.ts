@@ -1,5 +1,5 @@
 // mount(2) and umount2(2) inside the guest, on the user kernel's mount table (libos/vfs.ts).
-// Linux: fs/namespace.c (path_mount). Only uid 0 may mount, as with CAP_SYS_ADMIN.
+// Linux: fs/namespace.c (path_mount). Mounting needs CAP_SYS_ADMIN.
 //
 // What mount(2) does, by its flags, in Linux's order:
 //   MS_REMOUNT|MS_BIND   the target mount's own flag: MS_RDONLY on or off
@@ -30,7 +30,8 @@ import {
 import { S_IFDIR, S_IFMT } from "../../linux-abi/stat.ts";
 import { stopFsTask } from "../../fs-task/fs_task.ts";
 import { infoOf, type MountSpec } from "../mounts.ts";
-import { privileged } from "../creds.ts";
+import { CAP_SYS_ADMIN } from "../../linux-abi/capability.ts";
+import { capable } from "../capabilities.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
@@ -154,7 +155,7 @@ function isBelow(path: string, dir: string): boolean {
 
 /** Mount implements Linux syscall mount(2). */
 export function sysMount(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  if (!privileged(t.creds)) return -E.EPERM;
+  if (!capable(t.creds, CAP_SYS_ADMIN)) return -E.EPERM;
   const strings = mountStrings(t, a);
   if (typeof strings === "number") return strings;
   let flags = a.uint(3);
@@ -185,7 +186,7 @@ export function sysUmount2(k: KernelServices, t: Thread, a: SyscallArgs): Syscal
   const flags = a.int(1);
   if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) return -E.EINVAL;
   if (flags & MNT_EXPIRE && flags & (MNT_FORCE | MNT_DETACH)) return -E.EINVAL;
-  if (!privileged(t.creds)) return -E.EPERM;
+  if (!capable(t.creds, CAP_SYS_ADMIN)) return -E.EPERM;
   const at = existingAt(k, t, a.ptr(0));
   if (typeof at === "number") return at;
   const gone = k.vfs.umount(at, (flags & MNT_DETACH) !== 0);

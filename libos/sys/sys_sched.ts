@@ -2,13 +2,15 @@
 // getpriority/setpriority). The user kernel's scheduler runs every thread alike: these
 // calls keep and report each thread's settings with Linux's checks, and change nothing else.
 // Unprivileged callers may raise nice, lower it only down to 20 - RLIMIT_NICE, and take a
-// real-time policy only up to RLIMIT_RTPRIO (CAP_SYS_NICE is euid 0, creds.ts).
+// real-time policy only up to RLIMIT_RTPRIO; CAP_SYS_NICE may do anything.
 
 import * as E from "../../linux-abi/errno.ts";
 import { RLIMIT_NICE, RLIMIT_RTPRIO } from "../../linux-abi/resource.ts";
-import { privileged } from "../creds.ts";
+import { CAP_SYS_NICE } from "../../linux-abi/capability.ts";
+import { capable } from "../capabilities.ts";
 import { PROT_READ } from "../memory.ts";
-import type { SchedSettings, Thread } from "../process.ts";
+import type { Credentials } from "../creds.ts";
+import type { Process, SchedSettings, Thread } from "../process.ts";
 import { softLimit } from "../rlimits.ts";
 import type { SyscallArgs } from "./args.ts";
 import { SIZEOF_TIMESPEC, encodeTimespec } from "../../linux-abi/time.ts";
@@ -31,16 +33,18 @@ function target(k: KernelServices, t: Thread, pid: number): Thread | null {
   return pid === 0 ? t : (k.threads.get(pid) ?? null);
 }
 
-/** __sched_setscheduler's checks; the new settings, or -errno. */
-function check(t: Thread, cur: SchedSettings, next: SchedSettings): SchedSettings | number {
+/** __sched_setscheduler's checks of `th`'s new settings; the new settings, or -errno. */
+function check(t: Thread, th: Thread, next: SchedSettings): SchedSettings | number {
+  const cur = th.sched;
   const { policy, priority } = next;
   if (![SCHED_NORMAL, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE].includes(policy)) return -E.EINVAL;
   if (realTime(policy) ? priority < 1 || priority > MAX_RT_PRIO : priority !== 0) return -E.EINVAL;
-  if (privileged(t.creds)) return next;
+  if (capable(t.creds, CAP_SYS_NICE)) return next;
   if (policy === SCHED_DEADLINE) return -E.EPERM;
   if (realTime(policy) && priority > Math.max(softLimit(t.process, RLIMIT_RTPRIO), realTime(cur.policy) ? cur.priority : 0)) return -E.EPERM;
   if (next.nice < cur.nice && next.nice < 20 - softLimit(t.process, RLIMIT_NICE)) return -E.EPERM;
-  return next;
+  // check_same_owner: another user's thread is not the caller's to change.
+  return t.creds.euid === th.creds.euid || t.creds.euid === th.creds.uid ? next : -E.EPERM;
 }
 
 /** A policy that is not fair leaves the nice value as it was (__setscheduler_params). */
@@ -68,7 +72,7 @@ export function sysSchedSetattr(k: KernelServices, t: Thread, a: SyscallArgs): S
   const th = target(k, t, pid);
   if (!th) return -E.ESRCH;
   const cur = th.sched;
-  const next = check(t, cur, keepNice(cur, {
+  const next = check(t, th, keepNice(cur, {
     policy: flags & SCHED_FLAG_KEEP_POLICY ? cur.policy : v.getUint32(4, true),
     nice: Math.min(MAX_NICE, Math.max(MIN_NICE, v.getInt32(16, true))),
     priority: flags & SCHED_FLAG_KEEP_PARAMS ? cur.priority : v.getUint32(20, true),
@@ -108,7 +112,7 @@ function setParam(k: KernelServices, t: Thread, pid: number, policy: number | nu
   if (priority === null) return -E.EFAULT;
   const th = target(k, t, pid);
   if (!th) return -E.ESRCH;
-  const next = check(t, th.sched, { ...th.sched, policy: policy ?? th.sched.policy, priority: priority | 0 });
+  const next = check(t, th, { ...th.sched, policy: policy ?? th.sched.policy, priority: priority | 0 });
   if (typeof next === "number") return next;
   th.sched = next;
   return 0;
@@ -155,11 +159,25 @@ function prioTargets(k: KernelServices, t: Thread, which: number, who: number): 
   }
 }
 
+/** set_one_prio's owner rule: the target's real or effective uid is the caller's effective one, or CAP_SYS_NICE. */
+function mayRenice(c: Credentials, target: Credentials): boolean {
+  return capable(c, CAP_SYS_NICE) || target.uid === c.euid || target.euid === c.euid;
+}
+
+/**
+ * A PRIO_PROCESS target that has no thread: the user kernel's init (pid 1), a process of
+ * the kernel-task. It has nice 0 and keeps no other; null for any other pid.
+ */
+function threadless(k: KernelServices, which: number, who: number): Process | null {
+  const p = which === PRIO_PROCESS ? k.processes.get(who) : undefined;
+  return p !== undefined && p.alive && p.threads.size === 0 ? p : null;
+}
+
 /** Getpriority implements Linux syscall getpriority(2): 20 - nice of the highest priority (the libc converts). */
 export function sysGetpriority(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const list = prioTargets(k, t, a.int(0), a.int(1));
   if (typeof list === "number") return list;
-  if (list.length === 0) return -E.ESRCH;
+  if (list.length === 0) return threadless(k, a.int(0), a.int(1)) ? 20 : -E.ESRCH;
   return 20 - Math.min(...list.map((x) => x.sched.nice));
 }
 
@@ -167,13 +185,15 @@ export function sysGetpriority(k: KernelServices, t: Thread, a: SyscallArgs): Sy
 export function sysSetpriority(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const list = prioTargets(k, t, a.int(0), a.int(1));
   if (typeof list === "number") return list;
-  if (list.length === 0) return -E.ESRCH;
+  if (list.length === 0) {
+    const p = threadless(k, a.int(0), a.int(1));
+    return p === null ? -E.ESRCH : mayRenice(t.creds, p.creds) ? 0 : -E.EPERM;
+  }
   const nice = Math.min(MAX_NICE, Math.max(MIN_NICE, a.int(2)));
   for (const th of list) {
-    const c = th.creds;
     // set_one_prio: the caller must own the target (or be privileged), and lowering nice needs RLIMIT_NICE.
-    if (!privileged(t.creds) && c.uid !== t.creds.euid && c.euid !== t.creds.euid) return -E.EPERM;
-    if (nice < th.sched.nice && !privileged(t.creds) && nice < 20 - softLimit(t.process, RLIMIT_NICE)) return -E.EACCES;
+    if (!mayRenice(t.creds, th.creds)) return -E.EPERM;
+    if (nice < th.sched.nice && !capable(t.creds, CAP_SYS_NICE) && nice < 20 - softLimit(t.process, RLIMIT_NICE)) return -E.EACCES;
     th.sched = { ...th.sched, nice };
   }
   return 0;

@@ -24,7 +24,8 @@ import type { IoResult, OpenFile } from "../file.ts";
 import { PROT_READ, PROT_WRITE, type GuestMemory } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import { emptyReceived, type OutgoingMessage, type Received, type Socket } from "../socket.ts";
-import { credentialsOf } from "../unix_socket.ts";
+import { CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN } from "../../linux-abi/capability.ts";
+import { capable } from "../capabilities.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 import { gathered, mappedPieces, readIovecs, rwCount, scatter, totalOf, type Segment } from "./_io.ts";
@@ -60,11 +61,16 @@ function readMsghdr(mem: GuestMemory, addr: number): Msghdr | number {
   return { name, namelen: Math.min(namelen, SIZEOF_SOCKADDR_STORAGE), iov, control, controllen: control === 0 ? 0 : u64(MSGHDR.controllen) };
 }
 
-/** May the sender claim these credentials (scm_check_creds)? Root may claim any. */
+/**
+ * May the sender claim these credentials (scm_check_creds)? Its own pid (or CAP_SYS_ADMIN),
+ * one of its uids (or CAP_SETUID), one of its gids (or CAP_SETGID).
+ */
 function credsAllowed(t: Thread, c: Ucred): boolean {
-  const own = credentialsOf(t);
-  if (own.uid === 0) return true;
-  return c.pid === own.pid && c.uid === own.uid && c.gid === own.gid;
+  const own = t.creds;
+  const pid = c.pid === t.process.pid || capable(own, CAP_SYS_ADMIN);
+  const uid = c.uid === own.uid || c.uid === own.euid || c.uid === own.suid || capable(own, CAP_SETUID);
+  const gid = c.gid === own.gid || c.gid === own.egid || c.gid === own.sgid || capable(own, CAP_SETGID);
+  return pid && uid && gid;
 }
 
 /** Parses the control messages of a send (__scm_send) into `msg`; 0 or -errno (files taken so far are dropped). */

@@ -3,7 +3,7 @@
 
 import * as E from "../../linux-abi/errno.ts";
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
-import { S_IFDIR, S_IFMT, STATX_BASIC_STATS, SIZEOF_STATX, SIZEOF_STAT, encodeStat, encodeStatx, major, minor } from "../../linux-abi/stat.ts";
+import { S_IFDIR, S_IFLNK, S_IFMT, STATX_BASIC_STATS, SIZEOF_STATX, SIZEOF_STAT, encodeStat, encodeStatx, major, minor } from "../../linux-abi/stat.ts";
 import type { FsStat, FsStatFs } from "../../fs-task/file_system.ts";
 import { SIZEOF_STATFS, encodeStatfs } from "../../linux-abi/statfs.ts";
 import { NamedPipeEnd } from "../named_pipe.ts";
@@ -11,10 +11,15 @@ import { FsFile } from "../vfs.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
-import { pathArg, readPath, resolveAt } from "./_path.ts";
+import { lookupArg, lookupAt, readPath } from "./_path.ts";
 import { putStruct } from "./_struct.ts";
 
 const NS = 1_000_000_000n;
+/** statx's flags besides the AT_* ones: no automount, and the sync type (AT_STATX_FORCE_SYNC, AT_STATX_DONT_SYNC). */
+const AT_NO_AUTOMOUNT = 0x800;
+const AT_STATX_SYNC_TYPE = 0x6000;
+/** A mask bit reserved for a future struct statx. */
+const STATX__RESERVED = 0x80000000;
 
 function secs(ns: bigint): number {
   return Number(ns / NS);
@@ -46,10 +51,14 @@ function statAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, f
     if (written === "" || typeof st === "number" || (st.mode & S_IFMT) === S_IFDIR) return st;
     return -E.ENOTDIR;
   }
-  const path = resolveAt(t, dirfd, written, emptyOk);
-  if (typeof path === "number") return path;
   const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
-  return k.vfs.call(path, (fs, inner) => fs.stat(inner, follow));
+  const lk = lookupAt(k, t, dirfd, written, follow ? "follow" : "nofollow", { allowEmpty: emptyOk });
+  if (typeof lk === "number") return lk;
+  // What a walk found is the answer, but for a symlink still to follow (a magic link).
+  const st = lk.found?.st;
+  if (st === null) return -E.ENOENT;
+  if (st !== undefined && (!follow || (st.mode & S_IFMT) !== S_IFLNK)) return st;
+  return k.vfs.call(lk.path, (fs, inner) => fs.stat(inner, follow));
 }
 
 const withStat = (st: FsStat | number, t: Thread, addr: number): number => (typeof st === "number" ? st : putStat(t, addr, st));
@@ -73,13 +82,17 @@ export function sysLstat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
 /** Newfstatat implements Linux syscall newfstatat(2). */
 export function sysNewfstatat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const flags = a.int(3);
-  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800)) return -E.EINVAL;
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)) return -E.EINVAL;
   return withStat(statAt(k, t, a.int(0), a.ptr(1), flags), t, a.ptr(2));
 }
 
 /** Statx implements Linux syscall statx(2). */
 export function sysStatx(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const st = statAt(k, t, a.int(0), a.ptr(1), a.int(2));
+  const flags = a.int(2);
+  // vfs_statx's checks: known flags, one sync type at most, no reserved mask bit.
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) return -E.EINVAL;
+  if ((flags & AT_STATX_SYNC_TYPE) === AT_STATX_SYNC_TYPE || a.uint(3) & STATX__RESERVED) return -E.EINVAL;
+  const st = statAt(k, t, a.int(0), a.ptr(1), flags);
   if (typeof st === "number") return st;
   const ts = (ns: bigint) => ({ tv_sec: secs(ns), tv_nsec: nsecs(ns) });
   const ok = putStruct(t.process.memory, a.ptr(4), SIZEOF_STATX, encodeStatx, {
@@ -109,9 +122,9 @@ function putStatfs(t: Thread, addr: number, s: FsStatFs | number): number {
 
 /** Statfs implements Linux syscall statfs(2). */
 export function sysStatfs(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const path = pathArg(t, AT_FDCWD, a.ptr(0));
-  if (typeof path === "number") return path;
-  return putStatfs(t, a.ptr(1), k.vfs.call(path, (fs, inner) => fs.statfs(inner)));
+  const lk = lookupArg(k, t, AT_FDCWD, a.ptr(0), "follow");
+  if (typeof lk === "number") return lk;
+  return putStatfs(t, a.ptr(1), k.vfs.call(lk.path, (fs, inner) => fs.statfs(inner)));
 }
 
 /** Fstatfs implements Linux syscall fstatfs(2). */

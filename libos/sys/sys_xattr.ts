@@ -32,12 +32,15 @@ import { xattrRefusal } from "../../fs-task/_xattrs.ts";
 import type { OpenFile } from "../file.ts";
 import { PROT_READ } from "../memory.ts";
 import { NamedPipeEnd } from "../named_pipe.ts";
-import { inGroup, type Credentials } from "../creds.ts";
+import { CAP_SYS_ADMIN } from "../../linux-abi/capability.ts";
+import { capable } from "../capabilities.ts";
+import type { Credentials } from "../creds.ts";
+import { MAY_READ, MAY_WRITE, ownerOrCapable, permission } from "../permission.ts";
 import type { Thread } from "../process.ts";
 import { FsFile } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallHandler, SyscallResult } from "./context.ts";
-import { readPath, resolveAt } from "./_path.ts";
+import { lookupAt, readPath } from "./_path.ts";
 
 /** The file a call is about: a path (its last symlink followed or not) or an open file. */
 type Target = { path: string; follow: boolean } | { file: OpenFile };
@@ -69,7 +72,7 @@ function readName(t: Thread, addr: number): string | number {
  * What (dirfd, path, at_flags) names. With AT_EMPTY_PATH an empty (or NULL) path is the
  * descriptor's own open file, which must not be O_PATH (EBADF).
  */
-function targetOf(t: Thread, dirfd: number, pathAddr: number, atFlags: number): Target | number {
+function targetOf(k: KernelServices, t: Thread, dirfd: number, pathAddr: number, atFlags: number): Target | number {
   const emptyOk = (atFlags & AT_EMPTY_PATH) !== 0;
   const written = emptyOk && pathAddr === 0 ? "" : readPath(t, pathAddr);
   if (typeof written === "number") return written;
@@ -77,37 +80,31 @@ function targetOf(t: Thread, dirfd: number, pathAddr: number, atFlags: number): 
     const file = t.process.fds.get(dirfd);
     return file === null || file.flags & O_PATH ? -E.EBADF : { file };
   }
-  const path = resolveAt(t, dirfd, written, emptyOk);
-  return typeof path === "number" ? path : { path, follow: (atFlags & AT_SYMLINK_NOFOLLOW) === 0 };
-}
-
-/** `mask` (4 read, 2 write) of a file's permission bits for `creds`; root may do both. */
-function mayAccess(creds: Credentials, st: FsStat, mask: number): boolean {
-  if (creds.fsuid === 0) return true;
-  const bits = st.uid === creds.fsuid ? st.mode >> 6 : inGroup(creds, st.gid) ? st.mode >> 3 : st.mode;
-  return (bits & mask) === mask;
+  const follow = (atFlags & AT_SYMLINK_NOFOLLOW) === 0;
+  const lk = lookupAt(k, t, dirfd, written, follow ? "follow" : "nofollow", { allowEmpty: emptyOk });
+  return typeof lk === "number" ? lk : { path: lk.path, follow };
 }
 
 /**
  * Whether `creds` may read or change attribute `name` of the file `st` describes (Linux:
- * xattr_permission, cap_inode_setxattr). Root stands for CAP_SYS_ADMIN and CAP_FOWNER.
- *   trusted.*   root only: a change is EPERM, a read finds nothing (ENODATA)
- *   security.*  anyone reads; root only changes (EPERM)
+ * xattr_permission, cap_inode_setxattr).
+ *   trusted.*   CAP_SYS_ADMIN only: a change is EPERM, a read finds nothing (ENODATA)
+ *   security.*  anyone reads; CAP_SYS_ADMIN changes (EPERM)
  *   system.*    the file system's to decide
  *   user.*      only on regular files and directories (xattrRefusal); in a sticky
- *               directory only its owner changes them (EPERM); then as any other name:
+ *               directory only its owner (or CAP_FOWNER) changes them (EPERM); then as any other name:
  *   others      read or write permission on the file (EACCES)
  */
 function xattrPermission(creds: Credentials, st: FsStat, name: string, change: boolean): number {
-  const root = creds.fsuid === 0;
+  const root = capable(creds, CAP_SYS_ADMIN);
   if (name.startsWith(XATTR_TRUSTED_PREFIX)) return root ? 0 : change ? -E.EPERM : -E.ENODATA;
   if (name.startsWith(XATTR_SECURITY_PREFIX)) return change && !root ? -E.EPERM : 0;
   if (name.startsWith(XATTR_SYSTEM_PREFIX)) return 0;
   const refused = xattrRefusal(name, st.mode, change);
   if (refused < 0) return refused;
   const stickyDir = (st.mode & S_IFMT) === S_IFDIR && (st.mode & S_ISVTX) !== 0;
-  if (name.startsWith(XATTR_USER_PREFIX) && change && stickyDir && !root && st.uid !== creds.fsuid) return -E.EPERM;
-  return mayAccess(creds, st, change ? 2 : 4) ? 0 : -E.EACCES;
+  if (name.startsWith(XATTR_USER_PREFIX) && change && stickyDir && !ownerOrCapable(creds, st)) return -E.EPERM;
+  return permission(creds, st, change ? MAY_WRITE : MAY_READ);
 }
 
 /** The file system and handle behind an open file, if it has them (not a pipe or a terminal). */
@@ -165,7 +162,7 @@ function getAt(k: KernelServices, t: Thread, target: Target | number, name: stri
 function listAt(k: KernelServices, t: Thread, target: Target | number, listAddr: number, size: number): number {
   if (typeof target === "number") return target;
   // A caller who may not see trusted.* gets the whole list here first, then without them.
-  const filter = t.creds.fsuid !== 0;
+  const filter = !capable(t.creds, CAP_SYS_ADMIN);
   const buf = new Uint8Array(filter ? XATTR_LIST_MAX : Math.min(size, XATTR_LIST_MAX));
   let r = run(k, t, target, {
     name: null, change: false,
@@ -228,33 +225,33 @@ function removeAt(k: KernelServices, t: Thread, target: Target | number, name: s
 type Form = "path" | "link" | "fd";
 
 /** The classic forms' first argument as a target: a path from the cwd, or a descriptor. */
-function classicTarget(t: Thread, form: Form, arg0: SyscallArgs): Target | number {
-  if (form === "fd") return targetOf(t, arg0.int(0), 0, AT_EMPTY_PATH);
-  return targetOf(t, AT_FDCWD, arg0.ptr(0), form === "link" ? AT_SYMLINK_NOFOLLOW : 0);
+function classicTarget(k: KernelServices, t: Thread, form: Form, arg0: SyscallArgs): Target | number {
+  if (form === "fd") return targetOf(k, t, arg0.int(0), 0, AT_EMPTY_PATH);
+  return targetOf(k, t, AT_FDCWD, arg0.ptr(0), form === "link" ? AT_SYMLINK_NOFOLLOW : 0);
 }
 
 function getxattr(form: Form): SyscallHandler {
   return (k, t, a) => {
     const name = readName(t, a.ptr(1));
-    return typeof name === "number" ? name : getAt(k, t, classicTarget(t, form, a), name, a.ptr(2), a.size(3));
+    return typeof name === "number" ? name : getAt(k, t, classicTarget(k, t, form, a), name, a.ptr(2), a.size(3));
   };
 }
 
 function listxattr(form: Form): SyscallHandler {
-  return (k, t, a) => listAt(k, t, classicTarget(t, form, a), a.ptr(1), a.size(2));
+  return (k, t, a) => listAt(k, t, classicTarget(k, t, form, a), a.ptr(1), a.size(2));
 }
 
 function setxattr(form: Form): SyscallHandler {
   return (k, t, a) => {
     const args = setArgs(t, a.ptr(1), a.ptr(2), a.size(3), a.int(4));
-    return typeof args === "number" ? args : setAt(k, t, classicTarget(t, form, a), args.name, args.value, a.int(4));
+    return typeof args === "number" ? args : setAt(k, t, classicTarget(k, t, form, a), args.name, args.value, a.int(4));
   };
 }
 
 function removexattr(form: Form): SyscallHandler {
   return (k, t, a) => {
     const name = readName(t, a.ptr(1));
-    return typeof name === "number" ? name : removeAt(k, t, classicTarget(t, form, a), name);
+    return typeof name === "number" ? name : removeAt(k, t, classicTarget(k, t, form, a), name);
   };
 }
 
@@ -291,7 +288,7 @@ export function sysGetxattrat(k: KernelServices, t: Thread, a: SyscallArgs): Sys
   if (atFlags & ~AT_FLAGS) return -E.EINVAL;
   const name = readName(t, a.ptr(3));
   if (typeof name === "number") return name;
-  return getAt(k, t, targetOf(t, a.int(0), a.ptr(1), atFlags), name, args.value, args.size);
+  return getAt(k, t, targetOf(k, t, a.int(0), a.ptr(1), atFlags), name, args.value, args.size);
 }
 
 /** Setxattrat implements Linux syscall setxattrat(2). */
@@ -302,14 +299,14 @@ export function sysSetxattrat(k: KernelServices, t: Thread, a: SyscallArgs): Sys
   if (atFlags & ~AT_FLAGS) return -E.EINVAL;
   const set = setArgs(t, a.ptr(3), args.value, args.size, args.flags);
   if (typeof set === "number") return set;
-  return setAt(k, t, targetOf(t, a.int(0), a.ptr(1), atFlags), set.name, set.value, args.flags);
+  return setAt(k, t, targetOf(k, t, a.int(0), a.ptr(1), atFlags), set.name, set.value, args.flags);
 }
 
 /** Listxattrat implements Linux syscall listxattrat(2). */
 export function sysListxattrat(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const atFlags = a.uint(2);
   if (atFlags & ~AT_FLAGS) return -E.EINVAL;
-  return listAt(k, t, targetOf(t, a.int(0), a.ptr(1), atFlags), a.ptr(3), a.size(4));
+  return listAt(k, t, targetOf(k, t, a.int(0), a.ptr(1), atFlags), a.ptr(3), a.size(4));
 }
 
 /** Removexattrat implements Linux syscall removexattrat(2). */
@@ -317,5 +314,5 @@ export function sysRemovexattrat(k: KernelServices, t: Thread, a: SyscallArgs): 
   const atFlags = a.uint(2);
   if (atFlags & ~AT_FLAGS) return -E.EINVAL;
   const name = readName(t, a.ptr(3));
-  return typeof name === "number" ? name : removeAt(k, t, targetOf(t, a.int(0), a.ptr(1), atFlags), name);
+  return typeof name === "number" ? name : removeAt(k, t, targetOf(k, t, a.int(0), a.ptr(1), atFlags), name);
 }

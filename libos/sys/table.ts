@@ -1,12 +1,14 @@
 // The x86-64 syscall table: the one readable list of what this LibOS implements.
 // As gVisor's linux64.go, each entry is the spec: a handler and how complete it is.
 // Numbers not listed answer ENOSYS and are reported once (see kernel_task.ts);
-// `libos syscalls` prints this table.
+// `libos syscalls` prints this table. Path calls check permissions as Linux does for the
+// calling thread's credentials and capabilities (_path.ts, permission.ts).
 
 import { SYS, SYS_MAX, syscallName, type SyscallName } from "../../linux-abi/x86_64/syscalls.ts";
 import type { SyscallHandler } from "./context.ts";
 import * as rw from "./sys_read_write.ts";
 import * as file from "./sys_file.ts";
+import * as names from "./sys_names.ts";
 import * as stat from "./sys_stat.ts";
 import * as mm from "./sys_mmap.ts";
 import * as proc from "./sys_process.ts";
@@ -31,6 +33,7 @@ import * as xattr from "./sys_xattr.ts";
 import * as sock from "./sys_socket.ts";
 import * as msg from "./sys_socket_msg.ts";
 import * as creds from "./sys_creds.ts";
+import * as caps from "./sys_capability.ts";
 import * as ipc from "./sys_ipc.ts";
 import * as sched from "./sys_sched.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
@@ -114,7 +117,7 @@ const ROWS: Row[] = [
   ["clone", clone.sysClone],
   ["fork", clone.sysFork],
   ["vfork", clone.sysVfork],
-  ["execve", clone.sysExecve],
+  ["execve", clone.sysExecve, "partial", "set-user-ID and set-group-ID bits apply; file capabilities do not (as a file without security.capability); no ETXTBSY"],
   ["exit", clone.sysExit],
   ["wait4", clone.sysWait4],
   ["kill", sig.sysKill],
@@ -131,21 +134,21 @@ const ROWS: Row[] = [
   ["flock", lock.sysFlock],
   ["fsync", sync.sysFsync],
   ["fdatasync", sync.sysFdatasync],
-  ["truncate", file.sysTruncate],
-  ["ftruncate", file.sysFtruncate],
+  ["truncate", setstat.sysTruncate],
+  ["ftruncate", setstat.sysFtruncate],
   ["getcwd", file.sysGetcwd],
   ["chdir", file.sysChdir],
   ["fchdir", file.sysFchdir],
-  ["rename", file.sysRename],
-  ["mkdir", file.sysMkdir],
-  ["rmdir", file.sysRmdir],
+  ["rename", names.sysRename],
+  ["mkdir", names.sysMkdir],
+  ["rmdir", names.sysRmdir],
   ["creat", file.sysCreat],
-  ["link", file.sysLink],
-  ["unlink", file.sysUnlink],
-  ["symlink", file.sysSymlink],
+  ["link", names.sysLink],
+  ["unlink", names.sysUnlink],
+  ["symlink", names.sysSymlink],
   ["readlink", file.sysReadlink],
-  ["chmod", file.sysChmod],
-  ["fchmod", file.sysFchmod],
+  ["chmod", setstat.sysChmod],
+  ["fchmod", setstat.sysFchmod],
   ["chown", setstat.sysChown],
   ["fchown", setstat.sysFchown],
   ["lchown", setstat.sysLchown],
@@ -153,9 +156,12 @@ const ROWS: Row[] = [
   ["gettimeofday", time.sysGettimeofday],
   ["getrlimit", proc.sysGetrlimit],
   ["setrlimit", proc.sysSetrlimit],
+  ["chroot", file.sysChroot],
   ["sync", sync.sysSync],
   ["mount", mnt.sysMount, "partial", "tmpfs (its source ignored; options size=, nr_blocks=, nr_inodes=, mode=, uid=, gid=, ro), proc, devpts, binds (MS_REC), remount ro/rw, MS_MOVE; no disk file systems (ext2, xfs …: ENODEV); propagation flags accepted and ignored; nosuid/nodev/noexec/atime flags ignored; binds of procfs only whole, of host volumes only of directories"],
   ["umount2", mnt.sysUmount2],
+  ["sethostname", proc.sysSethostname, "partial", "the user kernel's own name (its UTS namespace); the host's is untouched"],
+  ["setdomainname", proc.sysSetdomainname, "partial", "the user kernel's own name (its UTS namespace)"],
   ["getrusage", time.sysGetrusage, "partial", "CPU time is the user kernel's; the counters are zero"],
   ["sysinfo", proc.sysSysinfo],
   ["times", time.sysTimes],
@@ -181,12 +187,14 @@ const ROWS: Row[] = [
   ["setfsuid", creds.sysSetfsuid],
   ["setfsgid", creds.sysSetfsgid],
   ["getsid", proc.sysGetsid],
+  ["capget", caps.sysCapget],
+  ["capset", caps.sysCapset, "partial", "the calling thread's sets (as Linux without file capabilities: a file's security.capability is not applied at execve)"],
   ["rt_sigpending", sig.sysRtSigpending],
   ["rt_sigtimedwait", sig.sysRtSigtimedwait],
   ["rt_sigqueueinfo", sig.sysRtSigqueueinfo],
   ["rt_sigsuspend", sig.sysRtSigsuspend],
   ["sigaltstack", sig.sysSigaltstack],
-  ["mknod", file.sysMknod],
+  ["mknod", names.sysMknod, "partial", "device nodes (CAP_MKNOD) on tmpfs and /dev; a host volume refuses them (EPERM)"],
   ["getpriority", sched.sysGetpriority],
   ["setpriority", sched.sysSetpriority],
   ["sched_setparam", sched.sysSchedSetparam, "partial", "kept and reported: every thread is scheduled alike"],
@@ -202,7 +210,7 @@ const ROWS: Row[] = [
   ["statfs", stat.sysStatfs],
   ["fstatfs", stat.sysFstatfs],
   ["arch_prctl", proc.sysArchPrctl, "partial", "ARCH_SET_FS"],
-  ["prctl", proc.sysPrctl, "partial", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER"],
+  ["prctl", proc.sysPrctl, "partial", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER, PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_SET/GET_KEEPCAPS, PR_SET/GET_SECUREBITS"],
   ["gettid", proc.sysGettid],
   ["setxattr", xattr.sysSetxattr, "partial", "user., trusted. and security. kept on tmpfs and /dev, the host's own on host volumes, none on the image; no POSIX ACLs (system.*: EOPNOTSUPP); security.capability is stored, never applied"],
   ["lsetxattr", xattr.sysLsetxattr],
@@ -240,23 +248,23 @@ const ROWS: Row[] = [
   ["tgkill", sig.sysTgkill],
   ["waitid", clone.sysWaitid],
   ["openat", file.sysOpenat],
-  ["mkdirat", file.sysMkdirat],
-  ["mknodat", file.sysMknodat],
+  ["mkdirat", names.sysMkdirat],
+  ["mknodat", names.sysMknodat, "partial", "as mknod"],
   ["fchownat", setstat.sysFchownat],
   ["newfstatat", stat.sysNewfstatat],
-  ["unlinkat", file.sysUnlinkat],
-  ["renameat", file.sysRenameat],
-  ["linkat", file.sysLinkat],
-  ["symlinkat", file.sysSymlinkat],
+  ["unlinkat", names.sysUnlinkat],
+  ["renameat", names.sysRenameat],
+  ["linkat", names.sysLinkat],
+  ["symlinkat", names.sysSymlinkat],
   ["readlinkat", file.sysReadlinkat],
-  ["fchmodat", file.sysFchmodat],
+  ["fchmodat", setstat.sysFchmodat],
   ["faccessat", file.sysFaccessat],
   ["pselect6", poll.sysPselect6],
   ["ppoll", poll.sysPpoll],
   ["set_robust_list", proc.sysSetRobustList],
   ["get_robust_list", proc.sysGetRobustList],
   ["sync_file_range", sync.sysSyncFileRange],
-  ["utimensat", file.sysUtimensat],
+  ["utimensat", setstat.sysUtimensat],
   ["epoll_pwait", epoll.sysEpollPwait],
   ["signalfd", signalfd.sysSignalfd],
   ["timerfd_create", timerfd.sysTimerfdCreate, "partial", "the alarm clocks run as CLOCK_REALTIME/CLOCK_BOOTTIME"],
@@ -280,7 +288,7 @@ const ROWS: Row[] = [
   ["getcpu", proc.sysGetcpu],
   ["sched_setattr", sched.sysSchedSetattr, "partial", "kept and reported: every thread is scheduled alike"],
   ["sched_getattr", sched.sysSchedGetattr],
-  ["renameat2", file.sysRenameat2, "partial", "no RENAME_WHITEOUT"],
+  ["renameat2", names.sysRenameat2, "partial", "no RENAME_WHITEOUT"],
   ["getrandom", misc.sysGetrandom],
   ["memfd_create", memfd.sysMemfdCreate, "partial", "no seals"],
   ["execveat", clone.sysExecveat],
@@ -291,7 +299,7 @@ const ROWS: Row[] = [
   ["clone3", clone.sysClone3],
   ["close_range", file.sysCloseRange],
   ["openat2", file.sysOpenat2, "partial", "RESOLVE_CACHED always gives EAGAIN"],
-  ["faccessat2", file.sysFaccessat],
+  ["faccessat2", file.sysFaccessat2],
   ["setxattrat", xattr.sysSetxattrat],
   ["getxattrat", xattr.sysGetxattrat],
   ["listxattrat", xattr.sysListxattrat],

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { EACCES, ELIBBAD, ELOOP, ENOENT, ENOEXEC } from "../../../linux-abi/errno.ts";
 import type { FileSystem, FsStat } from "../../../fs-task/file_system.ts";
 import { ElfError } from "../../../libos/elf.ts";
-import { NotInGuest, closeProgram, findProgram, type ProgramImage } from "../../../libos/find_program.ts";
+import { NotInGuest, closeProgram, findProgram as findWith, type ExecAccess, type ProgramImage } from "../../../libos/find_program.ts";
 import type { Vfs } from "../../../libos/vfs.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -28,7 +28,6 @@ function fakeVfs(files: Record<string, FakeFile>): { vfs: Vfs; stats: { opens: n
   });
   const fs = {
     stat: (p: string) => (files[p] ? statOf(files[p]) : -ENOENT),
-    access: (p: string) => ((files[p]!.mode ?? 0o755) & 0o111 ? 0 : -EACCES),
     open(p: string) {
       stats.opens++;
       return handles.push(p) - 1;
@@ -48,6 +47,10 @@ function fakeVfs(files: Record<string, FakeFile>): { vfs: Vfs; stats: { opens: n
   const vfs = { call: (p: string, op: (fs: FileSystem, inner: string) => unknown) => op(fs, p), realpath: (p: string) => p } as unknown as Vfs;
   return { vfs, stats };
 }
+
+/** What root's execve finds and may run: any file with an x bit, paths as written. */
+const ROOT_ACCESS: ExecAccess = { lookup: (p) => (p.startsWith("/") ? p : "/" + p), mayExec: (st) => (st.mode & 0o111 ? 0 : -EACCES) };
+const findProgram = (vfs: Vfs, path: string, given: string, argv: string[]): ProgramImage | ElfError => findWith(vfs, path, given, argv, ROOT_ACCESS);
 
 const text = (s: string): FakeFile => ({ bytes: new TextEncoder().encode(s) });
 

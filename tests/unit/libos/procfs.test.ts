@@ -79,7 +79,7 @@ function world(): World {
     current: () => current,
     processes: new Map([[init.pid, init], [p.pid, p]]),
     bootTimeMs: p.startTimeMs - 5000,
-    hostname: "box",
+    uts: { nodename: "box", domainname: "(none)" },
     memoryQuota: () => ({ total: 256 * 1024 * 1024, free: 200 * 1024 * 1024 }),
     mounts: () => mounts,
   };
