@@ -70,7 +70,7 @@ export interface InterfaceStats {
 /** An ICMP error quotes at most this much of the datagram (the reply stays within 576 bytes, RFC 1812). */
 const ICMP_QUOTE_MAX = 576 - IPV4_HEADER_LEN - 8;
 /** Rounds of receive-then-send in one poll, and frames taken per round: bounds one poll's work. */
-const MAX_ROUNDS = 64;
+export const MAX_ROUNDS = 64;
 const RX_BATCH = 256;
 
 export class Interface implements SocketContext {
@@ -91,6 +91,7 @@ export class Interface implements SocketContext {
   #ident: number;
   #now = 0;
   #sockets: SocketSet | null = null;
+  #hostHas: ((addr: Ipv4Address) => boolean) | null = null;
 
   constructor(device: Device, options: InterfaceOptions = {}) {
     this.device = device;
@@ -126,32 +127,57 @@ export class Interface implements SocketContext {
 
   /** Receives, processes and sends until nothing moves (bounded); true when anything did. */
   poll(now: number, sockets: SocketSet): boolean {
-    this.#now = now;
-    this.#sockets = sockets;
+    this.beginPoll(now, sockets);
     let any = false;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      let progress = this.#receiveBatch();
-      for (const socket of sockets.values()) {
-        if (socket.pollAt() <= now && socket.dispatch(this)) progress = true;
-      }
+      let progress = this.receiveBatch();
+      if (dispatchDue(sockets, this, now)) progress = true;
       if (!progress) break;
       any = true;
     }
+    this.endPoll();
+    sockets.reap();
+    return any;
+  }
+
+  /**
+   * The steps of poll(), for a Router that drives several interfaces over one socket set:
+   * beginPoll, then receiveBatch (and the sockets' dispatch) in rounds, then endPoll.
+   */
+  beginPoll(now: number, sockets: SocketSet): void {
+    this.#now = now;
+    this.#sockets = sockets;
+  }
+
+  /** Runs ARP retries and reassembly timeouts, and lets go of the socket set. */
+  endPoll(): void {
+    const now = this.#now;
     for (const ip of this.neighbors.due(now)) this.#sendArpRequest(ip);
     for (const quote of this.#reassembly.expire(now)) {
       this.#sendIcmpError(quote, { type: "time-exceeded", code: TimeExceededCode.ReassemblyTimeout, data: quote });
     }
-    sockets.reap();
     this.#sockets = null;
-    return any;
   }
 
   /** When poll() should next run (ms): now or earlier for work waiting, Infinity for none. */
   pollAt(sockets: SocketSet): number {
-    if (this.#local.length > 0) return this.#now;
-    let at = Math.min(this.neighbors.pollAt(), this.#reassembly.pollAt());
+    let at = this.timersAt();
     for (const socket of sockets.values()) at = Math.min(at, socket.pollAt());
     return at;
+  }
+
+  /** The interface's own next timer (local queue, ARP, reassembly), sockets aside. */
+  timersAt(): number {
+    if (this.#local.length > 0) return this.#now;
+    return Math.min(this.neighbors.pollAt(), this.#reassembly.pollAt(), this.device.pollAt?.() ?? Infinity);
+  }
+
+  /**
+   * Addresses of the host that are not this interface's own but that it accepts packets
+   * for (Linux's weak host model: a packet to 10.0.2.15 may arrive on lo). A Router sets it.
+   */
+  setHostAddresses(isLocal: ((addr: Ipv4Address) => boolean) | null): void {
+    this.#hostHas = isLocal;
   }
 
   /** Starts an active open: source address by route, a random free port unless given, an RFC 6528 ISN. */
@@ -212,7 +238,8 @@ export class Interface implements SocketContext {
 
   // ---- Receiving ---------------------------------------------------------------------------
 
-  #receiveBatch(): boolean {
+  /** Takes up to a batch of frames from the device (and the local queue) and processes them. */
+  receiveBatch(): boolean {
     let n = 0;
     for (; n < RX_BATCH; n++) {
       const local = this.#local.shift();
@@ -267,7 +294,7 @@ export class Interface implements SocketContext {
     let ip = parseIpv4Packet(packet);
     if (isWireError(ip)) return this.#malformed("ipv4", ip);
     const broadcast = this.#isBroadcast(ip.dst);
-    if (!broadcast && !this.hasAddress(ip.dst)) return this.#drop(`ipv4: ${formatIpv4(ip.dst)} is not ours`);
+    if (!broadcast && !this.hasAddress(ip.dst) && this.#hostHas?.(ip.dst) !== true) return this.#drop(`ipv4: ${formatIpv4(ip.dst)} is not ours`);
     if (ip.moreFragments || ip.fragmentOffset > 0) {
       const whole = this.#reassembly.add(packet, ip, this.#now);
       if (whole === null) return;
@@ -454,6 +481,15 @@ export class Interface implements SocketContext {
     this.stats.rxDropped++;
     this.#trace?.(reason);
   }
+}
+
+/** Lets every socket that is due send through `cx`; true when one did. */
+export function dispatchDue(sockets: SocketSet, cx: SocketContext, now: number): boolean {
+  let progress = false;
+  for (const socket of sockets.values()) {
+    if (socket.pollAt() <= now && socket.dispatch(cx)) progress = true;
+  }
+  return progress;
 }
 
 /** The RST RFC 9293 §3.10.7.1 answers a segment with: <SEQ=SEG.ACK> or <SEQ=0><ACK=SEG.SEQ+SEG.LEN>. */

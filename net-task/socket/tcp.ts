@@ -33,6 +33,27 @@ export type TcpState =
 /** Why a connection ended badly (the IPC module maps these to errnos). */
 export type TcpError = "refused" | "reset" | "timed-out";
 
+/** A connection's numbers, for TCP_INFO (times in ms, sizes in bytes). */
+export interface TcpInfo {
+  state: TcpState;
+  retransmits: number;
+  rto: number;
+  srtt: number;
+  rttvar: number;
+  mss: number;
+  advMss: number;
+  cwnd: number;
+  ssthresh: number;
+  unacked: number;
+  sndShift: number;
+  rcvShift: number;
+  timestamps: boolean;
+  sack: boolean;
+  windowScaling: boolean;
+  rcvWindow: number;
+  lastRecvAt: number;
+}
+
 /** What the owner of a half-open child is told (TcpListener). */
 export interface TcpParent {
   hasRoom(): boolean;
@@ -151,6 +172,26 @@ export class TcpSocket extends SocketBase {
     this.#armKeepAlive();
   }
 
+  /** Changes settings that may change on a live socket (setsockopt): Nagle, keep-alive, MSS bound. */
+  configure(change: Pick<TcpOptions, "noDelay" | "keepAlive" | "keepAliveIdle" | "keepAliveInterval" | "keepAliveCount" | "mss">): void {
+    Object.assign(this.#opts, change);
+    this.#armKeepAlive();
+  }
+
+  /** The settings in force (a copy). */
+  get settings(): Readonly<ResolvedTcpOptions> { return { ...this.#opts }; }
+
+  /** What TCP_INFO reports. */
+  info(): TcpInfo {
+    return {
+      state: this.#state, retransmits: this.#retries, rto: this.#rtt.rto, srtt: this.#rtt.srtt ?? 0, rttvar: this.#rtt.rttvar,
+      mss: this.#mss, advMss: this.#advMss, cwnd: this.#cc.window, ssthresh: this.#cc.ssthresh,
+      unacked: seqDiff(this.#sndNxt, this.#sndUna), sndShift: this.#sndShift, rcvShift: this.#rcvShift,
+      timestamps: this.#tsEnabled, sack: this.#sackEnabled, windowScaling: this.#wsEnabled,
+      rcvWindow: this.#rx.free, lastRecvAt: this.#lastRecvAt,
+    };
+  }
+
   /** Active open (Interface.connect picks the local endpoint and the ISN). */
   connect(remote: Endpoint, local: Endpoint, iss: number): "ok" | "invalid" {
     if (this.#state !== "CLOSED" || remote.port === 0 || local.port === 0 || local.addr === 0) return "invalid";
@@ -177,9 +218,13 @@ export class TcpSocket extends SocketBase {
     }
   }
 
-  /** Copies received bytes out; 0 at the end of the stream, "again" when none are waiting yet. */
-  recv(into: Uint8Array): number | "again" | "not-connected" | TcpError {
-    if (this.#rx.length > 0 && into.length > 0) {
+  /**
+   * Copies received bytes out; 0 at the end of the stream, "again" when none are waiting yet.
+   * `peek` (MSG_PEEK) leaves them queued and starts `skip` bytes in.
+   */
+  recv(into: Uint8Array, peek = false, skip = 0): number | "again" | "not-connected" | TcpError {
+    if (this.#rx.length > skip && into.length > 0) {
+      if (peek) return this.#rx.copyOut(skip, into);
       const n = this.#rx.dequeue(into);
       this.#maybeWindowUpdate();
       return n;
