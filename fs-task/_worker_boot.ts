@@ -69,15 +69,18 @@ try {
 }
 `;
 
-/** The script URL and workerData.boot for a worker that runs `entry` (this folder's worker). */
-export function workerBoot(): { url: URL; boot: Record<string, unknown> } {
+/**
+ * The script URL and workerData.boot for a worker that runs `entry` (default: this folder's
+ * worker; another task's worker module names its own, from the same build or sources).
+ */
+export function workerBoot(entry?: URL): { url: URL; boot: Record<string, unknown> } {
   const fromSource = import.meta.url.endsWith(".ts");
   let typescript: string | null = null;
   if (fromSource) typescript = createRequire(import.meta.url).resolve("typescript");
   return {
     url: new URL("data:text/javascript," + encodeURIComponent(BOOT)),
     boot: {
-      entry: new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url).href,
+      entry: (entry ?? new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url)).href,
       typescript,
       hooks: HOOKS,
       errorAt: ERROR_AT,

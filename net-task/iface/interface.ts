@@ -60,6 +60,8 @@ export interface InterfaceOptions {
 export interface InterfaceStats {
   rxFrames: number;
   txFrames: number;
+  rxBytes: number;
+  txBytes: number;
   /** Malformed, truncated or failing a checksum. */
   rxErrors: number;
   /** Well-formed but not for us, or for nobody. */
@@ -78,7 +80,7 @@ export class Interface implements SocketContext {
   readonly medium: Medium;
   readonly routes = new Routes();
   readonly neighbors: NeighborCache;
-  readonly stats: InterfaceStats = { rxFrames: 0, txFrames: 0, rxErrors: 0, rxDropped: 0, txDropped: 0 };
+  readonly stats: InterfaceStats = { rxFrames: 0, txFrames: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, rxDropped: 0, txDropped: 0 };
   readonly #reassembly: Reassembler;
   readonly #mac: MacAddress;
   readonly #isn: IsnGenerator;
@@ -250,6 +252,7 @@ export class Interface implements SocketContext {
       const frame = this.device.receive(this.#now);
       if (frame === null) break;
       this.stats.rxFrames++;
+      this.stats.rxBytes += frame.length;
       if (this.medium === "ethernet") this.#receiveEthernet(frame);
       else this.#receiveIpv4(frame);
     }
@@ -433,6 +436,7 @@ export class Interface implements SocketContext {
       return false;
     }
     this.stats.txFrames++;
+    this.stats.txBytes += frame.length;
     return true;
   }
 

@@ -236,6 +236,11 @@ export class TcpSocket extends SocketBase {
     return "again";
   }
 
+  /** The pending error, cleared (SO_ERROR); send and recv report it once too. */
+  takeError(): TcpError | null {
+    return this.#takeError();
+  }
+
   /** Graceful close of the sending side: a FIN follows the queued data (shutdown(SHUT_WR)). */
   close(): void {
     switch (this.#state) {
