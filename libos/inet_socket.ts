@@ -20,6 +20,7 @@ import {
   SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, type Ucred,
 } from "../linux-abi/socket.ts";
 import { S_IFSOCK } from "../linux-abi/stat.ts";
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../linux-abi/poll.ts";
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
 import { NO_ADDRESS, SocketKind, type NetClient, type NetRecv, type NetTcpInfo } from "../net-task/mod.ts";
 import type { IoctlAccess } from "./file.ts";
@@ -34,6 +35,11 @@ const SOCKFS_DEV = 9;
 const UDP_MAX_PAYLOAD = 65507;
 /** ip_unprivileged_port_start: lower ports need root (CAP_NET_BIND_SERVICE). */
 const UNPRIVILEGED_PORT_START = 1024;
+/** Poll bits after which a receive (accept) or a send (connect) may go on. */
+const READY_IN = POLLIN | POLLERR | POLLHUP | POLLRDHUP;
+const READY_OUT = POLLOUT | POLLERR | POLLHUP;
+/** How often an -EAGAIN is asked again while the poll bits say ready (bounded: a datagram may not fit yet). */
+const RETRIES_ON_NEWS = 4;
 
 /** The user kernel's AF_INET sockets and its net-task. */
 export class InetSockets {
@@ -156,7 +162,7 @@ export class InetSocket implements Socket {
 
   accept(t: Thread): Socket | number {
     if (!this.#listening) return -E.EINVAL;
-    const id = this.#net.accept(this.id);
+    const id = this.#asking(READY_IN, () => this.#net.accept(this.id));
     if (id < 0) return id;
     const s = new InetSocket(this.sockets, id, this.type, this.protocol, { uid: t.process.creds.euid, gid: t.process.creds.egid, pid: t.process.pid });
     // sk_clone_lock: the new socket starts with the listener's settings.
@@ -169,8 +175,12 @@ export class InetSocket implements Socket {
     const a = decodeSockaddrIn(addr);
     if (a === null) return -E.EINVAL;
     if (a.family !== AF_INET) return -E.EAFNOSUPPORT;
-    const r = this.#net.connect(this.id, a.addr, a.port);
-    if (r === -E.EINPROGRESS || r === -E.EALREADY) return nonblocking ? r : AGAIN;
+    const ask = (): number => {
+      const r = this.#net.connect(this.id, a.addr, a.port);
+      return r === -E.EALREADY && !nonblocking ? -E.EAGAIN : r;
+    };
+    const r = this.#asking(READY_OUT, ask);
+    if (r === -E.EINPROGRESS || r === -E.EALREADY || r === -E.EAGAIN) return nonblocking ? r : AGAIN;
     return r;
   }
 
@@ -211,14 +221,32 @@ export class InetSocket implements Socket {
         port = a.port;
       }
     }
-    const r = this.#net.send(this.id, data, msg.flags, addr, port);
+    const r = this.#asking(READY_OUT, () => this.#net.send(this.id, data, msg.flags, addr, port));
     return r === -E.EAGAIN ? AGAIN : r;
   }
 
   recv(dst: Uint8Array, flags: number, skip: number, got: Received): number {
-    const r = this.#net.recv(this.id, dst, flags, skip);
-    if (typeof r === "number") return r === -E.EAGAIN ? AGAIN : r;
-    return this.#received(r, got);
+    let found: NetRecv | null = null;
+    const r = this.#asking(READY_IN, () => {
+      const v = this.#net.recv(this.id, dst, flags, skip);
+      if (typeof v === "number") return v;
+      found = v;
+      return v.n;
+    });
+    if (r === -E.EAGAIN) return AGAIN;
+    return found === null ? r : this.#received(found, got);
+  }
+
+  /**
+   * Asks the net-task; an -EAGAIN stands only if the poll bits that came with the answer
+   * do not say the socket became ready for `want` meanwhile (the net-task polls its stack
+   * after answering: on loopback, a send's own ACKs can free room before the reply). Without
+   * this, the caller would sleep on a change that already happened and wait for ever.
+   */
+  #asking(want: number, ask: () => number): number {
+    let r = ask();
+    for (let i = 0; i < RETRIES_ON_NEWS && r === -E.EAGAIN && (this.sockets.maskOf(this.id) & want) !== 0; i++) r = ask();
+    return r;
   }
 
   #received(r: NetRecv, got: Received): number {

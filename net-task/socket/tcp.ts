@@ -112,6 +112,8 @@ export class TcpSocket extends SocketBase {
   #sackEnabled: boolean;
   #advMss = DEFAULT_MSS;
   #mss = DEFAULT_MSS;
+  /** The largest segment the peer has sent, what "a full segment" means for delayed ACKs (Linux's rcv_mss). */
+  #rcvMss = DEFAULT_MSS;
 
   // Timers (absolute ms, Infinity when stopped) and what they count.
   #rtxAt = Infinity;
@@ -227,6 +229,9 @@ export class TcpSocket extends SocketBase {
       if (peek) return this.#rx.copyOut(skip, into);
       const n = this.#rx.dequeue(into);
       this.#maybeWindowUpdate();
+      // As tcp_cleanup_rbuf: a read that empties the buffer sends the ACK being delayed now
+      // (a sender whose Nagle holds its next short segment waits for it).
+      if (this.#rx.length === 0 && this.#ackAt !== Infinity) this.#ackNow = true;
       return n;
     }
     const error = this.#takeError();
@@ -545,8 +550,10 @@ export class TcpSocket extends SocketBase {
     this.#rx.commit(filled);
     this.#rcvNxt = seqAdd(this.#rcvNxt, n + filled);
     this.wake();
-    // Delayed ACK (RFC 9293 §3.8.6.3): at least every second full segment, else within the delay.
-    this.#segsUnacked += n >= this.#mss ? 1 : 0;
+    // Delayed ACK (RFC 9293 §3.8.6.3): at least every second full segment, else within the
+    // delay; "full" is the largest the peer sends (tcp_measure_rcv_mss), not our MSS.
+    if (n >= this.#rcvMss) this.#rcvMss = Math.min(n, Math.max(this.#advMss, DEFAULT_MSS));
+    this.#segsUnacked += n >= this.#rcvMss ? 1 : 0;
     if (filled > 0 || this.#segsUnacked >= 2 || this.#opts.delayedAck === 0) this.#ackNow = true;
     else if (this.#ackAt === Infinity) this.#ackAt = cx.now + this.#opts.delayedAck;
   }
