@@ -106,6 +106,9 @@ export class InetSocket implements Socket {
   readonly path: string;
   #listening = false;
   #released = false;
+  /** The receive in progress (its Received record) and whether it moved bytes yet. */
+  #receiving: Received | null = null;
+  #received = 0;
   readonly #createdNs = BigInt(Date.now()) * 1_000_000n;
 
   constructor(
@@ -161,6 +164,7 @@ export class InetSocket implements Socket {
   }
 
   accept(t: Thread): Socket | number {
+    if (this.type !== SOCK_STREAM) return -E.EOPNOTSUPP;
     if (!this.#listening) return -E.EINVAL;
     const id = this.#asking(READY_IN, () => this.#net.accept(this.id));
     if (id < 0) return id;
@@ -227,14 +231,18 @@ export class InetSocket implements Socket {
 
   recv(dst: Uint8Array, flags: number, skip: number, got: Received): number {
     let found: NetRecv | null = null;
+    // The syscall layer calls again within one receive after bytes moved (same `got`).
+    const more = this.#receiving === got && this.#received > 0;
     const r = this.#asking(READY_IN, () => {
-      const v = this.#net.recv(this.id, dst, flags, skip);
+      const v = this.#net.recv(this.id, dst, flags, skip, more);
       if (typeof v === "number") return v;
       found = v;
       return v.n;
     });
+    this.#receiving = got;
+    this.#received = r > 0 ? r : 0;
     if (r === -E.EAGAIN) return AGAIN;
-    return found === null ? r : this.#received(found, got);
+    return found === null ? r : this.#datagram(found, got);
   }
 
   /**
@@ -249,7 +257,7 @@ export class InetSocket implements Socket {
     return r;
   }
 
-  #received(r: NetRecv, got: Received): number {
+  #datagram(r: NetRecv, got: Received): number {
     got.from = encodeSockaddrIn(r.addr, r.port);
     got.full = r.full;
     if (r.n < r.full) got.flags |= MSG_TRUNC;

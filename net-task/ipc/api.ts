@@ -111,8 +111,12 @@ export interface NetApi {
   connect(id: number, addr: number, port: number): number;
   /** Sends from `data`: bytes taken, -EAGAIN, or -errno. addr NO_ADDRESS: to the peer. */
   send(id: number, data: Uint8Array, flags: number, addr: number, port: number): number;
-  /** Receives into `into`, `skip` bytes in when peeking (MSG_PEEK): what came, or -errno. */
-  recv(id: number, into: Uint8Array, flags: number, skip: number): NetRecv | number;
+  /**
+   * Receives into `into`, `skip` bytes in when peeking (MSG_PEEK): what came, or -errno.
+   * `more`: the call continues a receive that already moved bytes, so a pending error
+   * stays for the next call (tcp_recvmsg reports it only when it copied nothing).
+   */
+  recv(id: number, into: Uint8Array, flags: number, skip: number, more: boolean): NetRecv | number;
   shutdown(id: number, how: number): number;
   /** setsockopt with an int value (SO_LINGER: the seconds, or -1 for off): 0 or -errno. */
   setOption(id: number, level: number, name: number, value: number): number;

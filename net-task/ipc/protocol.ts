@@ -139,7 +139,7 @@ export const NET_PROTOCOL: NetProtocol = {
   accept: { id: 5, args: [int], result: int },
   connect: { id: 6, args: [int, int, int], result: int },
   send: { id: 7, args: [int, dataIn, int, int, int], result: int },
-  recv: { id: 8, args: [int, dataOut, int, int], result: recvResult },
+  recv: { id: 8, args: [int, dataOut, int, int, bool], result: recvResult },
   shutdown: { id: 9, args: [int, int], result: int },
   setOption: { id: 10, args: [int, int, int, int], result: int },
   getOption: { id: 11, args: [int, int, int], result: int },

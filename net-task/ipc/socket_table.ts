@@ -38,14 +38,18 @@ const SOMAXCONN = 4096;
 const MAX_ROWS = 65536;
 const INADDR_LOOPBACK = 0x7f000001;
 
-function errnoOf(e: TcpError): number {
-  return e === "refused" ? E.ECONNREFUSED : e === "reset" ? E.ECONNRESET : E.ETIMEDOUT;
+/** A TCP error as Linux's tcp_reset and the timers report it: a reset in CLOSE-WAIT is EPIPE. */
+function errnoOf(e: TcpError, s: TcpSocket): number {
+  if (e === "reset") return s.finReceived ? E.EPIPE : E.ECONNRESET;
+  return e === "refused" ? E.ECONNREFUSED : E.ETIMEDOUT;
 }
 
 export class NetService implements NetApi {
   readonly stack: NetStack;
   readonly #rows = new Map<number, Row>();
   readonly #dirty = new Set<Row>();
+  /** Rows whose stack object woke (data, room, a state change): an event even when the bits stay (an edge for EPOLLET). */
+  readonly #woken = new Set<Row>();
   /** Events not yet taken: (id, mask) pairs. */
   readonly #events: number[] = [];
   #nextId = 1;
@@ -61,12 +65,13 @@ export class NetService implements NetApi {
     this.stack.poll();
     for (const row of this.#dirty) {
       const mask = rowReadiness(row);
-      if (mask !== row.reported) {
+      if (mask !== row.reported || this.#woken.has(row)) {
         row.reported = mask;
         this.#events.push(row.id, mask);
       }
     }
     this.#dirty.clear();
+    this.#woken.clear();
   }
 
   get hasEvents(): boolean {
@@ -91,7 +96,10 @@ export class NetService implements NetApi {
   #attach(row: Row, s: StackSocket): void {
     row.stack = s;
     if (s.handle < 0) this.stack.sockets.add(s);
-    s.setWaker(() => this.#dirty.add(row));
+    s.setWaker(() => {
+      this.#dirty.add(row);
+      this.#woken.add(row);
+    });
   }
 
   // ---- Lifecycle ---------------------------------------------------------------------------
@@ -110,12 +118,16 @@ export class NetService implements NetApi {
     if (row === undefined) return -E.EBADF;
     this.#rows.delete(id);
     this.#dirty.delete(row);
+    this.#woken.delete(row);
     const s = row.stack;
     if (s === null) return 0;
     if (s instanceof TcpSocket) {
       // Unread data or SO_LINGER of 0 s: a reset, as tcp_close sends one.
       if (s.recvQueue > 0 || row.options.linger === 0) s.abort();
-      else s.close();
+      else {
+        s.close();
+        s.closeReceive();
+      }
       this.stack.sockets.release(s.handle);
     } else {
       s.close();
@@ -273,7 +285,7 @@ export class NetService implements NetApi {
       if (s.state === "CLOSED") {
         row.connect = "unconnected";
         const err = s.takeError();
-        return err !== null ? -errnoOf(err) : -E.ECONNABORTED;
+        return err !== null ? -errnoOf(err, s) : -E.ECONNABORTED;
       }
       row.connect = "connected";
       return 0;
@@ -379,7 +391,7 @@ export class NetService implements NetApi {
     switch (r) {
       case "again": return -E.EAGAIN;
       case "closed": case "not-connected": return -E.EPIPE;
-      default: return -errnoOf(r);
+      default: return -errnoOf(r, s);
     }
   }
 
@@ -409,7 +421,7 @@ export class NetService implements NetApi {
     }
   }
 
-  recv(id: number, into: Uint8Array, flags: number, skip: number): NetRecv | number {
+  recv(id: number, into: Uint8Array, flags: number, skip: number, more: boolean): NetRecv | number {
     const row = this.#row(id);
     if (row === null) return -E.EBADF;
     const peek = (flags & MSG_PEEK) !== 0;
@@ -421,12 +433,13 @@ export class NetService implements NetApi {
       return { n: got.copied, full: got.size, addr: got.from.addr, port: got.from.port };
     }
     if (flags & MSG_OOB) return -E.EINVAL;
-    if (!(s instanceof TcpSocket)) return -E.ENOTCONN;
+    if (!(s instanceof TcpSocket)) return row.shut & RCV_SHUTDOWN ? 0 : -E.ENOTCONN;
+    if (more && s.error !== null && s.recvQueue <= skip) return -E.EAGAIN;
     const r = s.recv(into, peek, skip);
     if (typeof r === "number") return r;
     if (r === "again") return row.shut & RCV_SHUTDOWN ? 0 : -E.EAGAIN;
-    if (r === "not-connected") return -E.ENOTCONN;
-    return -errnoOf(r);
+    if (r === "not-connected") return row.shut & RCV_SHUTDOWN ? 0 : -E.ENOTCONN;
+    return -errnoOf(r, s);
   }
 
   queued(id: number, out: boolean): number {
@@ -458,8 +471,9 @@ export class NetService implements NetApi {
   takeError(id: number): number {
     const row = this.#row(id);
     if (row === null) return -E.EBADF;
-    const err = row.stack instanceof TcpSocket ? row.stack.takeError() : null;
-    return err === null ? 0 : errnoOf(err);
+    const s = row.stack;
+    const err = s instanceof TcpSocket ? s.takeError() : null;
+    return err === null || !(s instanceof TcpSocket) ? 0 : errnoOf(err, s);
   }
 
   tcpInfo(id: number): NetTcpInfo | number {

@@ -79,6 +79,7 @@ export class TcpSocket extends SocketBase {
   #parent: TcpParent | null = null;
   #error: TcpError | null = null;
   #wasConnected = false;
+  #receiveClosed = false;
 
   readonly #tx: RingBuffer;
   readonly #rx: RingBuffer;
@@ -155,6 +156,8 @@ export class TcpSocket extends SocketBase {
   get local(): Endpoint { return this.#local; }
   get remote(): Endpoint { return this.#remote; }
   get error(): TcpError | null { return this.#error; }
+  /** The peer's FIN came (a reset after it is a broken pipe, not a reset: Linux's EPIPE in CLOSE-WAIT). */
+  get finReceived(): boolean { return this.#rxFin; }
   /** Bytes waiting to be read (FIONREAD). */
   get recvQueue(): number { return this.#rx.length; }
   /** Bytes not yet acknowledged (TIOCOUTQ). */
@@ -255,6 +258,11 @@ export class TcpSocket extends SocketBase {
       case "CLOSE-WAIT": this.#finQueued = true; this.#setState("LAST-ACK"); break;
       default:
     }
+  }
+
+  /** The owner closed the socket (close(2), not shutdown): it reads nothing more. */
+  closeReceive(): void {
+    this.#receiveClosed = true;
   }
 
   /** Drops the connection with a RST (SO_LINGER 0, or a listener closing unaccepted children). */
@@ -450,8 +458,11 @@ export class TcpSocket extends SocketBase {
     if (this.#state === "CLOSED") return;
     // RFC 7323 §4.3: remember the timestamp of the segment that carries the next byte.
     if (this.#tsEnabled && seg.timestamp !== null && seqLe(seg.seq, this.#rcvNxt)) this.#tsRecent = seg.timestamp.tsval;
-    // Seventh, the segment text (only while the peer may still send).
+    // Seventh, the segment text (only while the peer may still send). New data for an
+    // owner that closed (not just shut down writing) is answered with a RST, as Linux does
+    // (TCPAbortOnData): nobody will read it.
     if (seg.payload.length > 0) {
+      if (this.#receiveClosed && seqGt(seqAdd(seg.seq, seg.payload.length), this.#rcvNxt)) return this.abort();
       if (this.#state === "ESTABLISHED" || this.#state === "FIN-WAIT-1" || this.#state === "FIN-WAIT-2") {
         this.#processData(cx, seg);
       }
