@@ -1,7 +1,7 @@
 // ProcFs: /proc, served by the kernel-task, which owns every fact it shows.
 //
 //   /              cmdline config.gz cpuinfo filesystems loadavg meminfo stat uptime version, sys/ (the
-//                  sysctls of procfs_sys.ts), net/ (dev route tcp udp: procfs_net.ts, empty
+//                  sysctls of procfs_sys.ts), net/ (dev route tcp udp …: procfs_net.ts, empty
 //                  without a net-task), mounts → self/mounts, self → PID,
 //                  thread-self → PID/task/TID, and a directory per process, zombies too
 //   /PID/          cmdline comm cwd→ environ exe→ fd/ maps mounts root→ stat statm

@@ -1,4 +1,4 @@
-// /proc/net: dev, route, tcp and udp, in Linux's formats (busybox netstat, route and
+// /proc/net: dev, route, tcp and udp (tcp6 and udp6 empty), in Linux's formats (busybox netstat, route and
 // ifconfig parse them), from the net-task's reports. Addresses print as Linux prints a
 // __be32 with %08X on a little-endian machine: 127.0.0.1 is 0100007F.
 // Linux: net/core/net-procfs.c (dev_seq_show), net/ipv4/fib_trie.c (fib_route_seq_show),
@@ -10,8 +10,8 @@ import type { InetSockets } from "./inet_socket.ts";
 /** RTF_UP, RTF_GATEWAY. */
 const RTF_UP = 0x1, RTF_GATEWAY = 0x2;
 
-/** The file names under /proc/net. */
-export const PROC_NET_FILES = ["dev", "route", "tcp", "udp"] as const;
+/** The file names under /proc/net (tcp6 and udp6 list nothing: AF_INET6 is not served, but tools read them). */
+export const PROC_NET_FILES = ["dev", "route", "tcp", "tcp6", "udp", "udp6"] as const;
 
 /** A __be32 address as %08X prints it on x86. */
 function be32(addr: number): string {
@@ -30,6 +30,8 @@ export function procNetText(inet: InetSockets, name: string): string | null {
     case "route": return routeText(inet);
     case "tcp": return socketsText(inet, SocketKind.Tcp);
     case "udp": return socketsText(inet, SocketKind.Udp);
+    case "tcp6": return socketsText(null, SocketKind.Tcp);
+    case "udp6": return socketsText(null, SocketKind.Udp);
   }
   return null;
 }
@@ -58,15 +60,16 @@ function routeText(inet: InetSockets): string {
   return out;
 }
 
-function socketsText(inet: InetSockets, kind: number): string {
+/** /proc/net/tcp or udp; `inet` null: the header alone (tcp6, udp6). */
+function socketsText(inet: InetSockets | null, kind: number): string {
   const tcp = kind === SocketKind.Tcp;
   const width = tcp ? 149 : 127;
   const head = tcp
     ? "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"
     : "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops";
   let out = head.padEnd(width) + "\n";
-  inet.net.sockets(kind).forEach((r: NetSocketRow, sl) => {
-    const s = inet.byId(r.id);
+  inet?.net.sockets(kind).forEach((r: NetSocketRow, sl) => {
+    const s = inet!.byId(r.id);
     const ends = `${be32(r.localAddr)}:${hex(r.localPort, 4)} ${be32(r.remoteAddr)}:${hex(r.remotePort, 4)}`;
     const common = `${ends} ${hex(r.state, 2)} ${hex(r.txQueue, 8)}:${hex(r.rxQueue, 8)} 00:00000000 00000000 ${String(s?.owner.uid ?? 0).padStart(5)} ${"0".padStart(8)} ${s?.ino ?? 0}`;
     const text = tcp
