@@ -87,6 +87,8 @@ export class Interface implements SocketContext {
   readonly #random: () => number;
   readonly #trace: ((line: string) => void) | null;
   readonly #headroom: number;
+  /** TCP and UDP checksums are computed and checked (not on a device that offloads them: loopback). */
+  readonly #checksums: boolean;
   /** IP packets to our own addresses on an Ethernet device (Linux routes these through lo). */
   readonly #local = new FrameQueue(1000);
   #addresses: InterfaceAddress[];
@@ -110,6 +112,7 @@ export class Interface implements SocketContext {
     this.neighbors = new NeighborCache(options.neighbor);
     this.#reassembly = new Reassembler(options.reassembly);
     this.#headroom = this.medium === "ethernet" ? ETHERNET_HEADER_LEN : 0;
+    this.#checksums = device.checksumOffload !== true;
     this.#ident = this.#random() & 0xffff;
   }
 
@@ -222,13 +225,13 @@ export class Interface implements SocketContext {
   sendTcp(src: Ipv4Address, dst: Ipv4Address, repr: TcpRepr): boolean {
     const len = tcpBufferLen(repr);
     const frame = this.#ipFrame(ipv4Repr({ src, dst, protocol: IpProtocol.Tcp, payloadLen: len, dontFragment: true }));
-    emitTcp(repr, new TcpPacket(frame.subarray(this.#headroom + IPV4_HEADER_LEN)), src, dst);
+    emitTcp(repr, new TcpPacket(frame.subarray(this.#headroom + IPV4_HEADER_LEN)), src, dst, this.#checksums);
     return this.#transmitIp(frame, dst);
   }
 
   sendUdp(src: Ipv4Address, dst: Ipv4Address, ports: { srcPort: number; dstPort: number }, payload: Uint8Array): boolean {
     const frame = this.#ipFrame(ipv4Repr({ src, dst, protocol: IpProtocol.Udp, payloadLen: UDP_HEADER_LEN + payload.length }));
-    emitUdp(ports, new UdpPacket(frame.subarray(this.#headroom + IPV4_HEADER_LEN)), src, dst, payload);
+    emitUdp(ports, new UdpPacket(frame.subarray(this.#headroom + IPV4_HEADER_LEN)), src, dst, payload, this.#checksums);
     return this.#transmitIp(frame, dst);
   }
 
@@ -339,7 +342,7 @@ export class Interface implements SocketContext {
   #receiveUdp(ip: Ipv4Repr, packet: Ipv4Packet, broadcast: boolean): void {
     const udp = UdpPacket.check(packet.payload);
     if (isWireError(udp)) return this.#malformed("udp", udp);
-    const repr = parseUdp(udp, ip.src, ip.dst);
+    const repr = parseUdp(udp, ip.src, ip.dst, this.#checksums);
     if (isWireError(repr)) return this.#malformed("udp", repr);
     const payload = udp.payload;
     const from = { addr: ip.src, port: repr.srcPort };
@@ -358,7 +361,7 @@ export class Interface implements SocketContext {
   #receiveTcp(ip: Ipv4Repr, packet: Ipv4Packet): void {
     const tcp = TcpPacket.check(packet.payload);
     if (isWireError(tcp)) return this.#malformed("tcp", tcp);
-    const seg = parseTcp(tcp, ip.src, ip.dst);
+    const seg = parseTcp(tcp, ip.src, ip.dst, this.#checksums);
     if (isWireError(seg)) return this.#malformed("tcp", seg);
     const sockets = this.#sockets!;
     let wildcard = null;

@@ -24,4 +24,10 @@ export interface Device {
    * none; the interface polls again then. Devices that hold nothing back need not have it.
    */
   pollAt?(): number;
+  /**
+   * Frames never leave this host's memory (loopback): TCP and UDP checksums need not be
+   * computed nor checked, as Linux offloads them on lo. A wrapper that may damage frames
+   * (the fault injector) does not pass this on.
+   */
+  readonly checksumOffload?: boolean;
 }
