@@ -33,6 +33,8 @@ import { UserKernel } from "./user_kernel.ts";
 import { bootSystem } from "./boot.ts";
 import type { KernelSummary } from "./boot_kernel.ts";
 import { SystemError, readSystem } from "./system_description.ts";
+import { NET_MODES, defaultNetChoice, netConfigOf, parsePortForward, type NetChoice } from "./net_options.ts";
+import type { NetMode } from "../net-task/mod.ts";
 
 const USAGE = `Usage: libos run [options] PROGRAM [ARGS...]
        libos boot [--summary FILE] SYSTEM.json
@@ -62,6 +64,15 @@ Options for run:
       --isolate        mount nothing of the host (not even the current directory) and
                        start from a guest environment of its own (PATH, HOME, TERM)
       --fs-mode MODE   how the file-system tasks run: inproc (default), ipc, worker
+      --net NET        the guest's network: none (no AF_INET), loopback (lo only),
+                       user (default: lo, plus eth0 10.0.2.15 through the host
+                       gateway 10.0.2.2), tap:IFNAME (eth0 on a host TAP device)
+  -p, --publish HOSTPORT:GUESTPORT[/udp]
+                       forward a host port to the guest through the gateway (repeatable)
+      --net-mode MODE  how the net-task runs: inproc (default), ipc, worker
+      --net-faults SPEC
+                       misbehave on purpose, reproducibly, e.g.
+                       drop=0.1,dup=0.01,reorder=0.05,corrupt=0.01,delay=5,rate=100mbit,seed=42
       --image FILE     the root image (default: the one setup builds)
   -h, --help           show this help
 
@@ -82,6 +93,7 @@ interface RunOptions {
   workdir: string | null;
   isolate: boolean;
   fsMode: FsMode;
+  net: NetChoice;
   image: string;
   program: string;
   args: string[];
@@ -113,6 +125,15 @@ function parseVolume(spec: string): Volume {
 
 class UsageError extends Error {}
 
+/** A parser's SyntaxError is a usage error. */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw e instanceof SyntaxError ? new UsageError(e.message) : e;
+  }
+}
+
 function parseSize(s: string): number {
   const m = /^(\d+)([KMG]?)$/i.exec(s);
   if (!m) throw new UsageError(`Cannot parse memory size: ${s}`);
@@ -138,7 +159,7 @@ function parseRun(argv: string[]): RunOptions {
   let base: "host" | "guest" | null = null;
   const opts: RunOptions = {
     env: new Map(), strace: false, debug: false, memory: 2 * 1024 ** 3, root: null, sysroot: null, volumes: [], tmpfs: [], workdir: null,
-    isolate: false, fsMode: "inproc", image: DEFAULT_IMAGE, program: "", args: [],
+    isolate: false, fsMode: "inproc", net: defaultNetChoice(), image: DEFAULT_IMAGE, program: "", args: [],
   };
   let i = 0;
   for (; i < argv.length; i++) {
@@ -176,6 +197,15 @@ function parseRun(argv: string[]): RunOptions {
       if (!(FS_MODES as readonly string[]).includes(mode)) throw new UsageError(`Unknown fs mode: ${mode} (use ${FS_MODES.join(", ")})`);
       opts.fsMode = mode as FsMode;
     }
+    else if (a === "--net") {
+      opts.net.net = value();
+      opts.net.explicit = true;
+    } else if (a === "--net-mode") {
+      const mode = value();
+      if (!(NET_MODES as readonly string[]).includes(mode)) throw new UsageError(`Unknown net mode: ${mode} (use ${NET_MODES.join(", ")})`);
+      opts.net.mode = mode as NetMode;
+    } else if (a === "--net-faults") opts.net.faults = value();
+    else if (a === "-p" || a === "--publish") opts.net.forwards.push(usage(() => parsePortForward(value())));
     else if (a === "-h" || a === "--help") {
       process.stdout.write(USAGE + "\n");
       process.exit(0);
@@ -198,8 +228,9 @@ async function run(argv: string[]): Promise<number> {
     root: opts.root, image: opts.image, volumes: opts.volumes, tmpfs: opts.tmpfs, workdir: opts.workdir,
     isolate: opts.isolate, hostCwd: process.cwd(), sysroot: opts.sysroot === null ? null : sysrootOf(opts.sysroot),
   });
+  const net = usage(() => netConfigOf(opts.net, (line) => process.stderr.write(`libos: ${line}\n`)));
   const uk: UserKernel = new UserKernel({
-    memoryQuota: opts.memory, layout, fsMode: opts.fsMode, strace: opts.strace, debug: opts.debug,
+    memoryQuota: opts.memory, layout, fsMode: opts.fsMode, net, strace: opts.strace, debug: opts.debug,
     consoleFd: hostTerminal?.fd ?? null,
     onInitStopped: (sig) => {
       if (hostTerminal) hostTerminal.suspend(sig);

@@ -19,6 +19,8 @@
 // The CPU side (address spaces, vCPUs, TCBs) is the user kernel's, reached through
 // `Machine`; signal frames are in signals.ts, the syscalls in sys/.
 
+import { InetSockets } from "./inet_socket.ts";
+import type { NetClient } from "../net-task/mod.ts";
 import { EAGAIN, EFAULT, EINTR, EIO, ENOMEM, ENOSYS, EPERM, ESRCH } from "../linux-abi/errno.ts";
 import {
   BUS_ADRALN, BUS_ADRERR, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR,
@@ -155,6 +157,8 @@ export class KernelTask implements KernelServices {
   readonly pipeFs = new PipeFs();
   readonly namedPipes = new NamedPipes(this.pipeFs);
   readonly unixSockets: UnixSocketNames;
+  /** AF_INET's sockets, once the user kernel has started its net-task (attachNet). */
+  inetSockets: InetSockets | null = null;
   readonly epollWatches = new WatchBudget(MAX_EPOLL_WATCHES);
   readonly pageCache = new PageCache();
   /** /proc: the facts are the kernel-task's. */
@@ -191,6 +195,7 @@ export class KernelTask implements KernelServices {
       uts: this.uts,
       memoryQuota: () => this.machine.memoryQuota(),
       mounts: () => [...this.vfs.mounts].reverse().map((m) => ({ source: m.source, at: m.at, type: m.type, options: m.readOnly ? "ro" : "rw" })),
+      net: () => this.inetSockets,
     });
     this.terminals = new Terminals({
       // Terminals are asked inside syscalls: the thread served is the caller.
@@ -203,6 +208,11 @@ export class KernelTask implements KernelServices {
       ...(opts.streams ? { streams: opts.streams } : {}),
       consoleNode: () => this.vfs.call("/dev/console", (fs, inner) => fs.stat(inner, true)),
     });
+  }
+
+  /** The user kernel's net-task serves AF_INET from now on. */
+  attachNet(net: NetClient): void {
+    this.inetSockets = new InetSockets(net, () => this.unixSockets.nextIno());
   }
 
   // ----- dispatch ---------------------------------------------------------------------

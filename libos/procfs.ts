@@ -1,7 +1,8 @@
 // ProcFs: /proc, served by the kernel-task, which owns every fact it shows.
 //
 //   /              cmdline config.gz cpuinfo filesystems loadavg meminfo stat uptime version, sys/ (the
-//                  sysctls of procfs_sys.ts), mounts → self/mounts, self → PID,
+//                  sysctls of procfs_sys.ts), net/ (dev route tcp udp …: procfs_net.ts, empty
+//                  without a net-task), mounts → self/mounts, self → PID,
 //                  thread-self → PID/task/TID, and a directory per process, zombies too
 //   /PID/          cmdline comm cwd→ environ exe→ fd/ maps mounts root→ stat statm
 //                  status task/; /PID/task/TID/ holds the same files as thread TID
@@ -45,6 +46,8 @@ import type { Process, Thread } from "./process.ts";
 import { NO_SESSION } from "./terminal.ts";
 import { cpuCount, cpuList, cpuMaskHex, cpuTicks, hostLoad } from "./host_cpus.ts";
 import { sysctlFiles, type UtsNames } from "./procfs_sys.ts";
+import { PROC_NET_FILES, procNetText } from "./procfs_net.ts";
+import type { InetSockets } from "./inet_socket.ts";
 import { kernelConfigGz } from "./kernel_config.ts";
 
 /** What procfs reads from the kernel-task. */
@@ -58,6 +61,8 @@ export interface ProcFacts {
   readonly uts: UtsNames;
   memoryQuota(): { total: number; free: number };
   mounts(): readonly ProcMount[];
+  /** The AF_INET sockets and their net-task, for /proc/net; null without one. */
+  net?(): InetSockets | null;
 }
 
 /** One line of /proc/mounts; `type` is a name /proc/filesystems lists ("tmpfs", "proc", …). */
@@ -152,7 +157,7 @@ interface Handle {
 
 const PID_ENTRIES = ["task", "fd", "environ", "status", "comm", "cmdline", "stat", "statm", "maps", "cwd", "root", "exe", "mounts"];
 const THREAD_ENTRIES = PID_ENTRIES.filter((n) => n !== "task");
-const ROOT_ENTRIES = ["cmdline", "config.gz", "cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "self", "stat", "sys", "thread-self", "uptime", "version"];
+const ROOT_ENTRIES = ["cmdline", "config.gz", "cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "thread-self", "uptime", "version"];
 
 export class ProcFs implements FileSystem {
   readonly #facts: ProcFacts;
@@ -469,6 +474,13 @@ export class ProcFs implements FileSystem {
         return globalFile(path, () => statText(f));
       case "sys":
         return this.#sysDir("");
+      case "net": {
+        const inet = f.net?.() ?? null;
+        return dir("/net", null, () => (inet === null ? [] : [...PROC_NET_FILES]), (n) => {
+          if (inet === null || !(PROC_NET_FILES as readonly string[]).includes(n)) return undefined;
+          return globalFile(`/net/${n}`, () => procNetText(inet, n) ?? "");
+        });
+      }
       case "uptime":
         return globalFile(path, () => `${(uptimeMs(f) / 1000).toFixed(2)} 0.00\n`);
       case "version":

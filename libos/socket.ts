@@ -11,10 +11,11 @@
 // (EAGAIN at the deadline), signals (restart unless a timeout is set, as sock_intr_errno),
 // partial counts, MSG_WAITALL, SIGPIPE.
 //
-// Families: AF_UNIX is the kernel-task's own (unix_socket.ts). AF_INET and AF_INET6 are to
-// be the net-task's: a proxy object implementing this interface over its IPC module, which
-// keeps the per-socket state (docs/architecture.md). Until then socket(2) answers
-// EAFNOSUPPORT for them, as a kernel built without IPv4 does.
+// Families: AF_UNIX is the kernel-task's own (unix_socket.ts). AF_INET is the net-task's:
+// a proxy object implementing this interface over its IPC module, which keeps the
+// per-socket state (inet_socket.ts, docs/architecture.md). AF_INET6 answers EAFNOSUPPORT,
+// as a kernel built without IPv6 does, and so does AF_INET when the user kernel has no
+// net-task (--net none).
 
 import type { Ucred } from "../linux-abi/socket.ts";
 import type { FileOps, OpenFile } from "./file.ts";
@@ -96,6 +97,8 @@ export interface Socket extends FileOps {
   peerCredentials(): Ucred | null;
   /** SO_ERROR: the pending error (a positive errno or 0), cleared. */
   takeError(): number;
+  /** Optional: a SOL_SOCKET option was set (the options already hold it); the family acts on it too. */
+  socketOptionSet?(name: number): void;
   /** Options at levels other than SOL_SOCKET: a value, or -errno. */
   getProtocolOption(level: number, name: number): Uint8Array | number;
   setProtocolOption(level: number, name: number, value: Uint8Array): number;

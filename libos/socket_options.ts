@@ -13,7 +13,7 @@ import { SIZEOF_UCRED, encodeUcred } from "../linux-abi/socket.ts";
 import type { Socket } from "./socket.ts";
 
 /** Options stored and reported that change nothing here (no routing, no keepalive probes on AF_UNIX). */
-const STORED_FLAGS = new Set([S.SO_DEBUG, S.SO_REUSEADDR, S.SO_KEEPALIVE, S.SO_DONTROUTE, S.SO_BROADCAST, S.SO_OOBINLINE, S.SO_PRIORITY]);
+const STORED_FLAGS = new Set([S.SO_DEBUG, S.SO_REUSEADDR, S.SO_REUSEPORT, S.SO_KEEPALIVE, S.SO_DONTROUTE, S.SO_BROADCAST, S.SO_OOBINLINE, S.SO_PRIORITY]);
 
 const SIZEOF_TIMEVAL = 16;
 const SIZEOF_LINGER = 8;
@@ -35,6 +35,18 @@ export class SocketOptions {
 
   setFlag(name: number, value: number): void {
     this.#flags.set(name, value);
+  }
+
+  /** Everything, as a socket cloned from a listener starts (Linux: sk_clone_lock copies the sock). */
+  cloneFrom(o: SocketOptions): void {
+    this.sndbuf = o.sndbuf;
+    this.rcvbuf = o.rcvbuf;
+    this.rcvtimeoUs = o.rcvtimeoUs;
+    this.sndtimeoUs = o.sndtimeoUs;
+    this.passcred = o.passcred;
+    this.rcvlowat = o.rcvlowat;
+    this.linger = { ...o.linger };
+    for (const [name, value] of o.#flags) this.#flags.set(name, value);
   }
 
   /** What a socket made by accept(2) inherits from its listener (Linux: unix_sock_inherit_flags). */

@@ -43,6 +43,7 @@ import type { UserContext } from "./signals.ts";
 import { NO_REPLY, RESUME } from "./sys/context.ts";
 import { KernelTaskCSpace, KtSlot, Slots, rootRetype } from "./kernel_task_cspace.ts";
 import { mountAll, startFileSystem, startTmpfs, type FsMode, type Layout, type MountEnv, type MountSpec } from "./mounts.ts";
+import { createNetTask, type NetClient, type NetConfig, type NetMode } from "../net-task/mod.ts";
 import { Vfs } from "./vfs.ts";
 import { RootTask, type KernelShare } from "./root_task.ts";
 import { RunLoop, type LoopKernel } from "./run_loop.ts";
@@ -77,6 +78,8 @@ export interface UserKernelOptions {
   layout: Layout;
   /** How the fs-tasks run. */
   fsMode: FsMode;
+  /** The net-task: its configuration and mode; null or absent for none (AF_INET is EAFNOSUPPORT). */
+  net?: { config: NetConfig; mode: NetMode } | null;
   strace: boolean;
   /** Internal errors print their stack. */
   debug?: boolean;
@@ -247,6 +250,7 @@ export class UserKernel implements Machine, LoopKernel {
   #fsWorker: FsWorker | null = null;
   readonly anonFiles: FileSystem;
   #fileSystems: FileSystem[] = [];
+  #net: NetClient | null = null;
   readonly kernelTask: KernelTask;
   readonly #opts: UserKernelOptions;
   readonly kernel: Kernel;
@@ -295,6 +299,11 @@ export class UserKernel implements Machine, LoopKernel {
     this.#fileSystems = mountAll(this.vfs, opts.layout, env);
     this.anonFiles = startTmpfs(env);
     this.#fileSystems.push(this.anonFiles);
+    if (opts.net) {
+      const mode = opts.net.mode;
+      this.#net = createNetTask(opts.net.config, mode === "ipc" ? { mode, ...this.#kt.ipcHost() } : { mode });
+      this.kernelTask.attachNet(this.#net);
+    }
     const serverSlot = this.#retype("Tcb", 0);
     const server = this.#objectAt(serverSlot) as Tcb;
     k.tcbConfigure(root, serverSlot, { cspaceRootCptr: this.#kt.cnodeInRoot, priority: 200 });
@@ -572,12 +581,14 @@ export class UserKernel implements Machine, LoopKernel {
     return fs;
   }
 
-  /** Stops the fs-tasks (worker threads, IPC servers). */
+  /** Stops the fs-tasks and the net-task (worker threads, IPC servers). */
   async shutdown(): Promise<void> {
     // Processes still running when init ended: their stores to shared file mappings reach the files.
     this.kernelTask.pageCache.syncAll();
     this.kernelTask.terminals.close();
     await Promise.all(this.#fileSystems.splice(0).map(stopFsTask));
+    await this.#net?.stop();
+    this.#net = null;
     await this.#fsWorker?.stop();
     this.#fsWorker = null;
     this.#fsIpcServer?.stop();

@@ -22,6 +22,7 @@ import type { PiFutexes } from "../futex_pi.ts";
 import type { SysvIpc } from "../ipc/sysv_ipc.ts";
 import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
+import type { InetSockets } from "../inet_socket.ts";
 import type { UnixSocketNames } from "../unix_socket.ts";
 import type { Vfs } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
@@ -61,6 +62,8 @@ export interface KernelServices {
   readonly pipeFs: PipeFs;
   /** The names AF_UNIX sockets are bound to (unix_names.ts). */
   readonly unixSockets: UnixSocketNames;
+  /** The AF_INET sockets and the net-task behind them; null without one (--net none). */
+  readonly inetSockets: InetSockets | null;
   /** The console, the pseudo-terminals, and the character devices that open them. */
   readonly terminals: Terminals;
   /** The loop block devices and /dev/loop-control (loop.ts). */

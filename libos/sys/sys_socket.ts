@@ -3,13 +3,14 @@
 // getsockopt. Linux: net/socket.c. Data moves in sys_socket_msg.ts; what the calls act on
 // is a Socket (libos/socket.ts) of the family's making.
 //
-// Families: AF_UNIX (libos/unix_socket.ts). AF_INET and AF_INET6 answer EAFNOSUPPORT, as a
-// kernel without IPv4 does, until the net-task serves them behind the same interface.
+// Families: AF_UNIX (libos/unix_socket.ts), AF_INET (libos/inet_socket.ts, the net-task's;
+// EAFNOSUPPORT without one, --net none). AF_INET6 answers EAFNOSUPPORT, as a kernel without
+// IPv6 does.
 
 import * as E from "../../linux-abi/errno.ts";
 import { O_NONBLOCK, O_RDWR } from "../../linux-abi/fcntl.ts";
 import {
-  AF_MAX, AF_UNIX, SIZEOF_SOCKADDR_STORAGE, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK, SOCK_TYPE_MASK, SOL_SOCKET, SO_LINGER,
+  AF_INET, AF_MAX, AF_UNIX, SIZEOF_SOCKADDR_STORAGE, SOCK_CLOEXEC, SOCK_MAX, SOCK_NONBLOCK, SOCK_TYPE_MASK, SOL_SOCKET, SO_LINGER,
   SO_RCVTIMEO, SO_SNDTIMEO,
 } from "../../linux-abi/socket.ts";
 import { OpenFile } from "../file.ts";
@@ -18,6 +19,7 @@ import { PROT_READ } from "../memory.ts";
 import type { Thread } from "../process.ts";
 import type { Socket } from "../socket.ts";
 import { getSocketOption, setSocketOption } from "../socket_options.ts";
+import { createInetSocket } from "../inet_socket.ts";
 import { createUnixSocket, unixPair } from "../unix_socket.ts";
 import { AGAIN } from "../wait_queue.ts";
 import type { SyscallArgs } from "./args.ts";
@@ -66,6 +68,10 @@ function newSocket(k: KernelServices, t: Thread, family: number, type: number, p
 function newSocket(k: KernelServices, t: Thread, family: number, type: number, protocol: number, pair: boolean): Socket | [Socket, Socket] | number {
   if (family < 0 || family >= AF_MAX) return -E.EAFNOSUPPORT;
   if (type < 0 || type >= SOCK_MAX) return -E.EINVAL;
+  if (family === AF_INET && k.inetSockets !== null) {
+    // inet has no socketpair (sock_no_socketpair).
+    return pair ? -E.EOPNOTSUPP : createInetSocket(k.inetSockets, t, type, protocol);
+  }
   if (family !== AF_UNIX) return -E.EAFNOSUPPORT;
   return pair ? unixPair(k.unixSockets, t, type, protocol) : createUnixSocket(k.unixSockets, t, type, protocol);
 }
@@ -217,7 +223,10 @@ export function sysSetsockopt(_k: KernelServices, t: Thread, a: SyscallArgs): Sy
   const raw = t.process.memory.view(a.ptr(3), optionSize(level, name, optlen), PROT_READ);
   if (!raw) return -E.EFAULT;
   const value = raw.slice();
-  return level === SOL_SOCKET ? setSocketOption(sock.s, name, value) : sock.s.setProtocolOption(level, name, value);
+  if (level !== SOL_SOCKET) return sock.s.setProtocolOption(level, name, value);
+  const r = setSocketOption(sock.s, name, value);
+  if (r === 0) sock.s.socketOptionSet?.(name);
+  return r;
 }
 
 /** Getsockopt implements Linux syscall getsockopt(2). */

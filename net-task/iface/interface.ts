@@ -60,6 +60,8 @@ export interface InterfaceOptions {
 export interface InterfaceStats {
   rxFrames: number;
   txFrames: number;
+  rxBytes: number;
+  txBytes: number;
   /** Malformed, truncated or failing a checksum. */
   rxErrors: number;
   /** Well-formed but not for us, or for nobody. */
@@ -70,7 +72,7 @@ export interface InterfaceStats {
 /** An ICMP error quotes at most this much of the datagram (the reply stays within 576 bytes, RFC 1812). */
 const ICMP_QUOTE_MAX = 576 - IPV4_HEADER_LEN - 8;
 /** Rounds of receive-then-send in one poll, and frames taken per round: bounds one poll's work. */
-const MAX_ROUNDS = 64;
+export const MAX_ROUNDS = 64;
 const RX_BATCH = 256;
 
 export class Interface implements SocketContext {
@@ -78,19 +80,22 @@ export class Interface implements SocketContext {
   readonly medium: Medium;
   readonly routes = new Routes();
   readonly neighbors: NeighborCache;
-  readonly stats: InterfaceStats = { rxFrames: 0, txFrames: 0, rxErrors: 0, rxDropped: 0, txDropped: 0 };
+  readonly stats: InterfaceStats = { rxFrames: 0, txFrames: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, rxDropped: 0, txDropped: 0 };
   readonly #reassembly: Reassembler;
   readonly #mac: MacAddress;
   readonly #isn: IsnGenerator;
   readonly #random: () => number;
   readonly #trace: ((line: string) => void) | null;
   readonly #headroom: number;
+  /** TCP and UDP checksums are computed and checked (not on a device that offloads them: loopback). */
+  readonly #checksums: boolean;
   /** IP packets to our own addresses on an Ethernet device (Linux routes these through lo). */
   readonly #local = new FrameQueue(1000);
   #addresses: InterfaceAddress[];
   #ident: number;
   #now = 0;
   #sockets: SocketSet | null = null;
+  #hostHas: ((addr: Ipv4Address) => boolean) | null = null;
 
   constructor(device: Device, options: InterfaceOptions = {}) {
     this.device = device;
@@ -107,6 +112,7 @@ export class Interface implements SocketContext {
     this.neighbors = new NeighborCache(options.neighbor);
     this.#reassembly = new Reassembler(options.reassembly);
     this.#headroom = this.medium === "ethernet" ? ETHERNET_HEADER_LEN : 0;
+    this.#checksums = device.checksumOffload !== true;
     this.#ident = this.#random() & 0xffff;
   }
 
@@ -126,32 +132,57 @@ export class Interface implements SocketContext {
 
   /** Receives, processes and sends until nothing moves (bounded); true when anything did. */
   poll(now: number, sockets: SocketSet): boolean {
-    this.#now = now;
-    this.#sockets = sockets;
+    this.beginPoll(now, sockets);
     let any = false;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      let progress = this.#receiveBatch();
-      for (const socket of sockets.values()) {
-        if (socket.pollAt() <= now && socket.dispatch(this)) progress = true;
-      }
+      let progress = this.receiveBatch();
+      if (dispatchDue(sockets, this, now)) progress = true;
       if (!progress) break;
       any = true;
     }
+    this.endPoll();
+    sockets.reap();
+    return any;
+  }
+
+  /**
+   * The steps of poll(), for a Router that drives several interfaces over one socket set:
+   * beginPoll, then receiveBatch (and the sockets' dispatch) in rounds, then endPoll.
+   */
+  beginPoll(now: number, sockets: SocketSet): void {
+    this.#now = now;
+    this.#sockets = sockets;
+  }
+
+  /** Runs ARP retries and reassembly timeouts, and lets go of the socket set. */
+  endPoll(): void {
+    const now = this.#now;
     for (const ip of this.neighbors.due(now)) this.#sendArpRequest(ip);
     for (const quote of this.#reassembly.expire(now)) {
       this.#sendIcmpError(quote, { type: "time-exceeded", code: TimeExceededCode.ReassemblyTimeout, data: quote });
     }
-    sockets.reap();
     this.#sockets = null;
-    return any;
   }
 
   /** When poll() should next run (ms): now or earlier for work waiting, Infinity for none. */
   pollAt(sockets: SocketSet): number {
-    if (this.#local.length > 0) return this.#now;
-    let at = Math.min(this.neighbors.pollAt(), this.#reassembly.pollAt());
+    let at = this.timersAt();
     for (const socket of sockets.values()) at = Math.min(at, socket.pollAt());
     return at;
+  }
+
+  /** The interface's own next timer (local queue, ARP, reassembly), sockets aside. */
+  timersAt(): number {
+    if (this.#local.length > 0) return this.#now;
+    return Math.min(this.neighbors.pollAt(), this.#reassembly.pollAt(), this.device.pollAt?.() ?? Infinity);
+  }
+
+  /**
+   * Addresses of the host that are not this interface's own but that it accepts packets
+   * for (Linux's weak host model: a packet to 10.0.2.15 may arrive on lo). A Router sets it.
+   */
+  setHostAddresses(isLocal: ((addr: Ipv4Address) => boolean) | null): void {
+    this.#hostHas = isLocal;
   }
 
   /** Starts an active open: source address by route, a random free port unless given, an RFC 6528 ISN. */
@@ -194,13 +225,13 @@ export class Interface implements SocketContext {
   sendTcp(src: Ipv4Address, dst: Ipv4Address, repr: TcpRepr): boolean {
     const len = tcpBufferLen(repr);
     const frame = this.#ipFrame(ipv4Repr({ src, dst, protocol: IpProtocol.Tcp, payloadLen: len, dontFragment: true }));
-    emitTcp(repr, new TcpPacket(frame.subarray(this.#headroom + IPV4_HEADER_LEN)), src, dst);
+    emitTcp(repr, new TcpPacket(frame.subarray(this.#headroom + IPV4_HEADER_LEN)), src, dst, this.#checksums);
     return this.#transmitIp(frame, dst);
   }
 
   sendUdp(src: Ipv4Address, dst: Ipv4Address, ports: { srcPort: number; dstPort: number }, payload: Uint8Array): boolean {
     const frame = this.#ipFrame(ipv4Repr({ src, dst, protocol: IpProtocol.Udp, payloadLen: UDP_HEADER_LEN + payload.length }));
-    emitUdp(ports, new UdpPacket(frame.subarray(this.#headroom + IPV4_HEADER_LEN)), src, dst, payload);
+    emitUdp(ports, new UdpPacket(frame.subarray(this.#headroom + IPV4_HEADER_LEN)), src, dst, payload, this.#checksums);
     return this.#transmitIp(frame, dst);
   }
 
@@ -212,7 +243,8 @@ export class Interface implements SocketContext {
 
   // ---- Receiving ---------------------------------------------------------------------------
 
-  #receiveBatch(): boolean {
+  /** Takes up to a batch of frames from the device (and the local queue) and processes them. */
+  receiveBatch(): boolean {
     let n = 0;
     for (; n < RX_BATCH; n++) {
       const local = this.#local.shift();
@@ -223,6 +255,7 @@ export class Interface implements SocketContext {
       const frame = this.device.receive(this.#now);
       if (frame === null) break;
       this.stats.rxFrames++;
+      this.stats.rxBytes += frame.length;
       if (this.medium === "ethernet") this.#receiveEthernet(frame);
       else this.#receiveIpv4(frame);
     }
@@ -267,7 +300,7 @@ export class Interface implements SocketContext {
     let ip = parseIpv4Packet(packet);
     if (isWireError(ip)) return this.#malformed("ipv4", ip);
     const broadcast = this.#isBroadcast(ip.dst);
-    if (!broadcast && !this.hasAddress(ip.dst)) return this.#drop(`ipv4: ${formatIpv4(ip.dst)} is not ours`);
+    if (!broadcast && !this.hasAddress(ip.dst) && this.#hostHas?.(ip.dst) !== true) return this.#drop(`ipv4: ${formatIpv4(ip.dst)} is not ours`);
     if (ip.moreFragments || ip.fragmentOffset > 0) {
       const whole = this.#reassembly.add(packet, ip, this.#now);
       if (whole === null) return;
@@ -309,7 +342,7 @@ export class Interface implements SocketContext {
   #receiveUdp(ip: Ipv4Repr, packet: Ipv4Packet, broadcast: boolean): void {
     const udp = UdpPacket.check(packet.payload);
     if (isWireError(udp)) return this.#malformed("udp", udp);
-    const repr = parseUdp(udp, ip.src, ip.dst);
+    const repr = parseUdp(udp, ip.src, ip.dst, this.#checksums);
     if (isWireError(repr)) return this.#malformed("udp", repr);
     const payload = udp.payload;
     const from = { addr: ip.src, port: repr.srcPort };
@@ -328,7 +361,7 @@ export class Interface implements SocketContext {
   #receiveTcp(ip: Ipv4Repr, packet: Ipv4Packet): void {
     const tcp = TcpPacket.check(packet.payload);
     if (isWireError(tcp)) return this.#malformed("tcp", tcp);
-    const seg = parseTcp(tcp, ip.src, ip.dst);
+    const seg = parseTcp(tcp, ip.src, ip.dst, this.#checksums);
     if (isWireError(seg)) return this.#malformed("tcp", seg);
     const sockets = this.#sockets!;
     let wildcard = null;
@@ -406,6 +439,7 @@ export class Interface implements SocketContext {
       return false;
     }
     this.stats.txFrames++;
+    this.stats.txBytes += frame.length;
     return true;
   }
 
@@ -454,6 +488,15 @@ export class Interface implements SocketContext {
     this.stats.rxDropped++;
     this.#trace?.(reason);
   }
+}
+
+/** Lets every socket that is due send through `cx`; true when one did. */
+export function dispatchDue(sockets: SocketSet, cx: SocketContext, now: number): boolean {
+  let progress = false;
+  for (const socket of sockets.values()) {
+    if (socket.pollAt() <= now && socket.dispatch(cx)) progress = true;
+  }
+  return progress;
 }
 
 /** The RST RFC 9293 §3.10.7.1 answers a segment with: <SEQ=SEG.ACK> or <SEQ=0><ACK=SEG.SEQ+SEG.LEN>. */

@@ -9,3 +9,5 @@ export type { ReassemblyOptions } from "./reassembly.ts";
 export { Routes } from "./routes.ts";
 export type { Route } from "./routes.ts";
 export { fragmentIpv4 } from "./fragment.ts";
+export { Router } from "./router.ts";
+export type { RoutedInterface, RouterOptions } from "./router.ts";

@@ -19,4 +19,15 @@ export interface Device {
    * interface polls again instead of polling on a timer. Purely in-memory devices need not.
    */
   setWaker?(waker: (() => void) | null): void;
+  /**
+   * When a frame the device holds back (a delay line) becomes receivable (ms), Infinity for
+   * none; the interface polls again then. Devices that hold nothing back need not have it.
+   */
+  pollAt?(): number;
+  /**
+   * Frames never leave this host's memory (loopback): TCP and UDP checksums need not be
+   * computed nor checked, as Linux offloads them on lo. A wrapper that may damage frames
+   * (the fault injector) does not pass this on.
+   */
+  readonly checksumOffload?: boolean;
 }

@@ -6,6 +6,7 @@ import { FrameQueue } from "./frame_queue.ts";
 
 export class Loopback implements Device {
   readonly medium = "ip";
+  readonly checksumOffload = true;
   readonly mtu: number;
   readonly #queue: FrameQueue;
 

@@ -29,6 +29,12 @@ export class IcmpSocket extends SocketBase {
 
   get ident(): number | null { return this.#ident; }
   get isClosed(): boolean { return this.#ident === null; }
+  get sendQueue(): number { return this.#tx.bytes; }
+
+  /** The size of the next reply, null when none (FIONREAD). */
+  peekSize(): number | null {
+    return this.#rx.peek()?.payload.length ?? null;
+  }
 
   /** Takes an echo identifier (Linux: the ping socket's "port"). */
   bind(ident: number): void {
@@ -51,9 +57,9 @@ export class IcmpSocket extends SocketBase {
     return message.length;
   }
 
-  /** Copies the next echo reply (ICMP header + data) into `into`; null when none. */
-  recvFrom(into: Uint8Array): ReceivedDatagram | null {
-    const packet = this.#rx.shift();
+  /** Copies the next echo reply (ICMP header + data) into `into`; null when none. `peek` leaves it queued. */
+  recvFrom(into: Uint8Array, peek = false): ReceivedDatagram | null {
+    const packet = peek ? this.#rx.peek() : this.#rx.shift();
     if (packet === null) return null;
     const copied = Math.min(into.length, packet.payload.length);
     into.set(packet.payload.subarray(0, copied));

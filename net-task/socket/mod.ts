@@ -9,7 +9,7 @@ export type { Waker } from "./readiness.ts";
 export { EPHEMERAL_PORT_FIRST, EPHEMERAL_PORT_LAST, SocketSet } from "./socket_set.ts";
 export type { AnySocket, PortSpace, SocketHandle } from "./socket_set.ts";
 export { TcpSocket } from "./tcp.ts";
-export type { TcpError, TcpState } from "./tcp.ts";
+export type { TcpError, TcpInfo, TcpState } from "./tcp.ts";
 export { TcpListener } from "./tcp_listener.ts";
 export type { TcpListenerOptions } from "./tcp_listener.ts";
 export type { TcpOptions } from "./tcp_options.ts";

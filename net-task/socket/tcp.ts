@@ -33,6 +33,27 @@ export type TcpState =
 /** Why a connection ended badly (the IPC module maps these to errnos). */
 export type TcpError = "refused" | "reset" | "timed-out";
 
+/** A connection's numbers, for TCP_INFO (times in ms, sizes in bytes). */
+export interface TcpInfo {
+  state: TcpState;
+  retransmits: number;
+  rto: number;
+  srtt: number;
+  rttvar: number;
+  mss: number;
+  advMss: number;
+  cwnd: number;
+  ssthresh: number;
+  unacked: number;
+  sndShift: number;
+  rcvShift: number;
+  timestamps: boolean;
+  sack: boolean;
+  windowScaling: boolean;
+  rcvWindow: number;
+  lastRecvAt: number;
+}
+
 /** What the owner of a half-open child is told (TcpListener). */
 export interface TcpParent {
   hasRoom(): boolean;
@@ -58,6 +79,7 @@ export class TcpSocket extends SocketBase {
   #parent: TcpParent | null = null;
   #error: TcpError | null = null;
   #wasConnected = false;
+  #receiveClosed = false;
 
   readonly #tx: RingBuffer;
   readonly #rx: RingBuffer;
@@ -91,6 +113,8 @@ export class TcpSocket extends SocketBase {
   #sackEnabled: boolean;
   #advMss = DEFAULT_MSS;
   #mss = DEFAULT_MSS;
+  /** The largest segment the peer has sent, what "a full segment" means for delayed ACKs (Linux's rcv_mss). */
+  #rcvMss = DEFAULT_MSS;
 
   // Timers (absolute ms, Infinity when stopped) and what they count.
   #rtxAt = Infinity;
@@ -132,6 +156,8 @@ export class TcpSocket extends SocketBase {
   get local(): Endpoint { return this.#local; }
   get remote(): Endpoint { return this.#remote; }
   get error(): TcpError | null { return this.#error; }
+  /** The peer's FIN came (a reset after it is a broken pipe, not a reset: Linux's EPIPE in CLOSE-WAIT). */
+  get finReceived(): boolean { return this.#rxFin; }
   /** Bytes waiting to be read (FIONREAD). */
   get recvQueue(): number { return this.#rx.length; }
   /** Bytes not yet acknowledged (TIOCOUTQ). */
@@ -149,6 +175,26 @@ export class TcpSocket extends SocketBase {
   set keepAlive(on: boolean) {
     this.#opts.keepAlive = on;
     this.#armKeepAlive();
+  }
+
+  /** Changes settings that may change on a live socket (setsockopt): Nagle, keep-alive, MSS bound. */
+  configure(change: Pick<TcpOptions, "noDelay" | "keepAlive" | "keepAliveIdle" | "keepAliveInterval" | "keepAliveCount" | "mss">): void {
+    Object.assign(this.#opts, change);
+    this.#armKeepAlive();
+  }
+
+  /** The settings in force (a copy). */
+  get settings(): Readonly<ResolvedTcpOptions> { return { ...this.#opts }; }
+
+  /** What TCP_INFO reports. */
+  info(): TcpInfo {
+    return {
+      state: this.#state, retransmits: this.#retries, rto: this.#rtt.rto, srtt: this.#rtt.srtt ?? 0, rttvar: this.#rtt.rttvar,
+      mss: this.#mss, advMss: this.#advMss, cwnd: this.#cc.window, ssthresh: this.#cc.ssthresh,
+      unacked: seqDiff(this.#sndNxt, this.#sndUna), sndShift: this.#sndShift, rcvShift: this.#rcvShift,
+      timestamps: this.#tsEnabled, sack: this.#sackEnabled, windowScaling: this.#wsEnabled,
+      rcvWindow: this.#rx.free, lastRecvAt: this.#lastRecvAt,
+    };
   }
 
   /** Active open (Interface.connect picks the local endpoint and the ISN). */
@@ -177,11 +223,18 @@ export class TcpSocket extends SocketBase {
     }
   }
 
-  /** Copies received bytes out; 0 at the end of the stream, "again" when none are waiting yet. */
-  recv(into: Uint8Array): number | "again" | "not-connected" | TcpError {
-    if (this.#rx.length > 0 && into.length > 0) {
+  /**
+   * Copies received bytes out; 0 at the end of the stream, "again" when none are waiting yet.
+   * `peek` (MSG_PEEK) leaves them queued and starts `skip` bytes in.
+   */
+  recv(into: Uint8Array, peek = false, skip = 0): number | "again" | "not-connected" | TcpError {
+    if (this.#rx.length > skip && into.length > 0) {
+      if (peek) return this.#rx.copyOut(skip, into);
       const n = this.#rx.dequeue(into);
       this.#maybeWindowUpdate();
+      // As tcp_cleanup_rbuf: a read that empties the buffer sends the ACK being delayed now
+      // (a sender whose Nagle holds its next short segment waits for it).
+      if (this.#rx.length === 0 && this.#ackAt !== Infinity) this.#ackNow = true;
       return n;
     }
     const error = this.#takeError();
@@ -189,6 +242,11 @@ export class TcpSocket extends SocketBase {
     if (this.#rxFin || (this.#state === "CLOSED" && this.#wasConnected)) return 0;
     if (this.#state === "CLOSED") return "not-connected";
     return "again";
+  }
+
+  /** The pending error, cleared (SO_ERROR); send and recv report it once too. */
+  takeError(): TcpError | null {
+    return this.#takeError();
   }
 
   /** Graceful close of the sending side: a FIN follows the queued data (shutdown(SHUT_WR)). */
@@ -200,6 +258,11 @@ export class TcpSocket extends SocketBase {
       case "CLOSE-WAIT": this.#finQueued = true; this.#setState("LAST-ACK"); break;
       default:
     }
+  }
+
+  /** The owner closed the socket (close(2), not shutdown): it reads nothing more. */
+  closeReceive(): void {
+    this.#receiveClosed = true;
   }
 
   /** Drops the connection with a RST (SO_LINGER 0, or a listener closing unaccepted children). */
@@ -395,8 +458,11 @@ export class TcpSocket extends SocketBase {
     if (this.#state === "CLOSED") return;
     // RFC 7323 §4.3: remember the timestamp of the segment that carries the next byte.
     if (this.#tsEnabled && seg.timestamp !== null && seqLe(seg.seq, this.#rcvNxt)) this.#tsRecent = seg.timestamp.tsval;
-    // Seventh, the segment text (only while the peer may still send).
+    // Seventh, the segment text (only while the peer may still send). New data for an
+    // owner that closed (not just shut down writing) is answered with a RST, as Linux does
+    // (TCPAbortOnData): nobody will read it.
     if (seg.payload.length > 0) {
+      if (this.#receiveClosed && seqGt(seqAdd(seg.seq, seg.payload.length), this.#rcvNxt)) return this.abort();
       if (this.#state === "ESTABLISHED" || this.#state === "FIN-WAIT-1" || this.#state === "FIN-WAIT-2") {
         this.#processData(cx, seg);
       }
@@ -495,8 +561,10 @@ export class TcpSocket extends SocketBase {
     this.#rx.commit(filled);
     this.#rcvNxt = seqAdd(this.#rcvNxt, n + filled);
     this.wake();
-    // Delayed ACK (RFC 9293 §3.8.6.3): at least every second full segment, else within the delay.
-    this.#segsUnacked += n >= this.#mss ? 1 : 0;
+    // Delayed ACK (RFC 9293 §3.8.6.3): at least every second full segment, else within the
+    // delay; "full" is the largest the peer sends (tcp_measure_rcv_mss), not our MSS.
+    if (n >= this.#rcvMss) this.#rcvMss = Math.min(n, Math.max(this.#advMss, DEFAULT_MSS));
+    this.#segsUnacked += n >= this.#rcvMss ? 1 : 0;
     if (filled > 0 || this.#segsUnacked >= 2 || this.#opts.delayedAck === 0) this.#ackNow = true;
     else if (this.#ackAt === Infinity) this.#ackAt = cx.now + this.#opts.delayedAck;
   }

@@ -55,6 +55,9 @@ export class UdpSocket extends SocketBase {
   get local(): Endpoint { return this.#local; }
   get peer(): Endpoint | null { return this.#peer; }
   get isOpen(): boolean { return this.#local.port !== 0; }
+  /** Payload bytes queued to read and to send (/proc/net/udp's rx_queue and tx_queue, SIOCOUTQ). */
+  get recvQueue(): number { return this.#rx.bytes; }
+  get sendQueue(): number { return this.#tx.bytes; }
   get isClosed(): boolean { return !this.isOpen; }
 
   /** Binds to a local endpoint (port not 0; the caller checked that nobody else has it). */
@@ -84,13 +87,13 @@ export class UdpSocket extends SocketBase {
     return data.length;
   }
 
-  /** Copies the next datagram into `into` (truncating); null when none is queued. */
-  recvFrom(into: Uint8Array): ReceivedDatagram | null {
-    const packet = this.#rx.shift();
+  /** Copies the next datagram into `into` (truncating); null when none is queued. `peek` leaves it queued. */
+  recvFrom(into: Uint8Array, peek = false): ReceivedDatagram | null {
+    const packet = peek ? this.#rx.peek() : this.#rx.shift();
     if (packet === null) return null;
     const copied = Math.min(into.length, packet.payload.length);
     into.set(packet.payload.subarray(0, copied));
-    if (this.#rx.length === 0 || this.#tx.fits(1)) this.wake();
+    if (!peek && (this.#rx.length === 0 || this.#tx.fits(1))) this.wake();
     return { size: packet.payload.length, copied, from: { addr: packet.addr, port: packet.port }, localAddr: packet.localAddr };
   }
 

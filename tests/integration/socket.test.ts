@@ -4,8 +4,8 @@
 // SO_PEERCRED, the backlog, poll, peek, waitall, shutdown, ECONNRESET, SIGPIPE, timeouts
 // and signals, 10 MiB with a checksum), datagram and seqpacket records, SCM_RIGHTS and
 // SCM_CREDENTIALS. One LibOS launch runs every fixture (busybox sh), as one native run does.
-// AF_INET is the net-task's to serve: under the LibOS it answers EAFNOSUPPORT for now, which
-// native Linux does not, so that fixture runs under the LibOS only.
+// AF_INET is the net-task's (tests/integration/net.test.ts); without one (--net none) it
+// answers EAFNOSUPPORT, which native Linux does not, so that fixture runs under the LibOS only.
 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -52,11 +52,11 @@ describe("AF_UNIX sockets, differential", () => {
   });
 });
 
-describe("AF_INET while the net-task does not serve it", () => {
+describe("AF_INET without a net-task (--net none)", () => {
   beforeAll(() => ensureBuilt());
 
   it("socket(2) answers EAFNOSUPPORT and AF_UNIX still works", () => {
-    const got = runLibos([], join(FIXTURES, "inet"));
+    const got = runLibos(["--net", "none"], join(FIXTURES, "inet"));
     expect(got.stdout).toBe(
       [
         "socket(AF_INET, SOCK_STREAM) = -1 EAFNOSUPPORT",
@@ -72,7 +72,7 @@ describe("AF_INET while the net-task does not serve it", () => {
   });
 
   it("busybox nc (which has no -U for AF_UNIX) fails with the family's error", () => {
-    const got = runLibos([], BUSYBOX, ["nc", "127.0.0.1", "9"]);
+    const got = runLibos(["--net", "none"], BUSYBOX, ["nc", "127.0.0.1", "9"]);
     expect(got.stderr).toContain("Address family not supported by protocol");
     expect(got.status).toBe(1);
   });

@@ -1,0 +1,100 @@
+// The net-task worker's entry point (worker mode): the stack in its own thread, serving the
+// shared ring (fs-task/_ring.ts: the same slots, queues and doorbells as the fs-task's
+// worker) with a NetDispatcher.
+//
+// Unlike the fs-task's worker, this thread's event loop must keep turning: the stack's
+// one timer (RTO, delayed ACK, TIME-WAIT, …) and its devices' wakers run on it. So the
+// serving loop never sleeps in Atomics.wait: after draining the request queue it polls it
+// for a few µs (a request that follows at once is served without a wake-up), then waits
+// with Atomics.waitAsync, which lets timers fire in between. An idle stack has no timer and
+// no request: the thread sleeps.
+//
+// When a timer or a device moved something and readiness changed, the worker
+// postMessage()s the client, which then sends a `sync` request; every answer carries the
+// events that are due, so one message per burst is enough (a flag until the next request).
+
+import { parentPort, workerData } from "node:worker_threads";
+import { Ctl, Hdr, WorkerState, controlView, ring, ringQueues, slotViews, spinFor } from "../../fs-task/_ring.ts";
+import { osThreadId } from "../../fs-task/_native_view.ts";
+import { byteAreaResolver, NetDispatcher } from "./dispatcher.ts";
+import { NetStack, type NetConfig } from "./net_stack.ts";
+import { ReplyStatus, WireReader, WireWriter } from "./protocol.ts";
+import { NetService } from "./socket_table.ts";
+
+export interface NetWorkerData {
+  sab: SharedArrayBuffer;
+  /** µs to poll the request queue before waiting. */
+  spinMicros: number;
+  config: NetConfig;
+}
+
+/** Atomics.waitAsync (Node 16+; not in the ES2022 library typings). */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(a: Int32Array, index: number, value: number): { async: true; value: Promise<string> } | { async: false; value: string };
+}).waitAsync;
+
+const data = workerData as NetWorkerData;
+const ctl = controlView(data.sab);
+const queues = ringQueues(ctl);
+const slots = slotViews(data.sab);
+const resolvers = slots.map((s) => byteAreaResolver(s.bytes));
+const reader = new WireReader();
+const writer = new WireWriter();
+const service = new NetService(new NetStack(data.config));
+const dispatcher = new NetDispatcher(service);
+let newsPosted = false;
+
+service.stack.onNews = () => {
+  service.settle();
+  if (!service.hasEvents || newsPosted) return;
+  newsPosted = true;
+  parentPort?.postMessage(0);
+};
+
+function handle(slot: number): void {
+  const s = slots[slot]!;
+  const r = reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view, resolvers[slot]!);
+  const w = writer.reset(s.words, s.bytes, s.view);
+  let status: number;
+  try {
+    status = dispatcher.dispatch(s.header[Hdr.Label]!, r, w);
+  } catch {
+    status = ReplyStatus.BadRequest; // a bug here, not the guest's doing
+    w.nWords = 0;
+  }
+  newsPosted = false;
+  Atomics.add(ctl, Ctl.Requests, 1);
+  s.header[Hdr.Status] = status;
+  s.header[Hdr.Words] = w.nWords;
+  queues.response.push(slot);
+  ring(ctl, Ctl.ClientBell);
+}
+
+function serve(): void {
+  for (;;) {
+    let slot: number;
+    while ((slot = queues.request.pop()) >= 0) handle(slot);
+    if (spinFor(queues.request, data.spinMicros)) continue;
+    const seen = Atomics.load(ctl, Ctl.ServerBell);
+    if (!queues.request.empty) continue;
+    const wait = waitAsync(ctl, Ctl.ServerBell, seen);
+    if (wait.async) void wait.value.then(serve);
+    else setImmediate(serve);
+    return;
+  }
+}
+
+function main(): void {
+  Atomics.store(ctl, Ctl.Tid, osThreadId());
+  process.on("exit", () => {
+    Atomics.store(ctl, Ctl.State, WorkerState.Dead);
+    ring(ctl, Ctl.ClientBell);
+  });
+  // A pending Atomics.waitAsync does not keep a thread's event loop alive; this does.
+  setInterval(() => {}, 2 ** 30);
+  Atomics.store(ctl, Ctl.State, WorkerState.Ready);
+  ring(ctl, Ctl.ClientBell);
+  serve();
+}
+
+main();

@@ -1,0 +1,171 @@
+// Worker mode, the kernel-task's side: the net-task runs in a worker_threads Worker
+// (worker.ts) built from a NetConfig (JSON: a device is named by kind, not passed as a
+// function), and calls cross the fs-task's shared ring (fs-task/_ring.ts). The NetApi stays
+// synchronous: the caller waits for the answer with the ring's adaptive Waiter (a short
+// spin, then Atomics.wait). Net calls never go Pending: an operation that would wait
+// answers -EAGAIN and the kernel-task waits for a readiness event instead.
+//
+// Data (send's bytes, recv's destination) goes through the slot's byte area (64 KiB; a
+// larger send or recv moves a part, which both allow). Events come with every answer; a
+// message from the worker (timer or device news) queues a `sync` call.
+//
+// A dead worker gives -EIO, never a hang: waits time out every SLICE_MS to look at the
+// worker's exit mark and 'exit' event; one that answers nothing for requestTimeoutMs is
+// terminated.
+
+import { Worker } from "node:worker_threads";
+import { EAGAIN, EIO } from "../../linux-abi/errno.ts";
+import {
+  Ctl, ERROR_AT, Hdr, RING_BYTES, RING_SLOTS, WorkerState, Waiter, controlView, ring, ringQueues, slotViews, type RingQueues, type RingSlot,
+} from "../../fs-task/_ring.ts";
+import { workerBoot } from "../../fs-task/_worker_boot.ts";
+import { type ReadinessSink } from "./api.ts";
+import { finishRegion, placeRegion } from "./dispatcher.ts";
+import { type NetConfig } from "./net_stack.ts";
+import { NET_PROTOCOL, ReplyStatus, WireReader, WireWriter, encodeNetArgs, errnoOf, readEvents, type NetMethodEntry } from "./protocol.ts";
+import { dataCount, type NetTransport } from "./transport.ts";
+import type { NetWorkerData } from "./worker.ts";
+
+export interface NetWorkerOptions {
+  /** µs to poll for an answer (and, in the worker, for the next request) before sleeping (default 50). */
+  spinMicros?: number;
+  /** A request not answered by a live worker after this is given up (default 30 s). */
+  requestTimeoutMs?: number;
+  startTimeoutMs?: number;
+}
+
+const SLICE_MS = 50;
+const SYNC: NetMethodEntry = { name: "sync", spec: NET_PROTOCOL.sync as NetMethodEntry["spec"] };
+
+export class NetWorkerTransport implements NetTransport {
+  readonly mode = "worker";
+  sink: ReadinessSink | null = null;
+  readonly worker: Worker;
+  readonly #ctl: Int32Array;
+  readonly #queues: RingQueues;
+  readonly #slots: RingSlot[];
+  readonly #waiter: Waiter;
+  readonly #timeoutMs: number;
+  readonly #writer = new WireWriter();
+  readonly #reader = new WireReader();
+  #dead = false;
+  #syncQueued = false;
+
+  /** Starts the worker; throws what building the stack threw (TypeError for a bad device). */
+  constructor(config: NetConfig, options: NetWorkerOptions = {}) {
+    const spinMicros = options.spinMicros ?? 50;
+    this.#waiter = new Waiter(spinMicros);
+    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    const sab = new SharedArrayBuffer(RING_BYTES);
+    this.#ctl = controlView(sab);
+    this.#queues = ringQueues(this.#ctl);
+    this.#slots = slotViews(sab);
+    for (let i = 0; i < RING_SLOTS; i++) this.#queues.free.push(i);
+    const entry = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
+    const { url, boot } = workerBoot(entry);
+    const workerData: NetWorkerData & { boot: unknown } = { sab, spinMicros, config, boot };
+    this.worker = new Worker(url, { workerData });
+    this.worker.on("error", () => {});
+    this.worker.on("exit", () => {
+      this.#dead = true;
+    });
+    this.worker.on("message", () => this.#queueSync());
+    this.worker.unref();
+    this.#start(sab, options.startTimeoutMs ?? 30_000);
+  }
+
+  invoke(entry: NetMethodEntry, args: readonly unknown[]): unknown {
+    const spec = entry.spec;
+    if (this.#dead) return spec.result.error(EIO);
+    const slot = this.#queues.free.pop();
+    if (slot < 0) return spec.result.error(EAGAIN);
+    const s = this.#slots[slot]!;
+    const w = this.#writer.reset(s.words, s.bytes, s.view);
+    let placed;
+    try {
+      encodeNetArgs(spec, args, w);
+      placed = placeRegion(w, s.bytes);
+    } catch (err) {
+      this.#queues.free.push(slot);
+      return spec.result.error(errnoOf(err));
+    }
+    s.header[Hdr.Label] = spec.id;
+    s.header[Hdr.Words] = w.nWords;
+    this.#queues.request.push(slot);
+    ring(this.#ctl, Ctl.ServerBell);
+    if (!this.#waitFor(slot)) return spec.result.error(EIO);
+    let value: unknown;
+    let more = false;
+    try {
+      if (s.header[Hdr.Status] !== ReplyStatus.Ok) return spec.result.error(EIO);
+      const r = this.#reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view);
+      value = spec.result.get(r);
+      finishRegion(placed, dataCount(value));
+      more = readEvents(r, (id, mask) => this.sink?.(id, mask));
+    } catch (err) {
+      value = spec.result.error(errnoOf(err));
+    } finally {
+      this.#queues.free.push(slot);
+    }
+    if (more) this.#queueSync();
+    return value;
+  }
+
+  async stop(): Promise<void> {
+    this.#dead = true;
+    await this.worker.terminate();
+  }
+
+  #queueSync(): void {
+    if (this.#syncQueued || this.#dead) return;
+    this.#syncQueued = true;
+    queueMicrotask(() => {
+      this.#syncQueued = false;
+      this.invoke(SYNC, []);
+    });
+  }
+
+  /** Waits for the worker to be ready, or throws why it is not. */
+  #start(sab: SharedArrayBuffer, timeoutMs: number): void {
+    const deadline = Date.now() + timeoutMs;
+    let state: number;
+    while ((state = Atomics.load(this.#ctl, Ctl.State)) === WorkerState.Starting) {
+      if (Date.now() > deadline) {
+        void this.worker.terminate();
+        this.#dead = true;
+        throw new Error(`Cannot start the net-task worker: not ready after ${timeoutMs} ms`);
+      }
+      Atomics.wait(this.#ctl, Ctl.ClientBell, Atomics.load(this.#ctl, Ctl.ClientBell), SLICE_MS);
+    }
+    if (state !== WorkerState.Ready) {
+      this.#dead = true;
+      void this.worker.terminate();
+      const n = Atomics.load(this.#ctl, Ctl.ErrorLength);
+      const text = new TextDecoder().decode(new Uint8Array(sab, ERROR_AT, n).slice());
+      const typeError = /TypeError: (.*)/.exec(text);
+      if (typeError !== null) throw new TypeError(typeError[1]);
+      throw new Error(`Cannot start the net-task worker: ${text}`);
+    }
+  }
+
+  /** Waits for `slot`'s answer; false once the worker is found dead (or gave none in time). */
+  #waitFor(slot: number): boolean {
+    const since = Date.now();
+    for (;;) {
+      const got = this.#queues.response.pop();
+      if (got >= 0) {
+        if (got === slot) return true;
+        continue;
+      }
+      if (this.#dead || Atomics.load(this.#ctl, Ctl.State) === WorkerState.Dead) {
+        this.#dead = true;
+        return false;
+      }
+      if (!this.#waiter.wait(this.#queues.response, this.#ctl, Ctl.ClientBell, SLICE_MS) && Date.now() - since > this.#timeoutMs) {
+        this.#dead = true;
+        void this.worker.terminate();
+        return false;
+      }
+    }
+  }
+}

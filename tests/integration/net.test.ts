@@ -1,0 +1,115 @@
+// AF_INET through the net-task (tests/integration/fixtures/net) compared with native, in
+// each net mode: TCP over 127.0.0.1 across fork (1 MiB with a checksum, peek, FIONREAD,
+// shutdown, EPIPE and SIGPIPE, ECONNRESET), non-blocking connect with epoll (refused,
+// SO_ERROR, edge-triggered arrivals), UDP (addresses, truncation, mmsg, the largest
+// datagram), options and the errors of every call with bad pointers and lengths. One LibOS
+// launch per mode runs every fixture (busybox sh), as one native run does. Then busybox:
+// nc moving data intact between two processes of one guest, ifconfig, netstat over
+// /proc/net, and the CLI's network options.
+
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { BUSYBOX, ROOT, ensureBuilt, runLibos, runNative } from "./_run.ts";
+
+const FIXTURES = join(ROOT, "tests/integration/fixtures/net");
+const PROGRAMS = ["tcp_stream", "tcp_nonblock", "udp", "options_errors"];
+const NET_MODES = ["inproc", "ipc", "worker"] as const;
+
+function nativeRuns(): string {
+  return PROGRAMS.map((name) => {
+    const r = runNative(join(FIXTURES, name), [], { timeout: 60_000 });
+    return `== ${name}\n${r.stdout}${r.stderr}exit ${r.status}\n`;
+  }).join("");
+}
+
+function libosRuns(mode: string): { stdout: string; stderr: string; status: number } {
+  const script = `for p in ${PROGRAMS.join(" ")}; do echo "== $p"; "${FIXTURES}/$p" 2>&1; echo "exit $?"; done`;
+  return runLibos(["--net", "loopback", "--net-mode", mode], BUSYBOX, ["sh", "-c", script], { timeout: 180_000 });
+}
+
+describe("AF_INET sockets, differential", () => {
+  beforeAll(() => ensureBuilt());
+  const native = nativeRuns();
+
+  it("runs natively", () => {
+    for (const name of PROGRAMS) expect(native).toContain(`== ${name}\n`);
+    expect(native).not.toMatch(/exit [1-9]/);
+    expect(native).toContain("recv MSG_WAITALL 1 MiB = 1048576");
+    expect(native).toContain("SO_ERROR = ECONNREFUSED");
+  });
+
+  it.each(NET_MODES)("--net-mode %s prints what native prints", (mode) => {
+    const got = libosRuns(mode);
+    expect(got.stderr).toBe("");
+    expect(got.stdout).toBe(native);
+    expect(got.status).toBe(0);
+  });
+});
+
+/** A file of `kib` KiB moved by busybox nc from one process of the guest to another, compared whole. */
+function ncScript(kib: number): string {
+  return [
+    `dd if=/dev/urandom of=/tmp/src.bin bs=1k count=${kib} 2>/dev/null`,
+    // -e: the listener runs cat on the connection, so it does not half-close it early.
+    "nc -l -p 7000 -e sh -c 'cat > /tmp/got.bin' &",
+    "sleep 0.3",
+    "nc 127.0.0.1 7000 < /tmp/src.bin",
+    "wait",
+    "cmp /tmp/src.bin /tmp/got.bin && echo intact $(wc -c < /tmp/got.bin)",
+  ].join("\n");
+}
+
+describe("busybox over the guest's loopback", () => {
+  beforeAll(() => ensureBuilt());
+
+  it.each(NET_MODES)("nc moves 4 MiB intact (--net-mode %s)", (mode) => {
+    const got = runLibos(["--net", "loopback", "--net-mode", mode], BUSYBOX, ["sh", "-c", ncScript(4096)], { timeout: 120_000 });
+    expect(got.stdout).toBe("intact 4194304\n");
+    expect(got.status).toBe(0);
+  });
+
+  it("ifconfig, netstat and /proc/net describe lo and the sockets", () => {
+    const script = [
+      "ifconfig",
+      "echo ==",
+      "nc -l -p 7003 -e netstat -tn &",
+      "sleep 0.3",
+      "nc 127.0.0.1 7003 < /dev/null",
+      "wait",
+      "echo ==",
+      "nc -l -p 7004 &",
+      "sleep 0.3",
+      "netstat -tln",
+      "kill %1",
+      "echo ==",
+      "cat /proc/net/dev",
+    ].join("\n");
+    const got = runLibos(["--net", "loopback"], BUSYBOX, ["sh", "-c", script], { timeout: 60_000 });
+    const [ifconfig, established, listening, dev] = got.stdout.split("==\n");
+    expect(ifconfig).toMatch(/^lo +Link encap:Local Loopback\s+inet addr:127\.0\.0\.1 +Mask:255\.0\.0\.0\s+UP LOOPBACK RUNNING +MTU:65536/);
+    expect(established).toMatch(/tcp +0 +0 127\.0\.0\.1:7003 +127\.0\.0\.1:\d+ +[A-Z_0-9]+/);
+    expect(established).toMatch(/tcp +0 +0 127\.0\.0\.1:\d+ +127\.0\.0\.1:7003 +[A-Z_0-9]+/);
+    expect(listening).toMatch(/tcp +0 +0 0\.0\.0\.0:7004 +0\.0\.0\.0:\* +LISTEN/);
+    // Packets moved on lo since the ifconfig above.
+    expect(dev).toMatch(/^ +lo: *[1-9]\d* +[1-9]\d* +0 +0/m);
+    expect(got.stderr).toBe("");
+  });
+
+  it("--net none has no AF_INET; --net-faults drops and reorders without losing a byte", () => {
+    const none = runLibos(["--net", "none"], BUSYBOX, ["sh", "-c", "nc 127.0.0.1 9; cat /proc/net/dev | wc -c"]);
+    expect(none.stderr).toContain("Address family not supported by protocol");
+    expect(none.stdout).toBe("0\n");
+    const faulty = runLibos(["--net", "loopback", "--net-faults", "drop=0.05,dup=0.02,reorder=0.05,corrupt=0.02,delay=1,seed=7"],
+      BUSYBOX, ["sh", "-c", ncScript(512)], { timeout: 120_000 });
+    expect(faulty.stdout).toBe("intact 524288\n");
+  });
+
+  it("refuses a network option it cannot parse", () => {
+    const bad = runLibos(["--net-faults", "drop=2"], BUSYBOX, ["true"]);
+    expect(bad.stderr).toContain("drop needs a probability");
+    expect(bad.status).toBe(2);
+    const tap = runLibos(["--net", "bogus"], BUSYBOX, ["true"]);
+    expect(tap.stderr).toContain("Unknown --net bogus");
+    expect(tap.status).toBe(2);
+  });
+});

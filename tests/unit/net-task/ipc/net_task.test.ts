@@ -1,0 +1,86 @@
+// The net-task's IPC module in its three modes: the same calls give the same answers and
+// the same readiness events (a TCP connection over lo: listen, connect, accept, data both
+// ways, peek, FIN; UDP datagrams; errors for bad ids and addresses).
+
+import { afterEach, describe, expect, it } from "vitest";
+import { Kernel } from "../../../../microkernel/mod.ts";
+import { createNetTask, NO_ADDRESS, SocketKind, type NetClient, type NetLaunch, type NetRecv } from "../../../../net-task/mod.ts";
+import { EADDRINUSE, EAGAIN, EBADF, ECONNREFUSED, EINPROGRESS, EISCONN, ENOTCONN } from "../../../../linux-abi/errno.ts";
+import { POLLIN, POLLOUT, POLLRDHUP } from "../../../../linux-abi/poll.ts";
+import { MSG_PEEK } from "../../../../linux-abi/socket.ts";
+
+const LO = 0x7f000001;
+const MODES = ["inproc", "ipc", "worker"] as const;
+const running: NetClient[] = [];
+
+function start(mode: (typeof MODES)[number]): { net: NetClient; masks: Map<number, number> } {
+  const launch: NetLaunch = mode === "ipc" ? { mode, kernel: new Kernel({ untypedBytes: 64 << 20, rootCnodeRadix: 12 }) } : { mode };
+  const net = createNetTask({ external: null, faults: null }, launch);
+  running.push(net);
+  const masks = new Map<number, number>();
+  net.setReadinessSink((id, mask) => masks.set(id, mask));
+  return { net, masks };
+}
+
+afterEach(async () => {
+  for (const net of running.splice(0)) await net.stop();
+});
+
+/** Runs the same script in one mode: a transcript of results and events. */
+function script(mode: (typeof MODES)[number]): string[] {
+  const { net, masks } = start(mode);
+  const out: string[] = [];
+  const log = (what: string, v: unknown): void => void out.push(`${what} = ${JSON.stringify(v)}`);
+  const srv = net.open(SocketKind.Tcp);
+  log("bind", net.bind(srv, 0, 7000));
+  log("listen", net.listen(srv, 4));
+  const other = net.open(SocketKind.Tcp);
+  log("bind again", net.bind(other, 0, 7000) === -EADDRINUSE);
+  const cli = net.open(SocketKind.Tcp);
+  log("connect", net.connect(cli, LO, 7000) === -EINPROGRESS);
+  log("listener readable", (masks.get(srv)! & POLLIN) !== 0);
+  log("connect again", net.connect(cli, LO, 7000));
+  log("connect third", net.connect(cli, LO, 7000) === -EISCONN);
+  const conn = net.accept(srv);
+  log("accepted", conn > 0);
+  log("accept empty", net.accept(srv) === -EAGAIN);
+  log("peer port", (net.name(conn, true) as { port: number }).port === (net.name(cli, false) as { port: number }).port);
+  const data = new TextEncoder().encode("hello over lo");
+  log("send", net.send(cli, data, 0, NO_ADDRESS, 0));
+  log("conn readable", (masks.get(conn)! & POLLIN) !== 0);
+  const buf = new Uint8Array(64);
+  log("peek", net.recv(conn, buf, MSG_PEEK, 0, false));
+  log("recv", net.recv(conn, buf, 0, 0, false));
+  log("bytes", new TextDecoder().decode(buf.subarray(0, data.length)));
+  log("recv empty", net.recv(conn, buf, 0, 0, false) === -EAGAIN);
+  log("shutdown", net.shutdown(cli, 1));
+  log("conn rdhup", (masks.get(conn)! & POLLRDHUP) !== 0);
+  log("eof", net.recv(conn, buf, 0, 0, false));
+  log("refused start", net.connect(other, LO, 7001) === -EINPROGRESS);
+  log("refused", net.connect(other, LO, 7001) === -ECONNREFUSED);
+  const u1 = net.open(SocketKind.Udp), u2 = net.open(SocketKind.Udp);
+  log("udp bind", net.bind(u1, LO, 9000));
+  log("udp send", net.send(u2, data, 0, LO, 9000));
+  const got = net.recv(u1, buf, 0, 0, false) as NetRecv;
+  log("udp recv", [got.n, got.full, got.addr === LO, got.port === (net.name(u2, false) as { port: number }).port]);
+  log("udp writable", (masks.get(u2)! & POLLOUT) !== 0);
+  log("udp no peer", net.name(u1, true) === -ENOTCONN);
+  log("bad id", net.recv(9999, buf, 0, 0, false) === -EBADF && net.close(9999) === -EBADF);
+  log("interfaces", net.interfaces().map((i) => [i.name, i.addr === LO, i.mtu]));
+  log("tcp rows", net.sockets(SocketKind.Tcp).map((r) => r.state).sort());
+  for (const id of [srv, other, cli, conn, u1, u2]) net.close(id);
+  return out;
+}
+
+describe("net-task IPC module", () => {
+  it("gives the same answers and events in every mode", () => {
+    const inproc = script("inproc");
+    expect(inproc).toContain('connect again = 0');
+    expect(inproc).toContain('bytes = "hello over lo"');
+    expect(inproc).toContain('peek = 13');
+    expect(inproc).toContain('eof = 0');
+    expect(inproc).toContain('udp recv = [13,13,true,true]');
+    expect(inproc.filter((l) => l.endsWith("= false"))).toEqual([]);
+    for (const mode of MODES.slice(1)) expect(script(mode)).toEqual(inproc);
+  });
+});
