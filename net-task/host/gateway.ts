@@ -71,7 +71,8 @@ export interface GuestNetConfig {
   hardwareAddress: MacAddress;
   address: Ipv4Address;
   prefixLen: number;
-  gateway: Ipv4Address;
+  /** The default route's next hop, null for none. */
+  gateway: Ipv4Address | null;
   dns: Ipv4Address[];
   mtu: number;
 }

@@ -11,3 +11,5 @@ export { DEFAULT_FORWARD_ADDRESS, parsePortForward } from "./port_forward.ts";
 export type { PortForward } from "./port_forward.ts";
 export { StackDriver } from "./stack_driver.ts";
 export type { StackDriverOptions } from "./stack_driver.ts";
+export { TapDevice, openTap, parseTapSpec } from "./tap.ts";
+export type { TapNet, TapOptions, TapStats } from "./tap.ts";
