@@ -34,7 +34,10 @@ export interface StreamResult {
 
 export const newResult = (): StreamResult => ({ sent: 0, received: 0, errors: 0, end: "" });
 
-/** Guest: sends `total` bytes of the stream then FIN, reads (checking) until the peer's FIN or an error. */
+/**
+ * Guest: sends `total` bytes of the stream then FIN, and reads (checking) until the peer's
+ * FIN; done when both are over, or at an error.
+ */
 export function streamStep(conn: TcpSocket, total: number, result: StreamResult): Step {
   const chunk = new Uint8Array(64 * 1024), into = new Uint8Array(256 * 1024);
   let closed = false;
@@ -50,19 +53,19 @@ export function streamStep(conn: TcpSocket, total: number, result: StreamResult)
       conn.close();
       closed = acted = true;
     }
-    for (;;) {
+    while (result.end === "") {
       const r = conn.recv(into);
-      if (r === "again") return acted;
+      if (r === "again") break;
+      acted = true;
       if (typeof r === "number" && r > 0) {
         result.errors += streamErrors(into.subarray(0, r), result.received);
         result.received += r;
-        acted = true;
-        continue;
+      } else {
+        result.end = typeof r === "number" ? "eof" : r;
       }
-      result.end = typeof r === "number" ? "eof" : r;
-      finish();
-      return true;
     }
+    if ((result.end === "eof" && closed) || (result.end !== "" && result.end !== "eof")) finish();
+    return acted;
   };
 }
 
