@@ -16,7 +16,8 @@
 //                waker)
 //
 // Bounds: maxFlows TCP and UDP flows together (a SYN past it gets RST, a datagram is
-// dropped), the link's frame queues, each relay's one pending chunk, DNS lookups in flight.
+// dropped), 1 MiB of ring buffers per TCP flow, the link's frame queues, each relay's one
+// pending chunk, DNS lookups in flight.
 
 import { createServer, type Server } from "node:net";
 import { createSocket, type Socket as UdpSocketHost } from "node:dgram";
@@ -50,7 +51,7 @@ export interface HostGatewayOptions {
   forwards?: readonly PortForward[];
   /** The link's IP MTU (default 65520). */
   mtu?: number;
-  /** TCP and UDP flows at once (default 512). */
+  /** TCP and UDP flows at once (default 256; each TCP flow holds 1 MiB of buffers). */
   maxFlows?: number;
   /** ms after which an idle UDP flow is closed (default 60000). */
   udpIdleTimeout?: number;
@@ -129,7 +130,7 @@ class Gateway implements HostGateway {
 
   constructor(options: HostGatewayOptions) {
     const mtu = options.mtu ?? GATEWAY_MTU;
-    const maxFlows = options.maxFlows ?? 512;
+    const maxFlows = options.maxFlows ?? 256;
     const [guestEnd, gatewayEnd] = createLink({ mtu });
     this.device = guestEnd;
     this.guest = {
@@ -148,8 +149,9 @@ class Gateway implements HostGateway {
     this.#tcp = new TcpFlows({
       iface: this.#iface, sockets, kick: () => this.#driver.kick(), hostAddressFor, room,
       reachable: (addr) => addr !== DNS_ADDRESS, guest: GUEST_ADDRESS, connectTimeout: options.connectTimeout ?? 75_000,
-      // The link is in memory and keeps order: no old duplicates for TIME-WAIT to absorb.
-      tcp: { rxBufferSize: 512 * 1024, txBufferSize: 512 * 1024, timeWait: 2000, ...options.tcp },
+      // No TIME-WAIT: the link is in memory and keeps order, so there are no old duplicates
+      // to absorb, and a closed flow's buffers are freed at once.
+      tcp: { rxBufferSize: 512 * 1024, txBufferSize: 512 * 1024, timeWait: 0, ...options.tcp },
     });
     this.#udp = new UdpFlows({
       toGuest: (remote, guestPort, payload) => this.#toGuestUdp(remote, guestPort, payload),
