@@ -145,6 +145,17 @@ describe("TCP through the gateway", () => {
   });
 });
 
+describe("forwards", () => {
+  it("a forward that cannot bind fails the factory with the bind's error", async () => {
+    const port = await serve(() => {});
+    const forwards = [
+      { protocol: "udp" as const, hostAddress: "127.0.0.1", hostPort: 0, guestPort: 53 },
+      { protocol: "tcp" as const, hostAddress: "127.0.0.1", hostPort: port, guestPort: 80 },
+    ];
+    await expect(createHostGateway({ forwards })).rejects.toMatchObject({ code: "EADDRINUSE" });
+  });
+});
+
 describe("DNS at 10.0.2.3", () => {
   const lookup: HostLookup = (name, done) => {
     if (name.endsWith(".invalid")) done(Object.assign(new Error("not found"), { code: "ENOTFOUND" }), []);
