@@ -8,6 +8,8 @@
 //   transmit    sendTcp/sendUdp/sendIcmp (the SocketContext the sockets see) → #transmitIp:
 //               to ourselves through a local queue, fragmentation, next hop, ARP, device
 //   helpers     connect (source address, random ephemeral port, RFC 6528 ISN), pollAt
+//   transparent TCP and UDP to any unicast address are ours too, and what no socket takes
+//               goes to the `unclaimed` handler before it is refused (the host gateway's NAT)
 //   pieces      routes.ts, neighbor_cache.ts, reassembly.ts, fragment.ts
 
 import { type Device, type Medium } from "../phy/device.ts";
@@ -28,9 +30,8 @@ import {
   DestUnreachableCode, Icmpv4Packet, TimeExceededCode, emitIcmpv4, icmpv4BufferLen, parseIcmpv4, type Icmpv4Repr,
 } from "../wire/icmpv4.ts";
 import { IPV4_HEADER_LEN, IPV4_MAX_PACKET, IpProtocol, Ipv4Packet, emitIpv4Packet, ipv4Repr, parseIpv4Packet, type Ipv4Repr } from "../wire/ipv4.ts";
-import { TcpPacket, emitTcp, parseTcp, tcpBufferLen, tcpSegmentLen, type TcpRepr } from "../wire/tcp.ts";
+import { TcpPacket, emitTcp, parseTcp, tcpBufferLen, tcpResetFor, type TcpRepr } from "../wire/tcp.ts";
 import { UDP_HEADER_LEN, UdpPacket, emitUdp, parseUdp } from "../wire/udp.ts";
-import { seqAdd } from "../wire/seq.ts";
 import { fragmentIpv4 } from "./fragment.ts";
 import { NeighborCache, type NeighborOptions } from "./neighbor_cache.ts";
 import { Reassembler, type ReassemblyOptions } from "./reassembly.ts";
@@ -55,6 +56,25 @@ export interface InterfaceOptions {
   reassembly?: ReassemblyOptions;
   /** Receives one line per dropped packet and per ARP event. */
   trace?: ((line: string) => void) | null;
+  /**
+   * Takes TCP and UDP sent to any unicast address as local, as Linux's TPROXY does for a
+   * gateway that terminates the flows it forwards; ARP and echo requests are still answered
+   * only for `addresses`. Default false.
+   */
+  transparent?: boolean;
+  /** What no socket takes goes here before it is refused (RST, port unreachable). */
+  unclaimed?: UnclaimedHandler | null;
+}
+
+/**
+ * The last stop of a connection request or a datagram no socket wants (a NAT relays them).
+ * The views point into the received frame: copy what is kept. True when it was taken.
+ */
+export interface UnclaimedHandler {
+  /** A SYN without ACK no connection or listener matches. */
+  tcpSyn(src: Ipv4Address, dst: Ipv4Address, seg: TcpRepr): boolean;
+  /** A unicast datagram no UDP socket takes. */
+  udp(from: Endpoint, to: Endpoint, payload: Uint8Array): boolean;
 }
 
 export interface InterfaceStats {
@@ -89,6 +109,8 @@ export class Interface implements SocketContext {
   readonly #headroom: number;
   /** TCP and UDP checksums are computed and checked (not on a device that offloads them: loopback). */
   readonly #checksums: boolean;
+  readonly #transparent: boolean;
+  readonly #unclaimed: UnclaimedHandler | null;
   /** IP packets to our own addresses on an Ethernet device (Linux routes these through lo). */
   readonly #local = new FrameQueue(1000);
   #addresses: InterfaceAddress[];
@@ -113,6 +135,8 @@ export class Interface implements SocketContext {
     this.#reassembly = new Reassembler(options.reassembly);
     this.#headroom = this.medium === "ethernet" ? ETHERNET_HEADER_LEN : 0;
     this.#checksums = device.checksumOffload !== true;
+    this.#transparent = options.transparent ?? false;
+    this.#unclaimed = options.unclaimed ?? null;
     this.#ident = this.#random() & 0xffff;
   }
 
@@ -300,7 +324,7 @@ export class Interface implements SocketContext {
     let ip = parseIpv4Packet(packet);
     if (isWireError(ip)) return this.#malformed("ipv4", ip);
     const broadcast = this.#isBroadcast(ip.dst);
-    if (!broadcast && !this.hasAddress(ip.dst) && this.#hostHas?.(ip.dst) !== true) return this.#drop(`ipv4: ${formatIpv4(ip.dst)} is not ours`);
+    if (!broadcast && !this.#isLocal(ip.dst)) return this.#drop(`ipv4: ${formatIpv4(ip.dst)} is not ours`);
     if (ip.moreFragments || ip.fragmentOffset > 0) {
       const whole = this.#reassembly.add(packet, ip, this.#now);
       if (whole === null) return;
@@ -327,6 +351,7 @@ export class Interface implements SocketContext {
       case "echo-request":
         // Linux answers echo requests, but not broadcast ones (icmp_echo_ignore_broadcasts).
         if (broadcast) return this.#drop("icmp: broadcast echo");
+        if (!this.hasAddress(ip.dst)) return this.#drop(`icmp: echo for ${formatIpv4(ip.dst)}`);
         this.sendIcmp(ip.dst, ip.src, { ...repr, type: "echo-reply" });
         return;
       case "echo-reply":
@@ -354,6 +379,7 @@ export class Interface implements SocketContext {
       if (!broadcast) break; // A unicast datagram goes to one socket, a broadcast to all.
     }
     if (delivered) return;
+    if (!broadcast && this.#unclaimed?.udp(from, { addr: ip.dst, port: repr.dstPort }, payload)) return;
     if (!broadcast) this.#sendIcmpUnreachable(packet, DestUnreachableCode.PortUnreachable);
     this.#drop(`udp: port ${repr.dstPort} closed`);
   }
@@ -376,8 +402,9 @@ export class Interface implements SocketContext {
       if (child !== null) sockets.add(child);
       return;
     }
+    if (seg.control === "syn" && seg.ack === null && this.#unclaimed?.tcpSyn(ip.src, ip.dst, seg)) return;
     // RFC 9293 §3.10.7.1, CLOSED: "all data in the incoming segment is discarded ... a reset is sent".
-    if (seg.control !== "rst") this.sendTcp(ip.dst, ip.src, resetFor(seg));
+    if (seg.control !== "rst") this.sendTcp(ip.dst, ip.src, tcpResetFor(seg));
     this.#drop(`tcp: port ${seg.dstPort} closed`);
   }
 
@@ -474,6 +501,11 @@ export class Interface implements SocketContext {
 
   // ---- Small helpers -----------------------------------------------------------------------
 
+  /** Ours to receive: one of our addresses, or in transparent mode any unicast address. */
+  #isLocal(addr: Ipv4Address): boolean {
+    return this.hasAddress(addr) || this.#hostHas?.(addr) === true || (this.#transparent && addr !== 0 && !isMulticastIpv4(addr));
+  }
+
   #isBroadcast(addr: Ipv4Address): boolean {
     if (addr === IPV4_BROADCAST) return true;
     return this.#addresses.some((a) => a.prefixLen < 31 && addr === ((a.address | ~prefixMask(a.prefixLen)) >>> 0));
@@ -497,15 +529,4 @@ export function dispatchDue(sockets: SocketSet, cx: SocketContext, now: number):
     if (socket.pollAt() <= now && socket.dispatch(cx)) progress = true;
   }
   return progress;
-}
-
-/** The RST RFC 9293 §3.10.7.1 answers a segment with: <SEQ=SEG.ACK> or <SEQ=0><ACK=SEG.SEQ+SEG.LEN>. */
-function resetFor(seg: TcpRepr): TcpRepr {
-  const base = {
-    srcPort: seg.dstPort, dstPort: seg.srcPort, control: "rst" as const, window: 0, windowScale: null, mss: null,
-    sackPermitted: false, sackRanges: [], timestamp: null, payload: seg.payload.subarray(0, 0),
-  };
-  return seg.ack !== null
-    ? { ...base, seq: seg.ack, ack: null }
-    : { ...base, seq: 0, ack: seqAdd(seg.seq, tcpSegmentLen(seg)) };
 }

@@ -1,7 +1,7 @@
 // The interface layer: an IPv4 interface over a device, its routes, ARP cache, reassembly.
 
 export { Interface } from "./interface.ts";
-export type { InterfaceAddress, InterfaceOptions, InterfaceStats } from "./interface.ts";
+export type { InterfaceAddress, InterfaceOptions, InterfaceStats, UnclaimedHandler } from "./interface.ts";
 export { NeighborCache } from "./neighbor_cache.ts";
 export type { NeighborOptions } from "./neighbor_cache.ts";
 export { Reassembler } from "./reassembly.ts";

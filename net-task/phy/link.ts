@@ -1,6 +1,8 @@
 // An in-memory Ethernet link between two interfaces (two net-tasks, or two ends in a test):
 // each end's transmit queues the frame on the other end's receive queue, bounded like a NIC
-// ring. Frames move as references; nothing is copied.
+// ring. Frames move as references; nothing is copied. An end given a waker calls it when a
+// frame lands in its empty queue (the receiver drains it whole on each poll), so each side
+// can be driven by its own loop.
 
 import { type Device } from "./device.ts";
 import { FrameQueue } from "./frame_queue.ts";
@@ -17,6 +19,7 @@ export class LinkEnd implements Device {
   readonly mtu: number;
   readonly #inbox: FrameQueue;
   #peer: LinkEnd | null = null;
+  #waker: (() => void) | null = null;
 
   constructor(mtu: number, queueLimit: number) {
     this.mtu = mtu;
@@ -31,7 +34,14 @@ export class LinkEnd implements Device {
   }
 
   transmit(_now: number, frame: Uint8Array): boolean {
-    return this.#peer !== null && this.#peer.#inbox.push(frame);
+    const peer = this.#peer;
+    if (peer === null || !peer.#inbox.push(frame)) return false;
+    if (peer.#inbox.length === 1) peer.#waker?.();
+    return true;
+  }
+
+  setWaker(waker: (() => void) | null): void {
+    this.#waker = waker;
   }
 
   static connect(a: LinkEnd, b: LinkEnd): void {

@@ -660,7 +660,7 @@ export class TcpSocket extends SocketBase {
     const room = seqDiff(seqAdd(this.#sndUna, usable), this.#sndNxt);
     const offset = seqDiff(this.#sndNxt, this.#sndUna);
     const size = this.#segmentRoom();
-    const len = this.#tx.peek(offset, Math.max(0, Math.min(unsent, room, size))).length;
+    const len = Math.max(0, Math.min(unsent, room, size, this.#tx.length - offset));
     const fin = this.#finQueued && len === unsent;
     if (len === 0 && !fin) return null;
     // Nagle (RFC 9293 §3.7.4) holds a short segment while data is in flight; without it,
@@ -679,7 +679,7 @@ export class TcpSocket extends SocketBase {
   #sendData(cx: SocketContext): boolean {
     let sent = false;
     for (let next = this.#nextSegment(); next !== null; next = this.#nextSegment()) {
-      const payload = this.#tx.peek(seqDiff(this.#sndNxt, this.#sndUna), next.len);
+      const payload = this.#txBytes(seqDiff(this.#sndNxt, this.#sndUna), next.len);
       if (!this.#emit(cx, next.fin ? "fin" : "none", this.#sndNxt, payload)) break;
       if (this.#rttSeq === null && seqGe(this.#sndNxt, this.#sndMax) && next.len > 0) {
         this.#rttSeq = seqAdd(this.#sndNxt, next.len);
@@ -694,10 +694,22 @@ export class TcpSocket extends SocketBase {
     return sent;
   }
 
+  /**
+   * `len` bytes of the send buffer from `offset`: a view, or a copy where the ring wraps, so
+   * that the wrap never cuts a segment short (a short segment would wait for Nagle).
+   */
+  #txBytes(offset: number, len: number): Uint8Array {
+    const view = this.#tx.peek(offset, len);
+    if (view.length === len) return view;
+    const copy = new Uint8Array(len);
+    this.#tx.copyOut(offset, copy);
+    return copy;
+  }
+
   /** Resends the first unacknowledged segment (fast retransmit, NewReno partial ACK). */
   #retransmitFirst(cx: SocketContext): void {
     const dataInFlight = Math.min(this.#tx.length, this.#flight());
-    const payload = this.#tx.peek(0, Math.min(this.#segmentRoom(), dataInFlight));
+    const payload = this.#txBytes(0, Math.min(this.#segmentRoom(), dataInFlight));
     const fin = this.#finQueued && payload.length === this.#tx.length && seqGt(this.#sndMax, this.#txEnd());
     if (payload.length === 0 && !fin) return;
     this.#rttSeq = null; // Karn: no sample from a retransmitted range.

@@ -4,6 +4,7 @@
 export * from "./address.ts";
 export * from "./arp.ts";
 export * from "./checksum.ts";
+export * from "./dns.ts";
 export * from "./error.ts";
 export * from "./ethernet.ts";
 export * from "./icmpv4.ts";

@@ -10,6 +10,7 @@ import { type Ipv4Address } from "./address.ts";
 import { finish, pseudoHeaderSum, sumRange } from "./checksum.ts";
 import { WireError, type Parsed } from "./error.ts";
 import { IpProtocol } from "./ipv4.ts";
+import { seqAdd } from "./seq.ts";
 
 const field = {
   SRC_PORT: 0, DST_PORT: 2, SEQ: 4, ACK: 8, DATA_OFFSET: 12, FLAGS: 13, WINDOW: 14, CHECKSUM: 16, URGENT: 18,
@@ -215,6 +216,17 @@ export function tcpHeaderLen(repr: TcpRepr): number {
 
 export function tcpBufferLen(repr: TcpRepr): number {
   return tcpHeaderLen(repr) + repr.payload.length;
+}
+
+/** The RST RFC 9293 §3.10.7.1 answers a segment with: <SEQ=SEG.ACK> or <SEQ=0><ACK=SEG.SEQ+SEG.LEN>. */
+export function tcpResetFor(seg: TcpRepr): TcpRepr {
+  const base = {
+    srcPort: seg.dstPort, dstPort: seg.srcPort, control: "rst" as const, window: 0, windowScale: null, mss: null,
+    sackPermitted: false, sackRanges: NO_SACK, timestamp: null, payload: seg.payload.subarray(0, 0),
+  };
+  return seg.ack !== null
+    ? { ...base, seq: seg.ack, ack: null }
+    : { ...base, seq: 0, ack: seqAdd(seg.seq, tcpSegmentLen(seg)) };
 }
 
 /**

@@ -1,9 +1,11 @@
 // The Interface on its own: ARP (replies, learning, held packets, retries, giving up), ICMP
 // echo replies, port and protocol unreachable, routes and the default gateway, reassembly
 // (in any order, duplicates, overlap, timeout with ICMP time exceeded, memory bound) and
-// fragmentation on transmit, malformed frames counted and dropped.
+// fragmentation on transmit, malformed frames counted and dropped; transparent mode and
+// the unclaimed handler (the host gateway's NAT).
 
 import { describe, expect, it } from "vitest";
+import { TcpSocket } from "../../../../net-task/socket/tcp.ts";
 import { UdpSocket } from "../../../../net-task/socket/udp.ts";
 import { MAC_BROADCAST, ipv4 } from "../../../../net-task/wire/address.ts";
 import { ARP_LEN, ArpPacket, emitArp, parseArp, type ArpRepr } from "../../../../net-task/wire/arp.ts";
@@ -12,7 +14,7 @@ import { isWireError } from "../../../../net-task/wire/error.ts";
 import { Icmpv4Packet, emitIcmpv4, icmpv4BufferLen, parseIcmpv4, type Icmpv4Repr } from "../../../../net-task/wire/icmpv4.ts";
 import { IPV4_HEADER_LEN, IpProtocol, Ipv4Packet, emitIpv4Packet, ipv4Repr } from "../../../../net-task/wire/ipv4.ts";
 import { UDP_HEADER_LEN, UdpPacket, emitUdp, parseUdp } from "../../../../net-task/wire/udp.ts";
-import { LOCAL, REMOTE, Script } from "../_script.ts";
+import { LOCAL, REMOTE, REMOTE_PORT, SEND_TEMPL, Script } from "../_script.ts";
 
 const OUR_MAC = 0x020000000001;
 const PEER_MAC = 0x020000000002;
@@ -234,5 +236,78 @@ describe("fragments", () => {
     const whole = new Uint8Array(4008);
     for (const p of pieces) whole.set(p.payload, p.ip.fragmentOffset);
     expect(parseUdp(new UdpPacket(whole), LOCAL, REMOTE)).toEqual({ srcPort: 5000, dstPort: 9 });
+  });
+});
+
+describe("transparent mode and the unclaimed handler", () => {
+  const FOREIGN = ipv4(93, 184, 216, 34);
+
+  function transparent(take: boolean) {
+    const seen: string[] = [];
+    const s = new Script({
+      transparent: true,
+      unclaimed: {
+        tcpSyn: (src, dst, seg) => {
+          seen.push(`syn ${src}>${dst}:${seg.dstPort}`);
+          return take;
+        },
+        udp: (from, to, payload) => {
+          seen.push(`udp ${from.addr}:${from.port}>${to.addr}:${to.port} ${[...payload]}`);
+          return take;
+        },
+      },
+    });
+    return { s, seen };
+  }
+
+  it("hands a SYN for any address to the handler, and the RST is its to send", () => {
+    const { s, seen } = transparent(true);
+    s.send({ control: "syn", dstPort: 443 }, { dst: FOREIGN });
+    expect(seen).toEqual([`syn ${REMOTE}>${FOREIGN}:443`]);
+    s.expectNothing();
+    const refusing = transparent(false);
+    refusing.s.send({ control: "syn", dstPort: 443 }, { dst: FOREIGN });
+    const [rst] = refusing.s.takeIp();
+    expect(rst!.ip).toMatchObject({ src: FOREIGN, dst: REMOTE });
+  });
+
+  it("delivers to a connection made from the SYN for a foreign address", () => {
+    const { s } = transparent(true);
+    const parent = { hasRoom: () => true, childEstablished: () => {}, childClosed: () => {} };
+    const syn = { ...SEND_TEMPL, control: "syn" as const, dstPort: 443, mss: 1460 };
+    const conn = TcpSocket.fromSyn(s.iface, {}, { local: { addr: FOREIGN, port: 443 }, remote: { addr: REMOTE, port: REMOTE_PORT }, parent }, syn);
+    s.sockets.add(conn);
+    s.poll();
+    const synAck = s.expect({ control: "syn", ack: 10_001 });
+    s.send({ seq: 10_001, ack: synAck.seq + 1, dstPort: 443 }, { dst: FOREIGN });
+    expect(conn.state).toBe("ESTABLISHED");
+  });
+
+  it("hands unclaimed unicast datagrams to the handler; port unreachable when it declines", () => {
+    const { s, seen } = transparent(true);
+    s.injectIp(IpProtocol.Udp, udpBytes(1234, 53, Uint8Array.of(5), REMOTE, FOREIGN), { dst: FOREIGN });
+    expect(seen).toEqual([`udp ${REMOTE}:1234>${FOREIGN}:53 5`]);
+    s.expectNothing();
+    const declining = transparent(false);
+    declining.s.injectIp(IpProtocol.Udp, udpBytes(1234, 53, Uint8Array.of(5)));
+    expect(icmpOf(declining.s.takeIp()[0]!.payload)).toMatchObject({ type: "dest-unreachable", code: 3 });
+  });
+
+  it("answers echo requests for its own addresses only, and takes nothing for a multicast address", () => {
+    const { s, seen } = transparent(true);
+    const echo = icmpBytes({ type: "echo-request", ident: 1, seq: 1, data: new Uint8Array(0) });
+    s.injectIp(IpProtocol.Icmp, echo, { dst: FOREIGN });
+    s.expectNothing();
+    s.injectIp(IpProtocol.Icmp, echo);
+    expect(s.takeIp().length).toBe(1);
+    s.injectIp(IpProtocol.Udp, udpBytes(1234, 53, Uint8Array.of(5), REMOTE, ipv4(224, 0, 0, 9)), { dst: ipv4(224, 0, 0, 9) });
+    expect(seen).toEqual([]);
+  });
+
+  it("without transparent mode drops what is sent to another address", () => {
+    const s = new Script({ unclaimed: { tcpSyn: () => true, udp: () => true } });
+    s.send({ control: "syn" }, { dst: FOREIGN });
+    s.expectNothing();
+    expect(s.iface.stats.rxDropped).toBe(1);
   });
 });

@@ -39,6 +39,23 @@ describe("Loopback and link", () => {
     b.transmit(0, frame(9));
     expect(a.receive()![0]).toBe(9);
   });
+
+  it("an end's waker runs when a frame lands in its empty queue", () => {
+    const [a, b] = createLink();
+    let wakes = 0;
+    b.setWaker(() => wakes++);
+    a.transmit(0, frame(1));
+    a.transmit(0, frame(2));
+    expect(wakes).toBe(1);
+    b.receive();
+    b.receive();
+    a.transmit(0, frame(3));
+    expect(wakes).toBe(2);
+    b.setWaker(null);
+    b.receive();
+    a.transmit(0, frame(4));
+    expect(wakes).toBe(2);
+  });
 });
 
 describe("FaultInjector", () => {

@@ -113,6 +113,23 @@ describe("sending", () => {
     expect(segs.every((seg, i) => seg.seq === iss + 1 + i * 1460 && seg.payload.length === 1460)).toBe(true);
   });
 
+  it("sends a full segment across the send buffer's wrap, with the right bytes", () => {
+    const s = new Script();
+    const { socket, iss } = establishPassive(s, { txBufferSize: 4000 });
+    const stream = (from: number, n: number) => Uint8Array.from({ length: n }, (_, i) => (from + i) % 251);
+    expect(socket.send(stream(0, 2920))).toBe(2920);
+    s.poll();
+    expect(s.recv().map((seg) => seg.payload.length)).toEqual([1460, 1460]);
+    s.send({ seq: R, ack: iss + 1 + 2920 });
+    // The ring's head is at 2920 of 4000: the next 1460 bytes wrap at 4000.
+    expect(socket.send(stream(2920, 2920))).toBe(2920);
+    s.poll();
+    const segs = s.recv();
+    expect(segs.map((seg) => seg.payload.length)).toEqual([1460, 1460]);
+    expect([...segs[0]!.payload]).toEqual([...stream(2920, 1460)]);
+    expect([...segs[1]!.payload]).toEqual([...stream(4380, 1460)]);
+  });
+
   it("retransmits on RTO with exponential backoff, and restarts the timer on a new ACK", () => {
     const s = new Script();
     const { socket, iss } = establishPassive(s);
