@@ -67,6 +67,7 @@ import { ProcFs } from "./procfs.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
 import { ERESTARTNOHAND, ERESTARTSYS, WaitQueue, sleep, AGAIN } from "./wait_queue.ts";
 import { formatSyscallEntry, formatSyscallExit, type GuestMemoryReader } from "./strace.ts";
+import { UtsNames } from "./uts.ts";
 
 /** What the kernel-task needs from the CPU side of its user kernel. */
 export interface Machine {
@@ -135,7 +136,7 @@ const MAX_REPORTED_MISSING = 256;
 
 export class KernelTask implements KernelServices {
   readonly vfs: Vfs;
-  readonly hostname: string;
+  readonly uts: UtsNames;
   readonly bootTimeMs = performance.now();
   readonly threads = new Map<number, Thread>();
   readonly processes = new Map<number, Process>();
@@ -169,7 +170,7 @@ export class KernelTask implements KernelServices {
   constructor(opts: KernelTaskOptions) {
     this.vfs = opts.vfs;
     this.unixSockets = new UnixNames(opts.vfs);
-    this.hostname = opts.hostname;
+    this.uts = new UtsNames(opts.hostname);
     this.machine = opts.machine;
     this.#trace = opts.trace;
     this.#debug = opts.debug ?? false;
@@ -177,7 +178,7 @@ export class KernelTask implements KernelServices {
       current: () => this.#current,
       processes: this.processes,
       bootTimeMs: this.bootTimeMs,
-      hostname: this.hostname,
+      uts: this.uts,
       memoryQuota: () => this.machine.memoryQuota(),
       mounts: () => [...this.vfs.mounts].reverse().map((m) => ({ source: m.source, at: m.at, type: m.type, options: m.readOnly ? "ro" : "rw" })),
     });

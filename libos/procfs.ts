@@ -46,6 +46,7 @@ import { NO_SESSION } from "./terminal.ts";
 import { cpuCount, cpuList, cpuMaskHex, cpuTicks, hostLoad } from "./host_cpus.ts";
 import { sysctlFiles } from "./procfs_sys.ts";
 import { kernelConfigGz } from "./kernel_config.ts";
+import type { UtsNames } from "./uts.ts";
 
 /** What procfs reads from the kernel-task. */
 export interface ProcFacts {
@@ -55,7 +56,8 @@ export interface ProcFacts {
   readonly processes: ReadonlyMap<number, Process>;
   /** performance.now() when the user kernel booted (Process.startTimeMs counts on that clock). */
   readonly bootTimeMs: number;
-  readonly hostname: string;
+  /** The host and domain names, /proc/sys/kernel/{hostname,domainname}. */
+  readonly uts: UtsNames;
   memoryQuota(): { total: number; free: number };
   mounts(): readonly ProcMount[];
 }
@@ -82,7 +84,8 @@ const CLOCK_TICKS_PER_S = 100;
 const ALL_CAPS = 0x1ffffffffffn;
 // process.ts queues at most this many real-time signals (its RT_QUEUE_LIMIT).
 const SIGQ_DEFAULT_LIMIT = 1024;
-const FILESYSTEM_TYPES = ["proc", "tmpfs", "devtmpfs", "devpts", "initfs", "hostfs"];
+/** The file-system types, in the order /proc/filesystems and sysfs(2) number them. */
+export const FILESYSTEM_TYPES = ["proc", "tmpfs", "devtmpfs", "devpts", "initfs", "hostfs"];
 
 // The engine's CPUID (Unicorn's default x86-64 model): leaf 0 eax 0xd, leaf 1 eax 0x306c4,
 // ecx 0xced82203, edx 0x078bfbfd, leaf 7 ebx 0x389, 0x80000001 ecx 0x21 edx 0x28100800,
@@ -167,7 +170,7 @@ export class ProcFs implements FileSystem {
   constructor(facts: ProcFacts) {
     this.#facts = facts;
     this.#cpuMhz = hostCpuMhz();
-    this.#sysctl = sysctlFiles(facts.hostname);
+    this.#sysctl = sysctlFiles(facts.uts);
   }
 
   /** The open file of the last open() that answered REOPEN_FILE. */

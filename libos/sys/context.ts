@@ -20,6 +20,7 @@ import type { SysvIpc } from "../ipc/sysv_ipc.ts";
 import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
 import type { UnixSocketNames } from "../unix_socket.ts";
+import type { UtsNames } from "../uts.ts";
 import type { Vfs } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 
@@ -30,7 +31,8 @@ export type SyscallHandler = (k: KernelServices, t: Thread, a: SyscallArgs) => S
 
 export interface KernelServices {
   readonly vfs: Vfs;
-  readonly hostname: string;
+  /** The host and domain names (uts.ts). */
+  readonly uts: UtsNames;
   /** performance.now() when the user kernel booted (uptime, times, sysinfo, /proc). */
   readonly bootTimeMs: number;
   /** /proc, for reopening /proc/PID/fd/N. */

@@ -120,7 +120,7 @@ export function sysSetrlimit(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
 
 /** Uname implements Linux syscall uname(2): the host kernel's release, as qemu-user reports it. */
 export function sysUname(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const uts = { sysname: "Linux", nodename: k.hostname, release: release(), version: version(), machine: "x86_64", domainname: "(none)" };
+  const uts = { sysname: "Linux", nodename: k.uts.hostname, release: release(), version: version(), machine: "x86_64", domainname: k.uts.domainname };
   return putStruct(t.process.memory, a.ptr(0), SIZEOF_NEW_UTSNAME, encodeNewUtsname, uts) ? 0 : -E.EFAULT;
 }
 

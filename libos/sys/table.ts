@@ -33,6 +33,8 @@ import * as msg from "./sys_socket_msg.ts";
 import * as creds from "./sys_creds.ts";
 import * as ipc from "./sys_ipc.ts";
 import * as sched from "./sys_sched.ts";
+import * as uts from "./sys_uts.ts";
+import * as sysfs from "./sys_sysfs.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -199,8 +201,11 @@ const ROWS: Row[] = [
   ["sched_getscheduler", sched.sysSchedGetscheduler],
   ["sched_get_priority_max", sched.sysSchedGetPriorityMax],
   ["sched_get_priority_min", sched.sysSchedGetPriorityMin],
+  ["sysfs", sysfs.sysSysfs],
   ["statfs", stat.sysStatfs],
   ["fstatfs", stat.sysFstatfs],
+  ["sethostname", uts.sysSethostname, "partial", "the user kernel's own name, as in a UTS namespace"],
+  ["setdomainname", uts.sysSetdomainname, "partial", "the user kernel's own name, as in a UTS namespace"],
   ["arch_prctl", proc.sysArchPrctl, "partial", "ARCH_SET_FS"],
   ["prctl", proc.sysPrctl, "partial", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER"],
   ["gettid", proc.sysGettid],
