@@ -35,6 +35,7 @@ import * as ipc from "./sys_ipc.ts";
 import * as sched from "./sys_sched.ts";
 import * as uts from "./sys_uts.ts";
 import * as sysfs from "./sys_sysfs.ts";
+import * as splice from "./sys_splice.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -260,7 +261,10 @@ const ROWS: Row[] = [
   ["ppoll", poll.sysPpoll],
   ["set_robust_list", proc.sysSetRobustList],
   ["get_robust_list", proc.sysGetRobustList],
+  ["splice", splice.sysSplice, "partial", "the bytes are copied, not the pages moved; FIFOs on host volumes are files here, not pipes"],
+  ["tee", splice.sysTee],
   ["sync_file_range", sync.sysSyncFileRange],
+  ["vmsplice", splice.sysVmsplice, "partial", "the bytes are copied: SPLICE_F_GIFT gives nothing away"],
   ["utimensat", file.sysUtimensat],
   ["epoll_pwait", epoll.sysEpollPwait],
   ["signalfd", signalfd.sysSignalfd],

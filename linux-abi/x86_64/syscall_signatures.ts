@@ -132,6 +132,9 @@ export const SYSCALL_SIGNATURES: { readonly [name in SyscallName]?: SyscallSigna
   lseek: { args: ["fd", "long", "whence"] },
   sendfile: { args: ["fd", "fd", "ptr", "size"] },
   copy_file_range: { args: ["fd", "ptr", "fd", "ptr", "size", "uint"] },
+  splice: { args: ["fd", "ptr", "fd", "ptr", "size", "hex"] },
+  tee: { args: ["fd", "fd", "size", "hex"] },
+  vmsplice: { args: ["fd", "ptr", "size", "hex"] },
   // Files: open, close, descriptors.
   open: { args: ["path", "openflags", "mode"] },
   openat: { args: ["dirfd", "path", "openflags", "mode"] },
@@ -161,6 +164,7 @@ export const SYSCALL_SIGNATURES: { readonly [name in SyscallName]?: SyscallSigna
   lstat: { args: ["path", "stat_out"] },
   newfstatat: { args: ["dirfd", "path", "stat_out", "atflags"] },
   statx: { args: ["dirfd", "path", "statx_flags", "statx_mask", "statx_out"] },
+  sysfs: { args: ["int", "ptr", "ptr"] },
   statfs: { args: ["path", "ptr"] },
   fstatfs: { args: ["fd", "ptr"] },
   access: { args: ["path", "accessmode"] },
