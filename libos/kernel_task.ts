@@ -68,6 +68,7 @@ import type { FileSystem } from "../fs-task/file_system.ts";
 import { ERESTARTNOHAND, ERESTARTSYS, WaitQueue, sleep, AGAIN } from "./wait_queue.ts";
 import { formatSyscallEntry, formatSyscallExit, type GuestMemoryReader } from "./strace.ts";
 import { UtsNames } from "./uts.ts";
+import { WallClock } from "./wall_clock.ts";
 
 /** What the kernel-task needs from the CPU side of its user kernel. */
 export interface Machine {
@@ -137,6 +138,7 @@ const MAX_REPORTED_MISSING = 256;
 export class KernelTask implements KernelServices {
   readonly vfs: Vfs;
   readonly uts: UtsNames;
+  readonly wallClock = new WallClock();
   readonly bootTimeMs = performance.now();
   readonly threads = new Map<number, Thread>();
   readonly processes = new Map<number, Process>();

@@ -21,6 +21,7 @@ import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
 import type { UnixSocketNames } from "../unix_socket.ts";
 import type { UtsNames } from "../uts.ts";
+import type { WallClock } from "../wall_clock.ts";
 import type { Vfs } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 
@@ -31,6 +32,8 @@ export type SyscallHandler = (k: KernelServices, t: Thread, a: SyscallArgs) => S
 
 export interface KernelServices {
   readonly vfs: Vfs;
+  /** CLOCK_REALTIME as this user kernel keeps it, and adjtimex's state (wall_clock.ts). */
+  readonly wallClock: WallClock;
   /** The host and domain names (uts.ts). */
   readonly uts: UtsNames;
   /** performance.now() when the user kernel booted (uptime, times, sysinfo, /proc). */

@@ -11,10 +11,11 @@ import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
 import { getStruct } from "./_struct.ts";
 import { WOULD_BLOCK } from "../futex_pi.ts";
+import { monotonicNs } from "../wall_clock.ts";
 
-/** An absolute timeout on CLOCK_REALTIME or CLOCK_MONOTONIC as a performance.now() deadline. */
-function absoluteDeadline(ms: number, realtime: boolean): number {
-  return performance.now() + (ms - (realtime ? Date.now() : Number(process.hrtime.bigint()) / 1e6));
+/** An absolute timeout on CLOCK_REALTIME (the user kernel's) or CLOCK_MONOTONIC as a performance.now() deadline. */
+function absoluteDeadline(k: KernelServices, ms: number, realtime: boolean): number {
+  return performance.now() + (ms - Number(realtime ? k.wallClock.nowNs() : monotonicNs()) / 1e6);
 }
 
 /** Futex implements Linux syscall futex(2): WAIT, WAKE, REQUEUE, CMP_REQUEUE, the BITSET forms and the PI locks. */
@@ -35,7 +36,7 @@ export function sysFutex(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
         if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1e9) return -E.EINVAL;
         const ms = ts.tv_sec * 1000 + ts.tv_nsec / 1e6;
         // FUTEX_WAIT takes a relative timeout; WAIT_BITSET an absolute one on its clock.
-        deadline = cmd === FUTEX_WAIT ? performance.now() + ms : absoluteDeadline(ms, (op & FUTEX_CLOCK_REALTIME) !== 0);
+        deadline = cmd === FUTEX_WAIT ? performance.now() + ms : absoluteDeadline(k, ms, (op & FUTEX_CLOCK_REALTIME) !== 0);
       }
       return k.futexes.wait(t, addr, val, bitset >>> 0, deadline);
     }
@@ -59,7 +60,7 @@ export function sysFutex(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
         if (!ts) return -E.EFAULT;
         if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1e9) return -E.EINVAL;
         // LOCK_PI's timeout is on CLOCK_REALTIME; LOCK_PI2's on the clock the flag names.
-        deadline = absoluteDeadline(ts.tv_sec * 1000 + ts.tv_nsec / 1e6, cmd === FUTEX_LOCK_PI || (op & FUTEX_CLOCK_REALTIME) !== 0);
+        deadline = absoluteDeadline(k, ts.tv_sec * 1000 + ts.tv_nsec / 1e6, cmd === FUTEX_LOCK_PI || (op & FUTEX_CLOCK_REALTIME) !== 0);
       }
       const r = k.piFutexes.lock(t, addr, deadline, k.threads);
       return r === WOULD_BLOCK ? -E.EAGAIN : r;

@@ -36,6 +36,7 @@ import * as sched from "./sys_sched.ts";
 import * as uts from "./sys_uts.ts";
 import * as sysfs from "./sys_sysfs.ts";
 import * as splice from "./sys_splice.ts";
+import * as wallclock from "./sys_wallclock.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -159,6 +160,8 @@ const ROWS: Row[] = [
   ["sync", sync.sysSync],
   ["mount", mnt.sysMount, "partial", "tmpfs, proc, binds (MS_REC), remount ro/rw, MS_MOVE; propagation flags accepted and ignored; nosuid/nodev/noexec/atime flags and data options ignored; binds of procfs only whole, of host volumes only of directories"],
   ["umount2", mnt.sysUmount2],
+  ["settimeofday", wallclock.sysSettimeofday, "partial", "the user kernel's own real time and timezone"],
+  ["adjtimex", wallclock.sysAdjtimex, "partial", "NTP state kept and reported as ntp.c does; nothing is slewed or steered, no leap second"],
   ["getrusage", time.sysGetrusage, "partial", "CPU time is the user kernel's; the counters are zero"],
   ["sysinfo", proc.sysSysinfo],
   ["times", time.sysTimes],
@@ -237,6 +240,7 @@ const ROWS: Row[] = [
   ["timer_gettime", time.sysTimerGettime],
   ["timer_getoverrun", time.sysTimerGetoverrun],
   ["timer_delete", time.sysTimerDelete],
+  ["clock_settime", wallclock.sysClockSettime, "partial", "the user kernel's own real time: an offset from the host's, which is never set"],
   ["clock_gettime", time.sysClockGettime],
   ["clock_getres", time.sysClockGetres],
   ["clock_nanosleep", time.sysClockNanosleep],
@@ -285,6 +289,7 @@ const ROWS: Row[] = [
   ["recvmmsg", msg.sysRecvmmsg],
   ["prlimit64", proc.sysPrlimit64, "partial", "limits are reported; setting them is accepted and not enforced"],
   ["syncfs", sync.sysSyncfs],
+  ["clock_adjtime", wallclock.sysClockAdjtime, "partial", "CLOCK_REALTIME, as adjtimex"],
   ["sendmmsg", msg.sysSendmmsg],
   ["getcpu", proc.sysGetcpu],
   ["sched_setattr", sched.sysSchedSetattr, "partial", "kept and reported: every thread is scheduled alike"],

@@ -317,6 +317,8 @@ export const SYSCALL_SIGNATURES: { readonly [name in SyscallName]?: SyscallSigna
   time: { args: ["ptr"] },
   gettimeofday: { args: ["timeval_out", "ptr"] },
   settimeofday: { args: ["ptr", "ptr"] },
+  adjtimex: { args: ["ptr"] },
+  clock_adjtime: { args: ["clockid", "ptr"] },
   clock_gettime: { args: ["clockid", "timespec_out"] },
   clock_settime: { args: ["clockid", "timespec_in"] },
   clock_getres: { args: ["clockid", "timespec_out"] },
