@@ -61,6 +61,7 @@ import { NamedPipes } from "./named_pipe.ts";
 import { UnixNames } from "./unix_names.ts";
 import type { UnixSocketNames } from "./unix_socket.ts";
 import { WatchBudget } from "./epoll.ts";
+import { POLLHUP, POLLIN } from "../linux-abi/poll.ts";
 import { PageCache } from "./page_cache.ts";
 import type { MountSpec } from "./mounts.ts";
 import { ProcFs } from "./procfs.ts";
@@ -897,6 +898,7 @@ export class KernelTask implements KernelServices {
     p.exitCode = status & 0xff;
     p.killedBy = signal;
     p.coreDumped = core;
+    p.exitEvents.notify(POLLIN);
     p.stopped = false;
     this.#releaseVfork(p);
     const heir = this.#reaperFor(p);
@@ -968,6 +970,8 @@ export class KernelTask implements KernelServices {
     c.parent?.children.delete(c);
     if (this.processes.get(c.pid) !== c) return;
     this.processes.delete(c.pid);
+    c.state = "reaped";
+    c.exitEvents.notify(POLLIN | POLLHUP);
     this.machine.releaseProcess();
   }
 

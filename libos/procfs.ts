@@ -180,6 +180,12 @@ export class ProcFs implements FileSystem {
 
   // ----- FileSystem: handles ---------------------------------------------------------
 
+  /** The process whose /proc/PID directory `handle` holds open (a pidfd for pidfd_send_signal), or null. */
+  processOf(handle: number): Process | null {
+    const node = this.#handles.get(handle)?.node;
+    return node?.type === "dir" && /^\/\d+$/.test(node.path) ? node.owner : null;
+  }
+
   open(path: string, flags: number, _mode: number): number {
     if (flags & O_CREAT && path.endsWith("/")) return -EISDIR;
     const exclusive = (flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL);

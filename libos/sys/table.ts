@@ -37,6 +37,8 @@ import * as uts from "./sys_uts.ts";
 import * as sysfs from "./sys_sysfs.ts";
 import * as splice from "./sys_splice.ts";
 import * as wallclock from "./sys_wallclock.ts";
+import * as pidfd from "./sys_pidfd.ts";
+import * as kcmp from "./sys_kcmp.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -292,6 +294,7 @@ const ROWS: Row[] = [
   ["clock_adjtime", wallclock.sysClockAdjtime, "partial", "CLOCK_REALTIME, as adjtimex"],
   ["sendmmsg", msg.sysSendmmsg],
   ["getcpu", proc.sysGetcpu],
+  ["kcmp", kcmp.sysKcmp, "partial", "no KCMP_EPOLL_TFD (EOPNOTSUPP); I/O contexts are never separate"],
   ["sched_setattr", sched.sysSchedSetattr, "partial", "kept and reported: every thread is scheduled alike"],
   ["sched_getattr", sched.sysSchedGetattr],
   ["renameat2", file.sysRenameat2, "partial", "no RENAME_WHITEOUT"],
@@ -302,8 +305,11 @@ const ROWS: Row[] = [
   ["copy_file_range", rw.sysCopyFileRange],
   ["statx", stat.sysStatx],
   ["rseq", enosys, "enosys", "deliberate: glibc and musl run without restartable sequences"],
+  ["pidfd_send_signal", pidfd.sysPidfdSendSignal],
   ["clone3", clone.sysClone3],
   ["close_range", file.sysCloseRange],
+  ["pidfd_open", pidfd.sysPidfdOpen],
+  ["pidfd_getfd", pidfd.sysPidfdGetfd, "partial", "ptrace's rights are the ids' (or root's); no Yama scope"],
   ["openat2", file.sysOpenat2, "partial", "RESOLVE_CACHED always gives EAGAIN"],
   ["faccessat2", file.sysFaccessat],
   ["setxattrat", xattr.sysSetxattrat],
