@@ -317,6 +317,7 @@ const ROWS: Row[] = [
   ["listxattrat", xattr.sysListxattrat],
   ["removexattrat", xattr.sysRemovexattrat],
   ["epoll_pwait2", epoll.sysEpollPwait2],
+  ["futex_waitv", futex.sysFutexWaitv, "partial", "32-bit words only, as Linux; no NUMA placement"],
 ];
 
 /** Indexed by syscall number; undefined = not implemented (ENOSYS). */

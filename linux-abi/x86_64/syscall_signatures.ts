@@ -322,6 +322,7 @@ export const SYSCALL_SIGNATURES: { readonly [name in SyscallName]?: SyscallSigna
   pidfd_send_signal: { args: ["fd", "int", "ptr", "hex"] },
   pidfd_getfd: { args: ["fd", "int", "hex"] },
   kcmp: { args: ["int", "int", "int", "hex", "hex"] },
+  futex_waitv: { args: ["ptr", "uint", "hex", "ptr", "clockid"] },
   clock_adjtime: { args: ["clockid", "ptr"] },
   clock_gettime: { args: ["clockid", "timespec_out"] },
   clock_settime: { args: ["clockid", "timespec_in"] },
