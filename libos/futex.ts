@@ -5,7 +5,9 @@
 // nothing here. WAIT compares the word and sleeps in one step (nothing else runs in
 // between: the kernel-task is single-threaded), which is the atomicity futex needs.
 // Every waiter carries its own queue, so a wake reaches exactly the waiters chosen, and
-// a waiter that leaves (timeout, signal, death) is removed from the table.
+// a waiter that leaves (timeout, signal, death) is removed from the table. futex_waitv
+// queues one waiter per word, all on one queue (a group): the first wake of any of them
+// takes the whole group out and names the word that woke it.
 
 import { EAGAIN, EFAULT, ETIMEDOUT } from "../linux-abi/errno.ts";
 import type { GuestMemory } from "./memory.ts";
@@ -18,12 +20,20 @@ interface Waiter {
   readonly bitset: number;
   woken: boolean;
   readonly queue: WaitQueue;
+  /** futex_waitv: every waiter of the call (this one included); null for FUTEX_WAIT. */
+  readonly group: Waiter[] | null;
+}
+
+/** One word of a futex_waitv call. */
+export interface WaitvWord {
+  addr: number;
+  expected: number;
 }
 
 export class Futexes {
   readonly #waiters = new Map<string, Waiter[]>();
-  /** The one futex a thread waits on, so a dying thread leaves without a scan of every waiter. */
-  readonly #byThread = new Map<Thread, Waiter>();
+  /** The futex (or futex_waitv's words) a thread waits on, so a dying thread leaves without a scan of every waiter. */
+  readonly #byThread = new Map<Thread, Waiter[]>();
 
   /** FUTEX_WAIT(_BITSET): sleep while *addr == expected, until woken, a signal or `deadline`. */
   wait(t: Thread, addr: number, expected: number, bitset: number, deadline: number | undefined): number | Promise<number> {
@@ -32,8 +42,9 @@ export class Futexes {
     const value = mem.u32(addr);
     if (key === null || value === null) return -EFAULT;
     if (value !== expected >>> 0) return -EAGAIN;
-    const w: Waiter = { t, key, bitset, woken: false, queue: new WaitQueue() };
+    const w: Waiter = { t, key, bitset, woken: false, queue: new WaitQueue(), group: null };
     this.#add(w);
+    this.#byThread.set(t, [w]);
     const opts: SleepOptions = { deadline, onTimeout: -ETIMEDOUT };
     const r = sleep(t, [w.queue], () => (w.woken ? 0 : AGAIN), opts);
     // A waiter that was woken reports the wake-up even if a signal or the timeout also
@@ -41,6 +52,33 @@ export class Futexes {
     const leave = (n: number): number => {
       if (w.woken) return 0;
       this.#remove(w);
+      return n;
+    };
+    return typeof r === "number" ? leave(r) : r.then(leave);
+  }
+
+  /**
+   * futex_waitv: sleep while every word holds its expected value (-EAGAIN when one does
+   * not), until one is woken (its index is the result), a signal or `deadline`.
+   */
+  waitMany(t: Thread, words: readonly WaitvWord[], deadline: number | undefined): number | Promise<number> {
+    const mem = t.process.memory;
+    const group: Waiter[] = [];
+    const queue = new WaitQueue();
+    for (const { addr, expected } of words) {
+      const key = mem.futexKey(addr);
+      const value = mem.u32(addr);
+      if (key === null || value === null) return -EFAULT;
+      if (value !== expected >>> 0) return -EAGAIN;
+      group.push({ t, key, bitset: 0xffffffff, woken: false, queue, group });
+    }
+    for (const w of group) this.#add(w);
+    this.#byThread.set(t, group);
+    const r = sleep(t, [queue], () => (group.some((w) => w.woken) ? 0 : AGAIN), { deadline, onTimeout: -ETIMEDOUT });
+    const leave = (n: number): number => {
+      const woken = group.findIndex((w) => w.woken);
+      if (woken >= 0) return woken;
+      this.#removeGroup(group);
       return n;
     };
     return typeof r === "number" ? leave(r) : r.then(leave);
@@ -60,7 +98,9 @@ export class Futexes {
         continue;
       }
       list.splice(i, 1);
-      if (this.#byThread.get(w.t) === w) this.#byThread.delete(w.t);
+      if (this.#byThread.get(w.t)?.includes(w)) this.#byThread.delete(w.t);
+      // The rest of a futex_waitv group leaves with it.
+      if (w.group) for (const other of w.group) if (other !== w) this.#unlist(other);
       w.woken = true;
       w.queue.notify();
       n++;
@@ -90,21 +130,29 @@ export class Futexes {
     return woken + moving.length;
   }
 
-  /** A thread that dies leaves the futex it waits on. */
+  /** A thread that dies leaves the futexes it waits on. */
   cancel(t: Thread): void {
-    const w = this.#byThread.get(t);
-    if (w) this.#remove(w);
+    const ws = this.#byThread.get(t);
+    if (ws) this.#removeGroup(ws);
   }
 
   #add(w: Waiter): void {
     const list = this.#waiters.get(w.key);
     if (list) list.push(w);
     else this.#waiters.set(w.key, [w]);
-    this.#byThread.set(w.t, w);
+  }
+
+  #removeGroup(ws: readonly Waiter[]): void {
+    for (const w of ws) this.#remove(w);
   }
 
   #remove(w: Waiter): void {
-    if (this.#byThread.get(w.t) === w) this.#byThread.delete(w.t);
+    if (this.#byThread.get(w.t)?.includes(w)) this.#byThread.delete(w.t);
+    this.#unlist(w);
+  }
+
+  /** Takes `w` off its word's list. */
+  #unlist(w: Waiter): void {
     const list = this.#waiters.get(w.key);
     if (!list) return;
     const i = list.indexOf(w);

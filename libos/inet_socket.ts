@@ -13,6 +13,7 @@
 // allowed to everyone here: no ping_group_range). SOCK_RAW is not served (ESOCKTNOSUPPORT).
 
 import * as E from "../linux-abi/errno.ts";
+import { CAP_NET_BIND_SERVICE } from "../linux-abi/capability.ts";
 import { FIONREAD } from "../linux-abi/ioctl.ts";
 import { SIZEOF_TCP_INFO, TCP_INFO, decodeSockaddrIn, encodeSockaddrIn } from "../linux-abi/inet.ts";
 import {
@@ -23,6 +24,7 @@ import { S_IFSOCK } from "../linux-abi/stat.ts";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../linux-abi/poll.ts";
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
 import { NO_ADDRESS, SocketKind, type NetClient, type NetRecv, type NetTcpInfo } from "../net-task/mod.ts";
+import { capable } from "./capabilities.ts";
 import type { IoctlAccess } from "./file.ts";
 import { interfaceIoctl, isInterfaceIoctl } from "./inet_ioctl.ts";
 import type { Thread } from "./process.ts";
@@ -33,7 +35,7 @@ import { AGAIN, WaitQueue } from "./wait_queue.ts";
 const SOCKFS_DEV = 9;
 /** The largest UDP payload (65535 - IP header - UDP header). */
 const UDP_MAX_PAYLOAD = 65507;
-/** ip_unprivileged_port_start: lower ports need root (CAP_NET_BIND_SERVICE). */
+/** ip_unprivileged_port_start: lower ports need CAP_NET_BIND_SERVICE. */
 const UNPRIVILEGED_PORT_START = 1024;
 /** Poll bits after which a receive (accept) or a send (connect) may go on. */
 const READY_IN = POLLIN | POLLERR | POLLHUP | POLLRDHUP;
@@ -152,7 +154,7 @@ export class InetSocket implements Socket {
     if (a === null) return -E.EINVAL;
     // inet_bind: AF_UNSPEC passes for INADDR_ANY only (old programs).
     if (a.family !== AF_INET && !(a.family === AF_UNSPEC && a.addr === 0)) return -E.EAFNOSUPPORT;
-    if (a.port !== 0 && a.port < UNPRIVILEGED_PORT_START && t.process.creds.euid !== 0) return -E.EACCES;
+    if (a.port !== 0 && a.port < UNPRIVILEGED_PORT_START && !capable(t.process.creds, CAP_NET_BIND_SERVICE)) return -E.EACCES;
     return this.#net.bind(this.id, a.addr, a.port);
   }
 

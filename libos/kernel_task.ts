@@ -50,7 +50,7 @@ import { maySignal, type Credentials } from "./creds.ts";
 import { capable, execCreds } from "./capabilities.ts";
 import { CAP_SYS_ADMIN, CAP_SYS_RESOURCE } from "../linux-abi/capability.ts";
 import { NR_OPEN, softLimit } from "./rlimits.ts";
-import { PID_MAX, type UtsNames } from "./procfs_sys.ts";
+import { PID_MAX } from "./procfs_sys.ts";
 import { RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_STACK, type Rlimit } from "../linux-abi/resource.ts";
 import { getWord, setWord } from "../microkernel/mod.ts";
 import { dequeue, getSignedReg, nextSignal, setupFrame, type UserContext } from "./signals.ts";
@@ -69,12 +69,15 @@ import { PipeFs } from "./pipe.ts";
 import { UnixNames } from "./unix_names.ts";
 import type { UnixSocketNames } from "./unix_socket.ts";
 import { WatchBudget } from "./epoll.ts";
+import { POLLHUP, POLLIN } from "../linux-abi/poll.ts";
 import { PageCache } from "./page_cache.ts";
 import type { MountSpec } from "./mounts.ts";
 import { ProcFs } from "./procfs.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
 import { ERESTARTNOHAND, ERESTARTSYS, WaitQueue, sleep, AGAIN } from "./wait_queue.ts";
 import { formatSyscallEntry, formatSyscallExit, type GuestMemoryReader } from "./strace.ts";
+import { UtsNames } from "./uts.ts";
+import { WallClock } from "./wall_clock.ts";
 
 /** What the kernel-task needs from the CPU side of its user kernel. */
 export interface Machine {
@@ -146,6 +149,7 @@ const MAX_REPORTED_MISSING = 256;
 export class KernelTask implements KernelServices {
   readonly vfs: Vfs;
   readonly uts: UtsNames;
+  readonly wallClock = new WallClock();
   readonly bootTimeMs = performance.now();
   readonly threads = new Map<number, Thread>();
   readonly processes = new Map<number, Process>();
@@ -184,7 +188,7 @@ export class KernelTask implements KernelServices {
   constructor(opts: KernelTaskOptions) {
     this.vfs = opts.vfs;
     this.unixSockets = new UnixNames(opts.vfs);
-    this.uts = { nodename: opts.hostname, domainname: "(none)" };
+    this.uts = new UtsNames(opts.hostname);
     this.machine = opts.machine;
     this.#trace = opts.trace;
     this.#debug = opts.debug ?? false;
@@ -927,6 +931,7 @@ export class KernelTask implements KernelServices {
     p.exitCode = status & 0xff;
     p.killedBy = signal;
     p.coreDumped = core;
+    p.exitEvents.notify(POLLIN);
     p.stopped = false;
     this.#releaseVfork(p);
     const heir = this.#reaperFor(p);
@@ -998,6 +1003,8 @@ export class KernelTask implements KernelServices {
     c.parent?.children.delete(c);
     if (this.processes.get(c.pid) !== c) return;
     this.processes.delete(c.pid);
+    c.state = "reaped";
+    c.exitEvents.notify(POLLIN | POLLHUP);
     this.machine.releaseProcess();
   }
 

@@ -79,28 +79,55 @@ export class Pipe {
     return bytes;
   }
 
+  /** Free bytes in the ring. */
+  get space(): number {
+    return this.#ring.length - this.#length;
+  }
+
   read(dst: Uint8Array): number {
     if (dst.length === 0) return 0;
     if (this.#length === 0) return this.writers > 0 ? -EAGAIN : 0;
+    const n = this.peek(dst);
+    this.discard(n);
+    return n;
+  }
+
+  /** Copies the first bytes into `dst` and leaves them in the pipe (tee, and splice before its write is done); the count. */
+  peek(dst: Uint8Array): number {
     const n = Math.min(dst.length, this.#length);
-    const wasFull = this.#ring.length - this.#length < PIPE_BUF;
     const first = Math.min(n, this.#ring.length - this.#head);
     dst.set(this.#ring.subarray(this.#head, this.#head + first));
     if (n > first) dst.set(this.#ring.subarray(0, n - first), first);
+    return n;
+  }
+
+  /** Drops the first `n` bytes (at most what the pipe holds), as a read would. */
+  discard(n: number): void {
+    n = Math.min(n, this.#length);
+    if (n === 0) return;
+    const wasFull = this.#ring.length - this.#length < PIPE_BUF;
     this.#head = (this.#head + n) % this.#ring.length;
     this.#length -= n;
     if (this.#length === 0) this.#head = 0;
     if (wasFull) this.readiness.notify(POLLOUT | POLLWRNORM);
-    return n;
   }
 
   write(src: Uint8Array): number {
     if (src.length === 0) return 0;
     if (this.readers === 0) return -EPIPE;
-    const capacity = this.#ring.length;
-    const space = capacity - this.#length;
+    const space = this.space;
     if (space === 0 || (src.length <= PIPE_BUF && space < src.length)) return -EAGAIN;
-    const n = Math.min(space, src.length);
+    return this.push(src);
+  }
+
+  /**
+   * Appends as much of `src` as fits, with no PIPE_BUF atomicity and no reader check (the
+   * splice family checks them its own way); the count.
+   */
+  push(src: Uint8Array): number {
+    const capacity = this.#ring.length;
+    const n = Math.min(capacity - this.#length, src.length);
+    if (n === 0) return 0;
     const tail = (this.#head + this.#length) % capacity;
     const first = Math.min(n, capacity - tail);
     this.#ring.set(src.subarray(0, first), tail);

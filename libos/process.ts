@@ -86,7 +86,8 @@ export class FsContext {
   }
 }
 
-export type ProcessState = "running" | "zombie";
+/** A reaped process is out of the table; only a pidfd still refers to it. */
+export type ProcessState = "running" | "zombie" | "reaped";
 
 /** An interval timer on the process's CPU time: armed while expiresUs > 0 (a cpuUs value). */
 export interface CpuTimer {
@@ -110,6 +111,8 @@ export class Process {
   readonly pending = new SigPending();
   /** A parent waits here for its children's state changes (wait4, waitid). */
   readonly childEvents = new WaitQueue();
+  /** Notified when the process exits and when it is reaped (a pidfd's readiness). */
+  readonly exitEvents = new WaitQueue();
   /** Stopped by a stop signal (job control); `stopReport` is set until a waiter sees it. */
   stopped = false;
   stopReport = 0;

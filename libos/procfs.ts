@@ -45,10 +45,11 @@ import { PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, type Vma } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
 import { NO_SESSION } from "./terminal.ts";
 import { cpuCount, cpuList, cpuMaskHex, cpuTicks, hostLoad } from "./host_cpus.ts";
-import { sysctlFiles, type UtsNames } from "./procfs_sys.ts";
+import { sysctlFiles } from "./procfs_sys.ts";
 import { PROC_NET_FILES, procNetText } from "./procfs_net.ts";
 import type { InetSockets } from "./inet_socket.ts";
 import { kernelConfigGz } from "./kernel_config.ts";
+import type { UtsNames } from "./uts.ts";
 
 /** What procfs reads from the kernel-task. */
 export interface ProcFacts {
@@ -58,6 +59,7 @@ export interface ProcFacts {
   readonly processes: ReadonlyMap<number, Process>;
   /** performance.now() when the user kernel booted (Process.startTimeMs counts on that clock). */
   readonly bootTimeMs: number;
+  /** The host and domain names, /proc/sys/kernel/{hostname,domainname}. */
   readonly uts: UtsNames;
   memoryQuota(): { total: number; free: number };
   mounts(): readonly ProcMount[];
@@ -85,9 +87,10 @@ const NAME_MAX = 255;
 const CLOCK_TICKS_PER_S = 100;
 // process.ts queues at most this many real-time signals (its RT_QUEUE_LIMIT).
 const SIGQ_DEFAULT_LIMIT = 1024;
-// /proc/filesystems: the types mount(2) can make (sys/sys_mount.ts). The image, the host
-// volumes and /dev are there from boot and cannot be mounted again, so they are not listed.
-const FILESYSTEM_TYPES = ["proc", "tmpfs", "devpts"];
+// /proc/filesystems: the types mount(2) can make (sys/sys_mount.ts), in the order sysfs(2)
+// numbers them. The image, the host volumes and /dev are there from boot and cannot be
+// mounted again, so they are not listed.
+export const FILESYSTEM_TYPES = ["proc", "tmpfs", "devpts"];
 
 // The engine's CPUID (Unicorn's default x86-64 model): leaf 0 eax 0xd, leaf 1 eax 0x306c4,
 // ecx 0xced82203, edx 0x078bfbfd, leaf 7 ebx 0x389, 0x80000001 ecx 0x21 edx 0x28100800,
@@ -181,6 +184,12 @@ export class ProcFs implements FileSystem {
   }
 
   // ----- FileSystem: handles ---------------------------------------------------------
+
+  /** The process whose /proc/PID directory `handle` holds open (a pidfd for pidfd_send_signal), or null. */
+  processOf(handle: number): Process | null {
+    const node = this.#handles.get(handle)?.node;
+    return node?.type === "dir" && /^\/\d+$/.test(node.path) ? node.owner : null;
+  }
 
   open(path: string, flags: number, _mode: number): number {
     if (flags & O_CREAT && path.endsWith("/")) return -EISDIR;

@@ -10,21 +10,16 @@ import { NGROUPS_MAX } from "./creds.ts";
 import { NR_OPEN } from "./rlimits.ts";
 import { PIPE_MAX_SIZE } from "./pipe.ts";
 import { LEASE_BREAK_SECONDS } from "./lease.ts";
+import type { UtsNames } from "./uts.ts";
 
 /** The kernel-task's largest pid plus one (kernel_task.ts allocates below it). */
 export const PID_MAX = 32768;
-
-/** The user kernel's host and domain names (uname's nodename and domainname; sethostname changes them). */
-export interface UtsNames {
-  nodename: string;
-  domainname: string;
-}
 
 /** Every file under /proc/sys by its path there, and how to produce its text. */
 export function sysctlFiles(uts: UtsNames): ReadonlyMap<string, () => string> {
   const bootId = randomUUID();
   const entries: [string, () => string | number | bigint][] = [
-    ["kernel/hostname", () => uts.nodename],
+    ["kernel/hostname", () => uts.hostname],
     ["kernel/domainname", () => uts.domainname],
     ["kernel/osrelease", release],
     ["kernel/ostype", () => "Linux"],

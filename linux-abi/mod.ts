@@ -21,6 +21,7 @@ export * from "./signal.ts";
 export * from "./signal_frame.ts";
 export * from "./signalfd.ts";
 export * from "./socket.ts";
+export * from "./splice.ts";
 export * from "./stat.ts";
 export * from "./sysinfo.ts";
 export * from "./termios.ts";

@@ -1,10 +1,9 @@
 // Linux: include/uapi/linux/utsname.h (struct new_utsname, what uname(2) fills on x86-64).
 
-import { writeCString } from "./_cstring.ts";
-
 export const __NEW_UTS_LEN = 64;
 const FIELD = __NEW_UTS_LEN + 1;
 
+/** Each field a byte string (linux-abi/_byte_string.ts): the names are bytes, as the kernel keeps them. */
 export interface NewUtsname {
   sysname: string;
   nodename: string;
@@ -25,11 +24,8 @@ export const NEW_UTSNAME_FIELDS = {
 
 /** Write the six NUL-padded fields (390 bytes); longer strings are cut to 64 bytes. */
 export function encodeNewUtsname(view: DataView, offset: number, u: NewUtsname): void {
-  const f = NEW_UTSNAME_FIELDS;
-  writeCString(view, offset + f.sysname, u.sysname, FIELD);
-  writeCString(view, offset + f.nodename, u.nodename, FIELD);
-  writeCString(view, offset + f.release, u.release, FIELD);
-  writeCString(view, offset + f.version, u.version, FIELD);
-  writeCString(view, offset + f.machine, u.machine, FIELD);
-  writeCString(view, offset + f.domainname, u.domainname, FIELD);
+  for (const key of Object.keys(NEW_UTSNAME_FIELDS) as (keyof NewUtsname)[]) {
+    const s = u[key], at = offset + NEW_UTSNAME_FIELDS[key];
+    for (let i = 0; i < FIELD; i++) view.setUint8(at + i, i < s.length && i < __NEW_UTS_LEN ? s.charCodeAt(i) : 0);
+  }
 }

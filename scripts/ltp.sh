@@ -183,7 +183,8 @@ GUEST_PATH="$INST/testcases/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
 case "$RUNNER" in
   libos)
     bash "$ROOT/scripts/setup.sh" --quiet
-    LIBOS=(node "$ROOT/dist/libos/cli.js" run --isolate ${FS_MODE:+--fs-mode "$FS_MODE"}
+    # As bin/libos: room in libuv's pool for blocked host FIFO opens (pipeio's writers).
+    LIBOS=(env UV_THREADPOOL_SIZE=64 node "$ROOT/dist/libos/cli.js" run --isolate ${FS_MODE:+--fs-mode "$FS_MODE"}
       -v "$INST:$INST:ro" -w /tmp -e LTPROOT="$INST" -e PATH="$GUEST_PATH" -e TMPDIR=/tmp
       -e LTP_COLORIZE_OUTPUT=0 -e LTP_DEV_FS_TYPE=tmpfs) ;;
   qemu) command -v qemu-x86_64 >/dev/null || die "qemu-x86_64 is missing (bash scripts/setup.sh --bench installs it)" ;;

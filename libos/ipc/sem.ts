@@ -139,6 +139,11 @@ export class Semaphores {
     return adj;
   }
 
+  /** Whether the process has SEM_UNDO adjustments (an undo list, for kcmp's KCMP_SYSVSEM). */
+  hasUndo(p: Process): boolean {
+    return this.#undo.has(p);
+  }
+
   /** exit_sem: a process ends; its SEM_UNDO adjustments apply. */
   processExited(p: Process): void {
     const sets = this.#undo.get(p);

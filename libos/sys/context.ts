@@ -12,7 +12,6 @@ import type { NamedPipes } from "../named_pipe.ts";
 import type { PipeFs } from "../pipe.ts";
 import type { PageCache } from "../page_cache.ts";
 import type { ProcFs } from "../procfs.ts";
-import type { UtsNames } from "../procfs_sys.ts";
 import type { MountSpec } from "../mounts.ts";
 import type { FileSystem } from "../../fs-task/file_system.ts";
 import type { Futexes } from "../futex.ts";
@@ -24,6 +23,8 @@ import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
 import type { InetSockets } from "../inet_socket.ts";
 import type { UnixSocketNames } from "../unix_socket.ts";
+import type { UtsNames } from "../uts.ts";
+import type { WallClock } from "../wall_clock.ts";
 import type { Vfs } from "../vfs.ts";
 import type { SyscallArgs } from "./args.ts";
 
@@ -34,7 +35,9 @@ export type SyscallHandler = (k: KernelServices, t: Thread, a: SyscallArgs) => S
 
 export interface KernelServices {
   readonly vfs: Vfs;
-  /** The host and domain names (UTS): uname reports them, sethostname and setdomainname change them. */
+  /** CLOCK_REALTIME as this user kernel keeps it, and adjtimex's state (wall_clock.ts). */
+  readonly wallClock: WallClock;
+  /** The host and domain names (uts.ts). */
   readonly uts: UtsNames;
   /** performance.now() when the user kernel booted (uptime, times, sysinfo, /proc). */
   readonly bootTimeMs: number;

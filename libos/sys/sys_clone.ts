@@ -3,13 +3,14 @@
 // (clone, execve, exitProcess, reap); these handlers decode arguments and encode results.
 
 import * as E from "../../linux-abi/errno.ts";
-import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
+import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_NONBLOCK } from "../../linux-abi/fcntl.ts";
 import { CLONE_ARGS_SIZE_VER0, CLONE_VFORK, CLONE_VM, CSIGNAL, decodeCloneArgs } from "../../linux-abi/sched.ts";
 import { CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIZEOF_SIGINFO, encodeSiginfo } from "../../linux-abi/siginfo.ts";
 import { SIGCHLD, SIGCONT, _NSIG as NSIG } from "../../linux-abi/signal.ts";
-import { P_ALL, P_PGID, P_PID, WCONTINUED, WEXITED, WNOHANG, WNOWAIT, WSTOPPED, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD } from "../../linux-abi/wait.ts";
+import { P_ALL, P_PGID, P_PID, P_PIDFD, WCONTINUED, WEXITED, WNOHANG, WNOWAIT, WSTOPPED, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD } from "../../linux-abi/wait.ts";
 import { SIZEOF_RUSAGE, encodeRusage } from "../../linux-abi/resource.ts";
 import { PROT_READ } from "../memory.ts";
+import { pidfdProcess } from "../pidfd.ts";
 import type { Process, Thread } from "../process.ts";
 import { AGAIN, sleep } from "../wait_queue.ts";
 import type { SyscallArgs } from "./args.ts";
@@ -178,7 +179,7 @@ function findChildEvent(k: KernelServices, parent: Process, which: Which, option
   return any ? AGAIN : -E.ECHILD;
 }
 
-function waitFor(k: KernelServices, t: Thread, which: Which, options: number, report: (ev: ChildEvent) => number): SyscallResult {
+function waitFor(k: KernelServices, t: Thread, which: Which, options: number, report: (ev: ChildEvent) => number): number | Promise<number> {
   const p = t.process;
   const attempt = (): number => {
     const ev = findChildEvent(k, p, which, options);
@@ -212,11 +213,22 @@ export function sysWaitid(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
   const idtype = a.int(0), id = a.int(1), infoAddr = a.ptr(2), options = a.int(3);
   if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) return -E.EINVAL;
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -E.EINVAL;
-  const which: Which | null = idtype === P_ALL ? { kind: "any" } : idtype === P_PID ? { kind: "pid", id }
+  let which: Which | null = idtype === P_ALL ? { kind: "any" } : idtype === P_PID ? { kind: "pid", id }
     : idtype === P_PGID ? { kind: "pgid", id: id === 0 ? t.process.pgid : id } : null;
+  // P_PIDFD: the pidfd's process; a pidfd opened O_NONBLOCK makes the wait WNOHANG, and
+  // then nothing to report is EAGAIN.
+  let pidfdNonblock = false;
+  if (idtype === P_PIDFD) {
+    if (id < 0) return -E.EINVAL;
+    const f = t.process.fds.getOpen(id);
+    const p = f ? pidfdProcess(f) : null;
+    if (!f || !p) return -E.EBADF;
+    which = { kind: "pid", id: p.pid };
+    pidfdNonblock = (f.flags & O_NONBLOCK) !== 0 && !(options & WNOHANG);
+  }
   if (!which) return -E.EINVAL;
   const mem = t.process.memory;
-  const r = waitFor(k, t, which, options, (ev) => {
+  const r = waitFor(k, t, which, pidfdNonblock ? options | WNOHANG : options, (ev) => {
     if (infoAddr) {
       const b = new Uint8Array(SIZEOF_SIGINFO);
       encodeSiginfo(new DataView(b.buffer), 0, {
@@ -225,9 +237,11 @@ export function sysWaitid(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
       });
       if (!mem.write(infoAddr, b)) return -E.EFAULT;
     }
-    return 0;
+    // The child's pid tells a report from "nothing yet" (0); waitid answers 0 for both.
+    return ev.child.pid;
   });
   // WNOHANG with nothing to report: the siginfo's si_pid reads 0.
-  if (r === 0 && infoAddr && options & WNOHANG) mem.write(infoAddr, new Uint8Array(SIZEOF_SIGINFO));
-  return r;
+  if (r === 0 && infoAddr && (options & WNOHANG || pidfdNonblock)) mem.write(infoAddr, new Uint8Array(SIZEOF_SIGINFO));
+  if (r === 0 && pidfdNonblock) return -E.EAGAIN;
+  return typeof r === "number" ? Math.min(r, 0) : r.then((n) => Math.min(n, 0));
 }

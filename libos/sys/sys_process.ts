@@ -123,30 +123,12 @@ export function sysSetrlimit(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
 
 /** Uname implements Linux syscall uname(2): the host kernel's release, as qemu-user reports it. */
 export function sysUname(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const uts = { sysname: "Linux", nodename: k.uts.nodename, release: release(), version: version(), machine: "x86_64", domainname: k.uts.domainname };
+  const uts = { sysname: "Linux", nodename: k.uts.hostname, release: release(), version: version(), machine: "x86_64", domainname: k.uts.domainname };
   return putStruct(t.process.memory, a.ptr(0), SIZEOF_NEW_UTSNAME, encodeNewUtsname, uts) ? 0 : -E.EFAULT;
 }
 
 /** __NEW_UTS_LEN: the longest host or domain name. */
 const NEW_UTS_LEN = 64;
-
-/** sethostname and setdomainname: CAP_SYS_ADMIN (EPERM), a length up to 64 (EINVAL), readable bytes (EFAULT). */
-function setUtsName(t: Thread, a: SyscallArgs, set: (name: string) => void): SyscallResult {
-  if (!capable(t.creds, CAP_SYS_ADMIN)) return -E.EPERM;
-  const len = a.int(1);
-  if (len < 0 || len > NEW_UTS_LEN) return -E.EINVAL;
-  const bytes = t.process.memory.view(a.ptr(0), len, PROT_READ);
-  if (!bytes) return -E.EFAULT;
-  const nul = bytes.indexOf(0);
-  set(bytesToString(nul < 0 ? bytes : bytes.subarray(0, nul)));
-  return 0;
-}
-
-/** Sethostname implements Linux syscall sethostname(2): the user kernel's host name. */
-export const sysSethostname = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => setUtsName(t, a, (n) => (k.uts.nodename = n));
-
-/** Setdomainname implements Linux syscall setdomainname(2): the user kernel's NIS domain name. */
-export const sysSetdomainname = (k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult => setUtsName(t, a, (n) => (k.uts.domainname = n));
 
 /** Sysinfo implements Linux syscall sysinfo(2) over the user kernel's memory quota. */
 export function sysSysinfo(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {

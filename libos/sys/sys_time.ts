@@ -14,7 +14,7 @@ import {
 
 import {
   CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME,
-  CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID, ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL, SIZEOF_ITIMERSPEC, SIZEOF_ITIMERVAL,
+  CLOCK_REALTIME_COARSE, CLOCK_TAI, CLOCK_THREAD_CPUTIME_ID, ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL, SIZEOF_ITIMERSPEC, SIZEOF_ITIMERVAL,
   TIMER_ABSTIME, decodeItimerspec, decodeItimerval, encodeItimerspec, encodeItimerval,
 } from "../../linux-abi/time.ts";
 import { SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD_ID, SIZEOF_SIGEVENT, SI_KERNEL, SI_TIMER, decodeSigevent, type Sigevent } from "../../linux-abi/siginfo.ts";
@@ -24,25 +24,28 @@ import { then } from "./_io.ts";
 import { PROT_READ } from "../memory.ts";
 import { ITIMER_REAL_ID, type Process } from "../process.ts";
 import { IntervalTimer } from "../timers.ts";
-import { realtimeNs } from "../../fs-task/mod.ts";
+import { monotonicNs, type WallClock } from "../wall_clock.ts";
 import { ERESTARTNOHAND, sleepUntilSignal } from "../wait_queue.ts";
 const NS = 1_000_000_000n;
 
 /**
  * The time on `clock` in ns, or null for a clock that does not exist. Real time is the
- * host's; monotonic time is the host's monotonic clock; CPU time is the time of the
- * thread's (or process's) engine runs (KernelTask.chargeCpu), so it needs `t`.
+ * user kernel's (`wall`: the host's plus what the guest set); monotonic time is the
+ * host's monotonic clock; CPU time is the time of the thread's (or process's) engine
+ * runs (KernelTask.chargeCpu), so it needs `t`.
  */
-export function nowNs(clock: number, t: Thread | null = null): bigint | null {
+export function nowNs(wall: WallClock, clock: number, t: Thread | null = null): bigint | null {
   switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
-      return realtimeNs();
+      return wall.nowNs();
+    case CLOCK_TAI:
+      return wall.taiNs();
     case CLOCK_MONOTONIC:
     case CLOCK_MONOTONIC_RAW:
     case CLOCK_MONOTONIC_COARSE:
     case CLOCK_BOOTTIME:
-      return process.hrtime.bigint();
+      return monotonicNs();
     case CLOCK_PROCESS_CPUTIME_ID:
       return t === null ? null : BigInt(Math.round(t.process.cpuUs * 1000));
     case CLOCK_THREAD_CPUTIME_ID:
@@ -64,32 +67,37 @@ function getTimespec(t: Thread, addr: number): bigint | number {
 }
 
 /** ClockGettime implements Linux syscall clock_gettime(2). */
-export function sysClockGettime(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const ns = nowNs(a.int(0), t);
+export function sysClockGettime(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const ns = nowNs(k.wallClock, a.int(0), t);
   if (ns === null) return -E.EINVAL;
   return putTimespec(t, a.ptr(1), ns) ? 0 : -E.EFAULT;
 }
 
 /** ClockGetres implements Linux syscall clock_getres(2): 1 ns. */
-export function sysClockGetres(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  if (nowNs(a.int(0), t) === null) return -E.EINVAL;
+export function sysClockGetres(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  if (nowNs(k.wallClock, a.int(0), t) === null) return -E.EINVAL;
   return a.ptr(1) === 0 || putTimespec(t, a.ptr(1), 1n) ? 0 : -E.EFAULT;
 }
 
-/** Gettimeofday implements Linux syscall gettimeofday(2). */
-export function sysGettimeofday(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+/** Gettimeofday implements Linux syscall gettimeofday(2): the time and the timezone settimeofday set. */
+export function sysGettimeofday(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   if (a.ptr(0)) {
-    const ms = Date.now();
-    const tv = { tv_sec: Math.floor(ms / 1000), tv_usec: (ms % 1000) * 1000 };
+    const ns = k.wallClock.nowNs();
+    const tv = { tv_sec: Number(ns / NS), tv_usec: Number((ns % NS) / 1000n) };
     if (!putStruct(t.process.memory, a.ptr(0), SIZEOF_TIMEVAL, encodeTimeval, tv)) return -E.EFAULT;
   }
-  if (a.ptr(1) && !t.process.memory.write(a.ptr(1), new Uint8Array(8))) return -E.EFAULT;
+  if (a.ptr(1)) {
+    const tz = new Uint8Array(8), v = new DataView(tz.buffer);
+    v.setInt32(0, k.wallClock.timezone.minuteswest, true);
+    v.setInt32(4, k.wallClock.timezone.dsttime, true);
+    if (!t.process.memory.write(a.ptr(1), tz)) return -E.EFAULT;
+  }
   return 0;
 }
 
 /** Time implements Linux syscall time(2). */
-export function sysTime(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
-  const s = Math.floor(Date.now() / 1000);
+export function sysTime(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+  const s = Number(k.wallClock.nowNs() / NS);
   if (a.ptr(0)) {
     const b = new Uint8Array(8);
     new DataView(b.buffer).setBigInt64(0, BigInt(s), true);
@@ -121,9 +129,9 @@ export function sysNanosleep(_k: KernelServices, t: Thread, a: SyscallArgs): Sys
 }
 
 /** ClockNanosleep implements Linux syscall clock_nanosleep(2), relative and absolute. */
-export function sysClockNanosleep(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+export function sysClockNanosleep(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const clock = a.int(0);
-  const now = nowNs(clock, t);
+  const now = nowNs(k.wallClock, clock, t);
   if (now === null || clock === CLOCK_THREAD_CPUTIME_ID) return -E.EINVAL;
   const ns = getTimespec(t, a.ptr(2));
   if (typeof ns === "number") return ns;
@@ -252,14 +260,14 @@ function putItimerspec(t: Thread, addr: number, timer: IntervalTimer): boolean {
 }
 
 /** TimerSettime implements Linux syscall timer_settime(2), relative and TIMER_ABSTIME. */
-export function sysTimerSettime(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+export function sysTimerSettime(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const timer = posixTimer(t, a.int(0));
   if (!timer) return -E.EINVAL;
   const spec = getStruct(t.process.memory, a.ptr(2), SIZEOF_ITIMERSPEC, decodeItimerspec);
   if (!spec) return -E.EFAULT;
   if (a.ptr(3) && !putItimerspec(t, a.ptr(3), timer)) return -E.EFAULT;
   let value = msOf(spec.it_value.tv_sec, spec.it_value.tv_nsec, 1e9);
-  if (a.int(1) & TIMER_ABSTIME && value > 0) value = Math.max(1e-6, value - Date.now());
+  if (a.int(1) & TIMER_ABSTIME && value > 0) value = Math.max(1e-6, value - Number(k.wallClock.nowNs()) / 1e6);
   timer.arm(value, msOf(spec.it_interval.tv_sec, spec.it_interval.tv_nsec, 1e9));
   return 0;
 }

@@ -53,7 +53,7 @@ function putTimer(t: Thread, addr: number, valueMs: number, intervalMs: number):
 }
 
 /** TimerfdSettime implements Linux syscall timerfd_settime(2). */
-export function sysTimerfdSettime(_k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
+export function sysTimerfdSettime(k: KernelServices, t: Thread, a: SyscallArgs): SyscallResult {
   const flags = a.int(1);
   const spec = getStruct(t.process.memory, a.ptr(2), SIZEOF_ITIMERSPEC, decodeItimerspec);
   if (!spec) return -E.EFAULT;
@@ -63,7 +63,7 @@ export function sysTimerfdSettime(_k: KernelServices, t: Thread, a: SyscallArgs)
   const oldValue = timer.remainingMs(), oldInterval = timer.intervalMs;
   const value = nsOf(spec.it_value);
   // A zero value disarms; an absolute time becomes a delay (≤ 0 when it has passed: the timer expires now).
-  const delay = value === 0n ? null : flags & TFD_TIMER_ABSTIME ? value - nowNs(timer.clock)! : value;
+  const delay = value === 0n ? null : flags & TFD_TIMER_ABSTIME ? value - nowNs(k.wallClock, timer.clock)! : value;
   timer.set(delay === null ? null : Number(delay) / 1e6, Number(nsOf(spec.it_interval)) / 1e6);
   if (a.ptr(3) && !putTimer(t, a.ptr(3), oldValue, oldInterval)) return -E.EFAULT;
   return 0;

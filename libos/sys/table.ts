@@ -36,6 +36,12 @@ import * as creds from "./sys_creds.ts";
 import * as caps from "./sys_capability.ts";
 import * as ipc from "./sys_ipc.ts";
 import * as sched from "./sys_sched.ts";
+import * as uts from "./sys_uts.ts";
+import * as sysfs from "./sys_sysfs.ts";
+import * as splice from "./sys_splice.ts";
+import * as wallclock from "./sys_wallclock.ts";
+import * as pidfd from "./sys_pidfd.ts";
+import * as kcmp from "./sys_kcmp.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -160,8 +166,8 @@ const ROWS: Row[] = [
   ["sync", sync.sysSync],
   ["mount", mnt.sysMount, "partial", "tmpfs (its source ignored; options size=, nr_blocks=, nr_inodes=, mode=, uid=, gid=, ro), proc, devpts, binds (MS_REC), remount ro/rw, MS_MOVE; no disk file systems (ext2, xfs …: ENODEV); propagation flags accepted and ignored; nosuid/nodev/noexec/atime flags ignored; binds of procfs only whole, of host volumes only of directories"],
   ["umount2", mnt.sysUmount2],
-  ["sethostname", proc.sysSethostname, "partial", "the user kernel's own name (its UTS namespace); the host's is untouched"],
-  ["setdomainname", proc.sysSetdomainname, "partial", "the user kernel's own name (its UTS namespace)"],
+  ["settimeofday", wallclock.sysSettimeofday, "partial", "the user kernel's own real time and timezone"],
+  ["adjtimex", wallclock.sysAdjtimex, "partial", "NTP state kept and reported as ntp.c does; nothing is slewed or steered, no leap second"],
   ["getrusage", time.sysGetrusage, "partial", "CPU time is the user kernel's; the counters are zero"],
   ["sysinfo", proc.sysSysinfo],
   ["times", time.sysTimes],
@@ -207,8 +213,11 @@ const ROWS: Row[] = [
   ["sched_getscheduler", sched.sysSchedGetscheduler],
   ["sched_get_priority_max", sched.sysSchedGetPriorityMax],
   ["sched_get_priority_min", sched.sysSchedGetPriorityMin],
+  ["sysfs", sysfs.sysSysfs],
   ["statfs", stat.sysStatfs],
   ["fstatfs", stat.sysFstatfs],
+  ["sethostname", uts.sysSethostname, "partial", "the user kernel's own name, as in a UTS namespace"],
+  ["setdomainname", uts.sysSetdomainname, "partial", "the user kernel's own name, as in a UTS namespace"],
   ["arch_prctl", proc.sysArchPrctl, "partial", "ARCH_SET_FS"],
   ["prctl", proc.sysPrctl, "partial", "PR_SET/GET_NAME, PR_SET/GET_CHILD_SUBREAPER, PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_SET/GET_KEEPCAPS, PR_SET/GET_SECUREBITS"],
   ["gettid", proc.sysGettid],
@@ -239,6 +248,7 @@ const ROWS: Row[] = [
   ["timer_gettime", time.sysTimerGettime],
   ["timer_getoverrun", time.sysTimerGetoverrun],
   ["timer_delete", time.sysTimerDelete],
+  ["clock_settime", wallclock.sysClockSettime, "partial", "the user kernel's own real time: an offset from the host's, which is never set"],
   ["clock_gettime", time.sysClockGettime],
   ["clock_getres", time.sysClockGetres],
   ["clock_nanosleep", time.sysClockNanosleep],
@@ -263,7 +273,10 @@ const ROWS: Row[] = [
   ["ppoll", poll.sysPpoll],
   ["set_robust_list", proc.sysSetRobustList],
   ["get_robust_list", proc.sysGetRobustList],
+  ["splice", splice.sysSplice, "partial", "the bytes are copied, not the pages moved; FIFOs on host volumes are files here, not pipes"],
+  ["tee", splice.sysTee],
   ["sync_file_range", sync.sysSyncFileRange],
+  ["vmsplice", splice.sysVmsplice, "partial", "the bytes are copied: SPLICE_F_GIFT gives nothing away"],
   ["utimensat", setstat.sysUtimensat],
   ["epoll_pwait", epoll.sysEpollPwait],
   ["signalfd", signalfd.sysSignalfd],
@@ -284,8 +297,10 @@ const ROWS: Row[] = [
   ["recvmmsg", msg.sysRecvmmsg],
   ["prlimit64", proc.sysPrlimit64, "partial", "limits are reported; setting them is accepted and not enforced"],
   ["syncfs", sync.sysSyncfs],
+  ["clock_adjtime", wallclock.sysClockAdjtime, "partial", "CLOCK_REALTIME, as adjtimex"],
   ["sendmmsg", msg.sysSendmmsg],
   ["getcpu", proc.sysGetcpu],
+  ["kcmp", kcmp.sysKcmp, "partial", "no KCMP_EPOLL_TFD (EOPNOTSUPP); I/O contexts are never separate"],
   ["sched_setattr", sched.sysSchedSetattr, "partial", "kept and reported: every thread is scheduled alike"],
   ["sched_getattr", sched.sysSchedGetattr],
   ["renameat2", names.sysRenameat2, "partial", "no RENAME_WHITEOUT"],
@@ -296,8 +311,11 @@ const ROWS: Row[] = [
   ["copy_file_range", rw.sysCopyFileRange],
   ["statx", stat.sysStatx],
   ["rseq", enosys, "enosys", "deliberate: glibc and musl run without restartable sequences"],
+  ["pidfd_send_signal", pidfd.sysPidfdSendSignal],
   ["clone3", clone.sysClone3],
   ["close_range", file.sysCloseRange],
+  ["pidfd_open", pidfd.sysPidfdOpen],
+  ["pidfd_getfd", pidfd.sysPidfdGetfd, "partial", "ptrace's rights are the ids' (or root's); no Yama scope"],
   ["openat2", file.sysOpenat2, "partial", "RESOLVE_CACHED always gives EAGAIN"],
   ["faccessat2", file.sysFaccessat2],
   ["setxattrat", xattr.sysSetxattrat],
@@ -305,6 +323,7 @@ const ROWS: Row[] = [
   ["listxattrat", xattr.sysListxattrat],
   ["removexattrat", xattr.sysRemovexattrat],
   ["epoll_pwait2", epoll.sysEpollPwait2],
+  ["futex_waitv", futex.sysFutexWaitv, "partial", "32-bit words only, as Linux; no NUMA placement"],
 ];
 
 /** Indexed by syscall number; undefined = not implemented (ENOSYS). */

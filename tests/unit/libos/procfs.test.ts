@@ -16,6 +16,7 @@ import type { Process, Thread } from "../../../libos/process.ts";
 import { ProcFs, REOPEN_FILE, type ProcFacts, type ProcMount } from "../../../libos/procfs.ts";
 import { AGAIN, WaitQueue, sleep } from "../../../libos/wait_queue.ts";
 import { RW, killInfo, makeProcess, makeThread } from "./_fake_process.ts";
+import { UtsNames } from "../../../libos/uts.ts";
 
 const IMAGE = 0x555555554000;
 
@@ -79,7 +80,7 @@ function world(): World {
     current: () => current,
     processes: new Map([[init.pid, init], [p.pid, p]]),
     bootTimeMs: p.startTimeMs - 5000,
-    uts: { nodename: "box", domainname: "(none)" },
+    uts: new UtsNames("box"),
     memoryQuota: () => ({ total: 256 * 1024 * 1024, free: 200 * 1024 * 1024 }),
     mounts: () => mounts,
   };
