@@ -27,6 +27,7 @@ import { HostTerminal, exitNow, stopSelf } from "./host_terminal.ts";
 import { FS_MODES, SYSROOT_PARTS, guestLayout, type FsMode, type Sysroot, type Volume } from "./mounts.ts";
 import { EngineNotFoundError } from "../microkernel/platform/unicorn_ffi.ts";
 import { SYSCALLS } from "./sys/table.ts";
+import { PLATFORM_CHOICES, type PlatformChoice } from "../microkernel/platform/platforms.ts";
 import { UserKernel } from "./user_kernel.ts";
 
 const USAGE = `Usage: libos run [options] PROGRAM [ARGS...]
@@ -56,6 +57,10 @@ Options for run:
       --isolate        mount nothing of the host (not even the current directory) and
                        start from a guest environment of its own (PATH, HOME, TERM)
       --fs-mode MODE   how the file-system tasks run: inproc (default), ipc, worker
+      --platform P     the CPU platform guest code runs on: unicorn (an emulator; the
+                       default), kvm (the host CPU, through /dev/kvm), auto (kvm where
+                       /dev/kvm opens); LIBOS_PLATFORM sets the default
+      --stats          at the end, say which platform ran and what it did (stderr)
       --image FILE     the root image (default: the one setup builds)
   -h, --help           show this help`;
 
@@ -71,6 +76,8 @@ interface RunOptions {
   workdir: string | null;
   isolate: boolean;
   fsMode: FsMode;
+  platform: PlatformChoice;
+  stats: boolean;
   image: string;
   program: string;
   args: string[];
@@ -121,13 +128,19 @@ function guestEnv(): Map<string, string> {
   return env;
 }
 
+function platformChoice(name: string, from: string): PlatformChoice {
+  if (!(PLATFORM_CHOICES as readonly string[]).includes(name)) throw new UsageError(`Unknown platform in ${from}: ${name} (use ${PLATFORM_CHOICES.join(", ")})`);
+  return name as PlatformChoice;
+}
+
 function parseRun(argv: string[]): RunOptions {
   // The environment is decided once the options are read: --isolate changes its start.
   const edits: ((env: Map<string, string>) => void)[] = [];
   let base: "host" | "guest" | null = null;
   const opts: RunOptions = {
     env: new Map(), strace: false, debug: false, memory: 2 * 1024 ** 3, root: null, sysroot: null, volumes: [], tmpfs: [], workdir: null,
-    isolate: false, fsMode: "inproc", image: DEFAULT_IMAGE, program: "", args: [],
+    isolate: false, fsMode: "inproc", platform: platformChoice(process.env.LIBOS_PLATFORM || "unicorn", "LIBOS_PLATFORM"), stats: false,
+    image: DEFAULT_IMAGE, program: "", args: [],
   };
   let i = 0;
   for (; i < argv.length; i++) {
@@ -160,6 +173,8 @@ function parseRun(argv: string[]): RunOptions {
     else if (a === "-w" || a === "--workdir") opts.workdir = guestPath(value(), "Working directory");
     else if (a === "--isolate") opts.isolate = true;
     else if (a === "--image") opts.image = value();
+    else if (a === "--platform") opts.platform = platformChoice(value(), "--platform");
+    else if (a === "--stats") opts.stats = true;
     else if (a === "--fs-mode") {
       const mode = value();
       if (!(FS_MODES as readonly string[]).includes(mode)) throw new UsageError(`Unknown fs mode: ${mode} (use ${FS_MODES.join(", ")})`);
@@ -188,7 +203,7 @@ async function run(argv: string[]): Promise<number> {
     isolate: opts.isolate, hostCwd: process.cwd(), sysroot: opts.sysroot === null ? null : sysrootOf(opts.sysroot),
   });
   const uk: UserKernel = new UserKernel({
-    memoryQuota: opts.memory, layout, fsMode: opts.fsMode, strace: opts.strace, debug: opts.debug,
+    memoryQuota: opts.memory, layout, fsMode: opts.fsMode, strace: opts.strace, debug: opts.debug, platform: opts.platform,
     consoleFd: hostTerminal?.fd ?? null,
     onInitStopped: (sig) => {
       if (hostTerminal) hostTerminal.suspend(sig);
@@ -209,6 +224,10 @@ async function run(argv: string[]): Promise<number> {
   } finally {
     hostTerminal?.restore();
     await uk.shutdown();
+    if (opts.stats) {
+      const s = uk.stats;
+      process.stderr.write(`libos: stats: platform ${uk.platform.name}, ${s.runs} CPU runs, ${s.fastSyscalls} syscalls answered inside a run, ${s.faults} faults\n`);
+    }
   }
   if (exit.signal) {
     if (opts.strace) process.stderr.write(`+++ killed by signal ${exit.signal} +++\n`);

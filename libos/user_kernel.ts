@@ -28,7 +28,8 @@ import { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-ab
 import { EIO } from "../linux-abi/errno.ts";
 import { AllRights, FaultLabel, Kernel, KernelError, RootSlot, getWord, setWord, type CNode, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
 import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
-import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
+import { X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
+import { choosePlatform, type Platform, type PlatformChoice } from "../microkernel/platform/platforms.ts";
 import { TRANSLATION_BUFFER_BYTES } from "../microkernel/platform/unicorn_ffi.ts";
 import { allocFrameMemory, freeFrameMemory } from "../microkernel/platform/frame_chunks.ts";
 import { FSR_MAPPED, Msg, RESULT, SYSCALL_MESSAGE_LENGTH, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_REGISTER_LAYOUT } from "../syscall-shim/x86_64.ts";
@@ -70,6 +71,8 @@ export interface UserKernelOptions {
   layout: Layout;
   /** How the fs-tasks run. */
   fsMode: FsMode;
+  /** The CPU platform guest code runs on (platforms.ts); default unicorn. */
+  platform?: PlatformChoice;
   strace: boolean;
   /** Internal errors print their stack. */
   debug?: boolean;
@@ -174,7 +177,7 @@ function hasArmedTimer(t: Thread): boolean {
 
 /** One address space: its engine (ENGINE_BYTES of the quota), and how many processes use it. */
 interface Space {
-  engine: UnicornX86Engine;
+  engine: CpuEngine;
   vspace: FrameVSpace;
   users: number;
 }
@@ -218,9 +221,13 @@ export class UserKernel implements Machine {
   readonly #deferred: (() => void)[] = [];
   #wake: (() => void) | null = null;
   #exit: ExitInfo | null = null;
+  readonly platform: Platform;
+  /** What ran (`--stats`): CPU runs, syscalls answered inside a run, faults. */
+  readonly stats = { runs: 0, fastSyscalls: 0, faults: 0 };
 
   constructor(opts: UserKernelOptions) {
     this.#opts = opts;
+    this.platform = choosePlatform(opts.platform ?? "unicorn");
     const sink = opts.traceSink ?? ((line: string) => process.stderr.write(line + "\n"));
     const consoleFd = opts.consoleFd !== undefined ? opts.consoleFd : ([0, 1, 2].find((fd) => isatty(fd)) ?? null);
     this.kernelTask = new KernelTask({
@@ -297,13 +304,13 @@ export class UserKernel implements Machine {
   // ----- Machine: address spaces ------------------------------------------------------
 
   /** The engine's own memory is held outside any object: reserved, not retyped into a Frame. */
-  #newVSpace(): { engine: UnicornX86Engine; vspace: FrameVSpace } | null {
+  #newVSpace(): { engine: CpuEngine; vspace: FrameVSpace } | null {
     if (!this.#untyped().reserve(ENGINE_BYTES)) return null;
-    const engine = new UnicornX86Engine();
+    const engine = this.platform.newEngine();
     return { engine, vspace: new FrameVSpace(this.#kt, engine, this.frames) };
   }
 
-  #disposeVSpace(s: { engine: UnicornX86Engine }): void {
+  #disposeVSpace(s: { engine: CpuEngine }): void {
     s.engine.dispose();
     this.#untyped().release(ENGINE_BYTES);
   }
@@ -476,6 +483,10 @@ export class UserKernel implements Machine {
     return { total: this.#opts.memoryQuota, free: this.#untyped().freeBytes };
   }
 
+  get hwcap(): number {
+    return this.platform.hwcap;
+  }
+
   /**
    * How fs-tasks start in this user kernel: the mode, and the Untyped capability tmpfs
    * pages are charged to (ipc: the fs-task server's own; inproc: the kernel-task's, whose
@@ -595,6 +606,7 @@ export class UserKernel implements Machine {
         const backstop = budget + (hasArmedTimer(t) || budget < SLICE_US ? TIMER_BACKSTOP_US : budget * 9);
         const started = performance.now();
         const stop = g.engine.run(g.vcpu, budget, () => this.#onSyscall(g, tcb), backstop);
+        this.stats.runs++;
         // Guest code and the syscalls served inside the run: all counted as user time.
         this.kernelTask.chargeCpu(t, (performance.now() - started) * 1000);
         this.#afterStop(g, tcb, stop);
@@ -634,6 +646,7 @@ export class UserKernel implements Machine {
     // Registers rewritten, or signals to deliver: stop, and let the next run load the block.
     if (g.regsEdited || this.kernelTask.hasWork(g.thread)) return false;
     g.vcpu.writeOne(RESULT);
+    this.stats.fastSyscalls++;
     return true;
   }
 
@@ -648,6 +661,7 @@ export class UserKernel implements Machine {
       case "memory":
       case "interrupt":
       case "invalid":
+        this.stats.faults++;
         return this.#deliverException(g, stop);
       case "error":
         process.stderr.write(`libos: CPU engine error: ${stop.message}\n`);

@@ -141,13 +141,17 @@ function openKvm(): KvmApi {
   const errno = (): number => koffi.errno() as number;
 
   const fd = open("/dev/kvm", O_RDWR_CLOEXEC) as number;
-  if (fd < 0) throw new KvmUnavailableError(`/dev/kvm does not open (errno ${errno()})`);
+  if (fd < 0) {
+    const e = errno();
+    const why = ({ 2: "no such file", 6: "no such device", 13: "permission denied", 19: "no such device" } as Record<number, string>)[e] ?? `errno ${e}`;
+    throw new KvmUnavailableError(`/dev/kvm does not open (${why})`);
+  }
   const ioctl = (f: number, request: number, arg: number): number => {
     const rc = ioctlRaw(f, request, arg) as number;
     return rc < 0 ? -errno() : rc;
   };
   const version = ioctl(fd, KVM.GET_API_VERSION, 0);
-  if (version !== 12) throw new KvmUnavailableError(`/dev/kvm speaks API version ${version}, not 12`);
+  if (version !== 12) throw new KvmUnavailableError(`/dev/kvm does not answer as KVM API version 12 (${version < 0 ? `errno ${-version}` : version})`);
   if ((ioctl(fd, KVM.CHECK_EXTENSION, KVM.CAP_SYNC_REGS) & KVM.SYNC_X86_REGS) === 0) {
     throw new KvmUnavailableError("the host's KVM cannot share registers through kvm_run (KVM_CAP_SYNC_REGS)");
   }
