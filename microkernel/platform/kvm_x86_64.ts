@@ -53,7 +53,6 @@ export const KVM_EXTRA_REG = { fs_base: 250, gs_base: 251 } as const;
 const OK = 0, ERR_NOMEM = 1, ERR_MAP = 11, ERR_ARG = 15;
 
 const USER_END = 2 ** 47;
-const USER_END_HIGH = 0x8000;
 const MAX_REGS = 32;
 const MESSAGE_WORDS = 120;
 const XSAVE_BYTES = 4096;
@@ -88,8 +87,9 @@ class KvmVcpu implements Vcpu {
   readonly #flagsIndex: number;
   /** The vCPU's ring-0 state must be set again (a kick in user mode, a triple fault). */
   sregsStale = false;
-  /** The VM generation of page tables this vCPU's TLB was last flushed at. */
+  /** The VM generation of page tables this vCPU's TLB was last flushed at, and the one its entry flushes to. */
   flushedAt = 0;
+  flushingTo = 0;
   fsBase = 0n;
   gsBase = 0n;
 
@@ -502,7 +502,7 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
   #enter(v: KvmVcpu): void {
     if (v.sregsStale) this.#resetRingZero(v);
     const flush = v.flushedAt !== this.#generation;
-    v.flushedAt = this.#generation;
+    v.flushingTo = this.#generation;
     this.#sys[SYS.TOUCH >>> 2] = flush ? this.#touchCount : 0;
     this.#sys[(SYS.TOUCH >>> 2) + 1] = 0;
     v.store(this.#sys, flush ? STUB.IRET_FLUSH : STUB.IRET);
@@ -540,8 +540,11 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
     const rc = this.#api.run(v.fd);
     const w = v.run32;
     const at = stubOffset(w, RIP);
-    // The guest got past a flush: the list starts again.
-    if (this.#touchCount > 0 && !(at >= STUB.IRET_FLUSH && at <= STUB.IRET)) this.#touchCount = 0;
+    // The guest got past its entry (a kick may stop a long flush half way: it goes again).
+    if (!(at >= STUB.IRET_FLUSH && at <= STUB.IRET)) {
+      if (v.flushedAt !== v.flushingTo) this.#touchCount = 0;
+      v.flushedAt = v.flushingTo;
+    }
     if (rc < 0) return rc === -EINTR ? this.#interrupted(v, at) : this.#fail(v, `KVM_RUN failed: errno ${-rc}`);
     const reason = w[KVM.RUN_EXIT_REASON / 4]!;
     if (reason !== KVM.EXIT_IO) return this.#fail(v, exitMessage(reason, v));
@@ -618,23 +621,25 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
 
   /**
    * KVM_RUN ended on a signal (the kick, or a host signal such as Ctrl-C). Where the vCPU
-   * stopped says what the user's state is: in user code, as it is; at the stub's syscall
-   * entry before its `out`, the syscall not yet made (rewound, to be made again); inside
-   * an entry, the block as it was loaded; at an exception handler, that exception.
+   * stopped says what the user's state is: inside an entry, the block as it was loaded;
+   * at an exception handler, that exception; at the syscall entry before its `out`, the
+   * syscall not yet made (rewound, to be made again); anywhere else, the user's code as
+   * it is. In the last two the vCPU may be in ring 3 (a host that reaches LSTAR without
+   * the switch to ring 0 can be kicked right there), so its ring-0 state is set again.
    */
   #interrupted(v: KvmVcpu, at: number): StopReason {
-    const w = v.run32;
-    if (w[RIP + 1]! < USER_END_HIGH) {
-      v.loadSame();
-      v.sregsStale = true;
-    } else if (at === STUB.SYSCALL_ENTRY) {
-      v.loadSyscall();
-      v.rewindSyscall();
-    } else if (at >= STUB.VECTOR && at < STUB.VECTOR + 4 * 32 && at % 4 === 0) {
+    if (at >= STUB.VECTOR && at < STUB.VECTOR + 4 * 32 && at % 4 === 0) {
       const exit = this.#exception(v, (at - STUB.VECTOR) / 4, at, true);
       return exit === "syscall" ? this.#fail(v, "syscall seen twice") : exit;
-    } else if (!(at >= STUB.IRET_FLUSH && at <= STUB.IRET)) {
-      return this.#fail(v, `kicked at an unexpected place (RIP ${hex(w, RIP)})`);
+    }
+    if (!(at >= STUB.IRET_FLUSH && at <= STUB.IRET)) {
+      if (at === STUB.SYSCALL_ENTRY) {
+        v.loadSyscall();
+        v.rewindSyscall();
+      } else {
+        v.loadSame();
+      }
+      v.sregsStale = true;
     }
     return this.#halt("preempted", 0, 0, false, "");
   }
