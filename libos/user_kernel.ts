@@ -170,9 +170,11 @@ function cpuTimerDueUs(p: Process): number {
   return due === Infinity ? due : due - p.cpuUs;
 }
 
-function hasArmedTimer(t: Thread): boolean {
-  for (const timer of t.process.timers.values()) if (timer.armed) return true;
-  return false;
+/** Wall time (µs) until the process's first armed real-time timer expires; Infinity if none is armed. */
+function realTimerDueUs(t: Thread): number {
+  let due = Infinity;
+  for (const timer of t.process.timers.values()) if (timer.armed) due = Math.min(due, timer.remainingMs() * 1000);
+  return due;
 }
 
 /** One address space: its engine (ENGINE_BYTES of the quota), and how many processes use it. */
@@ -222,6 +224,8 @@ export class UserKernel implements Machine {
   #wake: (() => void) | null = null;
   #exit: ExitInfo | null = null;
   readonly platform: Platform;
+  /** performance.now() when the current run's budget ends. */
+  #runEnds = 0;
   /** What ran (`--stats`): CPU runs, syscalls answered inside a run, faults. */
   readonly stats = { runs: 0, fastSyscalls: 0, faults: 0 };
 
@@ -598,13 +602,17 @@ export class UserKernel implements Machine {
           g.pendingTls = null;
         }
         g.regsEdited = false;
-        // A CPU-time interval timer (ITIMER_VIRTUAL, ITIMER_PROF) ends the run when it is due.
-        const budget = Math.min(scheduler.size > 0 ? SLICE_US : SLICE_US * 5, Math.max(MIN_CPU_TIMER_US, cpuTimerDueUs(t.process)));
+        // A timer ends the run when it is due, so its signal comes on time: a CPU-time interval
+        // timer (ITIMER_VIRTUAL, ITIMER_PROF), or a real-time one (alarm, ITIMER_REAL, timer_create).
+        const realDue = realTimerDueUs(t);
+        const timerDue = Math.min(cpuTimerDueUs(t.process), realDue);
+        const budget = Math.min(scheduler.size > 0 ? SLICE_US : SLICE_US * 5, Math.max(MIN_CPU_TIMER_US, timerDue));
         // Code that makes no syscalls is stopped by the engine's timer, which is not exact
         // (the engine may replay an instruction): only as often as fairness needs, and
         // soon after the budget when an interval timer waits to signal the process.
-        const backstop = budget + (hasArmedTimer(t) || budget < SLICE_US ? TIMER_BACKSTOP_US : budget * 9);
+        const backstop = budget + (realDue < Infinity || budget < SLICE_US ? TIMER_BACKSTOP_US : budget * 9);
         const started = performance.now();
+        this.#runEnds = started + budget / 1000;
         const stop = g.engine.run(g.vcpu, budget, () => this.#onSyscall(g, tcb), backstop);
         this.stats.runs++;
         // Guest code and the syscalls served inside the run: all counted as user time.
@@ -645,6 +653,8 @@ export class UserKernel implements Machine {
     if (g.dead || g.tcb !== tcb || r.status !== "completed") return false;
     // Registers rewritten, or signals to deliver: stop, and let the next run load the block.
     if (g.regsEdited || this.kernelTask.hasWork(g.thread)) return false;
+    // A timer armed now, due before the run's budget ends: a new run, with a budget to match.
+    if (performance.now() + realTimerDueUs(g.thread) / 1000 < this.#runEnds) return false;
     g.vcpu.writeOne(RESULT);
     this.stats.fastSyscalls++;
     return true;
