@@ -303,11 +303,6 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
     }
   }
 
-  /** Processor features the guest sees (AT_HWCAP). */
-  get hwcap(): number {
-    return guestCpuid(this.#api).hwcap;
-  }
-
   #setSlot(slot: number, gpa: number, size: number, host: number): number {
     const s = this.#api.scratch;
     const d = new DataView(s.bytes.buffer, s.bytes.byteOffset, 32);

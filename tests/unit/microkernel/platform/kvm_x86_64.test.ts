@@ -209,6 +209,21 @@ describe("KvmX86Engine", () => {
     expect(stop).toMatchObject({ kind: "memory", address: DATA, access: Perm.Write, mapped: false });
   });
 
+  it("two threads of one address space: a mapping removed while one ran is gone for the other too", (ctx) => {
+    // mov byte ptr [0x11000], 1 · syscall · jmp to the start
+    const g = boot(ctx, [0xc6, 0x04, 0x25, 0x00, 0x10, 0x01, 0x00, 0x01, 0x0f, 0x05, 0xeb, 0xf4]);
+    const other = g.engine.createVcpu(X86_64_REGISTER_LAYOUT, g.vcpu);
+    expect(g.engine.run(other, 2_000_000, () => false).kind).toBe("syscall");
+    expect(g.run(0, (vcpu) => {
+      g.engine.unmap(DATA, PAGE);
+      vcpu.writeOne(Msg.rax);
+      return true;
+    })).toMatchObject({ kind: "memory", address: DATA, mapped: false });
+    setReg(other, Msg.rip, CODE);
+    expect({ ...g.engine.run(other, 2_000_000, () => true) }).toMatchObject({ kind: "memory", address: DATA, access: Perm.Write, mapped: false });
+    g.engine.releaseVcpu(other);
+  });
+
   it("run() reports ud2, int3, a division by zero, hlt and a non-canonical address as their vectors", (ctx) => {
     const cases: [readonly number[], number, number][] = [
       [[0x0f, 0x0b], 6, CODE], // ud2
