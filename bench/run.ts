@@ -1,7 +1,8 @@
 // The benchmark harness: `npm run bench` (node dist/bench/run.js [NAME-FILTER...]).
 //
 // Every row runs the same static program natively, under qemu-user and under the LibOS
-// in this one run, and prints one table with the ratios. To add a row, add an entry to
+// on each CPU platform (Unicorn; KVM where /dev/kvm opens) in this one run, and prints
+// one table with the ratios. To add a row, add an entry to
 // ROWS: a name, what to measure (the guest command line; per-column overrides are
 // possible) and the target for the libos column.
 //
@@ -16,7 +17,7 @@
 
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,7 +56,7 @@ export interface ColumnDef {
   /** The command-line prefix, or a reason why this column cannot run here. */
   readonly prefix: () => string[] | { unavailable: string };
 }
-export type ColumnId = "native" | "qemu" | "libos";
+export type ColumnId = "native" | "qemu" | "libos" | "kvm";
 
 /** Units of a per-iteration time. */
 export type TimeUnit = "ns" | "µs" | "ms";
@@ -131,6 +132,8 @@ export interface RowDef {
   readonly fixtures?: readonly Fixture[];
   /** Printed under the table: what a reader must know to read the row's figures. */
   readonly note?: string;
+  /** The goal for the LibOS on KVM (the kvm column), where the row has one. */
+  readonly kvmTarget?: Target;
 }
 
 const SPAWN_LOOP_N = 100;
@@ -206,6 +209,50 @@ function netModeRows(def: Omit<RowDef, "name" | "libosOptions"> & { readonly nam
 }
 
 const readRow = (mode: FsMode): string => `read 256 MiB ×${READ_PASSES}, fs ${mode} (MiB/s)`;
+
+// ---------------------------------------------------------------- CPU-bound rows
+
+const TEXT_MIB = 8;
+
+/** Text files for the CPU-bound rows: `0MiB` (empty) and `8MiB`, lines of words and numbers. */
+const textFiles: Fixture = {
+  path: path.join(SCRATCH, "text"),
+  make: (dir) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "0MiB"), "");
+    const words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"];
+    const lines: string[] = [];
+    let bytes = 0, x = 12345;
+    while (bytes < TEXT_MIB << 20) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      const line = `${words[x % 10]} ${x} ${words[(x >> 8) % 10]} ${x % 9973}\n`;
+      lines.push(line);
+      bytes += line.length;
+    }
+    writeFileSync(path.join(dir, `${TEXT_MIB}MiB`), lines.join("").slice(0, TEXT_MIB << 20));
+  },
+};
+
+/** A busybox applet over the 8 MiB text file minus the same over an empty one, as MiB/s. */
+function textRow(applet: string, args: readonly string[]): RowDef {
+  return {
+    name: `${applet} 8 MiB text (MiB/s)`,
+    measure: {
+      kind: "rate",
+      argv: (n) => [BUSYBOX, applet, ...args, path.join(textFiles.path, `${n}MiB`)],
+      n: TEXT_MIB,
+      runs: 3,
+      unit: "MiB/s",
+    },
+    fixtures: [textFiles],
+    libosOptions: ["-v", `${SCRATCH}:${SCRATCH}:ro`],
+    note: "CPU-bound rows: busybox over an 8 MiB host text file (mounted with -v) minus the same over an empty file",
+    target: { kind: "informational", text: "measured (no target)" },
+    kvmTarget: CPU_BOUND_KVM_TARGET,
+  };
+}
+
+const CPU_BOUND_KVM_TARGET: Target = { kind: "slowdown-at-most", text: "≤ 1.5× native", vs: { column: "native" }, max: 1.5 };
 const findRow = (mode: FsMode): string => `find 10,000 files, fs ${mode} (ms)`;
 
 export const ROWS: readonly RowDef[] = [
@@ -305,6 +352,16 @@ export const ROWS: readonly RowDef[] = [
     },
     target: { kind: "at-most", text: "≤ 20 ms", max: 20 },
   },
+  {
+    // busybox seq 1 N to /dev/null: formatting numbers, one write per 4 KiB or so.
+    name: "seq 1 300000 (ns/number)",
+    measure: { kind: "per-iteration", argv: (n) => [BUSYBOX, "seq", "1", String(n)], n: 300_000, runs: 3, unit: "ns" },
+    target: { kind: "informational", text: "measured (no target)" },
+    kvmTarget: CPU_BOUND_KVM_TARGET,
+  },
+  textRow("sha256sum", []),
+  textRow("gzip", ["-c"]),
+  textRow("sort", []),
   // `busybox cat FILE FILE FILE FILE` to /dev/null, minus the same with an empty file.
   // busybox cat copies with sendfile(2): natively the data never reaches user space, and
   // in the LibOS it never enters guest memory. Native and qemu are measured once for the
@@ -376,7 +433,20 @@ export const COLUMNS: readonly ColumnDef[] = [
     id: "libos",
     title: "libos",
     prefix: () =>
-      existsSync(LAUNCHER) ? [LAUNCHER, "run"] : { unavailable: `no launcher at ${LAUNCHER}` },
+      existsSync(LAUNCHER) ? [LAUNCHER, "run", "--platform", "unicorn"] : { unavailable: `no launcher at ${LAUNCHER}` },
+  },
+  {
+    id: "kvm",
+    title: "libos kvm",
+    prefix: () => {
+      if (!existsSync(LAUNCHER)) return { unavailable: `no launcher at ${LAUNCHER}` };
+      try {
+        closeSync(openSync("/dev/kvm", fsConstants.O_RDWR));
+      } catch (e) {
+        return { unavailable: `/dev/kvm does not open (${(e as NodeJS.ErrnoException).code})` };
+      }
+      return [LAUNCHER, "run", "--platform", "kvm"];
+    },
   },
 ];
 
@@ -627,7 +697,7 @@ function measureRows(rows: readonly RowDef[], prefixes: ReadonlyMap<ColumnId, st
         continue;
       }
       const m = row.override?.[c.id] ?? row.measure;
-      const prefix = c.id === "libos" ? [...p, ...(row.libosOptions ?? [])] : p;
+      const prefix = c.id === "libos" || c.id === "kvm" ? [...p, ...(row.libosOptions ?? [])] : p;
       const key = measureKey(m, prefix);
       let cell = fixtureError === undefined ? measured.get(key) : failedCell(fixtureError);
       if (cell === undefined) {
@@ -702,7 +772,7 @@ function main(argv: readonly string[]): number {
     rmSync(SCRATCH, { recursive: true, force: true });
   }
 
-  const header = ["benchmark", ...COLUMNS.map((c) => c.title), "slowdown vs native", "slowdown vs qemu", "target"];
+  const header = ["benchmark", ...COLUMNS.map((c) => c.title), "slowdown vs native", "slowdown vs qemu", "kvm vs native", "target"];
   const table = rows.map((row) => {
     const cells = results.cells.get(row.name);
     const libos = cells?.get("libos");
@@ -712,14 +782,16 @@ function main(argv: readonly string[]): number {
       ...COLUMNS.map((c) => formatCell(cells?.get(c.id))),
       formatSlowdown(libos, cells?.get("native"), higherBetter),
       formatSlowdown(libos, cells?.get("qemu"), higherBetter),
-      formatTarget(row.target, libos, { reference: referenceCell(row, results.cells), higherBetter }),
+      formatSlowdown(cells?.get("kvm"), cells?.get("native"), higherBetter),
+      formatTarget(row.target, libos, { reference: referenceCell(row, results.cells), higherBetter }) +
+        (row.kvmTarget ? `; kvm ${formatTarget(row.kvmTarget, cells?.get("kvm"), { reference: cells?.get("native"), higherBetter })}` : ""),
     ];
   });
 
   console.log("");
   console.log(renderTable(header, table));
   console.log("");
-  console.log("slowdown: how many times slower the libos is (time: libos/other; rate: other/libos); < 1× is faster");
+  console.log("slowdown: how many times slower the libos (Unicorn; kvm: on KVM) is (time: libos/other; rate: other/libos); < 1× is faster");
   // The fs-mode rows of one benchmark share their note.
   const notes = [...new Set(rows.flatMap((r) => (r.note ? [`  ${r.note}`] : [])))];
   if (notes.length > 0) {

@@ -29,6 +29,7 @@ import { HostTerminal, exitNow, stopSelf } from "./host_terminal.ts";
 import { FS_MODES, SYSROOT_PARTS, guestLayout, type FsMode, type Sysroot, type Volume } from "./mounts.ts";
 import { EngineNotFoundError } from "../microkernel/platform/unicorn_ffi.ts";
 import { SYSCALLS } from "./sys/table.ts";
+import { PLATFORM_CHOICES, type PlatformChoice } from "../microkernel/platform/platforms.ts";
 import { UserKernel } from "./user_kernel.ts";
 import { bootSystem } from "./boot.ts";
 import type { KernelSummary } from "./boot_kernel.ts";
@@ -73,6 +74,10 @@ Options for run:
       --net-faults SPEC
                        misbehave on purpose, reproducibly, e.g.
                        drop=0.1,dup=0.01,reorder=0.05,corrupt=0.01,delay=5,rate=100mbit,seed=42
+      --platform P     the CPU platform guest code runs on: unicorn (an emulator; the
+                       default), kvm (the host CPU, through /dev/kvm), auto (kvm where
+                       /dev/kvm opens); LIBOS_PLATFORM sets the default
+      --stats          at the end, say which platform ran and what it did (stderr)
       --image FILE     the root image (default: the one setup builds)
   -h, --help           show this help
 
@@ -94,6 +99,8 @@ interface RunOptions {
   isolate: boolean;
   fsMode: FsMode;
   net: NetChoice;
+  platform: PlatformChoice;
+  stats: boolean;
   image: string;
   program: string;
   args: string[];
@@ -153,13 +160,19 @@ function guestEnv(): Map<string, string> {
   return env;
 }
 
+function platformChoice(name: string, from: string): PlatformChoice {
+  if (!(PLATFORM_CHOICES as readonly string[]).includes(name)) throw new UsageError(`Unknown platform in ${from}: ${name} (use ${PLATFORM_CHOICES.join(", ")})`);
+  return name as PlatformChoice;
+}
+
 function parseRun(argv: string[]): RunOptions {
   // The environment is decided once the options are read: --isolate changes its start.
   const edits: ((env: Map<string, string>) => void)[] = [];
   let base: "host" | "guest" | null = null;
   const opts: RunOptions = {
     env: new Map(), strace: false, debug: false, memory: 2 * 1024 ** 3, root: null, sysroot: null, volumes: [], tmpfs: [], workdir: null,
-    isolate: false, fsMode: "inproc", net: defaultNetChoice(), image: DEFAULT_IMAGE, program: "", args: [],
+    isolate: false, fsMode: "inproc", net: defaultNetChoice(), platform: platformChoice(process.env.LIBOS_PLATFORM || "unicorn", "LIBOS_PLATFORM"), stats: false,
+    image: DEFAULT_IMAGE, program: "", args: [],
   };
   let i = 0;
   for (; i < argv.length; i++) {
@@ -192,6 +205,8 @@ function parseRun(argv: string[]): RunOptions {
     else if (a === "-w" || a === "--workdir") opts.workdir = guestPath(value(), "Working directory");
     else if (a === "--isolate") opts.isolate = true;
     else if (a === "--image") opts.image = value();
+    else if (a === "--platform") opts.platform = platformChoice(value(), "--platform");
+    else if (a === "--stats") opts.stats = true;
     else if (a === "--fs-mode") {
       const mode = value();
       if (!(FS_MODES as readonly string[]).includes(mode)) throw new UsageError(`Unknown fs mode: ${mode} (use ${FS_MODES.join(", ")})`);
@@ -230,7 +245,7 @@ async function run(argv: string[]): Promise<number> {
   });
   const net = usage(() => netConfigOf(opts.net, (line) => process.stderr.write(`libos: ${line}\n`)));
   const uk: UserKernel = new UserKernel({
-    memoryQuota: opts.memory, layout, fsMode: opts.fsMode, net, strace: opts.strace, debug: opts.debug,
+    memoryQuota: opts.memory, layout, fsMode: opts.fsMode, net, strace: opts.strace, debug: opts.debug, platform: opts.platform,
     consoleFd: hostTerminal?.fd ?? null,
     onInitStopped: (sig) => {
       if (hostTerminal) hostTerminal.suspend(sig);
@@ -251,6 +266,10 @@ async function run(argv: string[]): Promise<number> {
   } finally {
     hostTerminal?.restore();
     await uk.shutdown();
+    if (opts.stats) {
+      const s = uk.stats;
+      process.stderr.write(`libos: stats: platform ${uk.platform.name}, ${s.runs} CPU runs, ${s.fastSyscalls} syscalls answered inside a run, ${s.faults} faults\n`);
+    }
   }
   if (exit.failure !== undefined) {
     process.stderr.write(`libos: ${opts.program}: the user kernel failed: ${exit.failure}\n`);

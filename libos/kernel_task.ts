@@ -115,6 +115,8 @@ export interface Machine {
   startFileSystem(spec: MountSpec): FileSystem;
   /** A memory file system for files without a name (memfd_create), charged to the quota. */
   readonly anonFiles: FileSystem;
+  /** AT_HWCAP of the CPU platform the guests run on. */
+  readonly hwcap: number;
 }
 
 export interface KernelTaskOptions {
@@ -649,7 +651,7 @@ export class KernelTask implements KernelServices {
     this.terminals.attachConsole(p);
     let loaded;
     try {
-      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds, interpreter: image.interpreter, stackSize: softLimit(p, RLIMIT_STACK) });
+      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: path, creds, interpreter: image.interpreter, stackSize: softLimit(p, RLIMIT_STACK), hwcap: this.machine.hwcap });
     } finally {
       closeProgram(image);
     }
@@ -820,7 +822,7 @@ export class KernelTask implements KernelServices {
     }
     let loaded;
     try {
-      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds, interpreter: image.interpreter, stackSize: softLimit(p, RLIMIT_STACK) });
+      loaded = loadElf(memory, image.elf, image.file, { argv: image.argv, envp, execfn: given, creds, interpreter: image.interpreter, stackSize: softLimit(p, RLIMIT_STACK), hwcap: this.machine.hwcap });
     } catch (e) {
       memory.release();
       this.machine.shareSpace(memory);

@@ -30,7 +30,8 @@ import { GuestMemory, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_
 /** The smallest stack mapped, whatever RLIMIT_STACK says (room for the arguments and a little more). */
 const MIN_STACK = 64 * 1024;
 
-// CPUID.1:EDX of the engine's default CPU: fpu … sse sse2 (what Linux reports as AT_HWCAP).
+// CPUID.1:EDX of the Unicorn engine's default CPU: fpu … sse sse2 (what Linux reports as
+// AT_HWCAP), for a caller that does not say (the CPU platform knows: platforms.ts).
 const HWCAP_X86_64 = 0x178bfbff;
 
 export interface LoadedProgram {
@@ -85,6 +86,8 @@ export interface LoadArgs {
   stackSize?: number;
   /** PT_INTERP's file, parsed with `interpreter: true`; the program starts at its entry. */
   interpreter?: (ElfSource & { path: string }) | null;
+  /** AT_HWCAP: the CPU platform's CPUID.1:EDX (HWCAP_X86_64 without it). */
+  hwcap?: number;
 }
 
 interface Placed {
@@ -189,7 +192,7 @@ export function loadElf(memory: GuestMemory, elf: ElfImage, file: ProgramFile, a
     [AT.AT_PHDR, phdrAddr], [AT.AT_PHENT, elf.phentsize], [AT.AT_PHNUM, elf.phnum], [AT.AT_PAGESZ, PAGE],
     [AT.AT_BASE, interp?.bias ?? 0], [AT.AT_FLAGS, 0], [AT.AT_ENTRY, elf.entry + bias],
     [AT.AT_UID, creds.uid], [AT.AT_EUID, creds.euid], [AT.AT_GID, creds.gid], [AT.AT_EGID, creds.egid],
-    [AT.AT_SECURE, 0], [AT.AT_RANDOM, randomAddr], [AT.AT_HWCAP, HWCAP_X86_64], [AT.AT_HWCAP2, 0],
+    [AT.AT_SECURE, 0], [AT.AT_RANDOM, randomAddr], [AT.AT_HWCAP, args.hwcap ?? HWCAP_X86_64], [AT.AT_HWCAP2, 0],
     [AT.AT_CLKTCK, 100], [AT.AT_PLATFORM, platformAddr], [AT.AT_EXECFN, execfnAddr], [AT.AT_MINSIGSTKSZ, 2048],
     [AT.AT_NULL, 0],
   ];

@@ -31,7 +31,8 @@ import { SIGHUP, SIGINT, SIGKILL, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "..
 import { EIO } from "../linux-abi/errno.ts";
 import { AllRights, FaultLabel, KernelError, RootSlot, getWord, type Kernel, setWord, type CNode, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
 import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
-import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
+import { X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
+import { choosePlatform, type Platform, type PlatformChoice } from "../microkernel/platform/platforms.ts";
 import { TRANSLATION_BUFFER_BYTES } from "../microkernel/platform/unicorn_ffi.ts";
 import { FSR_MAPPED, Msg, RESULT, SYSCALL_MESSAGE_LENGTH, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_REGISTER_LAYOUT } from "../syscall-shim/x86_64.ts";
 import { KernelTask, type Machine } from "./kernel_task.ts";
@@ -80,6 +81,8 @@ export interface UserKernelOptions {
   fsMode: FsMode;
   /** The net-task: its configuration and mode; null or absent for none (AF_INET is EAFNOSUPPORT). */
   net?: { config: NetConfig; mode: NetMode } | null;
+  /** The CPU platform guest code runs on (platforms.ts); default unicorn. */
+  platform?: PlatformChoice;
   strace: boolean;
   /** Internal errors print their stack. */
   debug?: boolean;
@@ -133,6 +136,10 @@ export interface KernelStats {
   peakBytes: number;
   /** Requests its quota could not meet (a guest then saw ENOMEM, EAGAIN or SIGKILL). */
   quotaRefusals: number;
+  /** CPU runs, syscalls answered inside a run, guest faults (`--stats`). */
+  runs: number;
+  fastSyscalls: number;
+  faults: number;
 }
 
 /** Guest memory as Frame objects the kernel-task retypes from its quota into its own CNode. */
@@ -214,14 +221,16 @@ function cpuTimerDueUs(p: Process): number {
   return due === Infinity ? due : due - p.cpuUs;
 }
 
-function hasArmedTimer(t: Thread): boolean {
-  for (const timer of t.process.timers.values()) if (timer.armed) return true;
-  return false;
+/** Wall time (µs) until the process's first armed real-time timer expires; Infinity if none is armed. */
+function realTimerDueUs(t: Thread): number {
+  let due = Infinity;
+  for (const timer of t.process.timers.values()) if (timer.armed) due = Math.min(due, timer.remainingMs() * 1000);
+  return due;
 }
 
 /** One address space: its engine (ENGINE_BYTES of the quota), and how many processes use it. */
 interface Space {
-  engine: UnicornX86Engine;
+  engine: CpuEngine;
   vspace: FrameVSpace;
   users: number;
 }
@@ -258,7 +267,7 @@ export class UserKernel implements Machine, LoopKernel {
   readonly share: KernelShare;
   readonly #loop: RunLoop;
   readonly #priority: number;
-  readonly stats: KernelStats = { cpuUs: 0, syscalls: 0, peakBytes: 0, quotaRefusals: 0 };
+  readonly stats: KernelStats = { cpuUs: 0, syscalls: 0, peakBytes: 0, quotaRefusals: 0, runs: 0, fastSyscalls: 0, faults: 0 };
   /** The root task's CNode slots. */
   readonly #slots = new Slots();
   readonly #untypedSlot: number;
@@ -276,9 +285,13 @@ export class UserKernel implements Machine, LoopKernel {
   #exit: ExitInfo | null = null;
   /** The first program; its exit ends the user kernel. */
   #main: Process | null = null;
+  readonly platform: Platform;
+  /** performance.now() when the current run's budget ends. */
+  #runEnds = 0;
 
   constructor(opts: UserKernelOptions) {
     this.#opts = opts;
+    this.platform = choosePlatform(opts.platform ?? "unicorn");
     const sink = opts.traceSink ?? ((line: string) => process.stderr.write(line + "\n"));
     const consoleFd = opts.consoleFd !== undefined ? opts.consoleFd : ([0, 1, 2].find((fd) => isatty(fd)) ?? null);
     this.kernelTask = new KernelTask({
@@ -369,13 +382,13 @@ export class UserKernel implements Machine, LoopKernel {
   // ----- Machine: address spaces ------------------------------------------------------
 
   /** The engine's own memory is held outside any object: reserved, not retyped into a Frame. */
-  #newVSpace(): { engine: UnicornX86Engine; vspace: FrameVSpace } | null {
+  #newVSpace(): { engine: CpuEngine; vspace: FrameVSpace } | null {
     if (!this.#reserve(ENGINE_BYTES)) return null;
-    const engine = new UnicornX86Engine();
+    const engine = this.platform.newEngine();
     return { engine, vspace: new FrameVSpace(this.#kt, engine, this.frames, () => this.stats.quotaRefusals++) };
   }
 
-  #disposeVSpace(s: { engine: UnicornX86Engine }): void {
+  #disposeVSpace(s: { engine: CpuEngine }): void {
     s.engine.dispose();
     this.#untyped().release(ENGINE_BYTES);
   }
@@ -555,6 +568,10 @@ export class UserKernel implements Machine, LoopKernel {
     return { total: this.#opts.memoryQuota, free: this.#untyped().freeBytes };
   }
 
+  get hwcap(): number {
+    return this.platform.hwcap;
+  }
+
   /**
    * How fs-tasks start in this user kernel: the mode, and the Untyped capability tmpfs
    * pages are charged to (ipc: the fs-task server's own; inproc: the kernel-task's, whose
@@ -691,16 +708,21 @@ export class UserKernel implements Machine, LoopKernel {
       g.pendingTls = null;
     }
     g.regsEdited = false;
-    // The TCB's slice (longer when no other thread waits), cut short when a CPU-time
-    // interval timer (ITIMER_VIRTUAL, ITIMER_PROF) is due.
+    // The TCB's slice (longer when no other thread waits), cut short when a timer is due,
+    // so its signal comes on time: a CPU-time interval timer (ITIMER_VIRTUAL, ITIMER_PROF)
+    // or a real-time one (alarm, ITIMER_REAL, timer_create).
     const slice = tcb.timeSliceMs * 1000;
-    const budget = Math.min(alone ? slice * 5 : slice, Math.max(MIN_CPU_TIMER_US, cpuTimerDueUs(t.process)));
+    const realDue = realTimerDueUs(t);
+    const timerDue = Math.min(cpuTimerDueUs(t.process), realDue);
+    const budget = Math.min(alone ? slice * 5 : slice, Math.max(MIN_CPU_TIMER_US, timerDue));
     // Code that makes no syscalls is stopped by the engine's timer, which is not exact
     // (the engine may replay an instruction): only as often as fairness needs, and
     // soon after the budget when an interval timer waits to signal the process.
-    const backstop = budget + (hasArmedTimer(t) || budget < slice ? TIMER_BACKSTOP_US : budget * 9);
+    const backstop = budget + (realDue < Infinity || budget < slice ? TIMER_BACKSTOP_US : budget * 9);
     const started = performance.now();
+    this.#runEnds = started + budget / 1000;
     const stop = g.engine.run(g.vcpu, budget, () => this.#onSyscall(g, tcb), backstop);
+    this.stats.runs++;
     // Guest code and the syscalls served inside the run: all counted as user time.
     const us = (performance.now() - started) * 1000;
     this.kernelTask.chargeCpu(t, us);
@@ -733,7 +755,10 @@ export class UserKernel implements Machine, LoopKernel {
     if (g.dead || g.tcb !== tcb || r.status !== "completed") return false;
     // Registers rewritten, or signals to deliver: stop, and let the next run load the block.
     if (g.regsEdited || this.kernelTask.hasWork(g.thread)) return false;
+    // A timer armed now, due before the run's budget ends: a new run, with a budget to match.
+    if (performance.now() + realTimerDueUs(g.thread) / 1000 < this.#runEnds) return false;
     g.vcpu.writeOne(RESULT);
+    this.stats.fastSyscalls++;
     return true;
   }
 
@@ -748,6 +773,7 @@ export class UserKernel implements Machine, LoopKernel {
       case "memory":
       case "interrupt":
       case "invalid":
+        this.stats.faults++;
         return this.#deliverException(g, stop);
       case "error":
         process.stderr.write(`libos: CPU engine error: ${stop.message}\n`);

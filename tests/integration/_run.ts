@@ -80,8 +80,11 @@ function spawn(command: string, args: string[], opts: RunOptions): RunResult {
 export function runLibos(libosArgs: string[], program: string, args: string[] = [], opts: RunOptions = {}): RunResult {
   const cwd = opts.cwd ?? ROOT;
   const project = cwd === ROOT || cwd.startsWith(ROOT + "/") ? [] : ["-v", `${ROOT}:${ROOT}:ro`];
-  return spawn(process.execPath, [CLI, "run", ...project, ...libosArgs, program, ...args], opts);
+  return spawn(process.execPath, [CLI, "run", ...PLATFORM_ARGS, ...project, ...libosArgs, program, ...args], opts);
 }
+
+/** LIBOS_PLATFORM=kvm (or unicorn, auto) runs every suite's guests on that CPU platform. */
+const PLATFORM_ARGS = process.env.LIBOS_PLATFORM ? ["--platform", process.env.LIBOS_PLATFORM] : [];
 
 /** Any other `node dist/libos/cli.js ...` command (e.g. `syscalls`). */
 export function runCli(args: string[], opts: RunOptions = {}): RunResult {

@@ -179,7 +179,7 @@ describe("bench harness", () => {
   });
 
   it("has the required rows and columns, and their sample programs exist", () => {
-    expect(COLUMNS.map((c) => c.title)).toEqual(["native", "qemu-x86_64", "libos"]);
+    expect(COLUMNS.map((c) => c.title)).toEqual(["native", "qemu-x86_64", "libos", "libos kvm"]);
     expect(ROWS.map((r) => r.name)).toEqual([
       "syscall getppid (ns/call)",
       "syscall getppid, bare insn (ns/call)",
@@ -187,6 +187,10 @@ describe("bench harness", () => {
       "fork+exec+wait (µs/iter)",
       "pipe throughput (MiB/s)",
       "fork 64 MiB (ms/iter)",
+      "seq 1 300000 (ns/number)",
+      "sha256sum 8 MiB text (MiB/s)",
+      "gzip 8 MiB text (MiB/s)",
+      "sort 8 MiB text (MiB/s)",
       "read 256 MiB ×32, fs inproc (MiB/s)",
       "read 256 MiB ×32, fs ipc (MiB/s)",
       "read 256 MiB ×32, fs worker (MiB/s)",
@@ -229,7 +233,7 @@ describe("bench harness", () => {
   });
 
   it("runs the file-system rows once per fs mode, on files under SCRATCH mounted in the libos", () => {
-    const fsRows = ROWS.filter((r) => r.fixtures !== undefined);
+    const fsRows = ROWS.filter((r) => r.fixtures !== undefined && r.name.includes(" fs "));
     expect(fsRows.length).toBe(2 * FS_MODES.length);
     for (const row of fsRows) {
       const mode = FS_MODES.find((m) => row.name.includes(`fs ${m}`));
@@ -247,6 +251,15 @@ describe("bench harness", () => {
     expect(cat(8192)).toEqual(["cat", ...Array<string>(32).fill(path.join(SCRATCH, "read", "256MiB"))]);
     expect(cat(0)).toEqual(["cat", ...Array<string>(32).fill(path.join(SCRATCH, "read", "0MiB"))]);
     expect(read.target).toMatchObject({ kind: "slowdown-at-most", vs: { column: "native" }, max: 2 });
+  });
+
+  it("runs the CPU-bound rows over the 8 MiB text file, with the KVM target of 1.5× native", () => {
+    const cpuRows = ROWS.filter((r) => r.kvmTarget !== undefined);
+    expect(cpuRows.map((r) => r.name)).toEqual(["seq 1 300000 (ns/number)", "sha256sum 8 MiB text (MiB/s)", "gzip 8 MiB text (MiB/s)", "sort 8 MiB text (MiB/s)"]);
+    for (const row of cpuRows) expect(row.kvmTarget).toMatchObject({ kind: "slowdown-at-most", vs: { column: "native" }, max: 1.5 });
+    const sha = cpuRows[1]!;
+    expect(sha.measure.kind === "rate" && sha.measure.argv(8)).toEqual(["/bin/busybox", "sha256sum", path.join(SCRATCH, "text", "8MiB")]);
+    expect(sha.libosOptions).toEqual(["-v", `${SCRATCH}:${SCRATCH}:ro`]);
   });
 
   it("compares each relative target with a row that exists", () => {
