@@ -14,7 +14,7 @@
 
 import * as E from "../linux-abi/errno.ts";
 import { CAP_NET_BIND_SERVICE } from "../linux-abi/capability.ts";
-import { FIONREAD } from "../linux-abi/ioctl.ts";
+import { FIONREAD, SIOCATMARK } from "../linux-abi/ioctl.ts";
 import { SIZEOF_TCP_INFO, TCP_INFO, decodeSockaddrIn, encodeSockaddrIn } from "../linux-abi/inet.ts";
 import {
   AF_INET, AF_UNSPEC, IPPROTO_ICMP, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, MSG_TRUNC, SIOCOUTQ, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_BROADCAST,
@@ -330,12 +330,19 @@ export class InetSocket implements Socket {
     return -E.EINVAL;
   }
 
-  /** FIONREAD (SIOCINQ), SIOCOUTQ, and the SIOCGIF* calls ifconfig makes. */
+  /** FIONREAD (SIOCINQ), SIOCOUTQ, SIOCATMARK, and the SIOCGIF* calls ifconfig makes. */
   ioctl(request: number, argp: number, io: IoctlAccess): number {
     if (isInterfaceIoctl(request)) return interfaceIoctl(this.#net, request, argp, io);
-    if (request !== FIONREAD && request !== SIOCOUTQ) return -E.ENOTTY;
-    const v = this.#net.queued(this.id, request === SIOCOUTQ);
-    if (v < 0) return v;
+    let v: number;
+    if (request === SIOCATMARK && this.type === SOCK_STREAM) {
+      // tcp_ioctl: at the urgent mark; no urgent data is ever queued here, so never (UDP: ENOTTY).
+      v = 0;
+    } else if (request === FIONREAD || request === SIOCOUTQ) {
+      v = this.#net.queued(this.id, request === SIOCOUTQ);
+      if (v < 0) return v;
+    } else {
+      return -E.ENOTTY;
+    }
     const b = new Uint8Array(4);
     new DataView(b.buffer).setInt32(0, v, true);
     return io.write(argp, b) ? 0 : -E.EFAULT;
