@@ -140,6 +140,7 @@ export class FsIpcServer {
   readonly endpointCptr: number;
   readonly #host: HostCSpace;
   readonly #tcb: Tcb;
+  readonly #endpoint: Endpoint;
   readonly #tcbSlot: number;
   readonly #cnode: CNode;
   readonly #cnodeSlot: number;
@@ -165,6 +166,7 @@ export class FsIpcServer {
     const tcb = h.thread();
     if (ep === null || cnode === null || tcb === null) throw new RangeError("Cannot start the fs-task: not enough memory");
     this.endpointCptr = ep.slot;
+    this.#endpoint = ep.object;
     this.#cnode = cnode.object;
     this.#cnodeSlot = cnode.slot;
     this.#tcb = tcb.tcb;
@@ -181,6 +183,15 @@ export class FsIpcServer {
     this.#tcb.receiveIndex = RECEIVE;
     const served = k.serve(this.#tcb, EP, { protected: (server, badge, reply) => this.#protected(server, badge, reply) });
     if (served.error !== KernelError.Ok) throw new Error(`Cannot start the fs-task: microkernel error ${served.error}`);
+  }
+
+  /** The server's thread and the endpoint it receives on (for traces and counters). */
+  get thread(): Tcb {
+    return this.#tcb;
+  }
+
+  get endpoint(): Endpoint {
+    return this.#endpoint;
   }
 
   /** Requests served, over every back end. */

@@ -116,6 +116,8 @@ export class FsWorker {
   #dead = false;
   #exited = false;
   #bounced = 0;
+  /** Hears of each request put on the ring and each final answer taken (traces, counters). */
+  observer: ((reply: boolean, method: string, bytes: number) => void) | null = null;
 
   /** Starts the worker and waits until it is ready to serve. */
   constructor(options: WorkerClientOptions = {}) {
@@ -239,6 +241,7 @@ export class FsWorker {
     this.#lease?.ensure(w.data !== null ? w.data.length : entry.name === "fallocate" ? (args[3] as number) : 0);
     this.#queues.request.push(slot);
     ring(this.#ctl, Ctl.ServerBell);
+    this.observer?.(false, entry.name, w.nWords * 8);
     const answer = this.#waitFor(slot);
     if (answer < 0) return spec.result.error(EIO);
     if ((answer & PENDING_NOTICE) !== 0) {
@@ -354,6 +357,7 @@ export class FsWorker {
     this.#lease?.trim();
     const s = this.#slots[slot]!;
     const spec = entry.spec;
+    this.observer?.(true, entry.name, s.header[Hdr.Words]! * 8);
     if (s.header[Hdr.Status] !== ReplyStatus.Ok) return spec.result.error(EIO);
     let value: unknown;
     try {

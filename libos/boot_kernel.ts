@@ -17,6 +17,7 @@ import { guestLayout } from "./mounts.ts";
 import { PipeEnd, type Pipe, type PipeFs } from "./pipe.ts";
 import type { KernelSpec } from "./system_description.ts";
 import { UserKernel, type KernelHost } from "./user_kernel.ts";
+import type { RunStats } from "./run_stats.ts";
 
 export interface KernelSummary {
   name: string;
@@ -32,6 +33,8 @@ export interface KernelSummary {
   syscalls: number;
   /** Requests its memory quota could not meet. */
   quotaRefusals: number;
+  /** What each of its tasks did (with --stats or --report). */
+  stats?: RunStats;
 }
 
 /** Where one descriptor of the first program goes, as the caller wired it. */
@@ -58,6 +61,9 @@ export interface RunKernelOptions {
   hostSignals: boolean;
   /** Test hook (UserKernelOptions.beforeSyscall). */
   beforeSyscall?: (nr: number) => void;
+  /** --trace-ipc: a line per message on stderr; --stats: the summary gets `stats`. */
+  traceIpc?: boolean;
+  stats?: boolean;
 }
 
 export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promise<KernelSummary> {
@@ -71,7 +77,8 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
     const layout = guestLayout({ root, image, volumes: spec.volumes, tmpfs: spec.tmpfs, workdir: spec.workdir, isolate: true, hostCwd: "/" });
     uk = new UserKernel({
       memoryQuota: spec.memory, layout, fsMode: spec.fsMode, strace: false, consoleFd: opts.consoleFd, host: opts.host,
-      priority: spec.priority, hostSignals: opts.hostSignals, streams: opts.streams,
+      priority: spec.priority, hostSignals: opts.hostSignals, streams: opts.streams, name: spec.name, stats: opts.stats ?? false,
+      ...(opts.traceIpc ? { traceIpc: (line: string) => process.stderr.write(line + "\n") } : {}),
       ...(opts.beforeSyscall ? { beforeSyscall: opts.beforeSyscall } : {}),
     });
   } catch (e) {
@@ -91,5 +98,6 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
     for (const end of opts.streams) end?.release();
   }
   const { cpuUs, peakBytes, syscalls, quotaRefusals } = uk.stats;
-  return { ...summary, cpuUs: Math.round(cpuUs), peakBytes, syscalls, quotaRefusals };
+  const stats = uk.runStats();
+  return { ...summary, cpuUs: Math.round(cpuUs), peakBytes, syscalls, quotaRefusals, ...(stats ? { stats } : {}) };
 }

@@ -22,6 +22,8 @@ export interface KernelWorkerData {
   /** Rings of the pipes that feed its standard input, or that its standard output feeds. */
   stdinRing: SharedArrayBuffer | null;
   stdoutRing: SharedArrayBuffer | null;
+  traceIpc: boolean;
+  stats: boolean;
 }
 
 export type KernelWorkerMessage =
@@ -62,6 +64,7 @@ const streams = startStreams([stdin, stdout, consoleEnd(2)], pipes);
 const pumps = pumpStarts.map((start) => start());
 const summary = await runKernel(data.spec, {
   host: { root, loop: new RunLoop(root.kernel) }, defaultImage: data.defaultImage, streams, consoleFd: null, hostSignals: false,
+  traceIpc: data.traceIpc, stats: data.stats,
 });
 for (const d of drains) d.finish();
 await Promise.all(pumps);

@@ -29,7 +29,7 @@ import { byteStringOfHost } from "../linux-abi/_byte_string.ts";
 import { AnonDevices, FrameDirectory, FsIpcServer, FsWorker, stopFsTask, untypedQuota, type FileSystem, type FsTaskLaunch, type MemoryQuota } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGKILL, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
 import { EIO } from "../linux-abi/errno.ts";
-import { AllRights, FaultLabel, KernelError, RootSlot, getWord, type Kernel, setWord, type CNode, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
+import { AllRights, FaultLabel, KernelError, RootSlot, getWord, type Kernel, type KernelObject, setWord, type CNode, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
 import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
 import { TRANSLATION_BUFFER_BYTES } from "../microkernel/platform/unicorn_ffi.ts";
@@ -47,6 +47,10 @@ import { Vfs } from "./vfs.ts";
 import { RootTask, type KernelShare } from "./root_task.ts";
 import { RunLoop, type LoopKernel } from "./run_loop.ts";
 import type { FileOps } from "./file.ts";
+import { IpcRecorder, KernelIpc, faultLabelName, type IpcRole } from "./ipc_recorder.ts";
+import type { RunStats, TaskStats } from "./run_stats.ts";
+import { SyscallCounter, countsByName } from "./syscall_observer.ts";
+import { CONNECT_LABEL, methodById } from "../fs-task/protocol.ts";
 
 const SLICE_MS = 20;
 /** Guest threads' priority unless the options say (the microkernel's 0..255). */
@@ -106,6 +110,12 @@ export interface UserKernelOptions {
   streams?: readonly (FileOps | null)[];
   /** Test hook: runs before each syscall the kernel-task serves; a throw there is a kernel-task crash. */
   beforeSyscall?: (nr: number) => void;
+  /** Its name among the kernels of a boot: task names in traces start with `name/`. */
+  name?: string;
+  /** `--trace-ipc`: one line per message goes here (ipc_recorder.ts). */
+  traceIpc?: (line: string) => void;
+  /** `--stats`: count what each task does, for runStats(). */
+  stats?: boolean;
 }
 
 /** The root task and run loop of one host thread. */
@@ -216,6 +226,16 @@ function hasArmedTimer(t: Thread): boolean {
   return false;
 }
 
+/** An fs-task request's label: its method (or the connect that opens a channel). */
+function fsLabelName(label: number): string {
+  return label === CONNECT_LABEL ? "connect" : (methodById(label)?.name ?? `label ${label}`);
+}
+
+/** A process as traces and stats name it: its program's file name (as /proc/PID/comm). */
+function programName(p: Process): string {
+  return p.exe.slice(p.exe.lastIndexOf("/") + 1) || "?";
+}
+
 /** One address space: its engine (ENGINE_BYTES of the quota), and how many processes use it. */
 interface Space {
   engine: UnicornX86Engine;
@@ -272,14 +292,23 @@ export class UserKernel implements Machine, LoopKernel {
   #exit: ExitInfo | null = null;
   /** The first program; its exit ends the user kernel. */
   #main: Process | null = null;
+  /** Its messages (with --trace-ipc or --stats). */
+  readonly #ipc: KernelIpc | null;
+  /** Syscalls by process (with --stats). */
+  readonly #counter: SyscallCounter | null;
+  /** Time the kernel-task spent in syscalls (with --stats), µs. */
+  #serveUs = 0;
+  readonly #bootMs = performance.now();
 
   constructor(opts: UserKernelOptions) {
     this.#opts = opts;
     const sink = opts.traceSink ?? ((line: string) => process.stderr.write(line + "\n"));
     const consoleFd = opts.consoleFd !== undefined ? opts.consoleFd : ([0, 1, 2].find((fd) => isatty(fd)) ?? null);
+    this.#counter = opts.stats ? new SyscallCounter() : null;
+    this.#ipc = opts.stats || opts.traceIpc ? new KernelIpc(opts.name ? `${opts.name}/` : "", opts.traceIpc ?? null) : null;
     this.kernelTask = new KernelTask({
       vfs: this.vfs, hostname: byteStringOfHost(hostname()), trace: opts.strace ? sink : null, machine: this, debug: opts.debug ?? false,
-      consoleFd, ...(opts.streams ? { streams: opts.streams } : {}),
+      consoleFd, observer: this.#counter, ...(opts.streams ? { streams: opts.streams } : {}),
     });
     const bytes = shareBytes(opts.memoryQuota);
     const host = opts.host ?? ownHost(bytes);
@@ -305,6 +334,13 @@ export class UserKernel implements Machine, LoopKernel {
       failed: (err) => this.fail(err),
     });
     if (served.error !== KernelError.Ok) throw new Error(`Cannot start the kernel-task: microkernel error ${served.error}`);
+    if (this.#ipc !== null) {
+      server.debugName = `${this.#ipc.prefix}kernel-task`;
+      const role: IpcRole = { ipc: this.#ipc, server: "kernel-task", client: "guest", labelName: faultLabelName };
+      const recorder = IpcRecorder.of(k);
+      recorder.register(this.#objectAt(endpointSlot) as KernelObject, role);
+      recorder.register(server, role);
+    }
   }
 
   /** The root task's objects, from the root Untyped into the root CNode. */
@@ -329,7 +365,9 @@ export class UserKernel implements Machine, LoopKernel {
     }
     this.stats.syscalls++;
     this.#opts.beforeSyscall?.(getWord(words, SYSCALL_NR));
+    const started = this.#counter === null ? 0 : performance.now();
     const result = this.kernelTask.protected(badge, words);
+    if (this.#counter !== null) this.#serveUs += (performance.now() - started) * 1000;
     if (result === NO_REPLY || reply === null) return;
     if (result === RESUME) {
       const g = this.#guests.get(badge);
@@ -466,6 +504,7 @@ export class UserKernel implements Machine, LoopKernel {
     k.tcbConfigure(kt.authority, tcbSlot, { cspaceRootCptr: KtSlot.Guests, faultEndpointCptr: faultSlot, priority: this.#priority, timeSliceMs: SLICE_MS });
     const tcb = kt.objectAt(tcbSlot) as Tcb;
     tcb.vcpu = vcpu;
+    if (this.#ipc?.tracing) tcb.debugName = `${this.#ipc.prefix}${programName(t.process)}[${t.tid}]`;
     this.#loop.adopt(tcb, this);
     const g: GuestThread = { thread: t, tcb, tcbSlot, faultSlot, engine, vcpu, regsEdited: true, pendingTls: null, parked: false, dead: false };
     this.#guests.set(t.tid, g);
@@ -561,9 +600,46 @@ export class UserKernel implements Machine, LoopKernel {
       quota = server.quota!;
       launch = { mode, ...this.#kt.ipcHost(), frames: this.frames, server };
     } else if (mode === "worker") {
-      launch = { mode, host: (this.#fsWorker ??= new FsWorker({ frames: this.frames, quota })), frames: this.frames };
+      launch = { mode, host: (this.#fsWorker ??= this.#startFsWorker(quota)), frames: this.frames };
     }
     return { mode, launch, quota, proc: () => this.kernelTask.procfs, devpts: () => this.kernelTask.terminals.devpts, devices: this.#devices };
+  }
+
+  /** The fs-task's worker thread; its ring's messages are counted (and traced) as an endpoint's. */
+  #startFsWorker(quota: MemoryQuota): FsWorker {
+    const worker = new FsWorker({ frames: this.frames, quota });
+    const ipc = this.#ipc;
+    if (ipc !== null) {
+      const kt = `${ipc.prefix}kernel-task`, fs = `${ipc.prefix}fs-task`;
+      worker.observer = (reply, method, bytes) => {
+        ipc.count("fs-task", reply, bytes);
+        if (ipc.tracing) ipc.trace(reply ? fs : kt, reply ? kt : fs, reply ? "reply" : method, bytes);
+      };
+    }
+    return worker;
+  }
+
+  /** What each task did so far (--stats); null unless the options asked for it. */
+  runStats(): RunStats | null {
+    if (this.#counter === null || this.#ipc === null) return null;
+    const programs: TaskStats[] = [...this.#counter.byProcess].map(([p, counts]) => ({
+      name: programName(p), kind: "program", pid: p.pid, cpuUs: Math.round(p.cpuUs), syscalls: countsByName(counts),
+    }));
+    const served = new Map<string, number>();
+    for (const t of programs) for (const [name, n] of t.syscalls!) served.set(name, (served.get(name) ?? 0) + n);
+    const fsMode = this.#opts.fsMode;
+    // Its endpoint's calls (the microkernel's, or the worker's ring): still there after shutdown.
+    const requests = this.#ipc.endpoints.get("fs-task")?.calls.messages ?? 0;
+    return {
+      kernel: this.#opts.name ?? "", elapsedMs: Math.round(performance.now() - this.#bootMs), cpuUs: Math.round(this.stats.cpuUs),
+      syscalls: this.stats.syscalls,
+      tasks: [
+        ...programs,
+        { name: "kernel-task", kind: "kernel-task", cpuUs: Math.round(this.#serveUs), syscalls: [...served].sort((a, b) => b[1] - a[1]) },
+        { name: "fs-task", kind: "fs-task", mode: fsMode, requests },
+      ],
+      endpoints: [...this.#ipc.endpoints.values()].map((e) => structuredClone(e)),
+    };
   }
 
   startFileSystem(spec: MountSpec): FileSystem {
@@ -599,6 +675,13 @@ export class UserKernel implements Machine, LoopKernel {
       kernel: this.kernel, authority: this.share.authority, slots: this.#slots, untypedCptr: this.#untypedSlot, quotaCptr: quotaSlot,
     });
     this.#slots.give(quotaSlot);
+    if (this.#ipc !== null) {
+      server.thread.debugName = `${this.#ipc.prefix}fs-task`;
+      const role: IpcRole = { ipc: this.#ipc, server: "fs-task", client: "kernel-task", labelName: fsLabelName };
+      const recorder = IpcRecorder.of(this.kernel);
+      recorder.register(server.endpoint, role);
+      recorder.register(server.thread, role);
+    }
     return (this.#fsIpcServer = server);
   }
 
