@@ -19,7 +19,7 @@
 
 import { openSync, closeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { FROM_SOURCE, BOOT_AREA_BYTES, bootError, workerBoot } from "../fs-task/mod.ts";
+import { FROM_SOURCE, BOOT_AREA_BYTES, bootError, workerBoot, type FsFaultSpec } from "../fs-task/mod.ts";
 import { runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
 import { RingEmptier, RingFeeder, newByteRing, ringBytesMoved } from "./byte_ring.ts";
 import { ConsoleDrain, PrefixedLines, RawBytes, type ConsoleSink } from "./console_drain.ts";
@@ -37,6 +37,8 @@ export interface BootOptions {
   terminalFd: number | null;
   /** Test hooks: per kernel name (main thread only), run before each syscall its kernel-task serves. */
   beforeSyscall?: ReadonlyMap<string, (nr: number) => void>;
+  /** Test hook: per kernel name, its fs-task fails at its Nth request (fs-task/_fault_hook.ts). */
+  fsFault?: ReadonlyMap<string, FsFaultSpec>;
   /** --trace-ipc: a line per message on stderr. */
   traceIpc?: boolean;
   /** --stats (and --report): each summary gets what its tasks did. */
@@ -135,6 +137,7 @@ export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<B
       const summary = await runKernel(k, {
         host, defaultImage: opts.defaultImage, streams: streams.get(k.name)!, consoleFd: tty ? opts.terminalFd : null,
         hostSignals: tty || k.console.stdin === "host", traceIpc: opts.traceIpc ?? false, stats: opts.stats ?? false,
+        ...(opts.fsFault?.has(k.name) ? { fsFault: opts.fsFault.get(k.name)! } : {}),
         ...(hook ? { beforeSyscall: hook } : {}),
       });
       for (const d of drains.get(k.name)!) d.finish();
@@ -175,10 +178,11 @@ function runOnWorker(spec: KernelSpec, w: Wiring, opts: BootOptions): Promise<Ke
   const data: KernelWorkerData & { sab: SharedArrayBuffer; boot: unknown } = {
     spec, defaultImage: opts.defaultImage, stdinRing: w.stdinRing, stdoutRing: w.stdoutRing, sab, boot,
     traceIpc: opts.traceIpc ?? false, stats: opts.stats ?? false,
+    ...(opts.fsFault?.has(spec.name) ? { fsFault: opts.fsFault.get(spec.name)! } : {}),
   };
   const worker = new Worker(url, { workerData: data });
   const failed = (failure: string): KernelSummary => ({
-    name: spec.name, thread: "worker", hostThread: 0, status: 0, signal: 0, failure, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0,
+    name: spec.name, thread: "worker", hostThread: 0, status: 0, signal: 0, failure, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0,
   });
   return new Promise<KernelSummary>((resolve) => {
     let summary: KernelSummary | null = null;

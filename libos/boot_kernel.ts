@@ -10,7 +10,7 @@
 // A program that cannot start ends its kernel with a failure, not the boot.
 
 import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
-import { osThreadId } from "../fs-task/mod.ts";
+import { osThreadId, type FsFaultSpec } from "../fs-task/mod.ts";
 import { ElfError } from "./elf.ts";
 import type { FileOps } from "./file.ts";
 import { guestLayout } from "./mounts.ts";
@@ -33,6 +33,8 @@ export interface KernelSummary {
   syscalls: number;
   /** Requests its memory quota could not meet. */
   quotaRefusals: number;
+  /** Times its fs-task died and was started again. */
+  fsRestarts: number;
   /** What each of its tasks did (with --stats or --report). */
   stats?: RunStats;
 }
@@ -64,11 +66,13 @@ export interface RunKernelOptions {
   /** --trace-ipc: a line per message on stderr; --stats: the summary gets `stats`. */
   traceIpc?: boolean;
   stats?: boolean;
+  /** Test hook (UserKernelOptions.fsFault). */
+  fsFault?: FsFaultSpec;
 }
 
 export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promise<KernelSummary> {
   const summary: KernelSummary = {
-    name: spec.name, thread: spec.thread, hostThread: osThreadId(), status: 0, signal: 0, failure: null, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0,
+    name: spec.name, thread: spec.thread, hostThread: osThreadId(), status: 0, signal: 0, failure: null, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0,
   };
   const root = "host" in spec.root ? spec.root.host : null;
   const image = "image" in spec.root ? (spec.root.image ?? opts.defaultImage) : opts.defaultImage;
@@ -80,6 +84,7 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
       priority: spec.priority, hostSignals: opts.hostSignals, streams: opts.streams, name: spec.name, stats: opts.stats ?? false,
       ...(opts.traceIpc ? { traceIpc: (line: string) => process.stderr.write(line + "\n") } : {}),
       ...(opts.beforeSyscall ? { beforeSyscall: opts.beforeSyscall } : {}),
+      ...(opts.fsFault ? { fsFault: opts.fsFault } : {}),
     });
   } catch (e) {
     return { ...summary, failure: `cannot boot: ${(e as Error).message}` };
@@ -97,7 +102,7 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
     // sees end of file.
     for (const end of opts.streams) end?.release();
   }
-  const { cpuUs, peakBytes, syscalls, quotaRefusals } = uk.stats;
+  const { cpuUs, peakBytes, syscalls, quotaRefusals, fsRestarts } = uk.stats;
   const stats = uk.runStats();
-  return { ...summary, cpuUs: Math.round(cpuUs), peakBytes, syscalls, quotaRefusals, ...(stats ? { stats } : {}) };
+  return { ...summary, cpuUs: Math.round(cpuUs), peakBytes, syscalls, quotaRefusals, fsRestarts, ...(stats ? { stats } : {}) };
 }

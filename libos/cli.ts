@@ -28,6 +28,7 @@ import { NotInGuest } from "./find_program.ts";
 import { HostTerminal, exitNow, stopSelf } from "./host_terminal.ts";
 import { FS_MODES, SYSROOT_PARTS, guestLayout, type FsMode, type Sysroot, type Volume } from "./mounts.ts";
 import { EngineNotFoundError } from "../microkernel/platform/unicorn_ffi.ts";
+import { fsFaultFromEnv } from "../fs-task/mod.ts";
 import { SYSCALLS } from "./sys/table.ts";
 import { UserKernel } from "./user_kernel.ts";
 import { bootSystem, type BootResult } from "./boot.ts";
@@ -210,7 +211,9 @@ async function run(argv: string[]): Promise<number> {
     root: opts.root, image: opts.image, volumes: opts.volumes, tmpfs: opts.tmpfs, workdir: opts.workdir,
     isolate: opts.isolate, hostCwd: process.cwd(), sysroot: opts.sysroot === null ? null : sysrootOf(opts.sysroot),
   });
+  const fault = fsFaultFromEnv(process.env.LIBOS_TEST_FS_FAULT);
   const uk: UserKernel = new UserKernel({
+    ...(fault ? { fsFault: fault.spec } : {}),
     memoryQuota: opts.memory, layout, fsMode: opts.fsMode, strace: opts.strace, debug: opts.debug, stats: opts.stats,
     ...(opts.traceIpc ? { traceIpc: (line: string) => process.stderr.write(line + "\n") } : {}),
     consoleFd: hostTerminal?.fd ?? null,
@@ -277,7 +280,8 @@ function summaryLine(s: KernelSummary): string {
     : s.signal !== 0 ? `killed by signal ${s.signal} (${signalDescription(s.signal)})` : `exited with ${s.status}`;
   const mib = (s.peakBytes / 1024 ** 2).toFixed(1);
   const refused = s.quotaRefusals > 0 ? `, memory quota exhausted ${s.quotaRefusals} time${s.quotaRefusals === 1 ? "" : "s"}` : "";
-  return `libos: [${s.name}] ${end}; cpu ${(s.cpuUs / 1e6).toFixed(2)} s, peak memory ${mib} MiB, ${s.syscalls} syscalls${refused}\n`;
+  const restarted = s.fsRestarts > 0 ? `, fs-task restarted ${s.fsRestarts} time${s.fsRestarts === 1 ? "" : "s"}` : "";
+  return `libos: [${s.name}] ${end}; cpu ${(s.cpuUs / 1e6).toFixed(2)} s, peak memory ${mib} MiB, ${s.syscalls} syscalls${refused}${restarted}\n`;
 }
 
 async function boot(argv: string[]): Promise<number> {
@@ -307,7 +311,11 @@ async function boot(argv: string[]): Promise<number> {
   }
   let result: BootResult;
   try {
-    result = await bootSystem(spec, { defaultImage: DEFAULT_IMAGE, terminalFd: hostTerminal?.fd ?? null, stats: stats || reportFile !== null, traceIpc });
+    const fault = fsFaultFromEnv(process.env.LIBOS_TEST_FS_FAULT);
+    result = await bootSystem(spec, {
+      defaultImage: DEFAULT_IMAGE, terminalFd: hostTerminal?.fd ?? null, stats: stats || reportFile !== null, traceIpc,
+      ...(fault?.kernel ? { fsFault: new Map([[fault.kernel, fault.spec]]) } : {}),
+    });
   } finally {
     hostTerminal?.restore();
   }

@@ -24,6 +24,8 @@ export interface TaskStats {
   /** fs-task: its mode and the requests it served. */
   mode?: string;
   requests?: number;
+  /** fs-task: times it died and was started again. */
+  restarts?: number;
 }
 
 export interface RunStats {
@@ -55,7 +57,8 @@ function taskLine(t: TaskStats): string {
     case "kernel-task":
       return `task ${t.name}: ${total} syscalls served, ${ms(t.cpuUs ?? 0)} in them`;
     case "fs-task":
-      return `task ${t.name}: ${t.mode} mode, ${t.mode === "inproc" ? "direct calls from the kernel-task" : `${t.requests ?? 0} requests`}`;
+      return `task ${t.name}: ${t.mode} mode, ${t.mode === "inproc" ? "direct calls from the kernel-task" : `${t.requests ?? 0} requests`}` +
+        (t.restarts ? `, restarted ${t.restarts} time${t.restarts === 1 ? "" : "s"}` : "");
   }
 }
 

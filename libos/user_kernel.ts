@@ -51,6 +51,8 @@ import { IpcRecorder, KernelIpc, faultLabelName, type IpcRole } from "./ipc_reco
 import type { RunStats, TaskStats } from "./run_stats.ts";
 import { SyscallCounter, countsByName } from "./syscall_observer.ts";
 import { CONNECT_LABEL, methodById } from "../fs-task/protocol.ts";
+import { FsFault, type FsFaultSpec } from "../fs-task/mod.ts";
+import type { SupervisedFs } from "./supervised_fs.ts";
 
 const SLICE_MS = 20;
 /** Guest threads' priority unless the options say (the microkernel's 0..255). */
@@ -116,6 +118,8 @@ export interface UserKernelOptions {
   traceIpc?: (line: string) => void;
   /** `--stats`: count what each task does, for runStats(). */
   stats?: boolean;
+  /** Test hook: its fs-task fails at its Nth request (fs-task/_fault_hook.ts), once. */
+  fsFault?: FsFaultSpec;
 }
 
 /** The root task and run loop of one host thread. */
@@ -140,6 +144,8 @@ export interface KernelStats {
   peakBytes: number;
   /** Requests its quota could not meet (a guest then saw ENOMEM, EAGAIN or SIGKILL). */
   quotaRefusals: number;
+  /** Times its fs-task died and was started again. */
+  fsRestarts: number;
 }
 
 /** Guest memory as Frame objects the kernel-task retypes from its quota into its own CNode. */
@@ -265,6 +271,14 @@ export class UserKernel implements Machine, LoopKernel {
   /** The fs-task every mount's back end runs in, started with the first mount: ipc mode's server, worker mode's thread. */
   #fsIpcServer: FsIpcServer | null = null;
   #fsWorker: FsWorker | null = null;
+  /** Mounts whose fs-task the kernel-task restarts when it dies (supervised_fs.ts). */
+  readonly #supervised: SupervisedFs[] = [];
+  /** The fault hook, for the fs-task's first instance only (inproc: shared by its back ends). */
+  #fsFault: FsFaultSpec | null;
+  #inprocFault: FsFault | null;
+  #stopping = false;
+  /** Deaths of the fs-task's server or worker; a mount started before the last one starts again. */
+  #fsEpoch = 0;
   readonly anonFiles: FileSystem;
   #fileSystems: FileSystem[] = [];
   readonly kernelTask: KernelTask;
@@ -274,7 +288,7 @@ export class UserKernel implements Machine, LoopKernel {
   readonly share: KernelShare;
   readonly #loop: RunLoop;
   readonly #priority: number;
-  readonly stats: KernelStats = { cpuUs: 0, syscalls: 0, peakBytes: 0, quotaRefusals: 0 };
+  readonly stats: KernelStats = { cpuUs: 0, syscalls: 0, peakBytes: 0, quotaRefusals: 0, fsRestarts: 0 };
   /** The root task's CNode slots. */
   readonly #slots = new Slots();
   readonly #untypedSlot: number;
@@ -304,6 +318,8 @@ export class UserKernel implements Machine, LoopKernel {
     this.#opts = opts;
     const sink = opts.traceSink ?? ((line: string) => process.stderr.write(line + "\n"));
     const consoleFd = opts.consoleFd !== undefined ? opts.consoleFd : ([0, 1, 2].find((fd) => isatty(fd)) ?? null);
+    this.#fsFault = opts.fsFault ?? null;
+    this.#inprocFault = opts.fsFault && opts.fsMode === "inproc" ? new FsFault(opts.fsFault) : null;
     this.#counter = opts.stats ? new SyscallCounter() : null;
     this.#ipc = opts.stats || opts.traceIpc ? new KernelIpc(opts.name ? `${opts.name}/` : "", opts.traceIpc ?? null) : null;
     this.kernelTask = new KernelTask({
@@ -594,20 +610,65 @@ export class UserKernel implements Machine, LoopKernel {
   #mountEnv(): MountEnv {
     const mode = this.#opts.fsMode;
     let quota: MemoryQuota = untypedQuota(this.#kt.authority.cspaceRoot as CNode, KtSlot.Untyped);
-    let launch: FsTaskLaunch = { mode: "inproc" };
+    let launch: FsTaskLaunch = this.#inprocFault ? { mode: "inproc", fault: this.#inprocFault } : { mode: "inproc" };
     if (mode === "ipc") {
       const server = this.#fsServer();
-      quota = server.quota!;
+      quota = server.quota ?? quota;
       launch = { mode, ...this.#kt.ipcHost(), frames: this.frames, server };
     } else if (mode === "worker") {
       launch = { mode, host: (this.#fsWorker ??= this.#startFsWorker(quota)), frames: this.frames };
     }
-    return { mode, launch, quota, proc: () => this.kernelTask.procfs, devpts: () => this.kernelTask.terminals.devpts, devices: this.#devices };
+    return {
+      mode, launch, quota, proc: () => this.kernelTask.procfs, devpts: () => this.kernelTask.terminals.devpts, devices: this.#devices,
+      supervise: {
+        current: () => this.#mountEnv(), epoch: () => this.#fsEpoch, watch: (fs) => this.#supervised.push(fs), died: (err) => this.#fsReport(err),
+      },
+    };
+  }
+
+  /** One line per death of the fs-task (it is started again at once). */
+  #fsReport(err: unknown): void {
+    this.stats.fsRestarts++;
+    const why = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`libos: ${this.#opts.name ? `[${this.#opts.name}] ` : ""}the fs-task died (${why}): its calls in flight failed with EIO; started again\n`);
+  }
+
+  /** The fault hook's spec for a new fs-task instance: the first one only. */
+  #takeFault(): FsFaultSpec | undefined {
+    const f = this.#fsFault ?? undefined;
+    this.#fsFault = null;
+    return f;
+  }
+
+  /**
+   * The fs-task (ipc: its server; worker: its thread) died. Its calls in flight have
+   * failed with -EIO; once no engine call is in progress, a new one starts and every
+   * mount moves to it (handles of the dead one stay -EIO). An inproc back end that throws
+   * restarts alone, in its SupervisedFs.
+   */
+  #fsDied(err: unknown): void {
+    if (this.#stopping) return;
+    if (this.#opts.fsMode === "ipc") this.#fsIpcServer = null;
+    else this.#fsWorker = null;
+    this.#fsEpoch++;
+    this.#fsReport(err);
+    // Each mount moves at its next call; those nobody calls move here, which also ends the
+    // calls still waiting on the dead instance.
+    this.#later(() => {
+      if (!this.#stopping) for (const fs of this.#supervised) fs.catchUp();
+    });
+    this.#loop.wake();
   }
 
   /** The fs-task's worker thread; its ring's messages are counted (and traced) as an endpoint's. */
   #startFsWorker(quota: MemoryQuota): FsWorker {
-    const worker = new FsWorker({ frames: this.frames, quota });
+    const fault = this.#takeFault();
+    const worker: FsWorker = new FsWorker({
+      frames: this.frames, quota, ...(fault ? { fault } : {}),
+      onDead: () => {
+        if (this.#fsWorker === worker) this.#fsDied(new Error("its worker thread ended"));
+      },
+    });
     const ipc = this.#ipc;
     if (ipc !== null) {
       const kt = `${ipc.prefix}kernel-task`, fs = `${ipc.prefix}fs-task`;
@@ -636,7 +697,7 @@ export class UserKernel implements Machine, LoopKernel {
       tasks: [
         ...programs,
         { name: "kernel-task", kind: "kernel-task", cpuUs: Math.round(this.#serveUs), syscalls: [...served].sort((a, b) => b[1] - a[1]) },
-        { name: "fs-task", kind: "fs-task", mode: fsMode, requests },
+        { name: "fs-task", kind: "fs-task", mode: fsMode, requests, restarts: this.stats.fsRestarts },
       ],
       endpoints: [...this.#ipc.endpoints.values()].map((e) => structuredClone(e)),
     };
@@ -650,6 +711,7 @@ export class UserKernel implements Machine, LoopKernel {
 
   /** Stops the fs-tasks (worker threads, IPC servers). */
   async shutdown(): Promise<void> {
+    this.#stopping = true;
     // Processes still running when init ended: their stores to shared file mappings reach the files.
     this.kernelTask.pageCache.syncAll();
     this.kernelTask.terminals.close();
@@ -668,13 +730,21 @@ export class UserKernel implements Machine, LoopKernel {
    */
   #fsServer(): FsIpcServer {
     if (this.#fsIpcServer !== null) return this.#fsIpcServer;
+    if (this.#fsEpoch > 0) return this.#observedFsServer(this.#restartedFsServer());
     const quotaSlot = this.#slots.take();
     const copied = this.kernel.cnodeCopy(this.share.authority, RootSlot.CNode, quotaSlot, this.#kt.cnodeInRoot, KtSlot.Untyped, AllRights);
     if (copied.error !== KernelError.Ok) throw new RangeError(`Cannot give the fs-task its quota: microkernel error ${copied.error}`);
+    const fault = this.#takeFault();
     const server = new FsIpcServer({
       kernel: this.kernel, authority: this.share.authority, slots: this.#slots, untypedCptr: this.#untypedSlot, quotaCptr: quotaSlot,
+      onCrash: (err) => this.#fsDied(err), ...(fault ? { fault: new FsFault(fault) } : {}),
     });
     this.#slots.give(quotaSlot);
+    return this.#observedFsServer(server);
+  }
+
+  /** The server, its endpoint and thread known to the IPC recorder (with --trace-ipc or --stats). */
+  #observedFsServer(server: FsIpcServer): FsIpcServer {
     if (this.#ipc !== null) {
       server.thread.debugName = `${this.#ipc.prefix}fs-task`;
       const role: IpcRole = { ipc: this.#ipc, server: "fs-task", client: "kernel-task", labelName: fsLabelName };
@@ -683,6 +753,19 @@ export class UserKernel implements Machine, LoopKernel {
       recorder.register(server.thread, role);
     }
     return (this.#fsIpcServer = server);
+  }
+
+  /**
+   * A new fs-task server after the first died: its tmpfs pages are charged to the
+   * kernel-task's quota capability (which has children by now, so it cannot be copied
+   * again).
+   */
+  #restartedFsServer(): FsIpcServer {
+    const fault = this.#takeFault();
+    return new FsIpcServer({
+      kernel: this.kernel, authority: this.share.authority, slots: this.#slots, untypedCptr: this.#untypedSlot,
+      onCrash: (err) => this.#fsDied(err), ...(fault ? { fault: new FsFault(fault) } : {}),
+    });
   }
 
   initExited(p: Process): void {
