@@ -98,6 +98,8 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
     summary.failure = `cannot start ${spec.argv[0]}: ${e.message}`;
   } finally {
     await uk.shutdown();
+    // Its memory returns to this thread's root task.
+    uk.release();
     // Ends the program never took (it did not start) close too: a pipe it would have fed
     // sees end of file.
     for (const end of opts.streams) end?.release();

@@ -286,6 +286,7 @@ export class UserKernel implements Machine, LoopKernel {
   readonly kernel: Kernel;
   /** What the root task gave it; its CNode is this user kernel's root CNode. */
   readonly share: KernelShare;
+  readonly #host: KernelHost;
   readonly #loop: RunLoop;
   readonly #priority: number;
   readonly stats: KernelStats = { cpuUs: 0, syscalls: 0, peakBytes: 0, quotaRefusals: 0, fsRestarts: 0 };
@@ -329,6 +330,7 @@ export class UserKernel implements Machine, LoopKernel {
     const bytes = shareBytes(opts.memoryQuota);
     const host = opts.host ?? ownHost(bytes);
     this.share = host.root.share(bytes);
+    this.#host = host;
     this.#loop = host.loop;
     this.#priority = opts.priority ?? DEFAULT_PRIORITY;
     this.kernel = this.share.kernel;
@@ -707,6 +709,18 @@ export class UserKernel implements Machine, LoopKernel {
     const fs = startFileSystem(spec, this.#mountEnv());
     this.#fileSystems.push(fs);
     return fs;
+  }
+
+  /**
+   * After shutdown(): the user kernel gives its share back to the root task (root_task.ts
+   * reclaim), so a later kernel on this thread can use the memory. Engines of processes
+   * never reaped are disposed first; nothing of the kernel may run after this.
+   */
+  release(): void {
+    this.flushDeferred();
+    for (const s of this.#spaces.values()) s.engine.dispose();
+    this.#spaces.clear();
+    this.#host.root.reclaim(this.share);
   }
 
   /** Stops the fs-tasks (worker threads, IPC servers). */
