@@ -42,6 +42,7 @@ interface View {
   covered: string;
 }
 
+/** A FileSystem method: five arguments at most (FS_PROTOCOL's longest), passed without an array. */
 type Method = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => unknown;
 
 export class SupervisedFs {
