@@ -311,6 +311,8 @@ export class UserKernel implements Machine, LoopKernel {
   readonly #ipc: KernelIpc | null;
   /** Syscalls by process (with --stats). */
   readonly #counter: SyscallCounter | null;
+  /** Objects registered with the thread's IPC recorder. */
+  readonly #observed: KernelObject[] = [];
   /** Time the kernel-task spent in syscalls (with --stats), µs. */
   #serveUs = 0;
   readonly #bootMs = performance.now();
@@ -355,9 +357,8 @@ export class UserKernel implements Machine, LoopKernel {
     if (this.#ipc !== null) {
       server.debugName = `${this.#ipc.prefix}kernel-task`;
       const role: IpcRole = { ipc: this.#ipc, server: "kernel-task", client: "guest", labelName: faultLabelName };
-      const recorder = IpcRecorder.of(k);
-      recorder.register(this.#objectAt(endpointSlot) as KernelObject, role);
-      recorder.register(server, role);
+      this.#observe(this.#objectAt(endpointSlot) as KernelObject, role);
+      this.#observe(server, role);
     }
   }
 
@@ -718,6 +719,7 @@ export class UserKernel implements Machine, LoopKernel {
    */
   release(): void {
     this.flushDeferred();
+    if (this.#observed.length > 0) for (const obj of this.#observed.splice(0)) IpcRecorder.of(this.kernel).unregister(obj);
     for (const s of this.#spaces.values()) s.engine.dispose();
     this.#spaces.clear();
     this.#host.root.reclaim(this.share);
@@ -757,14 +759,19 @@ export class UserKernel implements Machine, LoopKernel {
     return this.#observedFsServer(server);
   }
 
+  /** `obj`'s messages are counted (and traced) as `role`'s, until release(). */
+  #observe(obj: KernelObject, role: IpcRole): void {
+    IpcRecorder.of(this.kernel).register(obj, role);
+    this.#observed.push(obj);
+  }
+
   /** The server, its endpoint and thread known to the IPC recorder (with --trace-ipc or --stats). */
   #observedFsServer(server: FsIpcServer): FsIpcServer {
     if (this.#ipc !== null) {
       server.thread.debugName = `${this.#ipc.prefix}fs-task`;
       const role: IpcRole = { ipc: this.#ipc, server: "fs-task", client: "kernel-task", labelName: fsLabelName };
-      const recorder = IpcRecorder.of(this.kernel);
-      recorder.register(server.endpoint, role);
-      recorder.register(server.thread, role);
+      this.#observe(server.endpoint, role);
+      this.#observe(server.thread, role);
     }
     return (this.#fsIpcServer = server);
   }
