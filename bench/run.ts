@@ -88,7 +88,13 @@ export type Measure =
       readonly n: number;
       readonly runs: number;
       readonly unit: string;
-    };
+    }
+  /**
+   * A figure a helper measures itself (host memory, say): the median of the number on
+   * the last line of argv's output over `runs` runs. Lower is better. The column's
+   * prefix is not used: the row runs in the columns it names (RowDef.columns).
+   */
+  | { readonly kind: "reported"; readonly argv: readonly string[]; readonly runs: number; readonly unit: string };
 
 /** Whether a bigger value is better (a throughput) or worse (a time). */
 export function higherIsBetter(m: Measure): boolean {
@@ -134,6 +140,10 @@ export interface RowDef {
   readonly note?: string;
   /** The goal for the LibOS on KVM (the kvm column), where the row has one. */
   readonly kvmTarget?: Target;
+  /** The columns that run (default: every one); the others show n/a. */
+  readonly columns?: readonly ColumnId[];
+  /** The launcher's command for the libos column (default run): boot runs a system description. */
+  readonly libosCommand?: "run" | "boot";
 }
 
 const SPAWN_LOOP_N = 100;
@@ -208,7 +218,6 @@ function netModeRows(def: Omit<RowDef, "name" | "libosOptions"> & { readonly nam
   return NET_MODES.map((mode) => ({ ...row, name: name(mode), libosOptions: ["--net", "loopback", "--net-mode", mode] }));
 }
 
-const readRow = (mode: FsMode): string => `read 256 MiB ×${READ_PASSES}, fs ${mode} (MiB/s)`;
 
 // ---------------------------------------------------------------- CPU-bound rows
 
@@ -253,6 +262,23 @@ function textRow(applet: string, args: readonly string[]): RowDef {
 }
 
 const CPU_BOUND_KVM_TARGET: Target = { kind: "slowdown-at-most", text: "≤ 1.5× native", vs: { column: "native" }, max: 1.5 };
+/** 8 kernels, each running a do-nothing static program, on the main thread or each on a worker. */
+const eightKernels: Fixture = {
+  path: path.join(SCRATCH, "systems"),
+  make: (dir) => {
+    mkdirSync(dir, { recursive: true });
+    for (const thread of ["main", "worker"]) {
+      const kernels = Array.from({ length: 8 }, (_, i) => ({
+        name: `k${i}`, memory: "64M", thread, volumes: [{ host: path.join(ROOT, "samples/bench"), guest: "/bench", readOnly: true }],
+        program: { argv: ["/bench/true-musl"] },
+      }));
+      writeFileSync(path.join(dir, `eight-${thread}.json`), JSON.stringify({ kernels }));
+    }
+  },
+};
+
+const readRow = (mode: FsMode): string => `read 256 MiB ×${READ_PASSES}, fs ${mode} (MiB/s)`;
+const fstatRow = (mode: FsMode): string => `fs-task round trip (fstat), fs ${mode} (ns/call)`;
 const findRow = (mode: FsMode): string => `find 10,000 files, fs ${mode} (ms)`;
 
 export const ROWS: readonly RowDef[] = [
@@ -362,6 +388,27 @@ export const ROWS: readonly RowDef[] = [
   textRow("sha256sum", []),
   textRow("gzip", ["-c"]),
   textRow("sort", []),
+  // One fs-task request per iteration: the round trip of each fs mode (the inproc row is the
+  // same call without a message).
+  ...fsModeRows(
+    {
+      name: fstatRow,
+      measure: {
+        kind: "per-iteration",
+        argv: (n) => [sample("bench/fstat-loop"), String(n), path.join(readFiles.path, "0MiB")],
+        n: 200_000,
+        runs: 5,
+        unit: "ns",
+      },
+      fixtures: [readFiles],
+      note: "fs-task round trip: fstat(2) of a host file in a loop (samples/bench/fstat-loop.c); each call is one request to the fs-task, so ipc and worker minus inproc is the message's round trip",
+    },
+    {
+      inproc: { kind: "informational", text: "measured (no target)" },
+      ipc: { kind: "informational", text: "measured (no target)" },
+      worker: { kind: "informational", text: "measured (no target)" },
+    },
+  ),
   // `busybox cat FILE FILE FILE FILE` to /dev/null, minus the same with an empty file.
   // busybox cat copies with sendfile(2): natively the data never reaches user space, and
   // in the LibOS it never enters guest memory. Native and qemu are measured once for the
@@ -399,6 +446,25 @@ export const ROWS: readonly RowDef[] = [
       worker: { kind: "slowdown-at-most", text: "≤ 2× inproc", vs: { row: findRow("inproc") }, max: 2 },
     },
   ),
+  // User kernels side by side (libos boot): the whole boot of 8 kernels, each running a
+  // do-nothing program, start-up of the launcher included; and the host memory an idle
+  // kernel costs.
+  ...(["main", "worker"] as const).map((thread): RowDef => ({
+    name: `boot 8 kernels, ${thread === "main" ? "one thread" : "a worker each"} (ms)`,
+    measure: { kind: "wall-ms", argv: [path.join(eightKernels.path, `eight-${thread}.json`)], runs: 5 },
+    columns: ["libos"],
+    libosCommand: "boot",
+    fixtures: [eightKernels],
+    note: "boot 8 kernels: `libos boot` of 8 kernels that each run a static do-nothing program, the launcher's start-up included",
+    target: { kind: "at-most", text: "≤ 2000 ms", max: 2000 },
+  })),
+  {
+    name: "host memory per idle kernel (MiB)",
+    measure: { kind: "reported", argv: [process.execPath, path.join(ROOT, "dist/bench/idle_kernels.js"), "8"], runs: 3, unit: "MiB" },
+    columns: ["libos"],
+    note: "host memory per idle kernel: peak RSS of a process booting 9 kernels that sleep, minus one booting 1, over 8 (bench/idle_kernels.ts)",
+    target: { kind: "at-most", text: "≤ 10 MiB", max: 10 },
+  },
 ];
 
 /**
@@ -566,11 +632,26 @@ export function valueFromDifference(
 
 /** What identifies a measurement: two with the same key run the same commands. */
 function measureKey(m: Measure, prefix: readonly string[]): string {
-  const argvs = m.kind === "wall-ms" ? [m.argv] : [m.argv(0), m.argv(m.n)];
+  const argvs = m.kind === "wall-ms" || m.kind === "reported" ? [m.argv] : [m.argv(0), m.argv(m.n)];
   return JSON.stringify({ ...m, argv: argvs, prefix });
 }
 
+/** The number on the last line a command prints, median over `runs` runs. */
+function reportedValue(argv: readonly string[], runs: number): Cell {
+  const values: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", timeout: RUN_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+    const why = r.error ? r.error.message : failureReason({ status: r.status, signal: r.signal, stderr: r.stderr ?? "" });
+    if (why !== undefined) return failedCell(why);
+    const v = Number((r.stdout ?? "").trim().split("\n").at(-1));
+    if (!Number.isFinite(v)) return failedCell(`no number on the last line of ${argv.join(" ")}`);
+    values.push(v);
+  }
+  return { ok: true, value: median(values) };
+}
+
 function measureCell(m: Measure, prefix: readonly string[]): Cell {
+  if (m.kind === "reported") return reportedValue(m.argv, m.runs);
   if (m.kind === "wall-ms") {
     const r = medianNs([...prefix, ...m.argv], m.runs, true);
     return "error" in r ? failedCell(r.error) : { ok: true, value: r.ns / 1e6 };
@@ -696,8 +777,13 @@ function measureRows(rows: readonly RowDef[], prefixes: ReadonlyMap<ColumnId, st
         cells.set(c.id, unavailableCell(p ? p.unavailable : "unavailable"));
         continue;
       }
+      if (row.columns && !row.columns.includes(c.id)) {
+        cells.set(c.id, unavailableCell("not measured in this column"));
+        continue;
+      }
       const m = row.override?.[c.id] ?? row.measure;
-      const prefix = c.id === "libos" || c.id === "kvm" ? [...p, ...(row.libosOptions ?? [])] : p;
+      const launcher = (c.id === "libos" || c.id === "kvm") && row.libosCommand === "boot" ? [p[0]!, "boot"] : p;
+      const prefix = c.id === "libos" || c.id === "kvm" ? [...launcher, ...(row.libosOptions ?? [])] : launcher;
       const key = measureKey(m, prefix);
       let cell = fixtureError === undefined ? measured.get(key) : failedCell(fixtureError);
       if (cell === undefined) {

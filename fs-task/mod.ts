@@ -35,3 +35,5 @@ export { AnonDevices } from "./_anon_dev.ts";
 export { BOOT_AREA_BYTES, FROM_SOURCE, bootError, workerBoot } from "./_worker_boot.ts";
 export { ring } from "./_ring.ts";
 export { osThreadId } from "./_native_view.ts";
+export { FsFault, FsTaskCrash, fsFaultFromEnv } from "./_fault_hook.ts";
+export type { FsFaultSpec } from "./_fault_hook.ts";

@@ -27,6 +27,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { byteStringOfHost, hostTextOf } from "../linux-abi/_byte_string.ts";
 import { loadBackend, type FsTaskOptions } from "./backend.ts";
 import { FsDispatcher } from "./ipc_server.ts";
+import { FsFault, type FsFaultSpec } from "./_fault_hook.ts";
 import { ReplyStatus, WireReader, WireWriter, type DataDirection } from "./protocol.ts";
 import {
   Control, Ctl, GrantAccess, Hdr, PENDING_NOTICE, WorkerState, controlView, grantView, grantedRegion, leaseView, ring, ringQueues, slotViews,
@@ -40,6 +41,8 @@ export interface FsWorkerData {
   sab: SharedArrayBuffer;
   /** µs to poll the request queue before sleeping. */
   spinMicros: number;
+  /** Test hook: throw out of the serving loop at the Nth request (_fault_hook.ts). */
+  fault?: FsFaultSpec;
 }
 
 const IDLE_SLICE_MS = 100;
@@ -64,6 +67,8 @@ const waiter = new Waiter(data.spinMicros);
 /** Back ends by index; a detached one leaves a null (indices are never reused). */
 const dispatchers: (FsDispatcher | null)[] = [];
 let pending = 0;
+/** Shared by every back end: the fs-task's Nth request, whichever back end it is for. */
+const fault = data.fault ? new FsFault(data.fault) : null;
 
 function resolveRegion(ref: number, extent: number, offset: number, length: number, dir: DataDirection): Uint8Array | null {
   const access = dir === "out" ? GrantAccess.Write : GrantAccess.Read;
@@ -131,7 +136,7 @@ function attach(slot: number): void {
   const built = (async (): Promise<FsDispatcher | Error> => {
     try {
       const text = reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view).str();
-      return new FsDispatcher(await loadBackend(JSON.parse(hostTextOf(text)) as FsTaskOptions, lease));
+      return new FsDispatcher(await loadBackend(JSON.parse(hostTextOf(text)) as FsTaskOptions, lease), fault);
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }

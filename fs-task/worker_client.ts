@@ -59,6 +59,7 @@ import { QuotaLease } from "./_quota_lease.ts";
 import type { MemoryQuota } from "./_paged_bytes.ts";
 import type { FsWorkerData } from "./worker.ts";
 import { EAGAIN, EIO, ENOMEM } from "./_errno.ts";
+import { FsFault, type FsFaultSpec } from "./_fault_hook.ts";
 import { allocNative, freeNative, type NativeBlock } from "../microkernel/platform/unicorn_ffi.ts";
 
 export interface WorkerClientOptions {
@@ -74,6 +75,10 @@ export interface WorkerClientOptions {
   bounceBytes?: number;
   /** The quota `leased` tmpfs back ends in the worker charge, through a lease (_quota_lease.ts). */
   quota?: MemoryQuota;
+  /** Told once the worker is found dead (crashed, killed or stopped); every call is then -EIO. */
+  onDead?: () => void;
+  /** Test hook: the fs-task fails at its Nth request (_fault_hook.ts). */
+  fault?: FsFaultSpec;
 }
 
 /** Liveness checks while waiting. */
@@ -116,6 +121,10 @@ export class FsWorker {
   #dead = false;
   #exited = false;
   #bounced = 0;
+  readonly #kill: FsFault | null;
+  readonly #onDead: (() => void) | null;
+  /** Hears of each request put on the ring and each final answer taken (traces, counters). */
+  observer: ((reply: boolean, method: string, bytes: number) => void) | null = null;
 
   /** Starts the worker and waits until it is ready to serve. */
   constructor(options: WorkerClientOptions = {}) {
@@ -132,7 +141,11 @@ export class FsWorker {
     this.#lease = options.quota === undefined ? null : new QuotaLease(leaseView(sab), options.quota);
     for (let i = 0; i < RING_SLOTS; i++) this.#queues.free.push(i);
     const { url, boot } = workerBoot();
-    const workerData: FsWorkerData & { boot: unknown } = { sab, spinMicros: this.#spinMicros, boot };
+    this.#onDead = options.onDead ?? null;
+    const fault = options.fault;
+    // A thrown fault fires in the worker; a kill is this side terminating the thread.
+    this.#kill = fault?.how === "kill" ? new FsFault(fault) : null;
+    const workerData: FsWorkerData & { boot: unknown } = { sab, spinMicros: this.#spinMicros, boot, ...(fault?.how === "throw" ? { fault } : {}) };
     this.worker = new Worker(url, { workerData });
     this.worker.on("error", () => {}); // reported through the ring or the exit below
     this.worker.on("exit", () => {
@@ -239,6 +252,8 @@ export class FsWorker {
     this.#lease?.ensure(w.data !== null ? w.data.length : entry.name === "fallocate" ? (args[3] as number) : 0);
     this.#queues.request.push(slot);
     ring(this.#ctl, Ctl.ServerBell);
+    this.observer?.(false, entry.name, w.nWords * 8);
+    if (this.#kill?.next()) void this.worker.terminate();
     const answer = this.#waitFor(slot);
     if (answer < 0) return spec.result.error(EIO);
     if ((answer & PENDING_NOTICE) !== 0) {
@@ -354,6 +369,7 @@ export class FsWorker {
     this.#lease?.trim();
     const s = this.#slots[slot]!;
     const spec = entry.spec;
+    this.observer?.(true, entry.name, s.header[Hdr.Words]! * 8);
     if (s.header[Hdr.Status] !== ReplyStatus.Ok) return spec.result.error(EIO);
     let value: unknown;
     try {
@@ -379,6 +395,7 @@ export class FsWorker {
   #die(): void {
     if (this.#dead) return;
     this.#dead = true;
+    this.#onDead?.();
     Atomics.store(this.#ctl, Ctl.State, WorkerState.Dead);
     for (const [slot, p] of this.#pending) {
       this.#pending.delete(slot);

@@ -38,6 +38,11 @@ export function newByteRing(): SharedArrayBuffer {
   return new SharedArrayBuffer(CONTROL_BYTES + RING_BYTES);
 }
 
+/** Bytes that went through the ring so far (modulo 2^32: its tail counter). */
+export function ringBytesMoved(sab: SharedArrayBuffer): number {
+  return Atomics.load(new Int32Array(sab, 0, CONTROL_BYTES / 4), Ctl.Tail) >>> 0;
+}
+
 class RingView {
   readonly ctl: Int32Array;
   readonly data: Uint8Array;

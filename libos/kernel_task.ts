@@ -12,7 +12,7 @@
 // Unknown numbers answer ENOSYS and are reported once on the trace.
 //
 // Map of this file:
-//   dispatch        protected(), faulted(), tracing
+//   dispatch        protected() (its observers: syscall_observer.ts), faulted()
 //   return to user  returnToUser(): signal delivery, syscall restart, job-control stops
 //   signals         sending (kill, tgkill, faults, SIGCHLD) and job control
 //   processes       the process table, spawn of init, clone, execve, exit, wait
@@ -75,9 +75,9 @@ import type { MountSpec } from "./mounts.ts";
 import { ProcFs } from "./procfs.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
 import { ERESTARTNOHAND, ERESTARTSYS, WaitQueue, sleep, AGAIN } from "./wait_queue.ts";
-import { formatSyscallEntry, formatSyscallExit, type GuestMemoryReader } from "./strace.ts";
 import { UtsNames } from "./uts.ts";
 import { WallClock } from "./wall_clock.ts";
+import { StraceObserver, observeAll, type SyscallObserver } from "./syscall_observer.ts";
 
 /** What the kernel-task needs from the CPU side of its user kernel. */
 export interface Machine {
@@ -124,6 +124,8 @@ export interface KernelTaskOptions {
   hostname: string;
   /** strace-format lines go here when set. */
   trace: ((line: string) => void) | null;
+  /** Watches every syscall besides the trace (--stats). */
+  observer?: SyscallObserver | null;
   machine: Machine;
   /** Internal errors print their stack. */
   debug?: boolean;
@@ -176,6 +178,8 @@ export class KernelTask implements KernelServices {
   readonly machine: Machine;
   readonly #args = new SyscallArgs();
   readonly #trace: ((line: string) => void) | null;
+  /** Watches every call (strace, counters); null: none. */
+  readonly #observer: SyscallObserver | null;
   readonly #debug: boolean;
   readonly #reported = new Set<number>();
   #nextPid = 1;
@@ -193,6 +197,11 @@ export class KernelTask implements KernelServices {
     this.uts = new UtsNames(opts.hostname);
     this.machine = opts.machine;
     this.#trace = opts.trace;
+    const strace = opts.trace === null ? null : new StraceObserver(opts.trace, {
+      multiThreaded: () => this.threads.size > 1,
+      context: (t) => this.machine.context(t),
+    });
+    this.#observer = observeAll([strace, opts.observer ?? null]);
     this.#debug = opts.debug ?? false;
     this.procfs = new ProcFs({
       current: () => this.#current,
@@ -223,35 +232,38 @@ export class KernelTask implements KernelServices {
 
   // ----- dispatch ---------------------------------------------------------------------
 
-  /** The protected() entry: one UnknownSyscall fault from thread `badge`. */
+  /**
+   * The protected() entry: one UnknownSyscall fault from thread `badge`. The one dispatch
+   * path: an observer (strace, counters) watches it and changes nothing.
+   */
   protected(badge: number, words: Uint32Array): SyscallResult {
     const t = this.threads.get(badge);
     if (!t) return NO_REPLY;
     this.#current = t;
     // Linux reads the number as an int (do_syscall_x64): the high 32 bits of RAX do not count.
     const nr = words[SYSCALL_NR * 2]!;
-    const entry = SYSCALLS[nr];
-    const args = this.#args;
-    args.words = words;
+    this.#args.words = words;
+    const watch = this.#observer === null ? null : this.#observer.enter(t, nr, words);
     let result: SyscallResult;
     try {
-      if (this.#trace) result = this.#traced(t, nr, words);
-      else if (entry) result = entry.handler(this, t, args);
-      else {
-        this.#reportMissing(nr);
-        result = -ENOSYS;
-      }
+      result = this.#dispatch(t, nr);
     } catch (err) {
+      watch?.done(NO_REPLY);
       return this.#internalError(t, nameOf(nr), err);
     }
-    if (t.dead) return NO_REPLY;
-    if (typeof result === "number") {
-      if (result <= -ERESTARTSYS && result >= -ERESTART_RESTARTBLOCK) this.#noteRestart(t, nr);
+    if (t.dead) {
+      watch?.done(NO_REPLY);
+      return NO_REPLY;
+    }
+    if (typeof result === "number" || result === NO_REPLY || result === RESUME) {
+      watch?.done(result);
+      if (typeof result === "number" && result <= -ERESTARTSYS && result >= -ERESTART_RESTARTBLOCK) this.#noteRestart(t, nr);
       return result;
     }
-    if (result === NO_REPLY || result === RESUME) return result;
+    watch?.waiting();
     return result.then(
       (r) => {
+        watch?.done(r);
         if (r <= -ERESTARTSYS && r >= -ERESTART_RESTARTBLOCK) this.#noteRestart(t, nr);
         return r;
       },
@@ -260,6 +272,14 @@ export class KernelTask implements KernelServices {
         return -EIO;
       },
     );
+  }
+
+  /** The handler of call `nr`, or ENOSYS (reported once) for a number the table lacks. */
+  #dispatch(t: Thread, nr: number): SyscallResult {
+    const entry = SYSCALLS[nr];
+    if (entry) return entry.handler(this, t, this.#args);
+    this.#reportMissing(nr);
+    return -ENOSYS;
   }
 
   /**
@@ -335,41 +355,6 @@ export class KernelTask implements KernelServices {
     // A guest can try every number: the report (and the set) stop at a bound.
     if (this.#reported.size > MAX_REPORTED_MISSING) process.stderr.write("libos: more unsupported syscalls: no longer reported\n");
     else process.stderr.write(`libos: unsupported syscall ${nameOf(nr)} (${nr}): returning ENOSYS\n`);
-  }
-
-  #traced(t: Thread, nr: number, words: Uint32Array): SyscallResult {
-    const trace = this.#trace!;
-    const argv = new Array<number>(6);
-    // Signed 64-bit, so AT_FDCWD and -1 stay exact for the printer.
-    for (let i = 0; i < 6; i++) argv[i] = words[(1 + i) * 2]! + (words[(1 + i) * 2 + 1]! | 0) * 4294967296;
-    const memory = t.process.memory;
-    const mem: GuestMemoryReader = {
-      readBytes: (addr, len) => memory.view(addr, len, 0)?.slice() ?? null,
-      readCString: (addr, max) => memory.readCString(addr, max),
-    };
-    const prefix = this.threads.size > 1 ? `[pid ${t.tid}] ` : "";
-    const head = prefix + formatSyscallEntry(nr, argv, mem);
-    const entry = SYSCALLS[nr];
-    let result: SyscallResult;
-    if (entry) result = entry.handler(this, t, this.#args);
-    else {
-      this.#reportMissing(nr);
-      result = -ENOSYS;
-    }
-    if (result === NO_REPLY || result === RESUME) {
-      const shown = result === RESUME && !t.dead ? getSignedReg(this.machine.context(t).regs, Msg.rax) : Number.NaN;
-      trace(head + formatSyscallExit(nr, argv, shown, mem));
-      return result;
-    }
-    if (typeof result === "number") {
-      trace(head + formatSyscallExit(nr, argv, result, mem));
-      return result;
-    }
-    trace(head + " <unfinished ...>");
-    return result.then((r) => {
-      trace(`${prefix}<... ${nameOf(nr)} resumed>` + formatSyscallExit(nr, argv, r, mem));
-      return r;
-    });
   }
 
   // ----- return to user mode ----------------------------------------------------------

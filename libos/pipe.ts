@@ -45,6 +45,8 @@ export class Pipe {
   readerOpens = 0;
   writerOpens = 0;
   readonly readiness = new WaitQueue();
+  /** Bytes written into it so far (a channel's traffic in the boot report). */
+  written = 0;
   readonly #createdNs = BigInt(Date.now()) * 1_000_000n;
 
   constructor(readonly ino: number) {}
@@ -133,6 +135,7 @@ export class Pipe {
     this.#ring.set(src.subarray(0, first), tail);
     if (n > first) this.#ring.set(src.subarray(first, n), 0);
     this.#length += n;
+    this.written += n;
     this.readiness.notify(POLLIN | POLLRDNORM);
     return n;
   }
