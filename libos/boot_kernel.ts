@@ -69,7 +69,7 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
   let uk: UserKernel;
   try {
     const layout = guestLayout({ root, image, volumes: spec.volumes, tmpfs: spec.tmpfs, workdir: spec.workdir, isolate: true, hostCwd: "/" });
-    uk = new UserKernel({
+    uk = await UserKernel.create({
       memoryQuota: spec.memory, layout, fsMode: spec.fsMode, strace: false, consoleFd: opts.consoleFd, host: opts.host,
       priority: spec.priority, hostSignals: opts.hostSignals, streams: opts.streams,
       ...(opts.beforeSyscall ? { beforeSyscall: opts.beforeSyscall } : {}),

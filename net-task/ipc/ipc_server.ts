@@ -72,13 +72,14 @@ export class NetIpcServer {
     return this.#host.mint(this.endpointCptr, Rights.Write | Rights.Grant | Rights.GrantReply, this.#badge);
   }
 
-  stop(): void {
+  /** Frees the server's objects, then stops the stack (and closes its device). */
+  async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.dispatcher.service.stack.stop();
     this.#host.free(this.#tcbSlot);
     this.#host.free(this.#cnodeSlot);
     this.#host.free(this.endpointCptr);
+    await this.dispatcher.service.stack.stop();
   }
 
   #protected(server: Tcb, badge: number, reply: Reply | null): void {
