@@ -4,7 +4,11 @@
 //
 // Lifetime: NetStack.start() builds the external device (async: the gateway binds its
 // forwards) and the interfaces; stop() ends the driving and closes the device, which gives
-// its host resources back (listeners, host sockets, a TAP descriptor).
+// its host resources back (listeners, host sockets, a TAP descriptor). Before that, as
+// Linux goes on sending for a process that closed its socket and exited, stop() lingers
+// while a closed connection still has data or its FIN unacknowledged (FIN-WAIT-1, CLOSING,
+// LAST-ACK), at most LINGER_MS: `nc HOST PORT < FILE` as the guest's last command delivers
+// the whole file.
 //
 // Driving, without busy polling: poll() runs after every request (the caller's), when a
 // device's waker fires (a frame came from outside) and when the one timer fires, which is
@@ -19,6 +23,7 @@ import { Loopback } from "../phy/loopback.ts";
 import { Interface } from "../iface/interface.ts";
 import { Router } from "../iface/router.ts";
 import { SocketSet } from "../socket/socket_set.ts";
+import { TcpSocket } from "../socket/tcp.ts";
 import { ipv4 } from "../wire/address.ts";
 import { buildDevice, type DeviceSpec, type ExternalDevice, type ExternalNetInfo } from "./devices.ts";
 
@@ -40,6 +45,9 @@ export interface NetConfig {
 
 /** When the loop must come back before the timer would (a device refused a frame): a short breath, not a spin. */
 const RETRY_MS = 1;
+/** How long stop() waits at most for closed connections to deliver what they hold. */
+export const LINGER_MS = 5000;
+const IN_FLIGHT: ReadonlySet<string> = new Set(["FIN-WAIT-1", "CLOSING", "LAST-ACK"]);
 
 export class NetStack {
   readonly router = new Router();
@@ -54,6 +62,8 @@ export class NetStack {
   #timerAt = Infinity;
   #wakeQueued = false;
   #stopped = false;
+  /** Set while stop() lingers: checks, after each poll, whether it may go on. */
+  #lingering: (() => void) | null = null;
 
   /**
    * Builds the external device, then the stack. Rejects with what building the device
@@ -102,11 +112,37 @@ export class NetStack {
   /** Stops the timer, detaches the devices' wakers and closes the external device. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
+    await this.#linger();
     this.#stopped = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     for (const d of this.#devices) d.setWaker?.(null);
     await this.#external?.close();
+  }
+
+  /** Waits until no closed connection has data or a FIN in flight, or LINGER_MS passed. */
+  async #linger(): Promise<void> {
+    this.poll();
+    if (!this.#inFlight()) return;
+    await new Promise<void>((resolve) => {
+      // A timer that holds the event loop: the stack's own are unref()'d.
+      const limit = setTimeout(() => done(), LINGER_MS);
+      const done = (): void => {
+        clearTimeout(limit);
+        this.#lingering = null;
+        resolve();
+      };
+      this.#lingering = () => {
+        if (!this.#inFlight()) done();
+      };
+    });
+  }
+
+  #inFlight(): boolean {
+    for (const s of this.sockets.values()) {
+      if (s instanceof TcpSocket && IN_FLIGHT.has(s.state)) return true;
+    }
+    return false;
   }
 
   /** Sets the one timer for the next thing due. */
@@ -153,5 +189,6 @@ export class NetStack {
     if (this.#stopped) return;
     this.poll();
     this.onNews?.();
+    this.#lingering?.();
   }
 }

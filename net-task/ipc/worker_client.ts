@@ -26,7 +26,7 @@ import { workerBoot } from "../../fs-task/_worker_boot.ts";
 import { type ReadinessSink } from "./api.ts";
 import { finishRegion, placeRegion } from "./dispatcher.ts";
 import { type ExternalNetInfo } from "./devices.ts";
-import { type NetConfig } from "./net_stack.ts";
+import { LINGER_MS, type NetConfig } from "./net_stack.ts";
 import { NET_PROTOCOL, ReplyStatus, WireReader, WireWriter, encodeNetArgs, errnoOf, readEvents, type NetMethodEntry } from "./protocol.ts";
 import { dataCount, type NetTransport } from "./transport.ts";
 import { NEWS, STOP, isReadyMessage, type NetWorkerData } from "./_worker_messages.ts";
@@ -40,8 +40,8 @@ export interface NetWorkerOptions {
 }
 
 const SLICE_MS = 50;
-/** How long a stopping worker may take to close its device before it is terminated. */
-const STOP_TIMEOUT_MS = 5000;
+/** How long a stopping worker may take (lingering, closing its device) before it is terminated. */
+const STOP_TIMEOUT_MS = LINGER_MS + 5000;
 const SYNC: NetMethodEntry = { name: "sync", spec: NET_PROTOCOL.sync as NetMethodEntry["spec"] };
 
 export class NetWorkerTransport implements NetTransport {
