@@ -10,7 +10,7 @@
 // A program that cannot start ends its kernel with a failure, not the boot.
 
 import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
-import { osThreadId } from "../fs-task/mod.ts";
+import { osThreadId } from "../device-ipc/mod.ts";
 import { ElfError } from "./elf.ts";
 import type { FileOps } from "./file.ts";
 import { guestLayout } from "./mounts.ts";

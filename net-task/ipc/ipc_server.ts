@@ -16,7 +16,7 @@
 // parked in Recv between calls, as a passive server is), checked as an invocation would be:
 // the capability in slot 5 must be a Notification with Write.
 
-import { HostCSpace, type IpcHost } from "../../fs-task/_ipc_host.ts";
+import { HostCSpace, type IpcHost } from "../../device-ipc/host_cspace.ts";
 import { CNode, KernelError, Rights, hasRights, type Endpoint, type Frame, type Notification, type Reply, type Tcb } from "../../microkernel/mod.ts";
 import { byteAreaResolver, NetDispatcher } from "./dispatcher.ts";
 import { CONNECT_LABEL, ReplyStatus, WireReader, WireWriter } from "./protocol.ts";

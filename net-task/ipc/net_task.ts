@@ -8,7 +8,7 @@
 //
 // Every mode gives the same results: the same service answers, through the same table.
 
-import { type IpcHost } from "../../fs-task/_ipc_host.ts";
+import { type IpcHost } from "../../device-ipc/host_cspace.ts";
 import { NetIpcTransport } from "./ipc_client.ts";
 import { NetIpcServer } from "./ipc_server.ts";
 import { NetStack, type NetConfig } from "./net_stack.ts";

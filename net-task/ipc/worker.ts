@@ -1,5 +1,5 @@
 // The net-task worker's entry point (worker mode): the stack in its own thread, serving the
-// shared ring (fs-task/_ring.ts: the same slots, queues and doorbells as the fs-task's
+// shared ring (device-ipc/ring.ts: the same slots, queues and doorbells as the fs-task's
 // worker) with a NetDispatcher.
 //
 // Unlike the fs-task's worker, this thread's event loop must keep turning: the stack's
@@ -20,8 +20,8 @@
 // descriptor is not the thread's to drop), and ends the thread.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { Ctl, Hdr, WorkerState, controlView, ring, ringQueues, slotViews, spinFor } from "../../fs-task/_ring.ts";
-import { osThreadId } from "../../fs-task/_native_view.ts";
+import { Ctl, Hdr, WorkerState, controlView, ring, ringQueues, slotViews, spinFor } from "../../device-ipc/ring.ts";
+import { osThreadId } from "../../device-ipc/native_view.ts";
 import { byteAreaResolver, NetDispatcher } from "./dispatcher.ts";
 import { NEWS, STOP, type NetWorkerData, type ReadyMessage } from "./_worker_messages.ts";
 import { NetStack } from "./net_stack.ts";

@@ -1,6 +1,6 @@
 // Worker mode, the kernel-task's side: the net-task runs in a worker_threads Worker
 // (worker.ts) built from a NetConfig (JSON: a device is named by kind, not passed as a
-// function), and calls cross the fs-task's shared ring (fs-task/_ring.ts). The NetApi stays
+// function), and calls cross the shared ring (device-ipc/ring.ts). The NetApi stays
 // synchronous: the caller waits for the answer with the ring's adaptive Waiter (a short
 // spin, then Atomics.wait). Net calls never go Pending: an operation that would wait
 // answers -EAGAIN and the kernel-task waits for a readiness event instead.
@@ -21,8 +21,8 @@ import { Worker } from "node:worker_threads";
 import { EAGAIN, EIO } from "../../linux-abi/errno.ts";
 import {
   Ctl, ERROR_AT, Hdr, RING_BYTES, RING_SLOTS, WorkerState, Waiter, controlView, ring, ringQueues, slotViews, type RingQueues, type RingSlot,
-} from "../../fs-task/_ring.ts";
-import { workerBoot } from "../../fs-task/_worker_boot.ts";
+} from "../../device-ipc/ring.ts";
+import { workerBoot } from "../../device-ipc/worker_boot.ts";
 import { type ReadinessSink } from "./api.ts";
 import { finishRegion, placeRegion } from "./dispatcher.ts";
 import { type ExternalNetInfo } from "./devices.ts";
