@@ -7,9 +7,10 @@
 // nc moving data intact between two processes of one guest, ifconfig, netstat over
 // /proc/net, and the CLI's network options.
 
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BUSYBOX, ROOT, ensureBuilt, runLibos, runNative } from "./_run.ts";
+import { BUSYBOX, ROOT, ensureBuilt, runLibos, runNative, tempDirs } from "./_run.ts";
 
 const FIXTURES = join(ROOT, "tests/integration/fixtures/net");
 const PROGRAMS = ["tcp_stream", "tcp_nonblock", "udp", "options_errors"];
@@ -125,6 +126,22 @@ describe("busybox over the guest's loopback", () => {
     expect(faulty.stdout).toBe("intact 524288\n");
   });
 
+  it("/etc/resolv.conf and /etc/hosts are made per launch; a root of one's own keeps those it has", () => {
+    const script = "cat /etc/resolv.conf /etc/hosts; grep ' /etc/' /proc/mounts | cut -d' ' -f2 | sort";
+    const image = runLibos(["--net", "loopback"], BUSYBOX, ["sh", "-c", script]);
+    expect(image.stdout).not.toMatch(/^nameserver/m);
+    expect(image.stdout).toContain("127.0.0.1\tlocalhost\n");
+    expect(image.stdout).toMatch(/\/etc\/hosts\n\/etc\/resolv\.conf\n$/);
+    const root = tempDirs("libos-net-root-")();
+    mkdirSync(join(root, "bin"));
+    mkdirSync(join(root, "etc"));
+    copyFileSync(BUSYBOX, join(root, "bin/busybox"));
+    writeFileSync(join(root, "etc/resolv.conf"), "nameserver 192.0.2.1\n");
+    const own = runLibos(["--net", "loopback", "--root", root], "/bin/busybox", ["sh", "-c", script.replaceAll("grep", "/bin/busybox grep")], { cwd: root });
+    expect(own.stderr).toBe("");
+    expect(own.stdout).toMatch(/^nameserver 192\.0\.2\.1\n127\.0\.0\.1\tlocalhost\n.*\/etc\/hosts\n$/s);
+  });
+
   it("refuses a network option it cannot parse", () => {
     const bad = runLibos(["--net-faults", "drop=2"], BUSYBOX, ["true"]);
     expect(bad.stderr).toContain("drop needs a probability");
@@ -132,5 +149,11 @@ describe("busybox over the guest's loopback", () => {
     const tap = runLibos(["--net", "bogus"], BUSYBOX, ["true"]);
     expect(tap.stderr).toContain("Unknown --net bogus");
     expect(tap.status).toBe(2);
+    const forward = runLibos(["-p", "8080"], BUSYBOX, ["true"]);
+    expect(forward.stderr).toContain('Cannot parse port forward "8080"');
+    expect(forward.status).toBe(2);
+    const notUser = runLibos(["--net", "loopback", "-p", "8080:80"], BUSYBOX, ["true"]);
+    expect(notUser.stderr).toContain("-p forwards through the host gateway: it needs --net user");
+    expect(notUser.status).toBe(2);
   });
 });

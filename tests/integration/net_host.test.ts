@@ -21,7 +21,7 @@ import { get, createServer, type IncomingMessage, type Server } from "node:http"
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUSYBOX, ensureBuilt, startLibos, tempDirs } from "./_run.ts";
+import { BUSYBOX, ensureBuilt, runLibos, startLibos, tempDirs } from "./_run.ts";
 
 const NET_MODES = ["inproc", "ipc", "worker"] as const;
 const MIB = 1024 * 1024;
@@ -112,6 +112,13 @@ describe("--net user: the host gateway", () => {
     expect(lines.slice(0, 3)).toEqual(["httpd ready", `${bigHash}  -`, `${bigHash}  -`]);
     expect(guest.out.stdout).toMatch(/Name:\s+localhost\s+Address:\s+10\.0\.2\.2\n/);
     expect(guest.out.stdout).toContain("nameserver 10.0.2.3\n");
+  });
+
+  it.each(["inproc", "worker"])("a -p whose host port is taken stops the launch with the reason (net %s)", (mode) => {
+    const got = runLibos(["--net-mode", mode, "-p", `${host.port}:80`], BUSYBOX, ["echo", "ran"]);
+    expect(got.stdout).toBe("");
+    expect(got.stderr).toMatch(/^libos: Cannot start the network: .*EADDRINUSE.*\n$/);
+    expect(got.status).not.toBe(0);
   });
 
   it("10 MiB each way intact with 10 % drop, reordering, duplication and corruption on the link", async () => {
