@@ -103,7 +103,11 @@ function readiness(masks: Map<number, number>, net: NetClient, id: number, bits:
   });
 }
 
-/** Whether a TCP connect to 127.0.0.1:port is accepted (true) or refused (false). */
+/**
+ * Whether something listens on 127.0.0.1:port: a connect is not refused. (The forward's
+ * reset, as nothing listens on the guest's port, may beat the connect's completion to
+ * the client: ECONNRESET still says a listener took it.)
+ */
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ host: "127.0.0.1", port });
@@ -111,7 +115,7 @@ function accepts(port: number): Promise<boolean> {
       s.destroy();
       resolve(true);
     });
-    s.on("error", () => resolve(false));
+    s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code !== "ECONNREFUSED"));
   });
 }
 
