@@ -8,9 +8,9 @@
 //   answers the host's 127.0.0.1 as 10.0.2.2); /etc/resolv.conf names 10.0.2.3
 //   --net-faults on the gateway's link (10 % drop, reordering, duplication, corruption):
 //   10 MiB each way between the guest (wget; nc) and this test's servers
-//   --net tap:IF (root only): in a network namespace this test makes, Linux's TCP (busybox
-//   nc on the host) and the guest's busybox nc exchange a file each way (8 MiB; 100 MiB
-//   with LIBOS_NET_BIG=1)
+//   --net tap:IF (root only), inproc and worker: in a network namespace this test makes,
+//   Linux's TCP (node there) and the guest's busybox nc exchange a file each way (8 MiB;
+//   100 MiB with LIBOS_NET_BIG=1)
 //
 // Every wait ends on an event: a line the guest prints, a response, the launcher's exit.
 
@@ -161,7 +161,8 @@ describe.skipIf(tapWhy !== null)(`--net tap: Linux's TCP in a network namespace$
   });
   afterAll(() => spawnSync("ip", ["netns", "del", ns]));
 
-  it(`the guest and Linux exchange ${size / MIB} MiB each way intact`, async () => {
+  // Worker mode too: its thread must close the TAP (and its pending poll) before it ends.
+  it.each(["inproc", "worker"])(`the guest and Linux exchange ${size / MIB} MiB each way intact (net %s)`, async (mode) => {
     const data = randomBytes(size);
     const src = join(dir, "tap-src.bin");
     writeFileSync(src, data);
@@ -177,7 +178,7 @@ describe.skipIf(tapWhy !== null)(`--net tap: Linux's TCP in a network namespace$
       "wait",
       "cat /tmp/got.sum",
     ].join("\n");
-    const guest = startLibos(["--net", `tap:${ifname}`, "-v", `${dir}:${dir}`], BUSYBOX, ["sh", "-c", script], ["ip", "netns", "exec", ns]);
+    const guest = startLibos(["--net", `tap:${ifname}`, "--net-mode", mode, "-v", `${dir}:${dir}`], BUSYBOX, ["sh", "-c", script], ["ip", "netns", "exec", ns]);
     guest.child.stdin!.end();
     await guest.waitFor(/listening\n/);
     const source = startInNs(ns, SOURCE, [src]);
@@ -186,6 +187,7 @@ describe.skipIf(tapWhy !== null)(`--net tap: Linux's TCP in a network namespace$
     expect(await sink.exited).toBe(0);
     expect(sink.out).toBe(`listening\n${sha256(data)} ${size}\n`);
     expect(guest.out.stdout).toBe(`listening\n${sha256(data)}  -\n`);
+    expect(guest.out.stderr).toBe("");
   });
 });
 
