@@ -14,13 +14,20 @@
 // "failed: <reason>" in its cell and the full reason under the table; it never shows a
 // number. The sample programs exit non-zero when any call they make fails or gives a
 // wrong result, so an unimplemented or broken syscall cannot produce a timing.
+//
+// Network rows (net_rows.ts) may need more than a command: a peer on the host that the
+// program talks to (started before the row's columns, stopped after; it may say why it
+// cannot run here, e.g. a TAP needs root), a `wrap` before every column's command (ip netns
+// exec NS), or a `server`: the program under test serves, under the column's prefix, and
+// the measured commands are host clients.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { hostNetRows } from "./net_rows.ts";
 
 // ---------------------------------------------------------------- where things are
 
@@ -125,6 +132,20 @@ export interface Fixture {
   readonly make: (dir: string) => void;
 }
 
+/** Something the row's columns need running on the host while they are measured. */
+export interface PeerDef {
+  /** Starts it; resolves once it serves, with how to stop it, or why it cannot run here. */
+  readonly start: () => Promise<{ stop: () => Promise<void> } | { unavailable: string }>;
+}
+
+/** The program under test is a server: started per column under its prefix; the measure's commands are host clients. */
+export interface ServerDef {
+  /** The server's command line (after the column's prefix and, for libos, libosOptions). */
+  readonly argv: (column: ColumnId) => readonly string[];
+  /** Resolves once the server answers; rejects with why it will not. */
+  readonly ready: () => Promise<void>;
+}
+
 export interface RowDef {
   readonly name: string;
   readonly measure: Measure;
@@ -144,6 +165,10 @@ export interface RowDef {
   readonly columns?: readonly ColumnId[];
   /** The launcher's command for the libos column (default run): boot runs a system description. */
   readonly libosCommand?: "run" | "boot";
+  readonly peer?: PeerDef;
+  /** Put before every column's command (e.g. ip netns exec NS). */
+  readonly wrap?: readonly string[];
+  readonly server?: ServerDef;
 }
 
 const SPAWN_LOOP_N = 100;
@@ -276,6 +301,7 @@ const eightKernels: Fixture = {
     }
   },
 };
+const netHost = hostNetRows({ sample, busybox: BUSYBOX, root: ROOT, scratch: SCRATCH });
 
 const readRow = (mode: FsMode): string => `read 256 MiB ×${READ_PASSES}, fs ${mode} (MiB/s)`;
 const fstatRow = (mode: FsMode): string => `fs-task round trip (fstat), fs ${mode} (ns/call)`;
@@ -365,6 +391,7 @@ export const ROWS: readonly RowDef[] = [
     note: "TCP over loopback: the guest's own 127.0.0.1 (lo of its net-task) against the host's; ≥ 1 Gbit/s is ≥ 119 MiB/s",
     target: { kind: "at-least", text: "≥ 119 MiB/s (1 Gbit/s)", min: 119 },
   }),
+  ...netHost,
   {
     // fork of a process with 64 MiB of written heap + the child's _exit(0) + waitpid;
     // the set-up (malloc and writing the 64 MiB) is in both runs and cancels out.
@@ -751,11 +778,11 @@ interface Results {
 }
 
 /**
- * Measures every column of `rows`, making their fixtures first. A column whose command
- * lines an earlier row already measured (native and qemu in the fs-mode rows) reuses
- * that cell instead of running them again.
+ * Measures every column of `rows`, making their fixtures (and starting their peers) first.
+ * A column whose command lines an earlier row already measured (native and qemu in the
+ * fs-mode rows) reuses that cell instead of running them again.
  */
-function measureRows(rows: readonly RowDef[], prefixes: ReadonlyMap<ColumnId, string[] | { unavailable: string }>): Results {
+async function measureRows(rows: readonly RowDef[], prefixes: ReadonlyMap<ColumnId, string[] | { unavailable: string }>): Promise<Results> {
   const results: Results = { cells: new Map(), failures: [] };
   const made = new Set<Fixture>();
   const measured = new Map<string, Cell>();
@@ -770,11 +797,22 @@ function measureRows(rows: readonly RowDef[], prefixes: ReadonlyMap<ColumnId, st
     } catch (e) {
       fixtureError = `cannot make the row's files: ${e instanceof Error ? e.message : String(e)}`;
     }
+    let peer: { stop: () => Promise<void> } | null = null;
+    let peerUnavailable: string | undefined;
+    if (row.peer && fixtureError === undefined) {
+      try {
+        const started = await row.peer.start();
+        if ("unavailable" in started) peerUnavailable = started.unavailable;
+        else peer = started;
+      } catch (e) {
+        fixtureError = `cannot start the row's peer: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
     const cells = new Map<ColumnId, Cell>();
     for (const c of COLUMNS) {
       const p = prefixes.get(c.id);
-      if (!p || !Array.isArray(p)) {
-        cells.set(c.id, unavailableCell(p ? p.unavailable : "unavailable"));
+      if (!p || !Array.isArray(p) || peerUnavailable !== undefined) {
+        cells.set(c.id, unavailableCell(peerUnavailable ?? (p && !Array.isArray(p) ? p.unavailable : "unavailable")));
         continue;
       }
       if (row.columns && !row.columns.includes(c.id)) {
@@ -782,13 +820,14 @@ function measureRows(rows: readonly RowDef[], prefixes: ReadonlyMap<ColumnId, st
         continue;
       }
       const m = row.override?.[c.id] ?? row.measure;
-      const launcher = (c.id === "libos" || c.id === "kvm") && row.libosCommand === "boot" ? [p[0]!, "boot"] : p;
-      const prefix = c.id === "libos" || c.id === "kvm" ? [...launcher, ...(row.libosOptions ?? [])] : launcher;
-      const key = measureKey(m, prefix);
+      const libosLike = c.id === "libos" || c.id === "kvm";
+      const launcher = libosLike && row.libosCommand === "boot" ? [p[0]!, "boot"] : p;
+      const prefix = [...(row.wrap ?? []), ...(libosLike ? [...launcher, ...(row.libosOptions ?? [])] : launcher)];
+      const key = measureKey(m, row.server ? [...prefix, ...row.server.argv(c.id)] : prefix);
       let cell = fixtureError === undefined ? measured.get(key) : failedCell(fixtureError);
       if (cell === undefined) {
         try {
-          cell = measureCell(m, prefix);
+          cell = row.server ? await measureServed(row.server, c.id, m, prefix, row.wrap ?? []) : measureCell(m, prefix);
         } catch (e) {
           cell = failedCell(`harness error: ${e instanceof Error ? e.message : String(e)}`);
         }
@@ -797,9 +836,42 @@ function measureRows(rows: readonly RowDef[], prefixes: ReadonlyMap<ColumnId, st
       cells.set(c.id, cell);
       if (!cell.ok && cell.text !== "n/a") results.failures.push(`  ${row.name}, ${c.title}: ${cell.why}`);
     }
+    await peer?.stop();
     results.cells.set(row.name, cells);
   }
   return results;
+}
+
+/**
+ * A server row's cell: the server started under the column's prefix (its own process
+ * group, so that a launcher and what it started stop together), the client measured on
+ * the host once the server answers, then the server stopped.
+ */
+async function measureServed(server: ServerDef, column: ColumnId, m: Measure, prefix: readonly string[], wrap: readonly string[]): Promise<Cell> {
+  const [cmd, ...args] = [...prefix, ...server.argv(column)];
+  const child = spawn(cmd!, args, { stdio: ["pipe", "ignore", "pipe"], detached: true });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  let ended = false;
+  void exited.then(() => (ended = true));
+  try {
+    const why = await Promise.race([
+      server.ready().then(() => undefined, (e: Error) => e.message),
+      exited.then(() => `the server ended: ${shorten(stderr, 200) || "no message"}`),
+    ]);
+    if (why !== undefined) return failedCell(why);
+    return measureCell(m, wrap);
+  } finally {
+    if (!ended) {
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        // Gone meanwhile.
+      }
+      await exited;
+    }
+  }
 }
 
 /** The cell a relative target compares with, if the row has one and it was measured. */
@@ -832,7 +904,7 @@ function removeStaleScratch(): void {
   }
 }
 
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   const rows = selectRows(ROWS, argv);
   if (rows.length === 0) {
     console.error(`bench: no row matches ${argv.join(" ")}; rows: ${ROWS.map((r) => r.name).join(", ")}`);
@@ -853,7 +925,7 @@ function main(argv: readonly string[]): number {
   let results: Results;
   removeStaleScratch();
   try {
-    results = measureRows(rows, prefixes);
+    results = await measureRows(rows, prefixes);
   } finally {
     rmSync(SCRATCH, { recursive: true, force: true });
   }
@@ -893,4 +965,4 @@ function main(argv: readonly string[]): number {
 }
 
 const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invokedDirectly) process.exitCode = main(process.argv.slice(2));
+if (invokedDirectly) process.exitCode = await main(process.argv.slice(2));

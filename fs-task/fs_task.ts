@@ -16,7 +16,7 @@ import { buildBackend, type FsTaskOptions } from "./backend.ts";
 import type { FrameDirectory } from "./frame_directory.ts";
 import { IpcTransport, createFsProxy, type FsTaskClient, type FsTransport } from "./ipc_client.ts";
 import { FsIpcServer } from "./ipc_server.ts";
-import type { IpcHost } from "./_ipc_host.ts";
+import type { IpcHost } from "../device-ipc/host_cspace.ts";
 import { WorkerTransport, type FsWorker, type WorkerClientOptions } from "./worker_client.ts";
 
 export type FsTaskLaunch =

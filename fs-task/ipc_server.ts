@@ -42,7 +42,7 @@
 // reply label BadRequest, which the client also turns into -EIO.
 
 import type { FileSystem } from "./file_system.ts";
-import { HostCSpace, type IpcHost, type SlotAllocator } from "./_ipc_host.ts";
+import { HostCSpace, type IpcHost, type SlotAllocator } from "../device-ipc/host_cspace.ts";
 import type { MemoryQuota } from "./_paged_bytes.ts";
 import { untypedQuota } from "./untyped_quota.ts";
 import {

@@ -1,12 +1,12 @@
 // Worker mode, the kernel-task's side: the fs-task runs in a worker_threads Worker (its
-// own isolate and heap) and calls cross the shared ring (_ring.ts).
+// own isolate and heap) and calls cross the shared ring (device-ipc/ring.ts).
 //
 //   FsWorker         the thread and its ring; back ends are attached to it by description
 //                    (a user kernel starts one and attaches every mount's back end)
 //   WorkerTransport  one attached back end: the FsTransport a proxy calls through The FileSystem API
 // stays synchronous: the caller's thread waits for the answer with Atomics.wait (allowed
 // on Node's main thread), after a short spin that catches fast answers without a futex
-// round trip (its budget adapts to how busy the host is: _ring.ts Waiter).
+// round trip (its budget adapts to how busy the host is: device-ipc/ring.ts Waiter).
 //
 // A call: take a slot from the free queue, encode label, words and strings into it
 // (protocol.ts), push it on the request queue, ring the worker, wait until the slot comes
@@ -17,7 +17,7 @@
 // address and the worker reads or writes the same memory through koffi: zero copy, and a
 // 1 MiB pread is one request. Otherwise the slot's bounce block (native memory from
 // allocNative, 1 MiB, grown as needed) carries it: one copy. Either way the slot's grant
-// (_ring.ts) says which block, which bytes of it and which access the worker may use for
+// (device-ipc/ring.ts) says which block, which bytes of it and which access the worker may use for
 // this call; it is written before the request goes out and cleared when the final answer
 // is taken.
 //
@@ -48,13 +48,13 @@ import type { FsTaskOptions } from "./backend.ts";
 import type { FrameDirectory } from "./frame_directory.ts";
 import type { FsTaskStats, FsTransport } from "./ipc_client.ts";
 import {
-  ReplyStatus, WireError, WireReader, WireWriter, encodeArgs, errnoOf, type MethodEntry,
+  Control, ReplyStatus, WireError, WireReader, WireWriter, encodeArgs, errnoOf, type MethodEntry,
 } from "./protocol.ts";
 import {
-  Control, Ctl, ERROR_AT, GrantAccess, Hdr, PENDING_NOTICE, RING_BYTES, RING_SLOTS, WorkerState, controlView, grantView, leaseView, ring,
+  Ctl, ERROR_AT, GrantAccess, Hdr, PENDING_NOTICE, RING_BYTES, RING_SLOTS, WorkerState, controlView, grantView, leaseView, ring,
   ringQueues, setGrant, slotViews, Waiter, type RingQueues, type RingSlot,
-} from "./_ring.ts";
-import { workerBoot } from "./_worker_boot.ts";
+} from "../device-ipc/ring.ts";
+import { FROM_SOURCE, workerBoot } from "../device-ipc/worker_boot.ts";
 import { QuotaLease } from "./_quota_lease.ts";
 import type { MemoryQuota } from "./_paged_bytes.ts";
 import type { FsWorkerData } from "./worker.ts";
@@ -140,7 +140,7 @@ export class FsWorker {
     this.#grants = grantView(sab);
     this.#lease = options.quota === undefined ? null : new QuotaLease(leaseView(sab), options.quota);
     for (let i = 0; i < RING_SLOTS; i++) this.#queues.free.push(i);
-    const { url, boot } = workerBoot();
+    const { url, boot } = workerBoot(new URL(FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url));
     this.#onDead = options.onDead ?? null;
     const fault = options.fault;
     // A thrown fault fires in the worker; a kill is this side terminating the thread.

@@ -19,7 +19,8 @@
 
 import { openSync, closeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { FROM_SOURCE, BOOT_AREA_BYTES, bootError, workerBoot, type FsFaultSpec } from "../fs-task/mod.ts";
+import { FROM_SOURCE, BOOT_AREA_BYTES, bootError, workerBoot } from "../device-ipc/mod.ts";
+import type { FsFaultSpec } from "../fs-task/mod.ts";
 import { runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
 import { RingEmptier, RingFeeder, newByteRing, ringBytesMoved } from "./byte_ring.ts";
 import { ConsoleDrain, PrefixedLines, RawBytes, type ConsoleSink } from "./console_drain.ts";

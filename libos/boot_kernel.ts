@@ -10,7 +10,8 @@
 // A program that cannot start ends its kernel with a failure, not the boot.
 
 import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
-import { osThreadId, type FsFaultSpec } from "../fs-task/mod.ts";
+import { osThreadId } from "../device-ipc/mod.ts";
+import type { FsFaultSpec } from "../fs-task/mod.ts";
 import { ElfError } from "./elf.ts";
 import type { FileOps } from "./file.ts";
 import { guestLayout } from "./mounts.ts";
@@ -79,7 +80,7 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
   let uk: UserKernel;
   try {
     const layout = guestLayout({ root, image, volumes: spec.volumes, tmpfs: spec.tmpfs, workdir: spec.workdir, isolate: true, hostCwd: "/" });
-    uk = new UserKernel({
+    uk = await UserKernel.create({
       memoryQuota: spec.memory, layout, fsMode: spec.fsMode, strace: false, consoleFd: opts.consoleFd, host: opts.host,
       priority: spec.priority, hostSignals: opts.hostSignals, streams: opts.streams, name: spec.name, stats: opts.stats ?? false,
       ...(opts.traceIpc ? { traceIpc: (line: string) => process.stderr.write(line + "\n") } : {}),

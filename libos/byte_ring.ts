@@ -18,7 +18,7 @@
 // Waiting never blocks a thread: Atomics.waitAsync on a doorbell, or a waker on the local
 // pipe's readiness queue.
 
-import { ring } from "../fs-task/mod.ts";
+import { ring } from "../device-ipc/mod.ts";
 import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
 import { EPIPE } from "../linux-abi/errno.ts";
 import { PipeEnd, type Pipe } from "./pipe.ts";

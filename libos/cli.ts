@@ -37,7 +37,7 @@ import { bootReport } from "./boot_report.ts";
 import { statsLines } from "./run_stats.ts";
 import type { KernelSummary } from "./boot_kernel.ts";
 import { SystemError, readSystem } from "./system_description.ts";
-import { NET_MODES, defaultNetChoice, netConfigOf, parsePortForward, type NetChoice } from "./net_options.ts";
+import { NET_MODES, defaultNetChoice, netConfigOf, type NetChoice } from "./net_options.ts";
 import type { NetMode } from "../net-task/mod.ts";
 
 const USAGE = `Usage: libos run [options] PROGRAM [ARGS...]
@@ -74,9 +74,12 @@ Options for run:
       --fs-mode MODE   how the file-system tasks run: inproc (default), ipc, worker
       --net NET        the guest's network: none (no AF_INET), loopback (lo only),
                        user (default: lo, plus eth0 10.0.2.15 through the host
-                       gateway 10.0.2.2), tap:IFNAME (eth0 on a host TAP device)
-  -p, --publish HOSTPORT:GUESTPORT[/udp]
-                       forward a host port to the guest through the gateway (repeatable)
+                       gateway 10.0.2.2, DNS 10.0.2.3), tap:IFNAME[,ADDR/PREFIX][,gw=ADDR]
+                       (eth0 on a host TAP device; default 10.0.0.2/24 gw 10.0.0.1)
+  -p, --publish [ADDR:]HOSTPORT:GUESTPORT[/udp]
+                       forward a host port (on 127.0.0.1, or ADDR) to the guest through
+                       the gateway (--net user; repeatable); HOSTPORT 0 picks a free
+                       port, which a libos: line reports
       --net-mode MODE  how the net-task runs: inproc (default), ipc, worker
       --net-faults SPEC
                        misbehave on purpose, reproducibly, e.g.
@@ -224,13 +227,12 @@ function parseRun(argv: string[]): RunOptions {
     }
     else if (a === "--net") {
       opts.net.net = value();
-      opts.net.explicit = true;
     } else if (a === "--net-mode") {
       const mode = value();
       if (!(NET_MODES as readonly string[]).includes(mode)) throw new UsageError(`Unknown net mode: ${mode} (use ${NET_MODES.join(", ")})`);
       opts.net.mode = mode as NetMode;
     } else if (a === "--net-faults") opts.net.faults = value();
-    else if (a === "-p" || a === "--publish") opts.net.forwards.push(usage(() => parsePortForward(value())));
+    else if (a === "-p" || a === "--publish") opts.net.forwards.push(value());
     else if (a === "-h" || a === "--help") {
       process.stdout.write(USAGE + "\n");
       process.exit(0);
@@ -253,9 +255,9 @@ async function run(argv: string[]): Promise<number> {
     root: opts.root, image: opts.image, volumes: opts.volumes, tmpfs: opts.tmpfs, workdir: opts.workdir,
     isolate: opts.isolate, hostCwd: process.cwd(), sysroot: opts.sysroot === null ? null : sysrootOf(opts.sysroot),
   });
-  const net = usage(() => netConfigOf(opts.net, (line) => process.stderr.write(`libos: ${line}\n`)));
+  const net = usage(() => netConfigOf(opts.net));
   const fault = fsFaultFromEnv(process.env.LIBOS_TEST_FS_FAULT);
-  const uk: UserKernel = new UserKernel({
+  const uk: UserKernel = await UserKernel.create({
     ...(fault ? { fsFault: fault.spec } : {}),
     memoryQuota: opts.memory, layout, fsMode: opts.fsMode, net, strace: opts.strace, debug: opts.debug, stats: opts.stats, platform: opts.platform,
     ...(opts.traceIpc ? { traceIpc: (line: string) => process.stderr.write(line + "\n") } : {}),
@@ -266,6 +268,9 @@ async function run(argv: string[]): Promise<number> {
       uk.continueInit();
     },
   });
+  for (const f of uk.network?.forwards ?? []) {
+    if (f.hostPort === 0) process.stderr.write(`libos: -p ${f.hostAddress}:0:${f.guestPort}/${f.protocol} listens on port ${f.boundPort}\n`);
+  }
   const envp = [...opts.env].map(([k, v]) => `${k}=${v}`);
   let exit;
   try {

@@ -44,7 +44,8 @@ import type { UserContext } from "./signals.ts";
 import { NO_REPLY, RESUME } from "./sys/context.ts";
 import { KernelTaskCSpace, KtSlot, Slots, rootRetype } from "./kernel_task_cspace.ts";
 import { mountAll, startFileSystem, startTmpfs, type FsMode, type Layout, type MountEnv, type MountSpec } from "./mounts.ts";
-import { createNetTask, type NetClient, type NetConfig, type NetMode } from "../net-task/mod.ts";
+import { createNetTask, type NetClient, type NetConfig, type ExternalNetInfo, type NetLaunch, type NetMode } from "../net-task/mod.ts";
+import { hostResolvConf, hostsText, mountEtcFiles, resolvConfText } from "./etc_files.ts";
 import { Vfs } from "./vfs.ts";
 import { RootTask, type KernelShare } from "./root_task.ts";
 import { RunLoop, type LoopKernel } from "./run_loop.ts";
@@ -333,7 +334,24 @@ export class UserKernel implements Machine, LoopKernel {
   #serveUs = 0;
   readonly #bootMs = performance.now();
 
-  constructor(opts: UserKernelOptions) {
+  /**
+   * A user kernel ready to spawn: its file systems mounted, its net-task started (its
+   * external device built, which may bind host ports or open a TAP) and the guest's
+   * /etc/resolv.conf and /etc/hosts in place (etc_files.ts). Rejects with what a mount or
+   * the net-task failed with; what had started is stopped first.
+   */
+  static async create(opts: UserKernelOptions): Promise<UserKernel> {
+    const uk = new UserKernel(opts);
+    try {
+      await uk.#startNet();
+    } catch (error) {
+      await uk.shutdown();
+      throw error;
+    }
+    return uk;
+  }
+
+  private constructor(opts: UserKernelOptions) {
     this.#opts = opts;
     this.platform = choosePlatform(opts.platform ?? "unicorn");
     const sink = opts.traceSink ?? ((line: string) => process.stderr.write(line + "\n"));
@@ -361,11 +379,6 @@ export class UserKernel implements Machine, LoopKernel {
     this.#fileSystems = mountAll(this.vfs, opts.layout, env);
     this.anonFiles = startTmpfs(env);
     this.#fileSystems.push(this.anonFiles);
-    if (opts.net) {
-      const mode = opts.net.mode;
-      this.#net = createNetTask(opts.net.config, mode === "ipc" ? { mode, ...this.#kt.ipcHost() } : { mode });
-      this.kernelTask.attachNet(this.#net);
-    }
     const serverSlot = this.#retype("Tcb", 0);
     const server = this.#objectAt(serverSlot) as Tcb;
     k.tcbConfigure(root, serverSlot, { cspaceRootCptr: this.#kt.cnodeInRoot, priority: 200 });
@@ -382,6 +395,34 @@ export class UserKernel implements Machine, LoopKernel {
       this.#observe(this.#objectAt(endpointSlot) as KernelObject, role);
       this.#observe(server, role);
     }
+  }
+
+  /** The guest's external network (its settings, the port forwards as bound); null with lo only or none. */
+  get network(): ExternalNetInfo | null {
+    return this.#net?.external ?? null;
+  }
+
+  /** The net-task (when the options name one), then /etc's files that depend on it. */
+  async #startNet(): Promise<void> {
+    const net = this.#opts.net;
+    if (net) {
+      const launch: NetLaunch = net.mode === "ipc" ? { mode: net.mode, ...this.#kt.ipcHost() } : { mode: net.mode };
+      try {
+        this.#net = await createNetTask(net.config, launch);
+      } catch (error) {
+        throw new Error(`Cannot start the network: ${(error as Error).message}`);
+      }
+      this.kernelTask.attachNet(this.#net);
+    }
+    const external = this.#net?.external ?? null;
+    const files = new Map([
+      ["resolv.conf", resolvConfText(external, hostResolvConf())],
+      ["hosts", hostsText(hostname(), external)],
+    ]);
+    const fs = startTmpfs(this.#mountEnv());
+    this.#fileSystems.push(fs);
+    const mounted = await mountEtcFiles(this.vfs, fs, files, this.#opts.layout.mounts[0]?.type !== "initfs");
+    if (mounted < 0) throw new Error(`Cannot make /etc/resolv.conf and /etc/hosts (errno ${-mounted})`);
   }
 
   /** The root task's objects, from the root Untyped into the root CNode. */
