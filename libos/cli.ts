@@ -284,13 +284,13 @@ async function run(argv: string[]): Promise<number> {
   } finally {
     hostTerminal?.restore();
     await uk.shutdown();
-    if (opts.stats) {
-      const s = uk.stats;
-      process.stderr.write(`libos: stats: platform ${uk.platform.name}, ${s.runs} CPU runs, ${s.fastSyscalls} syscalls answered inside a run, ${s.faults} faults\n`);
-    }
   }
   const stats = uk.runStats();
   if (stats !== null) process.stderr.write(statsLines(stats, false).join("\n") + "\n");
+  if (opts.stats) {
+    const s = uk.stats;
+    process.stderr.write(`libos: stats: platform ${uk.platform.name}, ${s.runs} CPU runs, ${s.fastSyscalls} syscalls answered inside a run, ${s.faults} faults\n`);
+  }
   if (exit.failure !== undefined) {
     process.stderr.write(`libos: ${opts.program}: the user kernel failed: ${exit.failure}\n`);
     return 70;
