@@ -45,7 +45,7 @@ import { PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, type Vma } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
 import { NO_SESSION } from "./terminal.ts";
 import { cpuCount, cpuList, cpuMaskHex, cpuTicks, hostLoad } from "./host_cpus.ts";
-import { sysctlFiles } from "./procfs_sys.ts";
+import { sysctlFiles, type Sysctl } from "./procfs_sys.ts";
 import { PROC_NET_FILES, procNetText } from "./procfs_net.ts";
 import type { InetSockets } from "./inet_socket.ts";
 import { kernelConfigGz } from "./kernel_config.ts";
@@ -65,6 +65,10 @@ export interface ProcFacts {
   mounts(): readonly ProcMount[];
   /** The AF_INET sockets and their net-task, for /proc/net; null without one. */
   net?(): InetSockets | null;
+  /** The services' tunables under /proc/sys (keys, message queues, inotify). */
+  readonly sysctls?: readonly Sysctl[];
+  /** The services' files at the top (/proc/keys, /proc/key-users): their text for the reader. */
+  readonly files?: ReadonlyMap<string, (reader: Thread | null) => string>;
 }
 
 /** One line of /proc/mounts; `type` is a name /proc/filesystems lists ("tmpfs", "proc", …). */
@@ -160,13 +164,13 @@ interface Handle {
 
 const PID_ENTRIES = ["task", "fd", "environ", "status", "comm", "cmdline", "stat", "statm", "maps", "cwd", "root", "exe", "mounts"];
 const THREAD_ENTRIES = PID_ENTRIES.filter((n) => n !== "task");
-const ROOT_ENTRIES = ["cmdline", "config.gz", "cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "thread-self", "uptime", "version"];
+const ROOT_ENTRIES = ["cmdline", "config.gz", "cpuinfo", "filesystems", "key-users", "keys", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "thread-self", "uptime", "version"];
 
 export class ProcFs implements FileSystem {
   readonly #facts: ProcFacts;
   readonly #handles = new Map<number, Handle>();
   readonly #cpuMhz: number;
-  readonly #sysctl: ReadonlyMap<string, () => string>;
+  readonly #sysctl: ReadonlyMap<string, Sysctl>;
   #atRoot = false;
   #covered = new Set<string>();
   #crossing: FsCrossing | null = null;
@@ -175,7 +179,7 @@ export class ProcFs implements FileSystem {
   constructor(facts: ProcFacts) {
     this.#facts = facts;
     this.#cpuMhz = hostCpuMhz();
-    this.#sysctl = sysctlFiles(facts.uts);
+    this.#sysctl = sysctlFiles(facts.uts, facts.sysctls ?? []);
   }
 
   /** The open file of the last open() that answered REOPEN_FILE. */
@@ -207,8 +211,11 @@ export class ProcFs implements FileSystem {
     if (node.type === "link" && !(flags & O_PATH)) return -ELOOP;
     if (node.type === "dir" && !(flags & O_PATH) && ((flags & O_ACCMODE) !== O_RDONLY || flags & O_CREAT)) return -EISDIR;
     if (node.type !== "dir" && flags & O_DIRECTORY) return -ENOTDIR;
-    // A sysctl checks its mode bits even for root (proc_sys_permission): these are all 0444.
-    if (node.type === "file" && node.path.startsWith("/sys/") && (flags & O_ACCMODE) !== O_RDONLY && !(flags & O_PATH)) return -EACCES;
+    // A sysctl checks its mode bits even for root (proc_sys_permission): 0444, or 0644 for
+    // a tunable, which only root writes.
+    if (node.type === "file" && node.path.startsWith("/sys/") && (flags & O_ACCMODE) !== O_RDONLY && !(flags & O_PATH)) {
+      if (!(node.perm & 0o200) || this.#facts.current()?.creds.euid !== 0) return -EACCES;
+    }
     const snapshot = node.type === "file" && !(flags & O_PATH) ? stringToBytes(node.text()) : null;
     let handle = 0;
     while (this.#handles.has(handle)) handle++;
@@ -483,6 +490,11 @@ export class ProcFs implements FileSystem {
         return globalFile(path, () => statText(f));
       case "sys":
         return this.#sysDir("");
+      case "keys":
+      case "key-users": {
+        const text = f.files?.get(name);
+        return text ? globalFile(path, () => text(f.current())) : undefined;
+      }
       case "net": {
         const inet = f.net?.() ?? null;
         return dir("/net", null, () => (inet === null ? [] : [...PROC_NET_FILES]), (n) => {
@@ -517,8 +529,8 @@ export class ProcFs implements FileSystem {
     };
     return dir(`/sys/${prefix}`.replace(/\/$/, ""), null, names, (n) => {
       const key = prefix + n;
-      const text = files.get(key);
-      if (text) return globalFile(`/sys/${key}`, text);
+      const entry = files.get(key);
+      if (entry) return sysctlFile(`/sys/${key}`, entry);
       for (const other of files.keys()) if (other.startsWith(key + "/")) return this.#sysDir(key + "/");
       return undefined;
     });
@@ -625,6 +637,13 @@ function dir(path: string, owner: Process | null, names: () => string[], child: 
 
 function globalFile(path: string, text: () => string): FileNode {
   return { type: "file", path, perm: 0o444, owner: null, text, write: () => -EIO };
+}
+
+/** A sysctl: 0644 and written through its owner when it is a tunable (a write takes the whole value). */
+function sysctlFile(path: string, s: Sysctl): FileNode {
+  const write = s.write;
+  if (!write) return globalFile(path, () => s.text());
+  return { type: "file", path, perm: 0o644, owner: null, text: () => s.text(), write: (src) => write(bytesToString(src)) || src.length };
 }
 
 function link(path: string, owner: Process | null, size: number, target: () => LinkTarget | number): LinkNode {

@@ -19,6 +19,7 @@ import type { Terminals } from "../terminals.ts";
 import type { LoopDevices } from "../loop.ts";
 import type { PiFutexes } from "../futex_pi.ts";
 import type { SysvIpc } from "../ipc/sysv_ipc.ts";
+import type { KeyTable } from "../keys/key_table.ts";
 import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
 import type { InetSockets } from "../inet_socket.ts";
@@ -53,6 +54,8 @@ export interface KernelServices {
   readonly piFutexes: PiFutexes;
   /** The System V IPC namespace (libos/ipc/). */
   readonly ipc: SysvIpc;
+  /** The key retention service's keys and quotas (libos/keys/). */
+  readonly keys: KeyTable;
   /** Advisory record, OFD and flock locks (sys_lock.ts). */
   readonly locks: FileLocks;
   /** The pages of files mapped MAP_SHARED (page_cache.ts). */

@@ -42,6 +42,7 @@ import * as splice from "./sys_splice.ts";
 import * as wallclock from "./sys_wallclock.ts";
 import * as pidfd from "./sys_pidfd.ts";
 import * as kcmp from "./sys_kcmp.ts";
+import * as keys from "./sys_keys.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -257,6 +258,9 @@ const ROWS: Row[] = [
   ["epoll_ctl", epoll.sysEpollCtl, "partial", "no limit on wake-up paths (reverse_path_check); at most 65536 entries per user kernel (max_user_watches); EPOLLWAKEUP is kept and does nothing"],
   ["tgkill", sig.sysTgkill],
   ["waitid", clone.sysWaitid],
+  ["add_key", keys.sysAddKey, "partial", "key types keyring, user and logon (others ENODEV)"],
+  ["request_key", keys.sysRequestKey, "partial", "no upcall program: a miss with callout information makes a negative key for 60 s and answers ENOENT"],
+  ["keyctl", keys.sysKeyctl, "partial", "no request_key authority (INSTANTIATE/NEGATE/REJECT EPERM); GET_PERSISTENT, DH_COMPUTE, PKEY_*, RESTRICT_KEYRING and WATCH_KEY EOPNOTSUPP; the collector destroys an unreferenced key at once"],
   ["openat", file.sysOpenat],
   ["mkdirat", names.sysMkdirat],
   ["mknodat", names.sysMknodat, "partial", "as mknod"],
