@@ -201,6 +201,12 @@ export class FdTable {
     if (s) s.cloexec = on;
   }
 
+  /** Whether install() would find a descriptor (a call that must not act before it fails with EMFILE). */
+  hasRoom(): boolean {
+    for (let fd = 0; fd < this.limit; fd++) if (!this.#slots[fd]) return true;
+    return false;
+  }
+
   /** Lowest free descriptor ≥ min, or -EMFILE. Takes ownership of one reference. */
   install(file: OpenFile, cloexec: boolean, min = 0): number {
     for (let fd = min; fd < this.limit; fd++) {

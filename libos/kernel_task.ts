@@ -62,6 +62,7 @@ import { PiFutexes } from "./futex_pi.ts";
 import { exitRobustList } from "./futex_robust.ts";
 import { SysvIpc } from "./ipc/sysv_ipc.ts";
 import { KeyTable } from "./keys/key_table.ts";
+import { MqNamespace } from "./mqueue.ts";
 import { keySysctls, procKeysText, procKeyUsersText } from "./keys/proc_keys.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
@@ -159,6 +160,7 @@ export class KernelTask implements KernelServices {
   readonly piFutexes = new PiFutexes();
   readonly ipc = new SysvIpc();
   readonly keys = new KeyTable();
+  readonly mqueues = new MqNamespace();
   readonly locks = new FileLocks();
   readonly leases = new Leases();
   readonly pipeFs = new PipeFs();
@@ -203,7 +205,7 @@ export class KernelTask implements KernelServices {
       memoryQuota: () => this.machine.memoryQuota(),
       mounts: () => [...this.vfs.mounts].reverse().map((m) => ({ source: m.source, at: m.at, type: m.type, options: m.readOnly ? "ro" : "rw" })),
       net: () => this.inetSockets,
-      sysctls: keySysctls(this.keys),
+      sysctls: [...keySysctls(this.keys), ...this.mqueues.sysctls()],
       files: new Map([
         ["keys", (reader) => procKeysText(this.keys, reader)],
         ["key-users", () => procKeyUsersText(this.keys)],

@@ -20,6 +20,7 @@ import type { LoopDevices } from "../loop.ts";
 import type { PiFutexes } from "../futex_pi.ts";
 import type { SysvIpc } from "../ipc/sysv_ipc.ts";
 import type { KeyTable } from "../keys/key_table.ts";
+import type { MqNamespace } from "../mqueue.ts";
 import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
 import type { InetSockets } from "../inet_socket.ts";
@@ -56,6 +57,8 @@ export interface KernelServices {
   readonly ipc: SysvIpc;
   /** The key retention service's keys and quotas (libos/keys/). */
   readonly keys: KeyTable;
+  /** The POSIX message queues (mqueue.ts). */
+  readonly mqueues: MqNamespace;
   /** Advisory record, OFD and flock locks (sys_lock.ts). */
   readonly locks: FileLocks;
   /** The pages of files mapped MAP_SHARED (page_cache.ts). */

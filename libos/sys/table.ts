@@ -43,6 +43,7 @@ import * as wallclock from "./sys_wallclock.ts";
 import * as pidfd from "./sys_pidfd.ts";
 import * as kcmp from "./sys_kcmp.ts";
 import * as keys from "./sys_keys.ts";
+import * as mqueue from "./sys_mqueue.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -257,6 +258,12 @@ const ROWS: Row[] = [
   ["epoll_wait", epoll.sysEpollWait],
   ["epoll_ctl", epoll.sysEpollCtl, "partial", "no limit on wake-up paths (reverse_path_check); at most 65536 entries per user kernel (max_user_watches); EPOLLWAKEUP is kept and does nothing"],
   ["tgkill", sig.sysTgkill],
+  ["mq_open", mqueue.sysMqOpen, "partial", "no mqueue file system to mount: queues are reached by name only"],
+  ["mq_unlink", mqueue.sysMqUnlink],
+  ["mq_timedsend", mqueue.sysMqTimedsend],
+  ["mq_timedreceive", mqueue.sysMqTimedreceive],
+  ["mq_notify", mqueue.sysMqNotify, "partial", "SIGEV_NONE and SIGEV_SIGNAL; SIGEV_THREAD needs an AF_NETLINK socket, which this kernel lacks"],
+  ["mq_getsetattr", mqueue.sysMqGetsetattr],
   ["waitid", clone.sysWaitid],
   ["add_key", keys.sysAddKey, "partial", "key types keyring, user and logon (others ENODEV)"],
   ["request_key", keys.sysRequestKey, "partial", "no upcall program: a miss with callout information makes a negative key for 60 s and answers ENOENT"],
