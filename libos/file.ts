@@ -66,6 +66,8 @@ export interface FileOps {
   readTimeout?(): number;
   /** fsync(2)/fdatasync(2); absent for objects that cannot be synced (EINVAL). */
   sync?(dataOnly: boolean): number;
+  /** Optional: lines of its own for /proc/PID/fdinfo/N (an inotify instance's watches). */
+  fdinfo?(): string;
   /** Guest path as opened, for /proc/self/fd and strace. */
   readonly path: string;
   /**

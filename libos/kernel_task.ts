@@ -63,6 +63,7 @@ import { exitRobustList } from "./futex_robust.ts";
 import { SysvIpc } from "./ipc/sysv_ipc.ts";
 import { KeyTable } from "./keys/key_table.ts";
 import { MqNamespace } from "./mqueue.ts";
+import { FsNotify } from "./fsnotify.ts";
 import { keySysctls, procKeysText, procKeyUsersText } from "./keys/proc_keys.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
@@ -161,6 +162,7 @@ export class KernelTask implements KernelServices {
   readonly ipc = new SysvIpc();
   readonly keys = new KeyTable();
   readonly mqueues = new MqNamespace();
+  readonly fsnotify: FsNotify;
   readonly locks = new FileLocks();
   readonly leases = new Leases();
   readonly pipeFs = new PipeFs();
@@ -194,6 +196,7 @@ export class KernelTask implements KernelServices {
     this.vfs = opts.vfs;
     this.unixSockets = new UnixNames(opts.vfs);
     this.uts = new UtsNames(opts.hostname);
+    this.fsnotify = new FsNotify(this.vfs);
     this.machine = opts.machine;
     this.#trace = opts.trace;
     this.#debug = opts.debug ?? false;
@@ -205,7 +208,7 @@ export class KernelTask implements KernelServices {
       memoryQuota: () => this.machine.memoryQuota(),
       mounts: () => [...this.vfs.mounts].reverse().map((m) => ({ source: m.source, at: m.at, type: m.type, options: m.readOnly ? "ro" : "rw" })),
       net: () => this.inetSockets,
-      sysctls: [...keySysctls(this.keys), ...this.mqueues.sysctls()],
+      sysctls: [...keySysctls(this.keys), ...this.mqueues.sysctls(), ...this.fsnotify.sysctls()],
       files: new Map([
         ["keys", (reader) => procKeysText(this.keys, reader)],
         ["key-users", () => procKeyUsersText(this.keys)],

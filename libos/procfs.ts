@@ -35,7 +35,7 @@ import { bytesToString, stringToBytes } from "../linux-abi/_byte_string.ts";
 import { CROSS_MOUNT, isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat, type FsStatFs, type FsTime } from "../fs-task/file_system.ts";
 import { DT_DIR, DT_LNK, DT_REG } from "../linux-abi/dirent.ts";
 import { EACCES, EBADF, EBUSY, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTEMPTY, EPERM } from "../linux-abi/errno.ts";
-import { O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_WRONLY, X_OK } from "../linux-abi/fcntl.ts";
+import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_WRONLY, X_OK } from "../linux-abi/fcntl.ts";
 import { RENAME_NOREPLACE } from "../linux-abi/fs.ts";
 import { RLIMIT_RSS, RLIMIT_SIGPENDING, RLIM_INFINITY } from "../linux-abi/resource.ts";
 import { SIG_DFL, SIG_IGN, type Sigset } from "../linux-abi/signal.ts";
@@ -162,7 +162,7 @@ interface Handle {
   listing: FsDirEntry[] | null;
 }
 
-const PID_ENTRIES = ["task", "fd", "environ", "status", "comm", "cmdline", "stat", "statm", "maps", "cwd", "root", "exe", "mounts"];
+const PID_ENTRIES = ["task", "fd", "fdinfo", "environ", "status", "comm", "cmdline", "stat", "statm", "maps", "cwd", "root", "exe", "mounts"];
 const THREAD_ENTRIES = PID_ENTRIES.filter((n) => n !== "task");
 const ROOT_ENTRIES = ["cmdline", "config.gz", "cpuinfo", "filesystems", "key-users", "keys", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "thread-self", "uptime", "version"];
 
@@ -557,6 +557,8 @@ export class ProcFs implements FileSystem {
         });
       case "fd":
         return { ...dir(path, p, () => (p.alive ? [...p.fds.entries()].map(([fd]) => String(fd)) : []), (n) => fdLink(p, path, n)), perm: 0o500 };
+      case "fdinfo":
+        return { ...dir(path, p, () => (p.alive ? [...p.fds.entries()].map(([fd]) => String(fd)) : []), (n) => fdInfo(p, path, n)), perm: 0o500 };
       case "environ":
         return file(() => (p.alive ? nulTerminated(p.envp) : ""), 0o400);
       case "status":
@@ -648,6 +650,21 @@ function sysctlFile(path: string, s: Sysctl): FileNode {
 
 function link(path: string, owner: Process | null, size: number, target: () => LinkTarget | number): LinkNode {
   return { type: "link", path, perm: 0o777, owner, size, target };
+}
+
+/** /PID/fdinfo/N: the description's offset and flags, the inode, and what its kind adds (FileOps.fdinfo). */
+function fdInfo(p: Process, dirPath: string, name: string): FileNode | undefined {
+  if (!p.alive || !/^(0|[1-9][0-9]*)$/.test(name)) return undefined;
+  const fd = Number(name);
+  const file = p.fds.get(fd);
+  if (!file) return undefined;
+  const text = (): string => {
+    const st = file.ops.stat();
+    const ino = typeof st === "number" ? 0 : st.ino;
+    const flags = file.flags | (p.fds.cloexec(fd) ? O_CLOEXEC : 0);
+    return `pos:\t${file.offset}\nflags:\t0${flags.toString(8)}\nmnt_id:\t0\nino:\t${ino}\n${file.ops.fdinfo?.() ?? ""}`;
+  };
+  return { type: "file", path: `${dirPath}/${name}`, perm: 0o444, owner: p, text, write: () => -EINVAL };
 }
 
 /** /PID/fd/N: lr-x------ for reading, l-wx------ for writing, both for both (fs/proc/fd.c). */

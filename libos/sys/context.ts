@@ -21,6 +21,7 @@ import type { PiFutexes } from "../futex_pi.ts";
 import type { SysvIpc } from "../ipc/sysv_ipc.ts";
 import type { KeyTable } from "../keys/key_table.ts";
 import type { MqNamespace } from "../mqueue.ts";
+import type { FsNotify } from "../fsnotify.ts";
 import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
 import type { InetSockets } from "../inet_socket.ts";
@@ -59,6 +60,8 @@ export interface KernelServices {
   readonly keys: KeyTable;
   /** The POSIX message queues (mqueue.ts). */
   readonly mqueues: MqNamespace;
+  /** inotify's watches and the hooks file changes report to (fsnotify.ts). */
+  readonly fsnotify: FsNotify;
   /** Advisory record, OFD and flock locks (sys_lock.ts). */
   readonly locks: FileLocks;
   /** The pages of files mapped MAP_SHARED (page_cache.ts). */

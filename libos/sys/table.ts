@@ -44,6 +44,7 @@ import * as pidfd from "./sys_pidfd.ts";
 import * as kcmp from "./sys_kcmp.ts";
 import * as keys from "./sys_keys.ts";
 import * as mqueue from "./sys_mqueue.ts";
+import * as inotify from "./sys_inotify.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -268,6 +269,9 @@ const ROWS: Row[] = [
   ["add_key", keys.sysAddKey, "partial", "key types keyring, user and logon (others ENODEV)"],
   ["request_key", keys.sysRequestKey, "partial", "no upcall program: a miss with callout information makes a negative key for 60 s and answers ENOENT"],
   ["keyctl", keys.sysKeyctl, "partial", "no request_key authority (INSTANTIATE/NEGATE/REJECT EPERM); GET_PERSISTENT, DH_COMPUTE, PKEY_*, RESTRICT_KEYRING and WATCH_KEY EOPNOTSUPP; the collector destroys an unreferenced key at once"],
+  ["inotify_init", inotify.sysInotifyInit],
+  ["inotify_add_watch", inotify.sysInotifyAddWatch, "partial", "changes made through this user kernel; IN_DELETE_SELF at the unlink, not the last close; no IN_UNMOUNT"],
+  ["inotify_rm_watch", inotify.sysInotifyRmWatch],
   ["openat", file.sysOpenat],
   ["mkdirat", names.sysMkdirat],
   ["mknodat", names.sysMknodat, "partial", "as mknod"],
@@ -302,6 +306,7 @@ const ROWS: Row[] = [
   ["epoll_create1", epoll.sysEpollCreate1],
   ["dup3", file.sysDup3],
   ["pipe2", pipe.sysPipe2],
+  ["inotify_init1", inotify.sysInotifyInit1],
   ["preadv", rw.sysPreadv],
   ["pwritev", rw.sysPwritev],
   ["rt_tgsigqueueinfo", sig.sysRtTgsigqueueinfo],
