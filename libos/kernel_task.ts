@@ -67,9 +67,9 @@ import { FsNotify } from "./fsnotify.ts";
 import { keySysctls, procKeysText, procKeyUsersText } from "./keys/proc_keys.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
-import { Leases } from "./lease.ts";
+import { Leases, leaseBreakSysctl } from "./lease.ts";
 import { NamedPipes } from "./named_pipe.ts";
-import { PipeFs } from "./pipe.ts";
+import { PipeFs, pipeMaxSizeSysctl } from "./pipe.ts";
 import { UnixNames } from "./unix_names.ts";
 import type { UnixSocketNames } from "./unix_socket.ts";
 import { WatchBudget } from "./epoll.ts";
@@ -208,7 +208,10 @@ export class KernelTask implements KernelServices {
       memoryQuota: () => this.machine.memoryQuota(),
       mounts: () => [...this.vfs.mounts].reverse().map((m) => ({ source: m.source, at: m.at, type: m.type, options: m.readOnly ? "ro" : "rw" })),
       net: () => this.inetSockets,
-      sysctls: [...keySysctls(this.keys), ...this.mqueues.sysctls(), ...this.fsnotify.sysctls()],
+      sysctls: [
+        ...keySysctls(this.keys), ...this.mqueues.sysctls(), ...this.fsnotify.sysctls(),
+        pipeMaxSizeSysctl(this.pipeFs), leaseBreakSysctl(this.leases),
+      ],
       files: new Map([
         ["keys", (reader) => procKeysText(this.keys, reader)],
         ["key-users", () => procKeyUsersText(this.keys)],

@@ -1,8 +1,8 @@
 // /proc/sys: the sysctl values programs commonly read, each a line of text. Read-only
 // (a write fails with EIO as for other global files) but for the tunables the user
-// kernel's services register (intSysctl: keys, message queues, inotify), which root may
-// write (mode 0644); the IPC limits are the namespace's (linux-abi/ipc.ts), pid_max the
-// kernel-task's.
+// kernel's services register (intSysctl: keys, message queues, inotify, pipe-max-size,
+// lease-break-time), which root may write (mode 0644); the IPC limits are the
+// namespace's (linux-abi/ipc.ts), pid_max the kernel-task's.
 // Linux: kernel/sysctl.c, ipc/ipc_sysctl.c, fs/file_table.c, mm/util.c.
 
 import { randomUUID } from "node:crypto";
@@ -10,8 +10,6 @@ import { release, version } from "node:os";
 import { MSGMAX, MSGMNB, MSGMNI, SEMMNI, SEMMNS, SEMMSL, SEMOPM, SHMALL, SHMMAX, SHMMNI } from "../linux-abi/ipc.ts";
 import { NGROUPS_MAX } from "./creds.ts";
 import { NR_OPEN } from "./rlimits.ts";
-import { PIPE_MAX_SIZE } from "./pipe.ts";
-import { LEASE_BREAK_SECONDS } from "./lease.ts";
 import type { UtsNames } from "./uts.ts";
 import { EINVAL } from "../linux-abi/errno.ts";
 
@@ -78,8 +76,6 @@ export function sysctlFiles(uts: UtsNames, tunables: readonly Sysctl[]): Readonl
     ["vm/swappiness", () => 60],
     ["fs/nr_open", () => NR_OPEN],
     ["fs/file-max", () => "9223372036854775807"],
-    ["fs/pipe-max-size", () => PIPE_MAX_SIZE],
-    ["fs/lease-break-time", () => LEASE_BREAK_SECONDS],
     // permission.ts: hard links are restricted (mayLink); symlinks, FIFOs and files in sticky directories are not.
     ["fs/protected_hardlinks", () => 1],
     ["fs/protected_symlinks", () => 0],

@@ -10,6 +10,7 @@ import * as F from "../../linux-abi/fcntl.ts";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, W_OK } from "../../linux-abi/fcntl.ts";
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from "../../linux-abi/stat.ts";
 import { accessCreds, capable } from "../capabilities.ts";
+import { CAP_SYS_RESOURCE } from "../../linux-abi/capability.ts";
 import { rwCount } from "./_io.ts";
 import { OpenFile, type FileOps } from "../file.ts";
 import { PROT_READ, PROT_WRITE } from "../memory.ts";
@@ -251,7 +252,7 @@ export function sysFcntl(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
     case F.F_GETPIPE_SZ:
       return f.ops instanceof PipeEnd ? f.ops.pipe.capacity : -E.EBADF;
     case F.F_SETPIPE_SZ:
-      return f.ops instanceof PipeEnd ? f.ops.pipe.resize(a.uint(2)) : -E.EBADF;
+      return f.ops instanceof PipeEnd ? f.ops.pipe.resize(a.uint(2), capable(t.creds, CAP_SYS_RESOURCE) ? Infinity : k.pipeFs.maxSize) : -E.EBADF;
     case F.F_SETLEASE:
       return setLease(k, t, f, a.int(2));
     case F.F_GETLEASE:
