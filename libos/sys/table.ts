@@ -45,6 +45,7 @@ import * as kcmp from "./sys_kcmp.ts";
 import * as keys from "./sys_keys.ts";
 import * as mqueue from "./sys_mqueue.ts";
 import * as inotify from "./sys_inotify.ts";
+import * as processVm from "./sys_process_vm.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -316,6 +317,8 @@ const ROWS: Row[] = [
   ["clock_adjtime", wallclock.sysClockAdjtime, "partial", "CLOCK_REALTIME, as adjtimex"],
   ["sendmmsg", msg.sysSendmmsg],
   ["getcpu", proc.sysGetcpu],
+  ["process_vm_readv", processVm.sysProcessVmReadv],
+  ["process_vm_writev", processVm.sysProcessVmWritev],
   ["kcmp", kcmp.sysKcmp, "partial", "no KCMP_EPOLL_TFD (EOPNOTSUPP); I/O contexts are never separate"],
   ["sched_setattr", sched.sysSchedSetattr, "partial", "kept and reported: every thread is scheduled alike"],
   ["sched_getattr", sched.sysSchedGetattr],
