@@ -46,6 +46,7 @@ import * as keys from "./sys_keys.ts";
 import * as mqueue from "./sys_mqueue.ts";
 import * as inotify from "./sys_inotify.ts";
 import * as processVm from "./sys_process_vm.ts";
+import * as ns from "./sys_namespace.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -287,6 +288,7 @@ const ROWS: Row[] = [
   ["faccessat", file.sysFaccessat],
   ["pselect6", poll.sysPselect6],
   ["ppoll", poll.sysPpoll],
+  ["unshare", ns.sysUnshare, "partial", "CLONE_FILES, CLONE_FS, CLONE_SYSVSEM; no namespace can be had (EPERM without CAP_SYS_ADMIN, else EINVAL)"],
   ["set_robust_list", proc.sysSetRobustList],
   ["get_robust_list", proc.sysGetRobustList],
   ["splice", splice.sysSplice, "partial", "the bytes are copied, not the pages moved; FIFOs on host volumes are files here, not pipes"],
@@ -316,6 +318,7 @@ const ROWS: Row[] = [
   ["syncfs", sync.sysSyncfs],
   ["clock_adjtime", wallclock.sysClockAdjtime, "partial", "CLOCK_REALTIME, as adjtimex"],
   ["sendmmsg", msg.sysSendmmsg],
+  ["setns", ns.sysSetns, "partial", "no namespace files: EINVAL"],
   ["getcpu", proc.sysGetcpu],
   ["process_vm_readv", processVm.sysProcessVmReadv],
   ["process_vm_writev", processVm.sysProcessVmWritev],
