@@ -61,11 +61,15 @@ import { Futexes } from "./futex.ts";
 import { PiFutexes } from "./futex_pi.ts";
 import { exitRobustList } from "./futex_robust.ts";
 import { SysvIpc } from "./ipc/sysv_ipc.ts";
+import { KeyTable } from "./keys/key_table.ts";
+import { MqNamespace } from "./mqueue.ts";
+import { FsNotify } from "./fsnotify.ts";
+import { keySysctls, procKeysText, procKeyUsersText } from "./keys/proc_keys.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
-import { Leases } from "./lease.ts";
+import { Leases, leaseBreakSysctl } from "./lease.ts";
 import { NamedPipes } from "./named_pipe.ts";
-import { PipeFs } from "./pipe.ts";
+import { PipeFs, pipeMaxSizeSysctl } from "./pipe.ts";
 import { UnixNames } from "./unix_names.ts";
 import type { UnixSocketNames } from "./unix_socket.ts";
 import { WatchBudget } from "./epoll.ts";
@@ -160,6 +164,9 @@ export class KernelTask implements KernelServices {
   readonly futexes = new Futexes();
   readonly piFutexes = new PiFutexes();
   readonly ipc = new SysvIpc();
+  readonly keys = new KeyTable();
+  readonly mqueues = new MqNamespace();
+  readonly fsnotify: FsNotify;
   readonly locks = new FileLocks();
   readonly leases = new Leases();
   readonly pipeFs = new PipeFs();
@@ -195,6 +202,7 @@ export class KernelTask implements KernelServices {
     this.vfs = opts.vfs;
     this.unixSockets = new UnixNames(opts.vfs);
     this.uts = new UtsNames(opts.hostname);
+    this.fsnotify = new FsNotify(this.vfs);
     this.machine = opts.machine;
     this.#trace = opts.trace;
     const strace = opts.trace === null ? null : new StraceObserver(opts.trace, {
@@ -211,6 +219,14 @@ export class KernelTask implements KernelServices {
       memoryQuota: () => this.machine.memoryQuota(),
       mounts: () => [...this.vfs.mounts].reverse().map((m) => ({ source: m.source, at: m.at, type: m.type, options: m.readOnly ? "ro" : "rw" })),
       net: () => this.inetSockets,
+      sysctls: [
+        ...keySysctls(this.keys), ...this.mqueues.sysctls(), ...this.fsnotify.sysctls(),
+        pipeMaxSizeSysctl(this.pipeFs), leaseBreakSysctl(this.leases),
+      ],
+      files: new Map([
+        ["keys", (reader) => procKeysText(this.keys, reader)],
+        ["key-users", () => procKeyUsersText(this.keys)],
+      ]),
     });
     this.terminals = new Terminals({
       // Terminals are asked inside syscalls: the thread served is the caller.
@@ -692,6 +708,7 @@ export class KernelTask implements KernelServices {
       if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = childTid;
       if (flags & CLONE_PARENT_SETTID && !p.memory.write(parentTid, u32(tid))) return -14;
       if (flags & CLONE_CHILD_SETTID && !p.memory.write(childTid, u32(tid))) return -14;
+      this.keys.cloned(t, child, true);
       this.#register(child);
       if (!this.machine.startThread(child, t, settls, edit)) {
         this.#unregister(child);
@@ -739,6 +756,7 @@ export class KernelTask implements KernelServices {
     ct.name = t.name;
     if (flags & CLONE_CHILD_CLEARTID) ct.clearChildTid = childTid;
     if (flags & CLONE_CHILD_SETTID) memory.write(childTid, u32(tid));
+    this.keys.cloned(t, ct, false);
     this.processes.set(tid, child);
     parent?.children.add(child);
     this.#register(ct);
@@ -768,6 +786,7 @@ export class KernelTask implements KernelServices {
   }
 
   #unregister(t: Thread): void {
+    this.keys.threadGone(t);
     t.process.threads.delete(t.tid);
     t.process.endedThreadsCpuUs += t.cpuUs;
     this.threads.delete(t.tid);
@@ -842,6 +861,7 @@ export class KernelTask implements KernelServices {
     t.clearChildTid = 0;
     t.robustList = 0;
     p.membarrierPrivate = false;
+    this.keys.execed(t);
     t.commitCreds(creds);
     p.creds = creds;
     p.exe = image.exe;
@@ -906,6 +926,7 @@ export class KernelTask implements KernelServices {
     this.terminals.processExiting(p);
     this.locks.processExited(p.pid);
     this.ipc.sem.processExited(p);
+    this.keys.processGone(p);
     for (const timer of p.timers.values()) timer.disarm();
     p.timers.clear();
     // A zombie keeps only its status: its address space goes now (engine, frames), and
