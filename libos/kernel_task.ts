@@ -64,6 +64,7 @@ import { SysvIpc } from "./ipc/sysv_ipc.ts";
 import { KeyTable } from "./keys/key_table.ts";
 import { MqNamespace } from "./mqueue.ts";
 import { FsNotify } from "./fsnotify.ts";
+import { WriteAccess, type Inode } from "./write_access.ts";
 import { keySysctls, procKeysText, procKeyUsersText } from "./keys/proc_keys.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
@@ -167,6 +168,7 @@ export class KernelTask implements KernelServices {
   readonly keys = new KeyTable();
   readonly mqueues = new MqNamespace();
   readonly fsnotify: FsNotify;
+  readonly writeAccess = new WriteAccess();
   readonly locks = new FileLocks();
   readonly leases = new Leases();
   readonly pipeFs = new PipeFs();
@@ -656,6 +658,7 @@ export class KernelTask implements KernelServices {
     } finally {
       closeProgram(image);
     }
+    if (this.writeAccess.deny(image.file.inode) === 0) p.exeInode = image.file.inode;
     const t = new Thread(pid, p);
     t.name = baseName(image.exe);
     this.#register(t);
@@ -757,11 +760,13 @@ export class KernelTask implements KernelServices {
     if (flags & CLONE_CHILD_CLEARTID) ct.clearChildTid = childTid;
     if (flags & CLONE_CHILD_SETTID) memory.write(childTid, u32(tid));
     this.keys.cloned(t, ct, false);
+    if (p.exeInode && this.writeAccess.deny(p.exeInode) === 0) child.exeInode = p.exeInode;
     this.processes.set(tid, child);
     parent?.children.add(child);
     this.#register(ct);
     if (!this.machine.startThread(ct, t, settls, edit)) {
       this.#unregister(ct);
+      this.#runs(child, null);
       this.processes.delete(tid);
       parent?.children.delete(child);
       this.machine.releaseSpace(memory);
@@ -817,11 +822,18 @@ export class KernelTask implements KernelServices {
     };
     const image = findProgram(this.vfs, path, given, argv, access);
     if (image instanceof ElfError) return -image.errno;
+    // No descriptor may have the program open for writing (ETXTBSY), nor open it so while it runs.
+    const busy = this.writeAccess.deny(image.file.inode);
+    if (busy < 0) {
+      closeProgram(image);
+      return busy;
+    }
     // A set-user-ID or set-group-ID program's ids, and the capability sets the program starts with.
     const creds = execCreds(t.creds, image.file.owner);
     const memory = this.machine.newSpace();
     if (!memory) {
       closeProgram(image);
+      this.writeAccess.allow(image.file.inode);
       return -ENOMEM;
     }
     let loaded;
@@ -831,6 +843,7 @@ export class KernelTask implements KernelServices {
       memory.release();
       this.machine.shareSpace(memory);
       this.machine.releaseSpace(memory);
+      this.writeAccess.allow(image.file.inode);
       if (e instanceof ElfError) return -e.errno;
       throw e;
     } finally {
@@ -862,6 +875,7 @@ export class KernelTask implements KernelServices {
     t.robustList = 0;
     p.membarrierPrivate = false;
     this.keys.execed(t);
+    this.#runs(p, image.file.inode);
     t.commitCreds(creds);
     p.creds = creds;
     p.exe = image.exe;
@@ -871,6 +885,12 @@ export class KernelTask implements KernelServices {
     t.name = baseName(image.exe);
     this.#releaseVfork(p);
     return RESUME;
+  }
+
+  /** `p` now runs `exe` (its denial of writers already taken), or nothing: the old program's denial goes. */
+  #runs(p: Process, exe: Inode | null): void {
+    if (p.exeInode) this.writeAccess.allow(p.exeInode);
+    p.exeInode = exe;
   }
 
   /** A command name found on the guest's PATH (as execvp and `docker run` look it up). */
@@ -927,6 +947,7 @@ export class KernelTask implements KernelServices {
     this.locks.processExited(p.pid);
     this.ipc.sem.processExited(p);
     this.keys.processGone(p);
+    this.#runs(p, null);
     for (const timer of p.timers.values()) timer.disarm();
     p.timers.clear();
     // A zombie keeps only its status: its address space goes now (engine, frames), and

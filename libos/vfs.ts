@@ -421,6 +421,8 @@ export class FsFile implements FileOps {
   events: FileEvents | null = null;
   /** Opened for writing (its close is IN_CLOSE_WRITE). */
   wrote = false;
+  /** Run at its release: its write access to a file that may run (write_access.ts) goes. */
+  releaseWrite: (() => void) | null = null;
   /** Counted in the mount's writers until released. */
   readonly #writer: boolean;
 
@@ -538,6 +540,7 @@ export class FsFile implements FileOps {
   }
 
   release(): void {
+    this.releaseWrite?.();
     this.events?.fileClosed(this, this.wrote);
     if (this.mount !== null) this.mount.opens--;
     if (this.#writer) {

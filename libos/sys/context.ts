@@ -22,6 +22,7 @@ import type { SysvIpc } from "../ipc/sysv_ipc.ts";
 import type { KeyTable } from "../keys/key_table.ts";
 import type { MqNamespace } from "../mqueue.ts";
 import type { FsNotify } from "../fsnotify.ts";
+import type { WriteAccess } from "../write_access.ts";
 import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
 import type { InetSockets } from "../inet_socket.ts";
@@ -62,6 +63,8 @@ export interface KernelServices {
   readonly mqueues: MqNamespace;
   /** inotify's watches and the hooks file changes report to (fsnotify.ts). */
   readonly fsnotify: FsNotify;
+  /** Files open for writing and programs running, for ETXTBSY (write_access.ts). */
+  readonly writeAccess: WriteAccess;
   /** Advisory record, OFD and flock locks (sys_lock.ts). */
   readonly locks: FileLocks;
   /** The pages of files mapped MAP_SHARED (page_cache.ts). */

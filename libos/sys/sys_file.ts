@@ -97,6 +97,15 @@ function openPath(k: KernelServices, t: Thread, lk: Lookup, flags: number, mode:
     const special = type === S_IFCHR || type === S_IFBLK || type === S_IFIFO || type === S_IFSOCK;
     const writer = !special && !(flags & F.O_PATH) && (flags & F.O_ACCMODE) !== F.O_RDONLY;
     const file = new FsFile(fs, handle, path, st, mount, writer, k.pageCache);
+    if (writer && type === S_IFREG) {
+      const inode = { fs: mount.fs, ino: st.ino };
+      const busy = k.writeAccess.get(inode);
+      if (busy < 0) {
+        file.release();
+        return busy;
+      }
+      file.releaseWrite = () => k.writeAccess.put(inode);
+    }
     if (!(flags & F.O_PATH)) {
       // fsnotify: a truncation's IN_MODIFY, then IN_OPEN; the rest as the file is used.
       file.events = k.fsnotify;
@@ -107,6 +116,11 @@ function openPath(k: KernelServices, t: Thread, lk: Lookup, flags: number, mode:
     return install(file);
   };
   const open = (fs: FileSystem, inner: string, mount: Mount): number | Promise<number> => {
+    if (k.writeAccess.running(mount.fs) && ((flags & F.O_ACCMODE) !== F.O_RDONLY || flags & F.O_TRUNC) && !(flags & F.O_PATH)) {
+      // A running program opens for reading only (ETXTBSY before O_TRUNC cuts it).
+      const st = fs.stat(inner, !(flags & F.O_NOFOLLOW));
+      if (typeof st !== "number" && (st.mode & S_IFMT) === S_IFREG && k.writeAccess.denied({ fs: mount.fs, ino: st.ino })) return -E.ETXTBSY;
+    }
     const creating = (flags & F.O_CREAT) !== 0 && willCreate(fs, inner, t.creds);
     const announce = (flags & F.O_CREAT) !== 0 && k.fsnotify.watching(mount.fs) && typeof fs.stat(inner, true) === "number";
     const h = fs.open(inner, flags, mode & ~t.process.umask & 0o7777);
