@@ -5,7 +5,9 @@
 
 import { get } from "node:http";
 
-const [port = "80", path = "/", count = "1"] = process.argv.slice(2);
+// The path is given without its leading slash, so that it is not taken for a host file.
+const [port = "80", name = "", count = "1"] = process.argv.slice(2);
+const path = `/${name}`;
 
 function once(): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -85,7 +85,7 @@ export function hostNetRows(cx: NetRowContext): RowDef[] {
       name: "busybox httpd, sequential GETs (req/s)",
       measure: {
         kind: "rate",
-        argv: (n) => [process.execPath, path.join(cx.root, "dist/bench/_http_client.js"), String(HTTP_PORT), "/small.html", String(n)],
+        argv: (n) => [process.execPath, path.join(cx.root, "dist/bench/_http_client.js"), String(HTTP_PORT), "small.html", String(n)],
         n: HTTP_REQUESTS,
         runs: 5,
         unit: "req/s",
