@@ -60,6 +60,8 @@ const FXSAVE_BYTES = 512;
 /** Ranges the touch list holds (a 16-byte header, 16 bytes a range). */
 const TOUCH_RANGES = (SYS.TOUCH_END - SYS.TOUCH) / 16 - 1;
 const GENERAL_PROTECTION = 13, PAGE_FAULT = 14, DOUBLE_FAULT = 8;
+/** The page-fault error code's bit for an access made in user mode. */
+const PF_USER = 4;
 // Vectors whose frame starts with an error code.
 const HAS_ERROR_CODE = new Set([8, 10, 11, 12, 13, 14, 17, 21, 29, 30]);
 // RFLAGS a user may set: CF PF AF ZF SF DF OF AC ID; IF and bit 1 always.
@@ -260,8 +262,13 @@ function leafFlags(perms: number): [number, number] {
   return [low, (perms & Perm.Exec) !== 0 ? 0 : PTE_NX_HIGH];
 }
 
-/** What an exit says: a syscall to answer, or a stop. */
-type Exit = StopReason | "syscall";
+/**
+ * What an exit says: a syscall to answer, an entry to make again (the host's KVM faulted
+ * it, see #exception), or a stop.
+ */
+type Exit = StopReason | "syscall" | "again";
+/** Entries made again in a row before the run ends with an error instead. */
+const MAX_AGAIN = 8;
 
 export class KvmX86Engine implements CpuEngine, ChunkUser {
   readonly name = "kvm";
@@ -510,9 +517,15 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
     if (timerUs > 0) api.kick.arm(timerUs);
     const deadline = budgetUs > 0 ? performance.now() + budgetUs / 1000 : Infinity;
     let stop: StopReason;
-    for (;;) {
+    for (let again = 0; ; ) {
       this.#enter(v);
       const exit = this.#runOnce(v);
+      if (exit === "again") {
+        if (++again <= MAX_AGAIN) continue;
+        stop = this.#fail(v, `the host's KVM faulted ${MAX_AGAIN} entries to user mode in a row`);
+        break;
+      }
+      again = 0;
       if (exit !== "syscall") {
         stop = exit;
         break;
@@ -573,8 +586,10 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
    * Exception `vector` reached the stub's handler at `at` (its `out` ran, or, `kicked`, a
    * kick came just before it): the CPU's frame is on the exception stack. A fault at the
    * syscall entry is a syscall (see the file's head); a fault of the stub's iretq is the
-   * user's (an entry to a non-canonical address); any other fault in ring 0 is a platform
-   * bug, reported as an error.
+   * user's (an entry to a non-canonical address); a user-mode page fault at the stub's
+   * iretq is the host's KVM failing the switch to user mode (seen on PVM about once in
+   * 10^5 entries, CR2 0): the entry is made again, with the ring-0 state set afresh; any
+   * other fault in ring 0 is a platform bug, reported as an error.
    */
   #exception(v: KvmVcpu, vector: number, at: number, kicked: boolean): Exit {
     if (vector < 0 || vector >= 32 || at !== STUB.VECTOR + 4 * vector) {
@@ -589,6 +604,10 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
     if ((sys[frame + FRAME_CS]! & 3) !== 3) {
       if (vector === GENERAL_PROTECTION && faultAt >= STUB.IRET_FLUSH && faultAt <= STUB.IRET) {
         return this.#halt("interrupt", GENERAL_PROTECTION, 0, false, "entry at a non-canonical address");
+      }
+      if (vector === PAGE_FAULT && (code & PF_USER) !== 0 && faultAt === STUB.IRET) {
+        v.sregsStale = true;
+        return "again";
       }
       return this.#fail(v, `ring-0 exception ${vector} at ${hex(sys, frame)} (error code 0x${code.toString(16)})`);
     }
@@ -625,6 +644,7 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
   #interrupted(v: KvmVcpu, at: number): StopReason {
     if (at >= STUB.VECTOR && at < STUB.VECTOR + 4 * 32 && at % 4 === 0) {
       const exit = this.#exception(v, (at - STUB.VECTOR) / 4, at, true);
+      if (exit === "again") return this.#halt("preempted", 0, 0, false, "");
       return exit === "syscall" ? this.#fail(v, "syscall seen twice") : exit;
     }
     if (!(at >= STUB.IRET_FLUSH && at <= STUB.IRET)) {
