@@ -79,7 +79,7 @@ export interface KvmApi {
   /** The /dev/kvm descriptor. */
   readonly fd: number;
   readonly vcpuMmapSize: number;
-  /** ioctl(2) with a number or an address argument: its result, or -errno. */
+  /** ioctl(2) with a number or an address argument: its result, or -errno (never EINTR: made again). */
   ioctl(fd: number, request: number, arg: number): number;
   /** KVM_RUN on a vCPU: 0, or -errno. */
   run(vcpuFd: number): number;
@@ -146,9 +146,14 @@ function openKvm(): KvmApi {
     const why = ({ 2: "no such file", 6: "no such device", 13: "permission denied", 19: "no such device" } as Record<number, string>)[e] ?? `errno ${e}`;
     throw new KvmUnavailableError(`/dev/kvm does not open (${why})`);
   }
+  // A signal (a profiler's, the host's) may interrupt any of them: they are made again.
   const ioctl = (f: number, request: number, arg: number): number => {
-    const rc = ioctlRaw(f, request, arg) as number;
-    return rc < 0 ? -errno() : rc;
+    for (;;) {
+      const rc = ioctlRaw(f, request, arg) as number;
+      if (rc >= 0) return rc;
+      const e = errno();
+      if (e !== EINTR) return -e;
+    }
   };
   const version = ioctl(fd, KVM.GET_API_VERSION, 0);
   if (version !== 12) throw new KvmUnavailableError(`/dev/kvm does not answer as KVM API version 12 (${version < 0 ? `errno ${-version}` : version})`);
