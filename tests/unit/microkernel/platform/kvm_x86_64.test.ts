@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, type TestContext } from "vitest";
 import { Perm, type StopReason, type Vcpu } from "../../../../microkernel/platform/cpu.ts";
 import { type NativeBlock } from "../../../../microkernel/platform/unicorn_ffi.ts";
 import { allocFrameMemory, freeFrameMemory } from "../../../../microkernel/platform/frame_chunks.ts";
-import { kvm, KvmUnavailableError } from "../../../../microkernel/platform/kvm_ffi.ts";
+import { KVM, kvm, KvmUnavailableError } from "../../../../microkernel/platform/kvm_ffi.ts";
 import { KVM_EXTRA_REG, KvmX86Engine } from "../../../../microkernel/platform/kvm_x86_64.ts";
 import { Msg, X86_64_REGISTER_LAYOUT } from "../../../../syscall-shim/x86_64.ts";
 
@@ -257,6 +257,24 @@ describe("KvmX86Engine", () => {
       expect(g.run(0, () => false).kind).toBe("syscall");
       expect(frames.bytes.filter((b, i) => i % PAGE === 0 && b === 1).length).toBe(count);
     }
+  });
+
+  it("a vCPU whose ring-0 state was broken triple-faults: the run ends with an error and a message, and the vCPU runs again after", (ctx) => {
+    // ud2 · then, from CODE + 2, the syscall program
+    const g = boot(ctx, [0x0f, 0x0b, ...SYSCALL_PROGRAM]);
+    // What no guest can reach, broken behind the engine's back: an IDT of limit 0, so the
+    // #UD cannot be delivered (#GP, #DF, shutdown).
+    const api = kvm(), fd = (g.vcpu as unknown as { fd: number }).fd;
+    expect(api.ioctl(fd, KVM.GET_SREGS, api.scratch.address)).toBe(0);
+    new DataView(api.scratch.bytes.buffer, api.scratch.bytes.byteOffset).setUint16(208 + 8, 0, true);
+    expect(api.ioctl(fd, KVM.SET_SREGS, api.scratch.address)).toBe(0);
+    const stop = g.run(0, () => true);
+    expect(stop.kind).toBe("error");
+    expect(stop.message).toMatch(/^the guest triple-faulted at 0x10000$/);
+    // The host goes on: the same vCPU, its ring-0 state set again, runs the next program.
+    setReg(g.vcpu, Msg.rip, CODE + 2);
+    expect(g.run(0, () => false).kind).toBe("syscall");
+    expect(reg(g.vcpu, Msg.rax)).toBe(39);
   });
 
   it("run() reports ud2, int3, a division by zero, hlt and a non-canonical address as their vectors", (ctx) => {
