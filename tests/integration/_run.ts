@@ -125,6 +125,18 @@ export function startLibos(libosArgs: string[], program: string, args: string[] 
   return { child, out, waitFor, exited };
 }
 
+const ALL_FS_MODES = ["inproc", "ipc", "worker"] as const;
+export type FsMode = (typeof ALL_FS_MODES)[number];
+
+/**
+ * The fs modes a suite runs its cases in: all three, or those LIBOS_FS_MODES names
+ * (comma-separated; the KVM pass runs one, since the modes do not touch the CPU platform).
+ */
+export function fsModesUnderTest(): readonly FsMode[] {
+  const named = process.env.LIBOS_FS_MODES?.split(",").filter((m): m is FsMode => (ALL_FS_MODES as readonly string[]).includes(m));
+  return named && named.length > 0 ? named : ALL_FS_MODES;
+}
+
 /** Any other `node dist/libos/cli.js ...` command (e.g. `syscalls`). */
 export function runCli(args: string[], opts: RunOptions = {}): RunResult {
   return spawn(process.execPath, [CLI, ...args], opts);
