@@ -20,7 +20,6 @@ import {
   AF_INET, AF_UNSPEC, IPPROTO_ICMP, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, MSG_TRUNC, SIOCOUTQ, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_BROADCAST,
   SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, type Ucred,
 } from "../linux-abi/socket.ts";
-import { S_IFSOCK } from "../linux-abi/stat.ts";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../linux-abi/poll.ts";
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
 import { NO_ADDRESS, SocketKind, type NetClient, type NetRecv, type NetTcpInfo } from "../net-task/mod.ts";
@@ -28,11 +27,10 @@ import { capable } from "./capabilities.ts";
 import type { IoctlAccess } from "./file.ts";
 import { interfaceIoctl, isInterfaceIoctl } from "./inet_ioctl.ts";
 import type { Thread } from "./process.ts";
-import type { OutgoingMessage, Received, Socket } from "./socket.ts";
+import { socketStat, type OutgoingMessage, type Received, type Socket } from "./socket.ts";
 import { SocketOptions } from "./socket_options.ts";
 import { AGAIN, WaitQueue } from "./wait_queue.ts";
 
-const SOCKFS_DEV = 9;
 /** The largest UDP payload (65535 - IP header - UDP header). */
 const UDP_MAX_PAYLOAD = 65507;
 /** ip_unprivileged_port_start: lower ports need CAP_NET_BIND_SERVICE. */
@@ -315,11 +313,7 @@ export class InetSocket implements Socket {
   }
 
   stat(): FsStat {
-    const t = this.#createdNs;
-    return {
-      dev: SOCKFS_DEV, ino: this.ino, mode: S_IFSOCK | 0o777, nlink: 1, uid: this.owner.uid, gid: this.owner.gid, rdev: 0,
-      size: 0, blksize: 4096, blocks: 0, atimeNs: t, mtimeNs: t, ctimeNs: t,
-    };
+    return socketStat(this.ino, this.owner, this.#createdNs);
   }
 
   readdir(): FsDirPage | number {
