@@ -60,6 +60,11 @@ export class SupervisedFs {
   /** Times its fs-task was started again. */
   restarts = 0;
 
+  /** Where its instances run (ipc, worker; undefined inproc), as the unsupervised clients say. */
+  get mode(): string | undefined {
+    return (this.#instance as { mode?: string }).mode;
+  }
+
   constructor(start: () => FileSystem, epoch: () => number = () => 0, died: (err: unknown) => void = () => {}) {
     this.#start = start;
     this.#epoch = epoch;
