@@ -227,6 +227,7 @@ export class KernelTask implements KernelServices {
         return r;
       },
       (err: unknown) => {
+        watch?.done(NO_REPLY);
         this.#internalError(t, nameOf(nr), err);
         return -EIO;
       },
