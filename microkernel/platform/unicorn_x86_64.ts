@@ -59,13 +59,11 @@ const LINUX_INITIAL_FP_STATE = new Uint8Array(FXSAVE_BYTES);
 new DataView(LINUX_INITIAL_FP_STATE.buffer).setUint16(FX.cwd, 0x037f, true);
 new DataView(LINUX_INITIAL_FP_STATE.buffer).setUint32(FX.mxcsr, 0x1f80, true);
 const SYSCALL_INSN_BYTES = 2;
-// Engine fact (Unicorn 2.1.4, also reported upstream as unicorn#1565): a run stopped
-// from another thread (uc_emu_start's own timeout) can re-execute the last instruction,
-// e.g. count a byte twice in a loop; a stop asked for inside the syscall hook is exact.
-// So a slice ends at the first syscall past its budget, and a stop from another thread
-// is only the caller's backstop for code that makes no syscalls. That stop comes from a
-// StopTimer (unicorn_ffi.ts), the same uc_emu_stop call the engine's timeout makes
-// without its cost per run.
+// A slice ends at the first syscall past its budget (a stop asked for inside the syscall
+// hook is exact); code that makes no syscalls is stopped by the StopTimer (unicorn_ffi.ts)
+// at a translation block's boundary, also exactly. (uc_emu_stop from another thread,
+// which uc_emu_start's own timeout uses, can land after a store and run its instruction
+// twice: unicorn#1565, and the StopTimer's comment.)
 
 // Guest addresses below 2^47 (user space) and the canonical upper half fold into
 // [TRAP_BASE, TRAP_BASE + 2^48), beyond any guest mapping; every non-canonical address
@@ -87,9 +85,6 @@ const UNTIL = 2 ** 63;
 
 /** What a TLB entry allows for each Perm combination: on x86 write and execute imply read. */
 const ENTRY_PERMS = Array.from({ length: 8 }, (_, p) => (p & (Perm.Write | Perm.Exec) ? p | Perm.Read : p));
-
-/** How long after its backstop timer expired a stop may still be on its way (generous). */
-const STOP_IN_FLIGHT_MS = 1000;
 
 const MAX_REGS = 32;
 // The register block doubles as the thread's IPC message buffer (microkernel MSG_MAX_WORDS).
@@ -305,8 +300,6 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
   /** Frame chunks mapped into the engine (virtual TLB only). */
   readonly #chunks = new Set<Chunk>();
   readonly #stopTimer: StopTimer | null;
-  /** performance.now() when the backstop last expired: until STOP_IN_FLIGHT_MS later, its stop may still arrive. */
-  #backstopExpiredAt = -Infinity;
   readonly #virtualTlb: boolean;
 
   constructor() {
@@ -514,15 +507,12 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
     v.writeAll();
     const timer = backstopUs > 0 ? this.#stopTimer : null;
     timer?.arm(backstopUs);
+    // Without a StopTimer, the engine's own timeout: the host has no better deadline.
     const rc = this.#api.emuStart(this.#uc, v.pc, UNTIL, timer ? 0 : backstopUs, 0);
-    const fired = timer?.disarm() ?? false;
+    const preempted = timer !== null ? timer.disarm() : backstopUs > 0 && (performance.now() - started) * 1000 >= backstopUs;
     this.#running = null;
-    const now = performance.now();
-    // The backstop expired (the timer says so, or, with the engine's own timeout, the clock
-    // does): its stop may have ended this run, or may still be on the way to a later one.
-    if (fired || (backstopUs > 0 && (now - started) * 1000 >= backstopUs)) this.#backstopExpiredAt = now;
     if (!this.#stopped) {
-      if (rc === UC.ERR_OK && now - this.#backstopExpiredAt < STOP_IN_FLIGHT_MS) this.halt("preempted", 0, 0, false, "");
+      if (rc === UC.ERR_OK && preempted) this.halt("preempted", 0, 0, false, "");
       // Stopped, but not by us: the engine halted by itself (hlt, or a jump to UNTIL),
       // which a user-mode x86 program meets as a general-protection fault.
       else if (rc === UC.ERR_OK) this.halt("interrupt", GENERAL_PROTECTION, 0, false, "the engine halted");
@@ -545,12 +535,6 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
     this.#resident = null;
     engines.delete(this.#uc);
     this.#stopTimer?.dispose();
-    // When the backstop timer expired lately, its host thread may still be on its way to
-    // uc_emu_stop: close once it has surely arrived. Otherwise (most engines: a process
-    // that ran briefly) close now, so a fork loop does not hold dozens of closing engines
-    // (~3 MB each) outside the quota.
-    if (performance.now() - this.#backstopExpiredAt >= STOP_IN_FLIGHT_MS) return this.#api.close(this.#uc);
-    const api = this.#api, uc = this.#uc;
-    setTimeout(() => api.close(uc), STOP_IN_FLIGHT_MS).unref();
+    this.#api.close(this.#uc);
   }
 }
