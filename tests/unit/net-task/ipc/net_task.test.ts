@@ -17,7 +17,7 @@ const LO = 0x7f000001;
 const MODES = ["inproc", "ipc", "worker"] as const;
 const running: NetClient[] = [];
 
-async function start(mode: (typeof MODES)[number], config: NetConfig = { external: null, faults: null }): Promise<{ net: NetClient; masks: Map<number, number> }> {
+async function start(mode: (typeof MODES)[number], config: NetConfig = { devices: [], faults: null }): Promise<{ net: NetClient; masks: Map<number, number> }> {
   const launch: NetLaunch = mode === "ipc" ? { mode, kernel: new Kernel({ untypedBytes: 64 << 20, rootCnodeRadix: 12 }) } : { mode };
   const net = await createNetTask(config, launch);
   running.push(net);
@@ -129,7 +129,7 @@ describe("net-task external devices", () => {
     await new Promise<void>((resolve) => host.listen(0, "127.0.0.1", resolve));
     const hostPort = (host.address() as AddressInfo).port;
     const received = new Promise<void>((resolve) => host.on("connection", (s: Socket) => s.on("end", resolve)));
-    const { net, masks } = await start(mode, { external: { device: { kind: "user", options: { forwards: ["0:7000"] } } }, faults: null });
+    const { net, masks } = await start(mode, { devices: [{ device: { kind: "user", options: { forwards: ["0:7000"] } } }], faults: null });
     const ext = net.external!;
     expect([ext.guest.address, ext.guest.gateway, ext.guest.dns, ext.guest.prefixLen]).toEqual([GUEST, GATEWAY, [DNS], 24]);
     expect(ext.forwards).toHaveLength(1);
@@ -156,10 +156,10 @@ describe("net-task external devices", () => {
 
   it.each(MODES)("a device that cannot be built rejects with its reason in %s mode", async (mode) => {
     const launch: NetLaunch = mode === "ipc" ? { mode, kernel: new Kernel({ untypedBytes: 64 << 20, rootCnodeRadix: 12 }) } : { mode };
-    const user = (forwards: unknown): NetConfig => ({ external: { device: { kind: "user", options: { forwards } } }, faults: null });
+    const user = (forwards: unknown): NetConfig => ({ devices: [{ device: { kind: "user", options: { forwards } } }], faults: null });
     await expect(createNetTask(user(["8080"]), launch)).rejects.toThrow(SyntaxError);
     await expect(createNetTask(user([8080]), launch)).rejects.toThrow(/forwards is not a list of strings/);
-    await expect(createNetTask({ external: { device: { kind: "bogus" } }, faults: null }, launch)).rejects.toThrow(/no device of kind "bogus"/);
+    await expect(createNetTask({ devices: [{ device: { kind: "bogus" } }], faults: null }, launch)).rejects.toThrow(/no device of kind "bogus"/);
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
     await expect(createNetTask(user([`${(busy.address() as AddressInfo).port}:80`]), launch)).rejects.toThrow(/EADDRINUSE/);
