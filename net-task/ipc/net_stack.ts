@@ -9,7 +9,10 @@
 // Linux goes on sending for a process that closed its socket and exited, stop() lingers
 // while a closed connection still has data or its FIN unacknowledged (FIN-WAIT-1, CLOSING,
 // LAST-ACK), at most LINGER_MS: `nc HOST PORT < FILE` as the guest's last command delivers
-// the whole file.
+// the whole file. It lingers in FIN-WAIT-2 too, until the peer's FIN came and was
+// acknowledged, as Linux keeps such an orphan (tcp_fin_timeout): a server that closed
+// first and ends at once (a kernel of a system description) would otherwise leave its
+// peer in LAST-ACK, waiting for an ACK nobody will send.
 //
 // Driving, without busy polling: poll() runs after every request (the caller's), when a
 // device's waker fires (a frame came from outside) and when the one timer fires, which is
@@ -52,7 +55,7 @@ export interface NetConfig {
 const RETRY_MS = 1;
 /** How long stop() waits at most for closed connections to deliver what they hold. */
 export const LINGER_MS = 5000;
-const IN_FLIGHT: ReadonlySet<string> = new Set(["FIN-WAIT-1", "CLOSING", "LAST-ACK"]);
+const IN_FLIGHT: ReadonlySet<string> = new Set(["FIN-WAIT-1", "FIN-WAIT-2", "CLOSING", "LAST-ACK"]);
 
 export class NetStack {
   readonly router = new Router();
@@ -126,7 +129,7 @@ export class NetStack {
     for (const d of this.#built) await d.close();
   }
 
-  /** Waits until no closed connection has data or a FIN in flight, or LINGER_MS passed. */
+  /** Waits until no closed connection has data or a FIN in flight (either way), or LINGER_MS passed. */
   async #linger(): Promise<void> {
     this.poll();
     if (!this.#inFlight()) return;
