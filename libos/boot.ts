@@ -125,8 +125,8 @@ export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<B
     }));
     return [k.name, made];
   }));
-  const pumps = pumpStarts.map((start) => start());
   const network = wireNetwork(spec, opts.netMode);
+  const pumps = pumpStarts.map((start) => start());
   for (const sw of network.switches) sw.start();
   // The pumps may still be moving bytes after a kernel ends: stay up until they are done.
   const keepAlive = setInterval(() => {}, 1 << 30);
