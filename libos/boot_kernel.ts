@@ -3,9 +3,10 @@
 //
 //   startStreams(spec, ends)   the first program's descriptors 0, 1, 2: the host's, a
 //                              console pipe the caller drains, or a channel pipe's end
-//   runKernel(spec, …)         boots the user kernel in the thread's root task, starts the
-//                              program, runs until it exits (or the kernel fails), stops
-//                              its file systems and returns what it used
+//   runKernel(spec, …)         boots the user kernel in the thread's root task (its
+//                              net-task as the boot wired it), starts the program, runs
+//                              until it exits (or the kernel fails), stops its file
+//                              systems and net-task and returns what it used
 //
 // A program that cannot start ends its kernel with a failure, not the boot.
 
@@ -16,6 +17,7 @@ import { ElfError } from "./elf.ts";
 import type { FileOps } from "./file.ts";
 import { guestLayout } from "./mounts.ts";
 import { PipeEnd, type Pipe, type PipeFs } from "./pipe.ts";
+import type { KernelNet } from "./boot_network.ts";
 import type { KernelSpec } from "./system_description.ts";
 import { UserKernel, type KernelHost } from "./user_kernel.ts";
 import type { RunStats } from "./run_stats.ts";
@@ -60,6 +62,8 @@ export interface RunKernelOptions {
   streams: (FileOps | null)[];
   /** The host terminal's descriptor when this kernel owns it. */
   consoleFd: number | null;
+  /** Its net-task (boot_network.ts); null for none. */
+  net: KernelNet;
   /** Host signals reach this kernel's programs (it owns the host's stdin). */
   hostSignals: boolean;
   /** Test hook (UserKernelOptions.beforeSyscall). */
@@ -81,7 +85,7 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
   try {
     const layout = guestLayout({ root, image, volumes: spec.volumes, tmpfs: spec.tmpfs, workdir: spec.workdir, isolate: true, hostCwd: "/" });
     uk = await UserKernel.create({
-      memoryQuota: spec.memory, layout, fsMode: spec.fsMode, strace: false, consoleFd: opts.consoleFd, host: opts.host,
+      memoryQuota: spec.memory, layout, fsMode: spec.fsMode, strace: false, consoleFd: opts.consoleFd, host: opts.host, net: opts.net,
       priority: spec.priority, hostSignals: opts.hostSignals, streams: opts.streams, name: spec.name, stats: opts.stats ?? false,
       ...(opts.traceIpc ? { traceIpc: (line: string) => process.stderr.write(line + "\n") } : {}),
       ...(opts.beforeSyscall ? { beforeSyscall: opts.beforeSyscall } : {}),

@@ -41,7 +41,7 @@ import { NET_MODES, defaultNetChoice, netConfigOf, type NetChoice } from "./net_
 import type { NetMode } from "../net-task/mod.ts";
 
 const USAGE = `Usage: libos run [options] PROGRAM [ARGS...]
-       libos boot [--summary FILE] [--stats] [--trace-ipc] [--report FILE.html] SYSTEM.json
+       libos boot [--summary FILE] [--stats] [--trace-ipc] [--report FILE.html] [--net-mode MODE] SYSTEM.json
        libos syscalls
 
 PROGRAM is a path in the guest (the root image, the host's current directory at its own
@@ -95,7 +95,8 @@ examples in samples/systems/) and ends when every one has ended, with one summar
 per kernel on stderr (--summary FILE: the same as JSON). Exit status 0 when every
 kernel's program exited with 0. --stats and --trace-ipc as for run, for every kernel;
 --report FILE.html writes one page that draws the kernels, their tasks, endpoints and
-channels with their message rates, and each kernel's syscall mix.`;
+channels with their message rates, and each kernel's syscall mix. --net-mode MODE runs
+every kernel's net-task in MODE (inproc, ipc, worker), whatever the description says.`;
 
 interface RunOptions {
   env: Map<string, string>;
@@ -340,6 +341,7 @@ async function boot(argv: string[]): Promise<number> {
   let summaryFile: string | null = null;
   let reportFile: string | null = null;
   let stats = false, traceIpc = false;
+  let netMode: NetMode | undefined;
   const rest = [...argv];
   while (rest[0]?.startsWith("-")) {
     const a = rest.shift()!;
@@ -347,7 +349,11 @@ async function boot(argv: string[]): Promise<number> {
     else if (a === "--report" && rest.length > 0) reportFile = rest.shift()!;
     else if (a === "--stats") stats = true;
     else if (a === "--trace-ipc") traceIpc = true;
-    else throw new UsageError(`Unknown option for boot: ${a}`);
+    else if (a === "--net-mode" && rest.length > 0) {
+      const mode = rest.shift()!;
+      if (!(NET_MODES as readonly string[]).includes(mode)) throw new UsageError(`Unknown net mode: ${mode} (use ${NET_MODES.join(", ")})`);
+      netMode = mode as NetMode;
+    } else throw new UsageError(`Unknown option for boot: ${a}`);
   }
   if (rest.length !== 1) throw new UsageError("boot takes one SYSTEM.json");
   let spec;
@@ -366,6 +372,7 @@ async function boot(argv: string[]): Promise<number> {
     const fault = fsFaultFromEnv(process.env.LIBOS_TEST_FS_FAULT);
     result = await bootSystem(spec, {
       defaultImage: DEFAULT_IMAGE, terminalFd: hostTerminal?.fd ?? null, stats: stats || reportFile !== null, traceIpc,
+      ...(netMode ? { netMode } : {}),
       ...(fault?.kernel ? { fsFault: new Map([[fault.kernel, fault.spec]]) } : {}),
     });
   } finally {

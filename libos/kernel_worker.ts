@@ -3,10 +3,12 @@
 // the kernels of other threads and a hang or crash here stalls none of them.
 //
 // It meets the other threads only through channels in shared memory (byte_ring.ts: its
-// standard input or output when a description's pipe joins it to another kernel) and
-// messages to the main thread: its console output (fd, bytes), then its summary.
+// standard input or output when a description's pipe joins it to another kernel;
+// net-task/phy/frame_ring.ts: its network links) and messages to the main thread: its
+// console output (fd, bytes), then its summary.
 
 import { parentPort, workerData } from "node:worker_threads";
+import type { KernelNet } from "./boot_network.ts";
 import { runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
 import { RingEmptier, RingFeeder } from "./byte_ring.ts";
 import { ConsoleDrain, type ConsoleSink } from "./console_drain.ts";
@@ -23,6 +25,8 @@ export interface KernelWorkerData {
   /** Rings of the pipes that feed its standard input, or that its standard output feeds. */
   stdinRing: SharedArrayBuffer | null;
   stdoutRing: SharedArrayBuffer | null;
+  /** Its net-task, whose devices are frame rings to the other threads (boot_network.ts). */
+  net: KernelNet;
   traceIpc: boolean;
   stats: boolean;
   fsFault?: FsFaultSpec;
@@ -65,7 +69,7 @@ const stdout = data.stdoutRing ? ringEnd(data.stdoutRing, true) : consoleEnd(1);
 const streams = startStreams([stdin, stdout, consoleEnd(2)], pipes);
 const pumps = pumpStarts.map((start) => start());
 const summary = await runKernel(data.spec, {
-  host: { root, loop: new RunLoop(root.kernel) }, defaultImage: data.defaultImage, streams, consoleFd: null, hostSignals: false,
+  host: { root, loop: new RunLoop(root.kernel) }, defaultImage: data.defaultImage, streams, consoleFd: null, hostSignals: false, net: data.net,
   traceIpc: data.traceIpc, stats: data.stats, ...(data.fsFault ? { fsFault: data.fsFault } : {}),
 });
 for (const d of drains) d.finish();

@@ -22,7 +22,7 @@ export type NetLaunch =
   | ({ mode: "worker" } & NetWorkerOptions);
 
 /**
- * Starts a net-task: builds its external device (which may bind host ports or open a TAP)
+ * Starts a net-task: builds its devices (which may bind host ports or open a TAP)
  * and serves it. Rejects with TypeError or SyntaxError for a device that cannot be built
  * from its description, with the host's error when opening it failed (in every mode), and
  * RangeError when ipc mode finds no memory for its objects. NetClient.stop() closes it.
@@ -57,7 +57,7 @@ export async function createNetTask(config: NetConfig, launch: NetLaunch): Promi
       return createNetProxy(transport, stack.external);
     }
     case "worker": {
-      if (typeof config.external?.device === "function") throw new TypeError("Cannot start a worker net-task with a device factory: name the device by kind");
+      if (config.devices.some((d) => typeof d.device === "function")) throw new TypeError("Cannot start a worker net-task with a device factory: name the device by kind");
       const { transport, external } = await NetWorkerTransport.start(config, launch);
       return createNetProxy(transport, external);
     }
