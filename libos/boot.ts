@@ -25,7 +25,7 @@ import { Worker } from "node:worker_threads";
 import { FROM_SOURCE, BOOT_AREA_BYTES, bootError, workerBoot } from "../device-ipc/mod.ts";
 import type { FsFaultSpec } from "../fs-task/mod.ts";
 import type { NetMode } from "../net-task/mod.ts";
-import { wireNetwork, type KernelNet } from "./boot_network.ts";
+import { wireNetwork, type KernelNet, type SegmentTraffic } from "./boot_network.ts";
 import { runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
 import { RingEmptier, RingFeeder, newByteRing, ringBytesMoved } from "./byte_ring.ts";
 import { ConsoleDrain, PrefixedLines, RawBytes, type ConsoleSink } from "./console_drain.ts";
@@ -33,7 +33,7 @@ import type { KernelWorkerData, KernelWorkerMessage } from "./kernel_worker.ts";
 import { PipeFs, type Pipe } from "./pipe.ts";
 import { RootTask } from "./root_task.ts";
 import { RunLoop } from "./run_loop.ts";
-import type { KernelSpec, SystemSpec } from "./system_description.ts";
+import type { KernelSpec, Port, SystemSpec } from "./system_description.ts";
 import { shareBytes } from "./user_kernel.ts";
 
 export interface BootOptions {
@@ -53,12 +53,19 @@ export interface BootOptions {
   netMode?: NetMode;
 }
 
-/** A pipe of the description and the bytes that went through it. */
+/**
+ * A channel of the description and what went through it: a pipe's bytes from one kernel
+ * to another; a link's frames and bytes both ways; a switch port's, in and out (`to` is
+ * the switch). `label` names the ends as the description does.
+ */
 export interface ChannelTraffic {
+  kind: "pipe" | "link" | "switch";
   from: string;
   to: string;
-  kind: "pipe";
+  label: string;
   bytes: number;
+  /** Links and switch ports: Ethernet frames. */
+  frames?: number;
 }
 
 export interface BootResult {
@@ -95,11 +102,11 @@ export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<B
     if (onMain(p.from) && onMain(p.to)) {
       const pipe = pipes.create();
       from.ends[1] = to.ends[0] = { kind: "pipe", pipe };
-      traffic.push(() => ({ from: p.from, to: p.to, kind: "pipe", bytes: pipe.written }));
+      traffic.push(() => ({ kind: "pipe", from: p.from, to: p.to, label: `${p.from} → ${p.to}`, bytes: pipe.written }));
       continue;
     }
     const sab = newByteRing();
-    traffic.push(() => ({ from: p.from, to: p.to, kind: "pipe", bytes: ringBytesMoved(sab) }));
+    traffic.push(() => ({ kind: "pipe", from: p.from, to: p.to, label: `${p.from} → ${p.to}`, bytes: ringBytesMoved(sab) }));
     const local = (feeds: boolean): StreamEnd => {
       const pipe: Pipe = pipes.create();
       pumpStarts.push(() => (feeds ? new RingFeeder(sab, pipe) : new RingEmptier(sab, pipe)).done);
@@ -148,12 +155,21 @@ export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<B
     });
     const summaries = await Promise.all(runs);
     await Promise.all(pumps);
-    return { summaries, channels: traffic.map((read) => read()), elapsedMs: Math.round(performance.now() - started) };
+    const channels = [...traffic.map((read) => read()), ...network.traffic.map((read) => segmentChannel(read()))];
+    return { summaries, channels, elapsedMs: Math.round(performance.now() - started) };
   } finally {
     for (const sw of network.switches) sw.stop();
     clearInterval(keepAlive);
     for (const fd of files) closeSync(fd);
   }
+}
+
+function segmentChannel(t: SegmentTraffic): ChannelTraffic {
+  const [a, b] = t.ends;
+  const name = (p: Port): string => `${p.kernel}.${p.iface}`;
+  return typeof b === "string"
+    ? { kind: "switch", from: a.kernel, to: b, label: `${name(a)} ↔ switch ${b}`, bytes: t.bytes, frames: t.frames }
+    : { kind: "link", from: a.kernel, to: b.kernel, label: `${name(a)} ↔ ${name(b)}`, bytes: t.bytes, frames: t.frames };
 }
 
 /** The console part of a kernel's wiring; pipes between kernels replace ends later. */

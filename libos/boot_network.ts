@@ -4,7 +4,8 @@
 //
 //   wireNetwork(spec, mode?)   every kernel's { config, mode } (null without `net`: no
 //                              net-task, AF_INET is EAFNOSUPPORT), the switches to start
-//                              before the kernels run and to stop after they ended
+//                              before the kernels run and to stop after they ended, and
+//                              what went over each link and switch port (read at the end)
 //
 // Where a net-task's stack runs decides what its devices are. It runs on the main thread
 // when its kernel does and its mode is inproc or ipc; on its kernel's worker thread when
@@ -20,17 +21,28 @@
 // its ports is the switch's end of a link of the same two kinds.
 
 import {
-  FrameRingEnd, LearningSwitch, LinkEnd, createFrameRing, parseIpv4, parseMac, type ExternalDevice, type ExternalNetConfig,
+  FrameRingEnd, LearningSwitch, LinkEnd, createFrameRing, frameRingTraffic, parseIpv4, parseMac, type ExternalDevice, type ExternalNetConfig,
   type GuestNetConfig, type NetConfig, type NetMode,
 } from "../net-task/mod.ts";
 import type { InterfaceSpec, KernelSpec, Port, SystemSpec } from "./system_description.ts";
 
 export type KernelNet = { config: NetConfig; mode: NetMode } | null;
 
+/** What crossed a link (both ways) or a switch port (in and out). */
+export interface SegmentTraffic {
+  kind: "link" | "switch";
+  /** A link's two ends; a switch port's interface and the switch. */
+  ends: [Port, Port | string];
+  frames: number;
+  bytes: number;
+}
+
 export interface BootNetwork {
   /** Per kernel name. */
   nets: Map<string, KernelNet>;
   switches: LearningSwitch[];
+  /** Read once the kernels have ended. */
+  traffic: (() => SegmentTraffic)[];
 }
 
 /** Frames an in-memory link end holds before it drops (as a NIC ring). */
@@ -56,16 +68,23 @@ export function wireNetwork(spec: SystemSpec, mode?: NetMode): BootNetwork {
   /** One end of an in-memory link, handed to a main-thread stack. */
   const linkEnd = (p: Port, end: LinkEnd): void => attach(p, inMemory(end, guestOf(ifaceOf(p))));
 
+  const traffic: (() => SegmentTraffic)[] = [];
   for (const { ends: [a, b] } of spec.links) {
+    const ends: [Port, Port] = [a, b];
     if (onMain(a) && onMain(b)) {
       const ea = new LinkEnd(ifaceOf(a).mtu, LINK_QUEUE), eb = new LinkEnd(ifaceOf(b).mtu, LINK_QUEUE);
       LinkEnd.connect(ea, eb);
       linkEnd(a, ea);
       linkEnd(b, eb);
+      traffic.push(() => ({ kind: "link", ends, frames: ea.sentFrames + eb.sentFrames, bytes: ea.sentBytes + eb.sentBytes }));
     } else {
       const ring = createFrameRing(Math.max(ifaceOf(a).mtu, ifaceOf(b).mtu));
       ringEnd(a, ring, 0);
       ringEnd(b, ring, 1);
+      traffic.push(() => {
+        const t = frameRingTraffic(ring);
+        return { kind: "link", ends, frames: t.frames[0] + t.frames[1], bytes: t.bytes[0] + t.bytes[1] };
+      });
     }
   }
   const switches = spec.switches.map((s) => {
@@ -83,13 +102,16 @@ export function wireNetwork(spec: SystemSpec, mode?: NetMode): BootNetwork {
         sw.addPort(new FrameRingEnd(ring, 1));
       }
     }
+    sw.stats.ports.forEach((port, i) => traffic.push(() => ({
+      kind: "switch", ends: [s.ports[i]!, s.name], frames: port.rxFrames + port.txFrames, bytes: port.rxBytes + port.txBytes,
+    })));
     return sw;
   });
   const nets = new Map<string, KernelNet>(spec.kernels.map((k) => [k.name, k.net === null ? null : {
     config: { devices: k.net.interfaces.map((i) => devices.get(`${k.name}.${i.name}`)!), faults: null },
     mode: modeOf(k),
   }]));
-  return { nets, switches };
+  return { nets, switches, traffic };
 }
 
 /** A description's interface as the guest's settings on its device. */

@@ -11,7 +11,8 @@
 //                               a smaller one of its own (the ends of a link may differ)
 //
 // Layout: a header (slot count, slot capacity, MTU), then per ring the control words
-// (head, tail, doorbell, frames dropped), the frame lengths and the slots.
+// (head, tail, doorbell, frames dropped, bytes sent as two words), the frame lengths and
+// the slots. frameRingTraffic(sab) reads what went each way, from any thread.
 //
 // transmit() copies the frame into the slot at the tail and publishes it with an
 // Atomics.store of the tail; a full ring (or a frame too big for a slot) drops it, as a
@@ -42,8 +43,8 @@ const MAX_SLOTS = 256;
 const Header = { Slots: 0, Capacity: 1, Mtu: 2 } as const;
 const HEADER_WORDS = 4;
 /** Control words of one ring. */
-const Ctl = { Head: 0, Tail: 1, Bell: 2, Dropped: 3 } as const;
-const CTL_WORDS = 4;
+const Ctl = { Head: 0, Tail: 1, Bell: 2, Dropped: 3, BytesLow: 4, BytesHigh: 5 } as const;
+const CTL_WORDS = 6;
 
 interface RingLayout {
   slots: number;
@@ -77,6 +78,17 @@ export function createFrameRing(mtu: number): SharedArrayBuffer {
   header[Header.Capacity] = capacity;
   header[Header.Mtu] = mtu;
   return sab;
+}
+
+/** Frames and bytes each side has sent into its ring ([side 0, side 1]), read from any thread. */
+export function frameRingTraffic(sab: SharedArrayBuffer): { frames: [number, number]; bytes: [number, number] } {
+  const header = new Int32Array(sab, 0, HEADER_WORDS);
+  const l = layout(header[Header.Slots]!, header[Header.Capacity]!);
+  const ctl = (side: 0 | 1): Int32Array => new Int32Array(sab, l.ctlAt[side], CTL_WORDS);
+  const frames = (c: Int32Array): number => Atomics.load(c, Ctl.Tail) >>> 0;
+  const bytes = (c: Int32Array): number => (Atomics.load(c, Ctl.BytesHigh) >>> 0) * 2 ** 32 + (Atomics.load(c, Ctl.BytesLow) >>> 0);
+  const [a, b] = [ctl(0), ctl(1)];
+  return { frames: [frames(a), frames(b)], bytes: [bytes(a), bytes(b)] };
 }
 
 /** What went through one direction of a ring. */
@@ -162,6 +174,10 @@ export class FrameRingEnd implements Device {
     this.#txLengths[slot] = frame.length;
     Atomics.store(ctl, Ctl.Tail, (tail + 1) | 0);
     this.#sent++;
+    // One producer per ring: the count needs no read-modify-write, only its carry.
+    const low = (ctl[Ctl.BytesLow]! >>> 0) + frame.length;
+    if (low >= 2 ** 32) Atomics.store(ctl, Ctl.BytesHigh, ctl[Ctl.BytesHigh]! + 1);
+    Atomics.store(ctl, Ctl.BytesLow, low | 0);
     // The consumer stands at this frame: it drained everything before, and may sleep.
     if (Atomics.load(ctl, Ctl.Head) === tail) {
       Atomics.add(ctl, Ctl.Bell, 1);

@@ -26,10 +26,12 @@ export interface SwitchOptions {
 }
 
 export interface SwitchPortStats {
-  /** Frames received from the port's interface. */
+  /** Frames (and their bytes) received from the port's interface. */
   rxFrames: number;
-  /** Frames handed to the port's interface. */
+  rxBytes: number;
+  /** Frames (and their bytes) handed to the port's interface. */
   txFrames: number;
+  txBytes: number;
   /** Frames the port's device refused (its queue or ring was full). */
   txDropped: number;
 }
@@ -66,7 +68,7 @@ export class LearningSwitch {
   /** Adds a port; its index. */
   addPort(device: Device): number {
     this.#ports.push(device);
-    this.stats.ports.push({ rxFrames: 0, txFrames: 0, txDropped: 0 });
+    this.stats.ports.push({ rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, txDropped: 0 });
     return this.#ports.length - 1;
   }
 
@@ -104,7 +106,9 @@ export class LearningSwitch {
   }
 
   #forwardFrame(now: number, from: number, frame: Uint8Array): void {
-    this.stats.ports[from]!.rxFrames++;
+    const rx = this.stats.ports[from]!;
+    rx.rxFrames++;
+    rx.rxBytes += frame.length;
     if (frame.length < 2 * MAC_BYTES + 2) {
       this.stats.runts++;
       return;
@@ -135,8 +139,10 @@ export class LearningSwitch {
 
   #send(now: number, port: number, frame: Uint8Array): void {
     const stats = this.stats.ports[port]!;
-    if (this.#ports[port]!.transmit(now, frame)) stats.txFrames++;
-    else stats.txDropped++;
+    if (this.#ports[port]!.transmit(now, frame)) {
+      stats.txFrames++;
+      stats.txBytes += frame.length;
+    } else stats.txDropped++;
   }
 
   #schedule = (): void => {

@@ -21,6 +21,9 @@ export class LinkEnd implements Device {
   readonly #inbox: FrameQueue;
   #peer: LinkEnd | null = null;
   #waker: (() => void) | null = null;
+  /** Frames and bytes this end handed to its peer. */
+  sentFrames = 0;
+  sentBytes = 0;
 
   constructor(mtu: number, queueLimit: number) {
     this.mtu = mtu;
@@ -37,6 +40,8 @@ export class LinkEnd implements Device {
   transmit(_now: number, frame: Uint8Array): boolean {
     const peer = this.#peer;
     if (peer === null || !peer.#inbox.push(frame)) return false;
+    this.sentFrames++;
+    this.sentBytes += frame.length;
     if (peer.#inbox.length === 1) peer.#waker?.();
     return true;
   }

@@ -6,7 +6,7 @@ export { FaultInjector } from "./fault_injector.ts";
 export type { FaultOptions, FaultStats } from "./fault_injector.ts";
 export { parseFaultSpec } from "./fault_spec.ts";
 export { FrameQueue } from "./frame_queue.ts";
-export { FrameRingEnd, createFrameRing } from "./frame_ring.ts";
+export { FrameRingEnd, createFrameRing, frameRingTraffic } from "./frame_ring.ts";
 export type { FrameRingStats } from "./frame_ring.ts";
 export { LearningSwitch } from "./learning_switch.ts";
 export type { SwitchOptions, SwitchPortStats, SwitchStats } from "./learning_switch.ts";
