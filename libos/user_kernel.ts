@@ -789,6 +789,7 @@ export class UserKernel implements Machine, LoopKernel {
     if (this.#observed.length > 0) for (const obj of this.#observed.splice(0)) IpcRecorder.of(this.kernel).unregister(obj);
     for (const s of this.#spaces.values()) s.engine.dispose();
     this.#spaces.clear();
+    this.platform.release();
     this.#host.root.reclaim(this.share);
   }
 
