@@ -259,6 +259,11 @@ export let initialXsave: Uint8Array | null = null;
 export class KvmVmPool {
   readonly #idle: KvmVm[] = [];
 
+  /** VMs waiting for an address space. */
+  get idle(): number {
+    return this.#idle.length;
+  }
+
   take(): KvmVm {
     return this.#idle.pop() ?? new KvmVm();
   }
