@@ -793,7 +793,7 @@ export class UserKernel implements Machine, LoopKernel {
     this.#host.root.reclaim(this.share);
   }
 
-  /** Stops the fs-tasks and the net-task (worker threads, IPC servers). */
+  /** Stops the fs-tasks and the net-task (worker threads, IPC servers); the platform closes its idle VMs. */
   async shutdown(): Promise<void> {
     this.#stopping = true;
     // Processes still running when init ended: their stores to shared file mappings reach the files.
@@ -806,6 +806,7 @@ export class UserKernel implements Machine, LoopKernel {
     this.#fsWorker = null;
     this.#fsIpcServer?.stop();
     this.#fsIpcServer = null;
+    this.platform.release();
   }
 
   /**
