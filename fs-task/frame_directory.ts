@@ -4,9 +4,11 @@
 //
 // The kernel-task adds each guest-memory frame when it creates it (its capability slot
 // and host address) and removes it before releasing the frame. A Uint8Array is looked
-// up by its ArrayBuffer: every frame's bytes are their own ArrayBuffer (an mmap block
-// from allocNative, or a plain one from the default allocator), and any view into a
-// frame shares it.
+// up by its ArrayBuffer, then by its offset in it: the frames carved out of one chunk of
+// host memory share the chunk's ArrayBuffer (frame_chunks.ts; thousands of them with
+// thousands of thread stacks), so each buffer's frames are kept sorted by offset and
+// found by binary search. Frames never overlap, and any view into a frame shares its
+// buffer.
 //
 // Rule for callers: a pread/pwrite that answers with a Promise keeps using its frame
 // until it settles. In ipc mode the fs-task then holds a capability to the frame, which
@@ -29,19 +31,20 @@ export interface FrameHit {
 }
 
 export class FrameDirectory {
+  /** Per buffer: its known frames, sorted by byteOffset. */
   readonly #byBuffer = new Map<ArrayBufferLike, KnownFrame[]>();
 
   add(frame: KnownFrame): void {
     const list = this.#byBuffer.get(frame.bytes.buffer);
     if (list === undefined) this.#byBuffer.set(frame.bytes.buffer, [frame]);
-    else list.push(frame);
+    else list.splice(after(list, frame.bytes.byteOffset), 0, frame);
   }
 
   /** Forgets the frame whose bytes these are; false if it was not known. */
   delete(bytes: Uint8Array): boolean {
     const list = this.#byBuffer.get(bytes.buffer);
-    const i = list === undefined ? -1 : list.findIndex((f) => f.bytes.byteOffset === bytes.byteOffset);
-    if (list === undefined || i < 0) return false;
+    const i = list === undefined ? -1 : after(list, bytes.byteOffset) - 1;
+    if (list === undefined || i < 0 || list[i]!.bytes.byteOffset !== bytes.byteOffset) return false;
     list.splice(i, 1);
     if (list.length === 0) this.#byBuffer.delete(bytes.buffer);
     return true;
@@ -51,10 +54,20 @@ export class FrameDirectory {
   find(view: Uint8Array): FrameHit | null {
     const list = this.#byBuffer.get(view.buffer);
     if (list === undefined) return null;
-    for (const frame of list) {
-      const offset = view.byteOffset - frame.bytes.byteOffset;
-      if (offset >= 0 && offset + view.byteLength <= frame.bytes.byteLength) return { frame, offset };
-    }
-    return null;
+    const frame = list[after(list, view.byteOffset) - 1];
+    if (frame === undefined) return null;
+    const offset = view.byteOffset - frame.bytes.byteOffset;
+    return offset + view.byteLength <= frame.bytes.byteLength ? { frame, offset } : null;
   }
+}
+
+/** Index of the first frame of `list` that starts past `offset`. */
+function after(list: readonly KnownFrame[], offset: number): number {
+  let lo = 0, hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.bytes.byteOffset <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -790,10 +790,11 @@ export class UserKernel implements Machine, LoopKernel {
     if (this.#observed.length > 0) for (const obj of this.#observed.splice(0)) IpcRecorder.of(this.kernel).unregister(obj);
     for (const s of this.#spaces.values()) s.engine.dispose();
     this.#spaces.clear();
+    this.platform.release();
     this.#host.root.reclaim(this.share);
   }
 
-  /** Stops the fs-tasks and the net-task (worker threads, IPC servers). */
+  /** Stops the fs-tasks and the net-task (worker threads, IPC servers); the platform closes its idle VMs. */
   async shutdown(): Promise<void> {
     this.#stopping = true;
     // Processes still running when init ended: their stores to shared file mappings reach the files.
@@ -806,6 +807,7 @@ export class UserKernel implements Machine, LoopKernel {
     this.#fsWorker = null;
     this.#fsIpcServer?.stop();
     this.#fsIpcServer = null;
+    this.platform.release();
   }
 
   /**

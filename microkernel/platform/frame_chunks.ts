@@ -12,7 +12,9 @@
 // over its free runs); a larger one gets a chunk of its own. Freed pages are given back
 // to the host (MADV_DONTNEED), so they cost nothing and read as zero when reused. A chunk
 // with nothing left in it is dropped by every engine that mapped it and unmapped, except
-// one shared chunk kept for the next frame.
+// one shared chunk kept for the next frame. A frame's bytes are a window on its chunk's
+// one view: a view of its own per frame made V8 count the frame's size as new external
+// memory each time, and a fork or execve's frames set off a full GC every few processes.
 
 import { hostMadvise, hostMmap, hostMunmap, nativeView, type NativeBlock } from "./unicorn_ffi.ts";
 
@@ -32,6 +34,8 @@ export class Chunk {
   readonly #freeStarts: number[];
   readonly #freeEnds: number[];
   #used = 0;
+  /** The whole chunk as bytes, made when its first frame is handed out. */
+  #view: Uint8Array | null = null;
 
   constructor(
     readonly address: number,
@@ -45,6 +49,12 @@ export class Chunk {
 
   get empty(): boolean {
     return this.#used === 0;
+  }
+
+  /** The bytes [address, address + bytes) of the chunk. */
+  bytes(address: number, bytes: number): Uint8Array {
+    this.#view ??= nativeView(this.address, this.size);
+    return this.#view.subarray(address - this.address, address - this.address + bytes);
   }
 
   /** First fit: the address of `bytes` taken from a free run, or -1. */
@@ -155,5 +165,5 @@ function newChunk(shared: boolean, bytes: number): Chunk {
 
 function frameAt(c: Chunk, address: number, bytes: number): NativeBlock {
   if (c === spare) spare = null;
-  return { bytes: nativeView(address, bytes), address };
+  return { bytes: c.bytes(address, bytes), address };
 }
