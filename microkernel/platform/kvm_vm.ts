@@ -183,7 +183,15 @@ export class KvmVm implements ChunkUser {
 
   /** A vCPU for a new thread: one an ended thread left, or a new one. Its state is the caller's to set. */
   takeVcpu(layout: RegisterLayout): KvmVcpu {
-    return this.#spare.pop() ?? this.#newVcpu(layout);
+    const v = this.#spare.pop();
+    if (v === undefined) return this.#newVcpu(layout);
+    // An exception or interrupt the last thread left being delivered (it stopped in the
+    // middle) must not reach the next one, which may be another process's: all cleared
+    // (struct kvm_vcpu_events zeroed; with no flags only these are applied).
+    const s = this.api.scratch;
+    s.bytes.fill(0, 0, 64);
+    checkKvm(this.api.ioctl(v.fd, KVM.SET_VCPU_EVENTS, s.address), "clear the vCPU's pending events");
+    return v;
   }
 
   giveVcpu(v: KvmVcpu): void {
