@@ -24,6 +24,7 @@ import { openSync, closeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { FROM_SOURCE, BOOT_AREA_BYTES, bootError, workerBoot } from "../device-ipc/mod.ts";
 import type { FsFaultSpec } from "../fs-task/mod.ts";
+import type { TaskFaultSpec } from "../device-ipc/fault_hook.ts";
 import type { NetMode } from "../net-task/mod.ts";
 import { wireNetwork, type KernelNet, type SegmentTraffic } from "./boot_network.ts";
 import { runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
@@ -45,6 +46,8 @@ export interface BootOptions {
   beforeSyscall?: ReadonlyMap<string, (nr: number) => void>;
   /** Test hook: per kernel name, its fs-task fails at its Nth request (fs-task/_fault_hook.ts). */
   fsFault?: ReadonlyMap<string, FsFaultSpec>;
+  /** Test hook: per kernel name, its net-task fails at its Nth request (device-ipc/fault_hook.ts). */
+  netFault?: ReadonlyMap<string, TaskFaultSpec>;
   /** --trace-ipc: a line per message on stderr. */
   traceIpc?: boolean;
   /** --stats (and --report): each summary gets what its tasks did. */
@@ -148,6 +151,7 @@ export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<B
         host, defaultImage: opts.defaultImage, streams: streams.get(k.name)!, consoleFd: tty ? opts.terminalFd : null, net,
         hostSignals: tty || k.console.stdin === "host", traceIpc: opts.traceIpc ?? false, stats: opts.stats ?? false,
         ...(opts.fsFault?.has(k.name) ? { fsFault: opts.fsFault.get(k.name)! } : {}),
+        ...(opts.netFault?.has(k.name) ? { netFault: opts.netFault.get(k.name)! } : {}),
         ...(hook ? { beforeSyscall: hook } : {}),
       });
       for (const d of drains.get(k.name)!) d.finish();
@@ -202,10 +206,11 @@ function runOnWorker(spec: KernelSpec, w: Wiring, net: KernelNet, opts: BootOpti
     spec, defaultImage: opts.defaultImage, stdinRing: w.stdinRing, stdoutRing: w.stdoutRing, sab, boot, net,
     traceIpc: opts.traceIpc ?? false, stats: opts.stats ?? false,
     ...(opts.fsFault?.has(spec.name) ? { fsFault: opts.fsFault.get(spec.name)! } : {}),
+    ...(opts.netFault?.has(spec.name) ? { netFault: opts.netFault.get(spec.name)! } : {}),
   };
   const worker = new Worker(url, { workerData: data });
   const failed = (failure: string): KernelSummary => ({
-    name: spec.name, thread: "worker", hostThread: 0, status: 0, signal: 0, failure, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0,
+    name: spec.name, thread: "worker", hostThread: 0, status: 0, signal: 0, failure, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0, netRestarts: 0,
   });
   return new Promise<KernelSummary>((resolve) => {
     let summary: KernelSummary | null = null;

@@ -13,6 +13,7 @@
 import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
 import { osThreadId } from "../device-ipc/mod.ts";
 import type { FsFaultSpec } from "../fs-task/mod.ts";
+import type { TaskFaultSpec } from "../device-ipc/fault_hook.ts";
 import { ElfError } from "./elf.ts";
 import type { FileOps } from "./file.ts";
 import { guestLayout } from "./mounts.ts";
@@ -38,6 +39,8 @@ export interface KernelSummary {
   quotaRefusals: number;
   /** Times its fs-task died and was started again. */
   fsRestarts: number;
+  /** Times its net-task died and was started again. */
+  netRestarts: number;
   /** What each of its tasks did (with --stats or --report). */
   stats?: RunStats;
 }
@@ -71,13 +74,14 @@ export interface RunKernelOptions {
   /** --trace-ipc: a line per message on stderr; --stats: the summary gets `stats`. */
   traceIpc?: boolean;
   stats?: boolean;
-  /** Test hook (UserKernelOptions.fsFault). */
+  /** Test hooks (UserKernelOptions.fsFault, netFault). */
   fsFault?: FsFaultSpec;
+  netFault?: TaskFaultSpec;
 }
 
 export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promise<KernelSummary> {
   const summary: KernelSummary = {
-    name: spec.name, thread: spec.thread, hostThread: osThreadId(), status: 0, signal: 0, failure: null, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0,
+    name: spec.name, thread: spec.thread, hostThread: osThreadId(), status: 0, signal: 0, failure: null, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0, netRestarts: 0,
   };
   const root = "host" in spec.root ? spec.root.host : null;
   const image = "image" in spec.root ? (spec.root.image ?? opts.defaultImage) : opts.defaultImage;
@@ -90,6 +94,7 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
       ...(opts.traceIpc ? { traceIpc: (line: string) => process.stderr.write(line + "\n") } : {}),
       ...(opts.beforeSyscall ? { beforeSyscall: opts.beforeSyscall } : {}),
       ...(opts.fsFault ? { fsFault: opts.fsFault } : {}),
+      ...(opts.netFault ? { netFault: opts.netFault } : {}),
     });
   } catch (e) {
     return { ...summary, failure: `cannot boot: ${(e as Error).message}` };
@@ -109,7 +114,7 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
     // sees end of file.
     for (const end of opts.streams) end?.release();
   }
-  const { cpuUs, peakBytes, syscalls, quotaRefusals, fsRestarts } = uk.stats;
+  const { cpuUs, peakBytes, syscalls, quotaRefusals, fsRestarts, netRestarts } = uk.stats;
   const stats = uk.runStats();
-  return { ...summary, cpuUs: Math.round(cpuUs), peakBytes, syscalls, quotaRefusals, fsRestarts, ...(stats ? { stats } : {}) };
+  return { ...summary, cpuUs: Math.round(cpuUs), peakBytes, syscalls, quotaRefusals, fsRestarts, netRestarts, ...(stats ? { stats } : {}) };
 }

@@ -29,6 +29,7 @@ import { HostTerminal, exitNow, stopSelf } from "./host_terminal.ts";
 import { FS_MODES, SYSROOT_PARTS, guestLayout, type FsMode, type Sysroot, type Volume } from "./mounts.ts";
 import { EngineNotFoundError } from "../microkernel/platform/unicorn_ffi.ts";
 import { fsFaultFromEnv } from "../fs-task/mod.ts";
+import { taskFaultFromEnv } from "../device-ipc/fault_hook.ts";
 import { SYSCALLS } from "./sys/table.ts";
 import { PLATFORM_CHOICES, type PlatformChoice } from "../microkernel/platform/platforms.ts";
 import { UserKernel } from "./user_kernel.ts";
@@ -258,8 +259,10 @@ async function run(argv: string[]): Promise<number> {
   });
   const net = usage(() => netConfigOf(opts.net));
   const fault = fsFaultFromEnv(process.env.LIBOS_TEST_FS_FAULT);
+  const netFault = taskFaultFromEnv("LIBOS_TEST_NET_FAULT", process.env.LIBOS_TEST_NET_FAULT);
   const uk: UserKernel = await UserKernel.create({
     ...(fault ? { fsFault: fault.spec } : {}),
+    ...(netFault ? { netFault: netFault.spec } : {}),
     memoryQuota: opts.memory, layout, fsMode: opts.fsMode, net, strace: opts.strace, debug: opts.debug, stats: opts.stats, platform: opts.platform,
     ...(opts.traceIpc ? { traceIpc: (line: string) => process.stderr.write(line + "\n") } : {}),
     consoleFd: hostTerminal?.fd ?? null,
@@ -333,8 +336,9 @@ function summaryLine(s: KernelSummary): string {
     : s.signal !== 0 ? `killed by signal ${s.signal} (${signalDescription(s.signal)})` : `exited with ${s.status}`;
   const mib = (s.peakBytes / 1024 ** 2).toFixed(1);
   const refused = s.quotaRefusals > 0 ? `, memory quota exhausted ${s.quotaRefusals} time${s.quotaRefusals === 1 ? "" : "s"}` : "";
-  const restarted = s.fsRestarts > 0 ? `, fs-task restarted ${s.fsRestarts} time${s.fsRestarts === 1 ? "" : "s"}` : "";
-  return `libos: [${s.name}] ${end}; cpu ${(s.cpuUs / 1e6).toFixed(2)} s, peak memory ${mib} MiB, ${s.syscalls} syscalls${refused}${restarted}\n`;
+  const restarted = (task: string, n: number): string => (n > 0 ? `, ${task} restarted ${n} time${n === 1 ? "" : "s"}` : "");
+  return `libos: [${s.name}] ${end}; cpu ${(s.cpuUs / 1e6).toFixed(2)} s, peak memory ${mib} MiB, ${s.syscalls} syscalls${refused}` +
+    `${restarted("fs-task", s.fsRestarts)}${restarted("net-task", s.netRestarts)}\n`;
 }
 
 async function boot(argv: string[]): Promise<number> {
@@ -370,10 +374,12 @@ async function boot(argv: string[]): Promise<number> {
   let result: BootResult;
   try {
     const fault = fsFaultFromEnv(process.env.LIBOS_TEST_FS_FAULT);
+    const netFault = taskFaultFromEnv("LIBOS_TEST_NET_FAULT", process.env.LIBOS_TEST_NET_FAULT);
     result = await bootSystem(spec, {
       defaultImage: DEFAULT_IMAGE, terminalFd: hostTerminal?.fd ?? null, stats: stats || reportFile !== null, traceIpc,
       ...(netMode ? { netMode } : {}),
       ...(fault?.kernel ? { fsFault: new Map([[fault.kernel, fault.spec]]) } : {}),
+      ...(netFault?.kernel ? { netFault: new Map([[netFault.kernel, netFault.spec]]) } : {}),
     });
   } finally {
     hostTerminal?.restore();

@@ -71,7 +71,7 @@ import { PageCache } from "./page_cache.ts";
 import type { MountSpec } from "./mounts.ts";
 import { ProcFs } from "./procfs.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
-import { isRestart } from "./wait_queue.ts";
+import { isRestart, type WaitQueue } from "./wait_queue.ts";
 import { UtsNames } from "./uts.ts";
 import { WallClock } from "./wall_clock.ts";
 import { StraceObserver, observeAll, type SyscallObserver } from "./syscall_observer.ts";
@@ -184,9 +184,9 @@ export class KernelTask implements KernelServices {
     });
   }
 
-  /** The user kernel's net-task serves AF_INET from now on. */
-  attachNet(net: NetClient): void {
-    this.inetSockets = new InetSockets(net, () => this.unixSockets.nextIno());
+  /** The user kernel's net-task serves AF_INET from now on; `back` wakes when a restarted one serves (supervised_net.ts). */
+  attachNet(net: NetClient, back: WaitQueue | null = null): void {
+    this.inetSockets = new InetSockets(net, () => this.unixSockets.nextIno(), back);
   }
 
   // ----- dispatch ---------------------------------------------------------------------

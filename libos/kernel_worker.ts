@@ -14,6 +14,7 @@ import { RingEmptier, RingFeeder } from "./byte_ring.ts";
 import { ConsoleDrain, type ConsoleSink } from "./console_drain.ts";
 import { PipeFs } from "./pipe.ts";
 import type { FsFaultSpec } from "../fs-task/mod.ts";
+import type { TaskFaultSpec } from "../device-ipc/fault_hook.ts";
 import { RootTask } from "./root_task.ts";
 import { RunLoop } from "./run_loop.ts";
 import type { KernelSpec } from "./system_description.ts";
@@ -30,6 +31,7 @@ export interface KernelWorkerData {
   traceIpc: boolean;
   stats: boolean;
   fsFault?: FsFaultSpec;
+  netFault?: TaskFaultSpec;
 }
 
 export type KernelWorkerMessage =
@@ -70,7 +72,7 @@ const streams = startStreams([stdin, stdout, consoleEnd(2)], pipes);
 const pumps = pumpStarts.map((start) => start());
 const summary = await runKernel(data.spec, {
   host: { root, loop: new RunLoop(root.kernel) }, defaultImage: data.defaultImage, streams, consoleFd: null, hostSignals: false, net: data.net,
-  traceIpc: data.traceIpc, stats: data.stats, ...(data.fsFault ? { fsFault: data.fsFault } : {}),
+  traceIpc: data.traceIpc, stats: data.stats, ...(data.fsFault ? { fsFault: data.fsFault } : {}), ...(data.netFault ? { netFault: data.netFault } : {}),
 });
 for (const d of drains) d.finish();
 await Promise.all(pumps);

@@ -62,6 +62,11 @@ export class NetStack {
   readonly sockets = new SocketSet();
   /** Called after a poll that no request asked for moved something. */
   onNews: (() => void) | null = null;
+  /**
+   * Called when such a poll threw (the stack's state is then not to be trusted: the
+   * net-task died); without one, the throw goes on (a worker's thread ends).
+   */
+  onFailure: ((err: unknown) => void) | null = null;
   /** The first device's guest settings and forwards; null with lo only. */
   readonly external: ExternalNetInfo | null;
   readonly #devices: Device[] = [];
@@ -118,10 +123,11 @@ export class NetStack {
     return moved;
   }
 
-  /** Stops the timer, detaches the devices' wakers and closes the devices. */
-  async stop(): Promise<void> {
+  /** Stops the timer, detaches the devices' wakers and closes the devices (after lingering, unless told not to). */
+  async stop(options: { linger?: boolean } = {}): Promise<void> {
     if (this.#stopped) return;
-    await this.#linger();
+    if (options.linger !== false) await this.#linger();
+    else this.#lingering = null;
     this.#stopped = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
@@ -196,8 +202,14 @@ export class NetStack {
 
   #asyncPoll(): void {
     if (this.#stopped) return;
-    this.poll();
-    this.onNews?.();
+    try {
+      this.poll();
+      this.onNews?.();
+    } catch (err) {
+      if (this.onFailure === null) throw err;
+      this.onFailure(err);
+      return;
+    }
     this.#lingering?.();
   }
 }
