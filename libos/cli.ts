@@ -42,7 +42,7 @@ import { NET_MODES, defaultNetChoice, netConfigOf, type NetChoice } from "./net_
 import type { NetMode } from "../net-task/mod.ts";
 
 const USAGE = `Usage: libos run [options] PROGRAM [ARGS...]
-       libos boot [--summary FILE] [--stats] [--trace-ipc] [--report FILE.html] [--net-mode MODE] SYSTEM.json
+       libos boot [--summary FILE] [--stats] [--trace-ipc] [--report FILE.html] [--fs-mode MODE] [--net-mode MODE] SYSTEM.json
        libos syscalls
 
 PROGRAM is a path in the guest (the root image, the host's current directory at its own
@@ -96,8 +96,9 @@ examples in samples/systems/) and ends when every one has ended, with one summar
 per kernel on stderr (--summary FILE: the same as JSON). Exit status 0 when every
 kernel's program exited with 0. --stats and --trace-ipc as for run, for every kernel;
 --report FILE.html writes one page that draws the kernels, their tasks, endpoints and
-channels with their message rates, and each kernel's syscall mix. --net-mode MODE runs
-every kernel's net-task in MODE (inproc, ipc, worker), whatever the description says.`;
+channels with their message rates, and each kernel's syscall mix. --fs-mode MODE and
+--net-mode MODE run every kernel's fs-tasks or net-task in MODE (inproc, ipc, worker),
+whatever the description says.`;
 
 interface RunOptions {
   env: Map<string, string>;
@@ -346,6 +347,7 @@ async function boot(argv: string[]): Promise<number> {
   let reportFile: string | null = null;
   let stats = false, traceIpc = false;
   let netMode: NetMode | undefined;
+  let fsMode: FsMode | undefined;
   const rest = [...argv];
   while (rest[0]?.startsWith("-")) {
     const a = rest.shift()!;
@@ -357,12 +359,17 @@ async function boot(argv: string[]): Promise<number> {
       const mode = rest.shift()!;
       if (!(NET_MODES as readonly string[]).includes(mode)) throw new UsageError(`Unknown net mode: ${mode} (use ${NET_MODES.join(", ")})`);
       netMode = mode as NetMode;
+    } else if (a === "--fs-mode" && rest.length > 0) {
+      const mode = rest.shift()!;
+      if (!(FS_MODES as readonly string[]).includes(mode)) throw new UsageError(`Unknown fs mode: ${mode} (use ${FS_MODES.join(", ")})`);
+      fsMode = mode as FsMode;
     } else throw new UsageError(`Unknown option for boot: ${a}`);
   }
   if (rest.length !== 1) throw new UsageError("boot takes one SYSTEM.json");
   let spec;
   try {
     spec = readSystem(rest[0]!);
+    if (fsMode) spec = { ...spec, kernels: spec.kernels.map((k) => ({ ...k, fsMode })) };
   } catch (e) {
     if (!(e instanceof SystemError)) throw e;
     process.stderr.write(`libos: ${e.message}\n`);

@@ -75,6 +75,14 @@ describe("user kernels side by side", () => {
     expect(r.stderr).toMatch(/^libos: \[consumer\] exited with 0; cpu \d+\.\d\d s, peak memory \d+\.\d MiB, \d+ syscalls$/m);
   });
 
+  it("boot --fs-mode worker runs every kernel's file systems in worker mode, with the same output", () => {
+    const r = boot(join(ROOT, "samples/systems/pipeline.json"), "--fs-mode", "worker", "--stats");
+    expect(r.status, r.stderr).toBe(0);
+    expect(linesOf(r.stdout, "consumer", true)[0]).toBe("lines 100000");
+    const fsModes = r.summaries.map((s) => s.stats?.tasks.find((t) => t.kind === "fs-task")?.mode);
+    expect(fsModes).toEqual(["worker", "worker"]);
+  });
+
   it("boot quota.json: the hog gets ENOMEM, the server beside it answers as alone", () => {
     const r = boot(join(ROOT, "samples/systems/quota.json"));
     expect(r.status, r.stderr).toBe(0);
