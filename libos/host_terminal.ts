@@ -11,9 +11,10 @@
 //                            the state it found it and stops itself with the same signal,
 //                            as the program would have natively; once resumed in the
 //                            foreground it puts the guest's modes back.
-//   exitNow(status)          _exit(2): a host read of the terminal a guest started may be
-//                            blocked in a libuv pool thread, and exit(3) would wait for it
-//                            (so for the user's next line, which it would then swallow).
+//   exitNow(status)          the "exit" listeners, then _exit(2): a host read of the
+//                            terminal a guest started may be blocked in a libuv pool
+//                            thread, and exit(3) would wait for it (so for the user's
+//                            next line, which it would then swallow).
 //
 // Linux: drivers/tty/tty_jobctrl.c is what the host shell relies on; the launcher mirrors
 // a native process's stop (do_signal_stop) with kill(getpid(), sig) under SIG_DFL.
@@ -34,8 +35,13 @@ export function hostIoctl(fd: number, request: number, arg: Uint8Array): number 
   return c.ioctl(fd, request, arg) < 0 ? -c.errno() : 0;
 }
 
-/** End the launcher at once with `status` (output is written synchronously, so nothing is lost). */
+/**
+ * End the launcher at once with `status` (output is written synchronously, so nothing is
+ * lost). The process's "exit" listeners run first, as under process.exit (the launcher
+ * saves its start-up code cache there: scripts/bundle-loader.mjs).
+ */
 export function exitNow(status: number): never {
+  process.emit("exit", status);
   host().exit(status);
   throw new Error("_exit returned");
 }
