@@ -31,4 +31,17 @@ describe("FrameDirectory", () => {
     expect(dir.find(whole.subarray(5000, 5001))).toBeNull();
     expect(dir.delete(whole.subarray(4096))).toBe(false);
   });
+
+  it("finds each of many frames of one buffer (a chunk's), added in any order", () => {
+    const dir = new FrameDirectory();
+    const chunk = new Uint8Array(64 * 4096);
+    const order = Array.from({ length: 64 }, (_, i) => (i * 37) % 64);
+    for (const i of order) dir.add({ bytes: chunk.subarray(i * 4096, (i + 1) * 4096), hostAddress: 0, cptr: i });
+    for (let i = 0; i < 64; i++) expect(dir.find(chunk.subarray(i * 4096 + 8, i * 4096 + 16))).toMatchObject({ frame: { cptr: i }, offset: 8 });
+    for (let i = 0; i < 64; i += 2) expect(dir.delete(chunk.subarray(i * 4096, (i + 1) * 4096))).toBe(true);
+    expect(dir.find(chunk.subarray(2 * 4096, 2 * 4096 + 1))).toBeNull();
+    expect(dir.find(chunk.subarray(3 * 4096, 3 * 4096 + 1))).toMatchObject({ frame: { cptr: 3 } });
+    // A view across two frames is in neither.
+    expect(dir.find(chunk.subarray(4 * 4096 - 1, 4 * 4096 + 1))).toBeNull();
+  });
 });
