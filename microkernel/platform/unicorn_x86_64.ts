@@ -287,8 +287,35 @@ function onInterruptHook(uc: number, intno: number): void {
   engines.get(uc)!.halt("interrupt", intno, 0, true, `interrupt ${intno}`);
 }
 
+// An idle instance (unicorn_cores.ts) has no engine: the engine asks it for translations
+// when it unmaps a chunk, and nothing is mapped there.
+const NOTHING_MAPPED = new PermissionRanges();
+
 function onTlbFillHook(uc: number, vaddr: number | bigint, type: number, entry: number): boolean {
-  return engines.get(uc)!.fillTlb(vaddr, type, entry);
+  const engine = engines.get(uc);
+  return engine !== undefined ? engine.fillTlb(vaddr, type, entry) : fillTlbEntry(unicorn(), NOTHING_MAPPED, vaddr, type, entry);
+}
+
+/** A TLB miss at page `vaddr`: the page itself when `ranges` allow the access, else its trap address. */
+function fillTlbEntry(api: UnicornApi, ranges: PermissionRanges, vaddr: number | bigint, type: number, entry: number): boolean {
+  const access = type === UC.MEM_WRITE ? Perm.Write : type === UC.MEM_FETCH ? Perm.Exec : Perm.Read;
+  let target: number, allowed: number = access;
+  if (typeof vaddr === "number" && vaddr < USER_END) {
+    const i = ranges.find(vaddr);
+    const entryPerms = i >= 0 ? ENTRY_PERMS[ranges.permsOf(i)]! : 0;
+    const permitted = (entryPerms & access) !== 0;
+    if (permitted) allowed = entryPerms;
+    target = permitted ? vaddr + ranges.offsetOf(i) : TRAP_BASE + vaddr;
+  } else if (typeof vaddr === "bigint" && vaddr >= UPPER_HALF_BIG) {
+    target = TRAP_BASE + USER_END + Number(vaddr - UPPER_HALF_BIG);
+  } else {
+    target = NON_CANONICAL_TRAP;
+  }
+  const cells = api.tlbEntryCells(entry);
+  cells[0] = target >>> 0;
+  cells[1] = target / 2 ** 32;
+  cells[2] = allowed;
+  return true;
 }
 
 /** The fault hook under identity translation (Unicorn 2.0): the engine's own report. */
@@ -349,24 +376,7 @@ export class UnicornX86Engine implements CpuEngine {
 
   /** A TLB miss at page `vaddr`: the page itself when its permissions allow the access, else its trap address. */
   fillTlb(vaddr: number | bigint, type: number, entry: number): boolean {
-    const access = type === UC.MEM_WRITE ? Perm.Write : type === UC.MEM_FETCH ? Perm.Exec : Perm.Read;
-    let target: number, allowed: number = access;
-    if (typeof vaddr === "number" && vaddr < USER_END) {
-      const i = this.#ranges.find(vaddr);
-      const entryPerms = i >= 0 ? ENTRY_PERMS[this.#ranges.permsOf(i)]! : 0;
-      const permitted = (entryPerms & access) !== 0;
-      if (permitted) allowed = entryPerms;
-      target = permitted ? vaddr + this.#ranges.offsetOf(i) : TRAP_BASE + vaddr;
-    } else if (typeof vaddr === "bigint" && vaddr >= UPPER_HALF_BIG) {
-      target = TRAP_BASE + USER_END + Number(vaddr - UPPER_HALF_BIG);
-    } else {
-      target = NON_CANONICAL_TRAP;
-    }
-    const cells = this.#api.tlbEntryCells(entry);
-    cells[0] = target >>> 0;
-    cells[1] = target / 2 ** 32;
-    cells[2] = allowed;
-    return true;
+    return fillTlbEntry(this.#api, this.#ranges, vaddr, type, entry);
   }
 
   /** A refused access reached its trap address; `offset` is the guest address folded as in fillTlb. */

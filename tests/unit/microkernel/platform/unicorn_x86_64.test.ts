@@ -457,6 +457,20 @@ describe("UnicornX86Engine from the pool of released instances", () => {
     expect(rax).toBe(7);
   });
 
+  it("a chunk given back while a disposed engine's instance still maps it leaves that instance usable", (ctx) => {
+    ctx.skip(engineMissing !== null, `Unicorn engine not available: ${engineMissing}`);
+    const engine = new UnicornX86Engine();
+    // Larger than a shared chunk's frames: a chunk of its own, unmapped when freed.
+    const big = allocFrameMemory(16 * 1024 * 1024);
+    expect(engine.map(0x1000000, big.address, PAGE, Perm.Read)).toBe(0);
+    engine.dispose();
+    expect(() => freeFrameMemory(big)).not.toThrow();
+    const g = boot(ctx, OTHER_PROGRAM);
+    let rax = -1;
+    g.run(0, (vcpu) => ((rax = reg(vcpu, Msg.rax)), false));
+    expect(rax).toBe(7);
+  });
+
   it("an engine made after one was disposed cannot run the old engine's code where nothing is mapped", (ctx) => {
     const first = boot(ctx, SYSCALL_PROGRAM);
     expect(first.run(0, () => false).kind).toBe("syscall");
