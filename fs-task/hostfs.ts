@@ -53,6 +53,7 @@ import { MountView } from "./_tree_walk.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { direntType, errnoFromHost, hostOpenFlags, inoFromHost, statFromHost } from "./_host.ts";
 import { hostFallocate, hostMknodat, hostRenameat2, hostSendfile, hostXattr } from "./_host_calls.ts";
+import { statAt, type HostStat } from "./_host_stat.ts";
 import {
   EBADF, EBUSY, EEXIST, EINTR, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO,
   EOPNOTSUPP, EPERM, EROFS,
@@ -574,7 +575,7 @@ export class HostFs implements FileSystem {
   }
 
   /** Resolves an existing path and runs `op` on it. */
-  #withPath<T>(guestPath: string, follow: boolean, op: (r: Resolved, st: fs.BigIntStats) => FsResult<T>): FsResult<T> {
+  #withPath<T>(guestPath: string, follow: boolean, op: (r: Resolved, st: HostStat) => FsResult<T>): FsResult<T> {
     return this.#walk(guestPath, follow, (r) => (r.stat === null ? -ENOENT : op(r, r.stat)));
   }
 
@@ -678,14 +679,14 @@ function wakeReader(fd: number): void {
 function listDirectory(h: HostHandle): FsDirEntry[] {
   const self = fs.fstatSync(h.fd, { bigint: true });
   const parent = h.isRoot ? self : fs.lstatSync(fdPath(h.fd, ".."), { bigint: true });
-  const entry = (name: string, st: fs.BigIntStats): FsDirEntry =>
+  const entry = (name: string, st: HostStat): FsDirEntry =>
     ({ name, ino: inoFromHost(st.ino), type: direntType(Number(st.mode)), nextCookie: listing.length + 1 });
   const listing: FsDirEntry[] = [];
   listing.push(entry(".", self));
   listing.push(entry("..", parent));
   for (const bytes of fs.readdirSync(fdPath(h.fd), { encoding: "buffer" })) {
     const name = bytes.toString("latin1");
-    const st = fs.lstatSync(fdPath(h.fd, name), { bigint: true, throwIfNoEntry: false });
+    const st = statAt(h.fd, name);
     if (st !== undefined) listing.push(entry(name, st));
   }
   return listing;

@@ -1,0 +1,97 @@
+// Open host directories a confined walk (_confined_path.ts) has been through, kept for the
+// next walks: Linux's dentry cache, for a host tree reached through directory fds.
+//
+//   const e = cache.lookup(parentFd, name, stat)   the cached fd, if it is still `stat`'s directory
+//   cache.add(parentFd, name, fd, stat)            an fd the walk just opened, now the cache's
+//   cache.release(e)                               the walk is done with it
+//
+// Without it a walk opened, fstat'ed and closed every directory on the way: 3 host calls a
+// component, 13 for a file four directories down. With it, each directory on the way costs
+// the lstat that checks it: the cached fd is used only when the name holds, now, the very
+// directory (device and inode) the fd is open on, so a walk through the cache finds what a
+// walk that opened every name afresh would find, renames and replacements on the host
+// included; an fd held open keeps its inode from being reused. Keys name the parent by its
+// fd number; a number reused by another directory is caught by the same check.
+//
+// Entries are counted references: a walk holds each entry it went through until its
+// result is released (an operation may still use the directory's fd), and an entry pushed
+// out (least recently used first, past MAX_ENTRIES) or found stale is closed once no walk
+// holds it. The fds count against the host's descriptor limit: a bounded number per root.
+
+import fs from "node:fs";
+import type { HostStat } from "./_host_stat.ts";
+
+/** Directories kept open per confined root. */
+const MAX_ENTRIES = 64;
+
+export interface CachedDirectory {
+  readonly fd: number;
+  readonly dev: bigint;
+  readonly ino: bigint;
+  /** Walks that hold it. */
+  refs: number;
+  /** Its key while in the cache; null once pushed out or found stale. */
+  key: string | null;
+}
+
+export class DirectoryFdCache {
+  /** By key, least recently used first (a Map keeps insertion order). */
+  readonly #entries = new Map<string, CachedDirectory>();
+
+  /**
+   * The cached fd for `name` in the directory open as `parentFd`, given `stat`, what the
+   * name holds now (lstat; undefined: nothing): held for the caller, or undefined (a stale
+   * entry goes).
+   */
+  lookup(parentFd: number, name: string, stat: HostStat | undefined): CachedDirectory | undefined {
+    const key = `${parentFd}/${name}`;
+    const e = this.#entries.get(key);
+    if (e === undefined) return undefined;
+    this.#entries.delete(key);
+    if (stat === undefined || !stat.isDirectory() || stat.dev !== e.dev || stat.ino !== e.ino) {
+      this.#forget(e);
+      return undefined;
+    }
+    this.#entries.set(key, e);
+    e.refs++;
+    return e;
+  }
+
+  /** Whether the cache has an entry for `name` in `parentFd` (worth an lstat to check). */
+  has(parentFd: number, name: string): boolean {
+    return this.#entries.has(`${parentFd}/${name}`);
+  }
+
+  /** Takes `fd`, a directory just opened as `name` in `parentFd` with `stat`; held for the caller. */
+  add(parentFd: number, name: string, fd: number, stat: HostStat): CachedDirectory {
+    const key = `${parentFd}/${name}`;
+    const old = this.#entries.get(key);
+    if (old !== undefined) {
+      this.#entries.delete(key);
+      this.#forget(old);
+    }
+    const e: CachedDirectory = { fd, dev: stat.dev, ino: stat.ino, refs: 1, key };
+    this.#entries.set(key, e);
+    for (const lru of this.#entries.values()) {
+      if (this.#entries.size <= MAX_ENTRIES) break;
+      this.#entries.delete(lru.key!);
+      this.#forget(lru);
+    }
+    return e;
+  }
+
+  release(e: CachedDirectory): void {
+    if (--e.refs === 0 && e.key === null) fs.closeSync(e.fd);
+  }
+
+  /** Closes every entry no walk holds (the others close when released). */
+  clear(): void {
+    for (const e of this.#entries.values()) this.#forget(e);
+    this.#entries.clear();
+  }
+
+  #forget(e: CachedDirectory): void {
+    e.key = null;
+    if (e.refs === 0) fs.closeSync(e.fd);
+  }
+}
