@@ -46,7 +46,7 @@ export function createTapNamespace(tag: string, mtu = 1500): TapNamespace {
     ip("-n", ns, "link", "set", ifname, "up");
     ip("-n", ns, "link", "set", "lo", "up");
   } catch (error) {
-    tap?.close();
+    void tap?.close();
     ip("netns", "del", ns);
     throw error;
   }
@@ -56,7 +56,7 @@ export function createTapNamespace(tag: string, mtu = 1500): TapNamespace {
     ns,
     exec: (argv, options = {}) => spawn("ip", ["netns", "exec", ns, ...argv], options),
     close: () => {
-      opened.close();
+      void opened.close();
       ip("netns", "del", ns);
     },
   };

@@ -14,13 +14,20 @@
 // "failed: <reason>" in its cell and the full reason under the table; it never shows a
 // number. The sample programs exit non-zero when any call they make fails or gives a
 // wrong result, so an unimplemented or broken syscall cannot produce a timing.
+//
+// Network rows (net_rows.ts) may need more than a command: a peer on the host that the
+// program talks to (started before the row's columns, stopped after; it may say why it
+// cannot run here, e.g. a TAP needs root), a `wrap` before every column's command (ip netns
+// exec NS), or a `server`: the program under test serves, under the column's prefix, and
+// the measured commands are host clients.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { hostNetRows } from "./net_rows.ts";
 
 // ---------------------------------------------------------------- where things are
 
@@ -88,7 +95,13 @@ export type Measure =
       readonly n: number;
       readonly runs: number;
       readonly unit: string;
-    };
+    }
+  /**
+   * A figure a helper measures itself (host memory, say): the median of the number on
+   * the last line of argv's output over `runs` runs. Lower is better. The column's
+   * prefix is not used: the row runs in the columns it names (RowDef.columns).
+   */
+  | { readonly kind: "reported"; readonly argv: readonly string[]; readonly runs: number; readonly unit: string };
 
 /** Whether a bigger value is better (a throughput) or worse (a time). */
 export function higherIsBetter(m: Measure): boolean {
@@ -119,6 +132,20 @@ export interface Fixture {
   readonly make: (dir: string) => void;
 }
 
+/** Something the row's columns need running on the host while they are measured. */
+export interface PeerDef {
+  /** Starts it; resolves once it serves, with how to stop it, or why it cannot run here. */
+  readonly start: () => Promise<{ stop: () => Promise<void> } | { unavailable: string }>;
+}
+
+/** The program under test is a server: started per column under its prefix; the measure's commands are host clients. */
+export interface ServerDef {
+  /** The server's command line (after the column's prefix and, for libos, libosOptions). */
+  readonly argv: (column: ColumnId) => readonly string[];
+  /** Resolves once the server answers; rejects with why it will not. */
+  readonly ready: () => Promise<void>;
+}
+
 export interface RowDef {
   readonly name: string;
   readonly measure: Measure;
@@ -134,6 +161,14 @@ export interface RowDef {
   readonly note?: string;
   /** The goal for the LibOS on KVM (the kvm column), where the row has one. */
   readonly kvmTarget?: Target;
+  /** The columns that run (default: every one); the others show n/a. */
+  readonly columns?: readonly ColumnId[];
+  /** The launcher's command for the libos column (default run): boot runs a system description. */
+  readonly libosCommand?: "run" | "boot";
+  readonly peer?: PeerDef;
+  /** Put before every column's command (e.g. ip netns exec NS). */
+  readonly wrap?: readonly string[];
+  readonly server?: ServerDef;
 }
 
 const SPAWN_LOOP_N = 100;
@@ -208,7 +243,6 @@ function netModeRows(def: Omit<RowDef, "name" | "libosOptions"> & { readonly nam
   return NET_MODES.map((mode) => ({ ...row, name: name(mode), libosOptions: ["--net", "loopback", "--net-mode", mode] }));
 }
 
-const readRow = (mode: FsMode): string => `read 256 MiB ×${READ_PASSES}, fs ${mode} (MiB/s)`;
 
 // ---------------------------------------------------------------- CPU-bound rows
 
@@ -253,6 +287,24 @@ function textRow(applet: string, args: readonly string[]): RowDef {
 }
 
 const CPU_BOUND_KVM_TARGET: Target = { kind: "slowdown-at-most", text: "≤ 1.5× native", vs: { column: "native" }, max: 1.5 };
+/** 8 kernels, each running a do-nothing static program, on the main thread or each on a worker. */
+const eightKernels: Fixture = {
+  path: path.join(SCRATCH, "systems"),
+  make: (dir) => {
+    mkdirSync(dir, { recursive: true });
+    for (const thread of ["main", "worker"]) {
+      const kernels = Array.from({ length: 8 }, (_, i) => ({
+        name: `k${i}`, memory: "64M", thread, volumes: [{ host: path.join(ROOT, "samples/bench"), guest: "/bench", readOnly: true }],
+        program: { argv: ["/bench/true-musl"] },
+      }));
+      writeFileSync(path.join(dir, `eight-${thread}.json`), JSON.stringify({ kernels }));
+    }
+  },
+};
+const netHost = hostNetRows({ sample, busybox: BUSYBOX, root: ROOT, scratch: SCRATCH });
+
+const readRow = (mode: FsMode): string => `read 256 MiB ×${READ_PASSES}, fs ${mode} (MiB/s)`;
+const fstatRow = (mode: FsMode): string => `fs-task round trip (fstat), fs ${mode} (ns/call)`;
 const findRow = (mode: FsMode): string => `find 10,000 files, fs ${mode} (ms)`;
 
 export const ROWS: readonly RowDef[] = [
@@ -339,6 +391,7 @@ export const ROWS: readonly RowDef[] = [
     note: "TCP over loopback: the guest's own 127.0.0.1 (lo of its net-task) against the host's; ≥ 1 Gbit/s is ≥ 119 MiB/s",
     target: { kind: "at-least", text: "≥ 119 MiB/s (1 Gbit/s)", min: 119 },
   }),
+  ...netHost,
   {
     // fork of a process with 64 MiB of written heap + the child's _exit(0) + waitpid;
     // the set-up (malloc and writing the 64 MiB) is in both runs and cancels out.
@@ -362,6 +415,27 @@ export const ROWS: readonly RowDef[] = [
   textRow("sha256sum", []),
   textRow("gzip", ["-c"]),
   textRow("sort", []),
+  // One fs-task request per iteration: the round trip of each fs mode (the inproc row is the
+  // same call without a message).
+  ...fsModeRows(
+    {
+      name: fstatRow,
+      measure: {
+        kind: "per-iteration",
+        argv: (n) => [sample("bench/fstat-loop"), String(n), path.join(readFiles.path, "0MiB")],
+        n: 200_000,
+        runs: 5,
+        unit: "ns",
+      },
+      fixtures: [readFiles],
+      note: "fs-task round trip: fstat(2) of a host file in a loop (samples/bench/fstat-loop.c); each call is one request to the fs-task, so ipc and worker minus inproc is the message's round trip",
+    },
+    {
+      inproc: { kind: "informational", text: "measured (no target)" },
+      ipc: { kind: "informational", text: "measured (no target)" },
+      worker: { kind: "informational", text: "measured (no target)" },
+    },
+  ),
   // `busybox cat FILE FILE FILE FILE` to /dev/null, minus the same with an empty file.
   // busybox cat copies with sendfile(2): natively the data never reaches user space, and
   // in the LibOS it never enters guest memory. Native and qemu are measured once for the
@@ -399,6 +473,25 @@ export const ROWS: readonly RowDef[] = [
       worker: { kind: "slowdown-at-most", text: "≤ 2× inproc", vs: { row: findRow("inproc") }, max: 2 },
     },
   ),
+  // User kernels side by side (libos boot): the whole boot of 8 kernels, each running a
+  // do-nothing program, start-up of the launcher included; and the host memory an idle
+  // kernel costs.
+  ...(["main", "worker"] as const).map((thread): RowDef => ({
+    name: `boot 8 kernels, ${thread === "main" ? "one thread" : "a worker each"} (ms)`,
+    measure: { kind: "wall-ms", argv: [path.join(eightKernels.path, `eight-${thread}.json`)], runs: 5 },
+    columns: ["libos"],
+    libosCommand: "boot",
+    fixtures: [eightKernels],
+    note: "boot 8 kernels: `libos boot` of 8 kernels that each run a static do-nothing program, the launcher's start-up included",
+    target: { kind: "at-most", text: "≤ 2000 ms", max: 2000 },
+  })),
+  {
+    name: "host memory per idle kernel (MiB)",
+    measure: { kind: "reported", argv: [process.execPath, path.join(ROOT, "dist/bench/idle_kernels.js"), "8"], runs: 3, unit: "MiB" },
+    columns: ["libos"],
+    note: "host memory per idle kernel: peak RSS of a process booting 9 kernels that sleep, minus one booting 1, over 8 (bench/idle_kernels.ts)",
+    target: { kind: "at-most", text: "≤ 10 MiB", max: 10 },
+  },
 ];
 
 /**
@@ -566,11 +659,26 @@ export function valueFromDifference(
 
 /** What identifies a measurement: two with the same key run the same commands. */
 function measureKey(m: Measure, prefix: readonly string[]): string {
-  const argvs = m.kind === "wall-ms" ? [m.argv] : [m.argv(0), m.argv(m.n)];
+  const argvs = m.kind === "wall-ms" || m.kind === "reported" ? [m.argv] : [m.argv(0), m.argv(m.n)];
   return JSON.stringify({ ...m, argv: argvs, prefix });
 }
 
+/** The number on the last line a command prints, median over `runs` runs. */
+function reportedValue(argv: readonly string[], runs: number): Cell {
+  const values: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", timeout: RUN_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+    const why = r.error ? r.error.message : failureReason({ status: r.status, signal: r.signal, stderr: r.stderr ?? "" });
+    if (why !== undefined) return failedCell(why);
+    const v = Number((r.stdout ?? "").trim().split("\n").at(-1));
+    if (!Number.isFinite(v)) return failedCell(`no number on the last line of ${argv.join(" ")}`);
+    values.push(v);
+  }
+  return { ok: true, value: median(values) };
+}
+
 function measureCell(m: Measure, prefix: readonly string[]): Cell {
+  if (m.kind === "reported") return reportedValue(m.argv, m.runs);
   if (m.kind === "wall-ms") {
     const r = medianNs([...prefix, ...m.argv], m.runs, true);
     return "error" in r ? failedCell(r.error) : { ok: true, value: r.ns / 1e6 };
@@ -670,11 +778,11 @@ interface Results {
 }
 
 /**
- * Measures every column of `rows`, making their fixtures first. A column whose command
- * lines an earlier row already measured (native and qemu in the fs-mode rows) reuses
- * that cell instead of running them again.
+ * Measures every column of `rows`, making their fixtures (and starting their peers) first.
+ * A column whose command lines an earlier row already measured (native and qemu in the
+ * fs-mode rows) reuses that cell instead of running them again.
  */
-function measureRows(rows: readonly RowDef[], prefixes: ReadonlyMap<ColumnId, string[] | { unavailable: string }>): Results {
+async function measureRows(rows: readonly RowDef[], prefixes: ReadonlyMap<ColumnId, string[] | { unavailable: string }>): Promise<Results> {
   const results: Results = { cells: new Map(), failures: [] };
   const made = new Set<Fixture>();
   const measured = new Map<string, Cell>();
@@ -689,20 +797,37 @@ function measureRows(rows: readonly RowDef[], prefixes: ReadonlyMap<ColumnId, st
     } catch (e) {
       fixtureError = `cannot make the row's files: ${e instanceof Error ? e.message : String(e)}`;
     }
+    let peer: { stop: () => Promise<void> } | null = null;
+    let peerUnavailable: string | undefined;
+    if (row.peer && fixtureError === undefined) {
+      try {
+        const started = await row.peer.start();
+        if ("unavailable" in started) peerUnavailable = started.unavailable;
+        else peer = started;
+      } catch (e) {
+        fixtureError = `cannot start the row's peer: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
     const cells = new Map<ColumnId, Cell>();
     for (const c of COLUMNS) {
       const p = prefixes.get(c.id);
-      if (!p || !Array.isArray(p)) {
-        cells.set(c.id, unavailableCell(p ? p.unavailable : "unavailable"));
+      if (!p || !Array.isArray(p) || peerUnavailable !== undefined) {
+        cells.set(c.id, unavailableCell(peerUnavailable ?? (p && !Array.isArray(p) ? p.unavailable : "unavailable")));
+        continue;
+      }
+      if (row.columns && !row.columns.includes(c.id)) {
+        cells.set(c.id, unavailableCell("not measured in this column"));
         continue;
       }
       const m = row.override?.[c.id] ?? row.measure;
-      const prefix = c.id === "libos" || c.id === "kvm" ? [...p, ...(row.libosOptions ?? [])] : p;
-      const key = measureKey(m, prefix);
+      const libosLike = c.id === "libos" || c.id === "kvm";
+      const launcher = libosLike && row.libosCommand === "boot" ? [p[0]!, "boot"] : p;
+      const prefix = [...(row.wrap ?? []), ...(libosLike ? [...launcher, ...(row.libosOptions ?? [])] : launcher)];
+      const key = measureKey(m, row.server ? [...prefix, ...row.server.argv(c.id)] : prefix);
       let cell = fixtureError === undefined ? measured.get(key) : failedCell(fixtureError);
       if (cell === undefined) {
         try {
-          cell = measureCell(m, prefix);
+          cell = row.server ? await measureServed(row.server, c.id, m, prefix, row.wrap ?? []) : measureCell(m, prefix);
         } catch (e) {
           cell = failedCell(`harness error: ${e instanceof Error ? e.message : String(e)}`);
         }
@@ -711,9 +836,42 @@ function measureRows(rows: readonly RowDef[], prefixes: ReadonlyMap<ColumnId, st
       cells.set(c.id, cell);
       if (!cell.ok && cell.text !== "n/a") results.failures.push(`  ${row.name}, ${c.title}: ${cell.why}`);
     }
+    await peer?.stop();
     results.cells.set(row.name, cells);
   }
   return results;
+}
+
+/**
+ * A server row's cell: the server started under the column's prefix (its own process
+ * group, so that a launcher and what it started stop together), the client measured on
+ * the host once the server answers, then the server stopped.
+ */
+async function measureServed(server: ServerDef, column: ColumnId, m: Measure, prefix: readonly string[], wrap: readonly string[]): Promise<Cell> {
+  const [cmd, ...args] = [...prefix, ...server.argv(column)];
+  const child = spawn(cmd!, args, { stdio: ["pipe", "ignore", "pipe"], detached: true });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  let ended = false;
+  void exited.then(() => (ended = true));
+  try {
+    const why = await Promise.race([
+      server.ready().then(() => undefined, (e: Error) => e.message),
+      exited.then(() => `the server ended: ${shorten(stderr, 200) || "no message"}`),
+    ]);
+    if (why !== undefined) return failedCell(why);
+    return measureCell(m, wrap);
+  } finally {
+    if (!ended) {
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        // Gone meanwhile.
+      }
+      await exited;
+    }
+  }
 }
 
 /** The cell a relative target compares with, if the row has one and it was measured. */
@@ -746,7 +904,7 @@ function removeStaleScratch(): void {
   }
 }
 
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   const rows = selectRows(ROWS, argv);
   if (rows.length === 0) {
     console.error(`bench: no row matches ${argv.join(" ")}; rows: ${ROWS.map((r) => r.name).join(", ")}`);
@@ -767,7 +925,7 @@ function main(argv: readonly string[]): number {
   let results: Results;
   removeStaleScratch();
   try {
-    results = measureRows(rows, prefixes);
+    results = await measureRows(rows, prefixes);
   } finally {
     rmSync(SCRATCH, { recursive: true, force: true });
   }
@@ -807,4 +965,4 @@ function main(argv: readonly string[]): number {
 }
 
 const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invokedDirectly) process.exitCode = main(process.argv.slice(2));
+if (invokedDirectly) process.exitCode = await main(process.argv.slice(2));

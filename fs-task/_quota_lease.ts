@@ -2,7 +2,7 @@
 //
 // A worker thread cannot reach an Untyped (a microkernel object on the kernel-task's
 // thread), so the client lends it bytes ahead of need. Three BigInt64 cells in the ring's
-// control area (_ring.ts leaseView):
+// control area (device-ipc/ring.ts leaseView):
 //   Lease  bytes the client has reserved on the Untyped for the worker (client writes)
 //   Used   bytes the worker's tmpfs back ends hold (worker writes)
 //   Free   the Untyped's free bytes as last seen by the client (for statfs)

@@ -11,15 +11,17 @@
 // Every mode gives the same results; the proxies add stop() and stats().
 
 import type { FileSystem } from "./file_system.ts";
+import { faultyBackend, type FsFault } from "./_fault_hook.ts";
 import { buildBackend, type FsTaskOptions } from "./backend.ts";
 import type { FrameDirectory } from "./frame_directory.ts";
 import { IpcTransport, createFsProxy, type FsTaskClient, type FsTransport } from "./ipc_client.ts";
 import { FsIpcServer } from "./ipc_server.ts";
-import type { IpcHost } from "./_ipc_host.ts";
+import type { IpcHost } from "../device-ipc/host_cspace.ts";
 import { WorkerTransport, type FsWorker, type WorkerClientOptions } from "./worker_client.ts";
 
 export type FsTaskLaunch =
-  | { mode: "inproc" }
+  /** `fault`: test hook, the Nth call throws (_fault_hook.ts). */
+  | { mode: "inproc"; fault?: FsFault }
   /**
    * `server`: the server to attach to (a user kernel's one); without it each mount starts
    * its own. The IpcHost is the client's CSpace; `clientCnode` names that CSpace's CNode
@@ -44,7 +46,7 @@ export function createFsTask(backend: FsBackendSource, launch: FsTaskLaunch = { 
   const build = (): FileSystem => (typeof backend === "function" ? backend() : buildBackend(backend));
   switch (launch.mode) {
     case "inproc":
-      return build();
+      return launch.fault ? faultyBackend(build(), launch.fault) : build();
     case "ipc": {
       const owned = launch.server === undefined;
       const server = launch.server ?? new FsIpcServer(launch);

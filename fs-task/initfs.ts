@@ -122,9 +122,13 @@ export class InitFs extends TreeFileSystem<InitInode> implements FileSystem {
     });
   }
 
-  /** Reads a whole image file; data is then served from memory. */
+  /**
+   * Reads a whole image file; data is then served from memory. The bytes of an image are
+   * read once per thread and shared by every InitFs over the same file (it is read-only:
+   * 8 user kernels on the project's image hold one copy, not eight).
+   */
   static fromFile(path: string, dev: number): InitFs {
-    return new InitFs(fs.readFileSync(path), dev);
+    return new InitFs(imageBytes(path), dev);
   }
 
   open(path: string, flags: number, _mode: number): number {
@@ -416,4 +420,18 @@ function parseImage(image: Uint8Array): InitInode[] {
   }
   if (inodes[ROOT_INO - 1].entries === null) fail("inode 1 is not a directory");
   return inodes;
+}
+
+/** Images read on this thread, by file identity, while an InitFs still holds them. */
+const images = new Map<string, WeakRef<Uint8Array>>();
+
+function imageBytes(path: string): Uint8Array {
+  const st = fs.statSync(path, { bigint: true });
+  const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+  const held = images.get(key)?.deref();
+  if (held !== undefined) return held;
+  const bytes = fs.readFileSync(path);
+  for (const [k, ref] of images) if (ref.deref() === undefined) images.delete(k);
+  images.set(key, new WeakRef(bytes));
+  return bytes;
 }

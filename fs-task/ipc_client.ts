@@ -36,7 +36,7 @@
 
 import type { FileSystem } from "./file_system.ts";
 import type { FrameDirectory } from "./frame_directory.ts";
-import { HostCSpace, type IpcHost } from "./_ipc_host.ts";
+import { HostCSpace, type IpcHost } from "../device-ipc/host_cspace.ts";
 import {
   CONNECT_LABEL, ReplyStatus, WireError, WireReader, WireWriter, encodeArgs, errnoOf, hasMethod, methodEntries,
   type MethodEntry,

@@ -42,7 +42,7 @@
 // reply label BadRequest, which the client also turns into -EIO.
 
 import type { FileSystem } from "./file_system.ts";
-import { HostCSpace, type IpcHost, type SlotAllocator } from "./_ipc_host.ts";
+import { HostCSpace, type IpcHost, type SlotAllocator } from "../device-ipc/host_cspace.ts";
 import type { MemoryQuota } from "./_paged_bytes.ts";
 import { untypedQuota } from "./untyped_quota.ts";
 import {
@@ -50,6 +50,7 @@ import {
   type DataDirection, type MethodEntry, type MethodSpec,
 } from "./protocol.ts";
 import { EIO, ENOSYS } from "./_errno.ts";
+import { FsTaskCrash, type FsFault } from "./_fault_hook.ts";
 import { CNode, KernelError, Rights, hasRights, type Endpoint, type Frame, type Reply, type Tcb } from "../microkernel/mod.ts";
 
 /** A blocking call still running: its method and its eventual result. */
@@ -62,9 +63,12 @@ export class FsDispatcher {
   readonly backend: FileSystem;
   /** Requests served so far (each Call, each ring request). */
   requests = 0;
+  /** Test hook (_fault_hook.ts): the fs-task crashes at its Nth request. */
+  readonly #fault: FsFault | null;
 
-  constructor(backend: FileSystem) {
+  constructor(backend: FileSystem, fault: FsFault | null = null) {
     this.backend = backend;
+    this.#fault = fault;
   }
 
   /** Bit mask of the methods the back end implements (see protocol.ts methodMask). */
@@ -78,6 +82,7 @@ export class FsDispatcher {
    */
   dispatch(label: number, r: WireReader, w: WireWriter): number | PendingCall {
     this.requests++;
+    this.#fault?.check();
     const entry = methodById(label);
     if (entry === undefined) return ReplyStatus.BadRequest;
     const spec = entry.spec;
@@ -131,6 +136,10 @@ export interface ClientCSpace {
 }
 
 export interface FsIpcServerOptions extends IpcHost {
+  /** Told (once) when the server's loop has crashed and it has stopped. */
+  onCrash?: (err: unknown) => void;
+  /** Test hook: crash at the Nth request (_fault_hook.ts). */
+  fault?: FsFault;
   /** An Untyped capability in the host CNode to move into the server's CNode as its quota. */
   quotaCptr?: number;
 }
@@ -140,6 +149,7 @@ export class FsIpcServer {
   readonly endpointCptr: number;
   readonly #host: HostCSpace;
   readonly #tcb: Tcb;
+  readonly #endpoint: Endpoint;
   readonly #tcbSlot: number;
   readonly #cnode: CNode;
   readonly #cnodeSlot: number;
@@ -150,8 +160,12 @@ export class FsIpcServer {
   readonly #badges = new Map<number, Badge>();
   readonly #reader = new WireReader();
   readonly #writer = new WireWriter();
+  readonly #fault: FsFault | null;
+  readonly #onCrash: ((err: unknown) => void) | null;
   #nextBadge = 1;
   #stopped = false;
+  /** The server's loop threw: it serves nothing more (its owner starts another). */
+  crashed = false;
 
   /** What tmpfs back ends served here charge: the quota Untyped in the server's CNode; null without one. */
   readonly quota: MemoryQuota | null = null;
@@ -165,6 +179,7 @@ export class FsIpcServer {
     const tcb = h.thread();
     if (ep === null || cnode === null || tcb === null) throw new RangeError("Cannot start the fs-task: not enough memory");
     this.endpointCptr = ep.slot;
+    this.#endpoint = ep.object;
     this.#cnode = cnode.object;
     this.#cnodeSlot = cnode.slot;
     this.#tcb = tcb.tcb;
@@ -179,8 +194,22 @@ export class FsIpcServer {
     k.tcbConfigure(h.authority, tcb.slot, { cspaceRootCptr: cnode.slot, priority: 200 });
     this.#tcb.receiveCnodeCptr = SELF;
     this.#tcb.receiveIndex = RECEIVE;
-    const served = k.serve(this.#tcb, EP, { protected: (server, badge, reply) => this.#protected(server, badge, reply) });
+    this.#fault = host.fault ?? null;
+    this.#onCrash = host.onCrash ?? null;
+    const served = k.serve(this.#tcb, EP, {
+      protected: (server, badge, reply) => this.#protected(server, badge, reply),
+      failed: (err) => this.#crashed(err),
+    });
     if (served.error !== KernelError.Ok) throw new Error(`Cannot start the fs-task: microkernel error ${served.error}`);
+  }
+
+  /** The server's thread and the endpoint it receives on (for traces and counters). */
+  get thread(): Tcb {
+    return this.#tcb;
+  }
+
+  get endpoint(): Endpoint {
+    return this.#endpoint;
   }
 
   /** Requests served, over every back end. */
@@ -190,9 +219,25 @@ export class FsIpcServer {
     return n;
   }
 
+  /**
+   * The serving loop threw (a crash: the fault hook, or a bug outside the dispatcher's
+   * guard): the message is dropped, its caller's Call comes back unanswered (-EIO), every
+   * later call is refused (-EIO), its owner hears of it at once, and once the handler has
+   * returned the server stops.
+   */
+  #crashed(err: unknown): void {
+    if (this.crashed) return;
+    this.crashed = true;
+    try {
+      this.#onCrash?.(err);
+    } finally {
+      queueMicrotask(() => this.stop());
+    }
+  }
+
   /** Serves `backend` too: its index, for mintClientCap(). */
   attach(backend: FileSystem): number {
-    this.#dispatchers.push(new FsDispatcher(backend));
+    this.#dispatchers.push(new FsDispatcher(backend, this.#fault));
     return this.#dispatchers.length - 1;
   }
 
@@ -262,7 +307,7 @@ export class FsIpcServer {
       }
       const client = this.#clients.get(badge);
       const dispatcher = this.#dispatcherOf(badge);
-      if (client === undefined || dispatcher === null || reply === null) {
+      if (client === undefined || dispatcher === null || reply === null || this.crashed) {
         this.#answer(reply, ReplyStatus.BadRequest, 0);
         return;
       }
@@ -281,8 +326,10 @@ export class FsIpcServer {
         dispatcher.encode(out.entry.spec, value, late);
         this.#host.kernel.replyWith(reply, ReplyStatus.Ok, late.nWords);
       });
-    } catch {
-      // Only a bug in this file gets here: the dispatcher catches the back end's throws.
+    } catch (err) {
+      // A crash goes on to the passive server, which tells #crashed; any other throw is a
+      // bug in this file (the dispatcher catches the back end's throws).
+      if (err instanceof FsTaskCrash) throw err;
       this.#answer(reply, ReplyStatus.BadRequest, 0);
     } finally {
       this.#host.kernel.cnodeDelete(this.#host.authority, this.#cnodeSlot, RECEIVE);

@@ -19,7 +19,6 @@ export { FrameDirectory } from "./frame_directory.ts";
 export type { FrameHit, KnownFrame } from "./frame_directory.ts";
 export type { FsTaskClient, FsTaskMode, FsTaskStats } from "./ipc_client.ts";
 export { FsIpcServer } from "./ipc_server.ts";
-export type { IpcHost, SlotAllocator } from "./_ipc_host.ts";
 export { TMPFS_MAGIC, TmpFs } from "./tmpfs.ts";
 export type { MemoryQuota, TmpFsOptions } from "./tmpfs.ts";
 export { untypedQuota } from "./untyped_quota.ts";
@@ -32,6 +31,5 @@ export type {
 } from "./initfs_builder.ts";
 export { realtimeNs } from "./_clock.ts";
 export { AnonDevices } from "./_anon_dev.ts";
-export { BOOT_AREA_BYTES, FROM_SOURCE, bootError, workerBoot } from "./_worker_boot.ts";
-export { ring } from "./_ring.ts";
-export { osThreadId } from "./_native_view.ts";
+export { FsFault, FsTaskCrash, fsFaultFromEnv } from "./_fault_hook.ts";
+export type { FsFaultSpec } from "./_fault_hook.ts";

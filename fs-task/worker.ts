@@ -1,4 +1,4 @@
-// The fs-task worker's entry point: serves the ring (_ring.ts) until the thread is
+// The fs-task worker's entry point: serves the ring (device-ipc/ring.ts) until the thread is
 // terminated. It starts with no back end; each Attach request builds one from its
 // description (one worker holds every back end of a user kernel, so mounting /, /tmp,
 // /dev and a volume starts one thread, not four).
@@ -11,7 +11,7 @@
 // node:fs callbacks. So while a call is pending the loop waits with Atomics.waitAsync, and
 // otherwise it sleeps in slices of IDLE_SLICE_MS and lets the event loop turn between them.
 //
-// The polling budget adapts (_ring.ts Waiter): on a busy host where both threads share a
+// The polling budget adapts (device-ipc/ring.ts Waiter): on a busy host where both threads share a
 // CPU, polling only delays the other side, and the budget drops to 0.
 //
 // A call that answers with a Promise is answered Pending at once; when the Promise settles
@@ -19,27 +19,30 @@
 // postMessage() tells the client's event loop to look (the client is not waiting then).
 //
 // Data regions name native memory by host address ([address, block length, offset,
-// length]); the worker checks them against its slot's grant (_ring.ts grantedRegion:
+// length]); the worker checks them against its slot's grant (device-ipc/ring.ts grantedRegion:
 // the granted block, access and window; a forged address is EFAULT) and only then views
-// the block through koffi (_native_view.ts): zero copy.
+// the block through koffi (device-ipc/native_view.ts): zero copy.
 
 import { parentPort, workerData } from "node:worker_threads";
 import { byteStringOfHost, hostTextOf } from "../linux-abi/_byte_string.ts";
 import { loadBackend, type FsTaskOptions } from "./backend.ts";
 import { FsDispatcher } from "./ipc_server.ts";
-import { ReplyStatus, WireReader, WireWriter, type DataDirection } from "./protocol.ts";
+import { FsFault, type FsFaultSpec } from "./_fault_hook.ts";
+import { Control, ReplyStatus, WireReader, WireWriter, type DataDirection } from "./protocol.ts";
 import {
-  Control, Ctl, GrantAccess, Hdr, PENDING_NOTICE, WorkerState, controlView, grantView, grantedRegion, leaseView, ring, ringQueues, slotViews,
+  Ctl, GrantAccess, Hdr, PENDING_NOTICE, WorkerState, controlView, grantView, grantedRegion, leaseView, ring, ringQueues, slotViews,
   Waiter, type RingSlot,
-} from "./_ring.ts";
+} from "../device-ipc/ring.ts";
 import { leasedQuota } from "./_quota_lease.ts";
-import { nativeView, osThreadId } from "./_native_view.ts";
+import { nativeView, osThreadId } from "../device-ipc/native_view.ts";
 
 /** What the client hands the worker. */
 export interface FsWorkerData {
   sab: SharedArrayBuffer;
   /** µs to poll the request queue before sleeping. */
   spinMicros: number;
+  /** Test hook: throw out of the serving loop at the Nth request (_fault_hook.ts). */
+  fault?: FsFaultSpec;
 }
 
 const IDLE_SLICE_MS = 100;
@@ -64,6 +67,8 @@ const waiter = new Waiter(data.spinMicros);
 /** Back ends by index; a detached one leaves a null (indices are never reused). */
 const dispatchers: (FsDispatcher | null)[] = [];
 let pending = 0;
+/** Shared by every back end: the fs-task's Nth request, whichever back end it is for. */
+const fault = data.fault ? new FsFault(data.fault) : null;
 
 function resolveRegion(ref: number, extent: number, offset: number, length: number, dir: DataDirection): Uint8Array | null {
   const access = dir === "out" ? GrantAccess.Write : GrantAccess.Read;
@@ -131,7 +136,7 @@ function attach(slot: number): void {
   const built = (async (): Promise<FsDispatcher | Error> => {
     try {
       const text = reader.reset(s.words, s.header[Hdr.Words]!, s.bytes, s.view).str();
-      return new FsDispatcher(await loadBackend(JSON.parse(hostTextOf(text)) as FsTaskOptions, lease));
+      return new FsDispatcher(await loadBackend(JSON.parse(hostTextOf(text)) as FsTaskOptions, lease), fault);
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }

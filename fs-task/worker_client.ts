@@ -1,12 +1,12 @@
 // Worker mode, the kernel-task's side: the fs-task runs in a worker_threads Worker (its
-// own isolate and heap) and calls cross the shared ring (_ring.ts).
+// own isolate and heap) and calls cross the shared ring (device-ipc/ring.ts).
 //
 //   FsWorker         the thread and its ring; back ends are attached to it by description
 //                    (a user kernel starts one and attaches every mount's back end)
 //   WorkerTransport  one attached back end: the FsTransport a proxy calls through The FileSystem API
 // stays synchronous: the caller's thread waits for the answer with Atomics.wait (allowed
 // on Node's main thread), after a short spin that catches fast answers without a futex
-// round trip (its budget adapts to how busy the host is: _ring.ts Waiter).
+// round trip (its budget adapts to how busy the host is: device-ipc/ring.ts Waiter).
 //
 // A call: take a slot from the free queue, encode label, words and strings into it
 // (protocol.ts), push it on the request queue, ring the worker, wait until the slot comes
@@ -17,7 +17,7 @@
 // address and the worker reads or writes the same memory through koffi: zero copy, and a
 // 1 MiB pread is one request. Otherwise the slot's bounce block (native memory from
 // allocNative, 1 MiB, grown as needed) carries it: one copy. Either way the slot's grant
-// (_ring.ts) says which block, which bytes of it and which access the worker may use for
+// (device-ipc/ring.ts) says which block, which bytes of it and which access the worker may use for
 // this call; it is written before the request goes out and cleared when the final answer
 // is taken.
 //
@@ -48,17 +48,18 @@ import type { FsTaskOptions } from "./backend.ts";
 import type { FrameDirectory } from "./frame_directory.ts";
 import type { FsTaskStats, FsTransport } from "./ipc_client.ts";
 import {
-  ReplyStatus, WireError, WireReader, WireWriter, encodeArgs, errnoOf, type MethodEntry,
+  Control, ReplyStatus, WireError, WireReader, WireWriter, encodeArgs, errnoOf, type MethodEntry,
 } from "./protocol.ts";
 import {
-  Control, Ctl, ERROR_AT, GrantAccess, Hdr, PENDING_NOTICE, RING_BYTES, RING_SLOTS, WorkerState, controlView, grantView, leaseView, ring,
+  Ctl, ERROR_AT, GrantAccess, Hdr, PENDING_NOTICE, RING_BYTES, RING_SLOTS, WorkerState, controlView, grantView, leaseView, ring,
   ringQueues, setGrant, slotViews, Waiter, type RingQueues, type RingSlot,
-} from "./_ring.ts";
-import { workerBoot } from "./_worker_boot.ts";
+} from "../device-ipc/ring.ts";
+import { FROM_SOURCE, workerBoot } from "../device-ipc/worker_boot.ts";
 import { QuotaLease } from "./_quota_lease.ts";
 import type { MemoryQuota } from "./_paged_bytes.ts";
 import type { FsWorkerData } from "./worker.ts";
 import { EAGAIN, EIO, ENOMEM } from "./_errno.ts";
+import { FsFault, type FsFaultSpec } from "./_fault_hook.ts";
 import { allocNative, freeNative, type NativeBlock } from "../microkernel/platform/unicorn_ffi.ts";
 
 export interface WorkerClientOptions {
@@ -74,6 +75,10 @@ export interface WorkerClientOptions {
   bounceBytes?: number;
   /** The quota `leased` tmpfs back ends in the worker charge, through a lease (_quota_lease.ts). */
   quota?: MemoryQuota;
+  /** Told once the worker is found dead (crashed, killed or stopped); every call is then -EIO. */
+  onDead?: () => void;
+  /** Test hook: the fs-task fails at its Nth request (_fault_hook.ts). */
+  fault?: FsFaultSpec;
 }
 
 /** Liveness checks while waiting. */
@@ -116,6 +121,10 @@ export class FsWorker {
   #dead = false;
   #exited = false;
   #bounced = 0;
+  readonly #kill: FsFault | null;
+  readonly #onDead: (() => void) | null;
+  /** Hears of each request put on the ring and each final answer taken (traces, counters). */
+  observer: ((reply: boolean, method: string, bytes: number) => void) | null = null;
 
   /** Starts the worker and waits until it is ready to serve. */
   constructor(options: WorkerClientOptions = {}) {
@@ -131,8 +140,12 @@ export class FsWorker {
     this.#grants = grantView(sab);
     this.#lease = options.quota === undefined ? null : new QuotaLease(leaseView(sab), options.quota);
     for (let i = 0; i < RING_SLOTS; i++) this.#queues.free.push(i);
-    const { url, boot } = workerBoot();
-    const workerData: FsWorkerData & { boot: unknown } = { sab, spinMicros: this.#spinMicros, boot };
+    const { url, boot } = workerBoot(new URL(FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url));
+    this.#onDead = options.onDead ?? null;
+    const fault = options.fault;
+    // A thrown fault fires in the worker; a kill is this side terminating the thread.
+    this.#kill = fault?.how === "kill" ? new FsFault(fault) : null;
+    const workerData: FsWorkerData & { boot: unknown } = { sab, spinMicros: this.#spinMicros, boot, ...(fault?.how === "throw" ? { fault } : {}) };
     this.worker = new Worker(url, { workerData });
     this.worker.on("error", () => {}); // reported through the ring or the exit below
     this.worker.on("exit", () => {
@@ -239,6 +252,8 @@ export class FsWorker {
     this.#lease?.ensure(w.data !== null ? w.data.length : entry.name === "fallocate" ? (args[3] as number) : 0);
     this.#queues.request.push(slot);
     ring(this.#ctl, Ctl.ServerBell);
+    this.observer?.(false, entry.name, w.nWords * 8);
+    if (this.#kill?.next()) void this.worker.terminate();
     const answer = this.#waitFor(slot);
     if (answer < 0) return spec.result.error(EIO);
     if ((answer & PENDING_NOTICE) !== 0) {
@@ -354,6 +369,7 @@ export class FsWorker {
     this.#lease?.trim();
     const s = this.#slots[slot]!;
     const spec = entry.spec;
+    this.observer?.(true, entry.name, s.header[Hdr.Words]! * 8);
     if (s.header[Hdr.Status] !== ReplyStatus.Ok) return spec.result.error(EIO);
     let value: unknown;
     try {
@@ -379,6 +395,7 @@ export class FsWorker {
   #die(): void {
     if (this.#dead) return;
     this.#dead = true;
+    this.#onDead?.();
     Atomics.store(this.#ctl, Ctl.State, WorkerState.Dead);
     for (const [slot, p] of this.#pending) {
       this.#pending.delete(slot);

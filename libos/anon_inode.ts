@@ -6,7 +6,7 @@
 
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
 import { EINVAL, ENOTDIR, ENOTTY } from "../linux-abi/errno.ts";
-import type { FileOps, IoResult } from "./file.ts";
+import type { FileOps, IoctlAccess, IoResult } from "./file.ts";
 import type { Thread } from "./process.ts";
 import type { WaitQueue } from "./wait_queue.ts";
 
@@ -55,7 +55,7 @@ export abstract class AnonInodeFile implements FileOps {
     return -EINVAL;
   }
 
-  ioctl(): number {
+  ioctl(_request: number, _argp: number, _io: IoctlAccess): number {
     return -ENOTTY;
   }
 

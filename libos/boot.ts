@@ -19,9 +19,10 @@
 
 import { openSync, closeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { FROM_SOURCE, BOOT_AREA_BYTES, bootError, workerBoot } from "../fs-task/mod.ts";
+import { FROM_SOURCE, BOOT_AREA_BYTES, bootError, workerBoot } from "../device-ipc/mod.ts";
+import type { FsFaultSpec } from "../fs-task/mod.ts";
 import { runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
-import { RingEmptier, RingFeeder, newByteRing } from "./byte_ring.ts";
+import { RingEmptier, RingFeeder, newByteRing, ringBytesMoved } from "./byte_ring.ts";
 import { ConsoleDrain, PrefixedLines, RawBytes, type ConsoleSink } from "./console_drain.ts";
 import type { KernelWorkerData, KernelWorkerMessage } from "./kernel_worker.ts";
 import { PipeFs, type Pipe } from "./pipe.ts";
@@ -37,6 +38,27 @@ export interface BootOptions {
   terminalFd: number | null;
   /** Test hooks: per kernel name (main thread only), run before each syscall its kernel-task serves. */
   beforeSyscall?: ReadonlyMap<string, (nr: number) => void>;
+  /** Test hook: per kernel name, its fs-task fails at its Nth request (fs-task/_fault_hook.ts). */
+  fsFault?: ReadonlyMap<string, FsFaultSpec>;
+  /** --trace-ipc: a line per message on stderr. */
+  traceIpc?: boolean;
+  /** --stats (and --report): each summary gets what its tasks did. */
+  stats?: boolean;
+}
+
+/** A pipe of the description and the bytes that went through it. */
+export interface ChannelTraffic {
+  from: string;
+  to: string;
+  kind: "pipe";
+  bytes: number;
+}
+
+export interface BootResult {
+  summaries: KernelSummary[];
+  channels: ChannelTraffic[];
+  /** How long the boot ran, ms. */
+  elapsedMs: number;
 }
 
 /** Where a kernel's standard streams go, decided from the description. */
@@ -58,8 +80,11 @@ function refuseNetwork(spec: SystemSpec): void {
   if (where !== null) throw new Error(`${where}: network interfaces and links need the net-task's sockets, which this build does not have yet`);
 }
 
-export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<KernelSummary[]> {
+export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<BootResult> {
   refuseNetwork(spec);
+  const started = performance.now();
+  /** Each pipe's byte count, read once the boot is over. */
+  const traffic: (() => ChannelTraffic)[] = [];
   const pipes = new PipeFs();
   const onMain = (name: string): boolean => spec.kernels.find((k) => k.name === name)!.thread === "main";
   const files: number[] = [];
@@ -71,9 +96,11 @@ export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<K
     if (onMain(p.from) && onMain(p.to)) {
       const pipe = pipes.create();
       from.ends[1] = to.ends[0] = { kind: "pipe", pipe };
+      traffic.push(() => ({ from: p.from, to: p.to, kind: "pipe", bytes: pipe.written }));
       continue;
     }
     const sab = newByteRing();
+    traffic.push(() => ({ from: p.from, to: p.to, kind: "pipe", bytes: ringBytesMoved(sab) }));
     const local = (feeds: boolean): StreamEnd => {
       const pipe: Pipe = pipes.create();
       pumpStarts.push(() => (feeds ? new RingFeeder(sab, pipe) : new RingEmptier(sab, pipe)).done);
@@ -105,19 +132,21 @@ export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<K
   try {
     const runs = spec.kernels.map(async (k): Promise<KernelSummary> => {
       const w = wiring.get(k.name)!;
-      if (k.thread === "worker") return runOnWorker(k, w, opts.defaultImage);
+      if (k.thread === "worker") return runOnWorker(k, w, opts);
       const tty = k.console.output === "tty";
       const hook = opts.beforeSyscall?.get(k.name);
       const summary = await runKernel(k, {
         host, defaultImage: opts.defaultImage, streams: streams.get(k.name)!, consoleFd: tty ? opts.terminalFd : null,
-        hostSignals: tty || k.console.stdin === "host", ...(hook ? { beforeSyscall: hook } : {}),
+        hostSignals: tty || k.console.stdin === "host", traceIpc: opts.traceIpc ?? false, stats: opts.stats ?? false,
+        ...(opts.fsFault?.has(k.name) ? { fsFault: opts.fsFault.get(k.name)! } : {}),
+        ...(hook ? { beforeSyscall: hook } : {}),
       });
       for (const d of drains.get(k.name)!) d.finish();
       return summary;
     });
     const summaries = await Promise.all(runs);
     await Promise.all(pumps);
-    return summaries;
+    return { summaries, channels: traffic.map((read) => read()), elapsedMs: Math.round(performance.now() - started) };
   } finally {
     clearInterval(keepAlive);
     for (const fd of files) closeSync(fd);
@@ -144,15 +173,17 @@ function consoleWiring(k: KernelSpec, pipes: PipeFs, files: number[]): Wiring {
 }
 
 /** A kernel on a worker thread of its own; its console bytes come back by message. */
-function runOnWorker(spec: KernelSpec, w: Wiring, defaultImage: string): Promise<KernelSummary> {
+function runOnWorker(spec: KernelSpec, w: Wiring, opts: BootOptions): Promise<KernelSummary> {
   const sab = new SharedArrayBuffer(BOOT_AREA_BYTES);
   const { url, boot } = workerBoot(new URL(FROM_SOURCE ? "./kernel_worker.ts" : "./kernel_worker.js", import.meta.url));
   const data: KernelWorkerData & { sab: SharedArrayBuffer; boot: unknown } = {
-    spec, defaultImage, stdinRing: w.stdinRing, stdoutRing: w.stdoutRing, sab, boot,
+    spec, defaultImage: opts.defaultImage, stdinRing: w.stdinRing, stdoutRing: w.stdoutRing, sab, boot,
+    traceIpc: opts.traceIpc ?? false, stats: opts.stats ?? false,
+    ...(opts.fsFault?.has(spec.name) ? { fsFault: opts.fsFault.get(spec.name)! } : {}),
   };
   const worker = new Worker(url, { workerData: data });
   const failed = (failure: string): KernelSummary => ({
-    name: spec.name, thread: "worker", hostThread: 0, status: 0, signal: 0, failure, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0,
+    name: spec.name, thread: "worker", hostThread: 0, status: 0, signal: 0, failure, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0,
   });
   return new Promise<KernelSummary>((resolve) => {
     let summary: KernelSummary | null = null;

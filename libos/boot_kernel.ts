@@ -10,13 +10,15 @@
 // A program that cannot start ends its kernel with a failure, not the boot.
 
 import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
-import { osThreadId } from "../fs-task/mod.ts";
+import { osThreadId } from "../device-ipc/mod.ts";
+import type { FsFaultSpec } from "../fs-task/mod.ts";
 import { ElfError } from "./elf.ts";
 import type { FileOps } from "./file.ts";
 import { guestLayout } from "./mounts.ts";
 import { PipeEnd, type Pipe, type PipeFs } from "./pipe.ts";
 import type { KernelSpec } from "./system_description.ts";
 import { UserKernel, type KernelHost } from "./user_kernel.ts";
+import type { RunStats } from "./run_stats.ts";
 
 export interface KernelSummary {
   name: string;
@@ -32,6 +34,10 @@ export interface KernelSummary {
   syscalls: number;
   /** Requests its memory quota could not meet. */
   quotaRefusals: number;
+  /** Times its fs-task died and was started again. */
+  fsRestarts: number;
+  /** What each of its tasks did (with --stats or --report). */
+  stats?: RunStats;
 }
 
 /** Where one descriptor of the first program goes, as the caller wired it. */
@@ -58,21 +64,28 @@ export interface RunKernelOptions {
   hostSignals: boolean;
   /** Test hook (UserKernelOptions.beforeSyscall). */
   beforeSyscall?: (nr: number) => void;
+  /** --trace-ipc: a line per message on stderr; --stats: the summary gets `stats`. */
+  traceIpc?: boolean;
+  stats?: boolean;
+  /** Test hook (UserKernelOptions.fsFault). */
+  fsFault?: FsFaultSpec;
 }
 
 export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promise<KernelSummary> {
   const summary: KernelSummary = {
-    name: spec.name, thread: spec.thread, hostThread: osThreadId(), status: 0, signal: 0, failure: null, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0,
+    name: spec.name, thread: spec.thread, hostThread: osThreadId(), status: 0, signal: 0, failure: null, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0,
   };
   const root = "host" in spec.root ? spec.root.host : null;
   const image = "image" in spec.root ? (spec.root.image ?? opts.defaultImage) : opts.defaultImage;
   let uk: UserKernel;
   try {
     const layout = guestLayout({ root, image, volumes: spec.volumes, tmpfs: spec.tmpfs, workdir: spec.workdir, isolate: true, hostCwd: "/" });
-    uk = new UserKernel({
+    uk = await UserKernel.create({
       memoryQuota: spec.memory, layout, fsMode: spec.fsMode, strace: false, consoleFd: opts.consoleFd, host: opts.host,
-      priority: spec.priority, hostSignals: opts.hostSignals, streams: opts.streams,
+      priority: spec.priority, hostSignals: opts.hostSignals, streams: opts.streams, name: spec.name, stats: opts.stats ?? false,
+      ...(opts.traceIpc ? { traceIpc: (line: string) => process.stderr.write(line + "\n") } : {}),
       ...(opts.beforeSyscall ? { beforeSyscall: opts.beforeSyscall } : {}),
+      ...(opts.fsFault ? { fsFault: opts.fsFault } : {}),
     });
   } catch (e) {
     return { ...summary, failure: `cannot boot: ${(e as Error).message}` };
@@ -86,10 +99,13 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
     summary.failure = `cannot start ${spec.argv[0]}: ${e.message}`;
   } finally {
     await uk.shutdown();
+    // Its memory returns to this thread's root task.
+    uk.release();
     // Ends the program never took (it did not start) close too: a pipe it would have fed
     // sees end of file.
     for (const end of opts.streams) end?.release();
   }
-  const { cpuUs, peakBytes, syscalls, quotaRefusals } = uk.stats;
-  return { ...summary, cpuUs: Math.round(cpuUs), peakBytes, syscalls, quotaRefusals };
+  const { cpuUs, peakBytes, syscalls, quotaRefusals, fsRestarts } = uk.stats;
+  const stats = uk.runStats();
+  return { ...summary, cpuUs: Math.round(cpuUs), peakBytes, syscalls, quotaRefusals, fsRestarts, ...(stats ? { stats } : {}) };
 }

@@ -18,7 +18,7 @@
 // Waiting never blocks a thread: Atomics.waitAsync on a doorbell, or a waker on the local
 // pipe's readiness queue.
 
-import { ring } from "../fs-task/mod.ts";
+import { ring } from "../device-ipc/mod.ts";
 import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
 import { EPIPE } from "../linux-abi/errno.ts";
 import { PipeEnd, type Pipe } from "./pipe.ts";
@@ -36,6 +36,11 @@ const RING_BYTES = 64 * 1024;
 /** A fresh ring, to hand to both threads. */
 export function newByteRing(): SharedArrayBuffer {
   return new SharedArrayBuffer(CONTROL_BYTES + RING_BYTES);
+}
+
+/** Bytes that went through the ring so far (modulo 2^32: its tail counter). */
+export function ringBytesMoved(sab: SharedArrayBuffer): number {
+  return Atomics.load(new Int32Array(sab, 0, CONTROL_BYTES / 4), Ctl.Tail) >>> 0;
 }
 
 class RingView {

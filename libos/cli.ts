@@ -1,7 +1,7 @@
 // The `libos` command line.
 //
 //   libos run [options] PROGRAM [ARGS...]   run a Linux program in a user kernel
-//   libos boot [--summary FILE] SYSTEM.json user kernels side by side, as a system
+//   libos boot [options] SYSTEM.json        user kernels side by side, as a system
 //                                           description says (boot.ts)
 //   libos syscalls                          print the syscall table (what is implemented)
 //
@@ -28,17 +28,20 @@ import { NotInGuest } from "./find_program.ts";
 import { HostTerminal, exitNow, stopSelf } from "./host_terminal.ts";
 import { FS_MODES, SYSROOT_PARTS, guestLayout, type FsMode, type Sysroot, type Volume } from "./mounts.ts";
 import { EngineNotFoundError } from "../microkernel/platform/unicorn_ffi.ts";
+import { fsFaultFromEnv } from "../fs-task/mod.ts";
 import { SYSCALLS } from "./sys/table.ts";
 import { PLATFORM_CHOICES, type PlatformChoice } from "../microkernel/platform/platforms.ts";
 import { UserKernel } from "./user_kernel.ts";
-import { bootSystem } from "./boot.ts";
+import { bootSystem, type BootResult } from "./boot.ts";
+import { bootReport } from "./boot_report.ts";
+import { statsLines } from "./run_stats.ts";
 import type { KernelSummary } from "./boot_kernel.ts";
 import { SystemError, readSystem } from "./system_description.ts";
-import { NET_MODES, defaultNetChoice, netConfigOf, parsePortForward, type NetChoice } from "./net_options.ts";
+import { NET_MODES, defaultNetChoice, netConfigOf, type NetChoice } from "./net_options.ts";
 import type { NetMode } from "../net-task/mod.ts";
 
 const USAGE = `Usage: libos run [options] PROGRAM [ARGS...]
-       libos boot [--summary FILE] SYSTEM.json
+       libos boot [--summary FILE] [--stats] [--trace-ipc] [--report FILE.html] SYSTEM.json
        libos syscalls
 
 PROGRAM is a path in the guest (the root image, the host's current directory at its own
@@ -50,6 +53,10 @@ Options for run:
       --clear-env      start from an empty environment
       --host-env       start from the host's environment (the default unless --isolate)
       --strace         print each syscall, strace-style, to stderr
+      --trace-ipc      print each message between tasks to stderr (from, to, label,
+                       size, time)
+      --stats          at the end, what each task did (stderr): CPU time, syscalls
+                       by name, messages per endpoint, the CPU platform and its runs
       --debug          print the stack of a LibOS internal error
   -m, --memory SIZE    memory quota of the user kernel (e.g. 512M, 2G; default 2G)
       --root DIR       a host directory as the guest's root, instead of the root image
@@ -67,9 +74,12 @@ Options for run:
       --fs-mode MODE   how the file-system tasks run: inproc (default), ipc, worker
       --net NET        the guest's network: none (no AF_INET), loopback (lo only),
                        user (default: lo, plus eth0 10.0.2.15 through the host
-                       gateway 10.0.2.2), tap:IFNAME (eth0 on a host TAP device)
-  -p, --publish HOSTPORT:GUESTPORT[/udp]
-                       forward a host port to the guest through the gateway (repeatable)
+                       gateway 10.0.2.2, DNS 10.0.2.3), tap:IFNAME[,ADDR/PREFIX][,gw=ADDR]
+                       (eth0 on a host TAP device; default 10.0.0.2/24 gw 10.0.0.1)
+  -p, --publish [ADDR:]HOSTPORT:GUESTPORT[/udp]
+                       forward a host port (on 127.0.0.1, or ADDR) to the guest through
+                       the gateway (--net user; repeatable); HOSTPORT 0 picks a free
+                       port, which a libos: line reports
       --net-mode MODE  how the net-task runs: inproc (default), ipc, worker
       --net-faults SPEC
                        misbehave on purpose, reproducibly, e.g.
@@ -77,18 +87,21 @@ Options for run:
       --platform P     the CPU platform guest code runs on: unicorn (an emulator; the
                        default), kvm (the host CPU, through /dev/kvm), auto (kvm where
                        /dev/kvm opens); LIBOS_PLATFORM sets the default
-      --stats          at the end, say which platform ran and what it did (stderr)
       --image FILE     the root image (default: the one setup builds)
   -h, --help           show this help
 
 boot starts the user kernels a system description names (libos/system.schema.json;
 examples in samples/systems/) and ends when every one has ended, with one summary line
 per kernel on stderr (--summary FILE: the same as JSON). Exit status 0 when every
-kernel's program exited with 0.`;
+kernel's program exited with 0. --stats and --trace-ipc as for run, for every kernel;
+--report FILE.html writes one page that draws the kernels, their tasks, endpoints and
+channels with their message rates, and each kernel's syscall mix.`;
 
 interface RunOptions {
   env: Map<string, string>;
   strace: boolean;
+  traceIpc: boolean;
+  stats: boolean;
   debug: boolean;
   memory: number;
   root: string | null;
@@ -100,7 +113,6 @@ interface RunOptions {
   fsMode: FsMode;
   net: NetChoice;
   platform: PlatformChoice;
-  stats: boolean;
   image: string;
   program: string;
   args: string[];
@@ -170,8 +182,8 @@ function parseRun(argv: string[]): RunOptions {
   const edits: ((env: Map<string, string>) => void)[] = [];
   let base: "host" | "guest" | null = null;
   const opts: RunOptions = {
-    env: new Map(), strace: false, debug: false, memory: 2 * 1024 ** 3, root: null, sysroot: null, volumes: [], tmpfs: [], workdir: null,
-    isolate: false, fsMode: "inproc", net: defaultNetChoice(), platform: platformChoice(process.env.LIBOS_PLATFORM || "unicorn", "LIBOS_PLATFORM"), stats: false,
+    env: new Map(), strace: false, traceIpc: false, stats: false, debug: false, memory: 2 * 1024 ** 3, root: null, sysroot: null, volumes: [], tmpfs: [], workdir: null,
+    isolate: false, fsMode: "inproc", net: defaultNetChoice(), platform: platformChoice(process.env.LIBOS_PLATFORM || "unicorn", "LIBOS_PLATFORM"),
     image: DEFAULT_IMAGE, program: "", args: [],
   };
   let i = 0;
@@ -196,6 +208,8 @@ function parseRun(argv: string[]): RunOptions {
     } else if (a === "--clear-env") edits.push((env) => env.clear());
     else if (a === "--host-env") base = "host";
     else if (a === "--strace") opts.strace = true;
+    else if (a === "--trace-ipc") opts.traceIpc = true;
+    else if (a === "--stats") opts.stats = true;
     else if (a === "--debug") opts.debug = true;
     else if (a === "-m" || a === "--memory") opts.memory = parseSize(value());
     else if (a === "--root") opts.root = hostDir(value(), "Root");
@@ -206,7 +220,6 @@ function parseRun(argv: string[]): RunOptions {
     else if (a === "--isolate") opts.isolate = true;
     else if (a === "--image") opts.image = value();
     else if (a === "--platform") opts.platform = platformChoice(value(), "--platform");
-    else if (a === "--stats") opts.stats = true;
     else if (a === "--fs-mode") {
       const mode = value();
       if (!(FS_MODES as readonly string[]).includes(mode)) throw new UsageError(`Unknown fs mode: ${mode} (use ${FS_MODES.join(", ")})`);
@@ -214,13 +227,12 @@ function parseRun(argv: string[]): RunOptions {
     }
     else if (a === "--net") {
       opts.net.net = value();
-      opts.net.explicit = true;
     } else if (a === "--net-mode") {
       const mode = value();
       if (!(NET_MODES as readonly string[]).includes(mode)) throw new UsageError(`Unknown net mode: ${mode} (use ${NET_MODES.join(", ")})`);
       opts.net.mode = mode as NetMode;
     } else if (a === "--net-faults") opts.net.faults = value();
-    else if (a === "-p" || a === "--publish") opts.net.forwards.push(usage(() => parsePortForward(value())));
+    else if (a === "-p" || a === "--publish") opts.net.forwards.push(value());
     else if (a === "-h" || a === "--help") {
       process.stdout.write(USAGE + "\n");
       process.exit(0);
@@ -243,9 +255,12 @@ async function run(argv: string[]): Promise<number> {
     root: opts.root, image: opts.image, volumes: opts.volumes, tmpfs: opts.tmpfs, workdir: opts.workdir,
     isolate: opts.isolate, hostCwd: process.cwd(), sysroot: opts.sysroot === null ? null : sysrootOf(opts.sysroot),
   });
-  const net = usage(() => netConfigOf(opts.net, (line) => process.stderr.write(`libos: ${line}\n`)));
-  const uk: UserKernel = new UserKernel({
-    memoryQuota: opts.memory, layout, fsMode: opts.fsMode, net, strace: opts.strace, debug: opts.debug, platform: opts.platform,
+  const net = usage(() => netConfigOf(opts.net));
+  const fault = fsFaultFromEnv(process.env.LIBOS_TEST_FS_FAULT);
+  const uk: UserKernel = await UserKernel.create({
+    ...(fault ? { fsFault: fault.spec } : {}),
+    memoryQuota: opts.memory, layout, fsMode: opts.fsMode, net, strace: opts.strace, debug: opts.debug, stats: opts.stats, platform: opts.platform,
+    ...(opts.traceIpc ? { traceIpc: (line: string) => process.stderr.write(line + "\n") } : {}),
     consoleFd: hostTerminal?.fd ?? null,
     onInitStopped: (sig) => {
       if (hostTerminal) hostTerminal.suspend(sig);
@@ -253,6 +268,9 @@ async function run(argv: string[]): Promise<number> {
       uk.continueInit();
     },
   });
+  for (const f of uk.network?.forwards ?? []) {
+    if (f.hostPort === 0) process.stderr.write(`libos: -p ${f.hostAddress}:0:${f.guestPort}/${f.protocol} listens on port ${f.boundPort}\n`);
+  }
   const envp = [...opts.env].map(([k, v]) => `${k}=${v}`);
   let exit;
   try {
@@ -266,10 +284,12 @@ async function run(argv: string[]): Promise<number> {
   } finally {
     hostTerminal?.restore();
     await uk.shutdown();
-    if (opts.stats) {
-      const s = uk.stats;
-      process.stderr.write(`libos: stats: platform ${uk.platform.name}, ${s.runs} CPU runs, ${s.fastSyscalls} syscalls answered inside a run, ${s.faults} faults\n`);
-    }
+  }
+  const stats = uk.runStats();
+  if (stats !== null) process.stderr.write(statsLines(stats, false).join("\n") + "\n");
+  if (opts.stats) {
+    const s = uk.stats;
+    process.stderr.write(`libos: stats: platform ${uk.platform.name}, ${s.runs} CPU runs, ${s.fastSyscalls} syscalls answered inside a run, ${s.faults} faults\n`);
   }
   if (exit.failure !== undefined) {
     process.stderr.write(`libos: ${opts.program}: the user kernel failed: ${exit.failure}\n`);
@@ -312,15 +332,21 @@ function summaryLine(s: KernelSummary): string {
     : s.signal !== 0 ? `killed by signal ${s.signal} (${signalDescription(s.signal)})` : `exited with ${s.status}`;
   const mib = (s.peakBytes / 1024 ** 2).toFixed(1);
   const refused = s.quotaRefusals > 0 ? `, memory quota exhausted ${s.quotaRefusals} time${s.quotaRefusals === 1 ? "" : "s"}` : "";
-  return `libos: [${s.name}] ${end}; cpu ${(s.cpuUs / 1e6).toFixed(2)} s, peak memory ${mib} MiB, ${s.syscalls} syscalls${refused}\n`;
+  const restarted = s.fsRestarts > 0 ? `, fs-task restarted ${s.fsRestarts} time${s.fsRestarts === 1 ? "" : "s"}` : "";
+  return `libos: [${s.name}] ${end}; cpu ${(s.cpuUs / 1e6).toFixed(2)} s, peak memory ${mib} MiB, ${s.syscalls} syscalls${refused}${restarted}\n`;
 }
 
 async function boot(argv: string[]): Promise<number> {
   let summaryFile: string | null = null;
+  let reportFile: string | null = null;
+  let stats = false, traceIpc = false;
   const rest = [...argv];
   while (rest[0]?.startsWith("-")) {
     const a = rest.shift()!;
     if (a === "--summary" && rest.length > 0) summaryFile = rest.shift()!;
+    else if (a === "--report" && rest.length > 0) reportFile = rest.shift()!;
+    else if (a === "--stats") stats = true;
+    else if (a === "--trace-ipc") traceIpc = true;
     else throw new UsageError(`Unknown option for boot: ${a}`);
   }
   if (rest.length !== 1) throw new UsageError("boot takes one SYSTEM.json");
@@ -335,13 +361,20 @@ async function boot(argv: string[]): Promise<number> {
   if (!existsSync(DEFAULT_IMAGE) && spec.kernels.some((k) => "image" in k.root && k.root.image === null)) {
     throw new Error(`no root image at ${DEFAULT_IMAGE}: run \`npm run setup\``);
   }
-  let summaries: KernelSummary[];
+  let result: BootResult;
   try {
-    summaries = await bootSystem(spec, { defaultImage: DEFAULT_IMAGE, terminalFd: hostTerminal?.fd ?? null });
+    const fault = fsFaultFromEnv(process.env.LIBOS_TEST_FS_FAULT);
+    result = await bootSystem(spec, {
+      defaultImage: DEFAULT_IMAGE, terminalFd: hostTerminal?.fd ?? null, stats: stats || reportFile !== null, traceIpc,
+      ...(fault?.kernel ? { fsFault: new Map([[fault.kernel, fault.spec]]) } : {}),
+    });
   } finally {
     hostTerminal?.restore();
   }
+  const { summaries } = result;
   for (const s of summaries) process.stderr.write(summaryLine(s));
+  if (stats) for (const s of summaries) if (s.stats) process.stderr.write(statsLines(s.stats, true).join("\n") + "\n");
+  if (reportFile !== null) writeFileSync(reportFile, bootReport(spec, result));
   if (summaryFile !== null) writeFileSync(summaryFile, JSON.stringify(summaries, null, 2) + "\n");
   return summaries.every((s) => s.failure === null && s.signal === 0 && s.status === 0) ? 0 : 1;
 }

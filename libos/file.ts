@@ -66,6 +66,8 @@ export interface FileOps {
   readTimeout?(): number;
   /** fsync(2)/fdatasync(2); absent for objects that cannot be synced (EINVAL). */
   sync?(dataOnly: boolean): number;
+  /** Optional: lines of its own for /proc/PID/fdinfo/N (an inotify instance's watches). */
+  fdinfo?(): string;
   /** Guest path as opened, for /proc/self/fd and strace. */
   readonly path: string;
   /**
@@ -205,6 +207,12 @@ export class FdTable {
   setCloexec(fd: number, on: boolean): void {
     const s = this.#slots[fd];
     if (s) s.cloexec = on;
+  }
+
+  /** Whether install() would find a descriptor (a call that must not act before it fails with EMFILE). */
+  hasRoom(): boolean {
+    for (let fd = 0; fd < this.limit; fd++) if (!this.#slots[fd]) return true;
+    return false;
   }
 
   /** Lowest free descriptor ≥ min, or -EMFILE. Takes ownership of one reference. */

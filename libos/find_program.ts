@@ -13,7 +13,8 @@ import { EACCES, EIO, EISDIR, ELIBBAD, ELOOP, ENOENT, ENOEXEC, strerror } from "
 import type { FileSystem, FsStat } from "../fs-task/file_system.ts";
 import { ElfError, parseElf, type ElfImage, type ProgramFile } from "./elf.ts";
 import { ProcFs, REOPEN_FILE } from "./procfs.ts";
-import { FsFile, type Vfs } from "./vfs.ts";
+import { FsFile, type Mount, type Vfs } from "./vfs.ts";
+import type { Inode } from "./write_access.ts";
 
 /** Linux: include/linux/binfmts.h. */
 const BINPRM_BUF_SIZE = 256;
@@ -22,6 +23,8 @@ const BINPRM_MAX_RECURSION = 4;
 export interface OpenProgram extends ProgramFile {
   /** The file's mode, owner and group (its set-user-ID and set-group-ID bits count at execve). */
   readonly owner: Pick<FsStat, "mode" | "uid" | "gid">;
+  /** Its inode, as write_access.ts counts writers and runners. */
+  readonly inode: Inode;
   close(): void;
 }
 
@@ -61,7 +64,7 @@ export function closeProgram(image: ProgramImage): void {
  * script's argument); a #! interpreter and PT_INTERP are looked up through `access`.
  */
 export function findProgram(vfs: Vfs, path: string, given: string, argv: string[], access: ExecAccess): ProgramImage | ElfError {
-  const open = (fs: FileSystem, inner: string): ReturnType<typeof openExecutable> => openExecutable(fs, inner, access);
+  const open = (fs: FileSystem, inner: string, mount: Mount): ReturnType<typeof openExecutable> => openExecutable(fs, inner, mount, access);
   for (let depth = 0; ; depth++) {
     if (depth > BINPRM_MAX_RECURSION) return new ElfError("too many levels of interpreter (ELOOP)", ELOOP);
     const file = vfs.call(path, open);
@@ -123,7 +126,7 @@ function findInterpreter(vfs: Vfs, name: string, access: ExecAccess): ProgramIma
   const what = `interpreter ${displayOf(name)}`;
   const found = access.lookup(name.startsWith("/") ? name : "/" + name);
   const path = typeof found === "number" ? name : found;
-  const file = typeof found === "number" ? found : vfs.call(path, (fs, inner) => openExecutable(fs, inner, access));
+  const file = typeof found === "number" ? found : vfs.call(path, (fs, inner, mount) => openExecutable(fs, inner, mount, access));
   if (typeof file === "object" && "follow" in file) return new ElfError(`${what}: not a regular file`, ELIBBAD);
   if (typeof file === "number") {
     if (file === -ENOENT) return new NotInGuest(`dynamically linked, and its ${what} is not in the guest`, "interpreter", name);
@@ -187,7 +190,7 @@ function errnoMessage(errno: number): string {
 }
 
 /** An executable regular file, open for the loader (the walk follows symlinks; MAY_EXEC is checked); -EISDIR for a directory. */
-function openExecutable(fs: FileSystem, inner: string, access: ExecAccess): OpenProgram | { follow: string } | number {
+function openExecutable(fs: FileSystem, inner: string, mount: Mount, access: ExecAccess): OpenProgram | { follow: string } | number {
   const st = fs.stat(inner, true);
   if (typeof st === "number") return st;
   if ((st.mode & 0o170000) === 0o040000) return -EISDIR;
@@ -210,6 +213,7 @@ function openExecutable(fs: FileSystem, inner: string, access: ExecAccess): Open
   return {
     size: fst.size,
     owner: { mode: fst.mode, uid: fst.uid, gid: fst.gid },
+    inode: { fs: mount.fs, ino: fst.ino },
     read(dst, offset) {
       for (let at = 0; at < dst.length; ) {
         const n = fs.pread(h, dst.subarray(at), offset + at);

@@ -1,7 +1,8 @@
 // The interface ioctls an AF_INET socket answers (what busybox ifconfig and ip ask):
 // SIOCGIFCONF, and SIOCGIF{NAME,FLAGS,ADDR,DSTADDR,BRDADDR,NETMASK,METRIC,MTU,HWADDR,
 // INDEX,TXQLEN,MAP} on a struct ifreq. The facts are the net-task's (NetApi.interfaces);
-// the setters (SIOCSIF*) need CAP_NET_ADMIN on a stack that cannot change: EPERM.
+// the setters (SIOCSIF*) read their ifreq (EFAULT) and then refuse: the stack's interfaces
+// cannot change from inside the guest (EPERM, as without CAP_NET_ADMIN).
 // Linux: net/core/dev_ioctl.c, net/ipv4/devinet.c (devinet_ioctl, inet_gifconf).
 
 import * as E from "../linux-abi/errno.ts";
@@ -24,11 +25,11 @@ export function isInterfaceIoctl(request: number): boolean {
 
 /** One interface ioctl: 0 or -errno. */
 export function interfaceIoctl(net: NetApi, request: number, argp: number, io: IoctlAccess): number {
-  if (SETTERS.has(request)) return -E.EPERM;
   const interfaces = net.interfaces();
   if (request === I.SIOCGIFCONF) return ifconf(interfaces, argp, io);
   const req = io.read(argp, I.SIZEOF_IFREQ);
   if (req === null) return -E.EFAULT;
+  if (SETTERS.has(request)) return -E.EPERM;
   const out = req.slice();
   const v = new DataView(out.buffer);
   let it: NetInterfaceInfo | undefined;

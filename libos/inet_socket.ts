@@ -14,13 +14,12 @@
 
 import * as E from "../linux-abi/errno.ts";
 import { CAP_NET_BIND_SERVICE } from "../linux-abi/capability.ts";
-import { FIONREAD } from "../linux-abi/ioctl.ts";
+import { FIONREAD, SIOCATMARK } from "../linux-abi/ioctl.ts";
 import { SIZEOF_TCP_INFO, TCP_INFO, decodeSockaddrIn, encodeSockaddrIn } from "../linux-abi/inet.ts";
 import {
   AF_INET, AF_UNSPEC, IPPROTO_ICMP, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, MSG_TRUNC, SIOCOUTQ, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_BROADCAST,
   SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, type Ucred,
 } from "../linux-abi/socket.ts";
-import { S_IFSOCK } from "../linux-abi/stat.ts";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../linux-abi/poll.ts";
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
 import { NO_ADDRESS, SocketKind, type NetClient, type NetRecv, type NetTcpInfo } from "../net-task/mod.ts";
@@ -28,11 +27,10 @@ import { capable } from "./capabilities.ts";
 import type { IoctlAccess } from "./file.ts";
 import { interfaceIoctl, isInterfaceIoctl } from "./inet_ioctl.ts";
 import type { Thread } from "./process.ts";
-import type { OutgoingMessage, Received, Socket } from "./socket.ts";
+import { socketStat, type OutgoingMessage, type Received, type Socket } from "./socket.ts";
 import { SocketOptions } from "./socket_options.ts";
 import { AGAIN, WaitQueue } from "./wait_queue.ts";
 
-const SOCKFS_DEV = 9;
 /** The largest UDP payload (65535 - IP header - UDP header). */
 const UDP_MAX_PAYLOAD = 65507;
 /** ip_unprivileged_port_start: lower ports need CAP_NET_BIND_SERVICE. */
@@ -315,11 +313,7 @@ export class InetSocket implements Socket {
   }
 
   stat(): FsStat {
-    const t = this.#createdNs;
-    return {
-      dev: SOCKFS_DEV, ino: this.ino, mode: S_IFSOCK | 0o777, nlink: 1, uid: this.owner.uid, gid: this.owner.gid, rdev: 0,
-      size: 0, blksize: 4096, blocks: 0, atimeNs: t, mtimeNs: t, ctimeNs: t,
-    };
+    return socketStat(this.ino, this.owner, this.#createdNs);
   }
 
   readdir(): FsDirPage | number {
@@ -330,12 +324,19 @@ export class InetSocket implements Socket {
     return -E.EINVAL;
   }
 
-  /** FIONREAD (SIOCINQ), SIOCOUTQ, and the SIOCGIF* calls ifconfig makes. */
+  /** FIONREAD (SIOCINQ), SIOCOUTQ, SIOCATMARK, and the SIOCGIF* calls ifconfig makes. */
   ioctl(request: number, argp: number, io: IoctlAccess): number {
     if (isInterfaceIoctl(request)) return interfaceIoctl(this.#net, request, argp, io);
-    if (request !== FIONREAD && request !== SIOCOUTQ) return -E.ENOTTY;
-    const v = this.#net.queued(this.id, request === SIOCOUTQ);
-    if (v < 0) return v;
+    let v: number;
+    if (request === SIOCATMARK && this.type === SOCK_STREAM) {
+      // tcp_ioctl: at the urgent mark; no urgent data is ever queued here, so never (UDP: ENOTTY).
+      v = 0;
+    } else if (request === FIONREAD || request === SIOCOUTQ) {
+      v = this.#net.queued(this.id, request === SIOCOUTQ);
+      if (v < 0) return v;
+    } else {
+      return -E.ENOTTY;
+    }
     const b = new Uint8Array(4);
     new DataView(b.buffer).setInt32(0, v, true);
     return io.write(argp, b) ? 0 : -E.EFAULT;

@@ -12,7 +12,7 @@
 // Unknown numbers answer ENOSYS and are reported once on the trace.
 //
 // Map of this file:
-//   dispatch        protected(), faulted(), tracing
+//   dispatch        protected() (its observers: syscall_observer.ts), faulted()
 //   return to user  returnToUser(): signal delivery, syscall restart, job-control stops
 //   signals         sending (kill, tgkill, faults, SIGCHLD) and job control
 //   processes       the process table, spawn of init, clone, execve, exit, wait
@@ -61,11 +61,16 @@ import { Futexes } from "./futex.ts";
 import { PiFutexes } from "./futex_pi.ts";
 import { exitRobustList } from "./futex_robust.ts";
 import { SysvIpc } from "./ipc/sysv_ipc.ts";
+import { KeyTable } from "./keys/key_table.ts";
+import { MqNamespace } from "./mqueue.ts";
+import { FsNotify } from "./fsnotify.ts";
+import { WriteAccess, type Inode } from "./write_access.ts";
+import { keySysctls, procKeysText, procKeyUsersText } from "./keys/proc_keys.ts";
 import { joinPath, type Vfs } from "./vfs.ts";
 import { FileLocks } from "./file_lock.ts";
-import { Leases } from "./lease.ts";
+import { Leases, leaseBreakSysctl } from "./lease.ts";
 import { NamedPipes } from "./named_pipe.ts";
-import { PipeFs } from "./pipe.ts";
+import { PipeFs, pipeMaxSizeSysctl } from "./pipe.ts";
 import { UnixNames } from "./unix_names.ts";
 import type { UnixSocketNames } from "./unix_socket.ts";
 import { WatchBudget } from "./epoll.ts";
@@ -75,9 +80,9 @@ import type { MountSpec } from "./mounts.ts";
 import { ProcFs } from "./procfs.ts";
 import type { FileSystem } from "../fs-task/file_system.ts";
 import { ERESTARTNOHAND, ERESTARTSYS, WaitQueue, sleep, AGAIN } from "./wait_queue.ts";
-import { formatSyscallEntry, formatSyscallExit, type GuestMemoryReader } from "./strace.ts";
 import { UtsNames } from "./uts.ts";
 import { WallClock } from "./wall_clock.ts";
+import { StraceObserver, observeAll, type SyscallObserver } from "./syscall_observer.ts";
 
 /** What the kernel-task needs from the CPU side of its user kernel. */
 export interface Machine {
@@ -124,6 +129,8 @@ export interface KernelTaskOptions {
   hostname: string;
   /** strace-format lines go here when set. */
   trace: ((line: string) => void) | null;
+  /** Watches every syscall besides the trace (--stats). */
+  observer?: SyscallObserver | null;
   machine: Machine;
   /** Internal errors print their stack. */
   debug?: boolean;
@@ -158,6 +165,10 @@ export class KernelTask implements KernelServices {
   readonly futexes = new Futexes();
   readonly piFutexes = new PiFutexes();
   readonly ipc = new SysvIpc();
+  readonly keys = new KeyTable();
+  readonly mqueues = new MqNamespace();
+  readonly fsnotify: FsNotify;
+  readonly writeAccess = new WriteAccess();
   readonly locks = new FileLocks();
   readonly leases = new Leases();
   readonly pipeFs = new PipeFs();
@@ -176,6 +187,8 @@ export class KernelTask implements KernelServices {
   readonly machine: Machine;
   readonly #args = new SyscallArgs();
   readonly #trace: ((line: string) => void) | null;
+  /** Watches every call (strace, counters); null: none. */
+  readonly #observer: SyscallObserver | null;
   readonly #debug: boolean;
   readonly #reported = new Set<number>();
   #nextPid = 1;
@@ -191,8 +204,14 @@ export class KernelTask implements KernelServices {
     this.vfs = opts.vfs;
     this.unixSockets = new UnixNames(opts.vfs);
     this.uts = new UtsNames(opts.hostname);
+    this.fsnotify = new FsNotify(this.vfs);
     this.machine = opts.machine;
     this.#trace = opts.trace;
+    const strace = opts.trace === null ? null : new StraceObserver(opts.trace, {
+      multiThreaded: () => this.threads.size > 1,
+      context: (t) => this.machine.context(t),
+    });
+    this.#observer = observeAll([strace, opts.observer ?? null]);
     this.#debug = opts.debug ?? false;
     this.procfs = new ProcFs({
       current: () => this.#current,
@@ -202,6 +221,14 @@ export class KernelTask implements KernelServices {
       memoryQuota: () => this.machine.memoryQuota(),
       mounts: () => [...this.vfs.mounts].reverse().map((m) => ({ source: m.source, at: m.at, type: m.type, options: m.readOnly ? "ro" : "rw" })),
       net: () => this.inetSockets,
+      sysctls: [
+        ...keySysctls(this.keys), ...this.mqueues.sysctls(), ...this.fsnotify.sysctls(),
+        pipeMaxSizeSysctl(this.pipeFs), leaseBreakSysctl(this.leases),
+      ],
+      files: new Map([
+        ["keys", (reader) => procKeysText(this.keys, reader)],
+        ["key-users", () => procKeyUsersText(this.keys)],
+      ]),
     });
     this.terminals = new Terminals({
       // Terminals are asked inside syscalls: the thread served is the caller.
@@ -223,35 +250,38 @@ export class KernelTask implements KernelServices {
 
   // ----- dispatch ---------------------------------------------------------------------
 
-  /** The protected() entry: one UnknownSyscall fault from thread `badge`. */
+  /**
+   * The protected() entry: one UnknownSyscall fault from thread `badge`. The one dispatch
+   * path: an observer (strace, counters) watches it and changes nothing.
+   */
   protected(badge: number, words: Uint32Array): SyscallResult {
     const t = this.threads.get(badge);
     if (!t) return NO_REPLY;
     this.#current = t;
     // Linux reads the number as an int (do_syscall_x64): the high 32 bits of RAX do not count.
     const nr = words[SYSCALL_NR * 2]!;
-    const entry = SYSCALLS[nr];
-    const args = this.#args;
-    args.words = words;
+    this.#args.words = words;
+    const watch = this.#observer === null ? null : this.#observer.enter(t, nr, words);
     let result: SyscallResult;
     try {
-      if (this.#trace) result = this.#traced(t, nr, words);
-      else if (entry) result = entry.handler(this, t, args);
-      else {
-        this.#reportMissing(nr);
-        result = -ENOSYS;
-      }
+      result = this.#dispatch(t, nr);
     } catch (err) {
+      watch?.done(NO_REPLY);
       return this.#internalError(t, nameOf(nr), err);
     }
-    if (t.dead) return NO_REPLY;
-    if (typeof result === "number") {
-      if (result <= -ERESTARTSYS && result >= -ERESTART_RESTARTBLOCK) this.#noteRestart(t, nr);
+    if (t.dead) {
+      watch?.done(NO_REPLY);
+      return NO_REPLY;
+    }
+    if (typeof result === "number" || result === NO_REPLY || result === RESUME) {
+      watch?.done(result);
+      if (typeof result === "number" && result <= -ERESTARTSYS && result >= -ERESTART_RESTARTBLOCK) this.#noteRestart(t, nr);
       return result;
     }
-    if (result === NO_REPLY || result === RESUME) return result;
+    watch?.waiting();
     return result.then(
       (r) => {
+        watch?.done(r);
         if (r <= -ERESTARTSYS && r >= -ERESTART_RESTARTBLOCK) this.#noteRestart(t, nr);
         return r;
       },
@@ -260,6 +290,14 @@ export class KernelTask implements KernelServices {
         return -EIO;
       },
     );
+  }
+
+  /** The handler of call `nr`, or ENOSYS (reported once) for a number the table lacks. */
+  #dispatch(t: Thread, nr: number): SyscallResult {
+    const entry = SYSCALLS[nr];
+    if (entry) return entry.handler(this, t, this.#args);
+    this.#reportMissing(nr);
+    return -ENOSYS;
   }
 
   /**
@@ -335,41 +373,6 @@ export class KernelTask implements KernelServices {
     // A guest can try every number: the report (and the set) stop at a bound.
     if (this.#reported.size > MAX_REPORTED_MISSING) process.stderr.write("libos: more unsupported syscalls: no longer reported\n");
     else process.stderr.write(`libos: unsupported syscall ${nameOf(nr)} (${nr}): returning ENOSYS\n`);
-  }
-
-  #traced(t: Thread, nr: number, words: Uint32Array): SyscallResult {
-    const trace = this.#trace!;
-    const argv = new Array<number>(6);
-    // Signed 64-bit, so AT_FDCWD and -1 stay exact for the printer.
-    for (let i = 0; i < 6; i++) argv[i] = words[(1 + i) * 2]! + (words[(1 + i) * 2 + 1]! | 0) * 4294967296;
-    const memory = t.process.memory;
-    const mem: GuestMemoryReader = {
-      readBytes: (addr, len) => memory.view(addr, len, 0)?.slice() ?? null,
-      readCString: (addr, max) => memory.readCString(addr, max),
-    };
-    const prefix = this.threads.size > 1 ? `[pid ${t.tid}] ` : "";
-    const head = prefix + formatSyscallEntry(nr, argv, mem);
-    const entry = SYSCALLS[nr];
-    let result: SyscallResult;
-    if (entry) result = entry.handler(this, t, this.#args);
-    else {
-      this.#reportMissing(nr);
-      result = -ENOSYS;
-    }
-    if (result === NO_REPLY || result === RESUME) {
-      const shown = result === RESUME && !t.dead ? getSignedReg(this.machine.context(t).regs, Msg.rax) : Number.NaN;
-      trace(head + formatSyscallExit(nr, argv, shown, mem));
-      return result;
-    }
-    if (typeof result === "number") {
-      trace(head + formatSyscallExit(nr, argv, result, mem));
-      return result;
-    }
-    trace(head + " <unfinished ...>");
-    return result.then((r) => {
-      trace(`${prefix}<... ${nameOf(nr)} resumed>` + formatSyscallExit(nr, argv, r, mem));
-      return r;
-    });
   }
 
   // ----- return to user mode ----------------------------------------------------------
@@ -655,6 +658,7 @@ export class KernelTask implements KernelServices {
     } finally {
       closeProgram(image);
     }
+    if (this.writeAccess.deny(image.file.inode) === 0) p.exeInode = image.file.inode;
     const t = new Thread(pid, p);
     t.name = baseName(image.exe);
     this.#register(t);
@@ -707,6 +711,7 @@ export class KernelTask implements KernelServices {
       if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = childTid;
       if (flags & CLONE_PARENT_SETTID && !p.memory.write(parentTid, u32(tid))) return -14;
       if (flags & CLONE_CHILD_SETTID && !p.memory.write(childTid, u32(tid))) return -14;
+      this.keys.cloned(t, child, true);
       this.#register(child);
       if (!this.machine.startThread(child, t, settls, edit)) {
         this.#unregister(child);
@@ -754,11 +759,14 @@ export class KernelTask implements KernelServices {
     ct.name = t.name;
     if (flags & CLONE_CHILD_CLEARTID) ct.clearChildTid = childTid;
     if (flags & CLONE_CHILD_SETTID) memory.write(childTid, u32(tid));
+    this.keys.cloned(t, ct, false);
+    if (p.exeInode && this.writeAccess.deny(p.exeInode) === 0) child.exeInode = p.exeInode;
     this.processes.set(tid, child);
     parent?.children.add(child);
     this.#register(ct);
     if (!this.machine.startThread(ct, t, settls, edit)) {
       this.#unregister(ct);
+      this.#runs(child, null);
       this.processes.delete(tid);
       parent?.children.delete(child);
       this.machine.releaseSpace(memory);
@@ -783,6 +791,7 @@ export class KernelTask implements KernelServices {
   }
 
   #unregister(t: Thread): void {
+    this.keys.threadGone(t);
     t.process.threads.delete(t.tid);
     t.process.endedThreadsCpuUs += t.cpuUs;
     this.threads.delete(t.tid);
@@ -813,11 +822,18 @@ export class KernelTask implements KernelServices {
     };
     const image = findProgram(this.vfs, path, given, argv, access);
     if (image instanceof ElfError) return -image.errno;
+    // No descriptor may have the program open for writing (ETXTBSY), nor open it so while it runs.
+    const busy = this.writeAccess.deny(image.file.inode);
+    if (busy < 0) {
+      closeProgram(image);
+      return busy;
+    }
     // A set-user-ID or set-group-ID program's ids, and the capability sets the program starts with.
     const creds = execCreds(t.creds, image.file.owner);
     const memory = this.machine.newSpace();
     if (!memory) {
       closeProgram(image);
+      this.writeAccess.allow(image.file.inode);
       return -ENOMEM;
     }
     let loaded;
@@ -827,6 +843,7 @@ export class KernelTask implements KernelServices {
       memory.release();
       this.machine.shareSpace(memory);
       this.machine.releaseSpace(memory);
+      this.writeAccess.allow(image.file.inode);
       if (e instanceof ElfError) return -e.errno;
       throw e;
     } finally {
@@ -857,6 +874,8 @@ export class KernelTask implements KernelServices {
     t.clearChildTid = 0;
     t.robustList = 0;
     p.membarrierPrivate = false;
+    this.keys.execed(t);
+    this.#runs(p, image.file.inode);
     t.commitCreds(creds);
     p.creds = creds;
     p.exe = image.exe;
@@ -866,6 +885,12 @@ export class KernelTask implements KernelServices {
     t.name = baseName(image.exe);
     this.#releaseVfork(p);
     return RESUME;
+  }
+
+  /** `p` now runs `exe` (its denial of writers already taken), or nothing: the old program's denial goes. */
+  #runs(p: Process, exe: Inode | null): void {
+    if (p.exeInode) this.writeAccess.allow(p.exeInode);
+    p.exeInode = exe;
   }
 
   /** A command name found on the guest's PATH (as execvp and `docker run` look it up). */
@@ -921,6 +946,8 @@ export class KernelTask implements KernelServices {
     this.terminals.processExiting(p);
     this.locks.processExited(p.pid);
     this.ipc.sem.processExited(p);
+    this.keys.processGone(p);
+    this.#runs(p, null);
     for (const timer of p.timers.values()) timer.disarm();
     p.timers.clear();
     // A zombie keeps only its status: its address space goes now (engine, frames), and

@@ -25,7 +25,7 @@
 // The kernel-task invokes through `authority`, a native TCB of its own that never blocks:
 // the passive server TCB sits in Recv between calls, and a blocked thread cannot invoke.
 
-import type { IpcHost, SlotAllocator } from "../fs-task/mod.ts";
+import type { IpcHost, SlotAllocator } from "../device-ipc/mod.ts";
 import { AllRights, KernelError, Rights, RootSlot, type Kernel, type KernelObject, type RetypeOptions, type Tcb } from "../microkernel/mod.ts";
 import type { KernelShare } from "./root_task.ts";
 

@@ -11,6 +11,7 @@ import { runKernel, startStreams, type KernelSummary, type StreamEnd } from "./b
 import { RingEmptier, RingFeeder } from "./byte_ring.ts";
 import { ConsoleDrain, type ConsoleSink } from "./console_drain.ts";
 import { PipeFs } from "./pipe.ts";
+import type { FsFaultSpec } from "../fs-task/mod.ts";
 import { RootTask } from "./root_task.ts";
 import { RunLoop } from "./run_loop.ts";
 import type { KernelSpec } from "./system_description.ts";
@@ -22,6 +23,9 @@ export interface KernelWorkerData {
   /** Rings of the pipes that feed its standard input, or that its standard output feeds. */
   stdinRing: SharedArrayBuffer | null;
   stdoutRing: SharedArrayBuffer | null;
+  traceIpc: boolean;
+  stats: boolean;
+  fsFault?: FsFaultSpec;
 }
 
 export type KernelWorkerMessage =
@@ -62,6 +66,7 @@ const streams = startStreams([stdin, stdout, consoleEnd(2)], pipes);
 const pumps = pumpStarts.map((start) => start());
 const summary = await runKernel(data.spec, {
   host: { root, loop: new RunLoop(root.kernel) }, defaultImage: data.defaultImage, streams, consoleFd: null, hostSignals: false,
+  traceIpc: data.traceIpc, stats: data.stats, ...(data.fsFault ? { fsFault: data.fsFault } : {}),
 });
 for (const d of drains) d.finish();
 await Promise.all(pumps);

@@ -19,6 +19,7 @@ import { F_RDLCK, F_UNLCK, F_WRLCK } from "../linux-abi/fcntl.ts";
 import type { OpenFile } from "./file.ts";
 import type { Thread } from "./process.ts";
 import { AGAIN, WaitQueue, sleep } from "./wait_queue.ts";
+import { intSysctl, type Sysctl } from "./procfs_sys.ts";
 
 /** /proc/sys/fs/lease-break-time's default. */
 export const LEASE_BREAK_SECONDS = 45;
@@ -32,7 +33,13 @@ interface Lease {
   deadline: number;
 }
 
+/** /proc/sys/fs/lease-break-time. */
+export const leaseBreakSysctl = (leases: Leases): Sysctl =>
+  intSysctl("fs/lease-break-time", () => leases.breakSeconds, (n) => (leases.breakSeconds = n));
+
 export class Leases {
+  /** /proc/sys/fs/lease-break-time (root-tunable). */
+  breakSeconds = LEASE_BREAK_SECONDS;
   readonly #byFile = new Map<string, Lease[]>();
   /** Notified whenever a lease goes or changes: breakers look again. */
   readonly #changed = new WaitQueue();
@@ -89,7 +96,7 @@ export class Leases {
     for (const l of first) {
       if (l.breakTo !== null) continue;
       l.breakTo = write ? F_UNLCK : F_RDLCK;
-      l.deadline = now + LEASE_BREAK_SECONDS * 1000;
+      l.deadline = now + this.breakSeconds * 1000;
       notify(l.holder);
     }
     if (nonblock) return -EAGAIN;

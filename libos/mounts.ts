@@ -29,6 +29,7 @@ import { byteStringOfHost, displayOf } from "../linux-abi/_byte_string.ts";
 import { ENOENT } from "../linux-abi/errno.ts";
 import { S_IFDIR, S_IFMT } from "../linux-abi/stat.ts";
 import { normalize, type MountInfo, type Vfs } from "./vfs.ts";
+import { SupervisedFs, asFileSystem } from "./supervised_fs.ts";
 
 export const FS_MODES = ["inproc", "ipc", "worker"] as const;
 export type FsMode = (typeof FS_MODES)[number];
@@ -126,6 +127,13 @@ export interface MountEnv {
   devpts: () => FileSystem;
   /** The user kernel's anonymous st_dev numbers. */
   devices: AnonDevices;
+  /**
+   * Supervision (supervised_fs.ts): each fs-task mount is started through `current()`'s
+   * launch (the mode's server or worker as it is now, after any restart) and handed to
+   * `watch`; `epoch()` counts the deaths of the fs-task, and a mount started before the
+   * last one starts again. Without it, mounts are unsupervised.
+   */
+  supervise?: { current: () => MountEnv; epoch: () => number; watch: (fs: SupervisedFs) => void; died: (err: unknown) => void };
 }
 
 /** Starts and mounts every file system of `layout`, parents first. Throws TypeError on a bad source. */
@@ -174,12 +182,21 @@ function isDirectory(vfs: Vfs, path: string): boolean {
 export function startFileSystem(m: MountSpec, env: MountEnv): FileSystem {
   if (m.type === "proc") return env.proc();
   if (m.type === "devpts") return env.devpts();
-  return createFsTask(backendOf(m, env), env.launch);
+  // One st_dev for the mount, whichever instance of its fs-task serves it.
+  const dev = m.type === "initfs" || m.type === "tmpfs" ? env.devices.next() : 0;
+  const supervise = env.supervise;
+  if (!supervise) return createFsTask(backendOf(m, env, dev), env.launch);
+  const fs = new SupervisedFs(() => {
+    const now = supervise.current();
+    return createFsTask(backendOf(m, now, dev), now.launch);
+  }, supervise.epoch, supervise.died);
+  supervise.watch(fs);
+  return asFileSystem(fs);
 }
 
 /** A tmpfs with no mount (memfd_create's files), in the mode `env` says. */
 export function startTmpfs(env: MountEnv): FileSystem {
-  return createFsTask(backendOf({ at: "", type: "tmpfs" }, env), env.launch);
+  return startFileSystem({ at: "", type: "tmpfs" }, env);
 }
 
 /** What /proc/mounts says of a mount made from `m`. */
@@ -200,18 +217,18 @@ export function infoOf(m: MountSpec): MountInfo {
   }
 }
 
-function backendOf(m: MountSpec, env: MountEnv): FsBackendSource {
+function backendOf(m: MountSpec, env: MountEnv, dev: number): FsBackendSource {
   switch (m.type) {
     case "hostfs":
       return { type: "hostfs", root: m.source, readOnly: m.readOnly };
     case "initfs":
-      return { type: "initfs", image: m.image, dev: env.devices.next() };
+      return { type: "initfs", image: m.image, dev };
     case "devfs":
       return { type: "devfs" };
     case "tmpfs":
       return env.mode === "worker"
-        ? { type: "tmpfs", leased: true, dev: env.devices.next(), ...m.limits }
-        : () => new TmpFs({ quota: env.quota, dev: env.devices.next(), ...m.limits });
+        ? { type: "tmpfs", leased: true, dev, ...m.limits }
+        : () => new TmpFs({ quota: env.quota, dev, ...m.limits });
     case "proc":
     case "devpts":
       throw new TypeError(`${m.type} is the kernel-task's`);

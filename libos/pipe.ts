@@ -20,23 +20,41 @@ import { S_IFIFO } from "../linux-abi/stat.ts";
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
 import type { FileOps, IoctlAccess } from "./file.ts";
 import { WaitQueue } from "./wait_queue.ts";
+import { intSysctl, type Sysctl } from "./procfs_sys.ts";
 
 export const PIPE_CAPACITY = 65536;
 export const PIPE_BUF = 4096;
-/** /proc/sys/fs/pipe-max-size: the largest F_SETPIPE_SZ. */
+/** /proc/sys/fs/pipe-max-size's default: the largest F_SETPIPE_SZ without CAP_SYS_RESOURCE. */
 export const PIPE_MAX_SIZE = 1024 * 1024;
+/** What F_SETPIPE_SZ may ask even with CAP_SYS_RESOURCE (the kernel-task's memory). */
+const PIPE_HARD_MAX = 64 * 1024 * 1024;
+
+/** round_pipe_size: a power-of-two number of pages, at least one; 0 past the limit Linux takes. */
+export function roundPipeSize(size: number): number {
+  if (size > 0x80000000) return 0;
+  let bytes = PIPE_BUF;
+  while (bytes < size) bytes *= 2;
+  return bytes;
+}
+
+/** /proc/sys/fs/pipe-max-size: a write is rounded as F_SETPIPE_SZ rounds (0 and past 2 GiB: EINVAL). */
+export const pipeMaxSizeSysctl = (pipes: PipeFs): Sysctl =>
+  intSysctl("fs/pipe-max-size", () => pipes.maxSize, (n) => (pipes.maxSize = roundPipeSize(n)), 1, 0x7fffffff);
 
 /** Linux's pipefs: one per user kernel, numbering its pipes' inodes (what /proc/PID/fd shows). */
 export class PipeFs {
   #nextIno = 1;
+  /** /proc/sys/fs/pipe-max-size (root-tunable). */
+  maxSize = PIPE_MAX_SIZE;
 
-  create(): Pipe {
-    return new Pipe(this.#nextIno++);
+  /** alloc_pipe_info: PIPE_CAPACITY, or pipe-max-size when that is less and the caller is unprivileged. */
+  create(privileged = true): Pipe {
+    return new Pipe(this.#nextIno++, privileged ? PIPE_CAPACITY : Math.min(PIPE_CAPACITY, this.maxSize));
   }
 }
 
 export class Pipe {
-  #ring = new Uint8Array(PIPE_CAPACITY);
+  #ring: Uint8Array;
   #head = 0;
   #length = 0;
   readers = 0;
@@ -45,9 +63,16 @@ export class Pipe {
   readerOpens = 0;
   writerOpens = 0;
   readonly readiness = new WaitQueue();
+  /** Bytes written into it so far (a channel's traffic in the boot report). */
+  written = 0;
   readonly #createdNs = BigInt(Date.now()) * 1_000_000n;
 
-  constructor(readonly ino: number) {}
+  constructor(
+    readonly ino: number,
+    capacity = PIPE_CAPACITY,
+  ) {
+    this.#ring = new Uint8Array(capacity);
+  }
 
   get length(): number {
     return this.#length;
@@ -60,13 +85,13 @@ export class Pipe {
   /**
    * F_SETPIPE_SZ: the ring becomes `size` rounded up to a power-of-two number of pages
    * (Linux's round_pipe_size); its bytes stay. The new capacity, -EBUSY if the bytes in
-   * it would not fit, -EINVAL or -EPERM past PIPE_MAX_SIZE.
+   * it would not fit, -EINVAL past 2 GiB, -EPERM past `limit` (pipe-max-size, unless the
+   * caller has CAP_SYS_RESOURCE) and past what the kernel-task holds for one pipe.
    */
-  resize(size: number): number {
-    if (size > 0x80000000) return -EINVAL;
-    let bytes = PIPE_BUF;
-    while (bytes < size) bytes *= 2;
-    if (bytes > PIPE_MAX_SIZE) return -EPERM;
+  resize(size: number, limit: number): number {
+    const bytes = roundPipeSize(size);
+    if (bytes === 0) return -EINVAL;
+    if (bytes > this.#ring.length && (bytes > limit || bytes > PIPE_HARD_MAX)) return -EPERM;
     if (bytes < this.#length) return -EBUSY;
     const n = this.#length;
     const ring = new Uint8Array(bytes);
@@ -133,6 +158,7 @@ export class Pipe {
     this.#ring.set(src.subarray(0, first), tail);
     if (n > first) this.#ring.set(src.subarray(first, n), 0);
     this.#length += n;
+    this.written += n;
     this.readiness.notify(POLLIN | POLLRDNORM);
     return n;
   }

@@ -25,6 +25,9 @@ import type { GuestMemory } from "./memory.ts";
 import type { IntervalTimer } from "./timers.ts";
 import type { Sleeper } from "./wait_queue.ts";
 import { WaitQueue } from "./wait_queue.ts";
+import type { Key } from "./keys/key.ts";
+import type { Inode } from "./write_access.ts";
+import { newAnchors, type KeyAnchors } from "./keys/key_table.ts";
 
 
 const bit = (sig: number): bigint => 1n << BigInt(sig - 1);
@@ -147,6 +150,10 @@ export class Process {
   childrenCpuUs = 0;
   /** setitimer's ITIMER_VIRTUAL and ITIMER_PROF, which count the process's CPU time. */
   readonly cpuTimers: [CpuTimer, CpuTimer] = [{ expiresUs: 0, intervalUs: 0 }, { expiresUs: 0, intervalUs: 0 }];
+  /** The program it runs, which no descriptor may open for writing meanwhile (write_access.ts). */
+  exeInode: Inode | null = null;
+  /** The process keyring (keys/key_table.ts), shared by its threads, dropped by fork and exec. */
+  processKeyring: Key | null = null;
 
   constructor(
     readonly pid: number,
@@ -241,6 +248,8 @@ export class Thread {
 
   /** This thread's credentials; set through commitCreds. */
   creds: Credentials;
+  /** The keyrings its credentials hold (Linux keeps them in struct cred). */
+  keyrings: KeyAnchors = newAnchors();
 
   constructor(
     readonly tid: number,

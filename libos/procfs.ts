@@ -35,7 +35,7 @@ import { bytesToString, stringToBytes } from "../linux-abi/_byte_string.ts";
 import { CROSS_MOUNT, isRenameFlags, type FileSystem, type FsCrossing, type FsDirEntry, type FsDirPage, type FsResult, type FsStat, type FsStatFs, type FsTime } from "../fs-task/file_system.ts";
 import { DT_DIR, DT_LNK, DT_REG } from "../linux-abi/dirent.ts";
 import { EACCES, EBADF, EBUSY, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTEMPTY, EPERM } from "../linux-abi/errno.ts";
-import { O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_WRONLY, X_OK } from "../linux-abi/fcntl.ts";
+import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_WRONLY, X_OK } from "../linux-abi/fcntl.ts";
 import { RENAME_NOREPLACE } from "../linux-abi/fs.ts";
 import { RLIMIT_RSS, RLIMIT_SIGPENDING, RLIM_INFINITY } from "../linux-abi/resource.ts";
 import { SIG_DFL, SIG_IGN, type Sigset } from "../linux-abi/signal.ts";
@@ -45,7 +45,7 @@ import { PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, type Vma } from "./memory.ts";
 import type { Process, Thread } from "./process.ts";
 import { NO_SESSION } from "./terminal.ts";
 import { cpuCount, cpuList, cpuMaskHex, cpuTicks, hostLoad } from "./host_cpus.ts";
-import { sysctlFiles } from "./procfs_sys.ts";
+import { sysctlFiles, type Sysctl } from "./procfs_sys.ts";
 import { PROC_NET_FILES, procNetText } from "./procfs_net.ts";
 import type { InetSockets } from "./inet_socket.ts";
 import { kernelConfigGz } from "./kernel_config.ts";
@@ -65,6 +65,10 @@ export interface ProcFacts {
   mounts(): readonly ProcMount[];
   /** The AF_INET sockets and their net-task, for /proc/net; null without one. */
   net?(): InetSockets | null;
+  /** The services' tunables under /proc/sys (keys, message queues, inotify). */
+  readonly sysctls?: readonly Sysctl[];
+  /** The services' files at the top (/proc/keys, /proc/key-users): their text for the reader. */
+  readonly files?: ReadonlyMap<string, (reader: Thread | null) => string>;
 }
 
 /** One line of /proc/mounts; `type` is a name /proc/filesystems lists ("tmpfs", "proc", …). */
@@ -158,15 +162,15 @@ interface Handle {
   listing: FsDirEntry[] | null;
 }
 
-const PID_ENTRIES = ["task", "fd", "environ", "status", "comm", "cmdline", "stat", "statm", "maps", "cwd", "root", "exe", "mounts"];
+const PID_ENTRIES = ["task", "fd", "fdinfo", "environ", "status", "comm", "cmdline", "stat", "statm", "maps", "cwd", "root", "exe", "mounts"];
 const THREAD_ENTRIES = PID_ENTRIES.filter((n) => n !== "task");
-const ROOT_ENTRIES = ["cmdline", "config.gz", "cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "thread-self", "uptime", "version"];
+const ROOT_ENTRIES = ["cmdline", "config.gz", "cpuinfo", "filesystems", "key-users", "keys", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "thread-self", "uptime", "version"];
 
 export class ProcFs implements FileSystem {
   readonly #facts: ProcFacts;
   readonly #handles = new Map<number, Handle>();
   readonly #cpuMhz: number;
-  readonly #sysctl: ReadonlyMap<string, () => string>;
+  readonly #sysctl: ReadonlyMap<string, Sysctl>;
   #atRoot = false;
   #covered = new Set<string>();
   #crossing: FsCrossing | null = null;
@@ -175,7 +179,7 @@ export class ProcFs implements FileSystem {
   constructor(facts: ProcFacts) {
     this.#facts = facts;
     this.#cpuMhz = hostCpuMhz();
-    this.#sysctl = sysctlFiles(facts.uts);
+    this.#sysctl = sysctlFiles(facts.uts, facts.sysctls ?? []);
   }
 
   /** The open file of the last open() that answered REOPEN_FILE. */
@@ -207,8 +211,11 @@ export class ProcFs implements FileSystem {
     if (node.type === "link" && !(flags & O_PATH)) return -ELOOP;
     if (node.type === "dir" && !(flags & O_PATH) && ((flags & O_ACCMODE) !== O_RDONLY || flags & O_CREAT)) return -EISDIR;
     if (node.type !== "dir" && flags & O_DIRECTORY) return -ENOTDIR;
-    // A sysctl checks its mode bits even for root (proc_sys_permission): these are all 0444.
-    if (node.type === "file" && node.path.startsWith("/sys/") && (flags & O_ACCMODE) !== O_RDONLY && !(flags & O_PATH)) return -EACCES;
+    // A sysctl checks its mode bits even for root (proc_sys_permission): 0444, or 0644 for
+    // a tunable, which only root writes.
+    if (node.type === "file" && node.path.startsWith("/sys/") && (flags & O_ACCMODE) !== O_RDONLY && !(flags & O_PATH)) {
+      if (!(node.perm & 0o200) || this.#facts.current()?.creds.euid !== 0) return -EACCES;
+    }
     const snapshot = node.type === "file" && !(flags & O_PATH) ? stringToBytes(node.text()) : null;
     let handle = 0;
     while (this.#handles.has(handle)) handle++;
@@ -483,6 +490,11 @@ export class ProcFs implements FileSystem {
         return globalFile(path, () => statText(f));
       case "sys":
         return this.#sysDir("");
+      case "keys":
+      case "key-users": {
+        const text = f.files?.get(name);
+        return text ? globalFile(path, () => text(f.current())) : undefined;
+      }
       case "net": {
         const inet = f.net?.() ?? null;
         return dir("/net", null, () => (inet === null ? [] : [...PROC_NET_FILES]), (n) => {
@@ -517,8 +529,8 @@ export class ProcFs implements FileSystem {
     };
     return dir(`/sys/${prefix}`.replace(/\/$/, ""), null, names, (n) => {
       const key = prefix + n;
-      const text = files.get(key);
-      if (text) return globalFile(`/sys/${key}`, text);
+      const entry = files.get(key);
+      if (entry) return sysctlFile(`/sys/${key}`, entry);
       for (const other of files.keys()) if (other.startsWith(key + "/")) return this.#sysDir(key + "/");
       return undefined;
     });
@@ -545,6 +557,8 @@ export class ProcFs implements FileSystem {
         });
       case "fd":
         return { ...dir(path, p, () => (p.alive ? [...p.fds.entries()].map(([fd]) => String(fd)) : []), (n) => fdLink(p, path, n)), perm: 0o500 };
+      case "fdinfo":
+        return { ...dir(path, p, () => (p.alive ? [...p.fds.entries()].map(([fd]) => String(fd)) : []), (n) => fdInfo(p, path, n)), perm: 0o500 };
       case "environ":
         return file(() => (p.alive ? nulTerminated(p.envp) : ""), 0o400);
       case "status":
@@ -627,8 +641,30 @@ function globalFile(path: string, text: () => string): FileNode {
   return { type: "file", path, perm: 0o444, owner: null, text, write: () => -EIO };
 }
 
+/** A sysctl: 0644 and written through its owner when it is a tunable (a write takes the whole value). */
+function sysctlFile(path: string, s: Sysctl): FileNode {
+  const write = s.write;
+  if (!write) return globalFile(path, () => s.text());
+  return { type: "file", path, perm: 0o644, owner: null, text: () => s.text(), write: (src) => write(bytesToString(src)) || src.length };
+}
+
 function link(path: string, owner: Process | null, size: number, target: () => LinkTarget | number): LinkNode {
   return { type: "link", path, perm: 0o777, owner, size, target };
+}
+
+/** /PID/fdinfo/N: the description's offset and flags, the inode, and what its kind adds (FileOps.fdinfo). */
+function fdInfo(p: Process, dirPath: string, name: string): FileNode | undefined {
+  if (!p.alive || !/^(0|[1-9][0-9]*)$/.test(name)) return undefined;
+  const fd = Number(name);
+  const file = p.fds.get(fd);
+  if (!file) return undefined;
+  const text = (): string => {
+    const st = file.ops.stat();
+    const ino = typeof st === "number" ? 0 : st.ino;
+    const flags = file.flags | (p.fds.cloexec(fd) ? O_CLOEXEC : 0);
+    return `pos:\t${file.offset}\nflags:\t0${flags.toString(8)}\nmnt_id:\t0\nino:\t${ino}\n${file.ops.fdinfo?.() ?? ""}`;
+  };
+  return { type: "file", path: `${dirPath}/${name}`, perm: 0o444, owner: p, text, write: () => -EINVAL };
 }
 
 /** /PID/fd/N: lr-x------ for reading, l-wx------ for writing, both for both (fs/proc/fd.c). */

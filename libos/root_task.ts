@@ -7,6 +7,9 @@
 //                         a native TCB whose CSpace is that CNode, laid out as the root
 //                         CNode is (RootSlot.Untyped, .CNode, .Tcb), so a user kernel
 //                         boots inside its share exactly as it would on a kernel of its own
+//   reclaim(share)        the user kernel has ended: every object made in its share goes
+//                         (revoked from the share's Untyped down), and the share's bytes
+//                         return to the root Untyped, for the next kernel
 //
 // The root task keeps the original capabilities (its CNode); the user kernel gets copies
 // made before anything was carved, and never asks the root task again (seL4's root task
@@ -31,6 +34,8 @@ export interface KernelShare {
   readonly authority: Tcb;
   /** RootSlot.Untyped: the share's Untyped; RootSlot.CNode: this CNode; RootSlot.Tcb: `authority`. */
   readonly cnode: CNode;
+  /** The root CNode's slots that hold the share's Untyped, CNode and TCB (the root task's own capabilities). */
+  readonly rootSlots: { readonly untyped: number; readonly cnode: number; readonly tcb: number };
 }
 
 const nativeFrames: FrameAllocator = {
@@ -46,6 +51,8 @@ const nativeFrames: FrameAllocator = {
 export class RootTask {
   readonly kernel: Kernel;
   #nextSlot = 16;
+  /** Root CNode slots given back by reclaim(). */
+  readonly #freeSlots: number[] = [];
 
   private constructor(untypedBytes: number) {
     this.kernel = new Kernel({ untypedBytes, rootCnodeRadix: ROOT_CNODE_RADIX, frameAllocator: nativeFrames });
@@ -69,11 +76,32 @@ export class RootTask {
     k.tcbConfigure(root, tcbInRoot, { cspaceRootCptr: cnodeInRoot });
     k.tcbResume(root, tcbInRoot);
     const objectAt = (slot: number): unknown => k.rootCnode.capAt(slot)!.object;
-    return { kernel: k, authority: objectAt(tcbInRoot) as Tcb, cnode: objectAt(cnodeInRoot) as CNode };
+    return {
+      kernel: k, authority: objectAt(tcbInRoot) as Tcb, cnode: objectAt(cnodeInRoot) as CNode,
+      rootSlots: { untyped: untypedInRoot, cnode: cnodeInRoot, tcb: tcbInRoot },
+    };
+  }
+
+  /**
+   * Takes a share back once its user kernel has ended (and stopped its fs-tasks). Revoking
+   * the share's Untyped deletes the user kernel's copy of it and every capability to what
+   * was carved from it, in any CNode, so each of those objects is finalised (frames give
+   * their memory back); then the root task's own three capabilities go, and the share's
+   * bytes (its Untyped, CNode and TCB) are the root Untyped's again.
+   */
+  reclaim(share: KernelShare): void {
+    const k = this.kernel, root = k.rootTcb, { untyped, cnode, tcb } = share.rootSlots;
+    // The share's CNode holds copies of the three (one of them names the CNode itself):
+    // revoking each deletes its copies, so the last capability to each is the root's.
+    for (const slot of [untyped, tcb, cnode]) k.cnodeRevoke(root, RootSlot.CNode, slot);
+    for (const slot of [tcb, cnode, untyped]) {
+      k.cnodeDelete(root, RootSlot.CNode, slot);
+      this.#freeSlots.push(slot);
+    }
   }
 
   #retype(kind: "Untyped" | "CNode" | "Tcb", size: number): number {
-    const slot = this.#nextSlot++;
+    const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
     const r = this.kernel.untypedRetype(this.kernel.rootTcb, RootSlot.Untyped, kind, size, 1, RootSlot.CNode, slot);
     if (r.error !== KernelError.Ok) throw new RangeError(`Cannot create the root task's ${kind}: microkernel error ${r.error}`);
     return slot;

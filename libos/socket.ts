@@ -18,6 +18,8 @@
 // net-task (--net none).
 
 import type { Ucred } from "../linux-abi/socket.ts";
+import type { FsStat } from "../fs-task/file_system.ts";
+import { S_IFSOCK } from "../linux-abi/stat.ts";
 import type { FileOps, OpenFile } from "./file.ts";
 import type { Thread } from "./process.ts";
 import type { SocketOptions } from "./socket_options.ts";
@@ -102,4 +104,15 @@ export interface Socket extends FileOps {
   /** Options at levels other than SOL_SOCKET: a value, or -errno. */
   getProtocolOption(level: number, name: number): Uint8Array | number;
   setProtocolOption(level: number, name: number, value: Uint8Array): number;
+}
+
+/** st_dev of every socket (sockfs's anonymous device). */
+const SOCKFS_DEV = 9;
+
+/** fstat(2) of a socket of any family: a sockfs inode owned by its creator. */
+export function socketStat(ino: number, owner: { uid: number; gid: number }, createdNs: bigint): FsStat {
+  return {
+    dev: SOCKFS_DEV, ino, mode: S_IFSOCK | 0o777, nlink: 1, uid: owner.uid, gid: owner.gid, rdev: 0,
+    size: 0, blksize: 4096, blocks: 0, atimeNs: createdNs, mtimeNs: createdNs, ctimeNs: createdNs,
+  };
 }

@@ -38,6 +38,7 @@ import * as W from "../linux-abi/wait.ts";
 import * as AP from "../linux-abi/x86_64/prctl.ts";
 import { SYSCALL_SIGNATURES, type ArgKind, type RetKind } from "../linux-abi/x86_64/syscall_signatures.ts";
 import { SYS, SYS_MAX, syscallName, type SyscallName } from "../linux-abi/x86_64/syscalls.ts";
+import { FIRST_ARG } from "../syscall-shim/x86_64.ts";
 
 export interface GuestMemoryReader {
   /** `len` bytes at `addr`, or null if any of them is not mapped. */
@@ -946,6 +947,34 @@ for (let nr = 0; nr <= SYS_MAX; nr++) {
 
 function lookup(nr: number): Entry {
   return ENTRIES[nr] ?? entry(`syscall_${hex(nr)}`, SIX_HEX, "int");
+}
+
+/**
+ * Kinds the kernel reads as a C int or narrower (int, unsigned int, pid_t, umode_t,
+ * clockid_t...): only the low 32 bits of their register count, whatever the high ones hold.
+ */
+const NARROW_KINDS: ReadonlySet<ArgKind> = new Set<ArgKind>([
+  "int", "uint", "fd", "dirfd", "mode", "openflags", "oflags", "accessmode", "atflags", "faccessat_flags", "statx_flags",
+  "statx_mask", "rename_flags", "close_range_flags", "flock_op", "whence", "madvise", "signal", "sigprocmask_how", "clockid",
+  "timer_flags", "itimer_which", "ioctl_cmd", "fcntl_cmd", "futex_op", "rlimit_resource", "rusage_who", "wait_options",
+  "socket_domain", "socket_type", "socket_protocol", "sock_flags", "msg_flags", "shut_how", "sockopt_level", "sockopt_name",
+  "epoll_ctl_op", "epoll_flags", "efd_flags", "tfd_flags", "sfd_flags", "grnd_flags",
+]);
+
+/**
+ * The six argument registers of call `nr` from its fault message's words, as the printer
+ * reads them: a C int's low 32 bits (sign-extended, so AT_FDCWD and -1 print as such, and
+ * garbage in the high half prints as strace prints it: not at all); every other argument
+ * as a signed 64-bit value.
+ */
+export function argValues(nr: number, words: Uint32Array): number[] {
+  const kinds = lookup(nr).args;
+  const argv = new Array<number>(6);
+  for (let i = 0; i < 6; i++) {
+    const lo = words[(FIRST_ARG + i) * 2]!, hi = words[(FIRST_ARG + i) * 2 + 1]!;
+    argv[i] = NARROW_KINDS.has(kinds[i] ?? "hex") ? lo | 0 : lo + (hi | 0) * 4294967296;
+  }
+  return argv;
 }
 
 /** How many arguments print: open's mode and mremap's new address only when flags use them. */

@@ -34,11 +34,10 @@ import {
   AF_UNIX, MSG_OOB, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR, SIOCOUTQ, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM,
   SOMAXCONN, type Ucred,
 } from "../linux-abi/socket.ts";
-import { S_IFSOCK } from "../linux-abi/stat.ts";
 import type { FsDirPage, FsStat } from "../fs-task/file_system.ts";
 import type { IoctlAccess, OpenFile } from "./file.ts";
 import type { Thread } from "./process.ts";
-import { type OutgoingMessage, type Received, type Socket } from "./socket.ts";
+import { socketStat, type OutgoingMessage, type Received, type Socket } from "./socket.ts";
 import { SocketOptions } from "./socket_options.ts";
 import { UNNAMED, parseUnixAddress, unixAddress, type UnixBinding, type UnixNames } from "./unix_names.ts";
 import { AGAIN, WaitQueue } from "./wait_queue.ts";
@@ -50,8 +49,6 @@ const SHUTDOWN_MASK = RCV_SHUTDOWN | SEND_SHUTDOWN;
 const MESSAGE_OVERHEAD = 512;
 /** Datagrams an unconnected receiver queues from others (net.unix.max_dgram_qlen). */
 const MAX_DGRAM_QLEN = 10;
-/** st_dev of every socket (sockfs's anonymous device). */
-const SOCKFS_DEV = 9;
 
 type State = "unconnected" | "listening" | "connected";
 
@@ -501,11 +498,7 @@ export class UnixSocket implements Socket {
   }
 
   stat(): FsStat {
-    const t = this.#createdNs;
-    return {
-      dev: SOCKFS_DEV, ino: this.ino, mode: S_IFSOCK | 0o777, nlink: 1, uid: this.owner.uid, gid: this.owner.gid, rdev: 0,
-      size: 0, blksize: 4096, blocks: 0, atimeNs: t, mtimeNs: t, ctimeNs: t,
-    };
+    return socketStat(this.ino, this.owner, this.#createdNs);
   }
 
   readdir(): FsDirPage | number {

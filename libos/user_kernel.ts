@@ -29,7 +29,7 @@ import { byteStringOfHost } from "../linux-abi/_byte_string.ts";
 import { AnonDevices, FrameDirectory, FsIpcServer, FsWorker, stopFsTask, untypedQuota, type FileSystem, type FsTaskLaunch, type MemoryQuota } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGKILL, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
 import { EIO } from "../linux-abi/errno.ts";
-import { AllRights, FaultLabel, KernelError, RootSlot, getWord, type Kernel, setWord, type CNode, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
+import { AllRights, FaultLabel, KernelError, RootSlot, getWord, type Kernel, type KernelObject, setWord, type CNode, type Frame, type Reply, type Tcb, type Untyped } from "../microkernel/mod.ts";
 import { Perm, type CpuEngine, type StopReason, type Vcpu } from "../microkernel/platform/cpu.ts";
 import { X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
 import { choosePlatform, type Platform, type PlatformChoice } from "../microkernel/platform/platforms.ts";
@@ -44,11 +44,18 @@ import type { UserContext } from "./signals.ts";
 import { NO_REPLY, RESUME } from "./sys/context.ts";
 import { KernelTaskCSpace, KtSlot, Slots, rootRetype } from "./kernel_task_cspace.ts";
 import { mountAll, startFileSystem, startTmpfs, type FsMode, type Layout, type MountEnv, type MountSpec } from "./mounts.ts";
-import { createNetTask, type NetClient, type NetConfig, type NetMode } from "../net-task/mod.ts";
+import { createNetTask, type NetClient, type NetConfig, type ExternalNetInfo, type NetLaunch, type NetMode } from "../net-task/mod.ts";
+import { hostResolvConf, hostsText, mountEtcFiles, resolvConfText } from "./etc_files.ts";
 import { Vfs } from "./vfs.ts";
 import { RootTask, type KernelShare } from "./root_task.ts";
 import { RunLoop, type LoopKernel } from "./run_loop.ts";
 import type { FileOps } from "./file.ts";
+import { IpcRecorder, KernelIpc, faultLabelName, type IpcRole } from "./ipc_recorder.ts";
+import type { RunStats, TaskStats } from "./run_stats.ts";
+import { SyscallCounter, countsByName } from "./syscall_observer.ts";
+import { CONNECT_LABEL, methodById } from "../fs-task/protocol.ts";
+import { FsFault, type FsFaultSpec } from "../fs-task/mod.ts";
+import type { SupervisedFs } from "./supervised_fs.ts";
 
 const SLICE_MS = 20;
 /** Guest threads' priority unless the options say (the microkernel's 0..255). */
@@ -112,6 +119,14 @@ export interface UserKernelOptions {
   streams?: readonly (FileOps | null)[];
   /** Test hook: runs before each syscall the kernel-task serves; a throw there is a kernel-task crash. */
   beforeSyscall?: (nr: number) => void;
+  /** Its name among the kernels of a boot: task names in traces start with `name/`. */
+  name?: string;
+  /** `--trace-ipc`: one line per message goes here (ipc_recorder.ts). */
+  traceIpc?: (line: string) => void;
+  /** `--stats`: count what each task does, for runStats(). */
+  stats?: boolean;
+  /** Test hook: its fs-task fails at its Nth request (fs-task/_fault_hook.ts), once. */
+  fsFault?: FsFaultSpec;
 }
 
 /** The root task and run loop of one host thread. */
@@ -140,6 +155,8 @@ export interface KernelStats {
   runs: number;
   fastSyscalls: number;
   faults: number;
+  /** Times its fs-task died and was started again. */
+  fsRestarts: number;
 }
 
 /** Guest memory as Frame objects the kernel-task retypes from its quota into its own CNode. */
@@ -228,6 +245,16 @@ function realTimerDueUs(t: Thread): number {
   return due;
 }
 
+/** An fs-task request's label: its method (or the connect that opens a channel). */
+function fsLabelName(label: number): string {
+  return label === CONNECT_LABEL ? "connect" : (methodById(label)?.name ?? `label ${label}`);
+}
+
+/** A process as traces and stats name it: its program's file name (as /proc/PID/comm). */
+function programName(p: Process): string {
+  return p.exe.slice(p.exe.lastIndexOf("/") + 1) || "?";
+}
+
 /** One address space: its engine (ENGINE_BYTES of the quota), and how many processes use it. */
 interface Space {
   engine: CpuEngine;
@@ -257,6 +284,14 @@ export class UserKernel implements Machine, LoopKernel {
   /** The fs-task every mount's back end runs in, started with the first mount: ipc mode's server, worker mode's thread. */
   #fsIpcServer: FsIpcServer | null = null;
   #fsWorker: FsWorker | null = null;
+  /** Mounts whose fs-task the kernel-task restarts when it dies (supervised_fs.ts). */
+  readonly #supervised: SupervisedFs[] = [];
+  /** The fault hook, for the fs-task's first instance only (inproc: shared by its back ends). */
+  #fsFault: FsFaultSpec | null;
+  #inprocFault: FsFault | null;
+  #stopping = false;
+  /** Deaths of the fs-task's server or worker; a mount started before the last one starts again. */
+  #fsEpoch = 0;
   readonly anonFiles: FileSystem;
   #fileSystems: FileSystem[] = [];
   #net: NetClient | null = null;
@@ -265,9 +300,10 @@ export class UserKernel implements Machine, LoopKernel {
   readonly kernel: Kernel;
   /** What the root task gave it; its CNode is this user kernel's root CNode. */
   readonly share: KernelShare;
+  readonly #host: KernelHost;
   readonly #loop: RunLoop;
   readonly #priority: number;
-  readonly stats: KernelStats = { cpuUs: 0, syscalls: 0, peakBytes: 0, quotaRefusals: 0, runs: 0, fastSyscalls: 0, faults: 0 };
+  readonly stats: KernelStats = { cpuUs: 0, syscalls: 0, peakBytes: 0, quotaRefusals: 0, runs: 0, fastSyscalls: 0, faults: 0, fsRestarts: 0 };
   /** The root task's CNode slots. */
   readonly #slots = new Slots();
   readonly #untypedSlot: number;
@@ -288,19 +324,50 @@ export class UserKernel implements Machine, LoopKernel {
   readonly platform: Platform;
   /** performance.now() when the current run's budget ends. */
   #runEnds = 0;
+  /** Its messages (with --trace-ipc or --stats). */
+  readonly #ipc: KernelIpc | null;
+  /** Syscalls by process (with --stats). */
+  readonly #counter: SyscallCounter | null;
+  /** Objects registered with the thread's IPC recorder. */
+  readonly #observed: KernelObject[] = [];
+  /** Time the kernel-task spent in syscalls (with --stats), µs. */
+  #serveUs = 0;
+  readonly #bootMs = performance.now();
 
-  constructor(opts: UserKernelOptions) {
+  /**
+   * A user kernel ready to spawn: its file systems mounted, its net-task started (its
+   * external device built, which may bind host ports or open a TAP) and the guest's
+   * /etc/resolv.conf and /etc/hosts in place (etc_files.ts). Rejects with what a mount or
+   * the net-task failed with; what had started is stopped first.
+   */
+  static async create(opts: UserKernelOptions): Promise<UserKernel> {
+    const uk = new UserKernel(opts);
+    try {
+      await uk.#startNet();
+    } catch (error) {
+      await uk.shutdown();
+      throw error;
+    }
+    return uk;
+  }
+
+  private constructor(opts: UserKernelOptions) {
     this.#opts = opts;
     this.platform = choosePlatform(opts.platform ?? "unicorn");
     const sink = opts.traceSink ?? ((line: string) => process.stderr.write(line + "\n"));
     const consoleFd = opts.consoleFd !== undefined ? opts.consoleFd : ([0, 1, 2].find((fd) => isatty(fd)) ?? null);
+    this.#fsFault = opts.fsFault ?? null;
+    this.#inprocFault = opts.fsFault && opts.fsMode === "inproc" ? new FsFault(opts.fsFault) : null;
+    this.#counter = opts.stats ? new SyscallCounter() : null;
+    this.#ipc = opts.stats || opts.traceIpc ? new KernelIpc(opts.name ? `${opts.name}/` : "", opts.traceIpc ?? null) : null;
     this.kernelTask = new KernelTask({
       vfs: this.vfs, hostname: byteStringOfHost(hostname()), trace: opts.strace ? sink : null, machine: this, debug: opts.debug ?? false,
-      consoleFd, ...(opts.streams ? { streams: opts.streams } : {}),
+      consoleFd, observer: this.#counter, ...(opts.streams ? { streams: opts.streams } : {}),
     });
     const bytes = shareBytes(opts.memoryQuota);
     const host = opts.host ?? ownHost(bytes);
     this.share = host.root.share(bytes);
+    this.#host = host;
     this.#loop = host.loop;
     this.#priority = opts.priority ?? DEFAULT_PRIORITY;
     this.kernel = this.share.kernel;
@@ -312,11 +379,6 @@ export class UserKernel implements Machine, LoopKernel {
     this.#fileSystems = mountAll(this.vfs, opts.layout, env);
     this.anonFiles = startTmpfs(env);
     this.#fileSystems.push(this.anonFiles);
-    if (opts.net) {
-      const mode = opts.net.mode;
-      this.#net = createNetTask(opts.net.config, mode === "ipc" ? { mode, ...this.#kt.ipcHost() } : { mode });
-      this.kernelTask.attachNet(this.#net);
-    }
     const serverSlot = this.#retype("Tcb", 0);
     const server = this.#objectAt(serverSlot) as Tcb;
     k.tcbConfigure(root, serverSlot, { cspaceRootCptr: this.#kt.cnodeInRoot, priority: 200 });
@@ -327,6 +389,40 @@ export class UserKernel implements Machine, LoopKernel {
       failed: (err) => this.fail(err),
     });
     if (served.error !== KernelError.Ok) throw new Error(`Cannot start the kernel-task: microkernel error ${served.error}`);
+    if (this.#ipc !== null) {
+      server.debugName = `${this.#ipc.prefix}kernel-task`;
+      const role: IpcRole = { ipc: this.#ipc, server: "kernel-task", client: "guest", labelName: faultLabelName };
+      this.#observe(this.#objectAt(endpointSlot) as KernelObject, role);
+      this.#observe(server, role);
+    }
+  }
+
+  /** The guest's external network (its settings, the port forwards as bound); null with lo only or none. */
+  get network(): ExternalNetInfo | null {
+    return this.#net?.external ?? null;
+  }
+
+  /** The net-task (when the options name one), then /etc's files that depend on it. */
+  async #startNet(): Promise<void> {
+    const net = this.#opts.net;
+    if (net) {
+      const launch: NetLaunch = net.mode === "ipc" ? { mode: net.mode, ...this.#kt.ipcHost() } : { mode: net.mode };
+      try {
+        this.#net = await createNetTask(net.config, launch);
+      } catch (error) {
+        throw new Error(`Cannot start the network: ${(error as Error).message}`);
+      }
+      this.kernelTask.attachNet(this.#net);
+    }
+    const external = this.#net?.external ?? null;
+    const files = new Map([
+      ["resolv.conf", resolvConfText(external, hostResolvConf())],
+      ["hosts", hostsText(hostname(), external)],
+    ]);
+    const fs = startTmpfs(this.#mountEnv());
+    this.#fileSystems.push(fs);
+    const mounted = await mountEtcFiles(this.vfs, fs, files, this.#opts.layout.mounts[0]?.type !== "initfs");
+    if (mounted < 0) throw new Error(`Cannot make /etc/resolv.conf and /etc/hosts (errno ${-mounted})`);
   }
 
   /** The root task's objects, from the root Untyped into the root CNode. */
@@ -351,7 +447,9 @@ export class UserKernel implements Machine, LoopKernel {
     }
     this.stats.syscalls++;
     this.#opts.beforeSyscall?.(getWord(words, SYSCALL_NR));
+    const started = this.#counter === null ? 0 : performance.now();
     const result = this.kernelTask.protected(badge, words);
+    if (this.#counter !== null) this.#serveUs += (performance.now() - started) * 1000;
     if (result === NO_REPLY || reply === null) return;
     if (result === RESUME) {
       const g = this.#guests.get(badge);
@@ -488,6 +586,7 @@ export class UserKernel implements Machine, LoopKernel {
     k.tcbConfigure(kt.authority, tcbSlot, { cspaceRootCptr: KtSlot.Guests, faultEndpointCptr: faultSlot, priority: this.#priority, timeSliceMs: SLICE_MS });
     const tcb = kt.objectAt(tcbSlot) as Tcb;
     tcb.vcpu = vcpu;
+    if (this.#ipc?.tracing) tcb.debugName = `${this.#ipc.prefix}${programName(t.process)}[${t.tid}]`;
     this.#loop.adopt(tcb, this);
     const g: GuestThread = { thread: t, tcb, tcbSlot, faultSlot, engine, vcpu, regsEdited: true, pendingTls: null, parked: false, dead: false };
     this.#guests.set(t.tid, g);
@@ -581,15 +680,97 @@ export class UserKernel implements Machine, LoopKernel {
   #mountEnv(): MountEnv {
     const mode = this.#opts.fsMode;
     let quota: MemoryQuota = untypedQuota(this.#kt.authority.cspaceRoot as CNode, KtSlot.Untyped);
-    let launch: FsTaskLaunch = { mode: "inproc" };
+    let launch: FsTaskLaunch = this.#inprocFault ? { mode: "inproc", fault: this.#inprocFault } : { mode: "inproc" };
     if (mode === "ipc") {
       const server = this.#fsServer();
-      quota = server.quota!;
+      quota = server.quota ?? quota;
       launch = { mode, ...this.#kt.ipcHost(), frames: this.frames, server };
     } else if (mode === "worker") {
-      launch = { mode, host: (this.#fsWorker ??= new FsWorker({ frames: this.frames, quota })), frames: this.frames };
+      launch = { mode, host: (this.#fsWorker ??= this.#startFsWorker(quota)), frames: this.frames };
     }
-    return { mode, launch, quota, proc: () => this.kernelTask.procfs, devpts: () => this.kernelTask.terminals.devpts, devices: this.#devices };
+    return {
+      mode, launch, quota, proc: () => this.kernelTask.procfs, devpts: () => this.kernelTask.terminals.devpts, devices: this.#devices,
+      supervise: {
+        current: () => this.#mountEnv(), epoch: () => this.#fsEpoch, watch: (fs) => this.#supervised.push(fs), died: (err) => this.#fsReport(err),
+      },
+    };
+  }
+
+  /** One line per death of the fs-task (it is started again at once). */
+  #fsReport(err: unknown): void {
+    this.stats.fsRestarts++;
+    const why = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`libos: ${this.#opts.name ? `[${this.#opts.name}] ` : ""}the fs-task died (${why}): its calls in flight failed with EIO; started again\n`);
+  }
+
+  /** The fault hook's spec for a new fs-task instance: the first one only. */
+  #takeFault(): FsFaultSpec | undefined {
+    const f = this.#fsFault ?? undefined;
+    this.#fsFault = null;
+    return f;
+  }
+
+  /**
+   * The fs-task (ipc: its server; worker: its thread) died. Its calls in flight have
+   * failed with -EIO; once no engine call is in progress, a new one starts and every
+   * mount moves to it (handles of the dead one stay -EIO). An inproc back end that throws
+   * restarts alone, in its SupervisedFs.
+   */
+  #fsDied(err: unknown): void {
+    if (this.#stopping) return;
+    if (this.#opts.fsMode === "ipc") this.#fsIpcServer = null;
+    else this.#fsWorker = null;
+    this.#fsEpoch++;
+    this.#fsReport(err);
+    // Each mount moves at its next call; those nobody calls move here, which also ends the
+    // calls still waiting on the dead instance.
+    this.#later(() => {
+      if (!this.#stopping) for (const fs of this.#supervised) fs.catchUp();
+    });
+    this.#loop.wake();
+  }
+
+  /** The fs-task's worker thread; its ring's messages are counted (and traced) as an endpoint's. */
+  #startFsWorker(quota: MemoryQuota): FsWorker {
+    const fault = this.#takeFault();
+    const worker: FsWorker = new FsWorker({
+      frames: this.frames, quota, ...(fault ? { fault } : {}),
+      onDead: () => {
+        if (this.#fsWorker === worker) this.#fsDied(new Error("its worker thread ended"));
+      },
+    });
+    const ipc = this.#ipc;
+    if (ipc !== null) {
+      const kt = `${ipc.prefix}kernel-task`, fs = `${ipc.prefix}fs-task`;
+      worker.observer = (reply, method, bytes) => {
+        ipc.count("fs-task", reply, bytes);
+        if (ipc.tracing) ipc.trace(reply ? fs : kt, reply ? kt : fs, reply ? "reply" : method, bytes);
+      };
+    }
+    return worker;
+  }
+
+  /** What each task did so far (--stats); null unless the options asked for it. */
+  runStats(): RunStats | null {
+    if (this.#counter === null || this.#ipc === null) return null;
+    const programs: TaskStats[] = [...this.#counter.byProcess].map(([p, counts]) => ({
+      name: programName(p), kind: "program", pid: p.pid, cpuUs: Math.round(p.cpuUs), syscalls: countsByName(counts),
+    }));
+    const served = new Map<string, number>();
+    for (const t of programs) for (const [name, n] of t.syscalls!) served.set(name, (served.get(name) ?? 0) + n);
+    const fsMode = this.#opts.fsMode;
+    // Its endpoint's calls (the microkernel's, or the worker's ring): still there after shutdown.
+    const requests = this.#ipc.endpoints.get("fs-task")?.calls.messages ?? 0;
+    return {
+      kernel: this.#opts.name ?? "", elapsedMs: Math.round(performance.now() - this.#bootMs), cpuUs: Math.round(this.stats.cpuUs),
+      syscalls: this.stats.syscalls,
+      tasks: [
+        ...programs,
+        { name: "kernel-task", kind: "kernel-task", cpuUs: Math.round(this.#serveUs), syscalls: [...served].sort((a, b) => b[1] - a[1]) },
+        { name: "fs-task", kind: "fs-task", mode: fsMode, requests, restarts: this.stats.fsRestarts },
+      ],
+      endpoints: [...this.#ipc.endpoints.values()].map((e) => structuredClone(e)),
+    };
   }
 
   startFileSystem(spec: MountSpec): FileSystem {
@@ -598,8 +779,22 @@ export class UserKernel implements Machine, LoopKernel {
     return fs;
   }
 
+  /**
+   * After shutdown(): the user kernel gives its share back to the root task (root_task.ts
+   * reclaim), so a later kernel on this thread can use the memory. Engines of processes
+   * never reaped are disposed first; nothing of the kernel may run after this.
+   */
+  release(): void {
+    this.flushDeferred();
+    if (this.#observed.length > 0) for (const obj of this.#observed.splice(0)) IpcRecorder.of(this.kernel).unregister(obj);
+    for (const s of this.#spaces.values()) s.engine.dispose();
+    this.#spaces.clear();
+    this.#host.root.reclaim(this.share);
+  }
+
   /** Stops the fs-tasks and the net-task (worker threads, IPC servers). */
   async shutdown(): Promise<void> {
+    this.#stopping = true;
     // Processes still running when init ended: their stores to shared file mappings reach the files.
     this.kernelTask.pageCache.syncAll();
     this.kernelTask.terminals.close();
@@ -620,14 +815,47 @@ export class UserKernel implements Machine, LoopKernel {
    */
   #fsServer(): FsIpcServer {
     if (this.#fsIpcServer !== null) return this.#fsIpcServer;
+    if (this.#fsEpoch > 0) return this.#observedFsServer(this.#restartedFsServer());
     const quotaSlot = this.#slots.take();
     const copied = this.kernel.cnodeCopy(this.share.authority, RootSlot.CNode, quotaSlot, this.#kt.cnodeInRoot, KtSlot.Untyped, AllRights);
     if (copied.error !== KernelError.Ok) throw new RangeError(`Cannot give the fs-task its quota: microkernel error ${copied.error}`);
+    const fault = this.#takeFault();
     const server = new FsIpcServer({
       kernel: this.kernel, authority: this.share.authority, slots: this.#slots, untypedCptr: this.#untypedSlot, quotaCptr: quotaSlot,
+      onCrash: (err) => this.#fsDied(err), ...(fault ? { fault: new FsFault(fault) } : {}),
     });
     this.#slots.give(quotaSlot);
+    return this.#observedFsServer(server);
+  }
+
+  /** `obj`'s messages are counted (and traced) as `role`'s, until release(). */
+  #observe(obj: KernelObject, role: IpcRole): void {
+    IpcRecorder.of(this.kernel).register(obj, role);
+    this.#observed.push(obj);
+  }
+
+  /** The server, its endpoint and thread known to the IPC recorder (with --trace-ipc or --stats). */
+  #observedFsServer(server: FsIpcServer): FsIpcServer {
+    if (this.#ipc !== null) {
+      server.thread.debugName = `${this.#ipc.prefix}fs-task`;
+      const role: IpcRole = { ipc: this.#ipc, server: "fs-task", client: "kernel-task", labelName: fsLabelName };
+      this.#observe(server.endpoint, role);
+      this.#observe(server.thread, role);
+    }
     return (this.#fsIpcServer = server);
+  }
+
+  /**
+   * A new fs-task server after the first died: its tmpfs pages are charged to the
+   * kernel-task's quota capability (which has children by now, so it cannot be copied
+   * again).
+   */
+  #restartedFsServer(): FsIpcServer {
+    const fault = this.#takeFault();
+    return new FsIpcServer({
+      kernel: this.kernel, authority: this.share.authority, slots: this.#slots, untypedCptr: this.#untypedSlot,
+      onCrash: (err) => this.#fsDied(err), ...(fault ? { fault: new FsFault(fault) } : {}),
+    });
   }
 
   initExited(p: Process): void {

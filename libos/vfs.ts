@@ -271,7 +271,7 @@ export class Vfs {
    * `op` with two paths on the one mount serving both (rename, link); EXDEV when they are
    * on different mounts, binds of one file system included (as on Linux).
    */
-  call2(from: string, to: string, op: (fs: FileSystem, a: string, b: string) => number): number {
+  call2(from: string, to: string, op: (fs: FileSystem, a: string, b: string, mount: Mount) => number): number {
     const paths = [from, to];
     for (let hops = 0; ; hops++) {
       const a = this.route(paths[0]!), b = this.route(paths[1]!);
@@ -280,7 +280,7 @@ export class Vfs {
         const st = this.call(paths[0]!, (fs, inner) => fs.stat(inner, false));
         return typeof st === "number" ? st : -EXDEV;
       }
-      const r = op(a.mount.readOnly ? a.mount.guard : a.mount.fs, a.inner, b.inner);
+      const r = op(a.mount.readOnly ? a.mount.guard : a.mount.fs, a.inner, b.inner, a.mount);
       if (r !== CROSS_MOUNT) return r;
       const next = this.#crossed(a.mount, hops);
       if (typeof next === "number") return next;
@@ -406,10 +406,23 @@ function belowRoot(root: string, inner: string): string | null {
  * A file, directory or device opened through an fs-task. While the file has MAP_SHARED
  * mappings, its reads and writes go through their pages too (page_cache.ts).
  */
+/** Where an open file reports what it did (fsnotify.ts): reads, writes and its close. */
+export interface FileEvents {
+  accessed(f: FsFile): void;
+  modified(f: FsFile): void;
+  fileClosed(f: FsFile, wrote: boolean): void;
+}
+
 export class FsFile implements FileOps {
   readonly seekable: boolean;
   readonly readiness = null;
   readonly ino: number;
+  /** Set by the open that made it: its reads, writes and close are reported there. */
+  events: FileEvents | null = null;
+  /** Opened for writing (its close is IN_CLOSE_WRITE). */
+  wrote = false;
+  /** Run at its release: its write access to a file that may run (write_access.ts) goes. */
+  releaseWrite: (() => void) | null = null;
   /** Counted in the mount's writers until released. */
   readonly #writer: boolean;
 
@@ -444,13 +457,28 @@ export class FsFile implements FileOps {
   read(dst: Uint8Array, offset: number): IoResult {
     const n = this.fs.pread(this.handle, dst, offset);
     if (typeof n === "number" && n > 0) this.#shared?.overlay(dst.subarray(0, n), offset);
+    if (this.events) return this.#report(n, this.events.accessed);
     return n;
+  }
+
+  /** After a read or write: the event once it moved bytes. */
+  #report(n: IoResult, event: (f: FsFile) => void): IoResult {
+    const events = this.events!;
+    if (typeof n === "number") {
+      if (n > 0) event.call(events, this);
+      return n;
+    }
+    return n.then((x) => {
+      if (x > 0) event.call(events, this);
+      return x;
+    });
   }
 
   /** `offset` is where the bytes land, also for O_APPEND (the caller passes the end of file). */
   write(src: Uint8Array, offset: number): IoResult {
     const n = this.fs.pwrite(this.handle, src, offset);
     if (typeof n === "number" && n > 0) this.#shared?.wrote(src.subarray(0, n), offset);
+    if (this.events) return this.#report(n, this.events.modified);
     return n;
   }
 
@@ -465,6 +493,7 @@ export class FsFile implements FileOps {
   truncate(size: number): number {
     const r = this.fs.ftruncate(this.handle, size);
     if (r === 0) this.#shared?.resized(size);
+    if (r === 0) this.events?.modified(this);
     return r;
   }
 
@@ -511,6 +540,8 @@ export class FsFile implements FileOps {
   }
 
   release(): void {
+    this.releaseWrite?.();
+    this.events?.fileClosed(this, this.wrote);
     if (this.mount !== null) this.mount.opens--;
     if (this.#writer) {
       this.mount!.writers--;

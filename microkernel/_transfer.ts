@@ -5,7 +5,8 @@
 // sender's capability had Grant. Each extra cap is either "unwrapped" (a cap
 // to the very endpoint the message goes through: only its badge is passed)
 // or derived into the receiver's single receive slot, as in seL4. A lookup
-// failure or a missing/occupied receive slot stops the transfer there.
+// failure or a missing/occupied receive slot stops the transfer there. The kernel's IPC
+// tap (ipc_tap.ts) hears of every message copied here.
 
 import { deriveError } from "./capability.ts";
 import { copyInto, type CNode } from "./cnode.ts";
@@ -31,6 +32,8 @@ export function transferMessage(
   receiver.badge = badge;
   receiver.fromNotification = false;
   receiver.ipcError = KernelError.Ok;
+  const observer = receiver.tap.observer;
+  if (observer !== null) observer.message(sender, receiver, label, length, receiver.info.extraCaps, endpoint);
 }
 
 function transferCaps(sender: Tcb, count: number, receiver: Tcb, endpoint: KernelObject | null): void {

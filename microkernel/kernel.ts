@@ -6,7 +6,8 @@
 //
 //   IPC        send nbSend call recv nbRecv reply replyRecv yield
 //              signal wait poll; serve/replyWith (passive servers);
-//              deliverFault (the CPU platform, on a guest trap)
+//              deliverFault (the CPU platform, on a guest trap); ipcObserver
+//              (the IPC tap: tracing and counters)
 //   objects    untypedRetype, cnode{Copy,Mint,MintWindow,Move,Mutate,Delete,
 //              Revoke,SaveCaller}, tcb{Configure,BindNotification,
 //              UnbindNotification,Resume,Suspend}
@@ -21,6 +22,7 @@
 
 import { CapabilityPool, type Capability } from "./capability.ts";
 import { CNode, deleteCap } from "./cnode.ts";
+import { IpcTap, type IpcObserver } from "./ipc_tap.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { KernelError, userError, type KernelErrorCode } from "./errors.ts";
 import { FaultLabel, type FaultKind } from "./fault.ts";
@@ -79,6 +81,7 @@ export class Kernel {
   readonly rootCnode: CNode;
   readonly rootTcb: Tcb;
   readonly #caps = new CapabilityPool();
+  readonly #tap = new IpcTap();
 
   constructor(options: KernelOptions) {
     const { untypedBytes, rootCnodeRadix = DEFAULT_ROOT_CNODE_RADIX } = options;
@@ -89,10 +92,10 @@ export class Kernel {
       throw new RangeError(`Cannot boot kernel: rootCnodeRadix must be 2..20, got ${rootCnodeRadix}`);
     }
     this.scheduler = new Scheduler(options.timeSliceMs);
-    const env = { scheduler: this.scheduler, frames: options.frameAllocator ?? defaultFrameAllocator, caps: this.#caps };
+    const env = { scheduler: this.scheduler, frames: options.frameAllocator ?? defaultFrameAllocator, caps: this.#caps, tap: this.#tap };
     this.rootUntyped = new Untyped(untypedBytes, null, env);
     this.rootCnode = new CNode(rootCnodeRadix, null, this.#caps);
-    this.rootTcb = new Tcb(null, this.scheduler);
+    this.rootTcb = new Tcb(null, this.scheduler, { tap: this.#tap });
     this.rootTcb.cspaceRoot = this.rootCnode;
     this.rootCnode.insert(RootSlot.Untyped, this.#caps.create(this.rootUntyped, AllRights, 0), null);
     this.rootCnode.insert(RootSlot.CNode, this.#caps.create(this.rootCnode, AllRights, 0), null);
@@ -101,6 +104,15 @@ export class Kernel {
   }
 
   // ---- IPC -----------------------------------------------------------------
+
+  /** Who hears of every message this kernel copies (null: nobody); see ipc_tap.ts. */
+  get ipcObserver(): IpcObserver | null {
+    return this.#tap.observer;
+  }
+
+  set ipcObserver(observer: IpcObserver | null) {
+    this.#tap.observer = observer;
+  }
 
   /** Blocking send on an endpoint; on a notification it signals, on a saved reply it replies. */
   send(caller: Tcb, cptr: number, label: number, length: number, extraCaps = 0): IpcResult {

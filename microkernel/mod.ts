@@ -14,6 +14,8 @@ export type { FaultKind } from "./fault.ts";
 export { defaultFrameAllocator, Frame, frameBytes, PAGE_BYTES } from "./frame.ts";
 export type { FrameAllocator, FrameMemory } from "./frame.ts";
 export { DEFAULT_ROOT_CNODE_RADIX, Kernel, RootSlot } from "./kernel.ts";
+export { IpcTap } from "./ipc_tap.ts";
+export type { IpcObserver } from "./ipc_tap.ts";
 export type { InvocationResult, IpcResult, KernelOptions, TcbConfig } from "./kernel.ts";
 export {
   clampExtraCaps,

@@ -14,6 +14,7 @@
 import { KernelError, type KernelErrorCode } from "./errors.ts";
 import { MSG_MAX_EXTRA_CAPS, MSG_MAX_WORDS, MessageInfo, createMessageBuffer, type MessageBuffer } from "./message.ts";
 import { KernelObject, type MemorySource } from "./object.ts";
+import { IpcTap } from "./ipc_tap.ts";
 import { Reply } from "./reply.ts";
 import type { AddressSpace } from "./address_space.ts";
 import type { CNode } from "./cnode.ts";
@@ -42,6 +43,8 @@ export interface TcbOptions {
   threadKind?: ThreadKind;
   /** Externally owned message buffer (e.g. native memory); never replaced. */
   buffer?: MessageBuffer;
+  /** The kernel's IPC tap (default: one of its own, which nobody listens to). */
+  tap?: IpcTap;
 }
 
 export class Tcb extends KernelObject {
@@ -50,6 +53,10 @@ export class Tcb extends KernelObject {
   vcpu: unknown = null;
   /** Native threads: called when the thread becomes runnable after blocking. */
   onWake: ((tcb: Tcb) => void) | null = null;
+  /** Who is told of the messages this thread receives (its kernel's tap). */
+  readonly tap: IpcTap;
+  /** A name for traces and counters (seL4_DebugNameThread); "" when none was given. */
+  debugName = "";
 
   // Configuration, set by TCB invocations.
   cspaceRoot: CNode | null = null;
@@ -107,6 +114,7 @@ export class Tcb extends KernelObject {
     this.#scheduler = scheduler;
     this.threadKind = options.threadKind ?? "native";
     this.buffer = options.buffer ?? createMessageBuffer();
+    this.tap = options.tap ?? new IpcTap();
     if (this.buffer.length < MSG_MAX_WORDS * 2) throw new RangeError(`Cannot use message buffer: ${this.buffer.length} uint32 is too short`);
     this.timeSliceMs = scheduler.defaultTimeSliceMs;
     this.reply = new Reply(this);

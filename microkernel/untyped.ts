@@ -22,6 +22,7 @@ import { MSG_MAX_WORDS, type MessageBuffer } from "./message.ts";
 import { Notification, NOTIFICATION_BYTES } from "./notification.ts";
 import { KernelObject, type MemorySource, type ObjectKind } from "./object.ts";
 import type { CapabilityPool } from "./capability.ts";
+import type { IpcTap } from "./ipc_tap.ts";
 import type { Scheduler } from "./scheduler.ts";
 import { Tcb, TCB_BYTES, type ThreadKind } from "./tcb.ts";
 
@@ -33,6 +34,8 @@ export interface ObjectEnv {
   readonly scheduler: Scheduler;
   readonly frames: FrameAllocator;
   readonly caps: CapabilityPool;
+  /** The kernel's IPC tap, given to every TCB retyped (ipc_tap.ts). */
+  readonly tap?: IpcTap;
 }
 
 /** Extra settings for retyped TCBs. */
@@ -116,7 +119,7 @@ export class Untyped extends KernelObject implements MemorySource {
       case "CNode":
         return new CNode(size, this, this.#env.caps);
       case "Tcb":
-        return new Tcb(this, this.#env.scheduler, options);
+        return new Tcb(this, this.#env.scheduler, this.#env.tap ? { ...options, tap: this.#env.tap } : options);
       case "Endpoint":
         return new Endpoint(this);
       case "Notification":

@@ -1,9 +1,11 @@
 // `npm run fuzz`: a long syscall-fuzzing campaign under the LibOS (tests/fuzz/syscall_fuzz).
 //
-//   npm run fuzz -- [--seed N]... [--calls N] [--fs-mode inproc|ipc|worker] [--hang SECONDS] [--cli PATH]
+//   npm run fuzz -- [--seed N]... [--calls N] [--fs-mode inproc|ipc|worker] [--net-mode inproc|ipc|worker]
+//                   [--hang SECONDS] [--cli PATH]
 //
 // Each seed runs in its own LibOS process, in a fresh host directory mounted as the guest's
-// working directory. While it runs, the LibOS's host RSS is sampled from /proc/<pid>/status.
+// working directory, with the guest's network on its loopback only (--net loopback: fuzzed
+// connects and sendtos must not reach the host's network through the gateway). While it runs, the LibOS's host RSS is sampled from /proc/<pid>/status.
 // A run fails on: a host exception (a JS error or stack trace on stderr), an
 // "internal error" line, no advance of the fuzzer's progress for --hang seconds, an exit
 // status other than the fuzzer's 0, or no summary line. The exit status is 1 when any run failed.
@@ -29,12 +31,12 @@ const HOST_FAILURE = [
 
 function usage(message) {
   console.error(`fuzz: ${message}`);
-  console.error("usage: npm run fuzz -- [--seed N]... [--calls N] [--fs-mode inproc|ipc|worker] [--hang SECONDS] [--cli PATH]");
+  console.error("usage: npm run fuzz -- [--seed N]... [--calls N] [--fs-mode inproc|ipc|worker] [--net-mode inproc|ipc|worker] [--hang SECONDS] [--cli PATH]");
   process.exit(2);
 }
 
 function parse(argv) {
-  const opts = { seeds: [], calls: 1_000_000, fsMode: "inproc", hangSeconds: 120, cli: join(ROOT, "dist/libos/cli.js") };
+  const opts = { seeds: [], calls: 1_000_000, fsMode: "inproc", netMode: "inproc", hangSeconds: 120, cli: join(ROOT, "dist/libos/cli.js") };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -46,11 +48,13 @@ function parse(argv) {
     if (a === "--seed") opts.seeds.push(count());
     else if (a === "--calls") opts.calls = count();
     else if (a === "--fs-mode") opts.fsMode = value();
+    else if (a === "--net-mode") opts.netMode = value();
     else if (a === "--hang") opts.hangSeconds = count();
     else if (a === "--cli") opts.cli = resolve(value());
     else usage(`unknown option ${a}`);
   }
   if (!["inproc", "ipc", "worker"].includes(opts.fsMode)) usage(`unknown fs mode ${opts.fsMode}`);
+  if (!["inproc", "ipc", "worker"].includes(opts.netMode)) usage(`unknown net mode ${opts.netMode}`);
   if (opts.seeds.length === 0) opts.seeds.push(1);
   return opts;
 }
@@ -80,7 +84,7 @@ const mib = (kib) => (kib === null ? "?" : `${(kib / 1024).toFixed(0)} MiB`);
 
 function runSeed(opts, seed) {
   const dir = mkdtempSync(join(tmpdir(), "libos-fuzz-"));
-  const args = [opts.cli, "run", "--fs-mode", opts.fsMode, "-v", `${ROOT}:${ROOT}:ro`, FUZZER, "--seed", String(seed), "--calls", String(opts.calls)];
+  const args = [opts.cli, "run", "--fs-mode", opts.fsMode, "--net", "loopback", "--net-mode", opts.netMode, "-v", `${ROOT}:${ROOT}:ro`, FUZZER, "--seed", String(seed), "--calls", String(opts.calls)];
   const started = Date.now();
   const child = spawn(process.execPath, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   const run = { seed, failures: [], summary: null, progress: 0, rss: { start: null, end: null, max: 0 }, unsupported: 0 };
@@ -134,7 +138,7 @@ function runSeed(opts, seed) {
 const opts = parse(process.argv.slice(2));
 let failed = false;
 for (const seed of opts.seeds) {
-  console.log(`fuzz: seed ${seed}: ${opts.calls} calls, --fs-mode ${opts.fsMode}`);
+  console.log(`fuzz: seed ${seed}: ${opts.calls} calls, --fs-mode ${opts.fsMode} --net-mode ${opts.netMode}`);
   const run = await runSeed(opts, seed);
   const calls = /calls (\d+) returned (\d+)/.exec(run.summary ?? "");
   console.log(

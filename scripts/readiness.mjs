@@ -17,7 +17,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** Kept in step with setup.sh, which uses these names for its stamps. */
 export const NPM_STAMP = "node_modules/.libos-setup-stamp";
 export const BUILD_STAMP = "dist/.build-stamp";
-const BUILD_DIRS = ["microkernel", "syscall-shim", "linux-abi", "libos", "fs-task", "net-task", "bench"];
+const BUILD_DIRS = ["microkernel", "syscall-shim", "linux-abi", "device-ipc", "libos", "fs-task", "net-task", "bench"];
 const BUILD_CONFIGS = ["tsconfig.json", "tsconfig.build.json", "package.json", "scripts/build-bundle.mjs"];
 /** The start-up bundle, made with dist/ (scripts/build-bundle.mjs). */
 const BUNDLE = "dist/bundle.js";

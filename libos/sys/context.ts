@@ -19,6 +19,10 @@ import type { Terminals } from "../terminals.ts";
 import type { LoopDevices } from "../loop.ts";
 import type { PiFutexes } from "../futex_pi.ts";
 import type { SysvIpc } from "../ipc/sysv_ipc.ts";
+import type { KeyTable } from "../keys/key_table.ts";
+import type { MqNamespace } from "../mqueue.ts";
+import type { FsNotify } from "../fsnotify.ts";
+import type { WriteAccess } from "../write_access.ts";
 import type { Process, Thread } from "../process.ts";
 import type { UserContext } from "../signals.ts";
 import type { InetSockets } from "../inet_socket.ts";
@@ -53,6 +57,14 @@ export interface KernelServices {
   readonly piFutexes: PiFutexes;
   /** The System V IPC namespace (libos/ipc/). */
   readonly ipc: SysvIpc;
+  /** The key retention service's keys and quotas (libos/keys/). */
+  readonly keys: KeyTable;
+  /** The POSIX message queues (mqueue.ts). */
+  readonly mqueues: MqNamespace;
+  /** inotify's watches and the hooks file changes report to (fsnotify.ts). */
+  readonly fsnotify: FsNotify;
+  /** Files open for writing and programs running, for ETXTBSY (write_access.ts). */
+  readonly writeAccess: WriteAccess;
   /** Advisory record, OFD and flock locks (sys_lock.ts). */
   readonly locks: FileLocks;
   /** The pages of files mapped MAP_SHARED (page_cache.ts). */

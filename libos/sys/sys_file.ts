@@ -10,6 +10,7 @@ import * as F from "../../linux-abi/fcntl.ts";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, W_OK } from "../../linux-abi/fcntl.ts";
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from "../../linux-abi/stat.ts";
 import { accessCreds, capable } from "../capabilities.ts";
+import { CAP_SYS_RESOURCE } from "../../linux-abi/capability.ts";
 import { rwCount } from "./_io.ts";
 import { OpenFile, type FileOps } from "../file.ts";
 import { PROT_READ, PROT_WRITE } from "../memory.ts";
@@ -68,7 +69,7 @@ function openPath(k: KernelServices, t: Thread, lk: Lookup, flags: number, mode:
   const install = (ops: FileOps | number): number =>
     typeof ops === "number" ? ops : t.process.fds.install(new OpenFile(ops, flags & DESCRIPTION_FLAGS), cloexec);
   // The handle is the back end's, whether the open went through a read-only mount's guard or not.
-  const finish = (handle: number, mount: Mount): number | Promise<number> => {
+  const finish = (handle: number, mount: Mount, created = false): number | Promise<number> => {
     if (handle < 0) return handle;
     const fs = mount.fs;
     const st = fs.fstat(handle);
@@ -95,13 +96,37 @@ function openPath(k: KernelServices, t: Thread, lk: Lookup, flags: number, mode:
     if (flags & F.O_TRUNC && type === S_IFREG) k.pageCache.lookup(fs, st.ino)?.resized(0);
     const special = type === S_IFCHR || type === S_IFBLK || type === S_IFIFO || type === S_IFSOCK;
     const writer = !special && !(flags & F.O_PATH) && (flags & F.O_ACCMODE) !== F.O_RDONLY;
-    return install(new FsFile(fs, handle, path, st, mount, writer, k.pageCache));
+    const file = new FsFile(fs, handle, path, st, mount, writer, k.pageCache);
+    if (writer && type === S_IFREG) {
+      const inode = { fs: mount.fs, ino: st.ino };
+      const busy = k.writeAccess.get(inode);
+      if (busy < 0) {
+        file.release();
+        return busy;
+      }
+      file.releaseWrite = () => k.writeAccess.put(inode);
+    }
+    if (!(flags & F.O_PATH)) {
+      // fsnotify: a truncation's IN_MODIFY, then IN_OPEN; the rest as the file is used.
+      file.events = k.fsnotify;
+      file.wrote = (flags & F.O_ACCMODE) !== F.O_RDONLY;
+      if (flags & F.O_TRUNC && type === S_IFREG && file.wrote && !created) k.fsnotify.modified(file);
+      k.fsnotify.opened(file);
+    }
+    return install(file);
   };
   const open = (fs: FileSystem, inner: string, mount: Mount): number | Promise<number> => {
+    if (k.writeAccess.running(mount.fs) && ((flags & F.O_ACCMODE) !== F.O_RDONLY || flags & F.O_TRUNC) && !(flags & F.O_PATH)) {
+      // A running program opens for reading only (ETXTBSY before O_TRUNC cuts it).
+      const st = fs.stat(inner, !(flags & F.O_NOFOLLOW));
+      if (typeof st !== "number" && (st.mode & S_IFMT) === S_IFREG && k.writeAccess.denied({ fs: mount.fs, ino: st.ino })) return -E.ETXTBSY;
+    }
     const creating = (flags & F.O_CREAT) !== 0 && willCreate(fs, inner, t.creds);
+    const announce = (flags & F.O_CREAT) !== 0 && k.fsnotify.watching(mount.fs) && typeof fs.stat(inner, true) === "number";
     const h = fs.open(inner, flags, mode & ~t.process.umask & 0o7777);
     if (creating && typeof h === "number" && h >= 0) ownCreated(fs, inner, t.creds, true);
-    if (typeof h === "number") return finish(h, mount);
+    if (announce && typeof h === "number" && h >= 0) k.fsnotify.announceCreated(mount, fs, inner);
+    if (typeof h === "number") return finish(h, mount, announce);
     // A host FIFO's open waits for the other end: a signal ends the wait, as on Linux.
     const undo = (late: number): void => void (late >= 0 && fs.close(late));
     return sleepOnCall(t, h, undo).then((x) => finish(x, mount));
@@ -241,7 +266,7 @@ export function sysFcntl(k: KernelServices, t: Thread, a: SyscallArgs): SyscallR
     case F.F_GETPIPE_SZ:
       return f.ops instanceof PipeEnd ? f.ops.pipe.capacity : -E.EBADF;
     case F.F_SETPIPE_SZ:
-      return f.ops instanceof PipeEnd ? f.ops.pipe.resize(a.uint(2)) : -E.EBADF;
+      return f.ops instanceof PipeEnd ? f.ops.pipe.resize(a.uint(2), capable(t.creds, CAP_SYS_RESOURCE) ? Infinity : k.pipeFs.maxSize) : -E.EBADF;
     case F.F_SETLEASE:
       return setLease(k, t, f, a.int(2));
     case F.F_GETLEASE:

@@ -53,7 +53,7 @@ function createAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number,
   const lk = lookupArg(k, t, dirfd, pathAddr, "parent");
   if (typeof lk === "number") return lk;
   const allowed = creatable(k, t, lk) || (lk.found?.st === null && !readOnly(k, lk) ? extra : 0);
-  return allowed < 0 ? allowed : k.vfs.call(lk.path, (fs, inner) => created(fs, inner, t, make(fs, inner)));
+  return allowed < 0 ? allowed : k.vfs.call(lk.path, (fs, inner, mount) => k.fsnotify.created(mount, fs, inner, () => created(fs, inner, t, make(fs, inner))));
 }
 
 /** Mkdir implements Linux syscall mkdir(2). */
@@ -95,7 +95,7 @@ function removeAt(k: KernelServices, t: Thread, dirfd: number, pathAddr: number,
   const lk = lookupArg(k, t, dirfd, pathAddr, "parent");
   if (typeof lk === "number") return lk;
   const allowed = deletable(k, t, lk);
-  return allowed < 0 ? allowed : k.vfs.call(lk.path, (fs, p) => (dir ? fs.rmdir(p) : fs.unlink(p)));
+  return allowed < 0 ? allowed : k.vfs.call(lk.path, (fs, p, mount) => k.fsnotify.removed(mount, fs, p, () => (dir ? fs.rmdir(p) : fs.unlink(p))));
 }
 
 /** Unlink implements Linux syscall unlink(2). */
@@ -144,7 +144,7 @@ function renameAt(k: KernelServices, t: Thread, from: [number, number], to: [num
   const p = twoLookups(k, t, from, to, "parent");
   if (typeof p === "number") return p;
   const allowed = renameAllowed(k, t, p, flags);
-  return allowed < 0 ? allowed : k.vfs.call2(p[0].path, p[1].path, (fs, x, y) => fs.rename(x, y, flags));
+  return allowed < 0 ? allowed : k.vfs.call2(p[0].path, p[1].path, (fs, x, y, mount) => k.fsnotify.renamed(mount, fs, x, y, () => fs.rename(x, y, flags)));
 }
 
 /** Rename implements Linux syscall rename(2). */
@@ -173,7 +173,7 @@ function linkAt(k: KernelServices, t: Thread, from: [number, number], to: [numbe
   // Without a walk a followed link is found by the file system's own walk first.
   const existing = flags & AT_SYMLINK_FOLLOW && p[0].found === null ? k.vfs.realpath(p[0].path) : p[0].path;
   if (typeof existing === "number") return existing;
-  return k.vfs.call2(existing, p[1].path, (fs, x, y) => fs.link(x, y));
+  return k.vfs.call2(existing, p[1].path, (fs, x, y, mount) => k.fsnotify.linked(mount, fs, y, () => fs.link(x, y)));
 }
 
 /** Link implements Linux syscall link(2). */

@@ -4,6 +4,8 @@ import * as E from "../../linux-abi/errno.ts";
 import { O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY } from "../../linux-abi/fcntl.ts";
 import { OpenFile } from "../file.ts";
 import { PipeEnd } from "../pipe.ts";
+import { CAP_SYS_RESOURCE } from "../../linux-abi/capability.ts";
+import { capable } from "../capabilities.ts";
 import type { Thread } from "../process.ts";
 import type { SyscallArgs } from "./args.ts";
 import type { KernelServices, SyscallResult } from "./context.ts";
@@ -11,7 +13,7 @@ import type { KernelServices, SyscallResult } from "./context.ts";
 function makePipe(k: KernelServices, t: Thread, addr: number, flags: number): SyscallResult {
   if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -E.EINVAL;
   const fds = t.process.fds;
-  const pipe = k.pipeFs.create();
+  const pipe = k.pipeFs.create(capable(t.creds, CAP_SYS_RESOURCE));
   const status = flags & O_NONBLOCK;
   const cloexec = (flags & O_CLOEXEC) !== 0;
   const rfd = fds.install(new OpenFile(new PipeEnd(pipe, O_RDONLY), O_RDONLY | status), cloexec);

@@ -12,6 +12,7 @@
 // (FileSystem.fallocate), which alone can reserve space or free it.
 
 import * as E from "../../linux-abi/errno.ts";
+import { IN_ATTRIB, IN_MODIFY } from "../../linux-abi/inotify.ts";
 import * as F from "../../linux-abi/fcntl.ts";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "../../linux-abi/fcntl.ts";
 import { isFallocateMode, type FileSystem, type FsStat, type FsTime } from "../../fs-task/file_system.ts";
@@ -40,7 +41,7 @@ type Check = (st: FsStat) => number;
  * path (the caller passes every check otherwise), on the file itself (a followed magic
  * link's target), and not on a read-only mount, whose EROFS is the file system's.
  */
-function changePath(k: KernelServices, lk: Lookup, follow: boolean, check: Check, op: (fs: FileSystem, inner: string) => number): number {
+function changePath(k: KernelServices, lk: Lookup, follow: boolean, check: Check, op: (fs: FileSystem, inner: string) => number, event = IN_ATTRIB): number {
   const w = lk.found;
   if (w !== null && !k.vfs.route(lk.path).mount.readOnly) {
     let st: FsStat | number | null = w.st;
@@ -50,7 +51,7 @@ function changePath(k: KernelServices, lk: Lookup, follow: boolean, check: Check
     const r = check(st);
     if (r < 0) return r;
   }
-  return k.vfs.call(lk.path, op);
+  return k.vfs.call(lk.path, (fs, inner, mount) => k.fsnotify.attrib(mount, fs, inner, follow, () => op(fs, inner), event));
 }
 
 /** `op` on the file open as `f`, once `check` allows it (for a caller the checks can stop). */
@@ -62,7 +63,7 @@ function changeOpen(k: KernelServices, t: Thread, f: OpenFile, check: Check, op:
     const r = readOnly ? 0 : check(st);
     if (r < 0) return r;
   }
-  return k.vfs.call(f.ops.path, op);
+  return k.vfs.call(f.ops.path, (fs, inner, mount) => k.fsnotify.attrib(mount, fs, inner, true, () => op(fs, inner)));
 }
 
 /** chmod's rule: the owner or CAP_FOWNER (EPERM); the mode may lose S_ISGID (chmodMode). */
@@ -173,7 +174,7 @@ function truncatePath(k: KernelServices, t: Thread, lk: Lookup, len: number): Sy
     if (typeof st !== "number") k.pageCache.lookup(fs, st.ino)?.resized(len);
     fs.close(h);
     return r;
-  });
+  }, IN_MODIFY);
   if (r !== REOPEN_FILE) return r;
   // A /proc/PID/fd/N link: the file it names (not the descriptor) is truncated; a pipe,
   // terminal or link cannot be. Its name needs no search permission, the file its write one.

@@ -20,6 +20,7 @@
 // size the caller names. A list for a caller other than root leaves trusted.* out.
 
 import * as E from "../../linux-abi/errno.ts";
+import { IN_ATTRIB } from "../../linux-abi/inotify.ts";
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_PATH } from "../../linux-abi/fcntl.ts";
 import { S_IFDIR, S_IFMT, S_ISVTX } from "../../linux-abi/stat.ts";
 import {
@@ -125,7 +126,9 @@ function run(k: KernelServices, t: Thread, target: Target, call: XattrCall): num
     if (call.change && backing?.readOnly) return -E.EROFS;
     const denied = permit(target.file.ops.stat());
     if (denied < 0) return denied;
-    return (backing === null ? undefined : call.byHandle(backing.fs, backing.handle)) ?? noAttributes(call);
+    const r = (backing === null ? undefined : call.byHandle(backing.fs, backing.handle)) ?? noAttributes(call);
+    if (r >= 0 && call.change && target.file.ops instanceof FsFile) k.fsnotify.onOpenFile(target.file.ops, IN_ATTRIB);
+    return r;
   }
   const { path, follow } = target;
   return k.vfs.call(path, (fs, inner, mount) => {
@@ -133,7 +136,8 @@ function run(k: KernelServices, t: Thread, target: Target, call: XattrCall): num
     if (call.change && mount.readOnly) return call.byPath(fs, inner, follow) ?? -E.EROFS;
     const denied = permit(fs.stat(inner, follow));
     if (denied !== 0) return denied; // CROSS_MOUNT too: the VFS goes on where the walk went
-    return call.byPath(fs, inner, follow) ?? noAttributes(call);
+    if (!call.change) return call.byPath(fs, inner, follow) ?? noAttributes(call);
+    return k.fsnotify.attrib(mount, fs, inner, follow, () => call.byPath(fs, inner, follow) ?? noAttributes(call));
   });
 }
 

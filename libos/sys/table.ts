@@ -42,6 +42,11 @@ import * as splice from "./sys_splice.ts";
 import * as wallclock from "./sys_wallclock.ts";
 import * as pidfd from "./sys_pidfd.ts";
 import * as kcmp from "./sys_kcmp.ts";
+import * as keys from "./sys_keys.ts";
+import * as mqueue from "./sys_mqueue.ts";
+import * as inotify from "./sys_inotify.ts";
+import * as processVm from "./sys_process_vm.ts";
+import * as ns from "./sys_namespace.ts";
 import { ENOSYS } from "../../linux-abi/errno.ts";
 
 const enosys: SyscallHandler = () => -ENOSYS;
@@ -256,7 +261,19 @@ const ROWS: Row[] = [
   ["epoll_wait", epoll.sysEpollWait],
   ["epoll_ctl", epoll.sysEpollCtl, "partial", "no limit on wake-up paths (reverse_path_check); at most 65536 entries per user kernel (max_user_watches); EPOLLWAKEUP is kept and does nothing"],
   ["tgkill", sig.sysTgkill],
+  ["mq_open", mqueue.sysMqOpen, "partial", "no mqueue file system to mount: queues are reached by name only"],
+  ["mq_unlink", mqueue.sysMqUnlink],
+  ["mq_timedsend", mqueue.sysMqTimedsend],
+  ["mq_timedreceive", mqueue.sysMqTimedreceive],
+  ["mq_notify", mqueue.sysMqNotify, "partial", "SIGEV_NONE and SIGEV_SIGNAL; SIGEV_THREAD needs an AF_NETLINK socket, which this kernel lacks"],
+  ["mq_getsetattr", mqueue.sysMqGetsetattr],
   ["waitid", clone.sysWaitid],
+  ["add_key", keys.sysAddKey, "partial", "key types keyring, user and logon (others ENODEV)"],
+  ["request_key", keys.sysRequestKey, "partial", "no upcall program: a miss with callout information makes a negative key for 60 s and answers ENOENT"],
+  ["keyctl", keys.sysKeyctl, "partial", "no request_key authority (INSTANTIATE/NEGATE/REJECT EPERM); GET_PERSISTENT, DH_COMPUTE, PKEY_*, RESTRICT_KEYRING and WATCH_KEY EOPNOTSUPP; the collector destroys an unreferenced key at once"],
+  ["inotify_init", inotify.sysInotifyInit],
+  ["inotify_add_watch", inotify.sysInotifyAddWatch, "partial", "changes made through this user kernel; IN_DELETE_SELF at the unlink, not the last close; no IN_UNMOUNT"],
+  ["inotify_rm_watch", inotify.sysInotifyRmWatch],
   ["openat", file.sysOpenat],
   ["mkdirat", names.sysMkdirat],
   ["mknodat", names.sysMknodat, "partial", "as mknod"],
@@ -271,6 +288,7 @@ const ROWS: Row[] = [
   ["faccessat", file.sysFaccessat],
   ["pselect6", poll.sysPselect6],
   ["ppoll", poll.sysPpoll],
+  ["unshare", ns.sysUnshare, "partial", "CLONE_FILES, CLONE_FS, CLONE_SYSVSEM; no namespace can be had (EPERM without CAP_SYS_ADMIN, else EINVAL)"],
   ["set_robust_list", proc.sysSetRobustList],
   ["get_robust_list", proc.sysGetRobustList],
   ["splice", splice.sysSplice, "partial", "the bytes are copied, not the pages moved; FIFOs on host volumes are files here, not pipes"],
@@ -291,6 +309,7 @@ const ROWS: Row[] = [
   ["epoll_create1", epoll.sysEpollCreate1],
   ["dup3", file.sysDup3],
   ["pipe2", pipe.sysPipe2],
+  ["inotify_init1", inotify.sysInotifyInit1],
   ["preadv", rw.sysPreadv],
   ["pwritev", rw.sysPwritev],
   ["rt_tgsigqueueinfo", sig.sysRtTgsigqueueinfo],
@@ -299,7 +318,10 @@ const ROWS: Row[] = [
   ["syncfs", sync.sysSyncfs],
   ["clock_adjtime", wallclock.sysClockAdjtime, "partial", "CLOCK_REALTIME, as adjtimex"],
   ["sendmmsg", msg.sysSendmmsg],
+  ["setns", ns.sysSetns, "partial", "no namespace files: EINVAL"],
   ["getcpu", proc.sysGetcpu],
+  ["process_vm_readv", processVm.sysProcessVmReadv],
+  ["process_vm_writev", processVm.sysProcessVmWritev],
   ["kcmp", kcmp.sysKcmp, "partial", "no KCMP_EPOLL_TFD (EOPNOTSUPP); I/O contexts are never separate"],
   ["sched_setattr", sched.sysSchedSetattr, "partial", "kept and reported: every thread is scheduled alike"],
   ["sched_getattr", sched.sysSchedGetattr],

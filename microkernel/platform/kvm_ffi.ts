@@ -79,7 +79,7 @@ export interface KvmApi {
   /** The /dev/kvm descriptor. */
   readonly fd: number;
   readonly vcpuMmapSize: number;
-  /** ioctl(2) with a number or an address argument: its result, or -errno. */
+  /** ioctl(2) with a number or an address argument: its result, or -errno (never EINTR: made again). */
   ioctl(fd: number, request: number, arg: number): number;
   /** KVM_RUN on a vCPU: 0, or -errno. */
   run(vcpuFd: number): number;
@@ -105,7 +105,12 @@ export interface KickTimer {
 let api: KvmApi | null = null;
 let failure: string | null = null;
 
-/** Opens /dev/kvm once; throws KvmUnavailableError with the reason when it cannot. */
+/** The KVM device: /dev/kvm, or the path in LIBOS_KVM_DEVICE (a test points it at a missing file). */
+export function kvmDevicePath(): string {
+  return process.env.LIBOS_KVM_DEVICE || "/dev/kvm";
+}
+
+/** Opens the KVM device once; throws KvmUnavailableError with the reason when it cannot. */
 export function kvm(): KvmApi {
   if (api) return api;
   if (failure !== null) throw new KvmUnavailableError(failure);
@@ -140,18 +145,24 @@ function openKvm(): KvmApi {
   const sigtimedwait = libc.func("int sigtimedwait(uintptr_t set, uintptr_t info, uintptr_t timeout)");
   const errno = (): number => koffi.errno() as number;
 
-  const fd = open("/dev/kvm", O_RDWR_CLOEXEC) as number;
+  const device = kvmDevicePath();
+  const fd = open(device, O_RDWR_CLOEXEC) as number;
   if (fd < 0) {
     const e = errno();
     const why = ({ 2: "no such file", 6: "no such device", 13: "permission denied", 19: "no such device" } as Record<number, string>)[e] ?? `errno ${e}`;
-    throw new KvmUnavailableError(`/dev/kvm does not open (${why})`);
+    throw new KvmUnavailableError(`${device} does not open (${why})`);
   }
+  // A signal (a profiler's, the host's) may interrupt any of them: they are made again.
   const ioctl = (f: number, request: number, arg: number): number => {
-    const rc = ioctlRaw(f, request, arg) as number;
-    return rc < 0 ? -errno() : rc;
+    for (;;) {
+      const rc = ioctlRaw(f, request, arg) as number;
+      if (rc >= 0) return rc;
+      const e = errno();
+      if (e !== EINTR) return -e;
+    }
   };
   const version = ioctl(fd, KVM.GET_API_VERSION, 0);
-  if (version !== 12) throw new KvmUnavailableError(`/dev/kvm does not answer as KVM API version 12 (${version < 0 ? `errno ${-version}` : version})`);
+  if (version !== 12) throw new KvmUnavailableError(`${device} does not answer as KVM API version 12 (${version < 0 ? `errno ${-version}` : version})`);
   if ((ioctl(fd, KVM.CHECK_EXTENSION, KVM.CAP_SYNC_REGS) & KVM.SYNC_X86_REGS) === 0) {
     throw new KvmUnavailableError("the host's KVM cannot share registers through kvm_run (KVM_CAP_SYNC_REGS)");
   }

@@ -37,7 +37,7 @@ export const SYS = {
   IST_TOP: 0x8000,
   /** Where the host writes the iretq frame of an entry: RIP, CS, RFLAGS, RSP, SS. */
   ENTRY_FRAME: 0x8f00,
-  /** The touch list: a count of ranges, then each range: the kernel address of its first page-table entry, its entries. */
+  /** The touch list: a count of ranges, then each range: the kernel address of its first page-table entry, its entries (kvm_x86_64.ts keeps it short). */
   TOUCH: 0x20000,
   TOUCH_END: 0x40000,
   POOL: 0x40000,

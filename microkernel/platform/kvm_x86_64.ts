@@ -15,10 +15,14 @@
 //
 // Page-table changes the guest must see: removing or narrowing a mapping bumps the VM's
 // generation, and a vCPU entering after that goes through the stub's IRET_FLUSH: it
-// touches every leaf table the host rewrote (the touch list) and reloads CR3. The touch is
-// for a KVM whose MMU shadows the guest's tables (no EPT/NPT, or PVM): it write-protects
-// them and learns of the guest's own writes only, not of the host's; a write by the guest
-// makes it re-read the table at the flush. With EPT it costs two memory accesses a page.
+// rewrites every page-table entry the host rewrote (the touch list) with its own value
+// and reloads CR3. The rewrite is for a KVM whose MMU shadows the guest's tables (no
+// EPT/NPT, or PVM): it write-protects them and learns of the guest's own writes only, not
+// of the host's. On PVM each rewrite is an emulated write (~18 µs), so a change to many
+// entries of a table copies the table (kvm_page_tables.ts: one entry to rewrite), and past
+// TOUCH_LIMIT entries, or when a kick stopped a flush half way, the VM forgets its shadow
+// of the tables instead (#forgetShadow, a few ms). With EPT a rewrite costs two memory
+// accesses.
 //
 // Registers: the kvm_run page's synced registers (KVM_CAP_SYNC_REGS) are read and written
 // as memory, so a syscall round trip is one ioctl (KVM_RUN) and no register ioctl. At a
@@ -57,9 +61,11 @@ const MAX_REGS = 32;
 const MESSAGE_WORDS = 120;
 const XSAVE_BYTES = 4096;
 const FXSAVE_BYTES = 512;
-/** Ranges the touch list holds (a 16-byte header, 16 bytes a range). */
-const TOUCH_RANGES = (SYS.TOUCH_END - SYS.TOUCH) / 16 - 1;
+/** Entries the touch list holds (its ranges fit: a 16-byte header, 16 bytes a range). */
+const TOUCH_LIMIT = 256;
 const GENERAL_PROTECTION = 13, PAGE_FAULT = 14, DOUBLE_FAULT = 8;
+/** The page-fault error code's bit for an access made in user mode. */
+const PF_USER = 4;
 // Vectors whose frame starts with an error code.
 const HAS_ERROR_CODE = new Set([8, 10, 11, 12, 13, 14, 17, 21, 29, 30]);
 // RFLAGS a user may set: CF PF AF ZF SF DF OF AC ID; IF and bit 1 always.
@@ -260,8 +266,13 @@ function leafFlags(perms: number): [number, number] {
   return [low, (perms & Perm.Exec) !== 0 ? 0 : PTE_NX_HIGH];
 }
 
-/** What an exit says: a syscall to answer, or a stop. */
-type Exit = StopReason | "syscall";
+/**
+ * What an exit says: a syscall to answer, an entry to make again (the host's KVM faulted
+ * it, see #exception), or a stop.
+ */
+type Exit = StopReason | "syscall" | "again";
+/** Entries made again in a row before the run ends with an error instead. */
+const MAX_AGAIN = 8;
 
 export class KvmX86Engine implements CpuEngine, ChunkUser {
   readonly name = "kvm";
@@ -271,8 +282,11 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
   readonly #sys: Uint32Array;
   readonly #tables: PageTables;
   readonly #ranges = new PermissionRanges();
-  /** Ranges on the touch list: entries rewritten since the guest last got past a flush. */
+  /** Ranges on the touch list, and the entries they hold: entries rewritten since the guest last got past a flush. */
   #touchCount = 0;
+  #touchEntries = 0;
+  /** The VM's shadow of the page tables must go before the next entry (forgetShadow). */
+  #forgetPending = false;
   /** Memory slot of each chunk this VM maps. */
   readonly #slots = new Map<Chunk, number>();
   readonly #freeSlots: number[] = [];
@@ -294,7 +308,8 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
     this.#system = allocNative(SYSTEM_SLOT_BYTES);
     this.#sys = new Uint32Array(this.#system.bytes.buffer, this.#system.bytes.byteOffset, SYSTEM_SLOT_BYTES / 4);
     buildSystemSlot(this.#system.bytes);
-    this.#tables = new PageTables(this.#sys, (table) => this.#touch(table), SYS.PML4, SYS.POOL, SYSTEM_SLOT_BYTES);
+    const events = { changed: (entry: number) => this.#touch(entry), recycled: () => void (this.#forgetPending = true) };
+    this.#tables = new PageTables(this.#sys, events, SYS.PML4, SYS.POOL, SYSTEM_SLOT_BYTES);
     const rc = this.#setSlot(0, 0, SYSTEM_SLOT_BYTES, this.#system.address);
     if (rc < 0) {
       this.#api.close(vm);
@@ -316,10 +331,16 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
 
   /**
    * A page-table entry the host rewrote (guest-physical address `entry`) goes on the touch
-   * list, as a range of entries. A full list grows its last range to the pool's end: slow
-   * to touch, never wrong.
+   * list, as a range of entries. Past TOUCH_LIMIT entries the VM forgets its shadow of
+   * the tables instead (one host call, a few ms, against ~18 µs an entry the guest
+   * rewrites on PVM).
    */
   #touch(entry: number): void {
+    if (this.#forgetPending) return;
+    if (++this.#touchEntries > TOUCH_LIMIT) {
+      this.#forgetPending = true;
+      return;
+    }
     const list = SYS.TOUCH >>> 2, sys = this.#sys;
     if (this.#touchCount > 0) {
       const last = list + 4 + (this.#touchCount - 1) * 4;
@@ -329,14 +350,22 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
         sys[last + 2]!++;
         return;
       }
-      if (this.#touchCount === TOUCH_RANGES) {
-        sys[last + 2] = (SYSTEM_SLOT_BYTES - (sys[last]! - KERNEL_LOW)) / 8;
-        return;
-      }
     }
     const at = list + 4 + this.#touchCount * 4;
     sys.set([KERNEL_LOW + entry, KERNEL_HIGH, 1, 0], at);
     this.#touchCount++;
+  }
+
+  /**
+   * The VM forgets its shadow of every page table: the system slot leaves the VM and
+   * comes back (KVM drops the shadow pages of a deleted slot), and the guest's MMU reads
+   * the tables afresh. The touch list is then moot.
+   */
+  #forgetShadow(): void {
+    this.#check(this.#setSlot(0, 0, 0, this.#system.address), "take the system memory out of the VM");
+    this.#check(this.#setSlot(0, 0, SYSTEM_SLOT_BYTES, this.#system.address), "give the VM its system memory again");
+    this.#forgetPending = false;
+    this.#touchCount = this.#touchEntries = 0;
   }
 
   /** The chunk's guest-physical address in this VM, giving it a memory slot the first time; -1 if it cannot. */
@@ -383,6 +412,7 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
   protect(guestAddress: number, size: number, perms: number): number {
     if (!this.#ranges.covers(guestAddress, guestAddress + size)) return ERR_NOMEM;
     this.#ranges.protect(guestAddress, guestAddress + size, perms);
+    this.#tables.prepare(guestAddress, size);
     const [low, high] = leafFlags(perms);
     this.#ranges.forEach(guestAddress, guestAddress + size, (start, end, _perms, offset) => {
       const host = start + offset, chunk = chunkAt(host)!;
@@ -496,6 +526,8 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
   /** Load the block into the vCPU, through IRET_FLUSH when the page tables changed since its last entry. */
   #enter(v: KvmVcpu): void {
     if (v.sregsStale) this.#resetRingZero(v);
+    if (this.#forgetPending) this.#forgetShadow();
+    this.#tables.entered();
     const flush = v.flushedAt !== this.#generation;
     v.flushingTo = this.#generation;
     this.#sys[SYS.TOUCH >>> 2] = flush ? this.#touchCount : 0;
@@ -510,9 +542,15 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
     if (timerUs > 0) api.kick.arm(timerUs);
     const deadline = budgetUs > 0 ? performance.now() + budgetUs / 1000 : Infinity;
     let stop: StopReason;
-    for (;;) {
+    for (let again = 0; ; ) {
       this.#enter(v);
       const exit = this.#runOnce(v);
+      if (exit === "again") {
+        if (++again <= MAX_AGAIN) continue;
+        stop = this.#fail(v, `the host's KVM faulted ${MAX_AGAIN} entries to user mode in a row`);
+        break;
+      }
+      again = 0;
       if (exit !== "syscall") {
         stop = exit;
         break;
@@ -537,8 +575,11 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
     const at = stubOffset(w, RIP);
     // The guest got past its entry (a kick may stop a long flush half way: it goes again).
     if (!(at >= STUB.IRET_FLUSH && at <= STUB.IRET)) {
-      if (v.flushedAt !== v.flushingTo) this.#touchCount = 0;
+      if (v.flushedAt !== v.flushingTo) this.#touchCount = this.#touchEntries = 0;
       v.flushedAt = v.flushingTo;
+    } else if (this.#touchCount > 0) {
+      // A kick inside a flush: the next entry would start it over, so make sure it ends.
+      this.#forgetPending = true;
     }
     if (rc < 0) return rc === -EINTR ? this.#interrupted(v, at) : this.#fail(v, `KVM_RUN failed: errno ${-rc}`);
     const reason = w[KVM.RUN_EXIT_REASON / 4]!;
@@ -573,8 +614,10 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
    * Exception `vector` reached the stub's handler at `at` (its `out` ran, or, `kicked`, a
    * kick came just before it): the CPU's frame is on the exception stack. A fault at the
    * syscall entry is a syscall (see the file's head); a fault of the stub's iretq is the
-   * user's (an entry to a non-canonical address); any other fault in ring 0 is a platform
-   * bug, reported as an error.
+   * user's (an entry to a non-canonical address); a user-mode page fault at the stub's
+   * iretq is the host's KVM failing the switch to user mode (seen on PVM about once in
+   * 10^5 entries, CR2 0): the entry is made again, with the ring-0 state set afresh; any
+   * other fault in ring 0 is a platform bug, reported as an error.
    */
   #exception(v: KvmVcpu, vector: number, at: number, kicked: boolean): Exit {
     if (vector < 0 || vector >= 32 || at !== STUB.VECTOR + 4 * vector) {
@@ -589,6 +632,10 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
     if ((sys[frame + FRAME_CS]! & 3) !== 3) {
       if (vector === GENERAL_PROTECTION && faultAt >= STUB.IRET_FLUSH && faultAt <= STUB.IRET) {
         return this.#halt("interrupt", GENERAL_PROTECTION, 0, false, "entry at a non-canonical address");
+      }
+      if (vector === PAGE_FAULT && (code & PF_USER) !== 0 && faultAt === STUB.IRET) {
+        v.sregsStale = true;
+        return "again";
       }
       return this.#fail(v, `ring-0 exception ${vector} at ${hex(sys, frame)} (error code 0x${code.toString(16)})`);
     }
@@ -625,6 +672,7 @@ export class KvmX86Engine implements CpuEngine, ChunkUser {
   #interrupted(v: KvmVcpu, at: number): StopReason {
     if (at >= STUB.VECTOR && at < STUB.VECTOR + 4 * 32 && at % 4 === 0) {
       const exit = this.#exception(v, (at - STUB.VECTOR) / 4, at, true);
+      if (exit === "again") return this.#halt("preempted", 0, 0, false, "");
       return exit === "syscall" ? this.#fail(v, "syscall seen twice") : exit;
     }
     if (!(at >= STUB.IRET_FLUSH && at <= STUB.IRET)) {

@@ -65,6 +65,8 @@ export interface HostGatewayOptions {
   tcp?: TcpOptions;
   /** One line per dropped packet of the gateway's stack. */
   trace?: ((line: string) => void) | null;
+  /** ms close() waits at most for streams the guest finished to reach their host sockets (default 5000). */
+  closeLinger?: number;
 }
 
 /** What the guest's interface needs to use the gateway. */
@@ -99,7 +101,10 @@ export interface HostGateway {
   readonly stats: GatewayStats;
   /** Flows open now (TCP connecting or relaying, UDP). */
   readonly flowCount: number;
-  /** Closes the forwards' listeners and every flow (host sockets destroyed, guests reset). */
+  /**
+   * Closes the forwards' listeners and every flow (host sockets destroyed, guests reset),
+   * once the streams the guest finished have reached their host sockets (closeLinger at most).
+   */
   close(): Promise<void>;
 }
 
@@ -127,9 +132,11 @@ class Gateway implements HostGateway {
   readonly #dns: DnsServer;
   readonly #servers: (Server | UdpSocketHost)[] = [];
   readonly #sweep: NodeJS.Timeout;
+  readonly #closeLinger: number;
 
   constructor(options: HostGatewayOptions) {
     const mtu = options.mtu ?? GATEWAY_MTU;
+    this.#closeLinger = options.closeLinger ?? 5000;
     const maxFlows = options.maxFlows ?? 256;
     const [guestEnd, gatewayEnd] = createLink({ mtu });
     this.device = guestEnd;
@@ -172,6 +179,7 @@ class Gateway implements HostGateway {
   }
 
   async close(): Promise<void> {
+    await this.#tcp.delivered(this.#closeLinger);
     clearInterval(this.#sweep);
     this.#dns.close();
     this.#tcp.closeAll();

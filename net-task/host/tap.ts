@@ -9,7 +9,9 @@
 //             drains it.
 //   transmit  one write(2) per frame; EAGAIN (the kernel's queue is full) refuses it, so the
 //             sender keeps its data and retries.
-//   close     a pipe ends a poll in progress; the descriptors close once it has returned.
+//   close     a pipe ends a poll in progress; the descriptors close once it has returned,
+//             and close()'s promise resolves then (a thread must not end with the poll's
+//             callback still due: koffi would run it in a torn-down environment).
 //   errors    a read failing other than with EAGAIN (the interface was deleted) ends
 //             reception, counted in stats.rxErrors.
 
@@ -50,7 +52,8 @@ export interface TapStats {
 export interface TapNet {
   readonly device: TapDevice;
   readonly guest: GuestNetConfig;
-  close(): void;
+  /** Resolves once the descriptors are closed. */
+  close(): Promise<void>;
 }
 
 const DEFAULT_ADDRESS = ipv4(10, 0, 0, 2);
@@ -120,6 +123,10 @@ export class TapDevice implements Device {
   #full = false;
   #draining: NodeJS.Immediate | null = null;
   #closed = false;
+  #released!: () => void;
+  readonly #done = new Promise<void>((resolve) => {
+    this.#released = resolve;
+  });
 
   private constructor(c: TapLibc, fd: number, cancel: Int32Array, name: string, mtu: number, queueLimit: number) {
     this.#c = c;
@@ -190,13 +197,15 @@ export class TapDevice implements Device {
     this.#waker = waker;
   }
 
-  /** Detaches from the interface (a transient TAP then disappears). */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#draining !== null) clearImmediate(this.#draining);
-    if (this.#polling) this.#c.write(this.#cancel[1]!, Uint8Array.of(1), 1);
-    else this.#release();
+  /** Detaches from the interface (a transient TAP then disappears); resolves once the descriptors are closed. */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      if (this.#draining !== null) clearImmediate(this.#draining);
+      if (this.#polling) this.#c.write(this.#cancel[1]!, Uint8Array.of(1), 1);
+      else this.#release();
+    }
+    return this.#done;
   }
 
   #armPoll(): void {
@@ -244,6 +253,7 @@ export class TapDevice implements Device {
     this.#c.close(this.#fd);
     this.#c.close(this.#cancel[0]!);
     this.#c.close(this.#cancel[1]!);
+    this.#released();
   }
 }
 

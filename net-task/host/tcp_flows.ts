@@ -8,6 +8,7 @@
 //
 //   syn / accept    start a flow (bounded by the gateway's room())
 //   service         the driver's hook: relays marked since, finished ones released
+//   delivered       waits (bounded) until every stream the guest finished reached the host
 //   closeAll        every host socket destroyed, every connection reset
 
 import { connect, type Socket } from "node:net";
@@ -59,6 +60,8 @@ export class TcpFlows implements TcpParent {
   readonly #pending = new Map<string, PendingConnect>();
   readonly #relays = new Set<TcpRelay>();
   #dirty = new Set<TcpRelay>();
+  /** Set while delivered() waits: checks after each service(). */
+  #onService: (() => void) | null = null;
 
   constructor(options: TcpFlowsOptions) {
     this.#o = options;
@@ -118,7 +121,28 @@ export class TcpFlows implements TcpParent {
       acted = relay.service() || acted;
       if (relay.finished) this.#release(relay);
     }
+    this.#onService?.();
     return acted;
+  }
+
+  /**
+   * Resolves once no relay is still handing a stream the guest finished to the host (so a
+   * close after it loses none of it), or after `limitMs`.
+   */
+  delivered(limitMs: number): Promise<void> {
+    const delivering = (): boolean => [...this.#relays].some((r) => r.delivering);
+    if (!delivering()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const limit = setTimeout(() => done(), limitMs);
+      const done = (): void => {
+        clearTimeout(limit);
+        this.#onService = null;
+        resolve();
+      };
+      this.#onService = () => {
+        if (!delivering()) done();
+      };
+    });
   }
 
   closeAll(): void {

@@ -19,6 +19,7 @@ import { type Socket } from "node:net";
 import { type TcpSocket } from "../socket/tcp.ts";
 
 const EMPTY = new Uint8Array(0);
+const FIN_RECEIVED: ReadonlySet<string> = new Set(["CLOSE-WAIT", "LAST-ACK", "CLOSING", "TIME-WAIT"]);
 
 export class TcpRelay {
   readonly host: Socket;
@@ -54,6 +55,8 @@ export class TcpRelay {
       this.#hostBlocked = false;
       mark();
     });
+    // end() flushed: what the guest sent is the host kernel's now (delivering turns false).
+    host.on("finish", mark);
     // The error itself is not needed: 'close' follows, and an unfinished relay resets the guest.
     host.on("error", () => {});
     host.on("close", () => {
@@ -63,6 +66,16 @@ export class TcpRelay {
   }
 
   get finished(): boolean { return this.#finished; }
+
+  /**
+   * The guest finished its stream (its FIN came) but part of it has not reached the host
+   * kernel yet: still in the conn's receive buffer, or in the host socket's write queue.
+   */
+  get delivering(): boolean {
+    if (this.#finished || this.#hostClosed) return false;
+    if (this.#guestEnded) return !this.host.writableFinished;
+    return FIN_RECEIVED.has(this.conn.state);
+  }
 
   /** Moves what can move in both directions; true when something did. */
   service(): boolean {

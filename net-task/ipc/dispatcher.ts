@@ -4,7 +4,7 @@
 // code. The ipc server and the worker both use it, and the data-region helpers below are
 // the two ends of "the data lies in the byte area" (protocol.ts).
 
-import { type DataDirection, type WireWriter as Writer } from "../../fs-task/protocol.ts";
+import { type DataDirection, type WireWriter as Writer } from "../../device-ipc/message.ts";
 import { ReplyStatus, WireReader, WireWriter, decodeNetArgs, errnoOf, netMethodById, writeEvents, type NetMethodSpec } from "./protocol.ts";
 import { type NetService } from "./socket_table.ts";
 

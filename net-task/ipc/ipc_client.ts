@@ -10,7 +10,7 @@
 // Each reply's events go to the sink; when the server signals, the listener wakes and a
 // `sync` call fetches what is due. Failures are -EIO (list results: empty), never a throw.
 
-import { HostCSpace, type IpcHost } from "../../fs-task/_ipc_host.ts";
+import { HostCSpace, type IpcHost } from "../../device-ipc/host_cspace.ts";
 import { Rights, type Frame, type Notification, type Tcb } from "../../microkernel/mod.ts";
 import { EIO } from "../../linux-abi/errno.ts";
 import { type ReadinessSink } from "./api.ts";

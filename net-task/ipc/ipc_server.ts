@@ -16,7 +16,7 @@
 // parked in Recv between calls, as a passive server is), checked as an invocation would be:
 // the capability in slot 5 must be a Notification with Write.
 
-import { HostCSpace, type IpcHost } from "../../fs-task/_ipc_host.ts";
+import { HostCSpace, type IpcHost } from "../../device-ipc/host_cspace.ts";
 import { CNode, KernelError, Rights, hasRights, type Endpoint, type Frame, type Notification, type Reply, type Tcb } from "../../microkernel/mod.ts";
 import { byteAreaResolver, NetDispatcher } from "./dispatcher.ts";
 import { CONNECT_LABEL, ReplyStatus, WireReader, WireWriter } from "./protocol.ts";
@@ -72,13 +72,14 @@ export class NetIpcServer {
     return this.#host.mint(this.endpointCptr, Rights.Write | Rights.Grant | Rights.GrantReply, this.#badge);
   }
 
-  stop(): void {
+  /** Frees the server's objects, then stops the stack (and closes its device). */
+  async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.dispatcher.service.stack.stop();
     this.#host.free(this.#tcbSlot);
     this.#host.free(this.#cnodeSlot);
     this.#host.free(this.endpointCptr);
+    await this.dispatcher.service.stack.stop();
   }
 
   #protected(server: Tcb, badge: number, reply: Reply | null): void {

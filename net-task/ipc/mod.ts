@@ -4,7 +4,7 @@
 export { NO_ADDRESS, SocketKind } from "./api.ts";
 export type { NetApi, NetEndpoint, NetInterfaceInfo, NetRecv, NetSocketRow, NetTcpInfo, ReadinessSink } from "./api.ts";
 export { buildDevice, hasDeviceKind } from "./devices.ts";
-export type { DeviceSpec } from "./devices.ts";
+export type { DeviceSpec, ExternalDevice, ExternalNetInfo } from "./devices.ts";
 export { createNetTask } from "./net_task.ts";
 export type { NetLaunch } from "./net_task.ts";
 export { NetStack } from "./net_stack.ts";

@@ -8,7 +8,7 @@
 //
 // Every mode gives the same results: the same service answers, through the same table.
 
-import { type IpcHost } from "../../fs-task/_ipc_host.ts";
+import { type IpcHost } from "../../device-ipc/host_cspace.ts";
 import { NetIpcTransport } from "./ipc_client.ts";
 import { NetIpcServer } from "./ipc_server.ts";
 import { NetStack, type NetConfig } from "./net_stack.ts";
@@ -22,31 +22,44 @@ export type NetLaunch =
   | ({ mode: "worker" } & NetWorkerOptions);
 
 /**
- * Starts a net-task. Throws TypeError when the external device cannot be built (in every
- * mode), RangeError when ipc mode finds no memory for its objects.
+ * Starts a net-task: builds its external device (which may bind host ports or open a TAP)
+ * and serves it. Rejects with TypeError or SyntaxError for a device that cannot be built
+ * from its description, with the host's error when opening it failed (in every mode), and
+ * RangeError when ipc mode finds no memory for its objects. NetClient.stop() closes it.
  */
-export function createNetTask(config: NetConfig, launch: NetLaunch): NetClient {
+export async function createNetTask(config: NetConfig, launch: NetLaunch): Promise<NetClient> {
   switch (launch.mode) {
-    case "inproc":
-      return createNetProxy(new InprocTransport(new NetService(new NetStack(config))));
+    case "inproc": {
+      const stack = await NetStack.start(config);
+      return createNetProxy(new InprocTransport(new NetService(stack)), stack.external);
+    }
     case "ipc": {
-      const server = new NetIpcServer(new NetService(new NetStack(config)), launch);
+      const stack = await NetStack.start(config);
+      let server: NetIpcServer;
+      try {
+        server = new NetIpcServer(new NetService(stack), launch);
+      } catch (err) {
+        await stack.stop();
+        throw err;
+      }
       let transport: NetIpcTransport;
       try {
         transport = new NetIpcTransport({ ...launch, endpointCptr: server.mintClientCap() });
       } catch (err) {
-        server.stop();
+        await server.stop();
         throw err;
       }
       const stop = transport.stop.bind(transport);
       transport.stop = async () => {
         await stop();
-        server.stop();
+        await server.stop();
       };
-      return createNetProxy(transport);
+      return createNetProxy(transport, stack.external);
     }
-    case "worker":
+    case "worker": {
       if (typeof config.external?.device === "function") throw new TypeError("Cannot start a worker net-task with a device factory: name the device by kind");
-      return createNetProxy(new NetWorkerTransport(config, launch));
+      const { transport, external } = await NetWorkerTransport.start(config, launch);
+      return createNetProxy(transport, external);
+    }
   }
 }

@@ -5,7 +5,7 @@
 // is typed against NetApi, so a method added to the API without its entry (or with codecs
 // of the wrong types) does not compile.
 //
-// The message layout is the fs-task's (fs-task/protocol.ts: label, up to 120 words, a
+// The message layout is the device tasks' (device-ipc/message.ts: label, up to 120 words, a
 // byte area, at most one data region), and so are the codecs it already has. Here the data
 // region (send's bytes, recv's destination) always lies in the byte area: the transports
 // copy into it and out of it (a short count when it is smaller than the request, which
@@ -15,10 +15,10 @@
 import { EIO } from "../../linux-abi/errno.ts";
 import {
   MSG_WORDS, WireError, bool, dataIn, dataOut, int, type ArgCodecs, type Codec, type ResultCodec, type WireReader, type WireWriter,
-} from "../../fs-task/protocol.ts";
+} from "../../device-ipc/message.ts";
 import { type NetApi, type NetEndpoint, type NetInterfaceInfo, type NetRecv, type NetSocketRow, type NetTcpInfo, type ReadinessSink } from "./api.ts";
 
-export { MSG_WORDS, ReplyStatus, CONNECT_LABEL, WireReader, WireWriter, errnoOf } from "../../fs-task/protocol.ts";
+export { MSG_WORDS, ReplyStatus, CONNECT_LABEL, WireReader, WireWriter, errnoOf } from "../../device-ipc/message.ts";
 
 type Method = (...args: never[]) => unknown;
 

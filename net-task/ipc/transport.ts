@@ -5,6 +5,7 @@
 
 import { EIO } from "../../linux-abi/errno.ts";
 import { type NetApi, type NetRecv, type ReadinessSink } from "./api.ts";
+import { type ExternalNetInfo } from "./devices.ts";
 import { netMethodEntries, type NetMethodEntry } from "./protocol.ts";
 import { type NetService } from "./socket_table.ts";
 
@@ -21,15 +22,18 @@ export interface NetTransport {
 
 export interface NetClient extends NetApi {
   readonly mode: NetMode;
+  /** The external device's guest settings (address, gateway, DNS) and forwards; null with lo only. */
+  readonly external: ExternalNetInfo | null;
   /** Readiness events of every socket go to `sink` from now on. */
   setReadinessSink(sink: ReadinessSink | null): void;
-  /** Stops the net-task; later calls fail with -EIO. */
+  /** Stops the net-task and closes its devices; later calls fail with -EIO. */
   stop(): Promise<void>;
 }
 
-export function createNetProxy(transport: NetTransport): NetClient {
+export function createNetProxy(transport: NetTransport, external: ExternalNetInfo | null): NetClient {
   const proxy: Record<string, unknown> = {
     mode: transport.mode,
+    external,
     setReadinessSink: (sink: ReadinessSink | null) => {
       transport.sink = sink;
     },
@@ -72,7 +76,7 @@ export class InprocTransport implements NetTransport {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#service.stack.stop();
+    await this.#service.stack.stop();
   }
 
   #deliver(): void {

@@ -1,5 +1,5 @@
 // The net-task worker's entry point (worker mode): the stack in its own thread, serving the
-// shared ring (fs-task/_ring.ts: the same slots, queues and doorbells as the fs-task's
+// shared ring (device-ipc/ring.ts: the same slots, queues and doorbells as the fs-task's
 // worker) with a NetDispatcher.
 //
 // Unlike the fs-task's worker, this thread's event loop must keep turning: the stack's
@@ -10,23 +10,23 @@
 // no request: the thread sleeps.
 //
 // When a timer or a device moved something and readiness changed, the worker
-// postMessage()s the client, which then sends a `sync` request; every answer carries the
-// events that are due, so one message per burst is enough (a flag until the next request).
+// postMessage()s the client (NEWS), which then sends a `sync` request; every answer carries
+// the events that are due, so one message per burst is enough (a flag until the next request).
+//
+// Start and stop: the module builds its stack (and the external device, async) before it
+// says Ready, then posts the device's guest settings ({ ready }); a device that cannot be
+// built rejects the module's evaluation, which the boot script reports through the ring's
+// error area. On STOP from the client it stops the stack, which closes the device (a TAP's
+// descriptor is not the thread's to drop), and ends the thread.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { Ctl, Hdr, WorkerState, controlView, ring, ringQueues, slotViews, spinFor } from "../../fs-task/_ring.ts";
-import { osThreadId } from "../../fs-task/_native_view.ts";
+import { Ctl, Hdr, WorkerState, controlView, ring, ringQueues, slotViews, spinFor } from "../../device-ipc/ring.ts";
+import { osThreadId } from "../../device-ipc/native_view.ts";
 import { byteAreaResolver, NetDispatcher } from "./dispatcher.ts";
-import { NetStack, type NetConfig } from "./net_stack.ts";
+import { NEWS, STOP, type NetWorkerData, type ReadyMessage } from "./_worker_messages.ts";
+import { NetStack } from "./net_stack.ts";
 import { ReplyStatus, WireReader, WireWriter } from "./protocol.ts";
 import { NetService } from "./socket_table.ts";
-
-export interface NetWorkerData {
-  sab: SharedArrayBuffer;
-  /** µs to poll the request queue before waiting. */
-  spinMicros: number;
-  config: NetConfig;
-}
 
 /** Atomics.waitAsync (Node 16+; not in the ES2022 library typings). */
 const waitAsync = (Atomics as unknown as {
@@ -40,7 +40,7 @@ const slots = slotViews(data.sab);
 const resolvers = slots.map((s) => byteAreaResolver(s.bytes));
 const reader = new WireReader();
 const writer = new WireWriter();
-const service = new NetService(new NetStack(data.config));
+const service = new NetService(await NetStack.start(data.config));
 const dispatcher = new NetDispatcher(service);
 let newsPosted = false;
 
@@ -48,7 +48,7 @@ service.stack.onNews = () => {
   service.settle();
   if (!service.hasEvents || newsPosted) return;
   newsPosted = true;
-  parentPort?.postMessage(0);
+  parentPort?.postMessage(NEWS);
 };
 
 function handle(slot: number): void {
@@ -90,9 +90,13 @@ function main(): void {
     Atomics.store(ctl, Ctl.State, WorkerState.Dead);
     ring(ctl, Ctl.ClientBell);
   });
+  parentPort?.on("message", (message: unknown) => {
+    if (message === STOP) void service.stack.stop().finally(() => process.exit(0));
+  });
   // A pending Atomics.waitAsync does not keep a thread's event loop alive; this does.
   setInterval(() => {}, 2 ** 30);
   Atomics.store(ctl, Ctl.State, WorkerState.Ready);
+  parentPort?.postMessage({ ready: service.stack.external } satisfies ReadyMessage);
   ring(ctl, Ctl.ClientBell);
   serve();
 }

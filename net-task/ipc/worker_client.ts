@@ -1,6 +1,6 @@
 // Worker mode, the kernel-task's side: the net-task runs in a worker_threads Worker
 // (worker.ts) built from a NetConfig (JSON: a device is named by kind, not passed as a
-// function), and calls cross the fs-task's shared ring (fs-task/_ring.ts). The NetApi stays
+// function), and calls cross the shared ring (device-ipc/ring.ts). The NetApi stays
 // synchronous: the caller waits for the answer with the ring's adaptive Waiter (a short
 // spin, then Atomics.wait). Net calls never go Pending: an operation that would wait
 // answers -EAGAIN and the kernel-task waits for a readiness event instead.
@@ -12,19 +12,24 @@
 // A dead worker gives -EIO, never a hang: waits time out every SLICE_MS to look at the
 // worker's exit mark and 'exit' event; one that answers nothing for requestTimeoutMs is
 // terminated.
+//
+// Start (async: the worker builds its device, which may bind host ports) ends with the
+// worker's { ready } message, or its exit with the error its boot script left in the ring.
+// Stop asks the worker to close its device and end; terminate() only if it does not.
 
 import { Worker } from "node:worker_threads";
 import { EAGAIN, EIO } from "../../linux-abi/errno.ts";
 import {
   Ctl, ERROR_AT, Hdr, RING_BYTES, RING_SLOTS, WorkerState, Waiter, controlView, ring, ringQueues, slotViews, type RingQueues, type RingSlot,
-} from "../../fs-task/_ring.ts";
-import { workerBoot } from "../../fs-task/_worker_boot.ts";
+} from "../../device-ipc/ring.ts";
+import { workerBoot } from "../../device-ipc/worker_boot.ts";
 import { type ReadinessSink } from "./api.ts";
 import { finishRegion, placeRegion } from "./dispatcher.ts";
-import { type NetConfig } from "./net_stack.ts";
+import { type ExternalNetInfo } from "./devices.ts";
+import { LINGER_MS, type NetConfig } from "./net_stack.ts";
 import { NET_PROTOCOL, ReplyStatus, WireReader, WireWriter, encodeNetArgs, errnoOf, readEvents, type NetMethodEntry } from "./protocol.ts";
 import { dataCount, type NetTransport } from "./transport.ts";
-import type { NetWorkerData } from "./worker.ts";
+import { NEWS, STOP, isReadyMessage, type NetWorkerData } from "./_worker_messages.ts";
 
 export interface NetWorkerOptions {
   /** µs to poll for an answer (and, in the worker, for the next request) before sleeping (default 50). */
@@ -35,6 +40,8 @@ export interface NetWorkerOptions {
 }
 
 const SLICE_MS = 50;
+/** How long a stopping worker may take (lingering, closing its device) before it is terminated. */
+const STOP_TIMEOUT_MS = LINGER_MS + 5000;
 const SYNC: NetMethodEntry = { name: "sync", spec: NET_PROTOCOL.sync as NetMethodEntry["spec"] };
 
 export class NetWorkerTransport implements NetTransport {
@@ -48,15 +55,26 @@ export class NetWorkerTransport implements NetTransport {
   readonly #timeoutMs: number;
   readonly #writer = new WireWriter();
   readonly #reader = new WireReader();
+  readonly #sab: SharedArrayBuffer;
   #dead = false;
+  #exited = false;
   #syncQueued = false;
 
-  /** Starts the worker; throws what building the stack threw (TypeError for a bad device). */
-  constructor(config: NetConfig, options: NetWorkerOptions = {}) {
+  /**
+   * Starts the worker and waits until it serves; rejects with what building the stack
+   * threw (TypeError or SyntaxError for a bad device, the host's error opening it).
+   */
+  static async start(config: NetConfig, options: NetWorkerOptions = {}): Promise<{ transport: NetWorkerTransport; external: ExternalNetInfo | null }> {
+    const transport = new NetWorkerTransport(config, options);
+    const external = await transport.#ready(options.startTimeoutMs ?? 30_000);
+    return { transport, external };
+  }
+
+  private constructor(config: NetConfig, options: NetWorkerOptions) {
     const spinMicros = options.spinMicros ?? 50;
     this.#waiter = new Waiter(spinMicros);
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
-    const sab = new SharedArrayBuffer(RING_BYTES);
+    const sab = (this.#sab = new SharedArrayBuffer(RING_BYTES));
     this.#ctl = controlView(sab);
     this.#queues = ringQueues(this.#ctl);
     this.#slots = slotViews(sab);
@@ -68,10 +86,11 @@ export class NetWorkerTransport implements NetTransport {
     this.worker.on("error", () => {});
     this.worker.on("exit", () => {
       this.#dead = true;
+      this.#exited = true;
     });
-    this.worker.on("message", () => this.#queueSync());
-    this.worker.unref();
-    this.#start(sab, options.startTimeoutMs ?? 30_000);
+    this.worker.on("message", (message: unknown) => {
+      if (message === NEWS) this.#queueSync();
+    });
   }
 
   invoke(entry: NetMethodEntry, args: readonly unknown[]): unknown {
@@ -111,9 +130,16 @@ export class NetWorkerTransport implements NetTransport {
     return value;
   }
 
+  /** Asks the worker to close its device and end; terminates it if it has not after STOP_TIMEOUT_MS. */
   async stop(): Promise<void> {
     this.#dead = true;
-    await this.worker.terminate();
+    if (this.#exited) return;
+    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+    this.worker.ref();
+    this.worker.postMessage(STOP);
+    const timer = setTimeout(() => void this.worker.terminate(), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
   }
 
   #queueSync(): void {
@@ -125,27 +151,44 @@ export class NetWorkerTransport implements NetTransport {
     });
   }
 
-  /** Waits for the worker to be ready, or throws why it is not. */
-  #start(sab: SharedArrayBuffer, timeoutMs: number): void {
-    const deadline = Date.now() + timeoutMs;
-    let state: number;
-    while ((state = Atomics.load(this.#ctl, Ctl.State)) === WorkerState.Starting) {
-      if (Date.now() > deadline) {
-        void this.worker.terminate();
+  /** Waits for the worker's { ready } message; rejects with why it will not come. */
+  #ready(timeoutMs: number): Promise<ExternalNetInfo | null> {
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.worker.off("message", onMessage);
+        this.worker.off("exit", onExit);
+      };
+      const onMessage = (message: unknown): void => {
+        if (!isReadyMessage(message)) return;
+        done();
+        // Serving: the worker no longer keeps the launcher alive (stop() takes it back).
+        this.worker.unref();
+        resolve(message.ready);
+      };
+      const onExit = (): void => {
+        done();
+        reject(this.#startError());
+      };
+      const timer = setTimeout(() => {
+        done();
         this.#dead = true;
-        throw new Error(`Cannot start the net-task worker: not ready after ${timeoutMs} ms`);
-      }
-      Atomics.wait(this.#ctl, Ctl.ClientBell, Atomics.load(this.#ctl, Ctl.ClientBell), SLICE_MS);
-    }
-    if (state !== WorkerState.Ready) {
-      this.#dead = true;
-      void this.worker.terminate();
-      const n = Atomics.load(this.#ctl, Ctl.ErrorLength);
-      const text = new TextDecoder().decode(new Uint8Array(sab, ERROR_AT, n).slice());
-      const typeError = /TypeError: (.*)/.exec(text);
-      if (typeError !== null) throw new TypeError(typeError[1]);
-      throw new Error(`Cannot start the net-task worker: ${text}`);
-    }
+        void this.worker.terminate();
+        reject(new Error(`Cannot start the net-task worker: not ready after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.worker.on("message", onMessage);
+      this.worker.on("exit", onExit);
+    });
+  }
+
+  /** The error a worker that ended before it served left in the ring, as the class it was thrown as. */
+  #startError(): Error {
+    const n = Atomics.load(this.#ctl, Ctl.ErrorLength);
+    const text = new TextDecoder().decode(new Uint8Array(this.#sab, ERROR_AT, n).slice());
+    const first = /^(TypeError|SyntaxError|RangeError|Error): (.*)/.exec(text);
+    if (first === null) return new Error(`Cannot start the net-task worker: ${text || "it ended"}`);
+    const Class = { TypeError, SyntaxError, RangeError, Error }[first[1] as "Error"];
+    return new Class(first[2]);
   }
 
   /** Waits for `slot`'s answer; false once the worker is found dead (or gave none in time). */

@@ -1,5 +1,6 @@
 /* A fuzzing child: it opens its own resources (files, a directory, pipes, /dev/null, an
- * eventfd and a memfd when the kernel has them), lays out memory to point at (a heap on
+ * eventfd and a memfd when the kernel has them, AF_INET sockets over 127.0.0.1 in every
+ * state a program reaches and an AF_UNIX pair), lays out memory to point at (a heap on
  * brk, a stack area, a read-only page, a hole, a PROT_NONE page, strings, iovec arrays),
  * then makes its share of the calls with raw `syscall`. Call i's number and arguments
  * depend only on (seed, i) and this fixed layout, so `--from i --calls 1 --trace` replays
@@ -7,10 +8,13 @@
  * moved %fs, and fuzzed calls may have closed any descriptor or unmapped any page. */
 
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -25,10 +29,11 @@
 #define IOV_COUNT 2048
 #define STRUCT_OFFSET (96 * 1024UL) /* heap [96K, 100K): words for struct arguments */
 #define STRUCT_WORDS 512
-#define ARGV_OFFSET (100 * 1024UL)  /* heap [100K, 104K): string arrays */
+#define ARGV_OFFSET (100 * 1024UL)  /* heap [100K, 104K): string arrays; sockaddrs at +64 */
+#define SOCKADDR_OFFSET (ARGV_OFFSET + 64)
 #define STRINGS_OFFSET (104 * 1024UL) /* heap [104K, 256K): the path strings */
 #define STACK_AREA 32768
-#define MAX_FDS 16
+#define MAX_FDS 24
 #define MAX_PATHS 40
 #define MAX_ADDRS 48
 
@@ -166,6 +171,40 @@ static void open_resources(struct pool *p) {
   add_fd(p, (int)syscall(SYS_eventfd2, 0, 0));
   add_fd(p, (int)syscall(SYS_memfd_create, "fuzz", 0));
   add_fd(p, 0);
+}
+
+/* Sockets over 127.0.0.1, non-blocking: a TCP listener, a client connecting to it and the
+ * accepted end (when the handshake is over by then), a fresh TCP socket, a bound UDP socket
+ * and one connected to it, an AF_UNIX stream pair. The listener's and the UDP socket's
+ * addresses go to the heap (SOCKADDR_OFFSET) for connect, bind and sendto to find. Each
+ * may fail (an earlier call may have left no descriptors). */
+static void open_sockets(struct pool *p) {
+  struct sockaddr_in *addrs = (struct sockaddr_in *)(p->heap + SOCKADDR_OFFSET);
+  struct sockaddr_in any = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  const int nb = SOCK_NONBLOCK | SOCK_CLOEXEC;
+  for (int udp = 0; udp < 2; udp++) {
+    socklen_t len = sizeof any;
+    int s = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | nb, 0);
+    addrs[udp] = any;
+    if (s < 0 || bind(s, (struct sockaddr *)&addrs[udp], sizeof any) < 0 || (!udp && listen(s, 8) < 0) ||
+        getsockname(s, (struct sockaddr *)&addrs[udp], &len) < 0) {
+      if (s >= 0) close(s);
+      continue;
+    }
+    add_fd(p, s);
+    int c = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | nb, 0);
+    if (c >= 0 && connect(c, (struct sockaddr *)&addrs[udp], sizeof any) < 0 && !udp) { /* EINPROGRESS */ }
+    add_fd(p, c);
+    if (!udp) add_fd(p, accept4(s, NULL, NULL, nb));
+  }
+  add_fd(p, socket(AF_INET, SOCK_STREAM | nb, 0));
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | nb, 0, pair) == 0) {
+    add_fd(p, pair[0]);
+    add_fd(p, pair[1]);
+  }
+  add_addr(p, (uint64_t)&addrs[0]);
+  add_addr(p, (uint64_t)&addrs[1]);
 }
 
 /* The heap grows by brk; its end is the brk end, the page after it unmapped. */
@@ -497,6 +536,7 @@ void child_run(const struct options *opt, struct shared *sh, uint64_t from, uint
   pool.heap = grow_heap();
   if (!pool.heap) _exit(120);
   open_resources(&pool);
+  open_sockets(&pool);
   lay_out_strings(&pool);
   lay_out_memory(&pool, stack_area);
   lay_out_iovecs(&pool);

@@ -1,7 +1,7 @@
 // Shared helpers for the integration and differential suites: run the LibOS CLI
 // (`node dist/libos/cli.js run ...`) and the same static binary natively.
 
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { spawn as spawnAsync, spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -85,6 +85,57 @@ export function runLibos(libosArgs: string[], program: string, args: string[] = 
 
 /** LIBOS_PLATFORM=kvm (or unicorn, auto) runs every suite's guests on that CPU platform. */
 const PLATFORM_ARGS = process.env.LIBOS_PLATFORM ? ["--platform", process.env.LIBOS_PLATFORM] : [];
+
+/** A LibOS launch that runs while the test goes on (its peer on the host is the test itself). */
+export interface LibosProcess {
+  readonly child: ChildProcess;
+  /** stdout and stderr so far. */
+  readonly out: { stdout: string; stderr: string };
+  /** Resolves with the first match of `re` in stdout (or stderr), as soon as it is printed; rejects if the launcher ends first. */
+  waitFor(re: RegExp, stream?: "stdout" | "stderr"): Promise<RegExpExecArray>;
+  /** Resolves with the exit status (128+N for a signal) once the launcher ended. */
+  readonly exited: Promise<number>;
+}
+
+/** runLibos, started and not waited for: `prefix` runs before node (e.g. ip netns exec NS). */
+export function startLibos(libosArgs: string[], program: string, args: string[] = [], prefix: string[] = []): LibosProcess {
+  const argv = [...prefix, process.execPath, CLI, "run", ...PLATFORM_ARGS, "-v", `${ROOT}:${ROOT}:ro`, ...libosArgs, program, ...args];
+  const child = spawnAsync(argv[0]!, argv.slice(1), { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+  const out = { stdout: "", stderr: "" };
+  const waiters = new Set<() => void>();
+  const changed = (): void => waiters.forEach((w) => w());
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => { out.stdout += d; changed(); });
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => { out.stderr += d; changed(); });
+  const exited = new Promise<number>((resolve) => child.on("close", (code, signal) => {
+    resolve(code ?? 128 + (signal ? (SIGNAL_NUMBERS[signal] ?? 0) : 0));
+    changed();
+  }));
+  let ended = false;
+  void exited.then(() => { ended = true; changed(); });
+  const waitFor = (re: RegExp, stream: "stdout" | "stderr" = "stdout"): Promise<RegExpExecArray> => new Promise((resolve, reject) => {
+    const check = (): void => {
+      const m = re.exec(out[stream]);
+      if (m !== null || ended) waiters.delete(check);
+      if (m !== null) resolve(m);
+      else if (ended) reject(new Error(`The launcher ended before ${re} (stdout: ${out.stdout.slice(-500)} stderr: ${out.stderr.slice(-500)})`));
+    };
+    waiters.add(check);
+    check();
+  });
+  return { child, out, waitFor, exited };
+}
+
+const ALL_FS_MODES = ["inproc", "ipc", "worker"] as const;
+export type FsMode = (typeof ALL_FS_MODES)[number];
+
+/**
+ * The fs modes a suite runs its cases in: all three, or those LIBOS_FS_MODES names
+ * (comma-separated; the KVM pass runs one, since the modes do not touch the CPU platform).
+ */
+export function fsModesUnderTest(): readonly FsMode[] {
+  const named = process.env.LIBOS_FS_MODES?.split(",").filter((m): m is FsMode => (ALL_FS_MODES as readonly string[]).includes(m));
+  return named && named.length > 0 ? named : ALL_FS_MODES;
+}
 
 /** Any other `node dist/libos/cli.js ...` command (e.g. `syscalls`). */
 export function runCli(args: string[], opts: RunOptions = {}): RunResult {

@@ -99,6 +99,27 @@ describe("programs the LibOS cannot run", () => {
   });
 });
 
+describe("the KVM platform where the KVM device does not open (LIBOS_KVM_DEVICE points elsewhere)", () => {
+  beforeAll(() => ensureBuilt());
+  const env = (device: string): NodeJS.ProcessEnv => ({ ...process.env, LIBOS_KVM_DEVICE: device });
+
+  it("--platform kvm: non-zero exit, one line saying why, nothing run", () => {
+    for (const [device, why] of [["/nonexistent/kvm", /\/nonexistent\/kvm does not open \(no such file\)/], ["/dev/null", /\/dev\/null does not answer as KVM API version 12/]] as const) {
+      const r = runLibos(["--platform", "kvm"], HELLO_MUSL, [], { env: env(device) });
+      expect(r.status).not.toBe(0);
+      expect(r.stdout).toBe("");
+      expect(expectOneLibosLine(r.stderr)).toMatch(why);
+    }
+  });
+
+  it("--platform auto runs on Unicorn and --stats says so", () => {
+    const r = runLibos(["--platform", "auto", "--stats"], HELLO_MUSL, [], { env: env("/nonexistent/kvm") });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("Hello from musl!\n");
+    expect(r.stderr).toMatch(/^libos: stats: platform unicorn, /m);
+  });
+});
+
 describe.skipIf(!haveTool("musl-gcc"))("guest faults and bad syscalls (needs musl-gcc to build fixtures/faults.c)", () => {
   let faults = "";
   let cleanup = (): void => {};

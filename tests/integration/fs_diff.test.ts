@@ -25,7 +25,7 @@
 import { chmodSync, existsSync, lutimesSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUSYBOX, ensureBuilt, makeTempDir, runLibos, runNative, type RunResult } from "./_run.ts";
+import { BUSYBOX, ensureBuilt, fsModesUnderTest, makeTempDir, runLibos, runNative, type RunResult } from "./_run.ts";
 
 interface Case {
   /** Shown in the test name: "fs: <label> matches native". */
@@ -703,7 +703,7 @@ function createBin(bin: string): void {
   for (const applet of APPLETS) symlinkSync(BUSYBOX, join(bin, applet));
 }
 
-const FS_MODES = ["inproc", "ipc", "worker"] as const;
+const FS_MODES = fsModesUnderTest();
 
 describe.skipIf(!existsSync(BUSYBOX))(`busybox file utilities differential (needs ${BUSYBOX})`, () => {
   let work = "";

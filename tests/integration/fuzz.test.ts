@@ -1,4 +1,5 @@
-// A short run of the syscall fuzzer (tests/fuzz/syscall_fuzz) in each fs mode: 20,000 raw
+// A short run of the syscall fuzzer (tests/fuzz/syscall_fuzz) in each fs mode (and the net
+// mode of the same name; its AF_INET sockets are on the guest's loopback): 20,000 raw
 // syscalls with random, boundary and structured arguments from a fixed seed, in a host
 // directory mounted as the guest's working directory. The LibOS must exit with the
 // fuzzer's own status, print no host exception or internal error, and the fuzzer's summary
@@ -25,12 +26,12 @@ describe("syscall fuzzer", () => {
   afterAll(() => cleanups.forEach((c) => c()));
 
   it.each(FS_MODES)(
-    `${CALLS} fuzzed calls (seed ${SEED}) leave the host standing (--fs-mode %s)`,
+    `${CALLS} fuzzed calls (seed ${SEED}) leave the host standing (--fs-mode and --net-mode %s)`,
     (mode) => {
       const { dir, cleanup } = makeTempDir("libos-fuzz-");
       cleanups.push(cleanup);
       // The run is bounded by its call count; the time limit only catches a hang.
-      const got = runLibos(["--fs-mode", mode], FUZZER, ["--seed", String(SEED), "--calls", String(CALLS)], {
+      const got = runLibos(["--fs-mode", mode, "--net", "loopback", "--net-mode", mode], FUZZER, ["--seed", String(SEED), "--calls", String(CALLS)], {
         cwd: dir,
         timeout: 600_000,
       });

@@ -51,6 +51,16 @@ describe("user kernels side by side", () => {
     expect(linesOf(r.stdout, "b")).toEqual(alone);
   });
 
+  it("give their share back when they end: one root task with room for one kernel runs three in turn, each fs mode", () => {
+    const r = fixture("reclaim.mjs");
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines.slice(1, -1)).toEqual(["inproc 20000", "ipc 20000", "worker 20000"]);
+    const free = (line: string): number => Number(/^free (?:before|after) (\d+)$/.exec(line)?.[1]);
+    expect(free(lines.at(-1)!)).toBe(free(lines[0]!));
+    expect(free(lines[0]!)).toBeGreaterThan(0);
+  });
+
   it("boot pipeline.json: a byte pipe from a kernel on the main thread to one on a worker thread", () => {
     const r = boot(join(ROOT, "samples/systems/pipeline.json"));
     expect(r.status, r.stderr).toBe(0);

@@ -6,11 +6,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROOT, ensureBuilt, runLibos, runNative, tempDirs } from "./_run.ts";
+import { ROOT, ensureBuilt, fsModesUnderTest, runLibos, runNative, tempDirs } from "./_run.ts";
 
 const SHARED_FILE = join(ROOT, "tests/integration/fixtures/mmap/shared_file");
 const LOCK = join(ROOT, "tests/integration/fixtures/mmap/lock");
-const FS_MODES = ["inproc", "ipc", "worker"] as const;
+const FS_MODES = fsModesUnderTest();
 
 describe("MAP_SHARED file mappings", () => {
   const tempDir = tempDirs("libos-mmap-");

@@ -1,8 +1,10 @@
-// `--strace` prints each syscall strace-style to stderr and leaves the guest's stdout alone.
+// `--strace` prints each syscall strace-style to stderr and leaves the guest's stdout alone,
+// and the guest's results too: it observes the kernel-task's one dispatch path.
 
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BUSYBOX, HELLO_MUSL, ensureBuilt, runLibos } from "./_run.ts";
+import { BUSYBOX, HELLO_MUSL, ROOT, ensureBuilt, runLibos, runNative } from "./_run.ts";
 
 beforeAll(() => ensureBuilt());
 
@@ -31,5 +33,24 @@ describe("--strace without busybox", () => {
     expect(traced.stdout).toBe(plain.stdout);
     expect(traced.stderr).toMatch(/^exit_group\(0\)/m);
     expect(traced.stderr.trimEnd().split("\n").at(-1)).toBe("+++ exited with 0 +++");
+  });
+});
+
+describe("--strace watches the one dispatch path", () => {
+  const highbits = join(ROOT, "tests/integration/fixtures/strace/highbits");
+
+  it("garbage in the high half of 32-bit arguments and of RAX: the same results as natively, traced or not", () => {
+    const native = runNative(highbits);
+    const plain = runLibos([], highbits);
+    const traced = runLibos(["--strace"], highbits);
+    expect(native.status).toBe(0);
+    expect(plain.stdout).toBe(native.stdout);
+    expect(traced.stdout).toBe(native.stdout);
+    expect([plain.status, traced.status]).toEqual([0, 0]);
+    // The printer reads a C int from the low half, as strace does.
+    expect(traced.stderr).toMatch(/^close\(99\) = -1 EBADF \(Bad file descriptor\)$/m);
+    expect(traced.stderr).toMatch(/^kill\(\d+, 0\) = 0$/m);
+    expect(traced.stderr).toMatch(/^dup3\(3, 13, O_CLOEXEC\) = 13$/m);
+    expect(traced.stderr).toMatch(/^clock_gettime\(CLOCK_MONOTONIC, \{tv_sec=\d+, tv_nsec=\d+\}\) = 0$/m);
   });
 });

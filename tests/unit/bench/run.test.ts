@@ -186,27 +186,41 @@ describe("bench harness", () => {
       "start-up hello (ms)",
       "fork+exec+wait (µs/iter)",
       "pipe throughput (MiB/s)",
+      "TCP over loopback, net inproc (MiB/s)",
+      "TCP over loopback, net ipc (MiB/s)",
+      "TCP over loopback, net worker (MiB/s)",
+      "TCP guest → host, gateway (MiB/s)",
+      "TCP host → guest, gateway (MiB/s)",
+      "TCP guest → Linux, TAP (MiB/s)",
+      "TCP Linux → guest, TAP (MiB/s)",
+      "busybox httpd, sequential GETs (req/s)",
       "fork 64 MiB (ms/iter)",
       "seq 1 300000 (ns/number)",
       "sha256sum 8 MiB text (MiB/s)",
       "gzip 8 MiB text (MiB/s)",
       "sort 8 MiB text (MiB/s)",
+      "fs-task round trip (fstat), fs inproc (ns/call)",
+      "fs-task round trip (fstat), fs ipc (ns/call)",
+      "fs-task round trip (fstat), fs worker (ns/call)",
       "read 256 MiB ×32, fs inproc (MiB/s)",
       "read 256 MiB ×32, fs ipc (MiB/s)",
       "read 256 MiB ×32, fs worker (MiB/s)",
       "find 10,000 files, fs inproc (ms)",
       "find 10,000 files, fs ipc (ms)",
       "find 10,000 files, fs worker (ms)",
+      "boot 8 kernels, one thread (ms)",
+      "boot 8 kernels, a worker each (ms)",
+      "host memory per idle kernel (MiB)",
     ]);
     // Files under SCRATCH are made by the row's fixtures when the bench runs.
     const made = (a: string): boolean => a.startsWith(`${SCRATCH}${path.sep}`);
     for (const row of ROWS) {
       for (const m of [row.measure, ...Object.values(row.override ?? {})]) {
-        const args = m.kind === "wall-ms" ? m.argv : m.argv(0);
+        const args = m.kind === "wall-ms" || m.kind === "reported" ? m.argv : m.argv(0);
         // Every absolute path on the command line (the program, an exec'd program) exists.
         for (const a of args.filter((x) => path.isAbsolute(x) && !made(x))) expect(existsSync(a), a).toBe(true);
         expect(path.isAbsolute(args[0]!), args[0]).toBe(true);
-        if (m.kind !== "wall-ms") {
+        if (m.kind !== "wall-ms" && m.kind !== "reported") {
           // argv(n) differs from argv(0) only in the count.
           expect(m.argv(m.n).length).toBe(args.length);
           expect(m.n).toBeGreaterThan(0);
@@ -223,24 +237,30 @@ describe("bench harness", () => {
     expect(spawn.target.kind).toBe("informational");
     // The qemu column execs the child through qemu-x86_64 so that both are emulated.
     const q = spawn.override?.qemu;
-    expect(q && q.kind !== "wall-ms" ? q.argv(3).slice(1, 3) : []).toEqual(["3", "qemu-x86_64"]);
+    expect(q && q.kind !== "wall-ms" && q.kind !== "reported" ? q.argv(3).slice(1, 3) : []).toEqual(["3", "qemu-x86_64"]);
     const pipe = byName.get("pipe throughput (MiB/s)")!;
     expect(pipe.measure).toMatchObject({ kind: "rate", unit: "MiB/s" });
     expect(higherIsBetter(pipe.measure)).toBe(true);
     const big = byName.get("fork 64 MiB (ms/iter)")!;
     expect(big.measure).toMatchObject({ kind: "per-iteration", unit: "ms" });
     expect(big.target).toEqual({ kind: "at-most", text: "≤ 20 ms", max: 20 });
+    // The rows of user kernels side by side run in the libos column only, with their targets.
+    const boot = byName.get("boot 8 kernels, one thread (ms)")!;
+    expect(boot).toMatchObject({ columns: ["libos"], libosCommand: "boot", target: { kind: "at-most", max: 2000 } });
+    const idle = byName.get("host memory per idle kernel (MiB)")!;
+    expect(idle).toMatchObject({ columns: ["libos"], measure: { kind: "reported", unit: "MiB" }, target: { kind: "at-most", max: 10 } });
   });
 
   it("runs the file-system rows once per fs mode, on files under SCRATCH mounted in the libos", () => {
     const fsRows = ROWS.filter((r) => r.fixtures !== undefined && r.name.includes(" fs "));
-    expect(fsRows.length).toBe(2 * FS_MODES.length);
+    expect(fsRows.length).toBe(3 * FS_MODES.length);
     for (const row of fsRows) {
       const mode = FS_MODES.find((m) => row.name.includes(`fs ${m}`));
       expect(mode, row.name).toBeDefined();
       expect(row.libosOptions).toEqual(["--fs-mode", mode, "-v", `${SCRATCH}:${SCRATCH}:ro`]);
       for (const f of row.fixtures ?? []) expect(path.dirname(f.path)).toBe(SCRATCH);
-      const args = row.measure.kind === "wall-ms" ? row.measure.argv : row.measure.argv(row.measure.n);
+      const m = row.measure;
+      const args = m.kind === "wall-ms" || m.kind === "reported" ? m.argv : m.argv(m.n);
       expect(args.some((a) => (row.fixtures ?? []).some((f) => a.startsWith(f.path))), row.name).toBe(true);
     }
     expect(SCRATCH.startsWith(os.tmpdir())).toBe(true);

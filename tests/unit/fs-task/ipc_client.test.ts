@@ -13,7 +13,7 @@ import { FsIpcServer } from "../../../fs-task/ipc_server.ts";
 import { HostFs } from "../../../fs-task/hostfs.ts";
 import { TmpFs } from "../../../fs-task/tmpfs.ts";
 import { byteBudget } from "../../../fs-task/backend.ts";
-import { HostCSpace } from "../../../fs-task/_ipc_host.ts";
+import { HostCSpace } from "../../../device-ipc/host_cspace.ts";
 import { CONNECT_LABEL, ReplyStatus, WireReader, WireWriter, encodeArgs, methodEntries } from "../../../fs-task/protocol.ts";
 import type { FileSystem } from "../../../fs-task/file_system.ts";
 import { EFAULT, EIO } from "../../../fs-task/_errno.ts";

@@ -8,12 +8,12 @@ import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EFAULT } from "../../../fs-task/_errno.ts";
 import { O_CREAT, O_RDWR } from "../../../fs-task/_flags.ts";
-import { ReplyStatus, WireReader, WireWriter, encodeArgs, methodEntries } from "../../../fs-task/protocol.ts";
+import { Control, ReplyStatus, WireReader, WireWriter, encodeArgs, methodEntries } from "../../../fs-task/protocol.ts";
 import {
-  Control, Ctl, GrantAccess, Hdr, PENDING_NOTICE, RING_BYTES, WorkerState, controlView, grantView, grantedRegion, ring, ringQueues,
+  Ctl, GrantAccess, Hdr, PENDING_NOTICE, RING_BYTES, WorkerState, controlView, grantView, grantedRegion, ring, ringQueues,
   setGrant, slotViews,
-} from "../../../fs-task/_ring.ts";
-import { workerBoot } from "../../../fs-task/_worker_boot.ts";
+} from "../../../device-ipc/ring.ts";
+import { workerBoot } from "../../../device-ipc/worker_boot.ts";
 import { allocNative, freeNative, type NativeBlock } from "../../../microkernel/platform/unicorn_ffi.ts";
 
 describe("grantedRegion()", () => {
@@ -55,7 +55,7 @@ class RawRing {
   readonly worker: Worker;
 
   constructor() {
-    const { url, boot } = workerBoot();
+    const { url, boot } = workerBoot(new URL("../../../fs-task/worker.ts", import.meta.url));
     this.worker = new Worker(url, { workerData: { sab: this.sab, spinMicros: 0, boot } });
     while (Atomics.load(this.ctl, Ctl.State) === WorkerState.Starting) Atomics.wait(this.ctl, Ctl.ClientBell, Atomics.load(this.ctl, Ctl.ClientBell), 50);
     expect(Atomics.load(this.ctl, Ctl.State)).toBe(WorkerState.Ready);

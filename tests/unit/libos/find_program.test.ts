@@ -44,7 +44,9 @@ function fakeVfs(files: Record<string, FakeFile>): { vfs: Vfs; stats: { opens: n
       return 0;
     },
   } as unknown as FileSystem;
-  const vfs = { call: (p: string, op: (fs: FileSystem, inner: string) => unknown) => op(fs, p), realpath: (p: string) => p } as unknown as Vfs;
+  // One mount holding every file (call passes it, as the real Vfs does, for per-inode state).
+  const mount = { fs };
+  const vfs = { call: (p: string, op: (fs: FileSystem, inner: string, m: unknown) => unknown) => op(fs, p, mount), realpath: (p: string) => p } as unknown as Vfs;
   return { vfs, stats };
 }
 

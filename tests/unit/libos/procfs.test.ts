@@ -210,7 +210,7 @@ describe("ProcFs directories", () => {
     const d = statOk(w.fs, "/self");
     expect(d.mode).toBe(S_IFDIR | 0o555);
     expect([d.uid, d.gid]).toEqual([1000, 100]);
-    expect(d.nlink).toBe(4); // . .. fd task
+    expect(d.nlink).toBe(5); // . .. fd fdinfo task
     const f = statOk(w.fs, "/self/status");
     expect(f.mode).toBe(S_IFREG | 0o444);
     expect(f.size).toBe(0);

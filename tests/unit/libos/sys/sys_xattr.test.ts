@@ -16,6 +16,7 @@ import type { KernelServices } from "../../../../libos/sys/context.ts";
 import * as X from "../../../../libos/sys/sys_xattr.ts";
 import type { Thread } from "../../../../libos/process.ts";
 import { Vfs } from "../../../../libos/vfs.ts";
+import { FsNotify } from "../../../../libos/fsnotify.ts";
 import { FIRST_ARG } from "../../../../syscall-shim/x86_64.ts";
 import { makeThread } from "../_fake_process.ts";
 
@@ -40,7 +41,7 @@ beforeEach(() => {
   vfs.mount("/", fs, { source: "tmpfs", type: "tmpfs", readOnly: false });
   t = makeThread();
   t.process.memory.mmapAnonymous(PATH, 0x2000 + DATA_BYTES, PROT_READ | PROT_WRITE, true);
-  k = { vfs } as unknown as KernelServices;
+  k = { vfs, fsnotify: new FsNotify(vfs) } as unknown as KernelServices;
 });
 
 const cString = (s: string): Uint8Array => new TextEncoder().encode(`${s}\0`);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, type TestContext } from "vitest";
 import { Perm, type StopReason, type Vcpu } from "../../../../microkernel/platform/cpu.ts";
 import { type NativeBlock } from "../../../../microkernel/platform/unicorn_ffi.ts";
 import { allocFrameMemory, freeFrameMemory } from "../../../../microkernel/platform/frame_chunks.ts";
-import { kvm, KvmUnavailableError } from "../../../../microkernel/platform/kvm_ffi.ts";
+import { KVM, kvm, KvmUnavailableError } from "../../../../microkernel/platform/kvm_ffi.ts";
 import { KVM_EXTRA_REG, KvmX86Engine } from "../../../../microkernel/platform/kvm_x86_64.ts";
 import { Msg, X86_64_REGISTER_LAYOUT } from "../../../../syscall-shim/x86_64.ts";
 
@@ -36,6 +36,10 @@ const cleanups: (() => void)[] = [];
 afterEach(() => {
   while (cleanups.length > 0) cleanups.pop()!();
 });
+
+function le32(x: number): number[] {
+  return [x & 255, (x >>> 8) & 255, (x >>> 16) & 255, x >>> 24];
+}
 
 function reg(vcpu: Vcpu, index: number): number {
   return vcpu.regs[index * 2]! + vcpu.regs[index * 2 + 1]! * 2 ** 32;
@@ -222,6 +226,55 @@ describe("KvmX86Engine", () => {
     setReg(other, Msg.rip, CODE);
     expect({ ...g.engine.run(other, 2_000_000, () => true) }).toMatchObject({ kind: "memory", address: DATA, access: Perm.Write, mapped: false });
     g.engine.releaseVcpu(other);
+  });
+
+  it("protect() of pages the guest used takes effect for a whole table of them (copied) and past the touch list (shadow forgotten)", (ctx) => {
+    // Stores to `count` pages `stride` apart from 0x40000000, then a syscall, again and again.
+    const BASE = 0x4000_0000;
+    const storeLoop = (count: number, stride: number): number[] => [
+      0x48, 0xc7, 0xc7, ...le32(BASE), // mov rdi, BASE
+      0xb9, ...le32(count), // mov ecx, count
+      0xc6, 0x07, 0x01, // 1: mov byte ptr [rdi], 1
+      0x48, 0x81, 0xc7, ...le32(stride), // add rdi, stride
+      0xff, 0xc9, 0x75, 0xf2, // dec ecx · jnz 1b
+      0x0f, 0x05, 0xeb, 0xe2, // syscall · jmp to the start
+    ];
+    for (const [count, stride] of [[512, PAGE], [300, 2 * 1024 * 1024]] as const) {
+      const g = boot(ctx, storeLoop(count, stride));
+      const frames = allocFrameMemory(count * PAGE);
+      cleanups.unshift(() => freeFrameMemory(frames));
+      for (let i = 0; i < count; i++) expect(g.engine.map(BASE + i * stride, frames.address + i * PAGE, PAGE, Perm.Read | Perm.Write)).toBe(0);
+      expect(g.run(0, () => false).kind).toBe("syscall");
+      expect(frames.bytes[(count - 1) * PAGE]).toBe(1);
+      frames.bytes.fill(0);
+      // One call for the whole table, or one per page (each its own table, in place).
+      if (stride === PAGE) g.engine.protect(BASE, count * PAGE, Perm.Read);
+      else for (let i = 0; i < count; i++) g.engine.protect(BASE + i * stride, PAGE, Perm.Read);
+      expect({ count, ...g.run(0, () => true) }).toMatchObject({ count, kind: "memory", address: BASE, access: Perm.Write, mapped: true });
+      // Made writable again (last page first), every store lands.
+      for (let i = count - 1; i >= 0; i--) g.engine.protect(BASE + i * stride, PAGE, Perm.Read | Perm.Write);
+      setReg(g.vcpu, Msg.rip, CODE);
+      expect(g.run(0, () => false).kind).toBe("syscall");
+      expect(frames.bytes.filter((b, i) => i % PAGE === 0 && b === 1).length).toBe(count);
+    }
+  });
+
+  it("a vCPU whose ring-0 state was broken triple-faults: the run ends with an error and a message, and the vCPU runs again after", (ctx) => {
+    // ud2 · then, from CODE + 2, the syscall program
+    const g = boot(ctx, [0x0f, 0x0b, ...SYSCALL_PROGRAM]);
+    // What no guest can reach, broken behind the engine's back: an IDT of limit 0, so the
+    // #UD cannot be delivered (#GP, #DF, shutdown).
+    const api = kvm(), fd = (g.vcpu as unknown as { fd: number }).fd;
+    expect(api.ioctl(fd, KVM.GET_SREGS, api.scratch.address)).toBe(0);
+    new DataView(api.scratch.bytes.buffer, api.scratch.bytes.byteOffset).setUint16(208 + 8, 0, true);
+    expect(api.ioctl(fd, KVM.SET_SREGS, api.scratch.address)).toBe(0);
+    const stop = g.run(0, () => true);
+    expect(stop.kind).toBe("error");
+    expect(stop.message).toMatch(/^the guest triple-faulted at 0x10000$/);
+    // The host goes on: the same vCPU, its ring-0 state set again, runs the next program.
+    setReg(g.vcpu, Msg.rip, CODE + 2);
+    expect(g.run(0, () => false).kind).toBe("syscall");
+    expect(reg(g.vcpu, Msg.rax)).toBe(39);
   });
 
   it("run() reports ud2, int3, a division by zero, hlt and a non-canonical address as their vectors", (ctx) => {

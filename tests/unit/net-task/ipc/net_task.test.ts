@@ -1,10 +1,14 @@
 // The net-task's IPC module in its three modes: the same calls give the same answers and
 // the same readiness events (a TCP connection over lo: listen, connect, accept, data both
-// ways, peek, FIN; UDP datagrams; errors for bad ids and addresses).
+// ways, peek, FIN; UDP datagrams; errors for bad ids and addresses). Then the external
+// devices in every mode (the worker builds its own): the gateway's guest settings and
+// forwards, a guest connection through it to a host server, the forward's listener gone
+// once the net-task stopped, and devices that cannot be built rejected with their reason.
 
+import { createConnection, createServer, type AddressInfo, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { Kernel } from "../../../../microkernel/mod.ts";
-import { createNetTask, NO_ADDRESS, SocketKind, type NetClient, type NetLaunch, type NetRecv } from "../../../../net-task/mod.ts";
+import { createNetTask, NO_ADDRESS, SocketKind, type NetClient, type NetConfig, type NetLaunch, type NetRecv } from "../../../../net-task/mod.ts";
 import { EADDRINUSE, EAGAIN, EBADF, ECONNREFUSED, EINPROGRESS, EISCONN, ENOTCONN } from "../../../../linux-abi/errno.ts";
 import { POLLIN, POLLOUT, POLLRDHUP } from "../../../../linux-abi/poll.ts";
 import { MSG_PEEK } from "../../../../linux-abi/socket.ts";
@@ -13,9 +17,9 @@ const LO = 0x7f000001;
 const MODES = ["inproc", "ipc", "worker"] as const;
 const running: NetClient[] = [];
 
-function start(mode: (typeof MODES)[number]): { net: NetClient; masks: Map<number, number> } {
+async function start(mode: (typeof MODES)[number], config: NetConfig = { external: null, faults: null }): Promise<{ net: NetClient; masks: Map<number, number> }> {
   const launch: NetLaunch = mode === "ipc" ? { mode, kernel: new Kernel({ untypedBytes: 64 << 20, rootCnodeRadix: 12 }) } : { mode };
-  const net = createNetTask({ external: null, faults: null }, launch);
+  const net = await createNetTask(config, launch);
   running.push(net);
   const masks = new Map<number, number>();
   net.setReadinessSink((id, mask) => masks.set(id, mask));
@@ -27,8 +31,8 @@ afterEach(async () => {
 });
 
 /** Runs the same script in one mode: a transcript of results and events. */
-function script(mode: (typeof MODES)[number]): string[] {
-  const { net, masks } = start(mode);
+async function script(mode: (typeof MODES)[number]): Promise<string[]> {
+  const { net, masks } = await start(mode);
   const out: string[] = [];
   const log = (what: string, v: unknown): void => void out.push(`${what} = ${JSON.stringify(v)}`);
   const srv = net.open(SocketKind.Tcp);
@@ -73,14 +77,92 @@ function script(mode: (typeof MODES)[number]): string[] {
 }
 
 describe("net-task IPC module", () => {
-  it("gives the same answers and events in every mode", () => {
-    const inproc = script("inproc");
+  it("gives the same answers and events in every mode", async () => {
+    const inproc = await script("inproc");
     expect(inproc).toContain('connect again = 0');
     expect(inproc).toContain('bytes = "hello over lo"');
     expect(inproc).toContain('peek = 13');
     expect(inproc).toContain('eof = 0');
     expect(inproc).toContain('udp recv = [13,13,true,true]');
     expect(inproc.filter((l) => l.endsWith("= false"))).toEqual([]);
-    for (const mode of MODES.slice(1)) expect(script(mode)).toEqual(inproc);
+    for (const mode of MODES.slice(1)) expect(await script(mode)).toEqual(inproc);
+  });
+});
+
+const GUEST = 0x0a00020f, GATEWAY = 0x0a000202, DNS = 0x0a000203;
+
+/** Resolves when `net` reports `bits` on socket `id` (events, not time). */
+function readiness(masks: Map<number, number>, net: NetClient, id: number, bits: number): Promise<number> {
+  return new Promise((resolve) => {
+    const seen = masks.get(id) ?? 0;
+    if ((seen & bits) !== 0) return resolve(seen);
+    net.setReadinessSink((sid, mask) => {
+      masks.set(sid, mask);
+      if (sid === id && (mask & bits) !== 0) resolve(mask);
+    });
+  });
+}
+
+/**
+ * Whether something listens on 127.0.0.1:port: a connect is not refused. (The forward's
+ * reset, as nothing listens on the guest's port, may beat the connect's completion to
+ * the client: ECONNRESET still says a listener took it.)
+ */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: "127.0.0.1", port });
+    s.on("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code !== "ECONNREFUSED"));
+  });
+}
+
+describe("net-task external devices", () => {
+  it.each(MODES)("the gateway in %s mode: guest settings, a connection to the host, forwards closed at stop", async (mode) => {
+    const got: Buffer[] = [];
+    const host = createServer((s: Socket) => {
+      s.on("data", (d: Buffer) => got.push(d));
+      s.on("end", () => s.end());
+    });
+    await new Promise<void>((resolve) => host.listen(0, "127.0.0.1", resolve));
+    const hostPort = (host.address() as AddressInfo).port;
+    const received = new Promise<void>((resolve) => host.on("connection", (s: Socket) => s.on("end", resolve)));
+    const { net, masks } = await start(mode, { external: { device: { kind: "user", options: { forwards: ["0:7000"] } } }, faults: null });
+    const ext = net.external!;
+    expect([ext.guest.address, ext.guest.gateway, ext.guest.dns, ext.guest.prefixLen]).toEqual([GUEST, GATEWAY, [DNS], 24]);
+    expect(ext.forwards).toHaveLength(1);
+    const forward = ext.forwards[0]!;
+    expect([forward.protocol, forward.hostAddress, forward.guestPort, forward.boundPort > 0]).toEqual(["tcp", "127.0.0.1", 7000, true]);
+    expect(net.interfaces().map((i) => [i.name, i.addr])).toEqual([["lo", LO], ["eth0", GUEST]]);
+
+    const cli = net.open(SocketKind.Tcp);
+    expect(net.connect(cli, GATEWAY, hostPort)).toBe(-EINPROGRESS);
+    await readiness(masks, net, cli, POLLOUT);
+    expect(net.connect(cli, GATEWAY, hostPort)).toBe(0);
+    const data = new TextEncoder().encode("through the gateway");
+    expect(net.send(cli, data, 0, NO_ADDRESS, 0)).toBe(data.length);
+    expect(net.shutdown(cli, 1)).toBe(0);
+    await received;
+    expect(Buffer.concat(got).toString()).toBe("through the gateway");
+
+    expect(await accepts(forward.boundPort)).toBe(true);
+    await net.stop();
+    running.splice(running.indexOf(net), 1);
+    expect(await accepts(forward.boundPort)).toBe(false);
+    host.close();
+  });
+
+  it.each(MODES)("a device that cannot be built rejects with its reason in %s mode", async (mode) => {
+    const launch: NetLaunch = mode === "ipc" ? { mode, kernel: new Kernel({ untypedBytes: 64 << 20, rootCnodeRadix: 12 }) } : { mode };
+    const user = (forwards: unknown): NetConfig => ({ external: { device: { kind: "user", options: { forwards } } }, faults: null });
+    await expect(createNetTask(user(["8080"]), launch)).rejects.toThrow(SyntaxError);
+    await expect(createNetTask(user([8080]), launch)).rejects.toThrow(/forwards is not a list of strings/);
+    await expect(createNetTask({ external: { device: { kind: "bogus" } }, faults: null }, launch)).rejects.toThrow(/no device of kind "bogus"/);
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    await expect(createNetTask(user([`${(busy.address() as AddressInfo).port}:80`]), launch)).rejects.toThrow(/EADDRINUSE/);
+    busy.close();
   });
 });

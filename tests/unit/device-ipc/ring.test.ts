@@ -1,7 +1,7 @@
 // The worker ring's queues: FIFO order, empty detection, and wrap-around of the counters.
 
 import { describe, expect, it } from "vitest";
-import { Ctl, RING_BYTES, RING_SLOTS, SlotQueue, Waiter, controlView, ring, ringQueues, slotViews, spinFor } from "../../../fs-task/_ring.ts";
+import { Ctl, RING_BYTES, RING_SLOTS, SlotQueue, Waiter, controlView, ring, ringQueues, slotViews, spinFor } from "../../../device-ipc/ring.ts";
 
 describe("SlotQueue", () => {
   it("hands slots back in order and says when it is empty", () => {

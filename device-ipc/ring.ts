@@ -36,7 +36,7 @@
 // reads the counter, checks its queue, and Atomics.wait()s only if the counter is unchanged,
 // so no wake-up is lost.
 
-import { MSG_WORDS } from "./protocol.ts";
+import { MSG_WORDS } from "./message.ts";
 
 export const RING_SLOTS = 16;
 /** Marks a response entry as a Pending answer; the final answer is the slot number alone. */
@@ -73,13 +73,6 @@ export const WorkerState = { Starting: 0, Ready: 1, Failed: 2, Dead: 3 } as cons
 /** Slot header words. */
 export const Hdr = { Label: 0, Status: 1, Words: 2, Backend: 3 } as const;
 
-/**
- * Control labels. Attach: the byte area holds a back end description (FsTaskOptions as
- * JSON); the answer's words are [index, mask low, mask high], or status BadRequest with
- * the error text in the byte area. Detach: drops back end Hdr.Backend. Release: every
- * back end's waiting calls end (FileSystem.releaseBlocked), before the worker stops.
- */
-export const Control = { Attach: -1, Detach: -2, Release: -3 } as const;
 
 /** Grant table: per slot, Float64 [block base, block length, window start, window end, access]. */
 const GRANTS_AT = 256;

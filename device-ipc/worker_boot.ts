@@ -1,5 +1,6 @@
-// How the fs-task worker thread starts, from the build (dist/…/worker.js) or from the
-// TypeScript sources (tests, `vitest`, a source checkout).
+// How a worker thread starts (the fs-task's, the net-task's, a user kernel's), from the
+// build (dist/…/worker.js) or from the TypeScript sources (tests, `vitest`, a source
+// checkout).
 //
 // Node 20 cannot run .ts files, and a worker thread is a fresh isolate that vitest's
 // transformer does not reach. So when this module is itself a .ts file, the worker's boot
@@ -13,7 +14,7 @@
 // waiting for a worker that will never be ready.
 
 import { createRequire } from "node:module";
-import { ERROR_AT, ERROR_BYTES, Ctl, WorkerState } from "./_ring.ts";
+import { ERROR_AT, ERROR_BYTES, Ctl, WorkerState } from "./ring.ts";
 
 const HOOKS = `
 import { createHash } from "node:crypto";
@@ -73,11 +74,10 @@ try {
 export const FROM_SOURCE = import.meta.url.endsWith(".ts");
 
 /**
- * The script URL and workerData.boot for a worker that runs `entry` (default: this
- * folder's worker); workerData.sab must hold a ring's control words and error area
- * (bootError reads it back).
+ * The script URL and workerData.boot for a worker that runs `entry`; workerData.sab must
+ * hold a ring's control words and error area (bootError reads it back).
  */
-export function workerBoot(entry = new URL(FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url)): { url: URL; boot: Record<string, unknown> } {
+export function workerBoot(entry: URL): { url: URL; boot: Record<string, unknown> } {
   let typescript: string | null = null;
   if (FROM_SOURCE) typescript = createRequire(import.meta.url).resolve("typescript");
   return {
