@@ -20,12 +20,16 @@ describe("Chunk", () => {
 });
 
 describe("allocFrameMemory()", () => {
-  it("carves small frames out of one chunk, each its own zeroed ArrayBuffer at its host address", () => {
+  it("carves small frames out of one chunk, each a zeroed view of the chunk's bytes at its host address", () => {
     const a = allocFrameMemory(PAGE), b = allocFrameMemory(3 * PAGE);
-    expect(chunkAt(a.address)).toBe(chunkAt(b.address));
-    expect(a.bytes.buffer).not.toBe(b.bytes.buffer);
+    const c = chunkAt(a.address)!;
+    expect(chunkAt(b.address)).toBe(c);
+    // One view of the chunk, made once: a frame is the part of it at its own offset.
+    expect(a.bytes.buffer === c.bytes.buffer && b.bytes.buffer === c.bytes.buffer).toBe(true);
+    expect([a.bytes.byteOffset, b.bytes.byteOffset]).toEqual([a.address - c.address, b.address - c.address]);
     expect(b.bytes.byteLength).toBe(3 * PAGE);
     b.bytes.fill(7);
+    expect(a.bytes.every((x) => x === 0)).toBe(true);
     freeFrameMemory(b);
     const again = allocFrameMemory(3 * PAGE);
     expect(again.address).toBe(b.address);
