@@ -18,7 +18,7 @@
 // Each answers a negative host errno on failure (Linux hosts share Linux's numbers), and
 // its own fallback errno where libc or the call is missing (non-Linux hosts, old glibc).
 
-import { createRequire } from "node:module";
+import { koffi as loadKoffi } from "../microkernel/platform/koffi.ts";
 import { EINVAL, ENOSYS, EOPNOTSUPP, EPERM } from "./_errno.ts";
 import { stringToBytes } from "../linux-abi/_byte_string.ts";
 
@@ -30,7 +30,7 @@ let koffi: Koffi | null | undefined;
 /** A libc function by its C declaration, or null where it cannot be bound. */
 function bind<F>(declaration: string): Bound<F> {
   try {
-    koffi ??= createRequire(import.meta.url)("koffi") as Koffi;
+    koffi ??= loadKoffi();
     const k = koffi;
     return { call: k.load("libc.so.6").func(declaration) as F, errno: () => k.errno() as number };
   } catch {

@@ -9,14 +9,12 @@
 // official 2.1.4 build in the project's .deps/unicorn, the system's libunicorn.so.2.
 
 import { constants } from "node:buffer";
-import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { koffi as loadKoffi } from "./koffi.ts";
 
-const require = createRequire(import.meta.url);
-type Koffi = typeof import("koffi");
-const koffi: Koffi = require("koffi");
+const koffi = loadKoffi();
 
 export const UC = {
   ARCH_X86: 4,
