@@ -39,7 +39,8 @@ export function haveBundle() {
 /** Compiles the bundle, with its code cache when there is a usable one. */
 function compile({ file, cache }) {
   const cached = existsSync(cache) ? readFileSync(cache) : undefined;
-  const script = new Script(readFileSync(file, "utf8"), { filename: file, cachedData: cached });
+  // ASCII (build-bundle.mjs): read as latin1, the string is one byte a character at once.
+  const script = new Script(readFileSync(file, "latin1"), { filename: file, cachedData: cached });
   if (cached === undefined || script.cachedDataRejected) {
     process.once("exit", () => {
       const tmp = `${cache}.${process.pid}`;
@@ -102,11 +103,17 @@ function link(m, linker) {
     else for (const setter of m.importers) setter(ns);
     return value;
   };
-  const url = pathToFileURL(join(linker.dist, m.name)).href;
+  // Its URL when asked: few modules use import.meta, and pathToFileURL is not cheap.
+  let url;
+  const urlOf = () => (url ??= pathToFileURL(join(linker.dist, m.name)).href);
   const context = {
     id: m.name,
-    meta: { url },
-    import: (specifier) => import(specifier.startsWith(".") ? new URL(specifier, url).href : specifier),
+    meta: {
+      get url() {
+        return urlOf();
+      },
+    },
+    import: (specifier) => import(specifier.startsWith(".") ? new URL(specifier, urlOf()).href : specifier),
   };
   const { setters, execute } = m.declare(exportBinding, context);
   m.execute = execute;
