@@ -18,6 +18,8 @@ import { hostMadvise, hostMmap, hostMunmap, nativeView, type NativeBlock } from 
 
 const CHUNK_BYTES = 64 * 1024 * 1024;
 const SHARED_MAX = 8 * 1024 * 1024;
+/** The part of a chunk one view shows (Chunk.bytesAt). */
+const WINDOW_BYTES = 16 * 1024 * 1024;
 const PAGE = 4096;
 
 /** An engine that mapped a chunk: told before the chunk goes back to the host. */
@@ -32,7 +34,8 @@ export class Chunk {
   readonly #freeStarts: number[];
   readonly #freeEnds: number[];
   #used = 0;
-  #bytes: Uint8Array | null = null;
+  /** Views of its windows (WINDOW_BYTES each), made when a frame first lies in one. */
+  readonly #windows: (Uint8Array | undefined)[] = [];
 
   constructor(
     readonly address: number,
@@ -49,13 +52,21 @@ export class Chunk {
   }
 
   /**
-   * The whole chunk as one view, made once: a frame's bytes are a part of it. A view of
-   * its own per frame counted as new external memory for V8 each time, and a fork+exec
-   * (stack, heap, copy-on-write copies) then started a full garbage collection every few
-   * iterations (~35 ms each, most of the loop's time).
+   * The `bytes` at host `address` in this chunk: a part of the view of the window they lie
+   * in, made once. A view of its own per frame counted as new external memory for V8 each
+   * time, and a fork+exec (stack, heap, copy-on-write copies) then started a full garbage
+   * collection every few iterations (~35 ms each, most of the loop's time). One view of the
+   * whole chunk did the same once, at start-up: 64 MiB of views at once is V8's threshold
+   * for a full collection. Frames that straddle two windows (few: most are far smaller)
+   * get a view of their own.
    */
-  get bytes(): Uint8Array {
-    return (this.#bytes ??= nativeView(this.address, this.size));
+  bytesAt(address: number, bytes: number): Uint8Array {
+    const offset = address - this.address;
+    const w = Math.floor(offset / WINDOW_BYTES);
+    if (offset + bytes > (w + 1) * WINDOW_BYTES) return nativeView(address, bytes);
+    const start = w * WINDOW_BYTES;
+    const view = (this.#windows[w] ??= nativeView(this.address + start, Math.min(WINDOW_BYTES, this.size - start)));
+    return view.subarray(offset - start, offset - start + bytes);
   }
 
   /** First fit: the address of `bytes` taken from a free run, or -1. */
@@ -166,6 +177,5 @@ function newChunk(shared: boolean, bytes: number): Chunk {
 
 function frameAt(c: Chunk, address: number, bytes: number): NativeBlock {
   if (c === spare) spare = null;
-  const offset = address - c.address;
-  return { bytes: c.bytes.subarray(offset, offset + bytes), address };
+  return { bytes: c.bytesAt(address, bytes), address };
 }
