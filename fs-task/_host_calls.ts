@@ -14,6 +14,8 @@
 //   hostStatx      statx(2) of a name in a directory fd (or of the fd itself): the
 //   hostOpenAt     confined walk's lookups and opens without a procfs path, which the
 //                  kernel would walk (/proc, the pid, fd, the magic link) every time
+//   hostGetdents64 getdents64(2) on a directory fd: names with their inodes and types,
+//                  where node:fs's readdir gives names alone
 // Names are byte strings (linux-abi/_byte_string.ts) and reach libc as those bytes.
 // Each answers a negative host errno on failure (Linux hosts share Linux's numbers), and
 // its own fallback errno where libc or the call is missing (non-Linux hosts, old glibc).
@@ -57,6 +59,7 @@ const statx = lazily<(dirFd: number, name: Buffer, flags: number, mask: number, 
   "int statx(int, const char *, int, unsigned int, void *)",
 );
 const openat = lazily<(dirFd: number, name: Buffer, flags: number) => number>("int openat(int, const char *, int, ...)");
+const getdents64 = lazily<(fd: number, buf: Uint8Array, size: number) => number>("long getdents64(int, void *, size_t)");
 const fallocate = lazily<(fd: number, mode: number, offset: number, length: number) => number>(
   "int fallocate(int, int, int64_t, int64_t)",
 );
@@ -179,6 +182,13 @@ export function hostOpenAt(dirFd: number, name: string, flags: number): number {
   const b = openat();
   if (b === null) return -ENOSYS;
   return orErrno(b, b.call(dirFd, cName(name), flags));
+}
+
+/** getdents64 on the host into `buf`: bytes filled (0 at the end) or -errno (-ENOSYS: no getdents64; then use node:fs). */
+export function hostGetdents64(fd: number, buf: Uint8Array): number {
+  const b = getdents64();
+  if (b === null) return -ENOSYS;
+  return orErrno(b, b.call(fd, buf, buf.length));
 }
 
 /** Byte string `s` as a NUL-terminated C string. */

@@ -4,6 +4,8 @@
 //   statAt(dirFd, name)   the entry itself (a symlink is not followed), or undefined (none)
 //   statOfFd(fd)          the open file's
 //   openPathAt(dirFd, name)   an O_PATH | O_NOFOLLOW fd on the entry, or undefined (none)
+//   listAt(dirFd, each)   each entry of the directory with its inode and type (getdents64),
+//                         or false where libc cannot (then node:fs's readdir and a statAt each)
 //   fdPath(fd, name?)     "/proc/<pid>/fd/<fd>[/<name>]", for the calls that need a path
 //
 // node:fs has no *at() calls, so HostFs reached a name in a directory fd through the path
@@ -15,7 +17,7 @@
 import fs from "node:fs";
 import { constants as osConstants } from "node:os";
 import { stringToBytes } from "../linux-abi/_byte_string.ts";
-import { hostOpenAt, hostStatx } from "./_host_calls.ts";
+import { hostGetdents64, hostOpenAt, hostStatx } from "./_host_calls.ts";
 import { ENOENT, ENOSYS, ENOTDIR } from "./_errno.ts";
 
 /** The host's O_PATH (Linux on x86 and Arm; Node has no constant): an fd that only names a file. */
@@ -37,13 +39,14 @@ export type HostStat = Pick<
 >;
 
 const AT_SYMLINK_NOFOLLOW = 0x100;
+const O_CLOEXEC = 0o2000000;
 const AT_EMPTY_PATH = 0x1000;
 const STATX_BASIC_STATS = 0x7ff;
 const S_IFMT = 0o170000;
 
 // struct statx (linux/stat.h), the same on every architecture. Calls are synchronous: one buffer.
 const STATX_BYTES = 256;
-const buf = new Uint8Array(STATX_BYTES);
+const buf = Buffer.alloc(STATX_BYTES);
 
 /** glibc's makedev, as libuv builds st_dev and st_rdev from statx's major and minor. */
 function makedev(major: number, minor: number): bigint {
@@ -53,46 +56,49 @@ function makedev(major: number, minor: number): bigint {
 
 /**
  * One statx answer, decoded on demand from its own copy of the bytes: a walk's lookups
- * ask a directory for its type, device and inode only.
+ * ask a directory for its type, device and inode only. The copy is a slice of Node's
+ * pool for small Buffers (Buffer.allocUnsafe), not an ArrayBuffer of its own: a `find`
+ * makes one per directory on the way of every lstat.
  */
 class StatxStat implements HostStat {
-  readonly #v: DataView;
+  readonly #b: Buffer;
   readonly #type: number;
 
   constructor() {
-    this.#v = new DataView(buf.slice(0, STATX_BYTES).buffer);
-    this.#type = this.#v.getUint16(28, true) & S_IFMT;
+    this.#b = Buffer.allocUnsafe(STATX_BYTES);
+    buf.copy(this.#b);
+    this.#type = this.#b.readUInt16LE(28) & S_IFMT;
   }
 
   get dev(): bigint {
-    return makedev(this.#v.getUint32(136, true), this.#v.getUint32(140, true));
+    return makedev(this.#b.readUInt32LE(136), this.#b.readUInt32LE(140));
   }
   get ino(): bigint {
-    return this.#v.getBigUint64(32, true);
+    return this.#b.readBigUInt64LE(32);
   }
   get mode(): bigint {
-    return BigInt(this.#v.getUint16(28, true));
+    return BigInt(this.#b.readUInt16LE(28));
   }
   get nlink(): bigint {
-    return BigInt(this.#v.getUint32(16, true));
+    return BigInt(this.#b.readUInt32LE(16));
   }
   get uid(): bigint {
-    return BigInt(this.#v.getUint32(20, true));
+    return BigInt(this.#b.readUInt32LE(20));
   }
   get gid(): bigint {
-    return BigInt(this.#v.getUint32(24, true));
+    return BigInt(this.#b.readUInt32LE(24));
   }
   get rdev(): bigint {
-    return makedev(this.#v.getUint32(128, true), this.#v.getUint32(132, true));
+    return makedev(this.#b.readUInt32LE(128), this.#b.readUInt32LE(132));
   }
   get size(): bigint {
-    return this.#v.getBigUint64(40, true);
+    return this.#b.readBigUInt64LE(40);
   }
   get blksize(): bigint {
-    return BigInt(this.#v.getUint32(4, true));
+    return BigInt(this.#b.readUInt32LE(4));
   }
   get blocks(): bigint {
-    return this.#v.getBigUint64(48, true);
+    return this.#b.readBigUInt64LE(48);
   }
   get atimeNs(): bigint {
     return this.#timeNs(64);
@@ -105,7 +111,7 @@ class StatxStat implements HostStat {
   }
 
   #timeNs(at: number): bigint {
-    return this.#v.getBigInt64(at, true) * 1_000_000_000n + BigInt(this.#v.getUint32(at + 8, true));
+    return this.#b.readBigInt64LE(at) * 1_000_000_000n + BigInt(this.#b.readUInt32LE(at + 8));
   }
 
   isDirectory(): boolean {
@@ -166,4 +172,35 @@ export function openPathAt(dirFd: number, name: string): number | undefined {
   }
   if (fd === -ENOENT) return undefined;
   return thrown(-fd, "openat");
+}
+
+// struct linux_dirent64: d_ino (u64), d_off (s64), d_reclen (u16), d_type (u8), d_name (NUL-terminated).
+const DIRENTS_BYTES = 32768;
+let dirents: Buffer | null = null;
+
+/**
+ * Calls `each(name, ino, type)` for every entry of the directory `dirFd` holds but "." and
+ * "..", read with getdents64 through a descriptor of its own (opened as "." in it, so the
+ * handle's own offset stays); `type` is a DT_* value, DT_UNKNOWN (0) where the host file
+ * system does not say. False when libc has no getdents64 or openat (use node:fs then).
+ */
+export function listAt(dirFd: number, each: (name: string, ino: bigint, type: number) => void): boolean {
+  const fd = hostOpenAt(dirFd, ".", fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | O_CLOEXEC);
+  if (fd === -ENOSYS) return false;
+  if (fd < 0) return thrown(-fd, "openat");
+  try {
+    const b = (dirents ??= Buffer.alloc(DIRENTS_BYTES));
+    for (let n = hostGetdents64(fd, b); n !== 0; n = hostGetdents64(fd, b)) {
+      if (n === -ENOSYS) return false;
+      if (n < 0) return thrown(-n, "getdents64");
+      for (let at = 0; at < n; at += b.readUInt16LE(at + 16)) {
+        const end = b.indexOf(0, at + 19);
+        const name = b.toString("latin1", at + 19, end);
+        if (name !== "." && name !== "..") each(name, b.readBigUInt64LE(at), b[at + 18]!);
+      }
+    }
+    return true;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
