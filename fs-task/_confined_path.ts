@@ -47,17 +47,17 @@ const ENTRY_FLAGS = HOST_O_PATH | fs.constants.O_NOFOLLOW;
 
 export interface Resolved {
   /** The directory holding the last component: an fd of the walk's, or the root's. */
-  dirFd: number;
+  readonly dirFd: number;
   /** The last component's name in dirFd; "." for the root itself. */
-  name: string;
+  readonly name: string;
   /** "/proc/<pid>/fd/<dirFd>/<name>", as host path bytes: good until release(). */
-  at: Buffer;
+  readonly at: Buffer;
   /** The last component's own stat (a symlink's, not its target's), or null if it does not exist. */
-  stat: HostStat | null;
+  readonly stat: HostStat | null;
   /** The result is the root itself. */
-  isRoot: boolean;
+  readonly isRoot: boolean;
   /** The canonical guest path below the root ("/" for the root). */
-  guestPath: string;
+  readonly guestPath: string;
   /** Closes the directory fds the walk opened. */
   release(): void;
 }
@@ -211,6 +211,46 @@ class HostWalk implements Tree<HostNode> {
   }
 }
 
+/**
+ * A walk's Resolved. Most calls use its stat alone (an lstat, the bulk of a `find`), so
+ * the host path and the guest path are made when first asked for.
+ */
+class WalkResult implements Resolved {
+  #at: Buffer | null = null;
+  readonly #walk: HostWalk;
+  readonly #dirNames: readonly string[];
+  readonly #lastName: string;
+
+  constructor(
+    walk: HostWalk,
+    readonly dirFd: number,
+    readonly name: string,
+    readonly stat: HostStat | null,
+    readonly isRoot: boolean,
+    dirNames: readonly string[],
+    lastName: string,
+  ) {
+    this.#walk = walk;
+    this.#dirNames = dirNames;
+    this.#lastName = lastName;
+  }
+
+  get at(): Buffer {
+    return (this.#at ??= fdPath(this.dirFd, this.name));
+  }
+
+  get guestPath(): string {
+    let path = "";
+    for (const n of this.#dirNames) path += "/" + n;
+    if (this.#lastName !== ".") path += "/" + this.#lastName;
+    return path === "" ? "/" : path;
+  }
+
+  release(): void {
+    this.#walk.release();
+  }
+}
+
 /** Closes a root fd, and its cached directories, once its ConfinedRoot was collected (HostFs has no unmount call). */
 const rootFds = new FinalizationRegistry<{ fd: number; cache: DirectoryFdCache }>(({ fd, cache }) => {
   cache.clear();
@@ -243,12 +283,7 @@ export class ConfinedRoot {
       const name = last === null ? w.name : last.name;
       const isRoot = last !== null && last.parent === null;
       const stat = isRoot ? fs.fstatSync(holder.fd, { bigint: true }) : w.node === null ? null : w.node.stat;
-      const names = w.name === "." ? w.dirNames : [...w.dirNames, w.name];
-      return {
-        dirFd: holder.fd, name, at: fdPath(holder.fd, name), stat, isRoot,
-        guestPath: "/" + names.join("/"),
-        release: () => walk.release(),
-      };
+      return new WalkResult(walk, holder.fd, name, stat, isRoot, w.dirNames, w.name);
     } catch (err) {
       walk.release();
       throw err;
