@@ -81,15 +81,40 @@ class Module {
   }
 }
 
+/**
+ * Built-ins that a run may never use and that cost milliseconds to load (worker_threads
+ * ~10 ms, tty and net ~7 ms, child_process ~3 ms): imported at link time, required when
+ * their namespace is first read.
+ */
+const ON_FIRST_USE = new Set(["node:worker_threads", "node:child_process", "node:zlib", "node:dns", "node:dgram", "node:net", "node:tty"]);
+
 /** The namespace of a built-in or package import: its exports, and them as `default`. */
 function external(specifier, linker) {
   let ns = linker.externals.get(specifier);
   if (ns === undefined) {
-    const exports = linker.require(specifier);
-    ns = Object.assign(Object.create(null), exports, { default: exports });
+    ns = ON_FIRST_USE.has(specifier) ? requiredOnUse(() => linker.require(specifier)) : namespaceOf(linker.require(specifier));
     linker.externals.set(specifier, ns);
   }
   return ns;
+}
+
+function namespaceOf(exports) {
+  return Object.assign(Object.create(null), exports, { default: exports });
+}
+
+/** A namespace that is `load()`'s once anything of it is read. */
+function requiredOnUse(load) {
+  let ns;
+  const real = () => (ns ??= namespaceOf(load()));
+  return new Proxy(Object.create(null), {
+    get: (_, key) => real()[key],
+    has: (_, key) => key in real(),
+    ownKeys: () => Reflect.ownKeys(real()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(real(), key);
+      return d === undefined ? undefined : { ...d, configurable: true };
+    },
+  });
 }
 
 /** Declares `m` and, depth first, what it imports; wires every import's setter. */

@@ -6,13 +6,14 @@
 // half the CPU time of dist/'s files; from dist/libos/cli.js itself when the bundle is
 // missing, with --debug (so that stacks name the modules' own files) or LIBOS_BUNDLE=0.
 
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { haveBundle, runBundle } from "./bundle-loader.mjs";
 import { ROOT, staleParts } from "./readiness.mjs";
 
 if (staleParts().length > 0) {
+  // Imported only here: node:child_process loads node:net and node:dgram (~10 ms).
+  const { spawnSync } = await import("node:child_process");
   const setup = spawnSync("bash", [join(ROOT, "scripts/setup.sh"), "--quiet"], { stdio: ["ignore", "inherit", "inherit"] });
   if (setup.status !== 0) process.exit(setup.status ?? 1);
 }

@@ -1,10 +1,11 @@
 // The start-up bundle (scripts/build-bundle.mjs, scripts/bundle-loader.mjs): a module graph
 // run from its bundle gives what Node gives importing the same files (live bindings,
-// cycles, `export *`, defaults, built-ins, import.meta.url, top-level await, evaluation
-// order), and the launcher runs a guest from the CLI's bundle as the CLI does.
+// cycles, `export *`, defaults, built-ins, those required on first use among them,
+// import.meta.url, top-level await, evaluation order, text past ASCII), and the launcher
+// runs a guest from the CLI's bundle as the CLI does.
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -59,6 +60,8 @@ import * as all from "./parts/all.js";
 import { a } from "./cycle_a.js";
 import Named from "./def.js";
 import { basename } from "node:path";
+import zlib, { crc32 } from "node:zlib";
+import * as dns from "node:dns";
 import { here } from "./sub/meta.js";
 import { late } from "./tla.js";
 order.push("main");
@@ -72,6 +75,8 @@ export const results = {
   cycle: a(),
   def: Named.tag,
   base: basename("/a/b.txt"),
+  lazy: [typeof zlib.gzipSync, typeof crc32, typeof dns.lookup, "lookup" in dns, Object.keys(dns).includes("lookup")],
+  text: "a · b → c ☃ 😀",
   here,
   late,
   order,
@@ -92,6 +97,9 @@ describe("the start-up bundle", () => {
     expect(bundled.results).toEqual(native.results);
     // What the comparison covers, spelled out.
     expect(native.results).toMatchObject({ counts: [0, 2], star: "own,x,y", sum: 42, cycle: "BAA", def: "default", late: 7 });
+    expect(native.results).toMatchObject({ lazy: ["function", "function", "function", true, true], text: "a · b → c ☃ 😀" });
+    // The bundle is ASCII: the loader reads it as latin1.
+    expect(/[^\x00-\x7f]/.test(readFileSync(bundle.file, "latin1"))).toBe(false);
     expect((native.results as { here: string }).here).toBe(join(dir, "sub/data.txt"));
   });
 
