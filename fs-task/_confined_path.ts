@@ -164,13 +164,14 @@ class HostWalk implements Tree<HostNode> {
    * is the very one it saw, and costs no second lookup.
    */
   child(dir: HostNode, name: string, _dirNames: readonly string[], last: boolean): HostNode | undefined {
-    if (last || this.#cache.has(dir.fd, name)) {
+    const cached = last ? undefined : this.#cache.peek(dir.fd, name);
+    if (last || cached !== undefined) {
       const stat = statAt(dir.fd, name);
       if (last || stat === undefined || !stat.isDirectory()) {
-        if (!last) this.#cache.lookup(dir.fd, name, stat);
+        if (cached !== undefined) this.#cache.take(cached, stat);
         return stat === undefined ? undefined : { parent: dir, name, stat, fd: -1 };
       }
-      const hit = this.#cache.lookup(dir.fd, name, stat);
+      const hit = this.#cache.take(cached!, stat);
       if (hit !== undefined) {
         this.#held.push(hit);
         return { parent: dir, name, stat, fd: hit.fd };

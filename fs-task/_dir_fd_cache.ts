@@ -1,7 +1,8 @@
 // Open host directories a confined walk (_confined_path.ts) has been through, kept for the
 // next walks: Linux's dentry cache, for a host tree reached through directory fds.
 //
-//   const e = cache.lookup(parentFd, name, stat)   the cached fd, if it is still `stat`'s directory
+//   const e = cache.peek(parentFd, name)           the entry for the name, unchecked
+//   cache.take(e, stat)                            e, held, if the name still holds its directory
 //   cache.add(parentFd, name, fd, stat)            an fd the walk just opened, now the cache's
 //   cache.release(e)                               the walk is done with it
 //
@@ -38,28 +39,26 @@ export class DirectoryFdCache {
   /** By key, least recently used first (a Map keeps insertion order). */
   readonly #entries = new Map<string, CachedDirectory>();
 
+  /** The entry for `name` in the directory open as `parentFd`, not checked yet (take() checks it). */
+  peek(parentFd: number, name: string): CachedDirectory | undefined {
+    return this.#entries.get(`${parentFd}/${name}`);
+  }
+
   /**
-   * The cached fd for `name` in the directory open as `parentFd`, given `stat`, what the
-   * name holds now (lstat; undefined: nothing): held for the caller, or undefined (a stale
-   * entry goes).
+   * Entry `e` (from peek) given `stat`, what its name holds now (lstat; undefined:
+   * nothing): held for the caller if that is still its directory, else undefined (the
+   * stale entry goes).
    */
-  lookup(parentFd: number, name: string, stat: HostStat | undefined): CachedDirectory | undefined {
-    const key = `${parentFd}/${name}`;
-    const e = this.#entries.get(key);
-    if (e === undefined) return undefined;
+  take(e: CachedDirectory, stat: HostStat | undefined): CachedDirectory | undefined {
+    const key = e.key!;
     this.#entries.delete(key);
-    if (stat === undefined || !stat.isDirectory() || stat.dev !== e.dev || stat.ino !== e.ino) {
+    if (stat === undefined || !stat.isDirectory() || stat.ino !== e.ino || stat.dev !== e.dev) {
       this.#forget(e);
       return undefined;
     }
     this.#entries.set(key, e);
     e.refs++;
     return e;
-  }
-
-  /** Whether the cache has an entry for `name` in `parentFd` (worth an lstat to check). */
-  has(parentFd: number, name: string): boolean {
-    return this.#entries.has(`${parentFd}/${name}`);
   }
 
   /** Takes `fd`, a directory just opened as `name` in `parentFd` with `stat`; held for the caller. */

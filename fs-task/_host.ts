@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import type { FsResult, FsStat } from "./file_system.ts";
 import * as E from "./_errno.ts";
-import type { HostStat } from "./_host_stat.ts";
+import { StatxStat, type HostStat } from "./_host_stat.ts";
 import {
   O_ACCMODE, O_APPEND, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOATIME, O_NOFOLLOW,
   O_NONBLOCK, O_SYNC, O_TRUNC,
@@ -64,6 +64,8 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * cannot represent, in every fs mode alike.
  */
 export function statFromHost(s: HostStat): FsResult<FsStat> {
+  const fast = s instanceof StatxStat ? s.fsStat() : null;
+  if (fast !== null) return fast;
   if (s.size > MAX_SAFE || s.blocks > MAX_SAFE) return -E.EOVERFLOW;
   return {
     dev: Number(s.dev),

@@ -19,6 +19,7 @@ import { constants as osConstants } from "node:os";
 import { stringToBytes } from "../linux-abi/_byte_string.ts";
 import { hostGetdents64, hostOpenAt, hostStatx } from "./_host_calls.ts";
 import { ENOENT, ENOSYS, ENOTDIR } from "./_errno.ts";
+import type { FsStat } from "./file_system.ts";
 
 /** The host's O_PATH (Linux on x86 and Arm; Node has no constant): an fd that only names a file. */
 export const HOST_O_PATH = 0o10000000;
@@ -50,6 +51,8 @@ const buf = Buffer.alloc(STATX_BYTES);
 
 /** glibc's makedev, as libuv builds st_dev and st_rdev from statx's major and minor. */
 function makedev(major: number, minor: number): bigint {
+  const n = devNumber(major, minor);
+  if (n >= 0) return BigInt(n);
   const M = BigInt(major), m = BigInt(minor);
   return ((M & 0xfffn) << 8n) | ((M & 0xfffff000n) << 32n) | (m & 0xffn) | ((m & 0xffffff00n) << 12n);
 }
@@ -60,7 +63,7 @@ function makedev(major: number, minor: number): bigint {
  * pool for small Buffers (Buffer.allocUnsafe), not an ArrayBuffer of its own: a `find`
  * makes one per directory on the way of every lstat.
  */
-class StatxStat implements HostStat {
+export class StatxStat implements HostStat {
   readonly #b: Buffer;
   readonly #type: number;
 
@@ -68,6 +71,22 @@ class StatxStat implements HostStat {
     this.#b = Buffer.allocUnsafe(STATX_BYTES);
     buf.copy(this.#b);
     this.#type = this.#b.readUInt16LE(28) & S_IFMT;
+  }
+
+  /**
+   * statFromHost's answer, its numbers read as numbers from the bytes: a lookup's
+   * answer (every lstat of a `find`) then costs no BigInt but its three times'. Null when
+   * one is past a safe integer (statFromHost then takes the BigInt getters).
+   */
+  fsStat(): FsStat | null {
+    const b = this.#b;
+    const dev = devNumber(b.readUInt32LE(136), b.readUInt32LE(140)), rdev = devNumber(b.readUInt32LE(128), b.readUInt32LE(132));
+    const ino = u64Number(b, 32), size = u64Number(b, 40), blocks = u64Number(b, 48);
+    if (dev < 0 || rdev < 0 || ino < 0 || size < 0 || blocks < 0) return null;
+    return {
+      dev, ino, mode: b.readUInt16LE(28), nlink: b.readUInt32LE(16), uid: b.readUInt32LE(20), gid: b.readUInt32LE(24),
+      rdev, size, blksize: b.readUInt32LE(4), blocks, atimeNs: this.atimeNs, mtimeNs: this.mtimeNs, ctimeNs: this.ctimeNs,
+    };
   }
 
   get dev(): bigint {
@@ -135,6 +154,17 @@ class StatxStat implements HostStat {
   isCharacterDevice(): boolean {
     return this.#type === fs.constants.S_IFCHR;
   }
+}
+
+/** makedev as a number in the usual case (major < 4096, minor < 256), else -1. */
+function devNumber(major: number, minor: number): number {
+  return major < 0x1000 && minor < 0x100 ? major * 256 + minor : -1;
+}
+
+/** The u64 at `at` as a number when it is a safe integer, else -1. */
+function u64Number(b: Buffer, at: number): number {
+  const hi = b.readUInt32LE(at + 4);
+  return hi < 0x200000 ? hi * 0x100000000 + b.readUInt32LE(at) : -1;
 }
 
 const codeOf = new Map(Object.entries(osConstants.errno).map(([code, n]) => [n, code]));
