@@ -38,7 +38,7 @@ import fs from "node:fs";
 import { displayOf, stringToBytes } from "../linux-abi/_byte_string.ts";
 import { walkTree, type MountView, type Tree } from "./_tree_walk.ts";
 import { DirectoryFdCache, type CachedDirectory } from "./_dir_fd_cache.ts";
-import { fdPath, HOST_O_PATH, openPathAt, statAt, statOfFd, type HostStat } from "./_host_stat.ts";
+import { closeFd, fdPath, HOST_O_PATH, openPathAt, statAt, statOfFd, type HostStat } from "./_host_stat.ts";
 
 export { fdPath, HOST_O_PATH };
 
@@ -183,11 +183,11 @@ class HostWalk implements Tree<HostNode> {
     try {
       stat = statOfFd(fd);
     } catch (err) {
-      fs.closeSync(fd);
+      closeFd(fd);
       throw err;
     }
     if (!stat.isDirectory()) {
-      fs.closeSync(fd);
+      closeFd(fd);
       return { parent: dir, name, stat, fd: -1 };
     }
     this.#held.push(this.#cache.add(dir.fd, name, fd, stat));

@@ -19,8 +19,7 @@
 // out (least recently used first, past MAX_ENTRIES) or found stale is closed once no walk
 // holds it. The fds count against the host's descriptor limit: a bounded number per root.
 
-import fs from "node:fs";
-import type { HostStat } from "./_host_stat.ts";
+import { closeFd, type HostStat } from "./_host_stat.ts";
 
 /** Directories kept open per confined root. */
 const MAX_ENTRIES = 64;
@@ -80,7 +79,7 @@ export class DirectoryFdCache {
   }
 
   release(e: CachedDirectory): void {
-    if (--e.refs === 0 && e.key === null) fs.closeSync(e.fd);
+    if (--e.refs === 0 && e.key === null) closeFd(e.fd);
   }
 
   /** Closes every entry no walk holds (the others close when released). */
@@ -91,6 +90,6 @@ export class DirectoryFdCache {
 
   #forget(e: CachedDirectory): void {
     e.key = null;
-    if (e.refs === 0) fs.closeSync(e.fd);
+    if (e.refs === 0) closeFd(e.fd);
   }
 }

@@ -16,6 +16,8 @@
 //                  kernel would walk (/proc, the pid, fd, the magic link) every time
 //   hostGetdents64 getdents64(2) on a directory fd: names with their inodes and types,
 //                  where node:fs's readdir gives names alone
+//   hostClose      close(2) of an fd hostOpenAt opened (node:fs, in a worker thread,
+//                  warns on stderr of every fd it closes that it did not open)
 // Names are byte strings (linux-abi/_byte_string.ts) and reach libc as those bytes.
 // Each answers a negative host errno on failure (Linux hosts share Linux's numbers), and
 // its own fallback errno where libc or the call is missing (non-Linux hosts, old glibc).
@@ -59,6 +61,7 @@ const statx = lazily<(dirFd: number, name: Buffer, flags: number, mask: number, 
   "int statx(int, const char *, int, unsigned int, void *)",
 );
 const openat = lazily<(dirFd: number, name: Buffer, flags: number) => number>("int openat(int, const char *, int, ...)");
+const close = lazily<(fd: number) => number>("int close(int)");
 const getdents64 = lazily<(fd: number, buf: Uint8Array, size: number) => number>("long getdents64(int, void *, size_t)");
 const fallocate = lazily<(fd: number, mode: number, offset: number, length: number) => number>(
   "int fallocate(int, int, int64_t, int64_t)",
@@ -182,6 +185,16 @@ export function hostOpenAt(dirFd: number, name: string, flags: number): number {
   const b = openat();
   if (b === null) return -ENOSYS;
   return orErrno(b, b.call(dirFd, cName(name), flags));
+}
+
+/**
+ * close on the host, for an fd hostOpenAt gave: 0 or -errno; -ENOSYS where libc has no
+ * openat or no close (hostOpenAt's fds then came from node:fs: close them there).
+ */
+export function hostClose(fd: number): number {
+  const b = openat() === null ? null : close();
+  if (b === null) return -ENOSYS;
+  return orErrno(b, b.call(fd));
 }
 
 /** getdents64 on the host into `buf`: bytes filled (0 at the end) or -errno (-ENOSYS: no getdents64; then use node:fs). */

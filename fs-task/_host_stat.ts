@@ -6,6 +6,7 @@
 //   openPathAt(dirFd, name)   an O_PATH | O_NOFOLLOW fd on the entry, or undefined (none)
 //   listAt(dirFd, each)   each entry of the directory with its inode and type (getdents64),
 //                         or false where libc cannot (then node:fs's readdir and a statAt each)
+//   closeFd(fd)           closes an fd openPathAt or listAt opened (as it was opened)
 //   fdPath(fd, name?)     "/proc/<pid>/fd/<fd>[/<name>]", for the calls that need a path
 //
 // node:fs has no *at() calls, so HostFs reached a name in a directory fd through the path
@@ -17,7 +18,7 @@
 import fs from "node:fs";
 import { constants as osConstants } from "node:os";
 import { stringToBytes } from "../linux-abi/_byte_string.ts";
-import { hostGetdents64, hostOpenAt, hostStatx } from "./_host_calls.ts";
+import { hostClose, hostGetdents64, hostOpenAt, hostStatx } from "./_host_calls.ts";
 import { ENOENT, ENOSYS, ENOTDIR } from "./_errno.ts";
 import type { FsStat } from "./file_system.ts";
 
@@ -189,6 +190,13 @@ export function statOfFd(fd: number): HostStat {
   return thrown(-r, "statx");
 }
 
+/** Closes `fd`, which openPathAt opened: through libc when libc opened it, else node:fs. */
+export function closeFd(fd: number): void {
+  const r = hostClose(fd);
+  if (r === -ENOSYS) fs.closeSync(fd);
+  else if (r < 0) thrown(-r, "close");
+}
+
 export function openPathAt(dirFd: number, name: string): number | undefined {
   const fd = hostOpenAt(dirFd, name, HOST_O_PATH | fs.constants.O_NOFOLLOW);
   if (fd >= 0) return fd;
@@ -231,6 +239,6 @@ export function listAt(dirFd: number, each: (name: string, ino: bigint, type: nu
     }
     return true;
   } finally {
-    fs.closeSync(fd);
+    closeFd(fd);
   }
 }
