@@ -301,6 +301,25 @@ const eightKernels: Fixture = {
     }
   },
 };
+/** Busy kernels: 1, and 8 each on a worker, each running the spin loop (samples/bench/spin.c). */
+const SPIN_MILLIONS = 100;
+const busyKernels: Fixture = {
+  path: path.join(SCRATCH, "busy-systems"),
+  make: (dir) => {
+    mkdirSync(dir, { recursive: true });
+    for (const count of [1, 8]) {
+      const kernels = Array.from({ length: count }, (_, i) => ({
+        name: `k${i}`, memory: "64M", thread: "worker", volumes: [{ host: path.join(ROOT, "samples/bench"), guest: "/bench", readOnly: true }],
+        program: { argv: ["/bench/spin", String(SPIN_MILLIONS)] },
+      }));
+      writeFileSync(path.join(dir, `busy-${count}.json`), JSON.stringify({ kernels }));
+    }
+  },
+};
+const busyRow = (count: number): string => `busy loop, ${count} kernel${count > 1 ? "s, a worker each" : ""} (ms)`;
+/** 8 busy kernels share the host's cores: about 8/cores times one kernel's wall time, with 25 % to spare. */
+const BUSY_SHARE = (8 / os.availableParallelism()) * 1.25;
+
 const netHost = hostNetRows({ sample, busybox: BUSYBOX, root: ROOT, scratch: SCRATCH });
 
 const readRow = (mode: FsMode): string => `read 256 MiB ×${READ_PASSES}, fs ${mode} (MiB/s)`;
@@ -484,6 +503,17 @@ export const ROWS: readonly RowDef[] = [
     fixtures: [eightKernels],
     note: "boot 8 kernels: `libos boot` of 8 kernels that each run a static do-nothing program, the launcher's start-up included",
     target: { kind: "at-most", text: "≤ 2000 ms", max: 2000 },
+  })),
+  ...[1, 8].map((count): RowDef => ({
+    name: busyRow(count),
+    measure: { kind: "wall-ms", argv: [path.join(busyKernels.path, `busy-${count}.json`)], runs: 3 },
+    columns: ["libos"],
+    libosCommand: "boot",
+    fixtures: [busyKernels],
+    note: `busy loop: \`libos boot\` of kernels on workers that each run ${SPIN_MILLIONS} million iterations of a loop without syscalls (samples/bench/spin); 8 of them share the host's cores`,
+    target: count === 1
+      ? { kind: "informational", text: "measured (no target)" }
+      : { kind: "slowdown-at-most", text: `≤ ${BUSY_SHARE.toFixed(1)}× one (8/cores, +25 %)`, vs: { row: busyRow(1) }, max: BUSY_SHARE },
   })),
   {
     name: "host memory per idle kernel (MiB)",

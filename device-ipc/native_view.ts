@@ -7,6 +7,7 @@
 // pressure on the GC (external memory), so views are cached per block (address and
 // length); the client always names a whole block plus an offset inside it.
 
+import fs from "node:fs";
 import { koffi as loadKoffi } from "../microkernel/platform/koffi.ts";
 
 const koffi = loadKoffi();
@@ -38,4 +39,16 @@ export function osThreadId(): number {
     }
   }
   return gettid === null ? 0 : gettid();
+}
+
+/** A thread's start time from /proc (field 22 of stat), or null if it is gone (or no /proc). */
+export function threadStart(tid: number): string | null {
+  if (tid <= 0) return "";
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  return text.slice(text.lastIndexOf(")") + 2).split(" ")[19] ?? "";
 }

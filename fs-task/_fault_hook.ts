@@ -1,56 +1,24 @@
-// Test-only fault injection for the containment tests (docs/architecture.md §5): an
-// FsFault makes a user kernel's fs-task fail at its Nth request the way a crashed task
-// does, so the kernel-task's restart can be tested in every mode.
-//
-//   throw   the request loop throws: ipc, out of the passive server's handler; worker, out
-//           of the thread's serving loop, which ends the thread; inproc, out of the back
-//           end's call
-//   kill    worker mode: the client terminates the worker thread (elsewhere: as throw)
-//
-// Nothing outside tests sets one: the launcher reads none from its command line.
+// The fs-task's test-only fault hook (device-ipc/fault_hook.ts): an FsFault makes a user
+// kernel's fs-task fail at its Nth request the way a crashed task does (inproc: out of
+// the back end's call, through faultyBackend).
 
 import type { FileSystem } from "./file_system.ts";
+import { TaskCrash, TaskFault, taskFaultFromEnv, type TaskFaultSpec } from "../device-ipc/fault_hook.ts";
 
-export interface FsFaultSpec {
-  /** The request (counted from 1 over every back end of the fs-task) that fails. */
-  at: number;
-  how: "throw" | "kill";
-}
+export type FsFaultSpec = TaskFaultSpec;
 
-/**
- * LIBOS_TEST_FS_FAULT's value: `HOW:N` (throw or kill at the Nth request), or under
- * `libos boot` `KERNEL:HOW:N` for one kernel. Null when unset; throws RangeError when
- * malformed.
- */
+/** LIBOS_TEST_FS_FAULT's value (device-ipc/fault_hook.ts taskFaultFromEnv). */
 export function fsFaultFromEnv(value: string | undefined): { kernel: string | null; spec: FsFaultSpec } | null {
-  if (value === undefined || value === "") return null;
-  const parts = value.split(":");
-  const [how, at] = parts.slice(-2);
-  if (parts.length > 3 || (how !== "throw" && how !== "kill") || !/^[1-9]\d*$/.test(at ?? "")) {
-    throw new RangeError(`Cannot read LIBOS_TEST_FS_FAULT=${value}: use [KERNEL:]throw|kill:N`);
-  }
-  return { kernel: parts.length === 3 ? parts[0]! : null, spec: { at: Number(at), how } };
+  return taskFaultFromEnv("LIBOS_TEST_FS_FAULT", value);
 }
 
-/** What the fs-task threw when its fault hook fired: a crash, not a back end's error. */
-export class FsTaskCrash extends Error {}
+/** What the fs-task threw when its fault hook fired. */
+export { TaskCrash as FsTaskCrash };
 
-/** Counts requests; next() is true for the one that fails (once). */
-export class FsFault {
-  readonly spec: FsFaultSpec;
-  #count = 0;
-
+/** Counts the fs-task's requests; check() throws at the Nth. */
+export class FsFault extends TaskFault {
   constructor(spec: FsFaultSpec) {
-    this.spec = spec;
-  }
-
-  next(): boolean {
-    return ++this.#count === this.spec.at;
-  }
-
-  /** Throws the crash when this request is the one. */
-  check(): void {
-    if (this.next()) throw new FsTaskCrash(`injected fs-task fault at request ${this.spec.at}`);
+    super(spec, "fs-task");
   }
 }
 

@@ -41,7 +41,6 @@
 // after requestTimeoutMs, terminated and treated as dead. After death every call, and
 // every pending Promise, gives -EIO.
 
-import fs from "node:fs";
 import { Worker } from "node:worker_threads";
 import { byteStringOfHost, hostTextOf } from "../linux-abi/_byte_string.ts";
 import type { FsTaskOptions } from "./backend.ts";
@@ -55,6 +54,7 @@ import {
   ringQueues, setGrant, slotViews, Waiter, type RingQueues, type RingSlot,
 } from "../device-ipc/ring.ts";
 import { FROM_SOURCE, workerBoot } from "../device-ipc/worker_boot.ts";
+import { threadStart } from "../device-ipc/native_view.ts";
 import { QuotaLease } from "./_quota_lease.ts";
 import type { MemoryQuota } from "./_paged_bytes.ts";
 import type { FsWorkerData } from "./worker.ts";
@@ -471,16 +471,4 @@ export class WorkerTransport implements FsTransport {
     if (this.#ownsHost) await this.host.stop();
     else this.host.detach(this.#index);
   }
-}
-
-/** A thread's start time from /proc (field 22 of stat), or null if it is gone (or no /proc). */
-function threadStart(tid: number): string | null {
-  if (tid <= 0) return "";
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-  } catch {
-    return null;
-  }
-  return text.slice(text.lastIndexOf(")") + 2).split(" ")[19] ?? "";
 }

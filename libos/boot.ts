@@ -12,15 +12,21 @@
 // `[name] ` lines on the host's stdout and stderr, or into its file; the kernel whose
 // console is "tty" has the host terminal and stdin as `libos run` would give them.
 //
+// Networks: each kernel with `net` gets a net-task with lo and its interfaces; links and
+// switches join interfaces (boot_network.ts: in-memory links between stacks on the main
+// thread, frame rings in shared memory across threads; switches run here, on the main
+// thread, from before the first kernel starts until the last one ended).
+//
 // The boot ends when every kernel has ended (its program exited, or the kernel failed);
-// each gets a summary. Network interfaces and links are checked by the description but
-// not wired: the net-task's sockets come in their own change, and connecting links to it
-// is the step left.
+// each gets a summary.
 
 import { openSync, closeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { FROM_SOURCE, BOOT_AREA_BYTES, bootError, workerBoot } from "../device-ipc/mod.ts";
 import type { FsFaultSpec } from "../fs-task/mod.ts";
+import type { TaskFaultSpec } from "../device-ipc/fault_hook.ts";
+import type { NetMode } from "../net-task/mod.ts";
+import { wireNetwork, type KernelNet, type SegmentTraffic } from "./boot_network.ts";
 import { runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
 import { RingEmptier, RingFeeder, newByteRing, ringBytesMoved } from "./byte_ring.ts";
 import { ConsoleDrain, PrefixedLines, RawBytes, type ConsoleSink } from "./console_drain.ts";
@@ -28,7 +34,7 @@ import type { KernelWorkerData, KernelWorkerMessage } from "./kernel_worker.ts";
 import { PipeFs, type Pipe } from "./pipe.ts";
 import { RootTask } from "./root_task.ts";
 import { RunLoop } from "./run_loop.ts";
-import type { KernelSpec, SystemSpec } from "./system_description.ts";
+import type { KernelSpec, Port, SystemSpec } from "./system_description.ts";
 import { shareBytes } from "./user_kernel.ts";
 
 export interface BootOptions {
@@ -40,18 +46,29 @@ export interface BootOptions {
   beforeSyscall?: ReadonlyMap<string, (nr: number) => void>;
   /** Test hook: per kernel name, its fs-task fails at its Nth request (fs-task/_fault_hook.ts). */
   fsFault?: ReadonlyMap<string, FsFaultSpec>;
+  /** Test hook: per kernel name, its net-task fails at its Nth request (device-ipc/fault_hook.ts). */
+  netFault?: ReadonlyMap<string, TaskFaultSpec>;
   /** --trace-ipc: a line per message on stderr. */
   traceIpc?: boolean;
   /** --stats (and --report): each summary gets what its tasks did. */
   stats?: boolean;
+  /** --net-mode: every kernel's net-task in this mode, whatever its description says. */
+  netMode?: NetMode;
 }
 
-/** A pipe of the description and the bytes that went through it. */
+/**
+ * A channel of the description and what went through it: a pipe's bytes from one kernel
+ * to another; a link's frames and bytes both ways; a switch port's, in and out (`to` is
+ * the switch). `label` names the ends as the description does.
+ */
 export interface ChannelTraffic {
+  kind: "pipe" | "link" | "switch";
   from: string;
   to: string;
-  kind: "pipe";
+  label: string;
   bytes: number;
+  /** Links and switch ports: Ethernet frames. */
+  frames?: number;
 }
 
 export interface BootResult {
@@ -73,15 +90,7 @@ interface Wiring {
   consolePipes: (Pipe | null)[];
 }
 
-/** Refuses what the description asks for that this build cannot do yet: network interfaces and links. */
-function refuseNetwork(spec: SystemSpec): void {
-  const at = spec.kernels.findIndex((k) => (k.net?.interfaces.length ?? 0) > 0);
-  const where = at >= 0 ? `kernels[${at}].net.interfaces` : spec.links.length > 0 ? "links" : spec.switches.length > 0 ? "switches" : null;
-  if (where !== null) throw new Error(`${where}: network interfaces and links need the net-task's sockets, which this build does not have yet`);
-}
-
 export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<BootResult> {
-  refuseNetwork(spec);
   const started = performance.now();
   /** Each pipe's byte count, read once the boot is over. */
   const traffic: (() => ChannelTraffic)[] = [];
@@ -96,11 +105,11 @@ export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<B
     if (onMain(p.from) && onMain(p.to)) {
       const pipe = pipes.create();
       from.ends[1] = to.ends[0] = { kind: "pipe", pipe };
-      traffic.push(() => ({ from: p.from, to: p.to, kind: "pipe", bytes: pipe.written }));
+      traffic.push(() => ({ kind: "pipe", from: p.from, to: p.to, label: `${p.from} → ${p.to}`, bytes: pipe.written }));
       continue;
     }
     const sab = newByteRing();
-    traffic.push(() => ({ from: p.from, to: p.to, kind: "pipe", bytes: ringBytesMoved(sab) }));
+    traffic.push(() => ({ kind: "pipe", from: p.from, to: p.to, label: `${p.from} → ${p.to}`, bytes: ringBytesMoved(sab) }));
     const local = (feeds: boolean): StreamEnd => {
       const pipe: Pipe = pipes.create();
       pumpStarts.push(() => (feeds ? new RingFeeder(sab, pipe) : new RingEmptier(sab, pipe)).done);
@@ -126,19 +135,23 @@ export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<B
     }));
     return [k.name, made];
   }));
+  const network = wireNetwork(spec, opts.netMode);
   const pumps = pumpStarts.map((start) => start());
+  for (const sw of network.switches) sw.start();
   // The pumps may still be moving bytes after a kernel ends: stay up until they are done.
   const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     const runs = spec.kernels.map(async (k): Promise<KernelSummary> => {
       const w = wiring.get(k.name)!;
-      if (k.thread === "worker") return runOnWorker(k, w, opts);
+      const net = network.nets.get(k.name)!;
+      if (k.thread === "worker") return runOnWorker(k, w, net, opts);
       const tty = k.console.output === "tty";
       const hook = opts.beforeSyscall?.get(k.name);
       const summary = await runKernel(k, {
-        host, defaultImage: opts.defaultImage, streams: streams.get(k.name)!, consoleFd: tty ? opts.terminalFd : null,
+        host, defaultImage: opts.defaultImage, streams: streams.get(k.name)!, consoleFd: tty ? opts.terminalFd : null, net,
         hostSignals: tty || k.console.stdin === "host", traceIpc: opts.traceIpc ?? false, stats: opts.stats ?? false,
         ...(opts.fsFault?.has(k.name) ? { fsFault: opts.fsFault.get(k.name)! } : {}),
+        ...(opts.netFault?.has(k.name) ? { netFault: opts.netFault.get(k.name)! } : {}),
         ...(hook ? { beforeSyscall: hook } : {}),
       });
       for (const d of drains.get(k.name)!) d.finish();
@@ -146,11 +159,21 @@ export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<B
     });
     const summaries = await Promise.all(runs);
     await Promise.all(pumps);
-    return { summaries, channels: traffic.map((read) => read()), elapsedMs: Math.round(performance.now() - started) };
+    const channels = [...traffic.map((read) => read()), ...network.traffic.map((read) => segmentChannel(read()))];
+    return { summaries, channels, elapsedMs: Math.round(performance.now() - started) };
   } finally {
+    for (const sw of network.switches) sw.stop();
     clearInterval(keepAlive);
     for (const fd of files) closeSync(fd);
   }
+}
+
+function segmentChannel(t: SegmentTraffic): ChannelTraffic {
+  const [a, b] = t.ends;
+  const name = (p: Port): string => `${p.kernel}.${p.iface}`;
+  return typeof b === "string"
+    ? { kind: "switch", from: a.kernel, to: b, label: `${name(a)} ↔ switch ${b}`, bytes: t.bytes, frames: t.frames }
+    : { kind: "link", from: a.kernel, to: b.kernel, label: `${name(a)} ↔ ${name(b)}`, bytes: t.bytes, frames: t.frames };
 }
 
 /** The console part of a kernel's wiring; pipes between kernels replace ends later. */
@@ -172,18 +195,22 @@ function consoleWiring(k: KernelSpec, pipes: PipeFs, files: number[]): Wiring {
   return { ends: [stdin, end(1), end(2)], stdinRing: null, stdoutRing: null, sinks, consolePipes };
 }
 
-/** A kernel on a worker thread of its own; its console bytes come back by message. */
-function runOnWorker(spec: KernelSpec, w: Wiring, opts: BootOptions): Promise<KernelSummary> {
+/**
+ * A kernel on a worker thread of its own; its console bytes come back by message. Its
+ * net-task's devices are frame rings (boot_network.ts), which its start-up data shares.
+ */
+function runOnWorker(spec: KernelSpec, w: Wiring, net: KernelNet, opts: BootOptions): Promise<KernelSummary> {
   const sab = new SharedArrayBuffer(BOOT_AREA_BYTES);
   const { url, boot } = workerBoot(new URL(FROM_SOURCE ? "./kernel_worker.ts" : "./kernel_worker.js", import.meta.url));
   const data: KernelWorkerData & { sab: SharedArrayBuffer; boot: unknown } = {
-    spec, defaultImage: opts.defaultImage, stdinRing: w.stdinRing, stdoutRing: w.stdoutRing, sab, boot,
+    spec, defaultImage: opts.defaultImage, stdinRing: w.stdinRing, stdoutRing: w.stdoutRing, sab, boot, net,
     traceIpc: opts.traceIpc ?? false, stats: opts.stats ?? false,
     ...(opts.fsFault?.has(spec.name) ? { fsFault: opts.fsFault.get(spec.name)! } : {}),
+    ...(opts.netFault?.has(spec.name) ? { netFault: opts.netFault.get(spec.name)! } : {}),
   };
   const worker = new Worker(url, { workerData: data });
   const failed = (failure: string): KernelSummary => ({
-    name: spec.name, thread: "worker", hostThread: 0, status: 0, signal: 0, failure, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0,
+    name: spec.name, thread: "worker", hostThread: 0, status: 0, signal: 0, failure, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0, netRestarts: 0,
   });
   return new Promise<KernelSummary>((resolve) => {
     let summary: KernelSummary | null = null;

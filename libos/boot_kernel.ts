@@ -3,19 +3,22 @@
 //
 //   startStreams(spec, ends)   the first program's descriptors 0, 1, 2: the host's, a
 //                              console pipe the caller drains, or a channel pipe's end
-//   runKernel(spec, …)         boots the user kernel in the thread's root task, starts the
-//                              program, runs until it exits (or the kernel fails), stops
-//                              its file systems and returns what it used
+//   runKernel(spec, …)         boots the user kernel in the thread's root task (its
+//                              net-task as the boot wired it), starts the program, runs
+//                              until it exits (or the kernel fails), stops its file
+//                              systems and net-task and returns what it used
 //
 // A program that cannot start ends its kernel with a failure, not the boot.
 
 import { O_RDONLY, O_WRONLY } from "../linux-abi/fcntl.ts";
 import { osThreadId } from "../device-ipc/mod.ts";
 import type { FsFaultSpec } from "../fs-task/mod.ts";
+import type { TaskFaultSpec } from "../device-ipc/fault_hook.ts";
 import { ElfError } from "./elf.ts";
 import type { FileOps } from "./file.ts";
 import { guestLayout } from "./mounts.ts";
 import { PipeEnd, type Pipe, type PipeFs } from "./pipe.ts";
+import type { KernelNet } from "./boot_network.ts";
 import type { KernelSpec } from "./system_description.ts";
 import { UserKernel, type KernelHost } from "./user_kernel.ts";
 import type { RunStats } from "./run_stats.ts";
@@ -36,6 +39,8 @@ export interface KernelSummary {
   quotaRefusals: number;
   /** Times its fs-task died and was started again. */
   fsRestarts: number;
+  /** Times its net-task died and was started again. */
+  netRestarts: number;
   /** What each of its tasks did (with --stats or --report). */
   stats?: RunStats;
 }
@@ -60,6 +65,8 @@ export interface RunKernelOptions {
   streams: (FileOps | null)[];
   /** The host terminal's descriptor when this kernel owns it. */
   consoleFd: number | null;
+  /** Its net-task (boot_network.ts); null for none. */
+  net: KernelNet;
   /** Host signals reach this kernel's programs (it owns the host's stdin). */
   hostSignals: boolean;
   /** Test hook (UserKernelOptions.beforeSyscall). */
@@ -67,13 +74,14 @@ export interface RunKernelOptions {
   /** --trace-ipc: a line per message on stderr; --stats: the summary gets `stats`. */
   traceIpc?: boolean;
   stats?: boolean;
-  /** Test hook (UserKernelOptions.fsFault). */
+  /** Test hooks (UserKernelOptions.fsFault, netFault). */
   fsFault?: FsFaultSpec;
+  netFault?: TaskFaultSpec;
 }
 
 export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promise<KernelSummary> {
   const summary: KernelSummary = {
-    name: spec.name, thread: spec.thread, hostThread: osThreadId(), status: 0, signal: 0, failure: null, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0,
+    name: spec.name, thread: spec.thread, hostThread: osThreadId(), status: 0, signal: 0, failure: null, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0, netRestarts: 0,
   };
   const root = "host" in spec.root ? spec.root.host : null;
   const image = "image" in spec.root ? (spec.root.image ?? opts.defaultImage) : opts.defaultImage;
@@ -81,11 +89,12 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
   try {
     const layout = guestLayout({ root, image, volumes: spec.volumes, tmpfs: spec.tmpfs, workdir: spec.workdir, isolate: true, hostCwd: "/" });
     uk = await UserKernel.create({
-      memoryQuota: spec.memory, layout, fsMode: spec.fsMode, strace: false, consoleFd: opts.consoleFd, host: opts.host,
+      memoryQuota: spec.memory, layout, fsMode: spec.fsMode, strace: false, consoleFd: opts.consoleFd, host: opts.host, net: opts.net,
       priority: spec.priority, hostSignals: opts.hostSignals, streams: opts.streams, name: spec.name, stats: opts.stats ?? false,
       ...(opts.traceIpc ? { traceIpc: (line: string) => process.stderr.write(line + "\n") } : {}),
       ...(opts.beforeSyscall ? { beforeSyscall: opts.beforeSyscall } : {}),
       ...(opts.fsFault ? { fsFault: opts.fsFault } : {}),
+      ...(opts.netFault ? { netFault: opts.netFault } : {}),
     });
   } catch (e) {
     return { ...summary, failure: `cannot boot: ${(e as Error).message}` };
@@ -105,7 +114,7 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
     // sees end of file.
     for (const end of opts.streams) end?.release();
   }
-  const { cpuUs, peakBytes, syscalls, quotaRefusals, fsRestarts } = uk.stats;
+  const { cpuUs, peakBytes, syscalls, quotaRefusals, fsRestarts, netRestarts } = uk.stats;
   const stats = uk.runStats();
-  return { ...summary, cpuUs: Math.round(cpuUs), peakBytes, syscalls, quotaRefusals, fsRestarts, ...(stats ? { stats } : {}) };
+  return { ...summary, cpuUs: Math.round(cpuUs), peakBytes, syscalls, quotaRefusals, fsRestarts, netRestarts, ...(stats ? { stats } : {}) };
 }

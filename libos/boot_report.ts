@@ -4,7 +4,8 @@
 //   - each kernel as a box: its name, thread, fs mode and how it ended; inside it its
 //     tasks (the guest processes, the kernel-task, the fs-task) joined by their
 //     endpoints, each edge labelled with its message rate;
-//   - the pipes between kernels as arrows with their byte rates;
+//   - the pipes between kernels as arrows with their byte rates, the virtual links as
+//     arcs and the switches as boxes under the kernels, each with its frame and byte rates;
 //   - under each kernel, its syscall mix (the most frequent calls, as bars).
 //
 // The figures come from the summaries' `stats` (run_stats.ts) and the boot's channel
@@ -67,6 +68,8 @@ export function bootReport(spec: SystemSpec, result: BootResult): string {
   svg .fs { fill: #eaf6ea; stroke: #5a9a5a; }
   svg .edge { stroke: #777; stroke-width: 1.3; fill: none; marker-end: url(#arrow); }
   svg .pipe { stroke: #b03a5b; stroke-width: 2.2; fill: none; marker-end: url(#arrowPipe); }
+  svg .link { stroke: #2f7f86; stroke-width: 2.2; fill: none; stroke-dasharray: 6 3; }
+  svg .switch { fill: #e6f4f5; stroke: #2f7f86; stroke-width: 1.5; }
   svg .bar { fill: #6b87b5; }
 </style>
 </head>
@@ -90,7 +93,9 @@ const DATA = JSON.parse(document.getElementById("data").textContent);
 const NS = "http://www.w3.org/2000/svg";
 const svg = document.getElementById("picture");
 const secs = Math.max(DATA.elapsedMs, 1) / 1000;
-const W = 320, GAP = 90, TOP = 70, TASK_H = 26, MAX_PROGRAMS = 6, MIX = 10;
+const W = 320, GAP = 90, TASK_H = 26, MAX_PROGRAMS = 6, MIX = 10;
+// Room above the kernels for one arc label per pipe and link.
+const TOP = 50 + 18 * DATA.channels.filter(function (c) { return c.kind !== "switch"; }).length;
 
 function el(name, attrs, parent, text) {
   const e = document.createElementNS(NS, name);
@@ -107,7 +112,7 @@ function bytes(n) {
   const u = ["B", "KiB", "MiB", "GiB"];
   let i = 0;
   while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
-  return (i === 0 ? n : n.toFixed(1)) + " " + u[i];
+  return (i === 0 ? Math.round(n) : n.toFixed(1)) + " " + u[i];
 }
 function box(g, x, y, w, h, cls, label) {
   el("rect", { x: x, y: y, width: w, height: h, rx: 5, class: cls }, g);
@@ -187,14 +192,39 @@ function total(t) {
   return (t.syscalls || []).reduce(function (sum, e) { return sum + e[1]; }, 0);
 }
 
-DATA.channels.forEach(function (c, i) {
+function traffic(c) {
+  return (c.frames !== undefined ? rate(c.frames) + " frames, " : "") + bytes(c.bytes) + ", " + bytes(c.bytes / secs) + "/s";
+}
+
+// Pipes and links arc over the kernels; switches are boxes under them, a line to each port's kernel.
+const arcs = DATA.channels.filter(function (c) { return c.kind !== "switch"; });
+arcs.forEach(function (c, i) {
   const a = boxes.get(c.from), b = boxes.get(c.to);
   if (!a || !b) return;
-  const lift = 10 + i * 14;
+  const lift = 10 + i * 18;
   const x1 = a.x + a.w / 2, x2 = b.x + b.w / 2, y1 = a.y, y2 = b.y;
-  el("path", { d: "M" + x1 + "," + y1 + " C" + x1 + "," + (y1 - lift - 20) + " " + x2 + "," + (y2 - lift - 20) + " " + x2 + "," + y2, class: "pipe" });
-  el("text", { x: (x1 + x2) / 2 - 90, y: Math.min(y1, y2) - lift - 22, class: "small" },
-    undefined, c.kind + " " + c.from + " → " + c.to + ": " + bytes(c.bytes) + ", " + bytes(c.bytes / secs) + "/s");
+  const g = el("g", { "data-channel": c.kind });
+  el("path", { d: "M" + x1 + "," + y1 + " C" + x1 + "," + (y1 - lift - 20) + " " + x2 + "," + (y2 - lift - 20) + " " + x2 + "," + y2, class: c.kind }, g);
+  el("text", { x: (x1 + x2) / 2 - 90, y: Math.min(y1, y2) - lift - 22, class: "small" }, g, c.kind + " " + c.label + ": " + traffic(c));
+});
+const switchNames = [];
+DATA.channels.forEach(function (c) { if (c.kind === "switch" && switchNames.indexOf(c.to) < 0) switchNames.push(c.to); });
+switchNames.forEach(function (name, i) {
+  const ports = DATA.channels.filter(function (c) { return c.kind === "switch" && c.to === name; });
+  const top = height + 50 + i * 90;
+  const xs = ports.map(function (c) { const k = boxes.get(c.from); return k ? k.x + k.w / 2 : 30; });
+  const left = Math.min.apply(null, xs.concat([30])), right = Math.max.apply(null, xs.concat([left + 200]));
+  const g = el("g", { "data-channel": "switch", "data-switch": name });
+  ports.forEach(function (c, j) {
+    const k = boxes.get(c.from);
+    if (!k) return;
+    const x = k.x + k.w / 2 + j * 4;
+    el("path", { d: "M" + x + "," + (k.y + k.h) + " L" + x + "," + top, class: "link" }, g);
+    el("text", { x: x + 6, y: top - 8 - (j % 2) * 12, class: "small" }, g, c.label + ": " + traffic(c));
+  });
+  el("rect", { x: left - 20, y: top, width: right - left + 40, height: 30, rx: 6, class: "switch" }, g);
+  el("text", { x: left - 10, y: top + 19 }, g, "switch " + name);
+  height = top + 30;
 });
 
 svg.setAttribute("width", String(30 + DATA.kernels.length * (W + GAP)));

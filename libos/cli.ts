@@ -29,6 +29,7 @@ import { HostTerminal, exitNow, stopSelf } from "./host_terminal.ts";
 import { FS_MODES, SYSROOT_PARTS, guestLayout, type FsMode, type Sysroot, type Volume } from "./mounts.ts";
 import { EngineNotFoundError } from "../microkernel/platform/unicorn_ffi.ts";
 import { fsFaultFromEnv } from "../fs-task/mod.ts";
+import { taskFaultFromEnv } from "../device-ipc/fault_hook.ts";
 import { SYSCALLS } from "./sys/table.ts";
 import { PLATFORM_CHOICES, type PlatformChoice } from "../microkernel/platform/platforms.ts";
 import { UserKernel } from "./user_kernel.ts";
@@ -41,7 +42,7 @@ import { NET_MODES, defaultNetChoice, netConfigOf, type NetChoice } from "./net_
 import type { NetMode } from "../net-task/mod.ts";
 
 const USAGE = `Usage: libos run [options] PROGRAM [ARGS...]
-       libos boot [--summary FILE] [--stats] [--trace-ipc] [--report FILE.html] SYSTEM.json
+       libos boot [--summary FILE] [--stats] [--trace-ipc] [--report FILE.html] [--net-mode MODE] SYSTEM.json
        libos syscalls
 
 PROGRAM is a path in the guest (the root image, the host's current directory at its own
@@ -95,7 +96,8 @@ examples in samples/systems/) and ends when every one has ended, with one summar
 per kernel on stderr (--summary FILE: the same as JSON). Exit status 0 when every
 kernel's program exited with 0. --stats and --trace-ipc as for run, for every kernel;
 --report FILE.html writes one page that draws the kernels, their tasks, endpoints and
-channels with their message rates, and each kernel's syscall mix.`;
+channels with their message rates, and each kernel's syscall mix. --net-mode MODE runs
+every kernel's net-task in MODE (inproc, ipc, worker), whatever the description says.`;
 
 interface RunOptions {
   env: Map<string, string>;
@@ -257,8 +259,10 @@ async function run(argv: string[]): Promise<number> {
   });
   const net = usage(() => netConfigOf(opts.net));
   const fault = fsFaultFromEnv(process.env.LIBOS_TEST_FS_FAULT);
+  const netFault = taskFaultFromEnv("LIBOS_TEST_NET_FAULT", process.env.LIBOS_TEST_NET_FAULT);
   const uk: UserKernel = await UserKernel.create({
     ...(fault ? { fsFault: fault.spec } : {}),
+    ...(netFault ? { netFault: netFault.spec } : {}),
     memoryQuota: opts.memory, layout, fsMode: opts.fsMode, net, strace: opts.strace, debug: opts.debug, stats: opts.stats, platform: opts.platform,
     ...(opts.traceIpc ? { traceIpc: (line: string) => process.stderr.write(line + "\n") } : {}),
     consoleFd: hostTerminal?.fd ?? null,
@@ -332,14 +336,16 @@ function summaryLine(s: KernelSummary): string {
     : s.signal !== 0 ? `killed by signal ${s.signal} (${signalDescription(s.signal)})` : `exited with ${s.status}`;
   const mib = (s.peakBytes / 1024 ** 2).toFixed(1);
   const refused = s.quotaRefusals > 0 ? `, memory quota exhausted ${s.quotaRefusals} time${s.quotaRefusals === 1 ? "" : "s"}` : "";
-  const restarted = s.fsRestarts > 0 ? `, fs-task restarted ${s.fsRestarts} time${s.fsRestarts === 1 ? "" : "s"}` : "";
-  return `libos: [${s.name}] ${end}; cpu ${(s.cpuUs / 1e6).toFixed(2)} s, peak memory ${mib} MiB, ${s.syscalls} syscalls${refused}${restarted}\n`;
+  const restarted = (task: string, n: number): string => (n > 0 ? `, ${task} restarted ${n} time${n === 1 ? "" : "s"}` : "");
+  return `libos: [${s.name}] ${end}; cpu ${(s.cpuUs / 1e6).toFixed(2)} s, peak memory ${mib} MiB, ${s.syscalls} syscalls${refused}` +
+    `${restarted("fs-task", s.fsRestarts)}${restarted("net-task", s.netRestarts)}\n`;
 }
 
 async function boot(argv: string[]): Promise<number> {
   let summaryFile: string | null = null;
   let reportFile: string | null = null;
   let stats = false, traceIpc = false;
+  let netMode: NetMode | undefined;
   const rest = [...argv];
   while (rest[0]?.startsWith("-")) {
     const a = rest.shift()!;
@@ -347,7 +353,11 @@ async function boot(argv: string[]): Promise<number> {
     else if (a === "--report" && rest.length > 0) reportFile = rest.shift()!;
     else if (a === "--stats") stats = true;
     else if (a === "--trace-ipc") traceIpc = true;
-    else throw new UsageError(`Unknown option for boot: ${a}`);
+    else if (a === "--net-mode" && rest.length > 0) {
+      const mode = rest.shift()!;
+      if (!(NET_MODES as readonly string[]).includes(mode)) throw new UsageError(`Unknown net mode: ${mode} (use ${NET_MODES.join(", ")})`);
+      netMode = mode as NetMode;
+    } else throw new UsageError(`Unknown option for boot: ${a}`);
   }
   if (rest.length !== 1) throw new UsageError("boot takes one SYSTEM.json");
   let spec;
@@ -364,9 +374,12 @@ async function boot(argv: string[]): Promise<number> {
   let result: BootResult;
   try {
     const fault = fsFaultFromEnv(process.env.LIBOS_TEST_FS_FAULT);
+    const netFault = taskFaultFromEnv("LIBOS_TEST_NET_FAULT", process.env.LIBOS_TEST_NET_FAULT);
     result = await bootSystem(spec, {
       defaultImage: DEFAULT_IMAGE, terminalFd: hostTerminal?.fd ?? null, stats: stats || reportFile !== null, traceIpc,
+      ...(netMode ? { netMode } : {}),
       ...(fault?.kernel ? { fsFault: new Map([[fault.kernel, fault.spec]]) } : {}),
+      ...(netFault?.kernel ? { netFault: new Map([[netFault.kernel, netFault.spec]]) } : {}),
     });
   } finally {
     hostTerminal?.restore();

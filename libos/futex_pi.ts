@@ -17,10 +17,8 @@ import { EDEADLK, EFAULT, EPERM, ESRCH, ETIMEDOUT } from "../linux-abi/errno.ts"
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from "../linux-abi/futex.ts";
 import type { GuestMemory } from "./memory.ts";
 import type { Thread } from "./process.ts";
-import { AGAIN, WaitQueue, sleep } from "./wait_queue.ts";
+import { AGAIN, ERESTARTNOINTR, WaitQueue, sleep } from "./wait_queue.ts";
 
-/** As the kernel returns a signal-interrupted LOCK_PI: always restarted. */
-const ERESTARTNOINTR = 513;
 /** trylock's answer, told apart from sleep()'s AGAIN by the caller. */
 export const WOULD_BLOCK = "would block";
 
@@ -87,6 +85,7 @@ export class PiFutexes {
       const r = attempt();
       return r === AGAIN ? WOULD_BLOCK : r;
     }
+    // As Linux returns a signal-interrupted LOCK_PI: always restarted.
     const r = sleep(t, [waiter.queue], attempt, { deadline, onTimeout: -ETIMEDOUT, interrupted: -ERESTARTNOINTR });
     // Granted while a signal or the timeout also ended the sleep: the lock is the caller's.
     const leave = (n: number): number => {

@@ -5,7 +5,8 @@
 // is the net-task's. Linux: net/ipv4/af_inet.c (inet_create and the inet_*_ops).
 //
 //   InetSockets   one per user kernel: the client, id → socket, the poll bits of every id
-//                 (events can name a socket before the call that made it has returned)
+//                 (events can name a socket before the call that made it has returned);
+//                 socket(2) waits while the net-task restarts (open answers -EAGAIN then)
 //   InetSocket    one socket: decodes sockaddr_in, maps AGAIN, waits nowhere (the syscall
 //                 layer waits on `readiness`, which events notify)
 //
@@ -29,7 +30,7 @@ import { interfaceIoctl, isInterfaceIoctl } from "./inet_ioctl.ts";
 import type { Thread } from "./process.ts";
 import { socketStat, type OutgoingMessage, type Received, type Socket } from "./socket.ts";
 import { SocketOptions } from "./socket_options.ts";
-import { AGAIN, WaitQueue } from "./wait_queue.ts";
+import { AGAIN, WaitQueue, sleep } from "./wait_queue.ts";
 
 /** The largest UDP payload (65535 - IP header - UDP header). */
 const UDP_MAX_PAYLOAD = 65507;
@@ -44,12 +45,15 @@ const RETRIES_ON_NEWS = 4;
 /** The user kernel's AF_INET sockets and its net-task. */
 export class InetSockets {
   readonly net: NetClient;
+  /** Woken when a restarted net-task serves (null: the net-task is not supervised). */
+  readonly back: WaitQueue | null;
   readonly #nextIno: () => number;
   readonly #sockets = new Map<number, InetSocket>();
   readonly #masks = new Map<number, number>();
 
-  constructor(net: NetClient, nextIno: () => number) {
+  constructor(net: NetClient, nextIno: () => number, back: WaitQueue | null = null) {
     this.net = net;
+    this.back = back;
     this.#nextIno = nextIno;
     net.setReadinessSink((id, mask) => {
       const old = this.#masks.get(id) ?? 0;
@@ -83,8 +87,26 @@ export class InetSockets {
   }
 }
 
-/** socket(AF_INET, type, protocol) (inet_create): the socket or -errno. */
-export function createInetSocket(sockets: InetSockets, t: Thread, type: number, protocol: number): InetSocket | number {
+/**
+ * socket(AF_INET, type, protocol) (inet_create): the socket or -errno; while the net-task
+ * restarts, a promise of them (the call sleeps until a new instance serves).
+ */
+export function createInetSocket(sockets: InetSockets, t: Thread, type: number, protocol: number): InetSocket | number | Promise<InetSocket | number> {
+  const made = inetSocket(sockets, t, type, protocol);
+  if (made !== -E.EAGAIN || sockets.back === null) return made;
+  let socket: InetSocket | null = null;
+  const retry = (): number => {
+    const r = inetSocket(sockets, t, type, protocol);
+    if (typeof r === "number") return r;
+    socket = r;
+    return 0;
+  };
+  const r = sleep(t, [sockets.back], retry);
+  const settle = (n: number): InetSocket | number => (n < 0 ? n : socket!);
+  return typeof r === "number" ? settle(r) : r.then(settle);
+}
+
+function inetSocket(sockets: InetSockets, t: Thread, type: number, protocol: number): InetSocket | number {
   let kind: number;
   if (type === SOCK_STREAM && (protocol === IPPROTO_IP || protocol === IPPROTO_TCP)) kind = SocketKind.Tcp;
   else if (type === SOCK_DGRAM && (protocol === IPPROTO_IP || protocol === IPPROTO_UDP)) kind = SocketKind.Udp;

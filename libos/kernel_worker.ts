@@ -3,15 +3,18 @@
 // the kernels of other threads and a hang or crash here stalls none of them.
 //
 // It meets the other threads only through channels in shared memory (byte_ring.ts: its
-// standard input or output when a description's pipe joins it to another kernel) and
-// messages to the main thread: its console output (fd, bytes), then its summary.
+// standard input or output when a description's pipe joins it to another kernel;
+// net-task/phy/frame_ring.ts: its network links) and messages to the main thread: its
+// console output (fd, bytes), then its summary.
 
 import { parentPort, workerData } from "node:worker_threads";
+import type { KernelNet } from "./boot_network.ts";
 import { runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
 import { RingEmptier, RingFeeder } from "./byte_ring.ts";
 import { ConsoleDrain, type ConsoleSink } from "./console_drain.ts";
 import { PipeFs } from "./pipe.ts";
 import type { FsFaultSpec } from "../fs-task/mod.ts";
+import type { TaskFaultSpec } from "../device-ipc/fault_hook.ts";
 import { RootTask } from "./root_task.ts";
 import { RunLoop } from "./run_loop.ts";
 import type { KernelSpec } from "./system_description.ts";
@@ -23,9 +26,12 @@ export interface KernelWorkerData {
   /** Rings of the pipes that feed its standard input, or that its standard output feeds. */
   stdinRing: SharedArrayBuffer | null;
   stdoutRing: SharedArrayBuffer | null;
+  /** Its net-task, whose devices are frame rings to the other threads (boot_network.ts). */
+  net: KernelNet;
   traceIpc: boolean;
   stats: boolean;
   fsFault?: FsFaultSpec;
+  netFault?: TaskFaultSpec;
 }
 
 export type KernelWorkerMessage =
@@ -65,8 +71,8 @@ const stdout = data.stdoutRing ? ringEnd(data.stdoutRing, true) : consoleEnd(1);
 const streams = startStreams([stdin, stdout, consoleEnd(2)], pipes);
 const pumps = pumpStarts.map((start) => start());
 const summary = await runKernel(data.spec, {
-  host: { root, loop: new RunLoop(root.kernel) }, defaultImage: data.defaultImage, streams, consoleFd: null, hostSignals: false,
-  traceIpc: data.traceIpc, stats: data.stats, ...(data.fsFault ? { fsFault: data.fsFault } : {}),
+  host: { root, loop: new RunLoop(root.kernel) }, defaultImage: data.defaultImage, streams, consoleFd: null, hostSignals: false, net: data.net,
+  traceIpc: data.traceIpc, stats: data.stats, ...(data.fsFault ? { fsFault: data.fsFault } : {}), ...(data.netFault ? { netFault: data.netFault } : {}),
 });
 for (const d of drains) d.finish();
 await Promise.all(pumps);

@@ -35,13 +35,13 @@ export function defaultNetChoice(): NetChoice {
 export function netConfigOf(choice: NetChoice): { config: NetConfig; mode: NetMode } | null {
   const faults = choice.faults === null ? null : parseFaultSpec(choice.faults);
   const withDevice = (kind: string, options: Record<string, unknown>): { config: NetConfig; mode: NetMode } => ({
-    config: { external: { device: { kind, options } }, faults },
+    config: { devices: [{ device: { kind, options } }], faults },
     mode: choice.mode,
   });
   for (const spec of choice.forwards) parsePortForward(spec);
   if (choice.forwards.length > 0 && choice.net !== "user") throw new SyntaxError(`-p forwards through the host gateway: it needs --net user, not ${choice.net}`);
   if (choice.net === "none") return null;
-  if (choice.net === "loopback") return { config: { external: null, faults }, mode: choice.mode };
+  if (choice.net === "loopback") return { config: { devices: [], faults }, mode: choice.mode };
   if (choice.net === "user") return withDevice("user", { forwards: choice.forwards });
   if (choice.net.startsWith("tap:")) {
     const spec = choice.net.slice(4);

@@ -38,7 +38,7 @@ export function intSysctl(path: string, get: () => number, set: (n: number) => v
   };
 }
 
-/** The kernel-task's largest pid plus one (kernel_task.ts allocates below it). */
+/** The kernel-task's largest pid plus one (process_table.ts allocates below it). */
 export const PID_MAX = 32768;
 
 /** Every file under /proc/sys by its path there: the fixed ones and the services' `tunables`. */

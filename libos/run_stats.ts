@@ -8,23 +8,23 @@
 // Tasks: each guest process (CPU time, syscalls by name), the kernel-task (the syscalls
 // it served and the time it spent in them, inside the guest's runs or after), the
 // fs-task (the requests it served: none travel in inproc mode, where it is the
-// kernel-task's own calls). Endpoints: the messages through each, calls in and replies
+// kernel-task's own calls), the net-task (its mode, and how often it died). Endpoints: the messages through each, calls in and replies
 // out (microkernel IPC, or the worker's shared ring).
 
 import type { EndpointTraffic } from "./ipc_recorder.ts";
 
 export interface TaskStats {
   name: string;
-  kind: "program" | "kernel-task" | "fs-task";
+  kind: "program" | "kernel-task" | "fs-task" | "net-task";
   /** Guest processes: the pid. */
   pid?: number;
   cpuUs?: number;
   /** Syscalls made (a program) or served (the kernel-task), by name, most frequent first. */
   syscalls?: [string, number][];
-  /** fs-task: its mode and the requests it served. */
+  /** fs-task, net-task: its mode; fs-task: the requests it served. */
   mode?: string;
   requests?: number;
-  /** fs-task: times it died and was started again. */
+  /** fs-task, net-task: times it died and was started again. */
   restarts?: number;
 }
 
@@ -57,9 +57,14 @@ function taskLine(t: TaskStats): string {
     case "kernel-task":
       return `task ${t.name}: ${total} syscalls served, ${ms(t.cpuUs ?? 0)} in them`;
     case "fs-task":
-      return `task ${t.name}: ${t.mode} mode, ${t.mode === "inproc" ? "direct calls from the kernel-task" : `${t.requests ?? 0} requests`}` +
-        (t.restarts ? `, restarted ${t.restarts} time${t.restarts === 1 ? "" : "s"}` : "");
+      return `task ${t.name}: ${t.mode} mode, ${t.mode === "inproc" ? "direct calls from the kernel-task" : `${t.requests ?? 0} requests`}${restarted(t)}`;
+    case "net-task":
+      return `task ${t.name}: ${t.mode} mode${restarted(t)}`;
   }
+}
+
+function restarted(t: TaskStats): string {
+  return t.restarts ? `, restarted ${t.restarts} time${t.restarts === 1 ? "" : "s"}` : "";
 }
 
 export function statsLines(s: RunStats, tagged: boolean): string[] {

@@ -23,8 +23,10 @@ export interface InterfaceSpec {
   address: string;
   prefixLength: number;
   gateway: string | null;
-  mac: string | null;
-  mtu: number | null;
+  /** aa:bb:cc:dd:ee:ff; by default 02:00:00:00:KK:II, KK and II the kernel's and the interface's places, from 1. */
+  mac: string;
+  /** The IP MTU (default 1500, Ethernet's). */
+  mtu: number;
 }
 
 export interface ConsoleSpec {
@@ -76,6 +78,7 @@ export class SystemError extends Error {
 const DEFAULT_MEMORY = 256 * 1024 ** 2;
 const MIN_MEMORY = 16 * 1024 ** 2;
 const DEFAULT_PRIORITY = 100;
+const DEFAULT_MTU = 1500;
 const DEFAULT_ENV: [string, string][] = [["PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], ["HOME", "/root"]];
 
 /** system.schema.json, from the sources or from the build (dist/libos/ → libos/). */
@@ -143,6 +146,10 @@ export function sizeOf(v: number | string): number {
   return Number(mult === 1 ? v : v.slice(0, -1)) * mult;
 }
 
+function hexByte(n: number): string {
+  return n.toString(16).padStart(2, "0");
+}
+
 function portOf(s: string): Port {
   const dot = s.indexOf(".");
   return { kernel: s.slice(0, dot), iface: s.slice(dot + 1) };
@@ -151,7 +158,7 @@ function portOf(s: string): Port {
 function toSpec(raw: RawSystem, base: string): SystemSpec {
   const host = (p: string): string => resolve(base, p);
   return {
-    kernels: raw.kernels.map((k) => ({
+    kernels: raw.kernels.map((k, ki) => ({
       name: k.name,
       memory: k.memory === undefined ? DEFAULT_MEMORY : sizeOf(k.memory),
       thread: k.thread ?? "main",
@@ -165,9 +172,10 @@ function toSpec(raw: RawSystem, base: string): SystemSpec {
       fsMode: k.fs?.mode ?? "inproc",
       net: k.net === undefined ? null : {
         mode: k.net.mode ?? "inproc",
-        interfaces: (k.net.interfaces ?? []).map((i) => {
+        interfaces: (k.net.interfaces ?? []).map((i, ii) => {
           const [address, prefix] = i.address.split("/") as [string, string];
-          return { name: i.name, address, prefixLength: Number(prefix), gateway: i.gateway ?? null, mac: i.mac ?? null, mtu: i.mtu ?? null };
+          const mac = i.mac ?? `02:00:00:00:${hexByte(ki + 1)}:${hexByte(ii + 1)}`;
+          return { name: i.name, address, prefixLength: Number(prefix), gateway: i.gateway ?? null, mac, mtu: i.mtu ?? DEFAULT_MTU };
         }),
       },
       console: { output: k.console?.output ?? "prefix", file: k.console?.file === undefined ? null : host(k.console.file), stdin: k.console?.stdin ?? "none" },
@@ -238,7 +246,11 @@ function checkPipes(spec: SystemSpec, byName: Map<string, KernelSpec>, fail: (pa
   });
 }
 
-/** Links and switches: each port names an interface that exists, and is used once. */
+/**
+ * Links and switches: each port names an interface that exists and is used once, every
+ * interface is on one, no two interfaces share a MAC, and no two ports of a segment share
+ * an address.
+ */
 function checkSegments(spec: SystemSpec, byName: Map<string, KernelSpec>, fail: (path: string, message: string) => void): void {
   const used = new Map<string, string>();
   const checkPort = (port: Port, at: string): void => {
@@ -249,12 +261,34 @@ function checkSegments(spec: SystemSpec, byName: Map<string, KernelSpec>, fail: 
     else if (used.has(key)) fail(at, `${key} is already on ${used.get(key)}`);
     used.set(key, at);
   };
+  /** One address per segment: the ports' paths by address. */
+  const checkAddresses = (ports: Port[], at: (j: number) => string): void => {
+    const seen = new Map<string, string>();
+    ports.forEach((p, j) => {
+      const address = byName.get(p.kernel)?.net?.interfaces.find((i) => i.name === p.iface)?.address;
+      if (address === undefined) return;
+      const other = seen.get(address);
+      if (other !== undefined) fail(at(j), `${address} is also the address of ${other}`);
+      else seen.set(address, `${p.kernel}.${p.iface}`);
+    });
+  };
   spec.links.forEach((l, i) => {
     l.ends.forEach((p, j) => checkPort(p, `links[${i}].ends[${j}]`));
     if (l.ends[0].kernel === l.ends[1].kernel) fail(`links[${i}].ends`, "a link joins two kernels");
+    checkAddresses(l.ends, (j) => `links[${i}].ends[${j}]`);
   });
   spec.switches.forEach((s, i) => {
     if (spec.switches.findIndex((o) => o.name === s.name) !== i) fail(`switches[${i}].name`, `another switch is named ${s.name}`);
     s.ports.forEach((p, j) => checkPort(p, `switches[${i}].ports[${j}]`));
+    checkAddresses(s.ports, (j) => `switches[${i}].ports[${j}]`);
   });
+  const macs = new Map<string, string>();
+  spec.kernels.forEach((k, i) => k.net?.interfaces.forEach((iface, j) => {
+    const at = `kernels[${i}].net.interfaces[${j}]`;
+    if (!used.has(`${k.name}.${iface.name}`)) fail(at, `${k.name}.${iface.name} is on no link or switch`);
+    if ((parseInt(iface.mac.slice(0, 2), 16) & 1) !== 0) fail(`${at}.mac`, `${iface.mac} is a group (multicast) address`);
+    const other = macs.get(iface.mac);
+    if (other !== undefined) fail(`${at}.mac`, `${iface.mac} is also the MAC of ${other}`);
+    else macs.set(iface.mac, at);
+  }));
 }

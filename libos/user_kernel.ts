@@ -35,7 +35,8 @@ import { X86_REG_ID } from "../microkernel/platform/unicorn_x86_64.ts";
 import { choosePlatform, type Platform, type PlatformChoice } from "../microkernel/platform/platforms.ts";
 import { TRANSLATION_BUFFER_BYTES } from "../microkernel/platform/unicorn_ffi.ts";
 import { FSR_MAPPED, Msg, RESULT, SYSCALL_MESSAGE_LENGTH, SYSCALL_NR, UserExceptionMsg, VmFaultMsg, X86Vector, X86_64_REGISTER_LAYOUT } from "../syscall-shim/x86_64.ts";
-import { KernelTask, type Machine } from "./kernel_task.ts";
+import { KernelTask } from "./kernel_task.ts";
+import type { Machine } from "./machine.ts";
 import { initialCredentials } from "./creds.ts";
 import { hostLimits } from "./rlimits.ts";
 import { GuestMemory, MemoryIds, pageUp, type HostMemory, type VSpace } from "./memory.ts";
@@ -45,6 +46,8 @@ import { NO_REPLY, RESUME } from "./sys/context.ts";
 import { KernelTaskCSpace, KtSlot, Slots, rootRetype } from "./kernel_task_cspace.ts";
 import { mountAll, startFileSystem, startTmpfs, type FsMode, type Layout, type MountEnv, type MountSpec } from "./mounts.ts";
 import { createNetTask, type NetClient, type NetConfig, type ExternalNetInfo, type NetLaunch, type NetMode } from "../net-task/mod.ts";
+import type { TaskFaultSpec } from "../device-ipc/fault_hook.ts";
+import { SupervisedNet } from "./supervised_net.ts";
 import { hostResolvConf, hostsText, mountEtcFiles, resolvConfText } from "./etc_files.ts";
 import { Vfs } from "./vfs.ts";
 import { RootTask, type KernelShare } from "./root_task.ts";
@@ -127,6 +130,8 @@ export interface UserKernelOptions {
   stats?: boolean;
   /** Test hook: its fs-task fails at its Nth request (fs-task/_fault_hook.ts), once. */
   fsFault?: FsFaultSpec;
+  /** Test hook: its net-task fails at its Nth request (device-ipc/fault_hook.ts), once. */
+  netFault?: TaskFaultSpec;
 }
 
 /** The root task and run loop of one host thread. */
@@ -157,6 +162,8 @@ export interface KernelStats {
   faults: number;
   /** Times its fs-task died and was started again. */
   fsRestarts: number;
+  /** Times its net-task died (and was started again). */
+  netRestarts: number;
 }
 
 /** Guest memory as Frame objects the kernel-task retypes from its quota into its own CNode. */
@@ -294,7 +301,7 @@ export class UserKernel implements Machine, LoopKernel {
   #fsEpoch = 0;
   readonly anonFiles: FileSystem;
   #fileSystems: FileSystem[] = [];
-  #net: NetClient | null = null;
+  #net: SupervisedNet | null = null;
   readonly kernelTask: KernelTask;
   readonly #opts: UserKernelOptions;
   readonly kernel: Kernel;
@@ -303,7 +310,7 @@ export class UserKernel implements Machine, LoopKernel {
   readonly #host: KernelHost;
   readonly #loop: RunLoop;
   readonly #priority: number;
-  readonly stats: KernelStats = { cpuUs: 0, syscalls: 0, peakBytes: 0, quotaRefusals: 0, runs: 0, fastSyscalls: 0, faults: 0, fsRestarts: 0 };
+  readonly stats: KernelStats = { cpuUs: 0, syscalls: 0, peakBytes: 0, quotaRefusals: 0, runs: 0, fastSyscalls: 0, faults: 0, fsRestarts: 0, netRestarts: 0 };
   /** The root task's CNode slots. */
   readonly #slots = new Slots();
   readonly #untypedSlot: number;
@@ -406,13 +413,21 @@ export class UserKernel implements Machine, LoopKernel {
   async #startNet(): Promise<void> {
     const net = this.#opts.net;
     if (net) {
-      const launch: NetLaunch = net.mode === "ipc" ? { mode: net.mode, ...this.#kt.ipcHost() } : { mode: net.mode };
+      const start = (fault?: TaskFaultSpec): Promise<NetClient> => {
+        const launch: NetLaunch = net.mode === "ipc" ? { mode: net.mode, ...this.#kt.ipcHost() } : { mode: net.mode };
+        return createNetTask(net.config, fault ? { ...launch, fault } : launch);
+      };
+      let first: NetClient;
       try {
-        this.#net = await createNetTask(net.config, launch);
+        first = await start(this.#opts.netFault);
       } catch (error) {
         throw new Error(`Cannot start the network: ${(error as Error).message}`);
       }
-      this.kernelTask.attachNet(this.#net);
+      this.#net = new SupervisedNet(first, () => start(), {
+        died: (err) => this.#netDied(err),
+        notStarted: (err) => this.#say(`the net-task could not be started again (${messageOf(err)}): AF_INET sockets fail with ENETDOWN`),
+      });
+      this.kernelTask.attachNet(this.#net, this.#net.back);
     }
     const external = this.#net?.external ?? null;
     const files = new Map([
@@ -699,8 +714,19 @@ export class UserKernel implements Machine, LoopKernel {
   /** One line per death of the fs-task (it is started again at once). */
   #fsReport(err: unknown): void {
     this.stats.fsRestarts++;
-    const why = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`libos: ${this.#opts.name ? `[${this.#opts.name}] ` : ""}the fs-task died (${why}): its calls in flight failed with EIO; started again\n`);
+    this.#say(`the fs-task died (${messageOf(err)}): its calls in flight failed with EIO; started again`);
+  }
+
+  /** One line per death of the net-task (supervised_net.ts starts another). */
+  #netDied(err: unknown): void {
+    this.stats.netRestarts++;
+    this.#say(`the net-task died (${messageOf(err)}): its calls in flight failed, its sockets report ECONNRESET; started again`);
+    this.#loop.wake();
+  }
+
+  /** A line on stderr about this user kernel. */
+  #say(text: string): void {
+    process.stderr.write(`libos: ${this.#opts.name ? `[${this.#opts.name}] ` : ""}${text}\n`);
   }
 
   /** The fault hook's spec for a new fs-task instance: the first one only. */
@@ -768,6 +794,7 @@ export class UserKernel implements Machine, LoopKernel {
         ...programs,
         { name: "kernel-task", kind: "kernel-task", cpuUs: Math.round(this.#serveUs), syscalls: [...served].sort((a, b) => b[1] - a[1]) },
         { name: "fs-task", kind: "fs-task", mode: fsMode, requests, restarts: this.stats.fsRestarts },
+        ...(this.#opts.net ? [{ name: "net-task", kind: "net-task" as const, mode: this.#opts.net.mode, restarts: this.stats.netRestarts }] : []),
       ],
       endpoints: [...this.#ipc.endpoints.values()].map((e) => structuredClone(e)),
     };
@@ -789,10 +816,11 @@ export class UserKernel implements Machine, LoopKernel {
     if (this.#observed.length > 0) for (const obj of this.#observed.splice(0)) IpcRecorder.of(this.kernel).unregister(obj);
     for (const s of this.#spaces.values()) s.engine.dispose();
     this.#spaces.clear();
+    this.platform.release();
     this.#host.root.reclaim(this.share);
   }
 
-  /** Stops the fs-tasks and the net-task (worker threads, IPC servers). */
+  /** Stops the fs-tasks and the net-task (worker threads, IPC servers); the platform closes its idle VMs. */
   async shutdown(): Promise<void> {
     this.#stopping = true;
     // Processes still running when init ended: their stores to shared file mappings reach the files.
@@ -805,6 +833,7 @@ export class UserKernel implements Machine, LoopKernel {
     this.#fsWorker = null;
     this.#fsIpcServer?.stop();
     this.#fsIpcServer = null;
+    this.platform.release();
   }
 
   /**
@@ -1043,4 +1072,8 @@ export class UserKernel implements Machine, LoopKernel {
     regs.set(saved);
     if (tcb.state === "Running" && !tcb.inRunQueue) this.kernel.scheduler.enqueue(tcb);
   }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

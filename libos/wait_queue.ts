@@ -25,8 +25,17 @@ export const AGAIN = -EAGAIN;
 
 /** Internal result: interrupted by a signal; restart the syscall unless a handler without SA_RESTART runs (Linux's ERESTARTSYS). */
 export const ERESTARTSYS = 512;
+/** Internal result: interrupted; always restart, handler or not (Linux's ERESTARTNOINTR). */
+export const ERESTARTNOINTR = 513;
 /** Internal result: interrupted; restart only when no handler runs (pause, sigsuspend, nanosleep). */
 export const ERESTARTNOHAND = 514;
+/** The last of the internal restart results (Linux's ERESTART_RESTARTBLOCK). */
+export const ERESTART_RESTARTBLOCK = 516;
+
+/** Whether a handler's result is one of the internal restart results above (never the guest's to see). */
+export function isRestart(r: number): boolean {
+  return r <= -ERESTARTSYS && r >= -ERESTART_RESTARTBLOCK;
+}
 
 export type Waker = () => void;
 

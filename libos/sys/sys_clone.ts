@@ -1,6 +1,7 @@
 // Process lifetime: clone, clone3, fork, vfork, execve, execveat, wait4, waitid.
 // Linux: kernel/fork.c, fs/exec.c, kernel/exit.c. The work is the kernel-task's
-// (clone, execve, exitProcess, reap); these handlers decode arguments and encode results.
+// (clone.ts, exec.ts, exit.ts, process_table.ts reap); these handlers decode arguments
+// and encode results.
 
 import * as E from "../../linux-abi/errno.ts";
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_NONBLOCK } from "../../linux-abi/fcntl.ts";

@@ -64,8 +64,8 @@ function typeFlags(type: number): number {
 
 /** __sock_create's checks, then the family's socket. */
 function newSocket(k: KernelServices, t: Thread, family: number, type: number, protocol: number, pair: true): [Socket, Socket] | number;
-function newSocket(k: KernelServices, t: Thread, family: number, type: number, protocol: number, pair: false): Socket | number;
-function newSocket(k: KernelServices, t: Thread, family: number, type: number, protocol: number, pair: boolean): Socket | [Socket, Socket] | number {
+function newSocket(k: KernelServices, t: Thread, family: number, type: number, protocol: number, pair: false): Socket | number | Promise<Socket | number>;
+function newSocket(k: KernelServices, t: Thread, family: number, type: number, protocol: number, pair: boolean): Socket | [Socket, Socket] | number | Promise<Socket | number> {
   if (family < 0 || family >= AF_MAX) return -E.EAFNOSUPPORT;
   if (type < 0 || type >= SOCK_MAX) return -E.EINVAL;
   if (family === AF_INET && k.inetSockets !== null) {
@@ -85,7 +85,9 @@ export function sysSocket(k: KernelServices, t: Thread, a: SyscallArgs): Syscall
   const flags = typeFlags(a.int(1));
   if (flags < 0) return flags;
   const s = newSocket(k, t, a.int(0), a.int(1) & SOCK_TYPE_MASK, a.int(2), false);
-  return typeof s === "number" ? s : install(t, s, flags);
+  // A promise while the net-task restarts (inet_socket.ts).
+  const done = (made: Socket | number): number => (typeof made === "number" ? made : install(t, made, flags));
+  return s instanceof Promise ? s.then(done) : done(s);
 }
 
 /** Socketpair implements Linux syscall socketpair(2). */

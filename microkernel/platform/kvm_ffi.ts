@@ -40,6 +40,7 @@ export const KVM = {
   GET_XSAVE: ior(0xa4, 4096),
   SET_XSAVE: iow(0xa5, 4096),
   SET_XCRS: iow(0xa7, 392),
+  SET_VCPU_EVENTS: iow(0xa0, 64),
   CAP_SYNC_REGS: 74,
   CAP_MAX_VCPUS: 66,
   SYNC_X86_REGS: 1,

@@ -137,11 +137,19 @@ export const SREGS_BYTES = 312;
 const SREG = { CS: 0, DS: 24, ES: 48, FS: 72, GS: 96, SS: 120, TR: 144, LDT: 168, GDT: 192, IDT: 208, CR0: 224, CR3: 240, CR4: 248, EFER: 264 } as const;
 export const SREGS_FS_BASE = SREG.FS, SREGS_GS_BASE = SREG.GS;
 
+/** What a vCPU's ring-0 state holds of its thread and VM: TLS bases, CR4.OSXSAVE, the page tables' root (CR3). */
+export interface RingZeroOptions {
+  fsBase: bigint;
+  gsBase: bigint;
+  osxsave: boolean;
+  root: number;
+}
+
 /**
  * struct kvm_sregs of a vCPU waiting in ring 0 (as after an exit from the stub), with
  * the user's FS and GS bases: the state a vCPU is (re)started from.
  */
-export function ringZeroSregs(out: Uint8Array, fsBase: bigint, gsBase: bigint, osxsave: boolean): void {
+export function ringZeroSregs(out: Uint8Array, { fsBase, gsBase, osxsave, root }: RingZeroOptions): void {
   out.fill(0, 0, SREGS_BYTES);
   const d = new DataView(out.buffer, out.byteOffset, SREGS_BYTES);
   const code = { limit: 0xffffffff, selector: SEL.KERNEL_CS, type: 11, dpl: 0, db: 0, s: 1, l: 1, g: 1 };
@@ -161,7 +169,7 @@ export function ringZeroSregs(out: Uint8Array, fsBase: bigint, gsBase: bigint, o
   d.setBigUint64(SREG.IDT, KERNEL_BASE_BIG + BigInt(SYS.IDT), true);
   d.setUint16(SREG.IDT + 8, 256 * 16 - 1, true);
   d.setBigUint64(SREG.CR0, BigInt(CR0), true);
-  d.setBigUint64(SREG.CR3, BigInt(SYS.PML4), true);
+  d.setBigUint64(SREG.CR3, BigInt(root), true);
   d.setBigUint64(SREG.CR4, BigInt(CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | (osxsave ? CR4_OSXSAVE : 0)), true);
   d.setBigUint64(SREG.EFER, BigInt(EFER), true);
 }

@@ -24,6 +24,12 @@
 // shadow of them must go before the guest next runs. Tables are otherwise never freed:
 // a process that maps over many distinct 2 MiB regions fills the pool sooner (POOL pages
 // cover that many 2 MiB regions at least).
+//
+// A VM serves one address space after another (kvm_vm.ts): `reset` lets every table of
+// the old one go, as retired pages, and the new one starts from a fresh root (whose upper
+// half, the kernel's mapping, is the old root's). Its pages are never-used ones, so the
+// VM's shadow of the old tables is never consulted; when fewer than a quarter of the
+// pool's pages are fresh, the pool starts over at the reset instead (`recycled`).
 
 export const PTE = { P: 1, RW: 2, US: 4, A: 0x20, D: 0x40, PS: 0x80 } as const;
 /** NX, in the entry's high word. */
@@ -41,14 +47,21 @@ export interface TableEvents {
   changed(entry: number): void;
   /** Retired table pages are in use again: the VM's shadow of them must go before the guest runs. */
   recycled(): void;
+  /** Table pages [from, to) (guest-physical) hold nothing any more: their host memory may go back. */
+  released(from: number, to: number): void;
 }
 
 export class PageTables {
   /** The system slot as uint32 words (guest-physical address / 4 = word index). */
   readonly #words: Uint32Array;
-  /** Next never-used pool page (guest-physical address), and the pool's end. */
+  /** The root table (PML4). */
+  #root: number;
+  /** The pool: its first page, the next never-used page, its end (guest-physical addresses). */
+  readonly #start: number;
   #next: number;
   readonly #end: number;
+  /** The first pool page of the current address space (its root, after a reset). */
+  #spaceStart: number;
   /** Leaf tables replaced by their copies, and retired pages the VM has been told to forget. */
   readonly #retired: number[] = [];
   readonly #reusable: number[] = [];
@@ -58,14 +71,42 @@ export class PageTables {
   constructor(
     words: Uint32Array,
     readonly events: TableEvents,
-    /** Guest-physical address of the PML4 (already zeroed). */
-    readonly root: number,
+    /** Guest-physical address of the first PML4 (already zeroed), outside the pool. */
+    root: number,
     poolStart: number,
     poolEnd: number,
   ) {
     this.#words = words;
-    this.#next = poolStart;
+    this.#root = root;
+    this.#start = this.#next = this.#spaceStart = poolStart;
     this.#end = poolEnd;
+  }
+
+  /** The root table's guest-physical address (CR3). */
+  get root(): number {
+    return this.#root;
+  }
+
+  /**
+   * A new address space: the tables of the old one are let go (their pages reported as
+   * `released`) and a fresh root, with the old root's upper half, becomes the root.
+   */
+  reset(): void {
+    const w = this.#words, half = WORDS_PER_PAGE / 2;
+    const kernelHalf = w.slice(this.#root / 4 + half, this.#root / 4 + WORDS_PER_PAGE);
+    this.#retired.length = 0;
+    this.#fresh.clear();
+    if ((this.#end - this.#next) * 4 < this.#end - this.#start) {
+      this.#next = this.#start;
+      this.#reusable.length = 0;
+      this.events.recycled();
+      this.events.released(this.#start, this.#end);
+    } else if (this.#next > this.#spaceStart) {
+      this.events.released(this.#spaceStart, this.#next);
+    }
+    this.#spaceStart = this.#next;
+    this.#root = this.#takePage();
+    w.set(kernelHalf, this.#root / 4 + half);
   }
 
   /**
@@ -162,7 +203,7 @@ export class PageTables {
   /** Word index of the directory entry over `addr`'s leaf table (present); -1 when absent and not `create`d. */
   #directoryEntry(addr: number, create: boolean): number {
     const w = this.#words;
-    let table = this.root;
+    let table = this.#root;
     for (let level = 3; level >= 1; level--) {
       const shift = 12 + 9 * level;
       const i = table / 4 + (Math.floor(addr / 2 ** shift) % ENTRIES) * 2;

@@ -1,7 +1,7 @@
 // Unicorn instances that outlive an address space: a small pool of reset engines.
 //
 //   EngineCore.take(api, setUp)  an idle core, or a new instance (setUp adds its hooks)
-//   core.release(stopMayArrive)  reset and keep it for the next address space, or close it
+//   core.release()               reset and keep it for the next address space, or close it
 //
 // Opening an instance costs ~1-2 ms of CPU (uc_open, then the engine's initialisation on
 // its first control call) and closing one ~0.3 ms; a fork+exec+exit opens two and closes
@@ -14,17 +14,15 @@
 // every core that mapped it (ChunkUser), idle ones included.
 //
 // Only virtual-TLB engines are kept (without it the engine's own mappings are the guest's
-// pages), at most IDLE_MAX of them (~3 MB of host memory each, outside any quota), and
-// not one whose backstop timer's stop may still be on its way (it would end the next
-// address space's first run): that one is closed once the stop has surely arrived.
+// pages), at most IDLE_MAX of them (~3 MB of host memory each, outside any quota). A
+// backstop flag its timer raises late (unicorn_ffi.ts StopTimer) only ends the next run
+// at its first block, exactly: a preemption, harmless to whichever address space it is.
 
 import type { Chunk, ChunkUser } from "./frame_chunks.ts";
 import type { StopTimer, UnicornApi } from "./unicorn_ffi.ts";
 
 /** How many released cores wait for the next address space (a fork+exec needs two). */
 const IDLE_MAX = 4;
-/** How long after its backstop expired a stop may still arrive (generous). */
-export const STOP_IN_FLIGHT_MS = 1000;
 
 const idle: EngineCore[] = [];
 
@@ -59,12 +57,9 @@ export class EngineCore implements ChunkUser {
     this.#api.memUnmap(this.uc, chunk.address, chunk.size);
   }
 
-  /**
-   * The address space is gone: keep the core, reset, or close it. `stopMayArrive`: its
-   * backstop expired lately, so its stop may still be on the way to uc_emu_stop.
-   */
-  release(stopMayArrive: boolean): void {
-    if (this.virtualTlb && !stopMayArrive && idle.length < IDLE_MAX) {
+  /** The address space is gone: keep the core, reset, or close it. */
+  release(): void {
+    if (this.virtualTlb && idle.length < IDLE_MAX) {
       this.#api.contextRestore(this.uc, this.#birth);
       this.#api.flushCode(this.uc);
       this.#api.flushTlb(this.uc);
@@ -75,10 +70,6 @@ export class EngineCore implements ChunkUser {
     this.chunks.clear();
     this.stopTimer?.dispose();
     this.#api.contextFree(this.#birth);
-    // A stop on its way must find the instance open: close once it has surely arrived.
-    // Otherwise close now, so a fork loop does not hold dozens of closing engines.
-    if (!stopMayArrive) return this.#api.close(this.uc);
-    const api = this.#api, uc = this.uc;
-    setTimeout(() => api.close(uc), STOP_IN_FLIGHT_MS).unref();
+    this.#api.close(this.uc);
   }
 }

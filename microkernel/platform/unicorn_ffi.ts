@@ -21,6 +21,7 @@ export const UC = {
   MODE_64: 8,
   HOOK_INTR: 1,
   HOOK_INSN: 2,
+  HOOK_BLOCK: 8,
   HOOK_MEM_INVALID: 1008,
   HOOK_TLB_FILL: 1 << 17,
   X86_INS_SYSCALL: 699,
@@ -136,18 +137,25 @@ export interface UnicornApi {
 }
 
 /**
- * A POSIX timer whose expiry makes a host thread call uc_emu_stop(uc) directly (the C
- * function is the timer's SIGEV_THREAD notification, its argument the engine handle): a
- * deadline for a run with no JavaScript and no thread of ours. Arming and disarming are
- * one timer_settime each (~0.5 µs); uc_emu_start's own timeout instead creates and joins
- * a timer thread in every run, ~100-350 µs for each run that ends early. glibc starts a
- * thread per expiry: when the host's thread limit is reached that stop is lost (the
- * engine's timeout aborted the process then).
+ * A deadline for a run of `uc`, exact to the instruction. Engine fact (Unicorn 2.1.4):
+ * uc_emu_stop from another thread lands wherever the engine next checks for an exit,
+ * which includes the check after every guest load and store; there the engine rewinds
+ * the guest's PC to the instruction in progress, whose store has happened, so the
+ * instruction runs again when the guest resumes (a `lock cmpxchg` that took a lock then
+ * finds it taken: a single-threaded program waited on its own lock forever). So the
+ * timer's host thread only raises a flag (a POSIX timer whose SIGEV_THREAD notification
+ * is a 7-byte stub), and a block hook, another stub run by the engine on its own thread
+ * before each translation block, calls uc_emu_stop when the flag is up: the block's
+ * exit check then ends the run before its first instruction, with the PC synced to it.
+ * The stubs are machine code in one executable page (preemptStubs); the cost is a call
+ * per block executed. Arming and disarming are one timer_settime each (~0.5 µs); glibc
+ * starts a thread per expiry, and when the host's thread limit is reached that stop is
+ * lost (the run then ends at its next syscall).
  */
 export interface StopTimer {
-  /** Stop the engine's run `us` microseconds from now. */
+  /** Stops the engine's next block boundary `us` microseconds from now. */
   arm(us: number): void;
-  /** True when the timer had already expired: its stop may still be on its way. */
+  /** Cancels the deadline; true when it stopped the run (the flags are cleared for the next one). */
   disarm(): boolean;
   dispose(): void;
 }
@@ -173,8 +181,26 @@ const TRIM_AFTER_CLOSE_MS = 100;
 const CLOCK_MONOTONIC = 1;
 const SIGEV_THREAD = 2;
 const RTLD_NOW_NOLOAD = 2 | 4;
-// One native block per timer: struct sigevent | timer_t | struct itimerspec (new) | (old).
-const SIGEVENT = 0, TIMER_ID = 64, ITIMERSPEC = 96, OLD_ITIMERSPEC = 128, TIMER_BLOCK = 160;
+// One native block per timer: struct sigevent | timer_t | struct itimerspec (new) | (old) |
+// the preemption cell the stubs share: u32 requested, u32 honoured, u64 uc_emu_stop.
+const SIGEVENT = 0, TIMER_ID = 64, ITIMERSPEC = 96, OLD_ITIMERSPEC = 128, PREEMPT = 160, TIMER_BLOCK = 176;
+/** How long a timer's block outlives it: a notification thread already started may still raise its flag. */
+const NOTIFY_IN_FLIGHT_MS = 1000;
+
+// The stubs, x86-64 System V. fire(union sigval cell): cell.requested = 1.
+// check(uc, address, size, cell), the block hook: unless cell.requested, return; else
+// clear it, set cell.honoured, and tail-call uc_emu_stop(uc) through the cell.
+const FIRE_STUB = [0xc7, 0x07, 0x01, 0x00, 0x00, 0x00, 0xc3]; // mov dword [rdi], 1; ret
+const CHECK_STUB = [
+  0x8b, 0x01, // mov eax, [rcx]
+  0x85, 0xc0, // test eax, eax
+  0x75, 0x01, // jnz +1
+  0xc3, // ret
+  0xc7, 0x01, 0x00, 0x00, 0x00, 0x00, // mov dword [rcx], 0
+  0xc7, 0x41, 0x04, 0x01, 0x00, 0x00, 0x00, // mov dword [rcx + 4], 1
+  0xff, 0x61, 0x08, // jmp [rcx + 8]
+];
+const CHECK_STUB_AT = 16;
 
 // Callbacks stay registered for the life of the process: koffi trampolines are a limited
 // resource, so engines share module-level hook functions (dispatching on the engine
@@ -204,6 +230,7 @@ export function unicorn(): UnicornApi {
   const TlbFillProto = koffi.proto("bool LibosHookTlbFill(uintptr_t uc, uint64_t vaddr, int type, uintptr_t entry, uintptr_t user)");
   const ctl = lib.func("int uc_ctl(uintptr_t uc, int control, ...)");
   const hookAdd = lib.func("int uc_hook_add(uintptr_t uc, _Out_ size_t *hh, int type, void *cb, uintptr_t user, uint64_t begin, uint64_t end, ...)");
+  const hookAddNative = lib.func("int uc_hook_add(uintptr_t uc, _Out_ size_t *hh, int type, uintptr_t cb, uintptr_t user, uint64_t begin, uint64_t end)");
   const contextAlloc = lib.func("int uc_context_alloc(uintptr_t uc, _Out_ uintptr_t *ctx)");
   const contextSave = lib.func("int uc_context_save(uintptr_t uc, uintptr_t ctx)");
   const contextRestore = lib.func("int uc_context_restore(uintptr_t uc, uintptr_t ctx)");
@@ -283,13 +310,18 @@ export function unicorn(): UnicornApi {
     removeCodeCache: (uc, begin, end) => void ctl(uc, UC.CTL_TB_REMOVE_CACHE, "uint64_t", begin, "uint64_t", end),
     flushCode: (uc) => void ctl(uc, UC.CTL_TB_FLUSH),
     stopTimer(uc) {
-      if (ucEmuStop === 0) return null;
+      const stubs = preemptStubs();
+      if (ucEmuStop === 0 || stubs === 0) return null;
       const block = allocNative(TIMER_BLOCK);
       const view = new DataView(block.bytes.buffer, block.bytes.byteOffset, TIMER_BLOCK);
-      view.setBigUint64(SIGEVENT, BigInt(uc), true);
+      const cell = new Uint32Array(block.bytes.buffer, block.bytes.byteOffset + PREEMPT, 2);
+      view.setBigUint64(PREEMPT + 8, BigInt(ucEmuStop), true);
+      view.setBigUint64(SIGEVENT, BigInt(block.address + PREEMPT), true);
       view.setInt32(SIGEVENT + 12, SIGEV_THREAD, true);
-      view.setBigUint64(SIGEVENT + 16, BigInt(ucEmuStop), true);
-      if ((timerCreate(CLOCK_MONOTONIC, block.address + SIGEVENT, block.address + TIMER_ID) as number) !== 0) {
+      view.setBigUint64(SIGEVENT + 16, BigInt(stubs), true);
+      const hh = [0];
+      if (hookAddNative(uc, hh, UC.HOOK_BLOCK, stubs + CHECK_STUB_AT, block.address + PREEMPT, 1, 0) !== UC.ERR_OK ||
+        (timerCreate(CLOCK_MONOTONIC, block.address + SIGEVENT, block.address + TIMER_ID) as number) !== 0) {
         freeNative(block);
         return null;
       }
@@ -303,12 +335,13 @@ export function unicorn(): UnicornApi {
         arm: set,
         disarm() {
           set(0);
-          // Nothing left of the time it was armed with: it expired.
-          return view.getBigUint64(OLD_ITIMERSPEC + 16, true) === 0n && view.getBigUint64(OLD_ITIMERSPEC + 24, true) === 0n;
+          const stopped = cell[1] !== 0;
+          cell[0] = cell[1] = 0;
+          return stopped;
         },
         dispose() {
           timerDelete(timer);
-          freeNative(block);
+          setTimeout(() => freeNative(block), NOTIFY_IN_FLIGHT_MS).unref();
         },
       };
     },
@@ -338,6 +371,7 @@ export function unicorn(): UnicornApi {
 interface HostLibc {
   mmap: (addr: number, len: number, prot: number, flags: number, fd: number, off: number) => unknown;
   munmap: (addr: number, len: number) => number;
+  mprotect: (addr: number, len: number, prot: number) => number;
   madvise: (addr: number, len: number, advice: number) => number;
   mallocTrim: (pad: number) => number;
   /** memmove(p, p, 0) returns p as a pointer object, which koffi.view needs. */
@@ -351,12 +385,26 @@ function hostLibc(): HostLibc {
     libc = {
       mmap: lib.func("void *mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t off)"),
       munmap: lib.func("int munmap(uintptr_t addr, size_t len)"),
+      mprotect: lib.func("int mprotect(uintptr_t addr, size_t len, int prot)"),
       madvise: lib.func("int madvise(uintptr_t addr, size_t len, int advice)"),
       mallocTrim: lib.func("int malloc_trim(size_t pad)"),
       asPointer: lib.func("void *memmove(uintptr_t dst, uintptr_t src, size_t n)"),
     };
   }
   return libc;
+}
+
+let stubsPage: number | null = null;
+
+/** The page holding FIRE_STUB (at 0) and CHECK_STUB, made executable once; 0 when the host refuses. */
+function preemptStubs(): number {
+  if (stubsPage !== null) return stubsPage;
+  const PAGE = 4096, PROT_READ_EXEC = 5;
+  const page = allocNative(PAGE);
+  page.bytes.set(FIRE_STUB, 0);
+  page.bytes.set(CHECK_STUB, CHECK_STUB_AT);
+  stubsPage = hostLibc().mprotect(page.address, PAGE, PROT_READ_EXEC) === 0 ? page.address : 0;
+  return stubsPage;
 }
 
 /** The address of `size` bytes of page-aligned, zero-filled host memory from mmap (MAP_NORESERVE: untouched pages cost nothing). */

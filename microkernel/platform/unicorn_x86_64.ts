@@ -38,7 +38,7 @@
 import { Perm, type CpuEngine, type RegisterLayout, type StopReason, type Vcpu } from "./cpu.ts";
 import { PermissionRanges } from "./permission_ranges.ts";
 import { chunkAt } from "./frame_chunks.ts";
-import { EngineCore, STOP_IN_FLIGHT_MS } from "./unicorn_cores.ts";
+import { EngineCore } from "./unicorn_cores.ts";
 import { UC, allocNative, freeNative, unicorn, type NativeBlock, type UnicornApi } from "./unicorn_ffi.ts";
 
 export const X86_REG_ID: Readonly<Record<string, number>> = {
@@ -61,13 +61,11 @@ const LINUX_INITIAL_FP_STATE = new Uint8Array(FXSAVE_BYTES);
 new DataView(LINUX_INITIAL_FP_STATE.buffer).setUint16(FX.cwd, 0x037f, true);
 new DataView(LINUX_INITIAL_FP_STATE.buffer).setUint32(FX.mxcsr, 0x1f80, true);
 const SYSCALL_INSN_BYTES = 2;
-// Engine fact (Unicorn 2.1.4, also reported upstream as unicorn#1565): a run stopped
-// from another thread (uc_emu_start's own timeout) can re-execute the last instruction,
-// e.g. count a byte twice in a loop; a stop asked for inside the syscall hook is exact.
-// So a slice ends at the first syscall past its budget, and a stop from another thread
-// is only the caller's backstop for code that makes no syscalls. That stop comes from a
-// StopTimer (unicorn_ffi.ts), the same uc_emu_stop call the engine's timeout makes
-// without its cost per run.
+// A slice ends at the first syscall past its budget (a stop asked for inside the syscall
+// hook is exact); code that makes no syscalls is stopped by the StopTimer (unicorn_ffi.ts)
+// at a translation block's boundary, also exactly. (uc_emu_stop from another thread,
+// which uc_emu_start's own timeout uses, can land after a store and run its instruction
+// twice: unicorn#1565, and the StopTimer's comment.)
 
 // Guest addresses below 2^47 (user space) and the canonical upper half fold into
 // [TRAP_BASE, TRAP_BASE + 2^48), beyond any guest mapping; every non-canonical address
@@ -361,8 +359,6 @@ export class UnicornX86Engine implements CpuEngine {
   readonly #contexts = new Map<UnicornVcpu, number>();
   readonly #vcpus = new Set<UnicornVcpu>();
   readonly #ranges = new PermissionRanges();
-  /** performance.now() when the backstop last expired: until STOP_IN_FLIGHT_MS later, its stop may still arrive. */
-  #backstopExpiredAt = -Infinity;
   readonly #virtualTlb: boolean;
 
   constructor() {
@@ -540,15 +536,12 @@ export class UnicornX86Engine implements CpuEngine {
     v.writeAll();
     const timer = backstopUs > 0 ? this.#core.stopTimer : null;
     timer?.arm(backstopUs);
+    // Without a StopTimer, the engine's own timeout: the host has no better deadline.
     const rc = this.#api.emuStart(this.#uc, v.pc, UNTIL, timer ? 0 : backstopUs, 0);
-    const fired = timer?.disarm() ?? false;
+    const preempted = timer !== null ? timer.disarm() : backstopUs > 0 && (performance.now() - started) * 1000 >= backstopUs;
     this.#running = null;
-    const now = performance.now();
-    // The backstop expired (the timer says so, or, with the engine's own timeout, the clock
-    // does): its stop may have ended this run, or may still be on the way to a later one.
-    if (fired || (backstopUs > 0 && (now - started) * 1000 >= backstopUs)) this.#backstopExpiredAt = now;
     if (!this.#stopped) {
-      if (rc === UC.ERR_OK && now - this.#backstopExpiredAt < STOP_IN_FLIGHT_MS) this.halt("preempted", 0, 0, false, "");
+      if (rc === UC.ERR_OK && preempted) this.halt("preempted", 0, 0, false, "");
       // Stopped, but not by us: the engine halted by itself (hlt, or a jump to UNTIL),
       // which a user-mode x86 program meets as a general-protection fault.
       else if (rc === UC.ERR_OK) this.halt("interrupt", GENERAL_PROTECTION, 0, false, "the engine halted");
@@ -568,6 +561,6 @@ export class UnicornX86Engine implements CpuEngine {
     this.#ranges.clear();
     this.#resident = null;
     engines.delete(this.#uc);
-    this.#core.release(performance.now() - this.#backstopExpiredAt < STOP_IN_FLIGHT_MS);
+    this.#core.release();
   }
 }

@@ -2,6 +2,7 @@
 // outside the ring: the worker's start-up data and the few messages through postMessage.
 // Its own module, because importing worker.ts would run it.
 
+import { type TaskFaultSpec } from "../../device-ipc/fault_hook.ts";
 import { type ExternalNetInfo } from "./devices.ts";
 import { type NetConfig } from "./net_stack.ts";
 
@@ -10,6 +11,8 @@ export interface NetWorkerData {
   /** µs to poll the request queue before waiting. */
   spinMicros: number;
   config: NetConfig;
+  /** Test hook: throw out of the serving loop at the Nth request (device-ipc/fault_hook.ts). */
+  fault?: TaskFaultSpec;
 }
 
 /** Worker → client: readiness may have changed (fetch the events with a sync call). */

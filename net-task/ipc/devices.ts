@@ -5,6 +5,12 @@
 //   user   the host gateway (host/gateway.ts), as qemu's user networking:
 //          { forwards?: string[] } — each a `-p` spec, "[ADDR:]HOSTPORT:GUESTPORT[/udp]"
 //   tap    a TAP interface (host/tap.ts): { spec: "IFNAME[,ADDR/PREFIX][,gw=ADDR|none]" }
+//   frame-ring
+//          one end of a link to another thread (phy/frame_ring.ts), as a system
+//          description's links and switches make them: { ring: SharedArrayBuffer, side: 0|1,
+//          guest: { hardwareAddress, address, prefixLen, gateway, mtu } } (numbers; gateway
+//          may be null). The ring is shared memory, which a worker's start-up data shares
+//          rather than copies; the settings are the description's, not the device's.
 //
 // A device comes with the settings the guest's interface takes on it (GuestNetConfig) and
 // a close() that gives its host resources back (listeners, flows, descriptors); building
@@ -14,6 +20,7 @@ import { createHostGateway, type BoundForward, type GuestNetConfig } from "../ho
 import { parsePortForward } from "../host/port_forward.ts";
 import { openTap, parseTapSpec } from "../host/tap.ts";
 import { type Device } from "../phy/device.ts";
+import { FrameRingEnd } from "../phy/frame_ring.ts";
 
 /** A device by kind, with the options its factory takes (JSON values). */
 export interface DeviceSpec {
@@ -46,6 +53,13 @@ const DEVICE_FACTORIES: ReadonlyMap<string, DeviceFactory> = new Map<string, Dev
     const tap = openTap(parseTapSpec(options.spec));
     return { device: tap.device, guest: tap.guest, forwards: [], close: () => tap.close() };
   }],
+  ["frame-ring", async (options) => {
+    const { ring, side } = options;
+    if (!(ring instanceof SharedArrayBuffer) || (side !== 0 && side !== 1)) throw new TypeError("Cannot build a frame-ring device: it needs a ring (SharedArrayBuffer) and a side (0 or 1)");
+    const guest = guestSettings(options.guest);
+    const device = new FrameRingEnd(ring, side, guest.mtu);
+    return { device, guest, forwards: [], close: () => device.setWaker(null) };
+  }],
 ]);
 
 export function hasDeviceKind(kind: string): boolean {
@@ -61,6 +75,17 @@ export async function buildDevice(spec: DeviceSpec): Promise<ExternalDevice> {
   const factory = DEVICE_FACTORIES.get(spec.kind);
   if (factory === undefined) throw new TypeError(`Cannot build network device: no device of kind "${spec.kind}"`);
   return factory(spec.options ?? {});
+}
+
+/** A frame-ring's guest settings, checked field by field. */
+function guestSettings(value: unknown): GuestNetConfig {
+  const g = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+  const whole = (v: unknown, max: number): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
+  if (!whole(g.hardwareAddress, 0xffffffffffff) || !whole(g.address, 0xffffffff) || !whole(g.prefixLen, 32) || !whole(g.mtu, 65535)
+    || !(g.gateway === null || whole(g.gateway, 0xffffffff))) {
+    throw new TypeError("Cannot build a frame-ring device: guest needs hardwareAddress, address, prefixLen, gateway (or null) and mtu");
+  }
+  return { hardwareAddress: g.hardwareAddress, address: g.address, prefixLen: g.prefixLen, gateway: g.gateway, dns: [], mtu: g.mtu };
 }
 
 function stringList(value: unknown, what: string): string[] {

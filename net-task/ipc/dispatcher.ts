@@ -3,7 +3,13 @@
 // readiness events that are due follow the result. Driven by NET_PROTOCOL; no per-method
 // code. The ipc server and the worker both use it, and the data-region helpers below are
 // the two ends of "the data lies in the byte area" (protocol.ts).
+//
+// A request that does not decode is the caller's error (an errno); a throw out of the
+// service or the stack is the net-task's crash (TaskCrash): its state can no longer be
+// trusted, so the server's loop ends and the kernel-task starts another net-task
+// (docs/architecture.md, fault containment). The test hook (a TaskFault) crashes it so.
 
+import { TaskCrash, type TaskFault } from "../../device-ipc/fault_hook.ts";
 import { type DataDirection, type WireWriter as Writer } from "../../device-ipc/message.ts";
 import { ReplyStatus, WireReader, WireWriter, decodeNetArgs, errnoOf, netMethodById, writeEvents, type NetMethodSpec } from "./protocol.ts";
 import { type NetService } from "./socket_table.ts";
@@ -13,25 +19,36 @@ export class NetDispatcher {
   /** Requests served so far. */
   requests = 0;
 
-  constructor(service: NetService) {
+  readonly #fault: TaskFault | null;
+
+  constructor(service: NetService, fault: TaskFault | null = null) {
     this.service = service;
+    this.#fault = fault;
   }
 
-  /** Runs request `label`; the reply (result and events) is in `w`. Returns a ReplyStatus. */
+  /**
+   * Runs request `label`; the reply (result and events) is in `w`. Returns a ReplyStatus;
+   * throws a TaskCrash when the service or the stack threw.
+   */
   dispatch(label: number, r: WireReader, w: WireWriter): number {
     this.requests++;
+    this.#fault?.check();
     const entry = netMethodById(label);
     if (entry === undefined) return ReplyStatus.BadRequest;
     const spec = entry.spec;
+    let args: unknown[] | null = null;
     let value: unknown;
     try {
-      const args = decodeNetArgs(spec, r);
-      const method = this.service[entry.name] as (...a: unknown[]) => unknown;
-      value = method.apply(this.service, args);
+      args = decodeNetArgs(spec, r) as unknown[];
     } catch (err) {
       value = spec.result.error(errnoOf(err));
     }
-    this.service.settle();
+    try {
+      if (args !== null) value = (this.service[entry.name] as (...a: unknown[]) => unknown).apply(this.service, args);
+      this.service.settle();
+    } catch (err) {
+      throw crashOf(err);
+    }
     this.#encode(spec, value, w);
     writeEvents(w, (sink, max) => this.service.drainEvents(sink, max));
     return ReplyStatus.Ok;
@@ -47,6 +64,12 @@ export class NetDispatcher {
       spec.result.put(w, spec.result.error(errnoOf(err)) as never);
     }
   }
+}
+
+/** A throw out of the net-task's own code, as the crash it is. */
+export function crashOf(err: unknown): TaskCrash {
+  if (err instanceof TaskCrash) return err;
+  return new TaskCrash(err instanceof Error ? `${err.name}: ${err.message}` : String(err), { cause: err });
 }
 
 /** Where a request's data region goes in the byte area, and what to copy back after. */

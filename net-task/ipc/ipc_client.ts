@@ -25,6 +25,8 @@ const SYNC: NetMethodEntry = { name: "sync", spec: NET_PROTOCOL.sync as NetMetho
 export class NetIpcTransport implements NetTransport {
   readonly mode = "ipc";
   sink: ReadinessSink | null = null;
+  /** Its server tells (net_task.ts wires the server's onCrash here). */
+  onDeath: ((err: unknown) => void) | null = null;
   readonly #host: HostCSpace;
   readonly #ep: number;
   readonly #bytes: Uint8Array;
@@ -94,6 +96,10 @@ export class NetIpcTransport implements NetTransport {
     this.#stopped = true;
     this.#listener.onWake = null;
     for (const slot of this.#slots.splice(0).reverse()) this.#host.free(slot);
+  }
+
+  kill(): Promise<void> {
+    return this.stop();
   }
 
   /** A CONNECT or NOTIFY call carrying the capability in `slot`; true when the server took it. */

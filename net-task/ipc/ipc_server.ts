@@ -15,7 +15,13 @@
 // events. The signal is sent on the server's behalf from its timer (the TCB itself is
 // parked in Recv between calls, as a passive server is), checked as an invocation would be:
 // the capability in slot 5 must be a Notification with Write.
+//
+// A crash (dispatcher.ts: the service or the stack threw, or the test hook fired) goes on
+// out of the handler to the passive server's `failed`: the call is left unanswered (its
+// caller gets -EIO), onCrash hears of it, and the server frees its objects; so does a
+// throw out of a timer's poll (NetStack.onFailure).
 
+import { TaskCrash, type TaskFault } from "../../device-ipc/fault_hook.ts";
 import { HostCSpace, type IpcHost } from "../../device-ipc/host_cspace.ts";
 import { CNode, KernelError, Rights, hasRights, type Endpoint, type Frame, type Notification, type Reply, type Tcb } from "../../microkernel/mod.ts";
 import { byteAreaResolver, NetDispatcher } from "./dispatcher.ts";
@@ -24,6 +30,13 @@ import { type NetService } from "./socket_table.ts";
 
 /** The label a client sends once with its notification capability. */
 export const NOTIFY_LABEL = 0xfffe;
+
+export interface NetServerOptions {
+  /** Told (once) when the server crashed; it has then stopped serving. */
+  onCrash?: (err: unknown) => void;
+  /** Test hook: crash at the Nth request (device-ipc/fault_hook.ts). */
+  faultHook?: TaskFault;
+}
 
 const SERVER_RADIX = 4;
 const EP = 1, SELF = 2, RECEIVE = 3, BYTES = 4, NOTIFY = 5;
@@ -40,12 +53,16 @@ export class NetIpcServer {
   #bytes: Uint8Array | null = null;
   #view: DataView | null = null;
   #resolve: ReturnType<typeof byteAreaResolver> | null = null;
+  readonly #onCrash: ((err: unknown) => void) | null;
   #badge = 0;
   #stopped = false;
+  /** The server's loop threw: it serves nothing more. */
+  crashed = false;
 
   /** Creates the server's objects and starts serving. Throws RangeError without memory. */
-  constructor(service: NetService, host: IpcHost) {
-    this.dispatcher = new NetDispatcher(service);
+  constructor(service: NetService, host: IpcHost & NetServerOptions) {
+    this.dispatcher = new NetDispatcher(service, host.faultHook ?? null);
+    this.#onCrash = host.onCrash ?? null;
     const h = (this.#host = new HostCSpace(host));
     const k = h.kernel;
     const ep = h.retype<Endpoint>("Endpoint", 0);
@@ -61,9 +78,13 @@ export class NetIpcServer {
     k.tcbConfigure(h.authority, tcb.slot, { cspaceRootCptr: cnode.slot, priority: 200 });
     tcb.tcb.receiveCnodeCptr = SELF;
     tcb.tcb.receiveIndex = RECEIVE;
-    const served = k.serve(tcb.tcb, EP, { protected: (server, badge, reply) => this.#protected(server, badge, reply) });
+    const served = k.serve(tcb.tcb, EP, {
+      protected: (server, badge, reply) => this.#protected(server, badge, reply),
+      failed: (err) => this.#crashed(err),
+    });
     if (served.error !== KernelError.Ok) throw new Error(`Cannot start the net-task: microkernel error ${served.error}`);
     service.stack.onNews = () => this.#news();
+    service.stack.onFailure = (err) => this.#crashed(err);
   }
 
   /** The one client's capability: the endpoint badged, in the host CNode. */
@@ -72,14 +93,21 @@ export class NetIpcServer {
     return this.#host.mint(this.endpointCptr, Rights.Write | Rights.Grant | Rights.GrantReply, this.#badge);
   }
 
-  /** Frees the server's objects, then stops the stack (and closes its device). */
-  async stop(): Promise<void> {
+  /** Frees the server's objects, then stops the stack (and closes its device); `linger` as NetStack.stop's. */
+  async stop(options: { linger?: boolean } = {}): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#host.free(this.#tcbSlot);
     this.#host.free(this.#cnodeSlot);
     this.#host.free(this.endpointCptr);
-    await this.dispatcher.service.stack.stop();
+    await this.dispatcher.service.stack.stop(options);
+  }
+
+  /** The handler or a timer's poll threw: the net-task is dead; its owner hears of it at once. */
+  #crashed(err: unknown): void {
+    if (this.crashed || this.#stopped) return;
+    this.crashed = true;
+    this.#onCrash?.(err);
   }
 
   #protected(server: Tcb, badge: number, reply: Reply | null): void {
@@ -88,8 +116,9 @@ export class NetIpcServer {
     const granted = info.extraCaps > 0 && (info.capsUnwrapped & 1) === 0;
     let status: number = ReplyStatus.BadRequest;
     let words = 0;
+    let answer = true;
     try {
-      if (badge !== this.#badge || reply === null) return;
+      if (badge !== this.#badge || reply === null || this.crashed) return;
       if (info.label === CONNECT_LABEL || info.label === NOTIFY_LABEL) {
         status = this.#keep(info.label === CONNECT_LABEL ? BYTES : NOTIFY, granted, info.label === CONNECT_LABEL ? "Frame" : "Notification");
         if (status === ReplyStatus.Ok && info.label === CONNECT_LABEL) {
@@ -104,12 +133,17 @@ export class NetIpcServer {
       const w = this.#writer.reset(server.buffer, this.#bytes, this.#view!);
       status = this.dispatcher.dispatch(info.label, r, w);
       words = w.nWords;
-    } catch {
+    } catch (err) {
+      // A crash goes on to the passive server, which tells #crashed; the call stays unanswered.
+      if (err instanceof TaskCrash) {
+        answer = false;
+        throw err;
+      }
       status = ReplyStatus.BadRequest;
       words = 0;
     } finally {
       k.cnodeDelete(this.#host.authority, this.#cnodeSlot, RECEIVE);
-      if (reply !== null) k.replyWith(reply, status, words);
+      if (reply !== null && answer) k.replyWith(reply, status, words);
     }
   }
 

@@ -1,14 +1,18 @@
-// The stack one net-task drives: its interfaces (lo over Loopback always, plus the external
-// device the launch configuration names, eth0, with the guest settings that device gives),
+// The stack one net-task drives: its interfaces (lo over Loopback always, plus one per
+// device the launch configuration names, eth0, eth1, … unless named, each with the guest
+// settings its device gives: the launcher's one device, or a system description's links),
 // the Router between them, the socket set, and the driver loop.
 //
-// Lifetime: NetStack.start() builds the external device (async: the gateway binds its
-// forwards) and the interfaces; stop() ends the driving and closes the device, which gives
-// its host resources back (listeners, host sockets, a TAP descriptor). Before that, as
+// Lifetime: NetStack.start() builds the devices (async: the gateway binds its forwards)
+// and the interfaces; stop() ends the driving and closes the devices, which gives their
+// host resources back (listeners, host sockets, a TAP descriptor). Before that, as
 // Linux goes on sending for a process that closed its socket and exited, stop() lingers
 // while a closed connection still has data or its FIN unacknowledged (FIN-WAIT-1, CLOSING,
 // LAST-ACK), at most LINGER_MS: `nc HOST PORT < FILE` as the guest's last command delivers
-// the whole file.
+// the whole file. It lingers in FIN-WAIT-2 too, until the peer's FIN came and was
+// acknowledged, as Linux keeps such an orphan (tcp_fin_timeout): a server that closed
+// first and ends at once (a kernel of a system description) would otherwise leave its
+// peer in LAST-ACK, waiting for an ACK nobody will send.
 //
 // Driving, without busy polling: poll() runs after every request (the caller's), when a
 // device's waker fires (a frame came from outside) and when the one timer fires, which is
@@ -30,14 +34,18 @@ import { buildDevice, type DeviceSpec, type ExternalDevice, type ExternalNetInfo
 export interface ExternalNetConfig {
   /** A device kind the net-task builds (devices.ts), or (inproc and ipc modes) a factory. */
   device: DeviceSpec | (() => Promise<ExternalDevice>);
-  /** Interface name (default eth0). */
+  /** Interface name (default ethN, N its place among the devices). */
   name?: string;
 }
 
-/** How a net-task starts: serialisable (JSON) unless `external.device` is a function. */
+/**
+ * How a net-task starts: structured-cloneable (JSON, and a frame ring's shared memory)
+ * unless a device is a function.
+ */
 export interface NetConfig {
-  external: ExternalNetConfig | null;
-  /** Faults on the external device, or on lo when there is none. */
+  /** Its interfaces besides lo, in order; the first one's settings are the guest's `external`. */
+  devices: ExternalNetConfig[];
+  /** Faults on the first device, or on lo when there is none. */
   faults: FaultOptions | null;
   /** One line per dropped packet and state transition. */
   trace?: boolean;
@@ -47,17 +55,22 @@ export interface NetConfig {
 const RETRY_MS = 1;
 /** How long stop() waits at most for closed connections to deliver what they hold. */
 export const LINGER_MS = 5000;
-const IN_FLIGHT: ReadonlySet<string> = new Set(["FIN-WAIT-1", "CLOSING", "LAST-ACK"]);
+const IN_FLIGHT: ReadonlySet<string> = new Set(["FIN-WAIT-1", "FIN-WAIT-2", "CLOSING", "LAST-ACK"]);
 
 export class NetStack {
   readonly router = new Router();
   readonly sockets = new SocketSet();
   /** Called after a poll that no request asked for moved something. */
   onNews: (() => void) | null = null;
-  /** The external device's guest settings and forwards; null with lo only. */
+  /**
+   * Called when such a poll threw (the stack's state is then not to be trusted: the
+   * net-task died); without one, the throw goes on (a worker's thread ends).
+   */
+  onFailure: ((err: unknown) => void) | null = null;
+  /** The first device's guest settings and forwards; null with lo only. */
   readonly external: ExternalNetInfo | null;
   readonly #devices: Device[] = [];
-  readonly #external: ExternalDevice | null;
+  readonly #built: ExternalDevice[];
   #timer: NodeJS.Timeout | null = null;
   #timerAt = Infinity;
   #wakeQueued = false;
@@ -66,39 +79,40 @@ export class NetStack {
   #lingering: (() => void) | null = null;
 
   /**
-   * Builds the external device, then the stack. Rejects with what building the device
-   * rejected with (devices.ts: TypeError, SyntaxError, a host error).
+   * Builds the devices, then the stack. Rejects with what building a device rejected with
+   * (devices.ts: TypeError, SyntaxError, a host error), once those built are closed again.
    */
   static async start(config: NetConfig): Promise<NetStack> {
-    const ext = config.external;
-    const built = ext === null ? null : typeof ext.device === "function" ? await ext.device() : await buildDevice(ext.device);
+    const built: ExternalDevice[] = [];
     try {
+      for (const { device } of config.devices) built.push(typeof device === "function" ? await device() : await buildDevice(device));
       return new NetStack(config, built);
     } catch (error) {
-      await built?.close();
+      for (const d of built) await d.close();
       throw error;
     }
   }
 
-  private constructor(config: NetConfig, external: ExternalDevice | null) {
+  private constructor(config: NetConfig, built: ExternalDevice[]) {
     const trace = config.trace === true ? (line: string) => process.stderr.write(`net: ${line}\n`) : null;
     const faulty = (d: Device): Device => (config.faults === null ? d : new FaultInjector(d, config.faults));
-    this.#external = external;
-    this.external = external === null ? null : { guest: external.guest, forwards: external.forwards };
-    const lo = external === null ? faulty(new Loopback()) : new Loopback();
+    this.#built = built;
+    const first = built[0];
+    this.external = first === undefined ? null : { guest: first.guest, forwards: first.forwards };
+    const lo = first === undefined ? faulty(new Loopback()) : new Loopback();
     this.router.add("lo", new Interface(lo, { addresses: [{ address: ipv4(127, 0, 0, 1), prefixLen: 8 }], trace }));
     this.#devices.push(lo);
-    if (external !== null) {
-      const device = faulty(external.device);
-      const guest = external.guest;
+    built.forEach((ext, i) => {
+      const device = i === 0 ? faulty(ext.device) : ext.device;
+      const guest = ext.guest;
       const iface = new Interface(device, {
         hardwareAddress: device.medium === "ethernet" ? guest.hardwareAddress : undefined,
         addresses: [{ address: guest.address, prefixLen: guest.prefixLen }], gateway: guest.gateway, trace,
       });
-      this.router.add(config.external?.name ?? "eth0", iface);
+      this.router.add(config.devices[i]!.name ?? `eth${i}`, iface);
       this.#devices.push(device);
       device.setWaker?.(this.#wake);
-    }
+    });
   }
 
   /** Polls now (after a request); true when anything moved. */
@@ -109,18 +123,19 @@ export class NetStack {
     return moved;
   }
 
-  /** Stops the timer, detaches the devices' wakers and closes the external device. */
-  async stop(): Promise<void> {
+  /** Stops the timer, detaches the devices' wakers and closes the devices (after lingering, unless told not to). */
+  async stop(options: { linger?: boolean } = {}): Promise<void> {
     if (this.#stopped) return;
-    await this.#linger();
+    if (options.linger !== false) await this.#linger();
+    else this.#lingering = null;
     this.#stopped = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     for (const d of this.#devices) d.setWaker?.(null);
-    await this.#external?.close();
+    for (const d of this.#built) await d.close();
   }
 
-  /** Waits until no closed connection has data or a FIN in flight, or LINGER_MS passed. */
+  /** Waits until no closed connection has data or a FIN in flight (either way), or LINGER_MS passed. */
   async #linger(): Promise<void> {
     this.poll();
     if (!this.#inFlight()) return;
@@ -187,8 +202,14 @@ export class NetStack {
 
   #asyncPoll(): void {
     if (this.#stopped) return;
-    this.poll();
-    this.onNews?.();
+    try {
+      this.poll();
+      this.onNews?.();
+    } catch (err) {
+      if (this.onFailure === null) throw err;
+      this.onFailure(err);
+      return;
+    }
     this.#lingering?.();
   }
 }

@@ -7,7 +7,10 @@
 //            (worker.ts); the caller gets a proxy over the shared ring (worker_client.ts)
 //
 // Every mode gives the same results: the same service answers, through the same table.
+// `fault` (a test hook, device-ipc/fault_hook.ts) makes the net-task crash at its Nth
+// request, as NetClient's death watch then hears.
 
+import { TaskFault, type TaskFaultSpec } from "../../device-ipc/fault_hook.ts";
 import { type IpcHost } from "../../device-ipc/host_cspace.ts";
 import { NetIpcTransport } from "./ipc_client.ts";
 import { NetIpcServer } from "./ipc_server.ts";
@@ -16,28 +19,31 @@ import { NetService } from "./socket_table.ts";
 import { InprocTransport, createNetProxy, type NetClient } from "./transport.ts";
 import { NetWorkerTransport, type NetWorkerOptions } from "./worker_client.ts";
 
-export type NetLaunch =
+export type NetLaunch = (
   | { mode: "inproc" }
   | ({ mode: "ipc" } & IpcHost)
-  | ({ mode: "worker" } & NetWorkerOptions);
+  | ({ mode: "worker" } & NetWorkerOptions)
+) & { fault?: TaskFaultSpec };
 
 /**
- * Starts a net-task: builds its external device (which may bind host ports or open a TAP)
+ * Starts a net-task: builds its devices (which may bind host ports or open a TAP)
  * and serves it. Rejects with TypeError or SyntaxError for a device that cannot be built
  * from its description, with the host's error when opening it failed (in every mode), and
  * RangeError when ipc mode finds no memory for its objects. NetClient.stop() closes it.
  */
 export async function createNetTask(config: NetConfig, launch: NetLaunch): Promise<NetClient> {
+  const fault = launch.fault ? new TaskFault(launch.fault, "net-task") : null;
   switch (launch.mode) {
     case "inproc": {
       const stack = await NetStack.start(config);
-      return createNetProxy(new InprocTransport(new NetService(stack)), stack.external);
+      return createNetProxy(new InprocTransport(new NetService(stack), fault), stack.external);
     }
     case "ipc": {
       const stack = await NetStack.start(config);
       let server: NetIpcServer;
+      let crashed: (err: unknown) => void = () => {};
       try {
-        server = new NetIpcServer(new NetService(stack), launch);
+        server = new NetIpcServer(new NetService(stack), { ...launch, onCrash: (err) => crashed(err), ...(fault ? { faultHook: fault } : {}) });
       } catch (err) {
         await stack.stop();
         throw err;
@@ -54,10 +60,15 @@ export async function createNetTask(config: NetConfig, launch: NetLaunch): Promi
         await stop();
         await server.stop();
       };
+      transport.kill = async () => {
+        await stop();
+        await server.stop({ linger: false });
+      };
+      crashed = (err) => transport.onDeath?.(err);
       return createNetProxy(transport, stack.external);
     }
     case "worker": {
-      if (typeof config.external?.device === "function") throw new TypeError("Cannot start a worker net-task with a device factory: name the device by kind");
+      if (config.devices.some((d) => typeof d.device === "function")) throw new TypeError("Cannot start a worker net-task with a device factory: name the device by kind");
       const { transport, external } = await NetWorkerTransport.start(config, launch);
       return createNetProxy(transport, external);
     }

@@ -1,8 +1,15 @@
 // What the kernel-task holds of a net-task: a NetClient (the NetApi plus the readiness
-// sink and stop), built from NET_PROTOCOL over a transport: one generic function per
-// method, in every mode. The inproc transport is here; ipc_client.ts and worker_client.ts
-// are the others.
+// sink, the death watch, stop and kill), built from NET_PROTOCOL over a transport: one
+// generic function per method, in every mode. The inproc transport is here; ipc_client.ts
+// and worker_client.ts are the others.
+//
+// Death: a net-task whose own code threw (inproc: out of a call or the stack's timer;
+// ipc: out of its server's handler; worker: its thread ended or was terminated) is dead.
+// Its transport answers -EIO from then on (the call in flight included) and tells the
+// death watch once, synchronously, before that call returns; the owner then kill()s it
+// (no linger: its state is not to be trusted) and starts another (libos/supervised_net.ts).
 
+import { type TaskFault } from "../../device-ipc/fault_hook.ts";
 import { EIO } from "../../linux-abi/errno.ts";
 import { type NetApi, type NetRecv, type ReadinessSink } from "./api.ts";
 import { type ExternalNetInfo } from "./devices.ts";
@@ -15,9 +22,13 @@ export interface NetTransport {
   readonly mode: NetMode;
   /** Where readiness events go (set by the kernel-task). */
   sink: ReadinessSink | null;
+  /** Told once when the net-task dies (never for a stop). */
+  onDeath: ((err: unknown) => void) | null;
   /** Runs a call: its result; never throws. */
   invoke(entry: NetMethodEntry, args: readonly unknown[]): unknown;
   stop(): Promise<void>;
+  /** Ends it at once, without lingering (after its death). */
+  kill(): Promise<void>;
 }
 
 export interface NetClient extends NetApi {
@@ -26,8 +37,12 @@ export interface NetClient extends NetApi {
   readonly external: ExternalNetInfo | null;
   /** Readiness events of every socket go to `sink` from now on. */
   setReadinessSink(sink: ReadinessSink | null): void;
+  /** `watch` hears (once) when the net-task dies; every call is -EIO from then on. */
+  setDeathWatch(watch: ((err: unknown) => void) | null): void;
   /** Stops the net-task and closes its devices; later calls fail with -EIO. */
   stop(): Promise<void>;
+  /** Ends a dead net-task: closes its devices at once, without lingering. */
+  kill(): Promise<void>;
 }
 
 export function createNetProxy(transport: NetTransport, external: ExternalNetInfo | null): NetClient {
@@ -37,7 +52,11 @@ export function createNetProxy(transport: NetTransport, external: ExternalNetInf
     setReadinessSink: (sink: ReadinessSink | null) => {
       transport.sink = sink;
     },
+    setDeathWatch: (watch: ((err: unknown) => void) | null) => {
+      transport.onDeath = watch;
+    },
     stop: () => transport.stop(),
+    kill: () => transport.kill(),
   };
   for (const entry of netMethodEntries()) proxy[entry.name] = (...args: unknown[]) => transport.invoke(entry, args);
   return proxy as unknown as NetClient;
@@ -53,24 +72,29 @@ export function dataCount(value: unknown): number {
 export class InprocTransport implements NetTransport {
   readonly mode = "inproc";
   sink: ReadinessSink | null = null;
+  onDeath: ((err: unknown) => void) | null = null;
   readonly #service: NetService;
+  readonly #fault: TaskFault | null;
   #stopped = false;
 
-  constructor(service: NetService) {
+  constructor(service: NetService, fault: TaskFault | null = null) {
     this.#service = service;
+    this.#fault = fault;
     service.stack.onNews = () => this.#deliver();
+    service.stack.onFailure = (err) => this.#died(err);
   }
 
   invoke(entry: NetMethodEntry, args: readonly unknown[]): unknown {
     if (this.#stopped) return entry.spec.result.error(EIO);
-    const method = this.#service[entry.name] as (...a: unknown[]) => unknown;
     let value: unknown;
     try {
-      value = method.apply(this.#service, args as unknown[]);
-    } catch {
-      value = entry.spec.result.error(EIO);
+      this.#fault?.check();
+      value = (this.#service[entry.name] as (...a: unknown[]) => unknown).apply(this.#service, args as unknown[]);
+      this.#deliver();
+    } catch (err) {
+      this.#died(err);
+      return entry.spec.result.error(EIO);
     }
-    this.#deliver();
     return value;
   }
 
@@ -79,8 +103,20 @@ export class InprocTransport implements NetTransport {
     await this.#service.stack.stop();
   }
 
+  async kill(): Promise<void> {
+    this.#stopped = true;
+    await this.#service.stack.stop({ linger: false });
+  }
+
   #deliver(): void {
     this.#service.settle();
     this.#service.drainEvents((id, mask) => this.sink?.(id, mask));
+  }
+
+  /** Its code threw: it answers nothing more, and its owner hears of it. */
+  #died(err: unknown): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.onDeath?.(err);
   }
 }

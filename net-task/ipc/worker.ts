@@ -18,8 +18,13 @@
 // built rejects the module's evaluation, which the boot script reports through the ring's
 // error area. On STOP from the client it stops the stack, which closes the device (a TAP's
 // descriptor is not the thread's to drop), and ends the thread.
+//
+// A crash (dispatcher.ts: the service or the stack threw, or the test hook fired) marks
+// the ring Dead and goes on out of the serving loop, which ends the thread; so does a
+// throw out of a timer's poll. The client then answers -EIO and reports the death.
 
 import { parentPort, workerData } from "node:worker_threads";
+import { TaskCrash, TaskFault } from "../../device-ipc/fault_hook.ts";
 import { Ctl, Hdr, WorkerState, controlView, ring, ringQueues, slotViews, spinFor } from "../../device-ipc/ring.ts";
 import { osThreadId } from "../../device-ipc/native_view.ts";
 import { byteAreaResolver, NetDispatcher } from "./dispatcher.ts";
@@ -41,7 +46,7 @@ const resolvers = slots.map((s) => byteAreaResolver(s.bytes));
 const reader = new WireReader();
 const writer = new WireWriter();
 const service = new NetService(await NetStack.start(data.config));
-const dispatcher = new NetDispatcher(service);
+const dispatcher = new NetDispatcher(service, data.fault ? new TaskFault(data.fault, "net-task") : null);
 let newsPosted = false;
 
 service.stack.onNews = () => {
@@ -58,7 +63,12 @@ function handle(slot: number): void {
   let status: number;
   try {
     status = dispatcher.dispatch(s.header[Hdr.Label]!, r, w);
-  } catch {
+  } catch (err) {
+    if (err instanceof TaskCrash) {
+      Atomics.store(ctl, Ctl.State, WorkerState.Dead);
+      ring(ctl, Ctl.ClientBell);
+      throw err;
+    }
     status = ReplyStatus.BadRequest; // a bug here, not the guest's doing
     w.nWords = 0;
   }

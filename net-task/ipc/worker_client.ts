@@ -10,8 +10,10 @@
 // message from the worker (timer or device news) queues a `sync` call.
 //
 // A dead worker gives -EIO, never a hang: waits time out every SLICE_MS to look at the
-// worker's exit mark and 'exit' event; one that answers nothing for requestTimeoutMs is
-// terminated.
+// worker's exit mark, its thread in /proc (a terminated thread leaves no mark) and the
+// 'exit' event; one that answers nothing for requestTimeoutMs is terminated. A death
+// that was not a stop (the thread threw, or was killed) goes to onDeath, once.
+// The test hook's throw fires in the worker; its kill is this side terminating the thread.
 //
 // Start (async: the worker builds its device, which may bind host ports) ends with the
 // worker's { ready } message, or its exit with the error its boot script left in the ring.
@@ -22,6 +24,8 @@ import { EAGAIN, EIO } from "../../linux-abi/errno.ts";
 import {
   Ctl, ERROR_AT, Hdr, RING_BYTES, RING_SLOTS, WorkerState, Waiter, controlView, ring, ringQueues, slotViews, type RingQueues, type RingSlot,
 } from "../../device-ipc/ring.ts";
+import { TaskFault, type TaskFaultSpec } from "../../device-ipc/fault_hook.ts";
+import { threadStart } from "../../device-ipc/native_view.ts";
 import { workerBoot } from "../../device-ipc/worker_boot.ts";
 import { type ReadinessSink } from "./api.ts";
 import { finishRegion, placeRegion } from "./dispatcher.ts";
@@ -37,6 +41,8 @@ export interface NetWorkerOptions {
   /** A request not answered by a live worker after this is given up (default 30 s). */
   requestTimeoutMs?: number;
   startTimeoutMs?: number;
+  /** Test hook: the net-task fails at its Nth request (device-ipc/fault_hook.ts). */
+  fault?: TaskFaultSpec;
 }
 
 const SLICE_MS = 50;
@@ -47,6 +53,7 @@ const SYNC: NetMethodEntry = { name: "sync", spec: NET_PROTOCOL.sync as NetMetho
 export class NetWorkerTransport implements NetTransport {
   readonly mode = "worker";
   sink: ReadinessSink | null = null;
+  onDeath: ((err: unknown) => void) | null = null;
   readonly worker: Worker;
   readonly #ctl: Int32Array;
   readonly #queues: RingQueues;
@@ -58,7 +65,13 @@ export class NetWorkerTransport implements NetTransport {
   readonly #sab: SharedArrayBuffer;
   #dead = false;
   #exited = false;
+  /** stop() or kill() began: the thread's end is no death. */
+  #stopping = false;
   #syncQueued = false;
+  readonly #kill: TaskFault | null;
+  /** The worker's OS thread and its start time, for liveness (0 until it serves, or without /proc). */
+  #tid = 0;
+  #tidStart = "";
 
   /**
    * Starts the worker and waits until it serves; rejects with what building the stack
@@ -81,12 +94,14 @@ export class NetWorkerTransport implements NetTransport {
     for (let i = 0; i < RING_SLOTS; i++) this.#queues.free.push(i);
     const entry = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
     const { url, boot } = workerBoot(entry);
-    const workerData: NetWorkerData & { boot: unknown } = { sab, spinMicros, config, boot };
+    const fault = options.fault;
+    this.#kill = fault?.how === "kill" ? new TaskFault(fault, "net-task") : null;
+    const workerData: NetWorkerData & { boot: unknown } = { sab, spinMicros, config, boot, ...(fault?.how === "throw" ? { fault } : {}) };
     this.worker = new Worker(url, { workerData });
     this.worker.on("error", () => {});
     this.worker.on("exit", () => {
-      this.#dead = true;
       this.#exited = true;
+      this.#die(new Error("its worker thread ended"));
     });
     this.worker.on("message", (message: unknown) => {
       if (message === NEWS) this.#queueSync();
@@ -112,6 +127,7 @@ export class NetWorkerTransport implements NetTransport {
     s.header[Hdr.Words] = w.nWords;
     this.#queues.request.push(slot);
     ring(this.#ctl, Ctl.ServerBell);
+    if (this.#kill?.next()) void this.worker.terminate();
     if (!this.#waitFor(slot)) return spec.result.error(EIO);
     let value: unknown;
     let more = false;
@@ -132,6 +148,7 @@ export class NetWorkerTransport implements NetTransport {
 
   /** Asks the worker to close its device and end; terminates it if it has not after STOP_TIMEOUT_MS. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     this.#dead = true;
     if (this.#exited) return;
     const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
@@ -140,6 +157,21 @@ export class NetWorkerTransport implements NetTransport {
     const timer = setTimeout(() => void this.worker.terminate(), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** Ends the thread now (it died: nothing of it is worth waiting for). */
+  async kill(): Promise<void> {
+    this.#stopping = true;
+    this.#dead = true;
+    if (!this.#exited) await this.worker.terminate();
+  }
+
+  /** The worker died (not stopped): every call is -EIO from now on; onDeath hears of it once. */
+  #die(err: Error): void {
+    const first = !this.#dead;
+    this.#dead = true;
+    if (!first || this.#stopping) return;
+    this.onDeath?.(err);
   }
 
   #queueSync(): void {
@@ -164,6 +196,9 @@ export class NetWorkerTransport implements NetTransport {
         done();
         // Serving: the worker no longer keeps the launcher alive (stop() takes it back).
         this.worker.unref();
+        const tid = Atomics.load(this.#ctl, Ctl.Tid);
+        const start = threadStart(tid);
+        if (start !== null) [this.#tid, this.#tidStart] = [tid, start];
         resolve(message.ready);
       };
       const onExit = (): void => {
@@ -200,12 +235,18 @@ export class NetWorkerTransport implements NetTransport {
         if (got === slot) return true;
         continue;
       }
-      if (this.#dead || Atomics.load(this.#ctl, Ctl.State) === WorkerState.Dead) {
-        this.#dead = true;
+      if (this.#dead) return false;
+      if (Atomics.load(this.#ctl, Ctl.State) === WorkerState.Dead) {
+        this.#die(new Error("its worker thread ended"));
         return false;
       }
-      if (!this.#waiter.wait(this.#queues.response, this.#ctl, Ctl.ClientBell, SLICE_MS) && Date.now() - since > this.#timeoutMs) {
-        this.#dead = true;
+      if (this.#waiter.wait(this.#queues.response, this.#ctl, Ctl.ClientBell, SLICE_MS)) continue;
+      if (this.#tid > 0 && threadStart(this.#tid) !== this.#tidStart) {
+        this.#die(new Error("its worker thread ended"));
+        return false;
+      }
+      if (Date.now() - since > this.#timeoutMs) {
+        this.#die(new Error(`it answered nothing for ${this.#timeoutMs} ms`));
         void this.worker.terminate();
         return false;
       }

@@ -1,6 +1,7 @@
 // User kernels side by side in one host process (docs/architecture.md §5): numbering of
 // their own, `libos boot` with its consoles, pipes and summaries, fair turns on one thread,
-// threads of their own, and fault containment.
+// threads of their own, fault containment, and their networks: links (in memory on one
+// thread, frame rings across threads, in every net mode), a switch, segments kept apart.
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -16,12 +17,12 @@ function linesOf(out: string, name: string, brackets = false): string[] {
   return out.split("\n").filter((l) => l.startsWith(tag)).map((l) => l.slice(tag.length));
 }
 
-/** `libos boot` on a description; its summaries read back from --summary. */
-function boot(description: string): { stdout: string; stderr: string; status: number | null; summaries: KernelSummary[] } {
+/** `libos boot` on a description (after `options`); its summaries read back from --summary. */
+function boot(description: string, ...options: string[]): { stdout: string; stderr: string; status: number | null; summaries: KernelSummary[] } {
   const { dir, cleanup } = makeTempDir("kernels-");
   const summary = join(dir, "summary.json");
   try {
-    const r = spawnSync(process.execPath, [CLI, "boot", "--summary", summary, description], { encoding: "utf8", timeout: 4 * RUN_TIMEOUT_MS });
+    const r = spawnSync(process.execPath, [CLI, "boot", "--summary", summary, ...options, description], { encoding: "utf8", timeout: 4 * RUN_TIMEOUT_MS });
     let summaries: KernelSummary[] = [];
     try {
       summaries = JSON.parse(readFileSync(summary, "utf8")) as KernelSummary[];
@@ -133,4 +134,69 @@ describe("user kernels side by side", () => {
     expect(byName.get("steady")).toMatchObject({ failure: null, status: 0 });
     expect(linesOf(r.stdout, "steady", true).at(-1)).toBe("steady done");
   });
+
 });
+
+describe("networks of user kernels", () => {
+  beforeAll(() => ensureBuilt());
+
+  /** What web-and-client.json prints when it works, kernel by kernel. */
+  function expectPageFetched(r: ReturnType<typeof boot>, what: string): void {
+    expect(r.status, `${what}: ${r.stderr}`).toBe(0);
+    expect(linesOf(r.stdout, "web", true), what).toEqual(["pid 2, /tmp holds: www", "served"]);
+    expect(linesOf(r.stdout, "client", true), what).toEqual(["pid 2, /tmp holds: ", "hello from kernel web"]);
+    expect(r.summaries.map((s) => [s.name, s.status, s.failure]), what).toEqual([["web", 0, null], ["client", 0, null]]);
+  }
+
+  it("boot web-and-client.json: client prints the page web's httpd serves over the link, each kernel alone", () => {
+    expectPageFetched(boot(join(ROOT, "samples/systems/web-and-client.json")), "one thread, inproc");
+  });
+
+  it("the link works across host threads and in every net mode (a frame ring in shared memory)", () => {
+    const { dir, cleanup } = makeTempDir("kernels-");
+    try {
+      const description = JSON.parse(readFileSync(join(ROOT, "samples/systems/web-and-client.json"), "utf8")) as {
+        kernels: { thread?: string; net: { mode: string } }[];
+      };
+      // web on the main thread with an ipc net-task, client on a worker thread with an inproc one.
+      description.kernels[0]!.net.mode = "ipc";
+      description.kernels[1]!.thread = "worker";
+      const file = join(dir, "web-and-worker-client.json");
+      writeFileSync(file, JSON.stringify(description));
+      const mixed = boot(file);
+      expectPageFetched(mixed, "client on a worker thread, web's net-task in ipc mode");
+      expect(mixed.summaries.map((s) => s.thread)).toEqual(["main", "worker"]);
+      expectPageFetched(boot(join(ROOT, "samples/systems/web-and-client.json"), "--net-mode", "worker"), "--net-mode worker");
+      expectPageFetched(boot(join(ROOT, "samples/systems/web-and-client.json"), "--net-mode", "ipc"), "--net-mode ipc");
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("boot switched-lan.json: a learning switch joins three kernels, each client gets the answer for its address", () => {
+    const r = boot(join(ROOT, "samples/systems/switched-lan.json"));
+    expect(r.status, r.stderr).toBe(0);
+    expect(linesOf(r.stdout, "web", true)).toEqual(["served 2"]);
+    expect(linesOf(r.stdout, "alice", true)).toEqual(["hello 10.0.1.2, from kernel web"]);
+    expect(linesOf(r.stdout, "bob", true)).toEqual(["hello 10.0.1.3, from kernel web"]);
+    expect(r.summaries.map((s) => [s.name, s.thread, s.status])).toEqual([["web", "main", 0], ["alice", "main", 0], ["bob", "worker", 0]]);
+  });
+
+  it("segments stay apart in one subnet: a connect to an address on another segment times out; the guest sees its interfaces", () => {
+    const r = boot(join(ROOT, "tests/integration/fixtures/kernels/net-isolation.json"));
+    expect(r.status, r.stderr).toBe(0);
+    // nc's own timeout (-w 2) ends the connect: the ARP requests never reached inside.
+    expect(linesOf(r.stderr, "prober", true)).toEqual(["nc: timed out", "inside: nc exit 1"]);
+    expect(linesOf(r.stdout, "other", true)).toEqual(["hello other"]);
+    const inside = linesOf(r.stderr, "inside", true);
+    expect(inside).toHaveLength(1);
+    expect(inside[0]!.trim().split(/\s+/).slice(0, 3)).toEqual(["eth0:", "0", "0"]);
+    const peer = linesOf(r.stdout, "peer", true).join("\n");
+    expect(peer).toMatch(/^eth0 +Link encap:Ethernet +HWaddr 0A:00:00:00:00:02/m);
+    expect(peer).toMatch(/inet addr:10\.0\.0\.2 +Bcast:10\.0\.0\.255 +Mask:255\.255\.255\.0/);
+    expect(peer).toMatch(/MTU:9000/);
+    expect(peer).toMatch(/^lo +Link encap:Local Loopback/m);
+    expect(peer).toMatch(/^ +eth0: +\d+ +\d+/m);
+  });
+});
+

@@ -59,11 +59,12 @@ function chromium(): { path: string } | { missing: string } {
 }
 
 describe("libos boot --report", () => {
-  it("writes one self-contained page; headless Chromium draws every kernel's name (screenshot in test-output/)", ({ skip }) => {
+  // A system with every kind of channel: pipes, a switch and a link (fixtures/kernels/net-isolation.json).
+  it("writes one self-contained page; headless Chromium draws every kernel and channel (screenshot in test-output/)", ({ skip }) => {
     const { dir, cleanup } = makeTempDir("report-");
     try {
       const page = join(dir, "run.html"), summary = join(dir, "summary.json");
-      const r = spawnSync(process.execPath, [CLI, "boot", "--report", page, "--summary", summary, join(ROOT, "samples/systems/pipeline.json")], {
+      const r = spawnSync(process.execPath, [CLI, "boot", "--report", page, "--summary", summary, join(ROOT, "tests/integration/fixtures/kernels/net-isolation.json")], {
         encoding: "utf8", timeout: 4 * RUN_TIMEOUT_MS,
       });
       expect(r.status, r.stderr).toBe(0);
@@ -71,7 +72,8 @@ describe("libos boot --report", () => {
       // Self-contained: nothing is fetched.
       expect(html).not.toMatch(/\b(src|href)=["']?(https?:)?\/\//);
       const summaries = JSON.parse(readFileSync(summary, "utf8")) as KernelSummary[];
-      expect(summaries.map((s) => s.stats?.kernel)).toEqual(["producer", "consumer"]);
+      const kernels = ["inside", "peer", "prober", "other"];
+      expect(summaries.map((s) => s.stats?.kernel)).toEqual(kernels);
 
       const browser = chromium();
       if ("missing" in browser) {
@@ -83,10 +85,13 @@ describe("libos boot --report", () => {
       const dom = spawnSync(browser.path, [...flags, "--dump-dom", `file://${page}`], { encoding: "utf8", timeout: 120_000 });
       expect(dom.status, dom.stderr).toBe(0);
       expect(dom.stdout).toContain('data-rendered="yes"');
-      for (const name of ["producer", "consumer"]) {
+      for (const name of kernels) {
         expect(dom.stdout).toMatch(new RegExp(`<g data-kernel="${name}"[^>]*>.*?<text [^>]*class="title"[^>]*>${name}</text>`, "s"));
       }
-      expect(dom.stdout).toMatch(/pipe producer → consumer: [\d.]+ KiB/);
+      expect(dom.stdout).toMatch(/pipe inside → prober: 3 B, /);
+      // The link carried ARP and a TCP exchange; each switch port at least inside's ARP answers and peer's silence.
+      expect(dom.stdout).toMatch(/link prober\.eth0 ↔ other\.eth0: [\d.]+\/s frames, [\d.]+ (B|KiB)/);
+      expect(dom.stdout).toMatch(/<g data-channel="switch" data-switch="lan">.*?inside\.eth0 ↔ switch lan: .*?switch lan<\/text>/s);
       mkdirSync(OUTPUT, { recursive: true });
       const shot = join(OUTPUT, "boot-report.png");
       const png = spawnSync(browser.path, [...flags, `--screenshot=${shot}`, "--window-size=1000,900", `file://${page}`], { encoding: "utf8", timeout: 120_000 });

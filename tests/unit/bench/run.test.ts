@@ -210,6 +210,8 @@ describe("bench harness", () => {
       "find 10,000 files, fs worker (ms)",
       "boot 8 kernels, one thread (ms)",
       "boot 8 kernels, a worker each (ms)",
+      "busy loop, 1 kernel (ms)",
+      "busy loop, 8 kernels, a worker each (ms)",
       "host memory per idle kernel (MiB)",
     ]);
     // Files under SCRATCH are made by the row's fixtures when the bench runs.
@@ -247,6 +249,9 @@ describe("bench harness", () => {
     // The rows of user kernels side by side run in the libos column only, with their targets.
     const boot = byName.get("boot 8 kernels, one thread (ms)")!;
     expect(boot).toMatchObject({ columns: ["libos"], libosCommand: "boot", target: { kind: "at-most", max: 2000 } });
+    // 8 busy kernels on workers against one: about 8/cores times as long.
+    const busy = byName.get("busy loop, 8 kernels, a worker each (ms)")!;
+    expect(busy).toMatchObject({ columns: ["libos"], libosCommand: "boot", target: { kind: "slowdown-at-most", vs: { row: "busy loop, 1 kernel (ms)" } } });
     const idle = byName.get("host memory per idle kernel (MiB)")!;
     expect(idle).toMatchObject({ columns: ["libos"], measure: { kind: "reported", unit: "MiB" }, target: { kind: "at-most", max: 10 } });
   });

@@ -27,7 +27,9 @@ describe("system descriptions", () => {
     for (const f of files) expect(() => readSystem(join(SAMPLES, f)), f).not.toThrow();
     const web = readSystem(join(SAMPLES, "web-and-client.json"));
     expect(web.links).toEqual([{ ends: [{ kernel: "web", iface: "eth0" }, { kernel: "client", iface: "eth0" }] }]);
-    expect(web.kernels[1]!.net!.interfaces[0]).toMatchObject({ address: "10.0.0.2", prefixLength: 24, gateway: "10.0.0.1" });
+    expect(web.kernels[1]!.net!.interfaces[0]).toEqual({
+      name: "eth0", address: "10.0.0.2", prefixLength: 24, gateway: "10.0.0.1", mac: "02:00:00:00:02:01", mtu: 1500,
+    });
   });
 
   it("fills in the defaults and resolves host paths against the description's folder", () => {
@@ -91,6 +93,26 @@ describe("system descriptions", () => {
       "links[0].ends[1]: kernel a has no interface eth1",
       "links[0].ends: a link joins two kernels",
       "links[1].ends[1]: a.eth0 is already on links[0].ends[0]",
+    ]);
+  });
+
+  it("names each network field that breaks a rule: unplugged interfaces, shared MACs, group MACs, one address twice on a segment", () => {
+    const iface = (name: string, address: string, mac?: string): Json => ({ name, address, ...(mac ? { mac } : {}) });
+    expect(problems({
+      kernels: [
+        { name: "a", program: sh("x"), net: { interfaces: [iface("eth0", "10.0.0.1/24"), iface("eth1", "10.0.1.1/24", "03:00:00:00:00:01")] } },
+        { name: "b", program: sh("x"), net: { interfaces: [iface("eth0", "10.0.0.1/24", "02:00:00:00:01:01")] } },
+        { name: "c", program: sh("x"), net: { interfaces: [iface("eth0", "10.0.0.3/24")] } },
+        { name: "d", program: sh("x"), net: { interfaces: [iface("eth0", "10.0.0.3/24")] } },
+      ],
+      links: [{ ends: ["a.eth0", "b.eth0"] }],
+      switches: [{ name: "s", ports: ["c.eth0", "d.eth0"] }],
+    })).toEqual([
+      "links[0].ends[1]: 10.0.0.1 is also the address of a.eth0",
+      "switches[0].ports[1]: 10.0.0.3 is also the address of c.eth0",
+      "kernels[0].net.interfaces[1]: a.eth1 is on no link or switch",
+      "kernels[0].net.interfaces[1].mac: 03:00:00:00:00:01 is a group (multicast) address",
+      "kernels[1].net.interfaces[0].mac: 02:00:00:00:01:01 is also the MAC of kernels[0].net.interfaces[0]",
     ]);
   });
 

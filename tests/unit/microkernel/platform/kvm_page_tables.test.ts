@@ -1,5 +1,6 @@
 // The host-kept page tables of a KVM guest, on plain memory (no VM): what an entry holds,
-// which changes are reported for the VM's MMU, and how table pages are copied and reused.
+// which changes are reported for the VM's MMU, how table pages are copied and reused, and
+// how a VM's tables start over for its next address space.
 import { describe, expect, it } from "vitest";
 import { PageTables, PTE, PTE_NX_HIGH } from "../../../../microkernel/platform/kvm_page_tables.ts";
 
@@ -7,17 +8,19 @@ const PAGE = 4096;
 const POOL = 0x10000;
 const LEAF = PTE.P | PTE.US | PTE.RW;
 
-function tables(poolPages = 64): { t: PageTables; words: Uint32Array; changed: number[]; recycled: () => number } {
+function tables(poolPages = 64): { t: PageTables; words: Uint32Array; changed: number[]; recycled: () => number; released: [number, number][] } {
   const words = new Uint32Array((POOL + poolPages * PAGE) / 4);
   const changed: number[] = [];
+  const released: [number, number][] = [];
   let recycled = 0;
-  const t = new PageTables(words, { changed: (e) => changed.push(e), recycled: () => void recycled++ }, 0, POOL, POOL + poolPages * PAGE);
-  return { t, words, changed, recycled: () => recycled };
+  const events = { changed: (e: number) => changed.push(e), recycled: () => void recycled++, released: (from: number, to: number) => void released.push([from, to]) };
+  const t = new PageTables(words, events, 0, POOL, POOL + poolPages * PAGE);
+  return { t, words, changed, recycled: () => recycled, released };
 }
 
-/** The leaf entry of `va` as [low, high] words, found by walking from the root. */
-function leaf(words: Uint32Array, va: number): [number, number] {
-  let table = 0;
+/** The leaf entry of `va` as [low, high] words, found by walking from the root (default: the first one, at 0). */
+function leaf(words: Uint32Array, va: number, root = 0): [number, number] {
+  let table = root;
   for (let level = 3; level >= 0; level--) {
     const i = table / 4 + (Math.floor(va / 2 ** (12 + 9 * level)) % 512) * 2;
     if (level === 0) return [words[i]!, words[i + 1]!];
@@ -104,5 +107,41 @@ describe("PageTables", () => {
     for (const va of [0x400000, 0x401000, 0x402000, 0x403000]) expect(leaf(words, va)).toEqual([0, 0]);
     // With nothing retired and nothing fresh, set() of a new region fails.
     expect(t.set(0x40000000, 0x200000, PAGE, LEAF, 0)).toBe(false);
+  });
+
+  it("reset() starts over on a fresh root that keeps the kernel half; the old pages are released and not handed out again", () => {
+    const { t, words, changed, recycled, released } = tables();
+    words[511 * 2] = 0x1000 | PTE.P | PTE.RW; // the kernel's mapping, in the first root's upper half
+    t.set(0x400000, 0x100000, 2 * PAGE, LEAF, 0); // PDPT, PD, one leaf table: 3 pool pages
+    t.entered();
+    t.reset();
+    expect(released).toEqual([[POOL, POOL + 3 * PAGE]]);
+    expect(t.root).toBe(POOL + 3 * PAGE);
+    expect(words[t.root / 4 + 511 * 2]).toBe(0x1000 | PTE.P | PTE.RW);
+    expect(leaf(words, 0x400000, t.root)).toEqual([0, 0]);
+    // The new space's tables are fresh pages past the old ones, written without reports.
+    t.set(0x400000, 0x200000, PAGE, LEAF, 0);
+    expect(leaf(words, 0x400000, t.root)[0]).toBe(0x200000 | LEAF);
+    expect(words[t.root / 4]! & 0xfffff000).toBe(t.root + PAGE); // its PDPT
+    expect(changed).toEqual([]);
+    expect(recycled()).toBe(0);
+    // The next reset releases the second space's pages only.
+    t.reset();
+    expect(released[1]).toEqual([POOL + 3 * PAGE, POOL + 7 * PAGE]);
+  });
+
+  it("reset() with less than a quarter of the pool fresh starts the pool over, after recycled() is heard", () => {
+    const { t, words, recycled, released } = tables(8);
+    words[511 * 2] = 0x1000 | PTE.P;
+    t.set(0x400000, 0x100000, PAGE, LEAF, 0); // 3 pages
+    t.reset(); // root: page 3 of 8
+    t.set(0x400000, 0x100000, PAGE, LEAF, 0); // pages 4-6: one fresh page left
+    expect(recycled()).toBe(0);
+    t.reset();
+    expect(recycled()).toBe(1);
+    expect(released.at(-1)).toEqual([POOL, POOL + 8 * PAGE]);
+    expect(t.root).toBe(POOL);
+    expect(words[POOL / 4 + 511 * 2]).toBe(0x1000 | PTE.P);
+    expect(leaf(words, 0x400000, t.root)).toEqual([0, 0]);
   });
 });

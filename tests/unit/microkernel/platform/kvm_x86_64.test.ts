@@ -7,6 +7,7 @@ import { type NativeBlock } from "../../../../microkernel/platform/unicorn_ffi.t
 import { allocFrameMemory, freeFrameMemory } from "../../../../microkernel/platform/frame_chunks.ts";
 import { KVM, kvm, KvmUnavailableError } from "../../../../microkernel/platform/kvm_ffi.ts";
 import { KVM_EXTRA_REG, KvmX86Engine } from "../../../../microkernel/platform/kvm_x86_64.ts";
+import { KvmVmPool } from "../../../../microkernel/platform/kvm_vm.ts";
 import { Msg, X86_64_REGISTER_LAYOUT } from "../../../../syscall-shim/x86_64.ts";
 
 let kvmMissing: string | null = null;
@@ -50,10 +51,10 @@ function setReg(vcpu: Vcpu, index: number, value: number): void {
   vcpu.regs[index * 2 + 1] = Math.floor(value / 2 ** 32);
 }
 
-/** A fresh VM with the code page holding `code` at CODE and RIP pointing at it. */
-function boot(ctx: TestContext, code: readonly number[]): Guest {
+/** A VM (fresh, or from `pool`) with the code page holding `code` at CODE and RIP pointing at it. */
+function boot(ctx: TestContext, code: readonly number[], pool: KvmVmPool | null = null): Guest {
   ctx.skip(kvmMissing !== null, `KVM not available: ${kvmMissing}`);
-  const engine = new KvmX86Engine();
+  const engine = new KvmX86Engine(pool);
   const blocks: NativeBlock[] = [allocFrameMemory(PAGE), allocFrameMemory(PAGE), allocFrameMemory(PAGE)];
   const [text, data, rodata] = blocks as [NativeBlock, NativeBlock, NativeBlock];
   text.bytes.set(code);
@@ -352,5 +353,49 @@ describe("KvmX86Engine", () => {
     expect(reg(copy, Msg.rbx)).toBe(0xabcdef);
     copy.readFpState(fx);
     expect(fx[160]).toBe(0x42);
+  });
+
+  it("a disposed engine's VM serves the next engine of its pool, which sees none of the last address space's pages", (ctx) => {
+    const pool = new KvmVmPool();
+    cleanups.push(() => pool.release());
+    // mov rax, qword ptr [0x20000] · mov qword ptr [0x11008], 7 · syscall
+    const READ_EXTRA = [0x48, 0x8b, 0x04, 0x25, 0x00, 0x00, 0x02, 0x00, 0x48, 0xc7, 0x04, 0x25, 0x08, 0x10, 0x01, 0x00, 0x07, 0x00, 0x00, 0x00, 0x0f, 0x05];
+    const first = boot(ctx, READ_EXTRA, pool);
+    const extra = allocFrameMemory(PAGE);
+    cleanups.push(() => freeFrameMemory(extra));
+    extra.bytes[0] = 0x5a;
+    expect(first.engine.map(0x20000, extra.address, PAGE, Perm.Read)).toBe(0);
+    expect(first.run(0, () => false).kind).toBe("syscall");
+    expect(reg(first.vcpu, Msg.rax)).toBe(0x5a);
+    expect(first.data[8]).toBe(7);
+    first.engine.dispose();
+    expect(pool.idle).toBe(1);
+    // The next engine takes that VM and its vCPU, set afresh: the page the last one mapped is not there.
+    const second = boot(ctx, READ_EXTRA, pool);
+    expect(pool.idle).toBe(0);
+    expect(reg(second.vcpu, Msg.rax)).toBe(0);
+    expect(second.run(0, () => false)).toMatchObject({ kind: "memory", address: 0x20000, access: Perm.Read, mapped: false });
+    // Its own mapping there is its own page.
+    const mine = allocFrameMemory(PAGE);
+    cleanups.push(() => freeFrameMemory(mine));
+    mine.bytes[0] = 0x33;
+    expect(second.engine.map(0x20000, mine.address, PAGE, Perm.Read)).toBe(0);
+    expect(second.run(0, () => false).kind).toBe("syscall");
+    expect(reg(second.vcpu, Msg.rax)).toBe(0x33);
+    expect(second.data[8]).toBe(7);
+  });
+
+  it("a pool keeps at most 4 VMs, none with more than 4 vCPUs, and release() closes them", (ctx) => {
+    ctx.skip(kvmMissing !== null, `KVM not available: ${kvmMissing}`);
+    const pool = new KvmVmPool();
+    cleanups.push(() => pool.release());
+    const engines = Array.from({ length: 6 }, () => new KvmX86Engine(pool));
+    for (let i = 0; i < 5; i++) engines[5]!.createVcpu(X86_64_REGISTER_LAYOUT);
+    engines[5]!.dispose(); // 5 vCPUs: closed
+    expect(pool.idle).toBe(0);
+    for (const e of engines) e.dispose();
+    expect(pool.idle).toBe(4);
+    pool.release();
+    expect(pool.idle).toBe(0);
   });
 });

@@ -4,11 +4,13 @@
 // devices in every mode (the worker builds its own): the gateway's guest settings and
 // forwards, a guest connection through it to a host server, the forward's listener gone
 // once the net-task stopped, and devices that cannot be built rejected with their reason.
+// Last, two net-tasks joined by a frame ring, one in a worker (the link across threads a
+// system description's boot makes): named interfaces with their settings, a connection.
 
 import { createConnection, createServer, type AddressInfo, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { Kernel } from "../../../../microkernel/mod.ts";
-import { createNetTask, NO_ADDRESS, SocketKind, type NetClient, type NetConfig, type NetLaunch, type NetRecv } from "../../../../net-task/mod.ts";
+import { createFrameRing, createNetTask, NO_ADDRESS, SocketKind, type NetClient, type NetConfig, type NetLaunch, type NetRecv } from "../../../../net-task/mod.ts";
 import { EADDRINUSE, EAGAIN, EBADF, ECONNREFUSED, EINPROGRESS, EISCONN, ENOTCONN } from "../../../../linux-abi/errno.ts";
 import { POLLIN, POLLOUT, POLLRDHUP } from "../../../../linux-abi/poll.ts";
 import { MSG_PEEK } from "../../../../linux-abi/socket.ts";
@@ -17,7 +19,7 @@ const LO = 0x7f000001;
 const MODES = ["inproc", "ipc", "worker"] as const;
 const running: NetClient[] = [];
 
-async function start(mode: (typeof MODES)[number], config: NetConfig = { external: null, faults: null }): Promise<{ net: NetClient; masks: Map<number, number> }> {
+async function start(mode: (typeof MODES)[number], config: NetConfig = { devices: [], faults: null }): Promise<{ net: NetClient; masks: Map<number, number> }> {
   const launch: NetLaunch = mode === "ipc" ? { mode, kernel: new Kernel({ untypedBytes: 64 << 20, rootCnodeRadix: 12 }) } : { mode };
   const net = await createNetTask(config, launch);
   running.push(net);
@@ -129,7 +131,7 @@ describe("net-task external devices", () => {
     await new Promise<void>((resolve) => host.listen(0, "127.0.0.1", resolve));
     const hostPort = (host.address() as AddressInfo).port;
     const received = new Promise<void>((resolve) => host.on("connection", (s: Socket) => s.on("end", resolve)));
-    const { net, masks } = await start(mode, { external: { device: { kind: "user", options: { forwards: ["0:7000"] } } }, faults: null });
+    const { net, masks } = await start(mode, { devices: [{ device: { kind: "user", options: { forwards: ["0:7000"] } } }], faults: null });
     const ext = net.external!;
     expect([ext.guest.address, ext.guest.gateway, ext.guest.dns, ext.guest.prefixLen]).toEqual([GUEST, GATEWAY, [DNS], 24]);
     expect(ext.forwards).toHaveLength(1);
@@ -156,13 +158,51 @@ describe("net-task external devices", () => {
 
   it.each(MODES)("a device that cannot be built rejects with its reason in %s mode", async (mode) => {
     const launch: NetLaunch = mode === "ipc" ? { mode, kernel: new Kernel({ untypedBytes: 64 << 20, rootCnodeRadix: 12 }) } : { mode };
-    const user = (forwards: unknown): NetConfig => ({ external: { device: { kind: "user", options: { forwards } } }, faults: null });
+    const user = (forwards: unknown): NetConfig => ({ devices: [{ device: { kind: "user", options: { forwards } } }], faults: null });
     await expect(createNetTask(user(["8080"]), launch)).rejects.toThrow(SyntaxError);
     await expect(createNetTask(user([8080]), launch)).rejects.toThrow(/forwards is not a list of strings/);
-    await expect(createNetTask({ external: { device: { kind: "bogus" } }, faults: null }, launch)).rejects.toThrow(/no device of kind "bogus"/);
+    await expect(createNetTask({ devices: [{ device: { kind: "bogus" } }], faults: null }, launch)).rejects.toThrow(/no device of kind "bogus"/);
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
     await expect(createNetTask(user([`${(busy.address() as AddressInfo).port}:80`]), launch)).rejects.toThrow(/EADDRINUSE/);
     busy.close();
+  });
+});
+
+describe("net-task frame-ring devices", () => {
+  const SERVER = 0x0a000001, CLIENT = 0x0a000002;
+  const end = (ring: SharedArrayBuffer, side: 0 | 1, address: number, name: string): NetConfig["devices"][number] => ({
+    name, device: { kind: "frame-ring", options: { ring, side, guest: { hardwareAddress: 0x020000000010 + side, address, prefixLen: 24, gateway: null, mtu: 1500 } } },
+  });
+
+  it("joins an inproc net-task and a worker one across threads: settings, a connection, data", async () => {
+    const ring = createFrameRing(1500);
+    const server = await start("worker", { devices: [end(ring, 1, SERVER, "veth1")], faults: null });
+    const client = await start("inproc", { devices: [end(ring, 0, CLIENT, "veth0")], faults: null });
+    expect(server.net.interfaces().map((i) => [i.name, i.addr, i.prefixLen, i.mac, i.mtu])).toEqual([
+      ["lo", LO, 8, 0, 65536], ["veth1", SERVER, 24, 0x020000000011, 1500],
+    ]);
+    expect(client.net.external!.guest.address).toBe(CLIENT);
+    const srv = server.net.open(SocketKind.Tcp);
+    expect([server.net.bind(srv, SERVER, 80), server.net.listen(srv, 4)]).toEqual([0, 0]);
+    const cli = client.net.open(SocketKind.Tcp);
+    expect(client.net.connect(cli, SERVER, 80)).toBe(-EINPROGRESS);
+    await readiness(client.masks, client.net, cli, POLLOUT);
+    expect(client.net.connect(cli, SERVER, 80)).toBe(0);
+    await readiness(server.masks, server.net, srv, POLLIN);
+    const conn = server.net.accept(srv);
+    expect(conn).toBeGreaterThan(0);
+    const data = new TextEncoder().encode("across the frame ring");
+    expect(client.net.send(cli, data, 0, NO_ADDRESS, 0)).toBe(data.length);
+    await readiness(server.masks, server.net, conn, POLLIN);
+    const buf = new Uint8Array(64);
+    const n = server.net.recv(conn, buf, 0, 0, false) as number;
+    expect(new TextDecoder().decode(buf.subarray(0, n))).toBe("across the frame ring");
+  });
+
+  it("refuses a frame-ring device without its ring or settings", async () => {
+    const bad = (options: Record<string, unknown>): NetConfig => ({ devices: [{ device: { kind: "frame-ring", options } }], faults: null });
+    await expect(createNetTask(bad({ side: 0 }), { mode: "inproc" })).rejects.toThrow(/needs a ring/);
+    await expect(createNetTask(bad({ ring: createFrameRing(1500), side: 0, guest: { address: 1 } }), { mode: "inproc" })).rejects.toThrow(/guest needs/);
   });
 });
