@@ -8,11 +8,9 @@
 // length); the client always names a whole block plus an offset inside it.
 
 import fs from "node:fs";
-import { createRequire } from "node:module";
+import { koffi as loadKoffi } from "../microkernel/platform/koffi.ts";
 
-const require = createRequire(import.meta.url);
-type Koffi = typeof import("koffi");
-const koffi: Koffi = require("koffi");
+const koffi = loadKoffi();
 
 const cell = new BigUint64Array(1);
 const cache = new Map<number, Uint8Array>();

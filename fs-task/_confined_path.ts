@@ -18,7 +18,8 @@
 // a symlink swapped in is opened as itself, never followed), reads symlinks relative to the
 // directory holding them, and goes back up ".." to the parent's fd (".." is never opened).
 // Symlink targets go back into the walk; the rules are _tree_walk.ts's. The last component
-// is only lstat'ed, and a directory's fd is closed when the walk goes back up (Tree.drop).
+// is only lstat'ed. The directories opened stay open in the root's DirectoryFdCache
+// (_dir_fd_cache.ts): a later walk uses one after an lstat shows its name still holds it.
 //
 // The result names its last component by `at` = "/proc/<pid>/fd/<dirFd>/<name>", under a
 // directory fd the walk holds until release(). A host call on `at` looks up nothing but
@@ -26,8 +27,9 @@
 // name itself can still be swapped: callers open it with O_NOFOLLOW, use calls that do not
 // follow a last symlink, or pin() it.
 //
-// Linux only (procfs). Syscalls for a path of n components: n - 1 opens, fstats and
-// closes for the directories on the way, and one lstat.
+// Linux only (procfs). Syscalls for a path of n components: n lstats when the directories
+// on the way are cached, else an lstat (when the cache had a stale entry), an open and an
+// fstat for each directory missing.
 //
 // Names are byte strings (linux-abi/_byte_string.ts); every host call gets its path as the
 // bytes themselves (a Buffer), and what the host answers in names comes back as bytes.
@@ -35,37 +37,29 @@
 import fs from "node:fs";
 import { displayOf, stringToBytes } from "../linux-abi/_byte_string.ts";
 import { walkTree, type MountView, type Tree } from "./_tree_walk.ts";
+import { DirectoryFdCache, type CachedDirectory } from "./_dir_fd_cache.ts";
+import { closeFd, fdPath, HOST_O_PATH, openPathAt, statAt, statOfFd, type HostStat } from "./_host_stat.ts";
 
-/** The host's O_PATH (Linux on x86 and Arm; Node has no constant): an fd that only names a file. */
-export const HOST_O_PATH = 0o10000000;
+export { fdPath, HOST_O_PATH };
 
 /** An fd on whatever the name holds, a symlink itself included, and that opens nothing (no FIFO wait). */
 const ENTRY_FLAGS = HOST_O_PATH | fs.constants.O_NOFOLLOW;
 
 export interface Resolved {
   /** The directory holding the last component: an fd of the walk's, or the root's. */
-  dirFd: number;
+  readonly dirFd: number;
   /** The last component's name in dirFd; "." for the root itself. */
-  name: string;
+  readonly name: string;
   /** "/proc/<pid>/fd/<dirFd>/<name>", as host path bytes: good until release(). */
-  at: Buffer;
+  readonly at: Buffer;
   /** The last component's own stat (a symlink's, not its target's), or null if it does not exist. */
-  stat: fs.BigIntStats | null;
+  readonly stat: HostStat | null;
   /** The result is the root itself. */
-  isRoot: boolean;
+  readonly isRoot: boolean;
   /** The canonical guest path below the root ("/" for the root). */
-  guestPath: string;
+  readonly guestPath: string;
   /** Closes the directory fds the walk opened. */
   release(): void;
-}
-
-/** "/proc/<pid>/fd": /proc/self's target, read once, spares the kernel that symlink on every call. */
-let procFd: string | undefined;
-
-/** The path through which the kernel reaches open file `fd` (a directory: with `/name`, a byte string). */
-export function fdPath(fd: number, name?: string): Buffer {
-  procFd ??= `/proc/${fs.readlinkSync("/proc/self")}/fd`;
-  return stringToBytes(name === undefined ? `${procFd}/${fd}` : `${procFd}/${fd}/${name}`);
 }
 
 /** The target of the symlink at host path `at`, as a byte string. */
@@ -92,7 +86,7 @@ export interface HostNode {
   parent: HostNode | null;
   name: string;
   /** The entry's stat (the fd's, if it has one); null for the root. */
-  stat: fs.BigIntStats | null;
+  stat: HostStat | null;
   /** An O_PATH fd on a directory on the way (one the walk will look in), else -1. */
   fd: number;
   /** A view's root: the open handle whose fds it uses; the view is gone once that is closed. */
@@ -148,14 +142,16 @@ export function openHostDirectory(path: string): { fd: number; real: string } {
   return { fd, real: readHostLink(fdPath(fd)) };
 }
 
-/** A walk's tree: holds the directories on the way open and keeps track of them. */
+/** A walk's tree: the directories on the way, held in the cache until the walk is released. */
 class HostWalk implements Tree<HostNode> {
   readonly root: HostNode;
-  /** The fds this walk opened and still holds. */
-  readonly opened: number[] = [];
+  readonly #cache: DirectoryFdCache;
+  /** The cache entries this walk went through and still holds. */
+  readonly #held: CachedDirectory[] = [];
 
-  constructor(root: HostNode) {
+  constructor(root: HostNode, cache: DirectoryFdCache) {
     this.root = root;
+    this.#cache = cache;
   }
 
   isDir(n: HostNode): boolean {
@@ -163,34 +159,38 @@ class HostWalk implements Tree<HostNode> {
   }
 
   /**
-   * The last component is only lstat'ed. One on the way is opened, then fstat'ed: so the
-   * directory the walk goes on in is the very one it saw, and costs no second lookup.
+   * The last component is only lstat'ed. One on the way is the cached directory when the
+   * name still holds it, else opened, then fstat'ed: so the directory the walk goes on in
+   * is the very one it saw, and costs no second lookup.
    */
   child(dir: HostNode, name: string, _dirNames: readonly string[], last: boolean): HostNode | undefined {
-    const at = fdPath(dir.fd, name);
-    if (last) {
-      const stat = fs.lstatSync(at, { bigint: true, throwIfNoEntry: false });
-      return stat === undefined ? undefined : { parent: dir, name, stat, fd: -1 };
+    const cached = last ? undefined : this.#cache.peek(dir.fd, name);
+    if (last || cached !== undefined) {
+      const stat = statAt(dir.fd, name);
+      if (last || stat === undefined || !stat.isDirectory()) {
+        if (cached !== undefined) this.#cache.take(cached, stat);
+        return stat === undefined ? undefined : { parent: dir, name, stat, fd: -1 };
+      }
+      const hit = this.#cache.take(cached!, stat);
+      if (hit !== undefined) {
+        this.#held.push(hit);
+        return { parent: dir, name, stat, fd: hit.fd };
+      }
     }
-    let fd: number;
+    const fd = openPathAt(dir.fd, name);
+    if (fd === undefined) return undefined;
+    let stat: HostStat;
     try {
-      fd = fs.openSync(at, ENTRY_FLAGS);
+      stat = statOfFd(fd);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw err;
-    }
-    let stat: fs.BigIntStats;
-    try {
-      stat = fs.fstatSync(fd, { bigint: true });
-    } catch (err) {
-      fs.closeSync(fd);
+      closeFd(fd);
       throw err;
     }
     if (!stat.isDirectory()) {
-      fs.closeSync(fd);
+      closeFd(fd);
       return { parent: dir, name, stat, fd: -1 };
     }
-    this.opened.push(fd);
+    this.#held.push(this.#cache.add(dir.fd, name, fd, stat));
     return { parent: dir, name, stat, fd };
   }
 
@@ -207,33 +207,71 @@ class HostWalk implements Tree<HostNode> {
     return n.stat?.isSymbolicLink() ? readHostLink(fdPath(n.parent!.fd, n.name)) : null;
   }
 
-  drop(dir: HostNode): void {
-    if (dir.fd < 0) return;
-    this.opened.splice(this.opened.lastIndexOf(dir.fd), 1); // the last one: drops come from the top
-    fs.closeSync(dir.fd);
-  }
-
   release(): void {
-    for (let fd = this.opened.pop(); fd !== undefined; fd = this.opened.pop()) fs.closeSync(fd);
+    for (let e = this.#held.pop(); e !== undefined; e = this.#held.pop()) this.#cache.release(e);
   }
 }
 
-/** Closes a root fd whose ConfinedRoot was collected (HostFs has no unmount call). */
-const rootFds = new FinalizationRegistry<number>((fd) => fs.close(fd, () => {}));
+/**
+ * A walk's Resolved. Most calls use its stat alone (an lstat, the bulk of a `find`), so
+ * the host path and the guest path are made when first asked for.
+ */
+class WalkResult implements Resolved {
+  #at: Buffer | null = null;
+  readonly #walk: HostWalk;
+  readonly #dirNames: readonly string[];
+  readonly #lastName: string;
+
+  constructor(
+    walk: HostWalk,
+    readonly dirFd: number,
+    readonly name: string,
+    readonly stat: HostStat | null,
+    readonly isRoot: boolean,
+    dirNames: readonly string[],
+    lastName: string,
+  ) {
+    this.#walk = walk;
+    this.#dirNames = dirNames;
+    this.#lastName = lastName;
+  }
+
+  get at(): Buffer {
+    return (this.#at ??= fdPath(this.dirFd, this.name));
+  }
+
+  get guestPath(): string {
+    let path = "";
+    for (const n of this.#dirNames) path += "/" + n;
+    if (this.#lastName !== ".") path += "/" + this.#lastName;
+    return path === "" ? "/" : path;
+  }
+
+  release(): void {
+    this.#walk.release();
+  }
+}
+
+/** Closes a root fd, and its cached directories, once its ConfinedRoot was collected (HostFs has no unmount call). */
+const rootFds = new FinalizationRegistry<{ fd: number; cache: DirectoryFdCache }>(({ fd, cache }) => {
+  cache.clear();
+  fs.close(fd, () => {});
+});
 
 /** A host directory, held open, to resolve guest paths in. */
 export class ConfinedRoot {
   #root: HostNode;
+  readonly #cache = new DirectoryFdCache();
 
   /** `fd`: the directory (openHostDirectory), which this root now owns. */
   constructor(fd: number) {
     this.#root = { parent: null, name: ".", stat: null, fd };
-    rootFds.register(this, fd);
+    rootFds.register(this, { fd, cache: this.#cache });
   }
 
   /** Resolves `guestPath`; `arg` is which path argument of the call it is (for a crossing). */
   resolve(guestPath: string, followLast: boolean, view?: MountView<HostNode>, arg = 0): Resolved | number {
-    const walk = new HostWalk(this.#root);
+    const walk = new HostWalk(this.#root, this.#cache);
     try {
       const w = walkTree(walk, guestPath, followLast, view, arg);
       if (typeof w === "number") {
@@ -246,12 +284,7 @@ export class ConfinedRoot {
       const name = last === null ? w.name : last.name;
       const isRoot = last !== null && last.parent === null;
       const stat = isRoot ? fs.fstatSync(holder.fd, { bigint: true }) : w.node === null ? null : w.node.stat;
-      const names = w.name === "." ? w.dirNames : [...w.dirNames, w.name];
-      return {
-        dirFd: holder.fd, name, at: fdPath(holder.fd, name), stat, isRoot,
-        guestPath: "/" + names.join("/"),
-        release: () => walk.release(),
-      };
+      return new WalkResult(walk, holder.fd, name, stat, isRoot, w.dirNames, w.name);
     } catch (err) {
       walk.release();
       throw err;

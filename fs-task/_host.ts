@@ -2,13 +2,14 @@
 //   errnoFromHost  — a thrown Node error → negative Linux errno (by err.code, so a macOS
 //                    host, whose errno numbers differ, maps correctly too)
 //   hostOpenFlags  — Linux O_* bits → the host's fs.constants bits
-//   statFromHost   — BigIntStats → FsStat, every number exact (EOVERFLOW where one cannot be)
+//   statFromHost   — a host stat (HostStat, BigIntStats) → FsStat, every number exact (EOVERFLOW where one cannot be)
 //   inoFromHost    — a host inode number as a safe integer
 //   direntType     — a host mode → DT_*
 
 import fs from "node:fs";
 import type { FsResult, FsStat } from "./file_system.ts";
 import * as E from "./_errno.ts";
+import { StatxStat, type HostStat } from "./_host_stat.ts";
 import {
   O_ACCMODE, O_APPEND, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOATIME, O_NOFOLLOW,
   O_NONBLOCK, O_SYNC, O_TRUNC,
@@ -62,7 +63,9 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * integer): a file too large for one is EOVERFLOW, as stat(2) says of a size its caller
  * cannot represent, in every fs mode alike.
  */
-export function statFromHost(s: fs.BigIntStats): FsResult<FsStat> {
+export function statFromHost(s: HostStat): FsResult<FsStat> {
+  const fast = s instanceof StatxStat ? s.fsStat() : null;
+  if (fast !== null) return fast;
   if (s.size > MAX_SAFE || s.blocks > MAX_SAFE) return -E.EOVERFLOW;
   return {
     dev: Number(s.dev),

@@ -11,11 +11,18 @@
 //   hostXattr      the l…xattr(2) calls on a path (the walk's "/proc/<pid>/fd/<dir>/<name>":
 //                  the last component is never followed) and the f…xattr(2) calls on a
 //                  host fd: extended attributes are the host file system's
+//   hostStatx      statx(2) of a name in a directory fd (or of the fd itself): the
+//   hostOpenAt     confined walk's lookups and opens without a procfs path, which the
+//                  kernel would walk (/proc, the pid, fd, the magic link) every time
+//   hostGetdents64 getdents64(2) on a directory fd: names with their inodes and types,
+//                  where node:fs's readdir gives names alone
+//   hostClose      close(2) of an fd hostOpenAt opened (node:fs, in a worker thread,
+//                  warns on stderr of every fd it closes that it did not open)
 // Names are byte strings (linux-abi/_byte_string.ts) and reach libc as those bytes.
 // Each answers a negative host errno on failure (Linux hosts share Linux's numbers), and
 // its own fallback errno where libc or the call is missing (non-Linux hosts, old glibc).
 
-import { createRequire } from "node:module";
+import { koffi as loadKoffi } from "../microkernel/platform/koffi.ts";
 import { EINVAL, ENOSYS, EOPNOTSUPP, EPERM } from "./_errno.ts";
 import { stringToBytes } from "../linux-abi/_byte_string.ts";
 
@@ -27,7 +34,7 @@ let koffi: Koffi | null | undefined;
 /** A libc function by its C declaration, or null where it cannot be bound. */
 function bind<F>(declaration: string): Bound<F> {
   try {
-    koffi ??= createRequire(import.meta.url)("koffi") as Koffi;
+    koffi ??= loadKoffi();
     const k = koffi;
     return { call: k.load("libc.so.6").func(declaration) as F, errno: () => k.errno() as number };
   } catch {
@@ -50,6 +57,12 @@ const renameat2 = lazily<(oldDirFd: number, oldName: Buffer, newDirFd: number, n
 const mknodat = lazily<(dirFd: number, name: Buffer, mode: number, dev: number) => number>(
   "int mknodat(int, const char *, unsigned int, unsigned long)",
 );
+const statx = lazily<(dirFd: number, name: Buffer, flags: number, mask: number, buf: Uint8Array) => number>(
+  "int statx(int, const char *, int, unsigned int, void *)",
+);
+const openat = lazily<(dirFd: number, name: Buffer, flags: number) => number>("int openat(int, const char *, int, ...)");
+const close = lazily<(fd: number) => number>("int close(int)");
+const getdents64 = lazily<(fd: number, buf: Uint8Array, size: number) => number>("long getdents64(int, void *, size_t)");
 const fallocate = lazily<(fd: number, mode: number, offset: number, length: number) => number>(
   "int fallocate(int, int, int64_t, int64_t)",
 );
@@ -148,6 +161,47 @@ export function hostMknodat(dirFd: number, name: string, mode: number): number {
   const b = mknodat();
   if (b === null) return -EPERM;
   return b.call(dirFd, cString(name), mode, 0) < 0 ? -b.errno() : 0;
+}
+
+// A name for the *at calls, written in place: a walk makes one call per component.
+const nameCell = Buffer.alloc(4096);
+
+/** Byte string `name` as a C string, in nameCell when it fits. */
+function cName(name: string): Buffer {
+  if (name.length >= nameCell.length) return cString(name);
+  nameCell[nameCell.write(name, 0, "latin1")] = 0;
+  return nameCell;
+}
+
+/** statx on the host into `buf` (256 bytes): 0 or -errno (-ENOSYS: no statx; then use node:fs). */
+export function hostStatx(dirFd: number, name: string, flags: number, mask: number, buf: Uint8Array): number {
+  const b = statx();
+  if (b === null) return -ENOSYS;
+  return b.call(dirFd, cName(name), flags, mask, buf) < 0 ? -b.errno() : 0;
+}
+
+/** openat on the host, without a mode (no O_CREAT): the fd or -errno (-ENOSYS: no openat; then use node:fs). */
+export function hostOpenAt(dirFd: number, name: string, flags: number): number {
+  const b = openat();
+  if (b === null) return -ENOSYS;
+  return orErrno(b, b.call(dirFd, cName(name), flags));
+}
+
+/**
+ * close on the host, for an fd hostOpenAt gave: 0 or -errno; -ENOSYS where libc has no
+ * openat or no close (hostOpenAt's fds then came from node:fs: close them there).
+ */
+export function hostClose(fd: number): number {
+  const b = openat() === null ? null : close();
+  if (b === null) return -ENOSYS;
+  return orErrno(b, b.call(fd));
+}
+
+/** getdents64 on the host into `buf`: bytes filled (0 at the end) or -errno (-ENOSYS: no getdents64; then use node:fs). */
+export function hostGetdents64(fd: number, buf: Uint8Array): number {
+  const b = getdents64();
+  if (b === null) return -ENOSYS;
+  return orErrno(b, b.call(fd, buf, buf.length));
 }
 
 /** Byte string `s` as a NUL-terminated C string. */

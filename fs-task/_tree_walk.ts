@@ -50,8 +50,6 @@ export interface Tree<N> {
   child(dir: N, name: string, dirNames: readonly string[], last: boolean): N | undefined;
   /** The target if `node` is a symlink, else null. */
   linkTarget(node: N): string | null;
-  /** Optional: the walk is done with directory `dir` (gone back up by "..", or restarted at the root). */
-  drop?(dir: N): void;
   /** Optional: view root `root` as this walk may start from it, or undefined if it is gone (ENOENT). */
   enterView?(root: N): N | undefined;
 }
@@ -186,8 +184,7 @@ function walkIn<N>(tree: Tree<N>, path: string, followLast: boolean, view: Mount
   for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
     if (name === "..") {
       if (dirs.length > 1) {
-        const left = dirs.pop()!;
-        tree.drop?.(left);
+        dirs.pop();
         dirNames.pop();
       } else if (!v.atRoot) {
         return view.leave(arg, "../" + restOf(pending, mustBeDir));
@@ -205,10 +202,7 @@ function walkIn<N>(tree: Tree<N>, path: string, followLast: boolean, view: Mount
       if (target === "") return -ENOENT;
       if (target.startsWith("/")) {
         if (!v.atRoot) return view.leave(arg, joinRest(target, restOf(pending, mustBeDir)));
-        while (dirs.length > 1) {
-          const left = dirs.pop()!;
-          tree.drop?.(left);
-        }
+        dirs.length = 1;
         dirNames.length = 0;
       }
       pending.push(...target.split("/").filter(isStep).reverse());

@@ -4,11 +4,10 @@
 //
 // The kernel-task adds each guest-memory frame when it creates it (its capability slot
 // and host address) and removes it before releasing the frame. A Uint8Array is looked
-// up by its ArrayBuffer, then by its offset in it: the frames carved out of one chunk of
-// host memory share the chunk's ArrayBuffer (frame_chunks.ts; thousands of them with
-// thousands of thread stacks), so each buffer's frames are kept sorted by offset and
-// found by binary search. Frames never overlap, and any view into a frame shares its
-// buffer.
+// up by its ArrayBuffer, then by its offset: frames are parts of their chunk's one
+// ArrayBuffer (frame_chunks.ts), or have one of their own (the default allocator), and
+// any view into a frame shares it. Each buffer's frames are kept sorted by offset (they
+// never overlap), so a lookup is a binary search however many frames a chunk holds.
 //
 // Rule for callers: a pread/pwrite that answers with a Promise keeps using its frame
 // until it settles. In ipc mode the fs-task then holds a capability to the frame, which
@@ -31,19 +30,18 @@ export interface FrameHit {
 }
 
 export class FrameDirectory {
-  /** Per buffer: its known frames, sorted by byteOffset. */
   readonly #byBuffer = new Map<ArrayBufferLike, KnownFrame[]>();
 
   add(frame: KnownFrame): void {
     const list = this.#byBuffer.get(frame.bytes.buffer);
     if (list === undefined) this.#byBuffer.set(frame.bytes.buffer, [frame]);
-    else list.splice(after(list, frame.bytes.byteOffset), 0, frame);
+    else list.splice(firstAfter(list, frame.bytes.byteOffset), 0, frame);
   }
 
   /** Forgets the frame whose bytes these are; false if it was not known. */
   delete(bytes: Uint8Array): boolean {
     const list = this.#byBuffer.get(bytes.buffer);
-    const i = list === undefined ? -1 : after(list, bytes.byteOffset) - 1;
+    const i = list === undefined ? -1 : firstAfter(list, bytes.byteOffset) - 1;
     if (list === undefined || i < 0 || list[i]!.bytes.byteOffset !== bytes.byteOffset) return false;
     list.splice(i, 1);
     if (list.length === 0) this.#byBuffer.delete(bytes.buffer);
@@ -54,15 +52,16 @@ export class FrameDirectory {
   find(view: Uint8Array): FrameHit | null {
     const list = this.#byBuffer.get(view.buffer);
     if (list === undefined) return null;
-    const frame = list[after(list, view.byteOffset) - 1];
-    if (frame === undefined) return null;
+    const i = firstAfter(list, view.byteOffset) - 1;
+    if (i < 0) return null;
+    const frame = list[i]!;
     const offset = view.byteOffset - frame.bytes.byteOffset;
     return offset + view.byteLength <= frame.bytes.byteLength ? { frame, offset } : null;
   }
 }
 
-/** Index of the first frame of `list` that starts past `offset`. */
-function after(list: readonly KnownFrame[], offset: number): number {
+/** The index of the first frame of `list` (sorted by offset) that starts after `offset`. */
+function firstAfter(list: readonly KnownFrame[], offset: number): number {
   let lo = 0, hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;

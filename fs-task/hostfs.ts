@@ -53,6 +53,8 @@ import { MountView } from "./_tree_walk.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { direntType, errnoFromHost, hostOpenFlags, inoFromHost, statFromHost } from "./_host.ts";
 import { hostFallocate, hostMknodat, hostRenameat2, hostSendfile, hostXattr } from "./_host_calls.ts";
+import { listAt, statAt, type HostStat } from "./_host_stat.ts";
+import { DT_UNKNOWN } from "../linux-abi/dirent.ts";
 import {
   EBADF, EBUSY, EEXIST, EINTR, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO,
   EOPNOTSUPP, EPERM, EROFS,
@@ -574,7 +576,7 @@ export class HostFs implements FileSystem {
   }
 
   /** Resolves an existing path and runs `op` on it. */
-  #withPath<T>(guestPath: string, follow: boolean, op: (r: Resolved, st: fs.BigIntStats) => FsResult<T>): FsResult<T> {
+  #withPath<T>(guestPath: string, follow: boolean, op: (r: Resolved, st: HostStat) => FsResult<T>): FsResult<T> {
     return this.#walk(guestPath, follow, (r) => (r.stat === null ? -ENOENT : op(r, r.stat)));
   }
 
@@ -671,22 +673,27 @@ function wakeReader(fd: number): void {
 }
 
 /**
- * ".", ".." and the directory's entries, each with its inode and DT_* type. Node cannot
- * list an fd, so the listing goes through the fd's procfs path: the directory that was
- * opened, wherever it has moved since.
+ * ".", ".." and the directory's entries, each with its inode and DT_* type: the directory
+ * that was opened, wherever it has moved since. getdents64 on the handle's directory gives
+ * them all (a statx for an entry whose type the host file system does not give); without
+ * it, node:fs lists the fd's procfs path and each entry costs a statx.
  */
 function listDirectory(h: HostHandle): FsDirEntry[] {
   const self = fs.fstatSync(h.fd, { bigint: true });
   const parent = h.isRoot ? self : fs.lstatSync(fdPath(h.fd, ".."), { bigint: true });
-  const entry = (name: string, st: fs.BigIntStats): FsDirEntry =>
-    ({ name, ino: inoFromHost(st.ino), type: direntType(Number(st.mode)), nextCookie: listing.length + 1 });
   const listing: FsDirEntry[] = [];
-  listing.push(entry(".", self));
-  listing.push(entry("..", parent));
-  for (const bytes of fs.readdirSync(fdPath(h.fd), { encoding: "buffer" })) {
-    const name = bytes.toString("latin1");
-    const st = fs.lstatSync(fdPath(h.fd, name), { bigint: true, throwIfNoEntry: false });
-    if (st !== undefined) listing.push(entry(name, st));
+  const add = (name: string, ino: bigint, type: number): number =>
+    listing.push({ name, ino: inoFromHost(ino), type, nextCookie: listing.length + 1 });
+  const addStat = (name: string, st: HostStat | undefined): void => void (st !== undefined && add(name, st.ino, direntType(Number(st.mode))));
+  addStat(".", self);
+  addStat("..", parent);
+  const listed = listAt(h.fd, (name, ino, type) => (type === DT_UNKNOWN ? addStat(name, statAt(h.fd, name)) : add(name, ino, type)));
+  if (!listed) {
+    listing.length = 2;
+    for (const bytes of fs.readdirSync(fdPath(h.fd), { encoding: "buffer" })) {
+      const name = bytes.toString("latin1");
+      addStat(name, statAt(h.fd, name));
+    }
   }
   return listing;
 }

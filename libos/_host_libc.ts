@@ -2,7 +2,7 @@
 // job control of the launcher itself, _exit, and a readiness wait on a host descriptor
 // that consumes nothing (poll(2) on a pool thread, ended early through a pipe).
 
-import { createRequire } from "node:module";
+import { koffi as loadKoffi } from "../microkernel/platform/koffi.ts";
 
 const POLLIN = 0x1, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
 const SIZEOF_POLLFD = 8;
@@ -27,7 +27,7 @@ let bound: Bindings | null = null;
 
 export function libc(): Bindings {
   if (bound) return bound;
-  const koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
+  const koffi = loadKoffi();
   const lib = koffi.load("libc.so.6");
   bound = {
     ioctl: lib.func("int ioctl(int fd, unsigned long request, _Inout_ uint8_t *arg)") as Bindings["ioctl"],

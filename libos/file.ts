@@ -90,6 +90,12 @@ export interface FileOps {
   fallocate?(mode: number, offset: number, length: number): number;
   /** A socket's own object: read, write and their vectored forms go through its recv and send (sys/_socket_io.ts). */
   readonly socket?: Socket;
+  /**
+   * Optional: read and write always answer at once (never a Promise) and keep nothing of
+   * the buffer they were given, so the syscall layer hands them guest memory in place
+   * (a pipe: no host copy on either side).
+   */
+  readonly inPlace?: boolean;
 }
 
 /** An epoll interest list's entry for a description: it goes when the description does. */

@@ -19,7 +19,6 @@
 //                  and epoll) is never notified.
 
 import { fstatSync, readSync, readlinkSync, writeSync } from "node:fs";
-import { isatty } from "node:tty";
 import { errnoFromHost, statFromHost, type FsDirPage, type FsStat } from "../fs-task/mod.ts";
 import { EAGAIN, EFAULT, EINVAL, ENOTDIR, ENOTTY, EPIPE } from "../linux-abi/errno.ts";
 import { FIONREAD, TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGWINSZ, TIOCSWINSZ } from "../linux-abi/ioctl.ts";
@@ -28,7 +27,7 @@ import { POLLIN, POLLOUT } from "../linux-abi/poll.ts";
 import { SIZEOF_TERMIOS as TERMIOS_SIZE, SIZEOF_WINSIZE as WINSIZE_SIZE } from "../linux-abi/termios.ts";
 import type { FileOps, IoctlAccess } from "./file.ts";
 import { ReadableWatch, readableNow } from "./_host_libc.ts";
-import { hostIoctl } from "./host_terminal.ts";
+import { hostIoctl, isHostTerminal } from "./host_terminal.ts";
 import type { Thread } from "./process.ts";
 import { putInt, type Terminal } from "./terminal.ts";
 import { WaitQueue } from "./wait_queue.ts";
@@ -107,7 +106,7 @@ export class HostStream implements FileOps {
     /** What fstat shows of the console: the guest's /dev/console node. */
     readonly node: () => FsStat | number,
   ) {
-    this.tty = console !== null && isatty(hostFd);
+    this.tty = console !== null && isHostTerminal(hostFd);
     this.#input = input;
   }
 

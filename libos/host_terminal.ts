@@ -4,6 +4,8 @@
 //
 //   hostIoctl(fd, req, buf)  ioctl(2) on a host descriptor (the guest's terminal requests
 //                            on the host console pass through here)
+//   isHostTerminal(fd)       isatty(3): whether TCGETS works on it (node:tty's isatty
+//                            loads node:net, ~7 ms of a hello's start-up)
 //   HostTerminal             the first of host fds 0, 1, 2 that is a terminal. open() saves
 //                            its modes; restore() puts them back, on every way out of the
 //                            launcher (cli.ts). suspend(sig) is job control: the guest's
@@ -11,14 +13,14 @@
 //                            the state it found it and stops itself with the same signal,
 //                            as the program would have natively; once resumed in the
 //                            foreground it puts the guest's modes back.
-//   exitNow(status)          _exit(2): a host read of the terminal a guest started may be
-//                            blocked in a libuv pool thread, and exit(3) would wait for it
-//                            (so for the user's next line, which it would then swallow).
+//   exitNow(status)          the "exit" listeners, then _exit(2): a host read of the
+//                            terminal a guest started may be blocked in a libuv pool
+//                            thread, and exit(3) would wait for it (so for the user's
+//                            next line, which it would then swallow).
 //
 // Linux: drivers/tty/tty_jobctrl.c is what the host shell relies on; the launcher mirrors
 // a native process's stop (do_signal_stop) with kill(getpid(), sig) under SIG_DFL.
 
-import { isatty } from "node:tty";
 import { TCGETS, TCSETSW, TIOCGPGRP } from "../linux-abi/ioctl.ts";
 import { SIGSTOP } from "../linux-abi/signal.ts";
 import { SIZEOF_TERMIOS } from "../linux-abi/termios.ts";
@@ -34,8 +36,20 @@ export function hostIoctl(fd: number, request: number, arg: Uint8Array): number 
   return c.ioctl(fd, request, arg) < 0 ? -c.errno() : 0;
 }
 
-/** End the launcher at once with `status` (output is written synchronously, so nothing is lost). */
+const probeModes = new Uint8Array(SIZEOF_TERMIOS);
+
+/** Whether host descriptor `fd` is a terminal, as isatty(3) finds out: TCGETS works on it. */
+export function isHostTerminal(fd: number): boolean {
+  return hostIoctl(fd, TCGETS, probeModes) === 0;
+}
+
+/**
+ * End the launcher at once with `status` (output is written synchronously, so nothing is
+ * lost). The process's "exit" listeners run first, as under process.exit (the launcher
+ * saves its start-up code cache there: scripts/bundle-loader.mjs).
+ */
 export function exitNow(status: number): never {
+  process.emit("exit", status);
   host().exit(status);
   throw new Error("_exit returned");
 }
@@ -49,7 +63,7 @@ export class HostTerminal {
 
   /** The host terminal among fds 0, 1, 2 with its modes saved; null when none is a terminal. */
   static open(): HostTerminal | null {
-    const fd = [0, 1, 2].find((f) => isatty(f));
+    const fd = [0, 1, 2].find(isHostTerminal);
     if (fd === undefined) return null;
     const modes = new Uint8Array(SIZEOF_TERMIOS);
     return hostIoctl(fd, TCGETS, modes) < 0 ? null : new HostTerminal(fd, modes);

@@ -226,6 +226,24 @@ export class GuestMemory {
     return this.forEachChunk(addr, len, prot, (chunk, done) => out.set(chunk, done)) ? out : null;
   }
 
+  /**
+   * The bytes from `addr` in place, as many of `len` as one mapping holds (at least one),
+   * or null (EFAULT): a range that spans mappings, piece by piece, without a copy.
+   */
+  prefix(addr: number, len: number, prot: number): Uint8Array | null {
+    if (len === 0) return EMPTY;
+    if (!accessOk(addr, len)) return null;
+    let v = this.find(addr);
+    if (!v || (v.prot & prot) !== prot) return null;
+    if (v.cow && prot & PROT_WRITE) {
+      // Unsharing may split the mapping: the piece ends where the unshared part does.
+      if (!this.unshare(addr, Math.min(len, v.end - addr))) return null;
+      v = this.find(addr)!;
+    }
+    const n = Math.min(len, accessibleEnd(v) - addr);
+    return n > 0 ? this.view(addr, n, prot) : null;
+  }
+
   /** Visit the guest range as host chunks; false if any part is unmapped or lacks `prot`. */
   forEachChunk(addr: number, len: number, prot: number, fn: (chunk: Uint8Array, done: number) => void): boolean {
     if (!accessOk(addr, len)) return false;

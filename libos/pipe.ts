@@ -175,6 +175,7 @@ export class Pipe {
 /** One end of a pipe, as an open file description sees it. */
 export class PipeEnd implements FileOps {
   readonly seekable = false;
+  readonly inPlace = true;
   readonly reads: boolean;
   readonly writes: boolean;
   /**

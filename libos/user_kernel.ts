@@ -23,8 +23,8 @@
 // This file is the kernel-task's Machine: everything it needs from the CPU side.
 
 import { hostname } from "node:os";
-import { isatty } from "node:tty";
 import { readFileSync } from "node:fs";
+import { isHostTerminal } from "./host_terminal.ts";
 import { byteStringOfHost } from "../linux-abi/_byte_string.ts";
 import { AnonDevices, FrameDirectory, FsIpcServer, FsWorker, stopFsTask, untypedQuota, type FileSystem, type FsTaskLaunch, type MemoryQuota } from "../fs-task/mod.ts";
 import { SIGHUP, SIGINT, SIGKILL, SIGQUIT, SIGTERM, SIGTSTP, SIGWINCH } from "../linux-abi/signal.ts";
@@ -362,7 +362,7 @@ export class UserKernel implements Machine, LoopKernel {
     this.#opts = opts;
     this.platform = choosePlatform(opts.platform ?? "unicorn");
     const sink = opts.traceSink ?? ((line: string) => process.stderr.write(line + "\n"));
-    const consoleFd = opts.consoleFd !== undefined ? opts.consoleFd : ([0, 1, 2].find((fd) => isatty(fd)) ?? null);
+    const consoleFd = opts.consoleFd !== undefined ? opts.consoleFd : ([0, 1, 2].find(isHostTerminal) ?? null);
     this.#fsFault = opts.fsFault ?? null;
     this.#inprocFault = opts.fsFault && opts.fsMode === "inproc" ? new FsFault(opts.fsFault) : null;
     this.#counter = opts.stats ? new SyscallCounter() : null;

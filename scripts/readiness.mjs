@@ -3,9 +3,9 @@
 //
 //   node scripts/readiness.mjs      prints the stale parts, space-separated (nothing when ready)
 //
-// Parts, in setup's order: npm (packages), engine (Unicorn), build (dist/), initfs (the
-// root image). The checks compare mtimes in this process: no subprocess, no hashing, a
-// few milliseconds. The system packages (busybox, musl-tools) are setup's business alone:
+// Parts, in setup's order: npm (packages), engine (Unicorn), build (dist/ and its start-up
+// bundle), initfs (the root image). The checks compare mtimes in this process: no
+// subprocess, no hashing, a few milliseconds. The system packages (busybox, musl-tools) are setup's business alone:
 // nothing a run needs waits for them.
 
 import { lstatSync, readdirSync, statSync } from "node:fs";
@@ -18,7 +18,9 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const NPM_STAMP = "node_modules/.libos-setup-stamp";
 export const BUILD_STAMP = "dist/.build-stamp";
 const BUILD_DIRS = ["microkernel", "syscall-shim", "linux-abi", "device-ipc", "libos", "fs-task", "net-task", "bench"];
-const BUILD_CONFIGS = ["tsconfig.json", "tsconfig.build.json", "package.json"];
+const BUILD_CONFIGS = ["tsconfig.json", "tsconfig.build.json", "package.json", "scripts/build-bundle.mjs"];
+/** The start-up bundle, made with dist/ (scripts/build-bundle.mjs). */
+const BUNDLE = "dist/bundle.js";
 const ENGINE_LIB = ".deps/unicorn/libunicorn.so.2";
 const ENGINE_FALLBACK_STAMP = ".deps/.engine-fallback";
 const SYSTEM_ENGINE_DIRS = ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/local/lib", "/usr/lib"];
@@ -74,7 +76,7 @@ function engineMissing(root) {
 
 function buildStale(root) {
   const stamp = mtime(join(root, BUILD_STAMP));
-  if (stamp < 0) return true;
+  if (stamp < 0 || !exists(join(root, BUNDLE))) return true;
   if (BUILD_CONFIGS.some((f) => mtime(join(root, f)) > stamp)) return true;
   return BUILD_DIRS.some((d) => newestUnder(join(root, d), (name) => name.endsWith(".ts")) > stamp);
 }

@@ -15,7 +15,8 @@
 #      LIBOS_UNICORN=/path/to/libunicorn.so.2 skips this part.
 #   3. guest programs and tools for the tests: busybox-static, musl-tools, tmux
 #      (and qemu-user with --bench); installed with apt-get when root, else a hint.
-#   4. the TypeScript build into dist/ when any source is newer than dist/.build-stamp.
+#   4. the TypeScript build into dist/ when any source is newer than dist/.build-stamp,
+#      and the launcher's start-up bundle dist/bundle.js (scripts/build-bundle.mjs).
 #   5. the guest's root image .deps/initfs.img (busybox, /etc, the samples) when missing
 #      or older than its builder, busybox or a sample.
 # Whether parts 1, 2, 4 and 5 are needed is decided by scripts/readiness.mjs, which the
@@ -249,13 +250,18 @@ fi
 # ---------------------------------------------------------------- 4. build
 
 if stale build; then
-  phase 4 "build" "tsc -p tsconfig.build.json into dist/"
+  phase 4 "build" "tsc -p tsconfig.build.json into dist/, the start-up bundle"
   # Taken before compiling, so that a source saved during the build triggers the next one.
   mkdir -p dist
   touch "$BUILD_STAMP.new"
   if ! run npx tsc -p tsconfig.build.json; then
     rm -f "$BUILD_STAMP.new"
     say "the TypeScript build failed"
+    exit 1
+  fi
+  if ! run node scripts/build-bundle.mjs; then
+    rm -f "$BUILD_STAMP.new"
+    say "the start-up bundle could not be built"
     exit 1
   fi
   mv -f "$BUILD_STAMP.new" "$BUILD_STAMP"

@@ -5,7 +5,10 @@
 // Files and directories answer at once (fs-task contract) and are read in place. A
 // stream (pipe, terminal) answers -EAGAIN when it would block: unless the description
 // is O_NONBLOCK, the thread then sleeps on the stream's readiness queue and tries again,
-// interruptibly, so a signal ends the wait without losing data. A blocking write goes
+// interruptibly, so a signal ends the wait without losing data. A stream whose object
+// copies at once (FileOps.inPlace: a pipe) moves the bytes straight between its buffer
+// and guest memory, looked up again at every attempt, as Linux's copy_to/from_user
+// does; any other stream goes through a host buffer, since it may answer later. A blocking write goes
 // on until everything is written; interrupted part-way, it reports what it wrote.
 // Writing to a pipe with no reader raises SIGPIPE and fails with EPIPE. A socket's reads and
 // writes are its recv and send (_socket_io.ts), which keep its own rules.
@@ -21,6 +24,7 @@ import { PROT_READ, PROT_WRITE, accessOk, type GuestMemory } from "../memory.ts"
 import { MAX_RW_COUNT, SIZEOF_IOVEC, UIO_MAXIOV, decodeIovec } from "../../linux-abi/uio.ts";
 import type { Thread } from "../process.ts";
 import { AGAIN, sleep } from "../wait_queue.ts";
+import { PIPE_BUF } from "../pipe.ts";
 import type { KernelServices } from "./context.ts";
 import { isRegular, writableCount } from "./_offsets.ts";
 import { socketRecv, socketSend, type Sink } from "./_socket_io.ts";
@@ -60,7 +64,7 @@ export function readToGuest(t: Thread, f: OpenFile, addr: number, count: number,
   const mem = t.process.memory;
   const len = rwCount(mem, addr, count, PROT_WRITE);
   if (len <= 0) return len;
-  if (!f.ops.seekable) return readStream(t, f, len, (at, bytes) => mem.write(addr + at, bytes));
+  if (!f.ops.seekable) return readStream(t, f, len, (at, bytes) => mem.write(addr + at, bytes), () => readInPlace(t, f, mem, addr, len));
   const usePos = offset < 0;
   const at = usePos ? f.offset : offset;
   const direct = mem.view(addr, len, PROT_WRITE);
@@ -88,31 +92,63 @@ function readPieces(f: OpenFile, pieces: readonly Uint8Array[], at: number, i: n
   return done;
 }
 
-/** A read from a stream, blocking unless O_NONBLOCK; `deliver` puts the bytes in place. */
-export function readStream(t: Thread, f: OpenFile, len: number, deliver: Sink): IoResult {
+/**
+ * A read from a stream, blocking unless O_NONBLOCK; `deliver` puts the bytes in place.
+ * `inPlace`, for a destination in guest memory: one attempt straight into it, used when
+ * the stream copies at once (FileOps.inPlace).
+ */
+export function readStream(t: Thread, f: OpenFile, len: number, deliver: Sink, inPlace?: () => number): IoResult {
   const job = f.ops.jobControl?.(t, false) ?? 0;
   if (job !== 0) return job;
   if (f.ops.socket) return socketRecv(t, f, f.ops.socket, len, 0, deliver, null);
-  const bounce = new Uint8Array(Math.min(len, STREAM_CHUNK));
-  const finish = (n: number): number => (n > 0 && !deliver(0, bounce.subarray(0, n)) ? -EFAULT : n);
-  const first = f.ops.read(bounce, -1, t);
-  if (typeof first !== "number") return first.then(finish);
-  if (first !== AGAIN || f.flags & O_NONBLOCK || !f.ops.readiness) return finish(first);
+  let bounce: Uint8Array | null = null;
+  const once = f.ops.inPlace === true && inPlace !== undefined ? inPlace : (): IoResult => {
+    const b = (bounce ??= new Uint8Array(Math.min(len, STREAM_CHUNK)));
+    return then(f.ops.read(b, -1, t), (n) => (n > 0 && !deliver(0, b.subarray(0, n)) ? -EFAULT : n));
+  };
+  const first = once();
+  if (typeof first !== "number" || first !== AGAIN || f.flags & O_NONBLOCK || !f.ops.readiness) return first;
   const attempt = (): number => {
-    const r = f.ops.read(bounce, -1, t);
+    const r = once();
     return typeof r === "number" ? r : -EAGAIN;
   };
   // A terminal's VTIME: a read that waits that long for nothing reads 0.
   const timeout = f.ops.readTimeout?.() ?? -1;
   const limit = timeout < 0 ? {} : { deadline: performance.now() + timeout, onTimeout: 0 };
-  return then(sleep(t, [f.ops.readiness], attempt, limit), finish);
+  return sleep(t, [f.ops.readiness], attempt, limit);
+}
+
+/**
+ * One read from a stream that copies at once (FileOps.inPlace) into guest memory, mapping
+ * by mapping as the buffer is laid out now: AGAIN, -errno, or the count.
+ */
+function readInPlace(t: Thread, f: OpenFile, mem: GuestMemory, addr: number, len: number): number {
+  let done = 0;
+  while (done < len) {
+    const dst = mem.prefix(addr + done, len - done, PROT_WRITE);
+    if (dst === null) return done > 0 ? done : -EFAULT;
+    // Never a Promise: that is what inPlace promises.
+    const r = f.ops.read(dst, -1, t) as number;
+    if (r < 0) return done > 0 ? done : r;
+    done += r;
+    if (r < dst.length) break;
+  }
+  return done;
 }
 
 export function writeFromGuest(k: KernelServices, t: Thread, f: OpenFile, addr: number, count: number, offset: number): IoResult {
   if (!canWrite(f)) return -EBADF;
-  const len = rwCount(t.process.memory, addr, count, PROT_READ);
+  const mem = t.process.memory;
+  const len = rwCount(mem, addr, count, PROT_READ);
   if (len <= 0) return len;
-  const src = t.process.memory.view(addr, len, PROT_READ);
+  if (f.ops.inPlace === true && !f.ops.socket) {
+    // Mapping by mapping, except a write that must go in whole (PIPE_BUF): gathered.
+    const atomic = len <= PIPE_BUF;
+    const from = (done: number): Uint8Array | null =>
+      atomic ? mem.view(addr + done, len - done, PROT_READ) : mem.prefix(addr + done, len - done, PROT_READ);
+    return then(writeStream(t, f, len, from), (n) => sigpipe(k, t, n));
+  }
+  const src = mem.view(addr, len, PROT_READ);
   if (!src) return -EFAULT;
   // A stream may take the bytes later: keep a copy the guest cannot change meanwhile.
   return writeBytes(k, t, f, f.ops.seekable ? src : src.slice(), offset);
@@ -120,7 +156,7 @@ export function writeFromGuest(k: KernelServices, t: Thread, f: OpenFile, addr: 
 
 export function writeBytes(k: KernelServices, t: Thread, f: OpenFile, src: Uint8Array, offset: number): IoResult {
   if (f.ops.socket) return socketSend(k, t, f, f.ops.socket, { data: src, to: null, rights: null, creds: null, flags: 0 });
-  if (!f.ops.seekable) return then(writeStream(t, f, src), (n) => sigpipe(k, t, n));
+  if (!f.ops.seekable) return then(writeStream(t, f, src.length, (done) => src.subarray(done)), (n) => sigpipe(k, t, n));
   const usePos = offset < 0;
   let at = usePos ? f.offset : offset;
   // The bytes land at the end (pwrite too, as on Linux): say where, for the page cache. A
@@ -158,22 +194,30 @@ export function fileSizeOk(k: KernelServices, t: Thread, n: number): number {
   return -EFBIG;
 }
 
-function writeStream(t: Thread, f: OpenFile, src: Uint8Array): IoResult {
+/**
+ * A write of `len` bytes to a stream; `from(done)` gives the bytes from `done` on, at each
+ * attempt (null: they are no longer mapped, EFAULT).
+ */
+function writeStream(t: Thread, f: OpenFile, len: number, from: (done: number) => Uint8Array | null): IoResult {
   const job = f.ops.jobControl?.(t, true) ?? 0;
   if (job !== 0) return job;
   let done = 0;
   const attempt = (): number => {
-    while (done < src.length) {
-      const r = f.ops.write(src.subarray(done), -1);
+    while (done < len) {
+      const src = from(done);
+      if (src === null) return done > 0 ? done : -EFAULT;
+      const r = f.ops.write(src, -1);
       if (typeof r !== "number" || r === AGAIN) return done > 0 && f.flags & O_NONBLOCK ? done : AGAIN;
       if (r < 0) return done > 0 ? done : r;
       done += r;
     }
     return done;
   };
+  const src = from(0);
+  if (src === null) return -EFAULT;
   const first = f.ops.write(src, -1);
   if (typeof first !== "number") return first;
-  if (first !== AGAIN && (first < 0 || first === src.length)) return first;
+  if (first !== AGAIN && (first < 0 || first === len)) return first;
   if (first > 0) done = first;
   if (f.flags & O_NONBLOCK || !f.ops.readiness) return done > 0 ? done : first;
   const r = sleep(t, [f.ops.readiness], attempt);

@@ -9,6 +9,17 @@ export type Encoder<T> = (view: DataView, offset: number, value: T) => void;
 export type Decoder<T> = (view: DataView, offset: number) => T;
 
 export function putStruct<T>(mem: GuestMemory, addr: number, size: number, encode: Encoder<T>, value: T): boolean {
+  // Encoded in one scratch buffer, zeroed first (padding stays 0): write() copies it out.
+  if (size > scratch.length) return putStructFresh(mem, addr, size, encode, value);
+  scratch.fill(0, 0, size);
+  encode(scratchView, 0, value);
+  return mem.write(addr, scratch.subarray(0, size));
+}
+
+const scratch = new Uint8Array(512);
+const scratchView = new DataView(scratch.buffer);
+
+function putStructFresh<T>(mem: GuestMemory, addr: number, size: number, encode: Encoder<T>, value: T): boolean {
   const bytes = new Uint8Array(size);
   encode(new DataView(bytes.buffer), 0, value);
   return mem.write(addr, bytes);

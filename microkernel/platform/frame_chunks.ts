@@ -12,14 +12,14 @@
 // over its free runs); a larger one gets a chunk of its own. Freed pages are given back
 // to the host (MADV_DONTNEED), so they cost nothing and read as zero when reused. A chunk
 // with nothing left in it is dropped by every engine that mapped it and unmapped, except
-// one shared chunk kept for the next frame. A frame's bytes are a window on its chunk's
-// one view: a view of its own per frame made V8 count the frame's size as new external
-// memory each time, and a fork or execve's frames set off a full GC every few processes.
+// one shared chunk kept for the next frame.
 
 import { hostMadvise, hostMmap, hostMunmap, nativeView, type NativeBlock } from "./unicorn_ffi.ts";
 
 const CHUNK_BYTES = 64 * 1024 * 1024;
 const SHARED_MAX = 8 * 1024 * 1024;
+/** The part of a chunk one view shows (Chunk.bytesAt). */
+const WINDOW_BYTES = 16 * 1024 * 1024;
 const PAGE = 4096;
 
 /** An engine that mapped a chunk: told before the chunk goes back to the host. */
@@ -34,8 +34,8 @@ export class Chunk {
   readonly #freeStarts: number[];
   readonly #freeEnds: number[];
   #used = 0;
-  /** The whole chunk as bytes, made when its first frame is handed out. */
-  #view: Uint8Array | null = null;
+  /** Views of its windows (WINDOW_BYTES each), made when a frame first lies in one. */
+  readonly #windows: (Uint8Array | undefined)[] = [];
 
   constructor(
     readonly address: number,
@@ -51,10 +51,22 @@ export class Chunk {
     return this.#used === 0;
   }
 
-  /** The bytes [address, address + bytes) of the chunk. */
-  bytes(address: number, bytes: number): Uint8Array {
-    this.#view ??= nativeView(this.address, this.size);
-    return this.#view.subarray(address - this.address, address - this.address + bytes);
+  /**
+   * The `bytes` at host `address` in this chunk: a part of the view of the window they lie
+   * in, made once. A view of its own per frame counted as new external memory for V8 each
+   * time, and a fork+exec (stack, heap, copy-on-write copies) then started a full garbage
+   * collection every few iterations (~35 ms each, most of the loop's time). One view of the
+   * whole chunk did the same once, at start-up: 64 MiB of views at once is V8's threshold
+   * for a full collection. Frames that straddle two windows (few: most are far smaller)
+   * get a view of their own.
+   */
+  bytesAt(address: number, bytes: number): Uint8Array {
+    const offset = address - this.address;
+    const w = Math.floor(offset / WINDOW_BYTES);
+    if (offset + bytes > (w + 1) * WINDOW_BYTES) return nativeView(address, bytes);
+    const start = w * WINDOW_BYTES;
+    const view = (this.#windows[w] ??= nativeView(this.address + start, Math.min(WINDOW_BYTES, this.size - start)));
+    return view.subarray(offset - start, offset - start + bytes);
   }
 
   /** First fit: the address of `bytes` taken from a free run, or -1. */
@@ -165,5 +177,5 @@ function newChunk(shared: boolean, bytes: number): Chunk {
 
 function frameAt(c: Chunk, address: number, bytes: number): NativeBlock {
   if (c === spare) spare = null;
-  return { bytes: c.bytes(address, bytes), address };
+  return { bytes: c.bytesAt(address, bytes), address };
 }

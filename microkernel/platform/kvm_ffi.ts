@@ -12,12 +12,10 @@
 // pending and ends the next run at once. The signal is never delivered to a handler: the
 // run loop takes it back with sigtimedwait.
 
-import { createRequire } from "node:module";
+import { koffi as loadKoffi } from "./koffi.ts";
 import { allocNative, hostMunmap, nativeView, type NativeBlock } from "./unicorn_ffi.ts";
 
-const require = createRequire(import.meta.url);
-type Koffi = typeof import("koffi");
-const koffi: Koffi = require("koffi");
+const koffi = loadKoffi();
 
 const io = (nr: number): number => 0xae00 | nr;
 const ior = (nr: number, size: number): number => (2 * 2 ** 30) + size * 65536 + 0xae00 + nr;

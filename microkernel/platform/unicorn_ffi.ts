@@ -9,14 +9,12 @@
 // official 2.1.4 build in the project's .deps/unicorn, the system's libunicorn.so.2.
 
 import { constants } from "node:buffer";
-import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { koffi as loadKoffi } from "./koffi.ts";
 
-const require = createRequire(import.meta.url);
-type Koffi = typeof import("koffi");
-const koffi: Koffi = require("koffi");
+const koffi = loadKoffi();
 
 export const UC = {
   ARCH_X86: 4,
@@ -42,6 +40,7 @@ export const UC = {
   TLB_VIRTUAL: 1,
   // uc_ctl requests: UC_CTL_WRITE(type, argument count) = type | count << 26 | 1 << 30.
   CTL_TB_REMOVE_CACHE: 9 | (2 << 26) | (1 << 30),
+  CTL_TB_FLUSH: 10 | (1 << 30),
   CTL_TLB_FLUSH: 11 | (1 << 30),
   CTL_TLB_TYPE: 12 | (1 << 26) | (1 << 30),
   CTL_TCG_BUFFER_SIZE: 13 | (1 << 26) | (1 << 30),
@@ -118,6 +117,8 @@ export interface UnicornApi {
   flushTlb(uc: number): void;
   /** Drop translated code of guest addresses [begin, end). */
   removeCodeCache(uc: number, begin: number, end: number): void;
+  /** Drop every translated block (and the TLB). */
+  flushCode(uc: number): void;
   /**
    * The engine's `uc_tlb_entry` at `address` as uint32 cells: paddr low, paddr high,
    * perms. The entry lives on the engine's stack, at one of a few addresses, so the views
@@ -307,6 +308,7 @@ export function unicorn(): UnicornApi {
     useVirtualTlb: (uc) => ctl(uc, UC.CTL_TLB_TYPE, "int", UC.TLB_VIRTUAL) === UC.ERR_OK,
     flushTlb: (uc) => void ctl(uc, UC.CTL_TLB_FLUSH),
     removeCodeCache: (uc, begin, end) => void ctl(uc, UC.CTL_TB_REMOVE_CACHE, "uint64_t", begin, "uint64_t", end),
+    flushCode: (uc) => void ctl(uc, UC.CTL_TB_FLUSH),
     stopTimer(uc) {
       const stubs = preemptStubs();
       if (ucEmuStop === 0 || stubs === 0) return null;

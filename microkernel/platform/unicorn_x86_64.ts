@@ -1,8 +1,9 @@
 // x86-64 CpuEngine on Unicorn.
 //
-// One Unicorn instance per guest address space; threads of that space are Vcpus that
-// take turns owning its register file. The hooks are module-level functions shared by
-// every instance (dispatching on the engine handle), so koffi registers each once.
+// One Unicorn instance per guest address space (reused from a pool of reset instances:
+// unicorn_cores.ts); threads of that space are Vcpus that take turns owning its register
+// file. The hooks are module-level functions shared by every instance (dispatching on the
+// engine handle), so koffi registers each once.
 //
 // Register ownership: while a thread is off the CPU its Vcpu's register block is the
 // truth; run() writes the block into the engine and starts there. The syscall hook is
@@ -36,8 +37,9 @@
 
 import { Perm, type CpuEngine, type RegisterLayout, type StopReason, type Vcpu } from "./cpu.ts";
 import { PermissionRanges } from "./permission_ranges.ts";
-import { chunkAt, type Chunk, type ChunkUser } from "./frame_chunks.ts";
-import { UC, allocNative, freeNative, unicorn, type NativeBlock, type StopTimer, type UnicornApi } from "./unicorn_ffi.ts";
+import { chunkAt } from "./frame_chunks.ts";
+import { EngineCore } from "./unicorn_cores.ts";
+import { UC, allocNative, freeNative, unicorn, type NativeBlock, type UnicornApi } from "./unicorn_ffi.ts";
 
 export const X86_REG_ID: Readonly<Record<string, number>> = {
   rax: 35, rbx: 37, rcx: 38, rdx: 40, rsi: 43, rdi: 39, rbp: 36, rsp: 44,
@@ -90,6 +92,24 @@ const MAX_REGS = 32;
 // The register block doubles as the thread's IPC message buffer (microkernel MSG_MAX_WORDS).
 const MESSAGE_WORDS = 120;
 
+// Native blocks of released Vcpus (register and FPU cells), zeroed and reused: an mmap
+// and a koffi view per block cost ~0.1-0.4 ms, twice per fork.
+const BLOCK_BYTES = 4096;
+const SPARE_BLOCKS_MAX = 64;
+const spareBlocks: NativeBlock[] = [];
+
+function takeBlock(): NativeBlock {
+  const b = spareBlocks.pop();
+  if (b === undefined) return allocNative(BLOCK_BYTES);
+  b.bytes.fill(0);
+  return b;
+}
+
+function giveBlock(b: NativeBlock): void {
+  if (spareBlocks.length < SPARE_BLOCKS_MAX) spareBlocks.push(b);
+  else freeNative(b);
+}
+
 class UnicornVcpu implements Vcpu {
   readonly regs: Uint32Array;
   readonly pcIndex: number;
@@ -116,7 +136,7 @@ class UnicornVcpu implements Vcpu {
     if (names.length > MAX_REGS) throw new RangeError(`Cannot hold ${names.length} registers: at most ${MAX_REGS}`);
     this.#api = api;
     this.#uc = uc;
-    this.#block = allocNative(4096);
+    this.#block = takeBlock();
     const base = this.#block.address;
     this.#vals = base;
     this.#ptrs = base + MESSAGE_WORDS * 8;
@@ -124,7 +144,7 @@ class UnicornVcpu implements Vcpu {
     this.#extraVal = this.#ids + MAX_REGS * 4;
     this.#extraPtr = this.#extraVal + 8;
     this.#extraId = this.#extraVal + 16;
-    const view = new DataView(this.#block.bytes.buffer, this.#block.bytes.byteOffset, 4096);
+    const view = new DataView(this.#block.bytes.buffer, this.#block.bytes.byteOffset, BLOCK_BYTES);
     this.#view = view;
     this.#regIds = new Int32Array(names.length);
     this.#trapped = Math.min(layout.trapped, names.length);
@@ -196,8 +216,8 @@ class UnicornVcpu implements Vcpu {
   #fpBlock(): NativeBlock {
     if (this.#fp) return this.#fp;
     const n = FP_REG_IDS.length;
-    const fp = allocNative(4096);
-    const view = new DataView(fp.bytes.buffer, fp.bytes.byteOffset, 4096);
+    const fp = takeBlock();
+    const view = new DataView(fp.bytes.buffer, fp.bytes.byteOffset, BLOCK_BYTES);
     FP_REG_IDS.forEach((id, i) => {
       view.setInt32(i * 4, id, true);
       view.setBigUint64(n * 4 + i * 8, BigInt(fp.address + fpValues(n) + i * FP_CELL), true);
@@ -245,8 +265,8 @@ class UnicornVcpu implements Vcpu {
   }
 
   dispose(): void {
-    freeNative(this.#block);
-    if (this.#fp) freeNative(this.#fp);
+    giveBlock(this.#block);
+    if (this.#fp) giveBlock(this.#fp);
   }
 }
 
@@ -265,8 +285,35 @@ function onInterruptHook(uc: number, intno: number): void {
   engines.get(uc)!.halt("interrupt", intno, 0, true, `interrupt ${intno}`);
 }
 
+// An idle instance (unicorn_cores.ts) has no engine: the engine asks it for translations
+// when it unmaps a chunk, and nothing is mapped there.
+const NOTHING_MAPPED = new PermissionRanges();
+
 function onTlbFillHook(uc: number, vaddr: number | bigint, type: number, entry: number): boolean {
-  return engines.get(uc)!.fillTlb(vaddr, type, entry);
+  const engine = engines.get(uc);
+  return engine !== undefined ? engine.fillTlb(vaddr, type, entry) : fillTlbEntry(unicorn(), NOTHING_MAPPED, vaddr, type, entry);
+}
+
+/** A TLB miss at page `vaddr`: the page itself when `ranges` allow the access, else its trap address. */
+function fillTlbEntry(api: UnicornApi, ranges: PermissionRanges, vaddr: number | bigint, type: number, entry: number): boolean {
+  const access = type === UC.MEM_WRITE ? Perm.Write : type === UC.MEM_FETCH ? Perm.Exec : Perm.Read;
+  let target: number, allowed: number = access;
+  if (typeof vaddr === "number" && vaddr < USER_END) {
+    const i = ranges.find(vaddr);
+    const entryPerms = i >= 0 ? ENTRY_PERMS[ranges.permsOf(i)]! : 0;
+    const permitted = (entryPerms & access) !== 0;
+    if (permitted) allowed = entryPerms;
+    target = permitted ? vaddr + ranges.offsetOf(i) : TRAP_BASE + vaddr;
+  } else if (typeof vaddr === "bigint" && vaddr >= UPPER_HALF_BIG) {
+    target = TRAP_BASE + USER_END + Number(vaddr - UPPER_HALF_BIG);
+  } else {
+    target = NON_CANONICAL_TRAP;
+  }
+  const cells = api.tlbEntryCells(entry);
+  cells[0] = target >>> 0;
+  cells[1] = target / 2 ** 32;
+  cells[2] = allowed;
+  return true;
 }
 
 /** The fault hook under identity translation (Unicorn 2.0): the engine's own report. */
@@ -283,9 +330,24 @@ function onTrapHook(uc: number, type: number, trapAddress: number): boolean {
   return false;
 }
 
-export class UnicornX86Engine implements CpuEngine, ChunkUser {
+/** A new engine's hooks: the same module-level functions for every engine. */
+function setUpHooks(uc: number, virtualTlb: boolean): void {
+  const api = unicorn();
+  if (virtualTlb) {
+    api.hookTlbFill(uc, onTlbFillHook);
+    api.hookMemInvalid(uc, onTrapHook, TRAP_BASE, TRAP_END - 1);
+  } else {
+    api.hookMemInvalid(uc, onMemFaultHook, 1, 0);
+  }
+  api.hookSyscall(uc, onSyscallHook);
+  api.hookIntr(uc, onInterruptHook);
+}
+
+export class UnicornX86Engine implements CpuEngine {
   readonly name: string;
   readonly #api: UnicornApi;
+  /** The engine instance, taken from the pool of idle ones when there is one (unicorn_cores.ts). */
+  readonly #core: EngineCore;
   readonly #uc: number;
   #running: UnicornVcpu | null = null;
   #onSyscall: ((vcpu: Vcpu) => boolean) | null = null;
@@ -297,48 +359,20 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
   readonly #contexts = new Map<UnicornVcpu, number>();
   readonly #vcpus = new Set<UnicornVcpu>();
   readonly #ranges = new PermissionRanges();
-  /** Frame chunks mapped into the engine (virtual TLB only). */
-  readonly #chunks = new Set<Chunk>();
-  readonly #stopTimer: StopTimer | null;
   readonly #virtualTlb: boolean;
 
   constructor() {
     this.#api = unicorn();
     this.name = `unicorn ${this.#api.version}`;
-    this.#uc = this.#api.open();
+    this.#core = EngineCore.take(this.#api, setUpHooks);
+    this.#uc = this.#core.uc;
+    this.#virtualTlb = this.#core.virtualTlb;
     engines.set(this.#uc, this);
-    this.#virtualTlb = this.#api.useVirtualTlb(this.#uc);
-    if (this.#virtualTlb) {
-      this.#api.hookTlbFill(this.#uc, onTlbFillHook);
-      this.#api.hookMemInvalid(this.#uc, onTrapHook, TRAP_BASE, TRAP_END - 1);
-    } else {
-      this.#api.hookMemInvalid(this.#uc, onMemFaultHook, 1, 0);
-    }
-    this.#api.hookSyscall(this.#uc, onSyscallHook);
-    this.#api.hookIntr(this.#uc, onInterruptHook);
-    this.#stopTimer = this.#api.stopTimer(this.#uc);
   }
 
   /** A TLB miss at page `vaddr`: the page itself when its permissions allow the access, else its trap address. */
   fillTlb(vaddr: number | bigint, type: number, entry: number): boolean {
-    const access = type === UC.MEM_WRITE ? Perm.Write : type === UC.MEM_FETCH ? Perm.Exec : Perm.Read;
-    let target: number, allowed: number = access;
-    if (typeof vaddr === "number" && vaddr < USER_END) {
-      const i = this.#ranges.find(vaddr);
-      const entryPerms = i >= 0 ? ENTRY_PERMS[this.#ranges.permsOf(i)]! : 0;
-      const permitted = (entryPerms & access) !== 0;
-      if (permitted) allowed = entryPerms;
-      target = permitted ? vaddr + this.#ranges.offsetOf(i) : TRAP_BASE + vaddr;
-    } else if (typeof vaddr === "bigint" && vaddr >= UPPER_HALF_BIG) {
-      target = TRAP_BASE + USER_END + Number(vaddr - UPPER_HALF_BIG);
-    } else {
-      target = NON_CANONICAL_TRAP;
-    }
-    const cells = this.#api.tlbEntryCells(entry);
-    cells[0] = target >>> 0;
-    cells[1] = target / 2 ** 32;
-    cells[2] = allowed;
-    return true;
+    return fillTlbEntry(this.#api, this.#ranges, vaddr, type, entry);
   }
 
   /** A refused access reached its trap address; `offset` is the guest address folded as in fillTlb. */
@@ -382,11 +416,12 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
     const chunk = chunkAt(hostAddress);
     if (!chunk || hostAddress + size > chunk.address + chunk.size || guestAddress + size > USER_END) return UC.ERR_ARG;
     if (this.#ranges.overlaps(guestAddress, guestAddress + size)) return UC.ERR_MAP;
-    if (!this.#chunks.has(chunk)) {
+    const core = this.#core;
+    if (!core.chunks.has(chunk)) {
       const rc = this.#api.memMapPtr(this.#uc, chunk.address, chunk.size, UC.PROT_ALL, chunk.address);
       if (rc !== UC.ERR_OK) return rc;
-      this.#chunks.add(chunk);
-      chunk.users.add(this);
+      core.chunks.add(chunk);
+      chunk.users.add(core);
     }
     this.#ranges.assign(guestAddress, guestAddress + size, perms, hostAddress - guestAddress);
     this.#api.flushTlb(this.#uc);
@@ -429,12 +464,6 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
       this.#ranges.forEach(guestAddress, guestAddress + size, (start, end) => this.#api.removeCodeCache(this.#uc, start, end));
     }
     return UC.ERR_OK;
-  }
-
-  /** The chunk goes back to the host (no frame of it is left). */
-  dropChunk(chunk: Chunk): void {
-    if (!this.#chunks.delete(chunk)) return;
-    this.#api.memUnmap(this.#uc, chunk.address, chunk.size);
   }
 
   createVcpu(layout: RegisterLayout, copyOf?: Vcpu): Vcpu {
@@ -505,7 +534,7 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
     const started = performance.now();
     this.#deadline = budgetUs > 0 ? started + budgetUs / 1000 : Infinity;
     v.writeAll();
-    const timer = backstopUs > 0 ? this.#stopTimer : null;
+    const timer = backstopUs > 0 ? this.#core.stopTimer : null;
     timer?.arm(backstopUs);
     // Without a StopTimer, the engine's own timeout: the host has no better deadline.
     const rc = this.#api.emuStart(this.#uc, v.pc, UNTIL, timer ? 0 : backstopUs, 0);
@@ -530,11 +559,8 @@ export class UnicornX86Engine implements CpuEngine, ChunkUser {
     this.#contexts.clear();
     this.#vcpus.clear();
     this.#ranges.clear();
-    for (const chunk of this.#chunks) chunk.users.delete(this);
-    this.#chunks.clear();
     this.#resident = null;
     engines.delete(this.#uc);
-    this.#stopTimer?.dispose();
-    this.#api.close(this.#uc);
+    this.#core.release();
   }
 }

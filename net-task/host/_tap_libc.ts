@@ -3,7 +3,7 @@
 // (poll(2) on a pool thread) that a pipe can end early. Buffers pass as `void *`, so koffi
 // hands the memory over without copying.
 
-import { createRequire } from "node:module";
+import { koffi as loadKoffi } from "../../microkernel/platform/koffi.ts";
 
 export const O_RDWR = 0o2;
 export const O_NONBLOCK = 0o4000;
@@ -41,7 +41,7 @@ let bound: TapLibc | null = null;
 
 export function tapLibc(): TapLibc {
   if (bound !== null) return bound;
-  const koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
+  const koffi = loadKoffi();
   const lib = koffi.load("libc.so.6");
   bound = {
     open: lib.func("int open(const char *path, int flags)") as TapLibc["open"],

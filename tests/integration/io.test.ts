@@ -1,7 +1,8 @@
 // File I/O fixtures (tests/integration/fixtures/io) compared with native, in each fs mode:
 // sendfile(2) and copy_file_range(2) (offsets, short counts, host and /tmp files, host
 // pipe, guest pipe and file targets), openat2(2) resolve flags, *at() through a renamed
-// or removed directory, renameat2(2) flags, named pipes, fallocate(2) and memfd_create(2).
+// or removed directory, renameat2(2) flags, named pipes, fallocate(2), memfd_create(2) and
+// pipe I/O through buffers that span mappings.
 // The guest's stdout is a host pipe here, so sendfile to fd 1 takes the host-to-host path
 // (the host's own sendfile) for files on a host volume.
 
@@ -57,6 +58,8 @@ describe.each([
   { name: "fallocate", what: "fallocate: reservations, KEEP_SIZE, holes, ZERO_RANGE and errors", sample: /blocks dropped: yes, hole reads zeros: yes/, onHost: true },
   // memfd_create's files live in an fs-task of the chosen mode, as every file system's do.
   { name: "memfd", what: "memfd_create: data, fstat, truncation, mapping, /proc/self/fd", sample: /read back equal: yes/, onHost: false },
+  // Pipe reads and writes copy straight between guest memory and the pipe (FileOps.inPlace).
+  { name: "pipeio", what: "pipes through buffers that span mappings", sample: /same bytes: yes/, onHost: false },
 ])("$what", ({ name, sample, onHost }) => {
   const program = join(ROOT, "tests/integration/fixtures/io", name);
   const fresh = tempDirs(`libos-${name}-`);

@@ -111,16 +111,40 @@ describe("ConfinedRoot.resolve()", () => {
     expect(confined.resolve("/loop", true)).toBe(-ELOOP);
   });
 
-  it("closes every fd it opened: on release, on an errno, and going back up", () => {
+  it("keeps only the directories it caches open: no fd left by a release, an errno or going back up", () => {
+    const walks = (): void => {
+      const r = confined.resolve("/d/e/g/../../../abs/e/g/../../f", true);
+      if (typeof r === "number") throw new TypeError(`Cannot resolve: ${r}`);
+      r.release();
+      expect(confined.resolve("/d/e/nope/x", true)).toBe(-ENOENT);
+      expect(confined.resolve("/d/f/x", true)).toBe(-ENOTDIR);
+    };
+    walks();
+    const cached = openFds();
+    walks();
+    walks();
+    expect(openFds()).toBe(cached);
+  });
+
+  it("caches a bounded number of directories", () => {
     const before = openFds();
-    const r = confined.resolve("/d/e/g/../../../abs/e/g/../../f", true);
-    if (typeof r === "number") throw new TypeError(`Cannot resolve: ${r}`);
-    expect(openFds()).toBe(before + 1); // /d only: /d/e was closed going back up, twice
-    r.release();
-    expect(openFds()).toBe(before);
-    expect(confined.resolve("/d/e/nope/x", true)).toBe(-ENOENT);
-    expect(confined.resolve("/d/f/x", true)).toBe(-ENOTDIR);
-    expect(openFds()).toBe(before);
+    for (let i = 0; i < 100; i++) fs.mkdirSync(path.join(root, "many", `d${i}`), { recursive: true });
+    for (let i = 0; i < 100; i++) resolve(`/many/d${i}/x`).release();
+    expect(openFds() - before).toBeLessThanOrEqual(64);
+  });
+
+  it("walks a directory renamed and replaced since it was cached as a fresh walk would", () => {
+    fs.mkdirSync(path.join(root, "c", "sub"), { recursive: true });
+    fs.writeFileSync(path.join(root, "c", "sub", "f"), "old");
+    expect(resolve("/c/sub/f").stat?.size).toBe(3n);
+    fs.renameSync(path.join(root, "c"), path.join(root, "c.old"));
+    fs.mkdirSync(path.join(root, "c", "sub"), { recursive: true });
+    fs.writeFileSync(path.join(root, "c", "sub", "f"), "new!");
+    expect(resolve("/c/sub/f").stat?.size).toBe(4n);
+    // A symlink out of the root put where a cached directory was is walked as a symlink.
+    fs.renameSync(path.join(root, "c"), path.join(root, "c.new"));
+    fs.symlinkSync(base, path.join(root, "c"));
+    expect(confined.resolve("/c/f", true)).toBe(-ENOENT); // "/" + base + "/f", inside the root
   });
 
   it("keeps naming the walked directory's entry after a directory on the way is swapped out", () => {

@@ -20,20 +20,40 @@ describe("Chunk", () => {
 });
 
 describe("allocFrameMemory()", () => {
-  it("carves small frames out of one chunk, each a zeroed window on the chunk's bytes at its host address", () => {
+  it("carves small frames out of one chunk, each a zeroed part of its window's view at its host address", () => {
     const a = allocFrameMemory(PAGE), b = allocFrameMemory(3 * PAGE);
-    expect(chunkAt(a.address)).toBe(chunkAt(b.address));
-    // One ArrayBuffer for the chunk (V8 counts its size once); each frame at its own offset.
-    expect(a.bytes.buffer === b.bytes.buffer).toBe(true);
-    expect(b.bytes.byteOffset - a.bytes.byteOffset).toBe(b.address - a.address);
+    const c = chunkAt(a.address)!;
+    expect(chunkAt(b.address)).toBe(c);
+    // One view per window of the chunk, made once: a frame is the part of it at its own offset.
+    const window = c.bytesAt(c.address, PAGE);
+    expect(a.bytes.buffer === window.buffer && b.bytes.buffer === window.buffer).toBe(true);
+    expect([a.bytes.byteOffset, b.bytes.byteOffset]).toEqual([a.address - c.address, b.address - c.address]);
     expect(b.bytes.byteLength).toBe(3 * PAGE);
     b.bytes.fill(7);
+    expect(a.bytes.every((x) => x === 0)).toBe(true);
     freeFrameMemory(b);
     const again = allocFrameMemory(3 * PAGE);
     expect(again.address).toBe(b.address);
     expect(again.bytes.every((x) => x === 0)).toBe(true);
     freeFrameMemory(again);
     freeFrameMemory(a);
+  });
+
+  it("shows a chunk through one view per 16 MiB window; a part across two windows through a view of its own", () => {
+    const MiB = 1024 * 1024;
+    const big = allocFrameMemory(40 * MiB);
+    const c = chunkAt(big.address)!;
+    const inFirst = c.bytesAt(c.address + PAGE, PAGE), alsoFirst = c.bytesAt(c.address + 8 * MiB, PAGE);
+    const inSecond = c.bytesAt(c.address + 20 * MiB, PAGE);
+    const across = c.bytesAt(c.address + 16 * MiB - PAGE, 2 * PAGE);
+    expect(inFirst.buffer === alsoFirst.buffer && inFirst.buffer !== inSecond.buffer).toBe(true);
+    expect([across.byteOffset, across.byteLength]).toEqual([0, 2 * PAGE]);
+    // The same memory, whichever view shows it.
+    across.fill(9);
+    expect(big.bytes[16 * MiB - PAGE] === 9 && big.bytes[16 * MiB + PAGE - 1] === 9 && big.bytes[16 * MiB + PAGE] === 0).toBe(true);
+    inSecond[0] = 5;
+    expect(big.bytes[20 * MiB]).toBe(5);
+    freeFrameMemory(big);
   });
 
   it("gives a large frame a chunk of its own, dropped from its users and unmapped when freed", () => {

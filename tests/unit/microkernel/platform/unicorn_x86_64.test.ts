@@ -435,6 +435,55 @@ const EARLY_THEN_LOOP = [
   0xeb, 0xfe,
 ];
 
+describe("UnicornX86Engine from the pool of released instances", () => {
+  // mov eax, 7 · syscall
+  const OTHER_PROGRAM = [0xb8, 0x07, 0x00, 0x00, 0x00, 0x0f, 0x05];
+
+  it("an engine made after one was disposed starts as a new one: birth registers, no translated code", (ctx) => {
+    const first = boot(ctx, SYSCALL_PROGRAM);
+    first.vcpu.writeExtra(X86_REG_ID.fs_base!, 0x7000_1234n);
+    setReg(first.vcpu, Msg.rbx, 0xabcdef);
+    let rax = -1;
+    first.run(0, (vcpu) => ((rax = reg(vcpu, Msg.rax)), false));
+    expect(rax).toBe(39);
+    // Dispose it (its instance goes back to the pool, the last one in) and free its frames.
+    cleanups.pop()!();
+    // The same guest addresses, and very likely the same host frames: code translated
+    // for the first program would run again if the instance kept it.
+    const second = boot(ctx, OTHER_PROGRAM);
+    expect(second.vcpu.readExtra(X86_REG_ID.fs_base!)).toBe(0n);
+    expect(reg(second.vcpu, Msg.rbx)).toBe(0);
+    second.run(0, (vcpu) => ((rax = reg(vcpu, Msg.rax)), false));
+    expect(rax).toBe(7);
+  });
+
+  it("a chunk given back while a disposed engine's instance still maps it leaves that instance usable", (ctx) => {
+    ctx.skip(engineMissing !== null, `Unicorn engine not available: ${engineMissing}`);
+    const engine = new UnicornX86Engine();
+    // Larger than a shared chunk's frames: a chunk of its own, unmapped when freed.
+    const big = allocFrameMemory(16 * 1024 * 1024);
+    expect(engine.map(0x1000000, big.address, PAGE, Perm.Read)).toBe(0);
+    engine.dispose();
+    expect(() => freeFrameMemory(big)).not.toThrow();
+    const g = boot(ctx, OTHER_PROGRAM);
+    let rax = -1;
+    g.run(0, (vcpu) => ((rax = reg(vcpu, Msg.rax)), false));
+    expect(rax).toBe(7);
+  });
+
+  it("an engine made after one was disposed cannot run the old engine's code where nothing is mapped", (ctx) => {
+    const first = boot(ctx, SYSCALL_PROGRAM);
+    expect(first.run(0, () => false).kind).toBe("syscall");
+    cleanups.pop()!();
+    const engine = new UnicornX86Engine();
+    cleanups.push(() => engine.dispose());
+    const vcpu = engine.createVcpu(X86_64_REGISTER_LAYOUT);
+    vcpu.readAll();
+    setReg(vcpu, Msg.rip, CODE);
+    expect(engine.run(vcpu, 0, () => false)).toMatchObject({ kind: "memory", address: CODE, access: Perm.Exec, mapped: false });
+  });
+});
+
 describe("UnicornX86Engine backstop", () => {
   // The first run's backstop passes while the second computes: its stop must not land there.
   it("a run after one that ended early does all its work: its backstop does not reach the next run", (ctx) => {
