@@ -218,7 +218,14 @@ function writeStream(t: Thread, f: OpenFile, len: number, from: (done: number) =
   const first = f.ops.write(src, -1);
   if (typeof first !== "number") return first;
   if (first !== AGAIN && (first < 0 || first === len)) return first;
-  if (first > 0) done = first;
+  if (first > 0) {
+    done = first;
+    // That piece (one mapping of the buffer) went in whole: the next ones go on now.
+    if (first === src.length) {
+      const more = attempt();
+      if (more !== AGAIN) return more;
+    }
+  }
   if (f.flags & O_NONBLOCK || !f.ops.readiness) return done > 0 ? done : first;
   const r = sleep(t, [f.ops.readiness], attempt);
   // Interrupted after some bytes went through: the write reports them.
