@@ -188,7 +188,7 @@ describe.skipIf(!existsSync(FIXTURE))("bind mounts of a host volume (fixtures/es
       expect(all).not.toContain(MARKER);
       for (const race of ["hx", "gx"]) {
         const text = races.get(race) ?? "";
-        expect(text).toMatch(new RegExp(`^binds ${BINDS}$`, "m"));
+        expect(Number(/^binds (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(BINDS);
         // Some binds caught the directory, and each showed only what it holds.
         expect(text).toContain(`legit ${race.toUpperCase()}-LEGIT`);
         const entries = text.split("\n").filter((l) => l.startsWith("entry ")).map((l) => l.slice(6));
