@@ -260,10 +260,14 @@ export function encodeArgs(spec: MethodSpec, args: readonly unknown[], w: WireWr
   for (let i = 0; i < codecs.length; i++) codecs[i]!.put(w, args[i]);
 }
 
-/** Decodes a call's arguments on the server. Throws WireError on a malformed request. */
-export function decodeArgs(spec: MethodSpec, r: WireReader): unknown[] {
+/**
+ * Decodes a call's arguments on the server, into `into` when given (an array of the
+ * method's arity that the caller reuses), else a new array. Throws WireError on a
+ * malformed request.
+ */
+export function decodeArgs(spec: MethodSpec, r: WireReader, into?: unknown[]): unknown[] {
   const codecs = spec.args as readonly Codec<unknown>[];
-  const args = new Array<unknown>(codecs.length);
+  const args = into ?? new Array<unknown>(codecs.length);
   for (let i = 0; i < codecs.length; i++) args[i] = codecs[i]!.get(r);
   return args;
 }
