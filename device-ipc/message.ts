@@ -22,8 +22,8 @@
 // names are held on both ends), so they travel as their bytes, one per code unit: exact,
 // and a PATH_MAX path takes PATH_MAX bytes. A code unit above 0xff cannot travel (EINVAL).
 
+import { Buffer } from "node:buffer";
 import { EFAULT, EINVAL, EIO, ENAMETOOLONG, EOVERFLOW } from "../linux-abi/errno.ts";
-import { bytesToString } from "../linux-abi/_byte_string.ts";
 
 /** Words per message: the microkernel's MSG_MAX_WORDS. */
 export const MSG_WORDS = 120;
@@ -74,6 +74,20 @@ function big64Of(words: Uint32Array): BigInt64Array | null {
   return view;
 }
 
+/**
+ * A Buffer over the same bytes, so a byte string decodes with one latin1 slice instead of
+ * a new Buffer per string (linux-abi/_byte_string.ts: Node's latin1 is ISO-8859-1).
+ */
+const bufferCache = new WeakMap<Uint8Array, Buffer>();
+function bufferOf(bytes: Uint8Array): Buffer {
+  let view = bufferCache.get(bytes);
+  if (view === undefined) {
+    view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    bufferCache.set(bytes, view);
+  }
+  return view;
+}
+
 /** Writes one message into a words area and a byte area (both owned by the transport). */
 export class WireWriter {
   words: Uint32Array = new Uint32Array(0);
@@ -88,8 +102,11 @@ export class WireWriter {
   dataAt = -1;
 
   reset(words: Uint32Array, bytes: Uint8Array, view: DataView): this {
-    this.words = words;
-    this.#big = big64Of(words);
+    // A transport resets onto the same buffers call after call: look the view up only on a change.
+    if (words !== this.words) {
+      this.words = words;
+      this.#big = big64Of(words);
+    }
     this.bytes = bytes;
     this.#view = view;
     this.nWords = 0;
@@ -107,12 +124,20 @@ export class WireWriter {
   /** A safe integer (negative values as 64-bit two's complement). */
   word(value: number): void {
     if (this.nWords >= MSG_WORDS) throw new WireError("Cannot encode message: more than 120 words", EIO);
+    const i = 2 * this.nWords;
+    // Most words (fds, errnos, modes, flags) are 32-bit: the high half is the sign.
+    if ((value | 0) === value) {
+      this.words[i] = value;
+      this.words[i + 1] = value >> 31;
+      this.nWords++;
+      return;
+    }
     // Callers keep every number a safe integer (offsets and sizes are checked at syscall
     // entry); one that is not cannot be represented: EOVERFLOW, as Linux says of such values.
     if (!Number.isSafeInteger(value)) throw new WireError(`Cannot encode word: ${String(value)} is not a safe integer`, EOVERFLOW);
-    const i = 2 * this.nWords++;
     this.words[i] = value;
     this.words[i + 1] = Math.floor(value / TWO_32);
+    this.nWords++;
   }
 
   /** A signed 64-bit integer, exactly. */
@@ -177,6 +202,7 @@ export class WireReader {
   words: Uint32Array = new Uint32Array(0);
   #big: BigInt64Array | null = null;
   bytes: Uint8Array = new Uint8Array(0);
+  #buffer: Buffer = Buffer.alloc(0);
   #view: DataView = new DataView(new ArrayBuffer(0));
   nWords = 0;
   #word = 0;
@@ -184,10 +210,15 @@ export class WireReader {
   resolve: DataResolver | null = null;
 
   reset(words: Uint32Array, nWords: number, bytes: Uint8Array, view: DataView, resolve: DataResolver | null = null): this {
-    this.words = words;
-    this.#big = big64Of(words);
+    if (words !== this.words) {
+      this.words = words;
+      this.#big = big64Of(words);
+    }
     this.nWords = nWords;
-    this.bytes = bytes;
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.#buffer = bufferOf(bytes);
+    }
     this.#view = view;
     this.#word = 0;
     this.#byte = 0;
@@ -221,7 +252,7 @@ export class WireReader {
     const at = this.#byte + 4;
     if (at + len > this.bytes.length) throw new WireError(`Cannot decode string: ${len} bytes overrun the area`, EIO);
     this.#byte = at + len;
-    return bytesToString(this.bytes.subarray(at, at + len));
+    return this.#buffer.toString("latin1", at, at + len);
   }
 
   region(dir: DataDirection): Uint8Array {

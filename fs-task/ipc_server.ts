@@ -65,6 +65,11 @@ export class FsDispatcher {
   requests = 0;
   /** Test hook (_fault_hook.ts): the fs-task crashes at its Nth request. */
   readonly #fault: FsFault | null;
+  /**
+   * One argument array per method id, reused call after call (a call's arguments are
+   * spread into the back end's method and then cleared, so nothing outlives the call).
+   */
+  readonly #args: unknown[][] = [];
 
   constructor(backend: FileSystem, fault: FsFault | null = null) {
     this.backend = backend;
@@ -86,13 +91,16 @@ export class FsDispatcher {
     const entry = methodById(label);
     if (entry === undefined) return ReplyStatus.BadRequest;
     const spec = entry.spec;
+    const args = (this.#args[spec.id] ??= new Array<unknown>(spec.args.length));
     let value: unknown;
     try {
-      const args = decodeArgs(spec, r);
+      decodeArgs(spec, r, args);
       const method = (this.backend as unknown as Record<string, unknown>)[entry.name];
       value = typeof method === "function" ? method.apply(this.backend, args) : spec.result.error(ENOSYS);
     } catch (err) {
       value = spec.result.error(errnoOf(err));
+    } finally {
+      args.fill(undefined);
     }
     if (value instanceof Promise) {
       return { entry, result: value.then((v) => v, () => spec.result.error(EIO)) };
@@ -299,7 +307,10 @@ export class FsIpcServer {
 
   #protected(server: Tcb, badge: number, reply: Reply | null): void {
     const info = server.info;
-    const granted = info.extraCaps > 0 && (info.capsUnwrapped & 1) === 0;
+    // A capability that came with the call sits in RECEIVE until the end of this call
+    // (none came: the slot is already empty, left so by the call before).
+    const capsIn = info.extraCaps > 0;
+    const granted = capsIn && (info.capsUnwrapped & 1) === 0;
     try {
       if (info.label === CONNECT_LABEL) {
         this.#connect(server, badge, reply, granted);
@@ -332,7 +343,7 @@ export class FsIpcServer {
       if (err instanceof FsTaskCrash) throw err;
       this.#answer(reply, ReplyStatus.BadRequest, 0);
     } finally {
-      this.#host.kernel.cnodeDelete(this.#host.authority, this.#cnodeSlot, RECEIVE);
+      if (capsIn) this.#host.kernel.cnodeDelete(this.#host.authority, this.#cnodeSlot, RECEIVE);
     }
   }
 

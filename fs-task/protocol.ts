@@ -241,8 +241,12 @@ const entries: MethodEntry[] = (Object.keys(FS_PROTOCOL) as FsMethodName[]).map(
   spec: FS_PROTOCOL[name] as unknown as MethodSpec,
 }));
 
-const byId = new Map<number, MethodEntry>(entries.map((e) => [e.spec.id, e]));
-if (byId.size !== entries.length) throw new Error("Cannot build the fs-task protocol: duplicate method id");
+/** Entries by id: an array, as ids are small (every request's label is looked up here). */
+const byId: (MethodEntry | undefined)[] = [];
+for (const e of entries) {
+  if (byId[e.spec.id] !== undefined) throw new Error("Cannot build the fs-task protocol: duplicate method id");
+  byId[e.spec.id] = e;
+}
 
 /** Every method, in table order. */
 export function methodEntries(): readonly MethodEntry[] {
@@ -251,7 +255,7 @@ export function methodEntries(): readonly MethodEntry[] {
 
 /** The method with this id, or undefined. */
 export function methodById(id: number): MethodEntry | undefined {
-  return byId.get(id);
+  return Number.isInteger(id) && id >= 0 && id < byId.length ? byId[id] : undefined;
 }
 
 /** Encodes a call's arguments. Throws WireError when they cannot travel. */
@@ -260,10 +264,14 @@ export function encodeArgs(spec: MethodSpec, args: readonly unknown[], w: WireWr
   for (let i = 0; i < codecs.length; i++) codecs[i]!.put(w, args[i]);
 }
 
-/** Decodes a call's arguments on the server. Throws WireError on a malformed request. */
-export function decodeArgs(spec: MethodSpec, r: WireReader): unknown[] {
+/**
+ * Decodes a call's arguments on the server, into `into` when given (an array of the
+ * method's arity that the caller reuses), else a new array. Throws WireError on a
+ * malformed request.
+ */
+export function decodeArgs(spec: MethodSpec, r: WireReader, into?: unknown[]): unknown[] {
   const codecs = spec.args as readonly Codec<unknown>[];
-  const args = new Array<unknown>(codecs.length);
+  const args = into ?? new Array<unknown>(codecs.length);
   for (let i = 0; i < codecs.length; i++) args[i] = codecs[i]!.get(r);
   return args;
 }
