@@ -2,9 +2,9 @@
 // as, Intel syntax; each snippet's source is in the comment above it). Every test skips,
 // with the reason, when /dev/kvm cannot be used on this host.
 import { afterEach, describe, expect, it, type TestContext } from "vitest";
-import { Perm, type StopReason, type Vcpu } from "../../../../microkernel/platform/cpu.ts";
-import { type NativeBlock } from "../../../../microkernel/platform/unicorn_ffi.ts";
+import { Perm, type Vcpu } from "../../../../microkernel/platform/cpu.ts";
 import { allocFrameMemory, freeFrameMemory } from "../../../../microkernel/platform/frame_chunks.ts";
+import { CODE, DATA, PAGE, bootGuest, reg, setReg, type Guest } from "./_guest.ts";
 import { KVM, kvm, KvmUnavailableError } from "../../../../microkernel/platform/kvm_ffi.ts";
 import { KVM_EXTRA_REG, KvmX86Engine } from "../../../../microkernel/platform/kvm_x86_64.ts";
 import { KvmVmPool } from "../../../../microkernel/platform/kvm_vm.ts";
@@ -18,20 +18,6 @@ try {
   kvmMissing = e.message;
 }
 
-const CODE = 0x10000; // R|X
-const DATA = 0x11000; // R|W
-const RODATA = 0x12000; // R
-const PAGE = 4096;
-
-interface Guest {
-  engine: KvmX86Engine;
-  vcpu: Vcpu;
-  text: Uint8Array;
-  data: Uint8Array;
-  rodata: Uint8Array;
-  run(budgetUs: number, onSyscall?: (vcpu: Vcpu) => boolean, backstopUs?: number): StopReason;
-}
-
 const cleanups: (() => void)[] = [];
 
 afterEach(() => {
@@ -42,43 +28,11 @@ function le32(x: number): number[] {
   return [x & 255, (x >>> 8) & 255, (x >>> 16) & 255, x >>> 24];
 }
 
-function reg(vcpu: Vcpu, index: number): number {
-  return vcpu.regs[index * 2]! + vcpu.regs[index * 2 + 1]! * 2 ** 32;
-}
-
-function setReg(vcpu: Vcpu, index: number, value: number): void {
-  vcpu.regs[index * 2] = value >>> 0;
-  vcpu.regs[index * 2 + 1] = Math.floor(value / 2 ** 32);
-}
-
 /** A VM (fresh, or from `pool`) with the code page holding `code` at CODE and RIP pointing at it. */
-function boot(ctx: TestContext, code: readonly number[], pool: KvmVmPool | null = null): Guest {
+function boot(ctx: TestContext, code: readonly number[], pool: KvmVmPool | null = null): Guest<KvmX86Engine> {
   ctx.skip(kvmMissing !== null, `KVM not available: ${kvmMissing}`);
-  const engine = new KvmX86Engine(pool);
-  const blocks: NativeBlock[] = [allocFrameMemory(PAGE), allocFrameMemory(PAGE), allocFrameMemory(PAGE)];
-  const [text, data, rodata] = blocks as [NativeBlock, NativeBlock, NativeBlock];
-  text.bytes.set(code);
-  expect(engine.map(CODE, text.address, PAGE, Perm.Read | Perm.Exec)).toBe(0);
-  expect(engine.map(DATA, data.address, PAGE, Perm.Read | Perm.Write)).toBe(0);
-  expect(engine.map(RODATA, rodata.address, PAGE, Perm.Read)).toBe(0);
-  const vcpu = engine.createVcpu(X86_64_REGISTER_LAYOUT);
-  vcpu.readAll();
-  setReg(vcpu, Msg.rip, CODE);
-  setReg(vcpu, Msg.rsp, DATA + PAGE - 64);
-  vcpu.writeAll();
-  cleanups.push(() => {
-    engine.dispose();
-    blocks.forEach(freeFrameMemory);
-  });
-  return {
-    engine,
-    vcpu,
-    text: text.bytes,
-    data: data.bytes,
-    rodata: rodata.bytes,
-    // Every run has a budget, so a test that goes wrong stops instead of spinning.
-    run: (budgetUs, onSyscall = () => false, backstopUs = budgetUs) => ({ ...engine.run(vcpu, budgetUs || 2_000_000, onSyscall, backstopUs) }),
-  };
+  // Every run has a budget, so a test that goes wrong stops instead of spinning.
+  return bootGuest(new KvmX86Engine(pool), code, cleanups, (us) => us || 2_000_000);
 }
 
 // mov eax, 39 · mov edi, 0x1234 · movabs rsi, 0x1122334455667788 · syscall (at +0x14)

@@ -3,9 +3,10 @@
 // test skips, with the EngineNotFoundError message as the reason, when
 // libunicorn.so.2 cannot be found.
 import { afterEach, describe, expect, it, type TestContext } from "vitest";
-import { Perm, type StopReason, type Vcpu } from "../../../../microkernel/platform/cpu.ts";
-import { EngineNotFoundError, unicorn, type NativeBlock } from "../../../../microkernel/platform/unicorn_ffi.ts";
+import { Perm, type Vcpu } from "../../../../microkernel/platform/cpu.ts";
+import { EngineNotFoundError, unicorn } from "../../../../microkernel/platform/unicorn_ffi.ts";
 import { allocFrameMemory, freeFrameMemory } from "../../../../microkernel/platform/frame_chunks.ts";
+import { CODE, DATA, PAGE, RODATA, bootGuest, reg, setReg, type Guest } from "./_guest.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../../../../microkernel/platform/unicorn_x86_64.ts";
 import { Msg, X86_64_REGISTER_LAYOUT } from "../../../../syscall-shim/x86_64.ts";
 
@@ -17,62 +18,16 @@ try {
   engineMissing = e.message;
 }
 
-const CODE = 0x10000; // R|X
-const DATA = 0x11000; // R|W
-const RODATA = 0x12000; // R
-const PAGE = 4096;
-
-interface Guest {
-  engine: UnicornX86Engine;
-  vcpu: Vcpu;
-  text: Uint8Array;
-  data: Uint8Array;
-  rodata: Uint8Array;
-  run(budgetUs: number, onSyscall?: (vcpu: Vcpu) => boolean, backstopUs?: number): StopReason;
-}
-
 const cleanups: (() => void)[] = [];
 
 afterEach(() => {
   while (cleanups.length > 0) cleanups.pop()!();
 });
 
-function reg(vcpu: Vcpu, index: number): number {
-  return vcpu.regs[index * 2]! + vcpu.regs[index * 2 + 1]! * 2 ** 32;
-}
-
-function setReg(vcpu: Vcpu, index: number, value: number): void {
-  vcpu.regs[index * 2] = value >>> 0;
-  vcpu.regs[index * 2 + 1] = Math.floor(value / 2 ** 32);
-}
-
 /** A fresh engine with the code page holding `code` at CODE and RIP pointing at it. */
-function boot(ctx: TestContext, code: readonly number[]): Guest {
+function boot(ctx: TestContext, code: readonly number[]): Guest<UnicornX86Engine> {
   ctx.skip(engineMissing !== null, `Unicorn engine not available: ${engineMissing}`);
-  const engine = new UnicornX86Engine();
-  const blocks: NativeBlock[] = [allocFrameMemory(PAGE), allocFrameMemory(PAGE), allocFrameMemory(PAGE)];
-  const [text, data, rodata] = blocks as [NativeBlock, NativeBlock, NativeBlock];
-  text.bytes.set(code);
-  expect(engine.map(CODE, text.address, PAGE, Perm.Read | Perm.Exec)).toBe(0);
-  expect(engine.map(DATA, data.address, PAGE, Perm.Read | Perm.Write)).toBe(0);
-  expect(engine.map(RODATA, rodata.address, PAGE, Perm.Read)).toBe(0);
-  const vcpu = engine.createVcpu(X86_64_REGISTER_LAYOUT);
-  vcpu.readAll();
-  setReg(vcpu, Msg.rip, CODE);
-  setReg(vcpu, Msg.rsp, DATA + PAGE - 64);
-  vcpu.writeAll();
-  cleanups.push(() => {
-    engine.dispose();
-    blocks.forEach(freeFrameMemory);
-  });
-  return {
-    engine,
-    vcpu,
-    text: text.bytes,
-    data: data.bytes,
-    rodata: rodata.bytes,
-    run: (budgetUs, onSyscall = () => false, backstopUs = budgetUs) => ({ ...engine.run(vcpu, budgetUs, onSyscall, backstopUs) }),
-  };
+  return bootGuest(new UnicornX86Engine(), code, cleanups);
 }
 
 // mov eax, 39 · mov edi, 0x1234 · movabs rsi, 0x1122334455667788 · syscall (at +0x14)
