@@ -29,6 +29,16 @@ export interface StopReason {
   message: string;
 }
 
+/** Fills an engine's one StopReason in place (a stop allocates nothing); returns it. */
+export function setStop(s: StopReason, kind: StopKind, address: number, access: number, mapped: boolean, message: string): StopReason {
+  s.kind = kind;
+  s.address = address;
+  s.access = access;
+  s.mapped = mapped;
+  s.message = message;
+  return s;
+}
+
 /**
  * The register block's layout, the syscall shim's choice: `names` in block order, of which
  * the first `trapped` are all a syscall needs (number, arguments, return address) and are

@@ -43,7 +43,7 @@
 // fault, a failed entry or a KVM error end the run with "error"; the vCPU's ring-0 state
 // is set again before its next run, and the host goes on.
 
-import { Perm, type CpuEngine, type RegisterLayout, type StopReason, type Vcpu } from "./cpu.ts";
+import { Perm, setStop, type CpuEngine, type RegisterLayout, type StopReason, type Vcpu } from "./cpu.ts";
 import { PermissionRanges } from "./permission_ranges.ts";
 import { chunkAt } from "./frame_chunks.ts";
 import { EINTR, KVM } from "./kvm_ffi.ts";
@@ -253,13 +253,7 @@ export class KvmX86Engine implements CpuEngine {
   }
 
   #halt(kind: StopReason["kind"], address: number, access: number, mapped: boolean, message: string): StopReason {
-    const s = this.#stop;
-    s.kind = kind;
-    s.address = address;
-    s.access = access;
-    s.mapped = mapped;
-    s.message = message;
-    return s;
+    return setStop(this.#stop, kind, address, access, mapped, message);
   }
 
   /** The guest cannot go on from where it is: its ring-0 state is rebuilt before its next run. */

@@ -35,7 +35,7 @@
 // Unicorn 2.0 (Debian's fallback build) has no virtual TLB: there the engine translates
 // by identity with the permissions of its own mappings, and every store is slow.
 
-import { Perm, type CpuEngine, type RegisterLayout, type StopReason, type Vcpu } from "./cpu.ts";
+import { Perm, setStop, type CpuEngine, type RegisterLayout, type StopReason, type Vcpu } from "./cpu.ts";
 import { PermissionRanges } from "./permission_ranges.ts";
 import { chunkAt } from "./frame_chunks.ts";
 import { EngineCore } from "./unicorn_cores.ts";
@@ -394,12 +394,7 @@ export class UnicornX86Engine implements CpuEngine {
   halt(kind: StopReason["kind"], address: number, access: number, mapped: boolean, message: string): void {
     if (!this.#stopped) {
       this.#stopped = true;
-      const s = this.#stop;
-      s.kind = kind;
-      s.address = address;
-      s.access = access;
-      s.mapped = mapped;
-      s.message = message;
+      setStop(this.#stop, kind, address, access, mapped, message);
     }
     this.#api.emuStop(this.#uc);
   }
