@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it, type TestContext } from "vitest";
 import { Perm, type Vcpu } from "../../../../microkernel/platform/cpu.ts";
 import { allocFrameMemory, freeFrameMemory } from "../../../../microkernel/platform/frame_chunks.ts";
-import { CODE, DATA, PAGE, bootGuest, reg, setReg, type Guest } from "./_guest.ts";
+import { CODE, DATA, PAGE, SYSCALL_PROGRAM, syscallCases, bootGuest, reg, setReg, type Guest } from "./_guest.ts";
 import { KVM, kvm, KvmUnavailableError } from "../../../../microkernel/platform/kvm_ffi.ts";
 import { KVM_EXTRA_REG, KvmX86Engine } from "../../../../microkernel/platform/kvm_x86_64.ts";
 import { KvmVmPool } from "../../../../microkernel/platform/kvm_vm.ts";
@@ -35,18 +35,6 @@ function boot(ctx: TestContext, code: readonly number[], pool: KvmVmPool | null 
   return bootGuest(new KvmX86Engine(pool), code, cleanups, (us) => us || 2_000_000);
 }
 
-// mov eax, 39 · mov edi, 0x1234 · movabs rsi, 0x1122334455667788 · syscall (at +0x14)
-// mov qword ptr [0x11000], rax · mov eax, 60 · syscall (at +0x23) · jmp $ (at +0x25)
-const SYSCALL_PROGRAM = [
-  0xb8, 0x27, 0x00, 0x00, 0x00,
-  0xbf, 0x34, 0x12, 0x00, 0x00,
-  0x48, 0xbe, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
-  0x0f, 0x05,
-  0x48, 0x89, 0x04, 0x25, 0x00, 0x10, 0x01, 0x00,
-  0xb8, 0x3c, 0x00, 0x00, 0x00,
-  0x0f, 0x05,
-  0xeb, 0xfe,
-];
 
 describe("KvmX86Engine", () => {
   it("run() hands a syscall to onSyscall with the registers in the shim's message order", (ctx) => {
@@ -63,20 +51,6 @@ describe("KvmX86Engine", () => {
     expect(g.data[0]).toBe(0);
   });
 
-  it("run() makes a result stored with writeOne(0) visible to the guest after the syscall (fast path)", (ctx) => {
-    const g = boot(ctx, SYSCALL_PROGRAM);
-    const numbers: number[] = [];
-    const stop = g.run(0, (vcpu) => {
-      numbers.push(reg(vcpu, Msg.rax));
-      if (numbers.length > 1) return false;
-      setReg(vcpu, Msg.rax, 0x1_0000_beef);
-      vcpu.writeOne(Msg.rax);
-      return true;
-    });
-    expect(numbers).toEqual([39, 60]);
-    expect(stop.kind).toBe("syscall");
-    expect(new DataView(g.data.buffer, g.data.byteOffset).getBigUint64(0, true)).toBe(0x1_0000_beefn);
-  });
 
   it("syscall clobbers RCX and R11 with the return address and the flags, as on Linux", (ctx) => {
     const g = boot(ctx, SYSCALL_PROGRAM);
@@ -107,15 +81,7 @@ describe("KvmX86Engine", () => {
     expect(h.data[0]).toBe(0);
   });
 
-  it("run() resumes after a syscall stop from the saved RIP", (ctx) => {
-    const g = boot(ctx, SYSCALL_PROGRAM);
-    expect(g.run(0, () => false).kind).toBe("syscall");
-    g.vcpu.regs[Msg.rax * 2] = 7;
-    const second = g.run(0, (vcpu) => reg(vcpu, Msg.rax) !== 60);
-    expect(second.kind).toBe("syscall");
-    expect(g.data[0]).toBe(7);
-    expect(reg(g.vcpu, Msg.rip)).toBe(CODE + 0x25);
-  });
+  syscallCases(boot);
 
   it("run() preempts an endless jmp $ when the budget runs out, RIP still on the loop, and runs it again", (ctx) => {
     // jmp $

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, type TestContext } from "vitest";
 import { Perm, type Vcpu } from "../../../../microkernel/platform/cpu.ts";
 import { EngineNotFoundError, unicorn } from "../../../../microkernel/platform/unicorn_ffi.ts";
 import { allocFrameMemory, freeFrameMemory } from "../../../../microkernel/platform/frame_chunks.ts";
-import { CODE, DATA, PAGE, RODATA, bootGuest, reg, setReg, type Guest } from "./_guest.ts";
+import { CODE, DATA, PAGE, SYSCALL_PROGRAM, syscallCases, RODATA, bootGuest, reg, setReg, type Guest } from "./_guest.ts";
 import { UnicornX86Engine, X86_REG_ID } from "../../../../microkernel/platform/unicorn_x86_64.ts";
 import { Msg, X86_64_REGISTER_LAYOUT } from "../../../../syscall-shim/x86_64.ts";
 
@@ -30,18 +30,6 @@ function boot(ctx: TestContext, code: readonly number[]): Guest<UnicornX86Engine
   return bootGuest(new UnicornX86Engine(), code, cleanups);
 }
 
-// mov eax, 39 · mov edi, 0x1234 · movabs rsi, 0x1122334455667788 · syscall (at +0x14)
-// mov qword ptr [0x11000], rax · mov eax, 60 · syscall (at +0x23) · jmp $ (at +0x25)
-const SYSCALL_PROGRAM = [
-  0xb8, 0x27, 0x00, 0x00, 0x00,
-  0xbf, 0x34, 0x12, 0x00, 0x00,
-  0x48, 0xbe, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
-  0x0f, 0x05,
-  0x48, 0x89, 0x04, 0x25, 0x00, 0x10, 0x01, 0x00,
-  0xb8, 0x3c, 0x00, 0x00, 0x00,
-  0x0f, 0x05,
-  0xeb, 0xfe,
-];
 
 describe("UnicornX86Engine", () => {
   it("run() hands a syscall to onSyscall with the registers in the shim's message order", (ctx) => {
@@ -99,20 +87,6 @@ describe("UnicornX86Engine", () => {
     expect(reg(g.vcpu, Msg.rip)).toBe(CODE + 0x27);
   });
 
-  it("run() makes a result stored with writeOne(0) visible to the guest after the syscall", (ctx) => {
-    const g = boot(ctx, SYSCALL_PROGRAM);
-    const numbers: number[] = [];
-    const stop = g.run(0, (vcpu) => {
-      numbers.push(reg(vcpu, Msg.rax));
-      if (numbers.length > 1) return false;
-      setReg(vcpu, Msg.rax, 0x1_0000_beef);
-      vcpu.writeOne(Msg.rax);
-      return true;
-    });
-    expect(numbers).toEqual([39, 60]);
-    expect(stop.kind).toBe("syscall");
-    expect(new DataView(g.data.buffer, g.data.byteOffset).getBigUint64(0, true)).toBe(0x1_0000_beefn);
-  });
 
   it("run() stops with kind syscall when onSyscall returns false, RIP past the instruction", (ctx) => {
     const g = boot(ctx, SYSCALL_PROGRAM);
@@ -124,15 +98,7 @@ describe("UnicornX86Engine", () => {
     expect(g.data[0]).toBe(0);
   });
 
-  it("run() resumes after a syscall stop from the saved RIP", (ctx) => {
-    const g = boot(ctx, SYSCALL_PROGRAM);
-    expect(g.run(0, () => false).kind).toBe("syscall");
-    g.vcpu.regs[Msg.rax * 2] = 7;
-    const second = g.run(0, (vcpu) => reg(vcpu, Msg.rax) !== 60);
-    expect(second.kind).toBe("syscall");
-    expect(g.data[0]).toBe(7);
-    expect(reg(g.vcpu, Msg.rip)).toBe(CODE + 0x25);
-  });
+  syscallCases(boot);
 
   it("run() preempts an endless jmp $ when the budget runs out, RIP still on the loop", (ctx) => {
     // jmp $
