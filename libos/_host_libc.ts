@@ -69,6 +69,9 @@ export function readableNow(fd: number): boolean {
  */
 export class ReadableWatch {
   readonly #pipe = new Int32Array([-1, -1]);
+  // The pollfd array poll(2) writes its results into from the pool thread: held here until
+  // the call returns, or the collector could free it under the call (heap corruption).
+  #fds: Uint8Array | null = null;
   #waiting = false;
   #cancelled = false;
 
@@ -80,8 +83,10 @@ export class ReadableWatch {
     // Without a pipe there is no early end: the wait still ends when the descriptor is readable.
     if (this.#pipe[0] === -1 && c.pipe(this.#pipe) < 0) this.#pipe.fill(-1);
     const fds = pollfds(this.#pipe[0] === -1 ? [this.fd] : [this.fd, this.#pipe[0]!]);
+    this.#fds = fds;
     this.#waiting = true;
     c.poll.async(fds, fds.length / SIZEOF_POLLFD, -1, () => {
+      this.#fds = null;
       this.#waiting = false;
       if (this.#cancelled) this.#closePipe();
       else this.ready();
