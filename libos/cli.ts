@@ -279,7 +279,7 @@ async function run(argv: string[]): Promise<number> {
   const envp = [...opts.env].map(([k, v]) => `${k}=${v}`);
   let exit;
   try {
-    uk.spawn(opts.program, [opts.program, ...opts.args], envp);
+    uk.spawn([[opts.program, ...opts.args]], envp);
     exit = await uk.run();
   } catch (e) {
     if (!(e instanceof ElfError)) throw e;
