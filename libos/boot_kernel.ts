@@ -100,12 +100,12 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
     return { ...summary, failure: `cannot boot: ${(e as Error).message}` };
   }
   try {
-    uk.spawn(spec.argv[0]!, spec.argv, spec.env.map(([k, v]) => `${k}=${v}`));
+    uk.spawn(spec.programs, spec.env.map(([k, v]) => `${k}=${v}`), spec.init);
     const exit = await uk.run();
     Object.assign(summary, { status: exit.status, signal: exit.signal, failure: exit.failure ?? null });
   } catch (e) {
     if (!(e instanceof ElfError)) throw e;
-    summary.failure = `cannot start ${spec.argv[0]}: ${e.message}`;
+    summary.failure = `cannot start ${e.program ?? spec.programs[0]![0]}: ${e.message}`;
   } finally {
     await uk.shutdown();
     // Its memory returns to this thread's root task.

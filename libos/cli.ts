@@ -94,7 +94,7 @@ Options for run:
 boot starts the user kernels a system description names (libos/system.schema.json;
 examples in samples/systems/) and ends when every one has ended, with one summary line
 per kernel on stderr (--summary FILE: the same as JSON). Exit status 0 when every
-kernel's program exited with 0. --stats and --trace-ipc as for run, for every kernel;
+kernel ended with 0. --stats and --trace-ipc as for run, for every kernel;
 --report FILE.html writes one page that draws the kernels, their tasks, endpoints and
 channels with their message rates, and each kernel's syscall mix. --fs-mode MODE and
 --net-mode MODE run every kernel's fs-tasks or net-task in MODE (inproc, ipc, worker),
@@ -279,7 +279,7 @@ async function run(argv: string[]): Promise<number> {
   const envp = [...opts.env].map(([k, v]) => `${k}=${v}`);
   let exit;
   try {
-    uk.spawn(opts.program, [opts.program, ...opts.args], envp);
+    uk.spawn([[opts.program, ...opts.args]], envp);
     exit = await uk.run();
   } catch (e) {
     if (!(e instanceof ElfError)) throw e;

@@ -20,6 +20,9 @@ export { EM_X86_64, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PH
 
 /** Why a program cannot be executed: the message for the user, the errno for execve(2). */
 export class ElfError extends Error {
+  /** Which of several programs started together it was about (its command as given). */
+  program: string | null = null;
+
   constructor(message: string, readonly errno: number = ENOEXEC) {
     super(message);
     this.name = "ElfError";

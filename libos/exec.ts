@@ -6,9 +6,10 @@
 //               caller: permissions, chroot), deny writers (ETXTBSY), take a set-user-ID
 //               program's ids, load it into a new address space; then, past the point of
 //               no return, replace the process image
-//   spawnInit   boot: pid 1 (the user kernel's init, with no threads) and the program as
-//               pid 2, with the host's standard streams and cwd; its command is looked up
-//               on the guest's PATH as execvp would
+//   spawnPrograms  boot: the programs the user kernel starts with, each command looked
+//               up on the guest's PATH as execvp would. pid 1 is the user kernel's own
+//               init (no threads; as `docker run --init`) with the programs beneath it,
+//               or the one program itself (as `docker run`)
 //
 // What exec keeps and drops follows Linux: other threads die; close-on-exec descriptors
 // close; a shared descriptor table is unshared; handled signals return to their default
@@ -118,53 +119,90 @@ export function execve(k: ExecContext, t: Thread, path: string, given: string, a
   return RESUME;
 }
 
+/** What every program the user kernel starts with gets. */
+export interface ProgramRun {
+  envp: string[];
+  cwd: string;
+  creds: Credentials;
+  rlimits: Map<number, Rlimit>;
+}
+
 /**
- * Boot the process tree: pid 1, the user kernel's init (a process of the kernel-task
- * with no threads: it adopts orphans and reaps them), and the program as pid 2 with
- * the host's standard streams and cwd. Throws on a program that cannot run.
+ * Boot the process tree. With `kernelInit`, pid 1 is the user kernel's init (a process
+ * of the kernel-task with no threads: it adopts orphans and reaps them) and the programs
+ * are its children, pids 2, 3, …; without, the one program is pid 1 and init itself, as
+ * in a Linux pid namespace. The programs share descriptors 0, 1 and 2 (the host's
+ * streams, or what the caller wired), as children of one parent would; the first takes
+ * the console and the host's job control. Throws on a program that cannot run, before
+ * any process exists.
  */
-export function spawnInit(
-  k: ExecContext, path: string, argv: string[],
-  run: { envp: string[]; cwd: string; creds: Credentials; rlimits: Map<number, Rlimit> },
-): Process {
+export function spawnPrograms(k: ExecContext, programs: { path: string; argv: string[] }[], run: ProgramRun, kernelInit: boolean): Process[] {
   const { envp, cwd, creds } = run;
   const table = k.table;
-  const guestPath = path.includes("/") ? joinPath(cwd, path) : searchPath(k, path, envp);
-  const access: ExecAccess = { lookup: (p) => joinPath(cwd, p), mayExec: (st) => permission(creds, st, MAY_EXEC) };
-  const image = findProgram(k.vfs, guestPath, path, argv, access);
-  if (image instanceof ElfError) throw image;
-  const init = new Process(table.allocPid(), null, table.noMemory, new FdTable(), new FsContext("/"), new SignalHandlers(), creds, "/sbin/init", ["init"], 0);
-  table.processes.set(init.pid, init);
-  table.init = init;
-  const memory = k.machine.reserveProcess() ? k.machine.newSpace() : null;
-  if (!memory) {
-    closeProgram(image);
-    throw new ElfError("out of memory: the memory quota is too small", ENOMEM);
+  if (programs.length === 0 || (!kernelInit && programs.length > 1)) throw new TypeError("pid 1 is one program or the kernel's own init");
+  const images: ProgramImage[] = [];
+  try {
+    for (const { path, argv } of programs) {
+      const guestPath = path.includes("/") ? joinPath(cwd, path) : searchPath(k, path, envp);
+      const access: ExecAccess = { lookup: (p) => joinPath(cwd, p), mayExec: (st) => permission(creds, st, MAY_EXEC) };
+      const image = findProgram(k.vfs, guestPath, path, argv, access);
+      if (image instanceof ElfError) {
+        image.program = path;
+        throw image;
+      }
+      images.push(image);
+    }
+  } catch (e) {
+    images.forEach(closeProgram);
+    throw e;
   }
-  const fds = new FdTable();
-  k.terminals.hostStreams().forEach((ops, fd) => fds.install(new OpenFile(ops, fd === 0 ? O_RDONLY : O_WRONLY), false));
-  const pid = table.allocPid();
-  const p = new Process(pid, init, memory, fds, new FsContext(cwd), new SignalHandlers(), creds, image.exe, image.argv, SIGCHLD);
-  p.interpreter = image.interpreter?.exe ?? null;
-  p.rlimits = run.rlimits;
-  fds.limit = Math.min(softLimit(p, RLIMIT_NOFILE), NR_OPEN);
-  init.children.add(p);
-  k.machine.shareSpace(memory);
-  p.envp = envp;
-  k.terminals.attachConsole(p);
-  const loaded = loadProgram(k, memory, image, p, { envp, execfn: path, creds });
-  if (k.writeAccess.deny(image.file.inode) === 0) p.exeInode = image.file.inode;
-  const t = new Thread(pid, p);
-  t.name = baseName(image.exe);
-  table.register(t);
-  table.processes.set(pid, p);
-  table.main = p;
-  if (!k.machine.startThread(t, null, null, (regs) => {
-    setWord(regs, Msg.rip, loaded.entry);
-    setWord(regs, Msg.rsp, loaded.stackPointer);
-    setWord(regs, Msg.rflags, 0x202);
-  })) throw new ElfError("out of memory: the memory quota is too small", ENOMEM);
-  return p;
+  let init: Process | null = null;
+  if (kernelInit) {
+    init = new Process(table.allocPid(), null, table.noMemory, new FdTable(), new FsContext("/"), new SignalHandlers(), creds, "/sbin/init", ["init"], 0);
+    table.processes.set(init.pid, init);
+  }
+  table.init = init;
+  table.kernelInit = kernelInit;
+  const streams = k.terminals.hostStreams().map((ops, fd) => new OpenFile(ops, fd === 0 ? O_RDONLY : O_WRONLY));
+  // Images from `taken` on are still open; loadProgram closes the one it loads.
+  let taken = 0;
+  try {
+    return images.map((image, i) => {
+      const memory = k.machine.reserveProcess() ? k.machine.newSpace() : null;
+      if (!memory) throw new ElfError("out of memory: the memory quota is too small", ENOMEM);
+      const fds = new FdTable();
+      streams.forEach((f) => fds.install(i === 0 ? f : f.ref(), false));
+      const pid = table.allocPid();
+      const p = new Process(pid, init, memory, fds, new FsContext(cwd), new SignalHandlers(), creds, image.exe, image.argv, SIGCHLD);
+      p.interpreter = image.interpreter?.exe ?? null;
+      p.rlimits = run.rlimits;
+      fds.limit = Math.min(softLimit(p, RLIMIT_NOFILE), NR_OPEN);
+      init?.children.add(p);
+      table.init ??= p;
+      k.machine.shareSpace(memory);
+      p.envp = envp;
+      if (i === 0) {
+        k.terminals.attachConsole(p);
+        table.main = p;
+      }
+      taken = i + 1;
+      const loaded = loadProgram(k, memory, image, p, { envp, execfn: programs[i]!.path, creds });
+      if (k.writeAccess.deny(image.file.inode) === 0) p.exeInode = image.file.inode;
+      const t = new Thread(pid, p);
+      t.name = baseName(image.exe);
+      table.register(t);
+      table.processes.set(pid, p);
+      table.programs.add(p);
+      if (!k.machine.startThread(t, null, null, (regs) => {
+        setWord(regs, Msg.rip, loaded.entry);
+        setWord(regs, Msg.rsp, loaded.stackPointer);
+        setWord(regs, Msg.rflags, 0x202);
+      })) throw new ElfError("out of memory: the memory quota is too small", ENOMEM);
+      return p;
+    });
+  } finally {
+    images.slice(taken).forEach(closeProgram);
+  }
 }
 
 /** `image` loaded into `memory` for process `p` (its RLIMIT_STACK); the image's files close either way. */

@@ -3,8 +3,9 @@
 //   exitThread      exit(2): one thread ends; the last one ends the process
 //   exitProcess     exit_group, a fatal signal, the quota's OOM kill: every thread ends,
 //                   the process's resources go, it becomes a zombie, its children go to a
-//                   reaper, its parent hears (or reaps it at once: init, SIGCHLD ignored);
-//                   the user kernel's main program takes everything with it
+//                   reaper, its parent hears (or reaps it at once: the kernel's init,
+//                   SIGCHLD ignored); the last of the user kernel's programs takes
+//                   everything with it
 //   killThread      a thread leaves the CPU and the table (also exec's other threads)
 //   releaseFutexes  robust list and PI locks of a thread that ends or execs
 //   clearChildTid   CLONE_CHILD_CLEARTID: pthread_join's wake-up
@@ -67,24 +68,33 @@ export function exitProcess(k: ExitContext, p: Process, status: number, signal: 
   p.exitEvents.notify(POLLIN);
   p.stopped = false;
   releaseVfork(p);
-  const init = k.table.init;
-  const heir = k.table.reaperFor(p);
+  const table = k.table;
+  const heir = table.reaperFor(p);
   for (const c of [...p.children]) {
     c.parent = heir;
     heir.children.add(c);
-    if (c.state !== "zombie") continue;
-    if (heir === init) k.table.reap(c);
-    else heir.childEvents.notify();
+    c.exitSignal = SIGCHLD;
+    // A zombie that changes parents is reported to the new one (Linux's reparent_leader).
+    if (c.state === "zombie" && heir.alive) parentHears(k, c);
   }
   p.children.clear();
-  if (p === k.table.main) {
-    for (const q of [...k.table.processes.values()]) if (q !== p) exitProcess(k, q, 0, SIGKILL);
-    k.machine.initExited(p);
-    return;
+  if (table.programs.delete(p)) {
+    const failed = table.outcome.status !== 0 || table.outcome.signal !== 0;
+    if (!failed) table.outcome = { status: p.exitCode, signal: p.killedBy };
+    if (table.programs.size === 0) {
+      for (const q of [...table.processes.values()]) if (q !== p) exitProcess(k, q, 0, SIGKILL);
+      k.machine.initExited(table.outcome);
+      return;
+    }
   }
+  parentHears(k, p);
+}
+
+/** Zombie `p`'s parent hears of it, or reaps it at once (the kernel's init; SIGCHLD ignored). */
+function parentHears(k: ExitContext, p: Process): void {
   const parent = p.parent;
   if (!parent) return;
-  if (parent === init) {
+  if (parent === k.table.init && k.table.kernelInit) {
     k.table.reap(p);
     return;
   }
@@ -94,8 +104,8 @@ export function exitProcess(k: ExitContext, p: Process, status: number, signal: 
     parent.childEvents.notify();
     return;
   }
-  const code = signal ? (core ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
-  notifyParent(k, p, code, signal || status & 0xff);
+  const code = p.killedBy ? (p.coreDumped ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
+  notifyParent(k, p, code, p.killedBy || p.exitCode);
 }
 
 /** The thread never runs again and leaves the table; a sleep it was in ends. */

@@ -41,7 +41,7 @@ import type { Process, Thread } from "./process.ts";
 import type { Credentials } from "./creds.ts";
 import { clone } from "./clone.ts";
 import { describeSignal, faultSignal } from "./cpu_faults.ts";
-import { execve, spawnInit } from "./exec.ts";
+import { execve, spawnPrograms, type ProgramRun } from "./exec.ts";
 import { exitProcess, exitThread } from "./exit.ts";
 import { ProcessTable } from "./process_table.ts";
 import {
@@ -375,8 +375,8 @@ export class KernelTask implements KernelServices {
 
   // ----- processes (process_table.ts, clone.ts, exec.ts, exit.ts) ----------------------
 
-  spawnInit(path: string, argv: string[], envp: string[], cwd: string, creds: Credentials, rlimits: Map<number, Rlimit>): Process {
-    return spawnInit(this, path, argv, { envp, cwd, creds, rlimits });
+  spawnPrograms(programs: { path: string; argv: string[] }[], run: ProgramRun, kernelInit: boolean): Process[] {
+    return spawnPrograms(this, programs, run, kernelInit);
   }
 
   clone(t: Thread, flags: number, stack: number, parentTid: number, childTid: number, tls: number, exitSignal: number): SyscallResult {

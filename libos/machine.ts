@@ -35,8 +35,8 @@ export interface Machine {
   context(t: Thread): UserContext;
   setTlsBase(t: Thread, base: number): void;
   memoryQuota(): { total: number; free: number };
-  /** The init process exited: the user kernel ends with its status. */
-  initExited(p: Process): void;
+  /** The last of the user kernel's programs exited: it ends with this status (ProcessTable.outcome). */
+  initExited(outcome: { status: number; signal: number }): void;
   /** The init process stopped with signal `sig` (job control): the user kernel's host may stop too. */
   initStopped(sig: number): void;
   /** A file system for mount(2), started as the user kernel starts its own (mode, quota). Throws TypeError. */

@@ -3,8 +3,9 @@
 //   ids        allocPid: tids and pids share one space below PID_MAX, handed out in turn
 //              and never one still in use (a zombie keeps its pid until reaped)
 //   threads    register/unregister: a thread enters the table and its process, and leaves
-//   init, main pid 1, the user kernel's own init (adopts orphans and reaps them), and the
-//              program the user kernel was started with (its exit ends the user kernel)
+//   init, programs  pid 1: the user kernel's own init (adopts orphans and reaps them) or
+//              its one program; the programs it was started with (when the last has
+//              exited, the user kernel ends)
 //   groups     processGroup, setpgid, setsid (Linux: kernel/sys.c)
 //   reaping    reaperFor: who adopts a dead process's children; reap: a zombie leaves
 //   limits     overProcessLimit: RLIMIT_NPROC
@@ -30,10 +31,16 @@ const NO_MEMORY: VSpace = { allocate: () => null, release() {}, map: () => false
 export class ProcessTable {
   readonly threads = new Map<number, Thread>();
   readonly processes = new Map<number, Process>();
-  /** pid 1: the user kernel's own init, which adopts orphans and reaps them (as docker --init). */
+  /** pid 1: the user kernel's own init (as docker --init) or its one program (as docker run). */
   init: Process | null = null;
-  /** The program the user kernel was started with; its exit ends the user kernel. */
+  /** pid 1 is the user kernel's own init: it runs no code, takes no signals, and reaps what it adopts. */
+  kernelInit = true;
+  /** The first program: it has the console, and the host's job control acts on it. */
   main: Process | null = null;
+  /** The programs the user kernel started with that have not exited; the last one's exit ends it. */
+  readonly programs = new Set<Process>();
+  /** How the user kernel ends: the first program that failed, else the last to exit. */
+  outcome = { status: 0, signal: 0 };
   /** The address space of processes without one: init, zombies. */
   readonly noMemory = new GuestMemory(NO_MEMORY, new MemoryIds());
   readonly #machine: Pick<Machine, "releaseProcess">;
@@ -70,10 +77,10 @@ export class ProcessTable {
 
   /** Members of a process group; zombies count, as their pids keep the group alive. */
   processGroup(pgid: number): Process[] {
-    return [...this.processes.values()].filter((p) => p.pgid === pgid && p !== this.init);
+    return [...this.processes.values()].filter((p) => p.pgid === pgid && !(p === this.init && this.kernelInit));
   }
 
-  /** Who adopts the children of `p`: the nearest living subreaper above it, else init. */
+  /** Who adopts the children of `p`: the nearest living subreaper above it, else init (the dying init too). */
   reaperFor(p: Process): Process {
     for (let a = p.parent; a; a = a.parent) if (a.alive && a.childSubreaper) return a;
     return this.init!;

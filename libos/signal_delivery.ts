@@ -57,8 +57,10 @@ export function kernelInfo(sig: number): Siginfo {
  */
 export function sendSignal(k: SignalContext, p: Process, info: Siginfo, thread: Thread | null = null): void {
   const sig = info.si_signo;
-  // init has no threads and no handlers: like Linux's init, it takes no signals.
-  if (!p.alive || sig === 0 || p === k.table.init) return;
+  if (!p.alive || sig === 0) return;
+  // pid 1 takes only the signals it has a handler for (pid_namespaces(7)); the kernel's
+  // own init has none.
+  if (p === k.table.init && (k.table.kernelInit || (p.sigactions.get(sig) ?? DEFAULT_ACTION).sa_handler === SIG_DFL)) return;
   if (sig === SIGKILL) {
     k.exitProcess(p, 0, SIGKILL);
     return;

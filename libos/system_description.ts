@@ -47,7 +47,10 @@ export interface KernelSpec {
   tmpfs: string[];
   workdir: string | null;
   env: [string, string][];
-  argv: string[];
+  /** Each program's argv; the first word is the guest path or a command on PATH. */
+  programs: string[][];
+  /** pid 1 is the kernel's own init, with the programs beneath it; else the one program is pid 1. */
+  init: boolean;
   fsMode: FsMode;
   net: { mode: FsMode; interfaces: InterfaceSpec[] } | null;
   console: ConsoleSpec;
@@ -107,6 +110,8 @@ export function readSystem(file: string): SystemSpec {
 export function checkSystem(json: Json, where: { source: string; base: string }): SystemSpec {
   const problems = systemSchema().validate(json);
   if (problems.length > 0) throw new SystemError(where.source, problems);
+  const programs = checkPrograms(json as unknown as RawSystem);
+  if (programs.length > 0) throw new SystemError(where.source, programs);
   const spec = toSpec(json as unknown as RawSystem, where.base);
   const rules = checkRules(spec);
   if (rules.length > 0) throw new SystemError(where.source, rules);
@@ -125,7 +130,9 @@ interface RawKernel {
   tmpfs?: string[];
   workdir?: string;
   env?: Record<string, string>;
-  program: { argv: string[] };
+  program?: { argv: string[] };
+  programs?: { argv: string[] }[];
+  init?: boolean;
   fs?: { mode?: FsMode };
   net?: { mode?: FsMode; interfaces?: { name: string; address: string; gateway?: string; mac?: string; mtu?: number }[] };
   console?: { output?: ConsoleSpec["output"]; file?: string; stdin?: ConsoleSpec["stdin"] };
@@ -168,7 +175,8 @@ function toSpec(raw: RawSystem, base: string): SystemSpec {
       tmpfs: k.tmpfs ?? [],
       workdir: k.workdir ?? null,
       env: k.env === undefined ? DEFAULT_ENV : Object.entries(k.env),
-      argv: k.program.argv,
+      programs: k.program ? [k.program.argv] : k.programs!.map((p) => p.argv),
+      init: k.init ?? k.programs !== undefined,
       fsMode: k.fs?.mode ?? "inproc",
       net: k.net === undefined ? null : {
         mode: k.net.mode ?? "inproc",
@@ -184,6 +192,18 @@ function toSpec(raw: RawSystem, base: string): SystemSpec {
     switches: (raw.switches ?? []).map((s) => ({ name: s.name, ports: s.ports.map(portOf) })),
     pipes: raw.pipes ?? [],
   };
+}
+
+/** Each kernel has program or programs, and more than one program only under its own init. */
+function checkPrograms(raw: RawSystem): SchemaError[] {
+  const problems: SchemaError[] = [];
+  raw.kernels.forEach((k, i) => {
+    const at = `kernels[${i}]`;
+    if (k.program === undefined && k.programs === undefined) problems.push({ path: at, message: "needs program or programs" });
+    if (k.program !== undefined && k.programs !== undefined) problems.push({ path: `${at}.programs`, message: "is instead of program: give one of them" });
+    if ((k.programs?.length ?? 0) > 1 && k.init === false) problems.push({ path: `${at}.init`, message: "must be true for several programs (pid 1 is one program or the kernel's init)" });
+  });
+  return problems;
 }
 
 const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;

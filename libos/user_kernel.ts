@@ -327,7 +327,6 @@ export class UserKernel implements Machine, LoopKernel {
   readonly #deferred: (() => void)[] = [];
   #exit: ExitInfo | null = null;
   /** The first program; its exit ends the user kernel. */
-  #main: Process | null = null;
   readonly platform: Platform;
   /** performance.now() when the current run's budget ends. */
   #runEnds = 0;
@@ -887,8 +886,8 @@ export class UserKernel implements Machine, LoopKernel {
     });
   }
 
-  initExited(p: Process): void {
-    this.#exit ??= { status: p.exitCode, signal: p.killedBy };
+  initExited(outcome: { status: number; signal: number }): void {
+    this.#exit ??= { ...outcome };
     this.#loop.wake();
   }
 
@@ -908,14 +907,18 @@ export class UserKernel implements Machine, LoopKernel {
   // ----- running --------------------------------------------------------------------------
 
   /**
-   * Load `path` (a guest path) as the first process. The arguments are host text, given to
-   * the guest as their UTF-8 bytes. Throws ElfError/Error on bad input.
+   * Start the programs (each an argv whose first word is the guest path or a command on
+   * PATH). With `kernelInit` pid 1 is the user kernel's own init and the programs run
+   * beneath it (as `docker run --init`); without, the one program is pid 1 (as `docker
+   * run`). The arguments are host text, given to the guest as their UTF-8 bytes. Throws
+   * ElfError/Error on bad input.
    */
-  spawn(path: string, argv: string[], envp: string[]): Process {
+  spawn(programs: string[][], envp: string[], kernelInit = true): Process[] {
     const gid = process.getgid?.() ?? 0;
     const creds = initialCredentials(process.getuid?.() ?? 0, gid, hostGroups());
     const bytes = (list: string[]): string[] => list.map(byteStringOfHost);
-    return (this.#main = this.kernelTask.spawnInit(byteStringOfHost(path), bytes(argv), bytes(envp), this.#opts.layout.cwd, creds, hostLimits()));
+    const run = { envp: bytes(envp), cwd: this.#opts.layout.cwd, creds, rlimits: hostLimits() };
+    return this.kernelTask.spawnPrograms(programs.map((argv) => ({ path: byteStringOfHost(argv[0]!), argv: bytes(argv) })), run, kernelInit);
   }
 
   /** Runs (with the other user kernels of the thread) until the first process exits, or the kernel fails; resolves with its status. */
@@ -947,7 +950,7 @@ export class UserKernel implements Machine, LoopKernel {
     // Its processes end as at any end of the kernel (descriptors closed: a pipe they fed
     // sees end of file); if the kernel-task cannot even do that, their threads stop.
     try {
-      if (this.#main) this.kernelTask.exitProcess(this.#main, 0, SIGKILL);
+      for (const p of [...this.kernelTask.table.programs]) this.kernelTask.exitProcess(p, 0, SIGKILL);
     } catch {
       for (const g of [...this.#guests.values()]) this.stopThread(g.thread);
     }

@@ -18,7 +18,7 @@ const layout = guestLayout({
   volumes: [{ host: volume, guest: "/mnt/deep/vol", readOnly: false }], tmpfs: [], workdir: null, isolate: true, hostCwd: volume,
 });
 const uk = new UserKernel({ memoryQuota: 64 << 20, layout, fsMode: mode, strace: false });
-const init = uk.spawn("/bin/busybox", ["true"], []); // loaded, its thread's TCB made; not run
+const [init] = uk.spawn([["/bin/busybox", "true"]], []); // loaded, its thread's TCB made; not run
 
 const caps = (cnode) => {
   const out = [];

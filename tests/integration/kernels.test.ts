@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { KernelSummary } from "../../libos/boot_kernel.ts";
-import { CLI, ROOT, RUN_TIMEOUT_MS, ensureBuilt, makeTempDir } from "./_run.ts";
+import { BUSYBOX, CLI, ROOT, RUN_TIMEOUT_MS, ensureBuilt, makeTempDir } from "./_run.ts";
 
 /** The lines tagged `name ` (or `[name] ` with `brackets`), without the tag. */
 function linesOf(out: string, name: string, brackets = false): string[] {
@@ -143,6 +143,68 @@ describe("user kernels side by side", () => {
     expect(linesOf(r.stdout, "steady", true).at(-1)).toBe("steady done");
   });
 
+  it("a kernel's one program is pid 1, as in a Linux pid namespace: signals without a handler pass it by, orphans come to it", () => {
+    const script = [
+      'echo "pid $$ ppid $PPID"',
+      "kill -TERM $$; kill -KILL $$",
+      'echo "pid 1 took neither TERM nor KILL without a handler"',
+      "trap 'echo \"USR1 reached its handler\"' USR1",
+      "kill -USR1 $$",
+      // The orphan waits on a FIFO until its parent has been looked at.
+      "mkfifo $OUT/fifo",
+      'sh -c "cat $OUT/fifo > /dev/null & echo \\$! > $OUT/orphan"',
+      'echo "the orphan\'s parent: $(grep PPid /proc/$(cat $OUT/orphan)/status | tr -d \'\\t\')"',
+      "echo go > $OUT/fifo",
+    ].join("\n");
+    const expected = [
+      "pid 1 ppid 0", "pid 1 took neither TERM nor KILL without a handler", "USR1 reached its handler", "the orphan's parent: PPid:1",
+    ];
+    const { dir, cleanup } = makeTempDir("pid1-");
+    try {
+      const description = join(dir, "pid1.json");
+      writeFileSync(description, JSON.stringify({
+        kernels: [{ name: "solo", env: { PATH: "/bin", OUT: "/tmp" }, program: { argv: ["/bin/sh", "-c", script] } }],
+      }));
+      const r = boot(description);
+      expect(r.status, r.stderr).toBe(0);
+      expect(linesOf(r.stdout, "solo", true)).toEqual(expected);
+      // Linux in a pid namespace of its own prints the same, where the host lets us make one.
+      const native = spawnSync("unshare", ["--fork", "--pid", "--mount-proc", BUSYBOX, "sh", "-c", script], {
+        encoding: "utf8", env: { PATH: "/bin", OUT: dir }, timeout: RUN_TIMEOUT_MS,
+      });
+      if (native.status === 0) expect(native.stdout.trim().split("\n")).toEqual(expected);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("boot services.json: programs side by side under the kernel's init share its console, /tmp and loopback", () => {
+    const r = boot(join(ROOT, "samples/systems/services.json"));
+    expect(r.status, r.stderr).toBe(0);
+    expect(linesOf(r.stdout, "app", true).sort()).toEqual(["client is pid 3 under init", "served by a sibling", "server is pid 2"]);
+    expect(r.summaries.map((s) => [s.name, s.status, s.failure])).toEqual([["app", 0, null]]);
+  });
+
+  it("a kernel of several programs ends when the last has exited, with the first failure's status, its daemons killed", () => {
+    const { dir, cleanup } = makeTempDir("programs-");
+    try {
+      const description = join(dir, "programs.json");
+      const sh = (script: string): object => ({ argv: ["/bin/sh", "-c", script] });
+      writeFileSync(description, JSON.stringify({
+        kernels: [{
+          name: "k",
+          programs: [sh("sleep 1000 & echo daemon left running; exit 0"), sh("sleep 0.2; echo failing; exit 3"), sh("sleep 0.4; echo last")],
+        }],
+      }));
+      const r = boot(description);
+      // libos boot exits 1 when a kernel did not end with 0.
+      expect(r.status, r.stderr).toBe(1);
+      expect(linesOf(r.stdout, "k", true)).toEqual(["daemon left running", "failing", "last"]);
+      expect(r.summaries.map((s) => [s.name, s.status, s.signal, s.failure])).toEqual([["k", 3, 0, null]]);
+    } finally {
+      cleanup();
+    }
+  });
 });
 
 describe("networks of user kernels", () => {
@@ -151,8 +213,8 @@ describe("networks of user kernels", () => {
   /** What web-and-client.json prints when it works, kernel by kernel. */
   function expectPageFetched(r: ReturnType<typeof boot>, what: string): void {
     expect(r.status, `${what}: ${r.stderr}`).toBe(0);
-    expect(linesOf(r.stdout, "web", true), what).toEqual(["pid 2, /tmp holds: www", "served"]);
-    expect(linesOf(r.stdout, "client", true), what).toEqual(["pid 2, /tmp holds: ", "hello from kernel web"]);
+    expect(linesOf(r.stdout, "web", true), what).toEqual(["pid 1, /tmp holds: www", "served"]);
+    expect(linesOf(r.stdout, "client", true), what).toEqual(["pid 1, /tmp holds: ", "hello from kernel web"]);
     expect(r.summaries.map((s) => [s.name, s.status, s.failure]), what).toEqual([["web", 0, null], ["client", 0, null]]);
   }
 

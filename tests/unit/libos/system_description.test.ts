@@ -63,6 +63,41 @@ describe("system descriptions", () => {
     ]);
   });
 
+  it("starts one program as pid 1, several under the kernel's init, and says when a kernel has neither or both", () => {
+    const kernels = checkSystem({
+      kernels: [
+        { name: "one", program: sh("a") },
+        { name: "under-init", program: sh("b"), init: true },
+        { name: "several", programs: [sh("c"), { argv: ["sleep", "1"] }] },
+      ],
+    }, where).kernels;
+    expect(kernels.map((k) => [k.programs, k.init])).toEqual([
+      [[["/bin/sh", "-c", "a"]], false],
+      [[["/bin/sh", "-c", "b"]], true],
+      [[["/bin/sh", "-c", "c"], ["sleep", "1"]], true],
+    ]);
+    expect(problems({
+      kernels: [
+        { name: "a" },
+        { name: "b", program: sh("x"), programs: [sh("y")] },
+        { name: "c", programs: [sh("x"), sh("y")], init: false },
+        { name: "d", programs: [] },
+      ],
+    })).toEqual(["kernels[3].programs: must have at least 1 item"]);
+    expect(problems({
+      kernels: [
+        { name: "a" },
+        { name: "b", program: sh("x"), programs: [sh("y")] },
+        { name: "c", programs: [sh("x"), sh("y")], init: false },
+        { name: "d", programs: [sh("x")], init: false },
+      ],
+    })).toEqual([
+      "kernels[0]: needs program or programs",
+      "kernels[1].programs: is instead of program: give one of them",
+      "kernels[2].init: must be true for several programs (pid 1 is one program or the kernel's init)",
+    ]);
+  });
+
   it("names each field that breaks a rule across fields", () => {
     const net = (address: string, extra: object = {}): Json => ({ interfaces: [{ name: "eth0", address, ...extra }] });
     expect(problems({

@@ -56,7 +56,9 @@ describe.skipIf(unavailable !== null)(`TAP against Linux's TCP${unavailable === 
     const { net, guest } = setup("e");
     const dir = tempDir("tap-echo");
     const input = streamFile(dir, "in", TOTAL), output = path.join(dir, "out");
-    const listener = guest.add(new TcpListener());
+    // busybox nc reads the socket only between blocking writes: once the echo's buffers and
+    // Linux's fill, each side waits for the other (natively too). The whole stream fits here.
+    const listener = guest.add(new TcpListener({ rxBufferSize: TOTAL }));
     listener.listen({ addr: 0, port: 5000 });
     const echoed = guest.run(echoStep(listener, () => guest.driver.kick()));
     const nc = net.exec(["sh", "-c", `busybox nc 10.0.0.2 5000 < ${input} > ${output}`], { stdio: "inherit" });
