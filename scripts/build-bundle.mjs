@@ -9,8 +9,9 @@
 // code through a code cache. Each module keeps its own scope and live bindings: TypeScript
 // rewrites it to the System.register form (`System.register(name, deps, declare)`), named
 // by its path under dist/, whose `import.meta.url` the loader sets to the module's own file
-// in dist/ (so paths relative to a module resolve as before). Only modules the CLI reaches
-// by static imports are taken; workers still load their files from dist/.
+// in dist/ (so paths relative to a module resolve as before). Taken: the modules the CLI
+// reaches by static imports, and those of the worker threads' entries it starts
+// (`bundle.workers`), which run from the bundle too.
 //
 // The bundle is ASCII (see asciiOnly). Removes the code cache of the previous bundle
 // (bundle-loader.mjs writes a new one).
@@ -48,11 +49,15 @@ function asciiOnly(text) {
   return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-/** Writes `bundle.file` from `bundle.entry` and the modules under `bundle.dist` it imports. */
+/**
+ * Writes `bundle.file` from `bundle.entry`, `bundle.workers` (if any) and the modules
+ * under `bundle.dist` they import.
+ */
 export function buildBundle(bundle = DEFAULT_BUNDLE) {
   const parts = [];
-  const seen = new Set([bundle.entry]);
-  for (const todo = [bundle.entry]; todo.length > 0; ) {
+  const entries = [bundle.entry, ...(bundle.workers ?? [])];
+  const seen = new Set(entries);
+  for (const todo = [...entries]; todo.length > 0; ) {
     const { text, imports } = transpile(bundle.dist, todo.pop());
     parts.push(text);
     for (const i of imports) if (!seen.has(i)) seen.add(i), todo.push(i);
