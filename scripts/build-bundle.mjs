@@ -28,14 +28,19 @@ const ts = createRequire(fileURLToPath(import.meta.url))("typescript");
 const OPTIONS = { module: ts.ModuleKind.System, target: ts.ScriptTarget.ES2022, removeComments: true };
 const REGISTER = /^System\.register\("[^"]*", (\[[^\]]*\])/m;
 
-/** Module `name`'s System.register text and the names of the bundled modules it imports. */
+/**
+ * Module `name`'s System.register text and the names of the bundled modules it imports.
+ * Its relative imports are written as `/` and the imported module's name, resolved here
+ * once rather than by every run's linking (a path join per import: ~5 ms of a start).
+ */
 function transpile(dist, name) {
   const source = readFileSync(join(dist, name), "utf8");
   const text = ts.transpileModule(source, { compilerOptions: OPTIONS, moduleName: name, fileName: name }).outputText;
   const deps = REGISTER.exec(text);
   if (deps === null) throw new Error(`Cannot bundle ${name}: no System.register in its output`);
-  const relative = JSON.parse(deps[1]).filter((d) => d.startsWith("."));
-  return { text, imports: relative.map((d) => posix.join(posix.dirname(name), d)) };
+  const resolved = JSON.parse(deps[1]).map((d) => (d.startsWith(".") ? `/${posix.join(posix.dirname(name), d)}` : d));
+  const registered = text.slice(0, deps.index) + deps[0].slice(0, -deps[1].length) + JSON.stringify(resolved) + text.slice(deps.index + deps[0].length);
+  return { text: registered, imports: resolved.filter((d) => d.startsWith("/")).map((d) => d.slice(1)) };
 }
 
 /**

@@ -28,7 +28,7 @@
 
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, posix } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Script } from "node:vm";
 
@@ -161,8 +161,9 @@ function link(m, linker) {
   m.execute = execute;
   m.deps.forEach((specifier, i) => {
     const setter = setters[i];
-    const dep = specifier.startsWith(".") ? linker.modules.get(posix.join(posix.dirname(m.name), specifier)) : undefined;
-    if (specifier.startsWith(".") && dep === undefined) throw new Error(`Cannot link ${m.name}: ${specifier} is not in the bundle`);
+    // A bundled module's name after a "/" (build-bundle.mjs resolved it), else a built-in or package.
+    const dep = specifier.startsWith("/") ? linker.modules.get(specifier.slice(1)) : undefined;
+    if (specifier.startsWith("/") && dep === undefined) throw new Error(`Cannot link ${m.name}: ${specifier.slice(1)} is not in the bundle`);
     m.imports.push(dep ?? null);
     if (dep === undefined) {
       setter?.(external(specifier, linker));

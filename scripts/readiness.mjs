@@ -18,7 +18,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const NPM_STAMP = "node_modules/.libos-setup-stamp";
 export const BUILD_STAMP = "dist/.build-stamp";
 const BUILD_DIRS = ["microkernel", "syscall-shim", "linux-abi", "device-ipc", "libos", "fs-task", "net-task", "bench"];
-const BUILD_CONFIGS = ["tsconfig.json", "tsconfig.build.json", "package.json", "scripts/build-bundle.mjs"];
+const BUILD_CONFIGS = ["tsconfig.json", "tsconfig.build.json", "package.json", "scripts/build-bundle.mjs", "scripts/bundle-loader.mjs"];
 /** The start-up bundle, made with dist/ (scripts/build-bundle.mjs). */
 const BUNDLE = "dist/bundle.js";
 const ENGINE_LIB = ".deps/unicorn/libunicorn.so.2";
