@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INITFS_MAGIC, InitFs } from "../../../fs-task/initfs.ts";
+import { INITFS_MAGIC, InitFs, shareImage } from "../../../fs-task/initfs.ts";
 import {
   addPath, defaultRootTree, emptyDir, encodeInitFs, overlayTree, treeFromHostDir, writeInitFsImage,
 } from "../../../fs-task/initfs_builder.ts";
@@ -273,6 +273,27 @@ describe("initfs builder", () => {
     try {
       writeInitFsImage(out, treeFromHostDir(path.join(host, "etc")));
       expect(InitFs.fromFile(out, devs.next()).stat("/motd", true)).toMatchObject({ size: 14 });
+    } finally {
+      fs.rmSync(out, { force: true });
+    }
+  });
+});
+
+describe("an image shared between threads", () => {
+  it("is read once into shared memory, and the InitFs of its thread serve those bytes", () => {
+    const out = path.join(host, "..", `${path.basename(host)}-shared.img`);
+    try {
+      writeInitFsImage(out, treeFromHostDir(path.join(host, "etc")));
+      const shared = shareImage(out);
+      expect(shared.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(Buffer.from(shared.bytes).equals(fs.readFileSync(out))).toBe(true);
+      expect(shareImage(out).bytes).toBe(shared.bytes);
+      // A byte of /motd changed in the shared copy (never done outside this test) shows
+      // through a new InitFs over the file: it serves the shared bytes, not a new read.
+      const motd = readAll(InitFs.fromFile(out, devs.next()), "/motd");
+      const at = Buffer.from(shared.bytes).indexOf(Buffer.from(motd));
+      shared.bytes[at] ^= 0x20;
+      expect(readAll(InitFs.fromFile(out, devs.next()), "/motd")[0]).toBe(motd[0]! ^ 0x20);
     } finally {
       fs.rmSync(out, { force: true });
     }
