@@ -38,21 +38,22 @@ function exists(path) {
   return mtime(path) >= 0;
 }
 
-/** The newest mtime of the files under `dir` whose names pass `keep` (-1 for none). */
-function newestUnder(dir, keep) {
-  let newest = -1;
+/**
+ * Whether a file under `dir` whose name passes `keep` is newer than `than` (ms). Stops at
+ * the first; paths are joined by hand (path.join's normalising was a third of the walk).
+ */
+function anyNewer(dir, keep, than) {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
-    return -1;
+    return false;
   }
   for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestUnder(p, keep));
-    else if (keep(e.name)) newest = Math.max(newest, mtime(p));
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory() ? anyNewer(p, keep, than) : keep(e.name) && mtime(p) > than) return true;
   }
-  return newest;
+  return false;
 }
 
 function npmStale(root) {
@@ -78,14 +79,14 @@ function buildStale(root) {
   const stamp = mtime(join(root, BUILD_STAMP));
   if (stamp < 0 || !exists(join(root, BUNDLE))) return true;
   if (BUILD_CONFIGS.some((f) => mtime(join(root, f)) > stamp)) return true;
-  return BUILD_DIRS.some((d) => newestUnder(join(root, d), (name) => name.endsWith(".ts")) > stamp);
+  return BUILD_DIRS.some((d) => anyNewer(join(root, d), (name) => name.endsWith(".ts"), stamp));
 }
 
 function initfsStale(root) {
   if (!exists(BUSYBOX)) return false;
   const image = mtime(join(root, INITFS_IMAGE));
   if (image < 0) return true;
-  return mtime(join(root, INITFS_BUILDER)) > image || mtime(BUSYBOX) > image || newestUnder(join(root, "samples"), () => true) > image;
+  return mtime(join(root, INITFS_BUILDER)) > image || mtime(BUSYBOX) > image || anyNewer(join(root, "samples"), () => true, image);
 }
 
 /** The parts that setup has to (re)do, in its order; empty when everything is in place. */
