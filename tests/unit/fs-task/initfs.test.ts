@@ -322,6 +322,12 @@ describe("InitFs image checks", () => {
     // Inode 2 is /motd: point its data past the area.
     view.setBigUint64(inodeTable + 48 + 32, 1_000_000n, true);
     expect(() => new InitFs(data, devs.next())).toThrow(/outside the data area/);
+    // A 64-bit field past 2^53 - 1 (the data area's size here) is no size or offset.
+    const huge = good();
+    new DataView(huge.buffer).setBigUint64(48, 2n ** 53n, true);
+    expect(() => new InitFs(huge, devs.next())).toThrow(/value at 48 is too large/);
+    new DataView(huge.buffer).setBigUint64(48, 2n ** 53n - 1n, true);
+    expect(() => new InitFs(huge, devs.next())).toThrow(/data area ends past the image/);
   });
 });
 
