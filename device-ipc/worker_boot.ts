@@ -9,7 +9,7 @@
 // changed), caching the output on disk by path, size and mtime so that later workers
 // start without loading the compiler. From the build the hooks are not needed.
 //
-// When this module runs from the start-up bundle (scripts/bundle-loader.mjs), a worker
+// When this module runs from the start-up bundle (scripts/bundle-loader.cjs), a worker
 // whose entry is bundled runs it from the same bundle and code cache (the loader's
 // runBundle) rather than importing dist/'s files one by one: each worker isolate starts
 // afresh, and loading ~300 modules cost it ~0.2 s of CPU.

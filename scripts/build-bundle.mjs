@@ -5,7 +5,7 @@
 //
 // Node 20 loads an ES module graph file by file (resolve, read, compile, ~300 modules: about
 // half of a `libos run`'s CPU time) and keeps no compiled code between runs. One script
-// file, loaded by scripts/bundle-loader.mjs, needs one read, and V8 can reuse its compiled
+// file, loaded by scripts/bundle-loader.cjs, needs one read, and V8 can reuse its compiled
 // code through a code cache. Each module keeps its own scope and live bindings: TypeScript
 // rewrites it to the System.register form (`System.register(name, deps, declare)`), named
 // by its path under dist/, whose `import.meta.url` the loader sets to the module's own file
@@ -14,7 +14,7 @@
 // (`bundle.workers`), which run from the bundle too.
 //
 // The bundle is ASCII (see asciiOnly). Removes the code cache of the previous bundle
-// (bundle-loader.mjs writes a new one).
+// (bundle-loader.cjs writes a new one).
 // setup.sh runs this after the TypeScript build.
 
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -22,7 +22,7 @@ import { createRequire } from "node:module";
 import { join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { DEFAULT_BUNDLE } from "./bundle-loader.mjs";
+import { DEFAULT_BUNDLE } from "./bundle-loader.cjs";
 
 const ts = createRequire(fileURLToPath(import.meta.url))("typescript");
 const OPTIONS = { module: ts.ModuleKind.System, target: ts.ScriptTarget.ES2022, removeComments: true };

@@ -1,4 +1,4 @@
-// The start-up bundle (scripts/build-bundle.mjs, scripts/bundle-loader.mjs): a module graph
+// The start-up bundle (scripts/build-bundle.mjs, scripts/bundle-loader.cjs): a module graph
 // run from its bundle gives what Node gives importing the same files (live bindings,
 // cycles, `export *`, defaults, built-ins, those required on first use among them,
 // import.meta.url, top-level await, evaluation order, text past ASCII), worker entries
@@ -21,7 +21,7 @@ interface Bundle {
   readonly workers?: readonly string[];
 }
 // Plain JavaScript modules of the launcher, imported by URL (they carry no types).
-const LOADER = pathToFileURL(join(ROOT, "scripts/bundle-loader.mjs")).href;
+const LOADER = pathToFileURL(join(ROOT, "scripts/bundle-loader.cjs")).href;
 const { buildBundle } = (await import(pathToFileURL(join(ROOT, "scripts/build-bundle.mjs")).href)) as {
   buildBundle: (b: Bundle) => void;
 };
@@ -140,7 +140,7 @@ describe("the start-up bundle", () => {
   });
 
   it("is what the launcher runs: hello prints as natively", () => {
-    const launch = join(ROOT, "scripts/launch.mjs");
+    const launch = join(ROOT, "scripts/launch.cjs");
     expect(existsSync(join(ROOT, "dist/bundle.js"))).toBe(true);
     const native = runNative(HELLO_MUSL, ["x"], { env: {} });
     const r = spawnSync(process.execPath, [launch, "run", "--clear-env", HELLO_MUSL, "x"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
@@ -149,7 +149,7 @@ describe("the start-up bundle", () => {
   });
 
   it("runs the worker threads' entries from it: a kernel on a worker with its fs-task on another prints as from dist/", () => {
-    const launch = join(ROOT, "scripts/launch.mjs");
+    const launch = join(ROOT, "scripts/launch.cjs");
     const boot = (env: NodeJS.ProcessEnv): string => {
       const args = [launch, "boot", "--fs-mode", "worker", join(ROOT, "samples/systems/pipeline.json")];
       const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });

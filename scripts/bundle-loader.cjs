@@ -26,11 +26,12 @@
 // they get says `writeCache: false`), whose runs hold less of the CLI. A cache saves ~40 %
 // of a hello's start-up CPU against compiling the bundle afresh.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Script } from "node:vm";
+"use strict";
+const { existsSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { join } = require("node:path");
+const { pathToFileURL } = require("node:url");
+const { Script } = require("node:vm");
 
 /**
  * The entries of the worker threads the CLI may start, bundled with it (build-bundle.mjs):
@@ -42,13 +43,13 @@ const WORKER_ENTRIES = ["libos/kernel_worker.js", "fs-task/worker.js", "net-task
  * Where a bundle's modules live, what it runs (`entry`, and `workers`, entries bundled
  * for worker threads) and where it and its cache are.
  */
-export const DEFAULT_BUNDLE = (() => {
-  const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist");
+const DEFAULT_BUNDLE = (() => {
+  const dist = join(__dirname, "..", "dist");
   return { dist, entry: "libos/cli.js", file: join(dist, "bundle.js"), cache: join(dist, "bundle.cache"), workers: WORKER_ENTRIES };
 })();
 
 /** Whether the bundle is there to run (else the launcher imports dist/libos/cli.js). */
-export function haveBundle() {
+function haveBundle() {
   return existsSync(DEFAULT_BUNDLE.file);
 }
 
@@ -190,7 +191,7 @@ function evaluationOrder(m, order) {
  * Runs `bundle` (default: the CLI's) and returns its entry module's namespace once the
  * entry's body has finished.
  */
-export async function runBundle(bundle = DEFAULT_BUNDLE) {
+async function runBundle(bundle = DEFAULT_BUNDLE) {
   /** @type {Map<string, Module>} */
   const modules = new Map();
   const register = (name, deps, declare) => void modules.set(name, new Module(name, deps, declare));
@@ -199,7 +200,7 @@ export async function runBundle(bundle = DEFAULT_BUNDLE) {
   if (entry === undefined) throw new Error(`Cannot run the bundle: it has no ${bundle.entry}`);
   const require = createRequire(join(bundle.dist, bundle.entry));
   const { dist, file, cache, workers = [] } = bundle;
-  const running = { loader: import.meta.url, dist, file, cache, writeCache: false, workers };
+  const running = { loader: pathToFileURL(__filename).href, dist, file, cache, writeCache: false, workers };
   link(entry, { dist: bundle.dist, modules, externals: new Map(), require, bundle: running });
   for (const m of evaluationOrder(entry, [])) {
     m.executing = true;
@@ -210,3 +211,5 @@ export async function runBundle(bundle = DEFAULT_BUNDLE) {
   }
   return entry.namespace;
 }
+
+module.exports = { DEFAULT_BUNDLE, haveBundle, runBundle };

@@ -1,24 +1,25 @@
 // Which parts of the install are missing or stale: one answer for both the launcher
 // (bin/libos, on every run) and scripts/setup.sh (which then does only those parts).
 //
-//   node scripts/readiness.mjs      prints the stale parts, space-separated (nothing when ready)
+//   node scripts/readiness.cjs      prints the stale parts, space-separated (nothing when ready)
 //
 // Parts, in setup's order: npm (packages), engine (Unicorn), build (dist/ and its start-up
 // bundle), initfs (the root image). The checks compare mtimes in this process: no
-// subprocess, no hashing, a few milliseconds. The system packages (busybox, musl-tools) are setup's business alone:
-// nothing a run needs waits for them.
+// subprocess, no hashing, a few milliseconds. The system packages (busybox, musl-tools) are
+// setup's business alone: nothing a run needs waits for them. CommonJS, as the launcher:
+// see launch.cjs.
 
-import { lstatSync, readdirSync, statSync } from "node:fs";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+"use strict";
+const { lstatSync, readdirSync, statSync } = require("node:fs");
+const { join } = require("node:path");
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = join(__dirname, "..");
 
 /** Kept in step with setup.sh, which uses these names for its stamps. */
-export const NPM_STAMP = "node_modules/.libos-setup-stamp";
-export const BUILD_STAMP = "dist/.build-stamp";
+const NPM_STAMP = "node_modules/.libos-setup-stamp";
+const BUILD_STAMP = "dist/.build-stamp";
 const BUILD_DIRS = ["microkernel", "syscall-shim", "linux-abi", "device-ipc", "libos", "fs-task", "net-task", "bench"];
-const BUILD_CONFIGS = ["tsconfig.json", "tsconfig.build.json", "package.json", "scripts/build-bundle.mjs", "scripts/bundle-loader.mjs"];
+const BUILD_CONFIGS = ["tsconfig.json", "tsconfig.build.json", "package.json", "scripts/build-bundle.mjs", "scripts/bundle-loader.cjs"];
 /** The start-up bundle, made with dist/ (scripts/build-bundle.mjs). */
 const BUNDLE = "dist/bundle.js";
 const ENGINE_LIB = ".deps/unicorn/libunicorn.so.2";
@@ -90,7 +91,7 @@ function initfsStale(root) {
 }
 
 /** The parts that setup has to (re)do, in its order; empty when everything is in place. */
-export function staleParts(root = ROOT) {
+function staleParts(root = ROOT) {
   const parts = [];
   if (npmStale(root)) parts.push("npm");
   if (engineMissing(root)) parts.push("engine");
@@ -99,7 +100,9 @@ export function staleParts(root = ROOT) {
   return parts;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+module.exports = { ROOT, NPM_STAMP, BUILD_STAMP, staleParts };
+
+if (require.main === module) {
   const parts = staleParts();
   if (parts.length > 0) process.stdout.write(parts.join(" ") + "\n");
 }
