@@ -148,16 +148,20 @@ describe("the start-up bundle", () => {
     expect(r.status).toBe(0);
   });
 
-  it("runs the worker threads' entries from it: a kernel on a worker with its fs-task on another prints as from dist/", () => {
+  it("runs the worker threads' entries from it: kernel, fs-task and net-task workers print as from dist/", () => {
     const launch = join(ROOT, "scripts/launch.cjs");
-    const boot = (env: NodeJS.ProcessEnv): string => {
-      const args = [launch, "boot", "--fs-mode", "worker", join(ROOT, "samples/systems/pipeline.json")];
-      const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
+    const launcher = (args: string[], env: NodeJS.ProcessEnv): string => {
+      const r = spawnSync(process.execPath, [launch, ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
       expect(r.status, r.stderr).toBe(0);
       return r.stdout;
     };
-    const bundled = boot({});
+    const boot = ["boot", "--fs-mode", "worker", join(ROOT, "samples/systems/pipeline.json")];
+    const bundled = launcher(boot, {});
     expect(bundled).toContain("[consumer] lines 100000");
-    expect(bundled).toBe(boot({ LIBOS_BUNDLE: "0" }));
+    expect(bundled).toBe(launcher(boot, { LIBOS_BUNDLE: "0" }));
+    const run = ["run", "--clear-env", "--net-mode", "worker", "--fs-mode", "worker", "/bin/busybox", "ifconfig", "lo"];
+    const lo = launcher(run, {});
+    expect(lo).toContain("inet addr:127.0.0.1");
+    expect(lo).toBe(launcher(run, { LIBOS_BUNDLE: "0" }));
   });
 });
