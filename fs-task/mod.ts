@@ -22,7 +22,7 @@ export { FsIpcServer } from "./ipc_server.ts";
 export { TMPFS_MAGIC, TmpFs } from "./tmpfs.ts";
 export type { MemoryQuota, TmpFsOptions } from "./tmpfs.ts";
 export { untypedQuota } from "./untyped_quota.ts";
-export { INITFS_MAGIC, InitFs } from "./initfs.ts";
+export { INITFS_MAGIC, InitFs, adoptImage, shareImage, type SharedImage } from "./initfs.ts";
 export {
   addPath, defaultRootTree, emptyDir, encodeInitFs, overlayTree, treeFromHostDir, writeInitFsImage,
 } from "./initfs_builder.ts";

@@ -8,6 +8,9 @@
 //
 // Channels: a pipe between two kernels on the main thread is one pipe object (pipe.ts);
 // across threads it is a shared-memory ring (byte_ring.ts) with a local pipe on each side.
+// Root images: the image of kernels on workers is read here once, into shared memory, and
+// each of them serves it from there (fs-task/initfs.ts shareImage).
+//
 // Consoles: a kernel's descriptors 1 and 2 are pipes drained on the main thread into
 // `[name] ` lines on the host's stdout and stderr, or into its file; the kernel whose
 // console is "tty" has the host terminal and stdin as `libos run` would give them.
@@ -23,11 +26,11 @@
 import { openSync, closeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { FROM_SOURCE, BOOT_AREA_BYTES, bootError, workerBoot } from "../device-ipc/mod.ts";
-import type { FsFaultSpec } from "../fs-task/mod.ts";
+import { shareImage, type FsFaultSpec, type SharedImage } from "../fs-task/mod.ts";
 import type { TaskFaultSpec } from "../device-ipc/fault_hook.ts";
 import type { NetMode } from "../net-task/mod.ts";
 import { wireNetwork, type KernelNet, type SegmentTraffic } from "./boot_network.ts";
-import { runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
+import { kernelImage, runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
 import { RingEmptier, RingFeeder, newByteRing, ringBytesMoved } from "./byte_ring.ts";
 import { ConsoleDrain, PrefixedLines, RawBytes, type ConsoleSink } from "./console_drain.ts";
 import type { KernelWorkerData, KernelWorkerMessage } from "./kernel_worker.ts";
@@ -136,6 +139,7 @@ export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<B
     return [k.name, made];
   }));
   const network = wireNetwork(spec, opts.netMode);
+  const images = new Map<string, SharedImage | null>();
   const pumps = pumpStarts.map((start) => start());
   for (const sw of network.switches) sw.start();
   // The pumps may still be moving bytes after a kernel ends: stay up until they are done.
@@ -144,7 +148,7 @@ export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<B
     const runs = spec.kernels.map(async (k): Promise<KernelSummary> => {
       const w = wiring.get(k.name)!;
       const net = network.nets.get(k.name)!;
-      if (k.thread === "worker") return runOnWorker(k, w, net, opts);
+      if (k.thread === "worker") return runOnWorker(k, w, net, sharedImage(kernelImage(k, opts.defaultImage), images), opts);
       const tty = k.console.output === "tty";
       const hook = opts.beforeSyscall?.get(k.name);
       const summary = await runKernel(k, {
@@ -196,14 +200,30 @@ function consoleWiring(k: KernelSpec, pipes: PipeFs, files: number[]): Wiring {
 }
 
 /**
+ * The bytes of the image at `path`, read once for all worker kernels; null when it cannot
+ * be read (the kernel then fails to mount it as it would have alone).
+ */
+function sharedImage(path: string | null, images: Map<string, SharedImage | null>): SharedImage | null {
+  if (path === null) return null;
+  if (!images.has(path)) {
+    try {
+      images.set(path, shareImage(path));
+    } catch {
+      images.set(path, null);
+    }
+  }
+  return images.get(path)!;
+}
+
+/**
  * A kernel on a worker thread of its own; its console bytes come back by message. Its
  * net-task's devices are frame rings (boot_network.ts), which its start-up data shares.
  */
-function runOnWorker(spec: KernelSpec, w: Wiring, net: KernelNet, opts: BootOptions): Promise<KernelSummary> {
+function runOnWorker(spec: KernelSpec, w: Wiring, net: KernelNet, image: SharedImage | null, opts: BootOptions): Promise<KernelSummary> {
   const sab = new SharedArrayBuffer(BOOT_AREA_BYTES);
   const { url, boot } = workerBoot(new URL(FROM_SOURCE ? "./kernel_worker.ts" : "./kernel_worker.js", import.meta.url));
   const data: KernelWorkerData & { sab: SharedArrayBuffer; boot: unknown } = {
-    spec, defaultImage: opts.defaultImage, stdinRing: w.stdinRing, stdoutRing: w.stdoutRing, sab, boot, net,
+    spec, defaultImage: opts.defaultImage, image, stdinRing: w.stdinRing, stdoutRing: w.stdoutRing, sab, boot, net,
     traceIpc: opts.traceIpc ?? false, stats: opts.stats ?? false,
     ...(opts.fsFault?.has(spec.name) ? { fsFault: opts.fsFault.get(spec.name)! } : {}),
     ...(opts.netFault?.has(spec.name) ? { netFault: opts.netFault.get(spec.name)! } : {}),

@@ -79,12 +79,17 @@ export interface RunKernelOptions {
   netFault?: TaskFaultSpec;
 }
 
+/** The image a kernel's root is, or null when its root is a host directory. */
+export function kernelImage(spec: KernelSpec, defaultImage: string): string | null {
+  return "image" in spec.root ? (spec.root.image ?? defaultImage) : null;
+}
+
 export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promise<KernelSummary> {
   const summary: KernelSummary = {
     name: spec.name, thread: spec.thread, hostThread: osThreadId(), status: 0, signal: 0, failure: null, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0, netRestarts: 0,
   };
   const root = "host" in spec.root ? spec.root.host : null;
-  const image = "image" in spec.root ? (spec.root.image ?? opts.defaultImage) : opts.defaultImage;
+  const image = kernelImage(spec, opts.defaultImage) ?? opts.defaultImage;
   let uk: UserKernel;
   try {
     const layout = guestLayout({ root, image, volumes: spec.volumes, tmpfs: spec.tmpfs, workdir: spec.workdir, isolate: true, hostCwd: "/" });

@@ -46,7 +46,7 @@ export function isHostTerminal(fd: number): boolean {
 /**
  * End the launcher at once with `status` (output is written synchronously, so nothing is
  * lost). The process's "exit" listeners run first, as under process.exit (the launcher
- * saves its start-up code cache there: scripts/bundle-loader.mjs).
+ * saves its start-up code cache there: scripts/bundle-loader.cjs).
  */
 export function exitNow(status: number): never {
   process.emit("exit", status);

@@ -5,7 +5,8 @@
 // It meets the other threads only through channels in shared memory (byte_ring.ts: its
 // standard input or output when a description's pipe joins it to another kernel;
 // net-task/phy/frame_ring.ts: its network links) and messages to the main thread: its
-// console output (fd, bytes), then its summary.
+// console output (fd, bytes), then its summary. Its root image's bytes are the main
+// thread's, in shared memory.
 
 import { parentPort, workerData } from "node:worker_threads";
 import type { KernelNet } from "./boot_network.ts";
@@ -13,7 +14,7 @@ import { runKernel, startStreams, type KernelSummary, type StreamEnd } from "./b
 import { RingEmptier, RingFeeder } from "./byte_ring.ts";
 import { ConsoleDrain, type ConsoleSink } from "./console_drain.ts";
 import { PipeFs } from "./pipe.ts";
-import type { FsFaultSpec } from "../fs-task/mod.ts";
+import { adoptImage, type FsFaultSpec, type SharedImage } from "../fs-task/mod.ts";
 import type { TaskFaultSpec } from "../device-ipc/fault_hook.ts";
 import { RootTask } from "./root_task.ts";
 import { RunLoop } from "./run_loop.ts";
@@ -23,6 +24,8 @@ import { shareBytes } from "./user_kernel.ts";
 export interface KernelWorkerData {
   spec: KernelSpec;
   defaultImage: string;
+  /** Its root image, read by the main thread into shared memory (null: read it here). */
+  image: SharedImage | null;
   /** Rings of the pipes that feed its standard input, or that its standard output feeds. */
   stdinRing: SharedArrayBuffer | null;
   stdoutRing: SharedArrayBuffer | null;
@@ -46,6 +49,7 @@ function posted(fd: 1 | 2): ConsoleSink {
   return { write: (bytes) => post({ kind: "console", fd, bytes: bytes.slice() }), end() {} };
 }
 
+if (data.image !== null) adoptImage(data.image);
 const root = RootTask.for([shareBytes(data.spec.memory)]);
 const pipes = new PipeFs();
 /** Pumps start once the program's ends exist (a pipe with no end yet reads as closed). */

@@ -19,7 +19,7 @@
 #      and the launcher's start-up bundle dist/bundle.js (scripts/build-bundle.mjs).
 #   5. the guest's root image .deps/initfs.img (busybox, /etc, the samples) when missing
 #      or older than its builder, busybox or a sample.
-# Whether parts 1, 2, 4 and 5 are needed is decided by scripts/readiness.mjs, which the
+# Whether parts 1, 2, 4 and 5 are needed is decided by scripts/readiness.cjs, which the
 # launcher also asks before each run (and calls this script only when something is due).
 #
 # All messages go to stderr so that `./libos run PROGRAM` keeps the program's stdout clean.
@@ -42,7 +42,7 @@ cd "$ROOT"
 UNICORN_VERSION=2.1.4
 DEPS_DIR="$ROOT/.deps"
 ENGINE_LIB="$DEPS_DIR/unicorn/libunicorn.so.2"
-# The stamps' names are shared with scripts/readiness.mjs.
+# The stamps' names are shared with scripts/readiness.cjs.
 NPM_STAMP="node_modules/.libos-setup-stamp"
 BUILD_STAMP="dist/.build-stamp"
 PARTS=5
@@ -100,8 +100,8 @@ apt_install() {
 
 # ---------------------------------------------------------------- checks (fast)
 
-# The parts scripts/readiness.mjs finds missing or stale: npm, engine, build, initfs.
-STALE=" $(node scripts/readiness.mjs) "
+# The parts scripts/readiness.cjs finds missing or stale: npm, engine, build, initfs.
+STALE=" $(node scripts/readiness.cjs) "
 stale() { [[ "$STALE" == *" $1 "* ]]; }
 
 system_engine() {
@@ -159,7 +159,7 @@ if command -v flock >/dev/null 2>&1; then
   exec 9>"$DEPS_DIR/.setup.lock"
   flock 9
   # Another setup may have done it all while this one waited.
-  STALE=" $(node scripts/readiness.mjs) "
+  STALE=" $(node scripts/readiness.cjs) "
 fi
 
 # ---------------------------------------------------------------- 1. npm packages
@@ -267,7 +267,7 @@ if stale build; then
   mv -f "$BUILD_STAMP.new" "$BUILD_STAMP"
   phase_done
   # The image's builder is part of the build.
-  STALE=" $(node scripts/readiness.mjs) "
+  STALE=" $(node scripts/readiness.cjs) "
 fi
 
 # ---------------------------------------------------------------- 5. root image

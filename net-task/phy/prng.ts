@@ -1,6 +1,8 @@
 // A small seeded pseudo-random generator (xorshift32 mixed through a multiply) for
 // reproducible fault injection and tests. Not for secrets: ISN keys use crypto.
 
+import { randomFillSync } from "node:crypto";
+
 export class SeededRandom {
   #state: number;
 
@@ -31,5 +33,5 @@ export class SeededRandom {
 
 /** A u32 from the platform's cryptographic generator. */
 export function cryptoU32(): number {
-  return crypto.getRandomValues(new Uint32Array(1))[0]!;
+  return randomFillSync(new Uint32Array(1))[0]!;
 }

@@ -3,8 +3,11 @@
 // ISNs are unpredictable from outside yet keep increasing for one 4-tuple (old duplicates
 // of an earlier incarnation stay below the new ISN). F has HalfSipHash-2-4's structure
 // (32-bit ARX rounds over a 64-bit key), the keyed hash Linux uses for the same purpose on
-// 32-bit machines. The key comes from crypto.getRandomValues, one per interface.
+// 32-bit machines. The key comes from the host's cryptographic generator, one per
+// interface (node:crypto's randomFillSync: Web Crypto's getRandomValues loads its module,
+// ~1-4 ms of every start-up with a network).
 
+import { randomFillSync } from "node:crypto";
 import { type Ipv4Address } from "../wire/address.ts";
 
 function rotl(x: number, b: number): number {
@@ -41,7 +44,7 @@ export class IsnGenerator {
 
   /** `key`: two words; a fresh random key when omitted. */
   constructor(key?: Uint32Array) {
-    this.#key = key ?? crypto.getRandomValues(new Uint32Array(2));
+    this.#key = key ?? randomFillSync(new Uint32Array(2));
   }
 
   /** The ISN for a connection at `now` (ms). */

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INITFS_MAGIC, InitFs } from "../../../fs-task/initfs.ts";
+import { INITFS_MAGIC, InitFs, shareImage } from "../../../fs-task/initfs.ts";
 import {
   addPath, defaultRootTree, emptyDir, encodeInitFs, overlayTree, treeFromHostDir, writeInitFsImage,
 } from "../../../fs-task/initfs_builder.ts";
@@ -279,6 +279,27 @@ describe("initfs builder", () => {
   });
 });
 
+describe("an image shared between threads", () => {
+  it("is read once into shared memory, and the InitFs of its thread serve those bytes", () => {
+    const out = path.join(host, "..", `${path.basename(host)}-shared.img`);
+    try {
+      writeInitFsImage(out, treeFromHostDir(path.join(host, "etc")));
+      const shared = shareImage(out);
+      expect(shared.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(Buffer.from(shared.bytes).equals(fs.readFileSync(out))).toBe(true);
+      expect(shareImage(out).bytes).toBe(shared.bytes);
+      // A byte of /motd changed in the shared copy (never done outside this test) shows
+      // through a new InitFs over the file: it serves the shared bytes, not a new read.
+      const motd = readAll(InitFs.fromFile(out, devs.next()), "/motd");
+      const at = Buffer.from(shared.bytes).indexOf(Buffer.from(motd));
+      shared.bytes[at] ^= 0x20;
+      expect(readAll(InitFs.fromFile(out, devs.next()), "/motd")[0]).toBe(motd[0]! ^ 0x20);
+    } finally {
+      fs.rmSync(out, { force: true });
+    }
+  });
+});
+
 describe("InitFs image checks", () => {
   const good = (): Uint8Array => encodeInitFs(treeFromHostDir(path.join(host, "etc")));
 
@@ -301,6 +322,12 @@ describe("InitFs image checks", () => {
     // Inode 2 is /motd: point its data past the area.
     view.setBigUint64(inodeTable + 48 + 32, 1_000_000n, true);
     expect(() => new InitFs(data, devs.next())).toThrow(/outside the data area/);
+    // A 64-bit field past 2^53 - 1 (the data area's size here) is no size or offset.
+    const huge = good();
+    new DataView(huge.buffer).setBigUint64(48, 2n ** 53n, true);
+    expect(() => new InitFs(huge, devs.next())).toThrow(/value at 48 is too large/);
+    new DataView(huge.buffer).setBigUint64(48, 2n ** 53n - 1n, true);
+    expect(() => new InitFs(huge, devs.next())).toThrow(/data area ends past the image/);
   });
 });
 

@@ -1,8 +1,9 @@
-// The start-up bundle (scripts/build-bundle.mjs, scripts/bundle-loader.mjs): a module graph
+// The start-up bundle (scripts/build-bundle.mjs, scripts/bundle-loader.cjs): a module graph
 // run from its bundle gives what Node gives importing the same files (live bindings,
 // cycles, `export *`, defaults, built-ins, those required on first use among them,
-// import.meta.url, top-level await, evaluation order, text past ASCII), and the launcher
-// runs a guest from the CLI's bundle as the CLI does.
+// import.meta.url, top-level await, evaluation order, text past ASCII), worker entries
+// bundled and run from it, and the launcher runs a guest from the CLI's bundle as the CLI
+// does, on the main thread and on worker threads.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,9 +18,10 @@ interface Bundle {
   readonly entry: string;
   readonly file: string;
   readonly cache: string;
+  readonly workers?: readonly string[];
 }
 // Plain JavaScript modules of the launcher, imported by URL (they carry no types).
-const LOADER = pathToFileURL(join(ROOT, "scripts/bundle-loader.mjs")).href;
+const LOADER = pathToFileURL(join(ROOT, "scripts/bundle-loader.cjs")).href;
 const { buildBundle } = (await import(pathToFileURL(join(ROOT, "scripts/build-bundle.mjs")).href)) as {
   buildBundle: (b: Bundle) => void;
 };
@@ -54,6 +56,11 @@ export function b() { return "B" + A; }`,
 order.push("tla start");
 export const late = await new Promise((resolve) => setTimeout(() => resolve(7), 5));
 order.push("tla end");`,
+  // Reached by no import: a worker thread's entry.
+  "worker_entry.js": `import { order } from "./order.js";
+order.push("worker");
+export const from = import.meta.bundle;
+export { order };`,
   "main.js": `import { order } from "./order.js";
 import { count, bump } from "./counter.js";
 import * as all from "./parts/all.js";
@@ -119,12 +126,42 @@ describe("the start-up bundle", () => {
     expect(JSON.parse(first)).toMatchObject({ counts: [0, 2], cycle: "BAA" });
   });
 
+  it("bundles the worker entries and tells each module the bundle it runs from, which runs them", async () => {
+    const withWorker: Bundle = { ...bundle, workers: ["worker_entry.js"] };
+    buildBundle(withWorker);
+    expect(readFileSync(bundle.file, "latin1")).toContain(`System.register("worker_entry.js"`);
+    const main = (await runBundle(withWorker)) as { results: { order: string[] } };
+    expect(main.results.order).not.toContain("worker");
+    // What a worker thread started from a bundled module does (device-ipc/worker_boot.ts).
+    const worker = (await runBundle({ ...withWorker, entry: "worker_entry.js" })) as { from: Record<string, unknown>; order: string[] };
+    expect(worker.order).toEqual(["worker"]);
+    const { entry: _, ...rest } = withWorker;
+    expect(worker.from).toEqual({ ...rest, loader: LOADER, writeCache: false });
+  });
+
   it("is what the launcher runs: hello prints as natively", () => {
-    const launch = join(ROOT, "scripts/launch.mjs");
+    const launch = join(ROOT, "scripts/launch.cjs");
     expect(existsSync(join(ROOT, "dist/bundle.js"))).toBe(true);
     const native = runNative(HELLO_MUSL, ["x"], { env: {} });
     const r = spawnSync(process.execPath, [launch, "run", "--clear-env", HELLO_MUSL, "x"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     expect(r.stdout).toBe(native.stdout);
     expect(r.status).toBe(0);
+  });
+
+  it("runs the worker threads' entries from it: kernel, fs-task and net-task workers print as from dist/", () => {
+    const launch = join(ROOT, "scripts/launch.cjs");
+    const launcher = (args: string[], env: NodeJS.ProcessEnv): string => {
+      const r = spawnSync(process.execPath, [launch, ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const boot = ["boot", "--fs-mode", "worker", join(ROOT, "samples/systems/pipeline.json")];
+    const bundled = launcher(boot, {});
+    expect(bundled).toContain("[consumer] lines 100000");
+    expect(bundled).toBe(launcher(boot, { LIBOS_BUNDLE: "0" }));
+    const run = ["run", "--clear-env", "--net-mode", "worker", "--fs-mode", "worker", "/bin/busybox", "ifconfig", "lo"];
+    const lo = launcher(run, {});
+    expect(lo).toContain("inet addr:127.0.0.1");
+    expect(lo).toBe(launcher(run, { LIBOS_BUNDLE: "0" }));
   });
 });

@@ -1,24 +1,25 @@
 // Which parts of the install are missing or stale: one answer for both the launcher
 // (bin/libos, on every run) and scripts/setup.sh (which then does only those parts).
 //
-//   node scripts/readiness.mjs      prints the stale parts, space-separated (nothing when ready)
+//   node scripts/readiness.cjs      prints the stale parts, space-separated (nothing when ready)
 //
 // Parts, in setup's order: npm (packages), engine (Unicorn), build (dist/ and its start-up
 // bundle), initfs (the root image). The checks compare mtimes in this process: no
-// subprocess, no hashing, a few milliseconds. The system packages (busybox, musl-tools) are setup's business alone:
-// nothing a run needs waits for them.
+// subprocess, no hashing, a few milliseconds. The system packages (busybox, musl-tools) are
+// setup's business alone: nothing a run needs waits for them. CommonJS, as the launcher:
+// see launch.cjs.
 
-import { lstatSync, readdirSync, statSync } from "node:fs";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+"use strict";
+const { lstatSync, readdirSync, statSync } = require("node:fs");
+const { join } = require("node:path");
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = join(__dirname, "..");
 
 /** Kept in step with setup.sh, which uses these names for its stamps. */
-export const NPM_STAMP = "node_modules/.libos-setup-stamp";
-export const BUILD_STAMP = "dist/.build-stamp";
+const NPM_STAMP = "node_modules/.libos-setup-stamp";
+const BUILD_STAMP = "dist/.build-stamp";
 const BUILD_DIRS = ["microkernel", "syscall-shim", "linux-abi", "device-ipc", "libos", "fs-task", "net-task", "bench"];
-const BUILD_CONFIGS = ["tsconfig.json", "tsconfig.build.json", "package.json", "scripts/build-bundle.mjs"];
+const BUILD_CONFIGS = ["tsconfig.json", "tsconfig.build.json", "package.json", "scripts/build-bundle.mjs", "scripts/bundle-loader.cjs"];
 /** The start-up bundle, made with dist/ (scripts/build-bundle.mjs). */
 const BUNDLE = "dist/bundle.js";
 const ENGINE_LIB = ".deps/unicorn/libunicorn.so.2";
@@ -38,21 +39,22 @@ function exists(path) {
   return mtime(path) >= 0;
 }
 
-/** The newest mtime of the files under `dir` whose names pass `keep` (-1 for none). */
-function newestUnder(dir, keep) {
-  let newest = -1;
+/**
+ * Whether a file under `dir` whose name passes `keep` is newer than `than` (ms). Stops at
+ * the first; paths are joined by hand (path.join's normalising was a third of the walk).
+ */
+function anyNewer(dir, keep, than) {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
-    return -1;
+    return false;
   }
   for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestUnder(p, keep));
-    else if (keep(e.name)) newest = Math.max(newest, mtime(p));
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory() ? anyNewer(p, keep, than) : keep(e.name) && mtime(p) > than) return true;
   }
-  return newest;
+  return false;
 }
 
 function npmStale(root) {
@@ -78,18 +80,18 @@ function buildStale(root) {
   const stamp = mtime(join(root, BUILD_STAMP));
   if (stamp < 0 || !exists(join(root, BUNDLE))) return true;
   if (BUILD_CONFIGS.some((f) => mtime(join(root, f)) > stamp)) return true;
-  return BUILD_DIRS.some((d) => newestUnder(join(root, d), (name) => name.endsWith(".ts")) > stamp);
+  return BUILD_DIRS.some((d) => anyNewer(join(root, d), (name) => name.endsWith(".ts"), stamp));
 }
 
 function initfsStale(root) {
   if (!exists(BUSYBOX)) return false;
   const image = mtime(join(root, INITFS_IMAGE));
   if (image < 0) return true;
-  return mtime(join(root, INITFS_BUILDER)) > image || mtime(BUSYBOX) > image || newestUnder(join(root, "samples"), () => true) > image;
+  return mtime(join(root, INITFS_BUILDER)) > image || mtime(BUSYBOX) > image || anyNewer(join(root, "samples"), () => true, image);
 }
 
 /** The parts that setup has to (re)do, in its order; empty when everything is in place. */
-export function staleParts(root = ROOT) {
+function staleParts(root = ROOT) {
   const parts = [];
   if (npmStale(root)) parts.push("npm");
   if (engineMissing(root)) parts.push("engine");
@@ -98,7 +100,9 @@ export function staleParts(root = ROOT) {
   return parts;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+module.exports = { ROOT, NPM_STAMP, BUILD_STAMP, staleParts };
+
+if (require.main === module) {
   const parts = staleParts();
   if (parts.length > 0) process.stdout.write(parts.join(" ") + "\n");
 }
