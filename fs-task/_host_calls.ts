@@ -18,6 +18,9 @@
 //                  where node:fs's readdir gives names alone
 //   hostClose      close(2) of an fd hostOpenAt opened (node:fs, in a worker thread,
 //                  warns on stderr of every fd it closes that it did not open)
+//   hostUtimens    utimensat(2) with timespecs: times before 1970 and nanoseconds as the
+//                  guest gave them (node:fs's utimes take seconds as a double, and a
+//                  negative one as "now"), UTIME_NOW and UTIME_OMIT done by the host
 // Names are byte strings (linux-abi/_byte_string.ts) and reach libc as those bytes.
 // Each answers a negative host errno on failure (Linux hosts share Linux's numbers), and
 // its own fallback errno where libc or the call is missing (non-Linux hosts, old glibc).
@@ -63,6 +66,11 @@ const statx = lazily<(dirFd: number, name: Buffer, flags: number, mask: number, 
 const openat = lazily<(dirFd: number, name: Buffer, flags: number) => number>("int openat(int, const char *, int, ...)");
 const close = lazily<(fd: number) => number>("int close(int)");
 const getdents64 = lazily<(fd: number, buf: Uint8Array, size: number) => number>("long getdents64(int, void *, size_t)");
+const utimensat = lazily<(dirFd: number, name: Buffer, times: BigInt64Array, flags: number) => number>(
+  "int utimensat(int, const char *, const int64_t *, int)",
+);
+// glibc's utimensat refuses a null name (EINVAL): an fd's times go through futimens.
+const futimens = lazily<(fd: number, times: BigInt64Array) => number>("int futimens(int, const int64_t *)");
 const fallocate = lazily<(fd: number, mode: number, offset: number, length: number) => number>(
   "int fallocate(int, int, int64_t, int64_t)",
 );
@@ -154,6 +162,26 @@ export function hostRenameat2(oldDirFd: number, oldName: string, newDirFd: numbe
   const b = renameat2();
   if (b === null) return -EINVAL;
   return b.call(oldDirFd, cString(oldName), newDirFd, cString(newName), flags) < 0 ? -b.errno() : 0;
+}
+
+const AT_FDCWD = -100;
+const AT_SYMLINK_NOFOLLOW = 0x100;
+// The two struct timespec utimensat reads: calls run synchronously, so one cell serves them all.
+const timesCell = new BigInt64Array(4);
+
+/**
+ * utimensat on the host: `at` a host path (its last component followed unless `follow` is
+ * false) or a host fd; each time a [seconds, nanoseconds] pair, nanoseconds UTIME_NOW or
+ * UTIME_OMIT as Linux takes them. 0 or -errno (-ENOSYS: no utimensat).
+ */
+export function hostUtimens(at: PathOrFd, atime: readonly [bigint, bigint], mtime: readonly [bigint, bigint], follow: boolean): number {
+  timesCell[0] = atime[0], timesCell[1] = atime[1], timesCell[2] = mtime[0], timesCell[3] = mtime[1];
+  if (typeof at === "number") {
+    const f = futimens();
+    return f === null ? -ENOSYS : orErrno(f, f.call(at, timesCell));
+  }
+  const b = utimensat();
+  return b === null ? -ENOSYS : orErrno(b, b.call(AT_FDCWD, Buffer.concat([at, NUL]), timesCell, follow ? 0 : AT_SYMLINK_NOFOLLOW));
 }
 
 /** mknodat on the host (device 0): 0 or -errno (-EPERM: no mknodat, as an unprivileged caller hears). */

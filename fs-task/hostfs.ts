@@ -52,9 +52,10 @@ import {
 import { MountView } from "./_tree_walk.ts";
 import { HandleTable } from "./_handle_table.ts";
 import { direntType, errnoFromHost, hostOpenFlags, inoFromHost, statFromHost } from "./_host.ts";
-import { hostFallocate, hostMknodat, hostRenameat2, hostSendfile, hostXattr } from "./_host_calls.ts";
+import { hostFallocate, hostMknodat, hostRenameat2, hostSendfile, hostUtimens, hostXattr } from "./_host_calls.ts";
 import { listAt, statAt, type HostStat } from "./_host_stat.ts";
 import { DT_UNKNOWN } from "../linux-abi/dirent.ts";
+import { UTIME_NOW, UTIME_OMIT } from "../linux-abi/stat.ts";
 import {
   EBADF, EBUSY, EEXIST, EINTR, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTEMPTY, ENXIO,
   EOPNOTSUPP, EPERM, EROFS,
@@ -399,10 +400,8 @@ export class HostFs implements FileSystem {
     return this.#withPath(guestPath, followSymlinks, (r, st) => {
       if (this.#readOnly) return -EROFS;
       if (atime === "omit" && mtime === "omit") return 0;
-      const a = hostSeconds(atime, st.atimeNs), m = hostSeconds(mtime, st.mtimeNs);
-      if (st.isSymbolicLink()) fs.lutimesSync(r.at, a, m);
-      else pin(r, (p) => fs.utimesSync(p, a, m));
-      return 0;
+      const a = hostTimespec(atime), m = hostTimespec(mtime);
+      return st.isSymbolicLink() ? hostUtimens(r.at, a, m, false) : pin(r, (p) => hostUtimens(p, a, m, true));
     });
   }
 
@@ -411,13 +410,7 @@ export class HostFs implements FileSystem {
     if (h === undefined || h.kind === "path") return -EBADF;
     if (this.#readOnly) return -EROFS;
     if (atime === "omit" && mtime === "omit") return 0;
-    try {
-      const st = fs.fstatSync(h.fd, { bigint: true });
-      fs.futimesSync(h.fd, hostSeconds(atime, st.atimeNs), hostSeconds(mtime, st.mtimeNs));
-      return 0;
-    } catch (err) {
-      return errnoFromHost(err);
-    }
+    return hostUtimens(h.fd, hostTimespec(atime), hostTimespec(mtime), true);
   }
 
   statfs(guestPath: string): FsResult<FsStatFs> {
@@ -704,7 +697,13 @@ function endsInDots(guestPath: string): boolean {
   return last === "." || last === "..";
 }
 
-/** A utimensat time as the host's calls take it: seconds, with "omit" keeping `current`. */
-function hostSeconds(t: FsTime, current: bigint): number {
-  return t === "now" ? Date.now() / 1000 : Number(t === "omit" ? current : t) / 1e9;
+const NS_PER_S = 1_000_000_000n;
+
+/** A utimensat time as the host's struct timespec: seconds rounded down (before 1970 too), nanoseconds, or UTIME_NOW/UTIME_OMIT. */
+function hostTimespec(t: FsTime): [bigint, bigint] {
+  if (t === "now") return [0n, BigInt(UTIME_NOW)];
+  if (t === "omit") return [0n, BigInt(UTIME_OMIT)];
+  const s = t / NS_PER_S;
+  const sec = t < s * NS_PER_S ? s - 1n : s;
+  return [sec, t - sec * NS_PER_S];
 }

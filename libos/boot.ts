@@ -20,8 +20,9 @@
 // thread, frame rings in shared memory across threads; switches run here, on the main
 // thread, from before the first kernel starts until the last one ended).
 //
-// The boot ends when every kernel has ended (its program exited, or the kernel failed);
-// each gets a summary.
+// The boot ends when every kernel has ended (its programs exited, or the kernel failed);
+// each gets a summary. BootStop ends it early, as `docker stop` does containers: SIGTERM
+// to every kernel's programs, SIGKILL at the second request.
 
 import { openSync, closeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
@@ -30,10 +31,10 @@ import { shareImage, type FsFaultSpec, type SharedImage } from "../fs-task/mod.t
 import type { TaskFaultSpec } from "../device-ipc/fault_hook.ts";
 import type { NetMode } from "../net-task/mod.ts";
 import { wireNetwork, type KernelNet, type SegmentTraffic } from "./boot_network.ts";
-import { kernelImage, runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
+import { KernelControl, kernelImage, runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
 import { RingEmptier, RingFeeder, newByteRing, ringBytesMoved } from "./byte_ring.ts";
 import { ConsoleDrain, PrefixedLines, RawBytes, type ConsoleSink } from "./console_drain.ts";
-import type { KernelWorkerData, KernelWorkerMessage } from "./kernel_worker.ts";
+import type { KernelWorkerCommand, KernelWorkerData, KernelWorkerMessage } from "./kernel_worker.ts";
 import { PipeFs, type Pipe } from "./pipe.ts";
 import { RootTask } from "./root_task.ts";
 import { RunLoop } from "./run_loop.ts";
@@ -57,6 +58,31 @@ export interface BootOptions {
   stats?: boolean;
   /** --net-mode: every kernel's net-task in this mode, whatever its description says. */
   netMode?: NetMode;
+  /** How the caller stops the boot early (the CLI's Ctrl-C). */
+  stop?: BootStop;
+}
+
+/** Stops every kernel of a boot: the first request sends SIGTERM to their programs, the next SIGKILL. */
+export class BootStop {
+  readonly #kernels: ((kill: boolean) => void)[] = [];
+  #requests = 0;
+
+  /** Asks again; true when this one kills. */
+  request(): boolean {
+    const kill = ++this.#requests > 1;
+    for (const stop of this.#kernels) stop(kill);
+    return kill;
+  }
+
+  get requested(): boolean {
+    return this.#requests > 0;
+  }
+
+  /** A kernel of the boot; a request made before it started reaches it at once. */
+  add(stop: (kill: boolean) => void): void {
+    this.#kernels.push(stop);
+    if (this.#requests > 0) stop(this.#requests > 1);
+  }
 }
 
 /**
@@ -151,7 +177,10 @@ export async function bootSystem(spec: SystemSpec, opts: BootOptions): Promise<B
       if (k.thread === "worker") return runOnWorker(k, w, net, sharedImage(kernelImage(k, opts.defaultImage), images), opts);
       const tty = k.console.output === "tty";
       const hook = opts.beforeSyscall?.get(k.name);
+      const control = new KernelControl();
+      opts.stop?.add((kill) => control.stop(kill));
       const summary = await runKernel(k, {
+        control,
         host, defaultImage: opts.defaultImage, streams: streams.get(k.name)!, consoleFd: tty ? opts.terminalFd : null, net,
         hostSignals: tty || k.console.stdin === "host", traceIpc: opts.traceIpc ?? false, stats: opts.stats ?? false,
         ...(opts.fsFault?.has(k.name) ? { fsFault: opts.fsFault.get(k.name)! } : {}),
@@ -229,6 +258,7 @@ function runOnWorker(spec: KernelSpec, w: Wiring, net: KernelNet, image: SharedI
     ...(opts.netFault?.has(spec.name) ? { netFault: opts.netFault.get(spec.name)! } : {}),
   };
   const worker = new Worker(url, { workerData: data });
+  opts.stop?.add((kill) => worker.postMessage({ kind: "stop", kill } satisfies KernelWorkerCommand));
   const failed = (failure: string): KernelSummary => ({
     name: spec.name, thread: "worker", hostThread: 0, status: 0, signal: 0, failure, cpuUs: 0, peakBytes: 0, syscalls: 0, quotaRefusals: 0, fsRestarts: 0, netRestarts: 0,
   });

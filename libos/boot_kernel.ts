@@ -7,6 +7,7 @@
 //                              net-task as the boot wired it), starts the program, runs
 //                              until it exits (or the kernel fails), stops its file
 //                              systems and net-task and returns what it used
+//   KernelControl              how the boot stops a running kernel (SIGTERM, then SIGKILL)
 //
 // A program that cannot start ends its kernel with a failure, not the boot.
 
@@ -58,6 +59,31 @@ export function startStreams(ends: readonly [StreamEnd, StreamEnd, StreamEnd], p
   });
 }
 
+/**
+ * The boot's hold on a kernel it runs: stop() asks for SIGTERM to its programs, or with
+ * `kill` SIGKILL (UserKernel.stop); a request made before its programs started waits for
+ * them.
+ */
+export class KernelControl {
+  #kernel: UserKernel | null = null;
+  #asked: boolean | null = null;
+
+  stop(kill: boolean): void {
+    this.#asked = kill || (this.#asked ?? false);
+    this.#kernel?.stop(kill);
+  }
+
+  /** Its programs run: a stop asked for already acts now. */
+  started(uk: UserKernel): void {
+    this.#kernel = uk;
+    if (this.#asked !== null) uk.stop(this.#asked);
+  }
+
+  ended(): void {
+    this.#kernel = null;
+  }
+}
+
 export interface RunKernelOptions {
   host: KernelHost;
   /** The root image for kernels whose spec names none. */
@@ -77,6 +103,8 @@ export interface RunKernelOptions {
   /** Test hooks (UserKernelOptions.fsFault, netFault). */
   fsFault?: FsFaultSpec;
   netFault?: TaskFaultSpec;
+  /** The boot's way to stop it. */
+  control?: KernelControl;
 }
 
 /** The image a kernel's root is, or null when its root is a host directory. */
@@ -106,12 +134,14 @@ export async function runKernel(spec: KernelSpec, opts: RunKernelOptions): Promi
   }
   try {
     uk.spawn(spec.programs, spec.env.map(([k, v]) => `${k}=${v}`), spec.init);
+    opts.control?.started(uk);
     const exit = await uk.run();
     Object.assign(summary, { status: exit.status, signal: exit.signal, failure: exit.failure ?? null });
   } catch (e) {
     if (!(e instanceof ElfError)) throw e;
     summary.failure = `cannot start ${e.program ?? spec.programs[0]![0]}: ${e.message}`;
   } finally {
+    opts.control?.ended();
     await uk.shutdown();
     // Its memory returns to this thread's root task.
     uk.release();

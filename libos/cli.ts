@@ -22,7 +22,7 @@
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ENOENT } from "../linux-abi/errno.ts";
-import { SIGINT, SIGPIPE, signalDescription } from "../linux-abi/signal.ts";
+import { SIGHUP, SIGINT, SIGPIPE, SIGTERM, signalDescription } from "../linux-abi/signal.ts";
 import { ElfError } from "./elf.ts";
 import { NotInGuest } from "./find_program.ts";
 import { HostTerminal, exitNow, stopSelf } from "./host_terminal.ts";
@@ -33,7 +33,7 @@ import { taskFaultFromEnv } from "../device-ipc/fault_hook.ts";
 import { SYSCALLS } from "./sys/table.ts";
 import { PLATFORM_CHOICES, type PlatformChoice } from "../microkernel/platform/platforms.ts";
 import { UserKernel } from "./user_kernel.ts";
-import { bootSystem, type BootResult } from "./boot.ts";
+import { BootStop, bootSystem, type BootResult } from "./boot.ts";
 import { bootReport } from "./boot_report.ts";
 import { statsLines } from "./run_stats.ts";
 import type { KernelSummary } from "./boot_kernel.ts";
@@ -98,7 +98,8 @@ kernel ended with 0. --stats and --trace-ipc as for run, for every kernel;
 --report FILE.html writes one page that draws the kernels, their tasks, endpoints and
 channels with their message rates, and each kernel's syscall mix. --fs-mode MODE and
 --net-mode MODE run every kernel's fs-tasks or net-task in MODE (inproc, ipc, worker),
-whatever the description says.`;
+whatever the description says. Ctrl-C (or SIGTERM) stops the boot as docker stop does:
+SIGTERM to each kernel's programs, SIGKILL after 10 s or at the next Ctrl-C.`;
 
 interface RunOptions {
   env: Map<string, string>;
@@ -379,16 +380,20 @@ async function boot(argv: string[]): Promise<number> {
     throw new Error(`no root image at ${DEFAULT_IMAGE}: run \`npm run setup\``);
   }
   let result: BootResult;
+  const stop = new BootStop();
+  // A kernel that owns the terminal or stdin gets the host's signals; else they stop the boot.
+  const stopSignals = spec.kernels.some((k) => k.console.output === "tty" || k.console.stdin === "host") ? null : onStopSignals(stop);
   try {
     const fault = fsFaultFromEnv(process.env.LIBOS_TEST_FS_FAULT);
     const netFault = taskFaultFromEnv("LIBOS_TEST_NET_FAULT", process.env.LIBOS_TEST_NET_FAULT);
     result = await bootSystem(spec, {
       defaultImage: DEFAULT_IMAGE, terminalFd: hostTerminal?.fd ?? null, stats: stats || reportFile !== null, traceIpc,
-      ...(netMode ? { netMode } : {}),
+      stop, ...(netMode ? { netMode } : {}),
       ...(fault?.kernel ? { fsFault: new Map([[fault.kernel, fault.spec]]) } : {}),
       ...(netFault?.kernel ? { netFault: new Map([[netFault.kernel, netFault.spec]]) } : {}),
     });
   } finally {
+    stopSignals?.off();
     hostTerminal?.restore();
   }
   const { summaries } = result;
@@ -396,7 +401,44 @@ async function boot(argv: string[]): Promise<number> {
   if (stats) for (const s of summaries) if (s.stats) process.stderr.write(statsLines(s.stats, true).join("\n") + "\n");
   if (reportFile !== null) writeFileSync(reportFile, bootReport(spec, result));
   if (summaryFile !== null) writeFileSync(summaryFile, JSON.stringify(summaries, null, 2) + "\n");
+  // Stopped by a signal: as a shell reports a program that signal ended.
+  if (stopSignals?.first) return 128 + stopSignals.first;
   return summaries.every((s) => s.failure === null && s.signal === 0 && s.status === 0) ? 0 : 1;
+}
+
+/** How long the kernels have between SIGTERM and SIGKILL when the boot is stopped (docker stop's default). */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * SIGINT, SIGTERM and SIGHUP stop the boot as `docker stop` does: SIGTERM to every kernel's
+ * programs, then SIGKILL after STOP_GRACE_MS or at the next signal.
+ */
+function onStopSignals(stop: BootStop): { off(): void; readonly first: number } {
+  let first = 0;
+  let grace: NodeJS.Timeout | null = null;
+  const installed = ([["SIGINT", SIGINT], ["SIGTERM", SIGTERM], ["SIGHUP", SIGHUP]] as const).map(([name, sig]) => {
+    const handler = (): void => {
+      first ||= sig;
+      if (stop.request()) {
+        process.stderr.write("libos: killing every kernel (SIGKILL)\n");
+        return;
+      }
+      process.stderr.write(`libos: stopping every kernel: SIGTERM to their programs, SIGKILL in ${STOP_GRACE_MS / 1000} s or at the next ${name === "SIGINT" ? "Ctrl-C" : name}\n`);
+      grace = setTimeout(() => stop.request(), STOP_GRACE_MS);
+      grace.unref();
+    };
+    process.on(name, handler);
+    return () => process.off(name, handler);
+  });
+  return {
+    off() {
+      installed.forEach((off) => off());
+      if (grace !== null) clearTimeout(grace);
+    },
+    get first() {
+      return first;
+    },
+  };
 }
 
 function printSyscalls(): number {

@@ -45,7 +45,7 @@ import { execve, spawnPrograms, type ProgramRun } from "./exec.ts";
 import { exitProcess, exitThread } from "./exit.ts";
 import { ProcessTable } from "./process_table.ts";
 import {
-  continueInit, deliverSignals, forceSignal, hostSignal, kernelInfo, kill, mayKill, sendSignal,
+  continueInit, deliverSignals, forceSignal, hostSignal, hostStop, kernelInfo, kill, mayKill, sendSignal,
 } from "./signal_delivery.ts";
 import type { UserContext } from "./signals.ts";
 import { SyscallArgs } from "./sys/args.ts";
@@ -371,6 +371,10 @@ export class KernelTask implements KernelServices {
 
   hostSignal(sig: number, toForeground: boolean): void {
     hostSignal(this, sig, toForeground);
+  }
+
+  hostStop(kill: boolean): void {
+    hostStop(this, kill);
   }
 
   // ----- processes (process_table.ts, clone.ts, exec.ts, exit.ts) ----------------------

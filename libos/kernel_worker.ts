@@ -5,12 +5,12 @@
 // It meets the other threads only through channels in shared memory (byte_ring.ts: its
 // standard input or output when a description's pipe joins it to another kernel;
 // net-task/phy/frame_ring.ts: its network links) and messages to the main thread: its
-// console output (fd, bytes), then its summary. Its root image's bytes are the main
-// thread's, in shared memory.
+// console output (fd, bytes), then its summary; from the main thread comes only a request
+// to stop (BootStop). Its root image's bytes are the main thread's, in shared memory.
 
 import { parentPort, workerData } from "node:worker_threads";
 import type { KernelNet } from "./boot_network.ts";
-import { runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
+import { KernelControl, runKernel, startStreams, type KernelSummary, type StreamEnd } from "./boot_kernel.ts";
 import { RingEmptier, RingFeeder } from "./byte_ring.ts";
 import { ConsoleDrain, type ConsoleSink } from "./console_drain.ts";
 import { PipeFs } from "./pipe.ts";
@@ -35,6 +35,12 @@ export interface KernelWorkerData {
   stats: boolean;
   fsFault?: FsFaultSpec;
   netFault?: TaskFaultSpec;
+}
+
+/** From the main thread: SIGTERM to the kernel's programs, or with `kill` SIGKILL. */
+export interface KernelWorkerCommand {
+  kind: "stop";
+  kill: boolean;
 }
 
 export type KernelWorkerMessage =
@@ -74,11 +80,16 @@ const stdin: StreamEnd = data.stdinRing ? ringEnd(data.stdinRing, false) : { kin
 const stdout = data.stdoutRing ? ringEnd(data.stdoutRing, true) : consoleEnd(1);
 const streams = startStreams([stdin, stdout, consoleEnd(2)], pipes);
 const pumps = pumpStarts.map((start) => start());
+const control = new KernelControl();
+const onCommand = (m: KernelWorkerCommand): void => control.stop(m.kill);
+parentPort!.on("message", onCommand);
 const summary = await runKernel(data.spec, {
+  control,
   host: { root, loop: new RunLoop(root.kernel) }, defaultImage: data.defaultImage, streams, consoleFd: null, hostSignals: false, net: data.net,
   traceIpc: data.traceIpc, stats: data.stats, ...(data.fsFault ? { fsFault: data.fsFault } : {}), ...(data.netFault ? { netFault: data.netFault } : {}),
 });
 for (const d of drains) d.finish();
 await Promise.all(pumps);
+parentPort!.off("message", onCommand);
 post({ kind: "summary", summary });
 clearInterval(keepAlive);

@@ -6,7 +6,8 @@
 //                   signal), signalThread (SIGPIPE…), kill(2)'s targets and permission
 //   job control     a stop signal stops the whole process at delivery, SIGCONT continues
 //                   it at send time; notifyParent sends SIGCHLD (or clone's exit signal)
-//   from the host   continueInit, hostSignal (Ctrl-C, SIGTERM to the launcher)
+//   from the host   continueInit, hostSignal (Ctrl-C, SIGTERM to the launcher), hostStop
+//                   (libos boot stopping every kernel, as docker stop)
 //   delivery        deliverSignals: Linux's exit_to_user_mode, which runs the default
 //                   action or stacks a handler frame (signals.ts) for each deliverable
 //                   signal, and restarts or fails an interrupted syscall
@@ -17,7 +18,7 @@
 import { EINTR, EPERM, ESRCH } from "../linux-abi/errno.ts";
 import { CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SI_KERNEL, type Siginfo } from "../linux-abi/siginfo.ts";
 import {
-  SA_NOCLDSTOP, SA_NODEFER, SA_RESETHAND, SA_RESTART, SIGCHLD, SIGCONT, SIGKILL, SIGSEGV, SIGSTOP, SIG_DFL, SIG_IGN,
+  SA_NOCLDSTOP, SA_NODEFER, SA_RESETHAND, SA_RESTART, SIGCHLD, SIGCONT, SIGKILL, SIGSEGV, SIGSTOP, SIGTERM, SIG_DFL, SIG_IGN,
   SIG_KERNEL_ONLY_MASK, SIG_KERNEL_STOP_MASK, _NSIG, defaultAction, sigmask, type Sigaction,
 } from "../linux-abi/signal.ts";
 import { getWord, setWord } from "../microkernel/mod.ts";
@@ -199,6 +200,19 @@ export function hostSignal(k: SignalContext, sig: number, toForeground: boolean)
   const console = k.terminals.console;
   const pgid = console && console.sid !== NO_SESSION ? console.pgrp : main.pgid;
   for (const p of k.table.processGroup(pgid)) sendSignal(k, p, kernelInfo(sig));
+}
+
+/**
+ * The host stops the user kernel, as `docker stop` does a container: SIGTERM to each of
+ * its programs (docker's to the main process, which tini passes on to its child; pid 1
+ * takes it only with a handler, as from a parent pid namespace), or with `kill` SIGKILL,
+ * which ends the kernel and everything in it.
+ */
+export function hostStop(k: SignalContext, kill: boolean): void {
+  for (const p of [...k.table.programs]) {
+    if (kill) k.exitProcess(p, 0, SIGKILL);
+    else sendSignal(k, p, kernelInfo(SIGTERM));
+  }
 }
 
 // ----- delivery ------------------------------------------------------------------------------

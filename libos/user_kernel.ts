@@ -898,6 +898,13 @@ export class UserKernel implements Machine, LoopKernel {
     this.#loop.wake();
   }
 
+  /** The host stops the user kernel (signal_delivery.ts hostStop): SIGTERM to its programs, or with `kill` SIGKILL. */
+  stop(kill: boolean): void {
+    if (this.#exit !== null) return;
+    this.kernelTask.hostStop(kill);
+    this.#loop.wake();
+  }
+
   /** The host continues the user kernel after onInitStopped: the first program and the console's foreground group go on. */
   continueInit(): void {
     this.kernelTask.continueInit();

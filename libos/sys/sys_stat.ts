@@ -21,11 +21,14 @@ const AT_STATX_SYNC_TYPE = 0x6000;
 /** A mask bit reserved for a future struct statx. */
 const STATX__RESERVED = 0x80000000;
 
+/** A time in ns as a timespec: seconds rounded down (as for a time before 1970), nanoseconds 0 to 999,999,999. */
 function secs(ns: bigint): number {
-  return Number(ns / NS);
+  const s = ns / NS;
+  return Number(ns < s * NS ? s - 1n : s);
 }
 function nsecs(ns: bigint): number {
-  return Number(ns % NS);
+  const r = ns % NS;
+  return Number(r < 0n ? r + NS : r);
 }
 
 function putStat(t: Thread, addr: number, st: FsStat): number {

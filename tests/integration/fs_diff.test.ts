@@ -81,6 +81,10 @@ const cases: Case[] = [
     ),
   },
   {
+    label: "times before 1970: touch -d, cp -p, stat",
+    script: sh("touch -d '1960-01-01 00:00:01' old.txt", "stat -c '%y %Y' old.txt", "cp -p old.txt old-kept", "stat -c '%y %X' old-kept"),
+  },
+  {
     label: "cp onto an existing file, into a dir, -n, missing source",
     script: sh(
       "cp src/a.txt src/b.txt",

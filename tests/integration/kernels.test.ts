@@ -3,7 +3,7 @@
 // threads of their own, fault containment, and their networks: links (in memory on one
 // thread, frame rings across threads, in every net mode), a switch, segments kept apart.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -205,6 +205,41 @@ describe("user kernels side by side", () => {
       cleanup();
     }
   });
+  it("Ctrl-C stops the boot as docker stop does: SIGTERM to each kernel's programs (pid 1 only with a handler), SIGKILL at the next", async () => {
+    const { dir, cleanup } = makeTempDir("stop-");
+    try {
+      const description = join(dir, "stop.json");
+      const sh = (script: string): object => ({ argv: ["/bin/sh", "-c", script] });
+      writeFileSync(description, JSON.stringify({
+        kernels: [
+          { name: "handles", program: sh("trap 'echo got TERM; exit 3' TERM; echo ready; while :; do sleep 0.1; done") },
+          { name: "ignores", thread: "worker", program: sh("echo ready; exec sleep 1000") },
+          { name: "under-init", init: true, program: sh("echo ready; exec sleep 1000") },
+        ],
+      }));
+      const child = spawn(process.execPath, [CLI, "boot", "--summary", join(dir, "summary.json"), description], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "", err = "";
+      const seen = (pattern: RegExp, of: () => string): Promise<void> => new Promise((resolve) => {
+        const check = (): void => void (pattern.test(of()) && resolve());
+        child.stdout.on("data", check);
+        child.stderr.on("data", check);
+        check();
+      });
+      child.stdout.on("data", (b: Buffer) => (out += b));
+      child.stderr.on("data", (b: Buffer) => (err += b));
+      const status = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      await seen(/(?:^\[\S+\] ready\n[^]*){3}/m, () => out);
+      child.kill("SIGINT");
+      await seen(/^\[handles\] got TERM$/m, () => out);
+      await seen(/stopping every kernel/, () => err);
+      child.kill("SIGINT");
+      expect(await status, err).toBe(130);
+      const summaries = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as KernelSummary[];
+      expect(summaries.map((s) => [s.name, s.status, s.signal])).toEqual([["handles", 3, 0], ["ignores", 0, 9], ["under-init", 0, 15]]);
+    } finally {
+      cleanup();
+    }
+  }, 4 * RUN_TIMEOUT_MS);
 });
 
 describe("networks of user kernels", () => {
