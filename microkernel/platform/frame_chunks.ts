@@ -18,8 +18,12 @@ import { hostMadvise, hostMmap, hostMunmap, nativeView, type NativeBlock } from 
 
 const CHUNK_BYTES = 64 * 1024 * 1024;
 const SHARED_MAX = 8 * 1024 * 1024;
-/** The part of a chunk one view shows (Chunk.bytesAt). */
-const WINDOW_BYTES = 16 * 1024 * 1024;
+/**
+ * The part of a chunk one view shows (Chunk.bytesAt). Windows start every SHARED_MAX
+ * bytes and span two of those steps, so any shared frame lies whole in one of them.
+ */
+const WINDOW_STEP = SHARED_MAX;
+const WINDOW_BYTES = 2 * WINDOW_STEP;
 const PAGE = 4096;
 
 /** An engine that mapped a chunk: told before the chunk goes back to the host. */
@@ -34,7 +38,7 @@ export class Chunk {
   readonly #freeStarts: number[];
   readonly #freeEnds: number[];
   #used = 0;
-  /** Views of its windows (WINDOW_BYTES each), made when a frame first lies in one. */
+  /** Views of its windows (WINDOW_BYTES each, one every WINDOW_STEP), made when a frame first lies in one. */
   readonly #windows: (Uint8Array | undefined)[] = [];
 
   constructor(
@@ -57,14 +61,17 @@ export class Chunk {
    * time, and a fork+exec (stack, heap, copy-on-write copies) then started a full garbage
    * collection every few iterations (~35 ms each, most of the loop's time). One view of the
    * whole chunk did the same once, at start-up: 64 MiB of views at once is V8's threshold
-   * for a full collection. Frames that straddle two windows (few: most are far smaller)
-   * get a view of their own.
+   * for a full collection. Windows overlap by half, so a frame of a shared chunk always
+   * lies in one: with windows side by side, the 8 MiB stack of every exec straddled two
+   * and got an 8 MiB view of its own (a full collection every three or four
+   * fork+exec+wait iterations). A large frame's own chunk, past its first window, gets a
+   * view of its own, once.
    */
   bytesAt(address: number, bytes: number): Uint8Array {
     const offset = address - this.address;
-    const w = Math.floor(offset / WINDOW_BYTES);
-    if (offset + bytes > (w + 1) * WINDOW_BYTES) return nativeView(address, bytes);
-    const start = w * WINDOW_BYTES;
+    const w = Math.floor(offset / WINDOW_STEP);
+    const start = w * WINDOW_STEP;
+    if (offset + bytes > start + WINDOW_BYTES) return nativeView(address, bytes);
     const view = (this.#windows[w] ??= nativeView(this.address + start, Math.min(WINDOW_BYTES, this.size - start)));
     return view.subarray(offset - start, offset - start + bytes);
   }

@@ -39,21 +39,38 @@ describe("allocFrameMemory()", () => {
     freeFrameMemory(a);
   });
 
-  it("shows a chunk through one view per 16 MiB window; a part across two windows through a view of its own", () => {
+  it("shows a chunk through 16 MiB windows, one every 8 MiB; a part in none of them through a view of its own", () => {
     const MiB = 1024 * 1024;
     const big = allocFrameMemory(40 * MiB);
     const c = chunkAt(big.address)!;
-    const inFirst = c.bytesAt(c.address + PAGE, PAGE), alsoFirst = c.bytesAt(c.address + 8 * MiB, PAGE);
+    const inFirst = c.bytesAt(c.address + PAGE, PAGE), alsoFirst = c.bytesAt(c.address + 7 * MiB, PAGE);
     const inSecond = c.bytesAt(c.address + 20 * MiB, PAGE);
-    const across = c.bytesAt(c.address + 16 * MiB - PAGE, 2 * PAGE);
+    // 8 MiB (a shared chunk's largest frame) across the first window's end: in the second.
+    const stack = c.bytesAt(c.address + 12 * MiB, 8 * MiB);
+    const across = c.bytesAt(c.address + 16 * MiB - PAGE, 16 * MiB);
     expect(inFirst.buffer === alsoFirst.buffer && inFirst.buffer !== inSecond.buffer).toBe(true);
-    expect([across.byteOffset, across.byteLength]).toEqual([0, 2 * PAGE]);
+    expect([stack.byteOffset, stack.byteLength, stack.buffer.byteLength]).toEqual([4 * MiB, 8 * MiB, 16 * MiB]);
+    expect([across.byteOffset, across.byteLength]).toEqual([0, 16 * MiB]);
     // The same memory, whichever view shows it.
-    across.fill(9);
+    across.fill(9, 0, 2 * PAGE);
     expect(big.bytes[16 * MiB - PAGE] === 9 && big.bytes[16 * MiB + PAGE - 1] === 9 && big.bytes[16 * MiB + PAGE] === 0).toBe(true);
+    expect(stack[4 * MiB - PAGE]).toBe(9);
     inSecond[0] = 5;
     expect(big.bytes[20 * MiB]).toBe(5);
     freeFrameMemory(big);
+  });
+
+  it("puts every 8 MiB frame of a shared chunk in a window it shares with others", () => {
+    const MiB = 1024 * 1024;
+    const small = allocFrameMemory(5 * MiB);
+    const frames = [allocFrameMemory(8 * MiB), allocFrameMemory(8 * MiB), allocFrameMemory(8 * MiB)];
+    const c = chunkAt(small.address)!;
+    for (const f of frames) {
+      expect(chunkAt(f.address)).toBe(c);
+      // The view a page at its start is shown through, a window's, not an 8 MiB one of its own.
+      expect(f.bytes.buffer === c.bytesAt(f.address, PAGE).buffer).toBe(true);
+    }
+    for (const f of [small, ...frames]) freeFrameMemory(f);
   });
 
   it("gives a large frame a chunk of its own, dropped from its users and unmapped when freed", () => {
