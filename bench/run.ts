@@ -715,9 +715,27 @@ function measureCell(m: Measure, prefix: readonly string[]): Cell {
   }
   const base = medianNs([...prefix, ...m.argv(0)], m.runs, true);
   if ("error" in base) return failedCell(base.error);
-  const full = medianNs([...prefix, ...m.argv(m.n)], m.runs, false);
+  const n = iterationsWithin(m, prefix, base.ns);
+  const full = medianNs([...prefix, ...m.argv(n)], m.runs, false);
   if ("error" in full) return failedCell(full.error);
-  return valueFromDifference(m, base.ns, full.ns);
+  return valueFromDifference({ ...m, n }, base.ns, full.ns);
+}
+
+/** How long the iterations of one run may take: the row's n, fewer where each costs more. */
+const ITERATIONS_BUDGET_NS = 10e9;
+
+/**
+ * The row's n, or fewer so that one run's iterations take about ITERATIONS_BUDGET_NS,
+ * from a run of n/100 against the n=0 run: where an iteration costs far more than the row
+ * was sized for (a syscall on KVM under PVM: 60-150 µs, not ~1 µs), the row still ends.
+ */
+function iterationsWithin(m: Extract<Measure, { kind: "per-iteration" | "rate" }>, prefix: readonly string[], baseNs: number): number {
+  const probeN = Math.max(1, Math.floor(m.n / 100));
+  const probe = timeOnce([...prefix, ...m.argv(probeN)]);
+  if ("error" in probe) return m.n;
+  const perIteration = (probe.ns - baseNs) / probeN;
+  if (!(perIteration * m.n > ITERATIONS_BUDGET_NS)) return m.n;
+  return Math.max(probeN, Math.floor(ITERATIONS_BUDGET_NS / perIteration));
 }
 
 // ---------------------------------------------------------------- output
