@@ -181,7 +181,7 @@ export function hostUtimens(at: PathOrFd, atime: readonly [bigint, bigint], mtim
     return f === null ? -ENOSYS : orErrno(f, f.call(at, timesCell));
   }
   const b = utimensat();
-  return b === null ? -ENOSYS : orErrno(b, b.call(AT_FDCWD, Buffer.concat([at, NUL]), timesCell, follow ? 0 : AT_SYMLINK_NOFOLLOW));
+  return b === null ? -ENOSYS : orErrno(b, b.call(AT_FDCWD, cTarget(at) as Buffer, timesCell, follow ? 0 : AT_SYMLINK_NOFOLLOW));
 }
 
 /** mknodat on the host (device 0): 0 or -errno (-EPERM: no mknodat, as an unprivileged caller hears). */
